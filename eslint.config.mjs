@@ -1,0 +1,69 @@
+// ESLint flat config. Module boundaries are enforced with Nx tags:
+//   type:app may import type:lib; a type:lib never imports a type:app.
+//   scope:* rules keep each library to the subset of the workspace it needs,
+//   e.g. libs/gate knows nothing of stores (route-store, storage).
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+import nx from '@nx/eslint-plugin';
+import prettier from 'eslint-config-prettier';
+
+const base = ['scope:proto', 'scope:protocol', 'scope:config', 'scope:log'];
+
+export default tseslint.config(
+  {
+    ignores: [
+      '**/node_modules/**',
+      '**/dist/**',
+      'libs/proto/src/gen/**',
+      'data/**',
+      'coverage/**',
+      '.nx/**',
+    ],
+  },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  prettier,
+  {
+    files: ['**/*.ts', '**/*.mjs'],
+    plugins: { '@nx': nx },
+    rules: {
+      '@nx/enforce-module-boundaries': [
+        'error',
+        {
+          enforceBuildableLibDependency: false,
+          allow: [],
+          depConstraints: [
+            { sourceTag: 'type:lib', notDependOnLibsWithTags: ['type:app'] },
+            { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:lib'] },
+            { sourceTag: 'scope:proto', onlyDependOnLibsWithTags: [] },
+            { sourceTag: 'scope:protocol', onlyDependOnLibsWithTags: ['scope:proto'] },
+            { sourceTag: 'scope:config', onlyDependOnLibsWithTags: [] },
+            { sourceTag: 'scope:log', onlyDependOnLibsWithTags: [] },
+            // The gate library speaks to route and logic only through gRPC clients; it never touches a store.
+            { sourceTag: 'scope:gate', onlyDependOnLibsWithTags: [...base] },
+            { sourceTag: 'scope:route-store', onlyDependOnLibsWithTags: [...base] },
+            { sourceTag: 'scope:storage', onlyDependOnLibsWithTags: [...base] },
+            { sourceTag: 'scope:client', onlyDependOnLibsWithTags: ['scope:proto', 'scope:protocol'] },
+            { sourceTag: 'scope:testing', onlyDependOnLibsWithTags: ['type:lib'] },
+            { sourceTag: 'scope:route', onlyDependOnLibsWithTags: [...base, 'scope:route-store'] },
+            { sourceTag: 'scope:logic', onlyDependOnLibsWithTags: [...base, 'scope:storage'] },
+            { sourceTag: 'scope:standalone', onlyDependOnLibsWithTags: ['type:lib'] },
+            { sourceTag: 'scope:cli', onlyDependOnLibsWithTags: ['type:lib'] },
+          ],
+        },
+      ],
+      '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }],
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      'no-console': 'error',
+    },
+  },
+  {
+    // Command-line tools and benchmarks talk to a person on the terminal.
+    files: ['apps/cli/**', 'bench/**', 'scripts/**', 'apps/standalone/src/banner.ts'],
+    rules: { 'no-console': 'off' },
+  },
+  {
+    files: ['**/*.mjs'],
+    languageOptions: { globals: { process: 'readonly', console: 'readonly' } },
+  },
+);

@@ -1,0 +1,30 @@
+// Bundles one app into dist/apps/<name>/main.js with esbuild. Workspace libraries
+// are bundled in (they are TypeScript source); npm packages stay external and are
+// loaded from node_modules at run time.
+import { build } from 'esbuild';
+import { readFileSync } from 'node:fs';
+
+const name = process.argv[2];
+if (!name) {
+  console.error('usage: node scripts/build-app.mjs <app>');
+  process.exit(2);
+}
+const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
+const external = Object.keys(pkg.dependencies ?? {});
+
+await build({
+  entryPoints: [`apps/${name}/src/main.ts`],
+  outfile: `dist/apps/${name}/main.js`,
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  sourcemap: true,
+  external,
+  banner: {
+    // Some bundled CommonJS helpers call require(); give ESM output one.
+    js: "import { createRequire as __sbCreateRequire } from 'node:module'; const require = __sbCreateRequire(import.meta.url);",
+  },
+  logLevel: 'warning',
+});
+console.log(`built dist/apps/${name}/main.js`);
