@@ -6,10 +6,6 @@
 
 /* eslint-disable */
 
-export const protobufPackage = "switchboard.client.v1";
-
-export const protobufFileName = "switchboard/client/v1/errors.proto";
-
 /**
  * ErrorCode is the one catalog of errors a client can see, in Packet.code and
  * (plus 4000) in WebSocket close codes. docs/errors.md describes each code and
