@@ -1,0 +1,4 @@
+export { RpcError, CODE_METADATA_KEY, toStatus, fromServiceError } from './rpc-error.js';
+export { unary } from './unary.js';
+export { call } from './call.js';
+export { startGrpcServer, type ServiceRegistration, type StartedServer } from './server.js';

@@ -1,0 +1,71 @@
+import { Metadata, status, type ServiceError, type StatusObject } from '@grpc/grpc-js';
+import { ErrorCode } from '@switchboard/proto/client';
+
+/** Metadata key that carries a switchboard ErrorCode across a gRPC hop. */
+export const CODE_METADATA_KEY = 'sb-code';
+
+/**
+ * An error with a stable switchboard code. Services throw it; the RPC layer
+ * carries the code to the caller in the `sb-code` trailer so a gateway can put it
+ * in the client's Packet unchanged.
+ */
+export class RpcError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'RpcError';
+  }
+}
+
+const grpcStatusOf: Partial<Record<ErrorCode, status>> = {
+  [ErrorCode.ERROR_CODE_INVALID_ARGUMENT]: status.INVALID_ARGUMENT,
+  [ErrorCode.ERROR_CODE_NOT_FOUND]: status.NOT_FOUND,
+  [ErrorCode.ERROR_CODE_PERMISSION_DENIED]: status.PERMISSION_DENIED,
+  [ErrorCode.ERROR_CODE_ALREADY_EXISTS]: status.ALREADY_EXISTS,
+  [ErrorCode.ERROR_CODE_RATE_LIMITED]: status.RESOURCE_EXHAUSTED,
+  [ErrorCode.ERROR_CODE_UNAVAILABLE]: status.UNAVAILABLE,
+  [ErrorCode.ERROR_CODE_TIMEOUT]: status.DEADLINE_EXCEEDED,
+  [ErrorCode.ERROR_CODE_UNAUTHENTICATED]: status.UNAUTHENTICATED,
+  [ErrorCode.ERROR_CODE_TOKEN_INVALID]: status.UNAUTHENTICATED,
+  [ErrorCode.ERROR_CODE_TOKEN_EXPIRED]: status.UNAUTHENTICATED,
+  [ErrorCode.ERROR_CODE_INVALID_API_KEY]: status.UNAUTHENTICATED,
+  [ErrorCode.ERROR_CODE_APP_NOT_FOUND]: status.UNAUTHENTICATED,
+  [ErrorCode.ERROR_CODE_NOT_GROUP_MEMBER]: status.PERMISSION_DENIED,
+};
+
+/** Turns anything a handler threw into a gRPC status carrying the switchboard code. */
+export function toStatus(err: unknown): Partial<StatusObject> {
+  const metadata = new Metadata();
+  if (err instanceof RpcError) {
+    metadata.set(CODE_METADATA_KEY, String(err.code));
+    return { code: grpcStatusOf[err.code] ?? status.FAILED_PRECONDITION, details: err.message, metadata };
+  }
+  metadata.set(CODE_METADATA_KEY, String(ErrorCode.ERROR_CODE_INTERNAL));
+  return { code: status.INTERNAL, details: 'internal error', metadata };
+}
+
+const codeOfGrpcStatus: Partial<Record<status, ErrorCode>> = {
+  [status.UNAVAILABLE]: ErrorCode.ERROR_CODE_UNAVAILABLE,
+  [status.DEADLINE_EXCEEDED]: ErrorCode.ERROR_CODE_TIMEOUT,
+  [status.CANCELLED]: ErrorCode.ERROR_CODE_UNAVAILABLE,
+  [status.RESOURCE_EXHAUSTED]: ErrorCode.ERROR_CODE_RATE_LIMITED,
+};
+
+/**
+ * Turns an error from a gRPC call back into an RpcError: the `sb-code` trailer
+ * when the server set one, else a code derived from the transport status
+ * (unreachable service → UNAVAILABLE, deadline → TIMEOUT, anything else → INTERNAL).
+ */
+export function fromServiceError(err: unknown): RpcError {
+  if (err instanceof RpcError) return err;
+  const e = err as Partial<ServiceError>;
+  const raw = e.metadata?.get(CODE_METADATA_KEY)[0];
+  if (raw !== undefined) {
+    const code = Number(raw) as ErrorCode;
+    return new RpcError(code, e.details ?? 'error');
+  }
+  const code = (e.code !== undefined && codeOfGrpcStatus[e.code]) || ErrorCode.ERROR_CODE_INTERNAL;
+  return new RpcError(code, e.details ?? (err instanceof Error ? err.message : 'rpc failed'));
+}
