@@ -67,6 +67,14 @@ export interface RenewLeaseRequest {
 }
 
 export interface RenewLeaseResponse {
+  /**
+   * True when the gate had no live lease before this call (first start, or its
+   * lease lapsed): route has dropped its bindings and rooms, so the gate must
+   * close (or re-sign-in) the connections it holds.
+   */
+  registered: boolean;
+  /** Unix milliseconds when the lease runs out unless renewed. */
+  leaseExpiresAt: number;
 }
 
 export interface RemoveGateRequest {
@@ -973,11 +981,17 @@ export const RenewLeaseRequest: MessageFns<RenewLeaseRequest> = {
 };
 
 function createBaseRenewLeaseResponse(): RenewLeaseResponse {
-  return {};
+  return { registered: false, leaseExpiresAt: 0 };
 }
 
 export const RenewLeaseResponse: MessageFns<RenewLeaseResponse> = {
-  encode(_: RenewLeaseResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+  encode(message: RenewLeaseResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.registered !== false) {
+      writer.uint32(8).bool(message.registered);
+    }
+    if (message.leaseExpiresAt !== 0) {
+      writer.uint32(16).int64(message.leaseExpiresAt);
+    }
     return writer;
   },
 
@@ -994,6 +1008,22 @@ export const RenewLeaseResponse: MessageFns<RenewLeaseResponse> = {
       while (reader.pos < end) {
         const tag = reader.uint32();
         switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.registered = reader.bool();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.leaseExpiresAt = longToNumber(reader.int64());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1006,20 +1036,35 @@ export const RenewLeaseResponse: MessageFns<RenewLeaseResponse> = {
     }
   },
 
-  fromJSON(_: any): RenewLeaseResponse {
-    return {};
+  fromJSON(object: any): RenewLeaseResponse {
+    return {
+      registered: isSet(object.registered) ? globalThis.Boolean(object.registered) : false,
+      leaseExpiresAt: isSet(object.leaseExpiresAt)
+        ? globalThis.Number(object.leaseExpiresAt)
+        : isSet(object.lease_expires_at)
+        ? globalThis.Number(object.lease_expires_at)
+        : 0,
+    };
   },
 
-  toJSON(_: RenewLeaseResponse): unknown {
+  toJSON(message: RenewLeaseResponse): unknown {
     const obj: any = {};
+    if (message.registered !== false) {
+      obj.registered = message.registered;
+    }
+    if (message.leaseExpiresAt !== 0) {
+      obj.leaseExpiresAt = Math.round(message.leaseExpiresAt);
+    }
     return obj;
   },
 
   create<I extends Exact<DeepPartial<RenewLeaseResponse>, I>>(base?: I): RenewLeaseResponse {
     return RenewLeaseResponse.fromPartial(base ?? ({} as any));
   },
-  fromPartial<I extends Exact<DeepPartial<RenewLeaseResponse>, I>>(_: I): RenewLeaseResponse {
+  fromPartial<I extends Exact<DeepPartial<RenewLeaseResponse>, I>>(object: I): RenewLeaseResponse {
     const message = createBaseRenewLeaseResponse();
+    message.registered = object.registered ?? false;
+    message.leaseExpiresAt = object.leaseExpiresAt ?? 0;
     return message;
   },
 };
