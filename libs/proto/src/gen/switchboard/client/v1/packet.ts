@@ -45,6 +45,8 @@ export enum PacketType {
    * docs/errors.md says whether to reconnect, re-authenticate or give up.
    */
   PACKET_TYPE_DISCONNECT = 12,
+  /** PACKET_TYPE_HISTORY - Client request: data is HistoryRequest; response data is HistoryResponse. */
+  PACKET_TYPE_HISTORY = 13,
   UNRECOGNIZED = -1,
 }
 
@@ -89,6 +91,9 @@ export function packetTypeFromJSON(object: any): PacketType {
     case 12:
     case "PACKET_TYPE_DISCONNECT":
       return PacketType.PACKET_TYPE_DISCONNECT;
+    case 13:
+    case "PACKET_TYPE_HISTORY":
+      return PacketType.PACKET_TYPE_HISTORY;
     case -1:
     case "UNRECOGNIZED":
     default:
@@ -124,6 +129,8 @@ export function packetTypeToJSON(object: PacketType): string {
       return "PACKET_TYPE_KICKED";
     case PacketType.PACKET_TYPE_DISCONNECT:
       return "PACKET_TYPE_DISCONNECT";
+    case PacketType.PACKET_TYPE_HISTORY:
+      return "PACKET_TYPE_HISTORY";
     case PacketType.UNRECOGNIZED:
     default:
       return "UNRECOGNIZED";

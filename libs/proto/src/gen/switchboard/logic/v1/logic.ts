@@ -19,8 +19,10 @@ import {
   type UntypedServiceImplementation,
 } from "@grpc/grpc-js";
 import {
-  AckRequest as AckRequest8,
-  ReadRequest as ReadRequest9,
+  AckRequest as AckRequest10,
+  HistoryRequest as HistoryRequest8,
+  HistoryResponse as HistoryResponse9,
+  ReadRequest as ReadRequest11,
   SendRequest as SendRequest3,
   SendResponse as SendResponse4,
   SignInRequest as SignInRequest1,
@@ -86,9 +88,18 @@ export interface SyncGroupResponse {
   response?: SyncResponse7 | undefined;
 }
 
+export interface HistoryRequest {
+  session?: Session | undefined;
+  request?: HistoryRequest8 | undefined;
+}
+
+export interface HistoryResponse {
+  response?: HistoryResponse9 | undefined;
+}
+
 export interface AckRequest {
   session?: Session | undefined;
-  request?: AckRequest8 | undefined;
+  request?: AckRequest10 | undefined;
 }
 
 export interface AckResponse {
@@ -98,7 +109,7 @@ export interface AckResponse {
 
 export interface ReadRequest {
   session?: Session | undefined;
-  request?: ReadRequest9 | undefined;
+  request?: ReadRequest11 | undefined;
 }
 
 export interface ReadResponse {
@@ -1004,6 +1015,164 @@ export const SyncGroupResponse: MessageFns<SyncGroupResponse> = {
   },
 };
 
+function createBaseHistoryRequest(): HistoryRequest {
+  return { session: undefined, request: undefined };
+}
+
+export const HistoryRequest: MessageFns<HistoryRequest> = {
+  encode(message: HistoryRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.session !== undefined) {
+      Session.encode(message.session, writer.uint32(10).fork()).join();
+    }
+    if (message.request !== undefined) {
+      HistoryRequest8.encode(message.request, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): HistoryRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseHistoryRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.session = Session.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.request = HistoryRequest8.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): HistoryRequest {
+    return {
+      session: isSet(object.session) ? Session.fromJSON(object.session) : undefined,
+      request: isSet(object.request) ? HistoryRequest8.fromJSON(object.request) : undefined,
+    };
+  },
+
+  toJSON(message: HistoryRequest): unknown {
+    const obj: any = {};
+    if (message.session !== undefined) {
+      obj.session = Session.toJSON(message.session);
+    }
+    if (message.request !== undefined) {
+      obj.request = HistoryRequest8.toJSON(message.request);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<HistoryRequest>, I>>(base?: I): HistoryRequest {
+    return HistoryRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<HistoryRequest>, I>>(object: I): HistoryRequest {
+    const message = createBaseHistoryRequest();
+    message.session = (object.session !== undefined && object.session !== null)
+      ? Session.fromPartial(object.session)
+      : undefined;
+    message.request = (object.request !== undefined && object.request !== null)
+      ? HistoryRequest8.fromPartial(object.request)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseHistoryResponse(): HistoryResponse {
+  return { response: undefined };
+}
+
+export const HistoryResponse: MessageFns<HistoryResponse> = {
+  encode(message: HistoryResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.response !== undefined) {
+      HistoryResponse9.encode(message.response, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): HistoryResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseHistoryResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.response = HistoryResponse9.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): HistoryResponse {
+    return { response: isSet(object.response) ? HistoryResponse9.fromJSON(object.response) : undefined };
+  },
+
+  toJSON(message: HistoryResponse): unknown {
+    const obj: any = {};
+    if (message.response !== undefined) {
+      obj.response = HistoryResponse9.toJSON(message.response);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<HistoryResponse>, I>>(base?: I): HistoryResponse {
+    return HistoryResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<HistoryResponse>, I>>(object: I): HistoryResponse {
+    const message = createBaseHistoryResponse();
+    message.response = (object.response !== undefined && object.response !== null)
+      ? HistoryResponse9.fromPartial(object.response)
+      : undefined;
+    return message;
+  },
+};
+
 function createBaseAckRequest(): AckRequest {
   return { session: undefined, request: undefined };
 }
@@ -1014,7 +1183,7 @@ export const AckRequest: MessageFns<AckRequest> = {
       Session.encode(message.session, writer.uint32(10).fork()).join();
     }
     if (message.request !== undefined) {
-      AckRequest8.encode(message.request, writer.uint32(18).fork()).join();
+      AckRequest10.encode(message.request, writer.uint32(18).fork()).join();
     }
     return writer;
   },
@@ -1045,7 +1214,7 @@ export const AckRequest: MessageFns<AckRequest> = {
               break;
             }
 
-            message.request = AckRequest8.decode(reader, reader.uint32());
+            message.request = AckRequest10.decode(reader, reader.uint32());
             continue;
           }
         }
@@ -1063,7 +1232,7 @@ export const AckRequest: MessageFns<AckRequest> = {
   fromJSON(object: any): AckRequest {
     return {
       session: isSet(object.session) ? Session.fromJSON(object.session) : undefined,
-      request: isSet(object.request) ? AckRequest8.fromJSON(object.request) : undefined,
+      request: isSet(object.request) ? AckRequest10.fromJSON(object.request) : undefined,
     };
   },
 
@@ -1073,7 +1242,7 @@ export const AckRequest: MessageFns<AckRequest> = {
       obj.session = Session.toJSON(message.session);
     }
     if (message.request !== undefined) {
-      obj.request = AckRequest8.toJSON(message.request);
+      obj.request = AckRequest10.toJSON(message.request);
     }
     return obj;
   },
@@ -1087,7 +1256,7 @@ export const AckRequest: MessageFns<AckRequest> = {
       ? Session.fromPartial(object.session)
       : undefined;
     message.request = (object.request !== undefined && object.request !== null)
-      ? AckRequest8.fromPartial(object.request)
+      ? AckRequest10.fromPartial(object.request)
       : undefined;
     return message;
   },
@@ -1176,7 +1345,7 @@ export const ReadRequest: MessageFns<ReadRequest> = {
       Session.encode(message.session, writer.uint32(10).fork()).join();
     }
     if (message.request !== undefined) {
-      ReadRequest9.encode(message.request, writer.uint32(18).fork()).join();
+      ReadRequest11.encode(message.request, writer.uint32(18).fork()).join();
     }
     return writer;
   },
@@ -1207,7 +1376,7 @@ export const ReadRequest: MessageFns<ReadRequest> = {
               break;
             }
 
-            message.request = ReadRequest9.decode(reader, reader.uint32());
+            message.request = ReadRequest11.decode(reader, reader.uint32());
             continue;
           }
         }
@@ -1225,7 +1394,7 @@ export const ReadRequest: MessageFns<ReadRequest> = {
   fromJSON(object: any): ReadRequest {
     return {
       session: isSet(object.session) ? Session.fromJSON(object.session) : undefined,
-      request: isSet(object.request) ? ReadRequest9.fromJSON(object.request) : undefined,
+      request: isSet(object.request) ? ReadRequest11.fromJSON(object.request) : undefined,
     };
   },
 
@@ -1235,7 +1404,7 @@ export const ReadRequest: MessageFns<ReadRequest> = {
       obj.session = Session.toJSON(message.session);
     }
     if (message.request !== undefined) {
-      obj.request = ReadRequest9.toJSON(message.request);
+      obj.request = ReadRequest11.toJSON(message.request);
     }
     return obj;
   },
@@ -1249,7 +1418,7 @@ export const ReadRequest: MessageFns<ReadRequest> = {
       ? Session.fromPartial(object.session)
       : undefined;
     message.request = (object.request !== undefined && object.request !== null)
-      ? ReadRequest9.fromPartial(object.request)
+      ? ReadRequest11.fromPartial(object.request)
       : undefined;
     return message;
   },
@@ -1637,6 +1806,16 @@ export const LogicServiceService = {
     responseSerialize: (value: SyncGroupResponse): Buffer => Buffer.from(SyncGroupResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): SyncGroupResponse => SyncGroupResponse.decode(value),
   },
+  /** A page of one conversation's history, newest first. */
+  history: {
+    path: "/switchboard.logic.v1.LogicService/History" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: HistoryRequest): Buffer => Buffer.from(HistoryRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): HistoryRequest => HistoryRequest.decode(value),
+    responseSerialize: (value: HistoryResponse): Buffer => Buffer.from(HistoryResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): HistoryResponse => HistoryResponse.decode(value),
+  },
   /** Move the device's ack cursor forward. */
   ack: {
     path: "/switchboard.logic.v1.LogicService/Ack" as const,
@@ -1689,6 +1868,8 @@ export interface LogicServiceServer extends UntypedServiceImplementation {
   sync: handleUnaryCall<SyncRequest, SyncResponse>;
   /** Messages of a read-fan-out group after a group seq. */
   syncGroup: handleUnaryCall<SyncGroupRequest, SyncGroupResponse>;
+  /** A page of one conversation's history, newest first. */
+  history: handleUnaryCall<HistoryRequest, HistoryResponse>;
   /** Move the device's ack cursor forward. */
   ack: handleUnaryCall<AckRequest, AckResponse>;
   /** Mark a conversation read up to a conversation seq. */
@@ -1757,6 +1938,22 @@ export interface LogicServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: SyncGroupResponse) => void,
+  ): ClientUnaryCall;
+  /** A page of one conversation's history, newest first. */
+  history(
+    request: HistoryRequest,
+    callback: (error: ServiceError | null, response: HistoryResponse) => void,
+  ): ClientUnaryCall;
+  history(
+    request: HistoryRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: HistoryResponse) => void,
+  ): ClientUnaryCall;
+  history(
+    request: HistoryRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: HistoryResponse) => void,
   ): ClientUnaryCall;
   /** Move the device's ack cursor forward. */
   ack(request: AckRequest, callback: (error: ServiceError | null, response: AckResponse) => void): ClientUnaryCall;

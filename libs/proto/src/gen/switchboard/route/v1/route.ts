@@ -188,13 +188,14 @@ export interface GetPresenceResponse {
 
 export interface GetCountsRequest {
   appId: string;
-  /** Optional: also count the subscribers of this room. */
+  /** Optional: also count the gates holding subscribers of this room. */
   roomId: string;
 }
 
 export interface GetCountsResponse {
   onlineDevices: number;
-  roomSubscribers: number;
+  /** Gates holding at least one subscriber of room_id. */
+  roomGates: number;
   gates: number;
 }
 
@@ -3024,7 +3025,7 @@ export const GetCountsRequest: MessageFns<GetCountsRequest> = {
 };
 
 function createBaseGetCountsResponse(): GetCountsResponse {
-  return { onlineDevices: 0, roomSubscribers: 0, gates: 0 };
+  return { onlineDevices: 0, roomGates: 0, gates: 0 };
 }
 
 export const GetCountsResponse: MessageFns<GetCountsResponse> = {
@@ -3032,8 +3033,8 @@ export const GetCountsResponse: MessageFns<GetCountsResponse> = {
     if (message.onlineDevices !== 0) {
       writer.uint32(8).uint32(message.onlineDevices);
     }
-    if (message.roomSubscribers !== 0) {
-      writer.uint32(16).uint32(message.roomSubscribers);
+    if (message.roomGates !== 0) {
+      writer.uint32(16).uint32(message.roomGates);
     }
     if (message.gates !== 0) {
       writer.uint32(24).uint32(message.gates);
@@ -3067,7 +3068,7 @@ export const GetCountsResponse: MessageFns<GetCountsResponse> = {
               break;
             }
 
-            message.roomSubscribers = reader.uint32();
+            message.roomGates = reader.uint32();
             continue;
           }
           case 3: {
@@ -3097,10 +3098,10 @@ export const GetCountsResponse: MessageFns<GetCountsResponse> = {
         : isSet(object.online_devices)
         ? globalThis.Number(object.online_devices)
         : 0,
-      roomSubscribers: isSet(object.roomSubscribers)
-        ? globalThis.Number(object.roomSubscribers)
-        : isSet(object.room_subscribers)
-        ? globalThis.Number(object.room_subscribers)
+      roomGates: isSet(object.roomGates)
+        ? globalThis.Number(object.roomGates)
+        : isSet(object.room_gates)
+        ? globalThis.Number(object.room_gates)
         : 0,
       gates: isSet(object.gates) ? globalThis.Number(object.gates) : 0,
     };
@@ -3111,8 +3112,8 @@ export const GetCountsResponse: MessageFns<GetCountsResponse> = {
     if (message.onlineDevices !== 0) {
       obj.onlineDevices = Math.round(message.onlineDevices);
     }
-    if (message.roomSubscribers !== 0) {
-      obj.roomSubscribers = Math.round(message.roomSubscribers);
+    if (message.roomGates !== 0) {
+      obj.roomGates = Math.round(message.roomGates);
     }
     if (message.gates !== 0) {
       obj.gates = Math.round(message.gates);
@@ -3126,7 +3127,7 @@ export const GetCountsResponse: MessageFns<GetCountsResponse> = {
   fromPartial<I extends Exact<DeepPartial<GetCountsResponse>, I>>(object: I): GetCountsResponse {
     const message = createBaseGetCountsResponse();
     message.onlineDevices = object.onlineDevices ?? 0;
-    message.roomSubscribers = object.roomSubscribers ?? 0;
+    message.roomGates = object.roomGates ?? 0;
     message.gates = object.gates ?? 0;
     return message;
   },
