@@ -1,0 +1,105 @@
+import { randomBytes } from 'node:crypto';
+import { parseArgs } from 'node:util';
+import { loadConfig, type Config } from '@switchboard/config';
+import { createStorage, type Storage } from '@switchboard/storage';
+import { parseDurationSeconds } from './duration.js';
+import { mintToken } from './mint-token.js';
+
+const USAGE = `usage:
+  switchboard token --app <app> --user <user> [--device <device>] [--ttl 1h] [--secret <secret>]
+      Prints a client token. Without --secret, the app's secret is read from the
+      database of the active profile (embedded: ./data/switchboard.db).
+  switchboard app create --app <app> [--name <name>] [--secret <secret>]
+      Creates an app (tenant) in the active profile's database and prints its secret.
+  switchboard app list
+      Lists apps.
+
+Options valid everywhere: --profile embedded|production (or SWITCHBOARD_PROFILE).`;
+
+async function withStorage<T>(config: Config, use: (s: Storage) => Promise<T>): Promise<T> {
+  const storage =
+    config.logic.storage === 'sqlite'
+      ? await createStorage({ dialect: 'sqlite', file: config.sqlite.file })
+      : await createStorage({ dialect: 'mysql', uri: config.mysql.uri, poolSize: 1 });
+  try {
+    await storage.migrate();
+    return await use(storage);
+  } finally {
+    await storage.close();
+  }
+}
+
+async function main(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      app: { type: 'string' },
+      user: { type: 'string' },
+      device: { type: 'string' },
+      ttl: { type: 'string', default: '1h' },
+      secret: { type: 'string' },
+      name: { type: 'string' },
+      profile: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  const [command, sub] = positionals;
+  if (values.help || !command) {
+    console.log(USAGE);
+    return command || values.help ? 0 : 2;
+  }
+  const config = () => loadConfig(values.profile ? { profile: values.profile } : {});
+
+  if (command === 'token') {
+    if (!values.app || !values.user) throw new Error('token needs --app and --user');
+    const appId = values.app;
+    const secret =
+      values.secret ??
+      (await withStorage(config(), async (s) => {
+        const app = await s.apps.get(appId);
+        if (!app)
+          throw new Error(
+            `no app "${appId}" in the database; start the server once or run "switchboard app create"`,
+          );
+        return app.tokenSecret;
+      }));
+    const token = await mintToken({
+      appId,
+      userId: values.user,
+      ttlSeconds: parseDurationSeconds(values.ttl),
+      secret,
+      ...(values.device ? { deviceId: values.device } : {}),
+    });
+    console.log(token);
+    return 0;
+  }
+
+  if (command === 'app' && sub === 'create') {
+    if (!values.app) throw new Error('app create needs --app');
+    const appId = values.app;
+    const secret = values.secret ?? randomBytes(32).toString('base64url');
+    await withStorage(config(), (s) =>
+      s.apps.create({ appId, name: values.name ?? appId, tokenSecret: secret }),
+    );
+    console.log(`created app "${appId}"\nsecret: ${secret}`);
+    return 0;
+  }
+
+  if (command === 'app' && sub === 'list') {
+    const apps = await withStorage(config(), (s) => s.apps.list());
+    for (const a of apps) console.log(`${a.appId}\t${a.name}\t${new Date(a.createdAt).toISOString()}`);
+    return 0;
+  }
+
+  console.error(`unknown command "${[command, sub].filter(Boolean).join(' ')}"\n\n${USAGE}`);
+  return 2;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    console.error(`switchboard: ${err instanceof Error ? err.message : String(err)}`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,146 @@
+import { z } from 'zod';
+import {
+  bool,
+  bytes,
+  count,
+  durationMs,
+  grpcAddress,
+  nonEmptyText,
+  oneOf,
+  port,
+  section,
+  text,
+  textList,
+  uri,
+  wholeNumber,
+} from './schema-fields.js';
+
+// Defaults live in config/default.yaml, not here: one place to read them, and loading that file
+// alone must validate, which proves it names every key.
+
+/** Log levels understood by @switchboard/log (pino's). */
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+const tls = section({
+  enabled: bool(),
+  /** PEM certificate chain; required when enabled. */
+  certFile: text(),
+  /** PEM private key; required when enabled. */
+  keyFile: text(),
+}).superRefine((value, ctx) => {
+  if (!value.enabled) return;
+  for (const key of ['certFile', 'keyFile'] as const) {
+    if (value[key] === '') {
+      ctx.addIssue({ code: 'custom', path: [key], message: 'expected a file path when tls.enabled is true' });
+    }
+  }
+});
+
+const gate = section({
+  /** Gate instance id; empty means derived at start-up (hostname and port). */
+  id: text(),
+  /** Interface the gate's listeners bind to. */
+  host: nonEmptyText(),
+  /** `host:port` that route dials to deliver to this gate; empty means derived from host and grpcPort. */
+  advertiseAddress: text(),
+  grpcPort: port(),
+  tcp: section({ enabled: bool(), port: port(), tls }),
+  ws: section({
+    enabled: bool(),
+    port: port(),
+    path: z.string({ error: 'expected a path starting with "/"' }).startsWith('/', {
+      error: 'expected a path starting with "/"',
+    }),
+    /** Largest WebSocket message accepted, in bytes. */
+    maxPayload: bytes(1),
+    perMessageDeflate: bool(),
+    /** Origins allowed to open a WebSocket; empty allows any. */
+    allowedOrigins: textList(),
+    tls,
+  }),
+  signInTimeoutMs: durationMs(1),
+  heartbeatIntervalMs: durationMs(1),
+  heartbeatTimeoutMs: durationMs(1),
+  /** Largest TCP frame body accepted; a larger declared length closes the connection. */
+  maxFrameBytes: bytes(16),
+  /** Bytes queued for one connection past which it is cut off as a slow reader. */
+  sendQueueMaxBytes: bytes(1024),
+  rateLimit: section({ packetsPerSecond: count(1), burst: count(1) }),
+  leaseTtlMs: durationMs(1),
+  leaseRenewMs: durationMs(1),
+  /** How long a stopping gate waits for connections to leave before closing them. */
+  drainTimeoutMs: durationMs(0),
+}).superRefine((value, ctx) => {
+  if (value.heartbeatTimeoutMs <= value.heartbeatIntervalMs) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['heartbeatTimeoutMs'],
+      message: `expected more than gate.heartbeatIntervalMs (${value.heartbeatIntervalMs})`,
+    });
+  }
+  if (value.leaseRenewMs >= value.leaseTtlMs) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['leaseRenewMs'],
+      message: `expected less than gate.leaseTtlMs (${value.leaseTtlMs})`,
+    });
+  }
+});
+
+const route = section({
+  host: nonEmptyText(),
+  grpcPort: port(),
+  store: oneOf(['memory', 'redis']),
+  /** Deadline of one delivery call from route to a gate. */
+  gateCallTimeoutMs: durationMs(1),
+});
+
+const logic = section({
+  host: nonEmptyText(),
+  grpcPort: port(),
+  httpPort: port(),
+  routeAddress: grpcAddress(),
+  storage: oneOf(['sqlite', 'mysql']),
+  /** Most messages one sync request may return. */
+  syncLimitMax: count(1, 10_000),
+  /** Group commit: how long the first send of a batch waits for others. */
+  sendBatchMaxDelayMs: durationMs(0),
+  /** Group commit: most sends in one transaction. */
+  sendBatchMaxSize: count(1, 10_000),
+  /** Largest message content accepted, in bytes. */
+  maxContentBytes: bytes(1),
+  /** Member count from which a group uses read fan-out instead of write fan-out. */
+  largeGroupMinMembers: count(2),
+});
+
+/** The whole configuration as validated at start-up. */
+export const configSchema = section({
+  /** Name of the profile that was loaded. */
+  profile: nonEmptyText(),
+  /** Directory for local state (the SQLite file in embedded mode). */
+  dataDir: nonEmptyText(),
+  log: section({ level: oneOf(LOG_LEVELS), pretty: bool() }),
+  gate,
+  route,
+  logic,
+  /** Where gates find logic and route. */
+  gateClient: section({ logicAddress: grpcAddress(), routeAddress: grpcAddress() }),
+  sqlite: section({ file: nonEmptyText() }),
+  mysql: section({
+    uri: uri(['mysql']),
+    poolSize: wholeNumber(1, 1000, 'expected whole number between 1 and 1000'),
+  }),
+  redis: section({ url: uri(['redis', 'rediss']), keyPrefix: text() }),
+});
+
+/** Typed configuration shared by every app. */
+export type Config = z.output<typeof configSchema>;
+export type LogConfig = Config['log'];
+export type GateConfig = Config['gate'];
+export type TlsConfig = GateConfig['tcp']['tls'];
+export type RouteConfig = Config['route'];
+export type LogicConfig = Config['logic'];
+export type GateClientConfig = Config['gateClient'];
+export type SqliteConfig = Config['sqlite'];
+export type MysqlConfig = Config['mysql'];
+export type RedisConfig = Config['redis'];

@@ -1,0 +1,1 @@
+export { runService, type RunServiceOptions, type Stoppable } from './run-service.js';
