@@ -1,0 +1,91 @@
+import { credentials } from '@grpc/grpc-js';
+import { GateServiceClient } from '@switchboard/proto/conn';
+import type { GateLease } from '@switchboard/route-store';
+
+/** The subset of the route store the pool needs to find gate addresses. */
+export interface GateDirectory {
+  liveGates(): Promise<GateLease[]>;
+}
+
+/**
+ * One gRPC client per live gate, keyed by gate id. The address list is read
+ * from the store at most once per `refreshMs` (and again on a miss), so a
+ * delivery costs no store round-trip for gate addresses.
+ */
+export class GatePool {
+  private readonly clients = new Map<string, { address: string; client: GateServiceClient }>();
+  private live: GateLease[] = [];
+  private refreshedAt = 0;
+  private refreshing: Promise<void> | undefined;
+
+  constructor(
+    private readonly directory: GateDirectory,
+    private readonly refreshMs = 1_000,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** The client of a live gate, or undefined when the gate is not live. */
+  async get(gateId: string): Promise<GateServiceClient | undefined> {
+    let entry = this.clientOf(gateId);
+    if (!entry || this.now() - this.refreshedAt > this.refreshMs) {
+      await this.refresh();
+      entry = this.clientOf(gateId);
+    }
+    return entry;
+  }
+
+  /** Clients of every live gate. */
+  async all(): Promise<Array<{ gateId: string; client: GateServiceClient }>> {
+    if (this.now() - this.refreshedAt > this.refreshMs) await this.refresh();
+    const out: Array<{ gateId: string; client: GateServiceClient }> = [];
+    for (const lease of this.live) {
+      const client = this.clientOf(lease.gateId);
+      if (client) out.push({ gateId: lease.gateId, client });
+    }
+    return out;
+  }
+
+  /** Forgets the cached address list, e.g. after a gate was removed. */
+  invalidate(): void {
+    this.refreshedAt = 0;
+  }
+
+  close(): void {
+    for (const { client } of this.clients.values()) client.close();
+    this.clients.clear();
+  }
+
+  private clientOf(gateId: string): GateServiceClient | undefined {
+    return this.clients.get(gateId)?.client;
+  }
+
+  private refresh(): Promise<void> {
+    this.refreshing ??= this.directory
+      .liveGates()
+      .then((live) => {
+        this.live = live;
+        this.refreshedAt = this.now();
+        const seen = new Set<string>();
+        for (const lease of live) {
+          seen.add(lease.gateId);
+          const existing = this.clients.get(lease.gateId);
+          if (existing && existing.address === lease.grpcAddress) continue;
+          existing?.client.close();
+          this.clients.set(lease.gateId, {
+            address: lease.grpcAddress,
+            client: new GateServiceClient(lease.grpcAddress, credentials.createInsecure()),
+          });
+        }
+        for (const [gateId, { client }] of this.clients) {
+          if (!seen.has(gateId)) {
+            client.close();
+            this.clients.delete(gateId);
+          }
+        }
+      })
+      .finally(() => {
+        this.refreshing = undefined;
+      });
+    return this.refreshing;
+  }
+}

@@ -1,0 +1,127 @@
+import type { Logger } from '@switchboard/log';
+import { ErrorCode } from '@switchboard/proto/client';
+import type { Binding as BindingMsg, RouteServiceServer } from '@switchboard/proto/route';
+import { RpcError, unary } from '@switchboard/rpc';
+import type { Binding } from '@switchboard/route-store';
+import type { RouteService } from './route-service.js';
+
+function toMsg(b: Binding): BindingMsg {
+  return {
+    appId: b.appId,
+    userId: b.userId,
+    deviceId: b.deviceId,
+    gateId: b.gateId,
+    connId: Number(b.connId),
+    epoch: b.epoch,
+    platform: b.platform,
+    boundAt: b.boundAt,
+  };
+}
+
+function required(value: string, name: string): string {
+  if (!value) throw new RpcError(ErrorCode.ERROR_CODE_INVALID_ARGUMENT, `${name} is required`);
+  return value;
+}
+
+/** Translates RouteService gRPC calls to the domain service; no decisions here. */
+export function routeHandlers(service: RouteService, log: Logger): RouteServiceServer {
+  const onError = (err: unknown) => log.error({ err }, 'route call failed');
+  return {
+    bind: unary(async (req) => {
+      const { epoch, previous } = await service.bind({
+        appId: required(req.appId, 'app_id'),
+        userId: required(req.userId, 'user_id'),
+        deviceId: required(req.deviceId, 'device_id'),
+        gateId: required(req.gateId, 'gate_id'),
+        connId: String(req.connId),
+        platform: req.platform,
+        boundAt: Date.now(),
+      });
+      return previous ? { epoch, previous: toMsg(previous) } : { epoch };
+    }, onError),
+    unbind: unary(
+      async (req) => ({
+        removed: await service.unbind(req.appId, req.userId, req.deviceId, req.epoch),
+      }),
+      onError,
+    ),
+    renewLease: unary(async (req) => {
+      const r = await service.renewLease(
+        required(req.gateId, 'gate_id'),
+        required(req.grpcAddress, 'grpc_address'),
+        req.ttlMs,
+      );
+      return { registered: r.registered, leaseExpiresAt: r.leaseExpiresAt };
+    }, onError),
+    removeGate: unary(async (req) => {
+      await service.removeGate(required(req.gateId, 'gate_id'));
+      return {};
+    }, onError),
+    joinRoom: unary(async (req) => {
+      await service.joinRoom(req.appId, required(req.roomId, 'room_id'), req.gateId);
+      return {};
+    }, onError),
+    leaveRoom: unary(async (req) => {
+      await service.leaveRoom(req.appId, required(req.roomId, 'room_id'), req.gateId);
+      return {};
+    }, onError),
+    deliverToUsers: unary(
+      async (req) => ({
+        stats: await service.deliverToUsers(
+          req.appId,
+          req.packets.map((p) => ({
+            userIds: p.userIds,
+            packet: p.packet,
+            ...(p.excludeDeviceId
+              ? { exclude: { userId: p.excludeUserId, deviceId: p.excludeDeviceId } }
+              : {}),
+          })),
+        ),
+      }),
+      onError,
+    ),
+    deliverToDevices: unary(
+      async (req) => ({
+        stats: await service.deliverToDevices(req.appId, req.devices, req.packet),
+      }),
+      onError,
+    ),
+    deliverToRoom: unary(
+      async (req) => ({
+        stats: await service.deliverToRoom(req.appId, required(req.roomId, 'room_id'), req.packet),
+      }),
+      onError,
+    ),
+    deliverToTags: unary(
+      async (req) => ({
+        stats: await service.deliverToTags(req.appId, req.expression ?? { allOf: [], anyOf: [] }, req.packet),
+      }),
+      onError,
+    ),
+    deliverToAll: unary(
+      async (req) => ({
+        stats: await service.deliverToAll(req.appId, req.packet),
+      }),
+      onError,
+    ),
+    getPresence: unary(async (req) => {
+      const bindings = await service.presence(req.appId, req.userIds);
+      return {
+        users: req.userIds.map((userId) => ({
+          userId,
+          devices: bindings.filter((b) => b.userId === userId).map(toMsg),
+        })),
+      };
+    }, onError),
+    getCounts: unary(async (req) => {
+      const c = await service.counts(req.appId, req.roomId);
+      return { onlineDevices: c.onlineDevices, roomGates: c.roomGates, gates: c.gates };
+    }, onError),
+    kickDevice: unary(
+      async (req) => ({
+        kicked: await service.kickDevice(req.appId, req.userId, req.deviceId, req.code, req.reason),
+      }),
+      onError,
+    ),
+  };
+}

@@ -1,0 +1,66 @@
+import type { Config } from '@switchboard/config';
+import type { Logger } from '@switchboard/log';
+import { RouteServiceService } from '@switchboard/proto/route';
+import type { RouteStore } from '@switchboard/route-store';
+import { startGrpcServer } from '@switchboard/rpc';
+import { GatePool } from './gate-pool.js';
+import { routeHandlers } from './grpc-handlers.js';
+import { RouteService } from './route-service.js';
+import { createRouteStore } from './store-factory.js';
+
+export interface RunningRoute {
+  grpcPort: number;
+  service: RouteService;
+  stop(): Promise<void>;
+}
+
+export interface StartRouteOptions {
+  config: Config;
+  logger: Logger;
+  /** A store built by the caller (tests, standalone); otherwise one is built from config. */
+  store?: RouteStore;
+  /** How often expired gate leases are cleaned up. */
+  expireEveryMs?: number;
+}
+
+/** Builds and starts the route service; stop() shuts it down in reverse order. */
+export async function startRoute(options: StartRouteOptions): Promise<RunningRoute> {
+  const { config } = options;
+  const log = options.logger.child({ service: 'route' });
+  const owned = options.store ? { store: options.store, close: async () => {} } : createRouteStore(config);
+  const gates = new GatePool(owned.store);
+  const service = new RouteService(owned.store, gates, log, config.route.gateCallTimeoutMs);
+  const server = await startGrpcServer(config.route.host, config.route.grpcPort, [
+    { definition: RouteServiceService, implementation: { ...routeHandlers(service, log) } },
+  ]);
+
+  // Several route instances may run this at once; the store reports each expired gate once.
+  const expiry = setInterval(() => {
+    owned.store.expireGates().then(
+      (expired) => {
+        if (expired.length > 0) {
+          gates.invalidate();
+          log.warn({ gates: expired }, 'gate leases expired; their bindings were removed');
+        }
+      },
+      (err: unknown) => log.error({ err }, 'gate expiry failed'),
+    );
+  }, options.expireEveryMs ?? 1_000);
+  expiry.unref();
+
+  log.info(
+    { grpcPort: server.port, store: options.store ? 'injected' : config.route.store },
+    'route started',
+  );
+  return {
+    grpcPort: server.port,
+    service,
+    stop: async () => {
+      clearInterval(expiry);
+      await server.stop();
+      gates.close();
+      await owned.close();
+      log.info('route stopped');
+    },
+  };
+}

@@ -1,0 +1,89 @@
+import { ErrorCode } from '@switchboard/proto/client';
+import { describe, expect, it } from 'vitest';
+import { closeActionFor, ERROR_CATALOG, errorInfo, isErrorCode, isRetryable } from './errors.js';
+import { SwitchboardError } from './switchboard-error.js';
+import { errorCodeFromWsClose, wsCloseCode } from './ws-close-code.js';
+
+const ENUM_CODES = Object.values(ErrorCode)
+  .filter((v): v is ErrorCode => typeof v === 'number' && v !== ErrorCode.UNRECOGNIZED)
+  .sort((a, b) => a - b);
+
+describe('error catalog', () => {
+  it('covers every ErrorCode value exactly once, in order', () => {
+    expect(ERROR_CATALOG.map((e) => e.code)).toEqual(ENUM_CODES);
+  });
+
+  it('names each entry after its enum value and explains it in one sentence', () => {
+    for (const entry of ERROR_CATALOG) {
+      expect(entry.name).toBe(ErrorCode[entry.code]);
+      expect(entry.meaning).toMatch(/^[A-Z].*\.$/);
+      expect(entry.meaning).not.toContain('|');
+    }
+  });
+
+  it('marks exactly the 200-399 codes as close reasons, each with a client action', () => {
+    for (const entry of ERROR_CATALOG) {
+      const isCloseRange = entry.code >= 200 && entry.code < 400;
+      expect(entry.closesConnection, entry.name).toBe(isCloseRange);
+      expect(entry.closeAction !== undefined, entry.name).toBe(isCloseRange);
+    }
+  });
+
+  it('looks entries up by code', () => {
+    expect(errorInfo(ErrorCode.ERROR_CODE_TOKEN_EXPIRED)?.closeAction).toBe('reauthenticate');
+    expect(errorInfo(999)).toBeUndefined();
+    expect(isErrorCode(201)).toBe(true);
+    expect(isErrorCode(199)).toBe(false);
+    expect(isRetryable(ErrorCode.ERROR_CODE_UNAVAILABLE)).toBe(true);
+    expect(isRetryable(ErrorCode.ERROR_CODE_INVALID_ARGUMENT)).toBe(false);
+    expect(isRetryable(999)).toBe(false);
+    expect(closeActionFor(ErrorCode.ERROR_CODE_SIGNED_IN_ELSEWHERE)).toBe('give_up');
+    expect(closeActionFor(ErrorCode.ERROR_CODE_SERVER_SHUTDOWN)).toBe('reconnect');
+    expect(closeActionFor(999)).toBe('reconnect');
+  });
+});
+
+describe('WebSocket close codes', () => {
+  it('are 4000 + the ErrorCode and map back', () => {
+    expect(wsCloseCode(ErrorCode.ERROR_CODE_FRAME_TOO_LARGE)).toBe(4201);
+    for (const code of ENUM_CODES) expect(errorCodeFromWsClose(wsCloseCode(code))).toBe(code);
+  });
+
+  it('carry no ErrorCode outside the catalog', () => {
+    for (const close of [1000, 1006, 3999, 4199, 4999, 5201])
+      expect(errorCodeFromWsClose(close)).toBeUndefined();
+  });
+});
+
+describe('SwitchboardError', () => {
+  it('takes its message and temporary flag from the catalog by default', () => {
+    const error = new SwitchboardError(ErrorCode.ERROR_CODE_UNAVAILABLE);
+    expect(error).toBeInstanceOf(Error);
+    expect(error.name).toBe('SwitchboardError');
+    expect(error.code).toBe(ErrorCode.ERROR_CODE_UNAVAILABLE);
+    expect(error.temporary).toBe(true);
+    expect(error.message).toBe(errorInfo(ErrorCode.ERROR_CODE_UNAVAILABLE)?.meaning);
+  });
+
+  it('accepts an explicit message, temporary flag and cause', () => {
+    const cause = new Error('db down');
+    const error = new SwitchboardError(ErrorCode.ERROR_CODE_NOT_FOUND, 'no such user', {
+      temporary: true,
+      cause,
+    });
+    expect(error.message).toBe('no such user');
+    expect(error.temporary).toBe(true);
+    expect(error.cause).toBe(cause);
+  });
+
+  it('wraps foreign errors as INTERNAL and recognises its own', () => {
+    const own = new SwitchboardError(ErrorCode.ERROR_CODE_FLOOD);
+    expect(SwitchboardError.from(own)).toBe(own);
+    const wrapped = SwitchboardError.from(new TypeError('boom'));
+    expect(wrapped.code).toBe(ErrorCode.ERROR_CODE_INTERNAL);
+    expect(wrapped.cause).toBeInstanceOf(TypeError);
+    expect(SwitchboardError.is(own, ErrorCode.ERROR_CODE_FLOOD)).toBe(true);
+    expect(SwitchboardError.is(own, ErrorCode.ERROR_CODE_INTERNAL)).toBe(false);
+    expect(SwitchboardError.is(new Error('x'))).toBe(false);
+  });
+});

@@ -1,0 +1,34 @@
+// The client-protocol codec: TCP LV framing, Packet encoding (protobuf and proto3 JSON), packet
+// builders, and the error catalog with its WebSocket close codes.
+export { FrameDecoder, type FrameDecoderOptions, type FrameSink } from './frame-decoder.js';
+export { encodeFrame, FRAME_HEADER_BYTES, MAX_FRAME_LENGTH } from './frame-encoder.js';
+export { type ProtocolError } from './protocol-error.js';
+export {
+  checkPacketType,
+  decodePacket,
+  encodePacket,
+  encodePacketFrame,
+  isKnownPacketType,
+  type PacketDecodeResult,
+} from './packet-codec.js';
+export { packetFromJson, packetToJson, WS_SUBPROTOCOL_JSON, WS_SUBPROTOCOL_PROTOBUF } from './packet-json.js';
+export {
+  asBuffer,
+  closePacket,
+  errorPacket,
+  pushPacket,
+  responsePacket,
+  type RequestRef,
+} from './packet-builders.js';
+export { encodePush, encodePushFrame, type EncodedPush } from './push-encoding.js';
+export {
+  closeActionFor,
+  ERROR_CATALOG,
+  errorInfo,
+  isErrorCode,
+  isRetryable,
+  type CloseAction,
+  type ErrorInfo,
+} from './errors.js';
+export { SwitchboardError } from './switchboard-error.js';
+export { errorCodeFromWsClose, WS_CLOSE_CODE_BASE, wsCloseCode } from './ws-close-code.js';

@@ -1,0 +1,94 @@
+import { ErrorCode, Packet, PacketType } from '@switchboard/proto/client';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { packetArbitrary } from './packet-arbitrary.js';
+import { packetFromJson, packetToJson } from './packet-json.js';
+
+describe('proto3 JSON Packets (subprotocol switchboard.v1.json)', () => {
+  it('writes enum names, base64 data, and omits default fields', () => {
+    const packet = Packet.create({
+      type: PacketType.PACKET_TYPE_SEND,
+      requestId: 300,
+      data: Buffer.from('hi'),
+    });
+    expect(packetToJson(packet)).toBe('{"type":"PACKET_TYPE_SEND","requestId":300,"data":"aGk="}');
+    expect(packetToJson(Packet.create({ type: PacketType.PACKET_TYPE_HEARTBEAT }))).toBe(
+      '{"type":"PACKET_TYPE_HEARTBEAT"}',
+    );
+  });
+
+  it('writes an unknown type as its number', () => {
+    expect(packetToJson(Packet.create({ type: 99 as PacketType }))).toBe('{"type":99}');
+  });
+
+  it('round-trips any Packet of a known type', () => {
+    fc.assert(
+      fc.property(packetArbitrary, (packet) => {
+        expect(packetFromJson(packetToJson(packet))).toEqual({ ok: true, packet });
+      }),
+    );
+  });
+
+  it('accepts what a person types: decimal-string ids, snake_case names, integers for enums, nulls', () => {
+    expect(packetFromJson('{"type":"PACKET_TYPE_SYNC","request_id":"12","code":"0","data":null}')).toEqual({
+      ok: true,
+      packet: Packet.create({ type: PacketType.PACKET_TYPE_SYNC, requestId: 12 }),
+    });
+    expect(packetFromJson('{"type":2,"requestId":3,"data":"-_8"}')).toEqual({
+      ok: true,
+      packet: Packet.create({
+        type: PacketType.PACKET_TYPE_HEARTBEAT,
+        requestId: 3,
+        data: Buffer.from([0xfb, 0xff]),
+      }),
+    });
+  });
+
+  it.each([
+    ['not JSON', '{"type":'],
+    ['an array', '[]'],
+    ['null', 'null'],
+    ['a string', '"PACKET_TYPE_SYNC"'],
+    ['an unknown field', '{"type":"PACKET_TYPE_SYNC","requestID":1}'],
+    ['a field given twice under both names', '{"type":2,"requestId":1,"request_id":2}'],
+    ['an unknown type name', '{"type":"PACKET_TYPE_NOPE"}'],
+    ['the UNRECOGNIZED pseudo-name', '{"type":"UNRECOGNIZED"}'],
+    ['a negative request id', '{"type":2,"requestId":-1}'],
+    ['a fractional request id', '{"type":2,"requestId":1.5}'],
+    ['a request id above 2^53', '{"type":2,"requestId":"18446744073709551615"}'],
+    ['a boolean request id', '{"type":2,"requestId":true}'],
+    ['a code beyond int32', '{"type":2,"code":2147483648}'],
+    ['a non-string message', '{"type":2,"message":5}'],
+    ['data that is not base64', '{"type":2,"data":"not base64!"}'],
+    ['data of impossible length', '{"type":2,"data":"QUJDR"}'],
+    ['data that is not a string', '{"type":2,"data":[1,2]}'],
+  ])('rejects %s as ERROR_CODE_INVALID_PACKET', (_name, text) => {
+    const result = packetFromJson(text);
+    expect(result.ok).toBe(false);
+    expect(result.ok ? undefined : result.error.code).toBe(ErrorCode.ERROR_CODE_INVALID_PACKET);
+  });
+
+  it('reports a well-formed Packet of unknown type as ERROR_CODE_UNKNOWN_PACKET_TYPE with the packet', () => {
+    expect(packetFromJson('{"type":42,"requestId":9}')).toEqual({
+      ok: false,
+      packet: Packet.create({ type: 42 as PacketType, requestId: 9 }),
+      error: { code: ErrorCode.ERROR_CODE_UNKNOWN_PACKET_TYPE, message: 'unknown packet type 42' },
+    });
+    const empty = packetFromJson('{}');
+    expect(empty.ok ? undefined : empty.error.code).toBe(ErrorCode.ERROR_CODE_UNKNOWN_PACKET_TYPE);
+  });
+
+  it('never throws on arbitrary text', () => {
+    fc.assert(
+      fc.property(fc.oneof(fc.string(), fc.json()), (text) => {
+        const result = packetFromJson(text);
+        if (!result.ok) {
+          expect([ErrorCode.ERROR_CODE_INVALID_PACKET, ErrorCode.ERROR_CODE_UNKNOWN_PACKET_TYPE]).toContain(
+            result.error.code,
+          );
+        }
+      }),
+      { numRuns: 1000 },
+    );
+  });
+});

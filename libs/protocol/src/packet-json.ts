@@ -1,0 +1,118 @@
+import { ErrorCode, Packet, PacketType } from '@switchboard/proto/client';
+import { checkPacketType, isKnownPacketType, type PacketDecodeResult } from './packet-codec.js';
+
+/** WebSocket subprotocol for protobuf Packets in binary messages (the default). */
+export const WS_SUBPROTOCOL_PROTOBUF = 'switchboard.v1';
+/** WebSocket subprotocol for proto3 JSON Packets in text messages, for people at a console. */
+export const WS_SUBPROTOCOL_JSON = 'switchboard.v1.json';
+
+/**
+ * Renders a Packet as proto3 JSON text: `type` as its enum name, `data` as base64, default fields
+ * omitted. `requestId` is written as a JSON number (as ts-proto does): request ids stay below 2^53, and
+ * a number is what a person typing at a console expects. Parsers accept a decimal string too.
+ */
+export function packetToJson(packet: Packet): string {
+  const json = Packet.toJSON(packet) as Record<string, unknown>;
+  // ts-proto writes "UNRECOGNIZED" for values it does not know; the number keeps the information.
+  if (packet.type !== 0 && !isKnownPacketType(packet.type)) json['type'] = packet.type;
+  return JSON.stringify(json);
+}
+
+class JsonPacketError extends Error {}
+
+const FIELD_NAMES: Readonly<Record<string, keyof Packet>> = {
+  type: 'type',
+  requestId: 'requestId',
+  request_id: 'requestId',
+  code: 'code',
+  message: 'message',
+  data: 'data',
+};
+
+/**
+ * Parses proto3 JSON text into a Packet, with the same outcomes as `decodePacket`. Never throws.
+ *
+ * Stricter than the generated `Packet.fromJSON`, which turns bad input into NaN, drops invalid base64
+ * characters and maps unknown enum names to UNRECOGNIZED: here any of those, an unknown field (the
+ * proto3 JSON default), or text that is not a JSON object is `ERROR_CODE_INVALID_PACKET`.
+ */
+export function packetFromJson(text: string): PacketDecodeResult {
+  let packet: Packet;
+  try {
+    packet = parsePacketObject(JSON.parse(text));
+  } catch (cause) {
+    return {
+      ok: false,
+      error: {
+        code: ErrorCode.ERROR_CODE_INVALID_PACKET,
+        message: `invalid Packet JSON: ${cause instanceof Error ? cause.message : String(cause)}`,
+      },
+    };
+  }
+  return checkPacketType(packet);
+}
+
+function parsePacketObject(value: unknown): Packet {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new JsonPacketError('expected a JSON object');
+  }
+  const packet = Packet.create();
+  const seen = new Set<keyof Packet>();
+  for (const [key, raw] of Object.entries(value)) {
+    const field = Object.hasOwn(FIELD_NAMES, key) ? FIELD_NAMES[key] : undefined;
+    if (field === undefined) throw new JsonPacketError(`unknown field "${key}"`);
+    if (seen.has(field)) throw new JsonPacketError(`field "${field}" given twice`);
+    seen.add(field);
+    if (raw === null) continue;
+    switch (field) {
+      case 'type':
+        packet.type = parseType(raw);
+        break;
+      case 'requestId':
+        packet.requestId = parseInteger(raw, 0, Number.MAX_SAFE_INTEGER, 'requestId');
+        break;
+      case 'code':
+        packet.code = parseInteger(raw, -0x8000_0000, 0x7fff_ffff, 'code');
+        break;
+      case 'message':
+        if (typeof raw !== 'string') throw new JsonPacketError('message must be a string');
+        packet.message = raw;
+        break;
+      case 'data':
+        packet.data = parseBase64(raw);
+        break;
+    }
+  }
+  return packet;
+}
+
+function parseType(raw: unknown): PacketType {
+  if (typeof raw === 'string') {
+    const value: unknown = PacketType[raw as keyof typeof PacketType];
+    if (typeof value !== 'number' || value === PacketType.UNRECOGNIZED) {
+      throw new JsonPacketError(`unknown packet type name "${raw}"`);
+    }
+    return value;
+  }
+  // An integer the server does not know is well-formed proto3 JSON: reported as an unknown type.
+  return parseInteger(raw, -0x8000_0000, 0x7fff_ffff, 'type');
+}
+
+// proto3 JSON allows 64-bit (and 32-bit) integers as numbers or decimal strings.
+function parseInteger(raw: unknown, min: number, max: number, name: string): number {
+  const value = typeof raw === 'string' && /^-?\d+$/.test(raw) ? Number(raw) : raw;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    throw new JsonPacketError(`${name} must be an integer from ${min} to ${max}`);
+  }
+  return value;
+}
+
+// Standard or URL-safe alphabet, padding optional, as proto3 JSON parsers accept.
+const BASE64 = /^[A-Za-z0-9+/_-]*={0,2}$/;
+
+function parseBase64(raw: unknown): Buffer {
+  if (typeof raw !== 'string' || !BASE64.test(raw) || raw.replace(/=+$/, '').length % 4 === 1) {
+    throw new JsonPacketError('data must be a base64 string');
+  }
+  return Buffer.from(raw, 'base64');
+}

@@ -1,0 +1,107 @@
+import { dec, enc } from './redis-keys.js';
+import { type Binding } from './route-store.js';
+
+/** A binding as stored in a user's hash: the gate incarnation it was made under, and the binding. */
+export interface StoredBinding {
+  readonly binding: Binding;
+  readonly incarnation: number;
+}
+
+/** A registered gate: which incarnation of it is current, and where it listens. */
+export interface GateRecord {
+  readonly incarnation: number;
+  readonly grpcAddress: string;
+}
+
+/** A live gate as read from the registry. */
+export interface LiveGate extends GateRecord {
+  readonly leaseExpiresAt: number;
+}
+
+interface BindingJson {
+  /** gateId */
+  g: string;
+  /** gate incarnation */
+  i: number;
+  /** connId */
+  c: string;
+  /** epoch: the Lua scripts read this field, keep its name in step with redis-scripts.ts */
+  e: number;
+  /** platform */
+  p: string;
+  /** boundAt */
+  t: number;
+}
+
+/** Serializes a binding for the user hash; app, user and device are already in the key and field. */
+export function encodeBinding(binding: Binding, incarnation: number): string {
+  const json: BindingJson = {
+    g: binding.gateId,
+    i: incarnation,
+    c: binding.connId,
+    e: binding.epoch,
+    p: binding.platform,
+    t: binding.boundAt,
+  };
+  return JSON.stringify(json);
+}
+
+/** Parses a stored binding back, given the ids its key and field carry. */
+export function decodeBinding(
+  appId: string,
+  userId: string,
+  deviceId: string,
+  stored: string,
+): StoredBinding {
+  const json = JSON.parse(stored) as BindingJson;
+  return {
+    incarnation: json.i,
+    binding: {
+      appId,
+      userId,
+      deviceId,
+      gateId: json.g,
+      connId: json.c,
+      epoch: json.e,
+      platform: json.p,
+      boundAt: json.t,
+    },
+  };
+}
+
+/** A member of a gate's binding index: enough to find the binding and check it is still the same one. */
+export function encodeRef(userId: string, deviceId: string, epoch: number): string {
+  return `${enc(userId)}:${enc(deviceId)}:${epoch}`;
+}
+
+/** Parses an index member back; undefined for anything malformed (never written by this code). */
+export function decodeRef(ref: string): { userId: string; deviceId: string; epoch: number } | undefined {
+  const [user, device, epoch, extra] = ref.split(':');
+  if (user === undefined || device === undefined || epoch === undefined || extra !== undefined)
+    return undefined;
+  return { userId: dec(user), deviceId: dec(device), epoch: Number(epoch) };
+}
+
+/** A member of a gate's room index. */
+export function encodeRoomRef(appId: string, roomId: string): string {
+  return `${enc(appId)}:${enc(roomId)}`;
+}
+
+/** Parses a room index member back. */
+export function decodeRoomRef(ref: string): { appId: string; roomId: string } | undefined {
+  const [app, room, extra] = ref.split(':');
+  if (app === undefined || room === undefined || extra !== undefined) return undefined;
+  return { appId: dec(app), roomId: dec(room) };
+}
+
+/** Parses gate info "<incarnation>|<grpcAddress>". */
+export function decodeGateInfo(info: string): GateRecord {
+  const bar = info.indexOf('|');
+  return { incarnation: Number(info.slice(0, bar)), grpcAddress: info.slice(bar + 1) };
+}
+
+/** Parses a dead-set member "<incarnation>:<gateId>" (the gate id is raw: it may contain colons). */
+export function decodeDeadGate(member: string): { gateId: string; incarnation: number } {
+  const colon = member.indexOf(':');
+  return { incarnation: Number(member.slice(0, colon)), gateId: member.slice(colon + 1) };
+}

@@ -1,0 +1,18 @@
+/**
+ * The subset of an ioredis client (`Redis` or `Cluster`) that `RedisRouteStore` uses. Every multi-key
+ * command here is only ever given keys of one hash slot, so a Cluster client works as well as a
+ * single-node one.
+ */
+export interface RedisRouteClient {
+  evalsha(sha1: string, numkeys: number, ...keysAndArgs: (string | number)[]): Promise<unknown>;
+  eval(script: string, numkeys: number, ...keysAndArgs: (string | number)[]): Promise<unknown>;
+  hincrby(key: string, field: string, increment: number): Promise<number>;
+  hget(key: string, field: string): Promise<string | null>;
+  hgetall(key: string): Promise<Record<string, string>>;
+  hset(key: string, field: string, value: string | number): Promise<number>;
+  sadd(key: string, ...members: string[]): Promise<number>;
+  srem(key: string, ...members: string[]): Promise<number>;
+  smembers(key: string): Promise<string[]>;
+  scard(key: string): Promise<number>;
+  del(...keys: string[]): Promise<number>;
+}

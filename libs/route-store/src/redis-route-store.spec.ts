@@ -1,0 +1,157 @@
+import { randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { type RedisRouteClient } from './redis-client.js';
+import { RedisRouteStore } from './redis-route-store.js';
+import { BIND } from './redis-scripts.js';
+import { routeStoreContract } from './route-store.contract.js';
+
+// Real Redis at 127.0.0.1:6379; every test writes under its own random prefix and deletes it after.
+let redis: Redis;
+
+beforeAll(() => {
+  redis = new Redis({ host: '127.0.0.1', port: 6379, maxRetriesPerRequest: 1 });
+});
+
+afterAll(async () => {
+  await redis.quit();
+});
+
+async function keysOf(pattern: string): Promise<string[]> {
+  const found: string[] = [];
+  let cursor = '0';
+  do {
+    const [next, batch] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+    found.push(...batch);
+    cursor = next;
+  } while (cursor !== '0');
+  return found.sort();
+}
+
+async function deleteKeys(pattern: string): Promise<void> {
+  const keys = await keysOf(pattern);
+  if (keys.length > 0) await redis.del(...keys);
+}
+
+function newStore(clock: () => number, prefix = `sbtest:${randomUUID()}`): RedisRouteStore {
+  return new RedisRouteStore({ client: redis, prefix, clock });
+}
+
+routeStoreContract('redis', async (clock) => {
+  const store = newStore(clock);
+  return { store, close: () => deleteKeys(store.keys.pattern()) };
+});
+
+describe('RedisRouteStore specifics', () => {
+  let now = 1_700_000_000_000;
+  const clock = () => now;
+  const prefix = `sbtest:${randomUUID()}`;
+  let store: RedisRouteStore;
+  let other: RedisRouteStore;
+
+  beforeAll(() => {
+    store = newStore(clock, prefix);
+    other = newStore(clock, prefix);
+  });
+
+  afterEach(async () => {
+    await deleteKeys(store.keys.pattern());
+  });
+
+  it('shares state between instances on one prefix, so several route processes can run', async () => {
+    await store.renewGate({ gateId: 'g1', grpcAddress: 'a:1' }, 1_000);
+    await store.renewGate({ gateId: 'g2', grpcAddress: 'b:1' }, 1_000);
+    const first = await store.bind({
+      appId: 'app',
+      userId: 'u',
+      deviceId: 'd',
+      gateId: 'g1',
+      connId: 'c1',
+      platform: 'web',
+      boundAt: now,
+    });
+    const second = await other.bind({
+      appId: 'app',
+      userId: 'u',
+      deviceId: 'd',
+      gateId: 'g2',
+      connId: 'c2',
+      platform: 'web',
+      boundAt: now,
+    });
+    expect(second.previous?.epoch).toBe(first.epoch);
+    expect(await store.device('app', 'u', 'd')).toMatchObject({ connId: 'c2' });
+    now += 1_000;
+    const [a, b] = await Promise.all([store.expireGates(), other.expireGates()]);
+    expect([...(a ?? []), ...(b ?? [])].sort()).toEqual(['g1', 'g2']);
+  });
+
+  it('leaves no binding index, room or dead-gate keys behind once gates are gone', async () => {
+    for (const gateId of ['g1', 'g2']) await store.renewGate({ gateId, grpcAddress: `${gateId}:1` }, 1_000);
+    for (let i = 0; i < 20; i++) {
+      await store.bind({
+        appId: 'app',
+        userId: `u${i % 5}`,
+        deviceId: `d${i}`,
+        gateId: i % 2 === 0 ? 'g1' : 'g2',
+        connId: `c${i}`,
+        platform: 'ios',
+        boundAt: now,
+      });
+    }
+    await store.joinRoom('app', 'r1', 'g1');
+    await store.joinRoom('app', 'r1', 'g2');
+    await store.removeGate('g1');
+    now += 1_000;
+    expect(await store.expireGates()).toEqual(['g2']);
+    const left = await keysOf(store.keys.pattern());
+    // What stays: the incarnation counter and per-device epoch counters, which must never go back.
+    expect(left.filter((k) => !k.endsWith(':epochs'))).toEqual([store.keys.gateIncarnations()]);
+    expect(left.every((k) => k.startsWith(`{${prefix}:`))).toBe(true);
+  });
+
+  it('lets a bind that got the higher epoch win over one that landed later, and tells the loser', async () => {
+    // Hold the BIND script of the bind whose connection is "slow" until a later bind has finished.
+    let reached!: () => void;
+    let release!: () => void;
+    const atBind = new Promise<void>((resolve) => (reached = resolve));
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const slowClient = new Proxy(redis, {
+      get(target, prop) {
+        if (prop === 'evalsha') {
+          return async (sha1: string, numkeys: number, ...rest: (string | number)[]) => {
+            if (sha1 === BIND.sha1 && String(rest[2]).includes('"c":"slow"')) {
+              reached();
+              await held;
+            }
+            return target.evalsha(sha1, numkeys, ...rest);
+          };
+        }
+        const value: unknown = Reflect.get(target, prop, target);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    }) as RedisRouteClient;
+    const slow = new RedisRouteStore({ client: slowClient, prefix, clock });
+    await store.renewGate({ gateId: 'g1', grpcAddress: 'a:1' }, 1_000);
+    await store.renewGate({ gateId: 'g2', grpcAddress: 'b:1' }, 1_000);
+    const device = { appId: 'app', userId: 'u', deviceId: 'd', platform: 'web', boundAt: now };
+    const slowBind = slow.bind({ ...device, gateId: 'g1', connId: 'slow' });
+    await atBind;
+    const fast = await store.bind({ ...device, gateId: 'g2', connId: 'fast' });
+    release();
+    const lost = await slowBind;
+    expect(fast.epoch).toBeGreaterThan(lost.epoch);
+    expect(fast.previous).toBeUndefined();
+    expect(lost.supersededBy).toMatchObject({ connId: 'fast', epoch: fast.epoch });
+    expect(await store.device('app', 'u', 'd')).toMatchObject({ connId: 'fast' });
+    expect(await store.onlineCount('app')).toBe(1);
+  });
+
+  it('re-sends a script whose cached copy Redis lost (restart, SCRIPT FLUSH)', async () => {
+    await redis.script('FLUSH');
+    expect(await store.renewGate({ gateId: 'g1', grpcAddress: 'a:1' }, 1_000)).toMatchObject({
+      registered: true,
+    });
+    expect(await store.liveGates()).toHaveLength(1);
+  });
+});

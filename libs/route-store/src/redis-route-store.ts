@@ -1,0 +1,289 @@
+import { isEpoch, requireId, requireNewBinding, requireTtl } from './arguments.js';
+import {
+  decodeBinding,
+  decodeGateInfo,
+  encodeBinding,
+  encodeRef,
+  encodeRoomRef,
+  type GateRecord,
+  type LiveGate,
+} from './redis-binding-codec.js';
+import { type RedisRouteClient } from './redis-client.js';
+import { RedisGateCleanup } from './redis-gate-cleanup.js';
+import { RouteKeys } from './redis-keys.js';
+import { runScript } from './redis-script-runner.js';
+import {
+  BIND,
+  CLAIM_EXPIRED_GATES,
+  CLAIM_GATE,
+  INDEX_BINDING,
+  LEAVE_ROOM,
+  LIVE_GATE,
+  LIVE_GATES,
+  RENEW_GATE,
+  UNBIND,
+} from './redis-scripts.js';
+import { compare } from './compare.js';
+import { RouteStoreError } from './route-store-error.js';
+import {
+  type BindResult,
+  type Binding,
+  type GateInfo,
+  type GateLease,
+  type GateRenewal,
+  type NewBinding,
+  type RouteStore,
+} from './route-store.js';
+
+/** Options of `RedisRouteStore`. */
+export interface RedisRouteStoreOptions {
+  /** An ioredis `Redis` or `Cluster` client; the store never closes it. */
+  readonly client: RedisRouteClient;
+  /** Prefix of every key, e.g. `sb` in production or `sbtest:<random>` in tests. No braces. */
+  readonly prefix: string;
+  /**
+   * Milliseconds since the epoch, used to judge leases. Route instances sharing a Redis should keep
+   * their clocks in sync (NTP); skew shifts lease ends by the skew. Default `Date.now`.
+   */
+  readonly clock?: () => number;
+  /** How many binding deletions run at once while cleaning up a dead gate. Default 256. */
+  readonly cleanupConcurrency?: number;
+}
+
+/**
+ * `RouteStore` on Redis or Redis Cluster (key schema and slot layout in redis-keys.ts). Several route
+ * instances may share one store. Each write that must be atomic is one Lua script on one slot; the
+ * gate-side indexes are maintained around it in an order that keeps them consistent under concurrency.
+ */
+export class RedisRouteStore implements RouteStore {
+  readonly #redis: RedisRouteClient;
+  readonly #keys: RouteKeys;
+  readonly #clock: () => number;
+  readonly #cleanup: RedisGateCleanup;
+
+  constructor(options: RedisRouteStoreOptions) {
+    this.#redis = options.client;
+    this.#keys = new RouteKeys(options.prefix);
+    this.#clock = options.clock ?? Date.now;
+    this.#cleanup = new RedisGateCleanup(this.#redis, this.#keys, options.cleanupConcurrency ?? 256);
+  }
+
+  /** The key schema this store writes, e.g. for `pattern()` when removing a test prefix. */
+  get keys(): RouteKeys {
+    return this.#keys;
+  }
+
+  async bind(offered: NewBinding): Promise<BindResult> {
+    requireNewBinding(offered);
+    const { appId, userId, deviceId, gateId } = offered;
+    const [gate, epoch] = await Promise.all([
+      this.#liveGate(gateId, this.#clock()),
+      this.#redis.hincrby(this.#keys.userEpochs(appId, userId), deviceId, 1),
+    ]);
+    // The epoch just taken is simply skipped: epochs must grow, not be dense.
+    if (gate === undefined) throw new RouteStoreError('GATE_NOT_LIVE', `gate ${gateId} has no live lease`);
+    const binding: Binding = {
+      appId,
+      userId,
+      deviceId,
+      gateId,
+      connId: offered.connId,
+      epoch,
+      platform: offered.platform,
+      boundAt: offered.boundAt,
+    };
+    const ref = encodeRef(userId, deviceId, epoch);
+    const index = this.#keys.gateBindings(gateId, gate.incarnation, appId);
+    // Index first: whoever later removes this ref (a replacing bind, an unbind) can only learn of the
+    // binding after it is stored, hence after the ref exists, so a removal never runs ahead of its add.
+    await runScript(
+      this.#redis,
+      INDEX_BINDING,
+      [this.#keys.gateApps(gateId, gate.incarnation), index],
+      [appId, ref],
+    );
+    const [stored, other] = (await runScript(
+      this.#redis,
+      BIND,
+      [this.#keys.userBindings(appId, userId)],
+      [deviceId, encodeBinding(binding, gate.incarnation), epoch],
+    )) as [0 | 1, string | null];
+    if (stored === 0) {
+      await this.#redis.srem(index, ref);
+      return { epoch, supersededBy: decodeBinding(appId, userId, deviceId, other ?? '').binding };
+    }
+    if (other === null) return { epoch };
+    const previous = decodeBinding(appId, userId, deviceId, other);
+    await this.#unindex(previous.binding, previous.incarnation);
+    return { epoch, previous: previous.binding };
+  }
+
+  async unbind(appId: string, userId: string, deviceId: string, epoch: number): Promise<boolean> {
+    if (!isEpoch(epoch)) return false;
+    const removed = (await runScript(
+      this.#redis,
+      UNBIND,
+      [this.#keys.userBindings(appId, userId)],
+      [deviceId, epoch],
+    )) as string | null;
+    if (removed === null) return false;
+    const stored = decodeBinding(appId, userId, deviceId, removed);
+    await this.#unindex(stored.binding, stored.incarnation);
+    return true;
+  }
+
+  async device(appId: string, userId: string, deviceId: string): Promise<Binding | undefined> {
+    const [stored, gates] = await Promise.all([
+      this.#redis.hget(this.#keys.userBindings(appId, userId), deviceId),
+      this.#liveGates(this.#clock()),
+    ]);
+    if (stored === null) return undefined;
+    const { binding, incarnation } = decodeBinding(appId, userId, deviceId, stored);
+    return gates.get(binding.gateId)?.incarnation === incarnation ? binding : undefined;
+  }
+
+  async devicesOf(appId: string, userIds: readonly string[]): Promise<Binding[]> {
+    const perUser = await this.#liveBindingsOf(appId, userIds);
+    return [...perUser.values()].flat();
+  }
+
+  async renewGate(gate: GateInfo, ttlMs: number): Promise<GateRenewal> {
+    requireId('gateId', gate.gateId);
+    requireTtl(ttlMs);
+    const now = this.#clock();
+    const leaseExpiresAt = now + ttlMs;
+    const [registered] = (await runScript(
+      this.#redis,
+      RENEW_GATE,
+      [this.#keys.gateLeases(), this.#keys.gateInfo(), this.#keys.gateIncarnations(), this.#keys.deadGates()],
+      [gate.gateId, gate.grpcAddress, now, leaseExpiresAt],
+    )) as [0 | 1, number];
+    return { leaseExpiresAt, registered: registered === 1 };
+  }
+
+  async liveGates(): Promise<GateLease[]> {
+    const gates = await this.#liveGates(this.#clock());
+    return [...gates]
+      .map(([gateId, g]) => ({ gateId, grpcAddress: g.grpcAddress, leaseExpiresAt: g.leaseExpiresAt }))
+      .sort((a, b) => compare(a.gateId, b.gateId));
+  }
+
+  async removeGate(gateId: string): Promise<void> {
+    const member = (await runScript(
+      this.#redis,
+      CLAIM_GATE,
+      [this.#keys.gateLeases(), this.#keys.gateInfo(), this.#keys.deadGates()],
+      [gateId],
+    )) as string | null;
+    if (member !== null) await this.#cleanup.purge(member);
+  }
+
+  async expireGates(now: number = this.#clock()): Promise<string[]> {
+    const claimed = (await runScript(
+      this.#redis,
+      CLAIM_EXPIRED_GATES,
+      [this.#keys.gateLeases(), this.#keys.gateInfo(), this.#keys.deadGates()],
+      [now],
+    )) as string[];
+    // Also finishes cleanups that a route instance left half done when it died.
+    await this.#cleanup.purgeAllDead();
+    return claimed.map((member) => member.slice(member.indexOf(':') + 1)).sort(compare);
+  }
+
+  async joinRoom(appId: string, roomId: string, gateId: string): Promise<void> {
+    requireId('appId', appId);
+    requireId('roomId', roomId);
+    const gate = await this.#liveGate(gateId, this.#clock());
+    if (gate === undefined) throw new RouteStoreError('GATE_NOT_LIVE', `gate ${gateId} has no live lease`);
+    // Index first, so a crash in between leaves only an index entry that cleanup handles harmlessly.
+    await this.#redis.sadd(this.#keys.gateRooms(gateId, gate.incarnation), encodeRoomRef(appId, roomId));
+    await this.#redis.hset(this.#keys.room(appId, roomId), gateId, gate.incarnation);
+  }
+
+  async leaveRoom(appId: string, roomId: string, gateId: string): Promise<void> {
+    const gate = await this.#liveGate(gateId, this.#clock());
+    // A dead gate's memberships are already ignored by reads and go with its cleanup.
+    if (gate === undefined) return;
+    await runScript(this.#redis, LEAVE_ROOM, [this.#keys.room(appId, roomId)], [gateId, gate.incarnation]);
+    await this.#redis.srem(this.#keys.gateRooms(gateId, gate.incarnation), encodeRoomRef(appId, roomId));
+  }
+
+  async gatesOfRoom(appId: string, roomId: string): Promise<string[]> {
+    const [members, gates] = await Promise.all([
+      this.#redis.hgetall(this.#keys.room(appId, roomId)),
+      this.#liveGates(this.#clock()),
+    ]);
+    return Object.entries(members)
+      .filter(([gateId, incarnation]) => gates.get(gateId)?.incarnation === Number(incarnation))
+      .map(([gateId]) => gateId)
+      .sort(compare);
+  }
+
+  async onlineCount(appId: string): Promise<number> {
+    const gates = await this.#liveGates(this.#clock());
+    const counts = await Promise.all(
+      [...gates].map(([gateId, g]) =>
+        this.#redis.scard(this.#keys.gateBindings(gateId, g.incarnation, appId)),
+      ),
+    );
+    return counts.reduce((sum, n) => sum + n, 0);
+  }
+
+  async isOnline(appId: string, userIds: readonly string[]): Promise<Map<string, boolean>> {
+    const perUser = await this.#liveBindingsOf(appId, userIds);
+    return new Map(userIds.map((userId) => [userId, (perUser.get(userId)?.length ?? 0) > 0]));
+  }
+
+  /** Live bindings per user: one HGETALL per user (each its own slot), sent together with the gate read. */
+  async #liveBindingsOf(appId: string, userIds: readonly string[]): Promise<Map<string, Binding[]>> {
+    const users = [...new Set(userIds)];
+    const [gates, ...hashes] = await Promise.all([
+      this.#liveGates(this.#clock()),
+      ...users.map((userId) => this.#redis.hgetall(this.#keys.userBindings(appId, userId))),
+    ]);
+    const perUser = new Map<string, Binding[]>();
+    users.forEach((userId, i) => {
+      const live: Binding[] = [];
+      for (const [deviceId, stored] of Object.entries(hashes[i] ?? {})) {
+        const { binding, incarnation } = decodeBinding(appId, userId, deviceId, stored);
+        if (gates.get(binding.gateId)?.incarnation === incarnation) live.push(binding);
+      }
+      perUser.set(userId, live);
+    });
+    return perUser;
+  }
+
+  async #liveGates(now: number): Promise<Map<string, LiveGate>> {
+    const flat = (await runScript(
+      this.#redis,
+      LIVE_GATES,
+      [this.#keys.gateLeases(), this.#keys.gateInfo()],
+      [now],
+    )) as string[];
+    const gates = new Map<string, LiveGate>();
+    for (let i = 0; i + 2 < flat.length; i += 3) {
+      const gateId = flat[i] as string;
+      const { incarnation, grpcAddress } = decodeGateInfo(flat[i + 2] as string);
+      gates.set(gateId, { incarnation, grpcAddress, leaseExpiresAt: Number(flat[i + 1]) });
+    }
+    return gates;
+  }
+
+  async #liveGate(gateId: string, now: number): Promise<GateRecord | undefined> {
+    const info = (await runScript(
+      this.#redis,
+      LIVE_GATE,
+      [this.#keys.gateLeases(), this.#keys.gateInfo()],
+      [gateId, now],
+    )) as string | null;
+    return info === null ? undefined : decodeGateInfo(info);
+  }
+
+  /** Drops a binding's ref from its gate index once the binding itself is gone from the user hash. */
+  async #unindex(binding: Binding, incarnation: number): Promise<void> {
+    await this.#redis.srem(
+      this.#keys.gateBindings(binding.gateId, incarnation, binding.appId),
+      encodeRef(binding.userId, binding.deviceId, binding.epoch),
+    );
+  }
+}

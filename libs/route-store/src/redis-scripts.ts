@@ -1,0 +1,168 @@
+import { luaScript } from './redis-script-runner.js';
+
+// The Lua scripts of RedisRouteStore, one per constant. They live here as strings rather than .lua
+// files so that the esbuild app bundles carry them with no copy step. Each touches keys of ONE hash
+// slot only (see redis-keys.ts), which keeps every one of them valid on Redis Cluster.
+//
+// Stored formats (see redis-binding-codec.ts): gate info "<incarnation>|<grpcAddress>"; dead gate
+// "<incarnation>:<gateId>"; binding JSON whose field `e` is the epoch.
+
+/**
+ * Registers a gate or extends its live lease (and updates its address). A gate without a live lease
+ * gets a new incarnation; its lapsed incarnation, if any, is queued in the dead set for cleanup.
+ * KEYS: gateLeases, gateInfo, gateIncarnations, deadGates. ARGV: gateId, grpcAddress, now, expiresAt.
+ * Returns {registered 0|1, incarnation}.
+ */
+export const RENEW_GATE = luaScript(
+  'renewGate',
+  `
+local score = redis.call('ZSCORE', KEYS[1], ARGV[1])
+local info = redis.call('HGET', KEYS[2], ARGV[1])
+if score and info and tonumber(score) > tonumber(ARGV[3]) then
+  local incarnation = string.match(info, '^(%d+)|')
+  redis.call('ZADD', KEYS[1], ARGV[4], ARGV[1])
+  redis.call('HSET', KEYS[2], ARGV[1], incarnation .. '|' .. ARGV[2])
+  return {0, tonumber(incarnation)}
+end
+if info then
+  redis.call('SADD', KEYS[4], string.match(info, '^(%d+)|') .. ':' .. ARGV[1])
+end
+local incarnation = redis.call('INCR', KEYS[3])
+redis.call('ZADD', KEYS[1], ARGV[4], ARGV[1])
+redis.call('HSET', KEYS[2], ARGV[1], incarnation .. '|' .. ARGV[2])
+return {1, incarnation}
+`,
+);
+
+/**
+ * Claims every gate whose lease expired at or before `now`: removes it from the registry and queues its
+ * incarnation in the dead set. Atomic, so among route instances racing to expire, each gate is claimed
+ * by exactly one. KEYS: gateLeases, gateInfo, deadGates. ARGV: now. Returns the claimed dead-set members.
+ */
+export const CLAIM_EXPIRED_GATES = luaScript(
+  'claimExpiredGates',
+  `
+local claimed = {}
+for _, gateId in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1])) do
+  local info = redis.call('HGET', KEYS[2], gateId)
+  redis.call('ZREM', KEYS[1], gateId)
+  redis.call('HDEL', KEYS[2], gateId)
+  if info then
+    local member = string.match(info, '^(%d+)|') .. ':' .. gateId
+    redis.call('SADD', KEYS[3], member)
+    table.insert(claimed, member)
+  end
+end
+return claimed
+`,
+);
+
+/**
+ * Claims one gate regardless of its lease (a draining gate removing itself). KEYS: gateLeases, gateInfo,
+ * deadGates. ARGV: gateId. Returns the dead-set member, or nil when the gate was not registered.
+ */
+export const CLAIM_GATE = luaScript(
+  'claimGate',
+  `
+local info = redis.call('HGET', KEYS[2], ARGV[1])
+redis.call('ZREM', KEYS[1], ARGV[1])
+redis.call('HDEL', KEYS[2], ARGV[1])
+if not info then return false end
+local member = string.match(info, '^(%d+)|') .. ':' .. ARGV[1]
+redis.call('SADD', KEYS[3], member)
+return member
+`,
+);
+
+/**
+ * Reads every live gate consistently (lease and info in one step). KEYS: gateLeases, gateInfo.
+ * ARGV: now. Returns a flat list {gateId, leaseExpiresAt, info, ...}.
+ */
+export const LIVE_GATES = luaScript(
+  'liveGates',
+  `
+local live = redis.call('ZRANGEBYSCORE', KEYS[1], '(' .. ARGV[1], '+inf', 'WITHSCORES')
+local out = {}
+for i = 1, #live, 2 do
+  local info = redis.call('HGET', KEYS[2], live[i])
+  if info then
+    table.insert(out, live[i])
+    table.insert(out, live[i + 1])
+    table.insert(out, info)
+  end
+end
+return out
+`,
+);
+
+/**
+ * Reads one gate's info if its lease is live. KEYS: gateLeases, gateInfo. ARGV: gateId, now.
+ * Returns the info string or nil.
+ */
+export const LIVE_GATE = luaScript(
+  'liveGate',
+  `
+local score = redis.call('ZSCORE', KEYS[1], ARGV[1])
+if not score or tonumber(score) <= tonumber(ARGV[2]) then return false end
+return redis.call('HGET', KEYS[2], ARGV[1])
+`,
+);
+
+/**
+ * Adds a binding ref to its gate incarnation's index (before the binding itself is stored, so that a
+ * later removal of the ref can never run ahead of its addition). KEYS: gateApps, gateBindings.
+ * ARGV: appId, ref.
+ */
+export const INDEX_BINDING = luaScript(
+  'indexBinding',
+  `
+redis.call('SADD', KEYS[1], ARGV[1])
+redis.call('SADD', KEYS[2], ARGV[2])
+return 1
+`,
+);
+
+/**
+ * Stores a device's binding unless the stored one has a higher epoch (a concurrent bind that got its
+ * epoch later but landed first). KEYS: userBindings. ARGV: deviceId, bindingJson, epoch.
+ * Returns {1, replacedJson|nil} when stored, {0, currentJson} when superseded.
+ */
+export const BIND = luaScript(
+  'bind',
+  `
+local current = redis.call('HGET', KEYS[1], ARGV[1])
+if current and tonumber(cjson.decode(current).e) > tonumber(ARGV[3]) then
+  return {0, current}
+end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+return {1, current}
+`,
+);
+
+/**
+ * Removes a device's binding only if it still carries the given epoch. KEYS: userBindings.
+ * ARGV: deviceId, epoch. Returns the removed binding JSON, or nil.
+ */
+export const UNBIND = luaScript(
+  'unbind',
+  `
+local current = redis.call('HGET', KEYS[1], ARGV[1])
+if not current or tonumber(cjson.decode(current).e) ~= tonumber(ARGV[2]) then return false end
+redis.call('HDEL', KEYS[1], ARGV[1])
+return current
+`,
+);
+
+/**
+ * Removes a gate from a room only if the entry belongs to the given incarnation, so cleaning up an old
+ * incarnation never drops a room the gate re-joined since. KEYS: room. ARGV: gateId, incarnation.
+ */
+export const LEAVE_ROOM = luaScript(
+  'leaveRoom',
+  `
+if redis.call('HGET', KEYS[1], ARGV[1]) == ARGV[2] then
+  return redis.call('HDEL', KEYS[1], ARGV[1])
+end
+return 0
+`,
+);
