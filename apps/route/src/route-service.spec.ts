@@ -1,0 +1,181 @@
+import { credentials, Metadata } from '@grpc/grpc-js';
+import { createLogger } from '@switchboard/log';
+import { ErrorCode } from '@switchboard/proto/client';
+import {
+  GateServiceService,
+  type DeliverRequest,
+  type KickRequest,
+  type PushRoomRequest,
+} from '@switchboard/proto/conn';
+import { RouteServiceClient } from '@switchboard/proto/route';
+import { MemoryRouteStore } from '@switchboard/route-store';
+import { call, RpcError, startGrpcServer, unary, type StartedServer } from '@switchboard/rpc';
+import { loadConfig } from '@switchboard/config';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { startRoute, type RunningRoute } from './server.js';
+
+/** A gate that records what route asks of it, over real gRPC. */
+async function fakeGate() {
+  const delivers: DeliverRequest[] = [];
+  const kicks: KickRequest[] = [];
+  const roomPushes: PushRoomRequest[] = [];
+  const server = await startGrpcServer('127.0.0.1', 0, [
+    {
+      definition: GateServiceService,
+      implementation: {
+        deliver: unary(async (req: DeliverRequest) => {
+          delivers.push(req);
+          return { delivered: req.deliveries.reduce((n, d) => n + d.targets.length, 0), missing: 0 };
+        }),
+        kick: unary(async (req: KickRequest) => {
+          kicks.push(req);
+          return { kicked: true };
+        }),
+        pushRoom: unary(async (req: PushRoomRequest) => {
+          roomPushes.push(req);
+          return { delivered: 3 };
+        }),
+      },
+    },
+  ]);
+  return { server, delivers, kicks, roomPushes, address: `127.0.0.1:${server.port}` };
+}
+
+describe('route service over gRPC (memory store, fake gates)', () => {
+  let now = 1_000_000;
+  const store = new MemoryRouteStore({ clock: () => now });
+  let route: RunningRoute;
+  let client: RouteServiceClient;
+  let g1: Awaited<ReturnType<typeof fakeGate>>;
+  let g2: Awaited<ReturnType<typeof fakeGate>>;
+  const rpc = <Req, Res>(method: (...args: never[]) => unknown, req: Req) =>
+    call<Req, Res>(client, method as never, req, new Metadata(), 3_000);
+
+  beforeAll(async () => {
+    const config = loadConfig({ profile: 'embedded', overrides: { route: { grpcPort: 0 } } });
+    route = await startRoute({ config, logger: createLogger({ level: 'silent', service: 'test' }), store });
+    client = new RouteServiceClient(`127.0.0.1:${route.grpcPort}`, credentials.createInsecure());
+    g1 = await fakeGate();
+    g2 = await fakeGate();
+  });
+  afterAll(async () => {
+    client.close();
+    await route.stop();
+    await g1.server.stop(100);
+    await g2.server.stop(100);
+  });
+  beforeEach(async () => {
+    for (const g of [g1, g2]) {
+      g.delivers.length = 0;
+      g.kicks.length = 0;
+    }
+    await rpc(client.renewLease, { gateId: 'g1', grpcAddress: g1.address, ttlMs: 10_000 });
+    await rpc(client.renewLease, { gateId: 'g2', grpcAddress: g2.address, ttlMs: 10_000 });
+  });
+
+  const bind = (userId: string, deviceId: string, gateId: string, connId: number) =>
+    rpc<unknown, { epoch: number }>(client.bind, {
+      appId: 'a',
+      userId,
+      deviceId,
+      gateId,
+      connId,
+      platform: 'test',
+    });
+
+  it('groups targets by gate: one Deliver per gate carrying every packet for it', async () => {
+    await bind('alice', 'phone', 'g1', 1);
+    await bind('alice', 'laptop', 'g2', 2);
+    await bind('bob', 'phone', 'g1', 3);
+    const res = await rpc<unknown, { stats: { delivered: number; failedGates: number } }>(
+      client.deliverToUsers,
+      {
+        appId: 'a',
+        packets: [
+          { userIds: ['bob'], packet: Buffer.from('to-bob'), excludeUserId: '', excludeDeviceId: '' },
+          {
+            userIds: ['alice'],
+            packet: Buffer.from('to-alice'),
+            excludeUserId: 'alice',
+            excludeDeviceId: 'laptop',
+          },
+        ],
+      },
+    );
+    expect(res.stats).toEqual({ delivered: 2, failedGates: 0 });
+    expect(g1.delivers).toHaveLength(1);
+    expect(g2.delivers).toHaveLength(0); // alice's laptop sent it and is excluded
+    const packets = g1.delivers[0]!.deliveries.map((d) => [
+      Buffer.from(d.packet).toString(),
+      d.targets.map((t) => t.connId),
+    ]);
+    expect(packets).toEqual([
+      ['to-bob', [3]],
+      ['to-alice', [1]],
+    ]);
+  });
+
+  it('kicks the previous connection when a device signs in again', async () => {
+    const first = await bind('carol', 'phone', 'g1', 10);
+    const second = await bind('carol', 'phone', 'g2', 11);
+    expect(second.epoch).toBeGreaterThan(first.epoch);
+    expect(g1.kicks).toEqual([
+      expect.objectContaining({
+        connId: 10,
+        epoch: first.epoch,
+        code: ErrorCode.ERROR_CODE_SIGNED_IN_ELSEWHERE,
+      }),
+    ]);
+    // The old connection's close must not unbind the new binding.
+    const stale = await rpc<unknown, { removed: boolean }>(client.unbind, {
+      appId: 'a',
+      userId: 'carol',
+      deviceId: 'phone',
+      epoch: first.epoch,
+    });
+    expect(stale.removed).toBe(false);
+    const presence = await rpc<unknown, { users: Array<{ devices: Array<{ gateId: string }> }> }>(
+      client.getPresence,
+      {
+        appId: 'a',
+        userIds: ['carol'],
+      },
+    );
+    expect(presence.users[0]!.devices.map((d) => d.gateId)).toEqual(['g2']);
+  });
+
+  it('refuses to bind on a gate without a lease', async () => {
+    const err = await bind('dave', 'phone', 'nope', 1).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(RpcError);
+    expect((err as RpcError).code).toBe(ErrorCode.ERROR_CODE_UNAVAILABLE);
+  });
+
+  it('forgets a crashed gate once its lease lapses', async () => {
+    await bind('erin', 'phone', 'g1', 20);
+    await rpc(client.renewLease, { gateId: 'g3', grpcAddress: '127.0.0.1:1', ttlMs: 1_000 });
+    await bind('erin', 'tablet', 'g3', 21);
+    now += 5_000; // g3 stops renewing; g1 and g2 are renewed in beforeEach with a longer ttl
+    const res = await rpc<unknown, { stats: { delivered: number; failedGates: number } }>(
+      client.deliverToUsers,
+      {
+        appId: 'a',
+        packets: [{ userIds: ['erin'], packet: Buffer.from('x'), excludeUserId: '', excludeDeviceId: '' }],
+      },
+    );
+    expect(res.stats).toEqual({ delivered: 1, failedGates: 0 });
+    const counts = await rpc<unknown, { gates: number }>(client.getCounts, { appId: 'a', roomId: '' });
+    expect(counts.gates).toBe(2);
+  });
+
+  it('pushes a room only to the gates that hold its subscribers', async () => {
+    await rpc(client.joinRoom, { appId: 'a', roomId: 'live', gateId: 'g2' });
+    const res = await rpc<unknown, { stats: { delivered: number } }>(client.deliverToRoom, {
+      appId: 'a',
+      roomId: 'live',
+      packet: Buffer.from('hi'),
+    });
+    expect(res.stats.delivered).toBe(3);
+    expect(g2.roomPushes).toHaveLength(1);
+    expect(g1.roomPushes).toHaveLength(0);
+  });
+});
