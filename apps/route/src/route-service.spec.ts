@@ -9,7 +9,7 @@ import {
 } from '@switchboard/proto/conn';
 import { RouteServiceClient } from '@switchboard/proto/route';
 import { MemoryRouteStore } from '@switchboard/route-store';
-import { call, RpcError, startGrpcServer, unary, type StartedServer } from '@switchboard/rpc';
+import { call, RpcError, startGrpcServer, unary } from '@switchboard/rpc';
 import { loadConfig } from '@switchboard/config';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startRoute, type RunningRoute } from './server.js';
