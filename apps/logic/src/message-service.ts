@@ -1,0 +1,183 @@
+import {
+  ConversationType,
+  ErrorCode,
+  type HistoryRequest,
+  type HistoryResponse,
+  type SendRequest,
+  type SendResponse,
+  type SyncRequest,
+  type SyncResponse,
+} from '@switchboard/proto/client';
+import type { Logger } from '@switchboard/log';
+import { RpcError } from '@switchboard/rpc';
+import type { DirectSendResult, Storage } from '@switchboard/storage';
+import { encodeMessagePush, toClientMessage } from './client-message.js';
+import type { RoutePort } from './route-port.js';
+import type { SendBatcher } from './send-batcher.js';
+
+/** Who is asking: filled by the gate from its sign-in state, never from client input. */
+export interface Caller {
+  appId: string;
+  userId: string;
+  deviceId: string;
+}
+
+export interface MessageLimits {
+  maxContentBytes: number;
+  syncLimitMax: number;
+}
+
+const CLIENT_MSG_ID_MAX = 64;
+const CONTENT_TYPE_MAX = 64;
+
+/**
+ * 1:1 messaging with write fan-out. A send is persisted (through the group-commit
+ * batcher) before it is answered; delivery to online devices happens after the
+ * commit and never holds up the answer — a device that misses a push finds the
+ * message by sync, because the inbox is the source of truth.
+ */
+export class MessageService {
+  private readonly deliveries = new Set<Promise<void>>();
+
+  constructor(
+    private readonly storage: Storage,
+    private readonly batcher: SendBatcher,
+    private readonly route: RoutePort,
+    private readonly limits: MessageLimits,
+    private readonly log: Logger,
+  ) {}
+
+  async send(caller: Caller, req: SendRequest): Promise<SendResponse> {
+    const conversation = req.conversation;
+    if (!req.clientMsgId || req.clientMsgId.length > CLIENT_MSG_ID_MAX) {
+      throw new RpcError(
+        ErrorCode.ERROR_CODE_INVALID_ARGUMENT,
+        `client_msg_id is required, at most ${CLIENT_MSG_ID_MAX} characters`,
+      );
+    }
+    if (!conversation || !conversation.id) {
+      throw new RpcError(ErrorCode.ERROR_CODE_INVALID_CONVERSATION, 'conversation is required');
+    }
+    if (conversation.type !== ConversationType.CONVERSATION_TYPE_USER) {
+      throw new RpcError(
+        ErrorCode.ERROR_CODE_INVALID_CONVERSATION,
+        'only 1:1 conversations (CONVERSATION_TYPE_USER) are supported by this server version',
+      );
+    }
+    if (conversation.id.length > 64) {
+      throw new RpcError(ErrorCode.ERROR_CODE_INVALID_CONVERSATION, 'user ids are at most 64 characters');
+    }
+    if (req.content.length > this.limits.maxContentBytes) {
+      throw new RpcError(
+        ErrorCode.ERROR_CODE_CONTENT_TOO_LARGE,
+        `content is ${req.content.length} bytes; the limit is ${this.limits.maxContentBytes}`,
+      );
+    }
+    if (req.contentType.length > CONTENT_TYPE_MAX) {
+      throw new RpcError(
+        ErrorCode.ERROR_CODE_INVALID_ARGUMENT,
+        `content_type is at most ${CONTENT_TYPE_MAX} characters`,
+      );
+    }
+    const result = await this.batcher.send({
+      appId: caller.appId,
+      senderUserId: caller.userId,
+      senderDeviceId: caller.deviceId,
+      recipientUserId: conversation.id,
+      clientMsgId: req.clientMsgId,
+      contentType: req.contentType,
+      content: req.content,
+      sentAt: Date.now(),
+    });
+    // A retried send was delivered the first time (or will be found by sync): don't push twice.
+    if (!result.duplicate) this.track(this.deliver(caller, conversation.id, req, result));
+    return {
+      messageId: result.messageId,
+      seq: result.senderSeq,
+      sentAt: result.sentAt,
+      conversationSeq: result.conversationSeq,
+    };
+  }
+
+  async sync(caller: Caller, req: SyncRequest): Promise<SyncResponse> {
+    const limit = clampLimit(req.limit, this.limits.syncLimitMax);
+    const r = await this.storage.messages.syncInbox(caller.appId, caller.userId, req.afterSeq, limit);
+    return {
+      messages: r.messages.map((m) => toClientMessage(m, m.seq)),
+      hasMore: r.hasMore,
+      maxSeq: r.maxSeq,
+    };
+  }
+
+  async history(caller: Caller, req: HistoryRequest): Promise<HistoryResponse> {
+    const c = req.conversation;
+    if (!c || !c.id || c.type !== ConversationType.CONVERSATION_TYPE_USER) {
+      throw new RpcError(ErrorCode.ERROR_CODE_INVALID_CONVERSATION, 'history needs a 1:1 conversation');
+    }
+    const r = await this.storage.messages.history({
+      appId: caller.appId,
+      userId: caller.userId,
+      conversation: { type: 'user', id: c.id },
+      beforeSeq: req.beforeSeq,
+      limit: clampLimit(req.limit, this.limits.syncLimitMax),
+    });
+    return { messages: r.messages.map((m) => toClientMessage(m, 0)), hasMore: r.hasMore };
+  }
+
+  async ack(caller: Caller, seq: number): Promise<number> {
+    return this.storage.devices.ack(caller.appId, caller.userId, caller.deviceId, seq);
+  }
+
+  /** Waits for deliveries already started (used on shutdown). */
+  async drain(): Promise<void> {
+    await Promise.allSettled([...this.deliveries]);
+  }
+
+  private async deliver(caller: Caller, peer: string, req: SendRequest, r: DirectSendResult): Promise<void> {
+    const base = {
+      messageId: r.messageId,
+      conversationSeq: r.conversationSeq,
+      senderUserId: caller.userId,
+      senderDeviceId: caller.deviceId,
+      clientMsgId: req.clientMsgId,
+      contentType: req.contentType,
+      content: req.content,
+      sentAt: r.sentAt,
+    };
+    const exclude = { userId: caller.userId, deviceId: caller.deviceId };
+    // Each user gets the message with their own inbox seq; the sender's other devices see the peer as the conversation.
+    const toSender = encodeMessagePush(
+      toClientMessage({ ...base, conversation: { type: 'user', id: peer } }, r.senderSeq),
+    );
+    const packets =
+      peer === caller.userId
+        ? [{ userIds: [caller.userId], packet: toSender, exclude }]
+        : [
+            {
+              userIds: [peer],
+              packet: encodeMessagePush(
+                toClientMessage(
+                  { ...base, conversation: { type: 'user', id: caller.userId } },
+                  r.recipientSeq,
+                ),
+              ),
+            },
+            { userIds: [caller.userId], packet: toSender, exclude },
+          ];
+    try {
+      await this.route.deliverToUsers(caller.appId, packets);
+    } catch (err) {
+      this.log.warn({ err, messageId: r.messageId }, 'push failed; receivers will sync');
+    }
+  }
+
+  private track(p: Promise<void>): void {
+    this.deliveries.add(p);
+    void p.finally(() => this.deliveries.delete(p));
+  }
+}
+
+function clampLimit(requested: number, max: number): number {
+  if (!requested) return Math.min(100, max);
+  return Math.max(1, Math.min(requested, max));
+}

@@ -1,0 +1,68 @@
+import { credentials, Metadata } from '@grpc/grpc-js';
+import { RouteServiceClient } from '@switchboard/proto/route';
+import { call } from '@switchboard/rpc';
+
+/** Packets for the online devices of some users. */
+export interface UserPacket {
+  userIds: string[];
+  packet: Buffer;
+  /** The sender's device, which already has the result as a response. */
+  exclude?: { userId: string; deviceId: string };
+}
+
+/** What logic needs from route. */
+export interface RoutePort {
+  bind(input: {
+    appId: string;
+    userId: string;
+    deviceId: string;
+    gateId: string;
+    connId: number;
+    platform: string;
+  }): Promise<{ epoch: number }>;
+  deliverToUsers(appId: string, packets: UserPacket[]): Promise<{ delivered: number; failedGates: number }>;
+  close(): void;
+}
+
+/** RoutePort over RouteService gRPC. */
+export class GrpcRoutePort implements RoutePort {
+  private readonly client: RouteServiceClient;
+
+  constructor(
+    address: string,
+    private readonly timeoutMs = 5_000,
+  ) {
+    this.client = new RouteServiceClient(address, credentials.createInsecure());
+  }
+
+  async bind(input: Parameters<RoutePort['bind']>[0]): Promise<{ epoch: number }> {
+    const res = await call(this.client, this.client.bind, input, new Metadata(), this.timeoutMs);
+    return { epoch: res.epoch };
+  }
+
+  async deliverToUsers(
+    appId: string,
+    packets: UserPacket[],
+  ): Promise<{ delivered: number; failedGates: number }> {
+    const res = await call(
+      this.client,
+      this.client.deliverToUsers,
+      {
+        appId,
+        packets: packets.map((p) => ({
+          userIds: p.userIds,
+          packet: p.packet,
+          excludeUserId: p.exclude?.userId ?? '',
+          excludeDeviceId: p.exclude?.deviceId ?? '',
+        })),
+      },
+      new Metadata(),
+      this.timeoutMs,
+    );
+    return res.stats ?? { delivered: 0, failedGates: 0 };
+  }
+
+  close(): void {
+    this.client.close();
+  }
+}

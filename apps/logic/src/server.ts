@@ -1,0 +1,63 @@
+import type { Config } from '@switchboard/config';
+import type { Logger } from '@switchboard/log';
+import { LogicServiceService } from '@switchboard/proto/logic';
+import { startGrpcServer } from '@switchboard/rpc';
+import type { Storage } from '@switchboard/storage';
+import { logicHandlers } from './grpc-handlers.js';
+import { MessageService } from './message-service.js';
+import { GrpcRoutePort, type RoutePort } from './route-port.js';
+import { SendBatcher } from './send-batcher.js';
+import { SignInService } from './sign-in-service.js';
+import { openStorage } from './storage-factory.js';
+import { TokenVerifier } from './token-verifier.js';
+
+export interface RunningLogic {
+  grpcPort: number;
+  storage: Storage;
+  stop(): Promise<void>;
+}
+
+export interface StartLogicOptions {
+  config: Config;
+  logger: Logger;
+  /** Storage opened by the caller (tests, standalone); otherwise opened from config and closed on stop. */
+  storage?: Storage;
+  route?: RoutePort;
+}
+
+/** Builds and starts the logic service; stop() shuts down in reverse order. */
+export async function startLogic(options: StartLogicOptions): Promise<RunningLogic> {
+  const { config } = options;
+  const log = options.logger.child({ service: 'logic' });
+  const storage = options.storage ?? (await openStorage(config));
+  const route = options.route ?? new GrpcRoutePort(config.logic.routeAddress);
+  const tokens = new TokenVerifier(async (appId) => (await storage.apps.get(appId))?.tokenSecret);
+  const batcher = new SendBatcher(
+    (batch) => storage.messages.sendDirect(batch),
+    config.logic.sendBatchMaxDelayMs,
+    config.logic.sendBatchMaxSize,
+  );
+  const messages = new MessageService(
+    storage,
+    batcher,
+    route,
+    { maxContentBytes: config.logic.maxContentBytes, syncLimitMax: config.logic.syncLimitMax },
+    log,
+  );
+  const signIn = new SignInService(storage, tokens, route, config.gate.heartbeatIntervalMs);
+  const server = await startGrpcServer(config.logic.host, config.logic.grpcPort, [
+    { definition: LogicServiceService, implementation: { ...logicHandlers(signIn, messages, log) } },
+  ]);
+  log.info({ grpcPort: server.port, storage: storage.dialect }, 'logic started');
+  return {
+    grpcPort: server.port,
+    storage,
+    stop: async () => {
+      await server.stop();
+      await messages.drain();
+      if (!options.route) route.close();
+      if (!options.storage) await storage.close();
+      log.info('logic stopped');
+    },
+  };
+}

@@ -1,0 +1,79 @@
+import type { SignInRequest, SignInResponse } from '@switchboard/proto/client';
+import { ErrorCode } from '@switchboard/proto/client';
+import { RpcError } from '@switchboard/rpc';
+import type { Storage } from '@switchboard/storage';
+import type { RoutePort } from './route-port.js';
+import type { TokenVerifier } from './token-verifier.js';
+
+const ID_MAX = 64;
+
+export interface SignInContext {
+  gateId: string;
+  connId: number;
+}
+
+export interface SignedIn {
+  response: SignInResponse;
+  appId: string;
+  epoch: number;
+}
+
+/**
+ * Sign-in: the token decides who the connection is. Request fields may only
+ * repeat what the token says (a token bound to a device signs in only that
+ * device). The device is recorded, then bound at route, which kicks any older
+ * connection of the same device.
+ */
+export class SignInService {
+  constructor(
+    private readonly storage: Storage,
+    private readonly tokens: TokenVerifier,
+    private readonly route: RoutePort,
+    private readonly heartbeatIntervalMs: number,
+  ) {}
+
+  async signIn(req: SignInRequest, ctx: SignInContext): Promise<SignedIn> {
+    const claims = await this.tokens.verify(req.token);
+    if (req.appId && req.appId !== claims.appId) {
+      throw new RpcError(ErrorCode.ERROR_CODE_TOKEN_INVALID, 'app_id does not match the token');
+    }
+    if (req.userId && req.userId !== claims.userId) {
+      throw new RpcError(ErrorCode.ERROR_CODE_TOKEN_INVALID, 'user_id does not match the token');
+    }
+    if (claims.deviceId && req.deviceId && req.deviceId !== claims.deviceId) {
+      throw new RpcError(ErrorCode.ERROR_CODE_TOKEN_INVALID, 'device_id does not match the token');
+    }
+    const deviceId = claims.deviceId ?? req.deviceId;
+    if (!deviceId) throw new RpcError(ErrorCode.ERROR_CODE_INVALID_ARGUMENT, 'device_id is required');
+    if (deviceId.length > ID_MAX || claims.userId.length > ID_MAX) {
+      throw new RpcError(ErrorCode.ERROR_CODE_INVALID_ARGUMENT, `ids are at most ${ID_MAX} characters`);
+    }
+    const platform = req.platform.slice(0, 32);
+    const cursor = await this.storage.devices.signIn({
+      appId: claims.appId,
+      userId: claims.userId,
+      deviceId,
+      platform,
+    });
+    const { epoch } = await this.route.bind({
+      appId: claims.appId,
+      userId: claims.userId,
+      deviceId,
+      gateId: ctx.gateId,
+      connId: ctx.connId,
+      platform,
+    });
+    return {
+      appId: claims.appId,
+      epoch,
+      response: {
+        userId: claims.userId,
+        deviceId,
+        maxSeq: cursor.maxSeq,
+        ackedSeq: cursor.ackedSeq,
+        heartbeatIntervalMs: this.heartbeatIntervalMs,
+        serverTime: Date.now(),
+      },
+    };
+  }
+}

@@ -1,0 +1,66 @@
+import { errors, jwtVerify } from 'jose';
+import { ErrorCode } from '@switchboard/proto/client';
+import { RpcError } from '@switchboard/rpc';
+
+/** What a verified client token says. */
+export interface TokenClaims {
+  appId: string;
+  userId: string;
+  /** Present when the token is bound to one device. */
+  deviceId?: string;
+}
+
+/** The subset of app lookup the verifier needs. */
+export type SecretLookup = (appId: string) => Promise<string | undefined>;
+
+const encoder = new TextEncoder();
+
+/**
+ * Verifies HS256 client tokens against the secret of the app they name.
+ * Claims: `app_id`, `sub` (user id), optional `device_id`, `exp` (required).
+ * Failures are RpcErrors the gate passes to the client: TOKEN_EXPIRED,
+ * TOKEN_INVALID, or APP_NOT_FOUND.
+ */
+export class TokenVerifier {
+  constructor(private readonly secretOf: SecretLookup) {}
+
+  async verify(token: string): Promise<TokenClaims> {
+    if (!token) throw new RpcError(ErrorCode.ERROR_CODE_UNAUTHENTICATED, 'a token is required');
+    const appId = unverifiedAppId(token);
+    const secret = await this.secretOf(appId);
+    if (secret === undefined)
+      throw new RpcError(ErrorCode.ERROR_CODE_APP_NOT_FOUND, `unknown app "${appId}"`);
+    try {
+      const { payload } = await jwtVerify(token, encoder.encode(secret), {
+        algorithms: ['HS256'],
+        requiredClaims: ['exp', 'sub'],
+      });
+      if (payload['app_id'] !== appId)
+        throw new RpcError(ErrorCode.ERROR_CODE_TOKEN_INVALID, 'token app_id mismatch');
+      const deviceId = payload['device_id'];
+      if (deviceId !== undefined && typeof deviceId !== 'string') {
+        throw new RpcError(ErrorCode.ERROR_CODE_TOKEN_INVALID, 'token device_id must be a string');
+      }
+      return { appId, userId: payload.sub as string, ...(deviceId ? { deviceId } : {}) };
+    } catch (err) {
+      if (err instanceof RpcError) throw err;
+      if (err instanceof errors.JWTExpired)
+        throw new RpcError(ErrorCode.ERROR_CODE_TOKEN_EXPIRED, 'token expired');
+      throw new RpcError(ErrorCode.ERROR_CODE_TOKEN_INVALID, 'token signature or claims are invalid');
+    }
+  }
+}
+
+/** Reads app_id from the payload before verification, only to pick the secret. */
+function unverifiedAppId(token: string): string {
+  const part = token.split('.')[1];
+  if (!part) throw new RpcError(ErrorCode.ERROR_CODE_TOKEN_INVALID, 'token is not a JWT');
+  try {
+    const payload = JSON.parse(Buffer.from(part, 'base64url').toString('utf8')) as Record<string, unknown>;
+    const appId = payload['app_id'];
+    if (typeof appId === 'string' && appId) return appId;
+  } catch {
+    // fall through
+  }
+  throw new RpcError(ErrorCode.ERROR_CODE_TOKEN_INVALID, 'token has no app_id claim');
+}

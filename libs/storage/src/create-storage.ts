@@ -1,0 +1,55 @@
+import { Kysely } from 'kysely';
+import { SqlAppRepository } from './app-repository.js';
+import type { Database } from './db-schema.js';
+import { SqlDeviceRepository } from './device-repository.js';
+import { SqlMessageRepository } from './message-repository.js';
+import { migrateToLatest } from './migrate.js';
+import { createMysqlDialect, type MysqlStorageOptions } from './mysql-dialect.js';
+import type { RepositoryContext } from './repository-context.js';
+import { createSqliteDialect, type SqliteStorageOptions } from './sqlite-dialect.js';
+import type { Storage } from './storage.js';
+import type { StorageDialect } from './storage-dialect.js';
+import { SqlUserRepository } from './user-repository.js';
+
+export type StorageOptions = (
+  ({ dialect: 'sqlite' } & SqliteStorageOptions) | ({ dialect: 'mysql' } & MysqlStorageOptions)
+) & {
+  /** Clock for created/updated columns, Unix milliseconds; `Date.now` when absent. */
+  now?: () => number;
+};
+
+/**
+ * Opens the storage. It does not migrate: call `migrate()` once at start-up (the logic service
+ * does) or run migrations from a deploy step.
+ */
+export async function createStorage(options: StorageOptions): Promise<Storage> {
+  const dialect = options.dialect === 'mysql' ? createMysqlDialect(options) : createSqliteDialect(options);
+  return new SqlStorage(dialect, options.now ?? Date.now);
+}
+
+class SqlStorage implements Storage {
+  readonly dialect: StorageDialect['kind'];
+  readonly apps: SqlAppRepository;
+  readonly users: SqlUserRepository;
+  readonly devices: SqlDeviceRepository;
+  readonly messages: SqlMessageRepository;
+  private readonly db: Kysely<Database>;
+
+  constructor(storageDialect: StorageDialect, now: () => number) {
+    this.dialect = storageDialect.kind;
+    this.db = new Kysely<Database>({ dialect: storageDialect.kysely });
+    const ctx: RepositoryContext = { db: this.db, dialect: storageDialect, now };
+    this.apps = new SqlAppRepository(ctx);
+    this.users = new SqlUserRepository(ctx);
+    this.devices = new SqlDeviceRepository(ctx);
+    this.messages = new SqlMessageRepository(ctx);
+  }
+
+  migrate(): Promise<string[]> {
+    return migrateToLatest(this.db as Kysely<unknown>, this.dialect);
+  }
+
+  close(): Promise<void> {
+    return this.db.destroy();
+  }
+}

@@ -1,0 +1,89 @@
+import type { Generated } from 'kysely';
+
+/**
+ * The tables as kysely sees them. Column names are the SQL ones; repositories map rows to the
+ * domain types in `types.ts`. Numbers may come back from mysql2 as strings when they exceed
+ * 2^53, so mappers always pass them through `Number`.
+ */
+export interface Database {
+  apps: AppsTable;
+  users: UsersTable;
+  devices: DevicesTable;
+  conversations: ConversationsTable;
+  messages: MessagesTable;
+  inbox: InboxTable;
+  send_dedupe: SendDedupeTable;
+}
+
+export interface AppsTable {
+  app_id: string;
+  name: string;
+  token_secret: string;
+  api_key_hash: string | null;
+  created_at: number;
+}
+
+export interface UsersTable {
+  app_id: string;
+  user_id: string;
+  nickname: string;
+  avatar: string;
+  extra: string;
+  /** The per-user inbox seq counter. */
+  max_seq: Generated<number>;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface DevicesTable {
+  app_id: string;
+  user_id: string;
+  device_id: string;
+  platform: string;
+  acked_seq: Generated<number>;
+  last_sign_in_at: number;
+  created_at: number;
+}
+
+export interface ConversationsTable {
+  app_id: string;
+  conversation_type: string;
+  conversation_id: string;
+  /** The per-conversation seq counter. */
+  max_seq: Generated<number>;
+  created_at: number;
+}
+
+export interface MessagesTable {
+  message_id: Generated<number>;
+  app_id: string;
+  conversation_type: string;
+  conversation_id: string;
+  conversation_seq: number;
+  sender_user_id: string;
+  sender_device_id: string;
+  /** The recipient user for 1:1 messages; the group or room id otherwise. */
+  target_id: string;
+  client_msg_id: string;
+  content_type: string;
+  content: Uint8Array;
+  sent_at: number;
+}
+
+export interface InboxTable {
+  app_id: string;
+  user_id: string;
+  seq: number;
+  message_id: number;
+}
+
+export interface SendDedupeTable {
+  app_id: string;
+  sender_user_id: string;
+  client_msg_id: string;
+  message_id: number;
+  sender_seq: number;
+  recipient_seq: number;
+  conversation_seq: number;
+  sent_at: number;
+}

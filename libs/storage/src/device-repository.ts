@@ -1,0 +1,86 @@
+import type { RepositoryContext } from './repository-context.js';
+import { checkId, checkSeq, checkText } from './limits.js';
+import { toDevice } from './row-mappers.js';
+import { readUserMaxSeq } from './user-repository.js';
+import type { DeviceRepository } from './storage.js';
+import { StorageError } from './storage-error.js';
+import type { Device, DeviceSignIn, SignInResult } from './types.js';
+
+export class SqlDeviceRepository implements DeviceRepository {
+  constructor(private readonly ctx: RepositoryContext) {}
+
+  async signIn(input: DeviceSignIn): Promise<SignInResult> {
+    checkId('appId', input.appId);
+    checkId('userId', input.userId);
+    checkId('deviceId', input.deviceId);
+    checkText('platform', input.platform, 32);
+    const now = this.ctx.now();
+    await this.ctx.dialect
+      .upsert(
+        this.ctx.db.insertInto('devices').values({
+          app_id: input.appId,
+          user_id: input.userId,
+          device_id: input.deviceId,
+          platform: input.platform,
+          last_sign_in_at: now,
+          created_at: now,
+        }),
+        ['app_id', 'user_id', 'device_id'],
+        (inserted) => ({ platform: inserted('platform'), last_sign_in_at: inserted('last_sign_in_at') }),
+      )
+      .execute();
+    // A user who has never been written to has no users row yet: its max seq is 0.
+    const row = await this.ctx.db
+      .selectFrom('devices')
+      .leftJoin('users', (join) =>
+        join.onRef('users.app_id', '=', 'devices.app_id').onRef('users.user_id', '=', 'devices.user_id'),
+      )
+      .select(['devices.acked_seq', 'users.max_seq'])
+      .where('devices.app_id', '=', input.appId)
+      .where('devices.user_id', '=', input.userId)
+      .where('devices.device_id', '=', input.deviceId)
+      .executeTakeFirstOrThrow();
+    return { ackedSeq: Number(row.acked_seq), maxSeq: Number(row.max_seq ?? 0) };
+  }
+
+  async get(appId: string, userId: string, deviceId: string): Promise<Device | undefined> {
+    const row = await this.ctx.db
+      .selectFrom('devices')
+      .selectAll()
+      .where('app_id', '=', appId)
+      .where('user_id', '=', userId)
+      .where('device_id', '=', deviceId)
+      .executeTakeFirst();
+    return row && toDevice(row);
+  }
+
+  async listByUser(appId: string, userId: string): Promise<Device[]> {
+    const rows = await this.ctx.db
+      .selectFrom('devices')
+      .selectAll()
+      .where('app_id', '=', appId)
+      .where('user_id', '=', userId)
+      .orderBy('device_id')
+      .execute();
+    return rows.map(toDevice);
+  }
+
+  async ack(appId: string, userId: string, deviceId: string, seq: number): Promise<number> {
+    checkSeq('seq', seq);
+    // The max seq only grows, so capping with a value read a moment ago is still a valid cap;
+    // the `acked_seq <` condition makes concurrent acks keep the highest, never move back.
+    const maxSeq = await readUserMaxSeq(this.ctx.db, appId, userId);
+    const target = Math.min(seq, maxSeq);
+    await this.ctx.db
+      .updateTable('devices')
+      .set({ acked_seq: target })
+      .where('app_id', '=', appId)
+      .where('user_id', '=', userId)
+      .where('device_id', '=', deviceId)
+      .where('acked_seq', '<', target)
+      .execute();
+    const device = await this.get(appId, userId, deviceId);
+    if (!device) throw new StorageError('NOT_FOUND', `device ${deviceId} of user ${userId} is not signed in`);
+    return device.ackedSeq;
+  }
+}

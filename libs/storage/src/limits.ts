@@ -1,0 +1,35 @@
+import { StorageError } from './storage-error.js';
+
+/** Longest app, user, device, group and client message id, in UTF-16 code units (the columns hold 64 characters). */
+export const MAX_ID_LENGTH = 64;
+/** Largest page `syncInbox` and `history` return. */
+export const MAX_PAGE_SIZE = 1000;
+
+/*
+ * Limits are checked here rather than left to the database because SQLite would store an
+ * over-long value that MySQL rejects: both dialects must answer the same input the same way.
+ */
+
+export function checkId(field: string, value: string): void {
+  if (typeof value !== 'string' || value.length === 0 || value.length > MAX_ID_LENGTH) {
+    throw new StorageError('INVALID_ARGUMENT', `${field} must be 1 to ${MAX_ID_LENGTH} characters`);
+  }
+}
+
+export function checkText(field: string, value: string, maxLength: number): void {
+  if (typeof value !== 'string' || value.length > maxLength) {
+    throw new StorageError('INVALID_ARGUMENT', `${field} must be at most ${maxLength} characters`);
+  }
+}
+
+export function checkSeq(field: string, value: number): void {
+  if (!Number.isSafeInteger(value) || value < 0) {
+    throw new StorageError('INVALID_ARGUMENT', `${field} must be a non-negative integer`);
+  }
+}
+
+export function checkPageSize(limit: number): void {
+  if (!Number.isSafeInteger(limit) || limit < 1 || limit > MAX_PAGE_SIZE) {
+    throw new StorageError('INVALID_ARGUMENT', `limit must be 1 to ${MAX_PAGE_SIZE}`);
+  }
+}

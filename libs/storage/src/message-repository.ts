@@ -1,0 +1,74 @@
+import { directConversationId } from './conversation-id.js';
+import { sendDirectBatch } from './direct-send.js';
+import { checkId, checkPageSize, checkSeq } from './limits.js';
+import type { RepositoryContext } from './repository-context.js';
+import { MESSAGE_COLUMNS, toConversationMessage } from './row-mappers.js';
+import type { MessageRepository } from './storage.js';
+import { StorageError } from './storage-error.js';
+import { readUserMaxSeq } from './user-repository.js';
+import type { DirectSendInput, DirectSendResult, HistoryQuery, HistoryResult, SyncResult } from './types.js';
+
+const CONVERSATION_TYPES = new Set(['user', 'group', 'room']);
+
+export class SqlMessageRepository implements MessageRepository {
+  constructor(private readonly ctx: RepositoryContext) {}
+
+  sendDirect(batch: readonly DirectSendInput[]): Promise<DirectSendResult[]> {
+    return sendDirectBatch(this.ctx, batch);
+  }
+
+  async syncInbox(appId: string, userId: string, afterSeq: number, limit: number): Promise<SyncResult> {
+    checkId('appId', appId);
+    checkId('userId', userId);
+    checkSeq('afterSeq', afterSeq);
+    checkPageSize(limit);
+    // One row more than asked tells whether more follow without counting them.
+    const rows = await this.ctx.db
+      .selectFrom('inbox')
+      .innerJoin('messages', 'messages.message_id', 'inbox.message_id')
+      .select(['inbox.seq', ...MESSAGE_COLUMNS])
+      .where('inbox.app_id', '=', appId)
+      .where('inbox.user_id', '=', userId)
+      .where('inbox.seq', '>', afterSeq)
+      .orderBy('inbox.seq')
+      .limit(limit + 1)
+      .execute();
+    // Read after the page so that maxSeq is never below the seqs just returned.
+    const maxSeq = await readUserMaxSeq(this.ctx.db, appId, userId);
+    return {
+      messages: rows
+        .slice(0, limit)
+        .map((row) => ({ ...toConversationMessage(row, userId), seq: Number(row.seq) })),
+      hasMore: rows.length > limit,
+      maxSeq,
+    };
+  }
+
+  async history(query: HistoryQuery): Promise<HistoryResult> {
+    const { appId, userId, conversation, beforeSeq, limit } = query;
+    checkId('appId', appId);
+    checkId('userId', userId);
+    checkId('conversation.id', conversation.id);
+    if (!CONVERSATION_TYPES.has(conversation.type)) {
+      throw new StorageError('INVALID_ARGUMENT', `unknown conversation type ${String(conversation.type)}`);
+    }
+    checkSeq('beforeSeq', beforeSeq);
+    checkPageSize(limit);
+    const conversationId =
+      conversation.type === 'user' ? directConversationId(userId, conversation.id) : conversation.id;
+    const rows = await this.ctx.db
+      .selectFrom('messages')
+      .select(MESSAGE_COLUMNS)
+      .where('messages.app_id', '=', appId)
+      .where('messages.conversation_type', '=', conversation.type)
+      .where('messages.conversation_id', '=', conversationId)
+      .$if(beforeSeq > 0, (qb) => qb.where('messages.conversation_seq', '<', beforeSeq))
+      .orderBy('messages.conversation_seq', 'desc')
+      .limit(limit + 1)
+      .execute();
+    return {
+      messages: rows.slice(0, limit).map((row) => toConversationMessage(row, userId)),
+      hasMore: rows.length > limit,
+    };
+  }
+}

@@ -1,0 +1,39 @@
+import { readFile } from 'node:fs/promises';
+import { afterEach, describe, expect, it } from 'vitest';
+import { dumpMysqlSchema } from './mysql-schema-dump.js';
+import { createTestDatabase, DIALECTS, MYSQL_SERVER_URI, type TestDatabase } from './storage-test-harness.js';
+
+for (const dialect of DIALECTS) {
+  describe(`migrations on ${dialect}`, () => {
+    let database: TestDatabase | undefined;
+    afterEach(async () => {
+      await database?.destroy();
+      database = undefined;
+    });
+
+    it('migrates an empty database to the latest schema, then does nothing', async () => {
+      database = await createTestDatabase(dialect);
+      const storage = await database.open();
+      expect(await storage.migrate()).toEqual(['0001_initial']);
+      expect(await storage.migrate()).toEqual([]);
+      expect(await storage.apps.list()).toEqual([]);
+      expect(await storage.users.maxSeq('app', 'nobody')).toBe(0);
+    });
+
+    it('lets several instances migrate the same database at once', async () => {
+      database = await createTestDatabase(dialect);
+      // SQLite is one connection per process by design; MySQL runs several logic processes.
+      const instances = dialect === 'mysql' ? 3 : 1;
+      const storages = await Promise.all(Array.from({ length: instances }, () => database!.open()));
+      const applied = await Promise.all(storages.map((storage) => storage.migrate()));
+      expect(applied.flat()).toEqual(['0001_initial']);
+    });
+  });
+}
+
+describe('sql/schema.sql', () => {
+  it('equals the MySQL schema the migrations produce', async () => {
+    const file = await readFile(new URL('../../../sql/schema.sql', import.meta.url), 'utf8');
+    expect(await dumpMysqlSchema(MYSQL_SERVER_URI)).toBe(file);
+  });
+});

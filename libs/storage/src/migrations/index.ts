@@ -1,0 +1,15 @@
+import type { Migration } from 'kysely';
+import type { DialectKind } from '../storage-dialect.js';
+import { initialMigration } from './0001-initial.js';
+
+/**
+ * Every schema migration, by name, in code rather than files so that esbuild bundles them with
+ * the app. Kysely applies them in name order: add new ones with the next number and never edit
+ * a released one. After a change, regenerate `sql/schema.sql` with
+ * `npx tsx libs/storage/src/dump-schema.ts`.
+ */
+export function storageMigrations(kind: DialectKind): Record<string, Migration> {
+  return {
+    '0001_initial': initialMigration(kind),
+  };
+}

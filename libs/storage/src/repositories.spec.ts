@@ -1,0 +1,158 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Storage } from './storage.js';
+import { StorageError } from './storage-error.js';
+import {
+  createTestDatabase,
+  DIALECTS,
+  directSend,
+  uniqueId,
+  type TestDatabase,
+} from './storage-test-harness.js';
+
+for (const dialect of DIALECTS) {
+  describe(`apps, users and devices on ${dialect}`, () => {
+    let database: TestDatabase;
+    let storage: Storage;
+    let clock = 1_000;
+
+    beforeAll(async () => {
+      database = await createTestDatabase(dialect);
+      storage = await database.open({ now: () => clock });
+      await storage.migrate();
+    });
+    afterAll(() => database.destroy());
+
+    it('creates, gets and lists apps, refusing a taken id', async () => {
+      const created = await storage.apps.create({ appId: 'app-b', name: 'B', tokenSecret: 'secret-b' });
+      await storage.apps.create({ appId: 'app-a', name: 'A', tokenSecret: 'secret-a', apiKeyHash: 'hash' });
+      expect(created).toEqual({
+        appId: 'app-b',
+        name: 'B',
+        tokenSecret: 'secret-b',
+        apiKeyHash: null,
+        createdAt: 1_000,
+      });
+      expect(await storage.apps.get('app-a')).toEqual({
+        appId: 'app-a',
+        name: 'A',
+        tokenSecret: 'secret-a',
+        apiKeyHash: 'hash',
+        createdAt: 1_000,
+      });
+      expect(await storage.apps.get('app-missing')).toBeUndefined();
+      expect((await storage.apps.list()).map((app) => app.appId)).toEqual(['app-a', 'app-b']);
+      await expect(
+        storage.apps.create({ appId: 'app-a', name: 'again', tokenSecret: 'x' }),
+      ).rejects.toMatchObject({
+        code: 'ALREADY_EXISTS',
+      });
+    });
+
+    it('upserts user profiles, changing only the given fields', async () => {
+      const appId = uniqueId('app');
+      clock = 2_000;
+      expect(await storage.users.upsert({ appId, userId: 'u1', nickname: 'Ann' })).toEqual({
+        appId,
+        userId: 'u1',
+        nickname: 'Ann',
+        avatar: '',
+        extra: '',
+        maxSeq: 0,
+        createdAt: 2_000,
+        updatedAt: 2_000,
+      });
+      clock = 3_000;
+      const updated = await storage.users.upsert({
+        appId,
+        userId: 'u1',
+        avatar: 'https://a/1.png',
+        extra: '{"x":1}',
+      });
+      expect(updated).toMatchObject({ nickname: 'Ann', avatar: 'https://a/1.png', extra: '{"x":1}' });
+      expect(updated).toMatchObject({ createdAt: 2_000, updatedAt: 3_000 });
+      expect(await storage.users.get(appId, 'u2')).toBeUndefined();
+      expect(await storage.users.maxSeq(appId, 'u2')).toBe(0);
+    });
+
+    it('keeps the seq counter out of profile updates', async () => {
+      const appId = uniqueId('app');
+      await storage.messages.sendDirect([directSend({ appId, senderUserId: 'u1', recipientUserId: 'u2' })]);
+      const user = await storage.users.upsert({ appId, userId: 'u2', nickname: 'Bo' });
+      expect(user.maxSeq).toBe(1);
+      expect(await storage.users.maxSeq(appId, 'u2')).toBe(1);
+    });
+
+    it('signs devices in, keeping their ack cursor and reporting the max seq', async () => {
+      const appId = uniqueId('app');
+      clock = 5_000;
+      expect(
+        await storage.devices.signIn({ appId, userId: 'u1', deviceId: 'phone', platform: 'ios' }),
+      ).toEqual({
+        ackedSeq: 0,
+        maxSeq: 0,
+      });
+      await storage.messages.sendDirect([
+        directSend({ appId, senderUserId: 'u2', recipientUserId: 'u1' }),
+        directSend({ appId, senderUserId: 'u2', recipientUserId: 'u1' }),
+      ]);
+      expect(await storage.devices.ack(appId, 'u1', 'phone', 1)).toBe(1);
+      clock = 6_000;
+      expect(
+        await storage.devices.signIn({ appId, userId: 'u1', deviceId: 'phone', platform: 'android' }),
+      ).toEqual({
+        ackedSeq: 1,
+        maxSeq: 2,
+      });
+      await storage.devices.signIn({ appId, userId: 'u1', deviceId: 'laptop', platform: 'web' });
+      expect(await storage.devices.get(appId, 'u1', 'phone')).toEqual({
+        appId,
+        userId: 'u1',
+        deviceId: 'phone',
+        platform: 'android',
+        ackedSeq: 1,
+        lastSignInAt: 6_000,
+        createdAt: 5_000,
+      });
+      expect((await storage.devices.listByUser(appId, 'u1')).map((d) => [d.deviceId, d.platform])).toEqual([
+        ['laptop', 'web'],
+        ['phone', 'android'],
+      ]);
+      expect(await storage.devices.listByUser(appId, 'u2')).toEqual([]);
+    });
+
+    it('moves the ack cursor forward only, capped at the max seq', async () => {
+      const appId = uniqueId('app');
+      await storage.devices.signIn({ appId, userId: 'u1', deviceId: 'phone', platform: 'ios' });
+      const sends = Array.from({ length: 3 }, () =>
+        directSend({ appId, senderUserId: 'u2', recipientUserId: 'u1' }),
+      );
+      await storage.messages.sendDirect(sends);
+      expect(await storage.devices.ack(appId, 'u1', 'phone', 2)).toBe(2);
+      expect(await storage.devices.ack(appId, 'u1', 'phone', 1)).toBe(2);
+      expect(await storage.devices.ack(appId, 'u1', 'phone', 0)).toBe(2);
+      expect(await storage.devices.ack(appId, 'u1', 'phone', 99)).toBe(3);
+      expect((await storage.devices.get(appId, 'u1', 'phone'))?.ackedSeq).toBe(3);
+      await expect(storage.devices.ack(appId, 'u1', 'tablet', 1)).rejects.toMatchObject({
+        code: 'NOT_FOUND',
+      });
+      await expect(storage.devices.ack(appId, 'u1', 'phone', -1)).rejects.toMatchObject({
+        code: 'INVALID_ARGUMENT',
+      });
+    });
+
+    it('rejects ids past the limit the same way on every dialect', async () => {
+      const tooLong = 'x'.repeat(65);
+      const error = await storage.users.upsert({ appId: 'a', userId: tooLong }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(StorageError);
+      expect(error).toMatchObject({ code: 'INVALID_ARGUMENT' });
+      await expect(
+        storage.devices.signIn({ appId: 'a', userId: 'u', deviceId: '', platform: 'ios' }),
+      ).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+      await expect(
+        storage.apps.create({ appId: tooLong, name: 'n', tokenSecret: 's' }),
+      ).rejects.toMatchObject({
+        code: 'INVALID_ARGUMENT',
+      });
+    });
+  });
+}

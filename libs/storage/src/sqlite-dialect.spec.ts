@@ -1,0 +1,36 @@
+import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createStorage } from './create-storage.js';
+
+describe('sqlite storage file', () => {
+  let dir: string | undefined;
+  afterEach(async () => {
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('creates the missing data folder and runs in WAL mode', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'sb-sqlite-'));
+    const file = join(dir, 'nested', 'data', 'switchboard.db');
+    const storage = await createStorage({ dialect: 'sqlite', file });
+    await storage.migrate();
+    await storage.close();
+    expect((await stat(file)).isFile()).toBe(true);
+    const reader = new BetterSqlite3(file, { readonly: true });
+    try {
+      expect(reader.pragma('journal_mode', { simple: true })).toBe('wal');
+    } finally {
+      reader.close();
+    }
+  });
+
+  it('works in memory', async () => {
+    const storage = await createStorage({ dialect: 'sqlite', file: ':memory:' });
+    await storage.migrate();
+    await storage.apps.create({ appId: 'a', name: 'A', tokenSecret: 's' });
+    expect((await storage.apps.list()).map((app) => app.appId)).toEqual(['a']);
+    await storage.close();
+  });
+});

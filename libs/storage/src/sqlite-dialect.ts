@@ -1,0 +1,40 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import { SqliteDialect, sql } from 'kysely';
+import type { ErrorClass, StorageDialect } from './storage-dialect.js';
+
+export interface SqliteStorageOptions {
+  /** Path of the database file (its folder is created when missing), or `:memory:`. */
+  file: string;
+}
+
+/** Embedded SQLite through better-sqlite3: one connection per process, transactions serialised by kysely. */
+export function createSqliteDialect(options: SqliteStorageOptions): StorageDialect {
+  const inMemory = options.file === ':memory:' || options.file === '';
+  if (!inMemory) mkdirSync(dirname(options.file), { recursive: true });
+  const database = new BetterSqlite3(options.file);
+  // WAL lets readers (an operator's sqlite3 shell, a backup) run beside the writer; the busy
+  // timeout makes a second process wait for the write lock instead of failing at once.
+  database.pragma('journal_mode = WAL');
+  database.pragma('busy_timeout = 5000');
+  return {
+    kind: 'sqlite',
+    kysely: new SqliteDialect({ database }),
+    lockingReads: false,
+    upsert(insert, keys, set) {
+      const update = set((column) => sql.ref(`excluded.${column}`));
+      return insert.onConflict((conflict) => conflict.columns(keys as never).doUpdateSet(update as never));
+    },
+    classifyError,
+  };
+}
+
+function classifyError(error: unknown): ErrorClass {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code !== 'string') return 'other';
+  if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) return 'retry';
+  return code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || code === 'SQLITE_CONSTRAINT_UNIQUE'
+    ? 'duplicate'
+    : 'other';
+}

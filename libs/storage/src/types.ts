@@ -1,0 +1,147 @@
+/** Domain types of the storage layer. Ids are strings chosen by tenants; seqs, message ids and times are numbers (safe up to 2^53). */
+
+/** The kinds of conversation a message belongs to. */
+export type ConversationType = 'user' | 'group' | 'room';
+
+/** A conversation as one user sees it: for `user` conversations `id` is the other party's user id (oneself for notes to self). */
+export interface ConversationRef {
+  type: ConversationType;
+  id: string;
+}
+
+/** A tenant. */
+export interface App {
+  appId: string;
+  name: string;
+  /** HS256 secret that signs the app's client tokens. */
+  tokenSecret: string;
+  /** Hash of the business API key, or null while the app has none. */
+  apiKeyHash: string | null;
+  /** Unix milliseconds. */
+  createdAt: number;
+}
+
+export interface NewApp {
+  appId: string;
+  name: string;
+  tokenSecret: string;
+  apiKeyHash?: string | null;
+}
+
+/** Profile fields of a user; absent fields are left as they are on update and empty on create. */
+export interface UserProfileInput {
+  appId: string;
+  userId: string;
+  nickname?: string;
+  avatar?: string;
+  /** Opaque application data, typically JSON. */
+  extra?: string;
+}
+
+export interface User {
+  appId: string;
+  userId: string;
+  nickname: string;
+  avatar: string;
+  extra: string;
+  /** The highest inbox seq handed out to this user (0 when none). */
+  maxSeq: number;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface Device {
+  appId: string;
+  userId: string;
+  deviceId: string;
+  platform: string;
+  /** The highest inbox seq this device has acknowledged. */
+  ackedSeq: number;
+  lastSignInAt: number;
+  createdAt: number;
+}
+
+export interface DeviceSignIn {
+  appId: string;
+  userId: string;
+  deviceId: string;
+  platform: string;
+}
+
+export interface SignInResult {
+  /** Where the device's ack cursor stands: it should sync from here. */
+  ackedSeq: number;
+  /** The user's current highest inbox seq. */
+  maxSeq: number;
+}
+
+/** One 1:1 send, as the logic service hands it over after authentication. */
+export interface DirectSendInput {
+  appId: string;
+  senderUserId: string;
+  senderDeviceId: string;
+  recipientUserId: string;
+  /** Chosen by the sender's client; sends are idempotent on (appId, senderUserId, clientMsgId). */
+  clientMsgId: string;
+  contentType: string;
+  content: Uint8Array;
+  /** Unix milliseconds, decided by the caller. */
+  sentAt: number;
+}
+
+export interface DirectSendResult {
+  messageId: number;
+  /** The sender's inbox seq for this message. */
+  senderSeq: number;
+  /** The recipient's inbox seq; equal to `senderSeq` for a message to oneself. */
+  recipientSeq: number;
+  conversationSeq: number;
+  /** The stored conversation key (see `directConversationId`), the same for both parties. */
+  conversationId: string;
+  sentAt: number;
+  /** True when this send repeats an earlier one (same clientMsgId); all other fields are the first send's. */
+  duplicate: boolean;
+}
+
+/** A stored message as one user sees it. */
+export interface ConversationMessage {
+  messageId: number;
+  conversation: ConversationRef;
+  conversationSeq: number;
+  senderUserId: string;
+  senderDeviceId: string;
+  clientMsgId: string;
+  contentType: string;
+  content: Uint8Array;
+  sentAt: number;
+}
+
+/** A message in a user's inbox, with that user's seq. */
+export interface InboxMessage extends ConversationMessage {
+  seq: number;
+}
+
+export interface SyncResult {
+  /** In ascending seq order. */
+  messages: InboxMessage[];
+  /** More messages follow the last one returned: sync again from its seq. */
+  hasMore: boolean;
+  /** The user's highest seq at the time of the read. */
+  maxSeq: number;
+}
+
+export interface HistoryQuery {
+  appId: string;
+  /** The user reading; the conversation is as this user sees it. */
+  userId: string;
+  conversation: ConversationRef;
+  /** Return messages with a conversation seq below this one; 0 means from the newest. */
+  beforeSeq: number;
+  limit: number;
+}
+
+export interface HistoryResult {
+  /** In DESCENDING conversation seq order (newest first); page on with the last one's conversationSeq. */
+  messages: ConversationMessage[];
+  hasMore: boolean;
+}

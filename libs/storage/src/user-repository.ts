@@ -1,0 +1,78 @@
+import type { Expression, Kysely } from 'kysely';
+import type { Database } from './db-schema.js';
+import type { RepositoryContext } from './repository-context.js';
+import { checkId, checkText } from './limits.js';
+import { toUser } from './row-mappers.js';
+import type { UserRepository } from './storage.js';
+import type { User, UserProfileInput } from './types.js';
+
+const PROFILE_FIELDS = [
+  ['nickname', 'nickname', 128],
+  ['avatar', 'avatar', 1024],
+  // 16 Ki characters fit MySQL's 64 KiB TEXT whatever the characters are.
+  ['extra', 'extra', 16_384],
+] as const;
+
+export class SqlUserRepository implements UserRepository {
+  constructor(private readonly ctx: RepositoryContext) {}
+
+  async upsert(profile: UserProfileInput): Promise<User> {
+    checkId('appId', profile.appId);
+    checkId('userId', profile.userId);
+    for (const [field, , max] of PROFILE_FIELDS) {
+      const value = profile[field];
+      if (value !== undefined) checkText(field, value, max);
+    }
+    const now = this.ctx.now();
+    await this.ctx.dialect
+      .upsert(
+        this.ctx.db.insertInto('users').values({
+          app_id: profile.appId,
+          user_id: profile.userId,
+          nickname: profile.nickname ?? '',
+          avatar: profile.avatar ?? '',
+          extra: profile.extra ?? '',
+          created_at: now,
+          updated_at: now,
+        }),
+        ['app_id', 'user_id'],
+        (inserted) => {
+          // Only the fields the caller gave change; the seq counter is never part of a profile.
+          const set: Record<string, Expression<unknown>> = { updated_at: inserted('updated_at') };
+          for (const [field, column] of PROFILE_FIELDS) {
+            if (profile[field] !== undefined) set[column] = inserted(column);
+          }
+          return set;
+        },
+      )
+      .execute();
+    const user = await this.get(profile.appId, profile.userId);
+    if (!user) throw new Error(`user ${profile.userId} vanished right after its upsert`);
+    return user;
+  }
+
+  async get(appId: string, userId: string): Promise<User | undefined> {
+    const row = await this.ctx.db
+      .selectFrom('users')
+      .selectAll()
+      .where('app_id', '=', appId)
+      .where('user_id', '=', userId)
+      .executeTakeFirst();
+    return row && toUser(row);
+  }
+
+  maxSeq(appId: string, userId: string): Promise<number> {
+    return readUserMaxSeq(this.ctx.db, appId, userId);
+  }
+}
+
+/** The user's seq counter; 0 for a user without a row. */
+export async function readUserMaxSeq(db: Kysely<Database>, appId: string, userId: string): Promise<number> {
+  const row = await db
+    .selectFrom('users')
+    .select('max_seq')
+    .where('app_id', '=', appId)
+    .where('user_id', '=', userId)
+    .executeTakeFirst();
+  return row ? Number(row.max_seq) : 0;
+}
