@@ -1,0 +1,235 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { credentials, Metadata } from '@grpc/grpc-js';
+import { loadConfig } from '@switchboard/config';
+import { createLogger } from '@switchboard/log';
+import {
+  ConversationType,
+  ErrorCode,
+  Message,
+  Packet,
+  PacketType,
+  type SendRequest,
+} from '@switchboard/proto/client';
+import { LogicServiceClient, type Session } from '@switchboard/proto/logic';
+import { call, RpcError } from '@switchboard/rpc';
+import { createStorage, type Storage } from '@switchboard/storage';
+import { SignJWT } from 'jose';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RoutePort, UserPacket } from './route-port.js';
+import { startLogic, type RunningLogic } from './server.js';
+
+/** Records what logic asks route to do. */
+class RecordingRoute implements RoutePort {
+  binds: Array<Parameters<RoutePort['bind']>[0]> = [];
+  pushes: Array<{ appId: string; packets: UserPacket[] }> = [];
+  private epoch = 0;
+  async bind(input: Parameters<RoutePort['bind']>[0]) {
+    this.binds.push(input);
+    return { epoch: ++this.epoch };
+  }
+  async deliverToUsers(appId: string, packets: UserPacket[]) {
+    this.pushes.push({ appId, packets });
+    return { delivered: packets.length, failedGates: 0 };
+  }
+  close() {}
+}
+
+const SECRET = 'test-secret-of-app-a';
+
+function token(claims: Record<string, unknown>, opts: { secret?: string; exp?: number } = {}) {
+  return new SignJWT(claims)
+    .setProtectedHeader({ alg: 'HS256' })
+    .setExpirationTime(opts.exp ?? Math.floor(Date.now() / 1000) + 600)
+    .sign(new TextEncoder().encode(opts.secret ?? SECRET));
+}
+
+describe('logic service over gRPC (SQLite storage, recording route)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'sb-logic-'));
+  let storage: Storage;
+  let logic: RunningLogic;
+  let client: LogicServiceClient;
+  const route = new RecordingRoute();
+  const rpc = <Req, Res>(method: unknown, req: Req) =>
+    call<Req, Res>(client, method as never, req, new Metadata(), 5_000);
+  const alice: Session = { appId: 'a', userId: 'alice', deviceId: 'phone', gateId: 'g', connId: 1, epoch: 1 };
+
+  beforeAll(async () => {
+    storage = await createStorage({ dialect: 'sqlite', file: join(dir, 'db.sqlite') });
+    await storage.migrate();
+    await storage.apps.create({ appId: 'a', name: 'A', tokenSecret: SECRET });
+    await storage.apps.create({ appId: 'b', name: 'B', tokenSecret: 'other-secret' });
+    const config = loadConfig({ profile: 'embedded', overrides: { logic: { grpcPort: 0 } } });
+    logic = await startLogic({
+      config,
+      logger: createLogger({ level: 'silent', service: 't' }),
+      storage,
+      route,
+    });
+    client = new LogicServiceClient(`127.0.0.1:${logic.grpcPort}`, credentials.createInsecure());
+  });
+  afterAll(async () => {
+    client.close();
+    await logic.stop();
+    await storage.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const signIn = async (t: string, deviceId = 'phone') =>
+    rpc<
+      unknown,
+      { epoch: number; appId: string; response: { userId: string; deviceId: string; maxSeq: number } }
+    >(client.signIn, {
+      request: { appId: '', userId: '', deviceId, token: t, platform: 'ios', tags: [] },
+      gateId: 'g',
+      connId: 7,
+    });
+  const codeOf = (p: Promise<unknown>) =>
+    p.then(
+      () => 0,
+      (e: unknown) => (e as RpcError).code,
+    );
+
+  it('signs in with a valid token and binds the device at route', async () => {
+    const res = await signIn(await token({ app_id: 'a', sub: 'alice' }));
+    expect(res.appId).toBe('a');
+    expect(res.response).toMatchObject({ userId: 'alice', deviceId: 'phone', maxSeq: 0 });
+    expect(route.binds.at(-1)).toMatchObject({
+      appId: 'a',
+      userId: 'alice',
+      deviceId: 'phone',
+      gateId: 'g',
+      connId: 7,
+    });
+  });
+
+  it('rejects forged, expired, foreign and mismatched tokens with distinct codes', async () => {
+    expect(await codeOf(signIn(await token({ app_id: 'a', sub: 'alice' }, { secret: 'forged' })))).toBe(
+      ErrorCode.ERROR_CODE_TOKEN_INVALID,
+    );
+    expect(await codeOf(signIn(await token({ app_id: 'a', sub: 'alice' }, { exp: 1_000 })))).toBe(
+      ErrorCode.ERROR_CODE_TOKEN_EXPIRED,
+    );
+    expect(await codeOf(signIn(await token({ app_id: 'nope', sub: 'alice' })))).toBe(
+      ErrorCode.ERROR_CODE_APP_NOT_FOUND,
+    );
+    // App B's token signed with app A's secret must not pass for app B.
+    expect(await codeOf(signIn(await token({ app_id: 'b', sub: 'alice' })))).toBe(
+      ErrorCode.ERROR_CODE_TOKEN_INVALID,
+    );
+    expect(
+      await codeOf(signIn(await token({ app_id: 'a', sub: 'alice', device_id: 'tablet' }), 'phone')),
+    ).toBe(ErrorCode.ERROR_CODE_TOKEN_INVALID);
+    expect(await codeOf(signIn('not.a.jwt'))).toBe(ErrorCode.ERROR_CODE_TOKEN_INVALID);
+    expect(await codeOf(signIn(''))).toBe(ErrorCode.ERROR_CODE_UNAUTHENTICATED);
+  });
+
+  const send = (session: Session, req: Partial<SendRequest>) =>
+    rpc<unknown, { response: { messageId: number; seq: number; conversationSeq: number } }>(client.send, {
+      session,
+      request: {
+        clientMsgId: 'm1',
+        conversation: { type: ConversationType.CONVERSATION_TYPE_USER, id: 'bob' },
+        contentType: 'text',
+        content: Buffer.from('hi bob'),
+        ...req,
+      },
+    });
+
+  it('persists a send, answers with the sender seq, and pushes each user its own seq', async () => {
+    route.pushes.length = 0;
+    const res = await send(alice, {});
+    expect(res.response).toMatchObject({ seq: 1, conversationSeq: 1 });
+    await expect.poll(() => route.pushes.length).toBe(1);
+    const [toBob, toAlice] = route.pushes[0]!.packets;
+    expect(toBob!.userIds).toEqual(['bob']);
+    expect(toAlice!.exclude).toEqual({ userId: 'alice', deviceId: 'phone' });
+    const bobMsg = Message.decode(Packet.decode(toBob!.packet).data);
+    expect(Packet.decode(toBob!.packet).type).toBe(PacketType.PACKET_TYPE_MESSAGE);
+    expect(bobMsg).toMatchObject({
+      seq: 1,
+      conversation: { id: 'alice' },
+      sender: { userId: 'alice', deviceId: 'phone' },
+    });
+    expect(Buffer.from(bobMsg.content).toString()).toBe('hi bob');
+    const aliceMsg = Message.decode(Packet.decode(toAlice!.packet).data);
+    expect(aliceMsg).toMatchObject({ seq: 1, conversation: { id: 'bob' }, clientMsgId: 'm1' });
+  });
+
+  it('answers a retried send with the first result and pushes nothing again', async () => {
+    route.pushes.length = 0;
+    const again = await send(alice, {});
+    expect(again.response).toMatchObject({ seq: 1, conversationSeq: 1 });
+    await new Promise((r) => setTimeout(r, 50));
+    expect(route.pushes).toHaveLength(0);
+  });
+
+  it('rejects bad sends with stable codes', async () => {
+    expect(await codeOf(send(alice, { clientMsgId: '' }))).toBe(ErrorCode.ERROR_CODE_INVALID_ARGUMENT);
+    expect(await codeOf(send(alice, { conversation: undefined }))).toBe(
+      ErrorCode.ERROR_CODE_INVALID_CONVERSATION,
+    );
+    expect(
+      await codeOf(
+        send(alice, {
+          clientMsgId: 'g',
+          conversation: { type: ConversationType.CONVERSATION_TYPE_GROUP, id: 'x' },
+        }),
+      ),
+    ).toBe(ErrorCode.ERROR_CODE_INVALID_CONVERSATION);
+    expect(await codeOf(send(alice, { clientMsgId: 'big', content: Buffer.alloc(60_001) }))).toBe(
+      ErrorCode.ERROR_CODE_CONTENT_TOO_LARGE,
+    );
+    expect(await codeOf(send({ ...alice, userId: '' }, { clientMsgId: 'anon' }))).toBe(
+      ErrorCode.ERROR_CODE_NOT_SIGNED_IN,
+    );
+  });
+
+  it('syncs the inbox in seq order, pages with has_more, and keeps tenants apart', async () => {
+    const bob: Session = { ...alice, userId: 'bob', deviceId: 'laptop' };
+    await send(bob, {
+      clientMsgId: 'b1',
+      conversation: { type: ConversationType.CONVERSATION_TYPE_USER, id: 'alice' },
+    });
+    await send(alice, { clientMsgId: 'm2' });
+    const page1 = await rpc<unknown, { response: { messages: Message[]; hasMore: boolean; maxSeq: number } }>(
+      client.sync,
+      {
+        session: bob,
+        request: { afterSeq: 0, limit: 2 },
+      },
+    );
+    expect(page1.response.messages.map((m) => m.seq)).toEqual([1, 2]);
+    expect(page1.response.hasMore).toBe(true);
+    expect(page1.response.maxSeq).toBe(3);
+    const page2 = await rpc<unknown, { response: { messages: Message[]; hasMore: boolean } }>(client.sync, {
+      session: bob,
+      request: { afterSeq: 2, limit: 2 },
+    });
+    expect(page2.response.messages.map((m) => [m.seq, m.clientMsgId])).toEqual([[3, 'm2']]);
+    expect(page2.response.hasMore).toBe(false);
+    const foreign = await rpc<unknown, { response: { messages: Message[] } }>(client.sync, {
+      session: { ...bob, appId: 'b' },
+      request: { afterSeq: 0, limit: 10 },
+    });
+    expect(foreign.response.messages).toEqual([]);
+  });
+
+  it('acks forward only and pages history newest first', async () => {
+    const ack = (seq: number) =>
+      rpc<unknown, { ackedSeq: number }>(client.ack, { session: alice, request: { seq } });
+    expect((await ack(2)).ackedSeq).toBe(2);
+    expect((await ack(1)).ackedSeq).toBe(2);
+    const h = await rpc<unknown, { response: { messages: Message[]; hasMore: boolean } }>(client.history, {
+      session: alice,
+      request: {
+        conversation: { type: ConversationType.CONVERSATION_TYPE_USER, id: 'bob' },
+        beforeSeq: 0,
+        limit: 2,
+      },
+    });
+    expect(h.response.messages.map((m) => m.conversationSeq)).toEqual([3, 2]);
+    expect(h.response.hasMore).toBe(true);
+  });
+});
