@@ -13,7 +13,7 @@ import {
   type SendRequest,
 } from '@switchboard/proto/client';
 import { LogicServiceClient, type Session } from '@switchboard/proto/logic';
-import { call, RpcError } from '@switchboard/rpc';
+import { call, type RpcError } from '@switchboard/rpc';
 import { createStorage, type Storage } from '@switchboard/storage';
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
