@@ -1,0 +1,21 @@
+import type { Suite } from './suite.js';
+import { DEMO_APP } from './suite.js';
+
+/** What a person needs to connect, printed once the suite is up. */
+export function banner(suite: Suite): string {
+  return [
+    '',
+    'Switchboard is running (embedded: SQLite + in-memory route store).',
+    '',
+    `  WebSocket  ${suite.wsUrl}   (subprotocols switchboard.v1, switchboard.v1.json)`,
+    `  TCP        ${suite.tcpUrl}   (4-byte big-endian length + protobuf Packet)`,
+    `  route gRPC ${suite.routeAddress}    logic gRPC ${suite.logicAddress}`,
+    `  data       ${suite.sqliteFile}`,
+    '',
+    `A token for the "${DEMO_APP}" app:`,
+    `  npx switchboard token --app ${DEMO_APP} --user alice --device d1`,
+    '',
+    'Protocol: docs/protocol.md. Stop with Ctrl-C.',
+    '',
+  ].join('\n');
+}

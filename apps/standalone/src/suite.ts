@@ -1,0 +1,104 @@
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import type { Config } from '@switchboard/config';
+import type { Logger } from '@switchboard/log';
+import { startLogic } from '@switchboard/logic/server';
+import { startRoute } from '@switchboard/route/server';
+import { MemoryRouteStore } from '@switchboard/route-store';
+import { createStorage, type Storage } from '@switchboard/storage';
+import { startTcpConn } from '@switchboard/tcp-conn/server';
+import { startWsConn } from '@switchboard/ws-conn/server';
+
+export const DEMO_APP = 'demo';
+
+export interface Suite {
+  tcpUrl: string;
+  wsUrl: string;
+  routeAddress: string;
+  logicAddress: string;
+  sqliteFile: string;
+  storage: Storage;
+  stop(): Promise<void>;
+}
+
+/** Creates the `demo` app with a random secret the first time the data folder is used. */
+async function ensureDemoApp(storage: Storage, log: Logger): Promise<void> {
+  if (await storage.apps.get(DEMO_APP)) return;
+  await storage.apps.create({
+    appId: DEMO_APP,
+    name: 'Demo',
+    tokenSecret: randomBytes(32).toString('base64url'),
+  });
+  log.info({ app: DEMO_APP }, 'created the demo app with a fresh secret');
+}
+
+function withPorts(config: Config, patch: (c: Config) => void): Config {
+  const copy = structuredClone(config);
+  patch(copy);
+  return copy;
+}
+
+/**
+ * The whole suite in one process: route (memory store), logic (SQLite), and one
+ * TCP and one WebSocket gate. They talk over the same gRPC hops as in a
+ * distributed deployment, on loopback; only the stores differ.
+ */
+export async function startSuite(config: Config, logger: Logger): Promise<Suite> {
+  const sqliteFile = resolve(config.sqlite.file);
+  mkdirSync(dirname(sqliteFile), { recursive: true });
+  const storage = await createStorage({ dialect: 'sqlite', file: sqliteFile });
+  await storage.migrate();
+  await ensureDemoApp(storage, logger);
+
+  const stops: Array<() => Promise<void>> = [];
+  try {
+    const route = await startRoute({ config, logger, store: new MemoryRouteStore() });
+    stops.push(route.stop);
+    const routeAddress = `${config.route.host}:${route.grpcPort}`;
+
+    const logicConfig = withPorts(config, (c) => {
+      c.logic.routeAddress = routeAddress;
+    });
+    const logic = await startLogic({ config: logicConfig, logger, storage });
+    stops.push(logic.stop);
+    const logicAddress = `${config.logic.host}:${logic.grpcPort}`;
+
+    const gateConfig = (id: string, grpcPort: number) =>
+      withPorts(config, (c) => {
+        c.gate.id = c.gate.id ? `${c.gate.id}-${id}` : id;
+        c.gate.grpcPort = grpcPort;
+        c.gateClient.logicAddress = logicAddress;
+        c.gateClient.routeAddress = routeAddress;
+      });
+    const basePort = config.gate.grpcPort;
+    const tcp = await startTcpConn({
+      config: gateConfig('tcp', basePort),
+      logger,
+    });
+    stops.push(tcp.stop);
+    const ws = await startWsConn({
+      config: gateConfig('ws', basePort === 0 ? 0 : basePort + 1),
+      logger,
+    });
+    stops.push(ws.stop);
+
+    return {
+      tcpUrl: `tcp://${config.gate.host}:${tcp.tcpPort}`,
+      wsUrl: `ws://${config.gate.host}:${ws.wsPort}${config.gate.ws.path}`,
+      routeAddress,
+      logicAddress,
+      sqliteFile,
+      storage,
+      stop: async () => {
+        // Gates first (they drain clients and unbind), then logic, then route, then the database.
+        for (const stop of stops.reverse()) await stop();
+        await storage.close();
+      },
+    };
+  } catch (err) {
+    for (const stop of stops.reverse()) await stop().catch(() => undefined);
+    await storage.close();
+    throw err;
+  }
+}

@@ -1,0 +1,206 @@
+import { credentials, Metadata } from '@grpc/grpc-js';
+import { loadConfig } from '@switchboard/config';
+import { startFakeUpstreams, type FakeUpstreams } from '@switchboard/gate/testing';
+import { createLogger, memoryDestination, type MemoryDestination } from '@switchboard/log';
+import { ErrorCode, PacketType, SendRequest } from '@switchboard/proto/client';
+import { GateServiceClient } from '@switchboard/proto/conn';
+import { encodePacket } from '@switchboard/protocol';
+import { call } from '@switchboard/rpc';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTcpConn, type TcpConn } from './server.js';
+import { TestClient } from './test-client.js';
+
+describe('tcp-conn over real sockets', () => {
+  let upstreams: FakeUpstreams;
+  let app: TcpConn;
+  let logs: MemoryDestination;
+  let gateClient: GateServiceClient;
+  let healthy: TestClient;
+
+  beforeAll(async () => {
+    upstreams = await startFakeUpstreams();
+    logs = memoryDestination();
+    const config = loadConfig({
+      env: {},
+      profile: 'default',
+      overrides: {
+        gate: {
+          grpcPort: 0,
+          tcp: { port: 0 },
+          maxFrameBytes: 1024,
+          sendQueueMaxBytes: 64 * 1024,
+          rateLimit: { packetsPerSecond: 20, burst: 20 },
+        },
+        gateClient: { logicAddress: upstreams.logicAddress, routeAddress: upstreams.routeAddress },
+      },
+    });
+    const logger = createLogger({ level: 'info', service: 'tcp-conn', destination: logs });
+    app = await startTcpConn({ config, logger });
+    gateClient = new GateServiceClient(`127.0.0.1:${app.grpcPort}`, credentials.createInsecure());
+    healthy = await TestClient.open(app.tcpPort);
+    await healthy.signedIn('good', 'healthy');
+  });
+
+  afterAll(async () => {
+    gateClient.close();
+    await app.stop();
+    await upstreams.stop();
+  });
+
+  const closeLogged = (code: ErrorCode) =>
+    logs.lines.some(
+      (l) => l['msg'] === 'connection closed' && l['code'] === code && typeof l['remote'] === 'string',
+    );
+
+  async function expectClosedWith(client: TestClient, code: ErrorCode): Promise<void> {
+    const p = await client.next((x) => x.type === PacketType.PACKET_TYPE_DISCONNECT);
+    expect(p.code).toBe(code);
+    await client.whenClosed();
+    expect(closeLogged(code)).toBe(true);
+    // Every other connection carries on.
+    await healthy.ping(Math.floor(Math.random() * 1e9) + 10);
+  }
+
+  it('registers its lease at route on start', () => {
+    expect(upstreams.calls['renewLease']).toEqual([
+      expect.objectContaining({ gateId: app.gate.id, grpcAddress: `127.0.0.1:${app.grpcPort}` }),
+    ]);
+  });
+
+  it('signs in, answers heartbeats and forwards SEND to logic', async () => {
+    const c = await TestClient.open(app.tcpPort);
+    const signIn = await c.signedIn('good', 'a');
+    expect(signIn.code).toBe(0);
+    await c.ping(2);
+    const data = SendRequest.encode({
+      clientMsgId: 'm1',
+      contentType: 'text',
+      content: Buffer.from('x'),
+    }).finish();
+    c.send({ type: PacketType.PACKET_TYPE_SEND, requestId: 3, data: Buffer.from(data) });
+    const reply = await c.next((p) => p.requestId === 3);
+    expect(reply).toMatchObject({ type: PacketType.PACKET_TYPE_SEND, code: 0 });
+    expect(upstreams.calls['send']).toContainEqual(
+      expect.objectContaining({ session: expect.objectContaining({ gateId: app.gate.id, deviceId: 'a' }) }),
+    );
+    c.socket.end();
+    await c.whenClosed();
+  });
+
+  it('refuses a bad token with DISCONNECT TOKEN_INVALID', async () => {
+    const c = await TestClient.open(app.tcpPort);
+    c.signIn('bad');
+    await expectClosedWith(c, ErrorCode.ERROR_CODE_TOKEN_INVALID);
+  });
+
+  it('closes on garbage bytes (an HTTP request is a huge frame length)', async () => {
+    const c = await TestClient.open(app.tcpPort);
+    c.socket.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n');
+    await expectClosedWith(c, ErrorCode.ERROR_CODE_FRAME_TOO_LARGE);
+  });
+
+  it('closes on a length above maxFrameBytes before the body arrives', async () => {
+    const c = await TestClient.open(app.tcpPort);
+    const header = Buffer.alloc(4);
+    header.writeUInt32BE(1025);
+    c.socket.write(header);
+    await expectClosedWith(c, ErrorCode.ERROR_CODE_FRAME_TOO_LARGE);
+  });
+
+  it('closes with BAD_FRAME when the stream ends inside a frame', async () => {
+    const c = await TestClient.open(app.tcpPort);
+    const partial = Buffer.from([0, 0, 0, 10, 1, 2, 3]);
+    c.socket.end(partial);
+    await expectClosedWith(c, ErrorCode.ERROR_CODE_BAD_FRAME);
+  });
+
+  it('closes with INVALID_PACKET on a frame that is not a protobuf Packet', async () => {
+    const c = await TestClient.open(app.tcpPort);
+    c.socket.write(Buffer.from([0, 0, 0, 4, 0xff, 0xff, 0xff, 0xff]));
+    await expectClosedWith(c, ErrorCode.ERROR_CODE_INVALID_PACKET);
+  });
+
+  it('closes with NOT_SIGNED_IN on a request before sign-in', async () => {
+    const c = await TestClient.open(app.tcpPort);
+    c.send({ type: PacketType.PACKET_TYPE_SYNC, requestId: 4 });
+    await expectClosedWith(c, ErrorCode.ERROR_CODE_NOT_SIGNED_IN);
+  });
+
+  it('closes with FLOOD past the rate limit', async () => {
+    const c = await TestClient.open(app.tcpPort);
+    const beat = encodePacket({
+      type: PacketType.PACKET_TYPE_HEARTBEAT,
+      requestId: 1,
+      code: 0,
+      message: '',
+      data: Buffer.alloc(0),
+    });
+    const frame = Buffer.concat([Buffer.from([0, 0, 0, beat.length]), beat]);
+    c.socket.write(Buffer.concat(Array.from({ length: 100 }, () => frame)));
+    await expectClosedWith(c, ErrorCode.ERROR_CODE_FLOOD);
+  });
+
+  it('kicks through GateService with KICKED', async () => {
+    const c = await TestClient.open(app.tcpPort);
+    await c.signedIn('good', 'kickme');
+    const conn = app.gate.core.registry.byDeviceOf('app1', 'u1', 'kickme')!;
+    const res = await call(
+      gateClient,
+      gateClient.kick,
+      { connId: conn.id, epoch: conn.epoch, code: ErrorCode.ERROR_CODE_KICKED_BY_ADMIN, reason: 'admin' },
+      new Metadata(),
+      5_000,
+    );
+    expect(res.kicked).toBe(true);
+    const p = await c.next((x) => x.type === PacketType.PACKET_TYPE_KICKED);
+    expect(p).toMatchObject({ code: ErrorCode.ERROR_CODE_KICKED_BY_ADMIN, message: 'admin' });
+    await c.whenClosed();
+    expect(upstreams.calls['unbind']).toContainEqual(
+      expect.objectContaining({ deviceId: 'kickme', epoch: conn.epoch }),
+    );
+  });
+
+  it('cuts off a client that stops reading while another keeps receiving', async () => {
+    const slow = await TestClient.open(app.tcpPort);
+    await slow.signedIn('good', 'slow');
+    const fast = await TestClient.open(app.tcpPort);
+    await fast.signedIn('good', 'fast');
+    slow.socket.pause();
+    const before = fast.packets.length;
+    const packet = encodePacket({
+      type: PacketType.PACKET_TYPE_MESSAGE,
+      requestId: 0,
+      code: 0,
+      message: '',
+      data: Buffer.alloc(32 * 1024, 7),
+    });
+    let sent = 0;
+    while (app.gate.core.counters.slowCloses === 0 && sent < 5_000) {
+      await call(
+        gateClient,
+        gateClient.broadcast,
+        { appId: 'app1', packet: Buffer.from(packet) },
+        new Metadata(),
+        5_000,
+      );
+      sent++;
+    }
+    expect(app.gate.core.counters.slowCloses).toBe(1);
+    expect(closeLogged(ErrorCode.ERROR_CODE_SLOW_CONSUMER)).toBe(true);
+    expect(app.gate.core.registry.byDeviceOf('app1', 'u1', 'slow')).toBeUndefined();
+    await fast.next(
+      () => fast.packets.filter((p) => p.type === PacketType.PACKET_TYPE_MESSAGE).length >= sent,
+    );
+    expect(fast.packets.length - before).toBeGreaterThanOrEqual(sent);
+    await healthy.ping(77);
+    slow.socket.destroy();
+    fast.socket.end();
+  });
+
+  it('serves Stats', async () => {
+    const s = await call(gateClient, gateClient.stats, {}, new Metadata(), 5_000);
+    expect(s.gateId).toBe(app.gate.id);
+    expect(s.signedIn).toBeGreaterThanOrEqual(1);
+    expect(s.slowCloses).toBe(1);
+  });
+});

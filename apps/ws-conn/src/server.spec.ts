@@ -1,0 +1,253 @@
+import { credentials, Metadata } from '@grpc/grpc-js';
+import { loadConfig, type Config } from '@switchboard/config';
+import { startFakeUpstreams, type FakeUpstreams } from '@switchboard/gate/testing';
+import { createLogger, memoryDestination, type MemoryDestination } from '@switchboard/log';
+import { ErrorCode, type Packet, PacketType, SignInRequest } from '@switchboard/proto/client';
+import { GateServiceClient } from '@switchboard/proto/conn';
+import { decodePacket, encodePacket, packetFromJson, packetToJson } from '@switchboard/protocol';
+import { call } from '@switchboard/rpc';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { startWsConn, type WsConn } from './server.js';
+
+const signInPacket = (device: string): Packet => ({
+  type: PacketType.PACKET_TYPE_SIGN_IN,
+  requestId: 1,
+  code: 0,
+  message: '',
+  data: Buffer.from(
+    SignInRequest.encode({
+      appId: 'app1',
+      userId: 'u1',
+      deviceId: device,
+      token: 'good',
+      platform: 'web',
+      tags: [],
+    }).finish(),
+  ),
+});
+
+/** A WebSocket client collecting decoded packets and the close code. */
+class Client {
+  readonly packets: Packet[] = [];
+  closeCode: number | undefined;
+  private waiters: (() => void)[] = [];
+  constructor(readonly ws: WebSocket) {
+    ws.on('message', (data: Buffer, isBinary: boolean) => {
+      const r = isBinary ? decodePacket(data) : packetFromJson(data.toString());
+      if (r.ok) this.packets.push(r.packet);
+      this.wake();
+    });
+    ws.on('close', (code) => {
+      this.closeCode = code;
+      this.wake();
+    });
+    ws.on('error', () => undefined);
+  }
+  static open(url: string, protocols?: string[], headers?: Record<string, string>): Promise<Client> {
+    const ws = new WebSocket(url, protocols, { headers });
+    return new Promise((resolve, reject) => {
+      ws.once('open', () => resolve(new Client(ws)));
+      ws.once('unexpected-response', (_req, res) => reject(new Error(`HTTP ${res.statusCode}`)));
+      ws.once('error', reject);
+    });
+  }
+  sendPacket(p: Packet): void {
+    if (this.ws.protocol === 'switchboard.v1.json') this.ws.send(packetToJson(p));
+    else this.ws.send(encodePacket(p));
+  }
+  async next(pred: (p: Packet) => boolean): Promise<Packet> {
+    for (;;) {
+      const found = this.packets.find(pred);
+      if (found) return found;
+      if (this.closeCode !== undefined)
+        throw new Error(`closed (${this.closeCode}) before the expected packet`);
+      await new Promise<void>((r) => this.waiters.push(r));
+    }
+  }
+  async closed(): Promise<number> {
+    while (this.closeCode === undefined) await new Promise<void>((r) => this.waiters.push(r));
+    return this.closeCode;
+  }
+  private wake(): void {
+    const w = this.waiters;
+    this.waiters = [];
+    for (const f of w) f();
+  }
+}
+
+async function start(upstreams: FakeUpstreams, logs: MemoryDestination, gate: Partial<Config['gate']> = {}) {
+  const config = loadConfig({
+    env: {},
+    profile: 'default',
+    overrides: {
+      gate: { grpcPort: 0, ws: { port: 0, path: '/ws', maxPayload: 1024, allowedOrigins: [] }, ...gate },
+      gateClient: { logicAddress: upstreams.logicAddress, routeAddress: upstreams.routeAddress },
+    },
+  });
+  return startWsConn({
+    config,
+    logger: createLogger({ level: 'info', service: 'ws-conn', destination: logs }),
+  });
+}
+
+describe('ws-conn over real WebSockets', () => {
+  let upstreams: FakeUpstreams;
+  let app: WsConn;
+  let logs: MemoryDestination;
+  let url: string;
+  let gateClient: GateServiceClient;
+
+  beforeAll(async () => {
+    upstreams = await startFakeUpstreams();
+    logs = memoryDestination();
+    app = await start(upstreams, logs);
+    url = `ws://127.0.0.1:${app.wsPort}/ws`;
+    gateClient = new GateServiceClient(`127.0.0.1:${app.grpcPort}`, credentials.createInsecure());
+  });
+
+  afterAll(async () => {
+    gateClient.close();
+    await app.stop();
+    await upstreams.stop();
+  });
+
+  it.each([
+    ['no subprotocol (binary default)', undefined, ''],
+    ['switchboard.v1', ['switchboard.v1'], 'switchboard.v1'],
+    ['switchboard.v1.json', ['switchboard.v1.json'], 'switchboard.v1.json'],
+  ])('round-trips sign-in, heartbeat and a push with %s', async (_name, protocols, chosen) => {
+    const c = await Client.open(url, protocols);
+    expect(c.ws.protocol).toBe(chosen);
+    const device = `dev-${chosen || 'none'}`;
+    c.sendPacket(signInPacket(device));
+    expect(await c.next((p) => p.type === PacketType.PACKET_TYPE_SIGN_IN)).toMatchObject({
+      requestId: 1,
+      code: 0,
+    });
+    c.sendPacket({
+      type: PacketType.PACKET_TYPE_HEARTBEAT,
+      requestId: 2,
+      code: 0,
+      message: '',
+      data: Buffer.alloc(0),
+    });
+    await c.next((p) => p.type === PacketType.PACKET_TYPE_HEARTBEAT && p.requestId === 2);
+    const conn = app.gate.core.registry.byDeviceOf('app1', 'u1', device)!;
+    const push = encodePacket({
+      type: PacketType.PACKET_TYPE_MESSAGE,
+      requestId: 0,
+      code: 0,
+      message: '',
+      data: Buffer.from('hello'),
+    });
+    const res = await call(
+      gateClient,
+      gateClient.deliver,
+      { deliveries: [{ packet: Buffer.from(push), targets: [{ connId: conn.id, epoch: conn.epoch }] }] },
+      new Metadata(),
+      5_000,
+    );
+    expect(res).toEqual({ delivered: 1, missing: 0 });
+    const msg = await c.next((p) => p.type === PacketType.PACKET_TYPE_MESSAGE);
+    expect(msg.data.toString()).toBe('hello');
+    c.ws.close();
+    await c.closed();
+  });
+
+  it('sends JSON packets as text messages', async () => {
+    const c = await Client.open(url, ['switchboard.v1.json']);
+    const texts: string[] = [];
+    c.ws.on('message', (data: Buffer, isBinary: boolean) => !isBinary && texts.push(data.toString()));
+    c.ws.send('{"type":"PACKET_TYPE_HEARTBEAT","requestId":"9"}');
+    await c.next((p) => p.requestId === 9);
+    expect(JSON.parse(texts[0]!)).toMatchObject({ type: 'PACKET_TYPE_HEARTBEAT', requestId: 9 });
+    c.ws.close();
+  });
+
+  it('closes with 4000 + code on a request before sign-in, and logs it', async () => {
+    const c = await Client.open(url);
+    c.sendPacket({
+      type: PacketType.PACKET_TYPE_SEND,
+      requestId: 3,
+      code: 0,
+      message: '',
+      data: Buffer.alloc(0),
+    });
+    expect(await c.closed()).toBe(4000 + ErrorCode.ERROR_CODE_NOT_SIGNED_IN);
+    expect(c.packets).toMatchObject([
+      { type: PacketType.PACKET_TYPE_DISCONNECT, code: ErrorCode.ERROR_CODE_NOT_SIGNED_IN },
+    ]);
+    expect(logs.lines).toContainEqual(expect.objectContaining({ msg: 'connection closed', code: 203 }));
+  });
+
+  it('closes on invalid JSON with INVALID_PACKET', async () => {
+    const c = await Client.open(url, ['switchboard.v1.json']);
+    c.ws.send('{not json');
+    expect(await c.closed()).toBe(4000 + ErrorCode.ERROR_CODE_INVALID_PACKET);
+  });
+
+  it('closes a message above maxPayload (1009) and logs FRAME_TOO_LARGE; others carry on', async () => {
+    const ok = await Client.open(url);
+    const big = await Client.open(url);
+    big.ws.send(Buffer.alloc(2048));
+    expect(await big.closed()).toBe(1009);
+    expect(logs.lines).toContainEqual(expect.objectContaining({ msg: 'connection closed', code: 201 }));
+    ok.sendPacket({
+      type: PacketType.PACKET_TYPE_HEARTBEAT,
+      requestId: 5,
+      code: 0,
+      message: '',
+      data: Buffer.alloc(0),
+    });
+    await ok.next((p) => p.requestId === 5);
+    ok.ws.close();
+  });
+
+  it('rejects other paths with 404', async () => {
+    await expect(Client.open(`ws://127.0.0.1:${app.wsPort}/other`)).rejects.toThrow('HTTP 404');
+  });
+
+  it('serves /healthz and /metrics on the same port', async () => {
+    const health = await fetch(`http://127.0.0.1:${app.wsPort}/healthz`);
+    expect(health.status).toBe(200);
+    const metrics = await (await fetch(`http://127.0.0.1:${app.wsPort}/metrics`)).text();
+    expect(metrics).toContain(`switchboard_gate_connections_opened_total{gate="${app.gate.id}"}`);
+  });
+});
+
+describe('ws-conn origin allow-list and drain', () => {
+  it('rejects a disallowed Origin with 403 and accepts an allowed one', async () => {
+    const upstreams = await startFakeUpstreams();
+    const logs = memoryDestination();
+    const app = await start(upstreams, logs, {
+      ws: {
+        enabled: true,
+        port: 0,
+        path: '/ws',
+        maxPayload: 1024,
+        perMessageDeflate: false,
+        allowedOrigins: ['https://chat.example.com'],
+        tls: { enabled: false, certFile: '', keyFile: '' },
+      },
+    });
+    const url = `ws://127.0.0.1:${app.wsPort}/ws`;
+    try {
+      await expect(Client.open(url, undefined, { Origin: 'https://evil.example.com' })).rejects.toThrow(
+        'HTTP 403',
+      );
+      const c = await Client.open(url, undefined, { Origin: 'https://chat.example.com' });
+      c.sendPacket(signInPacket('d1'));
+      await c.next((p) => p.type === PacketType.PACKET_TYPE_SIGN_IN);
+      await app.stop();
+      expect(await c.closed()).toBe(4000 + ErrorCode.ERROR_CODE_SERVER_SHUTDOWN);
+      expect(c.packets.at(-1)).toMatchObject({ type: PacketType.PACKET_TYPE_DISCONNECT, code: 208 });
+      expect(upstreams.calls['removeGate']).toEqual([{ gateId: app.gate.id }]);
+      // Drain removes the gate's bindings at once instead of one Unbind per connection.
+      expect(upstreams.calls['unbind']).toBeUndefined();
+    } finally {
+      await app.stop();
+      await upstreams.stop();
+    }
+  });
+});

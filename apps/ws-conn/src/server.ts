@@ -1,0 +1,134 @@
+import { readFileSync } from 'node:fs';
+import { createServer as createHttpServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { credentials } from '@grpc/grpc-js';
+import type { Config } from '@switchboard/config';
+import {
+  createGate,
+  grpcLogicPort,
+  grpcRoutePort,
+  serveHealth,
+  WireFormat,
+  type Gate,
+  type LogicPort,
+  type RoutePort,
+} from '@switchboard/gate';
+import type { Logger } from '@switchboard/log';
+import { LogicServiceClient } from '@switchboard/proto/logic';
+import { RouteServiceClient } from '@switchboard/proto/route';
+import { WS_SUBPROTOCOL_JSON, WS_SUBPROTOCOL_PROTOBUF } from '@switchboard/protocol';
+import { WebSocketServer } from 'ws';
+import { WsTransport } from './ws-transport.js';
+
+/** Deadline of one call from the gate to logic or route (ms). */
+const UPSTREAM_TIMEOUT_MS = 5_000;
+
+export interface StartWsConnOptions {
+  config: Config;
+  logger: Logger;
+  /** Ports to use instead of gRPC clients built from `config.gateClient` (tests, embedding). */
+  logic?: LogicPort;
+  route?: RoutePort;
+}
+
+export interface WsConn {
+  gate: Gate;
+  /** The HTTP(S) port: WebSocket upgrades on `gate.ws.path`, plus `/healthz` and `/metrics`. */
+  wsPort: number;
+  grpcPort: number;
+  /** Stops accepting, drains the gate (DISCONNECT SERVER_SHUTDOWN, RemoveGate) and closes clients. */
+  stop(): Promise<void>;
+}
+
+/** Picks the subprotocol: the first one offered that we speak. No offer means `switchboard.v1`. */
+function chooseProtocol(offered: Set<string>): string | false {
+  for (const p of offered) if (p === WS_SUBPROTOCOL_PROTOBUF || p === WS_SUBPROTOCOL_JSON) return p;
+  return false;
+}
+
+function reject(socket: Duplex, status: number, text: string): void {
+  socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+}
+
+/** Starts a WebSocket gateway: the gate core, its GateService, and an HTTP(S) server for upgrades. */
+export async function startWsConn(options: StartWsConnOptions): Promise<WsConn> {
+  const { config } = options;
+  const logger = options.logger.child({ component: 'ws-conn' });
+  const gc = config.gate;
+  const clients: { close(): void }[] = [];
+  let logic = options.logic;
+  let route = options.route;
+  if (!logic) {
+    const client = new LogicServiceClient(config.gateClient.logicAddress, credentials.createInsecure());
+    clients.push(client);
+    logic = grpcLogicPort(client, UPSTREAM_TIMEOUT_MS);
+  }
+  if (!route) {
+    const client = new RouteServiceClient(config.gateClient.routeAddress, credentials.createInsecure());
+    clients.push(client);
+    route = grpcRoutePort(client, UPSTREAM_TIMEOUT_MS);
+  }
+  const gate = createGate({
+    id: gc.id,
+    settings: gc,
+    grpc: { host: gc.host, port: gc.grpcPort, advertiseAddress: gc.advertiseAddress },
+    logic,
+    route,
+    logger,
+  });
+  await gate.start();
+
+  const wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: gc.ws.maxPayload,
+    perMessageDeflate: gc.ws.perMessageDeflate,
+    handleProtocols: chooseProtocol,
+    clientTracking: false,
+  });
+  const allowed = new Set(gc.ws.allowedOrigins);
+  const tls = gc.ws.tls;
+  const server: Server = tls.enabled
+    ? createHttpsServer({ cert: readFileSync(tls.certFile), key: readFileSync(tls.keyFile) })
+    : createHttpServer();
+  server.on('request', (req, res) => {
+    if (!serveHealth(gate, req, res)) res.writeHead(404).end();
+  });
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    socket.on('error', () => socket.destroy());
+    if (gate.core.isDraining) return reject(socket, 503, 'Service Unavailable');
+    const path = (req.url ?? '/').split('?', 1)[0];
+    if (path !== gc.ws.path) return reject(socket, 404, 'Not Found');
+    const origin = req.headers.origin;
+    if (allowed.size > 0 && (origin === undefined || !allowed.has(origin))) {
+      logger.warn({ origin, remote: req.socket.remoteAddress }, 'websocket origin not allowed');
+      return reject(socket, 403, 'Forbidden');
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      const format = ws.protocol === WS_SUBPROTOCOL_JSON ? WireFormat.Json : WireFormat.Binary;
+      const remote = `${req.socket.remoteAddress ?? '?'}:${req.socket.remotePort ?? 0}`;
+      new WsTransport(ws, socket, gate.core, format, remote).attach();
+    });
+  });
+  server.on('error', (err) => logger.error({ err }, 'ws listener error'));
+  const wsPort = await new Promise<number>((resolve, rejectListen) => {
+    server.once('error', rejectListen);
+    server.listen(gc.ws.port, gc.host, () => {
+      server.off('error', rejectListen);
+      resolve((server.address() as AddressInfo).port);
+    });
+  });
+  logger.info({ wsPort, path: gc.ws.path, tls: tls.enabled, grpcPort: gate.grpcPort }, 'ws-conn listening');
+
+  let stopped: Promise<void> | undefined;
+  const stop = async () => {
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    await gate.drain();
+    server.closeAllConnections();
+    await closed;
+    wss.close();
+    for (const client of clients) client.close();
+  };
+  return { gate, wsPort, grpcPort: gate.grpcPort, stop: () => (stopped ??= stop()) };
+}

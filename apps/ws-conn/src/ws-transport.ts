@@ -1,0 +1,104 @@
+import type { Duplex } from 'node:stream';
+import { ErrorCode } from '@switchboard/proto/client';
+import { wsCloseCode } from '@switchboard/protocol';
+import {
+  type Connection,
+  type GateCore,
+  type Transport,
+  type WireChunk,
+  type WireFormat,
+} from '@switchboard/gate';
+import type { WebSocket } from 'ws';
+
+const kTransport = Symbol('switchboard.wsTransport');
+type TaggedWs = WebSocket & { [kTransport]?: WsTransport };
+
+/** Close reasons are limited to 123 bytes by RFC 6455. */
+const MAX_REASON_BYTES = 123;
+
+/**
+ * A gate Transport over one WebSocket: one message is one Packet (binary protobuf or proto3 JSON
+ * text, by subprotocol). A flush corks the underlying socket around its sends so a batch of
+ * messages leaves in one writev. Listeners are shared module-level functions (no closures per
+ * connection).
+ */
+export class WsTransport implements Transport {
+  conn: Connection | undefined;
+
+  constructor(
+    readonly ws: WebSocket,
+    /** The upgraded TCP socket under `ws`, corked around batches. */
+    readonly socket: Duplex,
+    readonly core: GateCore,
+    readonly format: WireFormat,
+    readonly remoteAddress: string,
+  ) {}
+
+  attach(): Connection {
+    (this.ws as TaggedWs)[kTransport] = this;
+    this.conn = this.core.open(this);
+    this.ws.on('message', onMessage);
+    this.ws.on('close', onClose);
+    this.ws.on('error', onError);
+    return this.conn;
+  }
+
+  get bufferedAmount(): number {
+    return this.ws.bufferedAmount;
+  }
+
+  writeMany(chunks: readonly WireChunk[]): void {
+    const ws = this.ws;
+    if (ws.readyState !== ws.OPEN) return;
+    if (chunks.length === 1) {
+      ws.send(chunks[0]!);
+      return;
+    }
+    this.socket.cork();
+    for (const chunk of chunks) ws.send(chunk);
+    this.socket.uncork();
+  }
+
+  close(code: ErrorCode, reason: string): void {
+    const ws = this.ws;
+    if (ws.readyState === ws.CLOSING || ws.readyState === ws.CLOSED) return;
+    ws.close(wsCloseCode(code), truncate(reason));
+  }
+
+  destroy(): void {
+    this.ws.terminate();
+  }
+}
+
+function truncate(reason: string): string {
+  if (Buffer.byteLength(reason) <= MAX_REASON_BYTES) return reason;
+  return Buffer.from(reason)
+    .subarray(0, MAX_REASON_BYTES)
+    .toString('utf8')
+    .replace(/\uFFFD+$/, '');
+}
+
+function transportOf(ws: WebSocket): WsTransport {
+  return (ws as TaggedWs)[kTransport]!;
+}
+
+function onMessage(this: WebSocket, data: Buffer, isBinary: boolean): void {
+  const t = transportOf(this);
+  t.core.receive(t.conn!, isBinary ? data : data.toString('utf8'));
+}
+
+function onClose(this: WebSocket): void {
+  const t = transportOf(this);
+  t.core.transportClosed(t.conn!);
+}
+
+// ws has already started closing (1009 for a message above maxPayload, 1002 for a protocol error);
+// the core logs the reason with its catalog code. 'close' follows.
+function onError(this: WebSocket, err: Error & { code?: string }): void {
+  const t = transportOf(this);
+  const code =
+    err.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH'
+      ? ErrorCode.ERROR_CODE_FRAME_TOO_LARGE
+      : ErrorCode.ERROR_CODE_BAD_FRAME;
+  t.core.protocolError(t.conn!, code, err.message);
+}

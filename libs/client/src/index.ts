@@ -1,0 +1,2 @@
+export { SwitchboardClient, type CloseInfo } from './switchboard-client.js';
+export { TcpClientTransport, WsClientTransport, type ClientTransport } from './client-transport.js';

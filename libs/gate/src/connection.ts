@@ -1,0 +1,62 @@
+import type { TimerWheel, WheelEntry } from './timer-wheel.js';
+import type { TokenBucketState } from './token-bucket.js';
+import type { Transport, WireChunk, WireFormat } from './transport.js';
+
+/** Where a connection is in its life. */
+export const ConnState = {
+  /** Connected, no SIGN_IN yet. */
+  Open: 0,
+  /** SIGN_IN sent to logic, answer pending. */
+  SigningIn: 1,
+  SignedIn: 2,
+  /** Released by the core; nothing more is written or read. */
+  Closed: 3,
+} as const;
+export type ConnState = (typeof ConnState)[keyof typeof ConnState];
+
+/**
+ * The state the gate keeps per connection: a handful of fields and no closures, timers or buffers
+ * while idle (the outbound queue exists only between an enqueue and the next flush).
+ */
+export class Connection implements WheelEntry, TokenBucketState {
+  state: ConnState = ConnState.Open;
+  appId = '';
+  userId = '';
+  deviceId = '';
+  /** Route binding epoch from sign-in; 0 until signed in. */
+  epoch = 0;
+  /** Tags given at sign-in; undefined when none. */
+  tags: ReadonlySet<string> | undefined = undefined;
+  /** Rooms this connection subscribed to; undefined when none. */
+  rooms: Set<string> | undefined = undefined;
+  /** Last time anything arrived from the client (ms). */
+  lastActivity: number;
+  wheelDue = 0;
+  wheelSlot = -1;
+  tokens = 0;
+  tokensAt = 0;
+  /** Chunks waiting for the next flush; undefined when nothing is queued. */
+  pending: WireChunk[] | undefined = undefined;
+  pendingBytes = 0;
+  /** Requests sent to logic and not answered yet. */
+  inFlight = 0;
+
+  constructor(
+    readonly id: number,
+    readonly transport: Transport,
+    readonly format: WireFormat,
+    now: number,
+  ) {
+    this.lastActivity = now;
+  }
+
+  get signedIn(): boolean {
+    return this.state === ConnState.SignedIn;
+  }
+
+  get closed(): boolean {
+    return this.state === ConnState.Closed;
+  }
+}
+
+export type ConnectionWheel = TimerWheel<Connection>;

@@ -1,0 +1,73 @@
+import { type Packet } from '@switchboard/proto/client';
+import { decodePacket, encodeFrame, encodePacket, packetToJson } from '@switchboard/protocol';
+import { WireFormat, type WireChunk } from './transport.js';
+
+/**
+ * One outbound Packet, encoded at most once per wire format, lazily: a fan-out to 10,000
+ * connections builds one frame for the TCP ones and one JSON string for the JSON ones, and writes
+ * the same object to each.
+ */
+export class EncodedPacket {
+  private bare: Buffer | undefined;
+  private framed: Buffer | undefined;
+  private json: string | undefined;
+  private packet: Packet | undefined;
+
+  private constructor(packet: Packet | undefined, bare: Buffer | undefined) {
+    this.packet = packet;
+    this.bare = bare;
+  }
+
+  /** From a Packet object (responses, close packets). */
+  static of(packet: Packet): EncodedPacket {
+    return new EncodedPacket(packet, undefined);
+  }
+
+  /** From Packet bytes already encoded upstream (Deliver, PushRoom, …). */
+  static fromBytes(bytes: Uint8Array): EncodedPacket {
+    return new EncodedPacket(undefined, toBuffer(bytes));
+  }
+
+  /**
+   * The chunk to write to a connection of `format`, or undefined when the bytes given upstream are
+   * not a Packet and cannot be rendered as JSON.
+   */
+  chunkFor(format: WireFormat): WireChunk | undefined {
+    switch (format) {
+      case WireFormat.Framed:
+        return (this.framed ??= encodeFrame(this.bytes()));
+      case WireFormat.Binary:
+        return this.bytes();
+      case WireFormat.Json:
+        if (this.json === undefined) {
+          const packet = this.decoded();
+          if (!packet) return undefined;
+          this.json = packetToJson(packet);
+        }
+        return this.json;
+    }
+  }
+
+  private bytes(): Buffer {
+    return (this.bare ??= toBuffer(encodePacket(this.packet!)));
+  }
+
+  private decoded(): Packet | undefined {
+    if (this.packet) return this.packet;
+    const result = decodePacket(this.bare!);
+    if (result.ok) this.packet = result.packet;
+    else if (result.packet) this.packet = result.packet;
+    return this.packet;
+  }
+}
+
+function toBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+/** Encodes one packet for one connection (responses), without the fan-out cache. */
+export function encodeFor(format: WireFormat, packet: Packet): WireChunk {
+  if (format === WireFormat.Json) return packetToJson(packet);
+  const bare = encodePacket(packet);
+  return format === WireFormat.Framed ? encodeFrame(bare) : toBuffer(bare);
+}

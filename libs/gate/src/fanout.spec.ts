@@ -1,0 +1,240 @@
+import {
+  ErrorCode,
+  Packet,
+  PacketType,
+  SubscribeRoomRequest,
+  UnsubscribeRoomRequest,
+} from '@switchboard/proto/client';
+import { encodePacket } from '@switchboard/protocol';
+import { RpcError } from '@switchboard/rpc';
+import { describe, expect, it } from 'vitest';
+import { Fanout } from './fanout.js';
+import { FakeTransport, harness, packetBytes, settle, signInBytes, type Harness } from './test-fakes.js';
+import { WireFormat } from './transport.js';
+
+async function signIn(
+  h: Harness,
+  device: string,
+  tags: string[] = [],
+  format: WireFormat = WireFormat.Framed,
+) {
+  const transport = new FakeTransport(format);
+  const conn = h.core.open(transport);
+  const bytes = signInBytes(1, device, tags);
+  h.core.receive(conn, format === WireFormat.Json ? jsonOf(bytes) : bytes);
+  await settle();
+  h.scheduler.run();
+  transport.writes.length = 0;
+  return { transport, conn };
+}
+
+function jsonOf(bytes: Buffer): string {
+  const p = Packet.decode(bytes);
+  return JSON.stringify(Packet.toJSON(p));
+}
+
+const push = (text: string) =>
+  Buffer.from(
+    encodePacket({
+      type: PacketType.PACKET_TYPE_MESSAGE,
+      requestId: 0,
+      code: 0,
+      message: '',
+      data: Buffer.from(text),
+    }),
+  );
+
+const roomBytes = (type: PacketType, requestId: number, roomId: string) =>
+  packetBytes(
+    type,
+    requestId,
+    type === PacketType.PACKET_TYPE_SUBSCRIBE_ROOM
+      ? SubscribeRoomRequest.encode({ roomId }).finish()
+      : UnsubscribeRoomRequest.encode({ roomId }).finish(),
+  );
+
+describe('fan-out', () => {
+  it('writes the SAME encoded object to every connection of a format, once per format', async () => {
+    const h = harness();
+    const fanout = new Fanout(h.core);
+    const tcp = [await signIn(h, 'a'), await signIn(h, 'b'), await signIn(h, 'c')];
+    const ws = [await signIn(h, 'd', [], WireFormat.Binary), await signIn(h, 'e', [], WireFormat.Binary)];
+    const json = [await signIn(h, 'f', [], WireFormat.Json), await signIn(h, 'g', [], WireFormat.Json)];
+    expect(fanout.broadcast('app1', push('hello'))).toBe(7);
+    h.scheduler.run();
+    const chunks = (group: typeof tcp) => group.map((c) => c.transport.writes[0]![0]);
+    const [t0, ...tRest] = chunks(tcp);
+    for (const c of tRest) expect(c).toBe(t0);
+    expect(chunks(ws)[1]).toBe(chunks(ws)[0]);
+    expect(chunks(json)[1]).toBe(chunks(json)[0]);
+    expect(typeof chunks(json)[0]).toBe('string');
+    expect((t0 as Buffer).readUInt32BE(0)).toBe((t0 as Buffer).length - 4);
+    for (const c of [...tcp, ...ws, ...json]) {
+      expect(c.transport.packets()).toMatchObject([{ type: PacketType.PACKET_TYPE_MESSAGE }]);
+      expect(c.transport.packets()[0]!.data.toString()).toBe('hello');
+    }
+    expect(fanout.broadcast('other-app', push('x'))).toBe(0);
+  });
+
+  it('batches everything queued for a connection in one tick into one write', async () => {
+    const h = harness();
+    const fanout = new Fanout(h.core);
+    const { transport, conn } = await signIn(h, 'a');
+    for (let i = 0; i < 20; i++)
+      fanout.deliver([{ packet: push(`m${i}`), targets: [{ connId: conn.id, epoch: 0 }] }]);
+    h.scheduler.run();
+    expect(transport.writes).toHaveLength(1);
+    expect(transport.writes[0]).toHaveLength(20);
+    expect(transport.packets().map((p) => p.data.toString())).toEqual(
+      Array.from({ length: 20 }, (_, i) => `m${i}`),
+    );
+    expect(h.core.counters.packetsOut).toBeGreaterThanOrEqual(20);
+  });
+
+  it('delivers only to targets whose epoch matches (0 = any) and counts the missing', async () => {
+    const h = harness();
+    const fanout = new Fanout(h.core);
+    const { transport, conn } = await signIn(h, 'a');
+    const result = fanout.deliver([
+      {
+        packet: push('x'),
+        targets: [
+          { connId: conn.id, epoch: 7 },
+          { connId: conn.id, epoch: 6 },
+          { connId: 9999, epoch: 0 },
+        ],
+      },
+    ]);
+    expect(result).toEqual({ delivered: 1, missing: 2 });
+    h.scheduler.run();
+    expect(transport.packets()).toHaveLength(1);
+  });
+
+  it('cuts off a slow consumer at once while the others keep receiving', async () => {
+    const h = harness({ sendQueueMaxBytes: 4096 });
+    const fanout = new Fanout(h.core);
+    const slow = await signIn(h, 'slow');
+    const fast = await signIn(h, 'fast');
+    // The slow client's socket still holds 3.5 KiB it has not read.
+    slow.transport.bufferedAmount = 3584;
+    const big = push('x'.repeat(1000));
+    expect(fanout.broadcast('app1', big)).toBe(1);
+    expect(slow.transport.destroyed).toBe(true);
+    expect(slow.transport.closedWith).toBeUndefined();
+    expect(h.core.counters.slowCloses).toBe(1);
+    expect(h.core.registry.signedInCount).toBe(1);
+    expect(h.route.calls['unbind']).toHaveLength(1);
+    for (let i = 0; i < 3; i++) fanout.broadcast('app1', big);
+    h.scheduler.run();
+    expect(fast.transport.packets()).toHaveLength(4);
+    expect(slow.transport.writes).toEqual([]);
+    expect(h.logs.lines).toContainEqual(expect.objectContaining({ msg: 'connection closed', code: 206 }));
+  });
+
+  it('counts queued but unflushed bytes against the bound', async () => {
+    const h = harness({ sendQueueMaxBytes: 2048 });
+    const fanout = new Fanout(h.core);
+    const c = await signIn(h, 'a');
+    const target = [{ connId: c.conn.id, epoch: 0 }];
+    expect(fanout.deliver([{ packet: push('y'.repeat(900)), targets: target }]).delivered).toBe(1);
+    expect(fanout.deliver([{ packet: push('y'.repeat(900)), targets: target }]).delivered).toBe(1);
+    expect(fanout.deliver([{ packet: push('y'.repeat(900)), targets: target }]).delivered).toBe(0);
+    expect(c.transport.destroyed).toBe(true);
+  });
+
+  it('pushes to tag expressions: all_of by the smallest set, any_of as a union', async () => {
+    const h = harness();
+    const fanout = new Fanout(h.core);
+    const a = await signIn(h, 'a', ['v2', 'room_2018']);
+    const b = await signIn(h, 'b', ['v2']);
+    const c = await signIn(h, 'c', ['room_2018', 'beta']);
+    const d = await signIn(h, 'd', ['v2', 'beta']);
+    const got = (q: { allOf: string[]; anyOf: string[] }) => {
+      for (const x of [a, b, c, d]) x.transport.writes.length = 0;
+      const n = fanout.pushTags('app1', q, push('t'));
+      h.scheduler.run();
+      const names = [a, b, c, d].filter((x) => x.transport.writes.length > 0).map((x) => x.conn.deviceId);
+      expect(names).toHaveLength(n);
+      return names;
+    };
+    expect(got({ allOf: ['v2', 'room_2018'], anyOf: [] })).toEqual(['a']);
+    expect(got({ allOf: [], anyOf: ['room_2018', 'beta'] })).toEqual(['a', 'c', 'd']);
+    expect(got({ allOf: ['v2'], anyOf: ['room_2018', 'beta'] })).toEqual(['a', 'd']);
+    expect(got({ allOf: ['v2', 'nope'], anyOf: [] })).toEqual([]);
+    expect(got({ allOf: [], anyOf: [] })).toEqual(['a', 'b', 'c', 'd']);
+  });
+
+  it('kicks with KICKED only when the epoch matches', async () => {
+    const h = harness();
+    const fanout = new Fanout(h.core);
+    const { transport, conn } = await signIn(h, 'a');
+    expect(fanout.kick(conn.id, 6, ErrorCode.ERROR_CODE_KICKED_BY_ADMIN, 'bye')).toBe(false);
+    expect(transport.closedWith).toBeUndefined();
+    expect(fanout.kick(conn.id, 7, ErrorCode.ERROR_CODE_KICKED_BY_ADMIN, 'bye')).toBe(true);
+    expect(transport.packets()).toMatchObject([
+      { type: PacketType.PACKET_TYPE_KICKED, code: ErrorCode.ERROR_CODE_KICKED_BY_ADMIN, message: 'bye' },
+    ]);
+    expect(transport.closedWith?.code).toBe(ErrorCode.ERROR_CODE_KICKED_BY_ADMIN);
+    expect(fanout.kick(conn.id, 0, ErrorCode.ERROR_CODE_KICKED_BY_ADMIN, 'again')).toBe(false);
+  });
+});
+
+describe('rooms', () => {
+  it('joins route on the first subscriber and leaves on the last, pushing to subscribers only', async () => {
+    const h = harness();
+    const fanout = new Fanout(h.core);
+    const a = await signIn(h, 'a');
+    const b = await signIn(h, 'b');
+    const c = await signIn(h, 'c');
+    h.core.receive(a.conn, roomBytes(PacketType.PACKET_TYPE_SUBSCRIBE_ROOM, 5, 'r1'));
+    await settle();
+    h.core.receive(b.conn, roomBytes(PacketType.PACKET_TYPE_SUBSCRIBE_ROOM, 6, 'r1'));
+    await settle();
+    h.scheduler.run();
+    expect(a.transport.packets()).toMatchObject([
+      { type: PacketType.PACKET_TYPE_SUBSCRIBE_ROOM, requestId: 5, code: 0 },
+    ]);
+    expect(h.logic.calls['subscribeRoom']).toHaveLength(2);
+    expect(h.route.calls['joinRoom']).toEqual([{ appId: 'app1', roomId: 'r1', gateId: 'gate-test' }]);
+    expect(fanout.pushRoom('app1', 'r1', push('hi'))).toBe(2);
+    h.scheduler.run();
+    expect(c.transport.writes).toEqual([]);
+
+    h.core.receive(a.conn, roomBytes(PacketType.PACKET_TYPE_UNSUBSCRIBE_ROOM, 7, 'r1'));
+    expect(h.route.calls['leaveRoom']).toBeUndefined();
+    h.core.transportClosed(b.conn);
+    expect(h.route.calls['leaveRoom']).toEqual([{ appId: 'app1', roomId: 'r1', gateId: 'gate-test' }]);
+    expect(fanout.pushRoom('app1', 'r1', push('hi'))).toBe(0);
+    expect(h.core.rooms.size).toBe(0);
+  });
+
+  it('answers a refused subscription with logic’s code and keeps the room unjoined', async () => {
+    const h = harness();
+    const a = await signIn(h, 'a');
+    h.logic.subscribeError = new RpcError(ErrorCode.ERROR_CODE_PERMISSION_DENIED, 'no');
+    h.core.receive(a.conn, roomBytes(PacketType.PACKET_TYPE_SUBSCRIBE_ROOM, 5, 'r1'));
+    await settle();
+    h.scheduler.run();
+    expect(a.transport.packets()).toMatchObject([
+      { requestId: 5, code: ErrorCode.ERROR_CODE_PERMISSION_DENIED },
+    ]);
+    expect(h.route.calls['joinRoom']).toBeUndefined();
+    expect(h.core.rooms.size).toBe(0);
+  });
+});
+
+describe('shutdown', () => {
+  it('sends SERVER_SHUTDOWN to everyone and skips per-connection unbinds', async () => {
+    const h = harness();
+    const a = await signIn(h, 'a');
+    const b = new FakeTransport();
+    h.core.open(b);
+    h.core.shutdown(ErrorCode.ERROR_CODE_SERVER_SHUTDOWN, 'bye');
+    for (const t of [a.transport, b]) {
+      expect(t.packets().at(-1)).toMatchObject({ type: PacketType.PACKET_TYPE_DISCONNECT, code: 208 });
+      expect(t.closedWith?.code).toBe(208);
+    }
+    expect(h.route.calls['unbind']).toBeUndefined();
+    expect(h.core.registry.size).toBe(0);
+  });
+});

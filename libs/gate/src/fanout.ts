@@ -1,0 +1,91 @@
+import { ErrorCode, PacketType } from '@switchboard/proto/client';
+import type { Connection } from './connection.js';
+import { EncodedPacket } from './encoded-packet.js';
+import type { GateCore } from './gate-core.js';
+import type { TagQuery } from './tag-index.js';
+
+/** One connection a delivery is addressed to; epoch 0 means any epoch. */
+export interface DeliveryTarget {
+  connId: number;
+  epoch: number;
+}
+
+/** Encoded client Packet bytes and the connections that get them. */
+export interface DeliveryBatch {
+  packet: Uint8Array;
+  targets: readonly DeliveryTarget[];
+}
+
+/**
+ * Deliveries from route to the connections of this gate. Each packet is encoded at most once per
+ * wire format and the same bytes object is queued on every target; queueing never waits on a
+ * slow connection (see OutboundQueue).
+ */
+export class Fanout {
+  constructor(private readonly core: GateCore) {}
+
+  /** Queues each packet on its targets; targets that are gone or carry another epoch are missing. */
+  deliver(batches: readonly DeliveryBatch[]): { delivered: number; missing: number } {
+    let delivered = 0;
+    let missing = 0;
+    const registry = this.core.registry;
+    for (const batch of batches) {
+      const encoded = EncodedPacket.fromBytes(batch.packet);
+      for (const target of batch.targets) {
+        const conn = registry.get(target.connId);
+        if (!conn || !conn.signedIn || (target.epoch !== 0 && conn.epoch !== target.epoch)) {
+          missing++;
+          continue;
+        }
+        if (this.send(conn, encoded)) delivered++;
+      }
+    }
+    return { delivered, missing };
+  }
+
+  /** Queues a packet on every local subscriber of a room. */
+  pushRoom(appId: string, roomId: string, packet: Uint8Array): number {
+    const subscribers = this.core.rooms.subscribers(appId, roomId);
+    return subscribers ? this.sendAll(subscribers, EncodedPacket.fromBytes(packet)) : 0;
+  }
+
+  /** Queues a packet on every signed-in connection of an app. */
+  broadcast(appId: string, packet: Uint8Array): number {
+    const conns = this.core.registry.appConnections(appId);
+    return conns ? this.sendAll(conns, EncodedPacket.fromBytes(packet)) : 0;
+  }
+
+  /** Queues a packet on every connection of an app whose tags match `query`. */
+  pushTags(appId: string, query: TagQuery, packet: Uint8Array): number {
+    const encoded = EncodedPacket.fromBytes(packet);
+    let delivered = 0;
+    this.core.tags.forEachMatch(appId, query, this.core.registry.appConnections(appId), (conn) => {
+      if (this.send(conn, encoded)) delivered++;
+    });
+    return delivered;
+  }
+
+  /**
+   * Sends KICKED with `code` and `reason` and closes the connection, if it exists and (when
+   * `epoch` is not 0) still carries that epoch.
+   */
+  kick(connId: number, epoch: number, code: ErrorCode, reason: string): boolean {
+    const conn = this.core.registry.get(connId);
+    if (!conn || conn.closed || (epoch !== 0 && conn.epoch !== epoch)) return false;
+    const kickCode = code === ErrorCode.ERROR_CODE_UNSPECIFIED ? ErrorCode.ERROR_CODE_KICKED_BY_ADMIN : code;
+    this.core.closeWith(conn, kickCode, reason || 'kicked', PacketType.PACKET_TYPE_KICKED);
+    return true;
+  }
+
+  private sendAll(conns: ReadonlySet<Connection>, encoded: EncodedPacket): number {
+    let delivered = 0;
+    // A cut-off slow consumer leaves the set during the walk; Set iteration tolerates deletes.
+    for (const conn of conns) if (this.send(conn, encoded)) delivered++;
+    return delivered;
+  }
+
+  private send(conn: Connection, encoded: EncodedPacket): boolean {
+    const chunk = encoded.chunkFor(conn.format);
+    return chunk !== undefined && this.core.outbound.enqueue(conn, chunk);
+  }
+}

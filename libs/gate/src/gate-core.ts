@@ -1,0 +1,293 @@
+import { ErrorCode, type Packet, type PacketType } from '@switchboard/proto/client';
+import type { Session } from '@switchboard/proto/logic';
+import { closePacket, decodePacket, errorPacket, packetFromJson } from '@switchboard/protocol';
+import type { Logger } from '@switchboard/log';
+import { systemClock, type Clock } from './clock.js';
+import { Connection, ConnState } from './connection.js';
+import { encodeFor } from './encoded-packet.js';
+import { GateCounters } from './metrics.js';
+import { OutboundQueue, type Scheduler } from './outbound-queue.js';
+import type { LogicPort, RoutePort } from './ports.js';
+import { Registry } from './registry.js';
+import { RoomIndex } from './room-index.js';
+import { SessionHandler } from './session-handler.js';
+import type { GateSettings } from './settings.js';
+import { TagIndex } from './tag-index.js';
+import { TimerWheel } from './timer-wheel.js';
+import { fillBucket, takeToken } from './token-bucket.js';
+import { WireFormat, type Transport } from './transport.js';
+
+export interface GateCoreOptions {
+  gateId: string;
+  settings: GateSettings;
+  logic: LogicPort;
+  route: RoutePort;
+  logger: Logger;
+  /** Defaults to the wall clock. */
+  clock?: Clock;
+  /** Runs the batched flush; defaults to `setImmediate`. */
+  schedule?: Scheduler;
+  /** Resolution of the idle/sign-in timer wheel (ms); default 1000. */
+  wheelTickMs?: number;
+}
+
+// Codes caused by the client misbehaving: logged at warn, the rest at info.
+const CLIENT_FAULTS: ReadonlySet<number> = new Set([
+  ErrorCode.ERROR_CODE_BAD_FRAME,
+  ErrorCode.ERROR_CODE_FRAME_TOO_LARGE,
+  ErrorCode.ERROR_CODE_INVALID_PACKET,
+  ErrorCode.ERROR_CODE_NOT_SIGNED_IN,
+  ErrorCode.ERROR_CODE_FLOOD,
+  ErrorCode.ERROR_CODE_SLOW_CONSUMER,
+  ErrorCode.ERROR_CODE_PAYLOAD_TOO_LARGE,
+]);
+
+/**
+ * The transport-agnostic heart of a gateway: connection lifecycle, the session state machine (via
+ * {@link SessionHandler}), timeouts on one shared timer wheel, rate limits, the batched outbound
+ * queue, and the indexes that fan-out uses. Transports call {@link open}, {@link receive},
+ * {@link protocolError} and {@link transportClosed}; the GateService calls the delivery methods
+ * (see fanout.ts).
+ */
+export class GateCore {
+  readonly gateId: string;
+  readonly settings: GateSettings;
+  readonly logic: LogicPort;
+  readonly route: RoutePort;
+  readonly logger: Logger;
+  readonly clock: Clock;
+  readonly counters = new GateCounters();
+  readonly registry = new Registry();
+  readonly rooms = new RoomIndex();
+  readonly tags = new TagIndex();
+  readonly outbound: OutboundQueue;
+  private readonly wheel: TimerWheel<Connection>;
+  private readonly handler: SessionHandler;
+  /** Connections the core released whose transport has not reported its close yet. */
+  private readonly closing = new Set<Connection>();
+  private closingWaiters: (() => void)[] = [];
+  private nextId = 1;
+  private draining = false;
+
+  constructor(options: GateCoreOptions) {
+    this.gateId = options.gateId;
+    this.settings = options.settings;
+    this.logic = options.logic;
+    this.route = options.route;
+    this.logger = options.logger;
+    this.clock = options.clock ?? systemClock;
+    this.outbound = new OutboundQueue(
+      options.settings.sendQueueMaxBytes,
+      this.counters,
+      (conn) => this.cutOffSlow(conn),
+      options.schedule,
+    );
+    this.wheel = new TimerWheel<Connection>({
+      tickMs: options.wheelTickMs ?? 1000,
+      slots: 512,
+      startAt: this.clock.now(),
+      onDue: (conn, now) => this.onDeadline(conn, now),
+    });
+    this.handler = new SessionHandler(this);
+  }
+
+  /** True once {@link shutdown} has begun. */
+  get isDraining(): boolean {
+    return this.draining;
+  }
+
+  /** Registers a new transport; the connection must sign in within `signInTimeoutMs`. */
+  open(transport: Transport): Connection {
+    const now = this.clock.now();
+    const conn = new Connection(this.nextId++, transport, transport.format, now);
+    fillBucket(conn, this.settings.rateLimit, now);
+    this.registry.add(conn);
+    this.wheel.schedule(conn, now + this.settings.signInTimeoutMs);
+    this.counters.connectionsOpened++;
+    return conn;
+  }
+
+  /**
+   * One inbound Packet: a frame body (TCP), a binary message (WS) or a text message (WS JSON).
+   * Every inbound packet counts as activity and costs a rate-limit token.
+   */
+  receive(conn: Connection, data: Buffer | string): void {
+    if (conn.closed) return;
+    this.counters.packetsIn++;
+    const now = this.clock.now();
+    conn.lastActivity = now;
+    if (!takeToken(conn, this.settings.rateLimit, now)) {
+      this.counters.floodCloses++;
+      this.closeWith(conn, ErrorCode.ERROR_CODE_FLOOD, 'packet rate limit exceeded');
+      return;
+    }
+    const result =
+      conn.format === WireFormat.Json
+        ? packetFromJson(typeof data === 'string' ? data : data.toString('utf8'))
+        : decodePacket(typeof data === 'string' ? Buffer.from(data, 'utf8') : data);
+    if (result.ok) {
+      this.handler.handle(conn, result.packet);
+    } else if (result.packet && result.error.code === ErrorCode.ERROR_CODE_UNKNOWN_PACKET_TYPE) {
+      if (conn.signedIn)
+        this.reply(conn, errorPacket(result.packet, result.error.code, result.error.message));
+      else this.closeWith(conn, ErrorCode.ERROR_CODE_NOT_SIGNED_IN, 'sign in first');
+    } else {
+      this.closeWith(conn, result.error.code, result.error.message);
+    }
+  }
+
+  /** The transport found bad framing or an oversized message: close with that code. */
+  protocolError(conn: Connection, code: ErrorCode, message: string): void {
+    this.closeWith(conn, code, message);
+  }
+
+  /** The transport is gone (peer hung up, or the close the core asked for completed). */
+  transportClosed(conn: Connection): void {
+    if (!conn.closed) {
+      this.outbound.discard(conn);
+      this.release(conn, 0);
+      this.logger.debug({ conn: conn.id, remote: conn.transport.remoteAddress }, 'client closed');
+    }
+    if (this.closing.delete(conn) && this.closing.size === 0) this.wakeClosingWaiters();
+  }
+
+  /** Encodes a packet for this one connection and queues it. */
+  reply(conn: Connection, packet: Packet): void {
+    this.outbound.enqueue(conn, encodeFor(conn.format, packet));
+  }
+
+  /**
+   * Server-initiated close: writes what is queued plus a DISCONNECT (or KICKED) packet with `code`,
+   * closes the transport with that code and logs one line. Does nothing if already closed.
+   */
+  closeWith(conn: Connection, code: ErrorCode, message: string, type?: PacketType): void {
+    if (conn.closed) return;
+    const packet = closePacket(code, message);
+    if (type !== undefined) packet.type = type;
+    const chunk = encodeFor(conn.format, packet);
+    (conn.pending ??= []).push(chunk);
+    conn.pendingBytes += chunk.length;
+    this.outbound.flush(conn);
+    this.logClose(conn, code, message);
+    this.release(conn, code);
+    this.closing.add(conn);
+    conn.transport.close(code, message);
+  }
+
+  /** Advances the timer wheel: closes connections past their sign-in or idle deadline. */
+  tick(now: number = this.clock.now()): void {
+    this.wheel.advance(now);
+  }
+
+  /** The Session logic expects for a signed-in connection. */
+  sessionOf(conn: Connection): Session {
+    return {
+      appId: conn.appId,
+      userId: conn.userId,
+      deviceId: conn.deviceId,
+      gateId: this.gateId,
+      connId: conn.id,
+      epoch: conn.epoch,
+    };
+  }
+
+  /** Marks a connection signed in and indexes it; called by the session handler. */
+  signedIn(conn: Connection): void {
+    conn.state = ConnState.SignedIn;
+    // A newer sign-in of the same device on this gate replaces the old connection at once; route
+    // would kick it too, but by then the client could have seen a push twice.
+    const previous = this.registry.byDeviceOf(conn.appId, conn.userId, conn.deviceId);
+    if (previous && previous !== conn && !previous.closed && previous.epoch < conn.epoch) {
+      this.closeWith(previous, ErrorCode.ERROR_CODE_SIGNED_IN_ELSEWHERE, 'signed in on another connection');
+    }
+    this.registry.indexSignedIn(conn);
+    this.tags.add(conn.appId, conn);
+    this.counters.signIns++;
+    this.wheel.schedule(conn, conn.lastActivity + this.settings.heartbeatTimeoutMs);
+  }
+
+  /**
+   * Closes every connection with `code` (SERVER_SHUTDOWN on drain). Per-connection route unbinds
+   * are skipped from now on: the draining gate removes all its bindings with one RemoveGate.
+   */
+  shutdown(code: ErrorCode, message: string): void {
+    this.draining = true;
+    for (const conn of [...this.registry.all()]) this.closeWith(conn, code, message);
+  }
+
+  /**
+   * Resolves when every closing transport has reported its close, or after `timeoutMs`, when the
+   * remaining ones are destroyed.
+   */
+  async waitForClosed(timeoutMs: number): Promise<void> {
+    if (this.closing.size === 0) return;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, timeoutMs);
+      this.closingWaiters.push(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+    for (const conn of this.closing) conn.transport.destroy();
+    this.closing.clear();
+  }
+
+  private wakeClosingWaiters(): void {
+    const waiters = this.closingWaiters;
+    this.closingWaiters = [];
+    for (const wake of waiters) wake();
+  }
+
+  private onDeadline(conn: Connection, now: number): void {
+    if (conn.closed) return;
+    if (conn.state !== ConnState.SignedIn) {
+      this.closeWith(conn, ErrorCode.ERROR_CODE_SIGN_IN_TIMEOUT, 'no sign-in within the timeout');
+      return;
+    }
+    const due = conn.lastActivity + this.settings.heartbeatTimeoutMs;
+    if (due <= now)
+      this.closeWith(conn, ErrorCode.ERROR_CODE_HEARTBEAT_TIMEOUT, 'no heartbeat within the timeout');
+    else this.wheel.schedule(conn, due);
+  }
+
+  private cutOffSlow(conn: Connection): void {
+    if (conn.closed) return;
+    this.counters.slowCloses++;
+    this.outbound.discard(conn);
+    const message = 'send queue overflowed';
+    this.logClose(conn, ErrorCode.ERROR_CODE_SLOW_CONSUMER, message);
+    this.release(conn, ErrorCode.ERROR_CODE_SLOW_CONSUMER);
+    // No goodbye packet: the queue is full, and waiting for a flush is what must not happen.
+    conn.transport.destroy();
+  }
+
+  private logClose(conn: Connection, code: ErrorCode, reason: string): void {
+    this.counters.countClose(code);
+    const fields = {
+      conn: conn.id,
+      remote: conn.transport.remoteAddress,
+      code,
+      codeName: ErrorCode[code],
+      reason,
+      app: conn.appId || undefined,
+      user: conn.userId || undefined,
+      device: conn.deviceId || undefined,
+    };
+    if (CLIENT_FAULTS.has(code)) this.logger.warn(fields, 'connection closed');
+    else this.logger.info(fields, 'connection closed');
+  }
+
+  /** Drops a connection from every index and tells route and logic it is gone. */
+  private release(conn: Connection, code: number): void {
+    const wasSignedIn = conn.state === ConnState.SignedIn;
+    conn.state = ConnState.Closed;
+    this.wheel.cancel(conn);
+    this.registry.remove(conn);
+    if (!wasSignedIn) return;
+    this.tags.remove(conn.appId, conn);
+    if (conn.rooms) {
+      for (const roomId of [...conn.rooms]) this.handler.leaveRoom(conn, roomId);
+    }
+    this.handler.signedOut(conn, code, !this.draining);
+  }
+}

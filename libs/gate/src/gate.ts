@@ -1,0 +1,124 @@
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import { ErrorCode } from '@switchboard/proto/client';
+import { GateServiceService } from '@switchboard/proto/conn';
+import type { Logger } from '@switchboard/log';
+import { startGrpcServer, type StartedServer } from '@switchboard/rpc';
+import type { Clock } from './clock.js';
+import { Fanout } from './fanout.js';
+import { GateCore } from './gate-core.js';
+import { gateServiceImplementation } from './gate-service.js';
+import { LeaseKeeper } from './lease.js';
+import { renderMetrics } from './metrics.js';
+import type { LogicPort, RoutePort } from './ports.js';
+import type { GateSettings } from './settings.js';
+import { gateMetricFamilies, gateStats, type GateStats } from './stats.js';
+
+/** Options of {@link createGate}. `GateConfig` from @switchboard/config provides the settings. */
+export interface CreateGateOptions {
+  /** Gate id; empty or undefined generates one from the host name and random bytes. */
+  id?: string;
+  settings: GateSettings & {
+    leaseTtlMs: number;
+    leaseRenewMs: number;
+    /** On drain, how long closing connections get to flush before they are destroyed. */
+    drainTimeoutMs: number;
+  };
+  /** Interface and port of the internal GateService (port 0 picks a free one). */
+  grpc: { host: string; port: number; advertiseAddress?: string };
+  logic: LogicPort;
+  route: RoutePort;
+  logger: Logger;
+  clock?: Clock;
+  /** Resolution of the timeout wheel in ms (default 1000). */
+  wheelTickMs?: number;
+}
+
+/**
+ * A gateway instance: the core plus its GateService, lease, and timeout ticker. Transports are
+ * attached by the app (`gate.core.open(transport)`).
+ */
+export interface Gate {
+  readonly id: string;
+  readonly core: GateCore;
+  readonly fanout: Fanout;
+  /** Bound GateService port; valid after {@link start}. */
+  readonly grpcPort: number;
+  /** Serves GateService, registers the lease and starts the timeout ticker. */
+  start(): Promise<void>;
+  /**
+   * Graceful stop: DISCONNECT SERVER_SHUTDOWN to every connection, flush (bounded by
+   * drainTimeoutMs), RemoveGate at route, stop the lease and the gRPC server. The app stops its
+   * listeners first so that no connection arrives meanwhile. Idempotent.
+   */
+  drain(): Promise<void>;
+  stats(): GateStats;
+  /** Prometheus text of this gate's metrics. */
+  metricsText(): string;
+}
+
+export function createGate(options: CreateGateOptions): Gate {
+  const id = options.id || `gate-${hostname()}-${randomBytes(4).toString('hex')}`;
+  const logger = options.logger.child({ gate: id });
+  const core = new GateCore({
+    gateId: id,
+    settings: options.settings,
+    logic: options.logic,
+    route: options.route,
+    logger,
+    ...(options.clock ? { clock: options.clock } : {}),
+    ...(options.wheelTickMs ? { wheelTickMs: options.wheelTickMs } : {}),
+  });
+  const fanout = new Fanout(core);
+  const tickMs = options.wheelTickMs ?? 1000;
+  let server: StartedServer | undefined;
+  let lease: LeaseKeeper | undefined;
+  let ticker: NodeJS.Timeout | undefined;
+  let drained: Promise<void> | undefined;
+
+  const drain = async (): Promise<void> => {
+    logger.info({ connections: core.registry.size }, 'gate draining');
+    core.shutdown(ErrorCode.ERROR_CODE_SERVER_SHUTDOWN, 'server shutting down; reconnect');
+    await core.waitForClosed(options.settings.drainTimeoutMs);
+    if (ticker) clearInterval(ticker);
+    lease?.stop();
+    await options.route.removeGate({ gateId: id }).catch((err: unknown) => {
+      logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'route RemoveGate failed');
+    });
+    await server?.stop(1_000);
+    logger.info('gate stopped');
+  };
+
+  return {
+    id,
+    core,
+    fanout,
+    get grpcPort() {
+      return server?.port ?? 0;
+    },
+    async start() {
+      server = await startGrpcServer(options.grpc.host, options.grpc.port, [
+        {
+          definition: GateServiceService,
+          implementation: gateServiceImplementation(fanout, () => gateStats(core), logger),
+        },
+      ]);
+      const grpcAddress = options.grpc.advertiseAddress || `${options.grpc.host}:${server.port}`;
+      lease = new LeaseKeeper({
+        gateId: id,
+        grpcAddress,
+        ttlMs: options.settings.leaseTtlMs,
+        renewMs: options.settings.leaseRenewMs,
+        route: options.route,
+        logger,
+      });
+      await lease.start();
+      ticker = setInterval(() => core.tick(), tickMs);
+      ticker.unref();
+      logger.info({ grpcAddress }, 'gate started');
+    },
+    drain: () => (drained ??= drain()),
+    stats: () => gateStats(core),
+    metricsText: () => renderMetrics(gateMetricFamilies(core)),
+  };
+}

@@ -1,0 +1,33 @@
+import { Metadata } from '@grpc/grpc-js';
+import type { LogicServiceClient } from '@switchboard/proto/logic';
+import type { RouteServiceClient } from '@switchboard/proto/route';
+import { call } from '@switchboard/rpc';
+import type { LogicPort, RoutePort } from './ports.js';
+
+/** {@link LogicPort} over a grpc-js LogicService client; each call has a `timeoutMs` deadline. */
+export function grpcLogicPort(client: LogicServiceClient, timeoutMs: number): LogicPort {
+  const md = () => new Metadata();
+  return {
+    signIn: (r) => call(client, client.signIn, r, md(), timeoutMs),
+    send: (r) => call(client, client.send, r, md(), timeoutMs),
+    sync: (r) => call(client, client.sync, r, md(), timeoutMs),
+    syncGroup: (r) => call(client, client.syncGroup, r, md(), timeoutMs),
+    history: (r) => call(client, client.history, r, md(), timeoutMs),
+    ack: (r) => call(client, client.ack, r, md(), timeoutMs),
+    read: (r) => call(client, client.read, r, md(), timeoutMs),
+    subscribeRoom: (r) => call(client, client.subscribeRoom, r, md(), timeoutMs),
+    disconnect: (r) => call(client, client.disconnect, r, md(), timeoutMs),
+  };
+}
+
+/** {@link RoutePort} over a grpc-js RouteService client; each call has a `timeoutMs` deadline. */
+export function grpcRoutePort(client: RouteServiceClient, timeoutMs: number): RoutePort {
+  const md = () => new Metadata();
+  return {
+    unbind: (r) => call(client, client.unbind, r, md(), timeoutMs),
+    renewLease: (r) => call(client, client.renewLease, r, md(), timeoutMs),
+    removeGate: (r) => call(client, client.removeGate, r, md(), timeoutMs),
+    joinRoom: (r) => call(client, client.joinRoom, r, md(), timeoutMs),
+    leaveRoom: (r) => call(client, client.leaveRoom, r, md(), timeoutMs),
+  };
+}

@@ -1,0 +1,22 @@
+// The transport-agnostic gateway core shared by tcp-conn and ws-conn.
+export { WireFormat, type Transport, type WireChunk } from './transport.js';
+export { systemClock, type Clock } from './clock.js';
+export { Connection, ConnState } from './connection.js';
+export { GateCore, type GateCoreOptions } from './gate-core.js';
+export type { GateSettings } from './settings.js';
+export type { LogicPort, RoutePort } from './ports.js';
+export { grpcLogicPort, grpcRoutePort } from './grpc-ports.js';
+export { Fanout, type DeliveryBatch, type DeliveryTarget } from './fanout.js';
+export { gateServiceImplementation } from './gate-service.js';
+export { createGate, type CreateGateOptions, type Gate } from './gate.js';
+export { LeaseKeeper, type LeaseOptions } from './lease.js';
+export { EncodedPacket, encodeFor } from './encoded-packet.js';
+export { GateCounters, renderMetrics, type MetricFamily, type MetricSample } from './metrics.js';
+export { gateStats, gateMetricFamilies, type GateStats } from './stats.js';
+export { serveHealth } from './health-http.js';
+export { TimerWheel, type WheelEntry, type TimerWheelOptions } from './timer-wheel.js';
+export { TagIndex, type TagQuery } from './tag-index.js';
+export { RoomIndex } from './room-index.js';
+export { Registry } from './registry.js';
+export { OutboundQueue, type Scheduler } from './outbound-queue.js';
+export { fillBucket, takeToken, type RateLimit, type TokenBucketState } from './token-bucket.js';

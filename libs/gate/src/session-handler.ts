@@ -1,0 +1,288 @@
+import {
+  AckRequest,
+  ErrorCode,
+  HistoryRequest,
+  HistoryResponse,
+  type Packet,
+  PacketType,
+  ReadRequest,
+  SendRequest,
+  SendResponse,
+  SignInRequest,
+  SignInResponse,
+  SubscribeRoomRequest,
+  SyncGroupRequest,
+  SyncRequest,
+  SyncResponse,
+  UnsubscribeRoomRequest,
+} from '@switchboard/proto/client';
+import type { SignInResponse as LogicSignInResponse } from '@switchboard/proto/logic';
+import { errorPacket, responsePacket } from '@switchboard/protocol';
+import { ConnState, type Connection } from './connection.js';
+import { errorOf } from './error-of.js';
+import type { GateCore } from './gate-core.js';
+import { decodeStrict, type MessageDecoder } from './strict-decode.js';
+
+const EMPTY = new Uint8Array(0);
+
+/**
+ * The session state machine, once for every transport: what each PacketType does in each state.
+ * Before sign-in only SIGN_IN and HEARTBEAT are accepted; requests are forwarded to logic with the
+ * Session the gate recorded and answered with the same request id.
+ */
+export class SessionHandler {
+  constructor(private readonly core: GateCore) {}
+
+  handle(conn: Connection, packet: Packet): void {
+    switch (packet.type) {
+      case PacketType.PACKET_TYPE_HEARTBEAT:
+        this.core.reply(conn, responsePacket(packet));
+        return;
+      case PacketType.PACKET_TYPE_SIGN_IN:
+        this.signIn(conn, packet);
+        return;
+    }
+    if (!conn.signedIn) {
+      this.core.closeWith(conn, ErrorCode.ERROR_CODE_NOT_SIGNED_IN, 'sign in first');
+      return;
+    }
+    const logic = this.core.logic;
+    switch (packet.type) {
+      case PacketType.PACKET_TYPE_SEND:
+        this.forward(conn, packet, SendRequest, async (session, request) => {
+          const res = await logic.send({ session, request });
+          return SendResponse.encode(res.response ?? SendResponse.create()).finish();
+        });
+        return;
+      case PacketType.PACKET_TYPE_SYNC:
+        this.forward(conn, packet, SyncRequest, async (session, request) => {
+          const res = await logic.sync({ session, request });
+          return SyncResponse.encode(res.response ?? SyncResponse.create()).finish();
+        });
+        return;
+      case PacketType.PACKET_TYPE_SYNC_GROUP:
+        this.forward(conn, packet, SyncGroupRequest, async (session, request) => {
+          const res = await logic.syncGroup({ session, request });
+          return SyncResponse.encode(res.response ?? SyncResponse.create()).finish();
+        });
+        return;
+      case PacketType.PACKET_TYPE_HISTORY:
+        this.forward(conn, packet, HistoryRequest, async (session, request) => {
+          const res = await logic.history({ session, request });
+          return HistoryResponse.encode(res.response ?? HistoryResponse.create()).finish();
+        });
+        return;
+      case PacketType.PACKET_TYPE_ACK:
+        this.forward(conn, packet, AckRequest, async (session, request) => {
+          await logic.ack({ session, request });
+          return EMPTY;
+        });
+        return;
+      case PacketType.PACKET_TYPE_READ:
+        this.forward(conn, packet, ReadRequest, async (session, request) => {
+          await logic.read({ session, request });
+          return EMPTY;
+        });
+        return;
+      case PacketType.PACKET_TYPE_SUBSCRIBE_ROOM:
+        this.subscribe(conn, packet);
+        return;
+      case PacketType.PACKET_TYPE_UNSUBSCRIBE_ROOM:
+        this.unsubscribe(conn, packet);
+        return;
+      default:
+        // MESSAGE, KICKED, DISCONNECT are server-to-client only.
+        this.core.reply(
+          conn,
+          errorPacket(
+            packet,
+            ErrorCode.ERROR_CODE_UNKNOWN_PACKET_TYPE,
+            `packet type ${packet.type} is not a request`,
+          ),
+        );
+    }
+  }
+
+  /** Leaves a room on behalf of a connection; tells route when it was the gate's last subscriber. */
+  leaveRoom(conn: Connection, roomId: string): void {
+    if (!this.core.rooms.remove(conn.appId, roomId, conn)) return;
+    const { route, gateId, logger } = this.core;
+    route.leaveRoom({ appId: conn.appId, roomId, gateId }).catch((err: unknown) => {
+      logger.warn({ app: conn.appId, room: roomId, err: errorOf(err).message }, 'route LeaveRoom failed');
+    });
+  }
+
+  /** A signed-in connection is gone: unbind at route (unless draining) and tell logic. */
+  signedOut(conn: Connection, code: number, unbind: boolean): void {
+    const { route, logic, logger } = this.core;
+    if (unbind) {
+      route
+        .unbind({ appId: conn.appId, userId: conn.userId, deviceId: conn.deviceId, epoch: conn.epoch })
+        .catch((err: unknown) =>
+          logger.warn({ conn: conn.id, err: errorOf(err).message }, 'route Unbind failed'),
+        );
+    }
+    logic
+      .disconnect({ session: this.core.sessionOf(conn), code })
+      .catch((err: unknown) =>
+        logger.warn({ conn: conn.id, err: errorOf(err).message }, 'logic Disconnect failed'),
+      );
+  }
+
+  private signIn(conn: Connection, packet: Packet): void {
+    if (conn.state !== ConnState.Open) {
+      this.core.reply(conn, errorPacket(packet, ErrorCode.ERROR_CODE_ALREADY_SIGNED_IN, 'already signed in'));
+      return;
+    }
+    const request = decodeStrict(SignInRequest, packet.data);
+    if (!request) {
+      this.core.closeWith(conn, ErrorCode.ERROR_CODE_INVALID_PACKET, 'invalid SignInRequest payload');
+      return;
+    }
+    conn.state = ConnState.SigningIn;
+    this.core.logic
+      .signIn({
+        request,
+        gateId: this.core.gateId,
+        connId: conn.id,
+        remoteAddress: conn.transport.remoteAddress,
+      })
+      .then(
+        (res) => this.signedIn(conn, packet, request, res),
+        (err: unknown) => {
+          if (conn.closed) return;
+          const { code, message, expected } = errorOf(err);
+          if (!expected) this.core.logger.error({ conn: conn.id, err }, 'logic SignIn failed unexpectedly');
+          this.core.counters.signInFailures++;
+          this.core.closeWith(conn, code, message);
+        },
+      );
+  }
+
+  private signedIn(conn: Connection, packet: Packet, request: SignInRequest, res: LogicSignInResponse): void {
+    const response = res.response ?? SignInResponse.create();
+    const appId = res.appId || request.appId;
+    const userId = response.userId || request.userId;
+    const deviceId = response.deviceId || request.deviceId;
+    if (conn.closed) {
+      // The client left while logic was binding it: undo the binding it will never use.
+      const { route, logic, logger, gateId } = this.core;
+      route
+        .unbind({ appId, userId, deviceId, epoch: res.epoch })
+        .catch((err: unknown) =>
+          logger.warn({ conn: conn.id, err: errorOf(err).message }, 'route Unbind failed'),
+        );
+      logic
+        .disconnect({
+          session: { appId, userId, deviceId, gateId, connId: conn.id, epoch: res.epoch },
+          code: 0,
+        })
+        .catch((err: unknown) =>
+          logger.warn({ conn: conn.id, err: errorOf(err).message }, 'logic Disconnect failed'),
+        );
+      return;
+    }
+    conn.appId = appId;
+    conn.userId = userId;
+    conn.deviceId = deviceId;
+    conn.epoch = res.epoch;
+    conn.tags = request.tags.length > 0 ? new Set(request.tags) : undefined;
+    this.core.signedIn(conn);
+    const body: SignInResponse = {
+      ...response,
+      userId,
+      deviceId,
+      heartbeatIntervalMs: response.heartbeatIntervalMs || this.core.settings.heartbeatIntervalMs,
+      serverTime: response.serverTime || this.core.clock.now(),
+    };
+    this.core.reply(conn, responsePacket(packet, SignInResponse.encode(body).finish()));
+  }
+
+  private forward<Req>(
+    conn: Connection,
+    packet: Packet,
+    type: MessageDecoder<Req>,
+    run: (session: ReturnType<GateCore['sessionOf']>, request: Req) => Promise<Uint8Array>,
+  ): void {
+    const request = decodeStrict(type, packet.data);
+    if (request === undefined) {
+      this.core.closeWith(
+        conn,
+        ErrorCode.ERROR_CODE_INVALID_PACKET,
+        `invalid payload for packet type ${packet.type}`,
+      );
+      return;
+    }
+    conn.inFlight++;
+    run(this.core.sessionOf(conn), request).then(
+      (data) => {
+        conn.inFlight--;
+        if (!conn.closed) this.core.reply(conn, responsePacket(packet, data));
+      },
+      (err: unknown) => {
+        conn.inFlight--;
+        this.replyError(conn, packet, err);
+      },
+    );
+  }
+
+  private replyError(conn: Connection, packet: Packet, err: unknown): void {
+    const { code, message, expected } = errorOf(err);
+    if (!expected)
+      this.core.logger.error({ conn: conn.id, type: packet.type, err }, 'request failed unexpectedly');
+    if (!conn.closed) this.core.reply(conn, errorPacket(packet, code, message));
+  }
+
+  private subscribe(conn: Connection, packet: Packet): void {
+    const request = decodeStrict(SubscribeRoomRequest, packet.data);
+    if (request === undefined) {
+      this.core.closeWith(conn, ErrorCode.ERROR_CODE_INVALID_PACKET, 'invalid SubscribeRoomRequest payload');
+      return;
+    }
+    const roomId = request.roomId;
+    if (roomId === '') {
+      this.core.reply(
+        conn,
+        errorPacket(packet, ErrorCode.ERROR_CODE_INVALID_ARGUMENT, 'room_id is required'),
+      );
+      return;
+    }
+    const { logic, route, rooms, gateId } = this.core;
+    void (async () => {
+      try {
+        await logic.subscribeRoom({ session: this.core.sessionOf(conn), roomId });
+        if (conn.closed) return;
+        if (rooms.has(conn.appId, roomId, conn)) {
+          this.core.reply(conn, responsePacket(packet));
+          return;
+        }
+        if (rooms.add(conn.appId, roomId, conn)) {
+          try {
+            await route.joinRoom({ appId: conn.appId, roomId, gateId });
+          } catch (err) {
+            // Without the join route never pushes this room here; undo and let the client retry.
+            if (!conn.closed) this.leaveRoom(conn, roomId);
+            throw err;
+          }
+        }
+        if (!conn.closed) this.core.reply(conn, responsePacket(packet));
+      } catch (err) {
+        this.replyError(conn, packet, err);
+      }
+    })();
+  }
+
+  private unsubscribe(conn: Connection, packet: Packet): void {
+    const request = decodeStrict(UnsubscribeRoomRequest, packet.data);
+    if (request === undefined) {
+      this.core.closeWith(
+        conn,
+        ErrorCode.ERROR_CODE_INVALID_PACKET,
+        'invalid UnsubscribeRoomRequest payload',
+      );
+      return;
+    }
+    this.leaveRoom(conn, request.roomId);
+    this.core.reply(conn, responsePacket(packet));
+  }
+}

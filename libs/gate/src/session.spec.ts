@@ -1,0 +1,280 @@
+import { ErrorCode, PacketType, SendRequest, SendResponse, SignInResponse } from '@switchboard/proto/client';
+import { RpcError } from '@switchboard/rpc';
+import { describe, expect, it } from 'vitest';
+import { ConnState } from './connection.js';
+import { FakeTransport, harness, packetBytes, settle, signInBytes, type Harness } from './test-fakes.js';
+
+async function signIn(h: Harness, device = 'd1') {
+  const transport = new FakeTransport();
+  const conn = h.core.open(transport);
+  h.core.receive(conn, signInBytes(1, device));
+  await settle();
+  h.scheduler.run();
+  return { transport, conn };
+}
+
+const sendBytes = (requestId: number) =>
+  packetBytes(
+    PacketType.PACKET_TYPE_SEND,
+    requestId,
+    SendRequest.encode({ clientMsgId: 'c1', contentType: 'text', content: Buffer.from('hi') }).finish(),
+  );
+
+describe('session state machine', () => {
+  it('answers HEARTBEAT before sign-in without calling logic', () => {
+    const h = harness();
+    const t = new FakeTransport();
+    const conn = h.core.open(t);
+    h.core.receive(conn, packetBytes(PacketType.PACKET_TYPE_HEARTBEAT, 5));
+    h.scheduler.run();
+    expect(t.packets()).toMatchObject([{ type: PacketType.PACKET_TYPE_HEARTBEAT, requestId: 5, code: 0 }]);
+    expect(Object.keys(h.logic.calls)).toEqual([]);
+    expect(t.closedWith).toBeUndefined();
+  });
+
+  it('closes with NOT_SIGNED_IN when a request arrives before sign-in, and logs it', () => {
+    const h = harness();
+    const t = new FakeTransport();
+    const conn = h.core.open(t);
+    h.core.receive(conn, sendBytes(2));
+    expect(t.packets()).toMatchObject([
+      { type: PacketType.PACKET_TYPE_DISCONNECT, code: ErrorCode.ERROR_CODE_NOT_SIGNED_IN },
+    ]);
+    expect(t.closedWith?.code).toBe(ErrorCode.ERROR_CODE_NOT_SIGNED_IN);
+    expect(h.core.registry.size).toBe(0);
+    expect(h.logs.lines).toContainEqual(
+      expect.objectContaining({
+        msg: 'connection closed',
+        conn: conn.id,
+        remote: '10.0.0.1:5555',
+        code: 203,
+      }),
+    );
+  });
+
+  it('signs in through logic, records the session and answers SignInResponse', async () => {
+    const h = harness();
+    const { transport, conn } = await signIn(h);
+    expect(h.logic.calls['signIn']).toEqual([
+      expect.objectContaining({ gateId: 'gate-test', connId: conn.id, remoteAddress: '10.0.0.1:5555' }),
+    ]);
+    const [reply] = transport.packets();
+    expect(reply).toMatchObject({ type: PacketType.PACKET_TYPE_SIGN_IN, requestId: 1, code: 0 });
+    const body = SignInResponse.decode(reply!.data);
+    expect(body).toMatchObject({ userId: 'u1', deviceId: 'd1', maxSeq: 3, heartbeatIntervalMs: 30_000 });
+    expect(body.serverTime).toBe(h.clock.t);
+    expect(conn.state).toBe(ConnState.SignedIn);
+    expect(conn.epoch).toBe(7);
+    expect(h.core.registry.byDeviceOf('app1', 'u1', 'd1')).toBe(conn);
+  });
+
+  it('answers a second SIGN_IN with ALREADY_SIGNED_IN and stays open', async () => {
+    const h = harness();
+    const { transport, conn } = await signIn(h);
+    h.core.receive(conn, signInBytes(2));
+    h.scheduler.run();
+    expect(transport.packets()[1]).toMatchObject({
+      requestId: 2,
+      code: ErrorCode.ERROR_CODE_ALREADY_SIGNED_IN,
+    });
+    expect(transport.closedWith).toBeUndefined();
+    expect(h.logic.calls['signIn']).toHaveLength(1);
+  });
+
+  it("sends DISCONNECT with logic's code and closes when sign-in is refused", async () => {
+    const h = harness();
+    h.logic.signInError = new RpcError(ErrorCode.ERROR_CODE_TOKEN_EXPIRED, 'token expired');
+    const t = new FakeTransport();
+    const conn = h.core.open(t);
+    h.core.receive(conn, signInBytes(1));
+    await settle();
+    expect(t.packets()).toMatchObject([
+      {
+        type: PacketType.PACKET_TYPE_DISCONNECT,
+        code: ErrorCode.ERROR_CODE_TOKEN_EXPIRED,
+        message: 'token expired',
+      },
+    ]);
+    expect(t.closedWith?.code).toBe(ErrorCode.ERROR_CODE_TOKEN_EXPIRED);
+    expect(h.route.calls['unbind']).toBeUndefined();
+  });
+
+  it('closes with INVALID_PACKET on a payload that is not valid protobuf', () => {
+    const h = harness();
+    const t = new FakeTransport();
+    const conn = h.core.open(t);
+    h.core.receive(conn, packetBytes(PacketType.PACKET_TYPE_SIGN_IN, 1, Buffer.from([0xff, 0xff, 0xff])));
+    expect(t.closedWith?.code).toBe(ErrorCode.ERROR_CODE_INVALID_PACKET);
+    expect(h.logic.calls['signIn']).toBeUndefined();
+  });
+
+  it('closes with INVALID_PACKET on bytes that are not a Packet', () => {
+    const h = harness();
+    const t = new FakeTransport();
+    h.core.receive(h.core.open(t), Buffer.from([0x00, 0x01, 0x02]));
+    expect(t.closedWith?.code).toBe(ErrorCode.ERROR_CODE_INVALID_PACKET);
+  });
+
+  it('forwards SEND with the recorded session and answers with the same request id', async () => {
+    const h = harness();
+    const { transport, conn } = await signIn(h);
+    h.core.receive(conn, sendBytes(42));
+    await settle();
+    h.scheduler.run();
+    expect(h.logic.calls['send']).toEqual([
+      expect.objectContaining({
+        session: {
+          appId: 'app1',
+          userId: 'u1',
+          deviceId: 'd1',
+          gateId: 'gate-test',
+          connId: conn.id,
+          epoch: 7,
+        },
+        request: expect.objectContaining({ clientMsgId: 'c1' }),
+      }),
+    ]);
+    const reply = transport.packets()[1]!;
+    expect(reply).toMatchObject({ type: PacketType.PACKET_TYPE_SEND, requestId: 42, code: 0 });
+    expect(SendResponse.decode(reply.data)).toMatchObject({ messageId: 11, seq: 12 });
+  });
+
+  it("puts logic's error code and message in the response unchanged and stays open", async () => {
+    const h = harness();
+    const { transport, conn } = await signIn(h);
+    h.logic.sendError = new RpcError(ErrorCode.ERROR_CODE_NOT_GROUP_MEMBER, 'not a member');
+    h.core.receive(conn, sendBytes(9));
+    await settle();
+    h.scheduler.run();
+    expect(transport.packets()[1]).toMatchObject({
+      requestId: 9,
+      code: ErrorCode.ERROR_CODE_NOT_GROUP_MEMBER,
+      message: 'not a member',
+    });
+    expect(transport.closedWith).toBeUndefined();
+  });
+
+  it('answers an unknown packet type with UNKNOWN_PACKET_TYPE and stays open', async () => {
+    const h = harness();
+    const { transport, conn } = await signIn(h);
+    h.core.receive(conn, packetBytes(99 as PacketType, 3));
+    h.core.receive(conn, packetBytes(PacketType.PACKET_TYPE_MESSAGE, 4));
+    h.scheduler.run();
+    expect(transport.packets().slice(1)).toMatchObject([
+      { requestId: 3, code: ErrorCode.ERROR_CODE_UNKNOWN_PACKET_TYPE },
+      { requestId: 4, code: ErrorCode.ERROR_CODE_UNKNOWN_PACKET_TYPE },
+    ]);
+    expect(transport.closedWith).toBeUndefined();
+  });
+
+  it('unbinds with the returned epoch when the connection closed while sign-in was in flight', async () => {
+    const h = harness();
+    let release!: () => void;
+    h.logic.signInGate = new Promise((r) => (release = r));
+    const t = new FakeTransport();
+    const conn = h.core.open(t);
+    h.core.receive(conn, signInBytes(1));
+    h.core.transportClosed(conn);
+    release();
+    await settle();
+    expect(h.route.calls['unbind']).toEqual([{ appId: 'app1', userId: 'u1', deviceId: 'd1', epoch: 7 }]);
+    expect(h.core.registry.size).toBe(0);
+    expect(h.core.registry.byDeviceOf('app1', 'u1', 'd1')).toBeUndefined();
+    expect(t.writes).toEqual([]);
+  });
+
+  it('unbinds and tells logic when a signed-in connection closes', async () => {
+    const h = harness();
+    const { conn } = await signIn(h);
+    h.core.transportClosed(conn);
+    expect(h.route.calls['unbind']).toEqual([{ appId: 'app1', userId: 'u1', deviceId: 'd1', epoch: 7 }]);
+    expect(h.logic.calls['disconnect']).toEqual([expect.objectContaining({ code: 0 })]);
+    expect(h.core.registry.signedInCount).toBe(0);
+  });
+
+  it('kicks the older local connection of the same device when it signs in again', async () => {
+    const h = harness();
+    const first = await signIn(h);
+    h.logic.epoch = 8;
+    const second = await signIn(h);
+    expect(first.transport.packets().at(-1)).toMatchObject({
+      type: PacketType.PACKET_TYPE_KICKED,
+      code: ErrorCode.ERROR_CODE_SIGNED_IN_ELSEWHERE,
+    });
+    expect(second.transport.closedWith).toBeUndefined();
+    expect(h.core.registry.byDeviceOf('app1', 'u1', 'd1')).toBe(second.conn);
+  });
+});
+
+describe('rate limit', () => {
+  it('closes with FLOOD past the burst and counts it', () => {
+    const h = harness({ rateLimit: { packetsPerSecond: 1, burst: 3 } });
+    const t = new FakeTransport();
+    const conn = h.core.open(t);
+    for (let i = 1; i <= 3; i++) h.core.receive(conn, packetBytes(PacketType.PACKET_TYPE_HEARTBEAT, i));
+    expect(t.closedWith).toBeUndefined();
+    h.core.receive(conn, packetBytes(PacketType.PACKET_TYPE_HEARTBEAT, 4));
+    expect(t.closedWith?.code).toBe(ErrorCode.ERROR_CODE_FLOOD);
+    expect(h.core.counters.floodCloses).toBe(1);
+    // The three heartbeats queued before the flood were flushed ahead of the DISCONNECT.
+    expect(t.packets().map((p) => p.requestId)).toEqual([1, 2, 3, 0]);
+  });
+
+  it('refills tokens over time', () => {
+    const h = harness({ rateLimit: { packetsPerSecond: 2, burst: 2 } });
+    const t = new FakeTransport();
+    const conn = h.core.open(t);
+    h.core.receive(conn, packetBytes(PacketType.PACKET_TYPE_HEARTBEAT, 1));
+    h.core.receive(conn, packetBytes(PacketType.PACKET_TYPE_HEARTBEAT, 2));
+    h.clock.t += 500;
+    h.core.receive(conn, packetBytes(PacketType.PACKET_TYPE_HEARTBEAT, 3));
+    expect(t.closedWith).toBeUndefined();
+    h.core.receive(conn, packetBytes(PacketType.PACKET_TYPE_HEARTBEAT, 4));
+    expect(t.closedWith?.code).toBe(ErrorCode.ERROR_CODE_FLOOD);
+  });
+});
+
+describe('timeouts on the shared wheel', () => {
+  it('closes with SIGN_IN_TIMEOUT when no sign-in arrives in time', () => {
+    const h = harness();
+    const t = new FakeTransport();
+    h.core.open(t);
+    h.clock.t += 9_000;
+    h.core.tick();
+    expect(t.closedWith).toBeUndefined();
+    h.clock.t += 2_000;
+    h.core.tick();
+    expect(t.closedWith?.code).toBe(ErrorCode.ERROR_CODE_SIGN_IN_TIMEOUT);
+    expect(t.packets()).toMatchObject([{ type: PacketType.PACKET_TYPE_DISCONNECT, code: 204 }]);
+  });
+
+  it('heartbeats before sign-in do not extend the sign-in deadline', () => {
+    const h = harness();
+    const t = new FakeTransport();
+    const conn = h.core.open(t);
+    h.clock.t += 8_000;
+    h.core.receive(conn, packetBytes(PacketType.PACKET_TYPE_HEARTBEAT, 1));
+    h.clock.t += 3_000;
+    h.core.tick();
+    expect(t.closedWith?.code).toBe(ErrorCode.ERROR_CODE_SIGN_IN_TIMEOUT);
+  });
+
+  it('keeps an active connection and closes it after heartbeatTimeoutMs of silence', async () => {
+    const h = harness();
+    const { transport, conn } = await signIn(h);
+    // Activity every 60s keeps it alive past several 90s deadlines (lazily re-bucketed).
+    for (let i = 0; i < 4; i++) {
+      h.clock.t += 60_000;
+      h.core.receive(conn, packetBytes(PacketType.PACKET_TYPE_HEARTBEAT, 10 + i));
+      h.core.tick();
+    }
+    expect(transport.closedWith).toBeUndefined();
+    h.clock.t += 89_000;
+    h.core.tick();
+    expect(transport.closedWith).toBeUndefined();
+    h.clock.t += 2_000;
+    h.core.tick();
+    expect(transport.closedWith?.code).toBe(ErrorCode.ERROR_CODE_HEARTBEAT_TIMEOUT);
+    expect(h.route.calls['unbind']).toHaveLength(1);
+  });
+});

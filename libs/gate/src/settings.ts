@@ -1,0 +1,18 @@
+import type { RateLimit } from './token-bucket.js';
+
+/**
+ * The subset of the `gate` configuration the core uses (a `GateConfig` from @switchboard/config
+ * satisfies it).
+ */
+export interface GateSettings {
+  /** A connection must sign in within this (ms), else SIGN_IN_TIMEOUT. */
+  signInTimeoutMs: number;
+  /** Told to clients in SignInResponse: how often to send HEARTBEAT (ms). */
+  heartbeatIntervalMs: number;
+  /** Silence after which a signed-in connection is closed with HEARTBEAT_TIMEOUT (ms). */
+  heartbeatTimeoutMs: number;
+  /** Queued plus transport-buffered bytes past which a connection is cut off (SLOW_CONSUMER). */
+  sendQueueMaxBytes: number;
+  /** Inbound packets per connection; past it the connection is closed with FLOOD. */
+  rateLimit: RateLimit;
+}

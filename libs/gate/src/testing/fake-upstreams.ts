@@ -1,0 +1,83 @@
+import { LogicServiceService, type LogicServiceServer, type SignInRequest } from '@switchboard/proto/logic';
+import { RouteServiceService } from '@switchboard/proto/route';
+import { ErrorCode } from '@switchboard/proto/client';
+import { RpcError, startGrpcServer, unary, type StartedServer } from '@switchboard/rpc';
+
+/** In-process LogicService and RouteService gRPC servers for gateway integration tests. */
+export interface FakeUpstreams {
+  logicAddress: string;
+  routeAddress: string;
+  /** Requests received, by method name (`signIn`, `send`, `unbind`, `renewLease`, ...). */
+  calls: Record<string, unknown[]>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the fakes. Logic accepts a sign-in whose token is `good` (else TOKEN_INVALID) and answers
+ * SEND with message id 1 and seq 1; route accepts everything. Both record every request.
+ */
+export async function startFakeUpstreams(): Promise<FakeUpstreams> {
+  const calls: Record<string, unknown[]> = {};
+  const record = (name: string, request: unknown) => (calls[name] ??= []).push(request);
+  let epoch = 0;
+  const ok =
+    <Req>(name: string) =>
+    (r: Req) => {
+      record(name, r);
+      return Promise.resolve({});
+    };
+  const logic: LogicServiceServer = {
+    signIn: unary(async (r: SignInRequest) => {
+      record('signIn', r);
+      const req = r.request!;
+      if (req.token !== 'good') throw new RpcError(ErrorCode.ERROR_CODE_TOKEN_INVALID, 'bad token');
+      return {
+        appId: req.appId,
+        epoch: ++epoch,
+        response: {
+          userId: req.userId,
+          deviceId: req.deviceId,
+          maxSeq: 0,
+          heartbeatIntervalMs: 0,
+          serverTime: 0,
+          ackedSeq: 0,
+        },
+      };
+    }),
+    send: unary(async (r) => {
+      record('send', r);
+      return { response: { messageId: 1, seq: 1, sentAt: 1, conversationSeq: 1 } };
+    }),
+    sync: unary(async (r) => (record('sync', r), { response: { messages: [], hasMore: false, maxSeq: 0 } })),
+    syncGroup: unary(
+      async (r) => (record('syncGroup', r), { response: { messages: [], hasMore: false, maxSeq: 0 } }),
+    ),
+    history: unary(async (r) => (record('history', r), { response: { messages: [], hasMore: false } })),
+    ack: unary(async (r) => (record('ack', r), { ackedSeq: 0 })),
+    read: unary(ok('read')),
+    subscribeRoom: unary(ok('subscribeRoom')),
+    disconnect: unary(ok('disconnect')),
+  };
+  const route = {
+    unbind: unary(async (r) => (record('unbind', r), { removed: true })),
+    renewLease: unary(ok('renewLease')),
+    removeGate: unary(ok('removeGate')),
+    joinRoom: unary(ok('joinRoom')),
+    leaveRoom: unary(ok('leaveRoom')),
+  };
+  const logicServer: StartedServer = await startGrpcServer('127.0.0.1', 0, [
+    { definition: LogicServiceService, implementation: logic },
+  ]);
+  const routeServer: StartedServer = await startGrpcServer('127.0.0.1', 0, [
+    { definition: RouteServiceService, implementation: route },
+  ]);
+  return {
+    logicAddress: `127.0.0.1:${logicServer.port}`,
+    routeAddress: `127.0.0.1:${routeServer.port}`,
+    calls,
+    stop: async () => {
+      await logicServer.stop(100);
+      await routeServer.stop(100);
+    },
+  };
+}

@@ -1,0 +1,2 @@
+// Test support for the gateway apps' integration specs (`@switchboard/gate/testing`).
+export { startFakeUpstreams, type FakeUpstreams } from './fake-upstreams.js';

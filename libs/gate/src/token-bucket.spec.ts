@@ -1,0 +1,34 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { fillBucket, takeToken, type TokenBucketState } from './token-bucket.js';
+
+describe('token bucket', () => {
+  it('allows a burst, then packetsPerSecond', () => {
+    const s: TokenBucketState = { tokens: 0, tokensAt: 0 };
+    const limit = { packetsPerSecond: 10, burst: 5 };
+    fillBucket(s, limit, 0);
+    for (let i = 0; i < 5; i++) expect(takeToken(s, limit, 0)).toBe(true);
+    expect(takeToken(s, limit, 0)).toBe(false);
+    expect(takeToken(s, limit, 100)).toBe(true);
+    expect(takeToken(s, limit, 100)).toBe(false);
+    expect(takeToken(s, limit, 10_000)).toBe(true);
+    expect(s.tokens).toBe(4);
+  });
+
+  it('never admits more than burst + rate × elapsed', () => {
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 0, max: 50 }), { maxLength: 300 }), (gaps) => {
+        const limit = { packetsPerSecond: 20, burst: 10 };
+        const s: TokenBucketState = { tokens: 0, tokensAt: 0 };
+        fillBucket(s, limit, 0);
+        let now = 0;
+        let admitted = 0;
+        for (const gap of gaps) {
+          now += gap;
+          if (takeToken(s, limit, now)) admitted++;
+        }
+        expect(admitted).toBeLessThanOrEqual(limit.burst + (now * limit.packetsPerSecond) / 1000);
+      }),
+    );
+  });
+});

@@ -1,0 +1,4 @@
+// Helpers for integration and end-to-end tests: real processes, real ports.
+export { freePort } from './free-port.js';
+export { waitFor } from './wait-for.js';
+export { ServiceProcess } from './service-process.js';

@@ -1,0 +1,196 @@
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { credentials, Metadata } from '@grpc/grpc-js';
+import { RouteServiceClient, type GetPresenceResponse } from '@switchboard/proto/route';
+import { call } from '@switchboard/rpc';
+import { createScratchMysqlDatabase, type ScratchMysqlDatabase } from '@switchboard/storage';
+import { freePort, ServiceProcess, waitFor } from '@switchboard/testing';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chatScenarios } from './chat-scenarios.js';
+import { signedIn, text } from './clients.js';
+
+const root = join(import.meta.dirname, '../..');
+const run = promisify(execFile);
+
+/**
+ * The suite as separate processes on MariaDB and Redis: one route, one logic,
+ * two TCP gates and one WebSocket gate, each started from its own main.ts with
+ * the production profile.
+ */
+describe('distributed suite (separate processes, MariaDB + Redis)', () => {
+  const prefix = `sbe2e-${randomBytes(4).toString('hex')}`;
+  let db: ScratchMysqlDatabase;
+  const procs: ServiceProcess[] = [];
+  let routeAddress = '';
+  let tcp1 = '';
+  let tcp2 = '';
+  let ws = '';
+  let secret = '';
+  let gate1: ServiceProcess;
+
+  const common = () => ({
+    SWITCHBOARD_PROFILE: 'production',
+    SWITCHBOARD_LOG__LEVEL: 'warn',
+    SWITCHBOARD_MYSQL__URI: db.uri,
+    SWITCHBOARD_MYSQL__POOL_SIZE: '5',
+    SWITCHBOARD_REDIS__URL: 'redis://127.0.0.1:6379',
+    SWITCHBOARD_REDIS__KEY_PREFIX: prefix,
+  });
+
+  async function startGate(app: 'tcp-conn' | 'ws-conn', id: string, logicAddress: string) {
+    const [grpcPort, port] = [await freePort(), await freePort()];
+    const proc = ServiceProcess.start(app, {
+      ...common(),
+      SWITCHBOARD_GATE__ID: id,
+      SWITCHBOARD_GATE__HOST: '127.0.0.1',
+      SWITCHBOARD_GATE__GRPC_PORT: String(grpcPort),
+      [app === 'tcp-conn' ? 'SWITCHBOARD_GATE__TCP__PORT' : 'SWITCHBOARD_GATE__WS__PORT']: String(port),
+      SWITCHBOARD_GATE__LEASE_TTL_MS: '1500',
+      SWITCHBOARD_GATE__LEASE_RENEW_MS: '300',
+      SWITCHBOARD_GATE_CLIENT__LOGIC_ADDRESS: logicAddress,
+      SWITCHBOARD_GATE_CLIENT__ROUTE_ADDRESS: routeAddress,
+    });
+    procs.push(proc);
+    return { proc, url: app === 'tcp-conn' ? `tcp://127.0.0.1:${port}` : `ws://127.0.0.1:${port}/ws`, port };
+  }
+
+  beforeAll(async () => {
+    db = await createScratchMysqlDatabase(undefined, 'sb_e2e');
+    const routePort = await freePort();
+    const logicPort = await freePort();
+    routeAddress = `127.0.0.1:${routePort}`;
+    const logicAddress = `127.0.0.1:${logicPort}`;
+
+    // A tenant, created with the CLI against the production profile (this also migrates the schema).
+    const created = await run(
+      join(root, 'node_modules/.bin/tsx'),
+      [join(root, 'apps/cli/src/main.ts'), 'app', 'create', '--app', 'acme', '--profile', 'production'],
+      { cwd: root, env: { ...process.env, ...common() } },
+    );
+    secret = /secret: (\S+)/.exec(created.stdout)![1]!;
+
+    const route = ServiceProcess.start('route', {
+      ...common(),
+      SWITCHBOARD_ROUTE__HOST: '127.0.0.1',
+      SWITCHBOARD_ROUTE__GRPC_PORT: String(routePort),
+    });
+    procs.push(route);
+    const logic = ServiceProcess.start('logic', {
+      ...common(),
+      SWITCHBOARD_LOGIC__HOST: '127.0.0.1',
+      SWITCHBOARD_LOGIC__GRPC_PORT: String(logicPort),
+      SWITCHBOARD_LOGIC__ROUTE_ADDRESS: routeAddress,
+    });
+    procs.push(logic);
+    // Warn level hides the "started" lines; wait for the ports instead.
+    await waitFor(
+      'route and logic to listen',
+      async () => {
+        const { connect } = await import('node:net');
+        const probe = (port: number) =>
+          new Promise<boolean>((resolve) => {
+            const s = connect(port, '127.0.0.1');
+            s.once('connect', () => (s.destroy(), resolve(true)));
+            s.once('error', () => resolve(false));
+          });
+        return (await probe(routePort)) && (await probe(logicPort));
+      },
+      60_000,
+    );
+
+    const g1 = await startGate('tcp-conn', 'tcp-1', logicAddress);
+    const g2 = await startGate('tcp-conn', 'tcp-2', logicAddress);
+    const g3 = await startGate('ws-conn', 'ws-1', logicAddress);
+    gate1 = g1.proc;
+    [tcp1, tcp2, ws] = [g1.url, g2.url, g3.url];
+    const routeClient = new RouteServiceClient(routeAddress, credentials.createInsecure());
+    await waitFor(
+      'three gates to hold leases',
+      async () =>
+        (await call(routeClient, routeClient.getCounts, { appId: 'acme', roomId: '' }, new Metadata(), 2_000))
+          .gates === 3,
+      60_000,
+    );
+    routeClient.close();
+  }, 120_000);
+
+  afterAll(async () => {
+    await Promise.all(procs.map((p) => p.kill('SIGTERM')));
+    await db?.drop();
+    const redis = new Redis('redis://127.0.0.1:6379');
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
+      cursor = next;
+      if (keys.length) await redis.del(...keys);
+    } while (cursor !== '0');
+    await redis.quit();
+  }, 60_000);
+
+  const token = async (user: string, device?: string) => {
+    const args = [
+      join(root, 'apps/cli/src/main.ts'),
+      'token',
+      '--app',
+      'acme',
+      '--user',
+      user,
+      '--secret',
+      secret,
+    ];
+    if (device) args.push('--device', device);
+    const { stdout } = await run(join(root, 'node_modules/.bin/tsx'), args, { cwd: root });
+    return stdout.trim();
+  };
+
+  it('passes the chat scenarios across gates', async () => {
+    await chatScenarios({ tcpUrl: tcp1, wsUrl: ws, otherUrl: tcp2, token }, 'd1');
+  }, 90_000);
+
+  it('forgets a SIGKILLed gate by its lease; its clients reconnect elsewhere and sync everything', async () => {
+    const alice = 'alice-kill';
+    const bob = 'bob-kill';
+    const a = await signedIn(tcp1, await token(alice), 'phone');
+    const b = await signedIn(ws, await token(bob), 'laptop');
+    await b.client.sendText(alice, 'before crash', 'k0');
+    await waitFor('alice to get the push', () => a.client.pushes[0]);
+
+    await gate1.kill('SIGKILL');
+    await a.client.closed;
+
+    const routeClient = new RouteServiceClient(routeAddress, credentials.createInsecure());
+    const presence = () =>
+      call<unknown, GetPresenceResponse>(
+        routeClient,
+        routeClient.getPresence as never,
+        { appId: 'acme', userIds: [alice] },
+        new Metadata(),
+        2_000,
+      );
+    expect((await presence()).users[0]!.devices.map((d) => d.gateId)).toEqual(['tcp-1']);
+    await waitFor(
+      'the dead gate lease to lapse',
+      async () => (await presence()).users[0]!.devices.length === 0,
+      20_000,
+    );
+    routeClient.close();
+
+    // Messages sent while alice is away are stored, not lost.
+    const s1 = await b.client.sendText(alice, 'while away 1', 'k1');
+    const s2 = await b.client.sendText(alice, 'while away 2', 'k2');
+    expect([s1.seq, s2.seq]).toEqual([2, 3]);
+
+    const back = await signedIn(tcp2, await token(alice), 'phone');
+    expect(back.res.maxSeq).toBe(3);
+    const synced = await back.client.syncAll(1);
+    expect(synced.map((m) => [m.seq, text(m)])).toEqual([
+      [2, 'while away 1'],
+      [3, 'while away 2'],
+    ]);
+    back.client.close();
+    b.client.close();
+  }, 60_000);
+});
