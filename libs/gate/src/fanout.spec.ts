@@ -238,3 +238,22 @@ describe('shutdown', () => {
     expect(h.core.registry.size).toBe(0);
   });
 });
+
+describe('resetSessions (route forgot this gate)', () => {
+  it('closes signed-in connections with GATE_RESET and keeps accepting new ones', async () => {
+    const h = harness();
+    const a = await signIn(h, 'a');
+    const pending = new FakeTransport();
+    h.core.open(pending); // not signed in yet: nothing at route to lose
+    h.core.resetSessions(ErrorCode.ERROR_CODE_GATE_RESET, 'reconnect');
+    expect(a.transport.packets().at(-1)).toMatchObject({
+      type: PacketType.PACKET_TYPE_DISCONNECT,
+      code: 212,
+    });
+    expect(a.transport.closedWith?.code).toBe(212);
+    expect(pending.closedWith).toBeUndefined();
+    expect(h.core.isDraining).toBe(false);
+    const b = await signIn(h, 'b');
+    expect(b.conn.closed).toBe(false);
+  });
+});

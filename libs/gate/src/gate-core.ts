@@ -216,6 +216,17 @@ export class GateCore {
   }
 
   /**
+   * Closes every signed-in connection with `code` without draining the gate: used when route has
+   * forgotten this gate's bindings, so its sessions would silently miss pushes. Clients reconnect,
+   * sign in again (binding afresh) and sync.
+   */
+  resetSessions(code: ErrorCode, message: string): void {
+    for (const conn of [...this.registry.all()]) {
+      if (conn.state === ConnState.SignedIn) this.closeWith(conn, code, message);
+    }
+  }
+
+  /**
    * Resolves when every closing transport has reported its close, or after `timeoutMs`, when the
    * remaining ones are destroyed.
    */

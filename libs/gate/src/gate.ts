@@ -111,6 +111,8 @@ export function createGate(options: CreateGateOptions): Gate {
         renewMs: options.settings.leaseRenewMs,
         route: options.route,
         logger,
+        onReset: () =>
+          core.resetSessions(ErrorCode.ERROR_CODE_GATE_RESET, 'gateway lost its registration; reconnect'),
       });
       await lease.start();
       ticker = setInterval(() => core.tick(), tickMs);

@@ -10,6 +10,11 @@ export interface LeaseOptions {
   renewMs: number;
   route: RoutePort;
   logger: Logger;
+  /**
+   * Called when a renewal finds that route had forgotten this gate (its lease lapsed, e.g. during a
+   * partition): route has dropped every binding and room of the gate, so its sessions are stale.
+   */
+  onReset?: () => void;
 }
 
 /**
@@ -20,6 +25,7 @@ export interface LeaseOptions {
 export class LeaseKeeper {
   private timer: NodeJS.Timeout | undefined;
   private failing = false;
+  private registered = false;
 
   constructor(private readonly options: LeaseOptions) {}
 
@@ -35,9 +41,16 @@ export class LeaseKeeper {
     this.timer = undefined;
   }
 
-  private renew(): Promise<unknown> {
+  private async renew(): Promise<void> {
     const { gateId, grpcAddress, ttlMs, route } = this.options;
-    return route.renewLease({ gateId, grpcAddress, ttlMs });
+    const res = await route.renewLease({ gateId, grpcAddress, ttlMs });
+    // The first successful renewal registers the gate; a later one that registers it again means
+    // route lost it in between.
+    if (res.registered && this.registered) {
+      this.options.logger.warn('route had forgotten this gate (lease lapsed); resetting its sessions');
+      this.options.onReset?.();
+    }
+    this.registered = true;
   }
 
   private async renewLogged(): Promise<void> {

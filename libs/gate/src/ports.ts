@@ -20,6 +20,7 @@ import type {
   LeaveRoomRequest,
   RemoveGateRequest,
   RenewLeaseRequest,
+  RenewLeaseResponse,
   UnbindRequest,
 } from '@switchboard/proto/route';
 
@@ -45,7 +46,7 @@ export interface RoutePort {
   /** Removes a device's binding if it still carries the epoch. */
   unbind(request: UnbindRequest): Promise<unknown>;
   /** Registers or renews this gate's lease. */
-  renewLease(request: RenewLeaseRequest): Promise<unknown>;
+  renewLease(request: RenewLeaseRequest): Promise<RenewLeaseResponse>;
   /** Drops this gate and every binding on it (last step of a drain). */
   removeGate(request: RemoveGateRequest): Promise<unknown>;
   /** The gate got its first subscriber of a room. */

@@ -142,8 +142,15 @@ export class FakeRoute implements RoutePort {
     (this.calls[name] ??= []).push(request);
     return Promise.resolve({});
   }
+  /** Whether the next RenewLease answers "registered" (true for the first one, like route). */
+  registerNext = true;
   unbind = (r: unknown) => this.record('unbind', r);
-  renewLease = (r: unknown) => this.record('renewLease', r);
+  renewLease = async (r: unknown) => {
+    await this.record('renewLease', r);
+    const registered = this.registerNext;
+    this.registerNext = false;
+    return { registered, leaseExpiresAt: 0 };
+  };
   removeGate = (r: unknown) => this.record('removeGate', r);
   joinRoom = (r: unknown) => this.record('joinRoom', r);
   leaveRoom = (r: unknown) => this.record('leaveRoom', r);

@@ -114,6 +114,11 @@ const ENTRIES: Readonly<Record<Exclude<ErrorCode, ErrorCode.UNRECOGNIZED>, Entry
     false,
     'give_up',
   ],
+  [ErrorCode.ERROR_CODE_GATE_RESET]: [
+    'The gateway lost its registration with route (its lease lapsed); reconnect and sync.',
+    true,
+    'reconnect',
+  ],
 
   [ErrorCode.ERROR_CODE_UNAUTHENTICATED]: [
     'The sign-in carried no usable credentials.',

@@ -43,6 +43,7 @@ export enum ErrorCode {
   ERROR_CODE_SIGNED_IN_ELSEWHERE = 209,
   ERROR_CODE_KICKED_BY_ADMIN = 210,
   ERROR_CODE_ORIGIN_NOT_ALLOWED = 211,
+  ERROR_CODE_GATE_RESET = 212,
   /** ERROR_CODE_UNAUTHENTICATED - 300-399: authentication. Sign-in failures close the connection. */
   ERROR_CODE_UNAUTHENTICATED = 300,
   ERROR_CODE_TOKEN_INVALID = 301,
@@ -132,6 +133,9 @@ export function errorCodeFromJSON(object: any): ErrorCode {
     case 211:
     case "ERROR_CODE_ORIGIN_NOT_ALLOWED":
       return ErrorCode.ERROR_CODE_ORIGIN_NOT_ALLOWED;
+    case 212:
+    case "ERROR_CODE_GATE_RESET":
+      return ErrorCode.ERROR_CODE_GATE_RESET;
     case 300:
     case "ERROR_CODE_UNAUTHENTICATED":
       return ErrorCode.ERROR_CODE_UNAUTHENTICATED;
@@ -219,6 +223,8 @@ export function errorCodeToJSON(object: ErrorCode): string {
       return "ERROR_CODE_KICKED_BY_ADMIN";
     case ErrorCode.ERROR_CODE_ORIGIN_NOT_ALLOWED:
       return "ERROR_CODE_ORIGIN_NOT_ALLOWED";
+    case ErrorCode.ERROR_CODE_GATE_RESET:
+      return "ERROR_CODE_GATE_RESET";
     case ErrorCode.ERROR_CODE_UNAUTHENTICATED:
       return "ERROR_CODE_UNAUTHENTICATED";
     case ErrorCode.ERROR_CODE_TOKEN_INVALID:
