@@ -7,7 +7,7 @@ import tseslint from 'typescript-eslint';
 import nx from '@nx/eslint-plugin';
 import prettier from 'eslint-config-prettier';
 
-const base = ['scope:proto', 'scope:protocol', 'scope:config', 'scope:log', 'scope:rpc'];
+const base = ['scope:proto', 'scope:protocol', 'scope:config', 'scope:log', 'scope:rpc', 'scope:metrics'];
 
 export default tseslint.config(
   {
@@ -37,6 +37,7 @@ export default tseslint.config(
             { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:lib'] },
             { sourceTag: 'scope:proto', onlyDependOnLibsWithTags: [] },
             { sourceTag: 'scope:rpc', onlyDependOnLibsWithTags: ['scope:proto'] },
+            { sourceTag: 'scope:metrics', onlyDependOnLibsWithTags: [] },
             { sourceTag: 'scope:protocol', onlyDependOnLibsWithTags: ['scope:proto'] },
             { sourceTag: 'scope:config', onlyDependOnLibsWithTags: [] },
             { sourceTag: 'scope:log', onlyDependOnLibsWithTags: [] },

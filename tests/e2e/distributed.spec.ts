@@ -38,6 +38,9 @@ describe('distributed suite (separate processes, MariaDB + Redis)', () => {
     SWITCHBOARD_MYSQL__POOL_SIZE: '5',
     SWITCHBOARD_REDIS__URL: 'redis://127.0.0.1:6379',
     SWITCHBOARD_REDIS__KEY_PREFIX: prefix,
+    SWITCHBOARD_GATE__HEALTH__PORT: '0',
+    SWITCHBOARD_ROUTE__HEALTH__PORT: '0',
+    SWITCHBOARD_LOGIC__HTTP_PORT: '0',
   });
 
   async function startGate(app: 'tcp-conn' | 'ws-conn', id: string, logicAddress: string) {

@@ -17,6 +17,9 @@ describe('embedded suite (npm start: one process, SQLite, memory route store)', 
     SWITCHBOARD_GATE__GRPC_PORT: '0',
     SWITCHBOARD_ROUTE__GRPC_PORT: '0',
     SWITCHBOARD_LOGIC__GRPC_PORT: '0',
+    SWITCHBOARD_LOGIC__HTTP_PORT: '0',
+    SWITCHBOARD_ROUTE__HEALTH__PORT: '0',
+    SWITCHBOARD_GATE__HEALTH__PORT: '0',
     SWITCHBOARD_LOG__LEVEL: 'warn',
   };
   let suite: ServiceProcess;
@@ -53,9 +56,17 @@ describe('embedded suite (npm start: one process, SQLite, memory route store)', 
     return stdout.trim();
   };
 
-  it('prints where to connect', () => {
+  it('prints where to connect, and every listed metrics endpoint answers', async () => {
     expect(tcpUrl).toMatch(/^tcp:\/\/127\.0\.0\.1:\d+$/);
     expect(wsUrl).toMatch(/^ws:\/\/127\.0\.0\.1:\d+\/ws$/);
+    const metricsLine = await suite.waitForLine(/metrics\s+http:\/\//);
+    const urls = metricsLine.match(/http:\/\/\S+\/metrics/g) ?? [];
+    expect(urls).toHaveLength(3);
+    for (const url of urls) {
+      const res = await fetch(url);
+      expect(res.status, url).toBe(200);
+      expect(await res.text(), url).toMatch(/^# HELP switchboard_/);
+    }
   });
 
   it('passes the chat scenarios over TCP and WebSocket', async () => {

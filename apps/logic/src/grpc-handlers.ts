@@ -1,8 +1,10 @@
 import type { Logger } from '@switchboard/log';
 import { ErrorCode } from '@switchboard/proto/client';
+import type { Counters } from '@switchboard/metrics';
 import type { LogicServiceServer, Session } from '@switchboard/proto/logic';
 import { RpcError, unary } from '@switchboard/rpc';
 import type { Caller, MessageService } from './message-service.js';
+import type { LogicCounter } from './logic-metrics.js';
 import type { SignInService } from './sign-in-service.js';
 
 function callerOf(session: Session | undefined): Caller {
@@ -24,12 +26,22 @@ export function logicHandlers(
   signIn: SignInService,
   messages: MessageService,
   log: Logger,
+  counters: Counters<LogicCounter>,
 ): LogicServiceServer {
   const onError = (err: unknown) => log.error({ err }, 'logic call failed');
   return {
     signIn: unary(async (req) => {
-      const r = await signIn.signIn(need(req.request, 'request'), { gateId: req.gateId, connId: req.connId });
-      return { response: r.response, epoch: r.epoch, appId: r.appId };
+      try {
+        const r = await signIn.signIn(need(req.request, 'request'), {
+          gateId: req.gateId,
+          connId: req.connId,
+        });
+        counters.add('sign_ins');
+        return { response: r.response, epoch: r.epoch, appId: r.appId };
+      } catch (err) {
+        counters.add('sign_in_failures');
+        throw err;
+      }
     }, onError),
     send: unary(
       async (req) => ({

@@ -60,7 +60,7 @@ describe('logic service over gRPC (SQLite storage, recording route)', () => {
     await storage.migrate();
     await storage.apps.create({ appId: 'a', name: 'A', tokenSecret: SECRET });
     await storage.apps.create({ appId: 'b', name: 'B', tokenSecret: 'other-secret' });
-    const config = loadConfig({ profile: 'embedded', overrides: { logic: { grpcPort: 0 } } });
+    const config = loadConfig({ profile: 'embedded', overrides: { logic: { grpcPort: 0, httpPort: 0 } } });
     logic = await startLogic({
       config,
       logger: createLogger({ level: 'silent', service: 't' }),
@@ -214,6 +214,14 @@ describe('logic service over gRPC (SQLite storage, recording route)', () => {
       request: { afterSeq: 0, limit: 10 },
     });
     expect(foreign.response.messages).toEqual([]);
+  });
+
+  it('counts sends, duplicates and sign-in failures on /metrics', async () => {
+    const metrics = await (await fetch(`http://127.0.0.1:${logic.httpPort}/metrics`)).text();
+    expect(metrics).toMatch(/switchboard_logic_sends_total [1-9]/);
+    expect(metrics).toMatch(/switchboard_logic_duplicate_sends_total [1-9]/);
+    expect(metrics).toMatch(/switchboard_logic_sign_in_failures_total [1-9]/);
+    expect((await fetch(`http://127.0.0.1:${logic.httpPort}/healthz`)).status).toBe(200);
   });
 
   it('acks forward only and pages history newest first', async () => {

@@ -12,6 +12,8 @@ import type { Logger } from '@switchboard/log';
 import { RpcError } from '@switchboard/rpc';
 import type { DirectSendResult, Storage } from '@switchboard/storage';
 import { encodeMessagePush, toClientMessage } from './client-message.js';
+import type { Counters } from '@switchboard/metrics';
+import type { LogicCounter } from './logic-metrics.js';
 import type { RoutePort } from './route-port.js';
 import type { SendBatcher } from './send-batcher.js';
 
@@ -45,6 +47,7 @@ export class MessageService {
     private readonly route: RoutePort,
     private readonly limits: MessageLimits,
     private readonly log: Logger,
+    private readonly counters: Counters<LogicCounter>,
   ) {}
 
   async send(caller: Caller, req: SendRequest): Promise<SendResponse> {
@@ -90,7 +93,12 @@ export class MessageService {
       sentAt: Date.now(),
     });
     // A retried send was delivered the first time (or will be found by sync): don't push twice.
-    if (!result.duplicate) this.track(this.deliver(caller, conversation.id, req, result));
+    if (result.duplicate) {
+      this.counters.add('duplicate_sends');
+    } else {
+      this.counters.add('sends');
+      this.track(this.deliver(caller, conversation.id, req, result));
+    }
     return {
       messageId: result.messageId,
       seq: result.senderSeq,
@@ -102,6 +110,7 @@ export class MessageService {
   async sync(caller: Caller, req: SyncRequest): Promise<SyncResponse> {
     const limit = clampLimit(req.limit, this.limits.syncLimitMax);
     const r = await this.storage.messages.syncInbox(caller.appId, caller.userId, req.afterSeq, limit);
+    this.counters.add('syncs');
     return {
       messages: r.messages.map((m) => toClientMessage(m, m.seq)),
       hasMore: r.hasMore,
@@ -125,6 +134,7 @@ export class MessageService {
   }
 
   async ack(caller: Caller, seq: number): Promise<number> {
+    this.counters.add('acks');
     return this.storage.devices.ack(caller.appId, caller.userId, caller.deviceId, seq);
   }
 
@@ -167,6 +177,7 @@ export class MessageService {
     try {
       await this.route.deliverToUsers(caller.appId, packets);
     } catch (err) {
+      this.counters.add('push_failures');
       this.log.warn({ err, messageId: r.messageId }, 'push failed; receivers will sync');
     }
   }

@@ -1,9 +1,11 @@
 import type { Config } from '@switchboard/config';
 import type { Logger } from '@switchboard/log';
+import { renderMetrics, startHealthServer } from '@switchboard/metrics';
 import { LogicServiceService } from '@switchboard/proto/logic';
 import { startGrpcServer } from '@switchboard/rpc';
 import type { Storage } from '@switchboard/storage';
 import { logicHandlers } from './grpc-handlers.js';
+import { logicCounters } from './logic-metrics.js';
 import { MessageService } from './message-service.js';
 import { GrpcRoutePort, type RoutePort } from './route-port.js';
 import { SendBatcher } from './send-batcher.js';
@@ -13,6 +15,8 @@ import { TokenVerifier } from './token-verifier.js';
 
 export interface RunningLogic {
   grpcPort: number;
+  /** Bound HTTP port (`/healthz`, `/metrics`). */
+  httpPort: number;
   storage: Storage;
   stop(): Promise<void>;
 }
@@ -32,8 +36,13 @@ export async function startLogic(options: StartLogicOptions): Promise<RunningLog
   const storage = options.storage ?? (await openStorage(config));
   const route = options.route ?? new GrpcRoutePort(config.logic.routeAddress);
   const tokens = new TokenVerifier(async (appId) => (await storage.apps.get(appId))?.tokenSecret);
+  const counters = logicCounters();
   const batcher = new SendBatcher(
-    (batch) => storage.messages.sendDirect(batch),
+    (batch) => {
+      counters.add('send_batches');
+      counters.add('send_batch_messages', batch.length);
+      return storage.messages.sendDirect(batch);
+    },
     config.logic.sendBatchMaxDelayMs,
     config.logic.sendBatchMaxSize,
   );
@@ -43,20 +52,33 @@ export async function startLogic(options: StartLogicOptions): Promise<RunningLog
     route,
     { maxContentBytes: config.logic.maxContentBytes, syncLimitMax: config.logic.syncLimitMax },
     log,
+    counters,
   );
   const signIn = new SignInService(storage, tokens, route, config.gate.heartbeatIntervalMs);
   const server = await startGrpcServer(config.logic.host, config.logic.grpcPort, [
-    { definition: LogicServiceService, implementation: { ...logicHandlers(signIn, messages, log) } },
+    {
+      definition: LogicServiceService,
+      implementation: { ...logicHandlers(signIn, messages, log, counters) },
+    },
   ]);
-  log.info({ grpcPort: server.port, storage: storage.dialect }, 'logic started');
+  let stopping = false;
+  // The business HTTP API will share this port; for now it serves health and metrics.
+  const http = await startHealthServer(config.logic.host, config.logic.httpPort, {
+    healthy: () => !stopping,
+    metrics: () => renderMetrics(counters.families()),
+  });
+  log.info({ grpcPort: server.port, httpPort: http.port, storage: storage.dialect }, 'logic started');
   return {
     grpcPort: server.port,
+    httpPort: http.port,
     storage,
     stop: async () => {
+      stopping = true;
       await server.stop();
       await messages.drain();
       if (!options.route) route.close();
       if (!options.storage) await storage.close();
+      await http.close();
       log.info('logic stopped');
     },
   };

@@ -52,7 +52,10 @@ describe('route service over gRPC (memory store, fake gates)', () => {
     call<Req, Res>(client, method as never, req, new Metadata(), 3_000);
 
   beforeAll(async () => {
-    const config = loadConfig({ profile: 'embedded', overrides: { route: { grpcPort: 0 } } });
+    const config = loadConfig({
+      profile: 'embedded',
+      overrides: { route: { grpcPort: 0, health: { enabled: true, port: 0 } } },
+    });
     route = await startRoute({ config, logger: createLogger({ level: 'silent', service: 'test' }), store });
     client = new RouteServiceClient(`127.0.0.1:${route.grpcPort}`, credentials.createInsecure());
     g1 = await fakeGate();
@@ -165,6 +168,13 @@ describe('route service over gRPC (memory store, fake gates)', () => {
     expect(res.stats).toEqual({ delivered: 1, failedGates: 0 });
     const counts = await rpc<unknown, { gates: number }>(client.getCounts, { appId: 'a', roomId: '' });
     expect(counts.gates).toBe(2);
+  });
+
+  it('counts its work on /metrics', async () => {
+    const metrics = await (await fetch(`http://127.0.0.1:${route.healthPort}/metrics`)).text();
+    expect(metrics).toMatch(/switchboard_route_binds_total [1-9]/);
+    expect(metrics).toMatch(/switchboard_route_kicks_total [1-9]/);
+    expect((await fetch(`http://127.0.0.1:${route.healthPort}/healthz`)).status).toBe(200);
   });
 
   it('pushes a room only to the gates that hold its subscribers', async () => {

@@ -11,6 +11,7 @@ import {
   type RouteStore,
 } from '@switchboard/route-store';
 import type { GatePool } from './gate-pool.js';
+import { routeCounters } from './route-metrics.js';
 
 /** Packets for the online devices of some users (one entry per distinct packet). */
 export interface UserPackets {
@@ -32,6 +33,8 @@ export interface DeliveryStats {
  * its devices get the messages by sync when they reconnect.
  */
 export class RouteService {
+  readonly counters = routeCounters();
+
   constructor(
     private readonly store: RouteStore,
     private readonly gates: GatePool,
@@ -49,6 +52,7 @@ export class RouteService {
       }
       throw err;
     });
+    this.counters.add('binds');
     if (result.supersededBy) {
       throw new RpcError(ErrorCode.ERROR_CODE_SIGNED_IN_ELSEWHERE, 'the device signed in again elsewhere');
     }
@@ -91,7 +95,7 @@ export class RouteService {
   async deliverToUsers(appId: string, batches: readonly UserPackets[]): Promise<DeliveryStats> {
     const userIds = new Set<string>();
     for (const b of batches) for (const u of b.userIds) userIds.add(u);
-    if (userIds.size === 0) return { delivered: 0, failedGates: 0 };
+    if (userIds.size === 0) return this.fanOut([], () => Promise.resolve({ delivered: 0 }));
     const bindings = await this.store.devicesOf(appId, [...userIds]);
     const byUser = new Map<string, Binding[]>();
     for (const b of bindings) {
@@ -197,6 +201,7 @@ export class RouteService {
   }
 
   private async kick(binding: Binding, code: ErrorCode, reason: string): Promise<boolean> {
+    this.counters.add('kicks');
     const client = await this.gates.get(binding.gateId);
     if (!client) return false;
     try {
@@ -248,6 +253,9 @@ export class RouteService {
       if (r < 0) failedGates++;
       else delivered += r;
     }
+    this.counters.add('deliveries');
+    this.counters.add('delivered', delivered);
+    this.counters.add('failed_gate_calls', failedGates);
     return { delivered, failedGates };
   }
 }

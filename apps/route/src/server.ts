@@ -1,5 +1,6 @@
 import type { Config } from '@switchboard/config';
 import type { Logger } from '@switchboard/log';
+import { renderMetrics, startHealthServer, type HealthServer } from '@switchboard/metrics';
 import { RouteServiceService } from '@switchboard/proto/route';
 import type { RouteStore } from '@switchboard/route-store';
 import { startGrpcServer } from '@switchboard/rpc';
@@ -10,6 +11,8 @@ import { createRouteStore } from './store-factory.js';
 
 export interface RunningRoute {
   grpcPort: number;
+  /** Bound `/healthz` + `/metrics` port when `route.health.enabled`. */
+  healthPort: number | undefined;
   service: RouteService;
   stop(): Promise<void>;
 }
@@ -39,6 +42,7 @@ export async function startRoute(options: StartRouteOptions): Promise<RunningRou
     owned.store.expireGates().then(
       (expired) => {
         if (expired.length > 0) {
+          service.counters.add('expired_gates', expired.length);
           gates.invalidate();
           log.warn({ gates: expired }, 'gate leases expired; their bindings were removed');
         }
@@ -48,18 +52,34 @@ export async function startRoute(options: StartRouteOptions): Promise<RunningRou
   }, options.expireEveryMs ?? 1_000);
   expiry.unref();
 
+  let stopping = false;
+  let health: HealthServer | undefined;
+  if (config.route.health.enabled) {
+    health = await startHealthServer(config.route.host, config.route.health.port, {
+      healthy: () => !stopping,
+      metrics: () => renderMetrics(service.counters.families()),
+    });
+  }
+
   log.info(
-    { grpcPort: server.port, store: options.store ? 'injected' : config.route.store },
+    {
+      grpcPort: server.port,
+      healthPort: health?.port,
+      store: options.store ? 'injected' : config.route.store,
+    },
     'route started',
   );
   return {
     grpcPort: server.port,
+    healthPort: health?.port,
     service,
     stop: async () => {
+      stopping = true;
       clearInterval(expiry);
       await server.stop();
       gates.close();
       await owned.close();
+      await health?.close();
       log.info('route stopped');
     },
   };

@@ -10,6 +10,10 @@ export function banner(suite: Suite): string {
     `  WebSocket  ${suite.wsUrl}   (subprotocols switchboard.v1, switchboard.v1.json)`,
     `  TCP        ${suite.tcpUrl}   (4-byte big-endian length + protobuf Packet)`,
     `  route gRPC ${suite.routeAddress}    logic gRPC ${suite.logicAddress}`,
+    `  metrics    ${[suite.health.gate, suite.health.route, suite.health.logic]
+      .filter(Boolean)
+      .map((u) => `${u}/metrics`)
+      .join('  ')}`,
     `  data       ${suite.sqliteFile}`,
     '',
     `A token for the "${DEMO_APP}" app:`,

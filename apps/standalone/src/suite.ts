@@ -17,6 +17,8 @@ export interface Suite {
   wsUrl: string;
   routeAddress: string;
   logicAddress: string;
+  /** `http://host:port` answering /healthz and /metrics, per service. */
+  health: { gate?: string; route?: string; logic: string };
   sqliteFile: string;
   storage: Storage;
   stop(): Promise<void>;
@@ -64,21 +66,23 @@ export async function startSuite(config: Config, logger: Logger): Promise<Suite>
     stops.push(logic.stop);
     const logicAddress = `${config.logic.host}:${logic.grpcPort}`;
 
-    const gateConfig = (id: string, grpcPort: number) =>
+    const gateConfig = (id: string, grpcPort: number, health: boolean) =>
       withPorts(config, (c) => {
         c.gate.id = c.gate.id ? `${c.gate.id}-${id}` : id;
         c.gate.grpcPort = grpcPort;
+        // One health listener per process is enough; the WS gate also answers /healthz on its WS port.
+        c.gate.health.enabled = c.gate.health.enabled && health;
         c.gateClient.logicAddress = logicAddress;
         c.gateClient.routeAddress = routeAddress;
       });
     const basePort = config.gate.grpcPort;
     const tcp = await startTcpConn({
-      config: gateConfig('tcp', basePort),
+      config: gateConfig('tcp', basePort, true),
       logger,
     });
     stops.push(tcp.stop);
     const ws = await startWsConn({
-      config: gateConfig('ws', basePort === 0 ? 0 : basePort + 1),
+      config: gateConfig('ws', basePort === 0 ? 0 : basePort + 1, false),
       logger,
     });
     stops.push(ws.stop);
@@ -88,6 +92,11 @@ export async function startSuite(config: Config, logger: Logger): Promise<Suite>
       wsUrl: `ws://${config.gate.host}:${ws.wsPort}${config.gate.ws.path}`,
       routeAddress,
       logicAddress,
+      health: {
+        ...(tcp.healthPort ? { gate: `http://${config.gate.host}:${tcp.healthPort}` } : {}),
+        ...(route.healthPort ? { route: `http://${config.route.host}:${route.healthPort}` } : {}),
+        logic: `http://${config.logic.host}:${logic.httpPort}`,
+      },
       sqliteFile,
       storage,
       stop: async () => {

@@ -27,6 +27,7 @@ describe('tcp-conn over real sockets', () => {
         gate: {
           grpcPort: 0,
           tcp: { port: 0 },
+          health: { enabled: true, port: 0 },
           maxFrameBytes: 1024,
           sendQueueMaxBytes: 64 * 1024,
           rateLimit: { packetsPerSecond: 20, burst: 20 },
@@ -195,6 +196,13 @@ describe('tcp-conn over real sockets', () => {
     await healthy.ping(77);
     slow.socket.destroy();
     fast.socket.end();
+  });
+
+  it('serves /healthz and /metrics on its health port', async () => {
+    const base = `http://127.0.0.1:${app.healthPort}`;
+    expect((await fetch(`${base}/healthz`)).status).toBe(200);
+    const metrics = await (await fetch(`${base}/metrics`)).text();
+    expect(metrics).toContain(`switchboard_gate_signed_in{gate="${app.gate.id}"}`);
   });
 
   it('serves Stats', async () => {

@@ -81,7 +81,12 @@ async function start(upstreams: FakeUpstreams, logs: MemoryDestination, gate: Pa
     env: {},
     profile: 'default',
     overrides: {
-      gate: { grpcPort: 0, ws: { port: 0, path: '/ws', maxPayload: 1024, allowedOrigins: [] }, ...gate },
+      gate: {
+        grpcPort: 0,
+        health: { enabled: false, port: 0 },
+        ws: { port: 0, path: '/ws', maxPayload: 1024, allowedOrigins: [] },
+        ...gate,
+      },
       gateClient: { logicAddress: upstreams.logicAddress, routeAddress: upstreams.routeAddress },
     },
   });

@@ -3,27 +3,19 @@ import { createServer as createHttpServer, type IncomingMessage, type Server } f
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { credentials } from '@grpc/grpc-js';
 import type { Config } from '@switchboard/config';
 import {
-  createGate,
-  grpcLogicPort,
-  grpcRoutePort,
-  serveHealth,
-  WireFormat,
   type Gate,
+  launchGate,
   type LogicPort,
   type RoutePort,
+  serveHealth,
+  WireFormat,
 } from '@switchboard/gate';
 import type { Logger } from '@switchboard/log';
-import { LogicServiceClient } from '@switchboard/proto/logic';
-import { RouteServiceClient } from '@switchboard/proto/route';
 import { WS_SUBPROTOCOL_JSON, WS_SUBPROTOCOL_PROTOBUF } from '@switchboard/protocol';
 import { WebSocketServer } from 'ws';
 import { WsTransport } from './ws-transport.js';
-
-/** Deadline of one call from the gate to logic or route (ms). */
-const UPSTREAM_TIMEOUT_MS = 5_000;
 
 export interface StartWsConnOptions {
   config: Config;
@@ -57,28 +49,13 @@ export async function startWsConn(options: StartWsConnOptions): Promise<WsConn> 
   const { config } = options;
   const logger = options.logger.child({ component: 'ws-conn' });
   const gc = config.gate;
-  const clients: { close(): void }[] = [];
-  let logic = options.logic;
-  let route = options.route;
-  if (!logic) {
-    const client = new LogicServiceClient(config.gateClient.logicAddress, credentials.createInsecure());
-    clients.push(client);
-    logic = grpcLogicPort(client, UPSTREAM_TIMEOUT_MS);
-  }
-  if (!route) {
-    const client = new RouteServiceClient(config.gateClient.routeAddress, credentials.createInsecure());
-    clients.push(client);
-    route = grpcRoutePort(client, UPSTREAM_TIMEOUT_MS);
-  }
-  const gate = createGate({
-    id: gc.id,
-    settings: gc,
-    grpc: { host: gc.host, port: gc.grpcPort, advertiseAddress: gc.advertiseAddress },
-    logic,
-    route,
+  const launched = await launchGate({
+    config,
     logger,
+    ...(options.logic ? { logic: options.logic } : {}),
+    ...(options.route ? { route: options.route } : {}),
   });
-  await gate.start();
+  const { gate } = launched;
 
   const wss = new WebSocketServer({
     noServer: true,
@@ -124,11 +101,10 @@ export async function startWsConn(options: StartWsConnOptions): Promise<WsConn> 
   let stopped: Promise<void> | undefined;
   const stop = async () => {
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-    await gate.drain();
+    await launched.stop();
     server.closeAllConnections();
     await closed;
     wss.close();
-    for (const client of clients) client.close();
   };
   return { gate, wsPort, grpcPort: gate.grpcPort, stop: () => (stopped ??= stop()) };
 }

@@ -36,6 +36,9 @@ const tls = section({
   }
 });
 
+/** The `/healthz` + `/metrics` HTTP listener of a service. */
+const health = section({ enabled: bool(), port: port() });
+
 const gate = section({
   /** Gate instance id; empty means derived at start-up (hostname and port). */
   id: text(),
@@ -70,6 +73,9 @@ const gate = section({
   leaseRenewMs: durationMs(1),
   /** How long a stopping gate waits for connections to leave before closing them. */
   drainTimeoutMs: durationMs(0),
+  /** Deadline of one call from the gate to logic or route. */
+  upstreamTimeoutMs: durationMs(1),
+  health,
 }).superRefine((value, ctx) => {
   if (value.heartbeatTimeoutMs <= value.heartbeatIntervalMs) {
     ctx.addIssue({
@@ -93,6 +99,7 @@ const route = section({
   store: oneOf(['memory', 'redis']),
   /** Deadline of one delivery call from route to a gate. */
   gateCallTimeoutMs: durationMs(1),
+  health,
 });
 
 const logic = section({

@@ -9,7 +9,7 @@ import { Fanout } from './fanout.js';
 import { GateCore } from './gate-core.js';
 import { gateServiceImplementation } from './gate-service.js';
 import { LeaseKeeper } from './lease.js';
-import { renderMetrics } from './metrics.js';
+import { renderMetrics } from '@switchboard/metrics';
 import type { LogicPort, RoutePort } from './ports.js';
 import type { GateSettings } from './settings.js';
 import { gateMetricFamilies, gateStats, type GateStats } from './stats.js';

@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { serveHealth as serveHealthOf } from '@switchboard/metrics';
 import type { Gate } from './gate.js';
 
 /**
@@ -6,17 +7,5 @@ import type { Gate } from './gate.js';
  * gate. Returns false for any other path so the caller can answer it.
  */
 export function serveHealth(gate: Gate, req: IncomingMessage, res: ServerResponse): boolean {
-  const path = (req.url ?? '/').split('?', 1)[0];
-  if (path === '/healthz') {
-    const draining = gate.core.isDraining;
-    res.writeHead(draining ? 503 : 200, { 'content-type': 'text/plain' });
-    res.end(draining ? 'draining\n' : 'ok\n');
-    return true;
-  }
-  if (path === '/metrics') {
-    res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' });
-    res.end(gate.metricsText());
-    return true;
-  }
-  return false;
+  return serveHealthOf({ healthy: () => !gate.core.isDraining, metrics: () => gate.metricsText() }, req, res);
 }

@@ -1,5 +1,5 @@
 import type { GateCore } from './gate-core.js';
-import type { MetricFamily } from './metrics.js';
+import type { MetricFamily } from '@switchboard/metrics';
 
 /** A snapshot of a gate's gauges and counters. */
 export interface GateStats {
