@@ -1,0 +1,75 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadConfig } from '@switchboard/config';
+import { describe, expect, it } from 'vitest';
+import { parseAllDocuments, parse } from 'yaml';
+
+// No Docker engine or cluster runs here, so these tests check what can be checked without one:
+// every container runs an app that exists, and its SWITCHBOARD_* settings load and validate.
+const root = join(import.meta.dirname, '..');
+
+function appOf(command: unknown): string {
+  const args = command as string[];
+  const entry = args.find((a) => a.startsWith('dist/apps/'));
+  const app = /^dist\/apps\/([^/]+)\/main\.js$/.exec(entry ?? '')?.[1];
+  if (!app) throw new Error(`unexpected command ${JSON.stringify(command)}`);
+  return app;
+}
+
+function expectValidConfig(env: Record<string, string>, where: string): void {
+  expect(() => loadConfig({ cwd: root, env }), where).not.toThrow();
+}
+
+describe('docker-compose.yml', () => {
+  const compose = parse(readFileSync(join(root, 'docker-compose.yml'), 'utf8'), { merge: true }) as {
+    services: Record<string, { command?: string[]; environment?: Record<string, string>; image?: string }>;
+  };
+
+  it('runs each Switchboard app that exists, with settings that validate', () => {
+    const apps = Object.entries(compose.services).filter(([, s]) => s.image === 'switchboard:latest');
+    expect(apps.map(([name]) => name).sort()).toEqual(['logic', 'route', 'tcp-conn', 'ws-conn']);
+    for (const [name, service] of apps) {
+      const app = appOf(service.command);
+      expect(existsSync(join(root, `apps/${app}/src/main.ts`)), name).toBe(true);
+      expectValidConfig(service.environment ?? {}, `compose service ${name}`);
+    }
+  });
+});
+
+describe('deploy/k8s', () => {
+  const dir = join(root, 'deploy/k8s');
+  const docs = readdirSync(dir)
+    .filter((f) => f.endsWith('.yaml'))
+    .flatMap((f) => parseAllDocuments(readFileSync(join(dir, f), 'utf8')).map((d) => ({ file: f, doc: d.toJS() })));
+  const secret = docs.find((d) => d.doc?.kind === 'Secret')?.doc.stringData as Record<string, string>;
+
+  it('has a Deployment per app, each running an app that exists with settings that validate', () => {
+    const deployments = docs.filter((d) => d.doc?.kind === 'Deployment');
+    expect(deployments.map((d) => d.doc.metadata.name).sort()).toEqual(['logic', 'route', 'tcp-conn', 'ws-conn']);
+    for (const { file, doc } of deployments) {
+      const container = doc.spec.template.spec.containers[0];
+      const app = appOf(container.command);
+      expect(existsSync(join(root, `apps/${app}/src/main.ts`)), file).toBe(true);
+      const env: Record<string, string> = { ...secret };
+      for (const e of container.env as Array<{ name: string; value?: string }>) {
+        // Stand-ins for the values Kubernetes fills from the pod.
+        if (e.value !== undefined) env[e.name] = e.value.replace('$(POD_IP)', '10.0.0.7').replace('$(POD_NAME)', `${app}-0`);
+      }
+      expectValidConfig(env, file);
+      const probePort = container.readinessProbe.httpGet.port as number;
+      const config = loadConfig({ cwd: root, env });
+      const healthPorts: Record<string, number> = {
+        logic: config.logic.httpPort,
+        route: config.route.health.port,
+        'tcp-conn': config.gate.health.port,
+        'ws-conn': config.gate.health.port,
+      };
+      expect(probePort, `${file} probes the health port`).toBe(healthPorts[app]);
+    }
+  });
+
+  it('selects every Deployment with a Service', () => {
+    const services = docs.filter((d) => d.doc?.kind === 'Service').map((d) => d.doc.spec.selector['app.kubernetes.io/name']);
+    expect(services.sort()).toEqual(['logic', 'route', 'tcp-conn', 'ws-conn']);
+  });
+});
