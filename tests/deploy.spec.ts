@@ -40,12 +40,19 @@ describe('deploy/k8s', () => {
   const dir = join(root, 'deploy/k8s');
   const docs = readdirSync(dir)
     .filter((f) => f.endsWith('.yaml'))
-    .flatMap((f) => parseAllDocuments(readFileSync(join(dir, f), 'utf8')).map((d) => ({ file: f, doc: d.toJS() })));
+    .flatMap((f) =>
+      parseAllDocuments(readFileSync(join(dir, f), 'utf8')).map((d) => ({ file: f, doc: d.toJS() })),
+    );
   const secret = docs.find((d) => d.doc?.kind === 'Secret')?.doc.stringData as Record<string, string>;
 
   it('has a Deployment per app, each running an app that exists with settings that validate', () => {
     const deployments = docs.filter((d) => d.doc?.kind === 'Deployment');
-    expect(deployments.map((d) => d.doc.metadata.name).sort()).toEqual(['logic', 'route', 'tcp-conn', 'ws-conn']);
+    expect(deployments.map((d) => d.doc.metadata.name).sort()).toEqual([
+      'logic',
+      'route',
+      'tcp-conn',
+      'ws-conn',
+    ]);
     for (const { file, doc } of deployments) {
       const container = doc.spec.template.spec.containers[0];
       const app = appOf(container.command);
@@ -53,7 +60,8 @@ describe('deploy/k8s', () => {
       const env: Record<string, string> = { ...secret };
       for (const e of container.env as Array<{ name: string; value?: string }>) {
         // Stand-ins for the values Kubernetes fills from the pod.
-        if (e.value !== undefined) env[e.name] = e.value.replace('$(POD_IP)', '10.0.0.7').replace('$(POD_NAME)', `${app}-0`);
+        if (e.value !== undefined)
+          env[e.name] = e.value.replace('$(POD_IP)', '10.0.0.7').replace('$(POD_NAME)', `${app}-0`);
       }
       expectValidConfig(env, file);
       const probePort = container.readinessProbe.httpGet.port as number;
@@ -69,7 +77,9 @@ describe('deploy/k8s', () => {
   });
 
   it('selects every Deployment with a Service', () => {
-    const services = docs.filter((d) => d.doc?.kind === 'Service').map((d) => d.doc.spec.selector['app.kubernetes.io/name']);
+    const services = docs
+      .filter((d) => d.doc?.kind === 'Service')
+      .map((d) => d.doc.spec.selector['app.kubernetes.io/name']);
     expect(services.sort()).toEqual(['logic', 'route', 'tcp-conn', 'ws-conn']);
   });
 });

@@ -3,9 +3,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { ErrorCode } from '@switchboard/proto/client';
 import { ServiceProcess } from '@switchboard/testing';
+import { SignJWT } from 'jose';
+import { WebSocket } from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chatScenarios } from './chat-scenarios.js';
+import { connect } from './clients.js';
 
 const root = join(import.meta.dirname, '../..');
 const run = promisify(execFile);
@@ -46,8 +50,8 @@ describe('embedded suite (npm start: one process, SQLite, memory route store)', 
   });
 
   /** Mints a token with the CLI, which reads the demo app's secret from the embedded database. */
-  const token = async (user: string, device?: string) => {
-    const args = [join(root, 'apps/cli/src/main.ts'), 'token', '--app', 'demo', '--user', user];
+  const token = async (user: string, device?: string, ttl = '1h') => {
+    const args = [join(root, 'apps/cli/src/main.ts'), 'token', '--app', 'demo', '--user', user, '--ttl', ttl];
     if (device) args.push('--device', device);
     const { stdout } = await run(join(root, 'node_modules/.bin/tsx'), args, {
       cwd: root,
@@ -66,6 +70,35 @@ describe('embedded suite (npm start: one process, SQLite, memory route store)', 
       const res = await fetch(url);
       expect(res.status, url).toBe(200);
       expect(await res.text(), url).toMatch(/^# HELP switchboard_/);
+    }
+  });
+
+  it("answers the README's browser-console example (JSON subprotocol)", async () => {
+    const ws = new WebSocket(wsUrl, 'switchboard.v1.json');
+    const reply = new Promise<Record<string, unknown>>((resolve) =>
+      ws.once('message', (data) => resolve(JSON.parse(String(data)) as Record<string, unknown>)),
+    );
+    ws.once('open', () => ws.send(JSON.stringify({ type: 'PACKET_TYPE_HEARTBEAT', requestId: 1 })));
+    expect(await reply).toMatchObject({ type: 'PACKET_TYPE_HEARTBEAT', requestId: 1 });
+    ws.close();
+  });
+
+  it('closes a connection that signs in with a forged or expired token, with the reason', async () => {
+    const forged = await new SignJWT({ app_id: 'demo' })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject('mallory')
+      .setExpirationTime('1h')
+      .sign(new TextEncoder().encode('not-the-demo-secret'));
+    // A real token of the demo app that has run out: minted with a 1-second ttl, used after 2.
+    const expired = await token('alice', 'd1', '1s');
+    await new Promise((r) => setTimeout(r, 2_100));
+    for (const [t, code] of [
+      [forged, ErrorCode.ERROR_CODE_TOKEN_INVALID],
+      [expired, ErrorCode.ERROR_CODE_TOKEN_EXPIRED],
+    ] as const) {
+      const client = await connect(tcpUrl);
+      await expect(client.signIn({ token: t, deviceId: 'd1' })).rejects.toMatchObject({ code });
+      expect((await client.closed).code).toBe(code);
     }
   });
 

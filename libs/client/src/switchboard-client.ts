@@ -70,7 +70,10 @@ export class SwitchboardClient {
       return;
     }
     if (p.type === PacketType.PACKET_TYPE_KICKED || p.type === PacketType.PACKET_TYPE_DISCONNECT) {
+      // The server is closing: requests in flight will get no answer, and this is why.
       this.closeReason = { code: p.code, message: p.message };
+      for (const w of this.waiting.values()) w.reject(new SwitchboardError(p.code, p.message));
+      this.waiting.clear();
       return;
     }
     const w = this.waiting.get(p.requestId);
