@@ -52,6 +52,13 @@ export async function startTcpConn(options: StartTcpConnOptions): Promise<TcpCon
       )
     : createNetServer({ allowHalfOpen: true, noDelay: true }, onConnection);
   server.on('error', (err) => logger.error({ err }, 'tcp listener error'));
+  // Raw sockets, including TLS handshakes that never completed (the gate never saw those), so
+  // that stopping cannot wait on a client that connected and went quiet.
+  const sockets = new Set<Socket>();
+  server.on('connection', (socket: Socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+  });
   const tcpPort = await listen(server, gc.host, gc.tcp.port);
 
   const healthPort = launched.healthPort;
@@ -61,6 +68,7 @@ export async function startTcpConn(options: StartTcpConnOptions): Promise<TcpCon
   const stop = async () => {
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     await launched.stop();
+    for (const socket of sockets) socket.destroy();
     await closed;
   };
   return {

@@ -1,4 +1,5 @@
 import { connect as netConnect, type Socket } from 'node:net';
+import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
 import { WebSocket } from 'ws';
 import { type Packet } from '@switchboard/proto/client';
 import {
@@ -37,11 +38,12 @@ export class TcpClientTransport implements ClientTransport, FrameSink {
     socket.on('error', () => {});
   }
 
-  static connect(host: string, port: number): Promise<TcpClientTransport> {
+  /** Connects over plain TCP, or over TLS when `tls` is given (e.g. `{ ca }` for a private CA). */
+  static connect(host: string, port: number, tls?: ConnectionOptions): Promise<TcpClientTransport> {
     return new Promise((resolve, reject) => {
-      const socket = netConnect({ host, port });
+      const socket = tls ? tlsConnect({ host, port, servername: host, ...tls }) : netConnect({ host, port });
       socket.setNoDelay(true);
-      socket.once('connect', () => resolve(new TcpClientTransport(socket)));
+      socket.once(tls ? 'secureConnect' : 'connect', () => resolve(new TcpClientTransport(socket)));
       socket.once('error', reject);
     });
   }
@@ -77,10 +79,15 @@ export class WsClientTransport implements ClientTransport {
     ws.on('error', () => {});
   }
 
-  static connect(url: string, options: { json?: boolean; origin?: string } = {}): Promise<WsClientTransport> {
+  /** Connects to a `ws://` or `wss://` URL; `ca` trusts a private CA for wss. */
+  static connect(
+    url: string,
+    options: { json?: boolean; origin?: string; ca?: string | Buffer } = {},
+  ): Promise<WsClientTransport> {
     return new Promise((resolve, reject) => {
       const ws = new WebSocket(url, options.json ? WS_SUBPROTOCOL_JSON : WS_SUBPROTOCOL_PROTOBUF, {
         ...(options.origin ? { origin: options.origin } : {}),
+        ...(options.ca ? { ca: options.ca } : {}),
       });
       ws.once('open', () => resolve(new WsClientTransport(ws, options.json ?? false)));
       ws.once('error', reject);
