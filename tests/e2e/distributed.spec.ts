@@ -16,15 +16,19 @@ const root = join(import.meta.dirname, '../..');
 const run = promisify(execFile);
 
 /**
- * The suite as separate processes on MariaDB and Redis: one route, one logic,
- * two TCP gates and one WebSocket gate, each started from its own main.ts with
- * the production profile.
+ * The suite as separate processes on MariaDB and Redis, each started from its
+ * own main.ts with the production profile: two route instances and two logic
+ * instances (stateless besides Redis and MySQL), two TCP gates and one
+ * WebSocket gate, wired crosswise so that every scenario crosses instances:
+ *   tcp-1 → logic-1, route-1    tcp-2 → logic-2, route-2    ws-1 → logic-1, route-2
+ *   logic-1 → route-1           logic-2 → route-2
  */
 describe('distributed suite (separate processes, MariaDB + Redis)', () => {
   const prefix = `sbe2e-${randomBytes(4).toString('hex')}`;
   let db: ScratchMysqlDatabase;
   const procs: ServiceProcess[] = [];
   let routeAddress = '';
+  let route2Address = '';
   let tcp1 = '';
   let tcp2 = '';
   let ws = '';
@@ -43,7 +47,7 @@ describe('distributed suite (separate processes, MariaDB + Redis)', () => {
     SWITCHBOARD_LOGIC__HTTP_PORT: '0',
   });
 
-  async function startGate(app: 'tcp-conn' | 'ws-conn', id: string, logicAddress: string) {
+  async function startGate(app: 'tcp-conn' | 'ws-conn', id: string, logicAddress: string, viaRoute: string) {
     const [grpcPort, port] = [await freePort(), await freePort()];
     const proc = ServiceProcess.start(app, {
       ...common(),
@@ -54,7 +58,7 @@ describe('distributed suite (separate processes, MariaDB + Redis)', () => {
       SWITCHBOARD_GATE__LEASE_TTL_MS: '1500',
       SWITCHBOARD_GATE__LEASE_RENEW_MS: '300',
       SWITCHBOARD_GATE_CLIENT__LOGIC_ADDRESS: logicAddress,
-      SWITCHBOARD_GATE_CLIENT__ROUTE_ADDRESS: routeAddress,
+      SWITCHBOARD_GATE_CLIENT__ROUTE_ADDRESS: viaRoute,
     });
     procs.push(proc);
     return { proc, url: app === 'tcp-conn' ? `tcp://127.0.0.1:${port}` : `ws://127.0.0.1:${port}/ws`, port };
@@ -62,10 +66,16 @@ describe('distributed suite (separate processes, MariaDB + Redis)', () => {
 
   beforeAll(async () => {
     db = await createScratchMysqlDatabase(undefined, 'sb_e2e');
-    const routePort = await freePort();
-    const logicPort = await freePort();
+    const [routePort, route2Port, logicPort, logic2Port] = [
+      await freePort(),
+      await freePort(),
+      await freePort(),
+      await freePort(),
+    ];
     routeAddress = `127.0.0.1:${routePort}`;
+    route2Address = `127.0.0.1:${route2Port}`;
     const logicAddress = `127.0.0.1:${logicPort}`;
+    const logic2Address = `127.0.0.1:${logic2Port}`;
 
     // A tenant, created with the CLI against the production profile (this also migrates the schema).
     const created = await run(
@@ -75,19 +85,28 @@ describe('distributed suite (separate processes, MariaDB + Redis)', () => {
     );
     secret = /secret: (\S+)/.exec(created.stdout)![1]!;
 
-    const route = ServiceProcess.start('route', {
-      ...common(),
-      SWITCHBOARD_ROUTE__HOST: '127.0.0.1',
-      SWITCHBOARD_ROUTE__GRPC_PORT: String(routePort),
-    });
-    procs.push(route);
-    const logic = ServiceProcess.start('logic', {
-      ...common(),
-      SWITCHBOARD_LOGIC__HOST: '127.0.0.1',
-      SWITCHBOARD_LOGIC__GRPC_PORT: String(logicPort),
-      SWITCHBOARD_LOGIC__ROUTE_ADDRESS: routeAddress,
-    });
-    procs.push(logic);
+    for (const port of [routePort, route2Port]) {
+      procs.push(
+        ServiceProcess.start('route', {
+          ...common(),
+          SWITCHBOARD_ROUTE__HOST: '127.0.0.1',
+          SWITCHBOARD_ROUTE__GRPC_PORT: String(port),
+        }),
+      );
+    }
+    for (const [port, route] of [
+      [logicPort, routeAddress],
+      [logic2Port, route2Address],
+    ] as const) {
+      procs.push(
+        ServiceProcess.start('logic', {
+          ...common(),
+          SWITCHBOARD_LOGIC__HOST: '127.0.0.1',
+          SWITCHBOARD_LOGIC__GRPC_PORT: String(port),
+          SWITCHBOARD_LOGIC__ROUTE_ADDRESS: route,
+        }),
+      );
+    }
     // Warn level hides the "started" lines; wait for the ports instead.
     await waitFor(
       'route and logic to listen',
@@ -99,14 +118,16 @@ describe('distributed suite (separate processes, MariaDB + Redis)', () => {
             s.once('connect', () => (s.destroy(), resolve(true)));
             s.once('error', () => resolve(false));
           });
-        return (await probe(routePort)) && (await probe(logicPort));
+        for (const port of [routePort, route2Port, logicPort, logic2Port])
+          if (!(await probe(port))) return false;
+        return true;
       },
       60_000,
     );
 
-    const g1 = await startGate('tcp-conn', 'tcp-1', logicAddress);
-    const g2 = await startGate('tcp-conn', 'tcp-2', logicAddress);
-    const g3 = await startGate('ws-conn', 'ws-1', logicAddress);
+    const g1 = await startGate('tcp-conn', 'tcp-1', logicAddress, routeAddress);
+    const g2 = await startGate('tcp-conn', 'tcp-2', logic2Address, route2Address);
+    const g3 = await startGate('ws-conn', 'ws-1', logicAddress, route2Address);
     gate1 = g1.proc;
     [tcp1, tcp2, ws] = [g1.url, g2.url, g3.url];
     const routeClient = new RouteServiceClient(routeAddress, credentials.createInsecure());
