@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { ErrorCode } from '@switchboard/proto/client';
-import { ServiceProcess } from '@switchboard/testing';
+import { ServiceProcess, waitFor } from '@switchboard/testing';
 import { SignJWT } from 'jose';
 import { WebSocket } from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -73,14 +73,52 @@ describe('embedded suite (npm start: one process, SQLite, memory route store)', 
     }
   });
 
-  it("answers the README's browser-console example (JSON subprotocol)", async () => {
-    const ws = new WebSocket(wsUrl, 'switchboard.v1.json');
-    const reply = new Promise<Record<string, unknown>>((resolve) =>
-      ws.once('message', (data) => resolve(JSON.parse(String(data)) as Record<string, unknown>)),
+  it("runs the README's browser-console example (JSON subprotocol, payloads as objects)", async () => {
+    const open = async (user: string) => {
+      const ws = new WebSocket(wsUrl, 'switchboard.v1.json');
+      const inbox: Array<Record<string, any>> = []; // eslint-disable-line @typescript-eslint/no-explicit-any
+      ws.on('message', (d) => inbox.push(JSON.parse(String(d))));
+      await new Promise((r) => ws.once('open', r));
+      const send = (p: object) => ws.send(JSON.stringify(p));
+      send({
+        type: 'PACKET_TYPE_SIGN_IN',
+        requestId: 1,
+        data: { token: await token(user), deviceId: 'console' },
+      });
+      await waitFor(`${user} signed in`, () => inbox.find((p) => p['requestId'] === 1));
+      return { ws, inbox, send };
+    };
+    const alice = await open('readme-alice');
+    const bob = await open('readme-bob');
+    expect(alice.inbox[0]).toMatchObject({
+      type: 'PACKET_TYPE_SIGN_IN',
+      requestId: 1,
+      data: { userId: 'readme-alice', deviceId: 'console' },
+    });
+    alice.send({
+      type: 'PACKET_TYPE_SEND',
+      requestId: 2,
+      data: {
+        clientMsgId: 'm1',
+        conversation: { type: 'CONVERSATION_TYPE_USER', id: 'readme-bob' },
+        contentType: 'text',
+        content: Buffer.from('hi bob').toString('base64'),
+      },
+    });
+    const sent = await waitFor('the SEND response', () => alice.inbox.find((p) => p['requestId'] === 2));
+    expect(sent).toMatchObject({ type: 'PACKET_TYPE_SEND', data: { seq: 1, conversationSeq: 1 } });
+    const push = await waitFor('bob to get the push', () =>
+      bob.inbox.find((p) => p['type'] === 'PACKET_TYPE_MESSAGE'),
     );
-    ws.once('open', () => ws.send(JSON.stringify({ type: 'PACKET_TYPE_HEARTBEAT', requestId: 1 })));
-    expect(await reply).toMatchObject({ type: 'PACKET_TYPE_HEARTBEAT', requestId: 1 });
-    ws.close();
+    expect(push['data']).toMatchObject({
+      seq: 1,
+      conversation: { type: 'CONVERSATION_TYPE_USER', id: 'readme-alice' },
+      sender: { userId: 'readme-alice', deviceId: 'console' },
+      contentType: 'text',
+    });
+    expect(Buffer.from(push['data'].content, 'base64').toString()).toBe('hi bob');
+    alice.ws.close();
+    bob.ws.close();
   });
 
   it('closes a connection that signs in with a forged or expired token, with the reason', async () => {

@@ -34,7 +34,7 @@ class Client {
   private waiters: (() => void)[] = [];
   constructor(readonly ws: WebSocket) {
     ws.on('message', (data: Buffer, isBinary: boolean) => {
-      const r = isBinary ? decodePacket(data) : packetFromJson(data.toString());
+      const r = isBinary ? decodePacket(data) : packetFromJson(data.toString(), 'to-client');
       if (r.ok) this.packets.push(r.packet);
       this.wake();
     });
@@ -53,7 +53,7 @@ class Client {
     });
   }
   sendPacket(p: Packet): void {
-    if (this.ws.protocol === 'switchboard.v1.json') this.ws.send(packetToJson(p));
+    if (this.ws.protocol === 'switchboard.v1.json') this.ws.send(packetToJson(p, 'to-server'));
     else this.ws.send(encodePacket(p));
   }
   async next(pred: (p: Packet) => boolean): Promise<Packet> {

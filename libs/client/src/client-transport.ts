@@ -72,7 +72,7 @@ export class WsClientTransport implements ClientTransport {
     private readonly json: boolean,
   ) {
     ws.on('message', (data: Buffer, isBinary: boolean) => {
-      const r = isBinary ? decodePacket(data) : packetFromJson(data.toString('utf8'));
+      const r = isBinary ? decodePacket(data) : packetFromJson(data.toString('utf8'), 'to-client');
       if (r.ok) this.onPacket(r.packet);
     });
     ws.on('close', (code: number) => this.onClose(errorCodeFromWsClose(code)));
@@ -96,7 +96,7 @@ export class WsClientTransport implements ClientTransport {
   }
 
   send(packet: Packet): void {
-    if (this.json) this.ws.send(packetToJson(packet));
+    if (this.json) this.ws.send(packetToJson(packet, 'to-server'));
     else this.ws.send(encodePacket(packet));
   }
 

@@ -40,7 +40,7 @@ export class FakeTransport implements Transport {
 export function decodeChunk(format: WireFormat, chunk: WireChunk): Packet {
   const result =
     format === WireFormat.Json
-      ? packetFromJson(chunk as string)
+      ? packetFromJson(chunk as string, 'to-client')
       : decodePacket(format === WireFormat.Framed ? (chunk as Buffer).subarray(4) : (chunk as Buffer));
   if (result.ok) return result.packet;
   // An echoed unknown type is still a well-formed Packet.

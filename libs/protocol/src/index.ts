@@ -12,6 +12,7 @@ export {
   type PacketDecodeResult,
 } from './packet-codec.js';
 export { packetFromJson, packetToJson, WS_SUBPROTOCOL_JSON, WS_SUBPROTOCOL_PROTOBUF } from './packet-json.js';
+export { payloadCodecFor, type PacketDirection, type PayloadCodec } from './payload-types.js';
 export {
   asBuffer,
   closePacket,

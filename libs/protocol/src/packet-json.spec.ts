@@ -1,4 +1,4 @@
-import { ErrorCode, Packet, PacketType } from '@switchboard/proto/client';
+import { ErrorCode, Packet, PacketType, SignInRequest, SignInResponse } from '@switchboard/proto/client';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { packetArbitrary } from './packet-arbitrary.js';
@@ -21,12 +21,32 @@ describe('proto3 JSON Packets (subprotocol switchboard.v1.json)', () => {
     expect(packetToJson(Packet.create({ type: 99 as PacketType }))).toBe('{"type":99}');
   });
 
-  it('round-trips any Packet of a known type', () => {
+  it('round-trips any Packet of a known type, in both directions', () => {
     fc.assert(
-      fc.property(packetArbitrary, (packet) => {
-        expect(packetFromJson(packetToJson(packet))).toEqual({ ok: true, packet });
+      fc.property(packetArbitrary, fc.constantFrom('to-server' as const, 'to-client' as const), (packet, direction) => {
+        expect(packetFromJson(packetToJson(packet, direction), direction)).toEqual({ ok: true, packet });
       }),
     );
+  });
+
+  it('shows payloads as objects a person can read, and accepts them as input', () => {
+    const response = Packet.create({
+      type: PacketType.PACKET_TYPE_SIGN_IN,
+      requestId: 1,
+      data: Buffer.from(SignInResponse.encode(SignInResponse.fromPartial({ userId: 'alice', maxSeq: 3 })).finish()),
+    });
+    expect(JSON.parse(packetToJson(response, 'to-client'))).toEqual({
+      type: 'PACKET_TYPE_SIGN_IN',
+      requestId: 1,
+      data: { userId: 'alice', maxSeq: 3 },
+    });
+    const typed = packetFromJson(
+      '{"type":"PACKET_TYPE_SIGN_IN","requestId":1,"data":{"token":"t","deviceId":"d1","tags":["vip"]}}',
+      'to-server',
+    );
+    expect(typed.ok && SignInRequest.decode(typed.packet.data)).toMatchObject({ token: 't', deviceId: 'd1', tags: ['vip'] });
+    const heartbeat = packetFromJson('{"type":"PACKET_TYPE_HEARTBEAT","data":{}}');
+    expect(heartbeat).toMatchObject({ ok: false, error: { code: ErrorCode.ERROR_CODE_INVALID_PACKET } });
   });
 
   it('accepts what a person types: decimal-string ids, snake_case names, integers for enums, nulls', () => {

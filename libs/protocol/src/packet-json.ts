@@ -1,5 +1,6 @@
 import { ErrorCode, Packet, PacketType } from '@switchboard/proto/client';
 import { checkPacketType, isKnownPacketType, type PacketDecodeResult } from './packet-codec.js';
+import { payloadCodecFor, type PacketDirection } from './payload-types.js';
 
 /** WebSocket subprotocol for protobuf Packets in binary messages (the default). */
 export const WS_SUBPROTOCOL_PROTOBUF = 'switchboard.v1';
@@ -7,14 +8,30 @@ export const WS_SUBPROTOCOL_PROTOBUF = 'switchboard.v1';
 export const WS_SUBPROTOCOL_JSON = 'switchboard.v1.json';
 
 /**
- * Renders a Packet as proto3 JSON text: `type` as its enum name, `data` as base64, default fields
- * omitted. `requestId` is written as a JSON number (as ts-proto does): request ids stay below 2^53, and
- * a number is what a person typing at a console expects. Parsers accept a decimal string too.
+ * Renders a Packet as proto3 JSON text: `type` as its enum name, default fields omitted, and `data`
+ * as the payload message itself in proto3 JSON (an object) when the packet type and `direction`
+ * say which message it is — so that a person at a console can read it. A payload that does not
+ * decode as that message and re-encode to the same bytes, or a packet type without one, keeps
+ * `data` as base64 of the bytes.
+ * `requestId` is written as a JSON number (as ts-proto does): request ids stay below 2^53, and a
+ * number is what a person typing at a console expects. Parsers accept a decimal string too.
  */
-export function packetToJson(packet: Packet): string {
+export function packetToJson(packet: Packet, direction: PacketDirection = 'to-client'): string {
   const json = Packet.toJSON(packet) as Record<string, unknown>;
   // ts-proto writes "UNRECOGNIZED" for values it does not know; the number keeps the information.
   if (packet.type !== 0 && !isKnownPacketType(packet.type)) json['type'] = packet.type;
+  const codec = packet.data.length > 0 ? payloadCodecFor(packet.type, direction) : undefined;
+  if (codec) {
+    try {
+      const message = codec.decode(packet.data);
+      // Only when the object form is lossless: bytes with unknown fields stay base64.
+      if (Buffer.from(codec.encode(message as never).finish()).equals(packet.data)) {
+        json['data'] = codec.toJSON(message as never);
+      }
+    } catch {
+      // not that message after all: leave the base64 form
+    }
+  }
   return JSON.stringify(json);
 }
 
@@ -31,15 +48,17 @@ const FIELD_NAMES: Readonly<Record<string, keyof Packet>> = {
 
 /**
  * Parses proto3 JSON text into a Packet, with the same outcomes as `decodePacket`. Never throws.
+ * `data` may be base64 of the protobuf payload, or the payload message as a proto3 JSON object
+ * (its type follows from the packet type and `direction`), which is encoded to protobuf here.
  *
  * Stricter than the generated `Packet.fromJSON`, which turns bad input into NaN, drops invalid base64
  * characters and maps unknown enum names to UNRECOGNIZED: here any of those, an unknown field (the
  * proto3 JSON default), or text that is not a JSON object is `ERROR_CODE_INVALID_PACKET`.
  */
-export function packetFromJson(text: string): PacketDecodeResult {
+export function packetFromJson(text: string, direction: PacketDirection = 'to-server'): PacketDecodeResult {
   let packet: Packet;
   try {
-    packet = parsePacketObject(JSON.parse(text));
+    packet = parsePacketObject(JSON.parse(text), direction);
   } catch (cause) {
     return {
       ok: false,
@@ -52,12 +71,13 @@ export function packetFromJson(text: string): PacketDecodeResult {
   return checkPacketType(packet);
 }
 
-function parsePacketObject(value: unknown): Packet {
+function parsePacketObject(value: unknown, direction: PacketDirection): Packet {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new JsonPacketError('expected a JSON object');
   }
   const packet = Packet.create();
   const seen = new Set<keyof Packet>();
+  let payloadObject: object | undefined;
   for (const [key, raw] of Object.entries(value)) {
     const field = Object.hasOwn(FIELD_NAMES, key) ? FIELD_NAMES[key] : undefined;
     if (field === undefined) throw new JsonPacketError(`unknown field "${key}"`);
@@ -79,11 +99,22 @@ function parsePacketObject(value: unknown): Packet {
         packet.message = raw;
         break;
       case 'data':
-        packet.data = parseBase64(raw);
+        if (typeof raw === 'object' && !Array.isArray(raw)) payloadObject = raw as object;
+        else packet.data = parseBase64(raw);
         break;
     }
   }
+  if (payloadObject !== undefined) packet.data = encodePayloadObject(packet.type, direction, payloadObject);
   return packet;
+}
+
+// The generated fromJSON is lenient (it ignores unknown fields and coerces types); enough for a
+// console, where a typo shows up as a missing value the server then rejects.
+function encodePayloadObject(type: PacketType, direction: PacketDirection, object: object): Buffer {
+  const codec = payloadCodecFor(type, direction);
+  if (!codec) throw new JsonPacketError('this packet type carries no payload object; give data as base64 or omit it');
+  const bytes = codec.encode(codec.fromJSON(object) as never).finish();
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
 function parseType(raw: unknown): PacketType {
