@@ -40,6 +40,12 @@ function chooseProtocol(offered: Set<string>): string | false {
   return false;
 }
 
+// A module-level function, not a closure: a closure here would share the upgrade handler's scope
+// and keep every connection's upgrade request (and its headers) alive for the connection's life.
+function destroyOnError(this: Duplex): void {
+  this.destroy();
+}
+
 function reject(socket: Duplex, status: number, text: string): void {
   socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
 }
@@ -73,7 +79,7 @@ export async function startWsConn(options: StartWsConnOptions): Promise<WsConn> 
     if (!serveHealth(gate, req, res)) res.writeHead(404).end();
   });
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-    socket.on('error', () => socket.destroy());
+    socket.on('error', destroyOnError);
     if (gate.core.isDraining) return reject(socket, 503, 'Service Unavailable');
     const path = (req.url ?? '/').split('?', 1)[0];
     if (path !== gc.ws.path) return reject(socket, 404, 'Not Found');

@@ -1,0 +1,106 @@
+// One measured push: arm the load generators, have the server push, collect what arrived.
+import type { Child } from './child.js';
+import type { LoadCommand, LoadReport, ServerCommand, ServerReport } from './ipc.js';
+import { median, quantile } from './stats.js';
+
+export type Server = Child<ServerCommand, ServerReport>;
+export type Load = Child<LoadCommand, LoadReport>;
+
+/** What a round pushes. */
+export interface RoundSpec {
+  messages: number;
+  bytes: number;
+  /** 0: all messages in one burst; else one message every `paceMs`. */
+  paceMs: number;
+  timeoutMs: number;
+}
+
+/** The figures of one round, or the medians of several (`lost`, `outOfOrder`, `invalid` summed). */
+export interface RoundResult {
+  received: number;
+  expected: number;
+  deliveriesPerSec: number;
+  p50Ms: number;
+  p99Ms: number;
+  cpuMicrosPerDelivery: number;
+  /**
+   * Share of one core the server, and the load processes together, were busy while the round was
+   * in flight: near 100% says which side limited deliveries/s.
+   */
+  serverBusy: number;
+  loadBusy: number;
+  lost: number;
+  outOfOrder: number;
+  invalid: number;
+}
+
+export async function pushRound(
+  server: Server,
+  loads: Load[],
+  clients: number,
+  spec: RoundSpec,
+): Promise<RoundResult> {
+  for (const l of loads) l.send({ t: 'expect', messages: spec.messages, timeoutMs: spec.timeoutMs });
+  await Promise.all(loads.map((l) => l.next('armed', 10_000)));
+  server.send({ t: 'push', messages: spec.messages, bytes: spec.bytes, paceMs: spec.paceMs });
+  const pushed = await server.next('pushed', spec.timeoutMs);
+  const rounds = await Promise.all(loads.map((l) => l.next('round', spec.timeoutMs + 10_000)));
+  server.send({ t: 'cpu' });
+  const serverCpu = (await server.next('cpu', 10_000)).cpuMicros - pushed.cpuMicros;
+
+  const received = rounds.reduce((a, r) => a + r.received, 0);
+  const expected = clients * spec.messages;
+  const lastNs = rounds.reduce((a, r) => (r.lastNs > a ? r.lastNs : a), 0n);
+  const latencies = new Float64Array(rounds.reduce((a, r) => a + r.latenciesMs.length, 0));
+  let offset = 0;
+  for (const r of rounds) {
+    latencies.set(r.latenciesMs, offset);
+    offset += r.latenciesMs.length;
+  }
+  latencies.sort();
+  const seconds = Number(lastNs - pushed.startNs) / 1e9;
+  return {
+    received,
+    expected,
+    deliveriesPerSec: received > 0 ? received / seconds : 0,
+    p50Ms: quantile(latencies, 0.5),
+    p99Ms: quantile(latencies, 0.99),
+    cpuMicrosPerDelivery: received > 0 ? serverCpu / received : Number.NaN,
+    serverBusy: serverCpu / 1e6 / seconds,
+    loadBusy: rounds.reduce((a, r) => a + r.cpuMicros, 0) / 1e6 / seconds,
+    lost: expected - received,
+    outOfOrder: rounds.reduce((a, r) => a + r.outOfOrder, 0),
+    invalid: rounds.reduce((a, r) => a + r.invalid, 0),
+  };
+}
+
+/** Medians of the rates and latencies over rounds; counts of trouble summed. */
+export function summarize(rounds: readonly RoundResult[]): RoundResult {
+  const med = (pick: (r: RoundResult) => number) => median(rounds.map(pick));
+  const sum = (pick: (r: RoundResult) => number) => rounds.reduce((a, r) => a + pick(r), 0);
+  return {
+    received: sum((r) => r.received),
+    expected: sum((r) => r.expected),
+    deliveriesPerSec: med((r) => r.deliveriesPerSec),
+    p50Ms: med((r) => r.p50Ms),
+    p99Ms: med((r) => r.p99Ms),
+    cpuMicrosPerDelivery: med((r) => r.cpuMicrosPerDelivery),
+    serverBusy: med((r) => r.serverBusy),
+    loadBusy: med((r) => r.loadBusy),
+    lost: sum((r) => r.lost),
+    outOfOrder: sum((r) => r.outOfOrder),
+    invalid: sum((r) => r.invalid),
+  };
+}
+
+const pct = (share: number) => `${Math.round(share * 100)}%`;
+
+/** One progress line for a round. */
+export function describeRound(r: RoundResult): string {
+  return (
+    `${r.received}/${r.expected} delivered, ${Math.round(r.deliveriesPerSec)}/s, ` +
+    `p50 ${r.p50Ms.toFixed(1)} ms, p99 ${r.p99Ms.toFixed(1)} ms, server CPU ${r.cpuMicrosPerDelivery.toFixed(2)} µs/delivery, ` +
+    `busy: server ${pct(r.serverBusy)}, load ${pct(r.loadBusy)}` +
+    (r.outOfOrder || r.invalid ? `, ${r.outOfOrder} out of order, ${r.invalid} invalid` : '')
+  );
+}
