@@ -67,6 +67,11 @@ export class ServiceProcess {
     return out;
   }
 
+  /** Resolves with the exit code when the process ends by itself. */
+  exited(): Promise<number | null> {
+    return this.exit;
+  }
+
   kill(signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> {
     if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill(signal);
     return this.exit;
