@@ -17,11 +17,10 @@ import {
   UnsubscribeRoomRequest,
 } from '@switchboard/proto/client';
 import type { SignInResponse as LogicSignInResponse } from '@switchboard/proto/logic';
-import { errorPacket, responsePacket } from '@switchboard/protocol';
+import { decodeStrict, errorPacket, responsePacket, type MessageDecoder } from '@switchboard/protocol';
 import { ConnState, type Connection } from './connection.js';
 import { errorOf } from './error-of.js';
 import type { GateCore } from './gate-core.js';
-import { decodeStrict, type MessageDecoder } from './strict-decode.js';
 
 const EMPTY = new Uint8Array(0);
 

@@ -3,6 +3,7 @@
 export { FrameDecoder, type FrameDecoderOptions, type FrameSink } from './frame-decoder.js';
 export { encodeFrame, FRAME_HEADER_BYTES, MAX_FRAME_LENGTH } from './frame-encoder.js';
 export { type ProtocolError } from './protocol-error.js';
+export { decodeStrict, decodeStrictOrThrow, type MessageDecoder } from './strict-decode.js';
 export {
   checkPacketType,
   decodePacket,

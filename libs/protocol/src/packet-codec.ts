@@ -1,7 +1,7 @@
-import { BinaryReader } from '@bufbuild/protobuf/wire';
 import { ErrorCode, Packet, PacketType } from '@switchboard/proto/client';
 import { encodeFrame } from './frame-encoder.js';
 import { type ProtocolError } from './protocol-error.js';
+import { decodeStrictOrThrow } from './strict-decode.js';
 
 /**
  * The outcome of decoding one Packet from bytes or JSON.
@@ -43,33 +43,14 @@ export function isKnownPacketType(type: number): type is PacketType {
   );
 }
 
-const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
-
-// The generated decoder substitutes U+FFFD for bad UTF-8; proto3 strings must be valid UTF-8.
-function decodeUtf8Strict(bytes: Uint8Array): string {
-  return strictUtf8.decode(bytes);
-}
-
 /**
- * Decodes protobuf bytes into a Packet. Never throws: see {@link PacketDecodeResult}.
- *
- * The generated ts-proto decoder is lenient with garbage: a zero tag or stray end-group tag silently
- * ends decoding, a truncated varint reads past the end without complaint, and bad UTF-8 becomes U+FFFD.
- * Other garbage makes it throw. So the bytes are first walked with the strict tag reader of
- * `@bufbuild/protobuf`, which rejects field number 0, wire types 4, 6 and 7 outside a group, and every
- * overrun; the same reader is then rewound and handed to the generated decoder.
+ * Decodes protobuf bytes into a Packet, strictly (see {@link decodeStrictOrThrow}). Never throws:
+ * see {@link PacketDecodeResult}.
  */
 export function decodePacket(bytes: Uint8Array): PacketDecodeResult {
   let packet: Packet;
   try {
-    const reader = new BinaryReader(bytes, decodeUtf8Strict);
-    while (reader.pos < reader.len) {
-      const [fieldNo, wireType] = reader.tag();
-      reader.skip(wireType, fieldNo);
-    }
-    reader.pos = 0;
-    packet = Packet.decode(reader);
-    if (reader.pos !== reader.len) throw new Error('trailing bytes after the last field');
+    packet = decodeStrictOrThrow(Packet, bytes);
   } catch (cause) {
     return {
       ok: false,

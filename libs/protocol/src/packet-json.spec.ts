@@ -23,9 +23,13 @@ describe('proto3 JSON Packets (subprotocol switchboard.v1.json)', () => {
 
   it('round-trips any Packet of a known type, in both directions', () => {
     fc.assert(
-      fc.property(packetArbitrary, fc.constantFrom('to-server' as const, 'to-client' as const), (packet, direction) => {
-        expect(packetFromJson(packetToJson(packet, direction), direction)).toEqual({ ok: true, packet });
-      }),
+      fc.property(
+        packetArbitrary,
+        fc.constantFrom('to-server' as const, 'to-client' as const),
+        (packet, direction) => {
+          expect(packetFromJson(packetToJson(packet, direction), direction)).toEqual({ ok: true, packet });
+        },
+      ),
     );
   });
 
@@ -33,7 +37,9 @@ describe('proto3 JSON Packets (subprotocol switchboard.v1.json)', () => {
     const response = Packet.create({
       type: PacketType.PACKET_TYPE_SIGN_IN,
       requestId: 1,
-      data: Buffer.from(SignInResponse.encode(SignInResponse.fromPartial({ userId: 'alice', maxSeq: 3 })).finish()),
+      data: Buffer.from(
+        SignInResponse.encode(SignInResponse.fromPartial({ userId: 'alice', maxSeq: 3 })).finish(),
+      ),
     });
     expect(JSON.parse(packetToJson(response, 'to-client'))).toEqual({
       type: 'PACKET_TYPE_SIGN_IN',
@@ -44,7 +50,11 @@ describe('proto3 JSON Packets (subprotocol switchboard.v1.json)', () => {
       '{"type":"PACKET_TYPE_SIGN_IN","requestId":1,"data":{"token":"t","deviceId":"d1","tags":["vip"]}}',
       'to-server',
     );
-    expect(typed.ok && SignInRequest.decode(typed.packet.data)).toMatchObject({ token: 't', deviceId: 'd1', tags: ['vip'] });
+    expect(typed.ok && SignInRequest.decode(typed.packet.data)).toMatchObject({
+      token: 't',
+      deviceId: 'd1',
+      tags: ['vip'],
+    });
     const heartbeat = packetFromJson('{"type":"PACKET_TYPE_HEARTBEAT","data":{}}');
     expect(heartbeat).toMatchObject({ ok: false, error: { code: ErrorCode.ERROR_CODE_INVALID_PACKET } });
   });

@@ -112,7 +112,8 @@ function parsePacketObject(value: unknown, direction: PacketDirection): Packet {
 // console, where a typo shows up as a missing value the server then rejects.
 function encodePayloadObject(type: PacketType, direction: PacketDirection, object: object): Buffer {
   const codec = payloadCodecFor(type, direction);
-  if (!codec) throw new JsonPacketError('this packet type carries no payload object; give data as base64 or omit it');
+  if (!codec)
+    throw new JsonPacketError('this packet type carries no payload object; give data as base64 or omit it');
   const bytes = codec.encode(codec.fromJSON(object) as never).finish();
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
