@@ -32,7 +32,7 @@ export interface StartLogicOptions {
 /** Builds and starts the logic service; stop() shuts down in reverse order. */
 export async function startLogic(options: StartLogicOptions): Promise<RunningLogic> {
   const { config } = options;
-  const log = options.logger.child({ service: 'logic' });
+  const log = options.logger.child({ component: 'logic' });
   const storage = options.storage ?? (await openStorage(config));
   const route = options.route ?? new GrpcRoutePort(config.logic.routeAddress);
   const tokens = new TokenVerifier(async (appId) => (await storage.apps.get(appId))?.tokenSecret);

@@ -29,7 +29,7 @@ export interface StartRouteOptions {
 /** Builds and starts the route service; stop() shuts it down in reverse order. */
 export async function startRoute(options: StartRouteOptions): Promise<RunningRoute> {
   const { config } = options;
-  const log = options.logger.child({ service: 'route' });
+  const log = options.logger.child({ component: 'route' });
   const owned = options.store ? { store: options.store, close: async () => {} } : createRouteStore(config);
   const gates = new GatePool(owned.store);
   const service = new RouteService(owned.store, gates, log, config.route.gateCallTimeoutMs);

@@ -1,5 +1,9 @@
+import { resolve } from 'node:path';
 import type { Suite } from './suite.js';
 import { DEMO_APP } from './suite.js';
+
+/** Where the CLI looks for the embedded database when nothing says otherwise. */
+const DEFAULT_SQLITE_FILE = resolve('data/switchboard.db');
 
 /** What a person needs to connect, printed once the suite is up. */
 export function banner(suite: Suite): string {
@@ -17,7 +21,8 @@ export function banner(suite: Suite): string {
     `  data       ${suite.sqliteFile}`,
     '',
     `A token for the "${DEMO_APP}" app:`,
-    `  npx switchboard token --app ${DEMO_APP} --user alice --device d1`,
+    // The CLI reads the demo secret from the database; point it at a non-default data folder.
+    `  ${suite.sqliteFile === DEFAULT_SQLITE_FILE ? '' : `SWITCHBOARD_SQLITE__FILE=${suite.sqliteFile} `}npx switchboard token --app ${DEMO_APP} --user alice --device d1`,
     '',
     'Protocol: docs/protocol.md. Stop with Ctrl-C.',
     '',

@@ -1,0 +1,36 @@
+import type { DirectSendInput, DirectSendResult, Storage } from '@switchboard/storage';
+
+/**
+ * A storage whose `sendDirect` answers at once without writing anything, with made-up but
+ * well-formed seqs. It shows the ceiling of the gRPC path itself: what logic plus the load
+ * generator reach when the database costs nothing. Only `sendDirect` and `apps.get` work.
+ */
+export function stubStorage(): Storage {
+  let next = 0;
+  const fail = () => Promise.reject(new Error('not available in the stub storage'));
+  return {
+    dialect: 'mysql',
+    apps: { create: fail, get: async () => undefined, list: async () => [] },
+    users: { upsert: fail, get: fail, maxSeq: fail },
+    devices: { signIn: fail, get: fail, listByUser: fail, ack: fail },
+    messages: {
+      sendDirect: async (batch: readonly DirectSendInput[]): Promise<DirectSendResult[]> =>
+        batch.map((input) => {
+          next++;
+          return {
+            messageId: next,
+            senderSeq: next,
+            recipientSeq: next,
+            conversationSeq: next,
+            conversationId: `${input.senderUserId}:${input.recipientUserId}`,
+            sentAt: input.sentAt,
+            duplicate: false,
+          };
+        }),
+      syncInbox: fail,
+      history: fail,
+    },
+    migrate: async () => [],
+    close: async () => {},
+  };
+}
