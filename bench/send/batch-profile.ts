@@ -61,11 +61,12 @@ try {
     console.log(`| ${statement} | ${(ms / MEASURED_BATCHES).toFixed(1)} |`);
   }
 
-  // The users counted by one batch, locked the way allocateUserSeqs does and two other ways.
+  // The users counted by one batch, locked three ways: the per-key OR the storage used at first,
+  // the IN list it uses now (key-lookup.ts), and a row-constructor IN.
   const userIds = [...new Set(nextBatch().flatMap((s) => [s.senderUserId, s.recipientUserId]))].sort();
   const forms: Array<[string, (trx: Kysely<Database>) => Promise<unknown>]> = [
     [
-      'or of (app_id = ? and user_id = ?)  [current]',
+      'or of (app_id = ? and user_id = ?)  [before]',
       (trx) =>
         trx
           .selectFrom('users')
@@ -77,7 +78,7 @@ try {
           .execute(),
     ],
     [
-      'app_id = ? and user_id in (...)',
+      'app_id = ? and user_id in (...)  [now]',
       (trx) =>
         trx
           .selectFrom('users')

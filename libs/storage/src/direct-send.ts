@@ -1,5 +1,6 @@
 import type { Transaction } from 'kysely';
 import { chunks } from './chunks.js';
+import { keyIn } from './key-lookup.js';
 import { directConversationId } from './conversation-id.js';
 import type { Database } from './db-schema.js';
 import { checkId, checkSeq, checkText } from './limits.js';
@@ -94,14 +95,11 @@ async function findSent(
         'm.conversation_id',
       ])
       .where((eb) =>
-        eb.or(
-          part.map((input) =>
-            eb.and([
-              eb('d.app_id', '=', input.appId),
-              eb('d.sender_user_id', '=', input.senderUserId),
-              eb('d.client_msg_id', '=', input.clientMsgId),
-            ]),
-          ),
+        keyIn(
+          eb,
+          ['d.app_id', 'd.sender_user_id'],
+          'd.client_msg_id',
+          part.map((input) => [input.appId, input.senderUserId, input.clientMsgId]),
         ),
       )
       .execute();

@@ -1,5 +1,6 @@
 import { sql, type Transaction } from 'kysely';
 import { chunks } from './chunks.js';
+import { keyIn } from './key-lookup.js';
 import { directConversationId } from './conversation-id.js';
 import type { Database } from './db-schema.js';
 import type { RepositoryContext } from './repository-context.js';
@@ -101,7 +102,12 @@ export async function allocateUserSeqs(
       .selectFrom('users')
       .select(['app_id', 'user_id', 'max_seq'])
       .where((eb) =>
-        eb.or(part.map((need) => eb.and([eb('app_id', '=', need.appId), eb('user_id', '=', need.id)]))),
+        keyIn(
+          eb,
+          ['app_id'],
+          'user_id',
+          part.map((need) => [need.appId, need.id]),
+        ),
       )
       .$if(ctx.dialect.lockingReads, (qb) => qb.forUpdate())
       .execute();
@@ -149,8 +155,11 @@ export async function allocateConversationSeqs(
       .select(['app_id', 'conversation_id', 'max_seq'])
       .where('conversation_type', '=', 'user')
       .where((eb) =>
-        eb.or(
-          part.map((need) => eb.and([eb('app_id', '=', need.appId), eb('conversation_id', '=', need.id)])),
+        keyIn(
+          eb,
+          ['app_id'],
+          'conversation_id',
+          part.map((need) => [need.appId, need.id]),
         ),
       )
       .$if(ctx.dialect.lockingReads, (qb) => qb.forUpdate())
