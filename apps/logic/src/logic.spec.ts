@@ -165,6 +165,23 @@ describe('logic service over gRPC (SQLite storage, recording route)', () => {
     expect(route.pushes).toHaveLength(0);
   });
 
+  it('pushes the sends of one group-commit batch with one route call', async () => {
+    route.pushes.length = 0;
+    const ids = ['p1', 'p2', 'p3', 'p4', 'p5'];
+    await Promise.all(
+      ids.map((clientMsgId) =>
+        send(alice, {
+          clientMsgId,
+          conversation: { type: ConversationType.CONVERSATION_TYPE_USER, id: 'carol' },
+        }),
+      ),
+    );
+    await expect.poll(() => route.pushes.reduce((n, p) => n + p.packets.length, 0)).toBe(10);
+    expect(route.pushes.length).toBeLessThan(ids.length);
+    const toCarol = route.pushes.flatMap((p) => p.packets).filter((p) => p.userIds[0] === 'carol');
+    expect(toCarol.map((p) => Message.decode(Packet.decode(p.packet).data).clientMsgId).sort()).toEqual(ids);
+  });
+
   it('rejects bad sends with stable codes', async () => {
     expect(await codeOf(send(alice, { clientMsgId: '' }))).toBe(ErrorCode.ERROR_CODE_INVALID_ARGUMENT);
     expect(await codeOf(send(alice, { conversation: undefined }))).toBe(

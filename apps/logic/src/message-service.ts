@@ -14,7 +14,7 @@ import type { DirectSendResult, Storage } from '@switchboard/storage';
 import { encodeMessagePush, toClientMessage } from './client-message.js';
 import type { Counters } from '@switchboard/metrics';
 import type { LogicCounter } from './logic-metrics.js';
-import type { RoutePort } from './route-port.js';
+import type { PushBatcher } from './push-batcher.js';
 import type { SendBatcher } from './send-batcher.js';
 
 /** Who is asking: filled by the gate from its sign-in state, never from client input. */
@@ -44,7 +44,7 @@ export class MessageService {
   constructor(
     private readonly storage: Storage,
     private readonly batcher: SendBatcher,
-    private readonly route: RoutePort,
+    private readonly pushes: PushBatcher,
     private readonly limits: MessageLimits,
     private readonly log: Logger,
     private readonly counters: Counters<LogicCounter>,
@@ -175,7 +175,7 @@ export class MessageService {
             { userIds: [caller.userId], packet: toSender, exclude },
           ];
     try {
-      await this.route.deliverToUsers(caller.appId, packets);
+      await this.pushes.push(caller.appId, packets);
     } catch (err) {
       this.counters.add('push_failures');
       this.log.warn({ err, messageId: r.messageId }, 'push failed; receivers will sync');

@@ -7,6 +7,7 @@ import type { Storage } from '@switchboard/storage';
 import { logicHandlers } from './grpc-handlers.js';
 import { logicCounters } from './logic-metrics.js';
 import { MessageService } from './message-service.js';
+import { PushBatcher } from './push-batcher.js';
 import { GrpcRoutePort, type RoutePort } from './route-port.js';
 import { SendBatcher } from './send-batcher.js';
 import { SignInService } from './sign-in-service.js';
@@ -49,7 +50,7 @@ export async function startLogic(options: StartLogicOptions): Promise<RunningLog
   const messages = new MessageService(
     storage,
     batcher,
-    route,
+    new PushBatcher(route),
     { maxContentBytes: config.logic.maxContentBytes, syncLimitMax: config.logic.syncLimitMax },
     log,
     counters,
