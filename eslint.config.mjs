@@ -9,6 +9,42 @@ import prettier from 'eslint-config-prettier';
 
 const base = ['scope:proto', 'scope:protocol', 'scope:config', 'scope:log', 'scope:rpc', 'scope:metrics'];
 
+const boundaries = {
+  enforceBuildableLibDependency: false,
+  allow: [],
+  depConstraints: [
+    { sourceTag: 'type:lib', notDependOnLibsWithTags: ['type:app'] },
+    { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:lib'] },
+    { sourceTag: 'scope:proto', onlyDependOnLibsWithTags: [] },
+    { sourceTag: 'scope:rpc', onlyDependOnLibsWithTags: ['scope:proto'] },
+    { sourceTag: 'scope:metrics', onlyDependOnLibsWithTags: [] },
+    { sourceTag: 'scope:protocol', onlyDependOnLibsWithTags: ['scope:proto'] },
+    { sourceTag: 'scope:config', onlyDependOnLibsWithTags: [] },
+    { sourceTag: 'scope:log', onlyDependOnLibsWithTags: [] },
+    // The gate library speaks to route and logic only through gRPC clients; it never touches a store.
+    { sourceTag: 'scope:gate', onlyDependOnLibsWithTags: [...base] },
+    { sourceTag: 'scope:route-store', onlyDependOnLibsWithTags: [...base] },
+    { sourceTag: 'scope:storage', onlyDependOnLibsWithTags: [...base] },
+    { sourceTag: 'scope:client', onlyDependOnLibsWithTags: ['scope:proto', 'scope:protocol'] },
+    { sourceTag: 'scope:testing', onlyDependOnLibsWithTags: ['type:lib'] },
+    { sourceTag: 'scope:runtime', onlyDependOnLibsWithTags: ['scope:config', 'scope:log'] },
+    {
+      sourceTag: 'scope:gate-app',
+      onlyDependOnLibsWithTags: [...base, 'scope:gate', 'scope:runtime'],
+    },
+    {
+      sourceTag: 'scope:route',
+      onlyDependOnLibsWithTags: [...base, 'scope:route-store', 'scope:runtime'],
+    },
+    {
+      sourceTag: 'scope:logic',
+      onlyDependOnLibsWithTags: [...base, 'scope:storage', 'scope:runtime'],
+    },
+    { sourceTag: 'scope:standalone', onlyDependOnLibsWithTags: ['type:lib'] },
+    { sourceTag: 'scope:cli', onlyDependOnLibsWithTags: ['type:lib'] },
+  ],
+};
+
 export default tseslint.config(
   {
     ignores: [
@@ -27,48 +63,16 @@ export default tseslint.config(
     files: ['**/*.ts', '**/*.mjs'],
     plugins: { '@nx': nx },
     rules: {
-      '@nx/enforce-module-boundaries': [
-        'error',
-        {
-          enforceBuildableLibDependency: false,
-          allow: [],
-          depConstraints: [
-            { sourceTag: 'type:lib', notDependOnLibsWithTags: ['type:app'] },
-            { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:lib'] },
-            { sourceTag: 'scope:proto', onlyDependOnLibsWithTags: [] },
-            { sourceTag: 'scope:rpc', onlyDependOnLibsWithTags: ['scope:proto'] },
-            { sourceTag: 'scope:metrics', onlyDependOnLibsWithTags: [] },
-            { sourceTag: 'scope:protocol', onlyDependOnLibsWithTags: ['scope:proto'] },
-            { sourceTag: 'scope:config', onlyDependOnLibsWithTags: [] },
-            { sourceTag: 'scope:log', onlyDependOnLibsWithTags: [] },
-            // The gate library speaks to route and logic only through gRPC clients; it never touches a store.
-            { sourceTag: 'scope:gate', onlyDependOnLibsWithTags: [...base] },
-            { sourceTag: 'scope:route-store', onlyDependOnLibsWithTags: [...base] },
-            { sourceTag: 'scope:storage', onlyDependOnLibsWithTags: [...base] },
-            { sourceTag: 'scope:client', onlyDependOnLibsWithTags: ['scope:proto', 'scope:protocol'] },
-            { sourceTag: 'scope:testing', onlyDependOnLibsWithTags: ['type:lib'] },
-            { sourceTag: 'scope:runtime', onlyDependOnLibsWithTags: ['scope:config', 'scope:log'] },
-            {
-              sourceTag: 'scope:gate-app',
-              onlyDependOnLibsWithTags: [...base, 'scope:gate', 'scope:runtime'],
-            },
-            {
-              sourceTag: 'scope:route',
-              onlyDependOnLibsWithTags: [...base, 'scope:route-store', 'scope:runtime'],
-            },
-            {
-              sourceTag: 'scope:logic',
-              onlyDependOnLibsWithTags: [...base, 'scope:storage', 'scope:runtime'],
-            },
-            { sourceTag: 'scope:standalone', onlyDependOnLibsWithTags: ['type:lib'] },
-            { sourceTag: 'scope:cli', onlyDependOnLibsWithTags: ['type:lib'] },
-          ],
-        },
-      ],
+      '@nx/enforce-module-boundaries': ['error', boundaries],
       '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }],
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       'no-console': 'error',
     },
+  },
+  {
+    // Specs may use the shared test helpers (real processes, clusters, ports) from any project.
+    files: ['**/*.spec.ts'],
+    rules: { '@nx/enforce-module-boundaries': ['error', { ...boundaries, allow: ['@switchboard/testing'] }] },
   },
   {
     // The standalone app is the one composition host of the whole suite: it runs the other apps'
