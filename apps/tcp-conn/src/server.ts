@@ -55,9 +55,13 @@ export async function startTcpConn(options: StartTcpConnOptions): Promise<TcpCon
   // Raw sockets, including TLS handshakes that never completed (the gate never saw those), so
   // that stopping cannot wait on a client that connected and went quiet.
   const sockets = new Set<Socket>();
+  // One listener for every socket (it finds its socket as `this`), not a closure per connection.
+  function forget(this: Socket): void {
+    sockets.delete(this);
+  }
   server.on('connection', (socket: Socket) => {
     sockets.add(socket);
-    socket.once('close', () => sockets.delete(socket));
+    socket.on('close', forget);
   });
   const tcpPort = await listen(server, gc.host, gc.tcp.port);
 

@@ -17,11 +17,10 @@ const CLOSE_GRACE_MS = 5_000;
 /**
  * A gate Transport over one TCP (or TLS) socket: LV frames in via the protocol FrameDecoder,
  * batches out via cork/uncork (one writev per flush). Socket events go to shared module-level
- * listeners that find the transport on the socket, so a connection costs no closures.
+ * listeners that find the transport on the socket, so a connection costs no closures; the wire
+ * format and the peer address are derived when read rather than kept per connection.
  */
 export class TcpTransport implements Transport, FrameSink {
-  readonly format = WireFormat.Framed;
-  readonly remoteAddress: string;
   readonly decoder: FrameDecoder;
   conn: Connection | undefined;
   private closing = false;
@@ -31,8 +30,18 @@ export class TcpTransport implements Transport, FrameSink {
     readonly core: GateCore,
     maxFrameBytes: number,
   ) {
-    this.remoteAddress = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? 0}`;
+    // Node keeps the peer address on the socket once read; read it while the socket is connected
+    // so that a log line after the peer has gone still shows it.
+    void socket.remoteAddress;
     this.decoder = new FrameDecoder({ maxFrameBytes }, this);
+  }
+
+  get format(): WireFormat {
+    return WireFormat.Framed;
+  }
+
+  get remoteAddress(): string {
+    return `${this.socket.remoteAddress ?? '?'}:${this.socket.remotePort ?? 0}`;
   }
 
   /** Wires the socket to the core; call once right after accept. */

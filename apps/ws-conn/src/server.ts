@@ -4,14 +4,7 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Config } from '@switchboard/config';
-import {
-  type Gate,
-  launchGate,
-  type LogicPort,
-  type RoutePort,
-  serveHealth,
-  WireFormat,
-} from '@switchboard/gate';
+import { type Gate, launchGate, type LogicPort, type RoutePort, serveHealth } from '@switchboard/gate';
 import type { Logger } from '@switchboard/log';
 import { WS_SUBPROTOCOL_JSON, WS_SUBPROTOCOL_PROTOBUF } from '@switchboard/protocol';
 import { WebSocketServer } from 'ws';
@@ -34,9 +27,16 @@ export interface WsConn {
   stop(): Promise<void>;
 }
 
-/** Picks the subprotocol: the first one offered that we speak. No offer means `switchboard.v1`. */
+/**
+ * Picks the subprotocol: the first one offered that we speak. No offer means `switchboard.v1`.
+ * Returns our own constant, not the offered string: ws keeps the returned string on every
+ * WebSocket, and the constant is one copy shared by all of them.
+ */
 function chooseProtocol(offered: Set<string>): string | false {
-  for (const p of offered) if (p === WS_SUBPROTOCOL_PROTOBUF || p === WS_SUBPROTOCOL_JSON) return p;
+  for (const p of offered) {
+    if (p === WS_SUBPROTOCOL_PROTOBUF) return WS_SUBPROTOCOL_PROTOBUF;
+    if (p === WS_SUBPROTOCOL_JSON) return WS_SUBPROTOCOL_JSON;
+  }
   return false;
 }
 
@@ -89,9 +89,10 @@ export async function startWsConn(options: StartWsConnOptions): Promise<WsConn> 
       return reject(socket, 403, 'Forbidden');
     }
     wss.handleUpgrade(req, socket, head, (ws) => {
-      const format = ws.protocol === WS_SUBPROTOCOL_JSON ? WireFormat.Json : WireFormat.Binary;
-      const remote = `${req.socket.remoteAddress ?? '?'}:${req.socket.remotePort ?? 0}`;
-      new WsTransport(ws, socket, gate.core, format, remote).attach();
+      // From here ws's own 'error' listener destroys the socket. Keeping ours as well would turn
+      // the socket's 'error' listeners into an array: 64 bytes per open connection.
+      socket.off('error', destroyOnError);
+      new WsTransport(ws, req.socket, gate.core).attach();
     });
   });
   server.on('error', (err) => logger.error({ err }, 'ws listener error'));

@@ -1,12 +1,12 @@
-import type { Duplex } from 'node:stream';
+import type { Socket } from 'node:net';
 import { ErrorCode } from '@switchboard/proto/client';
-import { wsCloseCode } from '@switchboard/protocol';
+import { WS_SUBPROTOCOL_JSON, wsCloseCode } from '@switchboard/protocol';
 import {
   type Connection,
   type GateCore,
   type Transport,
   type WireChunk,
-  type WireFormat,
+  WireFormat,
 } from '@switchboard/gate';
 import type { WebSocket } from 'ws';
 
@@ -20,19 +20,31 @@ const MAX_REASON_BYTES = 123;
  * A gate Transport over one WebSocket: one message is one Packet (binary protobuf or proto3 JSON
  * text, by subprotocol). A flush corks the underlying socket around its sends so a batch of
  * messages leaves in one writev. Listeners are shared module-level functions (no closures per
- * connection).
+ * connection), and what can be derived (wire format, peer address) is derived when read rather
+ * than kept per connection.
  */
 export class WsTransport implements Transport {
   conn: Connection | undefined;
 
   constructor(
     readonly ws: WebSocket,
-    /** The upgraded TCP socket under `ws`, corked around batches. */
-    readonly socket: Duplex,
+    /** The upgraded TCP (or TLS) socket under `ws`, corked around batches. */
+    readonly socket: Socket,
     readonly core: GateCore,
-    readonly format: WireFormat,
-    readonly remoteAddress: string,
-  ) {}
+  ) {
+    // Node keeps the peer address on the socket once read; read it while the socket is connected
+    // so that a log line after the peer has gone still shows it.
+    void socket.remoteAddress;
+  }
+
+  /** By subprotocol, chosen at the handshake; read once, when the core opens the connection. */
+  get format(): WireFormat {
+    return this.ws.protocol === WS_SUBPROTOCOL_JSON ? WireFormat.Json : WireFormat.Binary;
+  }
+
+  get remoteAddress(): string {
+    return `${this.socket.remoteAddress ?? '?'}:${this.socket.remotePort ?? 0}`;
+  }
 
   attach(): Connection {
     (this.ws as TaggedWs)[kTransport] = this;

@@ -16,7 +16,9 @@ export type ConnState = (typeof ConnState)[keyof typeof ConnState];
 
 /**
  * The state the gate keeps per connection: a handful of fields and no closures, timers or buffers
- * while idle (the outbound queue exists only between an enqueue and the next flush).
+ * while idle (the outbound queue exists only between an enqueue and the next flush). Every field
+ * costs 8 bytes per connection; numbers are kept small integers where they can be (V8 stores those
+ * inline, and any other number in a 16-byte box of its own).
  */
 export class Connection implements WheelEntry, TokenBucketState {
   state: ConnState = ConnState.Open;
@@ -29,7 +31,7 @@ export class Connection implements WheelEntry, TokenBucketState {
   tags: ReadonlySet<string> | undefined = undefined;
   /** Rooms this connection subscribed to; undefined when none. */
   rooms: Set<string> | undefined = undefined;
-  /** Last time anything arrived from the client (ms). */
+  /** Last time anything arrived from the client (ms on the core's connection clock, see GateCore). */
   lastActivity: number;
   wheelDue = 0;
   wheelSlot = -1;
@@ -38,8 +40,6 @@ export class Connection implements WheelEntry, TokenBucketState {
   /** Chunks waiting for the next flush; undefined when nothing is queued. */
   pending: WireChunk[] | undefined = undefined;
   pendingBytes = 0;
-  /** Requests sent to logic and not answered yet. */
-  inFlight = 0;
 
   constructor(
     readonly id: number,

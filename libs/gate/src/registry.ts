@@ -1,5 +1,5 @@
+import { AppConnections } from './app-connections.js';
 import type { Connection } from './connection.js';
-import { deviceKey } from './device-key.js';
 
 const SHARD_BITS = 6;
 const SHARDS = 1 << SHARD_BITS;
@@ -7,13 +7,12 @@ const SHARD_MASK = SHARDS - 1;
 
 /**
  * Every connection of a gate by id, sharded over 64 Maps so that growth under churn rehashes one
- * small Map at a time instead of one huge one. Secondary indexes: signed-in connections by
- * (app, user, device) and by app (for Broadcast).
+ * small Map at a time instead of one huge one. Signed-in connections are also indexed per app
+ * (for Broadcast) and by (app, user, device), see {@link AppConnections}.
  */
 export class Registry {
   private readonly shards: Map<number, Connection>[] = Array.from({ length: SHARDS }, () => new Map());
-  private readonly byDevice = new Map<string, Connection>();
-  private readonly byApp = new Map<string, Set<Connection>>();
+  private readonly apps = new Map<string, AppConnections>();
   private total = 0;
   private signedIn = 0;
 
@@ -37,25 +36,26 @@ export class Registry {
     return this.shards[id & SHARD_MASK]!.get(id);
   }
 
-  /** Indexes a connection that just signed in; its app/user/device fields must be set. */
+  /**
+   * Indexes a connection that just signed in; its app/user/device fields must be set. Its `appId`
+   * is replaced by the equal string the app's index holds: logic sends a fresh copy with every
+   * sign-in, and one shared copy per app is enough.
+   */
   indexSignedIn(conn: Connection): void {
-    this.byDevice.set(deviceKey(conn.appId, conn.userId, conn.deviceId), conn);
-    let app = this.byApp.get(conn.appId);
-    if (!app) this.byApp.set(conn.appId, (app = new Set()));
-    if (!app.has(conn)) {
-      app.add(conn);
-      this.signedIn++;
-    }
+    let app = this.apps.get(conn.appId);
+    if (!app) this.apps.set(conn.appId, (app = new AppConnections(conn.appId)));
+    conn.appId = app.appId;
+    if (app.add(conn)) this.signedIn++;
   }
 
   /** The newest local connection of a device, if any. */
   byDeviceOf(appId: string, userId: string, deviceId: string): Connection | undefined {
-    return this.byDevice.get(deviceKey(appId, userId, deviceId));
+    return this.apps.get(appId)?.device(userId, deviceId);
   }
 
   /** Signed-in connections of an app (live view; do not mutate). */
   appConnections(appId: string): ReadonlySet<Connection> | undefined {
-    return this.byApp.get(appId);
+    return this.apps.get(appId)?.all;
   }
 
   /** Every connection (for shutdown). */
@@ -70,13 +70,9 @@ export class Registry {
       this.total--;
     }
     if (conn.appId === '') return;
-    const key = deviceKey(conn.appId, conn.userId, conn.deviceId);
-    // A newer connection of the same device may have replaced this one in the index.
-    if (this.byDevice.get(key) === conn) this.byDevice.delete(key);
-    const app = this.byApp.get(conn.appId);
-    if (app?.delete(conn)) {
-      this.signedIn--;
-      if (app.size === 0) this.byApp.delete(conn.appId);
-    }
+    const app = this.apps.get(conn.appId);
+    if (!app?.remove(conn)) return;
+    this.signedIn--;
+    if (app.size === 0) this.apps.delete(conn.appId);
   }
 }

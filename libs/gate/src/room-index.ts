@@ -1,5 +1,5 @@
 import type { Connection } from './connection.js';
-import { appScopedKey } from './device-key.js';
+import { appScopedKey } from './app-scoped-key.js';
 
 /**
  * Which local connections subscribe to each (app, room). `add` and `remove` report the first

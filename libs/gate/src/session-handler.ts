@@ -212,14 +212,11 @@ export class SessionHandler {
       );
       return;
     }
-    conn.inFlight++;
     run(this.core.sessionOf(conn), request).then(
       (data) => {
-        conn.inFlight--;
         if (!conn.closed) this.core.reply(conn, responsePacket(packet, data));
       },
       (err: unknown) => {
-        conn.inFlight--;
         this.replyError(conn, packet, err);
       },
     );

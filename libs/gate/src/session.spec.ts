@@ -1,8 +1,18 @@
 import { ErrorCode, PacketType, SendRequest, SendResponse, SignInResponse } from '@switchboard/proto/client';
 import { RpcError } from '@switchboard/rpc';
 import { describe, expect, it } from 'vitest';
+import { createLogger } from '@switchboard/log';
 import { ConnState } from './connection.js';
-import { FakeTransport, harness, packetBytes, settle, signInBytes, type Harness } from './test-fakes.js';
+import { GateCore } from './gate-core.js';
+import {
+  FakeTransport,
+  harness,
+  packetBytes,
+  settle,
+  signInBytes,
+  TEST_SETTINGS,
+  type Harness,
+} from './test-fakes.js';
 
 async function signIn(h: Harness, device = 'd1') {
   const transport = new FakeTransport();
@@ -246,6 +256,31 @@ describe('timeouts on the shared wheel', () => {
     h.core.tick();
     expect(t.closedWith?.code).toBe(ErrorCode.ERROR_CODE_SIGN_IN_TIMEOUT);
     expect(t.packets()).toMatchObject([{ type: PacketType.PACKET_TYPE_DISCONNECT, code: 204 }]);
+  });
+
+  it('fires on the first wall-clock tick at or after the deadline, whatever the clock reads', () => {
+    // The core keeps connection times relative to its start; deadlines must not move.
+    for (const start of [1_795_325_340_123, 1_795_325_340_000, 999]) {
+      const h = harness();
+      h.clock.t = start;
+      const core = new GateCore({
+        gateId: 'gate-test',
+        settings: TEST_SETTINGS,
+        logic: h.logic,
+        route: h.route,
+        logger: createLogger({ level: 'silent', service: 'gate' }),
+        clock: h.clock,
+        schedule: h.scheduler.schedule,
+      });
+      const t = new FakeTransport();
+      core.open(t);
+      const due = start + TEST_SETTINGS.signInTimeoutMs;
+      const firstTickAtOrAfter = Math.ceil(due / 1000) * 1000;
+      core.tick(firstTickAtOrAfter - 1);
+      expect(t.closedWith).toBeUndefined();
+      core.tick(firstTickAtOrAfter);
+      expect(t.closedWith?.code).toBe(ErrorCode.ERROR_CODE_SIGN_IN_TIMEOUT);
+    }
   });
 
   it('heartbeats before sign-in do not extend the sign-in deadline', () => {

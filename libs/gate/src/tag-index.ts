@@ -1,5 +1,5 @@
 import type { Connection } from './connection.js';
-import { appScopedKey } from './device-key.js';
+import { appScopedKey } from './app-scoped-key.js';
 
 /** A tag expression: every tag of `allOf`, and at least one of `anyOf` when it is not empty. */
 export interface TagQuery {

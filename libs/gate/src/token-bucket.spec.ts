@@ -31,4 +31,34 @@ describe('token bucket', () => {
       }),
     );
   });
+
+  it('admits exactly what a bucket of fractional tokens would', () => {
+    // The model counts thousandths of a token in integers, so it is exact: min(burst, tokens +
+    // elapsed × rate), one token per packet. Rates dividing 1000 keep the bucket's clock whole.
+    const rates = [1, 2, 4, 5, 8, 10, 20, 25, 40, 50, 100, 125, 200, 250, 500, 1000];
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...rates),
+        fc.integer({ min: 1, max: 30 }),
+        fc.array(fc.integer({ min: 0, max: 400 }), { maxLength: 300 }),
+        (packetsPerSecond, burst, gaps) => {
+          const limit = { packetsPerSecond, burst };
+          const s: TokenBucketState = { tokens: 0, tokensAt: 0 };
+          fillBucket(s, limit, 0);
+          let milli = burst * 1000;
+          let last = 0;
+          let now = 0;
+          for (const gap of gaps) {
+            now += gap;
+            milli = Math.min(burst * 1000, milli + (now - last) * packetsPerSecond);
+            last = now;
+            const admitted = milli >= 1000;
+            if (admitted) milli -= 1000;
+            expect(takeToken(s, limit, now)).toBe(admitted);
+            expect(Number.isInteger(s.tokens) && Number.isInteger(s.tokensAt)).toBe(true);
+          }
+        },
+      ),
+    );
+  });
 });

@@ -20,7 +20,11 @@ export type WireChunk = Buffer | string;
 export interface Transport {
   /** The wire format of this connection, fixed for its lifetime. */
   readonly format: WireFormat;
-  /** Peer address for logs and sign-in (`ip:port`). */
+  /**
+   * Peer address for logs and sign-in (`ip:port`). Read only at sign-in and when a connection
+   * closes, so implementations may build it on each read instead of keeping a string per
+   * connection; it must stay readable after the peer has gone.
+   */
   readonly remoteAddress: string;
   /**
    * Bytes accepted by `writeMany` but not yet handed to the OS. The core adds this to its own queue
