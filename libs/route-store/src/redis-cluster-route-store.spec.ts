@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Cluster } from 'ioredis';
 import { RedisCluster } from '@switchboard/testing';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { RedisRouteStore } from './redis-route-store.js';
 import { routeStoreContract } from './route-store.contract.js';
 
@@ -10,6 +10,9 @@ import { routeStoreContract } from './route-store.contract.js';
 //
 // The cluster starts on first use inside a test rather than in beforeAll: a failing beforeAll only marks
 // the tests skipped, while this way a machine without redis-server reports every test here as failed.
+// The first test also waits for the cluster (up to three start attempts on a loaded machine).
+vi.setConfig({ testTimeout: 180_000 });
+
 let started: Promise<{ redisCluster: RedisCluster; client: Cluster }> | undefined;
 let client: Cluster;
 

@@ -56,8 +56,25 @@ export class RedisCluster {
     return this.#running.map(({ host, port }) => ({ host, port }));
   }
 
-  /** Starts the nodes, creates the cluster and waits until it is ok everywhere. */
+  /**
+   * Starts the nodes, creates the cluster and waits until it is ok everywhere. A busy machine can
+   * make one attempt fail (a free port taken before redis-server binds it, a slow join), so it tries
+   * up to three times with fresh ports before giving up with the last error.
+   */
   static async start(options: RedisClusterOptions = {}): Promise<RedisCluster> {
+    let lastError: unknown;
+    for (let attempt = 1; attempt <= 3; attempt++) {
+      try {
+        return await RedisCluster.#startOnce(options);
+      } catch (err) {
+        lastError = err;
+        if (err instanceof Error && /not installed/.test(err.message)) break;
+      }
+    }
+    throw lastError;
+  }
+
+  static async #startOnce(options: RedisClusterOptions): Promise<RedisCluster> {
     const masters = options.masters ?? 3;
     const timeoutMs = options.startTimeoutMs ?? 20_000;
     await redisCli(['--version']);
@@ -66,14 +83,18 @@ export class RedisCluster {
     try {
       for (let i = 0; i < masters; i++) cluster.#running.push(await startNode(dir));
       await Promise.all(cluster.#running.map((node) => cluster.#waitForNode(node, timeoutMs)));
-      await redisCli([
-        '--cluster',
-        'create',
-        ...cluster.#running.map((n) => `${n.host}:${n.port}`),
-        '--cluster-replicas',
-        '0',
-        '--cluster-yes',
-      ]);
+      await redisCli(
+        [
+          '--cluster',
+          'create',
+          ...cluster.#running.map((n) => `${n.host}:${n.port}`),
+          '--cluster-replicas',
+          '0',
+          '--cluster-yes',
+        ],
+        // Creating waits for the nodes to agree, polling once a second: slow on a loaded machine.
+        60_000,
+      );
       await Promise.all(
         cluster.#running.map((node) =>
           cluster.#waitForNode(node, timeoutMs, async () =>
@@ -169,11 +190,16 @@ async function startNode(dir: string): Promise<RunningNode> {
   return { host: HOST, port, child, exited, output };
 }
 
-async function redisCli(args: string[]): Promise<string> {
+async function redisCli(args: string[], timeoutMs = 10_000): Promise<string> {
   try {
-    const { stdout } = await run('redis-cli', args, { timeout: 10_000 });
+    const { stdout } = await run('redis-cli', args, { timeout: timeoutMs });
     return stdout;
   } catch (err) {
+    const e = err as { stdout?: string; stderr?: string; killed?: boolean };
+    if (e.stdout !== undefined || e.stderr !== undefined) {
+      const why = e.killed ? `timed out after ${timeoutMs} ms` : 'failed';
+      throw new Error(`redis-cli ${args.join(' ')} ${why}:\n${e.stdout ?? ''}${e.stderr ?? ''}`);
+    }
     throw missingBinary('redis-cli', err);
   }
 }
