@@ -17,12 +17,16 @@ import {
   UnsubscribeRoomRequest,
 } from '@switchboard/proto/client';
 import type { SignInResponse as LogicSignInResponse } from '@switchboard/proto/logic';
+import type { UnbindRequest } from '@switchboard/proto/route';
 import { decodeStrict, errorPacket, responsePacket, type MessageDecoder } from '@switchboard/protocol';
 import { ConnState, type Connection } from './connection.js';
 import { errorOf } from './error-of.js';
 import type { GateCore } from './gate-core.js';
 
 const EMPTY = new Uint8Array(0);
+/** Retries of an Unbind that found route unreachable: after 0.5, 1, 2 and 4 s. */
+const UNBIND_RETRIES = 4;
+const UNBIND_RETRY_BASE_MS = 500;
 
 /**
  * The session state machine, once for every transport: what each PacketType does in each state.
@@ -111,15 +115,34 @@ export class SessionHandler {
     });
   }
 
+  /**
+   * Unbinds a closed connection's device at route. A binding left behind would keep the device
+   * "online" until its next sign-in or this gate's lease lapses, so an unreachable route is retried
+   * a few times with back-off (a timer only while a retry is pending; the epoch makes a late unbind
+   * harmless). Other failures are logged once.
+   */
+  private unbind(request: UnbindRequest, connId: number, attempt = 0): void {
+    const { route, logger } = this.core;
+    route.unbind(request).catch((err: unknown) => {
+      const e = errorOf(err);
+      const transient =
+        e.code === ErrorCode.ERROR_CODE_UNAVAILABLE || e.code === ErrorCode.ERROR_CODE_TIMEOUT;
+      if (transient && attempt < UNBIND_RETRIES && !this.core.isDraining) {
+        setTimeout(() => this.unbind(request, connId, attempt + 1), UNBIND_RETRY_BASE_MS << attempt).unref();
+        return;
+      }
+      logger.warn({ conn: connId, err: e.message, attempts: attempt + 1 }, 'route Unbind failed');
+    });
+  }
+
   /** A signed-in connection is gone: unbind at route (unless draining) and tell logic. */
   signedOut(conn: Connection, code: number, unbind: boolean): void {
     const { route, logic, logger } = this.core;
     if (unbind) {
-      route
-        .unbind({ appId: conn.appId, userId: conn.userId, deviceId: conn.deviceId, epoch: conn.epoch })
-        .catch((err: unknown) =>
-          logger.warn({ conn: conn.id, err: errorOf(err).message }, 'route Unbind failed'),
-        );
+      this.unbind(
+        { appId: conn.appId, userId: conn.userId, deviceId: conn.deviceId, epoch: conn.epoch },
+        conn.id,
+      );
     }
     logic
       .disconnect({ session: this.core.sessionOf(conn), code })
@@ -165,12 +188,8 @@ export class SessionHandler {
     const deviceId = response.deviceId || request.deviceId;
     if (conn.closed) {
       // The client left while logic was binding it: undo the binding it will never use.
-      const { route, logic, logger, gateId } = this.core;
-      route
-        .unbind({ appId, userId, deviceId, epoch: res.epoch })
-        .catch((err: unknown) =>
-          logger.warn({ conn: conn.id, err: errorOf(err).message }, 'route Unbind failed'),
-        );
+      const { logic, logger, gateId } = this.core;
+      this.unbind({ appId, userId, deviceId, epoch: res.epoch }, conn.id);
       logic
         .disconnect({
           session: { appId, userId, deviceId, gateId, connId: conn.id, epoch: res.epoch },

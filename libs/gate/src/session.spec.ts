@@ -1,6 +1,6 @@
 import { ErrorCode, PacketType, SendRequest, SendResponse, SignInResponse } from '@switchboard/proto/client';
 import { RpcError } from '@switchboard/rpc';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { createLogger } from '@switchboard/log';
 import { ConnState } from './connection.js';
 import { GateCore } from './gate-core.js';
@@ -191,6 +191,34 @@ describe('session state machine', () => {
     expect(h.core.registry.size).toBe(0);
     expect(h.core.registry.byDeviceOf('app1', 'u1', 'd1')).toBeUndefined();
     expect(t.writes).toEqual([]);
+  });
+
+  it('retries an Unbind that found route unreachable, and gives up on other errors', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout'] });
+    try {
+      const h = harness();
+      const { conn } = await signIn(h);
+      let failures = 2;
+      const unbind = h.route.unbind;
+      h.route.unbind = (r: unknown) =>
+        failures-- > 0
+          ? (unbind(r), Promise.reject(new RpcError(ErrorCode.ERROR_CODE_UNAVAILABLE, 'route down')))
+          : unbind(r);
+      h.core.transportClosed(conn);
+      await vi.advanceTimersByTimeAsync(5_000);
+      expect(h.route.calls['unbind']).toHaveLength(3); // two failures, then success
+      const second = await signIn(h, 'd2');
+      h.route.unbind = (r: unknown) => (
+        unbind(r),
+        Promise.reject(new RpcError(ErrorCode.ERROR_CODE_INVALID_ARGUMENT, 'no'))
+      );
+      h.core.transportClosed(second.conn);
+      await vi.advanceTimersByTimeAsync(10_000);
+      expect(h.route.calls['unbind']).toHaveLength(4); // not retried
+      expect(h.logs.lines.some((l) => l['msg'] === 'route Unbind failed' && l['attempts'] === 1)).toBe(true);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('unbinds and tells logic when a signed-in connection closes', async () => {
