@@ -137,7 +137,7 @@ export class SessionHandler {
 
   /** A signed-in connection is gone: unbind at route (unless draining) and tell logic. */
   signedOut(conn: Connection, code: number, unbind: boolean): void {
-    const { route, logic, logger } = this.core;
+    const { logic, logger } = this.core;
     if (unbind) {
       this.unbind(
         { appId: conn.appId, userId: conn.userId, deviceId: conn.deviceId, epoch: conn.epoch },
