@@ -147,7 +147,7 @@ describe('distributed suite (separate processes, MariaDB + Redis)', () => {
     const redis = new Redis('redis://127.0.0.1:6379');
     let cursor = '0';
     do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `*${prefix}*`, 'COUNT', 500);
       cursor = next;
       if (keys.length) await redis.del(...keys);
     } while (cursor !== '0');
