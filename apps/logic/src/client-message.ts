@@ -1,4 +1,5 @@
 import { ConversationType, Message, Packet, PacketType, type Conversation } from '@switchboard/proto/client';
+import { asBuffer } from '@switchboard/protocol';
 import type {
   ConversationMessage,
   ConversationRef,
@@ -13,11 +14,6 @@ const toProtoType: Record<StoredType, ConversationType> = {
 
 export function toClientConversation(ref: ConversationRef): Conversation {
   return { type: toProtoType[ref.type] ?? ConversationType.CONVERSATION_TYPE_UNSPECIFIED, id: ref.id };
-}
-
-/** A Buffer view over the same bytes (the generated types want Buffer; no copy). */
-export function asBuffer(bytes: Uint8Array): Buffer {
-  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
 /** A stored message as the client protocol's Message, with the receiving user's seq. */

@@ -1,5 +1,5 @@
 import { type Packet } from '@switchboard/proto/client';
-import { decodePacket, encodeFrame, encodePacket, packetToJson } from '@switchboard/protocol';
+import { asBuffer, decodePacket, encodeFrame, encodePacket, packetToJson } from '@switchboard/protocol';
 import { WireFormat, type WireChunk } from './transport.js';
 
 /**
@@ -25,7 +25,7 @@ export class EncodedPacket {
 
   /** From Packet bytes already encoded upstream (Deliver, PushRoom, …). */
   static fromBytes(bytes: Uint8Array): EncodedPacket {
-    return new EncodedPacket(undefined, toBuffer(bytes));
+    return new EncodedPacket(undefined, asBuffer(bytes));
   }
 
   /**
@@ -49,7 +49,7 @@ export class EncodedPacket {
   }
 
   private bytes(): Buffer {
-    return (this.bare ??= toBuffer(encodePacket(this.packet!)));
+    return (this.bare ??= asBuffer(encodePacket(this.packet!)));
   }
 
   private decoded(): Packet | undefined {
@@ -61,13 +61,9 @@ export class EncodedPacket {
   }
 }
 
-function toBuffer(bytes: Uint8Array): Buffer {
-  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-}
-
 /** Encodes one packet for one connection (responses), without the fan-out cache. */
 export function encodeFor(format: WireFormat, packet: Packet): WireChunk {
   if (format === WireFormat.Json) return packetToJson(packet);
   const bare = encodePacket(packet);
-  return format === WireFormat.Framed ? encodeFrame(bare) : toBuffer(bare);
+  return format === WireFormat.Framed ? encodeFrame(bare) : asBuffer(bare);
 }

@@ -1,5 +1,6 @@
 import { ErrorCode, Packet, PacketType } from '@switchboard/proto/client';
 import { checkPacketType, isKnownPacketType, type PacketDecodeResult } from './packet-codec.js';
+import { asBuffer } from './packet-builders.js';
 import { payloadCodecFor, type PacketDirection } from './payload-types.js';
 
 /** WebSocket subprotocol for protobuf Packets in binary messages (the default). */
@@ -114,8 +115,7 @@ function encodePayloadObject(type: PacketType, direction: PacketDirection, objec
   const codec = payloadCodecFor(type, direction);
   if (!codec)
     throw new JsonPacketError('this packet type carries no payload object; give data as base64 or omit it');
-  const bytes = codec.encode(codec.fromJSON(object) as never).finish();
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return asBuffer(codec.encode(codec.fromJSON(object) as never).finish());
 }
 
 function parseType(raw: unknown): PacketType {
