@@ -1,18 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { createServer as createNetServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { createServer as createTlsServer } from 'node:tls';
-import type { Config } from '@switchboard/config';
-import { type Gate, launchGate, type LogicPort, type RoutePort } from '@switchboard/gate';
-import type { Logger } from '@switchboard/log';
+import { type Gate, launchGate, type LaunchGateOptions } from '@switchboard/gate';
 import { TcpTransport } from './tcp-transport.js';
 
-export interface StartTcpConnOptions {
-  config: Config;
-  logger: Logger;
-  /** Ports to use instead of gRPC clients built from `config.gateClient` (tests, embedding). */
-  logic?: LogicPort;
-  route?: RoutePort;
-}
+/** Config and logger, plus optional logic/route ports replacing the gRPC clients (tests, embedding). */
+export type StartTcpConnOptions = LaunchGateOptions;
 
 export interface TcpConn {
   gate: Gate;
@@ -29,12 +22,7 @@ export async function startTcpConn(options: StartTcpConnOptions): Promise<TcpCon
   const { config } = options;
   const logger = options.logger.child({ component: 'tcp-conn' });
   const gc = config.gate;
-  const launched = await launchGate({
-    config,
-    logger,
-    ...(options.logic ? { logic: options.logic } : {}),
-    ...(options.route ? { route: options.route } : {}),
-  });
+  const launched = await launchGate({ ...options, logger });
   const { gate } = launched;
 
   const onConnection = (socket: Socket) => {

@@ -3,20 +3,13 @@ import { createServer as createHttpServer, type IncomingMessage, type Server } f
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
-import type { Config } from '@switchboard/config';
-import { type Gate, launchGate, type LogicPort, type RoutePort, serveHealth } from '@switchboard/gate';
-import type { Logger } from '@switchboard/log';
+import { type Gate, launchGate, type LaunchGateOptions, serveHealth } from '@switchboard/gate';
 import { WS_SUBPROTOCOL_JSON, WS_SUBPROTOCOL_PROTOBUF } from '@switchboard/protocol';
 import { WebSocketServer } from 'ws';
 import { WsTransport } from './ws-transport.js';
 
-export interface StartWsConnOptions {
-  config: Config;
-  logger: Logger;
-  /** Ports to use instead of gRPC clients built from `config.gateClient` (tests, embedding). */
-  logic?: LogicPort;
-  route?: RoutePort;
-}
+/** Config and logger, plus optional logic/route ports replacing the gRPC clients (tests, embedding). */
+export type StartWsConnOptions = LaunchGateOptions;
 
 export interface WsConn {
   gate: Gate;
@@ -55,12 +48,7 @@ export async function startWsConn(options: StartWsConnOptions): Promise<WsConn> 
   const { config } = options;
   const logger = options.logger.child({ component: 'ws-conn' });
   const gc = config.gate;
-  const launched = await launchGate({
-    config,
-    logger,
-    ...(options.logic ? { logic: options.logic } : {}),
-    ...(options.route ? { route: options.route } : {}),
-  });
+  const launched = await launchGate({ ...options, logger });
   const { gate } = launched;
 
   const wss = new WebSocketServer({
