@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { loadConfig, type Config } from '@switchboard/config';
-import { createStorage, type Storage } from '@switchboard/storage';
+import { openConfiguredStorage, type Storage } from '@switchboard/storage';
 import { parseDurationSeconds } from './duration.js';
 import { mintToken } from './mint-token.js';
 
@@ -17,12 +17,8 @@ const USAGE = `usage:
 Options valid everywhere: --profile embedded|production (or SWITCHBOARD_PROFILE).`;
 
 async function withStorage<T>(config: Config, use: (s: Storage) => Promise<T>): Promise<T> {
-  const storage =
-    config.logic.storage === 'sqlite'
-      ? await createStorage({ dialect: 'sqlite', file: config.sqlite.file })
-      : await createStorage({ dialect: 'mysql', uri: config.mysql.uri, poolSize: 1 });
+  const storage = await openConfiguredStorage(config, 1);
   try {
-    await storage.migrate();
     return await use(storage);
   } finally {
     await storage.close();

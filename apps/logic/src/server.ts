@@ -3,7 +3,7 @@ import type { Logger } from '@switchboard/log';
 import { renderMetrics, startHealthServer } from '@switchboard/metrics';
 import { LogicServiceService } from '@switchboard/proto/logic';
 import { startGrpcServer } from '@switchboard/rpc';
-import type { Storage } from '@switchboard/storage';
+import { openConfiguredStorage, type Storage } from '@switchboard/storage';
 import { logicHandlers } from './grpc-handlers.js';
 import { logicCounters } from './logic-metrics.js';
 import { MessageService } from './message-service.js';
@@ -11,7 +11,6 @@ import { PushBatcher } from './push-batcher.js';
 import { GrpcRoutePort, type RoutePort } from './route-port.js';
 import { SendBatcher } from './send-batcher.js';
 import { SignInService } from './sign-in-service.js';
-import { openStorage } from './storage-factory.js';
 import { TokenVerifier } from './token-verifier.js';
 
 export interface RunningLogic {
@@ -34,7 +33,7 @@ export interface StartLogicOptions {
 export async function startLogic(options: StartLogicOptions): Promise<RunningLogic> {
   const { config } = options;
   const log = options.logger.child({ component: 'logic' });
-  const storage = options.storage ?? (await openStorage(config));
+  const storage = options.storage ?? (await openConfiguredStorage(config));
   const route = options.route ?? new GrpcRoutePort(config.logic.routeAddress);
   const tokens = new TokenVerifier(async (appId) => (await storage.apps.get(appId))?.tokenSecret);
   const counters = logicCounters();

@@ -1,5 +1,4 @@
-import { mkdirSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { Config } from '@switchboard/config';
 import type { Logger } from '@switchboard/log';
@@ -48,7 +47,7 @@ function withPorts(config: Config, patch: (c: Config) => void): Config {
  */
 export async function startSuite(config: Config, logger: Logger): Promise<Suite> {
   const sqliteFile = resolve(config.sqlite.file);
-  mkdirSync(dirname(sqliteFile), { recursive: true });
+  // Always SQLite here, whatever the profile says: this is the embedded suite (the folder is created).
   const storage = await createStorage({ dialect: 'sqlite', file: sqliteFile });
   await storage.migrate();
   await ensureDemoApp(storage, logger);

@@ -1,4 +1,5 @@
 export { createStorage, type StorageOptions } from './create-storage.js';
+export { openConfiguredStorage } from './open-configured-storage.js';
 export type {
   Storage,
   AppRepository,
