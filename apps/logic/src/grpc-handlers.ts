@@ -34,6 +34,7 @@ export function logicHandlers(
       try {
         const r = await signIn.signIn(need(req.request, 'request'), {
           gateId: req.gateId,
+          gateBootId: req.gateBootId,
           connId: req.connId,
         });
         counters.add('sign_ins');

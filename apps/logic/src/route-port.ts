@@ -17,6 +17,7 @@ export interface RoutePort {
     userId: string;
     deviceId: string;
     gateId: string;
+    gateBootId: string;
     connId: number;
     platform: string;
   }): Promise<{ epoch: number }>;

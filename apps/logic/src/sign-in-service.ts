@@ -9,6 +9,8 @@ const ID_MAX = 64;
 
 export interface SignInContext {
   gateId: string;
+  /** The gate process (route refuses a bind for a process that is not the gate's live one). */
+  gateBootId: string;
   connId: number;
 }
 
@@ -60,6 +62,7 @@ export class SignInService {
       userId: claims.userId,
       deviceId,
       gateId: ctx.gateId,
+      gateBootId: ctx.gateBootId,
       connId: ctx.connId,
       platform,
     });

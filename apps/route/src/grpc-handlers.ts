@@ -11,6 +11,7 @@ function toMsg(b: Binding): BindingMsg {
     userId: b.userId,
     deviceId: b.deviceId,
     gateId: b.gateId,
+    gateBootId: b.gateBootId,
     connId: Number(b.connId),
     epoch: b.epoch,
     platform: b.platform,
@@ -33,11 +34,31 @@ export function routeHandlers(service: RouteService, log: Logger): RouteServiceS
         userId: required(req.userId, 'user_id'),
         deviceId: required(req.deviceId, 'device_id'),
         gateId: required(req.gateId, 'gate_id'),
+        gateBootId: required(req.gateBootId, 'gate_boot_id'),
         connId: String(req.connId),
         platform: req.platform,
         boundAt: Date.now(),
       });
       return previous ? { epoch, previous: toMsg(previous) } : { epoch };
+    }, onError),
+    rebindGate: unary(async (req) => {
+      const results = await service.rebindGate(
+        required(req.gateId, 'gate_id'),
+        required(req.bootId, 'boot_id'),
+        req.sessions.map((s) => ({
+          appId: required(s.appId, 'sessions.app_id'),
+          userId: required(s.userId, 'sessions.user_id'),
+          deviceId: required(s.deviceId, 'sessions.device_id'),
+          connId: String(s.connId),
+          platform: s.platform,
+          boundAt: Date.now(),
+        })),
+        req.rooms.map((r) => ({
+          appId: required(r.appId, 'rooms.app_id'),
+          roomId: required(r.roomId, 'rooms.room_id'),
+        })),
+      );
+      return { results };
     }, onError),
     unbind: unary(
       async (req) => ({
@@ -48,6 +69,7 @@ export function routeHandlers(service: RouteService, log: Logger): RouteServiceS
     renewLease: unary(async (req) => {
       const r = await service.renewLease(
         required(req.gateId, 'gate_id'),
+        required(req.bootId, 'boot_id'),
         required(req.grpcAddress, 'grpc_address'),
         req.ttlMs,
       );

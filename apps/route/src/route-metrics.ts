@@ -1,12 +1,13 @@
 import { Counters } from '@switchboard/metrics';
 
 export type RouteCounter =
-  'binds' | 'kicks' | 'deliveries' | 'delivered' | 'failed_gate_calls' | 'expired_gates';
+  'binds' | 'rebinds' | 'kicks' | 'deliveries' | 'delivered' | 'failed_gate_calls' | 'expired_gates';
 
 /** Route's counters, exposed on its health port as Prometheus text. */
 export function routeCounters(): Counters<RouteCounter> {
   return new Counters<RouteCounter>('switchboard_route', {
     binds: 'Device bindings made (sign-ins).',
+    rebinds: 'Sessions a gate asked to bind again after route lost its registration.',
     kicks: 'Connections kicked because their device signed in again or was kicked.',
     deliveries: 'Delivery requests handled (to users, devices, rooms, tags or all).',
     delivered: '(packet, connection) pairs handed to gates.',

@@ -72,19 +72,30 @@ describe('route service over gRPC (memory store, fake gates)', () => {
       g.delivers.length = 0;
       g.kicks.length = 0;
     }
-    await rpc(client.renewLease, { gateId: 'g1', grpcAddress: g1.address, ttlMs: 10_000 });
-    await rpc(client.renewLease, { gateId: 'g2', grpcAddress: g2.address, ttlMs: 10_000 });
+    await rpc(client.renewLease, { gateId: 'g1', bootId: boots.g1, grpcAddress: g1.address, ttlMs: 10_000 });
+    await rpc(client.renewLease, { gateId: 'g2', bootId: 'boot-g2', grpcAddress: g2.address, ttlMs: 10_000 });
   });
 
+  /** The boot id each gate's current process renews with; a test may "restart" g1 under a new one. */
+  const boots = { g1: 'boot-g1' };
   const bind = (userId: string, deviceId: string, gateId: string, connId: number) =>
     rpc<unknown, { epoch: number }>(client.bind, {
       appId: 'a',
       userId,
       deviceId,
       gateId,
+      gateBootId: gateId === 'g1' ? boots.g1 : `boot-${gateId}`,
       connId,
       platform: 'test',
     });
+  const deliverTo = (userIds: string[]) =>
+    rpc<unknown, { stats: { delivered: number; failedGates: number; unreachedUserIds: string[] } }>(
+      client.deliverToUsers,
+      {
+        appId: 'a',
+        packets: [{ userIds, packet: Buffer.from('x'), excludeUserId: '', excludeDeviceId: '' }],
+      },
+    );
 
   it('groups targets by gate: one Deliver per gate carrying every packet for it', async () => {
     await bind('alice', 'phone', 'g1', 1);
@@ -105,9 +116,14 @@ describe('route service over gRPC (memory store, fake gates)', () => {
         ],
       },
     );
-    expect(res.stats).toEqual({ delivered: 2, failedGates: 0 });
+    expect(res.stats).toEqual({ delivered: 2, failedGates: 0, unreachedUserIds: [] });
     expect(g1.delivers).toHaveLength(1);
     expect(g2.delivers).toHaveLength(0); // alice's laptop sent it and is excluded
+    // Each call names the app and the gate process, each target the user and device it is for.
+    expect(g1.delivers[0]).toMatchObject({ appId: 'a', bootId: 'boot-g1' });
+    expect(g1.delivers[0]!.deliveries[0]!.targets).toEqual([
+      { connId: 3, epoch: expect.any(Number), userId: 'bob', deviceId: 'phone' },
+    ]);
     const packets = g1.delivers[0]!.deliveries.map((d) => [
       Buffer.from(d.packet).toString(),
       d.targets.map((t) => t.connId),
@@ -127,6 +143,10 @@ describe('route service over gRPC (memory store, fake gates)', () => {
         connId: 10,
         epoch: first.epoch,
         code: ErrorCode.ERROR_CODE_SIGNED_IN_ELSEWHERE,
+        appId: 'a',
+        userId: 'carol',
+        deviceId: 'phone',
+        bootId: 'boot-g1',
       }),
     ]);
     // The old connection's close must not unbind the new binding.
@@ -147,15 +167,123 @@ describe('route service over gRPC (memory store, fake gates)', () => {
     expect(presence.users[0]!.devices.map((d) => d.gateId)).toEqual(['g2']);
   });
 
-  it('refuses to bind on a gate without a lease', async () => {
+  it('refuses to bind on a gate without a lease with GATE_RESET (the gate renews and retries)', async () => {
     const err = await bind('dave', 'phone', 'nope', 1).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(RpcError);
-    expect((err as RpcError).code).toBe(ErrorCode.ERROR_CODE_UNAVAILABLE);
+    expect((err as RpcError).code).toBe(ErrorCode.ERROR_CODE_GATE_RESET);
+  });
+
+  it('gives a gate restarted under the same id none of the old process’s pushes or kicks', async () => {
+    // alice is bound on g1's first process as connection 40; it dies and a new process renews the
+    // lease under the same gate id before it lapses. Connection ids restart, so bob gets 40 too.
+    await bind('alice2', 'phone', 'g1', 40);
+    boots.g1 = 'boot-g1-restarted';
+    const renewed = await rpc<unknown, { registered: boolean }>(client.renewLease, {
+      gateId: 'g1',
+      bootId: boots.g1,
+      grpcAddress: g1.address,
+      ttlMs: 10_000,
+    });
+    expect(renewed.registered).toBe(true);
+    await bind('bob2', 'phone', 'g1', 40);
+    g1.delivers.length = 0;
+    g1.kicks.length = 0;
+    // A message to alice finds her offline; nothing goes to g1.
+    expect((await deliverTo(['alice2'])).stats.delivered).toBe(0);
+    expect(g1.delivers).toEqual([]);
+    // alice signing in elsewhere replaces no binding, so bob is not kicked.
+    await bind('alice2', 'phone', 'g2', 41);
+    expect(g1.kicks).toEqual([]);
+    expect((await deliverTo(['bob2'])).stats.delivered).toBe(1);
+    expect(g1.delivers[0]).toMatchObject({ bootId: 'boot-g1-restarted' });
+    // The old process can no longer bind.
+    const stale = await rpc(client.bind, {
+      appId: 'a',
+      userId: 'x',
+      deviceId: 'y',
+      gateId: 'g1',
+      gateBootId: 'boot-g1',
+      connId: 1,
+      platform: '',
+    }).catch((e: unknown) => e);
+    expect((stale as RpcError).code).toBe(ErrorCode.ERROR_CODE_GATE_RESET);
+    boots.g1 = 'boot-g1';
+  });
+
+  it('names the users it could not reach, so logic can tell them to sync', async () => {
+    await rpc(client.renewLease, {
+      gateId: 'g4',
+      bootId: 'boot-g4',
+      grpcAddress: '127.0.0.1:1',
+      ttlMs: 60_000,
+    });
+    await bind('frank', 'phone', 'g4', 1);
+    await bind('frank', 'laptop', 'g1', 2);
+    await bind('gina', 'phone', 'g2', 3);
+    const res = await deliverTo(['frank', 'gina']);
+    expect(res.stats).toEqual({ delivered: 2, failedGates: 1, unreachedUserIds: ['frank'] });
+    await rpc(client.removeGate, { gateId: 'g4' });
+  });
+
+  it('re-binds the sessions a gate still holds, but never takes a device bound elsewhere', async () => {
+    await bind('hank', 'phone', 'g2', 9);
+    await rpc(client.renewLease, { gateId: 'g5', bootId: 'boot-g5', grpcAddress: g1.address, ttlMs: 60_000 });
+    const res = await rpc<unknown, { results: Array<{ epoch: number; superseded: boolean }> }>(
+      client.rebindGate,
+      {
+        gateId: 'g5',
+        bootId: 'boot-g5',
+        sessions: [
+          { appId: 'a', userId: 'ivy', deviceId: 'phone', connId: 1, platform: 'ios' },
+          { appId: 'a', userId: 'hank', deviceId: 'phone', connId: 2, platform: 'ios' },
+        ],
+        rooms: [{ appId: 'a', roomId: 'rebound-room' }],
+      },
+    );
+    expect(res.results).toEqual([
+      { epoch: expect.any(Number), superseded: false },
+      { epoch: 0, superseded: true },
+    ]);
+    expect(res.results[0]!.epoch).toBeGreaterThan(0);
+    const presence = await rpc<
+      unknown,
+      { users: Array<{ devices: Array<{ gateId: string; platform: string }> }> }
+    >(client.getPresence, { appId: 'a', userIds: ['ivy', 'hank'] });
+    expect(presence.users.map((u) => u.devices.map((d) => `${d.gateId}/${d.platform}`))).toEqual([
+      ['g5/ios'],
+      ['g2/test'],
+    ]);
+    const counts = await rpc<unknown, { roomGates: number }>(client.getCounts, {
+      appId: 'a',
+      roomId: 'rebound-room',
+    });
+    expect(counts.roomGates).toBe(1);
+    const stale = await rpc(client.rebindGate, {
+      gateId: 'g5',
+      bootId: 'other',
+      sessions: [],
+      rooms: [],
+    }).catch((e: unknown) => e);
+    // No sessions and no rooms: nothing to refuse; a session with the wrong boot id is refused.
+    expect(stale).toEqual({ results: [] });
+    const refused = await rpc(client.rebindGate, {
+      gateId: 'g5',
+      bootId: 'other',
+      sessions: [{ appId: 'a', userId: 'ivy', deviceId: 'tablet', connId: 3, platform: '' }],
+      rooms: [],
+    }).catch((e: unknown) => e);
+    expect((refused as RpcError).code).toBe(ErrorCode.ERROR_CODE_GATE_RESET);
+    await rpc(client.removeGate, { gateId: 'g5' });
   });
 
   it('forgets a crashed gate once its lease lapses', async () => {
     await bind('erin', 'phone', 'g1', 20);
-    await rpc(client.renewLease, { gateId: 'g3', grpcAddress: '127.0.0.1:1', ttlMs: 1_000 });
+    await rpc(client.renewLease, {
+      gateId: 'g3',
+      bootId: 'boot-g3',
+      grpcAddress: '127.0.0.1:1',
+      ttlMs: 1_000,
+    });
     await bind('erin', 'tablet', 'g3', 21);
     now += 5_000; // g3 stops renewing; g1 and g2 are renewed in beforeEach with a longer ttl
     const res = await rpc<unknown, { stats: { delivered: number; failedGates: number } }>(
@@ -165,7 +293,7 @@ describe('route service over gRPC (memory store, fake gates)', () => {
         packets: [{ userIds: ['erin'], packet: Buffer.from('x'), excludeUserId: '', excludeDeviceId: '' }],
       },
     );
-    expect(res.stats).toEqual({ delivered: 1, failedGates: 0 });
+    expect(res.stats).toEqual({ delivered: 1, failedGates: 0, unreachedUserIds: [] });
     const counts = await rpc<unknown, { gates: number }>(client.getCounts, { appId: 'a', roomId: '' });
     expect(counts.gates).toBe(2);
   });

@@ -1,6 +1,6 @@
 import { Metadata } from '@grpc/grpc-js';
 import { ErrorCode } from '@switchboard/proto/client';
-import type { Delivery, GateServiceClient, TagExpression } from '@switchboard/proto/conn';
+import type { Delivery, GateServiceClient, TagExpression, Target } from '@switchboard/proto/conn';
 import type { Logger } from '@switchboard/log';
 import { call, RpcError } from '@switchboard/rpc';
 import {
@@ -24,7 +24,35 @@ export interface UserPackets {
 export interface DeliveryStats {
   delivered: number;
   failedGates: number;
+  /** deliverToUsers only (empty otherwise): users with a device on a gate that could not be reached. */
+  unreachedUserIds: string[];
 }
+
+/** A session a gate still holds (as logic verified it at sign-in) and wants bound again. */
+export interface HeldSession {
+  appId: string;
+  userId: string;
+  deviceId: string;
+  connId: string;
+  platform: string;
+  /** Unix milliseconds of this re-bind. */
+  boundAt: number;
+}
+
+/** What became of one held session: bound again with a new epoch, or held elsewhere now. */
+export type RebindOutcome = { epoch: number; superseded: false } | { epoch: 0; superseded: true };
+
+/** Deliveries for one gate process, as one Deliver call. */
+interface GateDeliveries {
+  appId: string;
+  bootId: string;
+  deliveries: Delivery[];
+  /** Users with a target in this call, to report when the gate cannot be reached. */
+  userIds: Set<string>;
+}
+
+/** How many sessions of one RebindGate call are re-bound at once. */
+const REBIND_CONCURRENCY = 64;
 
 /**
  * Route's decisions: bind devices (kicking the one replaced), and deliver
@@ -43,15 +71,7 @@ export class RouteService {
   ) {}
 
   async bind(binding: NewBinding): Promise<{ epoch: number; previous?: Binding }> {
-    const result = await this.store.bind(binding).catch((err: unknown) => {
-      if (err instanceof RouteStoreError && err.code === 'GATE_NOT_LIVE') {
-        throw new RpcError(
-          ErrorCode.ERROR_CODE_UNAVAILABLE,
-          `gate ${binding.gateId} holds no lease; reconnect`,
-        );
-      }
-      throw err;
-    });
+    const result = await this.store.bind(binding).catch(gateNotLive(binding.gateId));
     this.counters.add('binds');
     if (result.supersededBy) {
       throw new RpcError(ErrorCode.ERROR_CODE_SIGNED_IN_ELSEWHERE, 'the device signed in again elsewhere');
@@ -67,14 +87,43 @@ export class RouteService {
     return this.store.unbind(appId, userId, deviceId, epoch);
   }
 
-  renewLease(gateId: string, grpcAddress: string, ttlMs: number): Promise<GateRenewal> {
-    return this.store.renewGate({ gateId, grpcAddress }, ttlMs).then((renewal) => {
+  renewLease(gateId: string, bootId: string, grpcAddress: string, ttlMs: number): Promise<GateRenewal> {
+    return this.store.renewGate({ gateId, bootId, grpcAddress }, ttlMs).then((renewal) => {
       if (renewal.registered) {
         this.gates.invalidate();
-        this.log.info({ gateId, grpcAddress }, 'gate registered');
+        this.log.info({ gateId, bootId, grpcAddress }, 'gate registered');
       }
       return renewal;
     });
+  }
+
+  /**
+   * Binds again the sessions a gate still holds after route lost its registration, and re-joins its
+   * rooms. A device bound on another live connection meanwhile is left there (`superseded`): the gate
+   * closes its own connection. Outcomes come back in request order.
+   */
+  async rebindGate(
+    gateId: string,
+    bootId: string,
+    sessions: readonly HeldSession[],
+    rooms: ReadonlyArray<{ appId: string; roomId: string }>,
+  ): Promise<RebindOutcome[]> {
+    const outcomes: RebindOutcome[] = new Array<RebindOutcome>(sessions.length);
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      while (next < sessions.length) {
+        const i = next++;
+        const s = sessions[i] as HeldSession;
+        const r = await this.store.rebind({ ...s, gateId, gateBootId: bootId }).catch(gateNotLive(gateId));
+        outcomes[i] = r.supersededBy ? { epoch: 0, superseded: true } : { epoch: r.epoch, superseded: false };
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(REBIND_CONCURRENCY, sessions.length) }, worker));
+    for (const room of rooms) {
+      await this.store.joinRoom(room.appId, room.roomId, gateId).catch(gateNotLive(gateId));
+    }
+    this.counters.add('rebinds', sessions.length);
+    return outcomes;
   }
 
   async removeGate(gateId: string): Promise<void> {
@@ -91,11 +140,15 @@ export class RouteService {
     return this.store.leaveRoom(appId, roomId, gateId);
   }
 
-  /** Looks the users up once, then sends each gate one Deliver with all its packets. */
+  /**
+   * Looks the users up once, then sends each gate one Deliver with all its packets. Each target names
+   * the user and device route believes hold the connection, so a gate never writes one user's packet
+   * to another's connection even if this view is stale.
+   */
   async deliverToUsers(appId: string, batches: readonly UserPackets[]): Promise<DeliveryStats> {
     const userIds = new Set<string>();
     for (const b of batches) for (const u of b.userIds) userIds.add(u);
-    if (userIds.size === 0) return this.fanOut([], () => Promise.resolve({ delivered: 0 }));
+    if (userIds.size === 0) return { delivered: 0, failedGates: 0, unreachedUserIds: [] };
     const bindings = await this.store.devicesOf(appId, [...userIds]);
     const byUser = new Map<string, Binding[]>();
     for (const b of bindings) {
@@ -103,7 +156,7 @@ export class RouteService {
       if (list) list.push(b);
       else byUser.set(b.userId, [b]);
     }
-    const perGate = new Map<string, Delivery[]>();
+    const perGate = new Map<string, GateDeliveries>();
     for (const batch of batches) {
       const targetsByGate = new Map<string, Delivery>();
       for (const userId of batch.userIds) {
@@ -114,17 +167,17 @@ export class RouteService {
           if (delivery === undefined) {
             delivery = { packet: batch.packet, targets: [] };
             targetsByGate.set(b.gateId, delivery);
+            gateCall(perGate, appId, b).deliveries.push(delivery);
           }
-          delivery.targets.push({ connId: Number(b.connId), epoch: b.epoch });
+          delivery.targets.push(targetOf(b));
+          gateCall(perGate, appId, b).userIds.add(b.userId);
         }
       }
-      for (const [gateId, delivery] of targetsByGate) {
-        const list = perGate.get(gateId);
-        if (list) list.push(delivery);
-        else perGate.set(gateId, [delivery]);
-      }
     }
-    return this.deliverPerGate(perGate);
+    const stats = await this.deliverPerGate(perGate);
+    const unreached = new Set<string>();
+    for (const gateId of stats.failed) for (const u of perGate.get(gateId)?.userIds ?? []) unreached.add(u);
+    return { delivered: stats.delivered, failedGates: stats.failedGates, unreachedUserIds: [...unreached] };
   }
 
   async deliverToDevices(
@@ -134,39 +187,43 @@ export class RouteService {
   ): Promise<DeliveryStats> {
     const wanted = new Set(devices.map((d) => `${d.userId}\u0000${d.deviceId}`));
     const bindings = await this.store.devicesOf(appId, [...new Set(devices.map((d) => d.userId))]);
-    const perGate = new Map<string, Delivery[]>();
+    const perGate = new Map<string, GateDeliveries>();
     for (const b of bindings) {
       if (!wanted.has(`${b.userId}\u0000${b.deviceId}`)) continue;
-      const list = perGate.get(b.gateId);
-      const target = { connId: Number(b.connId), epoch: b.epoch };
-      if (list?.[0]) list[0].targets.push(target);
-      else perGate.set(b.gateId, [{ packet, targets: [target] }]);
+      const call = gateCall(perGate, appId, b);
+      const first = call.deliveries[0];
+      if (first) first.targets.push(targetOf(b));
+      else call.deliveries.push({ packet, targets: [targetOf(b)] });
     }
-    return this.deliverPerGate(perGate);
+    const { delivered, failedGates } = await this.deliverPerGate(perGate);
+    return { delivered, failedGates, unreachedUserIds: [] };
   }
 
   async deliverToRoom(appId: string, roomId: string, packet: Buffer): Promise<DeliveryStats> {
     const gateIds = await this.store.gatesOfRoom(appId, roomId);
-    return this.fanOut(gateIds, (client) =>
+    const { delivered, failedGates } = await this.fanOut(gateIds, (client) =>
       call(client, client.pushRoom, { appId, roomId, packet }, new Metadata(), this.gateCallTimeoutMs),
     );
+    return { delivered, failedGates, unreachedUserIds: [] };
   }
 
   async deliverToTags(appId: string, expression: TagExpression, packet: Buffer): Promise<DeliveryStats> {
     const gates = await this.gates.all();
-    return this.fanOut(
+    const { delivered, failedGates } = await this.fanOut(
       gates.map((g) => g.gateId),
       (client) =>
         call(client, client.pushTags, { appId, expression, packet }, new Metadata(), this.gateCallTimeoutMs),
     );
+    return { delivered, failedGates, unreachedUserIds: [] };
   }
 
   async deliverToAll(appId: string, packet: Buffer): Promise<DeliveryStats> {
     const gates = await this.gates.all();
-    return this.fanOut(
+    const { delivered, failedGates } = await this.fanOut(
       gates.map((g) => g.gateId),
       (client) => call(client, client.broadcast, { appId, packet }, new Metadata(), this.gateCallTimeoutMs),
     );
+    return { delivered, failedGates, unreachedUserIds: [] };
   }
 
   presence(appId: string, userIds: readonly string[]): Promise<Binding[]> {
@@ -208,7 +265,16 @@ export class RouteService {
       const res = await call(
         client,
         client.kick,
-        { connId: Number(binding.connId), epoch: binding.epoch, code, reason },
+        {
+          connId: Number(binding.connId),
+          epoch: binding.epoch,
+          code,
+          reason,
+          appId: binding.appId,
+          userId: binding.userId,
+          deviceId: binding.deviceId,
+          bootId: binding.gateBootId,
+        },
         new Metadata(),
         this.gateCallTimeoutMs,
       );
@@ -219,22 +285,23 @@ export class RouteService {
     }
   }
 
-  private deliverPerGate(perGate: Map<string, Delivery[]>): Promise<DeliveryStats> {
-    return this.fanOut([...perGate.keys()], (client, gateId) =>
-      call(
+  private deliverPerGate(perGate: Map<string, GateDeliveries>): Promise<FanOutResult> {
+    return this.fanOut([...perGate.keys()], (client, gateId) => {
+      const { appId, bootId, deliveries } = perGate.get(gateId) as GateDeliveries;
+      return call(
         client,
         client.deliver,
-        { deliveries: perGate.get(gateId) ?? [] },
+        { appId, bootId, deliveries },
         new Metadata(),
         this.gateCallTimeoutMs,
-      ),
-    );
+      );
+    });
   }
 
   private async fanOut(
     gateIds: readonly string[],
     send: (client: GateServiceClient, gateId: string) => Promise<{ delivered: number }>,
-  ): Promise<DeliveryStats> {
+  ): Promise<FanOutResult> {
     const results = await Promise.all(
       gateIds.map(async (gateId) => {
         const client = await this.gates.get(gateId);
@@ -248,14 +315,46 @@ export class RouteService {
       }),
     );
     let delivered = 0;
-    let failedGates = 0;
-    for (const r of results) {
-      if (r < 0) failedGates++;
+    const failed: string[] = [];
+    results.forEach((r, i) => {
+      if (r < 0) failed.push(gateIds[i] as string);
       else delivered += r;
-    }
+    });
     this.counters.add('deliveries');
     this.counters.add('delivered', delivered);
-    this.counters.add('failed_gate_calls', failedGates);
-    return { delivered, failedGates };
+    this.counters.add('failed_gate_calls', failed.length);
+    return { delivered, failedGates: failed.length, failed };
   }
+}
+
+interface FanOutResult {
+  delivered: number;
+  failedGates: number;
+  /** Ids of the gates that could not be reached. */
+  failed: string[];
+}
+
+/** The Deliver call for a binding's gate, created on first use. */
+function gateCall(perGate: Map<string, GateDeliveries>, appId: string, b: Binding): GateDeliveries {
+  let entry = perGate.get(b.gateId);
+  if (entry === undefined) {
+    // Every live binding of one gate comes from its current registration, so one boot id per call.
+    entry = { appId, bootId: b.gateBootId, deliveries: [], userIds: new Set() };
+    perGate.set(b.gateId, entry);
+  }
+  return entry;
+}
+
+function targetOf(b: Binding): Target {
+  return { connId: Number(b.connId), epoch: b.epoch, userId: b.userId, deviceId: b.deviceId };
+}
+
+/** Maps the store's "no live lease for this gate process" to GATE_RESET: the gate must renew first. */
+function gateNotLive(gateId: string): (err: unknown) => never {
+  return (err) => {
+    if (err instanceof RouteStoreError && err.code === 'GATE_NOT_LIVE') {
+      throw new RpcError(ErrorCode.ERROR_CODE_GATE_RESET, `gate ${gateId} holds no live lease; renew it`);
+    }
+    throw err;
+  };
 }

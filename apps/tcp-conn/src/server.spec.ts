@@ -148,7 +148,16 @@ describe('tcp-conn over real sockets', () => {
     const res = await call(
       gateClient,
       gateClient.kick,
-      { connId: conn.id, epoch: conn.epoch, code: ErrorCode.ERROR_CODE_KICKED_BY_ADMIN, reason: 'admin' },
+      {
+        connId: conn.id,
+        epoch: conn.epoch,
+        code: ErrorCode.ERROR_CODE_KICKED_BY_ADMIN,
+        reason: 'admin',
+        appId: 'app1',
+        userId: 'u1',
+        deviceId: 'kickme',
+        bootId: app.gate.core.bootId,
+      },
       new Metadata(),
       5_000,
     );

@@ -149,7 +149,16 @@ describe('ws-conn over real WebSockets', () => {
     const res = await call(
       gateClient,
       gateClient.deliver,
-      { deliveries: [{ packet: Buffer.from(push), targets: [{ connId: conn.id, epoch: conn.epoch }] }] },
+      {
+        appId: 'app1',
+        bootId: app.gate.core.bootId,
+        deliveries: [
+          {
+            packet: Buffer.from(push),
+            targets: [{ connId: conn.id, epoch: conn.epoch, userId: 'u1', deviceId: device }],
+          },
+        ],
+      },
       new Metadata(),
       5_000,
     );

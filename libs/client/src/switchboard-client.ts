@@ -43,6 +43,9 @@ export class SwitchboardClient {
   /** Resolves when the connection is closed. */
   readonly closed: Promise<CloseInfo>;
   private onPushListeners: Array<(m: Message) => void> = [];
+  private onSyncHintListeners: Array<() => void> = [];
+  /** SYNC_HINT pushes received: the server may have lost pushes to this connection. */
+  syncHints = 0;
 
   constructor(readonly transport: ClientTransport) {
     this.closed = new Promise<CloseInfo>((resolve) => {
@@ -62,11 +65,21 @@ export class SwitchboardClient {
     this.onPushListeners.push(listener);
   }
 
+  /** Called on every SYNC_HINT push; a client then syncs from the highest seq it holds. */
+  onSyncHint(listener: () => void): void {
+    this.onSyncHintListeners.push(listener);
+  }
+
   private onPacket(p: Packet): void {
     if (p.type === PacketType.PACKET_TYPE_MESSAGE && p.requestId === 0) {
       const m = Message.decode(p.data);
       this.pushes.push(m);
       for (const l of this.onPushListeners) l(m);
+      return;
+    }
+    if (p.type === PacketType.PACKET_TYPE_SYNC_HINT) {
+      this.syncHints++;
+      for (const l of this.onSyncHintListeners) l();
       return;
     }
     if (p.type === PacketType.PACKET_TYPE_KICKED || p.type === PacketType.PACKET_TYPE_DISCONNECT) {

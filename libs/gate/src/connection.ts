@@ -25,8 +25,10 @@ export class Connection implements WheelEntry, TokenBucketState {
   appId = '';
   userId = '';
   deviceId = '';
-  /** Route binding epoch from sign-in; 0 until signed in. */
+  /** Route binding epoch from sign-in (or the last re-bind); 0 until signed in. */
   epoch = 0;
+  /** Platform given at sign-in, one shared string per distinct value (see GateCore.intern). */
+  platform = '';
   /** Tags given at sign-in; undefined when none. */
   tags: ReadonlySet<string> | undefined = undefined;
   /** Rooms this connection subscribed to; undefined when none. */

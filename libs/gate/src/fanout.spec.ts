@@ -8,6 +8,7 @@ import {
 import { encodePacket } from '@switchboard/protocol';
 import { RpcError } from '@switchboard/rpc';
 import { describe, expect, it } from 'vitest';
+import type { Connection } from './connection.js';
 import { Fanout } from './fanout.js';
 import { FakeTransport, harness, packetBytes, settle, signInBytes, type Harness } from './test-fakes.js';
 import { WireFormat } from './transport.js';
@@ -32,6 +33,14 @@ function jsonOf(bytes: Buffer): string {
   const p = Packet.decode(bytes);
   return JSON.stringify(Packet.toJSON(p));
 }
+
+/** A Deliver target naming `conn` as route would: its user and device, and an epoch (0 = any). */
+const to = (conn: Connection, epoch = 0) => ({
+  connId: conn.id,
+  epoch,
+  userId: conn.userId,
+  deviceId: conn.deviceId,
+});
 
 const push = (text: string) =>
   Buffer.from(
@@ -81,7 +90,7 @@ describe('fan-out', () => {
     const fanout = new Fanout(h.core);
     const { transport, conn } = await signIn(h, 'a');
     for (let i = 0; i < 20; i++)
-      fanout.deliver([{ packet: push(`m${i}`), targets: [{ connId: conn.id, epoch: 0 }] }]);
+      fanout.deliver('app1', h.core.bootId, [{ packet: push(`m${i}`), targets: [to(conn)] }]);
     h.scheduler.run();
     expect(transport.writes).toHaveLength(1);
     expect(transport.writes[0]).toHaveLength(20);
@@ -95,19 +104,59 @@ describe('fan-out', () => {
     const h = harness();
     const fanout = new Fanout(h.core);
     const { transport, conn } = await signIn(h, 'a');
-    const result = fanout.deliver([
+    const result = fanout.deliver('app1', h.core.bootId, [
       {
         packet: push('x'),
-        targets: [
-          { connId: conn.id, epoch: 7 },
-          { connId: conn.id, epoch: 6 },
-          { connId: 9999, epoch: 0 },
-        ],
+        targets: [to(conn, 7), to(conn, 6), { ...to(conn), connId: 9999 }],
       },
     ]);
     expect(result).toEqual({ delivered: 1, missing: 2 });
     h.scheduler.run();
     expect(transport.packets()).toHaveLength(1);
+  });
+
+  it('never writes to a connection signed in as another app, user or device than the target names', async () => {
+    const h = harness();
+    const fanout = new Fanout(h.core);
+    const { transport, conn } = await signIn(h, 'a');
+    const result = fanout.deliver('app1', h.core.bootId, [
+      {
+        packet: push('for someone else'),
+        targets: [
+          { ...to(conn), userId: 'alice' },
+          { ...to(conn), deviceId: 'other-device' },
+          { ...to(conn, 7), userId: 'alice' },
+        ],
+      },
+    ]);
+    expect(
+      fanout.deliver('app2', h.core.bootId, [{ packet: push('other app'), targets: [to(conn)] }]),
+    ).toEqual({ delivered: 0, missing: 1 });
+    expect(result).toEqual({ delivered: 0, missing: 3 });
+    expect(h.core.counters.misaddressed).toBe(4);
+    h.scheduler.run();
+    expect(transport.writes).toEqual([]);
+  });
+
+  it("delivers nothing for another process's boot id, even to a connection whose id and user match", async () => {
+    const h = harness();
+    const fanout = new Fanout(h.core);
+    const { transport, conn } = await signIn(h, 'a');
+    const batch = [{ packet: push('old'), targets: [to(conn, 7)] }];
+    expect(fanout.deliver('app1', 'previous-boot', batch)).toEqual({ delivered: 0, missing: 1 });
+    const kick = {
+      bootId: 'previous-boot',
+      connId: conn.id,
+      epoch: 7,
+      appId: 'app1',
+      userId: 'u1',
+      deviceId: 'a',
+    };
+    expect(fanout.kick(kick, ErrorCode.ERROR_CODE_SIGNED_IN_ELSEWHERE, 'x')).toBe(false);
+    expect(h.core.counters.staleBootCalls).toBe(2);
+    h.scheduler.run();
+    expect(transport.writes).toEqual([]);
+    expect(conn.closed).toBe(false);
   });
 
   it('cuts off a slow consumer at once while the others keep receiving', async () => {
@@ -135,10 +184,12 @@ describe('fan-out', () => {
     const h = harness({ sendQueueMaxBytes: 2048 });
     const fanout = new Fanout(h.core);
     const c = await signIn(h, 'a');
-    const target = [{ connId: c.conn.id, epoch: 0 }];
-    expect(fanout.deliver([{ packet: push('y'.repeat(900)), targets: target }]).delivered).toBe(1);
-    expect(fanout.deliver([{ packet: push('y'.repeat(900)), targets: target }]).delivered).toBe(1);
-    expect(fanout.deliver([{ packet: push('y'.repeat(900)), targets: target }]).delivered).toBe(0);
+    const target = [to(c.conn)];
+    const deliver = () =>
+      fanout.deliver('app1', h.core.bootId, [{ packet: push('y'.repeat(900)), targets: target }]);
+    expect(deliver().delivered).toBe(1);
+    expect(deliver().delivered).toBe(1);
+    expect(deliver().delivered).toBe(0);
     expect(c.transport.destroyed).toBe(true);
   });
 
@@ -164,18 +215,35 @@ describe('fan-out', () => {
     expect(got({ allOf: [], anyOf: [] })).toEqual(['a', 'b', 'c', 'd']);
   });
 
-  it('kicks with KICKED only when the epoch matches', async () => {
+  it('kicks with KICKED only when the epoch and the signed-in app, user and device match', async () => {
     const h = harness();
     const fanout = new Fanout(h.core);
     const { transport, conn } = await signIn(h, 'a');
-    expect(fanout.kick(conn.id, 6, ErrorCode.ERROR_CODE_KICKED_BY_ADMIN, 'bye')).toBe(false);
+    const kick = (epoch: number, over: Partial<{ appId: string; userId: string; deviceId: string }> = {}) =>
+      fanout.kick(
+        {
+          bootId: h.core.bootId,
+          connId: conn.id,
+          epoch,
+          appId: 'app1',
+          userId: 'u1',
+          deviceId: 'a',
+          ...over,
+        },
+        ErrorCode.ERROR_CODE_KICKED_BY_ADMIN,
+        'bye',
+      );
+    expect(kick(6)).toBe(false);
+    expect(kick(7, { userId: 'alice' })).toBe(false);
+    expect(kick(7, { deviceId: 'b' })).toBe(false);
+    expect(kick(7, { appId: 'app2' })).toBe(false);
     expect(transport.closedWith).toBeUndefined();
-    expect(fanout.kick(conn.id, 7, ErrorCode.ERROR_CODE_KICKED_BY_ADMIN, 'bye')).toBe(true);
+    expect(kick(7)).toBe(true);
     expect(transport.packets()).toMatchObject([
       { type: PacketType.PACKET_TYPE_KICKED, code: ErrorCode.ERROR_CODE_KICKED_BY_ADMIN, message: 'bye' },
     ]);
     expect(transport.closedWith?.code).toBe(ErrorCode.ERROR_CODE_KICKED_BY_ADMIN);
-    expect(fanout.kick(conn.id, 0, ErrorCode.ERROR_CODE_KICKED_BY_ADMIN, 'again')).toBe(false);
+    expect(kick(0)).toBe(false);
   });
 });
 
@@ -236,24 +304,5 @@ describe('shutdown', () => {
     }
     expect(h.route.calls['unbind']).toBeUndefined();
     expect(h.core.registry.size).toBe(0);
-  });
-});
-
-describe('resetSessions (route forgot this gate)', () => {
-  it('closes signed-in connections with GATE_RESET and keeps accepting new ones', async () => {
-    const h = harness();
-    const a = await signIn(h, 'a');
-    const pending = new FakeTransport();
-    h.core.open(pending); // not signed in yet: nothing at route to lose
-    h.core.resetSessions(ErrorCode.ERROR_CODE_GATE_RESET, 'reconnect');
-    expect(a.transport.packets().at(-1)).toMatchObject({
-      type: PacketType.PACKET_TYPE_DISCONNECT,
-      code: 212,
-    });
-    expect(a.transport.closedWith?.code).toBe(212);
-    expect(pending.closedWith).toBeUndefined();
-    expect(h.core.isDraining).toBe(false);
-    const b = await signIn(h, 'b');
-    expect(b.conn.closed).toBe(false);
   });
 });

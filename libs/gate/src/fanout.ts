@@ -4,10 +4,23 @@ import { EncodedPacket } from './encoded-packet.js';
 import type { GateCore } from './gate-core.js';
 import type { TagQuery } from './tag-index.js';
 
-/** One connection a delivery is addressed to; epoch 0 means any epoch. */
+/** One connection a delivery is addressed to, and whose route believes it is; epoch 0 means any epoch. */
 export interface DeliveryTarget {
   connId: number;
   epoch: number;
+  userId: string;
+  deviceId: string;
+}
+
+/** Who a kick is meant for: route's view of the connection, checked before anything is written. */
+export interface KickTarget {
+  bootId: string;
+  connId: number;
+  /** 0 means any epoch. */
+  epoch: number;
+  appId: string;
+  userId: string;
+  deviceId: string;
 }
 
 /** Encoded client Packet bytes and the connections that get them. */
@@ -24,16 +37,36 @@ export interface DeliveryBatch {
 export class Fanout {
   constructor(private readonly core: GateCore) {}
 
-  /** Queues each packet on its targets; targets that are gone or carry another epoch are missing. */
-  deliver(batches: readonly DeliveryBatch[]): { delivered: number; missing: number } {
+  /**
+   * Queues each packet on its targets, all of app `appId` and bound on this process (`bootId`).
+   * A target is missing unless its connection is signed in as exactly that app, user and device
+   * with that epoch: route's view may be stale (a gate restarted under the same id reuses
+   * connection ids), and a push must never reach another user's connection. A call for another
+   * boot id delivers nothing.
+   */
+  deliver(
+    appId: string,
+    bootId: string,
+    batches: readonly DeliveryBatch[],
+  ): { delivered: number; missing: number } {
     let delivered = 0;
     let missing = 0;
-    const registry = this.core.registry;
+    const { registry, counters } = this.core;
+    if (bootId !== this.core.bootId) {
+      counters.staleBootCalls++;
+      for (const batch of batches) missing += batch.targets.length;
+      return { delivered, missing };
+    }
     for (const batch of batches) {
       const encoded = EncodedPacket.fromBytes(batch.packet);
       for (const target of batch.targets) {
         const conn = registry.get(target.connId);
         if (!conn || !conn.signedIn || (target.epoch !== 0 && conn.epoch !== target.epoch)) {
+          missing++;
+          continue;
+        }
+        if (conn.appId !== appId || conn.userId !== target.userId || conn.deviceId !== target.deviceId) {
+          counters.misaddressed++;
           missing++;
           continue;
         }
@@ -66,12 +99,22 @@ export class Fanout {
   }
 
   /**
-   * Sends KICKED with `code` and `reason` and closes the connection, if it exists and (when
-   * `epoch` is not 0) still carries that epoch.
+   * Sends KICKED with `code` and `reason` and closes the connection, if it exists on this process,
+   * is signed in as the target's app, user and device, and (when `epoch` is not 0) still carries
+   * that epoch.
    */
-  kick(connId: number, epoch: number, code: ErrorCode, reason: string): boolean {
-    const conn = this.core.registry.get(connId);
-    if (!conn || conn.closed || (epoch !== 0 && conn.epoch !== epoch)) return false;
+  kick(target: KickTarget, code: ErrorCode, reason: string): boolean {
+    const { registry, counters } = this.core;
+    if (target.bootId !== this.core.bootId) {
+      counters.staleBootCalls++;
+      return false;
+    }
+    const conn = registry.get(target.connId);
+    if (!conn || !conn.signedIn || (target.epoch !== 0 && conn.epoch !== target.epoch)) return false;
+    if (conn.appId !== target.appId || conn.userId !== target.userId || conn.deviceId !== target.deviceId) {
+      counters.misaddressed++;
+      return false;
+    }
     const kickCode = code === ErrorCode.ERROR_CODE_UNSPECIFIED ? ErrorCode.ERROR_CODE_KICKED_BY_ADMIN : code;
     this.core.closeWith(conn, kickCode, reason || 'kicked', PacketType.PACKET_TYPE_KICKED);
     return true;

@@ -1,10 +1,11 @@
-import { ErrorCode, type Packet, type PacketType } from '@switchboard/proto/client';
+import { randomBytes } from 'node:crypto';
+import { ErrorCode, PacketType, type Packet } from '@switchboard/proto/client';
 import type { Session } from '@switchboard/proto/logic';
 import { closePacket, decodePacket, errorPacket, packetFromJson } from '@switchboard/protocol';
 import type { Logger } from '@switchboard/log';
 import { systemClock, type Clock } from './clock.js';
 import { Connection, ConnState } from './connection.js';
-import { encodeFor } from './encoded-packet.js';
+import { EncodedPacket, encodeFor } from './encoded-packet.js';
 import { GateCounters } from './metrics.js';
 import { OutboundQueue, type Scheduler } from './outbound-queue.js';
 import type { LogicPort, RoutePort } from './ports.js';
@@ -19,6 +20,8 @@ import { WireFormat, type Transport } from './transport.js';
 
 export interface GateCoreOptions {
   gateId: string;
+  /** Id of this gate process; defaults to a random one (what a real gate always wants). */
+  bootId?: string;
   settings: GateSettings;
   logic: LogicPort;
   route: RoutePort;
@@ -51,6 +54,17 @@ const CLIENT_FAULTS: ReadonlySet<number> = new Set([
  */
 export class GateCore {
   readonly gateId: string;
+  /**
+   * Random id of this process, sent with the lease. Connection ids restart at 1 in every process,
+   * so route names a connection by (gateId, bootId, connId), and calls for another boot id are
+   * refused: a restarted gate never writes a dead process's pushes to its own connections.
+   */
+  readonly bootId: string;
+  /**
+   * Renews the lease at once (and re-binds if route had lost it); set by the gate once its lease
+   * keeper runs. Sign-in uses it when route answers that it does not know this gate process.
+   */
+  renewLeaseNow: (() => Promise<void>) | undefined = undefined;
   readonly settings: GateSettings;
   readonly logic: LogicPort;
   readonly route: RoutePort;
@@ -76,9 +90,13 @@ export class GateCore {
   private readonly timeBase: number;
   private nextId = 1;
   private draining = false;
+  /** One shared copy of each platform string (a handful of distinct values across all connections). */
+  private readonly platforms = new Map<string, string>();
+  private readonly syncHint = EncodedPacket.of(syncHintPacket());
 
   constructor(options: GateCoreOptions) {
     this.gateId = options.gateId;
+    this.bootId = options.bootId ?? randomBytes(12).toString('base64url');
     this.settings = options.settings;
     this.logic = options.logic;
     this.route = options.route;
@@ -210,6 +228,20 @@ export class GateCore {
     };
   }
 
+  /** The shared copy of a platform string; values past the first 256 distinct ones are kept as given. */
+  intern(platform: string): string {
+    const shared = this.platforms.get(platform);
+    if (shared !== undefined) return shared;
+    if (this.platforms.size < 256) this.platforms.set(platform, platform);
+    return platform;
+  }
+
+  /** Queues a SYNC_HINT push: pushes to this connection may have been lost, so it should sync. */
+  hintSync(conn: Connection): void {
+    const chunk = this.syncHint.chunkFor(conn.format);
+    if (chunk !== undefined && conn.signedIn && this.outbound.enqueue(conn, chunk)) this.counters.syncHints++;
+  }
+
   /** Marks a connection signed in and indexes it; called by the session handler. */
   signedIn(conn: Connection): void {
     conn.state = ConnState.SignedIn;
@@ -232,17 +264,6 @@ export class GateCore {
   shutdown(code: ErrorCode, message: string): void {
     this.draining = true;
     for (const conn of [...this.registry.all()]) this.closeWith(conn, code, message);
-  }
-
-  /**
-   * Closes every signed-in connection with `code` without draining the gate: used when route has
-   * forgotten this gate's bindings, so its sessions would silently miss pushes. Clients reconnect,
-   * sign in again (binding afresh) and sync.
-   */
-  resetSessions(code: ErrorCode, message: string): void {
-    for (const conn of [...this.registry.all()]) {
-      if (conn.state === ConnState.SignedIn) this.closeWith(conn, code, message);
-    }
   }
 
   /**
@@ -320,4 +341,14 @@ export class GateCore {
     }
     this.handler.signedOut(conn, code, !this.draining);
   }
+}
+
+function syncHintPacket(): Packet {
+  return {
+    type: PacketType.PACKET_TYPE_SYNC_HINT,
+    requestId: 0,
+    code: 0,
+    message: '',
+    data: Buffer.alloc(0),
+  };
 }

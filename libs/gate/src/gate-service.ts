@@ -30,7 +30,10 @@ export function gateServiceImplementation(
 ): GateServiceServer {
   const onError = (err: unknown) => logger.error({ err }, 'GateService handler failed');
   return {
-    deliver: unary<DeliverRequest, DeliverResponse>(async (req) => fanout.deliver(req.deliveries), onError),
+    deliver: unary<DeliverRequest, DeliverResponse>(
+      async (req) => fanout.deliver(req.appId, req.bootId, req.deliveries),
+      onError,
+    ),
     pushRoom: unary<PushRoomRequest, PushRoomResponse>(
       async (req) => ({ delivered: fanout.pushRoom(req.appId, req.roomId, req.packet) }),
       onError,
@@ -50,7 +53,7 @@ export function gateServiceImplementation(
       onError,
     ),
     kick: unary<KickRequest, KickResponse>(
-      async (req) => ({ kicked: fanout.kick(req.connId, req.epoch, req.code as ErrorCode, req.reason) }),
+      async (req) => ({ kicked: fanout.kick(req, req.code as ErrorCode, req.reason) }),
       onError,
     ),
     stats: unary<StatsRequest, StatsResponse>(async () => {

@@ -9,6 +9,7 @@ import { Fanout } from './fanout.js';
 import { GateCore } from './gate-core.js';
 import { gateServiceImplementation } from './gate-service.js';
 import { LeaseKeeper } from './lease.js';
+import { rebindSessions } from './rebind.js';
 import { renderMetrics } from '@switchboard/metrics';
 import type { LogicPort, RoutePort } from './ports.js';
 import type { GateSettings } from './settings.js';
@@ -106,18 +107,20 @@ export function createGate(options: CreateGateOptions): Gate {
       const grpcAddress = options.grpc.advertiseAddress || `${options.grpc.host}:${server.port}`;
       lease = new LeaseKeeper({
         gateId: id,
+        bootId: core.bootId,
         grpcAddress,
         ttlMs: options.settings.leaseTtlMs,
         renewMs: options.settings.leaseRenewMs,
         route: options.route,
         logger,
-        onReset: () =>
-          core.resetSessions(ErrorCode.ERROR_CODE_GATE_RESET, 'gateway lost its registration; reconnect'),
+        onRegistered: () => rebindSessions(core),
       });
+      const keeper = lease;
+      core.renewLeaseNow = () => keeper.renewNow();
       await lease.start();
       ticker = setInterval(() => core.tick(), tickMs);
       ticker.unref();
-      logger.info({ grpcAddress }, 'gate started');
+      logger.info({ grpcAddress, bootId: core.bootId }, 'gate started');
     },
     drain: () => (drained ??= drain()),
     stats: () => gateStats(core),

@@ -26,6 +26,7 @@ export function grpcRoutePort(client: RouteServiceClient, timeoutMs: number): Ro
   return {
     unbind: (r) => call(client, client.unbind, r, md(), timeoutMs),
     renewLease: (r) => call(client, client.renewLease, r, md(), timeoutMs),
+    rebindGate: (r) => call(client, client.rebindGate, r, md(), timeoutMs),
     removeGate: (r) => call(client, client.removeGate, r, md(), timeoutMs),
     joinRoom: (r) => call(client, client.joinRoom, r, md(), timeoutMs),
     leaveRoom: (r) => call(client, client.leaveRoom, r, md(), timeoutMs),

@@ -4,6 +4,8 @@ import type { RoutePort } from './ports.js';
 
 export interface LeaseOptions {
   gateId: string;
+  /** Id of this gate process (see GateCore.bootId). */
+  bootId: string;
   /** host:port route dials to reach this gate's GateService. */
   grpcAddress: string;
   ttlMs: number;
@@ -11,28 +13,32 @@ export interface LeaseOptions {
   route: RoutePort;
   logger: Logger;
   /**
-   * Called when a renewal finds that route had forgotten this gate (its lease lapsed, e.g. during a
-   * partition): route has dropped every binding and room of the gate, so its sessions are stale.
+   * Runs after a renewal that registered the gate afresh (the first one included): route holds no
+   * binding or room of this process, so the gate binds again what it holds. Until it resolves, every
+   * later renewal calls it again.
    */
-  onReset?: () => void;
+  onRegistered?: () => Promise<void>;
 }
 
 /**
  * Keeps this gate registered at route: renews the lease every `renewMs` with a `ttlMs` lifetime.
  * A failed renewal is logged and retried at the next interval; route forgets the gate only after
- * `ttlMs` without a renewal.
+ * `ttlMs` without a renewal. When route has forgotten it anyway (a lapsed lease, a route store that
+ * lost its data), the gate re-registers and re-binds its sessions, so clients keep their connections.
  */
 export class LeaseKeeper {
   private timer: NodeJS.Timeout | undefined;
   private failing = false;
   private registered = false;
+  private rebindPending = false;
+  private inFlight: Promise<void> | undefined;
 
   constructor(private readonly options: LeaseOptions) {}
 
   /** Renews once now (a failure is logged, not thrown: route may still be starting) and then every `renewMs`. */
   async start(): Promise<void> {
-    await this.renewLogged();
-    this.timer = setInterval(() => void this.renewLogged(), this.options.renewMs);
+    await this.renewNow();
+    this.timer = setInterval(() => void this.renewNow(), this.options.renewMs);
     this.timer.unref();
   }
 
@@ -41,26 +47,36 @@ export class LeaseKeeper {
     this.timer = undefined;
   }
 
-  private async renew(): Promise<void> {
-    const { gateId, grpcAddress, ttlMs, route } = this.options;
-    const res = await route.renewLease({ gateId, grpcAddress, ttlMs });
-    // The first successful renewal registers the gate; a later one that registers it again means
-    // route lost it in between.
-    if (res.registered && this.registered) {
-      this.options.logger.warn('route had forgotten this gate (lease lapsed); resetting its sessions');
-      this.options.onReset?.();
-    }
-    this.registered = true;
+  /** Renews at once, or joins the renewal already running. Never rejects (failures are logged). */
+  renewNow(): Promise<void> {
+    this.inFlight ??= this.renewLogged().finally(() => {
+      this.inFlight = undefined;
+    });
+    return this.inFlight;
   }
 
   private async renewLogged(): Promise<void> {
+    const { gateId, bootId, grpcAddress, ttlMs, route, logger } = this.options;
     try {
-      await this.renew();
-      if (this.failing) this.options.logger.info('lease renewed again');
+      const res = await route.renewLease({ gateId, bootId, grpcAddress, ttlMs });
+      if (this.failing) logger.info('lease renewed again');
       this.failing = false;
+      if (res.registered) {
+        if (this.registered) logger.warn("route had lost this gate's registration; re-binding its sessions");
+        this.rebindPending = true;
+      }
+      this.registered = true;
     } catch (err) {
       this.failing = true;
-      this.options.logger.warn({ err: errorOf(err).message }, 'lease renewal failed');
+      logger.warn({ err: errorOf(err).message }, 'lease renewal failed');
+      return;
+    }
+    if (!this.rebindPending || !this.options.onRegistered) return;
+    try {
+      await this.options.onRegistered();
+      this.rebindPending = false;
+    } catch (err) {
+      logger.warn({ err: errorOf(err).message }, 're-binding sessions failed; retrying at the next renewal');
     }
   }
 }

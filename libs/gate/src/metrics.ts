@@ -11,6 +11,14 @@ export class GateCounters {
   signInFailures = 0;
   slowCloses = 0;
   floodCloses = 0;
+  /** Deliver/Kick targets whose connection is signed in as someone else (a stale route view). */
+  misaddressed = 0;
+  /** Deliver/Kick calls meant for another process of this gate id (one that ran before a restart). */
+  staleBootCalls = 0;
+  /** Sessions bound again after route lost this gate's registration. */
+  rebinds = 0;
+  /** SYNC_HINT pushes sent (after a re-bind, or asked for by logic through route). */
+  syncHints = 0;
   /** Server-initiated closes by ErrorCode. */
   readonly closesByCode = new Map<number, number>();
 

@@ -18,6 +18,8 @@ import type {
 import type {
   JoinRoomRequest,
   LeaveRoomRequest,
+  RebindGateRequest,
+  RebindGateResponse,
   RemoveGateRequest,
   RenewLeaseRequest,
   RenewLeaseResponse,
@@ -47,6 +49,8 @@ export interface RoutePort {
   unbind(request: UnbindRequest): Promise<unknown>;
   /** Registers or renews this gate's lease. */
   renewLease(request: RenewLeaseRequest): Promise<RenewLeaseResponse>;
+  /** Binds again the sessions and rooms this gate holds after route lost its registration. */
+  rebindGate(request: RebindGateRequest): Promise<RebindGateResponse>;
   /** Drops this gate and every binding on it (last step of a drain). */
   removeGate(request: RemoveGateRequest): Promise<unknown>;
   /** The gate got its first subscriber of a room. */

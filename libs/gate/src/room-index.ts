@@ -1,5 +1,5 @@
 import type { Connection } from './connection.js';
-import { appScopedKey } from './app-scoped-key.js';
+import { appScopedKey, parseAppScopedKey } from './app-scoped-key.js';
 
 /**
  * Which local connections subscribe to each (app, room). `add` and `remove` report the first
@@ -40,6 +40,14 @@ export class RoomIndex {
   /** Local subscribers of a room (live view; do not mutate). */
   subscribers(appId: string, roomId: string): ReadonlySet<Connection> | undefined {
     return this.rooms.get(appScopedKey(appId, roomId));
+  }
+
+  /** Every (app, room) with a local subscriber: what route must know when it re-learns this gate. */
+  *joined(): IterableIterator<{ appId: string; roomId: string }> {
+    for (const key of this.rooms.keys()) {
+      const { appId, name } = parseAppScopedKey(key);
+      yield { appId, roomId: name };
+    }
   }
 
   /** Whether `conn` subscribes to the room. */

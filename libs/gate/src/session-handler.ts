@@ -24,6 +24,8 @@ import { errorOf } from './error-of.js';
 import type { GateCore } from './gate-core.js';
 
 const EMPTY = new Uint8Array(0);
+/** Logic keeps the first 32 characters of a platform; so does the gate, for re-binds. */
+const PLATFORM_MAX = 32;
 /** Retries of an Unbind that found route unreachable: after 0.5, 1, 2 and 4 s. */
 const UNBIND_RETRIES = 4;
 const UNBIND_RETRY_BASE_MS = 500;
@@ -162,10 +164,21 @@ export class SessionHandler {
       return;
     }
     conn.state = ConnState.SigningIn;
-    this.core.logic
+    this.askLogic(conn, packet, request, true);
+  }
+
+  /**
+   * Sends the sign-in to logic. When route answers GATE_RESET it does not know this gate process
+   * (its store lost the lease, or the first renewal is still on its way): renew the lease at once
+   * and try once more, rather than failing sign-ins until the next periodic renewal.
+   */
+  private askLogic(conn: Connection, packet: Packet, request: SignInRequest, mayRetry: boolean): void {
+    const { core } = this;
+    core.logic
       .signIn({
         request,
-        gateId: this.core.gateId,
+        gateId: core.gateId,
+        gateBootId: core.bootId,
         connId: conn.id,
         remoteAddress: conn.transport.remoteAddress,
       })
@@ -174,9 +187,17 @@ export class SessionHandler {
         (err: unknown) => {
           if (conn.closed) return;
           const { code, message, expected } = errorOf(err);
-          if (!expected) this.core.logger.error({ conn: conn.id, err }, 'logic SignIn failed unexpectedly');
-          this.core.counters.signInFailures++;
-          this.core.closeWith(conn, code, message);
+          const renew = core.renewLeaseNow;
+          if (mayRetry && code === ErrorCode.ERROR_CODE_GATE_RESET && renew !== undefined) {
+            renew().then(
+              () => !conn.closed && this.askLogic(conn, packet, request, false),
+              () => !conn.closed && this.askLogic(conn, packet, request, false),
+            );
+            return;
+          }
+          if (!expected) core.logger.error({ conn: conn.id, err }, 'logic SignIn failed unexpectedly');
+          core.counters.signInFailures++;
+          core.closeWith(conn, code, message);
         },
       );
   }
@@ -204,6 +225,7 @@ export class SessionHandler {
     conn.userId = userId;
     conn.deviceId = deviceId;
     conn.epoch = res.epoch;
+    conn.platform = this.core.intern(request.platform.slice(0, PLATFORM_MAX));
     conn.tags = request.tags.length > 0 ? new Set(request.tags) : undefined;
     this.core.signedIn(conn);
     const body: SignInResponse = {

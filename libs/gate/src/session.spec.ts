@@ -109,6 +109,40 @@ describe('session state machine', () => {
     expect(h.route.calls['unbind']).toBeUndefined();
   });
 
+  it('renews the lease at once and tries once more when route does not know this gate process', async () => {
+    const h = harness();
+    let renewals = 0;
+    h.core.renewLeaseNow = async () => {
+      renewals++;
+      h.logic.signInError = undefined; // the renewal registered the gate: route binds again
+    };
+    h.logic.signInError = new RpcError(ErrorCode.ERROR_CODE_GATE_RESET, 'gate holds no live lease');
+    const t = new FakeTransport();
+    const conn = h.core.open(t);
+    h.core.receive(conn, signInBytes(1));
+    await settle();
+    await settle();
+    h.scheduler.run();
+    expect(renewals).toBe(1);
+    expect(h.logic.calls['signIn']).toHaveLength(2);
+    expect(h.logic.calls['signIn']?.[0]).toMatchObject({ gateId: 'gate-test', gateBootId: h.core.bootId });
+    expect(conn.signedIn).toBe(true);
+    expect(t.packets()).toMatchObject([{ type: PacketType.PACKET_TYPE_SIGN_IN, requestId: 1, code: 0 }]);
+  });
+
+  it('closes with GATE_RESET (reconnect) when the retry after a renewal fails the same way', async () => {
+    const h = harness();
+    h.core.renewLeaseNow = async () => {};
+    h.logic.signInError = new RpcError(ErrorCode.ERROR_CODE_GATE_RESET, 'gate holds no live lease');
+    const t = new FakeTransport();
+    const conn = h.core.open(t);
+    h.core.receive(conn, signInBytes(1));
+    await settle();
+    await settle();
+    expect(h.logic.calls['signIn']).toHaveLength(2);
+    expect(t.closedWith?.code).toBe(ErrorCode.ERROR_CODE_GATE_RESET);
+  });
+
   it('closes with INVALID_PACKET on a payload that is not valid protobuf', () => {
     const h = harness();
     const t = new FakeTransport();

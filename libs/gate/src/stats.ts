@@ -12,6 +12,10 @@ export interface GateStats {
   bytesOut: number;
   slowCloses: number;
   floodCloses: number;
+  misaddressed: number;
+  staleBootCalls: number;
+  rebinds: number;
+  syncHints: number;
   connectionsOpened: number;
   signIns: number;
   signInFailures: number;
@@ -29,6 +33,10 @@ export function gateStats(core: GateCore): GateStats {
     bytesOut: c.bytesOut,
     slowCloses: c.slowCloses,
     floodCloses: c.floodCloses,
+    misaddressed: c.misaddressed,
+    staleBootCalls: c.staleBootCalls,
+    rebinds: c.rebinds,
+    syncHints: c.syncHints,
     connectionsOpened: c.connectionsOpened,
     signIns: c.signIns,
     signInFailures: c.signInFailures,
@@ -62,6 +70,20 @@ export function gateMetricFamilies(core: GateCore): MetricFamily[] {
       'counter',
       s.floodCloses,
     ),
+    one(
+      'misaddressed_targets_total',
+      'Deliver or Kick targets refused because the connection belongs to another user or device.',
+      'counter',
+      s.misaddressed,
+    ),
+    one(
+      'stale_boot_calls_total',
+      "Deliver or Kick calls refused because they named a previous process's boot id.",
+      'counter',
+      s.staleBootCalls,
+    ),
+    one('rebinds_total', 'Sessions bound again after route lost the registration.', 'counter', s.rebinds),
+    one('sync_hints_total', 'SYNC_HINT pushes sent to connections.', 'counter', s.syncHints),
     {
       name: 'switchboard_gate_closes_total',
       help: 'Server-initiated closes by error code.',

@@ -1,6 +1,7 @@
 // Fakes for the gate's unit specs (not exported from the package).
 import { type ErrorCode, Packet, PacketType, SignInRequest } from '@switchboard/proto/client';
 import type { SignInRequest as LogicSignInRequest, SignInResponse } from '@switchboard/proto/logic';
+import type { RebindGateRequest } from '@switchboard/proto/route';
 import { createLogger, memoryDestination, type MemoryDestination } from '@switchboard/log';
 import { type RpcError } from '@switchboard/rpc';
 import { decodePacket, packetFromJson } from '@switchboard/protocol';
@@ -150,6 +151,16 @@ export class FakeRoute implements RoutePort {
     const registered = this.registerNext;
     this.registerNext = false;
     return { registered, leaseExpiresAt: 0 };
+  };
+  /** Outcome per session of the next RebindGate calls; by default every session is re-bound with epoch 100+. */
+  rebindOutcome: (session: { userId: string; deviceId: string }) => { epoch: number; superseded: boolean } =
+    () => ({ epoch: ++this.rebindEpoch, superseded: false });
+  rebindError: Error | undefined;
+  private rebindEpoch = 100;
+  rebindGate = async (r: RebindGateRequest) => {
+    await this.record('rebindGate', r);
+    if (this.rebindError) throw this.rebindError;
+    return { results: r.sessions.map((s) => this.rebindOutcome(s)) };
   };
   removeGate = (r: unknown) => this.record('removeGate', r);
   joinRoom = (r: unknown) => this.record('joinRoom', r);

@@ -25,11 +25,22 @@ export function requireNewBinding(b: {
   userId: string;
   deviceId: string;
   gateId: string;
+  gateBootId: string;
   connId: string;
 }): void {
   requireId('appId', b.appId);
   requireId('userId', b.userId);
   requireId('deviceId', b.deviceId);
   requireId('gateId', b.gateId);
+  requireBootId(b.gateBootId);
   requireId('connId', b.connId);
+}
+
+const BOOT_ID = /^[A-Za-z0-9_-]{1,64}$/;
+
+/** Boot ids are short tokens: the Redis store keeps them inside `|`-separated records. */
+export function requireBootId(bootId: string): void {
+  if (typeof bootId !== 'string' || !BOOT_ID.test(bootId)) {
+    throw new RouteStoreError('INVALID_ARGUMENT', 'bootId must be 1-64 characters of [A-Za-z0-9_-]');
+  }
 }

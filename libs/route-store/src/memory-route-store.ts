@@ -1,6 +1,7 @@
-import { isEpoch, requireId, requireNewBinding, requireTtl } from './arguments.js';
+import { isEpoch, requireBootId, requireId, requireNewBinding, requireTtl } from './arguments.js';
 import { compare } from './compare.js';
 import { RouteStoreError } from './route-store-error.js';
+import { sameConnection } from './same-connection.js';
 import {
   type BindResult,
   type Binding,
@@ -47,22 +48,43 @@ export class MemoryRouteStore implements RouteStore {
   }
 
   async bind(offered: NewBinding): Promise<BindResult> {
+    return this.#bind(offered, false);
+  }
+
+  async rebind(offered: NewBinding): Promise<BindResult> {
+    return this.#bind(offered, true);
+  }
+
+  #bind(offered: NewBinding, onlyIfUnbound: boolean): BindResult {
     requireNewBinding(offered);
-    const gate = this.#liveGate(offered.gateId, this.#clock());
-    if (gate === undefined) {
-      throw new RouteStoreError('GATE_NOT_LIVE', `gate ${offered.gateId} has no live lease`);
+    const now = this.#clock();
+    const gate = this.#liveGate(offered.gateId, now);
+    if (gate === undefined || gate.info.bootId !== offered.gateBootId) {
+      throw new RouteStoreError(
+        'GATE_NOT_LIVE',
+        `gate ${offered.gateId} has no live lease for boot ${offered.gateBootId}`,
+      );
+    }
+    const previous = this.#find(offered.appId, offered.userId, offered.deviceId);
+    if (
+      onlyIfUnbound &&
+      previous !== undefined &&
+      this.#liveGate(previous.gateId, now) !== undefined &&
+      !sameConnection(previous, offered)
+    ) {
+      return { epoch: 0, supersededBy: previous };
     }
     const binding: Binding = {
       appId: offered.appId,
       userId: offered.userId,
       deviceId: offered.deviceId,
       gateId: offered.gateId,
+      gateBootId: offered.gateBootId,
       connId: offered.connId,
       epoch: ++this.#lastEpoch,
       platform: offered.platform,
       boundAt: offered.boundAt,
     };
-    const previous = this.#find(binding.appId, binding.userId, binding.deviceId);
     if (previous !== undefined) this.#delete(previous);
     this.#insert(binding, gate);
     return previous === undefined ? { epoch: binding.epoch } : { epoch: binding.epoch, previous };
@@ -96,19 +118,21 @@ export class MemoryRouteStore implements RouteStore {
 
   async renewGate(gate: GateInfo, ttlMs: number): Promise<GateRenewal> {
     requireId('gateId', gate.gateId);
+    requireBootId(gate.bootId);
     requireTtl(ttlMs);
     const now = this.#clock();
     const leaseExpiresAt = now + ttlMs;
-    const info: GateInfo = { gateId: gate.gateId, grpcAddress: gate.grpcAddress };
+    const info: GateInfo = { gateId: gate.gateId, bootId: gate.bootId, grpcAddress: gate.grpcAddress };
     const live = this.#liveGate(gate.gateId, now);
-    if (live !== undefined) {
+    if (live !== undefined && live.info.bootId === gate.bootId) {
       live.info = info;
       live.expiresAt = leaseExpiresAt;
       return { leaseExpiresAt, registered: false };
     }
-    // A lapsed lease must not come back with the bindings it had: the gate re-binds what it still holds.
-    const lapsed = this.#gates.get(gate.gateId);
-    if (lapsed !== undefined) this.#purge(lapsed);
+    // A lapsed lease, or another process's, must not come back with the bindings it had: connection
+    // ids restart in every gate process, so an old binding could name a new process's connection.
+    const old = this.#gates.get(gate.gateId);
+    if (old !== undefined) this.#purge(old);
     this.#gates.set(gate.gateId, {
       info,
       expiresAt: leaseExpiresAt,
@@ -123,7 +147,12 @@ export class MemoryRouteStore implements RouteStore {
     const now = this.#clock();
     return [...this.#gates.values()]
       .filter((g) => g.expiresAt > now)
-      .map((g) => ({ gateId: g.info.gateId, grpcAddress: g.info.grpcAddress, leaseExpiresAt: g.expiresAt }))
+      .map((g) => ({
+        gateId: g.info.gateId,
+        bootId: g.info.bootId,
+        grpcAddress: g.info.grpcAddress,
+        leaseExpiresAt: g.expiresAt,
+      }))
       .sort((a, b) => compare(a.gateId, b.gateId));
   }
 

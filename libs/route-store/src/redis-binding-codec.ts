@@ -10,6 +10,8 @@ export interface StoredBinding {
 /** A registered gate: which incarnation of it is current, and where it listens. */
 export interface GateRecord {
   readonly incarnation: number;
+  /** The boot id of the gate process that registered this incarnation. */
+  readonly bootId: string;
   readonly grpcAddress: string;
 }
 
@@ -21,6 +23,8 @@ export interface LiveGate extends GateRecord {
 interface BindingJson {
   /** gateId */
   g: string;
+  /** gate boot id */
+  b: string;
   /** gate incarnation */
   i: number;
   /** connId */
@@ -37,6 +41,7 @@ interface BindingJson {
 export function encodeBinding(binding: Binding, incarnation: number): string {
   const json: BindingJson = {
     g: binding.gateId,
+    b: binding.gateBootId,
     i: incarnation,
     c: binding.connId,
     e: binding.epoch,
@@ -61,6 +66,7 @@ export function decodeBinding(
       userId,
       deviceId,
       gateId: json.g,
+      gateBootId: json.b,
       connId: json.c,
       epoch: json.e,
       platform: json.p,
@@ -94,10 +100,15 @@ export function decodeRoomRef(ref: string): { appId: string; roomId: string } | 
   return { appId: dec(app), roomId: dec(room) };
 }
 
-/** Parses gate info "<incarnation>|<grpcAddress>". */
+/** Parses gate info "<incarnation>|<bootId>|<grpcAddress>" (boot ids never contain a bar). */
 export function decodeGateInfo(info: string): GateRecord {
   const bar = info.indexOf('|');
-  return { incarnation: Number(info.slice(0, bar)), grpcAddress: info.slice(bar + 1) };
+  const bar2 = info.indexOf('|', bar + 1);
+  return {
+    incarnation: Number(info.slice(0, bar)),
+    bootId: info.slice(bar + 1, bar2),
+    grpcAddress: info.slice(bar2 + 1),
+  };
 }
 
 /** Parses a dead-set member "<incarnation>:<gateId>" (the gate id is raw: it may contain colons). */

@@ -76,7 +76,7 @@ describe('RedisRouteStore on Redis Cluster', () => {
     const store = await newStore(() => now);
     try {
       for (const gateId of ['g1', 'g2', 'g3']) {
-        await store.renewGate({ gateId, grpcAddress: `${gateId}:1` }, 1_000);
+        await store.renewGate({ gateId, bootId: 'b1', grpcAddress: `${gateId}:1` }, 1_000);
       }
       const users = Array.from({ length: 30 }, (_, i) => `u${i}`);
       for (const [i, userId] of users.entries()) {
@@ -85,6 +85,7 @@ describe('RedisRouteStore on Redis Cluster', () => {
           userId,
           deviceId: 'd',
           gateId: `g${(i % 3) + 1}`,
+          gateBootId: 'b1',
           connId: `c${i}`,
           platform: 'web',
           boundAt: now,

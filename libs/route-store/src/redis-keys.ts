@@ -44,7 +44,7 @@ export class RouteKeys {
     return `{${this.#prefix}:gates}:lease`;
   }
 
-  /** hash gateId -> "<incarnation>|<grpcAddress>" of every registered gate. */
+  /** hash gateId -> "<incarnation>|<bootId>|<grpcAddress>" of every registered gate. */
   gateInfo(): string {
     return `{${this.#prefix}:gates}:info`;
   }

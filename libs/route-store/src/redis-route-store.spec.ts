@@ -59,13 +59,14 @@ describe('RedisRouteStore specifics', () => {
   });
 
   it('shares state between instances on one prefix, so several route processes can run', async () => {
-    await store.renewGate({ gateId: 'g1', grpcAddress: 'a:1' }, 1_000);
-    await store.renewGate({ gateId: 'g2', grpcAddress: 'b:1' }, 1_000);
+    await store.renewGate({ gateId: 'g1', bootId: 'b1', grpcAddress: 'a:1' }, 1_000);
+    await store.renewGate({ gateId: 'g2', bootId: 'b1', grpcAddress: 'b:1' }, 1_000);
     const first = await store.bind({
       appId: 'app',
       userId: 'u',
       deviceId: 'd',
       gateId: 'g1',
+      gateBootId: 'b1',
       connId: 'c1',
       platform: 'web',
       boundAt: now,
@@ -75,6 +76,7 @@ describe('RedisRouteStore specifics', () => {
       userId: 'u',
       deviceId: 'd',
       gateId: 'g2',
+      gateBootId: 'b1',
       connId: 'c2',
       platform: 'web',
       boundAt: now,
@@ -87,13 +89,15 @@ describe('RedisRouteStore specifics', () => {
   });
 
   it('leaves no binding index, room or dead-gate keys behind once gates are gone', async () => {
-    for (const gateId of ['g1', 'g2']) await store.renewGate({ gateId, grpcAddress: `${gateId}:1` }, 1_000);
+    for (const gateId of ['g1', 'g2'])
+      await store.renewGate({ gateId, bootId: 'b1', grpcAddress: `${gateId}:1` }, 1_000);
     for (let i = 0; i < 20; i++) {
       await store.bind({
         appId: 'app',
         userId: `u${i % 5}`,
         deviceId: `d${i}`,
         gateId: i % 2 === 0 ? 'g1' : 'g2',
+        gateBootId: 'b1',
         connId: `c${i}`,
         platform: 'ios',
         boundAt: now,
@@ -132,12 +136,12 @@ describe('RedisRouteStore specifics', () => {
       },
     }) as RedisRouteClient;
     const slow = new RedisRouteStore({ client: slowClient, prefix, clock });
-    await store.renewGate({ gateId: 'g1', grpcAddress: 'a:1' }, 1_000);
-    await store.renewGate({ gateId: 'g2', grpcAddress: 'b:1' }, 1_000);
+    await store.renewGate({ gateId: 'g1', bootId: 'b1', grpcAddress: 'a:1' }, 1_000);
+    await store.renewGate({ gateId: 'g2', bootId: 'b1', grpcAddress: 'b:1' }, 1_000);
     const device = { appId: 'app', userId: 'u', deviceId: 'd', platform: 'web', boundAt: now };
-    const slowBind = slow.bind({ ...device, gateId: 'g1', connId: 'slow' });
+    const slowBind = slow.bind({ ...device, gateId: 'g1', gateBootId: 'b1', connId: 'slow' });
     await atBind;
-    const fast = await store.bind({ ...device, gateId: 'g2', connId: 'fast' });
+    const fast = await store.bind({ ...device, gateId: 'g2', gateBootId: 'b1', connId: 'fast' });
     release();
     const lost = await slowBind;
     expect(fast.epoch).toBeGreaterThan(lost.epoch);
@@ -149,7 +153,7 @@ describe('RedisRouteStore specifics', () => {
 
   it('re-sends a script whose cached copy Redis lost (restart, SCRIPT FLUSH)', async () => {
     await redis.script('FLUSH');
-    expect(await store.renewGate({ gateId: 'g1', grpcAddress: 'a:1' }, 1_000)).toMatchObject({
+    expect(await store.renewGate({ gateId: 'g1', bootId: 'b1', grpcAddress: 'a:1' }, 1_000)).toMatchObject({
       registered: true,
     });
     expect(await store.liveGates()).toHaveLength(1);

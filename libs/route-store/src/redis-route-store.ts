@@ -1,4 +1,4 @@
-import { isEpoch, requireId, requireNewBinding, requireTtl } from './arguments.js';
+import { isEpoch, requireBootId, requireId, requireNewBinding, requireTtl } from './arguments.js';
 import {
   decodeBinding,
   decodeGateInfo,
@@ -14,6 +14,7 @@ import { RouteKeys } from './redis-keys.js';
 import { runScript } from './redis-script-runner.js';
 import {
   BIND,
+  BIND_IF_UNCHANGED,
   CLAIM_EXPIRED_GATES,
   CLAIM_GATE,
   INDEX_BINDING,
@@ -25,6 +26,7 @@ import {
 } from './redis-scripts.js';
 import { compare } from './compare.js';
 import { RouteStoreError } from './route-store-error.js';
+import { sameConnection } from './same-connection.js';
 import {
   type BindResult,
   type Binding,
@@ -75,33 +77,14 @@ export class RedisRouteStore implements RouteStore {
 
   async bind(offered: NewBinding): Promise<BindResult> {
     requireNewBinding(offered);
-    const { appId, userId, deviceId, gateId } = offered;
+    const { appId, userId, deviceId } = offered;
     const [gate, epoch] = await Promise.all([
-      this.#liveGate(gateId, this.#clock()),
+      this.#liveGateOf(offered),
       this.#redis.hincrby(this.#keys.userEpochs(appId, userId), deviceId, 1),
     ]);
-    // The epoch just taken is simply skipped: epochs must grow, not be dense.
-    if (gate === undefined) throw new RouteStoreError('GATE_NOT_LIVE', `gate ${gateId} has no live lease`);
-    const binding: Binding = {
-      appId,
-      userId,
-      deviceId,
-      gateId,
-      connId: offered.connId,
-      epoch,
-      platform: offered.platform,
-      boundAt: offered.boundAt,
-    };
-    const ref = encodeRef(userId, deviceId, epoch);
-    const index = this.#keys.gateBindings(gateId, gate.incarnation, appId);
-    // Index first: whoever later removes this ref (a replacing bind, an unbind) can only learn of the
-    // binding after it is stored, hence after the ref exists, so a removal never runs ahead of its add.
-    await runScript(
-      this.#redis,
-      INDEX_BINDING,
-      [this.#keys.gateApps(gateId, gate.incarnation), index],
-      [appId, ref],
-    );
+    // The epoch just taken when the gate is not live is simply skipped: epochs must grow, not be dense.
+    const binding: Binding = { ...offered, epoch };
+    const ref = await this.#index(binding, gate);
     const [stored, other] = (await runScript(
       this.#redis,
       BIND,
@@ -109,13 +92,85 @@ export class RedisRouteStore implements RouteStore {
       [deviceId, encodeBinding(binding, gate.incarnation), epoch],
     )) as [0 | 1, string | null];
     if (stored === 0) {
-      await this.#redis.srem(index, ref);
+      await this.#redis.srem(this.#keys.gateBindings(binding.gateId, gate.incarnation, appId), ref);
       return { epoch, supersededBy: decodeBinding(appId, userId, deviceId, other ?? '').binding };
     }
-    if (other === null) return { epoch };
-    const previous = decodeBinding(appId, userId, deviceId, other);
+    return this.#replaced(binding, other);
+  }
+
+  async rebind(offered: NewBinding): Promise<BindResult> {
+    requireNewBinding(offered);
+    const { appId, userId, deviceId } = offered;
+    const gate = await this.#liveGateOf(offered);
+    const userKey = this.#keys.userBindings(appId, userId);
+    // Read, decide, then store only if nothing changed in between; a concurrent change re-runs the
+    // decision. Three rounds are plenty: each lost round means another bind of this very device won.
+    for (let round = 0; round < 3; round++) {
+      const [current, gates] = await Promise.all([
+        this.#redis.hget(userKey, deviceId),
+        this.#liveGates(this.#clock()),
+      ]);
+      if (current !== null) {
+        const stored = decodeBinding(appId, userId, deviceId, current);
+        const live = gates.get(stored.binding.gateId)?.incarnation === stored.incarnation;
+        if (live && !sameConnection(stored.binding, offered)) {
+          return { epoch: 0, supersededBy: stored.binding };
+        }
+      }
+      const epoch = await this.#redis.hincrby(this.#keys.userEpochs(appId, userId), deviceId, 1);
+      const binding: Binding = { ...offered, epoch };
+      const ref = await this.#index(binding, gate);
+      const [stored, other] = (await runScript(
+        this.#redis,
+        BIND_IF_UNCHANGED,
+        [userKey],
+        [deviceId, encodeBinding(binding, gate.incarnation), current ?? ''],
+      )) as [0 | 1, string | null];
+      if (stored === 1) return this.#replaced(binding, other);
+      await this.#redis.srem(this.#keys.gateBindings(binding.gateId, gate.incarnation, appId), ref);
+    }
+    const current = await this.#redis.hget(userKey, deviceId);
+    if (current === null) throw new RouteStoreError('CONFLICT', 'the device kept changing; retry');
+    return { epoch: 0, supersededBy: decodeBinding(appId, userId, deviceId, current).binding };
+  }
+
+  /** The live registration a new binding names, or GATE_NOT_LIVE (no lease, or another boot id). */
+  async #liveGateOf(offered: NewBinding): Promise<GateRecord> {
+    const gate = await this.#liveGate(offered.gateId, this.#clock());
+    if (gate === undefined || gate.bootId !== offered.gateBootId) {
+      throw new RouteStoreError(
+        'GATE_NOT_LIVE',
+        `gate ${offered.gateId} has no live lease for boot ${offered.gateBootId}`,
+      );
+    }
+    return gate;
+  }
+
+  /**
+   * Adds a binding's ref to its gate incarnation's index. Index first: whoever later removes this ref
+   * (a replacing bind, an unbind) can only learn of the binding after it is stored, hence after the
+   * ref exists, so a removal never runs ahead of its add.
+   */
+  async #index(binding: Binding, gate: GateRecord): Promise<string> {
+    const ref = encodeRef(binding.userId, binding.deviceId, binding.epoch);
+    await runScript(
+      this.#redis,
+      INDEX_BINDING,
+      [
+        this.#keys.gateApps(binding.gateId, gate.incarnation),
+        this.#keys.gateBindings(binding.gateId, gate.incarnation, binding.appId),
+      ],
+      [binding.appId, ref],
+    );
+    return ref;
+  }
+
+  /** The result of a stored bind, after dropping the replaced binding's ref from its gate index. */
+  async #replaced(binding: Binding, replaced: string | null): Promise<BindResult> {
+    if (replaced === null) return { epoch: binding.epoch };
+    const previous = decodeBinding(binding.appId, binding.userId, binding.deviceId, replaced);
     await this.#unindex(previous.binding, previous.incarnation);
-    return { epoch, previous: previous.binding };
+    return { epoch: binding.epoch, previous: previous.binding };
   }
 
   async unbind(appId: string, userId: string, deviceId: string, epoch: number): Promise<boolean> {
@@ -149,6 +204,7 @@ export class RedisRouteStore implements RouteStore {
 
   async renewGate(gate: GateInfo, ttlMs: number): Promise<GateRenewal> {
     requireId('gateId', gate.gateId);
+    requireBootId(gate.bootId);
     requireTtl(ttlMs);
     const now = this.#clock();
     const leaseExpiresAt = now + ttlMs;
@@ -156,7 +212,7 @@ export class RedisRouteStore implements RouteStore {
       this.#redis,
       RENEW_GATE,
       [this.#keys.gateLeases(), this.#keys.gateInfo(), this.#keys.gateIncarnations(), this.#keys.deadGates()],
-      [gate.gateId, gate.grpcAddress, now, leaseExpiresAt],
+      [gate.gateId, gate.bootId, gate.grpcAddress, now, leaseExpiresAt],
     )) as [0 | 1, number];
     return { leaseExpiresAt, registered: registered === 1 };
   }
@@ -164,7 +220,12 @@ export class RedisRouteStore implements RouteStore {
   async liveGates(): Promise<GateLease[]> {
     const gates = await this.#liveGates(this.#clock());
     return [...gates]
-      .map(([gateId, g]) => ({ gateId, grpcAddress: g.grpcAddress, leaseExpiresAt: g.leaseExpiresAt }))
+      .map(([gateId, g]) => ({
+        gateId,
+        bootId: g.bootId,
+        grpcAddress: g.grpcAddress,
+        leaseExpiresAt: g.leaseExpiresAt,
+      }))
       .sort((a, b) => compare(a.gateId, b.gateId));
   }
 
@@ -263,8 +324,8 @@ export class RedisRouteStore implements RouteStore {
     const gates = new Map<string, LiveGate>();
     for (let i = 0; i + 2 < flat.length; i += 3) {
       const gateId = flat[i] as string;
-      const { incarnation, grpcAddress } = decodeGateInfo(flat[i + 2] as string);
-      gates.set(gateId, { incarnation, grpcAddress, leaseExpiresAt: Number(flat[i + 1]) });
+      const record = decodeGateInfo(flat[i + 2] as string);
+      gates.set(gateId, { ...record, leaseExpiresAt: Number(flat[i + 1]) });
     }
     return gates;
   }

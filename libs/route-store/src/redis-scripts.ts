@@ -4,32 +4,36 @@ import { luaScript } from './redis-script-runner.js';
 // files so that the esbuild app bundles carry them with no copy step. Each touches keys of ONE hash
 // slot only (see redis-keys.ts), which keeps every one of them valid on Redis Cluster.
 //
-// Stored formats (see redis-binding-codec.ts): gate info "<incarnation>|<grpcAddress>"; dead gate
+// Stored formats (see redis-binding-codec.ts): gate info "<incarnation>|<bootId>|<grpcAddress>"; dead gate
 // "<incarnation>:<gateId>"; binding JSON whose field `e` is the epoch.
 
 /**
- * Registers a gate or extends its live lease (and updates its address). A gate without a live lease
- * gets a new incarnation; its lapsed incarnation, if any, is queued in the dead set for cleanup.
- * KEYS: gateLeases, gateInfo, gateIncarnations, deadGates. ARGV: gateId, grpcAddress, now, expiresAt.
- * Returns {registered 0|1, incarnation}.
+ * Registers a gate or extends its live lease (and updates its address). The lease is extended only
+ * when it is live and was registered by the same boot id (the same gate process); otherwise the gate
+ * gets a new incarnation, and the old one, if any, is queued in the dead set for cleanup, so a
+ * restarted process never inherits the bindings of the one before it.
+ * KEYS: gateLeases, gateInfo, gateIncarnations, deadGates. ARGV: gateId, bootId, grpcAddress, now,
+ * expiresAt. Returns {registered 0|1, incarnation}.
  */
 export const RENEW_GATE = luaScript(
   'renewGate',
   `
 local score = redis.call('ZSCORE', KEYS[1], ARGV[1])
 local info = redis.call('HGET', KEYS[2], ARGV[1])
-if score and info and tonumber(score) > tonumber(ARGV[3]) then
-  local incarnation = string.match(info, '^(%d+)|')
-  redis.call('ZADD', KEYS[1], ARGV[4], ARGV[1])
-  redis.call('HSET', KEYS[2], ARGV[1], incarnation .. '|' .. ARGV[2])
-  return {0, tonumber(incarnation)}
+if score and info and tonumber(score) > tonumber(ARGV[4]) then
+  local incarnation, boot = string.match(info, '^(%d+)|([^|]*)|')
+  if boot == ARGV[2] then
+    redis.call('ZADD', KEYS[1], ARGV[5], ARGV[1])
+    redis.call('HSET', KEYS[2], ARGV[1], incarnation .. '|' .. ARGV[2] .. '|' .. ARGV[3])
+    return {0, tonumber(incarnation)}
+  end
 end
 if info then
   redis.call('SADD', KEYS[4], string.match(info, '^(%d+)|') .. ':' .. ARGV[1])
 end
 local incarnation = redis.call('INCR', KEYS[3])
-redis.call('ZADD', KEYS[1], ARGV[4], ARGV[1])
-redis.call('HSET', KEYS[2], ARGV[1], incarnation .. '|' .. ARGV[2])
+redis.call('ZADD', KEYS[1], ARGV[5], ARGV[1])
+redis.call('HSET', KEYS[2], ARGV[1], incarnation .. '|' .. ARGV[2] .. '|' .. ARGV[3])
 return {1, incarnation}
 `,
 );
@@ -132,6 +136,24 @@ export const BIND = luaScript(
   `
 local current = redis.call('HGET', KEYS[1], ARGV[1])
 if current and tonumber(cjson.decode(current).e) > tonumber(ARGV[3]) then
+  return {0, current}
+end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+return {1, current}
+`,
+);
+
+/**
+ * Stores a device's binding only if the stored one is still exactly what the caller read (compare and
+ * set; '' stands for "no binding"), for `rebind`, which decides in several steps whether it may replace
+ * it. KEYS: userBindings. ARGV: deviceId, bindingJson, expectedJson. Returns {1, replaced|nil} when
+ * stored, {0, current|nil} when the binding changed since it was read.
+ */
+export const BIND_IF_UNCHANGED = luaScript(
+  'bindIfUnchanged',
+  `
+local current = redis.call('HGET', KEYS[1], ARGV[1])
+if (current or '') ~= ARGV[3] then
   return {0, current}
 end
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])

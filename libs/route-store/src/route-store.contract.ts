@@ -27,19 +27,31 @@ export function routeStoreContract(name: string, factory: RouteStoreFactory): vo
     let fixture: RouteStoreFixture;
     let store: RouteStore;
 
-    const gate = (gateId: string, ttlMs = TTL) =>
-      store.renewGate({ gateId, grpcAddress: `${gateId}.local:7000` }, ttlMs);
-    const bind = (over: Partial<NewBinding> = {}): Promise<BindResult> =>
-      store.bind({
-        appId: 'app1',
-        userId: 'alice',
-        deviceId: 'phone',
-        gateId: 'g1',
-        connId: 'c1',
-        platform: 'ios',
-        boundAt: now,
-        ...over,
-      });
+    /** The boot id each gate id last registered with (a gate process's own id). */
+    const boots = new Map<string, string>();
+    const bootOf = (gateId: string): string => {
+      let boot = boots.get(gateId);
+      if (boot === undefined) boots.set(gateId, (boot = `boot${boots.size + 1}`));
+      return boot;
+    };
+    /** Registers or renews a gate; a `bootId` other than its last one is a restarted process. */
+    const gate = (gateId: string, ttlMs = TTL, bootId = bootOf(gateId)) => {
+      boots.set(gateId, bootId);
+      return store.renewGate({ gateId, bootId, grpcAddress: `${gateId}.local:7000` }, ttlMs);
+    };
+    const offer = (over: Partial<NewBinding> = {}): NewBinding => ({
+      appId: 'app1',
+      userId: 'alice',
+      deviceId: 'phone',
+      gateId: 'g1',
+      gateBootId: bootOf(over.gateId ?? 'g1'),
+      connId: 'c1',
+      platform: 'ios',
+      boundAt: now,
+      ...over,
+    });
+    const bind = (over: Partial<NewBinding> = {}): Promise<BindResult> => store.bind(offer(over));
+    const rebind = (over: Partial<NewBinding> = {}): Promise<BindResult> => store.rebind(offer(over));
     const rejection = async (promise: Promise<unknown>): Promise<string | undefined> => {
       try {
         await promise;
@@ -51,6 +63,7 @@ export function routeStoreContract(name: string, factory: RouteStoreFactory): vo
 
     beforeEach(async () => {
       now = START;
+      boots.clear();
       fixture = await factory(() => now);
       store = fixture.store;
     });
@@ -70,6 +83,7 @@ export function routeStoreContract(name: string, factory: RouteStoreFactory): vo
           userId: 'alice',
           deviceId: 'phone',
           gateId: 'g1',
+          gateBootId: 'boot1',
           connId: 'c7',
           epoch,
           platform: 'android',
@@ -126,6 +140,9 @@ export function routeStoreContract(name: string, factory: RouteStoreFactory): vo
         expect(await rejection(bind({ userId: '' }))).toBe('INVALID_ARGUMENT');
         expect(await rejection(gate('g2', 0))).toBe('INVALID_ARGUMENT');
         expect(await rejection(gate('g2', 1.5))).toBe('INVALID_ARGUMENT');
+        expect(await rejection(gate('g2', TTL, 'a|b'))).toBe('INVALID_ARGUMENT');
+        expect(await rejection(gate('g2', TTL, ''))).toBe('INVALID_ARGUMENT');
+        expect(await rejection(bind({ gateBootId: '' }))).toBe('INVALID_ARGUMENT');
         expect(await store.unbind('app1', 'alice', 'phone', -1)).toBe(false);
       });
 
@@ -198,13 +215,15 @@ export function routeStoreContract(name: string, factory: RouteStoreFactory): vo
         expect(await gate('g2')).toEqual({ leaseExpiresAt: START + TTL, registered: true });
         await gate('g1');
         now += 4_000;
-        expect(await store.renewGate({ gateId: 'g1', grpcAddress: 'moved:7001' }, TTL)).toEqual({
+        expect(
+          await store.renewGate({ gateId: 'g1', bootId: bootOf('g1'), grpcAddress: 'moved:7001' }, TTL),
+        ).toEqual({
           leaseExpiresAt: now + TTL,
           registered: false,
         });
         expect(await store.liveGates()).toEqual([
-          { gateId: 'g1', grpcAddress: 'moved:7001', leaseExpiresAt: now + TTL },
-          { gateId: 'g2', grpcAddress: 'g2.local:7000', leaseExpiresAt: START + TTL },
+          { gateId: 'g1', bootId: bootOf('g1'), grpcAddress: 'moved:7001', leaseExpiresAt: now + TTL },
+          { gateId: 'g2', bootId: bootOf('g2'), grpcAddress: 'g2.local:7000', leaseExpiresAt: START + TTL },
         ]);
         now = START + TTL;
         expect((await store.liveGates()).map((g) => g.gateId)).toEqual(['g1']);
@@ -265,6 +284,35 @@ export function routeStoreContract(name: string, factory: RouteStoreFactory): vo
         expect(await store.onlineCount('app1')).toBe(1);
       });
 
+      it('starts a restarted gate process empty even while the old lease is live, and refuses the old boot id', async () => {
+        // The privacy bug this guards against: alice was bound on g1's first process as connection c1;
+        // the process died and came back under the same gate id within the lease; its connection ids
+        // restart, so bob got c1 too, and pushes meant for alice must never match bob's connection.
+        await gate('g1', TTL, 'first');
+        await bind({ userId: 'alice', connId: 'c1' });
+        await store.joinRoom('app1', 'lobby', 'g1');
+        now += 1_000;
+        expect(await gate('g1', TTL, 'second')).toEqual({ leaseExpiresAt: now + TTL, registered: true });
+        expect(await store.device('app1', 'alice', 'phone')).toBeUndefined();
+        expect(await store.isOnline('app1', ['alice'])).toEqual(new Map([['alice', false]]));
+        expect(await store.gatesOfRoom('app1', 'lobby')).toEqual([]);
+        expect(await store.onlineCount('app1')).toBe(0);
+        expect(await rejection(bind({ userId: 'carol', gateBootId: 'first' }))).toBe('GATE_NOT_LIVE');
+        await bind({ userId: 'bob', connId: 'c1' });
+        expect((await store.devicesOf('app1', ['alice', 'bob'])).map((b) => b.userId)).toEqual(['bob']);
+        expect(await store.device('app1', 'bob', 'phone')).toMatchObject({
+          gateBootId: 'second',
+          connId: 'c1',
+        });
+        // Cleaning up the first process touches nothing of the second.
+        await store.expireGates();
+        expect((await store.devicesOf('app1', ['alice', 'bob'])).map((b) => b.userId)).toEqual(['bob']);
+        expect(await store.onlineCount('app1')).toBe(1);
+        // The same boot id renews without re-registering.
+        expect((await gate('g1', TTL, 'second')).registered).toBe(false);
+        expect(await store.onlineCount('app1')).toBe(1);
+      });
+
       it('removes a gate with its bindings and rooms at once, live lease or not', async () => {
         await gate('g1');
         await gate('g2');
@@ -279,6 +327,49 @@ export function routeStoreContract(name: string, factory: RouteStoreFactory): vo
         expect(await store.onlineCount('app1')).toBe(1);
         expect(await store.expireGates(now + TTL)).toEqual(['g2']);
         expect((await gate('g1')).registered).toBe(true);
+        expect(await store.devicesOf('app1', ['alice'])).toEqual([]);
+      });
+    });
+
+    describe('rebind', () => {
+      it('binds a device that has no binding, and replaces the binding of its own connection', async () => {
+        await gate('g1');
+        const first = await rebind({ connId: 'c1' });
+        expect(first.epoch).toBeGreaterThan(0);
+        expect(first.supersededBy).toBeUndefined();
+        const again = await rebind({ connId: 'c1' });
+        expect(again.epoch).toBeGreaterThan(first.epoch);
+        expect(again.previous).toMatchObject({ connId: 'c1', epoch: first.epoch });
+        expect(await store.devicesOf('app1', ['alice'])).toEqual([
+          expect.objectContaining({ connId: 'c1', epoch: again.epoch }),
+        ]);
+        expect(await store.onlineCount('app1')).toBe(1);
+      });
+
+      it('never takes a device from another live connection, but takes it from a dead gate', async () => {
+        await gate('g1');
+        await gate('g2', 1_000);
+        const elsewhere = await bind({ gateId: 'g2', connId: 'c2' });
+        const refused = await rebind({ gateId: 'g1', connId: 'c1' });
+        expect(refused.supersededBy).toMatchObject({ gateId: 'g2', connId: 'c2', epoch: elsewhere.epoch });
+        expect(await store.device('app1', 'alice', 'phone')).toMatchObject({ gateId: 'g2', connId: 'c2' });
+        // Another connection of the same gate counts as elsewhere too.
+        expect((await rebind({ gateId: 'g2', connId: 'c3' })).supersededBy).toMatchObject({ connId: 'c2' });
+        now += 1_000;
+        const taken = await rebind({ gateId: 'g1', connId: 'c1' });
+        expect(taken.supersededBy).toBeUndefined();
+        expect(await store.device('app1', 'alice', 'phone')).toMatchObject({
+          gateId: 'g1',
+          epoch: taken.epoch,
+        });
+        expect(taken.epoch).toBeGreaterThan(elsewhere.epoch);
+      });
+
+      it('refuses a gate without a live lease or with another boot id', async () => {
+        expect(await rejection(rebind({ gateId: 'nope' }))).toBe('GATE_NOT_LIVE');
+        await gate('g1', TTL, 'old');
+        await gate('g1', TTL, 'new');
+        expect(await rejection(rebind({ gateBootId: 'old' }))).toBe('GATE_NOT_LIVE');
         expect(await store.devicesOf('app1', ['alice'])).toEqual([]);
       });
     });

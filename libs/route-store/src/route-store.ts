@@ -5,7 +5,13 @@ export interface Binding {
   readonly deviceId: string;
   /** The gate holding the connection. */
   readonly gateId: string;
-  /** The connection's id on that gate. */
+  /**
+   * The gate process holding the connection. A restarted gate keeps its gate id but gets a new boot
+   * id, and connection ids restart in every process, so only (gateId, gateBootId, connId) names one
+   * connection.
+   */
+  readonly gateBootId: string;
+  /** The connection's id on that gate process. */
   readonly connId: string;
   /** Assigned by the store on bind; strictly greater than every earlier epoch of the same device. */
   readonly epoch: number;
@@ -27,9 +33,9 @@ export interface BindResult {
    */
   readonly previous?: Binding;
   /**
-   * Set when a concurrent bind of the same device was assigned a higher epoch and landed first:
-   * this bind was NOT stored, and the caller should kick its own connection. The memory store never
-   * sets it (its binds cannot interleave).
+   * Set when this bind was NOT stored and the caller should close its own connection: a concurrent
+   * bind of the same device was assigned a higher epoch and landed first (Redis only: memory binds
+   * cannot interleave), or `rebind` found the device bound on another live connection.
    */
   readonly supersededBy?: Binding;
 }
@@ -37,6 +43,8 @@ export interface BindResult {
 /** A gate as it announces itself when renewing its lease. */
 export interface GateInfo {
   readonly gateId: string;
+  /** Random id of the gate process, new at every start (see `renewGate`). */
+  readonly bootId: string;
   /** host:port of the gate's internal gRPC service, where route delivers packets. */
   readonly grpcAddress: string;
 }
@@ -51,9 +59,10 @@ export interface GateLease extends GateInfo {
 export interface GateRenewal {
   readonly leaseExpiresAt: number;
   /**
-   * True when the gate had no live lease before this call (first start, or its lease lapsed). Every
-   * binding and room membership it had is gone (or will be ignored until cleanup removes it), so the
-   * gate must bind its connections and join its rooms again, or close them.
+   * True when this call registered the gate afresh: it had no live lease (first start, or its lease
+   * lapsed), or the live lease belongs to another boot id (the process restarted). Every binding and
+   * room membership it had is gone (or will be ignored until cleanup removes it), so the gate must
+   * bind its connections and join its rooms again (`rebind`, `joinRoom`), or close them.
    */
   readonly registered: boolean;
 }
@@ -78,8 +87,12 @@ export interface GateRenewal {
  * - **Cleanup is explicit and idempotent.** `expireGates` deletes expired gates with their bindings and
  *   room memberships; several route instances may run it at once, and each expired gate is reported
  *   by exactly one call. `removeGate` does the same for one gate immediately (a draining gate).
- * - **Binding and joining need a live gate.** `bind` and `joinRoom` on a gate without a live lease
- *   reject with `RouteStoreError` code `GATE_NOT_LIVE`.
+ * - **A restarted gate starts empty.** A gate process renews with its own boot id; a renewal with a
+ *   boot id other than the live registration's registers the gate afresh, so a new process never
+ *   inherits the old one's bindings (whose connection ids it may reuse) or rooms.
+ * - **Binding and joining need a live gate.** `bind`, `rebind` and `joinRoom` on a gate without a
+ *   live lease, and `bind`/`rebind` naming another boot id than the live registration's, reject with
+ *   `RouteStoreError` code `GATE_NOT_LIVE`.
  * - **Tenants are disjoint.** Nothing keyed by one appId is visible under another.
  *
  * All methods are async, including in memory. Nothing expires by itself except leases: bindings and
@@ -88,6 +101,14 @@ export interface GateRenewal {
 export interface RouteStore {
   /** Binds a device to a connection, replacing any binding of the same device. */
   bind(binding: NewBinding): Promise<BindResult>;
+
+  /**
+   * Binds a device again for a gate that still holds its connection after route lost the gate's
+   * registration. Unlike `bind`, it never replaces a binding on another live connection: then nothing
+   * is stored and `supersededBy` names that binding (the gate closes its own connection). A binding
+   * of the same connection, or one on a dead gate, is replaced.
+   */
+  rebind(binding: NewBinding): Promise<BindResult>;
 
   /** Removes the device's binding only if it still carries `epoch`. Resolves true when it removed one. */
   unbind(appId: string, userId: string, deviceId: string, epoch: number): Promise<boolean>;
@@ -98,7 +119,10 @@ export interface RouteStore {
   /** Every binding on a live gate of the given users, in no particular order. */
   devicesOf(appId: string, userIds: readonly string[]): Promise<Binding[]>;
 
-  /** Registers a gate or extends its lease to now + `ttlMs`; also updates its address. */
+  /**
+   * Registers a gate or extends its lease to now + `ttlMs`; also updates its address. A live lease is
+   * extended only for the same boot id; another boot id registers the gate afresh.
+   */
   renewGate(gate: GateInfo, ttlMs: number): Promise<GateRenewal>;
 
   /** Every gate with a live lease, ordered by gateId. */

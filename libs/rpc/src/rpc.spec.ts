@@ -38,7 +38,13 @@ describe('rpc helpers over a real grpc-js server', () => {
   });
 
   const kick = (connId: number) =>
-    call(client, client.kick, { connId, epoch: 0, code: 0, reason: '' }, new Metadata(), 2_000);
+    call(
+      client,
+      client.kick,
+      { connId, epoch: 0, code: 0, reason: '', appId: '', userId: '', deviceId: '', bootId: '' },
+      new Metadata(),
+      2_000,
+    );
 
   it('returns the response of a successful call', async () => {
     await expect(kick(1)).resolves.toEqual({ kicked: true });

@@ -3,3 +3,4 @@ export { freePort } from './free-port.js';
 export { waitFor } from './wait-for.js';
 export { ServiceProcess } from './service-process.js';
 export { RedisCluster, type RedisClusterNode, type RedisClusterOptions } from './redis-cluster.js';
+export { deleteRedisKeys } from './scratch-redis-keys.js';

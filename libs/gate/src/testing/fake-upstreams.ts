@@ -1,5 +1,5 @@
 import { LogicServiceService, type LogicServiceServer, type SignInRequest } from '@switchboard/proto/logic';
-import { RouteServiceService } from '@switchboard/proto/route';
+import { RouteServiceService, type RebindGateRequest } from '@switchboard/proto/route';
 import { ErrorCode } from '@switchboard/proto/client';
 import { RpcError, startGrpcServer, unary, type StartedServer } from '@switchboard/rpc';
 
@@ -61,6 +61,10 @@ export async function startFakeUpstreams(): Promise<FakeUpstreams> {
   const route = {
     unbind: unary(async (r) => (record('unbind', r), { removed: true })),
     renewLease: unary(ok('renewLease')),
+    rebindGate: unary(async (r: RebindGateRequest) => {
+      record('rebindGate', r);
+      return { results: r.sessions.map(() => ({ epoch: ++epoch, superseded: false })) };
+    }),
     removeGate: unary(ok('removeGate')),
     joinRoom: unary(ok('joinRoom')),
     leaveRoom: unary(ok('leaveRoom')),

@@ -47,6 +47,12 @@ export enum PacketType {
   PACKET_TYPE_DISCONNECT = 12,
   /** PACKET_TYPE_HISTORY - Client request: data is HistoryRequest; response data is HistoryResponse. */
   PACKET_TYPE_HISTORY = 13,
+  /**
+   * PACKET_TYPE_SYNC_HINT - Server push with empty data: pushes to this connection may have been lost
+   * (a server-side failure the server recovered from). The client SYNCs from
+   * the highest seq it holds, exactly as after a reconnect.
+   */
+  PACKET_TYPE_SYNC_HINT = 14,
   UNRECOGNIZED = -1,
 }
 
@@ -94,6 +100,9 @@ export function packetTypeFromJSON(object: any): PacketType {
     case 13:
     case "PACKET_TYPE_HISTORY":
       return PacketType.PACKET_TYPE_HISTORY;
+    case 14:
+    case "PACKET_TYPE_SYNC_HINT":
+      return PacketType.PACKET_TYPE_SYNC_HINT;
     case -1:
     case "UNRECOGNIZED":
     default:
@@ -131,6 +140,8 @@ export function packetTypeToJSON(object: PacketType): string {
       return "PACKET_TYPE_DISCONNECT";
     case PacketType.PACKET_TYPE_HISTORY:
       return "PACKET_TYPE_HISTORY";
+    case PacketType.PACKET_TYPE_SYNC_HINT:
+      return "PACKET_TYPE_SYNC_HINT";
     case PacketType.UNRECOGNIZED:
     default:
       return "UNRECOGNIZED";

@@ -20,12 +20,16 @@ import {
 } from "@grpc/grpc-js";
 
 /**
- * Target names one connection on a gate. The epoch guards against delivering to
- * a connection id that was reused by a later sign-in: 0 means "any".
+ * Target names one connection on a gate and whom route believes it belongs to.
+ * The gate delivers only when the connection is signed in as exactly that user
+ * and device (of the request's app) and, when epoch is not 0, still carries
+ * that binding epoch; anything else counts as missing.
  */
 export interface Target {
   connId: number;
   epoch: number;
+  userId: string;
+  deviceId: string;
 }
 
 /** Delivery is one encoded client Packet and the connections that get it. */
@@ -36,6 +40,13 @@ export interface Delivery {
 
 export interface DeliverRequest {
   deliveries: Delivery[];
+  /** The app every target belongs to. */
+  appId: string;
+  /**
+   * The gate process the targets were bound on. A gate whose boot id differs
+   * (it restarted since) delivers nothing: connection ids restart per process.
+   */
+  bootId: string;
 }
 
 export interface DeliverResponse {
@@ -90,6 +101,14 @@ export interface KickRequest {
   /** A switchboard.client.v1.ErrorCode value, sent to the client in KICKED. */
   code: number;
   reason: string;
+  /**
+   * The connection is kicked only if it is signed in as this app, user and
+   * device, on the gate process with this boot id.
+   */
+  appId: string;
+  userId: string;
+  deviceId: string;
+  bootId: string;
 }
 
 export interface KickResponse {
@@ -111,7 +130,7 @@ export interface StatsResponse {
 }
 
 function createBaseTarget(): Target {
-  return { connId: 0, epoch: 0 };
+  return { connId: 0, epoch: 0, userId: "", deviceId: "" };
 }
 
 export const Target: MessageFns<Target> = {
@@ -121,6 +140,12 @@ export const Target: MessageFns<Target> = {
     }
     if (message.epoch !== 0) {
       writer.uint32(16).uint64(message.epoch);
+    }
+    if (message.userId !== "") {
+      writer.uint32(26).string(message.userId);
+    }
+    if (message.deviceId !== "") {
+      writer.uint32(34).string(message.deviceId);
     }
     return writer;
   },
@@ -154,6 +179,22 @@ export const Target: MessageFns<Target> = {
             message.epoch = longToNumber(reader.uint64());
             continue;
           }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.userId = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.deviceId = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -174,6 +215,16 @@ export const Target: MessageFns<Target> = {
         ? globalThis.Number(object.conn_id)
         : 0,
       epoch: isSet(object.epoch) ? globalThis.Number(object.epoch) : 0,
+      userId: isSet(object.userId)
+        ? globalThis.String(object.userId)
+        : isSet(object.user_id)
+        ? globalThis.String(object.user_id)
+        : "",
+      deviceId: isSet(object.deviceId)
+        ? globalThis.String(object.deviceId)
+        : isSet(object.device_id)
+        ? globalThis.String(object.device_id)
+        : "",
     };
   },
 
@@ -185,6 +236,12 @@ export const Target: MessageFns<Target> = {
     if (message.epoch !== 0) {
       obj.epoch = Math.round(message.epoch);
     }
+    if (message.userId !== "") {
+      obj.userId = message.userId;
+    }
+    if (message.deviceId !== "") {
+      obj.deviceId = message.deviceId;
+    }
     return obj;
   },
 
@@ -195,6 +252,8 @@ export const Target: MessageFns<Target> = {
     const message = createBaseTarget();
     message.connId = object.connId ?? 0;
     message.epoch = object.epoch ?? 0;
+    message.userId = object.userId ?? "";
+    message.deviceId = object.deviceId ?? "";
     return message;
   },
 };
@@ -285,13 +344,19 @@ export const Delivery: MessageFns<Delivery> = {
 };
 
 function createBaseDeliverRequest(): DeliverRequest {
-  return { deliveries: [] };
+  return { deliveries: [], appId: "", bootId: "" };
 }
 
 export const DeliverRequest: MessageFns<DeliverRequest> = {
   encode(message: DeliverRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     for (const v of message.deliveries) {
       Delivery.encode(v!, writer.uint32(10).fork()).join();
+    }
+    if (message.appId !== "") {
+      writer.uint32(18).string(message.appId);
+    }
+    if (message.bootId !== "") {
+      writer.uint32(26).string(message.bootId);
     }
     return writer;
   },
@@ -317,6 +382,22 @@ export const DeliverRequest: MessageFns<DeliverRequest> = {
             message.deliveries.push(Delivery.decode(reader, reader.uint32()));
             continue;
           }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.appId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.bootId = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -334,6 +415,16 @@ export const DeliverRequest: MessageFns<DeliverRequest> = {
       deliveries: globalThis.Array.isArray(object?.deliveries)
         ? object.deliveries.map((e: any) => Delivery.fromJSON(e))
         : [],
+      appId: isSet(object.appId)
+        ? globalThis.String(object.appId)
+        : isSet(object.app_id)
+        ? globalThis.String(object.app_id)
+        : "",
+      bootId: isSet(object.bootId)
+        ? globalThis.String(object.bootId)
+        : isSet(object.boot_id)
+        ? globalThis.String(object.boot_id)
+        : "",
     };
   },
 
@@ -341,6 +432,12 @@ export const DeliverRequest: MessageFns<DeliverRequest> = {
     const obj: any = {};
     if (message.deliveries?.length) {
       obj.deliveries = message.deliveries.map((e) => Delivery.toJSON(e));
+    }
+    if (message.appId !== "") {
+      obj.appId = message.appId;
+    }
+    if (message.bootId !== "") {
+      obj.bootId = message.bootId;
     }
     return obj;
   },
@@ -351,6 +448,8 @@ export const DeliverRequest: MessageFns<DeliverRequest> = {
   fromPartial<I extends Exact<DeepPartial<DeliverRequest>, I>>(object: I): DeliverRequest {
     const message = createBaseDeliverRequest();
     message.deliveries = object.deliveries?.map((e) => Delivery.fromPartial(e)) || [];
+    message.appId = object.appId ?? "";
+    message.bootId = object.bootId ?? "";
     return message;
   },
 };
@@ -1040,7 +1139,7 @@ export const BroadcastResponse: MessageFns<BroadcastResponse> = {
 };
 
 function createBaseKickRequest(): KickRequest {
-  return { connId: 0, epoch: 0, code: 0, reason: "" };
+  return { connId: 0, epoch: 0, code: 0, reason: "", appId: "", userId: "", deviceId: "", bootId: "" };
 }
 
 export const KickRequest: MessageFns<KickRequest> = {
@@ -1056,6 +1155,18 @@ export const KickRequest: MessageFns<KickRequest> = {
     }
     if (message.reason !== "") {
       writer.uint32(34).string(message.reason);
+    }
+    if (message.appId !== "") {
+      writer.uint32(42).string(message.appId);
+    }
+    if (message.userId !== "") {
+      writer.uint32(50).string(message.userId);
+    }
+    if (message.deviceId !== "") {
+      writer.uint32(58).string(message.deviceId);
+    }
+    if (message.bootId !== "") {
+      writer.uint32(66).string(message.bootId);
     }
     return writer;
   },
@@ -1105,6 +1216,38 @@ export const KickRequest: MessageFns<KickRequest> = {
             message.reason = reader.string();
             continue;
           }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.appId = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.userId = reader.string();
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.deviceId = reader.string();
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.bootId = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1127,6 +1270,26 @@ export const KickRequest: MessageFns<KickRequest> = {
       epoch: isSet(object.epoch) ? globalThis.Number(object.epoch) : 0,
       code: isSet(object.code) ? globalThis.Number(object.code) : 0,
       reason: isSet(object.reason) ? globalThis.String(object.reason) : "",
+      appId: isSet(object.appId)
+        ? globalThis.String(object.appId)
+        : isSet(object.app_id)
+        ? globalThis.String(object.app_id)
+        : "",
+      userId: isSet(object.userId)
+        ? globalThis.String(object.userId)
+        : isSet(object.user_id)
+        ? globalThis.String(object.user_id)
+        : "",
+      deviceId: isSet(object.deviceId)
+        ? globalThis.String(object.deviceId)
+        : isSet(object.device_id)
+        ? globalThis.String(object.device_id)
+        : "",
+      bootId: isSet(object.bootId)
+        ? globalThis.String(object.bootId)
+        : isSet(object.boot_id)
+        ? globalThis.String(object.boot_id)
+        : "",
     };
   },
 
@@ -1144,6 +1307,18 @@ export const KickRequest: MessageFns<KickRequest> = {
     if (message.reason !== "") {
       obj.reason = message.reason;
     }
+    if (message.appId !== "") {
+      obj.appId = message.appId;
+    }
+    if (message.userId !== "") {
+      obj.userId = message.userId;
+    }
+    if (message.deviceId !== "") {
+      obj.deviceId = message.deviceId;
+    }
+    if (message.bootId !== "") {
+      obj.bootId = message.bootId;
+    }
     return obj;
   },
 
@@ -1156,6 +1331,10 @@ export const KickRequest: MessageFns<KickRequest> = {
     message.epoch = object.epoch ?? 0;
     message.code = object.code ?? 0;
     message.reason = object.reason ?? "";
+    message.appId = object.appId ?? "";
+    message.userId = object.userId ?? "";
+    message.deviceId = object.deviceId ?? "";
+    message.bootId = object.bootId ?? "";
     return message;
   },
 };

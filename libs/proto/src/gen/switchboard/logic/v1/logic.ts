@@ -50,6 +50,8 @@ export interface SignInRequest {
   gateId: string;
   connId: number;
   remoteAddress: string;
+  /** Boot id of the gate process (see route.v1.RenewLeaseRequest.boot_id). */
+  gateBootId: string;
 }
 
 export interface SignInResponse {
@@ -304,7 +306,7 @@ export const Session: MessageFns<Session> = {
 };
 
 function createBaseSignInRequest(): SignInRequest {
-  return { request: undefined, gateId: "", connId: 0, remoteAddress: "" };
+  return { request: undefined, gateId: "", connId: 0, remoteAddress: "", gateBootId: "" };
 }
 
 export const SignInRequest: MessageFns<SignInRequest> = {
@@ -320,6 +322,9 @@ export const SignInRequest: MessageFns<SignInRequest> = {
     }
     if (message.remoteAddress !== "") {
       writer.uint32(34).string(message.remoteAddress);
+    }
+    if (message.gateBootId !== "") {
+      writer.uint32(42).string(message.gateBootId);
     }
     return writer;
   },
@@ -369,6 +374,14 @@ export const SignInRequest: MessageFns<SignInRequest> = {
             message.remoteAddress = reader.string();
             continue;
           }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.gateBootId = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -399,6 +412,11 @@ export const SignInRequest: MessageFns<SignInRequest> = {
         : isSet(object.remote_address)
         ? globalThis.String(object.remote_address)
         : "",
+      gateBootId: isSet(object.gateBootId)
+        ? globalThis.String(object.gateBootId)
+        : isSet(object.gate_boot_id)
+        ? globalThis.String(object.gate_boot_id)
+        : "",
     };
   },
 
@@ -416,6 +434,9 @@ export const SignInRequest: MessageFns<SignInRequest> = {
     if (message.remoteAddress !== "") {
       obj.remoteAddress = message.remoteAddress;
     }
+    if (message.gateBootId !== "") {
+      obj.gateBootId = message.gateBootId;
+    }
     return obj;
   },
 
@@ -430,6 +451,7 @@ export const SignInRequest: MessageFns<SignInRequest> = {
     message.gateId = object.gateId ?? "";
     message.connId = object.connId ?? 0;
     message.remoteAddress = object.remoteAddress ?? "";
+    message.gateBootId = object.gateBootId ?? "";
     return message;
   },
 };

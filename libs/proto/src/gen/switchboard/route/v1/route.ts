@@ -30,6 +30,11 @@ export interface Binding {
   platform: string;
   /** Unix milliseconds. */
   boundAt: number;
+  /**
+   * The boot id of the gate process holding conn_id: (gate_id, gate_boot_id, conn_id) names one
+   * connection and never repeats, whereas conn_id alone restarts in every gate process.
+   */
+  gateBootId: string;
 }
 
 export interface BindRequest {
@@ -39,6 +44,11 @@ export interface BindRequest {
   gateId: string;
   connId: number;
   platform: string;
+  /**
+   * The boot id of the gate process holding conn_id. The bind fails with UNAVAILABLE (the gate must
+   * renew its lease) unless it is the boot id of the gate's live registration.
+   */
+  gateBootId: string;
 }
 
 export interface BindResponse {
@@ -64,17 +74,56 @@ export interface RenewLeaseRequest {
   /** host:port of the gate's GateService. */
   grpcAddress: string;
   ttlMs: number;
+  /**
+   * Random id of this gate process, new at every start. A renewal with another boot id than the
+   * live registration's is a restarted process: route drops the old process's bindings and rooms
+   * and registers the gate afresh, even when the old lease has not lapsed yet.
+   */
+  bootId: string;
 }
 
 export interface RenewLeaseResponse {
   /**
-   * True when the gate had no live lease before this call (first start, or its
-   * lease lapsed): route has dropped its bindings and rooms, so the gate must
-   * close (or re-sign-in) the connections it holds.
+   * True when this call registered the gate afresh (first start, a new boot id, or its lease
+   * lapsed): route holds no bindings or rooms of this process, so the gate must re-bind the
+   * sessions and re-join the rooms it holds (RebindGate).
    */
   registered: boolean;
   /** Unix milliseconds when the lease runs out unless renewed. */
   leaseExpiresAt: number;
+}
+
+/** A session a gate still holds, as logic verified it at sign-in. */
+export interface HeldSession {
+  appId: string;
+  userId: string;
+  deviceId: string;
+  connId: number;
+  platform: string;
+}
+
+export interface RoomRef {
+  appId: string;
+  roomId: string;
+}
+
+export interface RebindGateRequest {
+  gateId: string;
+  bootId: string;
+  sessions: HeldSession[];
+  rooms: RoomRef[];
+}
+
+/** What became of one HeldSession, in request order. */
+export interface RebindResult {
+  /** The new binding epoch; 0 when the session was not re-bound. */
+  epoch: number;
+  /** True when the device is bound on another live connection: the gate closes this one. */
+  superseded: boolean;
+}
+
+export interface RebindGateResponse {
+  results: RebindResult[];
 }
 
 export interface RemoveGateRequest {
@@ -150,6 +199,11 @@ export interface DeliveryStats {
   delivered: number;
   /** Gates that could not be reached; their devices get the packets by sync. */
   failedGates: number;
+  /**
+   * DeliverToUsers only: users with a device on a gate that could not be reached (the caller
+   * tells them to sync later).
+   */
+  unreachedUserIds: string[];
 }
 
 export interface DeliverToUsersResponse {
@@ -212,7 +266,17 @@ export interface KickDeviceResponse {
 }
 
 function createBaseBinding(): Binding {
-  return { appId: "", userId: "", deviceId: "", gateId: "", connId: 0, epoch: 0, platform: "", boundAt: 0 };
+  return {
+    appId: "",
+    userId: "",
+    deviceId: "",
+    gateId: "",
+    connId: 0,
+    epoch: 0,
+    platform: "",
+    boundAt: 0,
+    gateBootId: "",
+  };
 }
 
 export const Binding: MessageFns<Binding> = {
@@ -240,6 +304,9 @@ export const Binding: MessageFns<Binding> = {
     }
     if (message.boundAt !== 0) {
       writer.uint32(64).int64(message.boundAt);
+    }
+    if (message.gateBootId !== "") {
+      writer.uint32(74).string(message.gateBootId);
     }
     return writer;
   },
@@ -321,6 +388,14 @@ export const Binding: MessageFns<Binding> = {
             message.boundAt = longToNumber(reader.int64());
             continue;
           }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.gateBootId = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -367,6 +442,11 @@ export const Binding: MessageFns<Binding> = {
         : isSet(object.bound_at)
         ? globalThis.Number(object.bound_at)
         : 0,
+      gateBootId: isSet(object.gateBootId)
+        ? globalThis.String(object.gateBootId)
+        : isSet(object.gate_boot_id)
+        ? globalThis.String(object.gate_boot_id)
+        : "",
     };
   },
 
@@ -396,6 +476,9 @@ export const Binding: MessageFns<Binding> = {
     if (message.boundAt !== 0) {
       obj.boundAt = Math.round(message.boundAt);
     }
+    if (message.gateBootId !== "") {
+      obj.gateBootId = message.gateBootId;
+    }
     return obj;
   },
 
@@ -412,12 +495,13 @@ export const Binding: MessageFns<Binding> = {
     message.epoch = object.epoch ?? 0;
     message.platform = object.platform ?? "";
     message.boundAt = object.boundAt ?? 0;
+    message.gateBootId = object.gateBootId ?? "";
     return message;
   },
 };
 
 function createBaseBindRequest(): BindRequest {
-  return { appId: "", userId: "", deviceId: "", gateId: "", connId: 0, platform: "" };
+  return { appId: "", userId: "", deviceId: "", gateId: "", connId: 0, platform: "", gateBootId: "" };
 }
 
 export const BindRequest: MessageFns<BindRequest> = {
@@ -439,6 +523,9 @@ export const BindRequest: MessageFns<BindRequest> = {
     }
     if (message.platform !== "") {
       writer.uint32(50).string(message.platform);
+    }
+    if (message.gateBootId !== "") {
+      writer.uint32(58).string(message.gateBootId);
     }
     return writer;
   },
@@ -504,6 +591,14 @@ export const BindRequest: MessageFns<BindRequest> = {
             message.platform = reader.string();
             continue;
           }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.gateBootId = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -544,6 +639,11 @@ export const BindRequest: MessageFns<BindRequest> = {
         ? globalThis.Number(object.conn_id)
         : 0,
       platform: isSet(object.platform) ? globalThis.String(object.platform) : "",
+      gateBootId: isSet(object.gateBootId)
+        ? globalThis.String(object.gateBootId)
+        : isSet(object.gate_boot_id)
+        ? globalThis.String(object.gate_boot_id)
+        : "",
     };
   },
 
@@ -567,6 +667,9 @@ export const BindRequest: MessageFns<BindRequest> = {
     if (message.platform !== "") {
       obj.platform = message.platform;
     }
+    if (message.gateBootId !== "") {
+      obj.gateBootId = message.gateBootId;
+    }
     return obj;
   },
 
@@ -581,6 +684,7 @@ export const BindRequest: MessageFns<BindRequest> = {
     message.gateId = object.gateId ?? "";
     message.connId = object.connId ?? 0;
     message.platform = object.platform ?? "";
+    message.gateBootId = object.gateBootId ?? "";
     return message;
   },
 };
@@ -869,7 +973,7 @@ export const UnbindResponse: MessageFns<UnbindResponse> = {
 };
 
 function createBaseRenewLeaseRequest(): RenewLeaseRequest {
-  return { gateId: "", grpcAddress: "", ttlMs: 0 };
+  return { gateId: "", grpcAddress: "", ttlMs: 0, bootId: "" };
 }
 
 export const RenewLeaseRequest: MessageFns<RenewLeaseRequest> = {
@@ -882,6 +986,9 @@ export const RenewLeaseRequest: MessageFns<RenewLeaseRequest> = {
     }
     if (message.ttlMs !== 0) {
       writer.uint32(24).uint32(message.ttlMs);
+    }
+    if (message.bootId !== "") {
+      writer.uint32(34).string(message.bootId);
     }
     return writer;
   },
@@ -923,6 +1030,14 @@ export const RenewLeaseRequest: MessageFns<RenewLeaseRequest> = {
             message.ttlMs = reader.uint32();
             continue;
           }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.bootId = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -952,6 +1067,11 @@ export const RenewLeaseRequest: MessageFns<RenewLeaseRequest> = {
         : isSet(object.ttl_ms)
         ? globalThis.Number(object.ttl_ms)
         : 0,
+      bootId: isSet(object.bootId)
+        ? globalThis.String(object.bootId)
+        : isSet(object.boot_id)
+        ? globalThis.String(object.boot_id)
+        : "",
     };
   },
 
@@ -966,6 +1086,9 @@ export const RenewLeaseRequest: MessageFns<RenewLeaseRequest> = {
     if (message.ttlMs !== 0) {
       obj.ttlMs = Math.round(message.ttlMs);
     }
+    if (message.bootId !== "") {
+      obj.bootId = message.bootId;
+    }
     return obj;
   },
 
@@ -977,6 +1100,7 @@ export const RenewLeaseRequest: MessageFns<RenewLeaseRequest> = {
     message.gateId = object.gateId ?? "";
     message.grpcAddress = object.grpcAddress ?? "";
     message.ttlMs = object.ttlMs ?? 0;
+    message.bootId = object.bootId ?? "";
     return message;
   },
 };
@@ -1066,6 +1190,531 @@ export const RenewLeaseResponse: MessageFns<RenewLeaseResponse> = {
     const message = createBaseRenewLeaseResponse();
     message.registered = object.registered ?? false;
     message.leaseExpiresAt = object.leaseExpiresAt ?? 0;
+    return message;
+  },
+};
+
+function createBaseHeldSession(): HeldSession {
+  return { appId: "", userId: "", deviceId: "", connId: 0, platform: "" };
+}
+
+export const HeldSession: MessageFns<HeldSession> = {
+  encode(message: HeldSession, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.appId !== "") {
+      writer.uint32(10).string(message.appId);
+    }
+    if (message.userId !== "") {
+      writer.uint32(18).string(message.userId);
+    }
+    if (message.deviceId !== "") {
+      writer.uint32(26).string(message.deviceId);
+    }
+    if (message.connId !== 0) {
+      writer.uint32(32).uint64(message.connId);
+    }
+    if (message.platform !== "") {
+      writer.uint32(42).string(message.platform);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): HeldSession {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseHeldSession();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.appId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.userId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.deviceId = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.connId = longToNumber(reader.uint64());
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.platform = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): HeldSession {
+    return {
+      appId: isSet(object.appId)
+        ? globalThis.String(object.appId)
+        : isSet(object.app_id)
+        ? globalThis.String(object.app_id)
+        : "",
+      userId: isSet(object.userId)
+        ? globalThis.String(object.userId)
+        : isSet(object.user_id)
+        ? globalThis.String(object.user_id)
+        : "",
+      deviceId: isSet(object.deviceId)
+        ? globalThis.String(object.deviceId)
+        : isSet(object.device_id)
+        ? globalThis.String(object.device_id)
+        : "",
+      connId: isSet(object.connId)
+        ? globalThis.Number(object.connId)
+        : isSet(object.conn_id)
+        ? globalThis.Number(object.conn_id)
+        : 0,
+      platform: isSet(object.platform) ? globalThis.String(object.platform) : "",
+    };
+  },
+
+  toJSON(message: HeldSession): unknown {
+    const obj: any = {};
+    if (message.appId !== "") {
+      obj.appId = message.appId;
+    }
+    if (message.userId !== "") {
+      obj.userId = message.userId;
+    }
+    if (message.deviceId !== "") {
+      obj.deviceId = message.deviceId;
+    }
+    if (message.connId !== 0) {
+      obj.connId = Math.round(message.connId);
+    }
+    if (message.platform !== "") {
+      obj.platform = message.platform;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<HeldSession>, I>>(base?: I): HeldSession {
+    return HeldSession.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<HeldSession>, I>>(object: I): HeldSession {
+    const message = createBaseHeldSession();
+    message.appId = object.appId ?? "";
+    message.userId = object.userId ?? "";
+    message.deviceId = object.deviceId ?? "";
+    message.connId = object.connId ?? 0;
+    message.platform = object.platform ?? "";
+    return message;
+  },
+};
+
+function createBaseRoomRef(): RoomRef {
+  return { appId: "", roomId: "" };
+}
+
+export const RoomRef: MessageFns<RoomRef> = {
+  encode(message: RoomRef, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.appId !== "") {
+      writer.uint32(10).string(message.appId);
+    }
+    if (message.roomId !== "") {
+      writer.uint32(18).string(message.roomId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RoomRef {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRoomRef();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.appId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.roomId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RoomRef {
+    return {
+      appId: isSet(object.appId)
+        ? globalThis.String(object.appId)
+        : isSet(object.app_id)
+        ? globalThis.String(object.app_id)
+        : "",
+      roomId: isSet(object.roomId)
+        ? globalThis.String(object.roomId)
+        : isSet(object.room_id)
+        ? globalThis.String(object.room_id)
+        : "",
+    };
+  },
+
+  toJSON(message: RoomRef): unknown {
+    const obj: any = {};
+    if (message.appId !== "") {
+      obj.appId = message.appId;
+    }
+    if (message.roomId !== "") {
+      obj.roomId = message.roomId;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<RoomRef>, I>>(base?: I): RoomRef {
+    return RoomRef.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RoomRef>, I>>(object: I): RoomRef {
+    const message = createBaseRoomRef();
+    message.appId = object.appId ?? "";
+    message.roomId = object.roomId ?? "";
+    return message;
+  },
+};
+
+function createBaseRebindGateRequest(): RebindGateRequest {
+  return { gateId: "", bootId: "", sessions: [], rooms: [] };
+}
+
+export const RebindGateRequest: MessageFns<RebindGateRequest> = {
+  encode(message: RebindGateRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.gateId !== "") {
+      writer.uint32(10).string(message.gateId);
+    }
+    if (message.bootId !== "") {
+      writer.uint32(18).string(message.bootId);
+    }
+    for (const v of message.sessions) {
+      HeldSession.encode(v!, writer.uint32(26).fork()).join();
+    }
+    for (const v of message.rooms) {
+      RoomRef.encode(v!, writer.uint32(34).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RebindGateRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRebindGateRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.gateId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.bootId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.sessions.push(HeldSession.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.rooms.push(RoomRef.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RebindGateRequest {
+    return {
+      gateId: isSet(object.gateId)
+        ? globalThis.String(object.gateId)
+        : isSet(object.gate_id)
+        ? globalThis.String(object.gate_id)
+        : "",
+      bootId: isSet(object.bootId)
+        ? globalThis.String(object.bootId)
+        : isSet(object.boot_id)
+        ? globalThis.String(object.boot_id)
+        : "",
+      sessions: globalThis.Array.isArray(object?.sessions)
+        ? object.sessions.map((e: any) => HeldSession.fromJSON(e))
+        : [],
+      rooms: globalThis.Array.isArray(object?.rooms) ? object.rooms.map((e: any) => RoomRef.fromJSON(e)) : [],
+    };
+  },
+
+  toJSON(message: RebindGateRequest): unknown {
+    const obj: any = {};
+    if (message.gateId !== "") {
+      obj.gateId = message.gateId;
+    }
+    if (message.bootId !== "") {
+      obj.bootId = message.bootId;
+    }
+    if (message.sessions?.length) {
+      obj.sessions = message.sessions.map((e) => HeldSession.toJSON(e));
+    }
+    if (message.rooms?.length) {
+      obj.rooms = message.rooms.map((e) => RoomRef.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<RebindGateRequest>, I>>(base?: I): RebindGateRequest {
+    return RebindGateRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RebindGateRequest>, I>>(object: I): RebindGateRequest {
+    const message = createBaseRebindGateRequest();
+    message.gateId = object.gateId ?? "";
+    message.bootId = object.bootId ?? "";
+    message.sessions = object.sessions?.map((e) => HeldSession.fromPartial(e)) || [];
+    message.rooms = object.rooms?.map((e) => RoomRef.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseRebindResult(): RebindResult {
+  return { epoch: 0, superseded: false };
+}
+
+export const RebindResult: MessageFns<RebindResult> = {
+  encode(message: RebindResult, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.epoch !== 0) {
+      writer.uint32(8).uint64(message.epoch);
+    }
+    if (message.superseded !== false) {
+      writer.uint32(16).bool(message.superseded);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RebindResult {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRebindResult();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.epoch = longToNumber(reader.uint64());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.superseded = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RebindResult {
+    return {
+      epoch: isSet(object.epoch) ? globalThis.Number(object.epoch) : 0,
+      superseded: isSet(object.superseded) ? globalThis.Boolean(object.superseded) : false,
+    };
+  },
+
+  toJSON(message: RebindResult): unknown {
+    const obj: any = {};
+    if (message.epoch !== 0) {
+      obj.epoch = Math.round(message.epoch);
+    }
+    if (message.superseded !== false) {
+      obj.superseded = message.superseded;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<RebindResult>, I>>(base?: I): RebindResult {
+    return RebindResult.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RebindResult>, I>>(object: I): RebindResult {
+    const message = createBaseRebindResult();
+    message.epoch = object.epoch ?? 0;
+    message.superseded = object.superseded ?? false;
+    return message;
+  },
+};
+
+function createBaseRebindGateResponse(): RebindGateResponse {
+  return { results: [] };
+}
+
+export const RebindGateResponse: MessageFns<RebindGateResponse> = {
+  encode(message: RebindGateResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.results) {
+      RebindResult.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RebindGateResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRebindGateResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.results.push(RebindResult.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RebindGateResponse {
+    return {
+      results: globalThis.Array.isArray(object?.results)
+        ? object.results.map((e: any) => RebindResult.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: RebindGateResponse): unknown {
+    const obj: any = {};
+    if (message.results?.length) {
+      obj.results = message.results.map((e) => RebindResult.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<RebindGateResponse>, I>>(base?: I): RebindGateResponse {
+    return RebindGateResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RebindGateResponse>, I>>(object: I): RebindGateResponse {
+    const message = createBaseRebindGateResponse();
+    message.results = object.results?.map((e) => RebindResult.fromPartial(e)) || [];
     return message;
   },
 };
@@ -2247,7 +2896,7 @@ export const DeliverToAllRequest: MessageFns<DeliverToAllRequest> = {
 };
 
 function createBaseDeliveryStats(): DeliveryStats {
-  return { delivered: 0, failedGates: 0 };
+  return { delivered: 0, failedGates: 0, unreachedUserIds: [] };
 }
 
 export const DeliveryStats: MessageFns<DeliveryStats> = {
@@ -2257,6 +2906,9 @@ export const DeliveryStats: MessageFns<DeliveryStats> = {
     }
     if (message.failedGates !== 0) {
       writer.uint32(16).uint32(message.failedGates);
+    }
+    for (const v of message.unreachedUserIds) {
+      writer.uint32(26).string(v!);
     }
     return writer;
   },
@@ -2290,6 +2942,14 @@ export const DeliveryStats: MessageFns<DeliveryStats> = {
             message.failedGates = reader.uint32();
             continue;
           }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.unreachedUserIds.push(reader.string());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2310,6 +2970,11 @@ export const DeliveryStats: MessageFns<DeliveryStats> = {
         : isSet(object.failed_gates)
         ? globalThis.Number(object.failed_gates)
         : 0,
+      unreachedUserIds: globalThis.Array.isArray(object?.unreachedUserIds)
+        ? object.unreachedUserIds.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.unreached_user_ids)
+        ? object.unreached_user_ids.map((e: any) => globalThis.String(e))
+        : [],
     };
   },
 
@@ -2321,6 +2986,9 @@ export const DeliveryStats: MessageFns<DeliveryStats> = {
     if (message.failedGates !== 0) {
       obj.failedGates = Math.round(message.failedGates);
     }
+    if (message.unreachedUserIds?.length) {
+      obj.unreachedUserIds = message.unreachedUserIds;
+    }
     return obj;
   },
 
@@ -2331,6 +2999,7 @@ export const DeliveryStats: MessageFns<DeliveryStats> = {
     const message = createBaseDeliveryStats();
     message.delivered = object.delivered ?? 0;
     message.failedGates = object.failedGates ?? 0;
+    message.unreachedUserIds = object.unreachedUserIds?.map((e) => e) || [];
     return message;
   },
 };
@@ -3386,6 +4055,19 @@ export const RouteServiceService = {
     responseSerialize: (value: RenewLeaseResponse): Buffer => Buffer.from(RenewLeaseResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): RenewLeaseResponse => RenewLeaseResponse.decode(value),
   },
+  /**
+   * Re-bind sessions and re-join rooms a gate still holds after route lost its registration (a lapsed
+   * lease, a wiped route store). A device is only re-bound where it has no live binding elsewhere.
+   */
+  rebindGate: {
+    path: "/switchboard.route.v1.RouteService/RebindGate" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: RebindGateRequest): Buffer => Buffer.from(RebindGateRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): RebindGateRequest => RebindGateRequest.decode(value),
+    responseSerialize: (value: RebindGateResponse): Buffer => Buffer.from(RebindGateResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): RebindGateResponse => RebindGateResponse.decode(value),
+  },
   /** Remove a gate and all its bindings (a draining gate calls this last). */
   removeGate: {
     path: "/switchboard.route.v1.RouteService/RemoveGate" as const,
@@ -3515,6 +4197,11 @@ export interface RouteServiceServer extends UntypedServiceImplementation {
   unbind: handleUnaryCall<UnbindRequest, UnbindResponse>;
   /** Register or renew a gate's lease. A gate whose lease lapses loses its bindings. */
   renewLease: handleUnaryCall<RenewLeaseRequest, RenewLeaseResponse>;
+  /**
+   * Re-bind sessions and re-join rooms a gate still holds after route lost its registration (a lapsed
+   * lease, a wiped route store). A device is only re-bound where it has no live binding elsewhere.
+   */
+  rebindGate: handleUnaryCall<RebindGateRequest, RebindGateResponse>;
   /** Remove a gate and all its bindings (a draining gate calls this last). */
   removeGate: handleUnaryCall<RemoveGateRequest, RemoveGateResponse>;
   /** A gate gained its first subscriber of a room. */
@@ -3587,6 +4274,25 @@ export interface RouteServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: RenewLeaseResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Re-bind sessions and re-join rooms a gate still holds after route lost its registration (a lapsed
+   * lease, a wiped route store). A device is only re-bound where it has no live binding elsewhere.
+   */
+  rebindGate(
+    request: RebindGateRequest,
+    callback: (error: ServiceError | null, response: RebindGateResponse) => void,
+  ): ClientUnaryCall;
+  rebindGate(
+    request: RebindGateRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: RebindGateResponse) => void,
+  ): ClientUnaryCall;
+  rebindGate(
+    request: RebindGateRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: RebindGateResponse) => void,
   ): ClientUnaryCall;
   /** Remove a gate and all its bindings (a draining gate calls this last). */
   removeGate(
