@@ -1,4 +1,4 @@
-import type { RoutePort, UserPacket } from '../../apps/logic/src/route-port.js';
+import type { DeliveryStats, RoutePort, UserPacket } from '../../apps/logic/src/route-port.js';
 
 /**
  * A route that delivers nowhere and only counts what logic asks it to push, so the end-to-end
@@ -12,13 +12,10 @@ export class CountingRoute implements RoutePort {
     return { epoch: 1 };
   }
 
-  async deliverToUsers(
-    _appId: string,
-    packets: UserPacket[],
-  ): Promise<{ delivered: number; failedGates: number }> {
+  async deliverToUsers(_appId: string, packets: UserPacket[]): Promise<DeliveryStats> {
     this.deliveries++;
     this.packets += packets.length;
-    return { delivered: packets.length, failedGates: 0 };
+    return { delivered: packets.length, failedGates: 0, unreachedUserIds: [] };
   }
 
   close(): void {}

@@ -9,7 +9,12 @@ export type LogicCounter =
   | 'send_batch_messages'
   | 'syncs'
   | 'acks'
-  | 'push_failures';
+  | 'push_failures'
+  | 'push_retries'
+  | 'push_unreached_users'
+  | 'sync_nudges'
+  | 'sync_nudges_expired'
+  | 'sync_nudges_dropped';
 
 /** Logic's counters, exposed on its HTTP port as Prometheus text. */
 export function logicCounters(): Counters<LogicCounter> {
@@ -23,6 +28,11 @@ export function logicCounters(): Counters<LogicCounter> {
       'Sends in group-commit transactions (divide by send_batches for the mean batch size).',
     syncs: 'Sync requests answered.',
     acks: 'Ack requests answered.',
-    push_failures: 'Pushes route could not take; the receivers catch up by sync.',
+    push_failures: 'Packets whose push was given up after retries; their receivers are told to sync.',
+    push_retries: 'DeliverToUsers calls retried after route failed.',
+    push_unreached_users: 'Users with a device on a gate route could not reach; they are told to sync.',
+    sync_nudges: 'SYNC_HINT pushes handed to route for users whose pushes were lost.',
+    sync_nudges_expired: 'Users given up on after nudging them for the maximum age.',
+    sync_nudges_dropped: 'Users not queued for a nudge because the queue was full.',
   });
 }

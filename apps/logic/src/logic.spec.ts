@@ -13,7 +13,7 @@ import {
   type SendRequest,
 } from '@switchboard/proto/client';
 import { LogicServiceClient, type Session } from '@switchboard/proto/logic';
-import { call, type RpcError } from '@switchboard/rpc';
+import { call, RpcError } from '@switchboard/rpc';
 import { createStorage, type Storage } from '@switchboard/storage';
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -24,14 +24,27 @@ import { startLogic, type RunningLogic } from './server.js';
 class RecordingRoute implements RoutePort {
   binds: Array<Parameters<RoutePort['bind']>[0]> = [];
   pushes: Array<{ appId: string; packets: UserPacket[] }> = [];
+  /** Calls that failed (route unreachable), in order. */
+  failed: Array<{ appId: string; packets: UserPacket[] }> = [];
+  /** How many of the next DeliverToUsers calls fail as if route were unreachable. */
+  failNext = 0;
+  /** Users the next successful DeliverToUsers reports as on a gate route could not reach. */
+  unreachNext: string[] = [];
   private epoch = 0;
   async bind(input: Parameters<RoutePort['bind']>[0]) {
     this.binds.push(input);
     return { epoch: ++this.epoch };
   }
   async deliverToUsers(appId: string, packets: UserPacket[]) {
+    if (this.failNext > 0) {
+      this.failNext--;
+      this.failed.push({ appId, packets });
+      throw new RpcError(ErrorCode.ERROR_CODE_UNAVAILABLE, 'route unreachable');
+    }
     this.pushes.push({ appId, packets });
-    return { delivered: packets.length, failedGates: 0 };
+    const unreachedUserIds = this.unreachNext;
+    this.unreachNext = [];
+    return { delivered: packets.length, failedGates: unreachedUserIds.length > 0 ? 1 : 0, unreachedUserIds };
   }
   close() {}
 }
@@ -155,6 +168,54 @@ describe('logic service over gRPC (SQLite storage, recording route)', () => {
     expect(Buffer.from(bobMsg.content).toString()).toBe('hi bob');
     const aliceMsg = Message.decode(Packet.decode(toAlice!.packet).data);
     expect(aliceMsg).toMatchObject({ seq: 1, conversation: { id: 'bob' }, clientMsgId: 'm1' });
+  });
+
+  /** The types of the packets pushed to `user` so far. */
+  const pushedTo = (user: string) =>
+    route.pushes
+      .flatMap((p) => p.packets)
+      .filter((p) => p.userIds.includes(user))
+      .map((p) => PacketType[Packet.decode(p.packet).type]);
+
+  it('retries a push that route failed, so the receiver still gets the message pushed', async () => {
+    route.pushes.length = 0;
+    route.failNext = 2;
+    await send(alice, {
+      clientMsgId: 'r1',
+      conversation: { type: ConversationType.CONVERSATION_TYPE_USER, id: 'rita' },
+    });
+    await expect.poll(() => pushedTo('rita'), { timeout: 5_000 }).toEqual(['PACKET_TYPE_MESSAGE']);
+    expect(route.failed).toHaveLength(2);
+  });
+
+  it('tells the receivers to sync when a push is given up, instead of leaving them waiting', async () => {
+    route.pushes.length = 0;
+    route.failed.length = 0;
+    route.failNext = 4; // the first attempt and all three retries
+    await send(alice, {
+      clientMsgId: 'r2',
+      conversation: { type: ConversationType.CONVERSATION_TYPE_USER, id: 'sam' },
+    });
+    await expect.poll(() => pushedTo('sam'), { timeout: 10_000 }).toEqual(['PACKET_TYPE_SYNC_HINT']);
+    expect(route.failed).toHaveLength(4);
+    // The sender's other devices had the same push lost: they are told too.
+    expect(pushedTo('alice')).toEqual(['PACKET_TYPE_SYNC_HINT']);
+    const metrics = await (await fetch(`http://127.0.0.1:${logic.httpPort}/metrics`)).text();
+    expect(metrics).toMatch(/switchboard_logic_push_failures_total 2/);
+    expect(metrics).toMatch(/switchboard_logic_push_retries_total [3-9]/);
+    expect(metrics).toMatch(/switchboard_logic_sync_nudges_total [2-9]/);
+  });
+
+  it('tells users on a gate route could not reach to sync', async () => {
+    route.pushes.length = 0;
+    route.unreachNext = ['tina'];
+    await send(alice, {
+      clientMsgId: 'r3',
+      conversation: { type: ConversationType.CONVERSATION_TYPE_USER, id: 'tina' },
+    });
+    await expect
+      .poll(() => pushedTo('tina'), { timeout: 5_000 })
+      .toEqual(['PACKET_TYPE_MESSAGE', 'PACKET_TYPE_SYNC_HINT']);
   });
 
   it('answers a retried send with the first result and pushes nothing again', async () => {

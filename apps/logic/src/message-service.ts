@@ -174,12 +174,8 @@ export class MessageService {
             },
             { userIds: [caller.userId], packet: toSender, exclude },
           ];
-    try {
-      await this.pushes.push(caller.appId, packets);
-    } catch (err) {
-      this.counters.add('push_failures');
-      this.log.warn({ err, messageId: r.messageId }, 'push failed; receivers will sync');
-    }
+    // Never rejects: a push route cannot take is retried, then its receivers are told to sync.
+    await this.pushes.push(caller.appId, packets);
   }
 
   private track(p: Promise<void>): void {

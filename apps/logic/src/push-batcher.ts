@@ -1,31 +1,62 @@
+import type { Logger } from '@switchboard/log';
+import { LogSummary } from '@switchboard/log';
+import type { Counters } from '@switchboard/metrics';
+import type { LogicCounter } from './logic-metrics.js';
 import type { RoutePort, UserPacket } from './route-port.js';
+import type { SyncNudger } from './sync-nudger.js';
+
+/** Options of {@link PushBatcher}. */
+export interface PushBatcherOptions {
+  /** Attempts after the first when route fails. Default 3. */
+  retries?: number;
+  /** Back-off before the first retry; each next one waits 4× longer (100, 400, 1600 ms). Default 100. */
+  retryBaseMs?: number;
+}
 
 interface Pending {
   packets: UserPacket[];
-  waiters: Array<{ resolve(): void; reject(err: unknown): void }>;
+  waiters: Array<() => void>;
 }
 
 /**
- * Gathers the pushes made in one tick into one DeliverToUsers call per app, so
- * that a group-commit batch of N sends costs one route call instead of N (route
- * then makes one call per gate). Each caller learns whether its pushes were
- * handed to route.
+ * Gathers the pushes made in one tick into one DeliverToUsers call per app, so that a group-commit
+ * batch of N sends costs one route call instead of N (route then makes one call per gate).
+ *
+ * A call route fails is retried a few times with back-off (a retry after a timeout may deliver a
+ * packet twice; clients dedupe by seq). When it is given up, or when route could not reach some
+ * users' gates, those users are handed to the {@link SyncNudger}, which tells their online devices
+ * to sync: a stored message is never silently left unannounced.
  */
 export class PushBatcher {
   private pending = new Map<string, Pending>();
   private scheduled = false;
+  private stopped = false;
+  private readonly retries: number;
+  private readonly retryBaseMs: number;
+  private readonly failures: LogSummary;
 
-  constructor(private readonly route: RoutePort) {}
+  constructor(
+    private readonly route: RoutePort,
+    private readonly nudger: SyncNudger,
+    private readonly counters: Counters<LogicCounter>,
+    log: Logger,
+    options: PushBatcherOptions = {},
+  ) {
+    this.retries = options.retries ?? 3;
+    this.retryBaseMs = options.retryBaseMs ?? 100;
+    this.failures = new LogSummary(log, 'pushes given up after retries; their receivers are told to sync');
+  }
 
+  /** Queues packets; resolves once route took them or their receivers were handed to the nudger. */
   push(appId: string, packets: UserPacket[]): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
+    return new Promise<void>((resolve) => {
       let entry = this.pending.get(appId);
       if (!entry) {
         entry = { packets: [], waiters: [] };
         this.pending.set(appId, entry);
       }
-      entry.packets.push(...packets);
-      entry.waiters.push({ resolve, reject });
+      for (const p of packets) entry.packets.push(p);
+      entry.waiters.push(resolve);
       if (!this.scheduled) {
         this.scheduled = true;
         setImmediate(() => this.flush());
@@ -33,19 +64,51 @@ export class PushBatcher {
     });
   }
 
+  /** Stops retrying (shutdown): what is still failing goes to the nudger at its next failure. */
+  stop(): void {
+    this.stopped = true;
+    this.failures.flush();
+  }
+
   private flush(): void {
     this.scheduled = false;
     const pending = this.pending;
     this.pending = new Map();
-    for (const [appId, { packets, waiters }] of pending) {
-      this.route.deliverToUsers(appId, packets).then(
-        () => {
-          for (const w of waiters) w.resolve();
-        },
-        (err: unknown) => {
-          for (const w of waiters) w.reject(err);
-        },
-      );
-    }
+    for (const [appId, { packets, waiters }] of pending) this.deliver(appId, packets, waiters, 0);
   }
+
+  private deliver(appId: string, packets: UserPacket[], waiters: Array<() => void>, attempt: number): void {
+    this.route.deliverToUsers(appId, packets).then(
+      (stats) => {
+        if (stats.unreachedUserIds.length > 0) {
+          this.counters.add('push_unreached_users', stats.unreachedUserIds.length);
+          this.nudger.add(appId, stats.unreachedUserIds);
+        }
+        for (const done of waiters) done();
+      },
+      (err: unknown) => {
+        if (attempt < this.retries && !this.stopped) {
+          this.counters.add('push_retries');
+          const delay = this.retryBaseMs * 4 ** attempt;
+          setTimeout(() => this.deliver(appId, packets, waiters, attempt + 1), delay).unref();
+          return;
+        }
+        this.counters.add('push_failures', packets.length);
+        const users = new Set<string>();
+        for (const p of packets) for (const u of p.userIds) users.add(u);
+        this.nudger.add(appId, users);
+        this.failures.add({
+          app: appId,
+          packets: packets.length,
+          attempts: attempt + 1,
+          err: errorText(err),
+        });
+        for (const done of waiters) done();
+      },
+    );
+  }
+}
+
+function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
 }

@@ -10,6 +10,14 @@ export interface UserPacket {
   exclude?: { userId: string; deviceId: string };
 }
 
+/** How a delivery went. */
+export interface DeliveryStats {
+  delivered: number;
+  failedGates: number;
+  /** Users with a device on a gate route could not reach. */
+  unreachedUserIds: string[];
+}
+
 /** What logic needs from route. */
 export interface RoutePort {
   bind(input: {
@@ -21,7 +29,7 @@ export interface RoutePort {
     connId: number;
     platform: string;
   }): Promise<{ epoch: number }>;
-  deliverToUsers(appId: string, packets: UserPacket[]): Promise<{ delivered: number; failedGates: number }>;
+  deliverToUsers(appId: string, packets: UserPacket[]): Promise<DeliveryStats>;
   close(): void;
 }
 
@@ -41,10 +49,7 @@ export class GrpcRoutePort implements RoutePort {
     return { epoch: res.epoch };
   }
 
-  async deliverToUsers(
-    appId: string,
-    packets: UserPacket[],
-  ): Promise<{ delivered: number; failedGates: number }> {
+  async deliverToUsers(appId: string, packets: UserPacket[]): Promise<DeliveryStats> {
     const res = await call(
       this.client,
       this.client.deliverToUsers,
@@ -60,7 +65,7 @@ export class GrpcRoutePort implements RoutePort {
       new Metadata(),
       this.timeoutMs,
     );
-    return res.stats ?? { delivered: 0, failedGates: 0 };
+    return res.stats ?? { delivered: 0, failedGates: 0, unreachedUserIds: [] };
   }
 
   close(): void {

@@ -8,6 +8,7 @@ import { logicHandlers } from './grpc-handlers.js';
 import { logicCounters } from './logic-metrics.js';
 import { MessageService } from './message-service.js';
 import { PushBatcher } from './push-batcher.js';
+import { SyncNudger } from './sync-nudger.js';
 import { GrpcRoutePort, type RoutePort } from './route-port.js';
 import { SendBatcher } from './send-batcher.js';
 import { SignInService } from './sign-in-service.js';
@@ -46,10 +47,12 @@ export async function startLogic(options: StartLogicOptions): Promise<RunningLog
     config.logic.sendBatchMaxDelayMs,
     config.logic.sendBatchMaxSize,
   );
+  const nudger = new SyncNudger(route, counters);
+  const pushes = new PushBatcher(route, nudger, counters, log);
   const messages = new MessageService(
     storage,
     batcher,
-    new PushBatcher(route),
+    pushes,
     { maxContentBytes: config.logic.maxContentBytes, syncLimitMax: config.logic.syncLimitMax },
     log,
     counters,
@@ -75,7 +78,9 @@ export async function startLogic(options: StartLogicOptions): Promise<RunningLog
     stop: async () => {
       stopping = true;
       await server.stop();
+      pushes.stop();
       await messages.drain();
+      nudger.stop();
       if (!options.route) route.close();
       if (!options.storage) await storage.close();
       await http.close();

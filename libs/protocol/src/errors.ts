@@ -115,7 +115,7 @@ const ENTRIES: Readonly<Record<Exclude<ErrorCode, ErrorCode.UNRECOGNIZED>, Entry
     'give_up',
   ],
   [ErrorCode.ERROR_CODE_GATE_RESET]: [
-    'The gateway lost its registration with route (its lease lapsed); reconnect and sync.',
+    'The gateway could not restore its registration with route for this sign-in; reconnect and sync.',
     true,
     'reconnect',
   ],
