@@ -1,3 +1,4 @@
+import type { ServerUnaryCall } from '@grpc/grpc-js';
 import type { Logger } from '@switchboard/log';
 import { ErrorCode } from '@switchboard/proto/client';
 import type { Counters } from '@switchboard/metrics';
@@ -20,6 +21,12 @@ function need<T>(value: T | undefined, name: string): T {
 }
 
 const ROOM_ID_MAX = 128;
+
+/** The caller's deadline in Unix ms (Infinity when it set none). */
+function deadlineOf(call: ServerUnaryCall<unknown, unknown>): number {
+  const d = call.getDeadline();
+  return d instanceof Date ? d.getTime() : d;
+}
 
 /** Translates LogicService gRPC calls to the domain services; no decisions here. */
 export function logicHandlers(
@@ -45,8 +52,8 @@ export function logicHandlers(
       }
     }, onError),
     send: unary(
-      async (req) => ({
-        response: await messages.send(callerOf(req.session), need(req.request, 'request')),
+      async (req, call) => ({
+        response: await messages.send(callerOf(req.session), need(req.request, 'request'), deadlineOf(call)),
       }),
       onError,
     ),

@@ -5,12 +5,15 @@ export type LogicCounter =
   | 'sign_in_failures'
   | 'sends'
   | 'duplicate_sends'
+  | 'sends_refused_busy'
+  | 'sends_expired'
   | 'send_batches'
   | 'send_batch_messages'
   | 'syncs'
   | 'acks'
   | 'push_failures'
   | 'push_retries'
+  | 'push_overflow'
   | 'push_unreached_users'
   | 'sync_nudges'
   | 'sync_nudges_expired'
@@ -23,6 +26,8 @@ export function logicCounters(): Counters<LogicCounter> {
     sign_in_failures: 'Refused sign-ins (bad, expired or foreign tokens, unknown apps).',
     sends: 'Messages stored (first sends, not retries).',
     duplicate_sends: 'Retried sends answered with the first result (dedupe by client_msg_id).',
+    sends_refused_busy: 'Sends answered RATE_LIMITED because logic.maxQueuedSends were waiting.',
+    sends_expired: 'Sends dropped unwritten because their caller’s deadline passed while they queued.',
     send_batches: 'Group-commit transactions.',
     send_batch_messages:
       'Sends in group-commit transactions (divide by send_batches for the mean batch size).',
@@ -30,6 +35,7 @@ export function logicCounters(): Counters<LogicCounter> {
     acks: 'Ack requests answered.',
     push_failures: 'Packets whose push was given up after retries; their receivers are told to sync.',
     push_retries: 'DeliverToUsers calls retried after route failed.',
+    push_overflow: 'Packets not queued for push because too many waited; their receivers are told to sync.',
     push_unreached_users: 'Users with a device on a gate route could not reach; they are told to sync.',
     sync_nudges: 'SYNC_HINT pushes handed to route for users whose pushes were lost.',
     sync_nudges_expired: 'Users given up on after nudging them for the maximum age.',

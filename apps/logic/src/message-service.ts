@@ -50,7 +50,8 @@ export class MessageService {
     private readonly counters: Counters<LogicCounter>,
   ) {}
 
-  async send(caller: Caller, req: SendRequest): Promise<SendResponse> {
+  /** Stores and delivers a send; `deadline` (Unix ms) is when the caller stops waiting. */
+  async send(caller: Caller, req: SendRequest, deadline = Infinity): Promise<SendResponse> {
     const conversation = req.conversation;
     if (!req.clientMsgId || req.clientMsgId.length > CLIENT_MSG_ID_MAX) {
       throw new RpcError(
@@ -82,16 +83,27 @@ export class MessageService {
         `content_type is at most ${CONTENT_TYPE_MAX} characters`,
       );
     }
-    const result = await this.batcher.send({
-      appId: caller.appId,
-      senderUserId: caller.userId,
-      senderDeviceId: caller.deviceId,
-      recipientUserId: conversation.id,
-      clientMsgId: req.clientMsgId,
-      contentType: req.contentType,
-      content: req.content,
-      sentAt: Date.now(),
-    });
+    const result = await this.batcher
+      .send(
+        {
+          appId: caller.appId,
+          senderUserId: caller.userId,
+          senderDeviceId: caller.deviceId,
+          recipientUserId: conversation.id,
+          clientMsgId: req.clientMsgId,
+          contentType: req.contentType,
+          content: req.content,
+          sentAt: Date.now(),
+        },
+        deadline,
+      )
+      .catch((err: unknown) => {
+        if (err instanceof RpcError && err.code === ErrorCode.ERROR_CODE_RATE_LIMITED)
+          this.counters.add('sends_refused_busy');
+        else if (err instanceof RpcError && err.code === ErrorCode.ERROR_CODE_TIMEOUT)
+          this.counters.add('sends_expired');
+        throw err;
+      });
     // A retried send was delivered the first time (or will be found by sync): don't push twice.
     if (result.duplicate) {
       this.counters.add('duplicate_sends');

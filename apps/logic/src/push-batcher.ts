@@ -11,6 +11,10 @@ export interface PushBatcherOptions {
   retries?: number;
   /** Back-off before the first retry; each next one waits 4× longer (100, 400, 1600 ms). Default 100. */
   retryBaseMs?: number;
+  /** DeliverToUsers calls out at once (a call being retried holds its slot). Default 4. */
+  maxCallsInFlight?: number;
+  /** Packets waiting for a call; past it the receivers of new pushes are told to sync instead. Default 100,000. */
+  maxPendingPackets?: number;
 }
 
 interface Pending {
@@ -22,6 +26,11 @@ interface Pending {
  * Gathers the pushes made in one tick into one DeliverToUsers call per app, so that a group-commit
  * batch of N sends costs one route call instead of N (route then makes one call per gate).
  *
+ * What is in flight is bounded: at most `maxCallsInFlight` calls are out, and pushes made meanwhile
+ * wait and go together in the next call (so a slow route gets fewer, larger calls rather than a
+ * pile of them past their deadlines). Past `maxPendingPackets` waiting, new pushes are not queued:
+ * their receivers are told to sync instead.
+ *
  * A call route fails is retried a few times with back-off (a retry after a timeout may deliver a
  * packet twice; clients dedupe by seq). When it is given up, or when route could not reach some
  * users' gates, those users are handed to the {@link SyncNudger}, which tells their online devices
@@ -29,10 +38,14 @@ interface Pending {
  */
 export class PushBatcher {
   private pending = new Map<string, Pending>();
+  private pendingPackets = 0;
   private scheduled = false;
   private stopped = false;
+  private inFlight = 0;
   private readonly retries: number;
   private readonly retryBaseMs: number;
+  private readonly maxCallsInFlight: number;
+  private readonly maxPendingPackets: number;
   private readonly failures: LogSummary;
 
   constructor(
@@ -44,11 +57,18 @@ export class PushBatcher {
   ) {
     this.retries = options.retries ?? 3;
     this.retryBaseMs = options.retryBaseMs ?? 100;
+    this.maxCallsInFlight = options.maxCallsInFlight ?? 4;
+    this.maxPendingPackets = options.maxPendingPackets ?? 100_000;
     this.failures = new LogSummary(log, 'pushes given up after retries; their receivers are told to sync');
   }
 
   /** Queues packets; resolves once route took them or their receivers were handed to the nudger. */
   push(appId: string, packets: UserPacket[]): Promise<void> {
+    if (this.pendingPackets + packets.length > this.maxPendingPackets) {
+      this.counters.add('push_overflow', packets.length);
+      this.nudger.add(appId, usersOf(packets));
+      return Promise.resolve();
+    }
     return new Promise<void>((resolve) => {
       let entry = this.pending.get(appId);
       if (!entry) {
@@ -56,11 +76,9 @@ export class PushBatcher {
         this.pending.set(appId, entry);
       }
       for (const p of packets) entry.packets.push(p);
+      this.pendingPackets += packets.length;
       entry.waiters.push(resolve);
-      if (!this.scheduled) {
-        this.scheduled = true;
-        setImmediate(() => this.flush());
-      }
+      this.schedule();
     });
   }
 
@@ -70,11 +88,29 @@ export class PushBatcher {
     this.failures.flush();
   }
 
+  private schedule(): void {
+    if (this.scheduled || this.inFlight >= this.maxCallsInFlight || this.pending.size === 0) return;
+    this.scheduled = true;
+    setImmediate(() => this.flush());
+  }
+
+  /** Starts one call per app with pushes waiting, as far as free slots allow; the rest waits. */
   private flush(): void {
     this.scheduled = false;
-    const pending = this.pending;
-    this.pending = new Map();
-    for (const [appId, { packets, waiters }] of pending) this.deliver(appId, packets, waiters, 0);
+    for (const [appId, { packets, waiters }] of this.pending) {
+      if (this.inFlight >= this.maxCallsInFlight) break;
+      this.pending.delete(appId);
+      this.pendingPackets -= packets.length;
+      this.inFlight++;
+      this.deliver(appId, packets, waiters, 0);
+    }
+  }
+
+  /** A call is over (delivered or given up): its slot goes to what waited meanwhile. */
+  private done(waiters: Array<() => void>): void {
+    this.inFlight--;
+    for (const resolve of waiters) resolve();
+    this.schedule();
   }
 
   private deliver(appId: string, packets: UserPacket[], waiters: Array<() => void>, attempt: number): void {
@@ -84,7 +120,7 @@ export class PushBatcher {
           this.counters.add('push_unreached_users', stats.unreachedUserIds.length);
           this.nudger.add(appId, stats.unreachedUserIds);
         }
-        for (const done of waiters) done();
+        this.done(waiters);
       },
       (err: unknown) => {
         if (attempt < this.retries && !this.stopped) {
@@ -94,19 +130,23 @@ export class PushBatcher {
           return;
         }
         this.counters.add('push_failures', packets.length);
-        const users = new Set<string>();
-        for (const p of packets) for (const u of p.userIds) users.add(u);
-        this.nudger.add(appId, users);
+        this.nudger.add(appId, usersOf(packets));
         this.failures.add({
           app: appId,
           packets: packets.length,
           attempts: attempt + 1,
           err: errorText(err),
         });
-        for (const done of waiters) done();
+        this.done(waiters);
       },
     );
   }
+}
+
+function usersOf(packets: readonly UserPacket[]): Set<string> {
+  const users = new Set<string>();
+  for (const p of packets) for (const u of p.userIds) users.add(u);
+  return users;
 }
 
 function errorText(err: unknown): string {

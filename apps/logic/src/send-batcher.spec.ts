@@ -1,4 +1,5 @@
 import type { DirectSendInput, DirectSendResult } from '@switchboard/storage';
+import { ErrorCode } from '@switchboard/proto/client';
 import { describe, expect, it } from 'vitest';
 import { SendBatcher } from './send-batcher.js';
 
@@ -79,5 +80,58 @@ describe('SendBatcher (group commit)', () => {
     expect(failed.map((r) => r.status)).toEqual(['rejected', 'rejected']);
     fail = false;
     await expect(batcher.send(input(3))).resolves.toMatchObject({ messageId: 3 });
+  });
+});
+
+describe('SendBatcher admission control', () => {
+  it('refuses sends past maxQueued with RATE_LIMITED at once', async () => {
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const batcher = new SendBatcher(
+      async (batch) => {
+        await held;
+        return batch.map(result);
+      },
+      0,
+      1,
+      { maxQueued: 2 },
+    );
+    const first = batcher.send(input(1)); // taken into the first batch at once
+    await new Promise((r) => setImmediate(r));
+    const queued = [batcher.send(input(2)), batcher.send(input(3))];
+    const refused = await batcher.send(input(4)).catch((e: unknown) => e);
+    expect(refused).toMatchObject({ code: ErrorCode.ERROR_CODE_RATE_LIMITED });
+    expect(batcher.rejected).toBe(1);
+    release();
+    expect((await first).messageId).toBe(1);
+    expect((await Promise.all(queued)).map((r) => r.messageId)).toEqual([2, 3]);
+  });
+
+  it('drops with TIMEOUT, unwritten, the sends whose caller gave up while they queued', async () => {
+    let now = 1_000;
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const written: string[] = [];
+    const batcher = new SendBatcher(
+      async (batch) => {
+        written.push(...batch.map((i) => i.clientMsgId));
+        await held;
+        return batch.map(result);
+      },
+      0,
+      10,
+      { maxQueued: 100, now: () => now },
+    );
+    const first = batcher.send(input(1), 5_000);
+    await new Promise((r) => setImmediate(r));
+    const late = batcher.send(input(2), 2_000).catch((e: unknown) => e);
+    const patient = batcher.send(input(3), 9_000);
+    now = 3_000; // the first batch took long: input 2's caller is gone
+    release();
+    await first;
+    expect(await late).toMatchObject({ code: ErrorCode.ERROR_CODE_TIMEOUT });
+    expect((await patient).messageId).toBe(3);
+    expect(written).toEqual(['m1', 'm3']);
+    expect(batcher.expired).toBe(1);
   });
 });

@@ -1,11 +1,23 @@
+import { ErrorCode } from '@switchboard/proto/client';
+import { RpcError } from '@switchboard/rpc';
 import type { DirectSendInput, DirectSendResult } from '@switchboard/storage';
 
 type Flush = (batch: readonly DirectSendInput[]) => Promise<DirectSendResult[]>;
 
 interface Pending {
   input: DirectSendInput;
+  /** Unix ms after which the caller no longer waits (its RPC deadline); Infinity when none. */
+  deadline: number;
   resolve(result: DirectSendResult): void;
   reject(err: unknown): void;
+}
+
+/** Admission control of the batcher. */
+export interface SendBatcherLimits {
+  /** Sends waiting for a batch; past it a send is refused at once with RATE_LIMITED. */
+  maxQueued: number;
+  /** Milliseconds since the epoch; injectable for tests. */
+  now?: () => number;
 }
 
 /**
@@ -14,21 +26,45 @@ interface Pending {
  * only after that transaction commits. One batch is in flight at a time, and sends
  * arriving meanwhile form the next batch, so under load batches grow by themselves
  * while an idle server adds at most `maxDelayMs` to a send.
+ *
+ * Past saturation it refuses rather than queues: more than `maxQueued` waiting sends are answered
+ * RATE_LIMITED at once, and a send whose caller's deadline has passed by the time its batch forms is
+ * dropped with TIMEOUT instead of written (the client retries it with the same client_msg_id, so
+ * writing it for nobody would only cost the next caller time).
  */
 export class SendBatcher {
   private queue: Pending[] = [];
   private timer: NodeJS.Timeout | undefined;
   private inFlight = false;
+  private readonly maxQueued: number;
+  private readonly now: () => number;
+  /** Sends refused because the queue was full, and dropped because their caller had given up. */
+  rejected = 0;
+  expired = 0;
 
   constructor(
     private readonly flush: Flush,
     private readonly maxDelayMs: number,
     private readonly maxSize: number,
-  ) {}
+    limits: SendBatcherLimits = { maxQueued: Number.MAX_SAFE_INTEGER },
+  ) {
+    this.maxQueued = limits.maxQueued;
+    this.now = limits.now ?? Date.now;
+  }
 
-  send(input: DirectSendInput): Promise<DirectSendResult> {
+  /** Sends waiting for a batch (not counting the one being written). */
+  get queued(): number {
+    return this.queue.length;
+  }
+
+  send(input: DirectSendInput, deadline = Infinity): Promise<DirectSendResult> {
     return new Promise<DirectSendResult>((resolve, reject) => {
-      this.queue.push({ input, resolve, reject });
+      if (this.queue.length >= this.maxQueued) {
+        this.rejected++;
+        reject(new RpcError(ErrorCode.ERROR_CODE_RATE_LIMITED, 'server busy; retry after a short back-off'));
+        return;
+      }
+      this.queue.push({ input, deadline, resolve, reject });
       if (this.inFlight) return;
       if (this.queue.length >= this.maxSize) this.run();
       else this.timer ??= setTimeout(() => this.run(), this.maxDelayMs);
@@ -40,7 +76,9 @@ export class SendBatcher {
       clearTimeout(this.timer);
       this.timer = undefined;
     }
-    if (this.inFlight || this.queue.length === 0) return;
+    if (this.inFlight) return;
+    this.dropExpired();
+    if (this.queue.length === 0) return;
     const batch = this.queue.length > this.maxSize ? this.queue.splice(0, this.maxSize) : this.queue;
     if (batch === this.queue) this.queue = [];
     this.inFlight = true;
@@ -63,5 +101,20 @@ export class SendBatcher {
         // Whatever queued up while the transaction ran goes next, without waiting again.
         if (this.queue.length > 0) this.run();
       });
+  }
+
+  /** Answers TIMEOUT to the queued sends whose caller has stopped waiting, and forgets them. */
+  private dropExpired(): void {
+    const now = this.now();
+    let kept = 0;
+    for (const p of this.queue) {
+      if (p.deadline <= now) {
+        this.expired++;
+        p.reject(new RpcError(ErrorCode.ERROR_CODE_TIMEOUT, 'the send waited past its deadline; retry it'));
+      } else {
+        this.queue[kept++] = p;
+      }
+    }
+    this.queue.length = kept;
   }
 }

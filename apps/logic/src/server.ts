@@ -46,9 +46,12 @@ export async function startLogic(options: StartLogicOptions): Promise<RunningLog
     },
     config.logic.sendBatchMaxDelayMs,
     config.logic.sendBatchMaxSize,
+    { maxQueued: config.logic.maxQueuedSends },
   );
   const nudger = new SyncNudger(route, counters);
-  const pushes = new PushBatcher(route, nudger, counters, log);
+  const pushes = new PushBatcher(route, nudger, counters, log, {
+    maxCallsInFlight: config.logic.maxPushCallsInFlight,
+  });
   const messages = new MessageService(
     storage,
     batcher,

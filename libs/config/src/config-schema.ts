@@ -75,6 +75,8 @@ const gate = section({
   drainTimeoutMs: durationMs(0),
   /** Deadline of one call from the gate to logic or route. */
   upstreamTimeoutMs: durationMs(1),
+  /** Client requests waiting on logic at once (admission control); past it: RATE_LIMITED. */
+  maxInflightRequests: count(1),
   health,
 }).superRefine((value, ctx) => {
   if (value.heartbeatTimeoutMs <= value.heartbeatIntervalMs) {
@@ -116,6 +118,10 @@ const logic = section({
   sendBatchMaxSize: count(1, 10_000),
   /** Largest message content accepted, in bytes. */
   maxContentBytes: bytes(1),
+  /** Sends waiting for group commit (admission control); past it: RATE_LIMITED. */
+  maxQueuedSends: count(1),
+  /** Concurrent DeliverToUsers calls to route; pushes made meanwhile wait and join one batch. */
+  maxPushCallsInFlight: count(1, 1024),
   /** Member count from which a group uses read fan-out instead of write fan-out. */
   largeGroupMinMembers: count(2),
 });

@@ -90,6 +90,9 @@ export class GateCore {
   private readonly timeBase: number;
   private nextId = 1;
   private draining = false;
+  /** Client requests forwarded to logic and not answered yet (admission control). */
+  inflight = 0;
+  private readonly maxInflight: number;
   /** One shared copy of each platform string (a handful of distinct values across all connections). */
   private readonly platforms = new Map<string, string>();
   private readonly syncHint = EncodedPacket.of(syncHintPacket());
@@ -98,6 +101,7 @@ export class GateCore {
     this.gateId = options.gateId;
     this.bootId = options.bootId ?? randomBytes(12).toString('base64url');
     this.settings = options.settings;
+    this.maxInflight = options.settings.maxInflightRequests ?? 4096;
     this.logic = options.logic;
     this.route = options.route;
     this.logger = options.logger;
@@ -226,6 +230,25 @@ export class GateCore {
       connId: conn.id,
       epoch: conn.epoch,
     };
+  }
+
+  /**
+   * Takes a slot for a request to logic, or false when `maxInflightRequests` are already waiting:
+   * past saturation a request is refused at once with a retryable code rather than queued until
+   * its deadline. Every true must be matched by {@link release}.
+   */
+  admit(): boolean {
+    if (this.inflight >= this.maxInflight) {
+      this.counters.busyRejections++;
+      return false;
+    }
+    this.inflight++;
+    return true;
+  }
+
+  /** Gives back a slot taken by {@link admit}. */
+  releaseSlot(): void {
+    this.inflight--;
   }
 
   /** The shared copy of a platform string; values past the first 256 distinct ones are kept as given. */

@@ -19,6 +19,8 @@ export class GateCounters {
   rebinds = 0;
   /** SYNC_HINT pushes sent (after a re-bind, or asked for by logic through route). */
   syncHints = 0;
+  /** Requests answered RATE_LIMITED (sign-ins closed with it) because too many were waiting on logic. */
+  busyRejections = 0;
   /** Server-initiated closes by ErrorCode. */
   readonly closesByCode = new Map<number, number>();
 

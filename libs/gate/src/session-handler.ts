@@ -24,6 +24,8 @@ import { errorOf } from './error-of.js';
 import type { GateCore } from './gate-core.js';
 
 const EMPTY = new Uint8Array(0);
+/** What a request refused by admission control is told; RATE_LIMITED is retryable. */
+const BUSY = 'server busy; retry after a short back-off';
 /** Logic keeps the first 32 characters of a platform; so does the gate, for re-binds. */
 const PLATFORM_MAX = 32;
 /** Retries of an Unbind that found route unreachable: after 0.5, 1, 2 and 4 s. */
@@ -163,6 +165,10 @@ export class SessionHandler {
       this.core.closeWith(conn, ErrorCode.ERROR_CODE_INVALID_PACKET, 'invalid SignInRequest payload');
       return;
     }
+    if (!this.core.admit()) {
+      this.core.closeWith(conn, ErrorCode.ERROR_CODE_RATE_LIMITED, BUSY);
+      return;
+    }
     conn.state = ConnState.SigningIn;
     this.askLogic(conn, packet, request, true);
   }
@@ -183,16 +189,22 @@ export class SessionHandler {
         remoteAddress: conn.transport.remoteAddress,
       })
       .then(
-        (res) => this.signedIn(conn, packet, request, res),
+        (res) => {
+          core.releaseSlot();
+          this.signedIn(conn, packet, request, res);
+        },
         (err: unknown) => {
+          core.releaseSlot();
           if (conn.closed) return;
           const { code, message, expected } = errorOf(err);
           const renew = core.renewLeaseNow;
           if (mayRetry && code === ErrorCode.ERROR_CODE_GATE_RESET && renew !== undefined) {
-            renew().then(
-              () => !conn.closed && this.askLogic(conn, packet, request, false),
-              () => !conn.closed && this.askLogic(conn, packet, request, false),
-            );
+            const retry = () => {
+              if (conn.closed) return;
+              if (core.admit()) this.askLogic(conn, packet, request, false);
+              else core.closeWith(conn, ErrorCode.ERROR_CODE_RATE_LIMITED, BUSY);
+            };
+            renew().then(retry, retry);
             return;
           }
           if (!expected) core.logger.error({ conn: conn.id, err }, 'logic SignIn failed unexpectedly');
@@ -253,11 +265,17 @@ export class SessionHandler {
       );
       return;
     }
+    if (!this.core.admit()) {
+      this.core.reply(conn, errorPacket(packet, ErrorCode.ERROR_CODE_RATE_LIMITED, BUSY));
+      return;
+    }
     run(this.core.sessionOf(conn), request).then(
       (data) => {
+        this.core.releaseSlot();
         if (!conn.closed) this.core.reply(conn, responsePacket(packet, data));
       },
       (err: unknown) => {
+        this.core.releaseSlot();
         this.replyError(conn, packet, err);
       },
     );
@@ -285,9 +303,17 @@ export class SessionHandler {
       return;
     }
     const { logic, route, rooms, gateId } = this.core;
+    if (!this.core.admit()) {
+      this.core.reply(conn, errorPacket(packet, ErrorCode.ERROR_CODE_RATE_LIMITED, BUSY));
+      return;
+    }
     void (async () => {
       try {
-        await logic.subscribeRoom({ session: this.core.sessionOf(conn), roomId });
+        try {
+          await logic.subscribeRoom({ session: this.core.sessionOf(conn), roomId });
+        } finally {
+          this.core.releaseSlot();
+        }
         if (conn.closed) return;
         if (rooms.has(conn.appId, roomId, conn)) {
           this.core.reply(conn, responsePacket(packet));

@@ -1,4 +1,11 @@
-import { ErrorCode, PacketType, SendRequest, SendResponse, SignInResponse } from '@switchboard/proto/client';
+import {
+  ConversationType,
+  ErrorCode,
+  PacketType,
+  SendRequest,
+  SendResponse,
+  SignInResponse,
+} from '@switchboard/proto/client';
 import { RpcError } from '@switchboard/rpc';
 import { describe, expect, it, vi } from 'vitest';
 import { createLogger } from '@switchboard/log';
@@ -141,6 +148,44 @@ describe('session state machine', () => {
     await settle();
     expect(h.logic.calls['signIn']).toHaveLength(2);
     expect(t.closedWith?.code).toBe(ErrorCode.ERROR_CODE_GATE_RESET);
+  });
+
+  it('answers RATE_LIMITED at once past maxInflightRequests, and admits again as answers come', async () => {
+    const h = harness({ maxInflightRequests: 2, rateLimit: { packetsPerSecond: 100, burst: 100 } });
+    const t = new FakeTransport();
+    const conn = h.core.open(t);
+    h.core.receive(conn, signInBytes(1));
+    await settle();
+    h.scheduler.run();
+    let release!: () => void;
+    h.logic.sendGate = new Promise<void>((resolve) => (release = resolve));
+    const sendBytes = (id: number) =>
+      packetBytes(
+        PacketType.PACKET_TYPE_SEND,
+        id,
+        SendRequest.encode({
+          clientMsgId: `m${id}`,
+          conversation: { type: ConversationType.CONVERSATION_TYPE_USER, id: 'u2' },
+          contentType: 'text',
+          content: Buffer.from('x'),
+        }).finish(),
+      );
+    for (const id of [2, 3, 4]) h.core.receive(conn, sendBytes(id));
+    h.scheduler.run();
+    // The third found two requests waiting on logic: refused now, not queued to its deadline.
+    expect(t.packets().slice(1)).toMatchObject([{ requestId: 4, code: ErrorCode.ERROR_CODE_RATE_LIMITED }]);
+    expect(h.logic.calls['send']).toHaveLength(2);
+    expect(h.core.inflight).toBe(2);
+    release();
+    await settle();
+    h.scheduler.run();
+    expect(h.core.inflight).toBe(0);
+    h.core.receive(conn, sendBytes(5));
+    await settle();
+    h.scheduler.run();
+    expect(t.packets().at(-1)).toMatchObject({ requestId: 5, code: 0 });
+    expect(h.core.counters.busyRejections).toBe(1);
+    expect(conn.closed).toBe(false);
   });
 
   it('closes with INVALID_PACKET on a payload that is not valid protobuf', () => {

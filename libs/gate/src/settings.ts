@@ -15,4 +15,10 @@ export interface GateSettings {
   sendQueueMaxBytes: number;
   /** Inbound packets per connection; past it the connection is closed with FLOOD. */
   rateLimit: RateLimit;
+  /**
+   * Client requests of all connections waiting on logic at once; past it a request is answered
+   * RATE_LIMITED at once (a sign-in is closed with it) instead of queueing past its deadline.
+   * Default 4096.
+   */
+  maxInflightRequests?: number;
 }

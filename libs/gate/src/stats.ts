@@ -16,6 +16,8 @@ export interface GateStats {
   staleBootCalls: number;
   rebinds: number;
   syncHints: number;
+  busyRejections: number;
+  inflightRequests: number;
   connectionsOpened: number;
   signIns: number;
   signInFailures: number;
@@ -37,6 +39,8 @@ export function gateStats(core: GateCore): GateStats {
     staleBootCalls: c.staleBootCalls,
     rebinds: c.rebinds,
     syncHints: c.syncHints,
+    busyRejections: c.busyRejections,
+    inflightRequests: core.inflight,
     connectionsOpened: c.connectionsOpened,
     signIns: c.signIns,
     signInFailures: c.signInFailures,
@@ -84,6 +88,13 @@ export function gateMetricFamilies(core: GateCore): MetricFamily[] {
     ),
     one('rebinds_total', 'Sessions bound again after route lost the registration.', 'counter', s.rebinds),
     one('sync_hints_total', 'SYNC_HINT pushes sent to connections.', 'counter', s.syncHints),
+    one(
+      'busy_rejections_total',
+      'Requests refused with RATE_LIMITED because gate.maxInflightRequests were waiting on logic.',
+      'counter',
+      s.busyRejections,
+    ),
+    one('inflight_requests', 'Client requests waiting on logic.', 'gauge', s.inflightRequests),
     {
       name: 'switchboard_gate_closes_total',
       help: 'Server-initiated closes by error code.',

@@ -77,6 +77,8 @@ export class FakeLogic implements LogicPort {
   /** When set, signIn waits for this promise before answering. */
   signInGate: Promise<void> | undefined;
   sendError: RpcError | undefined;
+  /** When set, send waits for this promise before answering. */
+  sendGate: Promise<void> | undefined;
   subscribeError: RpcError | undefined;
 
   private record(name: string, request: unknown): void {
@@ -102,6 +104,7 @@ export class FakeLogic implements LogicPort {
   }
   async send(request: Parameters<LogicPort['send']>[0]) {
     this.record('send', request);
+    if (this.sendGate) await this.sendGate;
     if (this.sendError) throw this.sendError;
     return { response: { messageId: 11, seq: 12, sentAt: 13, conversationSeq: 14 } };
   }
