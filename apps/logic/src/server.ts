@@ -50,7 +50,11 @@ export async function startLogic(options: StartLogicOptions): Promise<RunningLog
     storage,
     batcher,
     new PushBatcher(route),
-    { maxContentBytes: config.logic.maxContentBytes, syncLimitMax: config.logic.syncLimitMax },
+    {
+      maxContentBytes: config.logic.maxContentBytes,
+      syncLimitMax: config.logic.syncLimitMax,
+      syncMaxBytes: config.logic.syncMaxBytes,
+    },
     log,
     counters,
   );
