@@ -244,7 +244,10 @@ export class SessionHandler {
   private replyError(conn: Connection, packet: Packet, err: unknown): void {
     const { code, message, expected } = errorOf(err);
     if (!expected)
-      this.core.logger.error({ conn: conn.id, type: packet.type, err }, 'request failed unexpectedly');
+      this.core.logger.error(
+        { conn: conn.id, type: packet.type, code, err, detail: logDetailOf(err) },
+        'request failed unexpectedly',
+      );
     if (!conn.closed) this.core.reply(conn, errorPacket(packet, code, message));
   }
 
