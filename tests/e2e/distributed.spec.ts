@@ -9,6 +9,7 @@ import { createScratchMysqlDatabase, type ScratchMysqlDatabase } from '@switchbo
 import { freePort, ServiceProcess, waitFor } from '@switchboard/testing';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bigInboxScenario } from './big-inbox-scenario.js';
 import { chatScenarios } from './chat-scenarios.js';
 import { signedIn, text } from './clients.js';
 
@@ -172,6 +173,10 @@ describe('distributed suite (separate processes, MariaDB + Redis)', () => {
 
   it('passes the chat scenarios across gates', async () => {
     await chatScenarios({ tcpUrl: tcp1, wsUrl: ws, otherUrl: tcp2, token }, 'd1');
+  }, 90_000);
+
+  it("pages a victim's inbox full of maximum-size messages by bytes, across gates and logic instances", async () => {
+    await bigInboxScenario({ tcpUrl: tcp1, wsUrl: ws, otherUrl: tcp2, token }, 'd1');
   }, 90_000);
 
   it('forgets a SIGKILLed gate by its lease; its clients reconnect elsewhere and sync everything', async () => {

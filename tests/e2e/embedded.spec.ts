@@ -8,6 +8,7 @@ import { ServiceProcess, waitFor } from '@switchboard/testing';
 import { SignJWT } from 'jose';
 import { WebSocket } from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bigInboxScenario } from './big-inbox-scenario.js';
 import { chatScenarios } from './chat-scenarios.js';
 import { connect } from './clients.js';
 
@@ -142,5 +143,9 @@ describe('embedded suite (npm start: one process, SQLite, memory route store)', 
 
   it('passes the chat scenarios over TCP and WebSocket', async () => {
     await chatScenarios({ tcpUrl, wsUrl, otherUrl: wsUrl, token }, 'e1');
+  }, 60_000);
+
+  it("pages a victim's inbox full of maximum-size messages by bytes (SYNC and HISTORY)", async () => {
+    await bigInboxScenario({ tcpUrl, wsUrl, otherUrl: wsUrl, token }, 'e1');
   }, 60_000);
 });

@@ -26,7 +26,10 @@ export interface Caller {
 
 export interface MessageLimits {
   maxContentBytes: number;
+  /** Most messages in one SYNC or HISTORY page. */
   syncLimitMax: number;
+  /** Most bytes of messages in one SYNC or HISTORY page (one larger message still goes out alone). */
+  syncMaxBytes: number;
 }
 
 const CLIENT_MSG_ID_MAX = 64;
@@ -121,7 +124,13 @@ export class MessageService {
 
   async sync(caller: Caller, req: SyncRequest): Promise<SyncResponse> {
     const limit = clampLimit(req.limit, this.limits.syncLimitMax);
-    const r = await this.storage.messages.syncInbox(caller.appId, caller.userId, req.afterSeq, limit);
+    const r = await this.storage.messages.syncInbox(
+      caller.appId,
+      caller.userId,
+      req.afterSeq,
+      limit,
+      this.limits.syncMaxBytes,
+    );
     this.counters.add('syncs');
     return {
       messages: r.messages.map((m) => toClientMessage(m, m.seq)),
@@ -141,6 +150,7 @@ export class MessageService {
       conversation: { type: 'user', id: c.id },
       beforeSeq: req.beforeSeq,
       limit: clampLimit(req.limit, this.limits.syncLimitMax),
+      maxBytes: this.limits.syncMaxBytes,
     });
     return { messages: r.messages.map((m) => toClientMessage(m, 0)), hasMore: r.hasMore };
   }

@@ -1,7 +1,7 @@
 import { createLogger } from '@switchboard/log';
 import { describe, expect, it } from 'vitest';
 import { logicCounters } from './logic-metrics.js';
-import { PushBatcher } from './push-batcher.js';
+import { PushBatcher, splitByBytes } from './push-batcher.js';
 import type { DeliveryStats, RoutePort, UserPacket } from './route-port.js';
 import { SyncNudger } from './sync-nudger.js';
 
@@ -64,5 +64,54 @@ describe('PushBatcher bounds', () => {
     expect(nudger.size).toBe(1);
     nudger.stop();
     for (const c of route.calls) c.release();
+  });
+});
+
+class RecordingRoute implements RoutePort {
+  calls: UserPacket[][] = [];
+  async bind() {
+    return { epoch: 1 };
+  }
+  async deliverToUsers(_appId: string, packets: UserPacket[]): Promise<DeliveryStats> {
+    this.calls.push(packets);
+    return { delivered: packets.length, failedGates: 0, unreachedUserIds: [] };
+  }
+  close() {}
+}
+
+const sized = (bytes: number, user = 'u'): UserPacket => ({ userIds: [user], packet: Buffer.alloc(bytes) });
+
+function recordingBatcher(maxCallBytes: number) {
+  const route = new RecordingRoute();
+  const counters = logicCounters();
+  const batcher = new PushBatcher(route, new SyncNudger(route, counters), counters, silent, { maxCallBytes });
+  return { route, batcher };
+}
+
+describe('PushBatcher call sizes', () => {
+  it("gathers a tick's pushes into one call while they fit", async () => {
+    const { route, batcher } = recordingBatcher(10_000);
+    await Promise.all([batcher.push('a', [sized(100)]), batcher.push('a', [sized(100), sized(100)])]);
+    expect(route.calls.map((c) => c.length)).toEqual([3]);
+  });
+
+  it('splits a tick larger than maxCallBytes into several calls, in order, and resolves every push', async () => {
+    const { route, batcher } = recordingBatcher(10_000);
+    const pushes = Array.from({ length: 10 }, (_, i) => batcher.push('a', [sized(3_000, `u${i}`)]));
+    await Promise.all(pushes);
+    expect(route.calls.length).toBeGreaterThan(1);
+    expect(route.calls.flat().map((p) => p.userIds[0])).toEqual(
+      Array.from({ length: 10 }, (_, i) => `u${i}`),
+    );
+    for (const call of route.calls) {
+      expect(call.reduce((n, p) => n + p.packet.length, 0)).toBeLessThanOrEqual(10_000);
+    }
+  });
+});
+
+describe('splitByBytes', () => {
+  it('puts a packet larger than the bound alone', () => {
+    expect(splitByBytes([sized(50), sized(500), sized(50)], 200).map((p) => p.length)).toEqual([1, 1, 1]);
+    expect(splitByBytes([], 200)).toEqual([]);
   });
 });

@@ -1,6 +1,7 @@
 import type { Logger } from '@switchboard/log';
 import { LogSummary } from '@switchboard/log';
 import type { Counters } from '@switchboard/metrics';
+import { GRPC_BATCH_TARGET_BYTES } from '@switchboard/rpc';
 import type { LogicCounter } from './logic-metrics.js';
 import type { RoutePort, UserPacket } from './route-port.js';
 import type { SyncNudger } from './sync-nudger.js';
@@ -15,6 +16,11 @@ export interface PushBatcherOptions {
   maxCallsInFlight?: number;
   /** Packets waiting for a call; past it the receivers of new pushes are told to sync instead. Default 100,000. */
   maxPendingPackets?: number;
+  /**
+   * Most bytes of packets in one DeliverToUsers call, well inside the gRPC message limit; a larger
+   * batch goes as several calls, one after another in its slot. Default GRPC_BATCH_TARGET_BYTES.
+   */
+  maxCallBytes?: number;
 }
 
 interface Pending {
@@ -46,6 +52,7 @@ export class PushBatcher {
   private readonly retryBaseMs: number;
   private readonly maxCallsInFlight: number;
   private readonly maxPendingPackets: number;
+  private readonly maxCallBytes: number;
   private readonly failures: LogSummary;
 
   constructor(
@@ -59,6 +66,7 @@ export class PushBatcher {
     this.retryBaseMs = options.retryBaseMs ?? 100;
     this.maxCallsInFlight = options.maxCallsInFlight ?? 4;
     this.maxPendingPackets = options.maxPendingPackets ?? 100_000;
+    this.maxCallBytes = options.maxCallBytes ?? GRPC_BATCH_TARGET_BYTES;
     this.failures = new LogSummary(log, 'pushes given up after retries; their receivers are told to sync');
   }
 
@@ -102,7 +110,7 @@ export class PushBatcher {
       this.pending.delete(appId);
       this.pendingPackets -= packets.length;
       this.inFlight++;
-      this.deliver(appId, packets, waiters, 0);
+      this.deliver(appId, splitByBytes(packets, this.maxCallBytes), 0, waiters, 0);
     }
   }
 
@@ -113,20 +121,32 @@ export class PushBatcher {
     this.schedule();
   }
 
-  private deliver(appId: string, packets: UserPacket[], waiters: Array<() => void>, attempt: number): void {
+  /** Delivers part `i` of a slot's batch (retrying it), then the next part, then frees the slot. */
+  private deliver(
+    appId: string,
+    parts: UserPacket[][],
+    i: number,
+    waiters: Array<() => void>,
+    attempt: number,
+  ): void {
+    const packets = parts[i] as UserPacket[];
+    const next = () => {
+      if (i + 1 < parts.length) this.deliver(appId, parts, i + 1, waiters, 0);
+      else this.done(waiters);
+    };
     this.route.deliverToUsers(appId, packets).then(
       (stats) => {
         if (stats.unreachedUserIds.length > 0) {
           this.counters.add('push_unreached_users', stats.unreachedUserIds.length);
           this.nudger.add(appId, stats.unreachedUserIds);
         }
-        this.done(waiters);
+        next();
       },
       (err: unknown) => {
         if (attempt < this.retries && !this.stopped) {
           this.counters.add('push_retries');
           const delay = this.retryBaseMs * 4 ** attempt;
-          setTimeout(() => this.deliver(appId, packets, waiters, attempt + 1), delay).unref();
+          setTimeout(() => this.deliver(appId, parts, i, waiters, attempt + 1), delay).unref();
           return;
         }
         this.counters.add('push_failures', packets.length);
@@ -137,10 +157,36 @@ export class PushBatcher {
           attempts: attempt + 1,
           err: errorText(err),
         });
-        this.done(waiters);
+        next();
       },
     );
   }
+}
+
+/** About what a packet adds to a DeliverToUsers request. */
+function packetBytes(p: UserPacket): number {
+  let n = p.packet.length + 32;
+  for (const id of p.userIds) n += id.length * 3 + 2;
+  return n;
+}
+
+/** Consecutive runs of `packets` of at most `maxBytes` each (a larger packet goes alone). */
+export function splitByBytes(packets: UserPacket[], maxBytes: number): UserPacket[][] {
+  const parts: UserPacket[][] = [];
+  let part: UserPacket[] = [];
+  let bytes = 0;
+  for (const p of packets) {
+    const size = packetBytes(p);
+    if (part.length > 0 && bytes + size > maxBytes) {
+      parts.push(part);
+      part = [];
+      bytes = 0;
+    }
+    part.push(p);
+    bytes += size;
+  }
+  if (part.length > 0) parts.push(part);
+  return parts;
 }
 
 function usersOf(packets: readonly UserPacket[]): Set<string> {

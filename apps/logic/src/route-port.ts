@@ -1,6 +1,6 @@
 import { credentials, Metadata } from '@grpc/grpc-js';
 import { RouteServiceClient } from '@switchboard/proto/route';
-import { call } from '@switchboard/rpc';
+import { call, GRPC_CHANNEL_OPTIONS } from '@switchboard/rpc';
 
 /** Packets for the online devices of some users. */
 export interface UserPacket {
@@ -41,7 +41,7 @@ export class GrpcRoutePort implements RoutePort {
     address: string,
     private readonly timeoutMs = 5_000,
   ) {
-    this.client = new RouteServiceClient(address, credentials.createInsecure());
+    this.client = new RouteServiceClient(address, credentials.createInsecure(), GRPC_CHANNEL_OPTIONS);
   }
 
   async bind(input: Parameters<RoutePort['bind']>[0]): Promise<{ epoch: number }> {

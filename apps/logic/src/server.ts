@@ -56,7 +56,11 @@ export async function startLogic(options: StartLogicOptions): Promise<RunningLog
     storage,
     batcher,
     pushes,
-    { maxContentBytes: config.logic.maxContentBytes, syncLimitMax: config.logic.syncLimitMax },
+    {
+      maxContentBytes: config.logic.maxContentBytes,
+      syncLimitMax: config.logic.syncLimitMax,
+      syncMaxBytes: config.logic.syncMaxBytes,
+    },
     log,
     counters,
   );

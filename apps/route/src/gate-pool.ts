@@ -1,5 +1,6 @@
 import { credentials } from '@grpc/grpc-js';
 import { GateServiceClient } from '@switchboard/proto/conn';
+import { GRPC_CHANNEL_OPTIONS } from '@switchboard/rpc';
 import type { GateLease } from '@switchboard/route-store';
 
 /** The subset of the route store the pool needs to find gate addresses. */
@@ -73,7 +74,11 @@ export class GatePool {
           existing?.client.close();
           this.clients.set(lease.gateId, {
             address: lease.grpcAddress,
-            client: new GateServiceClient(lease.grpcAddress, credentials.createInsecure()),
+            client: new GateServiceClient(
+              lease.grpcAddress,
+              credentials.createInsecure(),
+              GRPC_CHANNEL_OPTIONS,
+            ),
           });
         }
         for (const [gateId, { client }] of this.clients) {

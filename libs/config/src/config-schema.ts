@@ -112,12 +112,21 @@ const logic = section({
   storage: oneOf(['sqlite', 'mysql']),
   /** Most messages one sync request may return. */
   syncLimitMax: count(1, 10_000),
+  /**
+   * Most bytes of messages one SYNC or HISTORY page carries (a single larger message still goes
+   * out alone). Keep it well under `gate.sendQueueMaxBytes`; capped at 4 MiB, a quarter of the
+   * 16 MiB gRPC message limit (libs/rpc `GRPC_MAX_MESSAGE_BYTES`).
+   */
+  syncMaxBytes: bytes(1024, 4 * 1024 * 1024),
   /** Group commit: how long the first send of a batch waits for others. */
   sendBatchMaxDelayMs: durationMs(0),
   /** Group commit: most sends in one transaction. */
   sendBatchMaxSize: count(1, 10_000),
-  /** Largest message content accepted, in bytes. */
-  maxContentBytes: bytes(1),
+  /**
+   * Largest message content accepted, in bytes. Capped at 4 MiB so that one message, which a page
+   * always carries whatever its size, stays well inside the 16 MiB gRPC message limit.
+   */
+  maxContentBytes: bytes(1, 4 * 1024 * 1024),
   /** Sends waiting for group commit (admission control); past it: RATE_LIMITED. */
   maxQueuedSends: count(1),
   /** Concurrent DeliverToUsers calls to route; pushes made meanwhile wait and join one batch. */

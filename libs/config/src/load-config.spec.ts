@@ -33,6 +33,7 @@ describe('loadConfig: defaults and profiles', () => {
     expect(config.gate.ws.allowedOrigins).toEqual([]);
     expect(config.logic).toMatchObject({
       syncLimitMax: 200,
+      syncMaxBytes: 256 * 1024,
       sendBatchMaxDelayMs: 1,
       sendBatchMaxSize: 256,
       maxContentBytes: 60000,

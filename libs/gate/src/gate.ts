@@ -6,6 +6,7 @@ import type { Logger } from '@switchboard/log';
 import { startGrpcServer, type StartedServer } from '@switchboard/rpc';
 import type { Clock } from './clock.js';
 import { Fanout } from './fanout.js';
+import { logDetailOf } from './error-of.js';
 import { GateCore } from './gate-core.js';
 import { gateServiceImplementation } from './gate-service.js';
 import { LeaseKeeper } from './lease.js';
@@ -84,7 +85,7 @@ export function createGate(options: CreateGateOptions): Gate {
     if (ticker) clearInterval(ticker);
     lease?.stop();
     await options.route.removeGate({ gateId: id }).catch((err: unknown) => {
-      logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'route RemoveGate failed');
+      logger.warn({ err: logDetailOf(err) }, 'route RemoveGate failed');
     });
     await server?.stop(1_000);
     logger.info('gate stopped');

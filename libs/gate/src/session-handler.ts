@@ -20,7 +20,7 @@ import type { SignInResponse as LogicSignInResponse } from '@switchboard/proto/l
 import type { UnbindRequest } from '@switchboard/proto/route';
 import { decodeStrict, errorPacket, responsePacket, type MessageDecoder } from '@switchboard/protocol';
 import { ConnState, type Connection } from './connection.js';
-import { errorOf } from './error-of.js';
+import { errorOf, logDetailOf } from './error-of.js';
 import type { GateCore } from './gate-core.js';
 
 const EMPTY = new Uint8Array(0);
@@ -115,7 +115,7 @@ export class SessionHandler {
     if (!this.core.rooms.remove(conn.appId, roomId, conn)) return;
     const { route, gateId, logger } = this.core;
     route.leaveRoom({ appId: conn.appId, roomId, gateId }).catch((err: unknown) => {
-      logger.warn({ app: conn.appId, room: roomId, err: errorOf(err).message }, 'route LeaveRoom failed');
+      logger.warn({ app: conn.appId, room: roomId, err: logDetailOf(err) }, 'route LeaveRoom failed');
     });
   }
 
@@ -135,7 +135,7 @@ export class SessionHandler {
         setTimeout(() => this.unbind(request, connId, attempt + 1), UNBIND_RETRY_BASE_MS << attempt).unref();
         return;
       }
-      logger.warn({ conn: connId, err: e.message, attempts: attempt + 1 }, 'route Unbind failed');
+      logger.warn({ conn: connId, err: logDetailOf(err), attempts: attempt + 1 }, 'route Unbind failed');
     });
   }
 
@@ -151,7 +151,7 @@ export class SessionHandler {
     logic
       .disconnect({ session: this.core.sessionOf(conn), code })
       .catch((err: unknown) =>
-        logger.warn({ conn: conn.id, err: errorOf(err).message }, 'logic Disconnect failed'),
+        logger.warn({ conn: conn.id, err: logDetailOf(err) }, 'logic Disconnect failed'),
       );
   }
 
@@ -229,7 +229,7 @@ export class SessionHandler {
           code: 0,
         })
         .catch((err: unknown) =>
-          logger.warn({ conn: conn.id, err: errorOf(err).message }, 'logic Disconnect failed'),
+          logger.warn({ conn: conn.id, err: logDetailOf(err) }, 'logic Disconnect failed'),
         );
       return;
     }
@@ -284,7 +284,10 @@ export class SessionHandler {
   private replyError(conn: Connection, packet: Packet, err: unknown): void {
     const { code, message, expected } = errorOf(err);
     if (!expected)
-      this.core.logger.error({ conn: conn.id, type: packet.type, err }, 'request failed unexpectedly');
+      this.core.logger.error(
+        { conn: conn.id, type: packet.type, code, err, detail: logDetailOf(err) },
+        'request failed unexpectedly',
+      );
     if (!conn.closed) this.core.reply(conn, errorPacket(packet, code, message));
   }
 

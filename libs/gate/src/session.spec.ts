@@ -6,7 +6,9 @@ import {
   SendResponse,
   SignInResponse,
 } from '@switchboard/proto/client';
-import { RpcError } from '@switchboard/rpc';
+import { Metadata, status } from '@grpc/grpc-js';
+import { isRetryable } from '@switchboard/protocol';
+import { fromServiceError, RpcError } from '@switchboard/rpc';
 import { describe, expect, it, vi } from 'vitest';
 import { createLogger } from '@switchboard/log';
 import { ConnState } from './connection.js';
@@ -240,6 +242,33 @@ describe('session state machine', () => {
       code: ErrorCode.ERROR_CODE_NOT_GROUP_MEMBER,
       message: 'not a member',
     });
+    expect(transport.closedWith).toBeUndefined();
+  });
+
+  it('answers an internal size limit with non-retryable PAYLOAD_TOO_LARGE, logs the detail, shows none', async () => {
+    const h = harness();
+    const { transport, conn } = await signIn(h);
+    const detail = 'Received message larger than max (7208417 vs 4194304)';
+    h.logic.sendError = fromServiceError(
+      Object.assign(new Error(`8 RESOURCE_EXHAUSTED: ${detail}`), {
+        code: status.RESOURCE_EXHAUSTED,
+        details: detail,
+        metadata: new Metadata(),
+      }),
+    );
+    h.core.receive(conn, sendBytes(9));
+    await settle();
+    h.scheduler.run();
+    const reply = transport.packets()[1]!;
+    expect(reply).toMatchObject({ requestId: 9, code: ErrorCode.ERROR_CODE_PAYLOAD_TOO_LARGE });
+    expect(isRetryable(reply.code)).toBe(false);
+    expect(reply.message).not.toContain('max');
+    expect(h.logs.lines).toContainEqual(
+      expect.objectContaining({
+        msg: 'request failed unexpectedly',
+        detail: expect.stringContaining(detail),
+      }),
+    );
     expect(transport.closedWith).toBeUndefined();
   });
 

@@ -50,7 +50,7 @@ const ENTRIES: Readonly<Record<Exclude<ErrorCode, ErrorCode.UNRECOGNIZED>, Entry
     false,
   ],
   [ErrorCode.ERROR_CODE_PAYLOAD_TOO_LARGE]: [
-    'The request payload exceeds the size the server accepts.',
+    'The request payload, or the reply it needs, exceeds a size the server handles.',
     false,
   ],
 

@@ -10,11 +10,16 @@ export const CODE_METADATA_KEY = 'sb-code';
  * in the client's Packet unchanged.
  */
 export class RpcError extends Error {
+  /**
+   * @param message Safe to show to a client: what went wrong in the caller's terms, never
+   *   addresses, internal limits or stack traces. Put those in `options.cause` for logs.
+   */
   constructor(
     readonly code: ErrorCode,
     message: string,
+    options?: { cause?: unknown },
   ) {
-    super(message);
+    super(message, options);
     this.name = 'RpcError';
   }
 }
@@ -46,17 +51,29 @@ export function toStatus(err: unknown): Partial<StatusObject> {
   return { code: status.INTERNAL, details: 'internal error', metadata };
 }
 
-const codeOfGrpcStatus: Partial<Record<status, ErrorCode>> = {
-  [status.UNAVAILABLE]: ErrorCode.ERROR_CODE_UNAVAILABLE,
-  [status.DEADLINE_EXCEEDED]: ErrorCode.ERROR_CODE_TIMEOUT,
-  [status.CANCELLED]: ErrorCode.ERROR_CODE_UNAVAILABLE,
-  [status.RESOURCE_EXHAUSTED]: ErrorCode.ERROR_CODE_RATE_LIMITED,
+/**
+ * Codes for failures of the call itself (no `sb-code` trailer: the service never answered, or
+ * grpc-js refused the message), each with a message that is safe to pass on to a client.
+ */
+const transportFailures: Partial<Record<status, readonly [ErrorCode, string]>> = {
+  [status.UNAVAILABLE]: [ErrorCode.ERROR_CODE_UNAVAILABLE, 'a service the request needs is unavailable'],
+  [status.CANCELLED]: [ErrorCode.ERROR_CODE_UNAVAILABLE, 'a service the request needs is unavailable'],
+  [status.DEADLINE_EXCEEDED]: [ErrorCode.ERROR_CODE_TIMEOUT, 'the request timed out'],
+  // Our services signal rate limits with an `sb-code`; without one, RESOURCE_EXHAUSTED is grpc-js
+  // refusing a message over GRPC_MAX_MESSAGE_BYTES. Sending the same request again would fail the
+  // same way, so it must not read as a retryable RATE_LIMITED.
+  [status.RESOURCE_EXHAUSTED]: [
+    ErrorCode.ERROR_CODE_PAYLOAD_TOO_LARGE,
+    'the request or its reply is larger than the server handles',
+  ],
 };
 
 /**
- * Turns an error from a gRPC call back into an RpcError: the `sb-code` trailer
- * when the server set one, else a code derived from the transport status
- * (unreachable service → UNAVAILABLE, deadline → TIMEOUT, anything else → INTERNAL).
+ * Turns an error from a gRPC call back into an RpcError: the `sb-code` trailer and message when
+ * the server set one, else a code and a generic message derived from the transport status
+ * (unreachable service → UNAVAILABLE, deadline → TIMEOUT, message over the size limit →
+ * PAYLOAD_TOO_LARGE, anything else → INTERNAL). grpc-js's own text (addresses, limits) is kept
+ * only as the `cause`, for logs.
  */
 export function fromServiceError(err: unknown): RpcError {
   if (err instanceof RpcError) return err;
@@ -64,8 +81,11 @@ export function fromServiceError(err: unknown): RpcError {
   const raw = e.metadata?.get(CODE_METADATA_KEY)[0];
   if (raw !== undefined) {
     const code = Number(raw) as ErrorCode;
-    return new RpcError(code, e.details ?? 'error');
+    return new RpcError(code, e.details ?? 'error', { cause: err });
   }
-  const code = (e.code !== undefined && codeOfGrpcStatus[e.code]) || ErrorCode.ERROR_CODE_INTERNAL;
-  return new RpcError(code, e.details ?? (err instanceof Error ? err.message : 'rpc failed'));
+  const [code, message] = (e.code !== undefined && transportFailures[e.code]) || [
+    ErrorCode.ERROR_CODE_INTERNAL,
+    'internal error',
+  ];
+  return new RpcError(code, message, { cause: err });
 }

@@ -2,17 +2,30 @@ import { credentials, Metadata } from '@grpc/grpc-js';
 import {
   GateServiceClient,
   GateServiceService,
-  type KickRequest,
+  KickRequest,
   type KickResponse,
+  StatsResponse,
+  type StatsRequest,
 } from '@switchboard/proto/conn';
 import { ErrorCode } from '@switchboard/proto/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { call, RpcError, startGrpcServer, unary, type StartedServer } from './index.js';
+import {
+  call,
+  GRPC_CHANNEL_OPTIONS,
+  GRPC_MAX_MESSAGE_BYTES,
+  RpcError,
+  startGrpcServer,
+  unary,
+  type StartedServer,
+} from './index.js';
+
+const MiB = 1024 * 1024;
 
 describe('rpc helpers over a real grpc-js server', () => {
   let server: StartedServer;
   let client: GateServiceClient;
   const unexpected: unknown[] = [];
+  let statsReplyBytes = 0;
 
   beforeAll(async () => {
     server = await startGrpcServer('127.0.0.1', 0, [
@@ -23,14 +36,24 @@ describe('rpc helpers over a real grpc-js server', () => {
             async (req) => {
               if (req.connId === 1) return { kicked: true };
               if (req.connId === 2) throw new RpcError(ErrorCode.ERROR_CODE_NOT_FOUND, 'no such connection');
+              if (req.connId === 4) throw new RpcError(ErrorCode.ERROR_CODE_RATE_LIMITED, 'slow down');
+              if (req.connId === 5) return { kicked: req.reason.length > 0 };
               throw new Error('boom with secret details');
             },
             (err) => unexpected.push(err),
           ),
+          // A reply as large as the test asks for.
+          stats: unary<StatsRequest, StatsResponse>(async () =>
+            StatsResponse.fromPartial({ gateId: 'x'.repeat(statsReplyBytes) }),
+          ),
         },
       },
     ]);
-    client = new GateServiceClient(`127.0.0.1:${server.port}`, credentials.createInsecure());
+    client = new GateServiceClient(
+      `127.0.0.1:${server.port}`,
+      credentials.createInsecure(),
+      GRPC_CHANNEL_OPTIONS,
+    );
   });
   afterAll(async () => {
     client.close();
@@ -71,5 +94,59 @@ describe('rpc helpers over a real grpc-js server', () => {
     )) as RpcError;
     dead.close();
     expect([ErrorCode.ERROR_CODE_UNAVAILABLE, ErrorCode.ERROR_CODE_TIMEOUT]).toContain(err.code);
+    // grpc-js says where it failed to connect; that is for logs (the cause), not for a client.
+    expect(err.message).not.toContain('127.0.0.1');
+    expect(err.cause).toBeDefined();
+  });
+
+  it("keeps a service's own RATE_LIMITED, which carries the sb-code trailer", async () => {
+    const err = (await kick(4).catch((e: unknown) => e)) as RpcError;
+    expect(err.code).toBe(ErrorCode.ERROR_CODE_RATE_LIMITED);
+    expect(err.message).toBe('slow down');
+  });
+
+  describe('message size limits', () => {
+    const stats = (c: GateServiceClient) => call(c, c.stats, {}, new Metadata(), 5_000);
+    const expectTooLarge = (err: unknown) => {
+      expect(err).toBeInstanceOf(RpcError);
+      const e = err as RpcError;
+      // Not RATE_LIMITED: PAYLOAD_TOO_LARGE is not retryable (docs/errors.md).
+      expect(e.code).toBe(ErrorCode.ERROR_CODE_PAYLOAD_TOO_LARGE);
+      // No "Received message larger than max (X vs Y)" for clients.
+      expect(e.message).not.toMatch(/max|\d/);
+      expect(String((e.cause as Error).message)).toMatch(/larger than/);
+    };
+
+    it("carries a reply above grpc-js's 4 MiB default between peers that both use GRPC_CHANNEL_OPTIONS", async () => {
+      statsReplyBytes = 5 * MiB;
+      expect((await stats(client)).gateId).toHaveLength(5 * MiB);
+    });
+
+    it('maps a reply over the receive limit to a non-retryable PAYLOAD_TOO_LARGE, not RATE_LIMITED', async () => {
+      statsReplyBytes = 5 * MiB;
+      const plain = new GateServiceClient(`127.0.0.1:${server.port}`, credentials.createInsecure());
+      try {
+        expectTooLarge(await stats(plain).catch((e: unknown) => e));
+      } finally {
+        plain.close();
+      }
+    });
+
+    it('maps a request over the limit the same way, refused by the client or by the server', async () => {
+      const request = KickRequest.fromPartial({ connId: 5, reason: 'x'.repeat(GRPC_MAX_MESSAGE_BYTES + 1) });
+      expectTooLarge(
+        await call(client, client.kick, request, new Metadata(), 5_000).catch((e: unknown) => e),
+      );
+      const unbounded = new GateServiceClient(`127.0.0.1:${server.port}`, credentials.createInsecure(), {
+        'grpc.max_send_message_length': -1,
+      });
+      try {
+        expectTooLarge(
+          await call(unbounded, unbounded.kick, request, new Metadata(), 5_000).catch((e: unknown) => e),
+        );
+      } finally {
+        unbounded.close();
+      }
+    });
   });
 });

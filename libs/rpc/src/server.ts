@@ -4,6 +4,7 @@ import {
   type ServiceDefinition,
   type UntypedServiceImplementation,
 } from '@grpc/grpc-js';
+import { GRPC_CHANNEL_OPTIONS } from './channel-options.js';
 
 export interface ServiceRegistration {
   definition: ServiceDefinition;
@@ -24,10 +25,7 @@ export async function startGrpcServer(
   port: number,
   services: ServiceRegistration[],
 ): Promise<StartedServer> {
-  const server = new Server({
-    'grpc.max_receive_message_length': 16 * 1024 * 1024,
-    'grpc.keepalive_time_ms': 30_000,
-  });
+  const server = new Server({ ...GRPC_CHANNEL_OPTIONS, 'grpc.keepalive_time_ms': 30_000 });
   for (const s of services) server.addService(s.definition, s.implementation);
   const bound = await new Promise<number>((resolve, reject) => {
     server.bindAsync(`${host}:${port}`, ServerCredentials.createInsecure(), (err, p) =>

@@ -27,7 +27,8 @@ export type {
 } from './types.js';
 export { StorageError, type StorageErrorCode } from './storage-error.js';
 export { directConversationId } from './conversation-id.js';
-export { MAX_ID_LENGTH, MAX_PAGE_SIZE } from './limits.js';
+export { MAX_ID_LENGTH, MAX_PAGE_SIZE, MIN_PAGE_BYTES } from './limits.js';
+export { MESSAGE_OVERHEAD_BYTES, messageBytes } from './page-bytes.js';
 export { MAX_CONTENT_BYTES } from './direct-send.js';
 export { MAX_TRANSACTION_ATTEMPTS } from './retry.js';
 export type { MysqlStorageOptions } from './mysql-dialect.js';

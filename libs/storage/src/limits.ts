@@ -4,6 +4,8 @@ import { StorageError } from './storage-error.js';
 export const MAX_ID_LENGTH = 64;
 /** Largest page `syncInbox` and `history` return. */
 export const MAX_PAGE_SIZE = 1000;
+/** Smallest byte bound of a `syncInbox` or `history` page (one small message always fits). */
+export const MIN_PAGE_BYTES = 1024;
 
 /*
  * Limits are checked here rather than left to the database because SQLite would store an
@@ -31,5 +33,14 @@ export function checkSeq(field: string, value: number): void {
 export function checkPageSize(limit: number): void {
   if (!Number.isSafeInteger(limit) || limit < 1 || limit > MAX_PAGE_SIZE) {
     throw new StorageError('INVALID_ARGUMENT', `limit must be 1 to ${MAX_PAGE_SIZE}`);
+  }
+}
+
+export function checkPageBytes(maxBytes: number): void {
+  if (maxBytes !== Infinity && (!Number.isSafeInteger(maxBytes) || maxBytes < MIN_PAGE_BYTES)) {
+    throw new StorageError(
+      'INVALID_ARGUMENT',
+      `maxBytes must be a whole number of at least ${MIN_PAGE_BYTES}`,
+    );
   }
 }

@@ -1,6 +1,7 @@
 import { directConversationId } from './conversation-id.js';
 import { sendDirectBatch } from './direct-send.js';
-import { checkId, checkPageSize, checkSeq } from './limits.js';
+import { checkId, checkPageBytes, checkPageSize, checkSeq } from './limits.js';
+import { takeWithinBytes } from './page-bytes.js';
 import type { RepositoryContext } from './repository-context.js';
 import { MESSAGE_COLUMNS, toConversationMessage } from './row-mappers.js';
 import type { MessageRepository } from './storage.js';
@@ -17,12 +18,20 @@ export class SqlMessageRepository implements MessageRepository {
     return sendDirectBatch(this.ctx, batch);
   }
 
-  async syncInbox(appId: string, userId: string, afterSeq: number, limit: number): Promise<SyncResult> {
+  async syncInbox(
+    appId: string,
+    userId: string,
+    afterSeq: number,
+    limit: number,
+    maxBytes = Infinity,
+  ): Promise<SyncResult> {
     checkId('appId', appId);
     checkId('userId', userId);
     checkSeq('afterSeq', afterSeq);
     checkPageSize(limit);
-    // One row more than asked tells whether more follow without counting them.
+    checkPageBytes(maxBytes);
+    // One row more than asked tells whether more follow without counting them; the byte bound
+    // then cuts the page shorter where the rows are large.
     const rows = await this.ctx.db
       .selectFrom('inbox')
       .innerJoin('messages', 'messages.message_id', 'inbox.message_id')
@@ -35,17 +44,15 @@ export class SqlMessageRepository implements MessageRepository {
       .execute();
     // Read after the page so that maxSeq is never below the seqs just returned.
     const maxSeq = await readUserMaxSeq(this.ctx.db, appId, userId);
-    return {
-      messages: rows
-        .slice(0, limit)
-        .map((row) => ({ ...toConversationMessage(row, userId), seq: Number(row.seq) })),
-      hasMore: rows.length > limit,
-      maxSeq,
-    };
+    const fetched = rows
+      .slice(0, limit)
+      .map((row) => ({ ...toConversationMessage(row, userId), seq: Number(row.seq) }));
+    const messages = takeWithinBytes(fetched, maxBytes);
+    return { messages, hasMore: rows.length > messages.length, maxSeq };
   }
 
   async history(query: HistoryQuery): Promise<HistoryResult> {
-    const { appId, userId, conversation, beforeSeq, limit } = query;
+    const { appId, userId, conversation, beforeSeq, limit, maxBytes = Infinity } = query;
     checkId('appId', appId);
     checkId('userId', userId);
     checkId('conversation.id', conversation.id);
@@ -54,6 +61,7 @@ export class SqlMessageRepository implements MessageRepository {
     }
     checkSeq('beforeSeq', beforeSeq);
     checkPageSize(limit);
+    checkPageBytes(maxBytes);
     const conversationId =
       conversation.type === 'user' ? directConversationId(userId, conversation.id) : conversation.id;
     const rows = await this.ctx.db
@@ -66,9 +74,10 @@ export class SqlMessageRepository implements MessageRepository {
       .orderBy('messages.conversation_seq', 'desc')
       .limit(limit + 1)
       .execute();
-    return {
-      messages: rows.slice(0, limit).map((row) => toConversationMessage(row, userId)),
-      hasMore: rows.length > limit,
-    };
+    const messages = takeWithinBytes(
+      rows.slice(0, limit).map((row) => toConversationMessage(row, userId)),
+      maxBytes,
+    );
+    return { messages, hasMore: rows.length > messages.length };
   }
 }

@@ -86,13 +86,23 @@ export interface MessageRepository {
    */
   sendDirect(batch: readonly DirectSendInput[]): Promise<DirectSendResult[]>;
   /**
-   * The user's inbox entries with seq above `afterSeq`, at most `limit` (1..1000), ascending.
+   * The user's inbox entries with seq above `afterSeq`, ascending: at most `limit` (1..1000) of
+   * them, and no more than fit in `maxBytes` (by `messageBytes`; absent means no byte bound), but
+   * always at least one while any remain, so paging on from the last seq always moves forward.
+   * `hasMore` says whether entries follow the page, whichever bound ended it.
    * Each message's conversation is as this user sees it.
    */
-  syncInbox(appId: string, userId: string, afterSeq: number, limit: number): Promise<SyncResult>;
+  syncInbox(
+    appId: string,
+    userId: string,
+    afterSeq: number,
+    limit: number,
+    maxBytes?: number,
+  ): Promise<SyncResult>;
   /**
    * A page of one conversation, NEWEST FIRST (descending conversation seq), below
-   * `beforeSeq` (0 = from the newest). Does not check membership: the caller does.
+   * `beforeSeq` (0 = from the newest), bounded by `limit` and `maxBytes` like `syncInbox`
+   * (at least one message while any remain). Does not check membership: the caller does.
    */
   history(query: HistoryQuery): Promise<HistoryResult>;
 }

@@ -138,6 +138,8 @@ export interface HistoryQuery {
   /** Return messages with a conversation seq below this one; 0 means from the newest. */
   beforeSeq: number;
   limit: number;
+  /** Byte bound of the page (see `messageBytes`); absent means bounded by `limit` only. */
+  maxBytes?: number;
 }
 
 export interface HistoryResult {
