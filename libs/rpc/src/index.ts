@@ -2,3 +2,11 @@ export { RpcError, CODE_METADATA_KEY, toStatus, fromServiceError } from './rpc-e
 export { unary } from './unary.js';
 export { call } from './call.js';
 export { startGrpcServer, type ServiceRegistration, type StartedServer } from './server.js';
+export { parseAddressList, type AddressList } from './address-list.js';
+export {
+  balancedChannel,
+  MAX_ATTEMPTS,
+  type BalancedChannel,
+  type BalancedChannelOptions,
+} from './balanced-channel.js';
+export { RETRYABLE_LOGIC_METHODS, RETRYABLE_ROUTE_METHODS } from './retryable-methods.js';
