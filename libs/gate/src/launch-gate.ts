@@ -4,6 +4,7 @@ import type { Logger } from '@switchboard/log';
 import { startHealthServer, type HealthServer } from '@switchboard/metrics';
 import { LogicServiceClient } from '@switchboard/proto/logic';
 import { RouteServiceClient } from '@switchboard/proto/route';
+import { balancedChannel, RETRYABLE_LOGIC_METHODS, RETRYABLE_ROUTE_METHODS } from '@switchboard/rpc';
 import { createGate, type Gate } from './gate.js';
 import { grpcLogicPort, grpcRoutePort } from './grpc-ports.js';
 import type { LogicPort, RoutePort } from './ports.js';
@@ -34,13 +35,19 @@ export async function launchGate(options: LaunchGateOptions): Promise<LaunchedGa
   const clients: Array<{ close(): void }> = [];
   let logic = options.logic;
   if (!logic) {
-    const client = new LogicServiceClient(config.gateClient.logicAddress, credentials.createInsecure());
+    const { target, options } = balancedChannel(config.gateClient.logicAddress, {
+      retryable: RETRYABLE_LOGIC_METHODS,
+    });
+    const client = new LogicServiceClient(target, credentials.createInsecure(), options);
     clients.push(client);
     logic = grpcLogicPort(client, gc.upstreamTimeoutMs);
   }
   let route = options.route;
   if (!route) {
-    const client = new RouteServiceClient(config.gateClient.routeAddress, credentials.createInsecure());
+    const { target, options } = balancedChannel(config.gateClient.routeAddress, {
+      retryable: RETRYABLE_ROUTE_METHODS,
+    });
+    const client = new RouteServiceClient(target, credentials.createInsecure(), options);
     clients.push(client);
     route = grpcRoutePort(client, gc.upstreamTimeoutMs);
   }
