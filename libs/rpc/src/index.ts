@@ -1,4 +1,4 @@
-export { RpcError, CODE_METADATA_KEY, toStatus, fromServiceError } from './rpc-error.js';
+export { RpcError, CODE_METADATA_KEY, UNAVAILABLE_MESSAGE, toStatus, fromServiceError } from './rpc-error.js';
 export { unary } from './unary.js';
 export { call } from './call.js';
 export { startGrpcServer, type ServiceRegistration, type StartedServer } from './server.js';
@@ -10,3 +10,4 @@ export {
   type BalancedChannelOptions,
 } from './balanced-channel.js';
 export { RETRYABLE_LOGIC_METHODS, RETRYABLE_ROUTE_METHODS } from './retryable-methods.js';
+export { isTransientError } from './transient-error.js';

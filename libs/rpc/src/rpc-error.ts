@@ -1,5 +1,6 @@
 import { Metadata, status, type ServiceError, type StatusObject } from '@grpc/grpc-js';
 import { ErrorCode } from '@switchboard/proto/client';
+import { isTransientError } from './transient-error.js';
 
 /** Metadata key that carries a switchboard ErrorCode across a gRPC hop. */
 export const CODE_METADATA_KEY = 'sb-code';
@@ -13,8 +14,9 @@ export class RpcError extends Error {
   constructor(
     readonly code: ErrorCode,
     message: string,
+    options?: { cause?: unknown },
   ) {
-    super(message);
+    super(message, options);
     this.name = 'RpcError';
   }
 }
@@ -35,12 +37,23 @@ const grpcStatusOf: Partial<Record<ErrorCode, status>> = {
   [ErrorCode.ERROR_CODE_NOT_GROUP_MEMBER]: status.PERMISSION_DENIED,
 };
 
-/** Turns anything a handler threw into a gRPC status carrying the switchboard code. */
+/** What callers see for an outage of a store or service (its own message stays in the logs). */
+export const UNAVAILABLE_MESSAGE = 'a service this request needs is unavailable; retry later';
+
+/**
+ * Turns anything a handler threw into a gRPC status carrying the switchboard code: an RpcError as
+ * it is, an outage of a database, Redis or the network ({@link isTransientError}) as UNAVAILABLE,
+ * anything else as INTERNAL. Only RpcError messages reach the caller; others are replaced.
+ */
 export function toStatus(err: unknown): Partial<StatusObject> {
   const metadata = new Metadata();
   if (err instanceof RpcError) {
     metadata.set(CODE_METADATA_KEY, String(err.code));
     return { code: grpcStatusOf[err.code] ?? status.FAILED_PRECONDITION, details: err.message, metadata };
+  }
+  if (isTransientError(err)) {
+    metadata.set(CODE_METADATA_KEY, String(ErrorCode.ERROR_CODE_UNAVAILABLE));
+    return { code: status.UNAVAILABLE, details: UNAVAILABLE_MESSAGE, metadata };
   }
   metadata.set(CODE_METADATA_KEY, String(ErrorCode.ERROR_CODE_INTERNAL));
   return { code: status.INTERNAL, details: 'internal error', metadata };
@@ -53,10 +66,19 @@ const codeOfGrpcStatus: Partial<Record<status, ErrorCode>> = {
   [status.RESOURCE_EXHAUSTED]: ErrorCode.ERROR_CODE_RATE_LIMITED,
 };
 
+/** Messages for failures the transport reports itself; grpc-js's own text (addresses, errno) stays in `cause`. */
+const messageOfGrpcStatus: Partial<Record<ErrorCode, string>> = {
+  [ErrorCode.ERROR_CODE_UNAVAILABLE]: UNAVAILABLE_MESSAGE,
+  [ErrorCode.ERROR_CODE_TIMEOUT]: 'the request did not complete in time',
+  [ErrorCode.ERROR_CODE_RATE_LIMITED]: 'too many requests',
+  [ErrorCode.ERROR_CODE_INTERNAL]: 'internal error',
+};
+
 /**
- * Turns an error from a gRPC call back into an RpcError: the `sb-code` trailer
- * when the server set one, else a code derived from the transport status
- * (unreachable service → UNAVAILABLE, deadline → TIMEOUT, anything else → INTERNAL).
+ * Turns an error from a gRPC call back into an RpcError: the `sb-code` trailer (and the
+ * server's message) when the server set one, else a code derived from the transport status
+ * (unreachable service → UNAVAILABLE, deadline → TIMEOUT, anything else → INTERNAL) with a
+ * generic message, since the transport's text names internal addresses; it is kept as `cause`.
  */
 export function fromServiceError(err: unknown): RpcError {
   if (err instanceof RpcError) return err;
@@ -67,5 +89,5 @@ export function fromServiceError(err: unknown): RpcError {
     return new RpcError(code, e.details ?? 'error');
   }
   const code = (e.code !== undefined && codeOfGrpcStatus[e.code]) || ErrorCode.ERROR_CODE_INTERNAL;
-  return new RpcError(code, e.details ?? (err instanceof Error ? err.message : 'rpc failed'));
+  return new RpcError(code, messageOfGrpcStatus[code] ?? 'rpc failed', { cause: err });
 }

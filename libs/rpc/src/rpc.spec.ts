@@ -23,6 +23,11 @@ describe('rpc helpers over a real grpc-js server', () => {
             async (req) => {
               if (req.connId === 1) return { kicked: true };
               if (req.connId === 2) throw new RpcError(ErrorCode.ERROR_CODE_NOT_FOUND, 'no such connection');
+              if (req.connId === 4) {
+                throw Object.assign(new Error('connect ECONNREFUSED 10.0.0.9:6379'), {
+                  code: 'ECONNREFUSED',
+                });
+              }
               throw new Error('boom with secret details');
             },
             (err) => unexpected.push(err),
@@ -58,6 +63,12 @@ describe('rpc helpers over a real grpc-js server', () => {
     expect(unexpected).toHaveLength(1);
   });
 
+  it('answers an outage of a store or the network with UNAVAILABLE and no details', async () => {
+    const err = (await kick(4).catch((e: unknown) => e)) as RpcError;
+    expect(err.code).toBe(ErrorCode.ERROR_CODE_UNAVAILABLE);
+    expect(err.message).not.toContain('10.0.0.9');
+  });
+
   it('maps an unreachable server to UNAVAILABLE', async () => {
     const dead = new GateServiceClient('127.0.0.1:1', credentials.createInsecure());
     const err = (await call(dead, dead.stats, {}, new Metadata(), 1_000).catch(
@@ -65,5 +76,8 @@ describe('rpc helpers over a real grpc-js server', () => {
     )) as RpcError;
     dead.close();
     expect([ErrorCode.ERROR_CODE_UNAVAILABLE, ErrorCode.ERROR_CODE_TIMEOUT]).toContain(err.code);
+    // grpc-js's own text names the address; callers get a generic message, the original is the cause.
+    expect(err.message).not.toContain('127.0.0.1');
+    expect(err.cause).toBeDefined();
   });
 });
