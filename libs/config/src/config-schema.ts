@@ -40,7 +40,7 @@ const tls = section({
 const health = section({ enabled: bool(), port: port() });
 
 const gate = section({
-  /** Gate instance id; empty means derived at start-up (hostname and port). */
+  /** Gate instance id; empty means `gate-<host name>-<random hex>`, chosen anew at every start. */
   id: text(),
   /** Interface the gate's listeners bind to. */
   host: nonEmptyText(),
