@@ -33,8 +33,8 @@ export class GrpcRoutePort implements RoutePort {
     private readonly timeoutMs = 5_000,
   ) {
     // Neither Bind nor DeliverToUsers is retried by the channel (see RETRYABLE_ROUTE_METHODS).
-    const { target, options } = balancedChannel(addresses);
-    this.client = new RouteServiceClient(target, credentials.createInsecure(), options);
+    const channel = balancedChannel(addresses);
+    this.client = new RouteServiceClient(channel.target, credentials.createInsecure(), channel.options);
   }
 
   async bind(input: Parameters<RoutePort['bind']>[0]): Promise<{ epoch: number }> {

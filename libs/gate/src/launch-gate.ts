@@ -35,19 +35,15 @@ export async function launchGate(options: LaunchGateOptions): Promise<LaunchedGa
   const clients: Array<{ close(): void }> = [];
   let logic = options.logic;
   if (!logic) {
-    const { target, options } = balancedChannel(config.gateClient.logicAddress, {
-      retryable: RETRYABLE_LOGIC_METHODS,
-    });
-    const client = new LogicServiceClient(target, credentials.createInsecure(), options);
+    const channel = balancedChannel(config.gateClient.logicAddress, { retryable: RETRYABLE_LOGIC_METHODS });
+    const client = new LogicServiceClient(channel.target, credentials.createInsecure(), channel.options);
     clients.push(client);
     logic = grpcLogicPort(client, gc.upstreamTimeoutMs);
   }
   let route = options.route;
   if (!route) {
-    const { target, options } = balancedChannel(config.gateClient.routeAddress, {
-      retryable: RETRYABLE_ROUTE_METHODS,
-    });
-    const client = new RouteServiceClient(target, credentials.createInsecure(), options);
+    const channel = balancedChannel(config.gateClient.routeAddress, { retryable: RETRYABLE_ROUTE_METHODS });
+    const client = new RouteServiceClient(channel.target, credentials.createInsecure(), channel.options);
     clients.push(client);
     route = grpcRoutePort(client, gc.upstreamTimeoutMs);
   }
