@@ -2,7 +2,7 @@ import { credentials, Metadata } from '@grpc/grpc-js';
 import { loadConfig } from '@switchboard/config';
 import { createLogger, memoryDestination } from '@switchboard/log';
 import { ErrorCode } from '@switchboard/proto/client';
-import { LogicServiceClient } from '@switchboard/proto/logic';
+import { LogicServiceClient, SignInRequest } from '@switchboard/proto/logic';
 import { call, type RpcError } from '@switchboard/rpc';
 import { createStorage } from '@switchboard/storage';
 import { SignJWT } from 'jose';
@@ -12,7 +12,7 @@ import { startLogic } from './server.js';
 
 const route: RoutePort = {
   bind: async () => ({ epoch: 1 }),
-  deliverToUsers: async () => ({ delivered: 0, failedGates: 0 }),
+  deliverToUsers: () => Promise.reject(new Error('no pushes in this test')),
   close: () => {},
 };
 
@@ -35,12 +35,11 @@ describe('logic with its MySQL database unreachable', () => {
       .setExpirationTime('10m')
       .sign(new TextEncoder().encode('secret'));
     try {
-      const request = {
+      const request = SignInRequest.fromPartial({
         request: { appId: 'a', userId: 'u', deviceId: 'd', token, platform: 'ios', tags: [] },
         gateId: 'g',
         connId: 1,
-        remoteAddress: '127.0.0.1:5000',
-      };
+      });
       const err = (await call(client, client.signIn, request, new Metadata(), 10_000).then(
         () => expect.fail('sign-in succeeded'),
         (e: unknown) => e,

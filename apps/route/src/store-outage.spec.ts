@@ -2,7 +2,7 @@ import { credentials, Metadata } from '@grpc/grpc-js';
 import { loadConfig } from '@switchboard/config';
 import { createLogger, memoryDestination } from '@switchboard/log';
 import { ErrorCode } from '@switchboard/proto/client';
-import { RouteServiceClient } from '@switchboard/proto/route';
+import { BindRequest, RouteServiceClient } from '@switchboard/proto/route';
 import { RedisRouteStore } from '@switchboard/route-store';
 import { call, type RpcError } from '@switchboard/rpc';
 import { Redis } from 'ioredis';
@@ -39,7 +39,14 @@ describe('route with its Redis store down', () => {
   }
 
   async function bindError(client: RouteServiceClient): Promise<RpcError> {
-    const request = { appId: 'a', userId: 'u', deviceId: 'd', gateId: 'g', connId: 1, platform: 'ios' };
+    const request = BindRequest.fromPartial({
+      appId: 'a',
+      userId: 'u',
+      deviceId: 'd',
+      gateId: 'g',
+      connId: 1,
+      platform: 'ios',
+    });
     return (await call(client, client.bind, request, new Metadata(), 10_000).then(
       () => expect.fail('bind succeeded'),
       (e: unknown) => e,

@@ -3,7 +3,7 @@ import { ErrorCode } from '@switchboard/proto/client';
 import {
   GateServiceClient,
   GateServiceService,
-  type KickRequest,
+  KickRequest,
   type KickResponse,
   type StatsResponse,
 } from '@switchboard/proto/conn';
@@ -85,7 +85,7 @@ describe('balancedChannel over several real grpc-js servers', () => {
   }
 
   const kick = (c: GateServiceClient) =>
-    call(c, c.kick, { connId: 1, epoch: 0, code: 0, reason: '' }, new Metadata(), 2_000);
+    call(c, c.kick, KickRequest.fromPartial({ connId: 1 }), new Metadata(), 2_000);
 
   async function kicks(c: GateServiceClient, n: number): Promise<void> {
     for (let i = 0; i < n; i++) await kick(c);
