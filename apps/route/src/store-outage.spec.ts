@@ -2,7 +2,7 @@ import { credentials, Metadata } from '@grpc/grpc-js';
 import { loadConfig } from '@switchboard/config';
 import { createLogger, memoryDestination } from '@switchboard/log';
 import { ErrorCode } from '@switchboard/proto/client';
-import { BindRequest, RouteServiceClient } from '@switchboard/proto/route';
+import { GetPresenceRequest, RouteServiceClient } from '@switchboard/proto/route';
 import { RedisRouteStore } from '@switchboard/route-store';
 import { call, type RpcError } from '@switchboard/rpc';
 import { Redis } from 'ioredis';
@@ -38,17 +38,11 @@ describe('route with its Redis store down', () => {
     return client;
   }
 
-  async function bindError(client: RouteServiceClient): Promise<RpcError> {
-    const request = BindRequest.fromPartial({
-      appId: 'a',
-      userId: 'u',
-      deviceId: 'd',
-      gateId: 'g',
-      connId: 1,
-      platform: 'ios',
-    });
-    return (await call(client, client.bind, request, new Metadata(), 10_000).then(
-      () => expect.fail('bind succeeded'),
+  /** Asks where a user is: a plain read of the store. */
+  async function presenceError(client: RouteServiceClient): Promise<RpcError> {
+    const request = GetPresenceRequest.fromPartial({ appId: 'a', userIds: ['u'] });
+    return (await call(client, client.getPresence, request, new Metadata(), 10_000).then(
+      () => expect.fail('the presence query succeeded'),
       (e: unknown) => e,
     )) as RpcError;
   }
@@ -56,7 +50,7 @@ describe('route with its Redis store down', () => {
   it('answers UNAVAILABLE, without internal details, when Redis refuses connections', async () => {
     const redis = new Redis('redis://127.0.0.1:1', { maxRetriesPerRequest: 1, retryStrategy: () => 50 });
     redis.on('error', () => {});
-    const err = await bindError(await routeOver(redis));
+    const err = await presenceError(await routeOver(redis));
     expect(err.code).toBe(ErrorCode.ERROR_CODE_UNAVAILABLE);
     expect(err.message).not.toMatch(/127\.0\.0\.1|ECONNREFUSED|retries/i);
   });
@@ -67,7 +61,7 @@ describe('route with its Redis store down', () => {
     await redis.connect();
     const client = await routeOver(redis);
     redis.disconnect();
-    const err = await bindError(client);
+    const err = await presenceError(client);
     expect(err.code).toBe(ErrorCode.ERROR_CODE_UNAVAILABLE);
   });
 });
