@@ -82,4 +82,18 @@ describe('deploy/k8s', () => {
       .map((d) => d.doc.spec.selector['app.kubernetes.io/name']);
     expect(services.sort()).toEqual(['logic', 'route', 'tcp-conn', 'ws-conn']);
   });
+
+  it('makes logic and route headless, and has clients resolve every pod behind them', () => {
+    for (const name of ['logic', 'route']) {
+      const service = docs.find((d) => d.doc?.kind === 'Service' && d.doc.metadata.name === name);
+      expect(service?.doc.spec.clusterIP, `${name} Service`).toBe('None');
+    }
+    for (const { file, doc } of docs.filter((d) => d.doc?.kind === 'Deployment')) {
+      const env = doc.spec.template.spec.containers[0].env as Array<{ name: string; value?: string }>;
+      const value = (name: string) => env.find((e) => e.name === name)?.value;
+      expect(value('SWITCHBOARD_GATE_CLIENT__LOGIC_ADDRESS'), file).toBe('dns:///logic:7500');
+      expect(value('SWITCHBOARD_GATE_CLIENT__ROUTE_ADDRESS'), file).toBe('dns:///route:7400');
+      expect(value('SWITCHBOARD_LOGIC__ROUTE_ADDRESS'), file).toBe('dns:///route:7400');
+    }
+  });
 });

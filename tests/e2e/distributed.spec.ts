@@ -35,6 +35,9 @@ describe('distributed suite (separate processes, MariaDB + Redis)', () => {
   let ws = '';
   let secret = '';
   let gate1: ServiceProcess;
+  let logicAddress = '';
+  let logic2Address = '';
+  let logic2: ServiceProcess;
 
   const common = () => ({
     SWITCHBOARD_PROFILE: 'production',
@@ -65,6 +68,18 @@ describe('distributed suite (separate processes, MariaDB + Redis)', () => {
     return { proc, url: app === 'tcp-conn' ? `tcp://127.0.0.1:${port}` : `ws://127.0.0.1:${port}/ws`, port };
   }
 
+  function startLogic(port: number, route: string, httpPort = 0): ServiceProcess {
+    const proc = ServiceProcess.start('logic', {
+      ...common(),
+      SWITCHBOARD_LOGIC__HOST: '127.0.0.1',
+      SWITCHBOARD_LOGIC__GRPC_PORT: String(port),
+      SWITCHBOARD_LOGIC__HTTP_PORT: String(httpPort),
+      SWITCHBOARD_LOGIC__ROUTE_ADDRESS: route,
+    });
+    procs.push(proc);
+    return proc;
+  }
+
   beforeAll(async () => {
     db = await createScratchMysqlDatabase(undefined, 'sb_e2e');
     const [routePort, route2Port, logicPort, logic2Port] = [
@@ -75,8 +90,8 @@ describe('distributed suite (separate processes, MariaDB + Redis)', () => {
     ];
     routeAddress = `127.0.0.1:${routePort}`;
     route2Address = `127.0.0.1:${route2Port}`;
-    const logicAddress = `127.0.0.1:${logicPort}`;
-    const logic2Address = `127.0.0.1:${logic2Port}`;
+    logicAddress = `127.0.0.1:${logicPort}`;
+    logic2Address = `127.0.0.1:${logic2Port}`;
 
     // A tenant, created with the CLI against the production profile (this also migrates the schema).
     const created = await run(
@@ -95,19 +110,8 @@ describe('distributed suite (separate processes, MariaDB + Redis)', () => {
         }),
       );
     }
-    for (const [port, route] of [
-      [logicPort, routeAddress],
-      [logic2Port, route2Address],
-    ] as const) {
-      procs.push(
-        ServiceProcess.start('logic', {
-          ...common(),
-          SWITCHBOARD_LOGIC__HOST: '127.0.0.1',
-          SWITCHBOARD_LOGIC__GRPC_PORT: String(port),
-          SWITCHBOARD_LOGIC__ROUTE_ADDRESS: route,
-        }),
-      );
-    }
+    startLogic(logicPort, routeAddress);
+    logic2 = startLogic(logic2Port, route2Address);
     // Warn level hides the "started" lines; wait for the ports instead.
     await waitFor(
       'route and logic to listen',
@@ -222,4 +226,49 @@ describe('distributed suite (separate processes, MariaDB + Redis)', () => {
     back.client.close();
     b.client.close();
   }, 60_000);
+
+  // Issue 6: a gate given one logic address could not send while that logic was down.
+  it('keeps a gate given both logic instances sending while one is killed, and uses it again once restarted', async () => {
+    const g = await startGate(
+      'tcp-conn',
+      'tcp-both',
+      `${logicAddress},${logic2Address}`,
+      `${routeAddress},${route2Address}`,
+    );
+    await waitFor('the two-logic gate to listen', async () => {
+      const { connect } = await import('node:net');
+      return new Promise<boolean>((resolve) => {
+        const s = connect(g.port, '127.0.0.1');
+        s.once('connect', () => (s.destroy(), resolve(true)));
+        s.once('error', () => resolve(false));
+      });
+    });
+    const alice = await signedIn(g.url, await token('alice-failover'), 'phone');
+    const bob = 'bob-failover';
+    let n = 0;
+    const send = () => alice.client.sendText(bob, `m${++n}`, `failover-${n}`);
+    for (let i = 0; i < 5; i++) await send();
+
+    await logic2.kill('SIGKILL');
+    for (let i = 0; i < 20; i++) await send();
+
+    const httpPort = await freePort();
+    logic2 = startLogic(Number(logic2Address.split(':')[1]), route2Address, httpPort);
+    const sendsOfLogic2 = async () => {
+      const res = await fetch(`http://127.0.0.1:${httpPort}/metrics`).catch(() => undefined);
+      const text = res?.ok ? await res.text() : '';
+      return Number(/^switchboard_logic_sends_total(?:\{[^}]*\})? (\d+)/m.exec(text)?.[1] ?? 0);
+    };
+    await waitFor(
+      'the restarted logic instance to get sends again',
+      async () => {
+        await send();
+        return (await sendsOfLogic2()) > 0;
+      },
+      30_000,
+    );
+    const last = await send();
+    expect(last.seq).toBe(n);
+    alice.client.close();
+  }, 90_000);
 });

@@ -1,6 +1,6 @@
 import { credentials, Metadata } from '@grpc/grpc-js';
 import { RouteServiceClient } from '@switchboard/proto/route';
-import { call, GRPC_CHANNEL_OPTIONS } from '@switchboard/rpc';
+import { balancedChannel, call, type AddressList } from '@switchboard/rpc';
 
 /** Packets for the online devices of some users. */
 export interface UserPacket {
@@ -33,15 +33,17 @@ export interface RoutePort {
   close(): void;
 }
 
-/** RoutePort over RouteService gRPC. */
+/** RoutePort over RouteService gRPC, balanced over every route instance in `addresses`. */
 export class GrpcRoutePort implements RoutePort {
   private readonly client: RouteServiceClient;
 
   constructor(
-    address: string,
+    addresses: AddressList,
     private readonly timeoutMs = 5_000,
   ) {
-    this.client = new RouteServiceClient(address, credentials.createInsecure(), GRPC_CHANNEL_OPTIONS);
+    // Neither Bind nor DeliverToUsers is retried by the channel (see RETRYABLE_ROUTE_METHODS).
+    const channel = balancedChannel(addresses);
+    this.client = new RouteServiceClient(channel.target, credentials.createInsecure(), channel.options);
   }
 
   async bind(input: Parameters<RoutePort['bind']>[0]): Promise<{ epoch: number }> {

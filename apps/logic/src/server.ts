@@ -35,7 +35,7 @@ export async function startLogic(options: StartLogicOptions): Promise<RunningLog
   const { config } = options;
   const log = options.logger.child({ component: 'logic' });
   const storage = options.storage ?? (await openConfiguredStorage(config));
-  const route = options.route ?? new GrpcRoutePort(config.logic.routeAddress);
+  const route = options.route ?? new GrpcRoutePort(config.logic.routeAddress, config.logic.routeTimeoutMs);
   const tokens = new TokenVerifier(async (appId) => (await storage.apps.get(appId))?.tokenSecret);
   const counters = logicCounters();
   const batcher = new SendBatcher(

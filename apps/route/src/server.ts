@@ -22,7 +22,7 @@ export interface StartRouteOptions {
   logger: Logger;
   /** A store built by the caller (tests, standalone); otherwise one is built from config. */
   store?: RouteStore;
-  /** How often expired gate leases are cleaned up. */
+  /** How often expired gate leases are cleaned up; default `route.expireEveryMs`. */
   expireEveryMs?: number;
 }
 
@@ -49,7 +49,7 @@ export async function startRoute(options: StartRouteOptions): Promise<RunningRou
       },
       (err: unknown) => log.error({ err }, 'gate expiry failed'),
     );
-  }, options.expireEveryMs ?? 1_000);
+  }, options.expireEveryMs ?? config.route.expireEveryMs);
   expiry.unref();
 
   let stopping = false;

@@ -236,7 +236,6 @@ describe('ws-conn origin allow-list and drain', () => {
     const logs = memoryDestination();
     const app = await start(upstreams, logs, {
       ws: {
-        enabled: true,
         port: 0,
         path: '/ws',
         maxPayload: 1024,

@@ -4,7 +4,7 @@ import {
   bytes,
   count,
   durationMs,
-  grpcAddress,
+  grpcAddresses,
   nonEmptyText,
   oneOf,
   port,
@@ -40,16 +40,15 @@ const tls = section({
 const health = section({ enabled: bool(), port: port() });
 
 const gate = section({
-  /** Gate instance id; empty means derived at start-up (hostname and port). */
+  /** Gate instance id; empty means `gate-<host name>-<random hex>`, chosen anew at every start. */
   id: text(),
   /** Interface the gate's listeners bind to. */
   host: nonEmptyText(),
   /** `host:port` that route dials to deliver to this gate; empty means derived from host and grpcPort. */
   advertiseAddress: text(),
   grpcPort: port(),
-  tcp: section({ enabled: bool(), port: port(), tls }),
+  tcp: section({ port: port(), tls }),
   ws: section({
-    enabled: bool(),
     port: port(),
     path: z.string({ error: 'expected a path starting with "/"' }).startsWith('/', {
       error: 'expected a path starting with "/"',
@@ -101,6 +100,8 @@ const route = section({
   store: oneOf(['memory', 'redis']),
   /** Deadline of one delivery call from route to a gate. */
   gateCallTimeoutMs: durationMs(1),
+  /** How often route removes gates whose lease lapsed (and their bindings). */
+  expireEveryMs: durationMs(1),
   health,
 });
 
@@ -108,7 +109,10 @@ const logic = section({
   host: nonEmptyText(),
   grpcPort: port(),
   httpPort: port(),
-  routeAddress: grpcAddress(),
+  /** Route instances to call: one address, a comma-separated list, a list, or a DNS name with several records. */
+  routeAddress: grpcAddresses(),
+  /** Deadline of one call from logic to route (bind, deliver). */
+  routeTimeoutMs: durationMs(1),
   storage: oneOf(['sqlite', 'mysql']),
   /** Most messages one sync request may return. */
   syncLimitMax: count(1, 10_000),
@@ -146,7 +150,12 @@ export const configSchema = section({
   route,
   logic,
   /** Where gates find logic and route. */
-  gateClient: section({ logicAddress: grpcAddress(), routeAddress: grpcAddress() }),
+  gateClient: section({
+    /** Logic instances: one address, a comma-separated list, a list, or a DNS name with several records. */
+    logicAddress: grpcAddresses(),
+    /** Route instances, in the same forms. */
+    routeAddress: grpcAddresses(),
+  }),
   sqlite: section({ file: nonEmptyText() }),
   mysql: section({
     uri: uri(['mysql']),

@@ -43,10 +43,24 @@ export function nonEmptyText() {
   return z.string({ error }).min(1, { error });
 }
 
-/** A gRPC target such as `127.0.0.1:7500`, `logic:7500` or `dns:///logic:7500`. */
-export function grpcAddress() {
-  const error = 'expected a gRPC address such as "127.0.0.1:7500"';
-  return z.string({ error }).regex(/^\S*:\d{1,5}$/, { error });
+const GRPC_ADDRESS = /^\S*:\d{1,5}$/;
+
+/**
+ * Where a service can be reached: one gRPC address (`127.0.0.1:7500`, `logic:7500`,
+ * `dns:///logic-headless:7500`), several as a comma-separated string (`logic-1:7500,logic-2:7500`),
+ * or a list of them. Kept as written; `parseAddressList` in `@switchboard/rpc` splits it.
+ */
+export function grpcAddresses() {
+  const error = 'expected a gRPC address such as "127.0.0.1:7500", a comma-separated list or a list of them';
+  const isList = (entries: readonly string[]) =>
+    entries.length > 0 && entries.every((entry) => GRPC_ADDRESS.test(entry.trim()));
+  return z.union(
+    [
+      z.string({ error }).refine((value) => isList(value.split(',')), { error }),
+      z.array(z.string({ error }), { error }).refine(isList, { error }),
+    ],
+    { error },
+  );
 }
 
 /** A URI whose scheme is one of `schemes` (without `://`). */

@@ -61,11 +61,11 @@ describe('loadConfig: validation errors', () => {
 
   it('reports every problem, one line each', () => {
     const error = failWith({
-      env: { SWITCHBOARD_LOG__LEVEL: 'loud', SWITCHBOARD_GATE__TCP__ENABLED: 'yes' },
+      env: { SWITCHBOARD_LOG__LEVEL: 'loud', SWITCHBOARD_GATE__WS__PER_MESSAGE_DEFLATE: 'yes' },
     });
     expect(error.problems).toEqual([
       'config: log.level: expected one of "fatal", "error", "warn", "info", "debug", "trace", "silent", got "loud" (from SWITCHBOARD_LOG__LEVEL)',
-      'config: gate.tcp.enabled: expected true or false, got "yes" (from SWITCHBOARD_GATE__TCP__ENABLED)',
+      'config: gate.ws.perMessageDeflate: expected true or false, got "yes" (from SWITCHBOARD_GATE__WS__PER_MESSAGE_DEFLATE)',
     ]);
     expect(error.message.split('\n')).toHaveLength(2);
   });

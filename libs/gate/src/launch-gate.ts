@@ -4,7 +4,7 @@ import type { Logger } from '@switchboard/log';
 import { startHealthServer, type HealthServer } from '@switchboard/metrics';
 import { LogicServiceClient } from '@switchboard/proto/logic';
 import { RouteServiceClient } from '@switchboard/proto/route';
-import { GRPC_CHANNEL_OPTIONS } from '@switchboard/rpc';
+import { balancedChannel, RETRYABLE_LOGIC_METHODS, RETRYABLE_ROUTE_METHODS } from '@switchboard/rpc';
 import { createGate, type Gate } from './gate.js';
 import { grpcLogicPort, grpcRoutePort } from './grpc-ports.js';
 import type { LogicPort, RoutePort } from './ports.js';
@@ -35,21 +35,15 @@ export async function launchGate(options: LaunchGateOptions): Promise<LaunchedGa
   const clients: Array<{ close(): void }> = [];
   let logic = options.logic;
   if (!logic) {
-    const client = new LogicServiceClient(
-      config.gateClient.logicAddress,
-      credentials.createInsecure(),
-      GRPC_CHANNEL_OPTIONS,
-    );
+    const channel = balancedChannel(config.gateClient.logicAddress, { retryable: RETRYABLE_LOGIC_METHODS });
+    const client = new LogicServiceClient(channel.target, credentials.createInsecure(), channel.options);
     clients.push(client);
     logic = grpcLogicPort(client, gc.upstreamTimeoutMs);
   }
   let route = options.route;
   if (!route) {
-    const client = new RouteServiceClient(
-      config.gateClient.routeAddress,
-      credentials.createInsecure(),
-      GRPC_CHANNEL_OPTIONS,
-    );
+    const channel = balancedChannel(config.gateClient.routeAddress, { retryable: RETRYABLE_ROUTE_METHODS });
+    const client = new RouteServiceClient(channel.target, credentials.createInsecure(), channel.options);
     clients.push(client);
     route = grpcRoutePort(client, gc.upstreamTimeoutMs);
   }

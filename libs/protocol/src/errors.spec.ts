@@ -21,11 +21,31 @@ describe('error catalog', () => {
     }
   });
 
-  it('marks exactly the 200-399 codes as close reasons, each with a client action', () => {
+  it('marks exactly the 200-399 codes as close reasons', () => {
     for (const entry of ERROR_CATALOG) {
-      const isCloseRange = entry.code >= 200 && entry.code < 400;
-      expect(entry.closesConnection, entry.name).toBe(isCloseRange);
-      expect(entry.closeAction !== undefined, entry.name).toBe(isCloseRange);
+      expect(entry.closesConnection, entry.name).toBe(entry.code >= 200 && entry.code < 400);
+    }
+  });
+
+  // A failed sign-in closes the connection with whatever code logic answered (INTERNAL,
+  // UNAVAILABLE, INVALID_ARGUMENT, USER_NOT_FOUND, ...), so every error needs a close action.
+  it('gives every error code a client action for when a connection closes with it', () => {
+    for (const entry of ERROR_CATALOG) {
+      expect(entry.closeAction !== undefined, entry.name).toBe(
+        entry.code !== ErrorCode.ERROR_CODE_UNSPECIFIED,
+      );
+    }
+    expect(closeActionFor(ErrorCode.ERROR_CODE_INTERNAL)).toBe('reconnect');
+    expect(closeActionFor(ErrorCode.ERROR_CODE_UNAVAILABLE)).toBe('reconnect');
+    expect(closeActionFor(ErrorCode.ERROR_CODE_TIMEOUT)).toBe('reconnect');
+    expect(closeActionFor(ErrorCode.ERROR_CODE_RATE_LIMITED)).toBe('reconnect');
+    expect(closeActionFor(ErrorCode.ERROR_CODE_INVALID_ARGUMENT)).toBe('give_up');
+    expect(closeActionFor(ErrorCode.ERROR_CODE_USER_NOT_FOUND)).toBe('give_up');
+  });
+
+  it('reconnects after exactly the retryable codes', () => {
+    for (const entry of ERROR_CATALOG.filter((e) => e.closeAction !== undefined)) {
+      if (entry.retryable) expect(entry.closeAction, entry.name).toBe('reconnect');
     }
   });
 

@@ -17,41 +17,67 @@ export interface ErrorInfo {
   readonly retryable: boolean;
   /** True for close reasons (200-399): the server sends DISCONNECT or KICKED with the code, then closes. */
   readonly closesConnection: boolean;
-  /** For close reasons, what the client does next; `undefined` when the connection stays open. */
+  /**
+   * What the client does after a connection closed with this code: always for close reasons, and
+   * for the other codes when a sign-in fails with them (the gateway then closes with the sign-in's
+   * error). `undefined` only for code 0.
+   */
   readonly closeAction: CloseAction | undefined;
 }
 
 type Entry = readonly [meaning: string, retryable: boolean, closeAction?: CloseAction];
 
-// Keyed by ErrorCode, so the compiler rejects a missing or extra code.
+// Keyed by ErrorCode, so the compiler rejects a missing or extra code. Codes outside 200-399 carry a
+// close action too: a failed sign-in closes the connection with whatever code it failed with.
 const ENTRIES: Readonly<Record<Exclude<ErrorCode, ErrorCode.UNRECOGNIZED>, Entry>> = {
   [ErrorCode.ERROR_CODE_UNSPECIFIED]: ['No error: the request succeeded.', false],
 
-  [ErrorCode.ERROR_CODE_INTERNAL]: ['The server failed unexpectedly while handling the request.', true],
-  [ErrorCode.ERROR_CODE_UNAVAILABLE]: ['A service the request needs is temporarily unreachable.', true],
+  [ErrorCode.ERROR_CODE_INTERNAL]: [
+    'The server failed unexpectedly while handling the request.',
+    true,
+    'reconnect',
+  ],
+  [ErrorCode.ERROR_CODE_UNAVAILABLE]: [
+    'A service the request needs is temporarily unreachable.',
+    true,
+    'reconnect',
+  ],
   [ErrorCode.ERROR_CODE_TIMEOUT]: [
     'The request did not complete in time; it may or may not have taken effect.',
     true,
+    'reconnect',
   ],
   [ErrorCode.ERROR_CODE_INVALID_ARGUMENT]: [
     'The request payload is malformed or has an invalid field.',
     false,
+    'give_up',
   ],
-  [ErrorCode.ERROR_CODE_NOT_FOUND]: ['The requested object does not exist.', false],
-  [ErrorCode.ERROR_CODE_PERMISSION_DENIED]: ['The signed-in user may not perform this request.', false],
-  [ErrorCode.ERROR_CODE_ALREADY_EXISTS]: ['The object the request would create already exists.', false],
-  [ErrorCode.ERROR_CODE_RATE_LIMITED]: ['Too many requests; slow down and retry later.', true],
+  [ErrorCode.ERROR_CODE_NOT_FOUND]: ['The requested object does not exist.', false, 'give_up'],
+  [ErrorCode.ERROR_CODE_PERMISSION_DENIED]: [
+    'The signed-in user may not perform this request.',
+    false,
+    'give_up',
+  ],
+  [ErrorCode.ERROR_CODE_ALREADY_EXISTS]: [
+    'The object the request would create already exists.',
+    false,
+    'give_up',
+  ],
+  [ErrorCode.ERROR_CODE_RATE_LIMITED]: ['Too many requests; slow down and retry later.', true, 'reconnect'],
   [ErrorCode.ERROR_CODE_UNKNOWN_PACKET_TYPE]: [
     'The packet type is unspecified or unknown to this server.',
     false,
+    'give_up',
   ],
   [ErrorCode.ERROR_CODE_ALREADY_SIGNED_IN]: [
     'A SIGN_IN arrived on a connection that is already signed in.',
     false,
+    'give_up',
   ],
   [ErrorCode.ERROR_CODE_PAYLOAD_TOO_LARGE]: [
     'The request payload, or the reply it needs, exceeds a size the server handles.',
     false,
+    'give_up',
   ],
 
   [ErrorCode.ERROR_CODE_BAD_FRAME]: [
@@ -138,14 +164,23 @@ const ENTRIES: Readonly<Record<Exclude<ErrorCode, ErrorCode.UNRECOGNIZED>, Entry
     'give_up',
   ],
 
-  [ErrorCode.ERROR_CODE_NOT_GROUP_MEMBER]: ['The user is not a member of the group it addressed.', false],
-  [ErrorCode.ERROR_CODE_GROUP_NOT_FOUND]: ['The group does not exist or was dissolved.', false],
-  [ErrorCode.ERROR_CODE_USER_NOT_FOUND]: ['The user does not exist in this app.', false],
+  [ErrorCode.ERROR_CODE_NOT_GROUP_MEMBER]: [
+    'The user is not a member of the group it addressed.',
+    false,
+    'give_up',
+  ],
+  [ErrorCode.ERROR_CODE_GROUP_NOT_FOUND]: ['The group does not exist or was dissolved.', false, 'give_up'],
+  [ErrorCode.ERROR_CODE_USER_NOT_FOUND]: ['The user does not exist in this app.', false, 'give_up'],
   [ErrorCode.ERROR_CODE_INVALID_CONVERSATION]: [
     'The conversation type or id is invalid for this request.',
     false,
+    'give_up',
   ],
-  [ErrorCode.ERROR_CODE_CONTENT_TOO_LARGE]: ['The message content exceeds the size the app allows.', false],
+  [ErrorCode.ERROR_CODE_CONTENT_TOO_LARGE]: [
+    'The message content exceeds the size the app allows.',
+    false,
+    'give_up',
+  ],
 };
 
 function toInfo(code: ErrorCode, [meaning, retryable, closeAction]: Entry): ErrorInfo {
@@ -154,7 +189,7 @@ function toInfo(code: ErrorCode, [meaning, retryable, closeAction]: Entry): Erro
     name: ErrorCode[code],
     meaning,
     retryable,
-    closesConnection: closeAction !== undefined,
+    closesConnection: code >= 200 && code < 400,
     closeAction,
   };
 }
@@ -185,8 +220,8 @@ export function isRetryable(code: number): boolean {
 }
 
 /**
- * What a client does after a close with `code`. Codes that are not close reasons (or unknown) give
- * `reconnect`, since a close without a catalog reason is most likely a network failure.
+ * What a client does after a close with `code`. Unknown codes (and 0) give `reconnect`, since a
+ * close without a catalog reason is most likely a network failure.
  */
 export function closeActionFor(code: number): CloseAction {
   return BY_CODE.get(code)?.closeAction ?? 'reconnect';

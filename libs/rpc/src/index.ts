@@ -1,5 +1,14 @@
-export { RpcError, CODE_METADATA_KEY, toStatus, fromServiceError } from './rpc-error.js';
+export { RpcError, CODE_METADATA_KEY, UNAVAILABLE_MESSAGE, toStatus, fromServiceError } from './rpc-error.js';
 export { unary } from './unary.js';
 export { call } from './call.js';
 export { startGrpcServer, type ServiceRegistration, type StartedServer } from './server.js';
 export { GRPC_BATCH_TARGET_BYTES, GRPC_CHANNEL_OPTIONS, GRPC_MAX_MESSAGE_BYTES } from './channel-options.js';
+export { parseAddressList, type AddressList } from './address-list.js';
+export {
+  balancedChannel,
+  MAX_ATTEMPTS,
+  type BalancedChannel,
+  type BalancedChannelOptions,
+} from './balanced-channel.js';
+export { RETRYABLE_LOGIC_METHODS, RETRYABLE_ROUTE_METHODS } from './retryable-methods.js';
+export { isTransientError } from './transient-error.js';

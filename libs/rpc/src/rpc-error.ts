@@ -1,5 +1,6 @@
 import { Metadata, status, type ServiceError, type StatusObject } from '@grpc/grpc-js';
 import { ErrorCode } from '@switchboard/proto/client';
+import { isTransientError } from './transient-error.js';
 
 /** Metadata key that carries a switchboard ErrorCode across a gRPC hop. */
 export const CODE_METADATA_KEY = 'sb-code';
@@ -40,12 +41,23 @@ const grpcStatusOf: Partial<Record<ErrorCode, status>> = {
   [ErrorCode.ERROR_CODE_NOT_GROUP_MEMBER]: status.PERMISSION_DENIED,
 };
 
-/** Turns anything a handler threw into a gRPC status carrying the switchboard code. */
+/** What callers see for an outage of a store or service (its own message stays in the logs). */
+export const UNAVAILABLE_MESSAGE = 'a service this request needs is unavailable; retry later';
+
+/**
+ * Turns anything a handler threw into a gRPC status carrying the switchboard code: an RpcError as
+ * it is, an outage of a database, Redis or the network ({@link isTransientError}) as UNAVAILABLE,
+ * anything else as INTERNAL. Only RpcError messages reach the caller; others are replaced.
+ */
 export function toStatus(err: unknown): Partial<StatusObject> {
   const metadata = new Metadata();
   if (err instanceof RpcError) {
     metadata.set(CODE_METADATA_KEY, String(err.code));
     return { code: grpcStatusOf[err.code] ?? status.FAILED_PRECONDITION, details: err.message, metadata };
+  }
+  if (isTransientError(err)) {
+    metadata.set(CODE_METADATA_KEY, String(ErrorCode.ERROR_CODE_UNAVAILABLE));
+    return { code: status.UNAVAILABLE, details: UNAVAILABLE_MESSAGE, metadata };
   }
   metadata.set(CODE_METADATA_KEY, String(ErrorCode.ERROR_CODE_INTERNAL));
   return { code: status.INTERNAL, details: 'internal error', metadata };
@@ -56,8 +68,12 @@ export function toStatus(err: unknown): Partial<StatusObject> {
  * grpc-js refused the message), each with a message that is safe to pass on to a client.
  */
 const transportFailures: Partial<Record<status, readonly [ErrorCode, string]>> = {
-  [status.UNAVAILABLE]: [ErrorCode.ERROR_CODE_UNAVAILABLE, 'a service the request needs is unavailable'],
-  [status.CANCELLED]: [ErrorCode.ERROR_CODE_UNAVAILABLE, 'a service the request needs is unavailable'],
+  [status.UNAVAILABLE]: [ErrorCode.ERROR_CODE_UNAVAILABLE, UNAVAILABLE_MESSAGE],
+  [status.CANCELLED]: [ErrorCode.ERROR_CODE_UNAVAILABLE, UNAVAILABLE_MESSAGE],
+  // Our services always send INTERNAL with an `sb-code`; without one it is the HTTP/2 session
+  // failing under the call (e.g. "RST_STREAM with code 2 ... Session closed"): the peer or the link
+  // broke, so the call's outcome is unknown and retrying (idempotent sends) is the right move.
+  [status.INTERNAL]: [ErrorCode.ERROR_CODE_UNAVAILABLE, UNAVAILABLE_MESSAGE],
   [status.DEADLINE_EXCEEDED]: [ErrorCode.ERROR_CODE_TIMEOUT, 'the request timed out'],
   // Our services signal rate limits with an `sb-code`; without one, RESOURCE_EXHAUSTED is grpc-js
   // refusing a message over GRPC_MAX_MESSAGE_BYTES. Sending the same request again would fail the

@@ -38,6 +38,11 @@ describe('rpc helpers over a real grpc-js server', () => {
               if (req.connId === 2) throw new RpcError(ErrorCode.ERROR_CODE_NOT_FOUND, 'no such connection');
               if (req.connId === 4) throw new RpcError(ErrorCode.ERROR_CODE_RATE_LIMITED, 'slow down');
               if (req.connId === 5) return { kicked: req.reason.length > 0 };
+              if (req.connId === 6) {
+                throw Object.assign(new Error('connect ECONNREFUSED 10.0.0.9:6379'), {
+                  code: 'ECONNREFUSED',
+                });
+              }
               throw new Error('boom with secret details');
             },
             (err) => unexpected.push(err),
@@ -85,6 +90,12 @@ describe('rpc helpers over a real grpc-js server', () => {
     expect(err.code).toBe(ErrorCode.ERROR_CODE_INTERNAL);
     expect(err.message).not.toContain('secret');
     expect(unexpected).toHaveLength(1);
+  });
+
+  it('answers an outage of a store or the network with UNAVAILABLE and no details', async () => {
+    const err = (await kick(6).catch((e: unknown) => e)) as RpcError;
+    expect(err.code).toBe(ErrorCode.ERROR_CODE_UNAVAILABLE);
+    expect(err.message).not.toContain('10.0.0.9');
   });
 
   it('maps an unreachable server to UNAVAILABLE', async () => {

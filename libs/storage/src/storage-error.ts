@@ -17,6 +17,8 @@ export type StorageErrorCode =
 /** The one error type the storage library throws on purpose; driver errors are kept as `cause`. */
 export class StorageError extends Error {
   override readonly name = 'StorageError';
+  /** True when retrying later can help (`CONFLICT`); RPC boundaries answer such errors with UNAVAILABLE. */
+  readonly transient: boolean;
 
   constructor(
     readonly code: StorageErrorCode,
@@ -24,5 +26,6 @@ export class StorageError extends Error {
     options?: { cause?: unknown },
   ) {
     super(message, options);
+    this.transient = code === 'CONFLICT';
   }
 }

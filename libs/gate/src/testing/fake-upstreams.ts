@@ -15,8 +15,9 @@ export interface FakeUpstreams {
 /**
  * Starts the fakes. Logic accepts a sign-in whose token is `good` (else TOKEN_INVALID) and answers
  * SEND with message id 1 and seq 1; route accepts everything. Both record every request.
+ * `logicPort` binds logic to a given port (to restart an instance where it was); default any.
  */
-export async function startFakeUpstreams(): Promise<FakeUpstreams> {
+export async function startFakeUpstreams(options: { logicPort?: number } = {}): Promise<FakeUpstreams> {
   const calls: Record<string, unknown[]> = {};
   const record = (name: string, request: unknown) => (calls[name] ??= []).push(request);
   let epoch = 0;
@@ -69,7 +70,7 @@ export async function startFakeUpstreams(): Promise<FakeUpstreams> {
     joinRoom: unary(ok('joinRoom')),
     leaveRoom: unary(ok('leaveRoom')),
   };
-  const logicServer: StartedServer = await startGrpcServer('127.0.0.1', 0, [
+  const logicServer: StartedServer = await startGrpcServer('127.0.0.1', options.logicPort ?? 0, [
     { definition: LogicServiceService, implementation: logic },
   ]);
   const routeServer: StartedServer = await startGrpcServer('127.0.0.1', 0, [
