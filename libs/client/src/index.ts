@@ -1,2 +1,3 @@
 export { SwitchboardClient, type CloseInfo } from './switchboard-client.js';
 export { TcpClientTransport, WsClientTransport, type ClientTransport } from './client-transport.js';
+export { InboxClient, type InboxClientOptions, type InboxClientStats } from './inbox-client.js';

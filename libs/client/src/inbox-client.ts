@@ -1,0 +1,276 @@
+import {
+  ConversationType,
+  ErrorCode,
+  type Message,
+  type SendRequest,
+  type SendResponse,
+} from '@switchboard/proto/client';
+import { closeActionFor, isRetryable, SwitchboardError } from '@switchboard/protocol';
+import type { ClientTransport } from './client-transport.js';
+import { SwitchboardClient } from './switchboard-client.js';
+
+/** Options of {@link InboxClient}. */
+export interface InboxClientOptions {
+  /** Opens a new transport; called for every (re)connect, so it may pick another gateway each time. */
+  connect: () => Promise<ClientTransport>;
+  /** The sign-in token (called on every sign-in, so it can be refreshed). */
+  token: () => Promise<string> | string;
+  deviceId: string;
+  platform?: string;
+  /** Reconnect and retry back-off: `baseMs` doubling up to `maxMs`, with full jitter. Default 100 / 3,000. */
+  backoff?: { baseMs: number; maxMs: number };
+  /** A request unanswered this long counts the connection as dead. Default 10 s. */
+  requestTimeoutMs?: number;
+}
+
+/** What happened to the client so far. */
+export interface InboxClientStats {
+  connects: number;
+  /** Pushes (or responses) carrying a seq the inbox already held: dropped, as docs/protocol.md says. */
+  duplicatePushes: number;
+  /** Syncs started because a push skipped a seq. */
+  gapSyncs: number;
+  syncHints: number;
+  /** Sends sent again after an error or a lost connection (same client_msg_id). */
+  sendRetries: number;
+}
+
+/**
+ * A client that keeps a device's inbox complete by the algorithm of docs/protocol.md §6, across
+ * reconnects: it signs in (again) whenever its connection ends, syncs from the highest seq it holds,
+ * stores pushes in seq order (dropping duplicates, syncing on a gap or a SYNC_HINT), counts its own
+ * sends into its inbox from their responses, and retries sends with the same client_msg_id until they
+ * are acknowledged. The chaos test and the chaos bench drive it; an application can use it as is.
+ */
+export class InboxClient {
+  /** The inbox: messages by seq, always 1..lastSeq with no gap. */
+  readonly inbox: Message[] = [];
+  readonly stats: InboxClientStats = {
+    connects: 0,
+    duplicatePushes: 0,
+    gapSyncs: 0,
+    syncHints: 0,
+    sendRetries: 0,
+  };
+  /** Set when the server closed with a give-up or re-authenticate reason: the client stopped. */
+  stoppedWith: number | undefined;
+  /** The signed-in user (from the first SignInResponse). */
+  userId = '';
+  private client: SwitchboardClient | undefined;
+  private stopped = false;
+  private running: Promise<void> | undefined;
+  /** Messages that arrived ahead of a gap, waiting for the sync that fills it. */
+  private readonly ahead = new Map<number, Message>();
+  private syncing: Promise<void> | undefined;
+  private syncAgain = false;
+  private connectedWaiters: Array<(client: SwitchboardClient | undefined) => void> = [];
+  private readonly baseMs: number;
+  private readonly maxMs: number;
+  private readonly requestTimeoutMs: number;
+
+  constructor(private readonly options: InboxClientOptions) {
+    this.baseMs = options.backoff?.baseMs ?? 100;
+    this.maxMs = options.backoff?.maxMs ?? 3_000;
+    this.requestTimeoutMs = options.requestTimeoutMs ?? 10_000;
+  }
+
+  /** The highest seq held with no gap below it. */
+  get lastSeq(): number {
+    return this.inbox.length;
+  }
+
+  /** Starts the connect loop; resolves once signed in and synced the first time. */
+  async start(): Promise<void> {
+    this.running ??= this.loop();
+    await this.connected();
+  }
+
+  /** Closes the connection and stops reconnecting. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.client?.close();
+    this.wake(undefined);
+    await this.running;
+  }
+
+  /**
+   * Sends a 1:1 text message and resolves with its acknowledgement, retrying (same client_msg_id)
+   * through errors that a retry can fix and through reconnects. Rejects on a code that retrying
+   * cannot fix, or when the client stops.
+   */
+  async sendText(to: string, text: string, clientMsgId: string): Promise<SendResponse> {
+    const request: SendRequest = {
+      clientMsgId,
+      conversation: { type: ConversationType.CONVERSATION_TYPE_USER, id: to },
+      contentType: 'text',
+      content: Buffer.from(text, 'utf8'),
+    };
+    for (let attempt = 0; ; attempt++) {
+      const client = await this.connected();
+      if (client === undefined) throw new Error('client stopped');
+      try {
+        const res = await this.timed(client, client.send(request));
+        // The response is the sender's own copy of the message, at its seq in the sender's inbox.
+        this.accept({
+          messageId: res.messageId,
+          seq: res.seq,
+          conversation: request.conversation,
+          sender: { userId: this.userId, deviceId: this.options.deviceId },
+          contentType: request.contentType,
+          content: request.content,
+          sentAt: res.sentAt,
+          conversationSeq: res.conversationSeq,
+          clientMsgId,
+        });
+        return res;
+      } catch (err) {
+        if (err instanceof SwitchboardError && !isRetryable(err.code)) throw err;
+        this.stats.sendRetries++;
+        await sleep(this.delay(attempt));
+      }
+    }
+  }
+
+  /** Syncs until the server has nothing more (e.g. at the end of a test, to compare with the truth). */
+  async syncToEnd(): Promise<void> {
+    const client = await this.connected();
+    if (client === undefined) throw new Error('client stopped');
+    await this.syncing?.catch(() => {});
+    await this.sync(client);
+  }
+
+  private async loop(): Promise<void> {
+    for (let attempt = 0; !this.stopped; attempt++) {
+      let client: SwitchboardClient | undefined;
+      try {
+        client = new SwitchboardClient(await this.options.connect());
+        if (this.stopped) {
+          client.close();
+          break;
+        }
+        client.onPush((m) => this.accept(m));
+        client.onSyncHint(() => {
+          this.stats.syncHints++;
+          this.requestSync();
+        });
+        const signedIn = await this.timed(
+          client,
+          client.signIn({
+            token: await this.options.token(),
+            deviceId: this.options.deviceId,
+            platform: this.options.platform ?? 'inbox-client',
+          }),
+        );
+        this.userId = signedIn.userId;
+        this.stats.connects++;
+        await this.syncing?.catch(() => {}); // one left over from the previous connection
+        await this.sync(client);
+        this.client = client;
+        attempt = -1;
+        this.wake(client);
+        const closed = await client.closed;
+        if (closed.code !== undefined && closeActionFor(closed.code) !== 'reconnect') {
+          this.stoppedWith = closed.code;
+          this.stopped = true;
+        }
+      } catch {
+        client?.close();
+      }
+      this.client = undefined;
+      if (!this.stopped) await sleep(this.delay(Math.max(attempt, 0)));
+    }
+    this.wake(undefined);
+  }
+
+  /** Stores a message by the protocol's rules: in seq order, once. */
+  private accept(m: Message): void {
+    if (m.seq <= this.lastSeq || (m.seq > this.lastSeq + 1 && this.ahead.has(m.seq))) {
+      this.stats.duplicatePushes++;
+      return;
+    }
+    if (m.seq > this.lastSeq + 1) {
+      this.ahead.set(m.seq, m);
+      this.stats.gapSyncs++;
+      this.requestSync();
+      return;
+    }
+    this.ahead.delete(m.seq);
+    this.inbox.push(m);
+    for (let next = this.ahead.get(this.lastSeq + 1); next; next = this.ahead.get(this.lastSeq + 1)) {
+      this.ahead.delete(next.seq);
+      this.inbox.push(next);
+    }
+  }
+
+  private requestSync(): void {
+    if (this.syncing) {
+      this.syncAgain = true;
+      return;
+    }
+    const client = this.client;
+    if (client === undefined) return; // the reconnect syncs
+    void this.sync(client).catch(() => {
+      // The connection is gone: the reconnect syncs.
+    });
+  }
+
+  /** Pages SYNC from lastSeq while has_more; one sync at a time, repeated if asked meanwhile. */
+  private sync(client: SwitchboardClient): Promise<void> {
+    this.syncing ??= (async () => {
+      try {
+        do {
+          this.syncAgain = false;
+          for (;;) {
+            const page = await this.timed(client, client.sync(this.lastSeq, 100));
+            for (const m of page.messages) this.accept(m);
+            if (!page.hasMore || page.messages.length === 0) break;
+          }
+        } while (this.syncAgain);
+      } finally {
+        this.syncing = undefined;
+      }
+    })();
+    return this.syncing;
+  }
+
+  /** A signed-in client, once there is one (undefined when stopped). */
+  private connected(): Promise<SwitchboardClient | undefined> {
+    if (this.client !== undefined) return Promise.resolve(this.client);
+    if (this.stopped) return Promise.resolve(undefined);
+    return new Promise((resolve) => this.connectedWaiters.push(resolve));
+  }
+
+  private wake(client: SwitchboardClient | undefined): void {
+    const waiters = this.connectedWaiters;
+    this.connectedWaiters = [];
+    for (const w of waiters) w(client);
+  }
+
+  /** Rejects when `p` takes longer than the request timeout, and drops that connection. */
+  private timed<T>(client: SwitchboardClient, p: Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        client.close();
+        reject(new SwitchboardError(ErrorCode.ERROR_CODE_TIMEOUT, 'no answer; reconnecting'));
+      }, this.requestTimeoutMs);
+      p.then(
+        (v) => {
+          clearTimeout(timer);
+          resolve(v);
+        },
+        (err: unknown) => {
+          clearTimeout(timer);
+          reject(err instanceof Error ? err : new Error(String(err)));
+        },
+      );
+    });
+  }
+
+  private delay(attempt: number): number {
+    return Math.random() * Math.min(this.maxMs, this.baseMs * 2 ** Math.min(attempt, 16));
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
