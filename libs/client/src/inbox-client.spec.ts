@@ -2,7 +2,7 @@ import {
   ConversationType,
   ErrorCode,
   Message,
-  Packet,
+  type Packet,
   PacketType,
   SendRequest,
   SendResponse,
