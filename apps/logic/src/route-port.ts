@@ -1,6 +1,12 @@
 import { credentials, Metadata } from '@grpc/grpc-js';
 import { RouteServiceClient } from '@switchboard/proto/route';
-import { balancedChannel, call, type AddressList } from '@switchboard/rpc';
+import {
+  balancedChannel,
+  call,
+  channelReachable,
+  parseAddressList,
+  type AddressList,
+} from '@switchboard/rpc';
 
 /** Packets for the online devices of some users. */
 export interface UserPacket {
@@ -30,20 +36,31 @@ export interface RoutePort {
     platform: string;
   }): Promise<{ epoch: number }>;
   deliverToUsers(appId: string, packets: UserPacket[]): Promise<DeliveryStats>;
+  /** Resolves when route is reachable (the readiness check); absent for in-process ports. */
+  reachable?(): Promise<void>;
+  /** Where route is, for logs and `/readyz`. */
+  readonly address?: string;
   close(): void;
 }
 
 /** RoutePort over RouteService gRPC, balanced over every route instance in `addresses`. */
 export class GrpcRoutePort implements RoutePort {
   private readonly client: RouteServiceClient;
+  /** The route instances, comma-separated (for logs and `/readyz`). */
+  readonly address: string;
 
   constructor(
     addresses: AddressList,
     private readonly timeoutMs = 5_000,
   ) {
+    this.address = parseAddressList(addresses).join(',');
     // Neither Bind nor DeliverToUsers is retried by the channel (see RETRYABLE_ROUTE_METHODS).
     const channel = balancedChannel(addresses);
     this.client = new RouteServiceClient(channel.target, credentials.createInsecure(), channel.options);
+  }
+
+  reachable(): Promise<void> {
+    return channelReachable(this.client);
   }
 
   async bind(input: Parameters<RoutePort['bind']>[0]): Promise<{ epoch: number }> {

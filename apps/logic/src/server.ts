@@ -1,6 +1,6 @@
 import type { Config } from '@switchboard/config';
 import type { Logger } from '@switchboard/log';
-import { renderMetrics, startHealthServer } from '@switchboard/metrics';
+import { Readiness, renderMetrics, startHealthServer, type UpstreamCheck } from '@switchboard/metrics';
 import { LogicServiceService } from '@switchboard/proto/logic';
 import { startGrpcServer } from '@switchboard/rpc';
 import { openConfiguredStorage, type Storage } from '@switchboard/storage';
@@ -71,19 +71,34 @@ export async function startLogic(options: StartLogicOptions): Promise<RunningLog
       implementation: { ...logicHandlers(signIn, messages, log, counters) },
     },
   ]);
+  // Ready while the database and route answer; an unreachable one is logged at error level.
+  const checks: UpstreamCheck[] = [
+    // Any indexed read proves the pool can reach the database.
+    { name: storage.dialect, check: async () => void (await storage.apps.get('readyz-probe')) },
+  ];
+  if (route.reachable)
+    checks.push({ name: `route at ${route.address ?? '?'}`, check: () => route.reachable!() });
+  const readiness = new Readiness({ checks, logger: log });
+  await readiness.start();
+
   let stopping = false;
   // The business HTTP API will share this port; for now it serves health and metrics.
   const http = await startHealthServer(config.logic.host, config.logic.httpPort, {
     healthy: () => !stopping,
+    readiness,
     metrics: () => renderMetrics(counters.families()),
   });
-  log.info({ grpcPort: server.port, httpPort: http.port, storage: storage.dialect }, 'logic started');
+  log.info(
+    { grpcPort: server.port, httpPort: http.port, storage: storage.dialect, ready: readiness.ready },
+    readiness.ready ? 'logic started' : 'logic started, but NOT READY: an upstream is unreachable',
+  );
   return {
     grpcPort: server.port,
     httpPort: http.port,
     storage,
     stop: async () => {
       stopping = true;
+      readiness.stop();
       await server.stop();
       pushes.stop();
       await messages.drain();

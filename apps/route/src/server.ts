@@ -1,6 +1,6 @@
 import type { Config } from '@switchboard/config';
 import type { Logger } from '@switchboard/log';
-import { renderMetrics, startHealthServer, type HealthServer } from '@switchboard/metrics';
+import { Readiness, renderMetrics, startHealthServer, type HealthServer } from '@switchboard/metrics';
 import { RouteServiceService } from '@switchboard/proto/route';
 import type { RouteStore } from '@switchboard/route-store';
 import { startGrpcServer } from '@switchboard/rpc';
@@ -30,7 +30,9 @@ export interface StartRouteOptions {
 export async function startRoute(options: StartRouteOptions): Promise<RunningRoute> {
   const { config } = options;
   const log = options.logger.child({ component: 'route' });
-  const owned = options.store ? { store: options.store, close: async () => {} } : createRouteStore(config);
+  const owned = options.store
+    ? { store: options.store, describe: 'injected store', ping: async () => {}, close: async () => {} }
+    : createRouteStore(config);
   const gates = new GatePool(owned.store);
   const service = new RouteService(owned.store, gates, log, config.route.gateCallTimeoutMs);
   const server = await startGrpcServer(config.route.host, config.route.grpcPort, [
@@ -52,11 +54,16 @@ export async function startRoute(options: StartRouteOptions): Promise<RunningRou
   }, options.expireEveryMs ?? config.route.expireEveryMs);
   expiry.unref();
 
+  // Ready while the store answers; an unreachable store is logged at error level (see Readiness).
+  const readiness = new Readiness({ checks: [{ name: owned.describe, check: owned.ping }], logger: log });
+  await readiness.start();
+
   let stopping = false;
   let health: HealthServer | undefined;
   if (config.route.health.enabled) {
     health = await startHealthServer(config.route.host, config.route.health.port, {
       healthy: () => !stopping,
+      readiness,
       metrics: () => renderMetrics(service.counters.families()),
     });
   }
@@ -65,9 +72,10 @@ export async function startRoute(options: StartRouteOptions): Promise<RunningRou
     {
       grpcPort: server.port,
       healthPort: health?.port,
-      store: options.store ? 'injected' : config.route.store,
+      store: owned.describe,
+      ready: readiness.ready,
     },
-    'route started',
+    readiness.ready ? 'route started' : 'route started, but NOT READY: its store is unreachable',
   );
   return {
     grpcPort: server.port,
@@ -75,6 +83,7 @@ export async function startRoute(options: StartRouteOptions): Promise<RunningRou
     service,
     stop: async () => {
       stopping = true;
+      readiness.stop();
       clearInterval(expiry);
       await server.stop();
       gates.close();

@@ -207,9 +207,10 @@ describe('tcp-conn over real sockets', () => {
     fast.socket.end();
   });
 
-  it('serves /healthz and /metrics on its health port', async () => {
+  it('serves /healthz, /readyz and /metrics on its health port', async () => {
     const base = `http://127.0.0.1:${app.healthPort}`;
     expect((await fetch(`${base}/healthz`)).status).toBe(200);
+    expect((await fetch(`${base}/readyz`)).status).toBe(200);
     const metrics = await (await fetch(`${base}/metrics`)).text();
     expect(metrics).toContain(`switchboard_gate_signed_in{gate="${app.gate.id}"}`);
   });

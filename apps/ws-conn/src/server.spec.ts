@@ -222,11 +222,12 @@ describe('ws-conn over real WebSockets', () => {
     await expect(Client.open(`ws://127.0.0.1:${app.wsPort}/other`)).rejects.toThrow('HTTP 404');
   });
 
-  it('serves /healthz and /metrics on the same port', async () => {
+  it('serves /healthz and /readyz on the same port, but not /metrics (that is on the health port)', async () => {
     const health = await fetch(`http://127.0.0.1:${app.wsPort}/healthz`);
     expect(health.status).toBe(200);
-    const metrics = await (await fetch(`http://127.0.0.1:${app.wsPort}/metrics`)).text();
-    expect(metrics).toContain(`switchboard_gate_connections_opened_total{gate="${app.gate.id}"}`);
+    const ready = await fetch(`http://127.0.0.1:${app.wsPort}/readyz`);
+    expect([ready.status, await ready.text()]).toEqual([200, 'ready\n']);
+    expect((await fetch(`http://127.0.0.1:${app.wsPort}/metrics`)).status).toBe(404);
   });
 });
 

@@ -13,7 +13,7 @@ export type StartWsConnOptions = LaunchGateOptions;
 
 export interface WsConn {
   gate: Gate;
-  /** The HTTP(S) port: WebSocket upgrades on `gate.ws.path`, plus `/healthz` and `/metrics`. */
+  /** The HTTP(S) port: WebSocket upgrades on `gate.ws.path`, plus `/healthz` and `/readyz` (metrics: on `gate.health.port`). */
   wsPort: number;
   grpcPort: number;
   /** Stops accepting, drains the gate (DISCONNECT SERVER_SHUTDOWN, RemoveGate) and closes clients. */
@@ -64,7 +64,7 @@ export async function startWsConn(options: StartWsConnOptions): Promise<WsConn> 
     ? createHttpsServer({ cert: readFileSync(tls.certFile), key: readFileSync(tls.keyFile) })
     : createHttpServer();
   server.on('request', (req, res) => {
-    if (!serveHealth(gate, req, res)) res.writeHead(404).end();
+    if (!serveHealth(gate, launched.readiness, req, res)) res.writeHead(404).end();
   });
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', destroyOnError);

@@ -55,6 +55,8 @@ export interface Gate {
    */
   drain(): Promise<void>;
   stats(): GateStats;
+  /** True while route holds this gate's lease (the latest renewal succeeded). */
+  leaseHeld(): boolean;
   /** Prometheus text of this gate's metrics. */
   metricsText(): string;
 }
@@ -125,6 +127,7 @@ export function createGate(options: CreateGateOptions): Gate {
     },
     drain: () => (drained ??= drain()),
     stats: () => gateStats(core),
+    leaseHeld: () => lease?.held ?? false,
     metricsText: () => renderMetrics(gateMetricFamilies(core)),
   };
 }

@@ -1,10 +1,16 @@
 import { credentials } from '@grpc/grpc-js';
 import type { Config } from '@switchboard/config';
 import type { Logger } from '@switchboard/log';
-import { startHealthServer, type HealthServer } from '@switchboard/metrics';
+import { Readiness, startHealthServer, type HealthServer, type UpstreamCheck } from '@switchboard/metrics';
 import { LogicServiceClient } from '@switchboard/proto/logic';
 import { RouteServiceClient } from '@switchboard/proto/route';
-import { balancedChannel, RETRYABLE_LOGIC_METHODS, RETRYABLE_ROUTE_METHODS } from '@switchboard/rpc';
+import {
+  balancedChannel,
+  channelReachable,
+  parseAddressList,
+  RETRYABLE_LOGIC_METHODS,
+  RETRYABLE_ROUTE_METHODS,
+} from '@switchboard/rpc';
 import { createGate, type Gate } from './gate.js';
 import { grpcLogicPort, grpcRoutePort } from './grpc-ports.js';
 import type { LogicPort, RoutePort } from './ports.js';
@@ -19,8 +25,10 @@ export interface LaunchGateOptions {
 
 export interface LaunchedGate {
   gate: Gate;
-  /** Bound `/healthz` + `/metrics` port when `gate.health.enabled`. */
+  /** Bound `/healthz` + `/readyz` + `/metrics` port when `gate.health.enabled`. */
   healthPort: number | undefined;
+  /** Whether route holds the lease and logic is reachable (`/readyz`). */
+  readiness: Readiness;
   /** Drains the gate, then closes the health listener and the upstream clients. */
   stop(): Promise<void>;
 }
@@ -33,12 +41,17 @@ export async function launchGate(options: LaunchGateOptions): Promise<LaunchedGa
   const { config, logger } = options;
   const gc = config.gate;
   const clients: Array<{ close(): void }> = [];
+  const checks: UpstreamCheck[] = [];
   let logic = options.logic;
   if (!logic) {
     const channel = balancedChannel(config.gateClient.logicAddress, { retryable: RETRYABLE_LOGIC_METHODS });
     const client = new LogicServiceClient(channel.target, credentials.createInsecure(), channel.options);
     clients.push(client);
     logic = grpcLogicPort(client, gc.upstreamTimeoutMs);
+    checks.push({
+      name: `logic at ${parseAddressList(config.gateClient.logicAddress).join(',')}`,
+      check: () => channelReachable(client),
+    });
   }
   let route = options.route;
   if (!route) {
@@ -56,17 +69,31 @@ export async function launchGate(options: LaunchGateOptions): Promise<LaunchedGa
     logger,
   });
   await gate.start();
+  checks.push({
+    name: options.route
+      ? 'route (lease)'
+      : `route at ${parseAddressList(config.gateClient.routeAddress).join(',')} (lease)`,
+    check: async () => {
+      if (!gate.leaseHeld()) throw new Error("route has not accepted this gate's lease renewal");
+    },
+  });
+  // Ready while logic answers and route holds the lease; an outage is logged at error level.
+  const readiness = new Readiness({ checks, logger });
+  await readiness.start();
   let health: HealthServer | undefined;
   if (gc.health.enabled) {
     health = await startHealthServer(gc.host, gc.health.port, {
       healthy: () => !gate.core.isDraining,
+      readiness,
       metrics: () => gate.metricsText(),
     });
   }
   return {
     gate,
     healthPort: health?.port,
+    readiness,
     stop: async () => {
+      readiness.stop();
       await gate.drain();
       await health?.close();
       for (const client of clients) client.close();

@@ -42,6 +42,11 @@ export class LeaseKeeper {
     this.timer.unref();
   }
 
+  /** True while route holds this gate's lease: registered, and the latest renewal succeeded. */
+  get held(): boolean {
+    return this.registered && !this.failing;
+  }
+
   stop(): void {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;

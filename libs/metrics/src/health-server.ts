@@ -1,26 +1,50 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Readiness } from './readiness.js';
 
 export interface HealthSource {
   /** False while the service is stopping or cannot serve (answers 503). */
   healthy(): boolean;
+  /**
+   * Whether the service's upstreams are reachable (`/readyz`); without it `/readyz` follows
+   * `/healthz`.
+   */
+  readiness?: Pick<Readiness, 'ready' | 'problems'>;
   /** Prometheus text for `/metrics`. */
   metrics(): string;
 }
 
 /**
- * Answers `/healthz` (200 "ok", or 503 "unavailable") and `/metrics` (Prometheus text).
+ * Answers `/healthz` (200 "ok", or 503 "unavailable": the process is stopping), `/readyz` (200
+ * "ready", or 503 with the unreachable upstreams, one a line) and `/metrics` (Prometheus text;
+ * only when `withMetrics`, the default).
  * Returns false for any other path so that a server with other routes can answer it.
  */
-export function serveHealth(source: HealthSource, req: IncomingMessage, res: ServerResponse): boolean {
+export function serveHealth(
+  source: HealthSource,
+  req: IncomingMessage,
+  res: ServerResponse,
+  withMetrics = true,
+): boolean {
   const path = (req.url ?? '/').split('?', 1)[0];
+  if (path === '/readyz') {
+    const problems = !source.healthy()
+      ? ['stopping']
+      : !source.readiness || source.readiness.ready
+        ? []
+        : source.readiness.problems().map((p) => `${p.upstream} unreachable: ${p.reason}`);
+    if (problems.length === 0 && source.readiness && !source.readiness.ready) problems.push('starting');
+    res.writeHead(problems.length === 0 ? 200 : 503, { 'content-type': 'text/plain' });
+    res.end(problems.length === 0 ? 'ready\n' : `not ready\n${problems.join('\n')}\n`);
+    return true;
+  }
   if (path === '/healthz') {
     const ok = source.healthy();
     res.writeHead(ok ? 200 : 503, { 'content-type': 'text/plain' });
     res.end(ok ? 'ok\n' : 'unavailable\n');
     return true;
   }
-  if (path === '/metrics') {
+  if (path === '/metrics' && withMetrics) {
     res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' });
     res.end(source.metrics());
     return true;
@@ -33,7 +57,7 @@ export interface HealthServer {
   close(): Promise<void>;
 }
 
-/** A small HTTP server with only `/healthz` and `/metrics` (404 elsewhere). */
+/** A small HTTP server with only `/healthz`, `/readyz` and `/metrics` (404 elsewhere). */
 export async function startHealthServer(
   host: string,
   port: number,

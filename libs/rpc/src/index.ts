@@ -12,3 +12,4 @@ export {
 } from './balanced-channel.js';
 export { RETRYABLE_LOGIC_METHODS, RETRYABLE_ROUTE_METHODS } from './retryable-methods.js';
 export { isTransientError } from './transient-error.js';
+export { channelReachable } from './reachable.js';

@@ -36,6 +36,7 @@ export type { SqliteStorageOptions } from './sqlite-dialect.js';
 export { dumpMysqlSchema } from './mysql-schema-dump.js';
 export {
   createScratchMysqlDatabase,
+  ensureMysqlDatabase,
   DEFAULT_MYSQL_SERVER_URI,
   type ScratchMysqlDatabase,
 } from './mysql-scratch-database.js';

@@ -32,6 +32,27 @@ export async function createScratchMysqlDatabase(
   };
 }
 
+/**
+ * Creates the database that `databaseUri` names when it does not exist yet (the cluster launcher
+ * and first-time deployments), connecting to the same server without a database selected.
+ * Resolves with the database name.
+ */
+export async function ensureMysqlDatabase(databaseUri: string): Promise<string> {
+  const uri = new URL(databaseUri);
+  const name = decodeURIComponent(uri.pathname.replace(/^\/+/, ''));
+  if (!/^[A-Za-z0-9_$-]+$/.test(name)) {
+    throw new Error(
+      `MySQL URI mysql://${uri.host}/${name}: expected a database name of letters, digits, _ $ or -`,
+    );
+  }
+  uri.pathname = '/';
+  await onServer(
+    uri.toString(),
+    `create database if not exists \`${name}\` character set utf8mb4 collate utf8mb4_bin`,
+  );
+  return name;
+}
+
 async function onServer(serverUri: string, statement: string): Promise<void> {
   const connection = await createConnection({ uri: serverUri });
   try {

@@ -61,7 +61,11 @@ export async function startFakeUpstreams(options: { logicPort?: number } = {}): 
   };
   const route = {
     unbind: unary(async (r) => (record('unbind', r), { removed: true })),
-    renewLease: unary(ok('renewLease')),
+    // A first renewal registers the gate; later ones find its lease live.
+    renewLease: unary(async (r) => {
+      record('renewLease', r);
+      return { registered: calls['renewLease']!.length === 1, leaseExpiresAt: Date.now() + 15_000 };
+    }),
     rebindGate: unary(async (r: RebindGateRequest) => {
       record('rebindGate', r);
       return { results: r.sessions.map(() => ({ epoch: ++epoch, superseded: false })) };
