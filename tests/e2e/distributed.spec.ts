@@ -5,9 +5,10 @@ import { promisify } from 'node:util';
 import { credentials, Metadata } from '@grpc/grpc-js';
 import { RouteServiceClient, type GetPresenceResponse } from '@switchboard/proto/route';
 import { call } from '@switchboard/rpc';
-import { createScratchMysqlDatabase, type ScratchMysqlDatabase } from '@switchboard/storage';
-import { freePort, ServiceProcess, waitFor } from '@switchboard/testing';
+import { DEFAULT_MYSQL_SERVER_URI } from '@switchboard/storage';
+import { freePort, ServiceProcess, startCluster, waitFor, type Cluster } from '@switchboard/testing';
 import { Redis } from 'ioredis';
+import { createConnection } from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bigInboxScenario } from './big-inbox-scenario.js';
 import { chatScenarios } from './chat-scenarios.js';
@@ -17,19 +18,19 @@ const root = join(import.meta.dirname, '../..');
 const run = promisify(execFile);
 
 /**
- * The suite as separate processes on MariaDB and Redis, each started from its
- * own main.ts with the production profile: two route instances and two logic
- * instances (stateless besides Redis and MySQL), two TCP gates and one
- * WebSocket gate, wired crosswise so that every scenario crosses instances:
- *   tcp-1 → logic-1, route-1    tcp-2 → logic-2, route-2    ws-1 → logic-1, route-2
- *   logic-1 → route-1           logic-2 → route-2
+ * The suite as separate processes on MariaDB and Redis, started by the launcher behind
+ * `npm run cluster` (each app from its own main.ts with the production profile): two route
+ * instances and two logic instances (stateless besides Redis and MySQL), two TCP gates and one
+ * WebSocket gate, wired crosswise by the launcher so that every scenario crosses instances:
+ *   ws-1 → logic-1, route-2    tcp-1 → logic-2, route-1    tcp-2 → logic-1, route-2
+ *   logic-1 → route-1          logic-2 → route-2
+ * The database does not exist beforehand: the launcher creates and migrates it.
  */
-describe('distributed suite (separate processes, MariaDB + Redis)', () => {
+describe('distributed suite (npm run cluster: separate processes, MariaDB + Redis)', () => {
   const prefix = `sbe2e-${randomBytes(4).toString('hex')}`;
-  let db: ScratchMysqlDatabase;
-  const procs: ServiceProcess[] = [];
+  const database = `sb_e2e_${randomBytes(6).toString('hex')}`;
+  let cluster: Cluster | undefined;
   let routeAddress = '';
-  let route2Address = '';
   let tcp1 = '';
   let tcp2 = '';
   let ws = '';
@@ -37,118 +38,82 @@ describe('distributed suite (separate processes, MariaDB + Redis)', () => {
   let gate1: ServiceProcess;
   let logicAddress = '';
   let logic2Address = '';
+  let route2Address = '';
   let logic2: ServiceProcess;
-
-  const common = () => ({
-    SWITCHBOARD_PROFILE: 'production',
-    SWITCHBOARD_LOG__LEVEL: 'warn',
-    SWITCHBOARD_MYSQL__URI: db.uri,
-    SWITCHBOARD_MYSQL__POOL_SIZE: '5',
-    SWITCHBOARD_REDIS__URL: 'redis://127.0.0.1:6379',
-    SWITCHBOARD_REDIS__KEY_PREFIX: prefix,
-    SWITCHBOARD_GATE__HEALTH__PORT: '0',
-    SWITCHBOARD_ROUTE__HEALTH__PORT: '0',
-    SWITCHBOARD_LOGIC__HTTP_PORT: '0',
-  });
-
-  async function startGate(app: 'tcp-conn' | 'ws-conn', id: string, logicAddress: string, viaRoute: string) {
-    const [grpcPort, port] = [await freePort(), await freePort()];
-    const proc = ServiceProcess.start(app, {
-      ...common(),
-      SWITCHBOARD_GATE__ID: id,
-      SWITCHBOARD_GATE__HOST: '127.0.0.1',
-      SWITCHBOARD_GATE__GRPC_PORT: String(grpcPort),
-      [app === 'tcp-conn' ? 'SWITCHBOARD_GATE__TCP__PORT' : 'SWITCHBOARD_GATE__WS__PORT']: String(port),
-      SWITCHBOARD_GATE__LEASE_TTL_MS: '1500',
-      SWITCHBOARD_GATE__LEASE_RENEW_MS: '300',
-      SWITCHBOARD_GATE_CLIENT__LOGIC_ADDRESS: logicAddress,
-      SWITCHBOARD_GATE_CLIENT__ROUTE_ADDRESS: viaRoute,
-    });
-    procs.push(proc);
-    return { proc, url: app === 'tcp-conn' ? `tcp://127.0.0.1:${port}` : `ws://127.0.0.1:${port}/ws`, port };
-  }
+  /** Processes a test starts besides the cluster's. */
+  const extra: ServiceProcess[] = [];
 
   function startLogic(port: number, route: string, httpPort = 0): ServiceProcess {
     const proc = ServiceProcess.start('logic', {
-      ...common(),
+      ...cluster!.env,
       SWITCHBOARD_LOGIC__HOST: '127.0.0.1',
       SWITCHBOARD_LOGIC__GRPC_PORT: String(port),
       SWITCHBOARD_LOGIC__HTTP_PORT: String(httpPort),
       SWITCHBOARD_LOGIC__ROUTE_ADDRESS: route,
     });
-    procs.push(proc);
+    extra.push(proc);
     return proc;
   }
 
+  async function startTcpGate(id: string, logicAddresses: string, routeAddresses: string) {
+    const [grpcPort, port] = [await freePort(), await freePort()];
+    extra.push(
+      ServiceProcess.start('tcp-conn', {
+        ...cluster!.env,
+        SWITCHBOARD_GATE__ID: id,
+        SWITCHBOARD_GATE__HOST: '127.0.0.1',
+        SWITCHBOARD_GATE__GRPC_PORT: String(grpcPort),
+        SWITCHBOARD_GATE__TCP__PORT: String(port),
+        SWITCHBOARD_GATE__HEALTH__PORT: '0',
+        SWITCHBOARD_GATE_CLIENT__LOGIC_ADDRESS: logicAddresses,
+        SWITCHBOARD_GATE_CLIENT__ROUTE_ADDRESS: routeAddresses,
+      }),
+    );
+    return { url: `tcp://127.0.0.1:${port}`, port };
+  }
+
   beforeAll(async () => {
-    db = await createScratchMysqlDatabase(undefined, 'sb_e2e');
-    const [routePort, route2Port, logicPort, logic2Port] = [
-      await freePort(),
-      await freePort(),
-      await freePort(),
-      await freePort(),
-    ];
-    routeAddress = `127.0.0.1:${routePort}`;
-    route2Address = `127.0.0.1:${route2Port}`;
-    logicAddress = `127.0.0.1:${logicPort}`;
-    logic2Address = `127.0.0.1:${logic2Port}`;
-
-    // A tenant, created with the CLI against the production profile (this also migrates the schema).
-    const created = await run(
-      join(root, 'node_modules/.bin/tsx'),
-      [join(root, 'apps/cli/src/main.ts'), 'app', 'create', '--app', 'acme', '--profile', 'production'],
-      { cwd: root, env: { ...process.env, ...common() } },
-    );
-    secret = /secret: (\S+)/.exec(created.stdout)![1]!;
-
-    for (const port of [routePort, route2Port]) {
-      procs.push(
-        ServiceProcess.start('route', {
-          ...common(),
-          SWITCHBOARD_ROUTE__HOST: '127.0.0.1',
-          SWITCHBOARD_ROUTE__GRPC_PORT: String(port),
-        }),
-      );
-    }
-    startLogic(logicPort, routeAddress);
-    logic2 = startLogic(logic2Port, route2Address);
-    // Warn level hides the "started" lines; wait for the ports instead.
-    await waitFor(
-      'route and logic to listen',
-      async () => {
-        const { connect } = await import('node:net');
-        const probe = (port: number) =>
-          new Promise<boolean>((resolve) => {
-            const s = connect(port, '127.0.0.1');
-            s.once('connect', () => (s.destroy(), resolve(true)));
-            s.once('error', () => resolve(false));
-          });
-        for (const port of [routePort, route2Port, logicPort, logic2Port])
-          if (!(await probe(port))) return false;
-        return true;
+    cluster = await startCluster({
+      ws: 1,
+      tcp: 2,
+      logic: 2,
+      route: 2,
+      mysqlUri: `${DEFAULT_MYSQL_SERVER_URI}/${database}`,
+      prefix,
+      app: { id: 'acme' },
+      env: {
+        SWITCHBOARD_MYSQL__POOL_SIZE: '5',
+        SWITCHBOARD_GATE__LEASE_TTL_MS: '1500',
+        SWITCHBOARD_GATE__LEASE_RENEW_MS: '300',
       },
-      60_000,
-    );
+    });
+    secret = cluster.appSecret!;
+    routeAddress = cluster.routeAddresses[0]!;
+    [tcp1, tcp2] = cluster.tcpUrls as [string, string];
+    ws = cluster.wsUrls[0]!;
+    gate1 = cluster.services.find((s) => s.name === 'tcp-1')!.process;
+    [logicAddress, logic2Address] = cluster.logicAddresses as [string, string];
+    route2Address = cluster.routeAddresses[1]!;
+    logic2 = cluster.services.find((s) => s.name === 'logic-2')!.process;
 
-    const g1 = await startGate('tcp-conn', 'tcp-1', logicAddress, routeAddress);
-    const g2 = await startGate('tcp-conn', 'tcp-2', logic2Address, route2Address);
-    const g3 = await startGate('ws-conn', 'ws-1', logicAddress, route2Address);
-    gate1 = g1.proc;
-    [tcp1, tcp2, ws] = [g1.url, g2.url, g3.url];
+    // Every service answered /readyz; the gates' leases are visible at route.
     const routeClient = new RouteServiceClient(routeAddress, credentials.createInsecure());
     await waitFor(
       'three gates to hold leases',
       async () =>
         (await call(routeClient, routeClient.getCounts, { appId: 'acme', roomId: '' }, new Metadata(), 2_000))
           .gates === 3,
-      60_000,
+      30_000,
     );
     routeClient.close();
-  }, 120_000);
+  }, 150_000);
 
   afterAll(async () => {
-    await Promise.all(procs.map((p) => p.kill('SIGTERM')));
-    await db?.drop();
+    await Promise.all(extra.map((p) => p.kill('SIGTERM')));
+    await cluster?.stop();
+    const mysql = await createConnection({ uri: DEFAULT_MYSQL_SERVER_URI });
+    await mysql.query(`drop database if exists \`${database}\``);
+    await mysql.end();
     const redis = new Redis('redis://127.0.0.1:6379');
     let cursor = '0';
     do {
@@ -158,6 +123,16 @@ describe('distributed suite (separate processes, MariaDB + Redis)', () => {
     } while (cursor !== '0');
     await redis.quit();
   }, 60_000);
+
+  it('prints where to connect, and every service is ready with metrics on its health port', async () => {
+    const info = cluster!.describe();
+    for (const url of [tcp1, tcp2, ws]) expect(info).toContain(url);
+    for (const s of cluster!.services) {
+      expect(info).toContain(s.healthUrl);
+      expect((await fetch(`${s.healthUrl}/readyz`)).status, s.name).toBe(200);
+      expect(await (await fetch(`${s.healthUrl}/metrics`)).text(), s.name).toMatch(/^# HELP switchboard_/);
+    }
+  });
 
   const token = async (user: string, device?: string) => {
     const args = [
@@ -229,8 +204,7 @@ describe('distributed suite (separate processes, MariaDB + Redis)', () => {
 
   // Issue 6: a gate given one logic address could not send while that logic was down.
   it('keeps a gate given both logic instances sending while one is killed, and uses it again once restarted', async () => {
-    const g = await startGate(
-      'tcp-conn',
+    const g = await startTcpGate(
       'tcp-both',
       `${logicAddress},${logic2Address}`,
       `${routeAddress},${route2Address}`,

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { loadConfig, type Config } from '@switchboard/config';
 import { openConfiguredStorage, type Storage } from '@switchboard/storage';
+import { CLUSTER_USAGE, runCluster } from './cluster-command.js';
 import { parseDurationSeconds } from './duration.js';
 import { mintToken } from './mint-token.js';
 
@@ -13,6 +14,7 @@ const USAGE = `usage:
       Creates an app (tenant) in the active profile's database and prints its secret.
   switchboard app list
       Lists apps.
+${CLUSTER_USAGE}
 
 Options valid everywhere: --profile embedded|production (or SWITCHBOARD_PROFILE).`;
 
@@ -38,6 +40,17 @@ async function main(argv: string[]): Promise<number> {
       name: { type: 'string' },
       profile: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
+      // cluster
+      ws: { type: 'string' },
+      tcp: { type: 'string' },
+      logic: { type: 'string' },
+      route: { type: 'string' },
+      'mysql-uri': { type: 'string' },
+      database: { type: 'string' },
+      'redis-url': { type: 'string' },
+      prefix: { type: 'string' },
+      host: { type: 'string' },
+      'log-level': { type: 'string' },
     },
   });
   const [command, sub] = positionals;
@@ -46,6 +59,8 @@ async function main(argv: string[]): Promise<number> {
     return command || values.help ? 0 : 2;
   }
   const config = () => loadConfig(values.profile ? { profile: values.profile } : {});
+
+  if (command === 'cluster') return runCluster(values);
 
   if (command === 'token') {
     if (!values.app || !values.user) throw new Error('token needs --app and --user');

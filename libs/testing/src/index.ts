@@ -1,7 +1,8 @@
-// Helpers for integration and end-to-end tests: real processes, real ports.
+// Helpers for integration and end-to-end tests (real processes, real ports), and the cluster
+// launcher behind `npm run cluster`, which the distributed end-to-end tests use too.
 export { freePort } from './free-port.js';
 export { waitFor } from './wait-for.js';
-export { ServiceProcess } from './service-process.js';
+export { ServiceProcess, workspaceRoot, type ServiceProcessOptions } from './service-process.js';
 export { RedisCluster, type RedisClusterNode, type RedisClusterOptions } from './redis-cluster.js';
 export { deleteRedisKeys } from './scratch-redis-keys.js';
 export { ScratchRedis } from './scratch-redis.js';
@@ -13,3 +14,11 @@ export {
   type ChaosReport,
   type ChaosTarget,
 } from './chaos-run.js';
+export {
+  startCluster,
+  CLUSTER_DEFAULTS,
+  type Cluster,
+  type ClusterApp,
+  type ClusterOptions,
+  type ClusterService,
+} from './cluster.js';

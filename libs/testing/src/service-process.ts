@@ -1,12 +1,34 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { join } from 'node:path';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { waitFor } from './wait-for.js';
 
-const root = join(import.meta.dirname, '../../..');
+/**
+ * The checkout this code runs from: the nearest folder up with an nx.json (from source that is
+ * three levels up; from a bundle in dist/apps/<app> it is three as well, but search rather than count).
+ */
+export function workspaceRoot(from = import.meta.dirname): string {
+  for (let dir = from; ; dir = dirname(dir)) {
+    if (existsSync(join(dir, 'nx.json'))) return dir;
+    if (dirname(dir) === dir) throw new Error(`no Switchboard checkout (nx.json) above ${from}`);
+  }
+}
+
+const root = workspaceRoot();
+
+export interface ServiceProcessOptions {
+  /**
+   * Start the child in its own process group, so that a Ctrl-C on the terminal reaches only the
+   * parent, which then stops its children in order (the cluster launcher).
+   */
+  detached?: boolean;
+}
 
 /** One Switchboard app running as its own Node process (through tsx, from source). */
 export class ServiceProcess {
   readonly output: string[] = [];
+  /** Called with every line the process prints (stdout and stderr). */
+  onLine: ((line: string) => void) | undefined;
   private exit: Promise<number | null>;
 
   private constructor(
@@ -14,15 +36,30 @@ export class ServiceProcess {
     readonly child: ChildProcess,
   ) {
     this.exit = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
-    const collect = (chunk: Buffer) => {
-      for (const line of chunk.toString('utf8').split('\n')) if (line) this.output.push(line);
+    const push = (line: string) => {
+      if (!line) return;
+      this.output.push(line);
+      this.onLine?.(line);
     };
-    child.stdout?.on('data', collect);
-    child.stderr?.on('data', collect);
+    for (const stream of [child.stdout, child.stderr]) {
+      // The tail of the last chunk that did not end a line yet.
+      let partial = '';
+      stream?.on('data', (chunk: Buffer) => {
+        const lines = (partial + chunk.toString('utf8')).split('\n');
+        partial = lines.pop() ?? '';
+        lines.forEach(push);
+      });
+      stream?.on('end', () => push(partial));
+    }
   }
 
   /** Starts `apps/<app>/src/main.ts` with the given environment (added to this process's) and arguments. */
-  static start(app: string, env: Record<string, string>, args: string[] = []): ServiceProcess {
+  static start(
+    app: string,
+    env: Record<string, string>,
+    args: string[] = [],
+    options: ServiceProcessOptions = {},
+  ): ServiceProcess {
     // `node --import tsx` rather than the tsx CLI: the CLI forks a second process, so a SIGKILL
     // sent to it would leave the real service running.
     const child = spawn(
@@ -32,6 +69,7 @@ export class ServiceProcess {
         cwd: root,
         env: { ...process.env, ...env },
         stdio: ['ignore', 'pipe', 'pipe'],
+        detached: options.detached ?? false,
       },
     );
     return new ServiceProcess(app, child);

@@ -1,0 +1,363 @@
+import { randomBytes } from 'node:crypto';
+import { createStorage, ensureMysqlDatabase } from '@switchboard/storage';
+import { freePort } from './free-port.js';
+import { ServiceProcess } from './service-process.js';
+
+/** The four apps of a distributed deployment. */
+export type ClusterApp = 'route' | 'logic' | 'tcp-conn' | 'ws-conn';
+
+/** Options of {@link startCluster}; every one has a default that works on a plain development host. */
+export interface ClusterOptions {
+  /** Instances of each app (defaults: 2 ws-conn, 1 tcp-conn, 2 logic, 2 route). */
+  ws?: number;
+  tcp?: number;
+  logic?: number;
+  route?: number;
+  /** The database every logic instance uses; created (and migrated) when missing. */
+  mysqlUri?: string;
+  redisUrl?: string;
+  /** Redis key prefix, so that several clusters (and test runs) can share one Redis. */
+  prefix?: string;
+  /** Interface every listener binds to (default 127.0.0.1). */
+  host?: string;
+  /** Log level of the services (default warn: start-up problems and errors only). */
+  logLevel?: string;
+  /** More environment for every service (e.g. shorter gate leases in tests). */
+  env?: Record<string, string>;
+  /** An app (tenant) to create when missing, so that tokens can be minted at once. */
+  app?: { id: string; secret?: string };
+  /** How long each tier gets to become ready (default 60 s). */
+  readyTimeoutMs?: number;
+  /**
+   * Start the services in their own process groups: a Ctrl-C on the terminal then reaches only
+   * the launcher, which stops them in order (gates first, so that they can deregister at route).
+   */
+  detached?: boolean;
+  /** Called with every line a service prints. */
+  onLine?: (service: string, line: string) => void;
+}
+
+/** One process of the cluster and where it listens. */
+export interface ClusterService {
+  /** `route-1`, `logic-2`, `ws-1`, `tcp-1`. */
+  readonly name: string;
+  readonly app: ClusterApp;
+  readonly process: ServiceProcess;
+  /** host:port of its gRPC server. */
+  readonly grpcAddress: string;
+  /** `http://host:port` answering /healthz, /readyz and /metrics. */
+  readonly healthUrl: string;
+  /** Where clients connect (gates only): `ws://host:port/ws` or `tcp://host:port`. */
+  readonly clientUrl?: string;
+  /** What it calls: logic and route for a gate, route for logic. */
+  readonly upstreams: readonly string[];
+}
+
+export interface Cluster {
+  readonly services: readonly ClusterService[];
+  readonly wsUrls: readonly string[];
+  readonly tcpUrls: readonly string[];
+  readonly routeAddresses: readonly string[];
+  readonly logicAddresses: readonly string[];
+  readonly mysqlUri: string;
+  readonly redisUrl: string;
+  readonly prefix: string;
+  /** The secret of `options.app`, when one was asked for. */
+  readonly appSecret: string | undefined;
+  /** The environment shared by every service (profile, MySQL, Redis): for the CLI against this cluster. */
+  readonly env: Readonly<Record<string, string>>;
+  /** What a person needs to connect and to watch the services. */
+  describe(): string;
+  /** Stops gates, then logic, then route (SIGTERM; SIGKILL after `graceMs`). Idempotent. */
+  stop(graceMs?: number): Promise<void>;
+}
+
+export const CLUSTER_DEFAULTS = {
+  ws: 2,
+  tcp: 1,
+  logic: 2,
+  route: 2,
+  mysqlUri: 'mysql://root@127.0.0.1:3306/switchboard_cluster',
+  redisUrl: 'redis://127.0.0.1:6379',
+  prefix: 'sbcluster',
+  host: '127.0.0.1',
+  logLevel: 'warn',
+} as const;
+
+/**
+ * Starts a distributed deployment as separate processes on this machine: each app from its
+ * main.ts with the production profile, against MySQL/MariaDB and Redis, on free ports.
+ *
+ * Creates the database when missing and migrates it once, then starts route, logic and the gates
+ * tier by tier, each tier only once the previous one answers `/readyz`. Gates and logic are wired
+ * crosswise (gate n → logic n mod L and route (n+1) mod R; logic n → route n mod R) so that traffic
+ * crosses instances. Resolves once every service is ready; rejects (having stopped what it started)
+ * when one exits or is not ready in time, with its `/readyz` answer and last output.
+ */
+export async function startCluster(options: ClusterOptions = {}): Promise<Cluster> {
+  const o = { ...CLUSTER_DEFAULTS, ...options };
+  for (const [key, min] of [
+    ['ws', 0],
+    ['tcp', 0],
+    ['logic', 1],
+    ['route', 1],
+  ] as const) {
+    if (!Number.isInteger(o[key]) || o[key] < min) throw new Error(`--${key}: expected an integer >= ${min}`);
+  }
+  if (o.ws + o.tcp < 1) throw new Error('a cluster needs at least one gate (--ws or --tcp)');
+
+  await ensureMysqlDatabase(o.mysqlUri);
+  // Migrate once here rather than racing in every logic instance (they would serialise on a lock).
+  const storage = await createStorage({ dialect: 'mysql', uri: o.mysqlUri, poolSize: 1 });
+  let appSecret: string | undefined;
+  try {
+    await storage.migrate();
+    if (o.app) {
+      const existing = await storage.apps.get(o.app.id);
+      appSecret = existing?.tokenSecret ?? o.app.secret ?? randomBytes(32).toString('base64url');
+      if (!existing) await storage.apps.create({ appId: o.app.id, name: o.app.id, tokenSecret: appSecret });
+    }
+  } finally {
+    await storage.close();
+  }
+
+  const env: Record<string, string> = {
+    SWITCHBOARD_PROFILE: 'production',
+    SWITCHBOARD_LOG__LEVEL: o.logLevel,
+    SWITCHBOARD_MYSQL__URI: o.mysqlUri,
+    SWITCHBOARD_REDIS__URL: o.redisUrl,
+    SWITCHBOARD_REDIS__KEY_PREFIX: o.prefix,
+    ...o.env,
+  };
+  const services: ClusterService[] = [];
+  const url = (port: number) => `http://${o.host}:${port}`;
+  const address = (port: number) => `${o.host}:${port}`;
+
+  const spawn = (
+    name: string,
+    app: ClusterApp,
+    grpcPort: number,
+    healthPort: number,
+    serviceEnv: Record<string, string>,
+    upstreams: string[],
+    clientUrl?: string,
+  ): ClusterService => {
+    const proc = ServiceProcess.start(app, { ...env, ...serviceEnv }, [], { detached: o.detached ?? false });
+    if (o.onLine) proc.onLine = (line) => o.onLine!(name, line);
+    const service: ClusterService = {
+      name,
+      app,
+      process: proc,
+      grpcAddress: address(grpcPort),
+      healthUrl: url(healthPort),
+      upstreams,
+      ...(clientUrl ? { clientUrl } : {}),
+    };
+    services.push(service);
+    return service;
+  };
+
+  // Detached services are out of reach of a Ctrl-C on the terminal: if this process ends without
+  // stopping them (an error, a start-up cut short), at least tell them to stop.
+  const orphanGuard = () => {
+    for (const s of services) if (s.process.child.exitCode === null) s.process.child.kill('SIGTERM');
+  };
+  if (o.detached) process.once('exit', orphanGuard);
+
+  const stop = async (graceMs = 15_000) => {
+    // Gates first (they deregister at route while draining), then logic, then route.
+    for (const tier of [['ws-conn', 'tcp-conn'], ['logic'], ['route']]) {
+      await Promise.all(
+        services.filter((s) => tier.includes(s.app)).map((s) => stopProcess(s.process, graceMs)),
+      );
+    }
+    process.off('exit', orphanGuard);
+  };
+
+  try {
+    const routes: ClusterService[] = [];
+    for (let i = 1; i <= o.route; i++) {
+      const [grpc, health] = [await freePort(), await freePort()];
+      routes.push(
+        spawn(
+          `route-${i}`,
+          'route',
+          grpc,
+          health,
+          {
+            SWITCHBOARD_ROUTE__HOST: o.host,
+            SWITCHBOARD_ROUTE__GRPC_PORT: String(grpc),
+            SWITCHBOARD_ROUTE__HEALTH__PORT: String(health),
+          },
+          [`redis ${o.redisUrl}`],
+        ),
+      );
+    }
+    await whenReady(routes, o.readyTimeoutMs);
+
+    const logics: ClusterService[] = [];
+    for (let i = 1; i <= o.logic; i++) {
+      const [grpc, http] = [await freePort(), await freePort()];
+      // TODO(config lists): logic.routeAddress will take a comma-separated list; give every logic
+      // all the route instances then. Until that lands, each logic has one, spread crosswise.
+      const route = routes[(i - 1) % routes.length]!;
+      logics.push(
+        spawn(
+          `logic-${i}`,
+          'logic',
+          grpc,
+          http,
+          {
+            SWITCHBOARD_LOGIC__HOST: o.host,
+            SWITCHBOARD_LOGIC__GRPC_PORT: String(grpc),
+            SWITCHBOARD_LOGIC__HTTP_PORT: String(http),
+            SWITCHBOARD_LOGIC__ROUTE_ADDRESS: route.grpcAddress,
+          },
+          [route.name, 'mysql'],
+        ),
+      );
+    }
+    await whenReady(logics, o.readyTimeoutMs);
+
+    const gates: ClusterService[] = [];
+    const kinds = [
+      ...Array.from({ length: o.ws }, (_, i) => ['ws-conn', `ws-${i + 1}`] as const),
+      ...Array.from({ length: o.tcp }, (_, i) => ['tcp-conn', `tcp-${i + 1}`] as const),
+    ];
+    for (const [n, [app, name]] of kinds.entries()) {
+      const [grpc, port, health] = [await freePort(), await freePort(), await freePort()];
+      // TODO(config lists): gateClient.logicAddress and gateClient.routeAddress will take
+      // comma-separated lists; give every gate all instances then. Until that lands, one each,
+      // crosswise: a gate's route is not the one its logic delivers through.
+      const logic = logics[n % logics.length]!;
+      const route = routes[(n + 1) % routes.length]!;
+      const ws = app === 'ws-conn';
+      gates.push(
+        spawn(
+          name,
+          app,
+          grpc,
+          health,
+          {
+            SWITCHBOARD_GATE__ID: name,
+            SWITCHBOARD_GATE__HOST: o.host,
+            SWITCHBOARD_GATE__GRPC_PORT: String(grpc),
+            SWITCHBOARD_GATE__HEALTH__PORT: String(health),
+            [ws ? 'SWITCHBOARD_GATE__WS__PORT' : 'SWITCHBOARD_GATE__TCP__PORT']: String(port),
+            SWITCHBOARD_GATE_CLIENT__LOGIC_ADDRESS: logic.grpcAddress,
+            SWITCHBOARD_GATE_CLIENT__ROUTE_ADDRESS: route.grpcAddress,
+          },
+          [logic.name, route.name],
+          ws ? `ws://${o.host}:${port}/ws` : `tcp://${o.host}:${port}`,
+        ),
+      );
+    }
+    await whenReady(gates, o.readyTimeoutMs);
+  } catch (err) {
+    await stop(5_000);
+    throw err;
+  }
+
+  const of = (app: ClusterApp) => services.filter((s) => s.app === app);
+  let stopped: Promise<void> | undefined;
+  const cluster: Cluster = {
+    services,
+    wsUrls: of('ws-conn').map((s) => s.clientUrl!),
+    tcpUrls: of('tcp-conn').map((s) => s.clientUrl!),
+    routeAddresses: of('route').map((s) => s.grpcAddress),
+    logicAddresses: of('logic').map((s) => s.grpcAddress),
+    mysqlUri: o.mysqlUri,
+    redisUrl: o.redisUrl,
+    prefix: o.prefix,
+    appSecret,
+    env,
+    describe: () => describeCluster(cluster, o.app?.id),
+    stop: (graceMs) => (stopped ??= stop(graceMs)),
+  };
+  return cluster;
+}
+
+/** Resolves when every service answers 200 on /readyz; rejects when one exits or the time is up. */
+async function whenReady(services: readonly ClusterService[], timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  const pending = new Set(services);
+  const last = new Map<ClusterService, string>();
+  while (pending.size > 0) {
+    for (const s of [...pending]) {
+      const { child } = s.process;
+      if (child.exitCode !== null || child.signalCode !== null) {
+        throw new Error(
+          `${s.name} exited (${child.exitCode ?? child.signalCode}) before it was ready:\n${tail(s)}`,
+        );
+      }
+      try {
+        const res = await fetch(`${s.healthUrl}/readyz`, { signal: AbortSignal.timeout(2_000) });
+        const body = (await res.text()).trim();
+        if (res.ok) pending.delete(s);
+        else last.set(s, body.replace(/\n/g, '; '));
+      } catch (err) {
+        last.set(s, `health port not answering yet (${err instanceof Error ? err.message : String(err)})`);
+      }
+    }
+    if (pending.size === 0) return;
+    if (Date.now() > deadline) {
+      throw new Error(
+        [...pending]
+          .map((s) => `${s.name} not ready after ${timeoutMs} ms: ${last.get(s) ?? '?'}\n${tail(s)}`)
+          .join('\n'),
+      );
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+function tail(s: ClusterService, lines = 15): string {
+  return s.process.output
+    .slice(-lines)
+    .map((l) => `  [${s.name}] ${l}`)
+    .join('\n');
+}
+
+async function stopProcess(proc: ServiceProcess, graceMs: number): Promise<void> {
+  const { child } = proc;
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const killer = setTimeout(() => void proc.kill('SIGKILL'), graceMs);
+  await proc.kill('SIGTERM');
+  clearTimeout(killer);
+}
+
+function describeCluster(c: Cluster, appId: string | undefined): string {
+  const db = new URL(c.mysqlUri);
+  const rows = c.services.map((s) => [
+    s.name,
+    String(s.process.child.pid ?? '?'),
+    s.grpcAddress,
+    s.healthUrl,
+    s.upstreams.join(', '),
+  ]);
+  const header = ['service', 'pid', 'gRPC', 'health (/healthz /readyz /metrics)', 'calls'];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: string[]) =>
+    `  ${cells
+      .map((c, i) => c.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd()}`;
+  const env = `SWITCHBOARD_PROFILE=production SWITCHBOARD_MYSQL__URI=${c.mysqlUri}`;
+  return [
+    '',
+    `Switchboard cluster is running: ${c.services.length} processes, production profile,`,
+    `MySQL database ${db.pathname.slice(1)} at ${db.host}, Redis ${c.redisUrl} with key prefix "${c.prefix}".`,
+    '',
+    ...c.wsUrls.map((u) => `  WebSocket  ${u}   (subprotocols switchboard.v1, switchboard.v1.json)`),
+    ...c.tcpUrls.map((u) => `  TCP        ${u}   (4-byte big-endian length + protobuf Packet)`),
+    '',
+    line(header),
+    ...rows.map(line),
+    '',
+    ...(appId
+      ? [`A token for the "${appId}" app:`, `  ${env} npx switchboard token --app ${appId} --user alice`, '']
+      : []),
+    'Stop with Ctrl-C (stops the gates, then logic, then route).',
+    '',
+  ].join('\n');
+}
