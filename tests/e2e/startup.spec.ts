@@ -1,3 +1,7 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { ServiceProcess } from '@switchboard/testing';
 import { describe, expect, it } from 'vitest';
 
@@ -14,4 +18,41 @@ describe('service start-up', () => {
     },
     30_000,
   );
+
+  it('names a port that is already taken, what moves it and the likely cause', async () => {
+    const holder = createServer();
+    await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve));
+    const taken = (holder.address() as { port: number }).port;
+    const dataDir = mkdtempSync(join(tmpdir(), 'sb-port-clash-'));
+    try {
+      const zero = {
+        SWITCHBOARD_GATE__GRPC_PORT: '0',
+        SWITCHBOARD_ROUTE__GRPC_PORT: '0',
+        SWITCHBOARD_LOGIC__GRPC_PORT: '0',
+        SWITCHBOARD_LOGIC__HTTP_PORT: '0',
+        SWITCHBOARD_ROUTE__HEALTH__PORT: '0',
+        SWITCHBOARD_GATE__HEALTH__PORT: '0',
+        SWITCHBOARD_GATE__WS__PORT: '0',
+      };
+      // A client-facing listener (Node's error) in npm start, with its flag.
+      const standalone = ServiceProcess.start('standalone', zero, [
+        '--tcp-port',
+        String(taken),
+        '--data-dir',
+        dataDir,
+      ]);
+      expect(await standalone.exited()).toBe(1);
+      const said = standalone.output.join('\n');
+      expect(said).toContain(`port ${taken} is already in use`);
+      expect(said).toContain('gate.tcp.port (SWITCHBOARD_GATE__TCP__PORT=<port> or --tcp-port <port>)');
+      expect(said).toContain('another Switchboard');
+      // A gRPC listener (grpc-js's error) in a service of its own.
+      const route = ServiceProcess.start('route', { ...zero, SWITCHBOARD_ROUTE__GRPC_PORT: String(taken) });
+      expect(await route.exited()).toBe(1);
+      expect(route.output.join('\n')).toContain('route.grpcPort (SWITCHBOARD_ROUTE__GRPC_PORT=<port>)');
+    } finally {
+      holder.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  }, 60_000);
 });

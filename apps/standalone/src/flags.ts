@@ -1,19 +1,42 @@
 import { parseArgs } from 'node:util';
-import type { ConfigOverrides } from '@switchboard/config';
+import { pathToEnvName, type ConfigOverrides } from '@switchboard/config';
+
+/** The port flags: config key, flag, default (from config/default.yaml), what listens there. */
+export const PORT_FLAGS = [
+  ['gate.tcp.port', 'tcp-port', 7100, 'TCP gateway (clients)'],
+  ['gate.ws.port', 'ws-port', 7200, 'WebSocket gateway (clients)'],
+  ['gate.grpcPort', 'gate-grpc-port', 7300, 'gate gRPC (WebSocket gate: +1)'],
+  ['gate.health.port', 'gate-health-port', 7310, 'gate health and metrics'],
+  ['route.grpcPort', 'route-grpc-port', 7400, 'route gRPC'],
+  ['route.health.port', 'route-health-port', 7410, 'route health and metrics'],
+  ['logic.grpcPort', 'logic-grpc-port', 7500, 'logic gRPC'],
+  ['logic.httpPort', 'logic-http-port', 7600, 'logic health and metrics'],
+] as const;
+
+/** Config key → flag, for the port-in-use message. */
+export const PORT_FLAG_OF: Readonly<Record<string, string>> = Object.fromEntries(
+  PORT_FLAGS.map(([key, flag]) => [key, `--${flag}`]),
+);
 
 export const HELP = `usage: npm start -- [options]   (or: tsx apps/standalone/src/main.ts [options])
 
 Runs gate (TCP and WebSocket), route and logic in one process with the embedded
 profile: SQLite under the data folder, route state in memory.
 
-  --host <addr>        interface to listen on (default 127.0.0.1)
-  --tcp-port <port>    TCP gateway port (default 7100)
-  --ws-port <port>     WebSocket gateway port (default 7200)
+  --host <addr>        interface the gates listen on (default 127.0.0.1)
   --data-dir <dir>     where the SQLite database lives (default ./data)
   --profile <name>     config profile (default embedded)
   -h, --help           this text
 
-Every config key can also be set as SWITCHBOARD_<PATH> (e.g. SWITCHBOARD_GATE__WS__PORT=9000).`;
+Ports: a flag or its environment variable moves one (0 picks any free port).
+  flag                        variable                         default
+${PORT_FLAGS.map(
+  ([key, flag, def, what]) =>
+    `  --${`${flag} <port>`.padEnd(25)} ${pathToEnvName(key.split('.')).padEnd(32)} ${String(def).padEnd(5)} ${what}`,
+).join('\n')}
+
+Every config key can also be set as SWITCHBOARD_<PATH> (e.g. SWITCHBOARD_LOG__LEVEL=debug);
+config/default.yaml lists them all.`;
 
 export interface StandaloneFlags {
   help: boolean;
@@ -35,21 +58,24 @@ export function parseFlags(argv: string[]): StandaloneFlags {
     args: argv,
     options: {
       host: { type: 'string' },
-      'tcp-port': { type: 'string' },
-      'ws-port': { type: 'string' },
       'data-dir': { type: 'string' },
       profile: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
+      ...Object.fromEntries(PORT_FLAGS.map(([, flag]) => [flag, { type: 'string' as const }])),
     },
   });
-  const tcpPort = port('tcp-port', values['tcp-port']);
-  const wsPort = port('ws-port', values['ws-port']);
   const overrides: Record<string, unknown> = {};
-  const gate: Record<string, unknown> = {};
-  if (values.host) gate['host'] = values.host;
-  if (tcpPort !== undefined) gate['tcp'] = { port: tcpPort };
-  if (wsPort !== undefined) gate['ws'] = { port: wsPort };
-  if (Object.keys(gate).length > 0) overrides['gate'] = gate;
+  const set = (key: string, value: unknown) => {
+    const path = key.split('.');
+    let node = overrides;
+    for (const segment of path.slice(0, -1)) node = (node[segment] ??= {}) as Record<string, unknown>;
+    node[path.at(-1)!] = value;
+  };
+  if (values.host) set('gate.host', values.host);
+  for (const [key, flag] of PORT_FLAGS) {
+    const value = port(flag, (values as Record<string, string | undefined>)[flag]);
+    if (value !== undefined) set(key, value);
+  }
   if (values['data-dir']) {
     overrides['dataDir'] = values['data-dir'];
     overrides['sqlite'] = { file: `${values['data-dir'].replace(/\/+$/, '')}/switchboard.db` };

@@ -1,6 +1,6 @@
 import { runService } from '@switchboard/runtime';
 import { banner } from './banner.js';
-import { HELP, parseFlags } from './flags.js';
+import { HELP, parseFlags, PORT_FLAG_OF } from './flags.js';
 import { startSuite } from './suite.js';
 
 let flags;
@@ -18,6 +18,7 @@ if (flags.help) {
 await runService({
   name: 'standalone',
   configOptions: { profile: flags.profile ?? 'embedded', overrides: flags.overrides },
+  portFlags: PORT_FLAG_OF,
   start: async (config, logger) => {
     const suite = await startSuite(config, logger);
     process.stdout.write(banner(suite));

@@ -1,5 +1,6 @@
 import { ConfigError, loadConfig, type Config, type LoadConfigOptions } from '@switchboard/config';
 import { createLogger, type Logger } from '@switchboard/log';
+import { explainPortInUse } from './port-in-use.js';
 
 export interface Stoppable {
   stop(): Promise<void>;
@@ -11,6 +12,8 @@ export interface RunServiceOptions {
   start(config: Config, logger: Logger): Promise<Stoppable>;
   /** How to load the configuration (profile, overrides from flags, environment). */
   configOptions?: LoadConfigOptions;
+  /** The app's command-line flag for a config key (`gate.ws.port` → `--ws-port`), for error messages. */
+  portFlags?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -42,7 +45,13 @@ export async function runService(options: RunServiceOptions): Promise<void> {
   try {
     running = await options.start(config, logger);
   } catch (err) {
-    logger.fatal({ err }, 'failed to start');
+    const portInUse = explainPortInUse(err, config, options.portFlags);
+    if (portInUse) {
+      logger.fatal({ err: err instanceof Error ? err.message : String(err) }, portInUse.split('\n')[0]!);
+      process.stderr.write(`${options.name}: ${portInUse}\n`);
+    } else {
+      logger.fatal({ err }, 'failed to start');
+    }
     process.exit(1);
   }
 

@@ -1,0 +1,27 @@
+import { loadConfig } from '@switchboard/config';
+import { describe, expect, it } from 'vitest';
+import { HELP, parseFlags, PORT_FLAGS } from './flags.js';
+
+describe('npm start flags', () => {
+  it('has a flag for every port, with the default the embedded profile has, listed in --help', () => {
+    const config = loadConfig({ profile: 'embedded' });
+    for (const [key, flag, def] of PORT_FLAGS) {
+      expect(
+        key.split('.').reduce<unknown>((n, k) => (n as Record<string, unknown>)[k], config),
+        key,
+      ).toBe(def);
+      expect(HELP).toContain(`--${flag} <port>`);
+    }
+    const listed = JSON.stringify(config).match(/"\w*[pP]ort":\d+/g) ?? [];
+    expect(listed.length).toBe(PORT_FLAGS.length);
+  });
+
+  it('turns port flags into config overrides', () => {
+    const flags = parseFlags(['--route-grpc-port', '9400', '--ws-port', '0', '--host', '0.0.0.0']);
+    expect(flags.overrides).toEqual({
+      route: { grpcPort: 9400 },
+      gate: { ws: { port: 0 }, host: '0.0.0.0' },
+    });
+    expect(() => parseFlags(['--logic-http-port', 'x'])).toThrow('--logic-http-port: expected a port number');
+  });
+});
