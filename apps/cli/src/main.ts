@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { loadConfig, type Config } from '@switchboard/config';
-import { openConfiguredStorage, type Storage } from '@switchboard/storage';
+import { ensureMysqlDatabase, openConfiguredStorage, type Storage } from '@switchboard/storage';
 import { CLUSTER_USAGE, runCluster } from './cluster-command.js';
 import { parseDurationSeconds } from './duration.js';
 import { mintToken } from './mint-token.js';
@@ -12,6 +12,7 @@ const USAGE = `usage:
       database of the active profile (embedded: ./data/switchboard.db).
   switchboard app create --app <app> [--name <name>] [--secret <secret>]
       Creates an app (tenant) in the active profile's database and prints its secret.
+      With MySQL, creates the database first when it does not exist.
   switchboard app list
       Lists apps.
 ${CLUSTER_USAGE}
@@ -90,7 +91,10 @@ async function main(argv: string[]): Promise<number> {
     if (!values.app) throw new Error('app create needs --app');
     const appId = values.app;
     const secret = values.secret ?? randomBytes(32).toString('base64url');
-    await withStorage(config(), (s) =>
+    const cfg = config();
+    // The first step of a new deployment: create the database too (then migrate, as every command does).
+    if (cfg.logic.storage === 'mysql') await ensureMysqlDatabase(cfg.mysql.uri);
+    await withStorage(cfg, (s) =>
       s.apps.create({ appId, name: values.name ?? appId, tokenSecret: secret }),
     );
     console.log(`created app "${appId}"\nsecret: ${secret}`);
