@@ -130,7 +130,14 @@ describe('distributed suite (npm run cluster: separate processes, MariaDB + Redi
     for (const s of cluster!.services) {
       expect(info).toContain(s.healthUrl);
       expect((await fetch(`${s.healthUrl}/readyz`)).status, s.name).toBe(200);
-      expect(await (await fetch(`${s.healthUrl}/metrics`)).text(), s.name).toMatch(/^# HELP switchboard_/);
+      const metrics = await (await fetch(`${s.healthUrl}/metrics`)).text();
+      expect(metrics, s.name).toContain('# TYPE process_cpu_seconds_total counter');
+      expect(metrics, s.name).toContain('# TYPE switchboard_grpc_server_seconds histogram');
+      if (s.app === 'logic') expect(metrics, s.name).toContain('# TYPE switchboard_db_seconds histogram');
+      if (s.app === 'route') {
+        expect(metrics, s.name).toContain('# TYPE switchboard_redis_seconds histogram');
+        expect(metrics, s.name).toContain('# TYPE switchboard_route_delivery_seconds histogram');
+      }
     }
   });
 

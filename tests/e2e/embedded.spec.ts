@@ -70,7 +70,9 @@ describe('embedded suite (npm start: one process, SQLite, memory route store)', 
     for (const url of urls) {
       const res = await fetch(url);
       expect(res.status, url).toBe(200);
-      expect(await res.text(), url).toMatch(/^# HELP switchboard_/);
+      const body = await res.text();
+      expect(body, url).toContain('# HELP switchboard_');
+      expect(body, url).toContain('# TYPE process_cpu_seconds_total counter');
     }
   });
 

@@ -1,4 +1,4 @@
-import { Counters } from '@switchboard/metrics';
+import { Counters, type Registry } from '@switchboard/metrics';
 
 export type LogicCounter =
   | 'sign_ins'
@@ -19,26 +19,31 @@ export type LogicCounter =
   | 'sync_nudges_expired'
   | 'sync_nudges_dropped';
 
-/** Logic's counters, exposed on its HTTP port as Prometheus text. */
-export function logicCounters(): Counters<LogicCounter> {
-  return new Counters<LogicCounter>('switchboard_logic', {
-    sign_ins: 'Successful sign-ins.',
-    sign_in_failures: 'Refused sign-ins (bad, expired or foreign tokens, unknown apps).',
-    sends: 'Messages stored (first sends, not retries).',
-    duplicate_sends: 'Retried sends answered with the first result (dedupe by client_msg_id).',
-    sends_refused_busy: 'Sends answered RATE_LIMITED because logic.maxQueuedSends were waiting.',
-    sends_expired: 'Sends dropped unwritten because their caller’s deadline passed while they queued.',
-    send_batches: 'Group-commit transactions.',
-    send_batch_messages:
-      'Sends in group-commit transactions (divide by send_batches for the mean batch size).',
-    syncs: 'Sync requests answered.',
-    acks: 'Ack requests answered.',
-    push_failures: 'Packets whose push was given up after retries; their receivers are told to sync.',
-    push_retries: 'DeliverToUsers calls retried after route failed.',
-    push_overflow: 'Packets not queued for push because too many waited; their receivers are told to sync.',
-    push_unreached_users: 'Users with a device on a gate route could not reach; they are told to sync.',
-    sync_nudges: 'SYNC_HINT pushes handed to route for users whose pushes were lost.',
-    sync_nudges_expired: 'Users given up on after nudging them for the maximum age.',
-    sync_nudges_dropped: 'Users not queued for a nudge because the queue was full.',
-  });
+/** Logic's counters, exposed on its HTTP port as Prometheus text (registered in `registry` when given). */
+export function logicCounters(registry?: Registry): Counters<LogicCounter> {
+  return new Counters<LogicCounter>(
+    'switchboard_logic',
+    {
+      sign_ins: 'Successful sign-ins.',
+      sign_in_failures: 'Refused sign-ins (bad, expired or foreign tokens, unknown apps).',
+      sends: 'Messages stored (first sends, not retries).',
+      duplicate_sends: 'Retried sends answered with the first result (dedupe by client_msg_id).',
+      sends_refused_busy: 'Sends answered RATE_LIMITED because logic.maxQueuedSends were waiting.',
+      sends_expired: 'Sends dropped unwritten because their caller’s deadline passed while they queued.',
+      send_batches: 'Group-commit transactions.',
+      send_batch_messages:
+        'Sends in group-commit transactions (divide by send_batches for the mean batch size).',
+      syncs: 'Sync requests answered.',
+      acks: 'Ack requests answered.',
+      push_failures: 'Packets whose push was given up after retries; their receivers are told to sync.',
+      push_retries: 'DeliverToUsers calls retried after route failed.',
+      push_overflow: 'Packets not queued for push because too many waited; their receivers are told to sync.',
+      push_unreached_users: 'Users with a device on a gate route could not reach; they are told to sync.',
+      sync_nudges: 'SYNC_HINT pushes handed to route for users whose pushes were lost.',
+      sync_nudges_expired: 'Users given up on after nudging them for the maximum age.',
+      sync_nudges_dropped: 'Users not queued for a nudge because the queue was full.',
+    },
+    {},
+    registry,
+  );
 }

@@ -1,6 +1,13 @@
 import type { Config } from '@switchboard/config';
 import type { Logger } from '@switchboard/log';
-import { Readiness, renderMetrics, startHealthServer, type UpstreamCheck } from '@switchboard/metrics';
+import {
+  grpcServerLatency,
+  Readiness,
+  serviceRegistry,
+  startHealthServer,
+  storeLatency,
+  type UpstreamCheck,
+} from '@switchboard/metrics';
 import { LogicServiceService } from '@switchboard/proto/logic';
 import { startGrpcServer } from '@switchboard/rpc';
 import { openConfiguredStorage, type Storage } from '@switchboard/storage';
@@ -34,10 +41,12 @@ export interface StartLogicOptions {
 export async function startLogic(options: StartLogicOptions): Promise<RunningLogic> {
   const { config } = options;
   const log = options.logger.child({ component: 'logic' });
-  const storage = options.storage ?? (await openConfiguredStorage(config));
+  const registry = serviceRegistry();
+  const storage =
+    options.storage ?? (await openConfiguredStorage(config, undefined, storeLatency(registry, 'db')));
   const route = options.route ?? new GrpcRoutePort(config.logic.routeAddress, config.logic.routeTimeoutMs);
   const tokens = new TokenVerifier(async (appId) => (await storage.apps.get(appId))?.tokenSecret);
-  const counters = logicCounters();
+  const counters = logicCounters(registry);
   const batcher = new SendBatcher(
     (batch) => {
       counters.add('send_batches');
@@ -65,12 +74,17 @@ export async function startLogic(options: StartLogicOptions): Promise<RunningLog
     counters,
   );
   const signIn = new SignInService(storage, tokens, route, config.gate.heartbeatIntervalMs);
-  const server = await startGrpcServer(config.logic.host, config.logic.grpcPort, [
-    {
-      definition: LogicServiceService,
-      implementation: { ...logicHandlers(signIn, messages, log, counters) },
-    },
-  ]);
+  const server = await startGrpcServer(
+    config.logic.host,
+    config.logic.grpcPort,
+    [
+      {
+        definition: LogicServiceService,
+        implementation: { ...logicHandlers(signIn, messages, log, counters) },
+      },
+    ],
+    { observe: grpcServerLatency(registry) },
+  );
   // Ready while the database and route answer; an unreachable one is logged at error level.
   const checks: UpstreamCheck[] = [
     // Any indexed read proves the pool can reach the database.
@@ -86,7 +100,7 @@ export async function startLogic(options: StartLogicOptions): Promise<RunningLog
   const http = await startHealthServer(config.logic.host, config.logic.httpPort, {
     healthy: () => !stopping,
     readiness,
-    metrics: () => renderMetrics(counters.families()),
+    metrics: () => registry.metrics(),
   });
   log.info(
     { grpcPort: server.port, httpPort: http.port, storage: storage.dialect, ready: readiness.ready },

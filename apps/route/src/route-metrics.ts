@@ -1,4 +1,4 @@
-import { Counters } from '@switchboard/metrics';
+import { Counters, grpcServerLatency, Histogram, LATENCY_BUCKETS, type Registry } from '@switchboard/metrics';
 
 export type RouteCounter =
   'binds' | 'rebinds' | 'kicks' | 'deliveries' | 'delivered' | 'failed_gate_calls' | 'expired_gates';
@@ -14,4 +14,26 @@ export function routeCounters(): Counters<RouteCounter> {
     failed_gate_calls: 'Calls to gates that failed; their devices catch up by sync.',
     expired_gates: 'Gates removed because their lease lapsed.',
   });
+}
+
+/**
+ * Route's gRPC observer: latency per method (`switchboard_grpc_server_seconds`) and, for the
+ * Deliver* methods, the delivery latency (`switchboard_route_delivery_seconds{method}`): from the
+ * request's arrival to every gate's answer (or failure).
+ */
+export function routeGrpcObserver(
+  registry: Registry,
+): (method: string, seconds: number, code: string) => void {
+  const grpc = grpcServerLatency(registry);
+  const delivery = new Histogram({
+    name: 'switchboard_route_delivery_seconds',
+    help: 'Time to deliver one request to the gates holding its receivers (Deliver* calls), by method.',
+    labelNames: ['method'],
+    buckets: LATENCY_BUCKETS,
+    registers: [registry],
+  });
+  return (method, seconds, code) => {
+    grpc(method, seconds, code);
+    if (method.startsWith('Deliver')) delivery.observe({ method }, seconds);
+  };
 }

@@ -1,11 +1,19 @@
 import type { Config } from '@switchboard/config';
 import type { Logger } from '@switchboard/log';
-import { Readiness, renderMetrics, startHealthServer, type HealthServer } from '@switchboard/metrics';
+import {
+  mergeRegistries,
+  Readiness,
+  serviceRegistry,
+  startHealthServer,
+  storeLatency,
+  type HealthServer,
+} from '@switchboard/metrics';
 import { RouteServiceService } from '@switchboard/proto/route';
 import type { RouteStore } from '@switchboard/route-store';
 import { startGrpcServer } from '@switchboard/rpc';
 import { GatePool } from './gate-pool.js';
 import { routeHandlers } from './grpc-handlers.js';
+import { routeGrpcObserver } from './route-metrics.js';
 import { RouteService } from './route-service.js';
 import { createRouteStore } from './store-factory.js';
 
@@ -30,14 +38,19 @@ export interface StartRouteOptions {
 export async function startRoute(options: StartRouteOptions): Promise<RunningRoute> {
   const { config } = options;
   const log = options.logger.child({ component: 'route' });
+  const registry = serviceRegistry();
   const owned = options.store
     ? { store: options.store, describe: 'injected store', ping: async () => {}, close: async () => {} }
-    : createRouteStore(config);
+    : createRouteStore(config, storeLatency(registry, 'redis'));
   const gates = new GatePool(owned.store);
   const service = new RouteService(owned.store, gates, log, config.route.gateCallTimeoutMs);
-  const server = await startGrpcServer(config.route.host, config.route.grpcPort, [
-    { definition: RouteServiceService, implementation: { ...routeHandlers(service, log) } },
-  ]);
+  const server = await startGrpcServer(
+    config.route.host,
+    config.route.grpcPort,
+    [{ definition: RouteServiceService, implementation: { ...routeHandlers(service, log) } }],
+    { observe: routeGrpcObserver(registry) },
+  );
+  const metrics = mergeRegistries([registry, service.counters.registry]);
 
   // Several route instances may run this at once; the store reports each expired gate once.
   const expiry = setInterval(() => {
@@ -64,7 +77,7 @@ export async function startRoute(options: StartRouteOptions): Promise<RunningRou
     health = await startHealthServer(config.route.host, config.route.health.port, {
       healthy: () => !stopping,
       readiness,
-      metrics: () => renderMetrics(service.counters.families()),
+      metrics: () => metrics.metrics(),
     });
   }
 

@@ -1,5 +1,6 @@
 import { Redis } from 'ioredis';
 import type { Config } from '@switchboard/config';
+import type { LatencyObserver } from '@switchboard/metrics';
 import { MemoryRouteStore, RedisRouteStore, type RouteStore } from '@switchboard/route-store';
 
 export interface OwnedRouteStore {
@@ -11,12 +12,13 @@ export interface OwnedRouteStore {
   close(): Promise<void>;
 }
 
-/** Builds the configured route store; the caller closes it on shutdown. */
-export function createRouteStore(config: Config): OwnedRouteStore {
+/** Builds the configured route store; the caller closes it on shutdown. `observe` times Redis commands. */
+export function createRouteStore(config: Config, observe?: LatencyObserver): OwnedRouteStore {
   if (config.route.store === 'memory') {
     return { store: new MemoryRouteStore(), describe: 'memory', ping: async () => {}, close: async () => {} };
   }
   const redis = new Redis(config.redis.url, { lazyConnect: false, maxRetriesPerRequest: 2 });
+  if (observe) timeCommands(redis, observe);
   const url = new URL(config.redis.url);
   return {
     store: new RedisRouteStore({ client: redis, prefix: config.redis.keyPrefix }),
@@ -28,4 +30,18 @@ export function createRouteStore(config: Config): OwnedRouteStore {
       await redis.quit().catch(() => redis.disconnect());
     },
   };
+}
+
+/** Reports every command's latency and failure, by command name, to `observe`. */
+function timeCommands(redis: Redis, observe: LatencyObserver): void {
+  const send = redis.sendCommand.bind(redis);
+  redis.sendCommand = ((command, stream) => {
+    const start = process.hrtime.bigint();
+    const seconds = () => Number(process.hrtime.bigint() - start) / 1e9;
+    command.promise.then(
+      () => observe(command.name, seconds(), false),
+      () => observe(command.name, seconds(), true),
+    );
+    return send(command, stream);
+  }) as Redis['sendCommand'];
 }

@@ -11,10 +11,10 @@ import { GateCore } from './gate-core.js';
 import { gateServiceImplementation } from './gate-service.js';
 import { LeaseKeeper } from './lease.js';
 import { rebindSessions } from './rebind.js';
-import { renderMetrics } from '@switchboard/metrics';
+import { grpcServerLatency, serviceRegistry } from '@switchboard/metrics';
 import type { LogicPort, RoutePort } from './ports.js';
 import type { GateSettings } from './settings.js';
-import { gateMetricFamilies, gateStats, type GateStats } from './stats.js';
+import { gateStats, registerGateMetrics, type GateStats } from './stats.js';
 
 /** Options of {@link createGate}. `GateConfig` from @switchboard/config provides the settings. */
 export interface CreateGateOptions {
@@ -57,8 +57,8 @@ export interface Gate {
   stats(): GateStats;
   /** True while route holds this gate's lease (the latest renewal succeeded). */
   leaseHeld(): boolean;
-  /** Prometheus text of this gate's metrics. */
-  metricsText(): string;
+  /** Prometheus text of this gate's metrics (and the process's). */
+  metricsText(): Promise<string>;
 }
 
 export function createGate(options: CreateGateOptions): Gate {
@@ -74,6 +74,8 @@ export function createGate(options: CreateGateOptions): Gate {
     ...(options.wheelTickMs ? { wheelTickMs: options.wheelTickMs } : {}),
   });
   const fanout = new Fanout(core);
+  const metrics = serviceRegistry();
+  registerGateMetrics(core, metrics);
   const tickMs = options.wheelTickMs ?? 1000;
   let server: StartedServer | undefined;
   let lease: LeaseKeeper | undefined;
@@ -101,12 +103,17 @@ export function createGate(options: CreateGateOptions): Gate {
       return server?.port ?? 0;
     },
     async start() {
-      server = await startGrpcServer(options.grpc.host, options.grpc.port, [
-        {
-          definition: GateServiceService,
-          implementation: gateServiceImplementation(fanout, () => gateStats(core), logger),
-        },
-      ]);
+      server = await startGrpcServer(
+        options.grpc.host,
+        options.grpc.port,
+        [
+          {
+            definition: GateServiceService,
+            implementation: gateServiceImplementation(fanout, () => gateStats(core), logger),
+          },
+        ],
+        { observe: grpcServerLatency(metrics) },
+      );
       const grpcAddress = options.grpc.advertiseAddress || `${options.grpc.host}:${server.port}`;
       lease = new LeaseKeeper({
         gateId: id,
@@ -128,6 +135,6 @@ export function createGate(options: CreateGateOptions): Gate {
     drain: () => (drained ??= drain()),
     stats: () => gateStats(core),
     leaseHeld: () => lease?.held ?? false,
-    metricsText: () => renderMetrics(gateMetricFamilies(core)),
+    metricsText: () => metrics.metrics(),
   };
 }

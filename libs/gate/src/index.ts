@@ -13,7 +13,7 @@ export { launchGate, type LaunchGateOptions, type LaunchedGate } from './launch-
 export { LeaseKeeper, type LeaseOptions } from './lease.js';
 export { EncodedPacket, encodeFor } from './encoded-packet.js';
 export { GateCounters } from './metrics.js';
-export { gateStats, gateMetricFamilies, type GateStats } from './stats.js';
+export { gateStats, registerGateMetrics, type GateStats } from './stats.js';
 export { serveHealth } from './health-http.js';
 export { TimerWheel, type WheelEntry, type TimerWheelOptions } from './timer-wheel.js';
 export { TagIndex, type TagQuery } from './tag-index.js';

@@ -1,14 +1,20 @@
-import { renderMetrics } from '@switchboard/metrics';
+import { Registry } from '@switchboard/metrics';
 import { describe, expect, it } from 'vitest';
-import { gateMetricFamilies } from './stats.js';
+import { registerGateMetrics } from './stats.js';
 import { FakeTransport, harness } from './test-fakes.js';
 
 describe('gate metrics', () => {
-  it('exposes the gate counters', () => {
+  it('exposes the gate counters as they are when scraped', async () => {
     const h = harness();
+    const registry = new Registry();
+    registerGateMetrics(h.core, registry);
     h.core.open(new FakeTransport());
-    const text = renderMetrics(gateMetricFamilies(h.core));
+    let text = await registry.metrics();
     expect(text).toContain('switchboard_gate_connections{gate="gate-test"} 1\n');
+    expect(text).toContain('switchboard_gate_connections_opened_total{gate="gate-test"} 1\n');
     expect(text).toContain('# TYPE switchboard_gate_slow_closes_total counter\n');
+    h.core.open(new FakeTransport());
+    text = await registry.metrics();
+    expect(text).toContain('switchboard_gate_connections_opened_total{gate="gate-test"} 2\n');
   });
 });

@@ -1,5 +1,5 @@
+import { Counter, Gauge, type Registry } from '@switchboard/metrics';
 import type { GateCore } from './gate-core.js';
-import type { MetricFamily } from '@switchboard/metrics';
 
 /** A snapshot of a gate's gauges and counters. */
 export interface GateStats {
@@ -47,62 +47,80 @@ export function gateStats(core: GateCore): GateStats {
   };
 }
 
-/** The gate's metrics as families for `renderMetrics` (the `/metrics` endpoint). */
-export function gateMetricFamilies(core: GateCore): MetricFamily[] {
-  const s = gateStats(core);
-  const labels = { gate: s.gateId };
-  const one = (name: string, help: string, type: 'counter' | 'gauge', value: number): MetricFamily => ({
-    name: `switchboard_gate_${name}`,
-    help,
-    type,
-    samples: [{ labels, value }],
-  });
-  return [
-    one('connections', 'Open client connections.', 'gauge', s.connections),
-    one('signed_in', 'Signed-in client connections.', 'gauge', s.signedIn),
-    one('rooms', 'Rooms with at least one local subscriber.', 'gauge', s.rooms),
-    one('connections_opened_total', 'Client connections accepted.', 'counter', s.connectionsOpened),
-    one('sign_ins_total', 'Successful sign-ins.', 'counter', s.signIns),
-    one('sign_in_failures_total', 'Sign-ins rejected by logic.', 'counter', s.signInFailures),
-    one('packets_in_total', 'Packets received from clients.', 'counter', s.packetsIn),
-    one('packets_out_total', 'Packets written to clients.', 'counter', s.packetsOut),
-    one('bytes_out_total', 'Bytes written to clients.', 'counter', s.bytesOut),
-    one('slow_closes_total', 'Connections cut off as slow consumers.', 'counter', s.slowCloses),
-    one(
-      'flood_closes_total',
-      'Connections closed for exceeding the packet rate limit.',
-      'counter',
-      s.floodCloses,
-    ),
-    one(
+type Value = (s: GateStats) => number;
+
+/**
+ * Registers the gate's metrics (`switchboard_gate_*{gate}`) in `registry`. The hot paths keep
+ * bumping plain fields (`GateCounters`) and reading the indexes; these prom-client metrics read
+ * them only when `/metrics` is scraped.
+ */
+export function registerGateMetrics(core: GateCore, registry: Registry): void {
+  const labels = { gate: core.gateId };
+  const gauges: Array<[string, string, Value]> = [
+    ['connections', 'Open client connections.', (s) => s.connections],
+    ['signed_in', 'Signed-in client connections.', (s) => s.signedIn],
+    ['rooms', 'Rooms with at least one local subscriber.', (s) => s.rooms],
+    ['inflight_requests', 'Client requests waiting on logic.', (s) => s.inflightRequests],
+  ];
+  const counters: Array<[string, string, Value]> = [
+    ['connections_opened_total', 'Client connections accepted.', (s) => s.connectionsOpened],
+    ['sign_ins_total', 'Successful sign-ins.', (s) => s.signIns],
+    ['sign_in_failures_total', 'Sign-ins rejected by logic.', (s) => s.signInFailures],
+    ['packets_in_total', 'Packets received from clients.', (s) => s.packetsIn],
+    ['packets_out_total', 'Packets written to clients.', (s) => s.packetsOut],
+    ['bytes_out_total', 'Bytes written to clients.', (s) => s.bytesOut],
+    ['slow_closes_total', 'Connections cut off as slow consumers.', (s) => s.slowCloses],
+    ['flood_closes_total', 'Connections closed for exceeding the packet rate limit.', (s) => s.floodCloses],
+    [
       'misaddressed_targets_total',
       'Deliver or Kick targets refused because the connection belongs to another user or device.',
-      'counter',
-      s.misaddressed,
-    ),
-    one(
+      (s) => s.misaddressed,
+    ],
+    [
       'stale_boot_calls_total',
       "Deliver or Kick calls refused because they named a previous process's boot id.",
-      'counter',
-      s.staleBootCalls,
-    ),
-    one('rebinds_total', 'Sessions bound again after route lost the registration.', 'counter', s.rebinds),
-    one('sync_hints_total', 'SYNC_HINT pushes sent to connections.', 'counter', s.syncHints),
-    one(
+      (s) => s.staleBootCalls,
+    ],
+    ['rebinds_total', 'Sessions bound again after route lost the registration.', (s) => s.rebinds],
+    ['sync_hints_total', 'SYNC_HINT pushes sent to connections.', (s) => s.syncHints],
+    [
       'busy_rejections_total',
       'Requests refused with RATE_LIMITED because gate.maxInflightRequests were waiting on logic.',
-      'counter',
-      s.busyRejections,
-    ),
-    one('inflight_requests', 'Client requests waiting on logic.', 'gauge', s.inflightRequests),
-    {
-      name: 'switchboard_gate_closes_total',
-      help: 'Server-initiated closes by error code.',
-      type: 'counter',
-      samples: [...core.counters.closesByCode].map(([code, value]) => ({
-        labels: { gate: s.gateId, code: String(code) },
-        value,
-      })),
-    },
+      (s) => s.busyRejections,
+    ],
   ];
+  for (const [name, help, value] of gauges) {
+    new Gauge({
+      name: `switchboard_gate_${name}`,
+      help,
+      labelNames: ['gate'],
+      registers: [registry],
+      collect() {
+        this.set(labels, value(gateStats(core)));
+      },
+    });
+  }
+  for (const [name, help, value] of counters) {
+    new Counter({
+      name: `switchboard_gate_${name}`,
+      help,
+      labelNames: ['gate'],
+      registers: [registry],
+      collect() {
+        // The count lives in GateCounters; report it as it is now.
+        this.reset();
+        this.inc(labels, value(gateStats(core)));
+      },
+    });
+  }
+  new Counter({
+    name: 'switchboard_gate_closes_total',
+    help: 'Server-initiated closes by error code.',
+    labelNames: ['gate', 'code'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const [code, n] of core.counters.closesByCode) this.inc({ ...labels, code: String(code) }, n);
+    },
+  });
 }

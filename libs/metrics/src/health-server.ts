@@ -10,8 +10,8 @@ export interface HealthSource {
    * `/healthz`.
    */
   readiness?: Pick<Readiness, 'ready' | 'problems'>;
-  /** Prometheus text for `/metrics`. */
-  metrics(): string;
+  /** Prometheus text for `/metrics` (a prom-client registry's `metrics()`). */
+  metrics(): string | Promise<string>;
 }
 
 /**
@@ -45,8 +45,18 @@ export function serveHealth(
     return true;
   }
   if (path === '/metrics' && withMetrics) {
-    res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' });
-    res.end(source.metrics());
+    Promise.resolve()
+      .then(() => source.metrics())
+      .then(
+        (text) => {
+          res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' });
+          res.end(text);
+        },
+        (err: unknown) => {
+          res.writeHead(500, { 'content-type': 'text/plain' });
+          res.end(`metrics failed: ${err instanceof Error ? err.message : String(err)}\n`);
+        },
+      );
     return true;
   }
   return false;

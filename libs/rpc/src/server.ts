@@ -1,7 +1,11 @@
 import {
   Server,
   ServerCredentials,
+  status,
+  type sendUnaryData,
+  type ServerUnaryCall,
   type ServiceDefinition,
+  type UntypedHandleCall,
   type UntypedServiceImplementation,
 } from '@grpc/grpc-js';
 import { GRPC_CHANNEL_OPTIONS } from './channel-options.js';
@@ -19,14 +23,51 @@ export interface StartedServer {
   stop(graceMs?: number): Promise<void>;
 }
 
+export interface GrpcServerOptions {
+  /** Called when a unary call is answered: method (`SignIn`), seconds taken, status code name (`OK`...). */
+  observe?: (method: string, seconds: number, code: string) => void;
+}
+
+/** Times each unary handler of an implementation for `observe`; streaming handlers stay as they are. */
+function observed(
+  { definition, implementation }: ServiceRegistration,
+  observe: NonNullable<GrpcServerOptions['observe']>,
+): UntypedServiceImplementation {
+  const out: UntypedServiceImplementation = {};
+  for (const [name, handler] of Object.entries(implementation)) {
+    const method = definition[name];
+    if (!method || method.requestStream || method.responseStream) {
+      out[name] = handler;
+      continue;
+    }
+    const label = method.path.split('/').pop() ?? name;
+    const unary = handler as (
+      call: ServerUnaryCall<unknown, unknown>,
+      callback: sendUnaryData<unknown>,
+    ) => void;
+    out[name] = ((call: ServerUnaryCall<unknown, unknown>, callback: sendUnaryData<unknown>) => {
+      const start = process.hrtime.bigint();
+      unary(call, (err, value, trailer, flags) => {
+        const code = err ? (status[err.code ?? status.UNKNOWN] ?? 'UNKNOWN') : 'OK';
+        observe(label, Number(process.hrtime.bigint() - start) / 1e9, code);
+        callback(err, value, trailer, flags);
+      });
+    }) as UntypedHandleCall;
+  }
+  return out;
+}
+
 /** Starts a plaintext gRPC server for internal traffic on host:port (0 picks a free port). */
 export async function startGrpcServer(
   host: string,
   port: number,
   services: ServiceRegistration[],
+  options: GrpcServerOptions = {},
 ): Promise<StartedServer> {
   const server = new Server({ ...GRPC_CHANNEL_OPTIONS, 'grpc.keepalive_time_ms': 30_000 });
-  for (const s of services) server.addService(s.definition, s.implementation);
+  for (const s of services) {
+    server.addService(s.definition, options.observe ? observed(s, options.observe) : s.implementation);
+  }
   const bound = await new Promise<number>((resolve, reject) => {
     server.bindAsync(`${host}:${port}`, ServerCredentials.createInsecure(), (err, p) =>
       err ? reject(err) : resolve(p),

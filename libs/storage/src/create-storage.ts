@@ -1,4 +1,4 @@
-import { Kysely } from 'kysely';
+import { Kysely, type LogEvent } from 'kysely';
 import { SqlAppRepository } from './app-repository.js';
 import type { Database } from './db-schema.js';
 import { SqlDeviceRepository } from './device-repository.js';
@@ -16,6 +16,8 @@ export type StorageOptions = (
 ) & {
   /** Clock for created/updated columns, Unix milliseconds; `Date.now` when absent. */
   now?: () => number;
+  /** Called after every statement: its kind (`select`, `insert`...), seconds taken, and whether it failed. */
+  observe?: (operation: string, seconds: number, failed: boolean) => void;
 };
 
 /**
@@ -24,7 +26,7 @@ export type StorageOptions = (
  */
 export async function createStorage(options: StorageOptions): Promise<Storage> {
   const dialect = options.dialect === 'mysql' ? createMysqlDialect(options) : createSqliteDialect(options);
-  return new SqlStorage(dialect, options.now ?? Date.now);
+  return new SqlStorage(dialect, options.now ?? Date.now, options.observe);
 }
 
 class SqlStorage implements Storage {
@@ -35,9 +37,19 @@ class SqlStorage implements Storage {
   readonly messages: SqlMessageRepository;
   private readonly db: Kysely<Database>;
 
-  constructor(storageDialect: StorageDialect, now: () => number) {
+  constructor(storageDialect: StorageDialect, now: () => number, observe?: StorageOptions['observe']) {
     this.dialect = storageDialect.kind;
-    this.db = new Kysely<Database>({ dialect: storageDialect.kysely });
+    this.db = new Kysely<Database>({
+      dialect: storageDialect.kysely,
+      ...(observe
+        ? {
+            log: (event: LogEvent) => {
+              const kind = /^\s*(\w+)/.exec(event.query.sql)?.[1]?.toLowerCase() ?? 'other';
+              observe(kind, event.queryDurationMillis / 1000, event.level === 'error');
+            },
+          }
+        : {}),
+    });
     const ctx: RepositoryContext = { db: this.db, dialect: storageDialect, now };
     this.apps = new SqlAppRepository(ctx);
     this.users = new SqlUserRepository(ctx);
