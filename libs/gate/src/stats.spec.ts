@@ -13,6 +13,7 @@ describe('gate metrics', () => {
     expect(text).toContain('switchboard_gate_connections{gate="gate-test"} 1\n');
     expect(text).toContain('switchboard_gate_connections_opened_total{gate="gate-test"} 1\n');
     expect(text).toContain('# TYPE switchboard_gate_slow_closes_total counter\n');
+    expect(text).toContain('switchboard_gate_queued_bytes{gate="gate-test"} 0\n');
     h.core.open(new FakeTransport());
     text = await registry.metrics();
     expect(text).toContain('switchboard_gate_connections_opened_total{gate="gate-test"} 2\n');

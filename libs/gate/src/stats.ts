@@ -113,6 +113,17 @@ export function registerGateMetrics(core: GateCore, registry: Registry): void {
       },
     });
   }
+  new Gauge({
+    name: 'switchboard_gate_queued_bytes',
+    help: 'Bytes waiting to reach clients: queued by the gate plus buffered by the transports (summed when scraped).',
+    labelNames: ['gate'],
+    registers: [registry],
+    collect() {
+      let bytes = 0;
+      for (const conn of core.registry.all()) bytes += conn.pendingBytes + conn.transport.bufferedAmount;
+      this.set(labels, bytes);
+    },
+  });
   new Counter({
     name: 'switchboard_gate_closes_total',
     help: 'Server-initiated closes by error code.',
