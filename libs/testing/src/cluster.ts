@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { connect } from 'node:net';
 import { createStorage, ensureMysqlDatabase } from '@switchboard/storage';
 import { freePort } from './free-port.js';
 import { ServiceProcess } from './service-process.js';
@@ -106,7 +107,17 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
   }
   if (o.ws + o.tcp < 1) throw new Error('a cluster needs at least one gate (--ws or --tcp)');
 
-  await ensureMysqlDatabase(o.mysqlUri);
+  // Fail fast and say which store is missing, rather than waiting for route or logic to give up.
+  const mysql = new URL(o.mysqlUri);
+  const redis = new URL(o.redisUrl);
+  await reachable('Redis', redis.hostname, Number(redis.port || 6379), '--redis-url');
+  try {
+    await ensureMysqlDatabase(o.mysqlUri);
+  } catch (err) {
+    throw new Error(
+      `MySQL at ${mysql.host}: ${err instanceof Error ? err.message : String(err)} (start it or pass --mysql-uri)`,
+    );
+  }
   // Migrate once here rather than racing in every logic instance (they would serialise on a lock).
   const storage = await createStorage({ dialect: 'mysql', uri: o.mysqlUri, poolSize: 1 });
   let appSecret: string | undefined;
@@ -133,7 +144,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
   const url = (port: number) => `http://${o.host}:${port}`;
   const address = (port: number) => `${o.host}:${port}`;
 
-  const spawn = (
+  const launch = (
     name: string,
     app: ClusterApp,
     grpcPort: number,
@@ -179,7 +190,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
     for (let i = 1; i <= o.route; i++) {
       const [grpc, health] = [await freePort(), await freePort()];
       routes.push(
-        spawn(
+        launch(
           `route-${i}`,
           'route',
           grpc,
@@ -202,7 +213,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
       // all the route instances then. Until that lands, each logic has one, spread crosswise.
       const route = routes[(i - 1) % routes.length]!;
       logics.push(
-        spawn(
+        launch(
           `logic-${i}`,
           'logic',
           grpc,
@@ -233,7 +244,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
       const route = routes[(n + 1) % routes.length]!;
       const ws = app === 'ws-conn';
       gates.push(
-        spawn(
+        launch(
           name,
           app,
           grpc,
@@ -275,6 +286,23 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
     stop: (graceMs) => (stopped ??= stop(graceMs)),
   };
   return cluster;
+}
+
+/** Resolves when host:port accepts a TCP connection within 2 s; rejects naming the store and flag. */
+function reachable(what: string, host: string, port: number, flag: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host, port, timeout: 2_000 });
+    const fail = (reason: string) => {
+      socket.destroy();
+      reject(new Error(`${what} at ${host}:${port} is unreachable (${reason}); start it or pass ${flag}`));
+    };
+    socket.once('connect', () => {
+      socket.end();
+      resolve();
+    });
+    socket.once('timeout', () => fail('no answer within 2 s'));
+    socket.once('error', (err) => fail(err.message));
+  });
 }
 
 /** Resolves when every service answers 200 on /readyz; rejects when one exits or the time is up. */
