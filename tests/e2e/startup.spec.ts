@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ServiceProcess } from '@switchboard/testing';
+import { freePort, ServiceProcess, waitFor } from '@switchboard/testing';
 import { describe, expect, it } from 'vitest';
 
 describe('service start-up', () => {
@@ -55,4 +55,33 @@ describe('service start-up', () => {
       rmSync(dataDir, { recursive: true, force: true });
     }
   }, 60_000);
+
+  it('a gate whose logic and route are down starts, but says so loudly and on /readyz', async () => {
+    const [logicPort, routePort, healthPort] = [await freePort(), await freePort(), await freePort()];
+    const gate = ServiceProcess.start('tcp-conn', {
+      SWITCHBOARD_GATE__GRPC_PORT: '0',
+      SWITCHBOARD_GATE__TCP__PORT: '0',
+      SWITCHBOARD_GATE__HEALTH__PORT: String(healthPort),
+      SWITCHBOARD_GATE_CLIENT__LOGIC_ADDRESS: `127.0.0.1:${logicPort}`,
+      SWITCHBOARD_GATE_CLIENT__ROUTE_ADDRESS: `127.0.0.1:${routePort}`,
+    });
+    try {
+      await gate.waitForLine(/tcp-conn listening, but NOT READY/);
+      const errors = gate
+        .logs()
+        .filter((l) => l['level'] === 'error') // the embedded profile logs level names
+        .map((l) => String(l['msg']));
+      expect(errors).toContain(
+        `upstream logic at 127.0.0.1:${logicPort} is unreachable; /readyz answers 503 until it is`,
+      );
+      expect(errors).toContain(
+        `upstream route at 127.0.0.1:${routePort} (lease) is unreachable; /readyz answers 503 until it is`,
+      );
+      const res = await waitFor('/readyz', () => fetch(`http://127.0.0.1:${healthPort}/readyz`));
+      expect(res.status).toBe(503);
+      expect(await res.text()).toContain(`logic at 127.0.0.1:${logicPort} unreachable`);
+    } finally {
+      await gate.kill('SIGTERM');
+    }
+  }, 30_000);
 });

@@ -54,7 +54,13 @@ export async function startTcpConn(options: StartTcpConnOptions): Promise<TcpCon
   const tcpPort = await listen(server, gc.host, gc.tcp.port);
 
   const healthPort = launched.healthPort;
-  logger.info({ tcpPort, tls: tls.enabled, grpcPort: gate.grpcPort, healthPort }, 'tcp-conn listening');
+  const ready = launched.readiness.ready;
+  logger.info(
+    { tcpPort, tls: tls.enabled, grpcPort: gate.grpcPort, healthPort, ready },
+    ready
+      ? 'tcp-conn listening'
+      : 'tcp-conn listening, but NOT READY: an upstream is unreachable (see /readyz)',
+  );
 
   let stopped: Promise<void> | undefined;
   const stop = async () => {

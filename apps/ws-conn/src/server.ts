@@ -91,7 +91,20 @@ export async function startWsConn(options: StartWsConnOptions): Promise<WsConn> 
       resolve((server.address() as AddressInfo).port);
     });
   });
-  logger.info({ wsPort, path: gc.ws.path, tls: tls.enabled, grpcPort: gate.grpcPort }, 'ws-conn listening');
+  const ready = launched.readiness.ready;
+  logger.info(
+    {
+      wsPort,
+      path: gc.ws.path,
+      tls: tls.enabled,
+      grpcPort: gate.grpcPort,
+      healthPort: launched.healthPort,
+      ready,
+    },
+    ready
+      ? 'ws-conn listening'
+      : 'ws-conn listening, but NOT READY: an upstream is unreachable (see /readyz)',
+  );
 
   let stopped: Promise<void> | undefined;
   const stop = async () => {
