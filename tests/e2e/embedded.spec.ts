@@ -66,7 +66,7 @@ describe('embedded suite (npm start: one process, SQLite, memory route store)', 
     expect(wsUrl).toMatch(/^ws:\/\/127\.0\.0\.1:\d+\/ws$/);
     const metricsLine = await suite.waitForLine(/metrics\s+http:\/\//);
     const urls = metricsLine.match(/http:\/\/\S+\/metrics/g) ?? [];
-    expect(urls).toHaveLength(3);
+    expect(urls).toHaveLength(4);
     for (const url of urls) {
       const res = await fetch(url);
       expect(res.status, url).toBe(200);

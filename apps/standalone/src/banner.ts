@@ -14,7 +14,7 @@ export function banner(suite: Suite): string {
     `  WebSocket  ${suite.wsUrl}   (subprotocols switchboard.v1, switchboard.v1.json)`,
     `  TCP        ${suite.tcpUrl}   (4-byte big-endian length + protobuf Packet)`,
     `  route gRPC ${suite.routeAddress}    logic gRPC ${suite.logicAddress}`,
-    `  metrics    ${[suite.health.gate, suite.health.route, suite.health.logic]
+    `  metrics    ${[suite.health.gate, suite.health.wsGate, suite.health.route, suite.health.logic]
       .filter(Boolean)
       .map((u) => `${u}/metrics`)
       .join('  ')}`,

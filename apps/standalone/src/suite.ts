@@ -16,8 +16,8 @@ export interface Suite {
   wsUrl: string;
   routeAddress: string;
   logicAddress: string;
-  /** `http://host:port` answering /healthz and /metrics, per service. */
-  health: { gate?: string; route?: string; logic: string };
+  /** `http://host:port` answering /healthz, /readyz and /metrics, per service. */
+  health: { gate?: string; wsGate?: string; route?: string; logic: string };
   sqliteFile: string;
   storage: Storage;
   stop(): Promise<void>;
@@ -65,23 +65,24 @@ export async function startSuite(config: Config, logger: Logger): Promise<Suite>
     stops.push(logic.stop);
     const logicAddress = `${config.logic.host}:${logic.grpcPort}`;
 
-    const gateConfig = (id: string, grpcPort: number, health: boolean) =>
+    // The two gates cannot share ports: the WebSocket gate takes the next gRPC and health ports.
+    const next = (port: number) => (port === 0 ? 0 : port + 1);
+    const gateConfig = (id: string, grpcPort: number, healthPort: number) =>
       withPorts(config, (c) => {
         c.gate.id = c.gate.id ? `${c.gate.id}-${id}` : id;
         c.gate.grpcPort = grpcPort;
-        // One health listener per process is enough; the WS gate also answers /healthz on its WS port.
-        c.gate.health.enabled = c.gate.health.enabled && health;
+        c.gate.health.port = healthPort;
         c.gateClient.logicAddress = logicAddress;
         c.gateClient.routeAddress = routeAddress;
       });
     const basePort = config.gate.grpcPort;
     const tcp = await startTcpConn({
-      config: gateConfig('tcp', basePort, true),
+      config: gateConfig('tcp', basePort, config.gate.health.port),
       logger,
     });
     stops.push(tcp.stop);
     const ws = await startWsConn({
-      config: gateConfig('ws', basePort === 0 ? 0 : basePort + 1, false),
+      config: gateConfig('ws', next(basePort), next(config.gate.health.port)),
       logger,
     });
     stops.push(ws.stop);
@@ -93,6 +94,7 @@ export async function startSuite(config: Config, logger: Logger): Promise<Suite>
       logicAddress,
       health: {
         ...(tcp.healthPort ? { gate: `http://${config.gate.host}:${tcp.healthPort}` } : {}),
+        ...(ws.healthPort ? { wsGate: `http://${config.gate.host}:${ws.healthPort}` } : {}),
         ...(route.healthPort ? { route: `http://${config.route.host}:${route.healthPort}` } : {}),
         logic: `http://${config.logic.host}:${logic.httpPort}`,
       },

@@ -16,6 +16,8 @@ export interface WsConn {
   /** The HTTP(S) port: WebSocket upgrades on `gate.ws.path`, plus `/healthz` and `/readyz` (metrics: on `gate.health.port`). */
   wsPort: number;
   grpcPort: number;
+  /** Bound `/healthz` + `/readyz` + `/metrics` port when `gate.health.enabled`. */
+  healthPort: number | undefined;
   /** Stops accepting, drains the gate (DISCONNECT SERVER_SHUTDOWN, RemoveGate) and closes clients. */
   stop(): Promise<void>;
 }
@@ -114,5 +116,11 @@ export async function startWsConn(options: StartWsConnOptions): Promise<WsConn> 
     await closed;
     wss.close();
   };
-  return { gate, wsPort, grpcPort: gate.grpcPort, stop: () => (stopped ??= stop()) };
+  return {
+    gate,
+    wsPort,
+    grpcPort: gate.grpcPort,
+    healthPort: launched.healthPort,
+    stop: () => (stopped ??= stop()),
+  };
 }
