@@ -141,6 +141,16 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
     ...o.env,
   };
   const services: ClusterService[] = [];
+  // Free ports, never the same one twice (the kernel may hand a just-closed port out again).
+  const taken = new Set<number>();
+  const pick = async (): Promise<number> => {
+    for (;;) {
+      const port = await freePort();
+      if (taken.has(port)) continue;
+      taken.add(port);
+      return port;
+    }
+  };
   const url = (port: number) => `http://${o.host}:${port}`;
   const address = (port: number) => `${o.host}:${port}`;
 
@@ -188,7 +198,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
   try {
     const routes: ClusterService[] = [];
     for (let i = 1; i <= o.route; i++) {
-      const [grpc, health] = [await freePort(), await freePort()];
+      const [grpc, health] = [await pick(), await pick()];
       routes.push(
         launch(
           `route-${i}`,
@@ -208,7 +218,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
 
     const logics: ClusterService[] = [];
     for (let i = 1; i <= o.logic; i++) {
-      const [grpc, http] = [await freePort(), await freePort()];
+      const [grpc, http] = [await pick(), await pick()];
       // TODO(config lists): logic.routeAddress will take a comma-separated list; give every logic
       // all the route instances then. Until that lands, each logic has one, spread crosswise.
       const route = routes[(i - 1) % routes.length]!;
@@ -236,7 +246,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
       ...Array.from({ length: o.tcp }, (_, i) => ['tcp-conn', `tcp-${i + 1}`] as const),
     ];
     for (const [n, [app, name]] of kinds.entries()) {
-      const [grpc, port, health] = [await freePort(), await freePort(), await freePort()];
+      const [grpc, port, health] = [await pick(), await pick(), await pick()];
       // TODO(config lists): gateClient.logicAddress and gateClient.routeAddress will take
       // comma-separated lists; give every gate all instances then. Until that lands, one each,
       // crosswise: a gate's route is not the one its logic delivers through.
