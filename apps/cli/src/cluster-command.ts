@@ -1,4 +1,4 @@
-import { CLUSTER_DEFAULTS, startCluster, type ClusterOptions } from '@switchboard/testing';
+import { CLUSTER_DEFAULTS, startCluster, type Cluster, type ClusterOptions } from '@switchboard/testing';
 
 export const CLUSTER_USAGE = `  switchboard cluster [--ws 2] [--tcp 1] [--logic 2] [--route 2]
       [--mysql-uri mysql://root@127.0.0.1:3306] [--database ${new URL(CLUSTER_DEFAULTS.mysqlUri).pathname.slice(1)}]
@@ -61,40 +61,47 @@ export function clusterOptions(flags: ClusterFlags): ClusterOptions {
  * within a second is the same request; a later one kills everything at once.
  */
 export async function runCluster(flags: ClusterFlags): Promise<number> {
-  const options = clusterOptions(flags);
+  const interrupted = new AbortController();
+  const options = { ...clusterOptions(flags), signal: interrupted.signal };
+  let cluster: Cluster | undefined = undefined;
+  let firstAt = 0;
+  let done: (code: number) => void = () => {};
+  const finished = new Promise<number>((resolve) => (done = resolve));
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (firstAt === 0) {
+      firstAt = Date.now();
+      console.log(`\n${signal}: stopping the cluster (again to kill it at once)...`);
+      // During start-up the launcher stops what it started and rejects; afterwards, stop in order.
+      if (!cluster) return interrupted.abort();
+      cluster.stop().then(
+        () => {
+          console.log('cluster stopped');
+          done(0);
+        },
+        () => done(1),
+      );
+    } else if (Date.now() - firstAt > 1_000) {
+      for (const s of cluster?.services ?? []) s.process.child.kill('SIGKILL');
+      process.exit(1);
+    }
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+
   console.log(
     `starting ${options.ws ?? CLUSTER_DEFAULTS.ws} ws-conn, ${options.tcp ?? CLUSTER_DEFAULTS.tcp} tcp-conn, ` +
       `${options.logic ?? CLUSTER_DEFAULTS.logic} logic and ${options.route ?? CLUSTER_DEFAULTS.route} route ` +
       `(MySQL ${options.mysqlUri}, Redis ${options.redisUrl ?? CLUSTER_DEFAULTS.redisUrl})...`,
   );
-  const cluster = await startCluster(options);
+  cluster = await startCluster(options);
   console.log(cluster.describe());
-  return new Promise<number>((resolve) => {
-    let firstAt = 0;
-    const onSignal = (signal: NodeJS.Signals) => {
+  // A service that dies on its own is reported; the rest keep running.
+  for (const s of cluster.services) {
+    void s.process.exited().then((code) => {
       if (firstAt === 0) {
-        firstAt = Date.now();
-        console.log(`\n${signal}: stopping the cluster (again to kill it at once)...`);
-        cluster.stop().then(
-          () => {
-            console.log('cluster stopped');
-            resolve(0);
-          },
-          () => resolve(1),
-        );
-      } else if (Date.now() - firstAt > 1_000) {
-        for (const s of cluster.services) s.process.child.kill('SIGKILL');
-        resolve(1);
+        console.error(`${s.name} exited (${code ?? s.process.child.signalCode}); the rest keep running`);
       }
-    };
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
-    // A service that dies on its own is reported; the rest keep running.
-    for (const s of cluster.services) {
-      void s.process.exited().then((code) => {
-        if (firstAt === 0)
-          console.error(`${s.name} exited (${code ?? s.process.child.signalCode}); the rest keep running`);
-      });
-    }
-  });
+    });
+  }
+  return finished;
 }

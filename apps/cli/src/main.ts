@@ -94,9 +94,7 @@ async function main(argv: string[]): Promise<number> {
     const cfg = config();
     // The first step of a new deployment: create the database too (then migrate, as every command does).
     if (cfg.logic.storage === 'mysql') await ensureMysqlDatabase(cfg.mysql.uri);
-    await withStorage(cfg, (s) =>
-      s.apps.create({ appId, name: values.name ?? appId, tokenSecret: secret }),
-    );
+    await withStorage(cfg, (s) => s.apps.create({ appId, name: values.name ?? appId, tokenSecret: secret }));
     console.log(`created app "${appId}"\nsecret: ${secret}`);
     return 0;
   }

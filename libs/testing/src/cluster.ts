@@ -36,6 +36,8 @@ export interface ClusterOptions {
   detached?: boolean;
   /** Called with every line a service prints. */
   onLine?: (service: string, line: string) => void;
+  /** Aborting it during start-up stops what was started and rejects (a Ctrl-C meanwhile). */
+  signal?: AbortSignal;
 }
 
 /** One process of the cluster and where it listens. */
@@ -214,7 +216,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
         ),
       );
     }
-    await whenReady(routes, o.readyTimeoutMs);
+    await whenReady(routes, o.readyTimeoutMs, o.signal);
 
     const logics: ClusterService[] = [];
     for (let i = 1; i <= o.logic; i++) {
@@ -238,7 +240,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
         ),
       );
     }
-    await whenReady(logics, o.readyTimeoutMs);
+    await whenReady(logics, o.readyTimeoutMs, o.signal);
 
     const gates: ClusterService[] = [];
     const kinds = [
@@ -273,7 +275,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
         ),
       );
     }
-    await whenReady(gates, o.readyTimeoutMs);
+    await whenReady(gates, o.readyTimeoutMs, o.signal);
   } catch (err) {
     await stop(5_000);
     throw err;
@@ -316,11 +318,16 @@ function reachable(what: string, host: string, port: number, flag: string): Prom
 }
 
 /** Resolves when every service answers 200 on /readyz; rejects when one exits or the time is up. */
-async function whenReady(services: readonly ClusterService[], timeoutMs = 60_000): Promise<void> {
+async function whenReady(
+  services: readonly ClusterService[],
+  timeoutMs = 60_000,
+  signal?: AbortSignal,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   const pending = new Set(services);
   const last = new Map<ClusterService, string>();
   while (pending.size > 0) {
+    if (signal?.aborted) throw new Error('start-up interrupted');
     for (const s of [...pending]) {
       const { child } = s.process;
       if (child.exitCode !== null || child.signalCode !== null) {
