@@ -1,16 +1,27 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { loadConfig } from '@switchboard/config';
 import { createLogger, memoryDestination } from '@switchboard/log';
-import { freePort } from '@switchboard/testing';
 import { describe, expect, it } from 'vitest';
 import { startLogic } from './server.js';
 
+/** A port nothing listens on (bound a moment ago, then closed). */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+// Not @switchboard/testing: an app's spec importing it would tie the app to every library the
+// test helpers use (the boundary test probes one of them).
 describe('logic readiness', () => {
   it('starts, but says loudly and on /readyz that route is unreachable', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'sb-logic-ready-'));
-    const routeAddress = `127.0.0.1:${await freePort()}`;
+    const routeAddress = `127.0.0.1:${await closedPort()}`;
     const config = loadConfig({
       profile: 'embedded',
       overrides: {
