@@ -21,7 +21,7 @@ const run = promisify(execFile);
  * The suite as separate processes on MariaDB and Redis, started by the launcher behind
  * `npm run cluster` (each app from its own main.ts with the production profile): two route
  * instances and two logic instances (stateless besides Redis and MySQL), two TCP gates and one
- * WebSocket gate, wired crosswise by the launcher so that every scenario crosses instances:
+ * WebSocket gate, each given one upstream, crosswise, so that every scenario crosses instances:
  *   ws-1 → logic-1, route-2    tcp-1 → logic-2, route-1    tcp-2 → logic-1, route-2
  *   logic-1 → route-1          logic-2 → route-2
  * The database does not exist beforehand: the launcher creates and migrates it.
@@ -81,6 +81,7 @@ describe('distributed suite (npm run cluster: separate processes, MariaDB + Redi
       mysqlUri: `${DEFAULT_MYSQL_SERVER_URI}/${database}`,
       prefix,
       app: { id: 'acme' },
+      wiring: 'crosswise',
       env: {
         SWITCHBOARD_MYSQL__POOL_SIZE: '5',
         SWITCHBOARD_GATE__LEASE_TTL_MS: '1500',

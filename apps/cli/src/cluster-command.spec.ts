@@ -40,7 +40,9 @@ describe('switchboard cluster flags', () => {
     );
   });
 
-  it('refuses a count that is not a small number', () => {
+  it('refuses a count that is not a small number, and an unknown wiring', () => {
     expect(() => clusterOptions({ ws: 'two' })).toThrow('--ws: expected a number from 0 to 32, got "two"');
+    expect(clusterOptions({ wiring: 'crosswise' }).wiring).toBe('crosswise');
+    expect(() => clusterOptions({ wiring: 'mesh' })).toThrow('--wiring: expected all or crosswise');
   });
 });

@@ -3,11 +3,12 @@ import { CLUSTER_DEFAULTS, startCluster, type Cluster, type ClusterOptions } fro
 export const CLUSTER_USAGE = `  switchboard cluster [--ws 2] [--tcp 1] [--logic 2] [--route 2]
       [--mysql-uri mysql://root@127.0.0.1:3306] [--database ${new URL(CLUSTER_DEFAULTS.mysqlUri).pathname.slice(1)}]
       [--redis-url ${CLUSTER_DEFAULTS.redisUrl}] [--prefix ${CLUSTER_DEFAULTS.prefix}] [--host ${CLUSTER_DEFAULTS.host}]
-      [--app demo] [--log-level ${CLUSTER_DEFAULTS.logLevel}]
+      [--app demo] [--log-level ${CLUSTER_DEFAULTS.logLevel}] [--wiring all|crosswise]
       Runs a distributed deployment as separate processes on this machine (also: npm run cluster):
       every app with the production profile, against MySQL/MariaDB and Redis, on free ports.
       Creates and migrates the database when missing, creates the app, waits until every
-      service answers /readyz, prints where to connect, and stops everything on Ctrl-C.`;
+      service answers /readyz, prints where to connect, and stops everything on Ctrl-C.
+      --wiring all (default): every gate and logic gets every upstream instance; crosswise: one each.`;
 
 export interface ClusterFlags {
   ws?: string | undefined;
@@ -21,6 +22,7 @@ export interface ClusterFlags {
   host?: string | undefined;
   app?: string | undefined;
   'log-level'?: string | undefined;
+  wiring?: string | undefined;
 }
 
 function count(name: string, value: string | undefined): number | undefined {
@@ -51,6 +53,12 @@ export function clusterOptions(flags: ClusterFlags): ClusterOptions {
   if (flags.prefix) options.prefix = flags.prefix;
   if (flags.host) options.host = flags.host;
   if (flags['log-level']) options.logLevel = flags['log-level'];
+  if (flags.wiring !== undefined) {
+    if (flags.wiring !== 'all' && flags.wiring !== 'crosswise') {
+      throw new Error(`--wiring: expected all or crosswise, got "${flags.wiring}"`);
+    }
+    options.wiring = flags.wiring;
+  }
   return options;
 }
 

@@ -52,6 +52,7 @@ async function main(argv: string[]): Promise<number> {
       prefix: { type: 'string' },
       host: { type: 'string' },
       'log-level': { type: 'string' },
+      wiring: { type: 'string' },
     },
   });
   const [command, sub] = positionals;

@@ -36,6 +36,13 @@ export interface ClusterOptions {
   detached?: boolean;
   /** Called with every line a service prints. */
   onLine?: (service: string, line: string) => void;
+  /**
+   * How gates and logic find their upstreams. `all` (default): every gate gets every logic and
+   * route instance and every logic every route instance, as comma-separated lists (balanced, and
+   * one instance may fail). `crosswise`: one each, spread so that traffic crosses instances
+   * deterministically (gate n → logic n mod L and route n+1 mod R; logic n → route n mod R).
+   */
+  wiring?: 'all' | 'crosswise';
   /** Aborting it during start-up stops what was started and rejects (a Ctrl-C meanwhile). */
   signal?: AbortSignal;
 }
@@ -52,7 +59,7 @@ export interface ClusterService {
   readonly healthUrl: string;
   /** Where clients connect (gates only): `ws://host:port/ws` or `tcp://host:port`. */
   readonly clientUrl?: string;
-  /** What it calls: logic and route for a gate, route for logic. */
+  /** The services it calls (by name): logic and route for a gate, route (and mysql) for logic. */
   readonly upstreams: readonly string[];
 }
 
@@ -92,9 +99,8 @@ export const CLUSTER_DEFAULTS = {
  * main.ts with the production profile, against MySQL/MariaDB and Redis, on free ports.
  *
  * Creates the database when missing and migrates it once, then starts route, logic and the gates
- * tier by tier, each tier only once the previous one answers `/readyz`. Gates and logic are wired
- * crosswise (gate n → logic n mod L and route (n+1) mod R; logic n → route n mod R) so that traffic
- * crosses instances. Resolves once every service is ready; rejects (having stopped what it started)
+ * tier by tier, each tier only once the previous one answers `/readyz`, wired as `wiring` says.
+ * Resolves once every service is ready; rejects (having stopped what it started)
  * when one exits or is not ready in time, with its `/readyz` answer and last output.
  */
 export async function startCluster(options: ClusterOptions = {}): Promise<Cluster> {
@@ -153,6 +159,9 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
       return port;
     }
   };
+  const wiring = o.wiring ?? 'all';
+  const addresses = (list: readonly ClusterService[]) => list.map((s) => s.grpcAddress).join(',');
+  const names = (list: readonly ClusterService[]) => list.map((s) => s.name);
   const url = (port: number) => `http://${o.host}:${port}`;
   const address = (port: number) => `${o.host}:${port}`;
 
@@ -221,9 +230,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
     const logics: ClusterService[] = [];
     for (let i = 1; i <= o.logic; i++) {
       const [grpc, http] = [await pick(), await pick()];
-      // TODO(config lists): logic.routeAddress will take a comma-separated list; give every logic
-      // all the route instances then. Until that lands, each logic has one, spread crosswise.
-      const route = routes[(i - 1) % routes.length]!;
+      const upstream = wiring === 'all' ? routes : [routes[(i - 1) % routes.length]!];
       logics.push(
         launch(
           `logic-${i}`,
@@ -234,9 +241,9 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
             SWITCHBOARD_LOGIC__HOST: o.host,
             SWITCHBOARD_LOGIC__GRPC_PORT: String(grpc),
             SWITCHBOARD_LOGIC__HTTP_PORT: String(http),
-            SWITCHBOARD_LOGIC__ROUTE_ADDRESS: route.grpcAddress,
+            SWITCHBOARD_LOGIC__ROUTE_ADDRESS: addresses(upstream),
           },
-          [route.name, 'mysql'],
+          [...names(upstream), 'mysql'],
         ),
       );
     }
@@ -249,11 +256,9 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
     ];
     for (const [n, [app, name]] of kinds.entries()) {
       const [grpc, port, health] = [await pick(), await pick(), await pick()];
-      // TODO(config lists): gateClient.logicAddress and gateClient.routeAddress will take
-      // comma-separated lists; give every gate all instances then. Until that lands, one each,
-      // crosswise: a gate's route is not the one its logic delivers through.
-      const logic = logics[n % logics.length]!;
-      const route = routes[(n + 1) % routes.length]!;
+      // Crosswise, a gate's route is not the one its logic delivers through.
+      const logic = wiring === 'all' ? logics : [logics[n % logics.length]!];
+      const route = wiring === 'all' ? routes : [routes[(n + 1) % routes.length]!];
       const ws = app === 'ws-conn';
       gates.push(
         launch(
@@ -267,10 +272,10 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
             SWITCHBOARD_GATE__GRPC_PORT: String(grpc),
             SWITCHBOARD_GATE__HEALTH__PORT: String(health),
             [ws ? 'SWITCHBOARD_GATE__WS__PORT' : 'SWITCHBOARD_GATE__TCP__PORT']: String(port),
-            SWITCHBOARD_GATE_CLIENT__LOGIC_ADDRESS: logic.grpcAddress,
-            SWITCHBOARD_GATE_CLIENT__ROUTE_ADDRESS: route.grpcAddress,
+            SWITCHBOARD_GATE_CLIENT__LOGIC_ADDRESS: addresses(logic),
+            SWITCHBOARD_GATE_CLIENT__ROUTE_ADDRESS: addresses(route),
           },
-          [logic.name, route.name],
+          [...names(logic), ...names(route)],
           ws ? `ws://${o.host}:${port}/ws` : `tcp://${o.host}:${port}`,
         ),
       );
