@@ -52,6 +52,7 @@ export interface ClusterService {
   /** `route-1`, `logic-2`, `ws-1`, `tcp-1`. */
   readonly name: string;
   readonly app: ClusterApp;
+  /** The running process (a new one after {@link Cluster.restart}). */
   readonly process: ServiceProcess;
   /** host:port of its gRPC server. */
   readonly grpcAddress: string;
@@ -78,6 +79,13 @@ export interface Cluster {
   readonly env: Readonly<Record<string, string>>;
   /** What a person needs to connect and to watch the services. */
   describe(): string;
+  /**
+   * Stops one service — SIGKILL by default (a crash), SIGTERM for a graceful rollout — waits
+   * `downMs`, then starts it again with the same settings and ports, as a supervisor would (same
+   * gate id, so a restarted gate is a new process under the old name). Resolves once it answers
+   * /readyz again.
+   */
+  restart(name: string, options?: { signal?: NodeJS.Signals; downMs?: number }): Promise<void>;
   /** Stops gates, then logic, then route (SIGTERM; SIGKILL after `graceMs`). Idempotent. */
   stop(graceMs?: number): Promise<void>;
 }
@@ -165,6 +173,8 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
   const url = (port: number) => `http://${o.host}:${port}`;
   const address = (port: number) => `${o.host}:${port}`;
 
+  /** How to start each service again (same environment and ports), by name. */
+  const respawn = new Map<string, () => ServiceProcess>();
   const launch = (
     name: string,
     app: ClusterApp,
@@ -174,12 +184,18 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
     upstreams: string[],
     clientUrl?: string,
   ): ClusterService => {
-    const proc = ServiceProcess.start(app, { ...env, ...serviceEnv }, [], { detached: o.detached ?? false });
-    if (o.onLine) proc.onLine = (line) => o.onLine!(name, line);
-    const service: ClusterService = {
+    const spawnIt = () => {
+      const proc = ServiceProcess.start(app, { ...env, ...serviceEnv }, [], {
+        detached: o.detached ?? false,
+      });
+      if (o.onLine) proc.onLine = (line) => o.onLine!(name, line);
+      return proc;
+    };
+    respawn.set(name, spawnIt);
+    const service: ClusterService & { process: ServiceProcess } = {
       name,
       app,
-      process: proc,
+      process: spawnIt(),
       grpcAddress: address(grpcPort),
       healthUrl: url(healthPort),
       upstreams,
@@ -301,6 +317,18 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
     env,
     describe: () => describeCluster(cluster, o.app?.id),
     stop: (graceMs) => (stopped ??= stop(graceMs)),
+    restart: async (name, options = {}) => {
+      const service = services.find((s) => s.name === name) as
+        (ClusterService & { process: ServiceProcess }) | undefined;
+      const spawnIt = respawn.get(name);
+      if (service === undefined || spawnIt === undefined) throw new Error(`no service named ${name}`);
+      const signal = options.signal ?? 'SIGKILL';
+      if (signal === 'SIGKILL') await service.process.kill('SIGKILL');
+      else await stopProcess(service.process, 15_000);
+      if (options.downMs) await new Promise((r) => setTimeout(r, options.downMs));
+      service.process = spawnIt();
+      await whenReady([service], o.readyTimeoutMs, o.signal);
+    },
   };
   return cluster;
 }
