@@ -13,9 +13,18 @@ export class EncodedPacket {
   private json: string | undefined;
   private packet: Packet | undefined;
 
+  /** The PacketType, read once (for per-type counters). */
+  readonly type: number;
+
   private constructor(packet: Packet | undefined, bare: Buffer | undefined) {
     this.packet = packet;
     this.bare = bare;
+    // Packet.type is field 1, a varint: encoded first as 0x08 and, for every type there is, one byte.
+    this.type = packet
+      ? packet.type
+      : bare && bare[0] === 0x08 && bare.length > 1
+        ? (bare[1] as number) & 0x7f
+        : 0;
   }
 
   /** From a Packet object (responses, close packets). */

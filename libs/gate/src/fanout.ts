@@ -129,6 +129,8 @@ export class Fanout {
 
   private send(conn: Connection, encoded: EncodedPacket): boolean {
     const chunk = encoded.chunkFor(conn.format);
-    return chunk !== undefined && this.core.outbound.enqueue(conn, chunk);
+    if (chunk === undefined || !this.core.outbound.enqueue(conn, chunk)) return false;
+    this.core.counters.countOut(encoded.type);
+    return true;
   }
 }

@@ -6,7 +6,7 @@ import type { Logger } from '@switchboard/log';
 import { systemClock, type Clock } from './clock.js';
 import { Connection, ConnState } from './connection.js';
 import { EncodedPacket, encodeFor } from './encoded-packet.js';
-import { GateCounters } from './metrics.js';
+import { GateCounters, PACKET_TYPE_SLOTS } from './metrics.js';
 import { OutboundQueue, type Scheduler } from './outbound-queue.js';
 import type { LogicPort, RoutePort } from './ports.js';
 import { Registry } from './registry.js';
@@ -166,6 +166,7 @@ export class GateCore {
       conn.format === WireFormat.Json
         ? packetFromJson(typeof data === 'string' ? data : data.toString('utf8'))
         : decodePacket(typeof data === 'string' ? Buffer.from(data, 'utf8') : data);
+    this.counters.countIn(result.packet?.type ?? PACKET_TYPE_SLOTS - 1);
     if (result.ok) {
       this.handler.handle(conn, result.packet);
     } else if (result.packet && result.error.code === ErrorCode.ERROR_CODE_UNKNOWN_PACKET_TYPE) {
@@ -194,7 +195,7 @@ export class GateCore {
 
   /** Encodes a packet for this one connection and queues it. */
   reply(conn: Connection, packet: Packet): void {
-    this.outbound.enqueue(conn, encodeFor(conn.format, packet));
+    if (this.outbound.enqueue(conn, encodeFor(conn.format, packet))) this.counters.countOut(packet.type);
   }
 
   /**
@@ -206,6 +207,7 @@ export class GateCore {
     const packet = closePacket(code, message);
     if (type !== undefined) packet.type = type;
     const chunk = encodeFor(conn.format, packet);
+    this.counters.countOut(packet.type);
     (conn.pending ??= []).push(chunk);
     conn.pendingBytes += chunk.length;
     this.outbound.flush(conn);
@@ -262,7 +264,10 @@ export class GateCore {
   /** Queues a SYNC_HINT push: pushes to this connection may have been lost, so it should sync. */
   hintSync(conn: Connection): void {
     const chunk = this.syncHint.chunkFor(conn.format);
-    if (chunk !== undefined && conn.signedIn && this.outbound.enqueue(conn, chunk)) this.counters.syncHints++;
+    if (chunk !== undefined && conn.signedIn && this.outbound.enqueue(conn, chunk)) {
+      this.counters.syncHints++;
+      this.counters.countOut(PacketType.PACKET_TYPE_SYNC_HINT);
+    }
   }
 
   /** Marks a connection signed in and indexes it; called by the session handler. */

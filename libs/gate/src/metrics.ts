@@ -2,7 +2,14 @@
  * Monotonic counters of a gate. Plain fields, bumped inline on hot paths; gauges (connections,
  * signed in, rooms) are read from the indexes when rendered.
  */
+/** Slots of the per-type counters: PacketType values below this, and the last one for any other. */
+export const PACKET_TYPE_SLOTS = 32;
+
 export class GateCounters {
+  /** Packets received, by PacketType (a bad type in the last slot). */
+  readonly packetsInByType = new Float64Array(PACKET_TYPE_SLOTS);
+  /** Packets queued for clients, by PacketType. */
+  readonly packetsOutByType = new Float64Array(PACKET_TYPE_SLOTS);
   packetsIn = 0;
   packetsOut = 0;
   bytesOut = 0;
@@ -23,6 +30,14 @@ export class GateCounters {
   busyRejections = 0;
   /** Server-initiated closes by ErrorCode. */
   readonly closesByCode = new Map<number, number>();
+
+  countIn(type: number): void {
+    this.packetsInByType[type >= 0 && type < PACKET_TYPE_SLOTS ? type : PACKET_TYPE_SLOTS - 1]!++;
+  }
+
+  countOut(type: number): void {
+    this.packetsOutByType[type >= 0 && type < PACKET_TYPE_SLOTS ? type : PACKET_TYPE_SLOTS - 1]!++;
+  }
 
   countClose(code: number): void {
     this.closesByCode.set(code, (this.closesByCode.get(code) ?? 0) + 1);

@@ -1,5 +1,13 @@
 import { Counter, Gauge, type Registry } from '@switchboard/metrics';
+import { PacketType } from '@switchboard/proto/client';
 import type { GateCore } from './gate-core.js';
+import { PACKET_TYPE_SLOTS } from './metrics.js';
+
+/** `SEND`, `MESSAGE`, ... for a PacketType value; `INVALID` for the catch-all slot and unknown values. */
+function packetTypeLabel(type: number): string {
+  const name = type < PACKET_TYPE_SLOTS - 1 ? PacketType[type] : undefined;
+  return name !== undefined && name !== 'UNRECOGNIZED' ? name.replace(/^PACKET_TYPE_/, '') : 'INVALID';
+}
 
 /** A snapshot of a gate's gauges and counters. */
 export interface GateStats {
@@ -124,6 +132,23 @@ export function registerGateMetrics(core: GateCore, registry: Registry): void {
       this.set(labels, bytes);
     },
   });
+  for (const [direction, slots] of [
+    ['in', core.counters.packetsInByType],
+    ['out', core.counters.packetsOutByType],
+  ] as const) {
+    new Counter({
+      name: `switchboard_gate_packets_${direction}_by_type_total`,
+      help: `Packets ${direction === 'in' ? 'received from' : 'queued for'} clients, by packet type.`,
+      labelNames: ['gate', 'type'],
+      registers: [registry],
+      collect() {
+        this.reset();
+        slots.forEach((n, type) => {
+          if (n > 0) this.inc({ ...labels, type: packetTypeLabel(type) }, n);
+        });
+      },
+    });
+  }
   new Counter({
     name: 'switchboard_gate_closes_total',
     help: 'Server-initiated closes by error code.',
