@@ -14,10 +14,10 @@ import {
   runChaos,
   ScratchRedis,
   startCluster,
+  testToken,
   type ChaosEvent,
   type Cluster,
 } from '@switchboard/testing';
-import { SignJWT } from 'jose';
 
 const { values: args } = parseArgs({
   options: {
@@ -105,12 +105,7 @@ try {
   const report = await runChaos(
     {
       urls: () => [...c.tcpUrls, ...c.wsUrls],
-      token: (user) =>
-        new SignJWT({ app_id: 'chaos' })
-          .setProtectedHeader({ alg: 'HS256' })
-          .setSubject(user)
-          .setExpirationTime('2h')
-          .sign(new TextEncoder().encode(secret)),
+      token: (user) => testToken('chaos', user, secret, '2h'),
     },
     {
       users: num('users'),

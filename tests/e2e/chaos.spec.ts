@@ -5,10 +5,10 @@ import {
   runChaos,
   ScratchRedis,
   startCluster,
+  testToken,
   type ChaosEvent,
   type Cluster,
 } from '@switchboard/testing';
-import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 /**
@@ -84,12 +84,7 @@ describe('chaos: faults while users chat (separate processes, MariaDB + Redis)',
     const report = await runChaos(
       {
         urls: () => gateUrls,
-        token: (user) =>
-          new SignJWT({ app_id: 'chaos' })
-            .setProtectedHeader({ alg: 'HS256' })
-            .setSubject(user)
-            .setExpirationTime('1h')
-            .sign(new TextEncoder().encode(secret)),
+        token: (user) => testToken('chaos', user, secret, '1h'),
       },
       { users: 16, durationMs: 30_000, sendEveryMs: 150, events, settleMs: 60_000 },
     );

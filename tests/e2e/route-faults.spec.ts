@@ -3,8 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { createScratchMysqlDatabase, type ScratchMysqlDatabase } from '@switchboard/storage';
-import { deleteRedisKeys, freePort, ServiceProcess, waitFor } from '@switchboard/testing';
-import { SignJWT } from 'jose';
+import { deleteRedisKeys, freePort, ServiceProcess, testToken, waitFor } from '@switchboard/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signedIn, text } from './clients.js';
 
@@ -55,12 +54,7 @@ describe('gates and route under faults (separate processes, MariaDB + Redis)', (
     return proc;
   }
 
-  const token = (user: string) =>
-    new SignJWT({ app_id: 'faults' })
-      .setProtectedHeader({ alg: 'HS256' })
-      .setSubject(user)
-      .setExpirationTime('1h')
-      .sign(new TextEncoder().encode(secret));
+  const token = (user: string) => testToken('faults', user, secret, '1h');
 
   let gateA: { id: string; grpcPort: number; tcpPort: number; url: string; proc: ServiceProcess };
   let gateB: { url: string; proc: ServiceProcess };

@@ -22,3 +22,4 @@ export {
   type ClusterOptions,
   type ClusterService,
 } from './cluster.js';
+export { testToken } from './test-token.js';
