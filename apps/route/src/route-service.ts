@@ -1,7 +1,7 @@
 import { Metadata } from '@grpc/grpc-js';
 import { ErrorCode } from '@switchboard/proto/client';
 import type { Delivery, GateServiceClient, TagExpression, Target } from '@switchboard/proto/conn';
-import type { Logger } from '@switchboard/log';
+import { LogSummary, type Logger } from '@switchboard/log';
 import { call, RpcError } from '@switchboard/rpc';
 import {
   RouteStoreError,
@@ -63,12 +63,19 @@ const REBIND_CONCURRENCY = 64;
 export class RouteService {
   readonly counters = routeCounters();
 
+  /** A gate down fails every call to it: one summary line per interval, not one per call. */
+  private readonly deliveryFailures: LogSummary;
+  private readonly kickFailures: LogSummary;
+
   constructor(
     private readonly store: RouteStore,
     private readonly gates: GatePool,
     private readonly log: Logger,
     private readonly gateCallTimeoutMs: number,
-  ) {}
+  ) {
+    this.deliveryFailures = new LogSummary(log, 'deliveries to a gate failed; its devices catch up by sync');
+    this.kickFailures = new LogSummary(log, 'kicks failed');
+  }
 
   async bind(binding: NewBinding): Promise<{ epoch: number; previous?: Binding }> {
     const result = await this.store.bind(binding).catch(gateNotLive(binding.gateId));
@@ -280,7 +287,7 @@ export class RouteService {
       );
       return res.kicked;
     } catch (err) {
-      this.log.warn({ err, gateId: binding.gateId, connId: binding.connId }, 'kick failed');
+      this.kickFailures.add({ err: errorText(err), gateId: binding.gateId, connId: binding.connId });
       return false;
     }
   }
@@ -309,7 +316,7 @@ export class RouteService {
         try {
           return (await send(client, gateId)).delivered;
         } catch (err) {
-          this.log.warn({ err, gateId }, 'delivery to gate failed');
+          this.deliveryFailures.add({ err: errorText(err), gateId });
           return -1;
         }
       }),
@@ -357,4 +364,8 @@ function gateNotLive(gateId: string): (err: unknown) => never {
     }
     throw err;
   };
+}
+
+function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
 }

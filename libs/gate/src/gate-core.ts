@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { ErrorCode, PacketType, type Packet } from '@switchboard/proto/client';
 import type { Session } from '@switchboard/proto/logic';
 import { closePacket, decodePacket, errorPacket, packetFromJson } from '@switchboard/protocol';
-import type { Logger } from '@switchboard/log';
+import { LogSummary, type Logger } from '@switchboard/log';
 import { systemClock, type Clock } from './clock.js';
 import { Connection, ConnState } from './connection.js';
 import { EncodedPacket, encodeFor } from './encoded-packet.js';
@@ -93,6 +93,8 @@ export class GateCore {
   /** Client requests forwarded to logic and not answered yet (admission control). */
   inflight = 0;
   private readonly maxInflight: number;
+  /** One summary per kind of upstream failure, so that an outage logs a few lines, not one per connection. */
+  private readonly summaries = new Map<string, LogSummary>();
   /** One shared copy of each platform string (a handful of distinct values across all connections). */
   private readonly platforms = new Map<string, string>();
   private readonly syncHint = EncodedPacket.of(syncHintPacket());
@@ -259,6 +261,16 @@ export class GateCore {
     if (shared !== undefined) return shared;
     if (this.platforms.size < 256) this.platforms.set(platform, platform);
     return platform;
+  }
+
+  /**
+   * Logs a failure that can repeat once per connection (an upstream call failing during an outage)
+   * as one line per 10 s per message, with a count and the latest fields as a sample.
+   */
+  warnRepeated(msg: string, fields: Record<string, unknown>): void {
+    let summary = this.summaries.get(msg);
+    if (summary === undefined) this.summaries.set(msg, (summary = new LogSummary(this.logger, msg)));
+    summary.add(fields);
   }
 
   /** Queues a SYNC_HINT push: pushes to this connection may have been lost, so it should sync. */

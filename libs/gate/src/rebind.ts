@@ -57,7 +57,7 @@ function apply(
       core.route
         .unbind({ appId: conn.appId, userId: conn.userId, deviceId: conn.deviceId, epoch: result.epoch })
         .catch((err: unknown) =>
-          core.logger.warn({ conn: conn.id, err: errorOf(err).message }, 'route Unbind failed'),
+          core.warnRepeated('route Unbind failed', { conn: conn.id, err: errorOf(err).message }),
         );
     }
     return 'gone';

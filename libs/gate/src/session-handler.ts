@@ -113,9 +113,13 @@ export class SessionHandler {
   /** Leaves a room on behalf of a connection; tells route when it was the gate's last subscriber. */
   leaveRoom(conn: Connection, roomId: string): void {
     if (!this.core.rooms.remove(conn.appId, roomId, conn)) return;
-    const { route, gateId, logger } = this.core;
+    const { route, gateId } = this.core;
     route.leaveRoom({ appId: conn.appId, roomId, gateId }).catch((err: unknown) => {
-      logger.warn({ app: conn.appId, room: roomId, err: logDetailOf(err) }, 'route LeaveRoom failed');
+      this.core.warnRepeated('route LeaveRoom failed', {
+        app: conn.appId,
+        room: roomId,
+        err: logDetailOf(err),
+      });
     });
   }
 
@@ -126,7 +130,7 @@ export class SessionHandler {
    * harmless). Other failures are logged once.
    */
   private unbind(request: UnbindRequest, connId: number, attempt = 0): void {
-    const { route, logger } = this.core;
+    const { route } = this.core;
     route.unbind(request).catch((err: unknown) => {
       const e = errorOf(err);
       const transient =
@@ -135,13 +139,17 @@ export class SessionHandler {
         setTimeout(() => this.unbind(request, connId, attempt + 1), UNBIND_RETRY_BASE_MS << attempt).unref();
         return;
       }
-      logger.warn({ conn: connId, err: logDetailOf(err), attempts: attempt + 1 }, 'route Unbind failed');
+      this.core.warnRepeated('route Unbind failed', {
+        conn: connId,
+        err: logDetailOf(err),
+        attempts: attempt + 1,
+      });
     });
   }
 
   /** A signed-in connection is gone: unbind at route (unless draining) and tell logic. */
   signedOut(conn: Connection, code: number, unbind: boolean): void {
-    const { logic, logger } = this.core;
+    const { logic } = this.core;
     if (unbind) {
       this.unbind(
         { appId: conn.appId, userId: conn.userId, deviceId: conn.deviceId, epoch: conn.epoch },
@@ -151,7 +159,7 @@ export class SessionHandler {
     logic
       .disconnect({ session: this.core.sessionOf(conn), code })
       .catch((err: unknown) =>
-        logger.warn({ conn: conn.id, err: logDetailOf(err) }, 'logic Disconnect failed'),
+        this.core.warnRepeated('logic Disconnect failed', { conn: conn.id, err: logDetailOf(err) }),
       );
   }
 
@@ -221,7 +229,7 @@ export class SessionHandler {
     const deviceId = response.deviceId || request.deviceId;
     if (conn.closed) {
       // The client left while logic was binding it: undo the binding it will never use.
-      const { logic, logger, gateId } = this.core;
+      const { logic, gateId } = this.core;
       this.unbind({ appId, userId, deviceId, epoch: res.epoch }, conn.id);
       logic
         .disconnect({
@@ -229,7 +237,7 @@ export class SessionHandler {
           code: 0,
         })
         .catch((err: unknown) =>
-          logger.warn({ conn: conn.id, err: logDetailOf(err) }, 'logic Disconnect failed'),
+          this.core.warnRepeated('logic Disconnect failed', { conn: conn.id, err: logDetailOf(err) }),
         );
       return;
     }

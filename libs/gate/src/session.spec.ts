@@ -190,6 +190,23 @@ describe('session state machine', () => {
     expect(conn.closed).toBe(false);
   });
 
+  it('logs an upstream outage that fails every close once per interval, with a count, not once per connection', async () => {
+    const h = harness();
+    h.route.unbind = () => Promise.reject(new RpcError(ErrorCode.ERROR_CODE_PERMISSION_DENIED, 'refused'));
+    const conns = [];
+    for (let i = 0; i < 50; i++) {
+      const conn = h.core.open(new FakeTransport());
+      h.core.receive(conn, signInBytes(1, `d${i}`));
+      conns.push(conn);
+    }
+    await settle();
+    for (const conn of conns) h.core.transportClosed(conn);
+    await settle();
+    const lines = h.logs.lines.filter((l) => l['msg'] === 'route Unbind failed');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatchObject({ count: 1 });
+  });
+
   it('closes with INVALID_PACKET on a payload that is not valid protobuf', () => {
     const h = harness();
     const t = new FakeTransport();
