@@ -115,3 +115,25 @@ describe('splitByBytes', () => {
     expect(splitByBytes([], 200)).toEqual([]);
   });
 });
+
+describe('PushBatcher backlog', () => {
+  it('counts packets waiting for a slot and in calls that are out, until their call is over', async () => {
+    const route = new HeldRoute();
+    const counters = logicCounters();
+    const pushes = new PushBatcher(route, new SyncNudger(route, counters), counters, silent, {
+      maxCallsInFlight: 1,
+    });
+    const first = pushes.push('a', [packet('u1'), packet('u2')]);
+    expect(pushes.backlog).toBe(2);
+    await tick();
+    const second = pushes.push('a', [packet('u3')]); // waits: the one slot is taken
+    expect(pushes.backlog).toBe(3);
+    route.calls[0]!.release();
+    await first;
+    expect(pushes.backlog).toBe(1);
+    await tick();
+    route.calls[1]!.release();
+    await second;
+    expect(pushes.backlog).toBe(0);
+  });
+});

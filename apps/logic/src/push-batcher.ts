@@ -28,6 +28,12 @@ interface Pending {
   waiters: Array<() => void>;
 }
 
+/** A call slot: whose pushes it carries and how many packets, released together when it is over. */
+interface Slot {
+  waiters: Array<() => void>;
+  packets: number;
+}
+
 /**
  * Gathers the pushes made in one tick into one DeliverToUsers call per app, so that a group-commit
  * batch of N sends costs one route call instead of N (route then makes one call per gate).
@@ -45,6 +51,8 @@ interface Pending {
 export class PushBatcher {
   private pending = new Map<string, Pending>();
   private pendingPackets = 0;
+  /** Packets in calls that are out (or waiting to retry). */
+  private inFlightPackets = 0;
   private scheduled = false;
   private stopped = false;
   private inFlight = 0;
@@ -68,6 +76,15 @@ export class PushBatcher {
     this.maxPendingPackets = options.maxPendingPackets ?? 100_000;
     this.maxCallBytes = options.maxCallBytes ?? GRPC_BATCH_TARGET_BYTES;
     this.failures = new LogSummary(log, 'pushes given up after retries; their receivers are told to sync');
+  }
+
+  /**
+   * Packets accepted and not yet delivered or given up: those waiting for a call slot plus those in
+   * calls that are out. When route (or the CPU it shares) falls behind, this grows; logic refuses
+   * new sends past a bound on it rather than storing messages it cannot push in time.
+   */
+  get backlog(): number {
+    return this.pendingPackets + this.inFlightPackets;
   }
 
   /** Queues packets; resolves once route took them or their receivers were handed to the nudger. */
@@ -109,30 +126,32 @@ export class PushBatcher {
       if (this.inFlight >= this.maxCallsInFlight) break;
       this.pending.delete(appId);
       this.pendingPackets -= packets.length;
+      this.inFlightPackets += packets.length;
       this.inFlight++;
-      this.deliver(appId, splitByBytes(packets, this.maxCallBytes), 0, waiters, 0);
+      this.deliver(
+        appId,
+        splitByBytes(packets, this.maxCallBytes),
+        0,
+        { waiters, packets: packets.length },
+        0,
+      );
     }
   }
 
   /** A call is over (delivered or given up): its slot goes to what waited meanwhile. */
-  private done(waiters: Array<() => void>): void {
+  private done(slot: Slot): void {
     this.inFlight--;
-    for (const resolve of waiters) resolve();
+    this.inFlightPackets -= slot.packets;
+    for (const resolve of slot.waiters) resolve();
     this.schedule();
   }
 
   /** Delivers part `i` of a slot's batch (retrying it), then the next part, then frees the slot. */
-  private deliver(
-    appId: string,
-    parts: UserPacket[][],
-    i: number,
-    waiters: Array<() => void>,
-    attempt: number,
-  ): void {
+  private deliver(appId: string, parts: UserPacket[][], i: number, slot: Slot, attempt: number): void {
     const packets = parts[i] as UserPacket[];
     const next = () => {
-      if (i + 1 < parts.length) this.deliver(appId, parts, i + 1, waiters, 0);
-      else this.done(waiters);
+      if (i + 1 < parts.length) this.deliver(appId, parts, i + 1, slot, 0);
+      else this.done(slot);
     };
     this.route.deliverToUsers(appId, packets).then(
       (stats) => {
@@ -146,7 +165,7 @@ export class PushBatcher {
         if (attempt < this.retries && !this.stopped) {
           this.counters.add('push_retries');
           const delay = this.retryBaseMs * 4 ** attempt;
-          setTimeout(() => this.deliver(appId, parts, i, waiters, attempt + 1), delay).unref();
+          setTimeout(() => this.deliver(appId, parts, i, slot, attempt + 1), delay).unref();
           return;
         }
         this.counters.add('push_failures', packets.length);

@@ -60,6 +60,7 @@ export async function startLogic(options: StartLogicOptions): Promise<RunningLog
       maxContentBytes: config.logic.maxContentBytes,
       syncLimitMax: config.logic.syncLimitMax,
       syncMaxBytes: config.logic.syncMaxBytes,
+      maxPushBacklog: config.logic.maxPushBacklog,
     },
     log,
     counters,

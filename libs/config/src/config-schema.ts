@@ -135,6 +135,8 @@ const logic = section({
   maxQueuedSends: count(1),
   /** Concurrent DeliverToUsers calls to route; pushes made meanwhile wait and join one batch. */
   maxPushCallsInFlight: count(1, 1024),
+  /** Push packets accepted and not yet delivered past which new sends are refused with RATE_LIMITED. */
+  maxPushBacklog: count(1),
   /** Member count from which a group uses read fan-out instead of write fan-out. */
   largeGroupMinMembers: count(2),
 });
