@@ -1,8 +1,8 @@
 // Overload benchmark: the embedded suite (one process, pinned to CPU 0) under an open-loop load of
 // 1:1 sends from N signed-in users (a load-generator process pinned to CPU 1).
-// Phase A steps the offered rate up to find the peak: the highest step where at least 99% of sends
-// are acknowledged within the client timeout with p99 ack latency under 100 ms. Phase B offers
-// 2x that peak for a minute. Every phase reports acked/s (and its ratio to the peak step's, the
+// Phase A steps the offered rate up (after a warm-up) until a step acks less than 90% of what it
+// offered; the peak is the most acked/s of any step (the highest "clean" step, 99% acked with p99
+// under 100 ms, is named too). Phase B offers 2x the peak's acked/s for a minute. Every phase reports acked/s (and its ratio to the peak step's, the
 // baseline of the same run), refusals by code, timeouts, latency, server CPU and warn lines; after
 // the last phase every acknowledged message is matched against what its recipient received:
 // pushes missing (neither the MESSAGE push nor a SYNC_HINT after the ack) must be 0. Then, for
@@ -37,6 +37,7 @@ const { values: args } = parseArgs({
     'p99-ms': { type: 'string', default: '100' },
     'no-pin': { type: 'boolean', default: false },
     quick: { type: 'boolean', default: false },
+    env: { type: 'string', multiple: true },
   },
 });
 
@@ -58,10 +59,20 @@ const P99_LIMIT_MS = Number(args['p99-ms']);
 const PIN = !args['no-pin'] && cpus().length >= 2;
 if (args.transport !== 'tcp' && args.transport !== 'ws') throw new Error('--transport is tcp or ws');
 
+/** `--env KEY=VALUE` (repeatable): extra settings of every suite started, e.g. a config override. */
+const EXTRA_ENV = Object.fromEntries(
+  (args.env ?? []).map((kv) => {
+    const i = kv.indexOf('=');
+    if (i <= 0) throw new Error(`--env expects KEY=VALUE, got ${kv}`);
+    return [kv.slice(0, i), kv.slice(i + 1)];
+  }),
+);
+
 /** Admission control turned off: the gate and logic queue whatever arrives. */
 const ADMISSION_OFF = {
   SWITCHBOARD_GATE__MAX_INFLIGHT_REQUESTS: '100000000',
   SWITCHBOARD_LOGIC__MAX_QUEUED_SENDS: '100000000',
+  SWITCHBOARD_LOGIC__MAX_PUSH_BACKLOG: '100000000',
 };
 
 const here = (file: string) => fileURLToPath(new URL(file, import.meta.url));
@@ -81,7 +92,7 @@ interface Session {
 
 async function openSession(name: string, env: Record<string, string>): Promise<Session> {
   log(`${name}: starting the embedded suite${PIN ? ' on CPU 0' : ''}`);
-  const suite = SuiteProcess.start({ cpu: PIN ? '0' : undefined, env });
+  const suite = SuiteProcess.start({ cpu: PIN ? '0' : undefined, env: { ...EXTRA_ENV, ...env } });
   liveSuites.add(suite);
   await suite.ready();
   const url = args.transport === 'tcp' ? suite.tcpUrl : suite.wsUrl;
@@ -144,7 +155,8 @@ async function closeSession(session: Session): Promise<void> {
   const pick = (name: string) => metrics.get(name) ?? 0;
   log(
     `${session.name}: server counters: gate busy refusals ${pick('switchboard_gate_busy_rejections_total')}, ` +
-      `logic refused ${pick('switchboard_logic_sends_refused_busy_total')}, expired ${pick('switchboard_logic_sends_expired_total')}, ` +
+      `logic refused ${pick('switchboard_logic_sends_refused_busy_total')} ` +
+      `(push backlog ${pick('switchboard_logic_sends_refused_push_backlog_total')}), expired ${pick('switchboard_logic_sends_expired_total')}, ` +
       `push failures ${pick('switchboard_logic_push_failures_total')}, overflow ${pick('switchboard_logic_push_overflow_total')}, ` +
       `unreached ${pick('switchboard_logic_push_unreached_users_total')}, nudges ${pick('switchboard_logic_sync_nudges_total')}`,
   );
@@ -162,23 +174,18 @@ async function closeSession(session: Session): Promise<void> {
   if (code !== 0) log(`${session.name}: the suite exited with ${code}`);
 }
 
+/** Acked per second over a phase's duration. */
+const ackedPerSecond = (row: PhaseRow) => row.result.acked / (row.result.durationMs / 1000);
+
 /**
- * The peak step: the highest where at least 99% of sends were acked in time with p99 under
- * --p99-ms; when no step meets the latency bar (a busy machine), the highest with 99% acked; when
- * none does, the one with the most acked/s.
+ * The peak is the most acked/s of any step: what the suite sustains when offered more than it can
+ * take. Also named: the highest clean step (at least 99% acked, p99 under --p99-ms), if any, which
+ * on a busy machine can sit far below the peak because of latency alone.
  */
-function pickPeak(rows: readonly PhaseRow[]): { row: PhaseRow; rule: string } {
-  const keptUp = rows.filter(({ result: r }) => r.acked >= 0.99 * r.sent);
-  const fast = keptUp.filter(({ result: r }) => r.p99Ms < P99_LIMIT_MS);
-  if (fast.length > 0)
-    return { row: fast.at(-1)!, rule: `the highest step with >= 99% acked and p99 < ${P99_LIMIT_MS} ms` };
-  if (keptUp.length > 0)
-    return {
-      row: keptUp.at(-1)!,
-      rule: `no step had p99 < ${P99_LIMIT_MS} ms; the highest with >= 99% acked`,
-    };
-  const best = [...rows].sort((a, b) => b.result.acked - a.result.acked)[0]!;
-  return { row: best, rule: 'no step acked 99%; the step with the most acked/s' };
+function pickPeak(rows: readonly PhaseRow[]): { peak: PhaseRow; clean: PhaseRow | undefined } {
+  const peak = [...rows].sort((a, b) => ackedPerSecond(b) - ackedPerSecond(a))[0]!;
+  const clean = rows.filter(({ result: r }) => r.acked >= 0.99 * r.sent && r.p99Ms < P99_LIMIT_MS).at(-1);
+  return { peak, clean };
 }
 
 async function main(): Promise<void> {
@@ -189,19 +196,10 @@ async function main(): Promise<void> {
   );
   const t0 = performance.now();
   const on = await openSession('admission on', {});
-  let peakRate: number;
-  let peakAcked: number;
-  let peakLabel: string;
+  let peak: PhaseRow;
   if (args.peak) {
-    peakRate = Number(args.peak);
-    const row = await phase(on, {
-      label: `1x peak ${peakRate}/s`,
-      rate: peakRate,
-      durationMs: STEP_MS,
-      timeoutMs: TIMEOUT_MS,
-    });
-    peakAcked = row.result.acked / (STEP_MS / 1000);
-    peakLabel = row.result.label;
+    const rate = Number(args.peak);
+    peak = await phase(on, { label: `1x peak ${rate}/s`, rate, durationMs: STEP_MS, timeoutMs: TIMEOUT_MS });
   } else {
     // JIT, SQLite page cache and connection buffers warm up here, not in the first measured step.
     await phase(on, { label: 'warm-up', rate: STEPS[0]!, durationMs: WARMUP_MS, timeoutMs: TIMEOUT_MS });
@@ -213,19 +211,26 @@ async function main(): Promise<void> {
         durationMs: STEP_MS,
         timeoutMs: TIMEOUT_MS,
       });
+      const best = Math.max(0, ...steps.map(ackedPerSecond));
       steps.push(row);
-      // Past saturation more steps only take time; a step that acked less than 90% is past it.
-      if (row.result.acked < 0.9 * row.result.sent && !args['all-steps']) break;
+      // Past saturation more steps only take time: stop at a step that acked less than 90% of what
+      // it offered, unless it still acked 10% more per second than any step before (a noisy box).
+      const saturated = row.result.acked < 0.9 * row.result.sent && ackedPerSecond(row) < 1.1 * best;
+      if (saturated && !args['all-steps']) break;
     }
-    const { row, rule } = pickPeak(steps);
-    peakRate = row.result.rate;
-    peakAcked = row.result.acked / (row.result.durationMs / 1000);
-    peakLabel = row.result.label;
+    const picked = pickPeak(steps);
+    peak = picked.peak;
     log(
-      `peak: ${peakLabel}, ${rule} (acked ${Math.round(peakAcked)}/s, p99 ${row.result.p99Ms.toFixed(1)} ms)`,
+      `peak: ${peak.result.label} acked ${Math.round(ackedPerSecond(peak))}/s (the most of any step); ` +
+        (picked.clean
+          ? `highest clean step (>= 99% acked, p99 < ${P99_LIMIT_MS} ms): ${picked.clean.result.label}`
+          : `no step was clean (>= 99% acked with p99 < ${P99_LIMIT_MS} ms)`),
     );
   }
-  const overRate = Math.round(FACTOR * peakRate);
+  const peakAcked = ackedPerSecond(peak);
+  const peakLabel = peak.result.label;
+  // Offered: the factor times what the suite acked at its peak, in hundreds.
+  const overRate = Math.round((FACTOR * peakAcked) / 100) * 100;
   const overload: PhaseSpec = {
     label: `${FACTOR}x peak ${overRate}/s`,
     rate: overRate,
