@@ -29,7 +29,7 @@ export function logicCounters(): Counters<LogicCounter> {
     duplicate_sends: 'Retried sends answered with the first result (dedupe by client_msg_id).',
     sends_refused_busy: 'Sends answered RATE_LIMITED because logic.maxQueuedSends were waiting.',
     sends_refused_push_backlog:
-      'Sends answered RATE_LIMITED because logic.maxPushBacklog pushes were not yet delivered.',
+      'Sends answered RATE_LIMITED because logic.maxPushBacklog pushes were undelivered, or the oldest for logic.maxPushLagMs.',
     sends_expired: 'Sends dropped unwritten because their caller’s deadline passed while they queued.',
     send_batches: 'Group-commit transactions.',
     send_batch_messages:

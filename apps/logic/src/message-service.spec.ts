@@ -17,7 +17,7 @@ const request = (id: string): SendRequest => ({
 });
 
 /** A MessageService whose push backlog is whatever the test sets, over a batcher that records sends. */
-function service(maxPushBacklog: number) {
+function service(maxPushBacklog: number, maxPushLagMs = 1000) {
   const stored: string[] = [];
   const batcher = {
     send: async (input: { clientMsgId: string; sentAt: number }): Promise<DirectSendResult> => {
@@ -32,13 +32,13 @@ function service(maxPushBacklog: number) {
       } as DirectSendResult;
     },
   } as unknown as SendBatcher;
-  const pushes = { backlog: 0, push: async () => undefined };
+  const pushes = { backlog: 0, lag: 0, oldestWaitMs: () => pushes.lag, push: async () => undefined };
   const counters = logicCounters();
   const messages = new MessageService(
     {} as Storage,
     batcher,
     pushes as unknown as PushBatcher,
-    { maxContentBytes: 1000, syncLimitMax: 100, syncMaxBytes: 1 << 20, maxPushBacklog },
+    { maxContentBytes: 1000, syncLimitMax: 100, syncMaxBytes: 1 << 20, maxPushBacklog, maxPushLagMs },
     silent,
     counters,
   );
@@ -62,6 +62,18 @@ describe('MessageService admission on the push backlog', () => {
     expect(stored).toEqual([]);
     expect(counters.get('sends_refused_push_backlog')).toBe(1);
     pushes.backlog = 3;
+    await expect(messages.send(caller, request('m1'))).resolves.toMatchObject({ messageId: 1 });
+  });
+
+  it('refuses sends while the oldest undelivered push has waited maxPushLagMs', async () => {
+    const { messages, pushes, stored, counters } = service(10, 500);
+    pushes.lag = 500;
+    await expect(messages.send(caller, request('m1'))).rejects.toMatchObject({
+      code: ErrorCode.ERROR_CODE_RATE_LIMITED,
+    });
+    expect(stored).toEqual([]);
+    expect(counters.get('sends_refused_push_backlog')).toBe(1);
+    pushes.lag = 499;
     await expect(messages.send(caller, request('m1'))).resolves.toMatchObject({ messageId: 1 });
   });
 });

@@ -36,6 +36,12 @@ export interface MessageLimits {
    * Default: no bound.
    */
   maxPushBacklog?: number;
+  /**
+   * Age in ms of the oldest undelivered push (see PushBatcher.oldestWaitMs) past which new sends are
+   * refused with RATE_LIMITED: a bound on how late pushes get whatever rate route manages. Default:
+   * no bound.
+   */
+  maxPushLagMs?: number;
 }
 
 const CLIENT_MSG_ID_MAX = 64;
@@ -92,7 +98,10 @@ export class MessageService {
         `content_type is at most ${CONTENT_TYPE_MAX} characters`,
       );
     }
-    if (this.pushes.backlog >= (this.limits.maxPushBacklog ?? Infinity)) {
+    if (
+      this.pushes.backlog >= (this.limits.maxPushBacklog ?? Infinity) ||
+      (this.limits.maxPushLagMs !== undefined && this.pushes.oldestWaitMs() >= this.limits.maxPushLagMs)
+    ) {
       this.counters.add('sends_refused_push_backlog');
       throw new RpcError(
         ErrorCode.ERROR_CODE_RATE_LIMITED,

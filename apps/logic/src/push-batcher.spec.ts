@@ -136,4 +136,28 @@ describe('PushBatcher backlog', () => {
     await second;
     expect(pushes.backlog).toBe(0);
   });
+
+  it('reports how long the oldest undelivered packet has waited, in a slot or for one', async () => {
+    const route = new HeldRoute();
+    const counters = logicCounters();
+    let now = 1000;
+    const pushes = new PushBatcher(route, new SyncNudger(route, counters), counters, silent, {
+      maxCallsInFlight: 1,
+      now: () => now,
+    });
+    expect(pushes.oldestWaitMs()).toBe(0);
+    const first = pushes.push('a', [packet('u1')]);
+    await tick();
+    now = 1200;
+    const second = pushes.push('a', [packet('u2')]); // waits for the slot from t=1200
+    now = 1500;
+    expect(pushes.oldestWaitMs()).toBe(500); // u1, out since t=1000
+    route.calls[0]!.release();
+    await first;
+    expect(pushes.oldestWaitMs()).toBe(300); // u2
+    await tick();
+    route.calls[1]!.release();
+    await second;
+    expect(pushes.oldestWaitMs()).toBe(0);
+  });
 });

@@ -21,17 +21,22 @@ export interface PushBatcherOptions {
    * batch goes as several calls, one after another in its slot. Default GRPC_BATCH_TARGET_BYTES.
    */
   maxCallBytes?: number;
+  /** Milliseconds, for {@link PushBatcher.oldestWaitMs}; injectable for tests. Default performance.now. */
+  now?: () => number;
 }
 
 interface Pending {
   packets: UserPacket[];
   waiters: Array<() => void>;
+  /** When the first of these packets was queued. */
+  since: number;
 }
 
 /** A call slot: whose pushes it carries and how many packets, released together when it is over. */
 interface Slot {
   waiters: Array<() => void>;
   packets: number;
+  since: number;
 }
 
 /**
@@ -62,6 +67,8 @@ export class PushBatcher {
   private readonly maxPendingPackets: number;
   private readonly maxCallBytes: number;
   private readonly failures: LogSummary;
+  private readonly now: () => number;
+  private readonly slots = new Set<Slot>();
 
   constructor(
     private readonly route: RoutePort,
@@ -75,6 +82,7 @@ export class PushBatcher {
     this.maxCallsInFlight = options.maxCallsInFlight ?? 4;
     this.maxPendingPackets = options.maxPendingPackets ?? 100_000;
     this.maxCallBytes = options.maxCallBytes ?? GRPC_BATCH_TARGET_BYTES;
+    this.now = options.now ?? (() => performance.now());
     this.failures = new LogSummary(log, 'pushes given up after retries; their receivers are told to sync');
   }
 
@@ -87,6 +95,17 @@ export class PushBatcher {
     return this.pendingPackets + this.inFlightPackets;
   }
 
+  /**
+   * How long the oldest packet not yet delivered (or given up) has been waiting, in ms; 0 when none.
+   * It bounds how late the next push will be, whatever the rate route manages.
+   */
+  oldestWaitMs(): number {
+    let since = Infinity;
+    for (const p of this.pending.values()) since = Math.min(since, p.since);
+    for (const slot of this.slots) since = Math.min(since, slot.since);
+    return since === Infinity ? 0 : this.now() - since;
+  }
+
   /** Queues packets; resolves once route took them or their receivers were handed to the nudger. */
   push(appId: string, packets: UserPacket[]): Promise<void> {
     if (this.pendingPackets + packets.length > this.maxPendingPackets) {
@@ -97,7 +116,7 @@ export class PushBatcher {
     return new Promise<void>((resolve) => {
       let entry = this.pending.get(appId);
       if (!entry) {
-        entry = { packets: [], waiters: [] };
+        entry = { packets: [], waiters: [], since: this.now() };
         this.pending.set(appId, entry);
       }
       for (const p of packets) entry.packets.push(p);
@@ -122,24 +141,21 @@ export class PushBatcher {
   /** Starts one call per app with pushes waiting, as far as free slots allow; the rest waits. */
   private flush(): void {
     this.scheduled = false;
-    for (const [appId, { packets, waiters }] of this.pending) {
+    for (const [appId, { packets, waiters, since }] of this.pending) {
       if (this.inFlight >= this.maxCallsInFlight) break;
       this.pending.delete(appId);
       this.pendingPackets -= packets.length;
       this.inFlightPackets += packets.length;
       this.inFlight++;
-      this.deliver(
-        appId,
-        splitByBytes(packets, this.maxCallBytes),
-        0,
-        { waiters, packets: packets.length },
-        0,
-      );
+      const slot: Slot = { waiters, packets: packets.length, since };
+      this.slots.add(slot);
+      this.deliver(appId, splitByBytes(packets, this.maxCallBytes), 0, slot, 0);
     }
   }
 
   /** A call is over (delivered or given up): its slot goes to what waited meanwhile. */
   private done(slot: Slot): void {
+    this.slots.delete(slot);
     this.inFlight--;
     this.inFlightPackets -= slot.packets;
     for (const resolve of slot.waiters) resolve();

@@ -61,6 +61,7 @@ export async function startLogic(options: StartLogicOptions): Promise<RunningLog
       syncLimitMax: config.logic.syncLimitMax,
       syncMaxBytes: config.logic.syncMaxBytes,
       maxPushBacklog: config.logic.maxPushBacklog,
+      maxPushLagMs: config.logic.maxPushLagMs,
     },
     log,
     counters,

@@ -137,6 +137,8 @@ const logic = section({
   maxPushCallsInFlight: count(1, 1024),
   /** Push packets accepted and not yet delivered past which new sends are refused with RATE_LIMITED. */
   maxPushBacklog: count(1),
+  /** Age of the oldest undelivered push past which new sends are refused with RATE_LIMITED. */
+  maxPushLagMs: count(1),
   /** Member count from which a group uses read fan-out instead of write fan-out. */
   largeGroupMinMembers: count(2),
 });
