@@ -76,6 +76,8 @@ const gate = section({
   upstreamTimeoutMs: durationMs(1),
   /** Client requests waiting on logic at once (admission control); past it: RATE_LIMITED. */
   maxInflightRequests: count(1),
+  /** After logic answers a send RATE_LIMITED, sends are refused at the gate for this long (0: never). */
+  busyBackoffMs: durationMs(0),
   health,
 }).superRefine((value, ctx) => {
   if (value.heartbeatTimeoutMs <= value.heartbeatIntervalMs) {

@@ -93,6 +93,9 @@ export class GateCore {
   /** Client requests forwarded to logic and not answered yet (admission control). */
   inflight = 0;
   private readonly maxInflight: number;
+  private readonly busyBackoffMs: number;
+  /** Wall-clock ms until which sends are refused here, because logic last answered one RATE_LIMITED. */
+  private sendsPausedUntil = 0;
   /** One shared copy of each platform string (a handful of distinct values across all connections). */
   private readonly platforms = new Map<string, string>();
   private readonly syncHint = EncodedPacket.of(syncHintPacket());
@@ -102,6 +105,7 @@ export class GateCore {
     this.bootId = options.bootId ?? randomBytes(12).toString('base64url');
     this.settings = options.settings;
     this.maxInflight = options.settings.maxInflightRequests ?? 4096;
+    this.busyBackoffMs = options.settings.busyBackoffMs ?? 100;
     this.logic = options.logic;
     this.route = options.route;
     this.logger = options.logger;
@@ -244,6 +248,25 @@ export class GateCore {
     }
     this.inflight++;
     return true;
+  }
+
+  /**
+   * True (and counted as a busy refusal) while sends are paused after logic refused one: the caller
+   * answers RATE_LIMITED without forwarding the send.
+   */
+  sendsPaused(): boolean {
+    if (this.sendsPausedUntil === 0) return false;
+    if (this.clock.now() < this.sendsPausedUntil) {
+      this.counters.busyRejections++;
+      return true;
+    }
+    this.sendsPausedUntil = 0;
+    return false;
+  }
+
+  /** Logic answered a send RATE_LIMITED: refuse sends here for `busyBackoffMs`. */
+  pauseSends(): void {
+    if (this.busyBackoffMs > 0) this.sendsPausedUntil = this.clock.now() + this.busyBackoffMs;
   }
 
   /** Gives back a slot taken by {@link admit}. */

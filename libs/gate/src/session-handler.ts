@@ -56,10 +56,16 @@ export class SessionHandler {
     const logic = this.core.logic;
     switch (packet.type) {
       case PacketType.PACKET_TYPE_SEND:
-        this.forward(conn, packet, SendRequest, async (session, request) => {
-          const res = await logic.send({ session, request });
-          return SendResponse.encode(res.response ?? SendResponse.create()).finish();
-        });
+        this.forward(
+          conn,
+          packet,
+          SendRequest,
+          async (session, request) => {
+            const res = await logic.send({ session, request });
+            return SendResponse.encode(res.response ?? SendResponse.create()).finish();
+          },
+          true,
+        );
         return;
       case PacketType.PACKET_TYPE_SYNC:
         this.forward(conn, packet, SyncRequest, async (session, request) => {
@@ -255,6 +261,8 @@ export class SessionHandler {
     packet: Packet,
     type: MessageDecoder<Req>,
     run: (session: ReturnType<GateCore['sessionOf']>, request: Req) => Promise<Uint8Array>,
+    /** A send: refused here while logic is saturated (see GateCore.pauseSends). */
+    isSend = false,
   ): void {
     const request = decodeStrict(type, packet.data);
     if (request === undefined) {
@@ -265,7 +273,7 @@ export class SessionHandler {
       );
       return;
     }
-    if (!this.core.admit()) {
+    if ((isSend && this.core.sendsPaused()) || !this.core.admit()) {
       this.core.reply(conn, errorPacket(packet, ErrorCode.ERROR_CODE_RATE_LIMITED, BUSY));
       return;
     }
@@ -276,6 +284,7 @@ export class SessionHandler {
       },
       (err: unknown) => {
         this.core.releaseSlot();
+        if (isSend && errorOf(err).code === ErrorCode.ERROR_CODE_RATE_LIMITED) this.core.pauseSends();
         this.replyError(conn, packet, err);
       },
     );
