@@ -7,6 +7,8 @@ export interface PhaseRow {
   result: PhaseResult;
   /** Server CPU over the phase (and the wait for its last answers), in cores. */
   serverCpu: number;
+  /** What the rest of the machine used meanwhile (other people's work), in cores. */
+  othersCpu: number;
   /** Server log lines at warn or worse printed during the phase and the pause after it. */
   warnLines: number;
   logBytes: number;
@@ -45,9 +47,10 @@ export function sendTable(rows: readonly PhaseRow[], peakAckedPerSecond: number)
     'p99 ms',
     'server CPU',
     'load CPU',
+    'others CPU',
     'warn lines',
   ];
-  const body = rows.map(({ suite, result: r, serverCpu, warnLines }) => {
+  const body = rows.map(({ suite, result: r, serverCpu, othersCpu, warnLines }) => {
     const other = Object.entries(r.rejected)
       .filter(([code]) => !REJECT_CODES.includes(code))
       .reduce((a, [, n]) => a + n, 0);
@@ -65,6 +68,7 @@ export function sendTable(rows: readonly PhaseRow[], peakAckedPerSecond: number)
       ms(r.p99Ms),
       serverCpu.toFixed(2),
       r.loadCpu.toFixed(2),
+      othersCpu.toFixed(2),
       int(warnLines),
     ];
   });

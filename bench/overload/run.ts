@@ -15,7 +15,7 @@ import { parseArgs } from 'node:util';
 import { Child, liveChildren } from '../fanout/child.js';
 import type { LoadCommand, LoadOptions, LoadReport, PhaseSpec } from './ipc.js';
 import { describePhase, pushTable, sendTable, type PhaseRow } from './report.js';
-import { SuiteProcess } from './suite-process.js';
+import { machineBusySeconds, SuiteProcess } from './suite-process.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -71,8 +71,10 @@ const EXTRA_ENV = Object.fromEntries(
 /** Admission control turned off: the gate and logic queue whatever arrives. */
 const ADMISSION_OFF = {
   SWITCHBOARD_GATE__MAX_INFLIGHT_REQUESTS: '100000000',
+  SWITCHBOARD_GATE__BUSY_BACKOFF_MS: '0',
   SWITCHBOARD_LOGIC__MAX_QUEUED_SENDS: '100000000',
   SWITCHBOARD_LOGIC__MAX_PUSH_BACKLOG: '100000000',
+  SWITCHBOARD_LOGIC__MAX_PUSH_LAG_MS: '100000000',
 };
 
 const here = (file: string) => fileURLToPath(new URL(file, import.meta.url));
@@ -120,11 +122,14 @@ async function openSession(name: string, env: Record<string, string>): Promise<S
 async function phase(session: Session, spec: PhaseSpec): Promise<PhaseRow> {
   const { suite, load } = session;
   const cpu0 = suite.cpuSeconds();
+  const machine0 = machineBusySeconds();
   const out0 = { ...suite.output };
   const t0 = performance.now();
   load.send({ t: 'phase', spec });
   const { result } = await load.next('phase', spec.durationMs + spec.timeoutMs + 120_000);
-  const serverCpu = (suite.cpuSeconds() - cpu0) / ((performance.now() - t0) / 1000);
+  const seconds = (performance.now() - t0) / 1000;
+  const serverCpu = (suite.cpuSeconds() - cpu0) / seconds;
+  const machineCpu = (machineBusySeconds() - machine0) / seconds;
   log(`${session.name} ${describePhase(result)}`);
   // Let the server drain what the phase left queued (pushes) before the next one starts.
   await sleep(GAP_MS);
@@ -132,6 +137,7 @@ async function phase(session: Session, spec: PhaseSpec): Promise<PhaseRow> {
     suite: session.name,
     result,
     serverCpu,
+    othersCpu: Math.max(0, machineCpu - serverCpu - result.loadCpu),
     warnLines: suite.output.warnLines - out0.warnLines,
     logBytes: suite.output.bytes - out0.bytes,
   };

@@ -161,3 +161,11 @@ export class SuiteProcess {
     if (/^\s*metrics\s+http:\/\//.test(line)) this.metricsUrls = line.match(/http:\/\/\S+\/metrics/g) ?? [];
   }
 }
+
+/** CPU time all cores spent on anything but idle and I/O wait since boot, in seconds. */
+export function machineBusySeconds(): number {
+  const line = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0]!;
+  // cpu  user nice system idle iowait irq softirq steal ...
+  const [user, nice, system, , , irq, softirq, steal] = line.trim().split(/\s+/).slice(1).map(Number);
+  return (user! + nice! + system! + irq! + softirq! + steal!) / TICKS_PER_SECOND;
+}
