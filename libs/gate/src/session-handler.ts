@@ -261,7 +261,7 @@ export class SessionHandler {
     packet: Packet,
     type: MessageDecoder<Req>,
     run: (session: ReturnType<GateCore['sessionOf']>, request: Req) => Promise<Uint8Array>,
-    /** A send: refused here while logic is saturated (see GateCore.pauseSends). */
+    /** A send: refused here while logic is saturated (see GateCore.admitSend). */
     isSend = false,
   ): void {
     const request = decodeStrict(type, packet.data);
@@ -273,18 +273,20 @@ export class SessionHandler {
       );
       return;
     }
-    if ((isSend && this.core.sendsPaused()) || !this.core.admit()) {
+    if (!(isSend ? this.core.admitSend() : this.core.admit())) {
       this.core.reply(conn, errorPacket(packet, ErrorCode.ERROR_CODE_RATE_LIMITED, BUSY));
       return;
     }
     run(this.core.sessionOf(conn), request).then(
       (data) => {
         this.core.releaseSlot();
+        if (isSend) this.core.sendAnswered('ok');
         if (!conn.closed) this.core.reply(conn, responsePacket(packet, data));
       },
       (err: unknown) => {
         this.core.releaseSlot();
-        if (isSend && errorOf(err).code === ErrorCode.ERROR_CODE_RATE_LIMITED) this.core.pauseSends();
+        if (isSend)
+          this.core.sendAnswered(errorOf(err).code === ErrorCode.ERROR_CODE_RATE_LIMITED ? 'busy' : 'failed');
         this.replyError(conn, packet, err);
       },
     );

@@ -259,6 +259,36 @@ describe('session state machine', () => {
     expect(conn.closed).toBe(false);
   });
 
+  it('halves the sends it lets out after logic refused one, and raises it again as sends succeed', async () => {
+    const h = harness({
+      maxInflightRequests: 64,
+      busyBackoffMs: 100,
+      rateLimit: { packetsPerSecond: 1000, burst: 1000 },
+    });
+    const { conn } = await signIn(h);
+    h.logic.sendError = new RpcError(ErrorCode.ERROR_CODE_RATE_LIMITED, 'server busy');
+    h.core.receive(conn, sendBytes(2));
+    await settle();
+    h.logic.sendError = undefined;
+    expect(h.core.sendLimit).toBe(32);
+    h.clock.t += 100;
+    let release!: () => void;
+    h.logic.sendGate = new Promise<void>((resolve) => (release = resolve));
+    for (let id = 3; id < 3 + 33; id++) h.core.receive(conn, sendBytes(id));
+    // 32 go out; the 33rd is refused here.
+    expect(h.core.inflightSends).toBe(32);
+    expect(h.logic.calls['send']).toHaveLength(1 + 32);
+    expect(h.core.counters.busyRejections).toBe(1);
+    release();
+    await settle();
+    h.scheduler.run();
+    expect(h.core.inflightSends).toBe(0);
+    // 32 successes add about one: 1/32 + 1/32.03 + ...
+    expect(h.core.sendLimit).toBeGreaterThan(32.9);
+    expect(h.core.sendLimit).toBeLessThan(33);
+    expect(conn.closed).toBe(false);
+  });
+
   it("puts logic's error code and message in the response unchanged and stays open", async () => {
     const h = harness();
     const { transport, conn } = await signIn(h);
