@@ -46,6 +46,7 @@ export function sendTable(rows: readonly PhaseRow[], peakAckedPerSecond: number)
     'p50 ms',
     'p99 ms',
     'server CPU',
+    'acked per CPU-s',
     'load CPU',
     'others CPU',
     'warn lines',
@@ -67,6 +68,8 @@ export function sendTable(rows: readonly PhaseRow[], peakAckedPerSecond: number)
       ms(r.p50Ms),
       ms(r.p99Ms),
       serverCpu.toFixed(2),
+      // Acked per second of server CPU: steadier than acked/s when other work takes the server's core.
+      serverCpu > 0 ? int(perSecond(r.acked, r) / serverCpu) : 'n/a',
       r.loadCpu.toFixed(2),
       othersCpu.toFixed(2),
       int(warnLines),

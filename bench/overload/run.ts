@@ -29,8 +29,8 @@ const { values: args } = parseArgs({
     'no-compare': { type: 'boolean', default: false },
     peak: { type: 'string' },
     'timeout-ms': { type: 'string', default: '6000' },
-    'gap-ms': { type: 'string', default: '2000' },
-    'settle-ms': { type: 'string', default: '5000' },
+    'gap-ms': { type: 'string' },
+    'settle-ms': { type: 'string' },
     'all-steps': { type: 'boolean', default: false },
     transport: { type: 'string', default: 'tcp' },
     bytes: { type: 'string', default: '100' },
@@ -47,14 +47,14 @@ const STEPS = (args.steps ?? (QUICK ? '1000,2000,4000' : '500,1000,2000,3000,400
   .split(',')
   .map(Number);
 const WARMUP_MS = Number(args['warmup-ms'] ?? (QUICK ? 3000 : 5000));
-const STEP_MS = Number(args['step-ms'] ?? (QUICK ? 5000 : 10_000));
-const OVERLOAD_MS = Number(args['overload-ms'] ?? (QUICK ? 15_000 : 60_000));
+const STEP_MS = Number(args['step-ms'] ?? (QUICK ? 4000 : 10_000));
+const OVERLOAD_MS = Number(args['overload-ms'] ?? (QUICK ? 10_000 : 60_000));
 const FACTOR = Number(args['overload-factor']);
 const COMPARE = !args['no-compare'];
-const COMPARE_MS = Number(args['compare-ms'] ?? (QUICK ? 10_000 : 30_000));
+const COMPARE_MS = Number(args['compare-ms'] ?? (QUICK ? 6000 : 30_000));
 const TIMEOUT_MS = Number(args['timeout-ms']);
-const GAP_MS = Number(args['gap-ms']);
-const SETTLE_MS = Number(args['settle-ms']);
+const GAP_MS = Number(args['gap-ms'] ?? (QUICK ? 1000 : 2000));
+const SETTLE_MS = Number(args['settle-ms'] ?? (QUICK ? 3000 : 5000));
 const P99_LIMIT_MS = Number(args['p99-ms']);
 const PIN = !args['no-pin'] && cpus().length >= 2;
 if (args.transport !== 'tcp' && args.transport !== 'ws') throw new Error('--transport is tcp or ws');
