@@ -37,6 +37,12 @@ export interface PhaseResult {
   /** Offered rate (sends per second asked for). */
   rate: number;
   durationMs: number;
+  /**
+   * From the phase's start to the last answer (or give-up) of its sends, at least `durationMs`:
+   * acked/s and refused/s are over this, so a queue that drains after the phase does not count as
+   * throughput it did not have.
+   */
+  elapsedMs: number;
   /** Sends written to a socket. */
   sent: number;
   /** Answered OK within the client timeout. */

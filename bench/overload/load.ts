@@ -126,6 +126,7 @@ async function runPhase(spec: PhaseSpec): Promise<void> {
     label: spec.label,
     rate: spec.rate,
     durationMs: spec.durationMs,
+    elapsedMs: spec.durationMs,
     sent: 0,
     acked: 0,
     rejected: {},
@@ -142,6 +143,7 @@ async function runPhase(spec: PhaseSpec): Promise<void> {
   phases.push({ result, latencies });
   const pending: SendRecord[] = [];
   let head = 0;
+  let lastAnswer = 0;
   let outstanding = 0;
   const cpu0 = process.cpuUsage();
   const t0 = now();
@@ -171,6 +173,7 @@ async function runPhase(spec: PhaseSpec): Promise<void> {
       .then(
         (res) => {
           const t = now();
+          lastAnswer = t;
           rec.messageId = res.messageId;
           rec.ackMs = t;
           if (rec.state === 2) {
@@ -186,6 +189,7 @@ async function runPhase(spec: PhaseSpec): Promise<void> {
           if (rec.state === 2) return;
           rec.state = 1;
           outstanding--;
+          lastAnswer = now();
           if (err instanceof SwitchboardError) {
             const name = codeName(err.code);
             result.rejected[name] = (result.rejected[name] ?? 0) + 1;
@@ -211,6 +215,7 @@ async function runPhase(spec: PhaseSpec): Promise<void> {
           rec.state = 2;
           outstanding--;
           result.timedOut++;
+          lastAnswer = tNow;
         }
       }
       if (tNow - t0 >= spec.durationMs && outstanding === 0) {
@@ -219,6 +224,7 @@ async function runPhase(spec: PhaseSpec): Promise<void> {
       }
     }, TICK_MS);
   });
+  result.elapsedMs = Math.max(spec.durationMs, lastAnswer - t0);
   const cpu = process.cpuUsage(cpu0);
   result.loadCpu = (cpu.user + cpu.system) / 1000 / (now() - t0);
   latencies.sort((a, b) => a - b);

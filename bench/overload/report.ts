@@ -17,7 +17,10 @@ export interface PhaseRow {
 
 const REJECT_CODES = ['RATE_LIMITED', 'UNAVAILABLE', 'TIMEOUT'];
 
-const perSecond = (n: number, r: PhaseResult) => n / (r.durationMs / 1000);
+/** Answers per second, over the phase and the wait for its last answers. */
+const perSecond = (n: number, r: PhaseResult) => n / (r.elapsedMs / 1000);
+/** Offered: sends written per second of the phase. */
+const offeredPerSecond = (r: PhaseResult) => r.sent / (r.durationMs / 1000);
 const int = (n: number) => Math.round(n).toLocaleString('en-US');
 const ms = (n: number) => (n >= 100 ? n.toFixed(0) : n.toFixed(1));
 
@@ -58,7 +61,7 @@ export function sendTable(rows: readonly PhaseRow[], peakAckedPerSecond: number)
     return [
       suite,
       r.label,
-      int(perSecond(r.sent, r)),
+      int(offeredPerSecond(r)),
       int(perSecond(r.acked, r)),
       peakAckedPerSecond > 0 ? `${(perSecond(r.acked, r) / peakAckedPerSecond).toFixed(2)}x` : 'n/a',
       ...REJECT_CODES.map((c) => int(perSecond(r.rejected[c] ?? 0, r))),
@@ -113,7 +116,7 @@ export function describePhase(r: PhaseResult): string {
     .map(([code, n]) => `${code} ${n}`)
     .join(', ');
   return (
-    `${r.label}: offered ${int(perSecond(r.sent, r))}/s, acked ${int(perSecond(r.acked, r))}/s ` +
+    `${r.label}: offered ${int(offeredPerSecond(r))}/s, acked ${int(perSecond(r.acked, r))}/s ` +
     `(${r.acked}/${r.sent}), p50 ${ms(r.p50Ms)} ms, p99 ${ms(r.p99Ms)} ms` +
     (rejected ? `, refused: ${rejected}` : '') +
     (r.timedOut ? `, no answer ${r.timedOut}` : '') +

@@ -181,7 +181,7 @@ async function closeSession(session: Session): Promise<void> {
 }
 
 /** Acked per second over a phase's duration. */
-const ackedPerSecond = (row: PhaseRow) => row.result.acked / (row.result.durationMs / 1000);
+const ackedPerSecond = (row: PhaseRow) => row.result.acked / (row.result.elapsedMs / 1000);
 
 /**
  * The peak is the most acked/s of any step: what the suite sustains when offered more than it can
