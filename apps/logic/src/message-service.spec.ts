@@ -32,7 +32,13 @@ function service(maxPushBacklog: number, maxPushLagMs = 1000) {
       } as DirectSendResult;
     },
   } as unknown as SendBatcher;
-  const pushes = { backlog: 0, lag: 0, oldestWaitMs: () => pushes.lag, push: async () => undefined };
+  const pushes = {
+    backlog: 0,
+    lag: 0,
+    routeFailing: false,
+    oldestWaitMs: () => pushes.lag,
+    push: async () => undefined,
+  };
   const counters = logicCounters();
   const messages = new MessageService(
     {} as Storage,
@@ -75,5 +81,14 @@ describe('MessageService admission on the push backlog', () => {
     expect(counters.get('sends_refused_push_backlog')).toBe(1);
     pushes.lag = 499;
     await expect(messages.send(caller, request('m1'))).resolves.toMatchObject({ messageId: 1 });
+  });
+
+  it('keeps storing sends while route is failing: those pushes end in SYNC_HINTs, not in a queue', async () => {
+    const { messages, pushes, stored } = service(10, 500);
+    pushes.backlog = 10;
+    pushes.lag = 5000;
+    pushes.routeFailing = true;
+    await expect(messages.send(caller, request('m1'))).resolves.toMatchObject({ messageId: 1 });
+    expect(stored).toEqual(['m1']);
   });
 });

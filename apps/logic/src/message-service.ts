@@ -98,9 +98,12 @@ export class MessageService {
         `content_type is at most ${CONTENT_TYPE_MAX} characters`,
       );
     }
+    // Refuse while pushes fall behind because route (or the CPU it shares) is slow; not while route
+    // is failing: then the pushes end in SYNC_HINTs, and a stored message is still worth keeping.
     if (
-      this.pushes.backlog >= (this.limits.maxPushBacklog ?? Infinity) ||
-      (this.limits.maxPushLagMs !== undefined && this.pushes.oldestWaitMs() >= this.limits.maxPushLagMs)
+      !this.pushes.routeFailing &&
+      (this.pushes.backlog >= (this.limits.maxPushBacklog ?? Infinity) ||
+        (this.limits.maxPushLagMs !== undefined && this.pushes.oldestWaitMs() >= this.limits.maxPushLagMs))
     ) {
       this.counters.add('sends_refused_push_backlog');
       throw new RpcError(

@@ -160,4 +160,32 @@ describe('PushBatcher backlog', () => {
     await second;
     expect(pushes.oldestWaitMs()).toBe(0);
   });
+
+  it('says route is failing after a failed attempt, until one succeeds', async () => {
+    // The first call fails; the retry waits until the test lets it succeed.
+    let calls = 0;
+    let succeed!: () => void;
+    const route: RoutePort = {
+      bind: async () => ({ epoch: 1 }),
+      deliverToUsers: (_appId, packets) => {
+        calls++;
+        if (calls === 1) return Promise.reject(new Error('route down'));
+        return new Promise((resolve) => {
+          succeed = () => resolve({ delivered: packets.length, failedGates: 0, unreachedUserIds: [] });
+        });
+      },
+      close: () => {},
+    };
+    const counters = logicCounters();
+    const pushes = new PushBatcher(route, new SyncNudger(route, counters), counters, silent, {
+      retries: 1,
+      retryBaseMs: 1,
+    });
+    const first = pushes.push('a', [packet('u1')]);
+    while (calls < 2) await new Promise((r) => setTimeout(r, 1));
+    expect(pushes.routeFailing).toBe(true);
+    succeed();
+    await first;
+    expect(pushes.routeFailing).toBe(false);
+  });
 });

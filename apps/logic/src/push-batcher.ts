@@ -58,6 +58,11 @@ export class PushBatcher {
   private pendingPackets = 0;
   /** Packets in calls that are out (or waiting to retry). */
   private inFlightPackets = 0;
+  /**
+   * Whether the last DeliverToUsers attempt to finish failed: route is down or not answering, not
+   * merely slow. Its pushes end with the receivers told to sync, and refusing sends would not help.
+   */
+  routeFailing = false;
   private scheduled = false;
   private stopped = false;
   private inFlight = 0;
@@ -171,6 +176,7 @@ export class PushBatcher {
     };
     this.route.deliverToUsers(appId, packets).then(
       (stats) => {
+        this.routeFailing = false;
         if (stats.unreachedUserIds.length > 0) {
           this.counters.add('push_unreached_users', stats.unreachedUserIds.length);
           this.nudger.add(appId, stats.unreachedUserIds);
@@ -178,6 +184,7 @@ export class PushBatcher {
         next();
       },
       (err: unknown) => {
+        this.routeFailing = true;
         if (attempt < this.retries && !this.stopped) {
           this.counters.add('push_retries');
           const delay = this.retryBaseMs * 4 ** attempt;
