@@ -6,6 +6,7 @@ export type LogicCounter =
   | 'sends'
   | 'duplicate_sends'
   | 'sends_refused_busy'
+  | 'sends_refused_push_backlog'
   | 'sends_expired'
   | 'send_batches'
   | 'send_batch_messages'
@@ -29,6 +30,8 @@ export function logicCounters(registry?: Registry): Counters<LogicCounter> {
       sends: 'Messages stored (first sends, not retries).',
       duplicate_sends: 'Retried sends answered with the first result (dedupe by client_msg_id).',
       sends_refused_busy: 'Sends answered RATE_LIMITED because logic.maxQueuedSends were waiting.',
+      sends_refused_push_backlog:
+        'Sends answered RATE_LIMITED because logic.maxPushBacklog pushes were undelivered, or the oldest for logic.maxPushLagMs.',
       sends_expired: 'Sends dropped unwritten because their caller’s deadline passed while they queued.',
       send_batches: 'Group-commit transactions.',
       send_batch_messages:

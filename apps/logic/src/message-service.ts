@@ -30,6 +30,18 @@ export interface MessageLimits {
   syncLimitMax: number;
   /** Most bytes of messages in one SYNC or HISTORY page (one larger message still goes out alone). */
   syncMaxBytes: number;
+  /**
+   * Push packets accepted and not yet delivered (see PushBatcher.backlog) past which new sends are
+   * refused with RATE_LIMITED: storing faster than route delivers only makes every push later.
+   * Default: no bound.
+   */
+  maxPushBacklog?: number;
+  /**
+   * Age in ms of the oldest undelivered push (see PushBatcher.oldestWaitMs) past which new sends are
+   * refused with RATE_LIMITED: a bound on how late pushes get whatever rate route manages. Default:
+   * no bound.
+   */
+  maxPushLagMs?: number;
 }
 
 const CLIENT_MSG_ID_MAX = 64;
@@ -84,6 +96,19 @@ export class MessageService {
       throw new RpcError(
         ErrorCode.ERROR_CODE_INVALID_ARGUMENT,
         `content_type is at most ${CONTENT_TYPE_MAX} characters`,
+      );
+    }
+    // Refuse while pushes fall behind because route (or the CPU it shares) is slow; not while route
+    // is failing: then the pushes end in SYNC_HINTs, and a stored message is still worth keeping.
+    if (
+      !this.pushes.routeFailing &&
+      (this.pushes.backlog >= (this.limits.maxPushBacklog ?? Infinity) ||
+        (this.limits.maxPushLagMs !== undefined && this.pushes.oldestWaitMs() >= this.limits.maxPushLagMs))
+    ) {
+      this.counters.add('sends_refused_push_backlog');
+      throw new RpcError(
+        ErrorCode.ERROR_CODE_RATE_LIMITED,
+        'server busy delivering earlier messages; retry after a short back-off',
       );
     }
     const result = await this.batcher

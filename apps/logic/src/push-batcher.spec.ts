@@ -115,3 +115,77 @@ describe('splitByBytes', () => {
     expect(splitByBytes([], 200)).toEqual([]);
   });
 });
+
+describe('PushBatcher backlog', () => {
+  it('counts packets waiting for a slot and in calls that are out, until their call is over', async () => {
+    const route = new HeldRoute();
+    const counters = logicCounters();
+    const pushes = new PushBatcher(route, new SyncNudger(route, counters), counters, silent, {
+      maxCallsInFlight: 1,
+    });
+    const first = pushes.push('a', [packet('u1'), packet('u2')]);
+    expect(pushes.backlog).toBe(2);
+    await tick();
+    const second = pushes.push('a', [packet('u3')]); // waits: the one slot is taken
+    expect(pushes.backlog).toBe(3);
+    route.calls[0]!.release();
+    await first;
+    expect(pushes.backlog).toBe(1);
+    await tick();
+    route.calls[1]!.release();
+    await second;
+    expect(pushes.backlog).toBe(0);
+  });
+
+  it('reports how long the oldest undelivered packet has waited, in a slot or for one', async () => {
+    const route = new HeldRoute();
+    const counters = logicCounters();
+    let now = 1000;
+    const pushes = new PushBatcher(route, new SyncNudger(route, counters), counters, silent, {
+      maxCallsInFlight: 1,
+      now: () => now,
+    });
+    expect(pushes.oldestWaitMs()).toBe(0);
+    const first = pushes.push('a', [packet('u1')]);
+    await tick();
+    now = 1200;
+    const second = pushes.push('a', [packet('u2')]); // waits for the slot from t=1200
+    now = 1500;
+    expect(pushes.oldestWaitMs()).toBe(500); // u1, out since t=1000
+    route.calls[0]!.release();
+    await first;
+    expect(pushes.oldestWaitMs()).toBe(300); // u2
+    await tick();
+    route.calls[1]!.release();
+    await second;
+    expect(pushes.oldestWaitMs()).toBe(0);
+  });
+
+  it('says route is failing after a failed attempt, until one succeeds', async () => {
+    // The first call fails; the retry waits until the test lets it succeed.
+    let calls = 0;
+    let succeed!: () => void;
+    const route: RoutePort = {
+      bind: async () => ({ epoch: 1 }),
+      deliverToUsers: (_appId, packets) => {
+        calls++;
+        if (calls === 1) return Promise.reject(new Error('route down'));
+        return new Promise((resolve) => {
+          succeed = () => resolve({ delivered: packets.length, failedGates: 0, unreachedUserIds: [] });
+        });
+      },
+      close: () => {},
+    };
+    const counters = logicCounters();
+    const pushes = new PushBatcher(route, new SyncNudger(route, counters), counters, silent, {
+      retries: 1,
+      retryBaseMs: 1,
+    });
+    const first = pushes.push('a', [packet('u1')]);
+    while (calls < 2) await new Promise((r) => setTimeout(r, 1));
+    expect(pushes.routeFailing).toBe(true);
+    succeed();
+    await first;
+    expect(pushes.routeFailing).toBe(false);
+  });
+});

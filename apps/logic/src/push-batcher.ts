@@ -21,11 +21,22 @@ export interface PushBatcherOptions {
    * batch goes as several calls, one after another in its slot. Default GRPC_BATCH_TARGET_BYTES.
    */
   maxCallBytes?: number;
+  /** Milliseconds, for {@link PushBatcher.oldestWaitMs}; injectable for tests. Default performance.now. */
+  now?: () => number;
 }
 
 interface Pending {
   packets: UserPacket[];
   waiters: Array<() => void>;
+  /** When the first of these packets was queued. */
+  since: number;
+}
+
+/** A call slot: whose pushes it carries and how many packets, released together when it is over. */
+interface Slot {
+  waiters: Array<() => void>;
+  packets: number;
+  since: number;
 }
 
 /**
@@ -45,6 +56,13 @@ interface Pending {
 export class PushBatcher {
   private pending = new Map<string, Pending>();
   private pendingPackets = 0;
+  /** Packets in calls that are out (or waiting to retry). */
+  private inFlightPackets = 0;
+  /**
+   * Whether the last DeliverToUsers attempt to finish failed: route is down or not answering, not
+   * merely slow. Its pushes end with the receivers told to sync, and refusing sends would not help.
+   */
+  routeFailing = false;
   private scheduled = false;
   private stopped = false;
   private inFlight = 0;
@@ -54,6 +72,8 @@ export class PushBatcher {
   private readonly maxPendingPackets: number;
   private readonly maxCallBytes: number;
   private readonly failures: LogSummary;
+  private readonly now: () => number;
+  private readonly slots = new Set<Slot>();
 
   constructor(
     private readonly route: RoutePort,
@@ -67,7 +87,28 @@ export class PushBatcher {
     this.maxCallsInFlight = options.maxCallsInFlight ?? 4;
     this.maxPendingPackets = options.maxPendingPackets ?? 100_000;
     this.maxCallBytes = options.maxCallBytes ?? GRPC_BATCH_TARGET_BYTES;
+    this.now = options.now ?? (() => performance.now());
     this.failures = new LogSummary(log, 'pushes given up after retries; their receivers are told to sync');
+  }
+
+  /**
+   * Packets accepted and not yet delivered or given up: those waiting for a call slot plus those in
+   * calls that are out. When route (or the CPU it shares) falls behind, this grows; logic refuses
+   * new sends past a bound on it rather than storing messages it cannot push in time.
+   */
+  get backlog(): number {
+    return this.pendingPackets + this.inFlightPackets;
+  }
+
+  /**
+   * How long the oldest packet not yet delivered (or given up) has been waiting, in ms; 0 when none.
+   * It bounds how late the next push will be, whatever the rate route manages.
+   */
+  oldestWaitMs(): number {
+    let since = Infinity;
+    for (const p of this.pending.values()) since = Math.min(since, p.since);
+    for (const slot of this.slots) since = Math.min(since, slot.since);
+    return since === Infinity ? 0 : this.now() - since;
   }
 
   /** Queues packets; resolves once route took them or their receivers were handed to the nudger. */
@@ -80,7 +121,7 @@ export class PushBatcher {
     return new Promise<void>((resolve) => {
       let entry = this.pending.get(appId);
       if (!entry) {
-        entry = { packets: [], waiters: [] };
+        entry = { packets: [], waiters: [], since: this.now() };
         this.pending.set(appId, entry);
       }
       for (const p of packets) entry.packets.push(p);
@@ -105,37 +146,37 @@ export class PushBatcher {
   /** Starts one call per app with pushes waiting, as far as free slots allow; the rest waits. */
   private flush(): void {
     this.scheduled = false;
-    for (const [appId, { packets, waiters }] of this.pending) {
+    for (const [appId, { packets, waiters, since }] of this.pending) {
       if (this.inFlight >= this.maxCallsInFlight) break;
       this.pending.delete(appId);
       this.pendingPackets -= packets.length;
+      this.inFlightPackets += packets.length;
       this.inFlight++;
-      this.deliver(appId, splitByBytes(packets, this.maxCallBytes), 0, waiters, 0);
+      const slot: Slot = { waiters, packets: packets.length, since };
+      this.slots.add(slot);
+      this.deliver(appId, splitByBytes(packets, this.maxCallBytes), 0, slot, 0);
     }
   }
 
   /** A call is over (delivered or given up): its slot goes to what waited meanwhile. */
-  private done(waiters: Array<() => void>): void {
+  private done(slot: Slot): void {
+    this.slots.delete(slot);
     this.inFlight--;
-    for (const resolve of waiters) resolve();
+    this.inFlightPackets -= slot.packets;
+    for (const resolve of slot.waiters) resolve();
     this.schedule();
   }
 
   /** Delivers part `i` of a slot's batch (retrying it), then the next part, then frees the slot. */
-  private deliver(
-    appId: string,
-    parts: UserPacket[][],
-    i: number,
-    waiters: Array<() => void>,
-    attempt: number,
-  ): void {
+  private deliver(appId: string, parts: UserPacket[][], i: number, slot: Slot, attempt: number): void {
     const packets = parts[i] as UserPacket[];
     const next = () => {
-      if (i + 1 < parts.length) this.deliver(appId, parts, i + 1, waiters, 0);
-      else this.done(waiters);
+      if (i + 1 < parts.length) this.deliver(appId, parts, i + 1, slot, 0);
+      else this.done(slot);
     };
     this.route.deliverToUsers(appId, packets).then(
       (stats) => {
+        this.routeFailing = false;
         if (stats.unreachedUserIds.length > 0) {
           this.counters.add('push_unreached_users', stats.unreachedUserIds.length);
           this.nudger.add(appId, stats.unreachedUserIds);
@@ -143,10 +184,11 @@ export class PushBatcher {
         next();
       },
       (err: unknown) => {
+        this.routeFailing = true;
         if (attempt < this.retries && !this.stopped) {
           this.counters.add('push_retries');
           const delay = this.retryBaseMs * 4 ** attempt;
-          setTimeout(() => this.deliver(appId, parts, i, waiters, attempt + 1), delay).unref();
+          setTimeout(() => this.deliver(appId, parts, i, slot, attempt + 1), delay).unref();
           return;
         }
         this.counters.add('push_failures', packets.length);

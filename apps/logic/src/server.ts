@@ -69,6 +69,8 @@ export async function startLogic(options: StartLogicOptions): Promise<RunningLog
       maxContentBytes: config.logic.maxContentBytes,
       syncLimitMax: config.logic.syncLimitMax,
       syncMaxBytes: config.logic.syncMaxBytes,
+      maxPushBacklog: config.logic.maxPushBacklog,
+      maxPushLagMs: config.logic.maxPushLagMs,
     },
     log,
     counters,

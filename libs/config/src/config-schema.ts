@@ -76,6 +76,8 @@ const gate = section({
   upstreamTimeoutMs: durationMs(1),
   /** Client requests waiting on logic at once (admission control); past it: RATE_LIMITED. */
   maxInflightRequests: count(1),
+  /** After logic answers a send RATE_LIMITED, sends are refused at the gate for this long (0: never). */
+  busyBackoffMs: durationMs(0),
   health,
 }).superRefine((value, ctx) => {
   if (value.heartbeatTimeoutMs <= value.heartbeatIntervalMs) {
@@ -135,6 +137,10 @@ const logic = section({
   maxQueuedSends: count(1),
   /** Concurrent DeliverToUsers calls to route; pushes made meanwhile wait and join one batch. */
   maxPushCallsInFlight: count(1, 1024),
+  /** Push packets accepted and not yet delivered past which new sends are refused with RATE_LIMITED. */
+  maxPushBacklog: count(1),
+  /** Age of the oldest undelivered push past which new sends are refused with RATE_LIMITED. */
+  maxPushLagMs: count(1),
   /** Member count from which a group uses read fan-out instead of write fan-out. */
   largeGroupMinMembers: count(2),
 });

@@ -52,6 +52,9 @@ const CLIENT_FAULTS: ReadonlySet<number> = new Set([
  * {@link protocolError} and {@link transportClosed}; the GateService calls the delivery methods
  * (see fanout.ts).
  */
+/** The fewest sends a gate lets out at once however often logic refuses them. */
+const MIN_SEND_LIMIT = 16;
+
 export class GateCore {
   readonly gateId: string;
   /**
@@ -95,6 +98,12 @@ export class GateCore {
   private readonly maxInflight: number;
   /** One summary per kind of upstream failure, so that an outage logs a few lines, not one per connection. */
   private readonly summaries = new Map<string, LogSummary>();
+  private readonly busyBackoffMs: number;
+  /** Wall-clock ms until which sends are refused here, because logic last answered one RATE_LIMITED. */
+  private sendsPausedUntil = 0;
+  /** Sends forwarded to logic and not answered yet, and how many may be (see {@link sendAnswered}). */
+  inflightSends = 0;
+  sendLimit: number;
   /** One shared copy of each platform string (a handful of distinct values across all connections). */
   private readonly platforms = new Map<string, string>();
   private readonly syncHint = EncodedPacket.of(syncHintPacket());
@@ -104,6 +113,8 @@ export class GateCore {
     this.bootId = options.bootId ?? randomBytes(12).toString('base64url');
     this.settings = options.settings;
     this.maxInflight = options.settings.maxInflightRequests ?? 4096;
+    this.busyBackoffMs = options.settings.busyBackoffMs ?? 100;
+    this.sendLimit = this.maxInflight;
     this.logic = options.logic;
     this.route = options.route;
     this.logger = options.logger;
@@ -248,6 +259,51 @@ export class GateCore {
     }
     this.inflight++;
     return true;
+  }
+
+  /**
+   * Takes a slot for a send, or false (counted as a busy refusal) when sends are paused after logic
+   * refused one, or `sendLimit` sends are already out. Every true must be matched by
+   * {@link sendAnswered} and {@link releaseSlot}.
+   */
+  admitSend(): boolean {
+    if (this.sendsPausedUntil !== 0) {
+      if (this.clock.now() < this.sendsPausedUntil) {
+        this.counters.busyRejections++;
+        return false;
+      }
+      this.sendsPausedUntil = 0;
+    }
+    if (this.inflightSends >= this.sendLimit) {
+      this.counters.busyRejections++;
+      return false;
+    }
+    if (!this.admit()) return false;
+    this.inflightSends++;
+    return true;
+  }
+
+  /**
+   * A send admitted by {@link admitSend} was answered. `busy`: logic refused it RATE_LIMITED (it is
+   * saturated): sends are refused here for `busyBackoffMs`, and the number of sends let out at once
+   * is halved (once per back-off). Each `ok` raises that number by 1/limit (about one per round
+   * trip), up to `maxInflightRequests`; other failures change nothing. Additive increase,
+   * multiplicative decrease: the gate settles near what logic takes and refuses the rest itself, at
+   * no cost to logic.
+   */
+  sendAnswered(outcome: 'ok' | 'busy' | 'failed'): void {
+    this.inflightSends--;
+    if (outcome === 'failed') return;
+    if (outcome === 'ok') {
+      if (this.sendLimit < this.maxInflight)
+        this.sendLimit = Math.min(this.maxInflight, this.sendLimit + 1 / this.sendLimit);
+      return;
+    }
+    if (this.busyBackoffMs <= 0) return;
+    const now = this.clock.now();
+    if (now < this.sendsPausedUntil) return;
+    this.sendsPausedUntil = now + this.busyBackoffMs;
+    this.sendLimit = Math.max(MIN_SEND_LIMIT, this.sendLimit / 2);
   }
 
   /** Gives back a slot taken by {@link admit}. */

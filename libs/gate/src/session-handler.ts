@@ -56,10 +56,16 @@ export class SessionHandler {
     const logic = this.core.logic;
     switch (packet.type) {
       case PacketType.PACKET_TYPE_SEND:
-        this.forward(conn, packet, SendRequest, async (session, request) => {
-          const res = await logic.send({ session, request });
-          return SendResponse.encode(res.response ?? SendResponse.create()).finish();
-        });
+        this.forward(
+          conn,
+          packet,
+          SendRequest,
+          async (session, request) => {
+            const res = await logic.send({ session, request });
+            return SendResponse.encode(res.response ?? SendResponse.create()).finish();
+          },
+          true,
+        );
         return;
       case PacketType.PACKET_TYPE_SYNC:
         this.forward(conn, packet, SyncRequest, async (session, request) => {
@@ -263,6 +269,8 @@ export class SessionHandler {
     packet: Packet,
     type: MessageDecoder<Req>,
     run: (session: ReturnType<GateCore['sessionOf']>, request: Req) => Promise<Uint8Array>,
+    /** A send: refused here while logic is saturated (see GateCore.admitSend). */
+    isSend = false,
   ): void {
     const request = decodeStrict(type, packet.data);
     if (request === undefined) {
@@ -273,17 +281,20 @@ export class SessionHandler {
       );
       return;
     }
-    if (!this.core.admit()) {
+    if (!(isSend ? this.core.admitSend() : this.core.admit())) {
       this.core.reply(conn, errorPacket(packet, ErrorCode.ERROR_CODE_RATE_LIMITED, BUSY));
       return;
     }
     run(this.core.sessionOf(conn), request).then(
       (data) => {
         this.core.releaseSlot();
+        if (isSend) this.core.sendAnswered('ok');
         if (!conn.closed) this.core.reply(conn, responsePacket(packet, data));
       },
       (err: unknown) => {
         this.core.releaseSlot();
+        if (isSend)
+          this.core.sendAnswered(errorOf(err).code === ErrorCode.ERROR_CODE_RATE_LIMITED ? 'busy' : 'failed');
         this.replyError(conn, packet, err);
       },
     );

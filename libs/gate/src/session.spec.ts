@@ -247,6 +247,65 @@ describe('session state machine', () => {
     expect(SendResponse.decode(reply.data)).toMatchObject({ messageId: 11, seq: 12 });
   });
 
+  it('refuses sends itself for busyBackoffMs after logic answered one RATE_LIMITED', async () => {
+    const h = harness({ busyBackoffMs: 100, rateLimit: { packetsPerSecond: 100, burst: 100 } });
+    const { transport, conn } = await signIn(h);
+    h.logic.sendError = new RpcError(ErrorCode.ERROR_CODE_RATE_LIMITED, 'server busy');
+    h.core.receive(conn, sendBytes(2));
+    await settle();
+    h.scheduler.run();
+    h.logic.sendError = undefined;
+    // Within the back-off: answered here, logic not called.
+    h.clock.t += 99;
+    h.core.receive(conn, sendBytes(3));
+    await settle();
+    h.scheduler.run();
+    expect(h.logic.calls['send']).toHaveLength(1);
+    expect(h.core.counters.busyRejections).toBe(1);
+    // Once it has passed: forwarded again.
+    h.clock.t += 1;
+    h.core.receive(conn, sendBytes(4));
+    await settle();
+    h.scheduler.run();
+    expect(h.logic.calls['send']).toHaveLength(2);
+    expect(transport.packets().slice(1)).toMatchObject([
+      { requestId: 2, code: ErrorCode.ERROR_CODE_RATE_LIMITED },
+      { requestId: 3, code: ErrorCode.ERROR_CODE_RATE_LIMITED },
+      { requestId: 4, code: 0 },
+    ]);
+    expect(conn.closed).toBe(false);
+  });
+
+  it('halves the sends it lets out after logic refused one, and raises it again as sends succeed', async () => {
+    const h = harness({
+      maxInflightRequests: 64,
+      busyBackoffMs: 100,
+      rateLimit: { packetsPerSecond: 1000, burst: 1000 },
+    });
+    const { conn } = await signIn(h);
+    h.logic.sendError = new RpcError(ErrorCode.ERROR_CODE_RATE_LIMITED, 'server busy');
+    h.core.receive(conn, sendBytes(2));
+    await settle();
+    h.logic.sendError = undefined;
+    expect(h.core.sendLimit).toBe(32);
+    h.clock.t += 100;
+    let release!: () => void;
+    h.logic.sendGate = new Promise<void>((resolve) => (release = resolve));
+    for (let id = 3; id < 3 + 33; id++) h.core.receive(conn, sendBytes(id));
+    // 32 go out; the 33rd is refused here.
+    expect(h.core.inflightSends).toBe(32);
+    expect(h.logic.calls['send']).toHaveLength(1 + 32);
+    expect(h.core.counters.busyRejections).toBe(1);
+    release();
+    await settle();
+    h.scheduler.run();
+    expect(h.core.inflightSends).toBe(0);
+    // 32 successes add about one: 1/32 + 1/32.03 + ...
+    expect(h.core.sendLimit).toBeGreaterThan(32.9);
+    expect(h.core.sendLimit).toBeLessThan(33);
+    expect(conn.closed).toBe(false);
+  });
+
   it("puts logic's error code and message in the response unchanged and stays open", async () => {
     const h = harness();
     const { transport, conn } = await signIn(h);

@@ -21,4 +21,11 @@ export interface GateSettings {
    * Default 4096.
    */
   maxInflightRequests?: number;
+  /**
+   * After logic answers a send RATE_LIMITED (it is saturated), the gate answers sends RATE_LIMITED
+   * itself for this long (ms) instead of forwarding them to be refused there: a refusal at the gate
+   * costs no gRPC call, so refusing does not eat the CPU the accepted sends need. 0 turns it off.
+   * Default 100.
+   */
+  busyBackoffMs?: number;
 }
