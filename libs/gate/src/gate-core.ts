@@ -45,6 +45,9 @@ const CLIENT_FAULTS: ReadonlySet<number> = new Set([
   ErrorCode.ERROR_CODE_PAYLOAD_TOO_LARGE,
 ]);
 
+/** The fewest sends a gate lets out at once however often logic refuses them. */
+const MIN_SEND_LIMIT = 16;
+
 /**
  * The transport-agnostic heart of a gateway: connection lifecycle, the session state machine (via
  * {@link SessionHandler}), timeouts on one shared timer wheel, rate limits, the batched outbound
@@ -52,9 +55,6 @@ const CLIENT_FAULTS: ReadonlySet<number> = new Set([
  * {@link protocolError} and {@link transportClosed}; the GateService calls the delivery methods
  * (see fanout.ts).
  */
-/** The fewest sends a gate lets out at once however often logic refuses them. */
-const MIN_SEND_LIMIT = 16;
-
 export class GateCore {
   readonly gateId: string;
   /**
