@@ -1,6 +1,6 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadConfig } from '@switchboard/config';
+import { ConfigError, loadConfig } from '@switchboard/config';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments, parse } from 'yaml';
 
@@ -20,6 +20,19 @@ function expectValidConfig(env: Record<string, string>, where: string): void {
   expect(() => loadConfig({ cwd: root, env }), where).not.toThrow();
 }
 
+/** Stands in for the internal secret an operator provides (SWITCHBOARD_INTERNAL__SECRET). */
+const INTERNAL_SECRET = 'deploy-spec-internal-secret-0123456789';
+
+/** What compose does with `${VAR:?message}`: the operator's value, here the stand-in. */
+function interpolate(env: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(env).map(([k, v]) => [
+      k,
+      v.replace(/\$\{SWITCHBOARD_INTERNAL__SECRET:\?[^}]*\}/, INTERNAL_SECRET),
+    ]),
+  );
+}
+
 describe('docker-compose.yml', () => {
   const compose = parse(readFileSync(join(root, 'docker-compose.yml'), 'utf8'), { merge: true }) as {
     services: Record<string, { command?: string[]; environment?: Record<string, string>; image?: string }>;
@@ -31,8 +44,22 @@ describe('docker-compose.yml', () => {
     for (const [name, service] of apps) {
       const app = appOf(service.command);
       expect(existsSync(join(root, `apps/${app}/src/main.ts`)), name).toBe(true);
-      expectValidConfig(service.environment ?? {}, `compose service ${name}`);
+      expectValidConfig(interpolate(service.environment ?? {}), `compose service ${name}`);
     }
+  });
+
+  it('takes the internal secret from the environment, required, never a value in the file', () => {
+    for (const [name, service] of Object.entries(compose.services)) {
+      if (service.image !== 'switchboard:latest') continue;
+      expect(service.environment?.['SWITCHBOARD_INTERNAL__SECRET'], name).toMatch(
+        /^\$\{SWITCHBOARD_INTERNAL__SECRET:\?.+\}$/,
+      );
+    }
+  });
+
+  it('publishes client ports only, never an internal gRPC or health port', () => {
+    const published = Object.values(compose.services).flatMap((s) => (s as { ports?: string[] }).ports ?? []);
+    expect(published.sort()).toEqual(['7100:7100', '7200:7200']);
   });
 });
 
@@ -43,7 +70,16 @@ describe('deploy/k8s', () => {
     .flatMap((f) =>
       parseAllDocuments(readFileSync(join(dir, f), 'utf8')).map((d) => ({ file: f, doc: d.toJS() })),
     );
-  const secret = docs.find((d) => d.doc?.kind === 'Secret')?.doc.stringData as Record<string, string>;
+  const exampleSecret = docs.find((d) => d.doc?.kind === 'Secret')?.doc.stringData as Record<string, string>;
+  /** The example Secret as an operator fills it in. */
+  const secret = { ...exampleSecret, SWITCHBOARD_INTERNAL__SECRET: INTERNAL_SECRET };
+
+  it('has pods refuse to start with the example Secret unchanged (its internal secret is a placeholder)', () => {
+    expect(exampleSecret['SWITCHBOARD_INTERNAL__SECRET']).toBe('CHANGE_ME');
+    const env = { ...exampleSecret, SWITCHBOARD_PROFILE: 'production' };
+    expect(() => loadConfig({ cwd: root, env })).toThrow(ConfigError);
+    expect(() => loadConfig({ cwd: root, env })).toThrow(/internal\.secret: expected every secret/);
+  });
 
   it('has a Deployment per app, each running an app that exists with settings that validate', () => {
     const deployments = docs.filter((d) => d.doc?.kind === 'Deployment');
