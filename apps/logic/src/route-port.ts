@@ -49,13 +49,15 @@ export class GrpcRoutePort implements RoutePort {
   /** The route instances, comma-separated (for logs and `/readyz`). */
   readonly address: string;
 
+  /** @param secret `internal.secret`, carried by every call. */
   constructor(
     addresses: AddressList,
+    secret: string,
     private readonly timeoutMs = 5_000,
   ) {
     this.address = parseAddressList(addresses).join(',');
     // Neither Bind nor DeliverToUsers is retried by the channel (see RETRYABLE_ROUTE_METHODS).
-    const channel = balancedChannel(addresses);
+    const channel = balancedChannel(addresses, { secret });
     this.client = new RouteServiceClient(channel.target, credentials.createInsecure(), channel.options);
   }
 

@@ -44,7 +44,9 @@ export async function startLogic(options: StartLogicOptions): Promise<RunningLog
   const registry = serviceRegistry();
   const storage =
     options.storage ?? (await openConfiguredStorage(config, undefined, storeLatency(registry, 'db')));
-  const route = options.route ?? new GrpcRoutePort(config.logic.routeAddress, config.logic.routeTimeoutMs);
+  const route =
+    options.route ??
+    new GrpcRoutePort(config.logic.routeAddress, config.internal.secret, config.logic.routeTimeoutMs);
   const tokens = new TokenVerifier(async (appId) => (await storage.apps.get(appId))?.tokenSecret);
   const counters = logicCounters(registry);
   const batcher = new SendBatcher(
@@ -83,7 +85,7 @@ export async function startLogic(options: StartLogicOptions): Promise<RunningLog
         implementation: { ...logicHandlers(signIn, messages, log, counters) },
       },
     ],
-    { observe: grpcServerLatency(registry) },
+    { secret: config.internal.secret, observe: grpcServerLatency(registry) },
   );
   // Ready while the database and route answer; an unreachable one is logged at error level.
   const checks: UpstreamCheck[] = [

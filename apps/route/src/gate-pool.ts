@@ -1,6 +1,6 @@
 import { credentials } from '@grpc/grpc-js';
 import { GateServiceClient } from '@switchboard/proto/conn';
-import { GRPC_CHANNEL_OPTIONS } from '@switchboard/rpc';
+import { GRPC_CHANNEL_OPTIONS, internalClientOptions } from '@switchboard/rpc';
 import type { GateLease } from '@switchboard/route-store';
 
 /** The subset of the route store the pool needs to find gate addresses. */
@@ -19,11 +19,17 @@ export class GatePool {
   private refreshedAt = 0;
   private refreshing: Promise<void> | undefined;
 
+  private readonly options: ReturnType<typeof internalClientOptions> & typeof GRPC_CHANNEL_OPTIONS;
+
+  /** @param secret `internal.secret`, carried by every call to a gate. */
   constructor(
     private readonly directory: GateDirectory,
+    secret: string,
     private readonly refreshMs = 1_000,
     private readonly now: () => number = Date.now,
-  ) {}
+  ) {
+    this.options = { ...GRPC_CHANNEL_OPTIONS, ...internalClientOptions(secret) };
+  }
 
   /** The client of a live gate, or undefined when the gate is not live. */
   async get(gateId: string): Promise<GateServiceClient | undefined> {
@@ -74,11 +80,7 @@ export class GatePool {
           existing?.client.close();
           this.clients.set(lease.gateId, {
             address: lease.grpcAddress,
-            client: new GateServiceClient(
-              lease.grpcAddress,
-              credentials.createInsecure(),
-              GRPC_CHANNEL_OPTIONS,
-            ),
+            client: new GateServiceClient(lease.grpcAddress, credentials.createInsecure(), this.options),
           });
         }
         for (const [gateId, { client }] of this.clients) {

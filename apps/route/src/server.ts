@@ -42,13 +42,13 @@ export async function startRoute(options: StartRouteOptions): Promise<RunningRou
   const owned = options.store
     ? { store: options.store, describe: 'injected store', ping: async () => {}, close: async () => {} }
     : createRouteStore(config, storeLatency(registry, 'redis'));
-  const gates = new GatePool(owned.store);
+  const gates = new GatePool(owned.store, config.internal.secret);
   const service = new RouteService(owned.store, gates, log, config.route.gateCallTimeoutMs);
   const server = await startGrpcServer(
     config.route.host,
     config.route.grpcPort,
     [{ definition: RouteServiceService, implementation: { ...routeHandlers(service, log) } }],
-    { observe: routeGrpcObserver(registry) },
+    { secret: config.internal.secret, observe: routeGrpcObserver(registry) },
   );
   const metrics = mergeRegistries([registry, service.counters.registry]);
 

@@ -26,8 +26,11 @@ export interface CreateGateOptions {
     /** On drain, how long closing connections get to flush before they are destroyed. */
     drainTimeoutMs: number;
   };
-  /** Interface and port of the internal GateService (port 0 picks a free one). */
-  grpc: { host: string; port: number; advertiseAddress?: string };
+  /**
+   * Interface and port of the internal GateService (port 0 picks a free one), and `internal.secret`
+   * that route's calls must carry.
+   */
+  grpc: { host: string; port: number; advertiseAddress?: string; secret: string };
   logic: LogicPort;
   route: RoutePort;
   logger: Logger;
@@ -112,7 +115,7 @@ export function createGate(options: CreateGateOptions): Gate {
             implementation: gateServiceImplementation(fanout, () => gateStats(core), logger),
           },
         ],
-        { observe: grpcServerLatency(metrics) },
+        { secret: options.grpc.secret, observe: grpcServerLatency(metrics) },
       );
       const grpcAddress = options.grpc.advertiseAddress || `${options.grpc.host}:${server.port}`;
       lease = new LeaseKeeper({

@@ -44,7 +44,10 @@ export async function launchGate(options: LaunchGateOptions): Promise<LaunchedGa
   const checks: UpstreamCheck[] = [];
   let logic = options.logic;
   if (!logic) {
-    const channel = balancedChannel(config.gateClient.logicAddress, { retryable: RETRYABLE_LOGIC_METHODS });
+    const channel = balancedChannel(config.gateClient.logicAddress, {
+      secret: config.internal.secret,
+      retryable: RETRYABLE_LOGIC_METHODS,
+    });
     const client = new LogicServiceClient(channel.target, credentials.createInsecure(), channel.options);
     clients.push(client);
     logic = grpcLogicPort(client, gc.upstreamTimeoutMs);
@@ -55,7 +58,10 @@ export async function launchGate(options: LaunchGateOptions): Promise<LaunchedGa
   }
   let route = options.route;
   if (!route) {
-    const channel = balancedChannel(config.gateClient.routeAddress, { retryable: RETRYABLE_ROUTE_METHODS });
+    const channel = balancedChannel(config.gateClient.routeAddress, {
+      secret: config.internal.secret,
+      retryable: RETRYABLE_ROUTE_METHODS,
+    });
     const client = new RouteServiceClient(channel.target, credentials.createInsecure(), channel.options);
     clients.push(client);
     route = grpcRoutePort(client, gc.upstreamTimeoutMs);
@@ -63,7 +69,12 @@ export async function launchGate(options: LaunchGateOptions): Promise<LaunchedGa
   const gate = createGate({
     id: gc.id,
     settings: gc,
-    grpc: { host: gc.host, port: gc.grpcPort, advertiseAddress: gc.advertiseAddress },
+    grpc: {
+      host: gc.host,
+      port: gc.grpcPort,
+      advertiseAddress: gc.advertiseAddress,
+      secret: config.internal.secret,
+    },
     logic,
     route,
     logger,

@@ -1,12 +1,15 @@
 import { GRPC_CHANNEL_OPTIONS } from './channel-options.js';
-import type { ChannelOptions } from '@grpc/grpc-js';
+import type { ClientOptions } from '@grpc/grpc-js';
 import { parseAddressList, type AddressList } from './address-list.js';
+import { internalAuthInterceptor } from './internal-auth.js';
 import { LIST_SCHEME, registerListResolver } from './list-resolver.js';
 
 /** Retries of one call, the first attempt included (gRPC allows at most 5). */
 export const MAX_ATTEMPTS = 3;
 
 export interface BalancedChannelOptions {
+  /** `internal.secret`: every call carries its first entry in `sb-internal-auth` metadata. */
+  secret: string;
   /**
    * Methods that are safe to send again, as ts-proto method definitions (`LogicServiceService.send`).
    * A call to one of them that fails with UNAVAILABLE before any answer arrived is retried (on the
@@ -18,7 +21,8 @@ export interface BalancedChannelOptions {
 /** What a ts-proto grpc-js client constructor takes besides credentials. */
 export interface BalancedChannel {
   target: string;
-  options: ChannelOptions;
+  /** Channel options plus the interceptor that authenticates every call. */
+  options: Partial<ClientOptions>;
 }
 
 /**
@@ -29,13 +33,12 @@ export interface BalancedChannel {
  * out at once (its connection closes, or keepalive pings go unanswered) and is dialled again with a
  * back-off capped at a few seconds, so a restarted instance gets traffic again soon after it is up.
  *
- * Usage: `const { target, options } = balancedChannel(addrs, { retryable });
+ * Every call carries the internal credential (`options.secret`).
+ *
+ * Usage: `const { target, options } = balancedChannel(addrs, { secret, retryable });
  * new LogicServiceClient(target, credentials.createInsecure(), options)`.
  */
-export function balancedChannel(
-  addresses: AddressList,
-  options: BalancedChannelOptions = {},
-): BalancedChannel {
+export function balancedChannel(addresses: AddressList, options: BalancedChannelOptions): BalancedChannel {
   registerListResolver();
   const entries = parseAddressList(addresses);
   const names = (options.retryable ?? []).map((m) => {
@@ -75,6 +78,7 @@ export function balancedChannel(
       'grpc.max_reconnect_backoff_ms': 3_000,
       'grpc.keepalive_time_ms': 30_000,
       'grpc.keepalive_timeout_ms': 10_000,
+      interceptors: [internalAuthInterceptor(options.secret)],
     },
   };
 }

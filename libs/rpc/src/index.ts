@@ -18,3 +18,12 @@ export {
 export { RETRYABLE_LOGIC_METHODS, RETRYABLE_ROUTE_METHODS } from './retryable-methods.js';
 export { isTransientError } from './transient-error.js';
 export { channelReachable } from './reachable.js';
+export {
+  INTERNAL_AUTH_METADATA_KEY,
+  INTERNAL_SECRET_MIN_LENGTH,
+  UNAUTHENTICATED_MESSAGE,
+  InternalAuthVerifier,
+  internalAuthInterceptor,
+  internalClientOptions,
+  parseInternalSecrets,
+} from './internal-auth.js';
