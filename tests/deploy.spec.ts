@@ -132,4 +132,73 @@ describe('deploy/k8s', () => {
       expect(value('SWITCHBOARD_LOGIC__ROUTE_ADDRESS'), file).toBe('dns:///route:7400');
     }
   });
+
+  describe('NetworkPolicies', () => {
+    type Peer = {
+      podSelector?: {
+        matchLabels?: Record<string, string>;
+        matchExpressions?: Array<{ key: string; operator: string; values: string[] }>;
+      };
+    };
+    type Rule = { from?: Peer[]; ports?: Array<{ port: number }> };
+    const policies = docs.filter((d) => d.doc?.kind === 'NetworkPolicy').map((d) => d.doc);
+    const NAME = 'app.kubernetes.io/name';
+    /** The pod names a peer selects (from the suite's own labels); `*` for any source. */
+    const selected = (peer: Peer): string[] => {
+      const labels = peer.podSelector?.matchLabels ?? {};
+      const expressions = peer.podSelector?.matchExpressions ?? [];
+      expect(Object.keys(labels).every((k) => k === NAME)).toBe(true);
+      expect(expressions.every((e) => e.key === NAME && e.operator === 'In')).toBe(true);
+      return [...(labels[NAME] ? [labels[NAME]] : []), ...expressions.flatMap((e) => e.values)];
+    };
+    /** Who may reach `port` of the `app` pods: '*' (anyone) or the apps allowed. */
+    const allowed = (app: string, port: number): string[] | '*' | undefined => {
+      let result: string[] | '*' | undefined;
+      for (const p of policies.filter((p) => p.spec.podSelector?.matchLabels?.[NAME] === app)) {
+        for (const rule of (p.spec.ingress ?? []) as Rule[]) {
+          if (!(rule.ports ?? []).some((x) => x.port === port)) continue;
+          if (!rule.from) return '*';
+          result = [
+            ...(result === '*' || result === undefined ? [] : result),
+            ...rule.from.flatMap(selected),
+          ];
+        }
+      }
+      return Array.isArray(result) ? [...new Set(result)].sort() : result;
+    };
+
+    it('denies ingress to every pod of the namespace unless a policy allows it', () => {
+      const deny = policies.find((p) => Object.keys(p.spec.podSelector ?? {}).length === 0);
+      expect(deny?.spec).toMatchObject({ policyTypes: ['Ingress'] });
+      expect(deny?.spec.ingress).toBeUndefined();
+    });
+
+    it('opens internal gRPC only to the suite pods that call it, client and health ports to all', () => {
+      expect(allowed('logic', 7500)).toEqual(['tcp-conn', 'ws-conn']);
+      expect(allowed('route', 7400)).toEqual(['logic', 'tcp-conn', 'ws-conn']);
+      expect(allowed('tcp-conn', 7300)).toEqual(['route']);
+      expect(allowed('ws-conn', 7300)).toEqual(['route']);
+      expect(allowed('tcp-conn', 7100)).toBe('*');
+      expect(allowed('ws-conn', 7200)).toBe('*');
+      for (const [app, port] of [
+        ['logic', 7600],
+        ['route', 7410],
+        ['tcp-conn', 7310],
+        ['ws-conn', 7310],
+      ] as const) {
+        expect(allowed(app, port), `${app} health`).toBe('*');
+      }
+    });
+
+    it('selects pods by the labels the Deployments give them, and covers every port they open', () => {
+      for (const { doc } of docs.filter((d) => d.doc?.kind === 'Deployment')) {
+        const name = doc.spec.template.metadata.labels[NAME] as string;
+        expect(name).toBe(doc.metadata.name);
+        const ports = (doc.spec.template.spec.containers[0].ports as Array<{ containerPort: number }>).map(
+          (p) => p.containerPort,
+        );
+        for (const port of ports) expect(allowed(name, port), `${name}:${port}`).toBeDefined();
+      }
+    });
+  });
 });
