@@ -157,6 +157,29 @@ export function internalSecrets(secret: string): string[] {
     .filter((s) => s !== '');
 }
 
+/** Mutual TLS between the services (optional; plaintext when off). */
+const internalTls = section({
+  enabled: bool(),
+  /** PEM CA that signs every service's certificate; peers it did not sign are refused. */
+  caFile: text(),
+  /** PEM certificate of this service (server and client), naming `serverName`. */
+  certFile: text(),
+  keyFile: text(),
+  /** The DNS name every service's certificate carries; clients check it instead of the address. */
+  serverName: nonEmptyText(),
+}).superRefine((value, ctx) => {
+  if (!value.enabled) return;
+  for (const key of ['caFile', 'certFile', 'keyFile'] as const) {
+    if (value[key] === '') {
+      ctx.addIssue({
+        code: 'custom',
+        path: [key],
+        message: 'expected a file path when internal.tls.enabled is true',
+      });
+    }
+  }
+});
+
 const internal = section({
   /**
    * Shared secret every internal gRPC call carries (`sb-internal-auth` metadata); calls without it
@@ -164,6 +187,7 @@ const internal = section({
    * each, clients send the first. Empty only in the embedded profile (a random one per run).
    */
   secret: text(),
+  tls: internalTls,
 });
 
 /** The whole configuration as validated at start-up. */

@@ -49,6 +49,16 @@ describe('internal.secret (issue 7: internal calls are authenticated)', () => {
     expect(first).not.toBe(second);
   });
 
+  it('requires the PEM files when mutual TLS (internal.tls) is on', () => {
+    const error = catchConfigError(() => load('embedded', { SWITCHBOARD_INTERNAL__TLS__ENABLED: 'true' }));
+    expect(error.problems).toEqual(
+      ['caFile', 'certFile', 'keyFile'].map(
+        (key) =>
+          `config: internal.tls.${key}: expected a file path when internal.tls.enabled is true, got "" (from config/default.yaml)`,
+      ),
+    );
+  });
+
   it('is masked when the configuration is logged', () => {
     const config = load('production', { SWITCHBOARD_INTERNAL__SECRET: TEST_INTERNAL_SECRET });
     expect(redactConfig(config).internal.secret).toBe('***');

@@ -25,7 +25,7 @@ describe('loadConfig: defaults and profiles', () => {
     const raw = parse(readFileSync(join(repoConfigDir, 'default.yaml'), 'utf8')) as typeof config;
     // The one difference: an empty internal secret is replaced by a random one.
     expect(raw.internal.secret).toBe('');
-    expect(config).toEqual({ ...raw, internal: { secret: config.internal.secret } });
+    expect(config).toEqual({ ...raw, internal: { ...raw.internal, secret: config.internal.secret } });
     expect(config.gate.signInTimeoutMs).toBe(10000);
     expect(config.gate.heartbeatIntervalMs).toBe(30000);
     expect(config.gate.heartbeatTimeoutMs).toBe(90000);

@@ -27,3 +27,10 @@ export {
   internalClientOptions,
   parseInternalSecrets,
 } from './internal-auth.js';
+export {
+  internalChannel,
+  internalServerCredentials,
+  readInternalTls,
+  type InternalTls,
+  type InternalTlsConfig,
+} from './internal-tls.js';

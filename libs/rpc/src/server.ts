@@ -1,6 +1,5 @@
 import {
   Server,
-  ServerCredentials,
   status,
   type sendUnaryData,
   type ServerUnaryCall,
@@ -10,6 +9,7 @@ import {
 } from '@grpc/grpc-js';
 import { GRPC_CHANNEL_OPTIONS } from './channel-options.js';
 import { authenticated, InternalAuthVerifier } from './internal-auth.js';
+import { internalServerCredentials, type InternalTls } from './internal-tls.js';
 
 export interface ServiceRegistration {
   definition: ServiceDefinition;
@@ -31,6 +31,8 @@ export interface GrpcServerOptions {
    * handler runs. Empty is refused: no internal server runs without authentication.
    */
   secret: string;
+  /** Mutual TLS (`internal.tls`); plaintext when undefined. */
+  tls?: InternalTls | undefined;
   /** Called when a unary call is answered: method (`SignIn`), seconds taken, status code name (`OK`...). */
   observe?: (method: string, seconds: number, code: string) => void;
 }
@@ -88,7 +90,7 @@ export async function startGrpcServer(
     );
   }
   const bound = await new Promise<number>((resolve, reject) => {
-    server.bindAsync(`${host}:${port}`, ServerCredentials.createInsecure(), (err, p) =>
+    server.bindAsync(`${host}:${port}`, internalServerCredentials(options.tls), (err, p) =>
       err ? reject(err) : resolve(p),
     );
   });
