@@ -1,4 +1,12 @@
-export { RpcError, CODE_METADATA_KEY, UNAVAILABLE_MESSAGE, toStatus, fromServiceError } from './rpc-error.js';
+export {
+  RpcError,
+  InternalAuthRefusedError,
+  CODE_METADATA_KEY,
+  INTERNAL_AUTH_REFUSED_KEY,
+  UNAVAILABLE_MESSAGE,
+  toStatus,
+  fromServiceError,
+} from './rpc-error.js';
 export { unary } from './unary.js';
 export { call } from './call.js';
 export {

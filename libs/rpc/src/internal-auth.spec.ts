@@ -5,15 +5,17 @@ import {
   GateServiceService,
   KickRequest,
   type KickResponse,
+  type StatsResponse,
 } from '@switchboard/proto/conn';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   call,
   CODE_METADATA_KEY,
   INTERNAL_AUTH_METADATA_KEY,
+  InternalAuthRefusedError,
   internalClientOptions,
   InternalAuthVerifier,
-  RpcError,
+  type RpcError,
   startGrpcServer,
   unary,
   type StartedServer,
@@ -70,6 +72,10 @@ describe('startGrpcServer requires the internal credential on every call', () =>
           definition: GateServiceService,
           implementation: {
             kick: unary<KickRequest, KickResponse>(async () => (kicks++, { kicked: true })),
+            // As if this service's own call further down had been refused.
+            stats: unary<object, StatsResponse>(async () => {
+              throw new InternalAuthRefusedError();
+            }),
           },
         },
       ],
@@ -95,7 +101,7 @@ describe('startGrpcServer requires the internal credential on every call', () =>
 
   it('refuses a wrong credential with UNAUTHENTICATED (300)', async () => {
     const err = await kick(client('wrong-secret-0123456789abcdef0123456789')).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(RpcError);
+    expect(err).toBeInstanceOf(InternalAuthRefusedError);
     expect((err as RpcError).code).toBe(ErrorCode.ERROR_CODE_UNAUTHENTICATED);
     expect((err as RpcError).message).toBe('unauthenticated');
   });
@@ -103,6 +109,13 @@ describe('startGrpcServer requires the internal credential on every call', () =>
   it('accepts the current and the previous secret (rotation)', async () => {
     expect(await kick(client(NEW))).toEqual({ kicked: true });
     expect(await kick(client(`${OLD},${NEW}`))).toEqual({ kicked: true });
+  });
+
+  it("passes a downstream refusal of a service's own secret up as UNAVAILABLE, not as the caller's fault", async () => {
+    const c = client(NEW);
+    const err = await call(c, c.stats, {}, new Metadata(), 2_000).catch((e: unknown) => e);
+    expect(err).not.toBeInstanceOf(InternalAuthRefusedError);
+    expect((err as RpcError).code).toBe(ErrorCode.ERROR_CODE_UNAVAILABLE);
   });
 
   it('will not start without a secret', async () => {

@@ -10,7 +10,7 @@ import {
   type UntypedServiceImplementation,
 } from '@grpc/grpc-js';
 import { ErrorCode } from '@switchboard/proto/client';
-import { CODE_METADATA_KEY } from './rpc-error.js';
+import { CODE_METADATA_KEY, INTERNAL_AUTH_REFUSED_KEY } from './rpc-error.js';
 
 /** Metadata key that carries the internal credential on every call between services. */
 export const INTERNAL_AUTH_METADATA_KEY = 'sb-internal-auth';
@@ -67,6 +67,7 @@ export class InternalAuthVerifier {
 function unauthenticated(): ServerErrorResponse {
   const metadata = new Metadata();
   metadata.set(CODE_METADATA_KEY, String(ErrorCode.ERROR_CODE_UNAUTHENTICATED));
+  metadata.set(INTERNAL_AUTH_REFUSED_KEY, '1');
   return Object.assign(new Error(UNAUTHENTICATED_MESSAGE), {
     code: status.UNAUTHENTICATED,
     details: UNAUTHENTICATED_MESSAGE,
