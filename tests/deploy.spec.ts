@@ -1,6 +1,6 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadConfig } from '@switchboard/config';
+import { ConfigError, loadConfig } from '@switchboard/config';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments, parse } from 'yaml';
 
@@ -20,6 +20,19 @@ function expectValidConfig(env: Record<string, string>, where: string): void {
   expect(() => loadConfig({ cwd: root, env }), where).not.toThrow();
 }
 
+/** Stands in for the internal secret an operator provides (SWITCHBOARD_INTERNAL__SECRET). */
+const INTERNAL_SECRET = 'deploy-spec-internal-secret-0123456789';
+
+/** What compose does with `${VAR:?message}`: the operator's value, here the stand-in. */
+function interpolate(env: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(env).map(([k, v]) => [
+      k,
+      v.replace(/\$\{SWITCHBOARD_INTERNAL__SECRET:\?[^}]*\}/, INTERNAL_SECRET),
+    ]),
+  );
+}
+
 describe('docker-compose.yml', () => {
   const compose = parse(readFileSync(join(root, 'docker-compose.yml'), 'utf8'), { merge: true }) as {
     services: Record<string, { command?: string[]; environment?: Record<string, string>; image?: string }>;
@@ -31,8 +44,22 @@ describe('docker-compose.yml', () => {
     for (const [name, service] of apps) {
       const app = appOf(service.command);
       expect(existsSync(join(root, `apps/${app}/src/main.ts`)), name).toBe(true);
-      expectValidConfig(service.environment ?? {}, `compose service ${name}`);
+      expectValidConfig(interpolate(service.environment ?? {}), `compose service ${name}`);
     }
+  });
+
+  it('takes the internal secret from the environment, required, never a value in the file', () => {
+    for (const [name, service] of Object.entries(compose.services)) {
+      if (service.image !== 'switchboard:latest') continue;
+      expect(service.environment?.['SWITCHBOARD_INTERNAL__SECRET'], name).toMatch(
+        /^\$\{SWITCHBOARD_INTERNAL__SECRET:\?.+\}$/,
+      );
+    }
+  });
+
+  it('publishes client ports only, never an internal gRPC or health port', () => {
+    const published = Object.values(compose.services).flatMap((s) => (s as { ports?: string[] }).ports ?? []);
+    expect(published.sort()).toEqual(['7100:7100', '7200:7200']);
   });
 });
 
@@ -43,7 +70,16 @@ describe('deploy/k8s', () => {
     .flatMap((f) =>
       parseAllDocuments(readFileSync(join(dir, f), 'utf8')).map((d) => ({ file: f, doc: d.toJS() })),
     );
-  const secret = docs.find((d) => d.doc?.kind === 'Secret')?.doc.stringData as Record<string, string>;
+  const exampleSecret = docs.find((d) => d.doc?.kind === 'Secret')?.doc.stringData as Record<string, string>;
+  /** The example Secret as an operator fills it in. */
+  const secret = { ...exampleSecret, SWITCHBOARD_INTERNAL__SECRET: INTERNAL_SECRET };
+
+  it('has pods refuse to start with the example Secret unchanged (its internal secret is a placeholder)', () => {
+    expect(exampleSecret['SWITCHBOARD_INTERNAL__SECRET']).toBe('CHANGE_ME');
+    const env = { ...exampleSecret, SWITCHBOARD_PROFILE: 'production' };
+    expect(() => loadConfig({ cwd: root, env })).toThrow(ConfigError);
+    expect(() => loadConfig({ cwd: root, env })).toThrow(/internal\.secret: expected every secret/);
+  });
 
   it('has a Deployment per app, each running an app that exists with settings that validate', () => {
     const deployments = docs.filter((d) => d.doc?.kind === 'Deployment');
@@ -95,5 +131,74 @@ describe('deploy/k8s', () => {
       expect(value('SWITCHBOARD_GATE_CLIENT__ROUTE_ADDRESS'), file).toBe('dns:///route:7400');
       expect(value('SWITCHBOARD_LOGIC__ROUTE_ADDRESS'), file).toBe('dns:///route:7400');
     }
+  });
+
+  describe('NetworkPolicies', () => {
+    type Peer = {
+      podSelector?: {
+        matchLabels?: Record<string, string>;
+        matchExpressions?: Array<{ key: string; operator: string; values: string[] }>;
+      };
+    };
+    type Rule = { from?: Peer[]; ports?: Array<{ port: number }> };
+    const policies = docs.filter((d) => d.doc?.kind === 'NetworkPolicy').map((d) => d.doc);
+    const NAME = 'app.kubernetes.io/name';
+    /** The pod names a peer selects (from the suite's own labels); `*` for any source. */
+    const selected = (peer: Peer): string[] => {
+      const labels = peer.podSelector?.matchLabels ?? {};
+      const expressions = peer.podSelector?.matchExpressions ?? [];
+      expect(Object.keys(labels).every((k) => k === NAME)).toBe(true);
+      expect(expressions.every((e) => e.key === NAME && e.operator === 'In')).toBe(true);
+      return [...(labels[NAME] ? [labels[NAME]] : []), ...expressions.flatMap((e) => e.values)];
+    };
+    /** Who may reach `port` of the `app` pods: '*' (anyone) or the apps allowed. */
+    const allowed = (app: string, port: number): string[] | '*' | undefined => {
+      let result: string[] | '*' | undefined;
+      for (const p of policies.filter((p) => p.spec.podSelector?.matchLabels?.[NAME] === app)) {
+        for (const rule of (p.spec.ingress ?? []) as Rule[]) {
+          if (!(rule.ports ?? []).some((x) => x.port === port)) continue;
+          if (!rule.from) return '*';
+          result = [
+            ...(result === '*' || result === undefined ? [] : result),
+            ...rule.from.flatMap(selected),
+          ];
+        }
+      }
+      return Array.isArray(result) ? [...new Set(result)].sort() : result;
+    };
+
+    it('denies ingress to every pod of the namespace unless a policy allows it', () => {
+      const deny = policies.find((p) => Object.keys(p.spec.podSelector ?? {}).length === 0);
+      expect(deny?.spec).toMatchObject({ policyTypes: ['Ingress'] });
+      expect(deny?.spec.ingress).toBeUndefined();
+    });
+
+    it('opens internal gRPC only to the suite pods that call it, client and health ports to all', () => {
+      expect(allowed('logic', 7500)).toEqual(['tcp-conn', 'ws-conn']);
+      expect(allowed('route', 7400)).toEqual(['logic', 'tcp-conn', 'ws-conn']);
+      expect(allowed('tcp-conn', 7300)).toEqual(['route']);
+      expect(allowed('ws-conn', 7300)).toEqual(['route']);
+      expect(allowed('tcp-conn', 7100)).toBe('*');
+      expect(allowed('ws-conn', 7200)).toBe('*');
+      for (const [app, port] of [
+        ['logic', 7600],
+        ['route', 7410],
+        ['tcp-conn', 7310],
+        ['ws-conn', 7310],
+      ] as const) {
+        expect(allowed(app, port), `${app} health`).toBe('*');
+      }
+    });
+
+    it('selects pods by the labels the Deployments give them, and covers every port they open', () => {
+      for (const { doc } of docs.filter((d) => d.doc?.kind === 'Deployment')) {
+        const name = doc.spec.template.metadata.labels[NAME] as string;
+        expect(name).toBe(doc.metadata.name);
+        const ports = (doc.spec.template.spec.containers[0].ports as Array<{ containerPort: number }>).map(
+          (p) => p.containerPort,
+        );
+        for (const port of ports) expect(allowed(name, port), `${name}:${port}`).toBeDefined();
+      }
+    });
   });
 });

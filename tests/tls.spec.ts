@@ -60,6 +60,7 @@ describe('TLS gateways (tcp-conn over TLS, ws-conn over WSS)', () => {
           ws: { port: 0, tls: { enabled: true, certFile, keyFile } },
         },
         gateClient: { logicAddress: upstreams.logicAddress, routeAddress: upstreams.routeAddress },
+        internal: { secret: upstreams.secret },
       },
     });
   const logger = createLogger({ level: 'silent', service: 'tls-test' });

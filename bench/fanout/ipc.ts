@@ -28,7 +28,8 @@ export type ServerReport =
   | { t: 'cpu'; cpuMicros: number };
 
 /** upstreams.ts -> server-switchboard.ts: where the fake logic and route listen. */
-export type UpstreamsReport = { t: 'upstreams'; logicAddress: string; routeAddress: string };
+/** Where the fake upstreams listen, and the internal secret they require (the gate sends it). */
+export type UpstreamsReport = { t: 'upstreams'; logicAddress: string; routeAddress: string; secret: string };
 
 /** Load-generator options, passed as one JSON argument. */
 export interface LoadOptions {

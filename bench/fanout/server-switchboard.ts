@@ -36,6 +36,7 @@ const config = loadConfig({
       sendQueueMaxBytes: 16 * 1024 * 1024,
     },
     gateClient: { logicAddress: upstreams.logicAddress, routeAddress: upstreams.routeAddress },
+    internal: { secret: upstreams.secret },
   },
 });
 const app = await startWsConn({ config, logger: createLogger({ level: 'silent', service: 'ws-conn' }) });

@@ -11,5 +11,6 @@ const report: UpstreamsReport = {
   t: 'upstreams',
   logicAddress: upstreams.logicAddress,
   routeAddress: upstreams.routeAddress,
+  secret: upstreams.secret,
 };
 process.send(report);

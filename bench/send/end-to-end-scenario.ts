@@ -1,4 +1,5 @@
 import { fork } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { loadConfig } from '@switchboard/config';
 import { createLogger } from '@switchboard/log';
@@ -43,10 +44,11 @@ export async function runEndToEndScenario(
     const { done, cpu } = await withLogic(
       batches.wrapStorage(db?.storage ?? stubStorage()),
       route,
-      (address) => {
+      (address, internalSecret) => {
         ctx.progress(`${label}: ${db ? `database ${db.name}, ` : ''}logic at ${address}, running`);
         return measureGenerator(ctx, label, {
           address,
+          internalSecret,
           appId: BENCH_APP_ID,
           users: ctx.users,
           runId,
@@ -69,13 +71,15 @@ export async function runEndToEndScenario(
 async function withLogic<T>(
   storage: Storage,
   route: CountingRoute,
-  work: (address: string) => Promise<T>,
+  work: (address: string, internalSecret: string) => Promise<T>,
 ): Promise<T> {
   const config = loadConfig({
     profile: 'production',
     configDir: fileURLToPath(new URL('../../config', import.meta.url)),
     env: {},
     overrides: {
+      // A secret for this run only; the load generator gets it with its request.
+      internal: { secret: randomBytes(32).toString('base64url') },
       logic: {
         host: '127.0.0.1',
         grpcPort: 0,
@@ -92,7 +96,7 @@ async function withLogic<T>(
     route,
   });
   try {
-    return await work(`127.0.0.1:${logic.grpcPort}`);
+    return await work(`127.0.0.1:${logic.grpcPort}`, config.internal.secret);
   } finally {
     // Waits for pushes still being handed to route, so the inbox check sees a quiet database.
     await logic.stop();

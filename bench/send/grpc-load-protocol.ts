@@ -4,6 +4,8 @@ import type { PlannedSend } from './workload.js';
 /** What the parent asks the gRPC load generator to do. */
 export interface GrpcLoadRequest {
   address: string;
+  /** The internal secret logic requires (`sb-internal-auth`). */
+  internalSecret: string;
   appId: string;
   users: number;
   runId: string;

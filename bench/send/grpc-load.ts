@@ -3,7 +3,7 @@
 import { credentials, Metadata } from '@grpc/grpc-js';
 import { ConversationType } from '@switchboard/proto/client';
 import { LogicServiceClient, type SendRequest, type SendResponse } from '@switchboard/proto/logic';
-import { call, GRPC_CHANNEL_OPTIONS } from '@switchboard/rpc';
+import { call, GRPC_CHANNEL_OPTIONS, internalClientOptions } from '@switchboard/rpc';
 import { runClosedLoop } from './closed-loop.js';
 import type { AckedSend, GrpcLoadMessage, GrpcLoadRequest } from './grpc-load-protocol.js';
 import { Workload, type PlannedSend } from './workload.js';
@@ -19,7 +19,10 @@ function reply(message: GrpcLoadMessage): Promise<void> {
 }
 
 async function generate(req: GrpcLoadRequest): Promise<void> {
-  const client = new LogicServiceClient(req.address, credentials.createInsecure(), GRPC_CHANNEL_OPTIONS);
+  const client = new LogicServiceClient(req.address, credentials.createInsecure(), {
+    ...GRPC_CHANNEL_OPTIONS,
+    ...internalClientOptions(req.internalSecret),
+  });
   const workload = new Workload(req.users, req.runId);
   const sampled = new Set(req.sampleUserIds);
   const touchesSample = (s: PlannedSend) => sampled.has(s.senderUserId) || sampled.has(s.recipientUserId);

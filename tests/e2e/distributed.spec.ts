@@ -3,8 +3,9 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { credentials, Metadata } from '@grpc/grpc-js';
+import { ErrorCode } from '@switchboard/proto/client';
 import { RouteServiceClient, type GetPresenceResponse } from '@switchboard/proto/route';
-import { call } from '@switchboard/rpc';
+import { call, internalClientOptions, type RpcError } from '@switchboard/rpc';
 import { DEFAULT_MYSQL_SERVER_URI } from '@switchboard/storage';
 import { freePort, ServiceProcess, startCluster, waitFor, type Cluster } from '@switchboard/testing';
 import { Redis } from 'ioredis';
@@ -98,7 +99,11 @@ describe('distributed suite (npm run cluster: separate processes, MariaDB + Redi
     logic2 = cluster.services.find((s) => s.name === 'logic-2')!.process;
 
     // Every service answered /readyz; the gates' leases are visible at route.
-    const routeClient = new RouteServiceClient(routeAddress, credentials.createInsecure());
+    const routeClient = new RouteServiceClient(
+      routeAddress,
+      credentials.createInsecure(),
+      internalClientOptions(cluster!.internalSecret),
+    );
     await waitFor(
       'three gates to hold leases',
       async () =>
@@ -108,6 +113,25 @@ describe('distributed suite (npm run cluster: separate processes, MariaDB + Redi
     );
     routeClient.close();
   }, 150_000);
+
+  it("refuses internal calls that lack the cluster's internal secret (issue 7)", async () => {
+    const outsider = new RouteServiceClient(routeAddress, credentials.createInsecure());
+    try {
+      const err = await call(
+        outsider,
+        outsider.getCounts,
+        { appId: 'acme', roomId: '' },
+        new Metadata(),
+        2_000,
+      ).then(
+        () => expect.fail('route answered a caller without the internal secret'),
+        (e: RpcError) => e,
+      );
+      expect([err.code, err.message]).toEqual([ErrorCode.ERROR_CODE_UNAUTHENTICATED, 'unauthenticated']);
+    } finally {
+      outsider.close();
+    }
+  });
 
   afterAll(async () => {
     await Promise.all(extra.map((p) => p.kill('SIGTERM')));
@@ -177,7 +201,11 @@ describe('distributed suite (npm run cluster: separate processes, MariaDB + Redi
     await gate1.kill('SIGKILL');
     await a.client.closed;
 
-    const routeClient = new RouteServiceClient(routeAddress, credentials.createInsecure());
+    const routeClient = new RouteServiceClient(
+      routeAddress,
+      credentials.createInsecure(),
+      internalClientOptions(cluster!.internalSecret),
+    );
     const presence = () =>
       call<unknown, GetPresenceResponse>(
         routeClient,

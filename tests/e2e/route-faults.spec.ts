@@ -24,8 +24,10 @@ describe('gates and route under faults (separate processes, MariaDB + Redis)', (
   let logicAddress = '';
   let routeAddress = '';
 
+  const internalSecret = randomBytes(32).toString('base64url');
   const common = () => ({
     SWITCHBOARD_PROFILE: 'production',
+    SWITCHBOARD_INTERNAL__SECRET: internalSecret,
     SWITCHBOARD_LOG__LEVEL: 'info',
     SWITCHBOARD_MYSQL__URI: db.uri,
     SWITCHBOARD_MYSQL__POOL_SIZE: '5',

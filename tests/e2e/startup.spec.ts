@@ -19,6 +19,21 @@ describe('service start-up', () => {
     30_000,
   );
 
+  it.each(['route', 'logic', 'tcp-conn'])(
+    '%s will not start in the production profile without an internal secret',
+    async (app) => {
+      const proc = ServiceProcess.start(app, {
+        SWITCHBOARD_PROFILE: 'production',
+        SWITCHBOARD_INTERNAL__SECRET: '',
+      });
+      expect(await proc.exited()).toBe(1);
+      expect(proc.output.join('\n')).toContain(
+        'config: internal.secret: expected a shared secret of at least 32 characters in the production profile (set SWITCHBOARD_INTERNAL__SECRET',
+      );
+    },
+    30_000,
+  );
+
   it('names a port that is already taken, what moves it and the likely cause', async () => {
     const holder = createServer();
     await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve));

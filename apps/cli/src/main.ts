@@ -60,7 +60,13 @@ async function main(argv: string[]): Promise<number> {
     console.log(USAGE);
     return command || values.help ? 0 : 2;
   }
-  const config = () => loadConfig(values.profile ? { profile: values.profile } : {});
+  // These commands only touch the database, never an internal service: they need no internal
+  // secret, so a throwaway one stands in for it (a production profile would otherwise demand one).
+  const config = () =>
+    loadConfig({
+      ...(values.profile ? { profile: values.profile } : {}),
+      overrides: { internal: { secret: randomBytes(32).toString('base64url') } },
+    });
 
   if (command === 'cluster') return runCluster(values);
 

@@ -13,7 +13,7 @@ import {
   type SendRequest,
 } from '@switchboard/proto/client';
 import { LogicServiceClient, type Session } from '@switchboard/proto/logic';
-import { call, RpcError } from '@switchboard/rpc';
+import { call, internalClientOptions, RpcError } from '@switchboard/rpc';
 import { createStorage, type Storage } from '@switchboard/storage';
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -63,6 +63,7 @@ describe('logic service over gRPC (SQLite storage, recording route)', () => {
   let storage: Storage;
   let logic: RunningLogic;
   let client: LogicServiceClient;
+  let secret: string;
   const route = new RecordingRoute();
   const rpc = <Req, Res>(method: unknown, req: Req) =>
     call<Req, Res>(client, method as never, req, new Metadata(), 5_000);
@@ -80,7 +81,12 @@ describe('logic service over gRPC (SQLite storage, recording route)', () => {
       storage,
       route,
     });
-    client = new LogicServiceClient(`127.0.0.1:${logic.grpcPort}`, credentials.createInsecure());
+    secret = config.internal.secret;
+    client = new LogicServiceClient(
+      `127.0.0.1:${logic.grpcPort}`,
+      credentials.createInsecure(),
+      internalClientOptions(secret),
+    );
   });
   afterAll(async () => {
     client.close();
@@ -292,6 +298,75 @@ describe('logic service over gRPC (SQLite storage, recording route)', () => {
       request: { afterSeq: 0, limit: 10 },
     });
     expect(foreign.response.messages).toEqual([]);
+  });
+
+  describe('internal authentication (issue 7)', () => {
+    /** A caller on the network: no credential, or a guessed one. */
+    const outsider = (credential?: string) =>
+      new LogicServiceClient(
+        `127.0.0.1:${logic.grpcPort}`,
+        credentials.createInsecure(),
+        credential === undefined ? {} : internalClientOptions(credential),
+      );
+    const forgedSend = (c: LogicServiceClient) =>
+      call(
+        c,
+        c.send,
+        {
+          session: { ...alice, appId: 'b' },
+          request: {
+            clientMsgId: 'forged',
+            conversation: { type: ConversationType.CONVERSATION_TYPE_USER, id: 'bob' },
+            contentType: 'text',
+            content: Buffer.from('sent as someone else'),
+          },
+        } as never,
+        new Metadata(),
+        5_000,
+      );
+    const foreignSync = (c: LogicServiceClient) =>
+      call(
+        c,
+        c.sync,
+        { session: { ...alice, appId: 'b' }, request: { afterSeq: 0, limit: 10 } } as never,
+        new Metadata(),
+        5_000,
+      );
+    const refusal = (p: Promise<unknown>) =>
+      p.then(
+        () => 'accepted',
+        (e: RpcError) => ({ code: e.code, message: e.message }),
+      );
+    const refused = { code: ErrorCode.ERROR_CODE_UNAUTHENTICATED, message: 'unauthenticated' };
+
+    it('refuses Send and Sync from a caller without the internal secret', async () => {
+      const c = outsider();
+      try {
+        expect(await refusal(forgedSend(c))).toEqual(refused);
+        expect(await refusal(foreignSync(c))).toEqual(refused);
+      } finally {
+        c.close();
+      }
+    });
+
+    it('refuses Send and Sync with a wrong internal secret', async () => {
+      const c = outsider(`${secret.slice(0, -1)}x`);
+      try {
+        expect(await refusal(forgedSend(c))).toEqual(refused);
+        expect(await refusal(foreignSync(c))).toEqual(refused);
+      } finally {
+        c.close();
+      }
+    });
+
+    it('accepts Sync with the internal secret', async () => {
+      const c = outsider(secret);
+      try {
+        expect(await foreignSync(c)).toMatchObject({ response: { messages: [] } });
+      } finally {
+        c.close();
+      }
+    });
   });
 
   it('counts sends, duplicates and sign-in failures on /metrics', async () => {

@@ -1,10 +1,11 @@
-import { credentials, Metadata } from '@grpc/grpc-js';
+import { Metadata } from '@grpc/grpc-js';
 import { RouteServiceClient } from '@switchboard/proto/route';
 import {
   balancedChannel,
   call,
   channelReachable,
   parseAddressList,
+  type InternalTls,
   type AddressList,
 } from '@switchboard/rpc';
 
@@ -49,14 +50,16 @@ export class GrpcRoutePort implements RoutePort {
   /** The route instances, comma-separated (for logs and `/readyz`). */
   readonly address: string;
 
+  /** @param auth `internal.secret`, carried by every call, and mutual TLS (`internal.tls`) if on. */
   constructor(
     addresses: AddressList,
+    auth: { secret: string; tls?: InternalTls | undefined },
     private readonly timeoutMs = 5_000,
   ) {
     this.address = parseAddressList(addresses).join(',');
     // Neither Bind nor DeliverToUsers is retried by the channel (see RETRYABLE_ROUTE_METHODS).
-    const channel = balancedChannel(addresses);
-    this.client = new RouteServiceClient(channel.target, credentials.createInsecure(), channel.options);
+    const channel = balancedChannel(addresses, auth);
+    this.client = new RouteServiceClient(channel.target, channel.credentials, channel.options);
   }
 
   reachable(): Promise<void> {

@@ -9,7 +9,7 @@ import {
   type UpstreamCheck,
 } from '@switchboard/metrics';
 import { LogicServiceService } from '@switchboard/proto/logic';
-import { startGrpcServer } from '@switchboard/rpc';
+import { readInternalTls, startGrpcServer } from '@switchboard/rpc';
 import { openConfiguredStorage, type Storage } from '@switchboard/storage';
 import { logicHandlers } from './grpc-handlers.js';
 import { logicCounters } from './logic-metrics.js';
@@ -42,9 +42,16 @@ export async function startLogic(options: StartLogicOptions): Promise<RunningLog
   const { config } = options;
   const log = options.logger.child({ component: 'logic' });
   const registry = serviceRegistry();
+  const tls = readInternalTls(config.internal.tls);
   const storage =
     options.storage ?? (await openConfiguredStorage(config, undefined, storeLatency(registry, 'db')));
-  const route = options.route ?? new GrpcRoutePort(config.logic.routeAddress, config.logic.routeTimeoutMs);
+  const route =
+    options.route ??
+    new GrpcRoutePort(
+      config.logic.routeAddress,
+      { secret: config.internal.secret, tls },
+      config.logic.routeTimeoutMs,
+    );
   const tokens = new TokenVerifier(async (appId) => (await storage.apps.get(appId))?.tokenSecret);
   const counters = logicCounters(registry);
   const batcher = new SendBatcher(
@@ -85,7 +92,7 @@ export async function startLogic(options: StartLogicOptions): Promise<RunningLog
         implementation: { ...logicHandlers(signIn, messages, log, counters) },
       },
     ],
-    { observe: grpcServerLatency(registry) },
+    { secret: config.internal.secret, tls, observe: grpcServerLatency(registry) },
   );
   // Ready while the database and route answer; an unreachable one is logged at error level.
   const checks: UpstreamCheck[] = [

@@ -3,7 +3,7 @@ import { loadConfig } from '@switchboard/config';
 import { createLogger, memoryDestination } from '@switchboard/log';
 import { ErrorCode } from '@switchboard/proto/client';
 import { LogicServiceClient, SignInRequest } from '@switchboard/proto/logic';
-import { call, type RpcError } from '@switchboard/rpc';
+import { call, internalClientOptions, type RpcError } from '@switchboard/rpc';
 import { createStorage } from '@switchboard/storage';
 import { SignJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
@@ -27,7 +27,11 @@ describe('logic with its MySQL database unreachable', () => {
     });
     const logger = createLogger({ level: 'silent', service: 'logic', destination: memoryDestination() });
     const logic = await startLogic({ config, logger, storage, route });
-    const client = new LogicServiceClient(`127.0.0.1:${logic.grpcPort}`, credentials.createInsecure());
+    const client = new LogicServiceClient(
+      `127.0.0.1:${logic.grpcPort}`,
+      credentials.createInsecure(),
+      internalClientOptions(config.internal.secret),
+    );
     // Well formed, so that checking it needs the app's secret from the database.
     const token = await new SignJWT({ app_id: 'a' })
       .setProtectedHeader({ alg: 'HS256' })

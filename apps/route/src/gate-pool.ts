@@ -1,6 +1,11 @@
-import { credentials } from '@grpc/grpc-js';
+import type { ChannelCredentials } from '@grpc/grpc-js';
 import { GateServiceClient } from '@switchboard/proto/conn';
-import { GRPC_CHANNEL_OPTIONS } from '@switchboard/rpc';
+import {
+  GRPC_CHANNEL_OPTIONS,
+  internalChannel,
+  internalClientOptions,
+  type InternalTls,
+} from '@switchboard/rpc';
 import type { GateLease } from '@switchboard/route-store';
 
 /** The subset of the route store the pool needs to find gate addresses. */
@@ -19,11 +24,20 @@ export class GatePool {
   private refreshedAt = 0;
   private refreshing: Promise<void> | undefined;
 
+  private readonly credentials: ChannelCredentials;
+  private readonly options: ReturnType<typeof internalClientOptions> & typeof GRPC_CHANNEL_OPTIONS;
+
+  /** @param auth `internal.secret`, carried by every call to a gate, and mutual TLS if on. */
   constructor(
     private readonly directory: GateDirectory,
+    auth: { secret: string; tls?: InternalTls | undefined },
     private readonly refreshMs = 1_000,
     private readonly now: () => number = Date.now,
-  ) {}
+  ) {
+    const channel = internalChannel(auth.tls);
+    this.credentials = channel.credentials;
+    this.options = { ...GRPC_CHANNEL_OPTIONS, ...channel.options, ...internalClientOptions(auth.secret) };
+  }
 
   /** The client of a live gate, or undefined when the gate is not live. */
   async get(gateId: string): Promise<GateServiceClient | undefined> {
@@ -74,11 +88,7 @@ export class GatePool {
           existing?.client.close();
           this.clients.set(lease.gateId, {
             address: lease.grpcAddress,
-            client: new GateServiceClient(
-              lease.grpcAddress,
-              credentials.createInsecure(),
-              GRPC_CHANNEL_OPTIONS,
-            ),
+            client: new GateServiceClient(lease.grpcAddress, this.credentials, this.options),
           });
         }
         for (const [gateId, { client }] of this.clients) {

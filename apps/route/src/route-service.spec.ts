@@ -9,35 +9,40 @@ import {
 } from '@switchboard/proto/conn';
 import { RouteServiceClient } from '@switchboard/proto/route';
 import { MemoryRouteStore } from '@switchboard/route-store';
-import { call, RpcError, startGrpcServer, unary } from '@switchboard/rpc';
+import { call, internalClientOptions, RpcError, startGrpcServer, unary } from '@switchboard/rpc';
 import { loadConfig } from '@switchboard/config';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startRoute, type RunningRoute } from './server.js';
 
-/** A gate that records what route asks of it, over real gRPC. */
-async function fakeGate() {
+/** A gate that records what route asks of it, over real gRPC, requiring the internal `secret`. */
+async function fakeGate(secret: string) {
   const delivers: DeliverRequest[] = [];
   const kicks: KickRequest[] = [];
   const roomPushes: PushRoomRequest[] = [];
-  const server = await startGrpcServer('127.0.0.1', 0, [
-    {
-      definition: GateServiceService,
-      implementation: {
-        deliver: unary(async (req: DeliverRequest) => {
-          delivers.push(req);
-          return { delivered: req.deliveries.reduce((n, d) => n + d.targets.length, 0), missing: 0 };
-        }),
-        kick: unary(async (req: KickRequest) => {
-          kicks.push(req);
-          return { kicked: true };
-        }),
-        pushRoom: unary(async (req: PushRoomRequest) => {
-          roomPushes.push(req);
-          return { delivered: 3 };
-        }),
+  const server = await startGrpcServer(
+    '127.0.0.1',
+    0,
+    [
+      {
+        definition: GateServiceService,
+        implementation: {
+          deliver: unary(async (req: DeliverRequest) => {
+            delivers.push(req);
+            return { delivered: req.deliveries.reduce((n, d) => n + d.targets.length, 0), missing: 0 };
+          }),
+          kick: unary(async (req: KickRequest) => {
+            kicks.push(req);
+            return { kicked: true };
+          }),
+          pushRoom: unary(async (req: PushRoomRequest) => {
+            roomPushes.push(req);
+            return { delivered: 3 };
+          }),
+        },
       },
-    },
-  ]);
+    ],
+    { secret },
+  );
   return { server, delivers, kicks, roomPushes, address: `127.0.0.1:${server.port}` };
 }
 
@@ -46,6 +51,7 @@ describe('route service over gRPC (memory store, fake gates)', () => {
   const store = new MemoryRouteStore({ clock: () => now });
   let route: RunningRoute;
   let client: RouteServiceClient;
+  let secret: string;
   let g1: Awaited<ReturnType<typeof fakeGate>>;
   let g2: Awaited<ReturnType<typeof fakeGate>>;
   const rpc = <Req, Res>(method: (...args: never[]) => unknown, req: Req) =>
@@ -57,9 +63,14 @@ describe('route service over gRPC (memory store, fake gates)', () => {
       overrides: { route: { grpcPort: 0, health: { enabled: true, port: 0 } } },
     });
     route = await startRoute({ config, logger: createLogger({ level: 'silent', service: 'test' }), store });
-    client = new RouteServiceClient(`127.0.0.1:${route.grpcPort}`, credentials.createInsecure());
-    g1 = await fakeGate();
-    g2 = await fakeGate();
+    secret = config.internal.secret;
+    client = new RouteServiceClient(
+      `127.0.0.1:${route.grpcPort}`,
+      credentials.createInsecure(),
+      internalClientOptions(secret),
+    );
+    g1 = await fakeGate(secret);
+    g2 = await fakeGate(secret);
   });
   afterAll(async () => {
     client.close();
@@ -165,6 +176,53 @@ describe('route service over gRPC (memory store, fake gates)', () => {
       },
     );
     expect(presence.users[0]!.devices.map((d) => d.gateId)).toEqual(['g2']);
+  });
+
+  describe('internal authentication (issue 7)', () => {
+    const outsiders = (): RouteServiceClient[] => [
+      new RouteServiceClient(`127.0.0.1:${route.grpcPort}`, credentials.createInsecure()),
+      new RouteServiceClient(
+        `127.0.0.1:${route.grpcPort}`,
+        credentials.createInsecure(),
+        internalClientOptions(`${secret.slice(0, -1)}x`),
+      ),
+    ];
+    const refusal = (p: Promise<unknown>) =>
+      p.then(
+        () => 'accepted',
+        (e: RpcError) => [e.code, e.message],
+      );
+    const refused = [ErrorCode.ERROR_CODE_UNAUTHENTICATED, 'unauthenticated'];
+    const kickDevice = (c: RouteServiceClient) =>
+      call(
+        c,
+        c.kickDevice,
+        { appId: 'a', userId: 'dave', deviceId: 'phone', code: 0, reason: 'because I can' },
+        new Metadata(),
+        3_000,
+      );
+
+    it('refuses GetPresence and KickDevice without the internal secret or with a wrong one', async () => {
+      await bind('dave', 'phone', 'g1', 40);
+      for (const c of outsiders()) {
+        try {
+          expect(
+            await refusal(call(c, c.getPresence, { appId: 'a', userIds: ['dave'] }, new Metadata(), 3_000)),
+          ).toEqual(refused);
+          expect(await refusal(kickDevice(c))).toEqual(refused);
+        } finally {
+          c.close();
+        }
+      }
+      expect(g1.kicks).toEqual([]);
+    });
+
+    it('kicks a device for a caller with the internal secret', async () => {
+      await bind('dave', 'phone', 'g1', 41);
+      g1.kicks.length = 0; // the rebind kicked connection 40 (signed in again)
+      await kickDevice(client);
+      expect(g1.kicks).toEqual([expect.objectContaining({ connId: 41, userId: 'dave', deviceId: 'phone' })]);
+    });
   });
 
   it('refuses to bind on a gate without a lease with GATE_RESET (the gate renews and retries)', async () => {

@@ -10,7 +10,7 @@ import {
 } from '@switchboard/metrics';
 import { RouteServiceService } from '@switchboard/proto/route';
 import type { RouteStore } from '@switchboard/route-store';
-import { startGrpcServer } from '@switchboard/rpc';
+import { readInternalTls, startGrpcServer } from '@switchboard/rpc';
 import { GatePool } from './gate-pool.js';
 import { routeHandlers } from './grpc-handlers.js';
 import { routeGrpcObserver } from './route-metrics.js';
@@ -39,16 +39,17 @@ export async function startRoute(options: StartRouteOptions): Promise<RunningRou
   const { config } = options;
   const log = options.logger.child({ component: 'route' });
   const registry = serviceRegistry();
+  const tls = readInternalTls(config.internal.tls);
   const owned = options.store
     ? { store: options.store, describe: 'injected store', ping: async () => {}, close: async () => {} }
     : createRouteStore(config, storeLatency(registry, 'redis'));
-  const gates = new GatePool(owned.store);
+  const gates = new GatePool(owned.store, { secret: config.internal.secret, tls });
   const service = new RouteService(owned.store, gates, log, config.route.gateCallTimeoutMs);
   const server = await startGrpcServer(
     config.route.host,
     config.route.grpcPort,
     [{ definition: RouteServiceService, implementation: { ...routeHandlers(service, log) } }],
-    { observe: routeGrpcObserver(registry) },
+    { secret: config.internal.secret, tls, observe: routeGrpcObserver(registry) },
   );
   const metrics = mergeRegistries([registry, service.counters.registry]);
 

@@ -4,7 +4,7 @@ import { createLogger, memoryDestination } from '@switchboard/log';
 import { ErrorCode } from '@switchboard/proto/client';
 import { GetPresenceRequest, RouteServiceClient } from '@switchboard/proto/route';
 import { RedisRouteStore } from '@switchboard/route-store';
-import { call, type RpcError } from '@switchboard/rpc';
+import { call, internalClientOptions, type RpcError } from '@switchboard/rpc';
 import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startRoute, type RunningRoute } from './server.js';
@@ -29,7 +29,11 @@ describe('route with its Redis store down', () => {
       store: new RedisRouteStore({ client: redis, prefix: `sb-outage-${process.pid}` }),
       expireEveryMs: 60_000,
     });
-    const client = new RouteServiceClient(`127.0.0.1:${route.grpcPort}`, credentials.createInsecure());
+    const client = new RouteServiceClient(
+      `127.0.0.1:${route.grpcPort}`,
+      credentials.createInsecure(),
+      internalClientOptions(config.internal.secret),
+    );
     cleanups.push(
       () => redis.disconnect(),
       route.stop,

@@ -16,7 +16,7 @@ describe('a gate configured with two logic instances', () => {
 
   beforeAll(async () => {
     one = await startFakeUpstreams();
-    two = await startFakeUpstreams();
+    two = await startFakeUpstreams({ secret: one.secret });
     const config = loadConfig({
       env: {},
       profile: 'default',
@@ -26,6 +26,7 @@ describe('a gate configured with two logic instances', () => {
           logicAddress: `${one.logicAddress},${two.logicAddress}`,
           routeAddress: one.routeAddress,
         },
+        internal: { secret: one.secret },
       },
     });
     const logger = createLogger({ level: 'silent', service: 'tcp-conn', destination: memoryDestination() });
@@ -74,7 +75,7 @@ describe('a gate configured with two logic instances', () => {
     for (let i = 0; i < 20; i++) expect(await send()).toBe(0);
     expect(sends(one) - before).toBe(20);
 
-    two = await startFakeUpstreams({ logicPort: port });
+    two = await startFakeUpstreams({ logicPort: port, secret: one.secret });
     await sendUntil(() => sends(two) > 0, 10_000);
   });
 });

@@ -5,7 +5,7 @@ import { createLogger, memoryDestination, type MemoryDestination } from '@switch
 import { ErrorCode, PacketType, SendRequest } from '@switchboard/proto/client';
 import { GateServiceClient } from '@switchboard/proto/conn';
 import { encodePacket } from '@switchboard/protocol';
-import { call } from '@switchboard/rpc';
+import { call, internalClientOptions, type RpcError } from '@switchboard/rpc';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTcpConn, type TcpConn } from './server.js';
 import { TestClient } from './test-client.js';
@@ -33,11 +33,16 @@ describe('tcp-conn over real sockets', () => {
           rateLimit: { packetsPerSecond: 20, burst: 20 },
         },
         gateClient: { logicAddress: upstreams.logicAddress, routeAddress: upstreams.routeAddress },
+        internal: { secret: upstreams.secret },
       },
     });
     const logger = createLogger({ level: 'info', service: 'tcp-conn', destination: logs });
     app = await startTcpConn({ config, logger });
-    gateClient = new GateServiceClient(`127.0.0.1:${app.grpcPort}`, credentials.createInsecure());
+    gateClient = new GateServiceClient(
+      `127.0.0.1:${app.grpcPort}`,
+      credentials.createInsecure(),
+      internalClientOptions(upstreams.secret),
+    );
     healthy = await TestClient.open(app.tcpPort);
     await healthy.signedIn('good', 'healthy');
   });
@@ -139,6 +144,55 @@ describe('tcp-conn over real sockets', () => {
     const frame = Buffer.concat([Buffer.from([0, 0, 0, beat.length]), beat]);
     c.socket.write(Buffer.concat(Array.from({ length: 100 }, () => frame)));
     await expectClosedWith(c, ErrorCode.ERROR_CODE_FLOOD);
+  });
+
+  it('refuses Deliver from a caller without the internal secret, and delivers nothing (issue 7)', async () => {
+    const c = await TestClient.open(app.tcpPort);
+    await c.signedIn('good', 'forgery-target');
+    const conn = app.gate.core.registry.byDeviceOf('app1', 'u1', 'forgery-target')!;
+    const forged = (data: string) => ({
+      appId: 'app1',
+      bootId: app.gate.core.bootId,
+      deliveries: [
+        {
+          packet: Buffer.from(
+            encodePacket({
+              type: PacketType.PACKET_TYPE_MESSAGE,
+              requestId: 0,
+              code: 0,
+              message: '',
+              data: Buffer.from(data),
+            }),
+          ),
+          targets: [{ connId: conn.id, epoch: conn.epoch, userId: 'u1', deviceId: 'forgery-target' }],
+        },
+      ],
+    });
+    const outsiders = [
+      new GateServiceClient(`127.0.0.1:${app.grpcPort}`, credentials.createInsecure()),
+      new GateServiceClient(
+        `127.0.0.1:${app.grpcPort}`,
+        credentials.createInsecure(),
+        internalClientOptions('a-guess-of-the-internal-secret-0123456789'),
+      ),
+    ];
+    try {
+      for (const outsider of outsiders) {
+        const err = await call(outsider, outsider.deliver, forged('forged'), new Metadata(), 5_000).then(
+          () => expect.fail('an unauthenticated Deliver was accepted'),
+          (e: RpcError) => e,
+        );
+        expect([err.code, err.message]).toEqual([ErrorCode.ERROR_CODE_UNAUTHENTICATED, 'unauthenticated']);
+      }
+    } finally {
+      for (const outsider of outsiders) outsider.close();
+    }
+    // With the secret the same call goes through, and it is the first message the connection sees.
+    const res = await call(gateClient, gateClient.deliver, forged('genuine'), new Metadata(), 5_000);
+    expect(res).toEqual({ delivered: 1, missing: 0 });
+    const msg = await c.next((x) => x.type === PacketType.PACKET_TYPE_MESSAGE);
+    expect(msg.data.toString()).toBe('genuine');
+    c.socket.end();
   });
 
   it('kicks through GateService with KICKED', async () => {

@@ -5,7 +5,7 @@ import { createLogger, memoryDestination, type MemoryDestination } from '@switch
 import { ErrorCode, type Packet, PacketType, SignInRequest } from '@switchboard/proto/client';
 import { GateServiceClient } from '@switchboard/proto/conn';
 import { decodePacket, encodePacket, packetFromJson, packetToJson } from '@switchboard/protocol';
-import { call } from '@switchboard/rpc';
+import { call, internalClientOptions } from '@switchboard/rpc';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { startWsConn, type WsConn } from './server.js';
@@ -88,6 +88,7 @@ async function start(upstreams: FakeUpstreams, logs: MemoryDestination, gate: Pa
         ...gate,
       },
       gateClient: { logicAddress: upstreams.logicAddress, routeAddress: upstreams.routeAddress },
+      internal: { secret: upstreams.secret },
     },
   });
   return startWsConn({
@@ -108,7 +109,11 @@ describe('ws-conn over real WebSockets', () => {
     logs = memoryDestination();
     app = await start(upstreams, logs);
     url = `ws://127.0.0.1:${app.wsPort}/ws`;
-    gateClient = new GateServiceClient(`127.0.0.1:${app.grpcPort}`, credentials.createInsecure());
+    gateClient = new GateServiceClient(
+      `127.0.0.1:${app.grpcPort}`,
+      credentials.createInsecure(),
+      internalClientOptions(upstreams.secret),
+    );
   });
 
   afterAll(async () => {

@@ -145,6 +145,57 @@ const logic = section({
   largeGroupMinMembers: count(2),
 });
 
+/** Shortest internal secret accepted (each entry of a comma-separated list). */
+export const INTERNAL_SECRET_MIN_LENGTH = 32;
+
+/**
+ * Profiles that run every service in one process (or are only a base for tests): there an empty
+ * `internal.secret` is replaced by a random one at load time, shared by the in-process services.
+ * Every other profile must be given a secret.
+ */
+export const SELF_CONTAINED_PROFILES: readonly string[] = ['embedded', 'default'];
+
+/** The entries of `internal.secret`: one secret, or several separated by commas during a rotation. */
+export function internalSecrets(secret: string): string[] {
+  return secret
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+}
+
+/** Mutual TLS between the services (optional; plaintext when off). */
+const internalTls = section({
+  enabled: bool(),
+  /** PEM CA that signs every service's certificate; peers it did not sign are refused. */
+  caFile: text(),
+  /** PEM certificate of this service (server and client), naming `serverName`. */
+  certFile: text(),
+  keyFile: text(),
+  /** The DNS name every service's certificate carries; clients check it instead of the address. */
+  serverName: nonEmptyText(),
+}).superRefine((value, ctx) => {
+  if (!value.enabled) return;
+  for (const key of ['caFile', 'certFile', 'keyFile'] as const) {
+    if (value[key] === '') {
+      ctx.addIssue({
+        code: 'custom',
+        path: [key],
+        message: 'expected a file path when internal.tls.enabled is true',
+      });
+    }
+  }
+});
+
+const internal = section({
+  /**
+   * Shared secret every internal gRPC call carries (`sb-internal-auth` metadata); calls without it
+   * are refused with UNAUTHENTICATED. Several, comma-separated, during a rotation: servers accept
+   * each, clients send the first. Empty only in the embedded profile (a random one per run).
+   */
+  secret: text(),
+  tls: internalTls,
+});
+
 /** The whole configuration as validated at start-up. */
 export const configSchema = section({
   /** Name of the profile that was loaded. */
@@ -168,6 +219,24 @@ export const configSchema = section({
     poolSize: wholeNumber(1, 1000, 'expected whole number between 1 and 1000'),
   }),
   redis: section({ url: uri(['redis', 'rediss']), keyPrefix: text() }),
+  /** Authentication between the services (gate, logic, route). */
+  internal,
+}).superRefine((value, ctx) => {
+  const secrets = internalSecrets(value.internal.secret);
+  const hint = 'set SWITCHBOARD_INTERNAL__SECRET, e.g. to the output of `openssl rand -base64 48`';
+  if (secrets.length === 0 && !SELF_CONTAINED_PROFILES.includes(value.profile)) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['internal', 'secret'],
+      message: `expected a shared secret of at least ${INTERNAL_SECRET_MIN_LENGTH} characters in the ${value.profile} profile (${hint})`,
+    });
+  } else if (secrets.some((s) => s.length < INTERNAL_SECRET_MIN_LENGTH)) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['internal', 'secret'],
+      message: `expected every secret to be at least ${INTERNAL_SECRET_MIN_LENGTH} characters (${hint})`,
+    });
+  }
 });
 
 /** Typed configuration shared by every app. */
@@ -181,3 +250,4 @@ export type GateClientConfig = Config['gateClient'];
 export type SqliteConfig = Config['sqlite'];
 export type MysqlConfig = Config['mysql'];
 export type RedisConfig = Config['redis'];
+export type InternalConfig = Config['internal'];

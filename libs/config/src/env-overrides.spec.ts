@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { envNameToPath, envOverrides, pathToEnvName } from './env-overrides.js';
 import { loadConfig } from './load-config.js';
-import { catchConfigError, repoConfigDir } from './test-support.js';
+import { catchConfigError, repoConfigDir, TEST_INTERNAL_SECRET } from './test-support.js';
 
 describe('envNameToPath', () => {
   it('splits levels on "__" and turns SNAKE_CASE into camelCase', () => {
@@ -69,7 +69,11 @@ describe('envOverrides', () => {
 
 describe('loadConfig with SWITCHBOARD_* variables', () => {
   const load = (env: Record<string, string>) =>
-    loadConfig({ configDir: repoConfigDir, profile: 'production', env });
+    loadConfig({
+      configDir: repoConfigDir,
+      profile: 'production',
+      env: { SWITCHBOARD_INTERNAL__SECRET: TEST_INTERNAL_SECRET, ...env },
+    });
 
   it('overrides nested keys with typed values', () => {
     const config = load({
@@ -114,7 +118,11 @@ describe('loadConfig with SWITCHBOARD_* variables', () => {
     const config = loadConfig({
       configDir: repoConfigDir,
       profile: 'production',
-      env: { SWITCHBOARD_ROUTE__STORE: 'memory', SWITCHBOARD_LOGIC__STORAGE: 'sqlite' },
+      env: {
+        SWITCHBOARD_ROUTE__STORE: 'memory',
+        SWITCHBOARD_LOGIC__STORAGE: 'sqlite',
+        SWITCHBOARD_INTERNAL__SECRET: TEST_INTERNAL_SECRET,
+      },
       overrides: { logic: { storage: 'mysql' } },
     });
     expect(config.route.store).toBe('memory');

@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import type { LayeredTree } from './layered-tree.js';
 import { formatKeyPath, isPlainObject, valueAt } from './key-path.js';
-import { maskUriPassword } from './redact-config.js';
+import { maskUriPassword, SECRET_KEY } from './redact-config.js';
 
 /**
  * Turns validation issues into operator-facing lines:
@@ -24,7 +24,13 @@ export function formatIssues(
       }
       continue;
     }
-    const got = describeValue(valueAt(tree.root, issue.path));
+    const last = issue.path.at(-1);
+    const value = valueAt(tree.root, issue.path);
+    // A rejected secret is still someone's secret: say how long it is, never what it is.
+    const got =
+      typeof last === 'string' && SECRET_KEY.test(last) && typeof value === 'string' && value !== ''
+        ? `a value of ${value.length} characters`
+        : describeValue(value);
     lines.push(`config: ${formatKeyPath(issue.path)}: ${issue.message}, got ${got}${from(tree, issue.path)}`);
   }
   return lines;

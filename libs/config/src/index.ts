@@ -1,7 +1,10 @@
 export { loadConfig, DEFAULT_PROFILE, type LoadConfigOptions, type ConfigOverrides } from './load-config.js';
 export {
   configSchema,
+  internalSecrets,
+  INTERNAL_SECRET_MIN_LENGTH,
   LOG_LEVELS,
+  SELF_CONTAINED_PROFILES,
   type Config,
   type LogConfig,
   type GateConfig,
@@ -12,6 +15,7 @@ export {
   type SqliteConfig,
   type MysqlConfig,
   type RedisConfig,
+  type InternalConfig,
 } from './config-schema.js';
 export { ConfigError, type ConfigErrorCode } from './config-error.js';
 export { redactConfig, maskUriPassword } from './redact-config.js';

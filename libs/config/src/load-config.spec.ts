@@ -3,9 +3,11 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { loadConfig } from './load-config.js';
-import { catchConfigError, repoConfigDir, scratchConfigDir } from './test-support.js';
+import { catchConfigError, repoConfigDir, scratchConfigDir, TEST_INTERNAL_SECRET } from './test-support.js';
 
 const base = { configDir: repoConfigDir, env: {} };
+/** What every profile but the embedded one needs in the environment. */
+const secretEnv = { SWITCHBOARD_INTERNAL__SECRET: TEST_INTERNAL_SECRET };
 
 const cleanups: (() => void)[] = [];
 afterEach(() => {
@@ -20,8 +22,10 @@ function scratch(files: Record<string, string>) {
 describe('loadConfig: defaults and profiles', () => {
   it('loads default.yaml alone and it validates, so it names every key', () => {
     const config = loadConfig({ ...base, profile: 'default' });
-    const raw = parse(readFileSync(join(repoConfigDir, 'default.yaml'), 'utf8')) as unknown;
-    expect(config).toEqual(raw);
+    const raw = parse(readFileSync(join(repoConfigDir, 'default.yaml'), 'utf8')) as typeof config;
+    // The one difference: an empty internal secret is replaced by a random one.
+    expect(raw.internal.secret).toBe('');
+    expect(config).toEqual({ ...raw, internal: { ...raw.internal, secret: config.internal.secret } });
     expect(config.gate.signInTimeoutMs).toBe(10000);
     expect(config.gate.heartbeatIntervalMs).toBe(30000);
     expect(config.gate.heartbeatTimeoutMs).toBe(90000);
@@ -59,14 +63,16 @@ describe('loadConfig: defaults and profiles', () => {
   });
 
   it('takes the profile from SWITCHBOARD_PROFILE, and the argument over the variable', () => {
-    expect(loadConfig({ ...base, env: { SWITCHBOARD_PROFILE: 'production' } }).profile).toBe('production');
+    expect(loadConfig({ ...base, env: { ...secretEnv, SWITCHBOARD_PROFILE: 'production' } }).profile).toBe(
+      'production',
+    );
     expect(
       loadConfig({ ...base, profile: 'embedded', env: { SWITCHBOARD_PROFILE: 'production' } }).profile,
     ).toBe('embedded');
   });
 
   it('merges the production profile over the defaults, keeping what it does not mention', () => {
-    const config = loadConfig({ ...base, profile: 'production' });
+    const config = loadConfig({ ...base, profile: 'production', env: secretEnv });
     expect(config.route.store).toBe('redis');
     expect(config.logic.storage).toBe('mysql');
     expect(config.gate.host).toBe('0.0.0.0');
@@ -106,7 +112,8 @@ describe('loadConfig: defaults and profiles', () => {
   it('finds the config folder from SWITCHBOARD_CONFIG_DIR', () => {
     const dir = scratch({ 'custom.yaml': 'log:\n  level: debug\n' });
     expect(
-      loadConfig({ env: { SWITCHBOARD_CONFIG_DIR: dir, SWITCHBOARD_PROFILE: 'custom' } }).log.level,
+      loadConfig({ env: { ...secretEnv, SWITCHBOARD_CONFIG_DIR: dir, SWITCHBOARD_PROFILE: 'custom' } }).log
+        .level,
     ).toBe('debug');
   });
 

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import type { z } from 'zod';
@@ -43,6 +44,8 @@ export interface LoadConfigOptions {
  * Mappings merge key by key; scalars and lists replace. The result is checked against the schema,
  * whose sections reject unknown keys.
  *
+ * An empty `internal.secret` (allowed in the embedded profile only) is replaced by a random one.
+ *
  * @throws ConfigError listing every problem, each naming the key path, what was expected, what
  *   was found and which layer it came from.
  */
@@ -70,7 +73,11 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
   for (const override of fromEnv) tree.set(override.path, override.value, override.name);
   if (options.overrides) tree.merge(options.overrides as Record<string, unknown>, 'overrides');
 
-  return validate(tree, fromEnv);
+  const config = validate(tree, fromEnv);
+  // Only self-contained profiles get here with no secret (see SELF_CONTAINED_PROFILES): a random
+  // one, in memory only, shared by the services that use this config object.
+  if (config.internal.secret === '') config.internal.secret = randomBytes(32).toString('base64url');
+  return config;
 }
 
 function validate(tree: LayeredTree, fromEnv: readonly EnvOverride[]): Config {

@@ -2,7 +2,7 @@ import { isPlainObject } from './key-path.js';
 
 const MASK = '***';
 // Keys whose whole value is a secret, should one ever be configured (an app secret, an API key).
-const SECRET_KEY = /secret|token|password|apikey|credential/i;
+export const SECRET_KEY = /secret|token|password|apikey|credential/i;
 
 /**
  * Replaces the password of every URI in `text` (`mysql://root:pw@db/x` -> `mysql://root:***@db/x`)

@@ -6,6 +6,9 @@ import { ConfigError } from './config-error.js';
 
 // Test support only (not exported from the package).
 
+/** A valid `internal.secret` for tests of profiles that require one (production). */
+export const TEST_INTERNAL_SECRET = 'test-internal-secret-0123456789abcdef';
+
 /** The repository's `config/` folder. */
 export const repoConfigDir = fileURLToPath(new URL('../../../config/', import.meta.url));
 

@@ -1,4 +1,5 @@
 import { ErrorCode } from '@switchboard/proto/client';
+import { InternalAuthRefusedError, UNAVAILABLE_MESSAGE } from '@switchboard/rpc';
 
 /**
  * Codes that, coming back from logic or route, say the suite failed rather than the client (the
@@ -15,6 +16,10 @@ const UPSTREAM_FAULTS: ReadonlySet<ErrorCode> = new Set([
  * The message is client-safe; `expected` is false for failures worth a log line.
  */
 export function errorOf(err: unknown): { code: ErrorCode; message: string; expected: boolean } {
+  // The gate's own internal secret was refused (a misconfigured deployment): not the client's doing.
+  if (err instanceof InternalAuthRefusedError) {
+    return { code: ErrorCode.ERROR_CODE_UNAVAILABLE, message: UNAVAILABLE_MESSAGE, expected: false };
+  }
   if (err instanceof Error && typeof (err as { code?: unknown }).code === 'number') {
     const code = (err as unknown as { code: ErrorCode }).code;
     return { code, message: err.message, expected: !UPSTREAM_FAULTS.has(code) };

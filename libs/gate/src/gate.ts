@@ -3,7 +3,7 @@ import { hostname } from 'node:os';
 import { ErrorCode } from '@switchboard/proto/client';
 import { GateServiceService } from '@switchboard/proto/conn';
 import type { Logger } from '@switchboard/log';
-import { startGrpcServer, type StartedServer } from '@switchboard/rpc';
+import { startGrpcServer, type InternalTls, type StartedServer } from '@switchboard/rpc';
 import type { Clock } from './clock.js';
 import { Fanout } from './fanout.js';
 import { logDetailOf } from './error-of.js';
@@ -26,8 +26,17 @@ export interface CreateGateOptions {
     /** On drain, how long closing connections get to flush before they are destroyed. */
     drainTimeoutMs: number;
   };
-  /** Interface and port of the internal GateService (port 0 picks a free one). */
-  grpc: { host: string; port: number; advertiseAddress?: string };
+  /**
+   * Interface and port of the internal GateService (port 0 picks a free one), `internal.secret`
+   * that route's calls must carry, and mutual TLS (`internal.tls`, plaintext when undefined).
+   */
+  grpc: {
+    host: string;
+    port: number;
+    advertiseAddress?: string;
+    secret: string;
+    tls?: InternalTls | undefined;
+  };
   logic: LogicPort;
   route: RoutePort;
   logger: Logger;
@@ -112,7 +121,7 @@ export function createGate(options: CreateGateOptions): Gate {
             implementation: gateServiceImplementation(fanout, () => gateStats(core), logger),
           },
         ],
-        { observe: grpcServerLatency(metrics) },
+        { secret: options.grpc.secret, tls: options.grpc.tls, observe: grpcServerLatency(metrics) },
       );
       const grpcAddress = options.grpc.advertiseAddress || `${options.grpc.host}:${server.port}`;
       lease = new LeaseKeeper({

@@ -1,4 +1,3 @@
-import { credentials } from '@grpc/grpc-js';
 import type { Config } from '@switchboard/config';
 import type { Logger } from '@switchboard/log';
 import { Readiness, startHealthServer, type HealthServer, type UpstreamCheck } from '@switchboard/metrics';
@@ -8,6 +7,7 @@ import {
   balancedChannel,
   channelReachable,
   parseAddressList,
+  readInternalTls,
   RETRYABLE_LOGIC_METHODS,
   RETRYABLE_ROUTE_METHODS,
 } from '@switchboard/rpc';
@@ -42,10 +42,15 @@ export async function launchGate(options: LaunchGateOptions): Promise<LaunchedGa
   const gc = config.gate;
   const clients: Array<{ close(): void }> = [];
   const checks: UpstreamCheck[] = [];
+  const tls = readInternalTls(config.internal.tls);
   let logic = options.logic;
   if (!logic) {
-    const channel = balancedChannel(config.gateClient.logicAddress, { retryable: RETRYABLE_LOGIC_METHODS });
-    const client = new LogicServiceClient(channel.target, credentials.createInsecure(), channel.options);
+    const channel = balancedChannel(config.gateClient.logicAddress, {
+      secret: config.internal.secret,
+      tls,
+      retryable: RETRYABLE_LOGIC_METHODS,
+    });
+    const client = new LogicServiceClient(channel.target, channel.credentials, channel.options);
     clients.push(client);
     logic = grpcLogicPort(client, gc.upstreamTimeoutMs);
     checks.push({
@@ -55,15 +60,25 @@ export async function launchGate(options: LaunchGateOptions): Promise<LaunchedGa
   }
   let route = options.route;
   if (!route) {
-    const channel = balancedChannel(config.gateClient.routeAddress, { retryable: RETRYABLE_ROUTE_METHODS });
-    const client = new RouteServiceClient(channel.target, credentials.createInsecure(), channel.options);
+    const channel = balancedChannel(config.gateClient.routeAddress, {
+      secret: config.internal.secret,
+      tls,
+      retryable: RETRYABLE_ROUTE_METHODS,
+    });
+    const client = new RouteServiceClient(channel.target, channel.credentials, channel.options);
     clients.push(client);
     route = grpcRoutePort(client, gc.upstreamTimeoutMs);
   }
   const gate = createGate({
     id: gc.id,
     settings: gc,
-    grpc: { host: gc.host, port: gc.grpcPort, advertiseAddress: gc.advertiseAddress },
+    grpc: {
+      host: gc.host,
+      port: gc.grpcPort,
+      advertiseAddress: gc.advertiseAddress,
+      secret: config.internal.secret,
+      tls,
+    },
     logic,
     route,
     logger,

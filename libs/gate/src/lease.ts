@@ -1,5 +1,5 @@
 import type { Logger } from '@switchboard/log';
-import { errorOf } from './error-of.js';
+import { logDetailOf } from './error-of.js';
 import type { RoutePort } from './ports.js';
 
 export interface LeaseOptions {
@@ -73,7 +73,7 @@ export class LeaseKeeper {
       this.registered = true;
     } catch (err) {
       this.failing = true;
-      logger.warn({ err: errorOf(err).message }, 'lease renewal failed');
+      logger.warn({ err: logDetailOf(err) }, 'lease renewal failed');
       return;
     }
     if (!this.rebindPending || !this.options.onRegistered) return;
@@ -81,7 +81,7 @@ export class LeaseKeeper {
       await this.options.onRegistered();
       this.rebindPending = false;
     } catch (err) {
-      logger.warn({ err: errorOf(err).message }, 're-binding sessions failed; retrying at the next renewal');
+      logger.warn({ err: logDetailOf(err) }, 're-binding sessions failed; retrying at the next renewal');
     }
   }
 }

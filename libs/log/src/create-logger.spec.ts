@@ -27,6 +27,16 @@ describe('createLogger', () => {
     expect(lines.map((l) => l.msg)).toEqual(['kept', 'kept too']);
   });
 
+  it('redacts the internal secret (internal.secret) wherever a config section is logged', () => {
+    const { logger, lines } = setup();
+    const secret = 'internal-secret-0123456789abcdef0123';
+    logger.info({ internal: { secret } }, 'one level');
+    logger.info({ config: { internal: { secret } } }, 'two levels');
+    logger.info({ secret }, 'top level');
+    expect(JSON.stringify(lines)).not.toContain(secret);
+    expect(lines.map((l) => JSON.stringify(l).includes('[REDACTED]'))).toEqual([true, true, true]);
+  });
+
   it('writes nothing when silent', () => {
     const { logger, lines } = setup({ level: 'silent' });
     logger.fatal('nobody hears this');

@@ -18,6 +18,8 @@ import {
   type StartedServer,
 } from './index.js';
 
+const SECRET = 'balanced-channel-spec-secret-0123456789';
+
 /** One GateService instance that counts its kicks and can be told to answer UNAVAILABLE. */
 interface Instance {
   server: StartedServer;
@@ -28,22 +30,27 @@ interface Instance {
 
 async function startInstance(port = 0): Promise<Instance> {
   const self = { kicks: 0, unavailable: false } as Instance;
-  self.server = await startGrpcServer('127.0.0.1', port, [
-    {
-      definition: GateServiceService,
-      implementation: {
-        kick: unary<KickRequest, KickResponse>(async () => {
-          if (self.unavailable) throw new RpcError(ErrorCode.ERROR_CODE_UNAVAILABLE, 'store down');
-          self.kicks++;
-          return { kicked: true };
-        }),
-        stats: unary<object, StatsResponse>(async () => {
-          if (self.unavailable) throw new RpcError(ErrorCode.ERROR_CODE_UNAVAILABLE, 'store down');
-          return { connections: 0, signedIn: 0 } as unknown as StatsResponse;
-        }),
+  self.server = await startGrpcServer(
+    '127.0.0.1',
+    port,
+    [
+      {
+        definition: GateServiceService,
+        implementation: {
+          kick: unary<KickRequest, KickResponse>(async () => {
+            if (self.unavailable) throw new RpcError(ErrorCode.ERROR_CODE_UNAVAILABLE, 'store down');
+            self.kicks++;
+            return { kicked: true };
+          }),
+          stats: unary<object, StatsResponse>(async () => {
+            if (self.unavailable) throw new RpcError(ErrorCode.ERROR_CODE_UNAVAILABLE, 'store down');
+            return { connections: 0, signedIn: 0 } as unknown as StatsResponse;
+          }),
+        },
       },
-    },
-  ]);
+    ],
+    { secret: SECRET },
+  );
   self.port = self.server.port;
   return self;
 }
@@ -77,6 +84,7 @@ describe('balancedChannel over several real grpc-js servers', () => {
 
   function client(addresses: string | string[], retry = true): GateServiceClient {
     const { target, options } = balancedChannel(addresses, {
+      secret: SECRET,
       retryable: retry ? [GateServiceService.kick] : [],
     });
     const c = new GateServiceClient(target, credentials.createInsecure(), options);

@@ -1,12 +1,18 @@
 import { GRPC_CHANNEL_OPTIONS } from './channel-options.js';
-import type { ChannelOptions } from '@grpc/grpc-js';
+import type { ChannelCredentials, ClientOptions } from '@grpc/grpc-js';
 import { parseAddressList, type AddressList } from './address-list.js';
+import { internalAuthInterceptor } from './internal-auth.js';
+import { internalChannel, type InternalTls } from './internal-tls.js';
 import { LIST_SCHEME, registerListResolver } from './list-resolver.js';
 
 /** Retries of one call, the first attempt included (gRPC allows at most 5). */
 export const MAX_ATTEMPTS = 3;
 
 export interface BalancedChannelOptions {
+  /** `internal.secret`: every call carries its first entry in `sb-internal-auth` metadata. */
+  secret: string;
+  /** Mutual TLS (`internal.tls`); plaintext when undefined. */
+  tls?: InternalTls | undefined;
   /**
    * Methods that are safe to send again, as ts-proto method definitions (`LogicServiceService.send`).
    * A call to one of them that fails with UNAVAILABLE before any answer arrived is retried (on the
@@ -18,7 +24,10 @@ export interface BalancedChannelOptions {
 /** What a ts-proto grpc-js client constructor takes besides credentials. */
 export interface BalancedChannel {
   target: string;
-  options: ChannelOptions;
+  /** Mutual TLS credentials, or insecure ones (plaintext). */
+  credentials: ChannelCredentials;
+  /** Channel options plus the interceptor that authenticates every call. */
+  options: Partial<ClientOptions>;
 }
 
 /**
@@ -29,13 +38,12 @@ export interface BalancedChannel {
  * out at once (its connection closes, or keepalive pings go unanswered) and is dialled again with a
  * back-off capped at a few seconds, so a restarted instance gets traffic again soon after it is up.
  *
- * Usage: `const { target, options } = balancedChannel(addrs, { retryable });
- * new LogicServiceClient(target, credentials.createInsecure(), options)`.
+ * Every call carries the internal credential (`options.secret`).
+ *
+ * Usage: `const { target, credentials, options } = balancedChannel(addrs, { secret, tls, retryable });
+ * new LogicServiceClient(target, credentials, options)`.
  */
-export function balancedChannel(
-  addresses: AddressList,
-  options: BalancedChannelOptions = {},
-): BalancedChannel {
+export function balancedChannel(addresses: AddressList, options: BalancedChannelOptions): BalancedChannel {
   registerListResolver();
   const entries = parseAddressList(addresses);
   const names = (options.retryable ?? []).map((m) => {
@@ -63,10 +71,13 @@ export function balancedChannel(
     // not triple the load; one broken instance among healthy ones keeps being retried around.
     retryThrottling: { maxTokens: 10, tokenRatio: 1 },
   };
+  const channel = internalChannel(options.tls);
   return {
     target: `${LIST_SCHEME}:///${entries.join(',')}`,
+    credentials: channel.credentials,
     options: {
       ...GRPC_CHANNEL_OPTIONS,
+      ...channel.options,
       'grpc.service_config': JSON.stringify(serviceConfig),
       // Our services publish no service config in DNS TXT records; skip the lookup.
       'grpc.service_config_disable_resolution': 1,
@@ -75,6 +86,7 @@ export function balancedChannel(
       'grpc.max_reconnect_backoff_ms': 3_000,
       'grpc.keepalive_time_ms': 30_000,
       'grpc.keepalive_timeout_ms': 10_000,
+      interceptors: [internalAuthInterceptor(options.secret)],
     },
   };
 }

@@ -1,4 +1,12 @@
-export { RpcError, CODE_METADATA_KEY, UNAVAILABLE_MESSAGE, toStatus, fromServiceError } from './rpc-error.js';
+export {
+  RpcError,
+  InternalAuthRefusedError,
+  CODE_METADATA_KEY,
+  INTERNAL_AUTH_REFUSED_KEY,
+  UNAVAILABLE_MESSAGE,
+  toStatus,
+  fromServiceError,
+} from './rpc-error.js';
 export { unary } from './unary.js';
 export { call } from './call.js';
 export {
@@ -18,3 +26,19 @@ export {
 export { RETRYABLE_LOGIC_METHODS, RETRYABLE_ROUTE_METHODS } from './retryable-methods.js';
 export { isTransientError } from './transient-error.js';
 export { channelReachable } from './reachable.js';
+export {
+  INTERNAL_AUTH_METADATA_KEY,
+  INTERNAL_SECRET_MIN_LENGTH,
+  UNAUTHENTICATED_MESSAGE,
+  InternalAuthVerifier,
+  internalAuthInterceptor,
+  internalClientOptions,
+  parseInternalSecrets,
+} from './internal-auth.js';
+export {
+  internalChannel,
+  internalServerCredentials,
+  readInternalTls,
+  type InternalTls,
+  type InternalTlsConfig,
+} from './internal-tls.js';

@@ -25,6 +25,24 @@ export class RpcError extends Error {
   }
 }
 
+/**
+ * Trailer set when the internal-auth check (not a handler) refused a call: the caller's own
+ * internal credential is wrong, a misconfiguration of the suite rather than anything its client did.
+ */
+export const INTERNAL_AUTH_REFUSED_KEY = 'sb-internal-auth-refused';
+
+/**
+ * A call refused for want of the right internal secret (UNAUTHENTICATED, code 300, to the service
+ * that made it). Passed further up it becomes UNAVAILABLE (see {@link toStatus}; the gate does the
+ * same for its clients), so that a client never reads a broken deployment as its own bad token.
+ */
+export class InternalAuthRefusedError extends RpcError {
+  constructor(options?: { cause?: unknown }) {
+    super(ErrorCode.ERROR_CODE_UNAUTHENTICATED, 'unauthenticated', options);
+    this.name = 'InternalAuthRefusedError';
+  }
+}
+
 const grpcStatusOf: Partial<Record<ErrorCode, status>> = {
   [ErrorCode.ERROR_CODE_INVALID_ARGUMENT]: status.INVALID_ARGUMENT,
   [ErrorCode.ERROR_CODE_NOT_FOUND]: status.NOT_FOUND,
@@ -51,6 +69,11 @@ export const UNAVAILABLE_MESSAGE = 'a service this request needs is unavailable;
  */
 export function toStatus(err: unknown): Partial<StatusObject> {
   const metadata = new Metadata();
+  if (err instanceof InternalAuthRefusedError) {
+    // This service's own call was refused downstream: to its caller, a dependency is unavailable.
+    metadata.set(CODE_METADATA_KEY, String(ErrorCode.ERROR_CODE_UNAVAILABLE));
+    return { code: status.UNAVAILABLE, details: UNAVAILABLE_MESSAGE, metadata };
+  }
   if (err instanceof RpcError) {
     metadata.set(CODE_METADATA_KEY, String(err.code));
     return { code: grpcStatusOf[err.code] ?? status.FAILED_PRECONDITION, details: err.message, metadata };
@@ -94,6 +117,7 @@ const transportFailures: Partial<Record<status, readonly [ErrorCode, string]>> =
 export function fromServiceError(err: unknown): RpcError {
   if (err instanceof RpcError) return err;
   const e = err as Partial<ServiceError>;
+  if (e.metadata?.get(INTERNAL_AUTH_REFUSED_KEY).length) return new InternalAuthRefusedError({ cause: err });
   const raw = e.metadata?.get(CODE_METADATA_KEY)[0];
   if (raw !== undefined) {
     const code = Number(raw) as ErrorCode;

@@ -13,6 +13,7 @@ import {
   call,
   GRPC_CHANNEL_OPTIONS,
   GRPC_MAX_MESSAGE_BYTES,
+  internalClientOptions,
   RpcError,
   startGrpcServer,
   unary,
@@ -20,6 +21,7 @@ import {
 } from './index.js';
 
 const MiB = 1024 * 1024;
+const SECRET = 'rpc-spec-internal-secret-0123456789abcdef';
 
 describe('rpc helpers over a real grpc-js server', () => {
   let server: StartedServer;
@@ -28,37 +30,42 @@ describe('rpc helpers over a real grpc-js server', () => {
   let statsReplyBytes = 0;
 
   beforeAll(async () => {
-    server = await startGrpcServer('127.0.0.1', 0, [
-      {
-        definition: GateServiceService,
-        implementation: {
-          kick: unary<KickRequest, KickResponse>(
-            async (req) => {
-              if (req.connId === 1) return { kicked: true };
-              if (req.connId === 2) throw new RpcError(ErrorCode.ERROR_CODE_NOT_FOUND, 'no such connection');
-              if (req.connId === 4) throw new RpcError(ErrorCode.ERROR_CODE_RATE_LIMITED, 'slow down');
-              if (req.connId === 5) return { kicked: req.reason.length > 0 };
-              if (req.connId === 6) {
-                throw Object.assign(new Error('connect ECONNREFUSED 10.0.0.9:6379'), {
-                  code: 'ECONNREFUSED',
-                });
-              }
-              throw new Error('boom with secret details');
-            },
-            (err) => unexpected.push(err),
-          ),
-          // A reply as large as the test asks for.
-          stats: unary<StatsRequest, StatsResponse>(async () =>
-            StatsResponse.fromPartial({ gateId: 'x'.repeat(statsReplyBytes) }),
-          ),
+    server = await startGrpcServer(
+      '127.0.0.1',
+      0,
+      [
+        {
+          definition: GateServiceService,
+          implementation: {
+            kick: unary<KickRequest, KickResponse>(
+              async (req) => {
+                if (req.connId === 1) return { kicked: true };
+                if (req.connId === 2)
+                  throw new RpcError(ErrorCode.ERROR_CODE_NOT_FOUND, 'no such connection');
+                if (req.connId === 4) throw new RpcError(ErrorCode.ERROR_CODE_RATE_LIMITED, 'slow down');
+                if (req.connId === 5) return { kicked: req.reason.length > 0 };
+                if (req.connId === 6) {
+                  throw Object.assign(new Error('connect ECONNREFUSED 10.0.0.9:6379'), {
+                    code: 'ECONNREFUSED',
+                  });
+                }
+                throw new Error('boom with secret details');
+              },
+              (err) => unexpected.push(err),
+            ),
+            // A reply as large as the test asks for.
+            stats: unary<StatsRequest, StatsResponse>(async () =>
+              StatsResponse.fromPartial({ gateId: 'x'.repeat(statsReplyBytes) }),
+            ),
+          },
         },
-      },
-    ]);
-    client = new GateServiceClient(
-      `127.0.0.1:${server.port}`,
-      credentials.createInsecure(),
-      GRPC_CHANNEL_OPTIONS,
+      ],
+      { secret: SECRET },
     );
+    client = new GateServiceClient(`127.0.0.1:${server.port}`, credentials.createInsecure(), {
+      ...GRPC_CHANNEL_OPTIONS,
+      ...internalClientOptions(SECRET),
+    });
   });
   afterAll(async () => {
     client.close();
@@ -135,7 +142,11 @@ describe('rpc helpers over a real grpc-js server', () => {
 
     it('maps a reply over the receive limit to a non-retryable PAYLOAD_TOO_LARGE, not RATE_LIMITED', async () => {
       statsReplyBytes = 5 * MiB;
-      const plain = new GateServiceClient(`127.0.0.1:${server.port}`, credentials.createInsecure());
+      const plain = new GateServiceClient(
+        `127.0.0.1:${server.port}`,
+        credentials.createInsecure(),
+        internalClientOptions(SECRET),
+      );
       try {
         expectTooLarge(await stats(plain).catch((e: unknown) => e));
       } finally {

@@ -1,6 +1,5 @@
 import {
   Server,
-  ServerCredentials,
   status,
   type sendUnaryData,
   type ServerUnaryCall,
@@ -9,6 +8,8 @@ import {
   type UntypedServiceImplementation,
 } from '@grpc/grpc-js';
 import { GRPC_CHANNEL_OPTIONS } from './channel-options.js';
+import { authenticated, InternalAuthVerifier } from './internal-auth.js';
+import { internalServerCredentials, type InternalTls } from './internal-tls.js';
 
 export interface ServiceRegistration {
   definition: ServiceDefinition;
@@ -24,6 +25,14 @@ export interface StartedServer {
 }
 
 export interface GrpcServerOptions {
+  /**
+   * `internal.secret`: one secret or a comma-separated list (rotation). Every call must carry one
+   * of them in `sb-internal-auth` metadata; others are refused with UNAUTHENTICATED before their
+   * handler runs. Empty is refused: no internal server runs without authentication.
+   */
+  secret: string;
+  /** Mutual TLS (`internal.tls`); plaintext when undefined. */
+  tls?: InternalTls | undefined;
   /** Called when a unary call is answered: method (`SignIn`), seconds taken, status code name (`OK`...). */
   observe?: (method: string, seconds: number, code: string) => void;
 }
@@ -57,19 +66,31 @@ function observed(
   return out;
 }
 
-/** Starts a plaintext gRPC server for internal traffic on host:port (0 picks a free port). */
+/**
+ * Starts a plaintext gRPC server for internal traffic on host:port (0 picks a free port). Every
+ * handler of every service requires the internal credential (see {@link GrpcServerOptions.secret}).
+ */
 export async function startGrpcServer(
   host: string,
   port: number,
   services: ServiceRegistration[],
-  options: GrpcServerOptions = {},
+  options: GrpcServerOptions,
 ): Promise<StartedServer> {
+  const verifier = new InternalAuthVerifier(options.secret);
   const server = new Server({ ...GRPC_CHANNEL_OPTIONS, 'grpc.keepalive_time_ms': 30_000 });
   for (const s of services) {
-    server.addService(s.definition, options.observe ? observed(s, options.observe) : s.implementation);
+    // Observed outside the check, so refused calls show up as UNAUTHENTICATED in the latency metric.
+    const guarded = {
+      definition: s.definition,
+      implementation: authenticated(s.definition, s.implementation, verifier),
+    };
+    server.addService(
+      s.definition,
+      options.observe ? observed(guarded, options.observe) : guarded.implementation,
+    );
   }
   const bound = await new Promise<number>((resolve, reject) => {
-    server.bindAsync(`${host}:${port}`, ServerCredentials.createInsecure(), (err, p) =>
+    server.bindAsync(`${host}:${port}`, internalServerCredentials(options.tls), (err, p) =>
       err ? reject(err) : resolve(p),
     );
   });

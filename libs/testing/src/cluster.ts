@@ -75,7 +75,13 @@ export interface Cluster {
   readonly prefix: string;
   /** The secret of `options.app`, when one was asked for. */
   readonly appSecret: string | undefined;
-  /** The environment shared by every service (profile, MySQL, Redis): for the CLI against this cluster. */
+  /**
+   * The internal secret every service of this cluster shares (`SWITCHBOARD_INTERNAL__SECRET`),
+   * made for this cluster unless `options.env` gives one. A gRPC caller must send it as
+   * `sb-internal-auth` metadata (`internalClientOptions(secret)` from @switchboard/rpc).
+   */
+  readonly internalSecret: string;
+  /** The environment shared by every service (profile, MySQL, Redis, internal secret): for the CLI against this cluster. */
   readonly env: Readonly<Record<string, string>>;
   /** What a person needs to connect and to watch the services. */
   describe(): string;
@@ -150,6 +156,8 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
 
   const env: Record<string, string> = {
     SWITCHBOARD_PROFILE: 'production',
+    // One secret per cluster: its services accept each other's calls and nobody else's.
+    SWITCHBOARD_INTERNAL__SECRET: randomBytes(32).toString('base64url'),
     SWITCHBOARD_LOG__LEVEL: o.logLevel,
     SWITCHBOARD_MYSQL__URI: o.mysqlUri,
     SWITCHBOARD_REDIS__URL: o.redisUrl,
@@ -314,6 +322,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
     redisUrl: o.redisUrl,
     prefix: o.prefix,
     appSecret,
+    internalSecret: env['SWITCHBOARD_INTERNAL__SECRET']!,
     env,
     describe: () => describeCluster(cluster, o.app?.id),
     stop: (graceMs) => (stopped ??= stop(graceMs)),
@@ -435,6 +444,10 @@ function describeCluster(c: Cluster, appId: string | undefined): string {
     ...(appId
       ? [`A token for the "${appId}" app:`, `  ${env} npx switchboard token --app ${appId} --user alice`, '']
       : []),
+    "Internal gRPC (the gRPC column) takes only calls carrying this cluster's internal secret in the",
+    '"sb-internal-auth" metadata; another service joins the cluster with',
+    `  SWITCHBOARD_INTERNAL__SECRET=${c.internalSecret}`,
+    '',
     'Stop with Ctrl-C (stops the gates, then logic, then route).',
     '',
   ].join('\n');

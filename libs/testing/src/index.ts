@@ -23,3 +23,4 @@ export {
   type ClusterService,
 } from './cluster.js';
 export { testToken } from './test-token.js';
+export { makeInternalPki, type InternalPki } from './internal-pki.js';

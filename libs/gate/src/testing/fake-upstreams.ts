@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { LogicServiceService, type LogicServiceServer, type SignInRequest } from '@switchboard/proto/logic';
 import { RouteServiceService, type RebindGateRequest } from '@switchboard/proto/route';
 import { ErrorCode } from '@switchboard/proto/client';
@@ -7,6 +8,8 @@ import { RpcError, startGrpcServer, unary, type StartedServer } from '@switchboa
 export interface FakeUpstreams {
   logicAddress: string;
   routeAddress: string;
+  /** The internal secret both fakes require; give it to the gate as `internal.secret`. */
+  secret: string;
   /** Requests received, by method name (`signIn`, `send`, `unbind`, `renewLease`, ...). */
   calls: Record<string, unknown[]>;
   stop(): Promise<void>;
@@ -16,8 +19,12 @@ export interface FakeUpstreams {
  * Starts the fakes. Logic accepts a sign-in whose token is `good` (else TOKEN_INVALID) and answers
  * SEND with message id 1 and seq 1; route accepts everything. Both record every request.
  * `logicPort` binds logic to a given port (to restart an instance where it was); default any.
+ * `secret` is the internal secret they require; default a random one (see `secret` in the result).
  */
-export async function startFakeUpstreams(options: { logicPort?: number } = {}): Promise<FakeUpstreams> {
+export async function startFakeUpstreams(
+  options: { logicPort?: number; secret?: string } = {},
+): Promise<FakeUpstreams> {
+  const secret = options.secret ?? randomBytes(32).toString('base64url');
   const calls: Record<string, unknown[]> = {};
   const record = (name: string, request: unknown) => (calls[name] ??= []).push(request);
   let epoch = 0;
@@ -74,15 +81,22 @@ export async function startFakeUpstreams(options: { logicPort?: number } = {}): 
     joinRoom: unary(ok('joinRoom')),
     leaveRoom: unary(ok('leaveRoom')),
   };
-  const logicServer: StartedServer = await startGrpcServer('127.0.0.1', options.logicPort ?? 0, [
-    { definition: LogicServiceService, implementation: logic },
-  ]);
-  const routeServer: StartedServer = await startGrpcServer('127.0.0.1', 0, [
-    { definition: RouteServiceService, implementation: route },
-  ]);
+  const logicServer: StartedServer = await startGrpcServer(
+    '127.0.0.1',
+    options.logicPort ?? 0,
+    [{ definition: LogicServiceService, implementation: logic }],
+    { secret },
+  );
+  const routeServer: StartedServer = await startGrpcServer(
+    '127.0.0.1',
+    0,
+    [{ definition: RouteServiceService, implementation: route }],
+    { secret },
+  );
   return {
     logicAddress: `127.0.0.1:${logicServer.port}`,
     routeAddress: `127.0.0.1:${routeServer.port}`,
+    secret,
     calls,
     stop: async () => {
       await logicServer.stop(100);
