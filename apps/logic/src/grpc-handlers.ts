@@ -45,7 +45,7 @@ export function logicHandlers(
           connId: req.connId,
         });
         counters.add('sign_ins');
-        return { response: r.response, epoch: r.epoch, appId: r.appId };
+        return { response: r.response, epoch: r.epoch, appId: r.appId, tags: r.tags };
       } catch (err) {
         counters.add('sign_in_failures');
         throw err;

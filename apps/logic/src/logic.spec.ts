@@ -144,6 +144,32 @@ describe('logic service over gRPC (SQLite storage, recording route)', () => {
     expect(await codeOf(signIn(''))).toBe(ErrorCode.ERROR_CODE_UNAUTHENTICATED);
   });
 
+  it("gives a connection the token's tags, and refuses client-declared or malformed ones", async () => {
+    const withTags = (t: string, tags: string[]) =>
+      rpc<unknown, { tags: string[] }>(client.signIn, {
+        request: { appId: '', userId: '', deviceId: 'tagged', token: t, platform: 'ios', tags },
+        gateId: 'g',
+        gateBootId: 'boot',
+        connId: 9,
+      });
+    const granted = await withTags(await token({ app_id: 'a', sub: 'alice', tags: ['vip', 'v2'] }), []);
+    expect(granted.tags).toEqual(['vip', 'v2']);
+    // A client cannot grant itself a tag (and with it the tag pushes it would receive).
+    expect(await codeOf(withTags(await token({ app_id: 'a', sub: 'alice' }), ['admin']))).toBe(
+      ErrorCode.ERROR_CODE_PERMISSION_DENIED,
+    );
+    // A huge tag list (the attack: 9,243 tags in one sign-in) is refused, not stored on the gate.
+    const many = Array.from({ length: 9_243 }, (_, i) => `t${i}`);
+    expect(await codeOf(withTags(await token({ app_id: 'a', sub: 'alice', tags: many }), []))).toBe(
+      ErrorCode.ERROR_CODE_INVALID_ARGUMENT,
+    );
+    for (const tags of ['vip', [1, 2], [{}]]) {
+      expect(await codeOf(withTags(await token({ app_id: 'a', sub: 'alice', tags }), []))).toBe(
+        ErrorCode.ERROR_CODE_TOKEN_INVALID,
+      );
+    }
+  });
+
   const send = (session: Session, req: Partial<SendRequest>) =>
     rpc<unknown, { response: { messageId: number; seq: number; conversationSeq: number } }>(client.send, {
       session,

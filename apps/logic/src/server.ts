@@ -82,7 +82,13 @@ export async function startLogic(options: StartLogicOptions): Promise<RunningLog
     log,
     counters,
   );
-  const signIn = new SignInService(storage, tokens, route, config.gate.heartbeatIntervalMs);
+  const signIn = new SignInService(
+    storage,
+    tokens,
+    route,
+    config.gate.heartbeatIntervalMs,
+    config.logic.tags,
+  );
   const server = await startGrpcServer(
     config.logic.host,
     config.logic.grpcPort,

@@ -3,6 +3,7 @@ import { ErrorCode } from '@switchboard/proto/client';
 import { RpcError } from '@switchboard/rpc';
 import type { Storage } from '@switchboard/storage';
 import type { RoutePort } from './route-port.js';
+import { connectionTags, type TagLimits } from './tag-policy.js';
 import type { TokenVerifier } from './token-verifier.js';
 
 const ID_MAX = 64;
@@ -18,6 +19,8 @@ export interface SignedIn {
   response: SignInResponse;
   appId: string;
   epoch: number;
+  /** The connection's tags (see tag-policy.ts). */
+  tags: string[];
 }
 
 /**
@@ -32,6 +35,7 @@ export class SignInService {
     private readonly tokens: TokenVerifier,
     private readonly route: RoutePort,
     private readonly heartbeatIntervalMs: number,
+    private readonly tagLimits: TagLimits,
   ) {}
 
   async signIn(req: SignInRequest, ctx: SignInContext): Promise<SignedIn> {
@@ -50,6 +54,7 @@ export class SignInService {
     if (deviceId.length > ID_MAX || claims.userId.length > ID_MAX) {
       throw new RpcError(ErrorCode.ERROR_CODE_INVALID_ARGUMENT, `ids are at most ${ID_MAX} characters`);
     }
+    const tags = connectionTags(claims.tags, req.tags, this.tagLimits);
     const platform = req.platform.slice(0, 32);
     const cursor = await this.storage.devices.signIn({
       appId: claims.appId,
@@ -69,6 +74,7 @@ export class SignInService {
     return {
       appId: claims.appId,
       epoch,
+      tags,
       response: {
         userId: claims.userId,
         deviceId,

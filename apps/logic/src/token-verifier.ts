@@ -8,6 +8,8 @@ export interface TokenClaims {
   userId: string;
   /** Present when the token is bound to one device. */
   deviceId?: string;
+  /** The `tags` claim: tags the app's backend grants this connection (empty when absent). */
+  tags: string[];
 }
 
 /** The subset of app lookup the verifier needs. */
@@ -17,7 +19,8 @@ const encoder = new TextEncoder();
 
 /**
  * Verifies HS256 client tokens against the secret of the app they name.
- * Claims: `app_id`, `sub` (user id), optional `device_id`, `exp` (required).
+ * Claims: `app_id`, `sub` (user id), optional `device_id` and `tags` (an array of strings), `exp`
+ * (required). A claim of the wrong type is TOKEN_INVALID.
  * Failures are RpcErrors the gate passes to the client: TOKEN_EXPIRED,
  * TOKEN_INVALID, or APP_NOT_FOUND.
  */
@@ -41,7 +44,11 @@ export class TokenVerifier {
       if (deviceId !== undefined && typeof deviceId !== 'string') {
         throw new RpcError(ErrorCode.ERROR_CODE_TOKEN_INVALID, 'token device_id must be a string');
       }
-      return { appId, userId: payload.sub as string, ...(deviceId ? { deviceId } : {}) };
+      const tags = payload['tags'] ?? [];
+      if (!Array.isArray(tags) || !tags.every((t): t is string => typeof t === 'string')) {
+        throw new RpcError(ErrorCode.ERROR_CODE_TOKEN_INVALID, 'token tags must be an array of strings');
+      }
+      return { appId, userId: payload.sub as string, tags, ...(deviceId ? { deviceId } : {}) };
     } catch (err) {
       if (err instanceof RpcError) throw err;
       if (err instanceof errors.JWTExpired)

@@ -141,6 +141,14 @@ const logic = section({
   maxPushBacklog: count(1),
   /** Age of the oldest undelivered push past which new sends are refused with RATE_LIMITED. */
   maxPushLagMs: count(1),
+  /** Where a connection's tags come from, and how many. */
+  tags: section({
+    /** Accept SignInRequest.tags from clients (else only the token's `tags` claim counts). */
+    allowClientDeclared: bool(),
+    maxPerConnection: count(0, 1024),
+    /** Longest tag, in characters. */
+    maxLength: count(1, 256),
+  }),
   /** Member count from which a group uses read fan-out instead of write fan-out. */
   largeGroupMinMembers: count(2),
 });

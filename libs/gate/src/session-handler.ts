@@ -252,7 +252,8 @@ export class SessionHandler {
     conn.deviceId = deviceId;
     conn.epoch = res.epoch;
     conn.platform = this.core.intern(request.platform.slice(0, PLATFORM_MAX));
-    conn.tags = request.tags.length > 0 ? new Set(request.tags) : undefined;
+    // Only what logic decided: a client cannot grant itself a tag (and the tag pushes it would get).
+    conn.tags = res.tags.length > 0 ? new Set(res.tags) : undefined;
     this.core.signedIn(conn);
     const body: SignInResponse = {
       ...response,

@@ -207,6 +207,16 @@ describe('session state machine', () => {
     expect(lines[0]).toMatchObject({ count: 1 });
   });
 
+  it('indexes the tags logic granted, never the ones the client declared', async () => {
+    const h = harness();
+    h.logic.grantedTags = ['vip'];
+    const t = new FakeTransport();
+    const conn = h.core.open(t);
+    h.core.receive(conn, signInBytes(1, 'd1', ['admin', 'beta']));
+    await settle();
+    expect([...(conn.tags ?? [])]).toEqual(['vip']);
+  });
+
   it('closes with INVALID_PACKET on a payload that is not valid protobuf', () => {
     const h = harness();
     const t = new FakeTransport();

@@ -76,6 +76,8 @@ export class FakeLogic implements LogicPort {
   signInError: RpcError | undefined;
   /** When set, signIn waits for this promise before answering. */
   signInGate: Promise<void> | undefined;
+  /** The tags signIn answers with; undefined answers the tags the client declared. */
+  grantedTags: string[] | undefined;
   sendError: RpcError | undefined;
   /** When set, send waits for this promise before answering. */
   sendGate: Promise<void> | undefined;
@@ -92,6 +94,8 @@ export class FakeLogic implements LogicPort {
     return {
       appId: r.appId,
       epoch: this.epoch,
+      // What real logic decides from the token; this fake grants what the client asked, unless told otherwise.
+      tags: this.grantedTags ?? r.tags,
       response: {
         userId: r.userId,
         deviceId: r.deviceId,

@@ -42,6 +42,7 @@ export async function startFakeUpstreams(
       return {
         appId: req.appId,
         epoch: ++epoch,
+        tags: req.tags,
         response: {
           userId: req.userId,
           deviceId: req.deviceId,

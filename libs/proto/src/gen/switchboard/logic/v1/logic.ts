@@ -61,6 +61,11 @@ export interface SignInResponse {
   /** The binding epoch at route; the gate passes it back on unbind. */
   epoch: number;
   appId: string;
+  /**
+   * The connection's tags as logic decided them (the token's `tags` claim, plus the client's own
+   * where the configuration allows them), validated and bounded. The gate indexes exactly these.
+   */
+  tags: string[];
 }
 
 export interface SendRequest {
@@ -457,7 +462,7 @@ export const SignInRequest: MessageFns<SignInRequest> = {
 };
 
 function createBaseSignInResponse(): SignInResponse {
-  return { response: undefined, epoch: 0, appId: "" };
+  return { response: undefined, epoch: 0, appId: "", tags: [] };
 }
 
 export const SignInResponse: MessageFns<SignInResponse> = {
@@ -470,6 +475,9 @@ export const SignInResponse: MessageFns<SignInResponse> = {
     }
     if (message.appId !== "") {
       writer.uint32(26).string(message.appId);
+    }
+    for (const v of message.tags) {
+      writer.uint32(34).string(v!);
     }
     return writer;
   },
@@ -511,6 +519,14 @@ export const SignInResponse: MessageFns<SignInResponse> = {
             message.appId = reader.string();
             continue;
           }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.tags.push(reader.string());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -532,6 +548,7 @@ export const SignInResponse: MessageFns<SignInResponse> = {
         : isSet(object.app_id)
         ? globalThis.String(object.app_id)
         : "",
+      tags: globalThis.Array.isArray(object?.tags) ? object.tags.map((e: any) => globalThis.String(e)) : [],
     };
   },
 
@@ -546,6 +563,9 @@ export const SignInResponse: MessageFns<SignInResponse> = {
     if (message.appId !== "") {
       obj.appId = message.appId;
     }
+    if (message.tags?.length) {
+      obj.tags = message.tags;
+    }
     return obj;
   },
 
@@ -559,6 +579,7 @@ export const SignInResponse: MessageFns<SignInResponse> = {
       : undefined;
     message.epoch = object.epoch ?? 0;
     message.appId = object.appId ?? "";
+    message.tags = object.tags?.map((e) => e) || [];
     return message;
   },
 };

@@ -1,0 +1,69 @@
+import { ErrorCode } from '@switchboard/proto/client';
+import { RpcError } from '@switchboard/rpc';
+
+/** How logic decides a connection's tags (config `logic.tags`). */
+export interface TagLimits {
+  /** Whether the client's own SignInRequest.tags are accepted (else only the token's claim counts). */
+  allowClientDeclared: boolean;
+  /** Most tags one connection carries. */
+  maxPerConnection: number;
+  /** Longest tag, in characters. */
+  maxLength: number;
+}
+
+/**
+ * No control characters and no lone surrogates: a tag must read the same in every log, expression
+ * and UTF-8 encoding (two different lone surrogates would both become U+FFFD and alias).
+ */
+function isClean(tag: string): boolean {
+  for (let i = 0; i < tag.length; i++) {
+    const c = tag.charCodeAt(i);
+    if (c < 0x20 || c === 0x7f || (c >= 0xdc00 && c <= 0xdfff)) return false;
+    if (c >= 0xd800 && c <= 0xdbff) {
+      const next = tag.charCodeAt(i + 1);
+      if (!(next >= 0xdc00 && next <= 0xdfff)) return false;
+      i++;
+    }
+  }
+  return true;
+}
+
+/**
+ * A connection's tags: the token's `tags` claim (the app's backend decided them), plus the tags the
+ * client declared when the configuration allows it, deduplicated and bounded. Gates index exactly
+ * these; a client can never add a tag (and so receive a tag push) its app did not grant.
+ */
+export function connectionTags(
+  fromToken: readonly string[],
+  declared: readonly string[],
+  limits: TagLimits,
+): string[] {
+  if (declared.length > 0 && !limits.allowClientDeclared) {
+    throw new RpcError(
+      ErrorCode.ERROR_CODE_PERMISSION_DENIED,
+      'this server does not accept client-declared tags; put them in the token’s tags claim',
+    );
+  }
+  const tags = new Set<string>();
+  for (const [source, list] of [
+    ['token', fromToken],
+    ['sign-in', declared],
+  ] as const) {
+    for (const tag of list) {
+      if (tag.length === 0 || tag.length > limits.maxLength || !isClean(tag)) {
+        throw new RpcError(
+          source === 'token' ? ErrorCode.ERROR_CODE_TOKEN_INVALID : ErrorCode.ERROR_CODE_INVALID_ARGUMENT,
+          `${source} tags must be 1-${limits.maxLength} characters without control characters`,
+        );
+      }
+      tags.add(tag);
+    }
+  }
+  if (tags.size > limits.maxPerConnection) {
+    throw new RpcError(
+      ErrorCode.ERROR_CODE_INVALID_ARGUMENT,
+      `a connection carries at most ${limits.maxPerConnection} tags (got ${tags.size})`,
+    );
+  }
+  return [...tags];
+}
