@@ -4,6 +4,7 @@ import { ErrorCode } from '@switchboard/proto/client';
 import type { Counters } from '@switchboard/metrics';
 import type { LogicServiceServer, Session } from '@switchboard/proto/logic';
 import { RpcError, unary } from '@switchboard/rpc';
+import { requireId } from './ids.js';
 import type { Caller, MessageService } from './message-service.js';
 import type { LogicCounter } from './logic-metrics.js';
 import type { SignInService } from './sign-in-service.js';
@@ -19,8 +20,6 @@ function need<T>(value: T | undefined, name: string): T {
   if (value === undefined) throw new RpcError(ErrorCode.ERROR_CODE_INVALID_ARGUMENT, `${name} is required`);
   return value;
 }
-
-const ROOM_ID_MAX = 128;
 
 /** The caller's deadline in Unix ms (Infinity when it set none). */
 function deadlineOf(call: ServerUnaryCall<unknown, unknown>): number {
@@ -93,12 +92,7 @@ export function logicHandlers(
     subscribeRoom: unary(async (req) => {
       callerOf(req.session);
       // Rooms are open to every signed-in user of the app (live channels, goim-style).
-      if (!req.roomId || req.roomId.length > ROOM_ID_MAX) {
-        throw new RpcError(
-          ErrorCode.ERROR_CODE_INVALID_ARGUMENT,
-          `room_id is required, at most ${ROOM_ID_MAX} characters`,
-        );
-      }
+      requireId('room', req.roomId, 'room_id');
       return {};
     }, onError),
     disconnect: unary(async (req) => {

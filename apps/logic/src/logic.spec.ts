@@ -170,6 +170,46 @@ describe('logic service over gRPC (SQLite storage, recording route)', () => {
     }
   });
 
+  it('checks every id once: bad subs are TOKEN_INVALID, bad peers INVALID_CONVERSATION, never INTERNAL', async () => {
+    for (const sub of [42, ['alice'], '', 'x'.repeat(65), 'a\u0000b', 'mallory\ud800', 'mallory\udbff']) {
+      // jose refuses to sign a non-string sub, so such a claim goes in as a plain claim.
+      const t = await new SignJWT({ app_id: 'a', sub } as never)
+        .setProtectedHeader({ alg: 'HS256' })
+        .setExpirationTime(Math.floor(Date.now() / 1000) + 600)
+        .sign(new TextEncoder().encode(SECRET));
+      expect(await codeOf(signIn(t)), JSON.stringify(sub)).toBe(ErrorCode.ERROR_CODE_TOKEN_INVALID);
+    }
+    expect(await codeOf(signIn(await token({ app_id: 'x'.repeat(65), sub: 'alice' })))).toBe(
+      ErrorCode.ERROR_CODE_TOKEN_INVALID,
+    );
+    const history = (id: string) =>
+      rpc(client.history, {
+        session: alice,
+        request: {
+          conversation: { type: ConversationType.CONVERSATION_TYPE_USER, id },
+          beforeSeq: 0,
+          limit: 10,
+        },
+      });
+    expect(await codeOf(history('p'.repeat(65)))).toBe(ErrorCode.ERROR_CODE_INVALID_CONVERSATION);
+    expect(await codeOf(history('bob\u0007'))).toBe(ErrorCode.ERROR_CODE_INVALID_CONVERSATION);
+    expect(
+      await codeOf(
+        send(alice, {
+          clientMsgId: 'ids1',
+          // (A lone surrogate cannot arrive here: protobuf strings are UTF-8 on the wire.)
+          conversation: { type: ConversationType.CONVERSATION_TYPE_USER, id: 'bob\u001b[31m' },
+        }),
+      ),
+    ).toBe(ErrorCode.ERROR_CODE_INVALID_CONVERSATION);
+    expect(await codeOf(send(alice, { clientMsgId: 'line\nbreak' }))).toBe(
+      ErrorCode.ERROR_CODE_INVALID_ARGUMENT,
+    );
+    expect(await codeOf(rpc(client.subscribeRoom, { session: alice, roomId: 'r'.repeat(129) }))).toBe(
+      ErrorCode.ERROR_CODE_INVALID_ARGUMENT,
+    );
+  });
+
   const send = (session: Session, req: Partial<SendRequest>) =>
     rpc<unknown, { response: { messageId: number; seq: number; conversationSeq: number } }>(client.send, {
       session,

@@ -13,6 +13,7 @@ import { RpcError } from '@switchboard/rpc';
 import type { DirectSendResult, Storage } from '@switchboard/storage';
 import { encodeMessagePush, toClientMessage } from './client-message.js';
 import type { Counters } from '@switchboard/metrics';
+import { requireId } from './ids.js';
 import type { LogicCounter } from './logic-metrics.js';
 import type { PushBatcher } from './push-batcher.js';
 import type { SendBatcher } from './send-batcher.js';
@@ -44,7 +45,6 @@ export interface MessageLimits {
   maxPushLagMs?: number;
 }
 
-const CLIENT_MSG_ID_MAX = 64;
 const CONTENT_TYPE_MAX = 64;
 
 /**
@@ -68,12 +68,7 @@ export class MessageService {
   /** Stores and delivers a send; `deadline` (Unix ms) is when the caller stops waiting. */
   async send(caller: Caller, req: SendRequest, deadline = Infinity): Promise<SendResponse> {
     const conversation = req.conversation;
-    if (!req.clientMsgId || req.clientMsgId.length > CLIENT_MSG_ID_MAX) {
-      throw new RpcError(
-        ErrorCode.ERROR_CODE_INVALID_ARGUMENT,
-        `client_msg_id is required, at most ${CLIENT_MSG_ID_MAX} characters`,
-      );
-    }
+    requireId('clientMsgId', req.clientMsgId, 'client_msg_id');
     if (!conversation || !conversation.id) {
       throw new RpcError(ErrorCode.ERROR_CODE_INVALID_CONVERSATION, 'conversation is required');
     }
@@ -83,9 +78,7 @@ export class MessageService {
         'only 1:1 conversations (CONVERSATION_TYPE_USER) are supported by this server version',
       );
     }
-    if (conversation.id.length > 64) {
-      throw new RpcError(ErrorCode.ERROR_CODE_INVALID_CONVERSATION, 'user ids are at most 64 characters');
-    }
+    requireId('user', conversation.id, 'conversation.id', ErrorCode.ERROR_CODE_INVALID_CONVERSATION);
     if (req.content.length > this.limits.maxContentBytes) {
       throw new RpcError(
         ErrorCode.ERROR_CODE_CONTENT_TOO_LARGE,
@@ -172,7 +165,10 @@ export class MessageService {
     const r = await this.storage.messages.history({
       appId: caller.appId,
       userId: caller.userId,
-      conversation: { type: 'user', id: c.id },
+      conversation: {
+        type: 'user',
+        id: requireId('user', c.id, 'conversation.id', ErrorCode.ERROR_CODE_INVALID_CONVERSATION),
+      },
       beforeSeq: req.beforeSeq,
       limit: clampLimit(req.limit, this.limits.syncLimitMax),
       maxBytes: this.limits.syncMaxBytes,

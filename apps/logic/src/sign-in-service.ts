@@ -3,10 +3,9 @@ import { ErrorCode } from '@switchboard/proto/client';
 import { RpcError } from '@switchboard/rpc';
 import type { Storage } from '@switchboard/storage';
 import type { RoutePort } from './route-port.js';
+import { requireId } from './ids.js';
 import { connectionTags, type TagLimits } from './tag-policy.js';
 import type { TokenVerifier } from './token-verifier.js';
-
-const ID_MAX = 64;
 
 export interface SignInContext {
   gateId: string;
@@ -49,11 +48,13 @@ export class SignInService {
     if (claims.deviceId && req.deviceId && req.deviceId !== claims.deviceId) {
       throw new RpcError(ErrorCode.ERROR_CODE_TOKEN_INVALID, 'device_id does not match the token');
     }
+    requireId('user', claims.userId, 'the token sub', ErrorCode.ERROR_CODE_TOKEN_INVALID);
+    if (claims.deviceId !== undefined) {
+      requireId('device', claims.deviceId, 'the token device_id', ErrorCode.ERROR_CODE_TOKEN_INVALID);
+    }
     const deviceId = claims.deviceId ?? req.deviceId;
     if (!deviceId) throw new RpcError(ErrorCode.ERROR_CODE_INVALID_ARGUMENT, 'device_id is required');
-    if (deviceId.length > ID_MAX || claims.userId.length > ID_MAX) {
-      throw new RpcError(ErrorCode.ERROR_CODE_INVALID_ARGUMENT, `ids are at most ${ID_MAX} characters`);
-    }
+    requireId('device', deviceId, 'device_id');
     const tags = connectionTags(claims.tags, req.tags, this.tagLimits);
     const platform = req.platform.slice(0, 32);
     const cursor = await this.storage.devices.signIn({

@@ -1,5 +1,6 @@
 import { ErrorCode } from '@switchboard/proto/client';
 import { RpcError } from '@switchboard/rpc';
+import { isCleanText } from './text-rules.js';
 
 /** How logic decides a connection's tags (config `logic.tags`). */
 export interface TagLimits {
@@ -9,23 +10,6 @@ export interface TagLimits {
   maxPerConnection: number;
   /** Longest tag, in characters. */
   maxLength: number;
-}
-
-/**
- * No control characters and no lone surrogates: a tag must read the same in every log, expression
- * and UTF-8 encoding (two different lone surrogates would both become U+FFFD and alias).
- */
-function isClean(tag: string): boolean {
-  for (let i = 0; i < tag.length; i++) {
-    const c = tag.charCodeAt(i);
-    if (c < 0x20 || c === 0x7f || (c >= 0xdc00 && c <= 0xdfff)) return false;
-    if (c >= 0xd800 && c <= 0xdbff) {
-      const next = tag.charCodeAt(i + 1);
-      if (!(next >= 0xdc00 && next <= 0xdfff)) return false;
-      i++;
-    }
-  }
-  return true;
 }
 
 /**
@@ -50,7 +34,7 @@ export function connectionTags(
     ['sign-in', declared],
   ] as const) {
     for (const tag of list) {
-      if (tag.length === 0 || tag.length > limits.maxLength || !isClean(tag)) {
+      if (tag.length === 0 || tag.length > limits.maxLength || !isCleanText(tag)) {
         throw new RpcError(
           source === 'token' ? ErrorCode.ERROR_CODE_TOKEN_INVALID : ErrorCode.ERROR_CODE_INVALID_ARGUMENT,
           `${source} tags must be 1-${limits.maxLength} characters without control characters`,

@@ -1,6 +1,7 @@
 import { errors, jwtVerify } from 'jose';
 import { ErrorCode } from '@switchboard/proto/client';
 import { RpcError } from '@switchboard/rpc';
+import { requireId } from './ids.js';
 
 /** What a verified client token says. */
 export interface TokenClaims {
@@ -29,7 +30,12 @@ export class TokenVerifier {
 
   async verify(token: string): Promise<TokenClaims> {
     if (!token) throw new RpcError(ErrorCode.ERROR_CODE_UNAUTHENTICATED, 'a token is required');
-    const appId = unverifiedAppId(token);
+    const appId = requireId(
+      'app',
+      unverifiedAppId(token),
+      'the token app_id',
+      ErrorCode.ERROR_CODE_TOKEN_INVALID,
+    );
     const secret = await this.secretOf(appId);
     if (secret === undefined)
       throw new RpcError(ErrorCode.ERROR_CODE_APP_NOT_FOUND, `unknown app "${appId}"`);
@@ -40,6 +46,9 @@ export class TokenVerifier {
       });
       if (payload['app_id'] !== appId)
         throw new RpcError(ErrorCode.ERROR_CODE_TOKEN_INVALID, 'token app_id mismatch');
+      if (typeof payload.sub !== 'string') {
+        throw new RpcError(ErrorCode.ERROR_CODE_TOKEN_INVALID, 'token sub must be a string');
+      }
       const deviceId = payload['device_id'];
       if (deviceId !== undefined && typeof deviceId !== 'string') {
         throw new RpcError(ErrorCode.ERROR_CODE_TOKEN_INVALID, 'token device_id must be a string');

@@ -1,0 +1,33 @@
+import { ErrorCode } from '@switchboard/proto/client';
+import { RpcError } from '@switchboard/rpc';
+import { isCleanText } from './text-rules.js';
+
+/** The kinds of id a client or business server hands logic, and their longest allowed length. */
+export const ID_LIMITS = {
+  app: 64,
+  user: 64,
+  device: 64,
+  room: 128,
+  clientMsgId: 64,
+} as const;
+
+export type IdKind = keyof typeof ID_LIMITS;
+
+/**
+ * Every id from the network is checked here, once: non-empty, at most its kind's length, no control
+ * characters or lone surrogates. The failure carries `code` (the caller decides which fits: a token's
+ * claim is TOKEN_INVALID, a conversation peer INVALID_CONVERSATION, anything else INVALID_ARGUMENT)
+ * and names the field, never echoing the value.
+ */
+export function requireId(
+  kind: IdKind,
+  value: string,
+  field: string,
+  code: ErrorCode = ErrorCode.ERROR_CODE_INVALID_ARGUMENT,
+): string {
+  const max = ID_LIMITS[kind];
+  if (typeof value !== 'string' || value.length === 0 || value.length > max || !isCleanText(value)) {
+    throw new RpcError(code, `${field} must be 1-${max} characters without control characters`);
+  }
+  return value;
+}
