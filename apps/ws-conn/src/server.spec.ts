@@ -6,6 +6,7 @@ import { ErrorCode, type Packet, PacketType, SignInRequest } from '@switchboard/
 import { GateServiceClient } from '@switchboard/proto/conn';
 import { decodePacket, encodePacket, packetFromJson, packetToJson } from '@switchboard/protocol';
 import { call, internalClientOptions } from '@switchboard/rpc';
+import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { startWsConn, type WsConn } from './server.js';
@@ -222,6 +223,24 @@ describe('ws-conn over real WebSockets', () => {
     await ok.next((p) => p.requestId === 5);
     ok.ws.close();
   });
+
+  it('drops a socket that never completes the HTTP handshake after the sign-in timeout, not a minute later', async () => {
+    const silentLogs = memoryDestination();
+    const strict = await start(upstreams, silentLogs, { signInTimeoutMs: 1_000 });
+    try {
+      const socket = connect(strict.wsPort, '127.0.0.1');
+      const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+      socket.on('error', () => {});
+      const answer: Buffer[] = [];
+      socket.on('data', (d: Buffer) => answer.push(d));
+      socket.write('GET /ws HTTP/1.1\r\nHost: x\r\n'); // and never the rest
+      // Node's defaults would hold it 60 s or more, past this test's own 30 s limit.
+      await closed;
+      expect(Buffer.concat(answer).toString()).toMatch(/^HTTP\/1\.1 408 /);
+    } finally {
+      await strict.stop();
+    }
+  }, 30_000);
 
   it('rejects other paths with 404', async () => {
     await expect(Client.open(`ws://127.0.0.1:${app.wsPort}/other`)).rejects.toThrow('HTTP 404');

@@ -62,9 +62,16 @@ export async function startWsConn(options: StartWsConnOptions): Promise<WsConn> 
   });
   const allowed = new Set(gc.ws.allowedOrigins);
   const tls = gc.ws.tls;
+  // A socket that opens and says nothing must not be held longer than an unsigned-in connection
+  // (Node's defaults held one 66-83 s): the handshake gets the sign-in timeout, checked every second.
+  const handshake = {
+    headersTimeout: gc.signInTimeoutMs,
+    requestTimeout: gc.signInTimeoutMs,
+    connectionsCheckingInterval: Math.min(1_000, gc.signInTimeoutMs),
+  };
   const server: Server = tls.enabled
-    ? createHttpsServer({ cert: readFileSync(tls.certFile), key: readFileSync(tls.keyFile) })
-    : createHttpServer();
+    ? createHttpsServer({ cert: readFileSync(tls.certFile), key: readFileSync(tls.keyFile), ...handshake })
+    : createHttpServer(handshake);
   server.on('request', (req, res) => {
     if (!serveHealth(gate, launched.readiness, req, res)) res.writeHead(404).end();
   });

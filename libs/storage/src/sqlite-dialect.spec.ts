@@ -26,6 +26,19 @@ describe('sqlite storage file', () => {
     }
   });
 
+  it('keeps the data to its owner: a new folder 0700, the file and its WAL 0600', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'sb-sqlite-'));
+    const file = join(dir, 'data', 'switchboard.db');
+    const storage = await createStorage({ dialect: 'sqlite', file });
+    await storage.migrate();
+    await storage.apps.create({ appId: 'a', name: 'A', tokenSecret: 'secret' });
+    const mode = async (path: string) => (await stat(path)).mode & 0o777;
+    expect(await mode(join(dir, 'data'))).toBe(0o700);
+    expect(await mode(file)).toBe(0o600);
+    expect(await mode(`${file}-wal`)).toBe(0o600);
+    await storage.close();
+  });
+
   it('works in memory', async () => {
     const storage = await createStorage({ dialect: 'sqlite', file: ':memory:' });
     await storage.migrate();

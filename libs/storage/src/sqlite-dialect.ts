@@ -1,18 +1,23 @@
-import { mkdirSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { SqliteDialect, sql } from 'kysely';
 import type { ErrorClass, StorageDialect } from './storage-dialect.js';
 
 export interface SqliteStorageOptions {
-  /** Path of the database file (its folder is created when missing), or `:memory:`. */
+  /** Path of the database file (its folder is created 0700 and the file 0600 when missing), or `:memory:`. */
   file: string;
 }
 
 /** Embedded SQLite through better-sqlite3: one connection per process, transactions serialised by kysely. */
 export function createSqliteDialect(options: SqliteStorageOptions): StorageDialect {
   const inMemory = options.file === ':memory:' || options.file === '';
-  if (!inMemory) mkdirSync(dirname(options.file), { recursive: true });
+  if (!inMemory) {
+    // The file holds every app's token secret and every message: only its owner may read it. A new
+    // folder is 0700 and a new file 0600; SQLite gives its -wal and -shm files the file's mode.
+    mkdirSync(dirname(options.file), { recursive: true, mode: 0o700 });
+    closeSync(openSync(options.file, 'a', 0o600));
+  }
   const database = new BetterSqlite3(options.file);
   // WAL lets readers (an operator's sqlite3 shell, a backup) run beside the writer; the busy
   // timeout makes a second process wait for the write lock instead of failing at once.
