@@ -76,6 +76,12 @@ const gate = section({
   upstreamTimeoutMs: durationMs(1),
   /** Client requests waiting on logic at once (admission control); past it: RATE_LIMITED. */
   maxInflightRequests: count(1),
+  /** Connections one gate holds at most (each past it is closed with TOO_MANY_CONNECTIONS). */
+  maxConnections: count(1),
+  /** Connections from one IP address at most; 0 means no limit (behind a proxy every client has its address). */
+  maxConnectionsPerIp: count(0),
+  /** Rooms one connection may subscribe to (LIMIT_EXCEEDED past it). */
+  maxRoomsPerConnection: count(1),
   /** After logic answers a send RATE_LIMITED, sends are refused at the gate for this long (0: never). */
   busyBackoffMs: durationMs(0),
   health,

@@ -96,6 +96,11 @@ export class GateCore {
   /** Client requests forwarded to logic and not answered yet (admission control). */
   inflight = 0;
   private readonly maxInflight: number;
+  private readonly maxConnections: number;
+  private readonly maxPerIp: number;
+  private readonly maxRooms: number;
+  /** IP address -> open connections from it; kept only when maxConnectionsPerIp is set. */
+  private readonly perIp = new Map<string, number>();
   /** One summary per kind of upstream failure, so that an outage logs a few lines, not one per connection. */
   private readonly summaries = new Map<string, LogSummary>();
   private readonly busyBackoffMs: number;
@@ -113,6 +118,9 @@ export class GateCore {
     this.bootId = options.bootId ?? randomBytes(12).toString('base64url');
     this.settings = options.settings;
     this.maxInflight = options.settings.maxInflightRequests ?? 4096;
+    this.maxConnections = options.settings.maxConnections ?? 100_000;
+    this.maxPerIp = options.settings.maxConnectionsPerIp ?? 0;
+    this.maxRooms = options.settings.maxRoomsPerConnection ?? 64;
     this.busyBackoffMs = options.settings.busyBackoffMs ?? 100;
     this.sendLimit = this.maxInflight;
     this.logic = options.logic;
@@ -150,15 +158,46 @@ export class GateCore {
     return this.draining;
   }
 
-  /** Registers a new transport; the connection must sign in within `signInTimeoutMs`. */
+  /**
+   * Registers a new transport; the connection must sign in within `signInTimeoutMs`. Past
+   * `maxConnections` (or `maxConnectionsPerIp` from its address) it is closed at once with
+   * TOO_MANY_CONNECTIONS.
+   */
   open(transport: Transport): Connection {
     const now = this.connTime();
+    const full = this.registry.size >= this.maxConnections;
     const conn = new Connection(this.nextId++, transport, transport.format, now);
     fillBucket(conn, this.settings.rateLimit, now);
     this.registry.add(conn);
     this.wheel.schedule(conn, now + this.settings.signInTimeoutMs);
     this.counters.connectionsOpened++;
+    const fromIp = this.maxPerIp > 0 ? this.countIp(transport, 1) : 0;
+    if (full || fromIp > this.maxPerIp) {
+      this.counters.connectionLimitCloses++;
+      this.closeWith(
+        conn,
+        ErrorCode.ERROR_CODE_TOO_MANY_CONNECTIONS,
+        full ? 'this gateway is full; try again later' : 'too many connections from this address',
+      );
+    }
     return conn;
+  }
+
+  /** Adds `delta` to the connections of the transport's IP address; returns the new count. */
+  private countIp(transport: Transport, delta: 1 | -1): number {
+    const address = transport.remoteAddress;
+    const ip = address.slice(0, address.lastIndexOf(':'));
+    const n = (this.perIp.get(ip) ?? 0) + delta;
+    if (n > 0) this.perIp.set(ip, n);
+    else this.perIp.delete(ip);
+    return n;
+  }
+
+  /** Whether a connection may subscribe to one more room (counts a refusal when not). */
+  mayJoinRoom(conn: Connection, roomId: string): boolean {
+    if (conn.rooms === undefined || conn.rooms.size < this.maxRooms || conn.rooms.has(roomId)) return true;
+    this.counters.roomLimitRefusals++;
+    return false;
   }
 
   /**
@@ -430,6 +469,7 @@ export class GateCore {
     conn.state = ConnState.Closed;
     this.wheel.cancel(conn);
     this.registry.remove(conn);
+    if (this.maxPerIp > 0) this.countIp(conn.transport, -1);
     if (!wasSignedIn) return;
     this.tags.remove(conn.appId, conn);
     if (conn.rooms) {

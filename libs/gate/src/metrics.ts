@@ -26,6 +26,10 @@ export class GateCounters {
   rebinds = 0;
   /** SYNC_HINT pushes sent (after a re-bind, or asked for by logic through route). */
   syncHints = 0;
+  /** Connections closed at once because the gate, or their address, had as many as it may. */
+  connectionLimitCloses = 0;
+  /** SUBSCRIBE_ROOM requests refused because the connection had as many rooms as it may. */
+  roomLimitRefusals = 0;
   /** Requests answered RATE_LIMITED (sign-ins closed with it) because too many were waiting on logic. */
   busyRejections = 0;
   /** Server-initiated closes by ErrorCode. */

@@ -326,6 +326,17 @@ export class SessionHandler {
       return;
     }
     const { logic, route, rooms, gateId } = this.core;
+    if (!this.core.mayJoinRoom(conn, roomId)) {
+      this.core.reply(
+        conn,
+        errorPacket(
+          packet,
+          ErrorCode.ERROR_CODE_LIMIT_EXCEEDED,
+          'this connection subscribes to as many rooms as it may',
+        ),
+      );
+      return;
+    }
     if (!this.core.admit()) {
       this.core.reply(conn, errorPacket(packet, ErrorCode.ERROR_CODE_RATE_LIMITED, BUSY));
       return;

@@ -21,6 +21,12 @@ export interface GateSettings {
    * Default 4096.
    */
   maxInflightRequests?: number;
+  /** Connections this gate holds at most; a new one past it is closed with TOO_MANY_CONNECTIONS. Default 100,000. */
+  maxConnections?: number;
+  /** Connections from one IP address at most (0: no limit, the default). */
+  maxConnectionsPerIp?: number;
+  /** Rooms one connection may subscribe to; past it SUBSCRIBE_ROOM answers LIMIT_EXCEEDED. Default 64. */
+  maxRoomsPerConnection?: number;
   /**
    * After logic answers a send RATE_LIMITED (it is saturated), the gate answers sends RATE_LIMITED
    * itself for this long (ms) instead of forwarding them to be refused there: a refusal at the gate

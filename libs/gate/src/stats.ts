@@ -25,6 +25,8 @@ export interface GateStats {
   rebinds: number;
   syncHints: number;
   busyRejections: number;
+  connectionLimitCloses: number;
+  roomLimitRefusals: number;
   inflightRequests: number;
   connectionsOpened: number;
   signIns: number;
@@ -48,6 +50,8 @@ export function gateStats(core: GateCore): GateStats {
     rebinds: c.rebinds,
     syncHints: c.syncHints,
     busyRejections: c.busyRejections,
+    connectionLimitCloses: c.connectionLimitCloses,
+    roomLimitRefusals: c.roomLimitRefusals,
     inflightRequests: core.inflight,
     connectionsOpened: c.connectionsOpened,
     signIns: c.signIns,
@@ -88,6 +92,16 @@ export function registerGateMetrics(core: GateCore, registry: Registry): void {
       'stale_boot_calls_total',
       "Deliver or Kick calls refused because they named a previous process's boot id.",
       (s) => s.staleBootCalls,
+    ],
+    [
+      'connection_limit_closes_total',
+      'Connections closed at once (TOO_MANY_CONNECTIONS): gate.maxConnections or gate.maxConnectionsPerIp reached.',
+      (s) => s.connectionLimitCloses,
+    ],
+    [
+      'room_limit_refusals_total',
+      'SUBSCRIBE_ROOM requests refused (LIMIT_EXCEEDED) past gate.maxRoomsPerConnection.',
+      (s) => s.roomLimitRefusals,
     ],
     ['rebinds_total', 'Sessions bound again after route lost the registration.', (s) => s.rebinds],
     ['sync_hints_total', 'SYNC_HINT pushes sent to connections.', (s) => s.syncHints],

@@ -79,6 +79,11 @@ const ENTRIES: Readonly<Record<Exclude<ErrorCode, ErrorCode.UNRECOGNIZED>, Entry
     false,
     'give_up',
   ],
+  [ErrorCode.ERROR_CODE_LIMIT_EXCEEDED]: [
+    'A per-connection limit was reached (such as the rooms one connection may join).',
+    false,
+    'give_up',
+  ],
 
   [ErrorCode.ERROR_CODE_BAD_FRAME]: [
     'The byte stream is not valid framing, e.g. it ended inside a frame.',
@@ -142,6 +147,11 @@ const ENTRIES: Readonly<Record<Exclude<ErrorCode, ErrorCode.UNRECOGNIZED>, Entry
   ],
   [ErrorCode.ERROR_CODE_GATE_RESET]: [
     'The gateway could not restore its registration with route for this sign-in; reconnect and sync.',
+    true,
+    'reconnect',
+  ],
+  [ErrorCode.ERROR_CODE_TOO_MANY_CONNECTIONS]: [
+    'The gateway holds as many connections as it may, in all or from this address; reconnect after a back-off.',
     true,
     'reconnect',
   ],

@@ -27,6 +27,8 @@ export enum ErrorCode {
   ERROR_CODE_UNKNOWN_PACKET_TYPE = 108,
   ERROR_CODE_ALREADY_SIGNED_IN = 109,
   ERROR_CODE_PAYLOAD_TOO_LARGE = 110,
+  /** ERROR_CODE_LIMIT_EXCEEDED - A per-connection limit was reached, e.g. gate.maxRoomsPerConnection. */
+  ERROR_CODE_LIMIT_EXCEEDED = 111,
   /**
    * ERROR_CODE_BAD_FRAME - 200-299: protocol violations and connection lifecycle. The server sends a
    * DISCONNECT (or KICKED) packet with one of these, then closes.
@@ -44,6 +46,8 @@ export enum ErrorCode {
   ERROR_CODE_KICKED_BY_ADMIN = 210,
   ERROR_CODE_ORIGIN_NOT_ALLOWED = 211,
   ERROR_CODE_GATE_RESET = 212,
+  /** ERROR_CODE_TOO_MANY_CONNECTIONS - The gateway holds as many connections as it may (in all, or from this address). */
+  ERROR_CODE_TOO_MANY_CONNECTIONS = 213,
   /** ERROR_CODE_UNAUTHENTICATED - 300-399: authentication. Sign-in failures close the connection. */
   ERROR_CODE_UNAUTHENTICATED = 300,
   ERROR_CODE_TOKEN_INVALID = 301,
@@ -97,6 +101,9 @@ export function errorCodeFromJSON(object: any): ErrorCode {
     case 110:
     case "ERROR_CODE_PAYLOAD_TOO_LARGE":
       return ErrorCode.ERROR_CODE_PAYLOAD_TOO_LARGE;
+    case 111:
+    case "ERROR_CODE_LIMIT_EXCEEDED":
+      return ErrorCode.ERROR_CODE_LIMIT_EXCEEDED;
     case 200:
     case "ERROR_CODE_BAD_FRAME":
       return ErrorCode.ERROR_CODE_BAD_FRAME;
@@ -136,6 +143,9 @@ export function errorCodeFromJSON(object: any): ErrorCode {
     case 212:
     case "ERROR_CODE_GATE_RESET":
       return ErrorCode.ERROR_CODE_GATE_RESET;
+    case 213:
+    case "ERROR_CODE_TOO_MANY_CONNECTIONS":
+      return ErrorCode.ERROR_CODE_TOO_MANY_CONNECTIONS;
     case 300:
     case "ERROR_CODE_UNAUTHENTICATED":
       return ErrorCode.ERROR_CODE_UNAUTHENTICATED;
@@ -199,6 +209,8 @@ export function errorCodeToJSON(object: ErrorCode): string {
       return "ERROR_CODE_ALREADY_SIGNED_IN";
     case ErrorCode.ERROR_CODE_PAYLOAD_TOO_LARGE:
       return "ERROR_CODE_PAYLOAD_TOO_LARGE";
+    case ErrorCode.ERROR_CODE_LIMIT_EXCEEDED:
+      return "ERROR_CODE_LIMIT_EXCEEDED";
     case ErrorCode.ERROR_CODE_BAD_FRAME:
       return "ERROR_CODE_BAD_FRAME";
     case ErrorCode.ERROR_CODE_FRAME_TOO_LARGE:
@@ -225,6 +237,8 @@ export function errorCodeToJSON(object: ErrorCode): string {
       return "ERROR_CODE_ORIGIN_NOT_ALLOWED";
     case ErrorCode.ERROR_CODE_GATE_RESET:
       return "ERROR_CODE_GATE_RESET";
+    case ErrorCode.ERROR_CODE_TOO_MANY_CONNECTIONS:
+      return "ERROR_CODE_TOO_MANY_CONNECTIONS";
     case ErrorCode.ERROR_CODE_UNAUTHENTICATED:
       return "ERROR_CODE_UNAUTHENTICATED";
     case ErrorCode.ERROR_CODE_TOKEN_INVALID:

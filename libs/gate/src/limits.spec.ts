@@ -1,0 +1,74 @@
+import { ErrorCode, PacketType, SubscribeRoomRequest } from '@switchboard/proto/client';
+import { describe, expect, it } from 'vitest';
+import { WireFormat } from './transport.js';
+import { FakeTransport, harness, packetBytes, settle, signInBytes } from './test-fakes.js';
+
+const from = (ip: string, port: number) => new FakeTransport(WireFormat.Framed, `${ip}:${port}`);
+
+describe('connection limits', () => {
+  it('closes a connection past gate.maxConnections with TOO_MANY_CONNECTIONS, and admits again once one leaves', () => {
+    const h = harness({ maxConnections: 2 });
+    const [a, b, c] = [from('10.0.0.1', 1), from('10.0.0.2', 1), from('10.0.0.3', 1)];
+    const first = h.core.open(a);
+    h.core.open(b);
+    h.core.open(c);
+    expect(c.closedWith?.code).toBe(ErrorCode.ERROR_CODE_TOO_MANY_CONNECTIONS);
+    expect(c.packets()).toMatchObject([{ type: PacketType.PACKET_TYPE_DISCONNECT, code: 213 }]);
+    expect(a.closedWith).toBeUndefined();
+    h.core.transportClosed(first);
+    const d = from('10.0.0.4', 1);
+    h.core.open(d);
+    expect(d.closedWith).toBeUndefined();
+    expect(h.core.counters.connectionLimitCloses).toBe(1);
+  });
+
+  it('limits connections per IP address when gate.maxConnectionsPerIp is set, counting closes back', () => {
+    const h = harness({ maxConnectionsPerIp: 2 });
+    const one = h.core.open(from('10.0.0.9', 1));
+    h.core.open(from('10.0.0.9', 2));
+    const third = from('10.0.0.9', 3);
+    h.core.open(third);
+    expect(third.closedWith?.code).toBe(ErrorCode.ERROR_CODE_TOO_MANY_CONNECTIONS);
+    const other = from('10.0.0.10', 1);
+    h.core.open(other);
+    expect(other.closedWith).toBeUndefined();
+    h.core.transportClosed(one);
+    const again = from('10.0.0.9', 4);
+    h.core.open(again);
+    expect(again.closedWith).toBeUndefined();
+  });
+
+  it('answers LIMIT_EXCEEDED past gate.maxRoomsPerConnection; the connection stays open', async () => {
+    const h = harness({ maxRoomsPerConnection: 2 });
+    const t = new FakeTransport();
+    const conn = h.core.open(t);
+    h.core.receive(conn, signInBytes(1));
+    await settle();
+    const subscribe = (id: number, roomId: string) =>
+      h.core.receive(
+        conn,
+        packetBytes(
+          PacketType.PACKET_TYPE_SUBSCRIBE_ROOM,
+          id,
+          SubscribeRoomRequest.encode({ roomId }).finish(),
+        ),
+      );
+    subscribe(2, 'r1');
+    await settle();
+    subscribe(3, 'r2');
+    await settle();
+    subscribe(4, 'r3');
+    subscribe(5, 'r1'); // already joined: not a new room
+    await settle();
+    h.scheduler.run();
+    const answers = t.packets().filter((p) => p.requestId >= 2);
+    expect(answers.map((p) => [p.requestId, p.code])).toEqual([
+      [2, 0],
+      [3, 0],
+      [4, ErrorCode.ERROR_CODE_LIMIT_EXCEEDED],
+      [5, 0],
+    ]);
+    expect(conn.closed).toBe(false);
+    expect(h.core.counters.roomLimitRefusals).toBe(1);
+  });
+});
