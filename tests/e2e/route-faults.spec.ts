@@ -100,8 +100,9 @@ describe('gates and route under faults (separate processes, MariaDB + Redis)', (
       proc: startGate('tcp-a', aGrpc, aTcp),
     };
     gateB = { url: `tcp://127.0.0.1:${bTcp}`, proc: startGate('tcp-b', bGrpc, bTcp) };
-    await gateA.proc.waitForLine(/gate started/, 60_000);
-    await gateB.proc.waitForLine(/gate started/, 60_000);
+    // The client port listens last: wait for it, not for the gate core.
+    await gateA.proc.waitForLine(/tcp-conn listening/, 60_000);
+    await gateB.proc.waitForLine(/tcp-conn listening/, 60_000);
   }, 120_000);
 
   afterAll(async () => {
@@ -116,7 +117,7 @@ describe('gates and route under faults (separate processes, MariaDB + Redis)', (
     await alice.client.closed;
     // The supervisor restarts it at once: same gate id, same ports, lease still live at route.
     gateA.proc = startGate(gateA.id, gateA.grpcPort, gateA.tcpPort);
-    await gateA.proc.waitForLine(/gate started/, 60_000);
+    await gateA.proc.waitForLine(/tcp-conn listening/, 60_000);
     // bob is the new process's first connection, so he has the connection id alice had.
     const bob = await signedIn(gateA.url, await token('bob'), 'phone');
     const carol = await signedIn(gateB.url, await token('carol'), 'phone');
