@@ -80,6 +80,8 @@ const gate = section({
   maxConnections: count(1),
   /** Connections from one IP address at most; 0 means no limit (behind a proxy every client has its address). */
   maxConnectionsPerIp: count(0),
+  /** New connections per second (and burst) from one IP address; perSecond 0 means no limit. */
+  connectRatePerIp: section({ perSecond: count(0), burst: count(1) }),
   /** Rooms one connection may subscribe to (LIMIT_EXCEEDED past it). */
   maxRoomsPerConnection: count(1),
   /** After logic answers a send RATE_LIMITED, sends are refused at the gate for this long (0: never). */

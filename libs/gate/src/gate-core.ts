@@ -15,7 +15,7 @@ import { SessionHandler } from './session-handler.js';
 import type { GateSettings } from './settings.js';
 import { TagIndex } from './tag-index.js';
 import { TimerWheel } from './timer-wheel.js';
-import { fillBucket, takeToken } from './token-bucket.js';
+import { fillBucket, takeToken, type RateLimit, type TokenBucketState } from './token-bucket.js';
 import { WireFormat, type Transport } from './transport.js';
 
 export interface GateCoreOptions {
@@ -101,6 +101,11 @@ export class GateCore {
   private readonly maxRooms: number;
   /** IP address -> open connections from it; kept only when maxConnectionsPerIp is set. */
   private readonly perIp = new Map<string, number>();
+  /** New connections per second and burst from one address; undefined when not limited. */
+  private readonly connectRate: RateLimit | undefined;
+  /** IP address -> its connect-rate bucket; pruned as buckets refill. */
+  private readonly connectBuckets = new Map<string, TokenBucketState>();
+  private lastPrune = 0;
   /** One summary per kind of upstream failure, so that an outage logs a few lines, not one per connection. */
   private readonly summaries = new Map<string, LogSummary>();
   private readonly busyBackoffMs: number;
@@ -121,6 +126,11 @@ export class GateCore {
     this.maxConnections = options.settings.maxConnections ?? 100_000;
     this.maxPerIp = options.settings.maxConnectionsPerIp ?? 0;
     this.maxRooms = options.settings.maxRoomsPerConnection ?? 64;
+    const rate = options.settings.connectRatePerIp;
+    this.connectRate =
+      rate && rate.perSecond > 0
+        ? { packetsPerSecond: rate.perSecond, burst: Math.max(1, rate.burst) }
+        : undefined;
     this.busyBackoffMs = options.settings.busyBackoffMs ?? 100;
     this.sendLimit = this.maxInflight;
     this.logic = options.logic;
@@ -165,7 +175,8 @@ export class GateCore {
    */
   open(transport: Transport): Connection {
     const now = this.connTime();
-    const full = this.registry.size >= this.maxConnections;
+    const tooFast = this.connectRate !== undefined && !this.takeConnectToken(transport, now);
+    const full = tooFast || this.registry.size >= this.maxConnections;
     const conn = new Connection(this.nextId++, transport, transport.format, now);
     fillBucket(conn, this.settings.rateLimit, now);
     this.registry.add(conn);
@@ -177,16 +188,42 @@ export class GateCore {
       this.closeWith(
         conn,
         ErrorCode.ERROR_CODE_TOO_MANY_CONNECTIONS,
-        full ? 'this gateway is full; try again later' : 'too many connections from this address',
+        tooFast
+          ? 'connecting too fast from this address; back off'
+          : full
+            ? 'this gateway is full; try again later'
+            : 'too many connections from this address',
       );
     }
     return conn;
   }
 
+  /** Takes a token from the connect-rate bucket of the transport's IP address. */
+  private takeConnectToken(transport: Transport, now: number): boolean {
+    const limit = this.connectRate as RateLimit;
+    const ip = ipOf(transport);
+    let bucket = this.connectBuckets.get(ip);
+    if (bucket === undefined) {
+      bucket = { tokens: 0, tokensAt: 0 };
+      fillBucket(bucket, limit, now);
+      this.connectBuckets.set(ip, bucket);
+    }
+    return takeToken(bucket, limit, now);
+  }
+
+  /** Forgets the connect-rate buckets that have refilled: an address not seen lately costs nothing. */
+  private pruneConnectBuckets(now: number): void {
+    const limit = this.connectRate;
+    if (limit === undefined) return;
+    const refillMs = (limit.burst * 1000) / limit.packetsPerSecond;
+    for (const [ip, bucket] of this.connectBuckets) {
+      if (bucket.tokens >= limit.burst || now - bucket.tokensAt >= refillMs) this.connectBuckets.delete(ip);
+    }
+  }
+
   /** Adds `delta` to the connections of the transport's IP address; returns the new count. */
   private countIp(transport: Transport, delta: 1 | -1): number {
-    const address = transport.remoteAddress;
-    const ip = address.slice(0, address.lastIndexOf(':'));
+    const ip = ipOf(transport);
     const n = (this.perIp.get(ip) ?? 0) + delta;
     if (n > 0) this.perIp.set(ip, n);
     else this.perIp.delete(ip);
@@ -272,6 +309,11 @@ export class GateCore {
   /** Advances the timer wheel: closes connections past their sign-in or idle deadline. */
   tick(now: number = this.clock.now()): void {
     this.wheel.advance(now - this.timeBase);
+    const t = now - this.timeBase;
+    if (t - this.lastPrune >= 10_000) {
+      this.lastPrune = t;
+      this.pruneConnectBuckets(t);
+    }
   }
 
   /** The Session logic expects for a signed-in connection. */
@@ -487,4 +529,10 @@ function syncHintPacket(): Packet {
     message: '',
     data: Buffer.alloc(0),
   };
+}
+
+/** The IP address part of a transport's `host:port` (IPv6 addresses keep their colons). */
+function ipOf(transport: Transport): string {
+  const address = transport.remoteAddress;
+  return address.slice(0, address.lastIndexOf(':'));
 }

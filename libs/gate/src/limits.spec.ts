@@ -71,4 +71,26 @@ describe('connection limits', () => {
     expect(conn.closed).toBe(false);
     expect(h.core.counters.roomLimitRefusals).toBe(1);
   });
+
+  it('limits how fast one IP address may open connections when gate.connectRatePerIp is set', () => {
+    const h = harness({ connectRatePerIp: { perSecond: 1, burst: 2 } });
+    const opened = (ip: string, port: number) => {
+      const t = from(ip, port);
+      h.core.open(t);
+      return t.closedWith?.code ?? 0;
+    };
+    expect([opened('10.0.1.1', 1), opened('10.0.1.1', 2), opened('10.0.1.1', 3)]).toEqual([
+      0,
+      0,
+      ErrorCode.ERROR_CODE_TOO_MANY_CONNECTIONS,
+    ]);
+    expect(opened('10.0.1.2', 1)).toBe(0); // another address has its own budget
+    h.clock.t += 1_000;
+    expect(opened('10.0.1.1', 4)).toBe(0);
+    expect(opened('10.0.1.1', 5)).toBe(ErrorCode.ERROR_CODE_TOO_MANY_CONNECTIONS);
+    // Long after, the address is forgotten and gets a full burst again.
+    h.clock.t += 60_000;
+    h.core.tick();
+    expect([opened('10.0.1.1', 6), opened('10.0.1.1', 7)]).toEqual([0, 0]);
+  });
 });

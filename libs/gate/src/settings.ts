@@ -25,6 +25,8 @@ export interface GateSettings {
   maxConnections?: number;
   /** Connections from one IP address at most (0: no limit, the default). */
   maxConnectionsPerIp?: number;
+  /** New connections per second from one IP address, with this burst (rate 0: no limit, the default). */
+  connectRatePerIp?: { perSecond: number; burst: number };
   /** Rooms one connection may subscribe to; past it SUBSCRIBE_ROOM answers LIMIT_EXCEEDED. Default 64. */
   maxRoomsPerConnection?: number;
   /**

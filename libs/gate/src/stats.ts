@@ -95,7 +95,7 @@ export function registerGateMetrics(core: GateCore, registry: Registry): void {
     ],
     [
       'connection_limit_closes_total',
-      'Connections closed at once (TOO_MANY_CONNECTIONS): gate.maxConnections or gate.maxConnectionsPerIp reached.',
+      'Connections closed at once (TOO_MANY_CONNECTIONS): gate.maxConnections, gate.maxConnectionsPerIp or gate.connectRatePerIp reached.',
       (s) => s.connectionLimitCloses,
     ],
     [
