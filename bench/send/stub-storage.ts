@@ -12,7 +12,7 @@ export function stubStorage(): Storage {
     dialect: 'mysql',
     apps: { create: fail, get: async () => undefined, list: async () => [] },
     users: { upsert: fail, get: fail, maxSeq: fail },
-    devices: { signIn: fail, get: fail, listByUser: fail, ack: fail },
+    devices: { signIn: fail, get: fail, listByUser: fail, ack: fail, remove: fail },
     messages: {
       sendDirect: async (batch: readonly DirectSendInput[]): Promise<DirectSendResult[]> =>
         batch.map((input) => {

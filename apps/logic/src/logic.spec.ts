@@ -210,6 +210,20 @@ describe('logic service over gRPC (SQLite storage, recording route)', () => {
     );
   });
 
+  it('keeps at most logic.devices.maxPerUser devices per user, forgetting the one signed in longest ago', async () => {
+    const t = await token({ app_id: 'a', sub: 'many-devices' });
+    for (let i = 0; i < 32; i++) await signIn(t, `d${i}`);
+    expect(await storage.devices.listByUser('a', 'many-devices')).toHaveLength(32);
+    await new Promise((r) => setTimeout(r, 5)); // sign-in times are in ms: make d0 plainly the newest
+    await signIn(t, 'd0'); // a device the user has signs in as always, and is now the newest
+    await signIn(t, 'new');
+    const ids = (await storage.devices.listByUser('a', 'many-devices')).map((d) => d.deviceId);
+    expect(ids).toHaveLength(32);
+    expect(ids).toContain('new');
+    expect(ids).toContain('d0');
+    expect(ids).not.toContain('d1');
+  });
+
   const send = (session: Session, req: Partial<SendRequest>) =>
     rpc<unknown, { response: { messageId: number; seq: number; conversationSeq: number } }>(client.send, {
       session,

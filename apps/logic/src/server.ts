@@ -88,6 +88,7 @@ export async function startLogic(options: StartLogicOptions): Promise<RunningLog
     route,
     config.gate.heartbeatIntervalMs,
     config.logic.tags,
+    config.logic.devices,
   );
   const server = await startGrpcServer(
     config.logic.host,

@@ -3,6 +3,7 @@ import { ErrorCode } from '@switchboard/proto/client';
 import { RpcError } from '@switchboard/rpc';
 import type { Storage } from '@switchboard/storage';
 import type { RoutePort } from './route-port.js';
+import { applyDeviceCap, type DeviceCap } from './device-cap.js';
 import { requireId } from './ids.js';
 import { connectionTags, type TagLimits } from './tag-policy.js';
 import type { TokenVerifier } from './token-verifier.js';
@@ -35,6 +36,7 @@ export class SignInService {
     private readonly route: RoutePort,
     private readonly heartbeatIntervalMs: number,
     private readonly tagLimits: TagLimits,
+    private readonly deviceCap: DeviceCap,
   ) {}
 
   async signIn(req: SignInRequest, ctx: SignInContext): Promise<SignedIn> {
@@ -57,6 +59,7 @@ export class SignInService {
     requireId('device', deviceId, 'device_id');
     const tags = connectionTags(claims.tags, req.tags, this.tagLimits);
     const platform = req.platform.slice(0, 32);
+    await applyDeviceCap(this.storage, this.deviceCap, claims.appId, claims.userId, deviceId);
     const cursor = await this.storage.devices.signIn({
       appId: claims.appId,
       userId: claims.userId,

@@ -149,6 +149,12 @@ const logic = section({
   maxPushBacklog: count(1),
   /** Age of the oldest undelivered push past which new sends are refused with RATE_LIMITED. */
   maxPushLagMs: count(1),
+  /** How many devices one user may have, and what a new one past that does. */
+  devices: section({
+    maxPerUser: count(1),
+    /** `refuse` the new device (LIMIT_EXCEEDED) or `drop_oldest`: forget the one signed in longest ago. */
+    policy: oneOf(['refuse', 'drop_oldest']),
+  }),
   /** Where a connection's tags come from, and how many. */
   tags: section({
     /** Accept SignInRequest.tags from clients (else only the token's `tags` claim counts). */

@@ -65,6 +65,16 @@ export class SqlDeviceRepository implements DeviceRepository {
     return rows.map(toDevice);
   }
 
+  async remove(appId: string, userId: string, deviceId: string): Promise<boolean> {
+    const result = await this.ctx.db
+      .deleteFrom('devices')
+      .where('app_id', '=', appId)
+      .where('user_id', '=', userId)
+      .where('device_id', '=', deviceId)
+      .executeTakeFirst();
+    return Number(result.numDeletedRows) > 0;
+  }
+
   async ack(appId: string, userId: string, deviceId: string, seq: number): Promise<number> {
     checkSeq('seq', seq);
     // The max seq only grows, so capping with a value read a moment ago is still a valid cap;

@@ -68,6 +68,8 @@ export interface DeviceRepository {
    * leaves it where it is. Resolves with the stored cursor. Throws `NOT_FOUND` for an unknown device.
    */
   ack(appId: string, userId: string, deviceId: string, seq: number): Promise<number>;
+  /** Forgets a device and its ack cursor (it signs in as new next time). Resolves true when it existed. */
+  remove(appId: string, userId: string, deviceId: string): Promise<boolean>;
 }
 
 export interface MessageRepository {
