@@ -1,4 +1,11 @@
-import { ErrorCode, Packet, PacketType, SignInRequest, SignInResponse } from '@switchboard/proto/client';
+import {
+  ErrorCode,
+  Packet,
+  PacketType,
+  SendRequest,
+  SignInRequest,
+  SignInResponse,
+} from '@switchboard/proto/client';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { packetArbitrary } from './packet-arbitrary.js';
@@ -74,6 +81,17 @@ describe('proto3 JSON Packets (subprotocol switchboard.v1.json)', () => {
     });
   });
 
+  it('takes SEND content as base64, standard or URL-safe, and keeps its bytes exactly', () => {
+    for (const content of ['aGkgYm9i', 'aGkgYm9', '-_8=', '']) {
+      const r = packetFromJson(
+        JSON.stringify({ type: 'PACKET_TYPE_SEND', requestId: 1, data: { clientMsgId: 'm', content } }),
+      );
+      expect(r.ok).toBe(true);
+      const sent = SendRequest.decode(r.ok ? r.packet.data : new Uint8Array());
+      expect(Buffer.from(sent.content)).toEqual(Buffer.from(content, 'base64'));
+    }
+  });
+
   it.each([
     ['not JSON', '{"type":'],
     ['an array', '[]'],
@@ -92,6 +110,12 @@ describe('proto3 JSON Packets (subprotocol switchboard.v1.json)', () => {
     ['data that is not base64', '{"type":2,"data":"not base64!"}'],
     ['data of impossible length', '{"type":2,"data":"QUJDR"}'],
     ['data that is not a string', '{"type":2,"data":[1,2]}'],
+    // Not stored mangled: the generated decoder would keep "hi bob!" as four odd bytes.
+    [
+      'send content that is not base64',
+      '{"type":"PACKET_TYPE_SEND","requestId":1,"data":{"content":"hi bob!"}}',
+    ],
+    ['send content that is not a string', '{"type":"PACKET_TYPE_SEND","requestId":1,"data":{"content":5}}'],
   ])('rejects %s as ERROR_CODE_INVALID_PACKET', (_name, text) => {
     const result = packetFromJson(text);
     expect(result.ok).toBe(false);

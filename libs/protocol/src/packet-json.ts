@@ -109,12 +109,29 @@ function parsePacketObject(value: unknown, direction: PacketDirection): Packet {
   return packet;
 }
 
-// The generated fromJSON is lenient (it ignores unknown fields and coerces types); enough for a
-// console, where a typo shows up as a missing value the server then rejects.
+/**
+ * The `bytes` fields of the payloads a client sends, by packet type (both JSON spellings). The
+ * generated fromJSON decodes base64 leniently, dropping characters it does not know: content sent as
+ * "hello" (not base64) would be stored as three mangled bytes. These are checked strictly first.
+ */
+const CLIENT_BYTES_FIELDS: Partial<Record<PacketType, readonly string[]>> = {
+  [PacketType.PACKET_TYPE_SEND]: ['content'],
+};
+
+// The generated fromJSON is lenient otherwise too (it ignores unknown fields and coerces types);
+// enough for a console, where a typo shows up as a missing value the server then rejects.
 function encodePayloadObject(type: PacketType, direction: PacketDirection, object: object): Buffer {
   const codec = payloadCodecFor(type, direction);
   if (!codec)
     throw new JsonPacketError('this packet type carries no payload object; give data as base64 or omit it');
+  if (direction === 'to-server') {
+    for (const field of CLIENT_BYTES_FIELDS[type] ?? []) {
+      const raw: unknown = (object as Record<string, unknown>)[field];
+      if (raw !== undefined && raw !== null && !isBase64(raw)) {
+        throw new JsonPacketError(`data.${field} must be base64 (bytes in proto3 JSON)`);
+      }
+    }
+  }
   return asBuffer(codec.encode(codec.fromJSON(object) as never).finish());
 }
 
@@ -142,9 +159,11 @@ function parseInteger(raw: unknown, min: number, max: number, name: string): num
 // Standard or URL-safe alphabet, padding optional, as proto3 JSON parsers accept.
 const BASE64 = /^[A-Za-z0-9+/_-]*={0,2}$/;
 
+function isBase64(raw: unknown): raw is string {
+  return typeof raw === 'string' && BASE64.test(raw) && raw.replace(/=+$/, '').length % 4 !== 1;
+}
+
 function parseBase64(raw: unknown): Buffer {
-  if (typeof raw !== 'string' || !BASE64.test(raw) || raw.replace(/=+$/, '').length % 4 === 1) {
-    throw new JsonPacketError('data must be a base64 string');
-  }
+  if (!isBase64(raw)) throw new JsonPacketError('data must be a base64 string');
   return Buffer.from(raw, 'base64');
 }
