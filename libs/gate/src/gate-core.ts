@@ -3,7 +3,9 @@ import { ErrorCode, PacketType, type Packet } from '@switchboard/proto/client';
 import type { Session } from '@switchboard/proto/logic';
 import { closePacket, decodePacket, errorPacket, packetFromJson } from '@switchboard/protocol';
 import { LogSummary, type Logger } from '@switchboard/log';
+import { Admission } from './admission.js';
 import { systemClock, type Clock } from './clock.js';
+import { ConnectionLimits } from './connection-limits.js';
 import { Connection, ConnState } from './connection.js';
 import { EncodedPacket, encodeFor } from './encoded-packet.js';
 import { GateCounters, PACKET_TYPE_SLOTS } from './metrics.js';
@@ -15,7 +17,7 @@ import { SessionHandler } from './session-handler.js';
 import type { GateSettings } from './settings.js';
 import { TagIndex } from './tag-index.js';
 import { TimerWheel } from './timer-wheel.js';
-import { fillBucket, takeToken, type RateLimit, type TokenBucketState } from './token-bucket.js';
+import { fillBucket, takeToken } from './token-bucket.js';
 import { WireFormat, type Transport } from './transport.js';
 
 export interface GateCoreOptions {
@@ -45,9 +47,6 @@ const CLIENT_FAULTS: ReadonlySet<number> = new Set([
   ErrorCode.ERROR_CODE_PAYLOAD_TOO_LARGE,
 ]);
 
-/** The fewest sends a gate lets out at once however often logic refuses them. */
-const MIN_SEND_LIMIT = 16;
-
 /**
  * The transport-agnostic heart of a gateway: connection lifecycle, the session state machine (via
  * {@link SessionHandler}), timeouts on one shared timer wheel, rate limits, the batched outbound
@@ -74,6 +73,10 @@ export class GateCore {
   readonly logger: Logger;
   readonly clock: Clock;
   readonly counters = new GateCounters();
+  /** Admission control of the requests forwarded to logic. */
+  readonly admission: Admission;
+  /** Connections per gate and per address, connect rate, rooms per connection. */
+  readonly limits: ConnectionLimits;
   readonly registry = new Registry();
   readonly rooms = new RoomIndex();
   readonly tags = new TagIndex();
@@ -93,27 +96,8 @@ export class GateCore {
   private readonly timeBase: number;
   private nextId = 1;
   private draining = false;
-  /** Client requests forwarded to logic and not answered yet (admission control). */
-  inflight = 0;
-  private readonly maxInflight: number;
-  private readonly maxConnections: number;
-  private readonly maxPerIp: number;
-  private readonly maxRooms: number;
-  /** IP address -> open connections from it; kept only when maxConnectionsPerIp is set. */
-  private readonly perIp = new Map<string, number>();
-  /** New connections per second and burst from one address; undefined when not limited. */
-  private readonly connectRate: RateLimit | undefined;
-  /** IP address -> its connect-rate bucket; pruned as buckets refill. */
-  private readonly connectBuckets = new Map<string, TokenBucketState>();
-  private lastPrune = 0;
   /** One summary per kind of upstream failure, so that an outage logs a few lines, not one per connection. */
   private readonly summaries = new Map<string, LogSummary>();
-  private readonly busyBackoffMs: number;
-  /** Wall-clock ms until which sends are refused here, because logic last answered one RATE_LIMITED. */
-  private sendsPausedUntil = 0;
-  /** Sends forwarded to logic and not answered yet, and how many may be (see {@link sendAnswered}). */
-  inflightSends = 0;
-  sendLimit: number;
   /** One shared copy of each platform string (a handful of distinct values across all connections). */
   private readonly platforms = new Map<string, string>();
   private readonly syncHint = EncodedPacket.of(syncHintPacket());
@@ -122,21 +106,12 @@ export class GateCore {
     this.gateId = options.gateId;
     this.bootId = options.bootId ?? randomBytes(12).toString('base64url');
     this.settings = options.settings;
-    this.maxInflight = options.settings.maxInflightRequests ?? 4096;
-    this.maxConnections = options.settings.maxConnections ?? 100_000;
-    this.maxPerIp = options.settings.maxConnectionsPerIp ?? 0;
-    this.maxRooms = options.settings.maxRoomsPerConnection ?? 64;
-    const rate = options.settings.connectRatePerIp;
-    this.connectRate =
-      rate && rate.perSecond > 0
-        ? { packetsPerSecond: rate.perSecond, burst: Math.max(1, rate.burst) }
-        : undefined;
-    this.busyBackoffMs = options.settings.busyBackoffMs ?? 100;
-    this.sendLimit = this.maxInflight;
     this.logic = options.logic;
     this.route = options.route;
     this.logger = options.logger;
     this.clock = options.clock ?? systemClock;
+    this.admission = new Admission(options.settings, this.counters, this.clock);
+    this.limits = new ConnectionLimits(options.settings, this.counters);
     const tickMs = options.wheelTickMs ?? 1000;
     this.timeBase = Math.floor(this.clock.now() / tickMs) * tickMs;
     this.outbound = new OutboundQueue(
@@ -169,72 +144,19 @@ export class GateCore {
   }
 
   /**
-   * Registers a new transport; the connection must sign in within `signInTimeoutMs`. Past
-   * `maxConnections` (or `maxConnectionsPerIp` from its address) it is closed at once with
-   * TOO_MANY_CONNECTIONS.
+   * Registers a new transport; the connection must sign in within `signInTimeoutMs`. One the
+   * connection limits refuse (see ConnectionLimits) is closed at once with TOO_MANY_CONNECTIONS.
    */
   open(transport: Transport): Connection {
     const now = this.connTime();
-    const tooFast = this.connectRate !== undefined && !this.takeConnectToken(transport, now);
-    const full = tooFast || this.registry.size >= this.maxConnections;
+    const refused = this.limits.admit(transport, this.registry.size, now);
     const conn = new Connection(this.nextId++, transport, transport.format, now);
     fillBucket(conn, this.settings.rateLimit, now);
     this.registry.add(conn);
     this.wheel.schedule(conn, now + this.settings.signInTimeoutMs);
     this.counters.connectionsOpened++;
-    const fromIp = this.maxPerIp > 0 ? this.countIp(transport, 1) : 0;
-    if (full || fromIp > this.maxPerIp) {
-      this.counters.connectionLimitCloses++;
-      this.closeWith(
-        conn,
-        ErrorCode.ERROR_CODE_TOO_MANY_CONNECTIONS,
-        tooFast
-          ? 'connecting too fast from this address; back off'
-          : full
-            ? 'this gateway is full; try again later'
-            : 'too many connections from this address',
-      );
-    }
+    if (refused !== undefined) this.closeWith(conn, ErrorCode.ERROR_CODE_TOO_MANY_CONNECTIONS, refused);
     return conn;
-  }
-
-  /** Takes a token from the connect-rate bucket of the transport's IP address. */
-  private takeConnectToken(transport: Transport, now: number): boolean {
-    const limit = this.connectRate as RateLimit;
-    const ip = ipOf(transport);
-    let bucket = this.connectBuckets.get(ip);
-    if (bucket === undefined) {
-      bucket = { tokens: 0, tokensAt: 0 };
-      fillBucket(bucket, limit, now);
-      this.connectBuckets.set(ip, bucket);
-    }
-    return takeToken(bucket, limit, now);
-  }
-
-  /** Forgets the connect-rate buckets that have refilled: an address not seen lately costs nothing. */
-  private pruneConnectBuckets(now: number): void {
-    const limit = this.connectRate;
-    if (limit === undefined) return;
-    const refillMs = (limit.burst * 1000) / limit.packetsPerSecond;
-    for (const [ip, bucket] of this.connectBuckets) {
-      if (bucket.tokens >= limit.burst || now - bucket.tokensAt >= refillMs) this.connectBuckets.delete(ip);
-    }
-  }
-
-  /** Adds `delta` to the connections of the transport's IP address; returns the new count. */
-  private countIp(transport: Transport, delta: 1 | -1): number {
-    const ip = ipOf(transport);
-    const n = (this.perIp.get(ip) ?? 0) + delta;
-    if (n > 0) this.perIp.set(ip, n);
-    else this.perIp.delete(ip);
-    return n;
-  }
-
-  /** Whether a connection may subscribe to one more room (counts a refusal when not). */
-  mayJoinRoom(conn: Connection, roomId: string): boolean {
-    if (conn.rooms === undefined || conn.rooms.size < this.maxRooms || conn.rooms.has(roomId)) return true;
-    this.counters.roomLimitRefusals++;
-    return false;
   }
 
   /**
@@ -308,12 +230,9 @@ export class GateCore {
 
   /** Advances the timer wheel: closes connections past their sign-in or idle deadline. */
   tick(now: number = this.clock.now()): void {
-    this.wheel.advance(now - this.timeBase);
     const t = now - this.timeBase;
-    if (t - this.lastPrune >= 10_000) {
-      this.lastPrune = t;
-      this.pruneConnectBuckets(t);
-    }
+    this.wheel.advance(t);
+    this.limits.prune(t);
   }
 
   /** The Session logic expects for a signed-in connection. */
@@ -326,70 +245,6 @@ export class GateCore {
       connId: conn.id,
       epoch: conn.epoch,
     };
-  }
-
-  /**
-   * Takes a slot for a request to logic, or false when `maxInflightRequests` are already waiting:
-   * past saturation a request is refused at once with a retryable code rather than queued until
-   * its deadline. Every true must be matched by {@link release}.
-   */
-  admit(): boolean {
-    if (this.inflight >= this.maxInflight) {
-      this.counters.busyRejections++;
-      return false;
-    }
-    this.inflight++;
-    return true;
-  }
-
-  /**
-   * Takes a slot for a send, or false (counted as a busy refusal) when sends are paused after logic
-   * refused one, or `sendLimit` sends are already out. Every true must be matched by
-   * {@link sendAnswered} and {@link releaseSlot}.
-   */
-  admitSend(): boolean {
-    if (this.sendsPausedUntil !== 0) {
-      if (this.clock.now() < this.sendsPausedUntil) {
-        this.counters.busyRejections++;
-        return false;
-      }
-      this.sendsPausedUntil = 0;
-    }
-    if (this.inflightSends >= this.sendLimit) {
-      this.counters.busyRejections++;
-      return false;
-    }
-    if (!this.admit()) return false;
-    this.inflightSends++;
-    return true;
-  }
-
-  /**
-   * A send admitted by {@link admitSend} was answered. `busy`: logic refused it RATE_LIMITED (it is
-   * saturated): sends are refused here for `busyBackoffMs`, and the number of sends let out at once
-   * is halved (once per back-off). Each `ok` raises that number by 1/limit (about one per round
-   * trip), up to `maxInflightRequests`; other failures change nothing. Additive increase,
-   * multiplicative decrease: the gate settles near what logic takes and refuses the rest itself, at
-   * no cost to logic.
-   */
-  sendAnswered(outcome: 'ok' | 'busy' | 'failed'): void {
-    this.inflightSends--;
-    if (outcome === 'failed') return;
-    if (outcome === 'ok') {
-      if (this.sendLimit < this.maxInflight)
-        this.sendLimit = Math.min(this.maxInflight, this.sendLimit + 1 / this.sendLimit);
-      return;
-    }
-    if (this.busyBackoffMs <= 0) return;
-    const now = this.clock.now();
-    if (now < this.sendsPausedUntil) return;
-    this.sendsPausedUntil = now + this.busyBackoffMs;
-    this.sendLimit = Math.max(MIN_SEND_LIMIT, this.sendLimit / 2);
-  }
-
-  /** Gives back a slot taken by {@link admit}. */
-  releaseSlot(): void {
-    this.inflight--;
   }
 
   /** The shared copy of a platform string; values past the first 256 distinct ones are kept as given. */
@@ -511,7 +366,7 @@ export class GateCore {
     conn.state = ConnState.Closed;
     this.wheel.cancel(conn);
     this.registry.remove(conn);
-    if (this.maxPerIp > 0) this.countIp(conn.transport, -1);
+    this.limits.release(conn.transport);
     if (!wasSignedIn) return;
     this.tags.remove(conn.appId, conn);
     if (conn.rooms) {
@@ -529,10 +384,4 @@ function syncHintPacket(): Packet {
     message: '',
     data: Buffer.alloc(0),
   };
-}
-
-/** The IP address part of a transport's `host:port` (IPv6 addresses keep their colons). */
-function ipOf(transport: Transport): string {
-  const address = transport.remoteAddress;
-  return address.slice(0, address.lastIndexOf(':'));
 }

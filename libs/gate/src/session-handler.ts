@@ -179,7 +179,7 @@ export class SessionHandler {
       this.core.closeWith(conn, ErrorCode.ERROR_CODE_INVALID_PACKET, 'invalid SignInRequest payload');
       return;
     }
-    if (!this.core.admit()) {
+    if (!this.core.admission.admit()) {
       this.core.closeWith(conn, ErrorCode.ERROR_CODE_RATE_LIMITED, BUSY);
       return;
     }
@@ -204,18 +204,18 @@ export class SessionHandler {
       })
       .then(
         (res) => {
-          core.releaseSlot();
+          core.admission.release();
           this.signedIn(conn, packet, request, res);
         },
         (err: unknown) => {
-          core.releaseSlot();
+          core.admission.release();
           if (conn.closed) return;
           const { code, message, expected } = errorOf(err);
           const renew = core.renewLeaseNow;
           if (mayRetry && code === ErrorCode.ERROR_CODE_GATE_RESET && renew !== undefined) {
             const retry = () => {
               if (conn.closed) return;
-              if (core.admit()) this.askLogic(conn, packet, request, false);
+              if (core.admission.admit()) this.askLogic(conn, packet, request, false);
               else core.closeWith(conn, ErrorCode.ERROR_CODE_RATE_LIMITED, BUSY);
             };
             renew().then(retry, retry);
@@ -270,7 +270,7 @@ export class SessionHandler {
     packet: Packet,
     type: MessageDecoder<Req>,
     run: (session: ReturnType<GateCore['sessionOf']>, request: Req) => Promise<Uint8Array>,
-    /** A send: refused here while logic is saturated (see GateCore.admitSend). */
+    /** A send: refused here while logic is saturated (see Admission.admitSend). */
     isSend = false,
   ): void {
     const request = decodeStrict(type, packet.data);
@@ -282,20 +282,22 @@ export class SessionHandler {
       );
       return;
     }
-    if (!(isSend ? this.core.admitSend() : this.core.admit())) {
+    if (!(isSend ? this.core.admission.admitSend() : this.core.admission.admit())) {
       this.core.reply(conn, errorPacket(packet, ErrorCode.ERROR_CODE_RATE_LIMITED, BUSY));
       return;
     }
     run(this.core.sessionOf(conn), request).then(
       (data) => {
-        this.core.releaseSlot();
-        if (isSend) this.core.sendAnswered('ok');
+        this.core.admission.release();
+        if (isSend) this.core.admission.sendAnswered('ok');
         if (!conn.closed) this.core.reply(conn, responsePacket(packet, data));
       },
       (err: unknown) => {
-        this.core.releaseSlot();
+        this.core.admission.release();
         if (isSend)
-          this.core.sendAnswered(errorOf(err).code === ErrorCode.ERROR_CODE_RATE_LIMITED ? 'busy' : 'failed');
+          this.core.admission.sendAnswered(
+            errorOf(err).code === ErrorCode.ERROR_CODE_RATE_LIMITED ? 'busy' : 'failed',
+          );
         this.replyError(conn, packet, err);
       },
     );
@@ -326,7 +328,7 @@ export class SessionHandler {
       return;
     }
     const { logic, route, rooms, gateId } = this.core;
-    if (!this.core.mayJoinRoom(conn, roomId)) {
+    if (!this.core.limits.mayJoinRoom(conn, roomId)) {
       this.core.reply(
         conn,
         errorPacket(
@@ -337,7 +339,7 @@ export class SessionHandler {
       );
       return;
     }
-    if (!this.core.admit()) {
+    if (!this.core.admission.admit()) {
       this.core.reply(conn, errorPacket(packet, ErrorCode.ERROR_CODE_RATE_LIMITED, BUSY));
       return;
     }
@@ -346,7 +348,7 @@ export class SessionHandler {
         try {
           await logic.subscribeRoom({ session: this.core.sessionOf(conn), roomId });
         } finally {
-          this.core.releaseSlot();
+          this.core.admission.release();
         }
         if (conn.closed) return;
         if (rooms.has(conn.appId, roomId, conn)) {

@@ -177,11 +177,11 @@ describe('session state machine', () => {
     // The third found two requests waiting on logic: refused now, not queued to its deadline.
     expect(t.packets().slice(1)).toMatchObject([{ requestId: 4, code: ErrorCode.ERROR_CODE_RATE_LIMITED }]);
     expect(h.logic.calls['send']).toHaveLength(2);
-    expect(h.core.inflight).toBe(2);
+    expect(h.core.admission.inflight).toBe(2);
     release();
     await settle();
     h.scheduler.run();
-    expect(h.core.inflight).toBe(0);
+    expect(h.core.admission.inflight).toBe(0);
     h.core.receive(conn, sendBytes(5));
     await settle();
     h.scheduler.run();
@@ -297,22 +297,22 @@ describe('session state machine', () => {
     h.core.receive(conn, sendBytes(2));
     await settle();
     h.logic.sendError = undefined;
-    expect(h.core.sendLimit).toBe(32);
+    expect(h.core.admission.sendLimit).toBe(32);
     h.clock.t += 100;
     let release!: () => void;
     h.logic.sendGate = new Promise<void>((resolve) => (release = resolve));
     for (let id = 3; id < 3 + 33; id++) h.core.receive(conn, sendBytes(id));
     // 32 go out; the 33rd is refused here.
-    expect(h.core.inflightSends).toBe(32);
+    expect(h.core.admission.inflightSends).toBe(32);
     expect(h.logic.calls['send']).toHaveLength(1 + 32);
     expect(h.core.counters.busyRejections).toBe(1);
     release();
     await settle();
     h.scheduler.run();
-    expect(h.core.inflightSends).toBe(0);
+    expect(h.core.admission.inflightSends).toBe(0);
     // 32 successes add about one: 1/32 + 1/32.03 + ...
-    expect(h.core.sendLimit).toBeGreaterThan(32.9);
-    expect(h.core.sendLimit).toBeLessThan(33);
+    expect(h.core.admission.sendLimit).toBeGreaterThan(32.9);
+    expect(h.core.admission.sendLimit).toBeLessThan(33);
     expect(conn.closed).toBe(false);
   });
 

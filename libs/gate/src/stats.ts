@@ -52,7 +52,7 @@ export function gateStats(core: GateCore): GateStats {
     busyRejections: c.busyRejections,
     connectionLimitCloses: c.connectionLimitCloses,
     roomLimitRefusals: c.roomLimitRefusals,
-    inflightRequests: core.inflight,
+    inflightRequests: core.admission.inflight,
     connectionsOpened: c.connectionsOpened,
     signIns: c.signIns,
     signInFailures: c.signInFailures,
