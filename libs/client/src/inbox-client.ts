@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
   ConversationType,
   ErrorCode,
@@ -8,6 +9,7 @@ import {
 import { closeActionFor, isRetryable, SwitchboardError } from '@switchboard/protocol';
 import type { ClientTransport } from './client-transport.js';
 import { SwitchboardClient } from './switchboard-client.js';
+import { withTimeout } from './with-timeout.js';
 
 /** Options of {@link InboxClient}. */
 export interface InboxClientOptions {
@@ -248,29 +250,13 @@ export class InboxClient {
 
   /** Rejects when `p` takes longer than the request timeout, and drops that connection. */
   private timed<T>(client: SwitchboardClient, p: Promise<T>): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        client.close();
-        reject(new SwitchboardError(ErrorCode.ERROR_CODE_TIMEOUT, 'no answer; reconnecting'));
-      }, this.requestTimeoutMs);
-      p.then(
-        (v) => {
-          clearTimeout(timer);
-          resolve(v);
-        },
-        (err: unknown) => {
-          clearTimeout(timer);
-          reject(err instanceof Error ? err : new Error(String(err)));
-        },
-      );
+    return withTimeout(p, this.requestTimeoutMs, () => {
+      client.close();
+      return new SwitchboardError(ErrorCode.ERROR_CODE_TIMEOUT, 'no answer; reconnecting');
     });
   }
 
   private delay(attempt: number): number {
     return Math.random() * Math.min(this.maxMs, this.baseMs * 2 ** Math.min(attempt, 16));
   }
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

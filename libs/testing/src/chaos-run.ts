@@ -1,6 +1,8 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
   InboxClient,
   TcpClientTransport,
+  withTimeout,
   WsClientTransport,
   type ClientTransport,
 } from '@switchboard/client';
@@ -104,7 +106,11 @@ export async function runChaos(target: ChaosTarget, options: ChaosOptions): Prom
       const clientMsgId = `${user}-${k}`;
       sent++;
       try {
-        const res = await settleWithin(client.sendText(to, `m ${clientMsgId}`, clientMsgId), settleBy);
+        const res = await withTimeout(
+          client.sendText(to, `m ${clientMsgId}`, clientMsgId),
+          settleBy - Date.now(),
+          () => new Error('not acknowledged in time'),
+        );
         acked.push({ from: user, to, clientMsgId, messageId: res.messageId });
       } catch {
         unacked++;
@@ -218,28 +224,4 @@ async function connectTo(url: string): Promise<ClientTransport> {
 
 function pick<T>(items: readonly T[]): T {
   return items[Math.floor(Math.random() * items.length)] as T;
-}
-
-/** Rejects when `p` has not settled by the instant `deadline` (Unix ms). */
-function settleWithin<T>(p: Promise<T>, deadline: number): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new Error('not acknowledged in time')),
-      Math.max(0, deadline - Date.now()),
-    );
-    p.then(
-      (v) => {
-        clearTimeout(timer);
-        resolve(v);
-      },
-      (err: unknown) => {
-        clearTimeout(timer);
-        reject(err instanceof Error ? err : new Error(String(err)));
-      },
-    );
-  });
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
