@@ -170,21 +170,22 @@ export class RouteService {
         for (const b of byUser.get(userId) ?? []) {
           if (batch.exclude && batch.exclude.userId === b.userId && batch.exclude.deviceId === b.deviceId)
             continue;
+          const gate = gateCall(perGate, appId, b);
           let delivery = targetsByGate.get(b.gateId);
           if (delivery === undefined) {
             delivery = { packet: batch.packet, targets: [] };
             targetsByGate.set(b.gateId, delivery);
-            gateCall(perGate, appId, b).deliveries.push(delivery);
+            gate.deliveries.push(delivery);
           }
           delivery.targets.push(targetOf(b));
-          gateCall(perGate, appId, b).userIds.add(b.userId);
+          gate.userIds.add(b.userId);
         }
       }
     }
-    const stats = await this.deliverPerGate(perGate);
+    const result = await this.deliverPerGate(perGate);
     const unreached = new Set<string>();
-    for (const gateId of stats.failed) for (const u of perGate.get(gateId)?.userIds ?? []) unreached.add(u);
-    return { delivered: stats.delivered, failedGates: stats.failedGates, unreachedUserIds: [...unreached] };
+    for (const gateId of result.failed) for (const u of perGate.get(gateId)?.userIds ?? []) unreached.add(u);
+    return statsOf(result, [...unreached]);
   }
 
   async deliverToDevices(
@@ -202,35 +203,34 @@ export class RouteService {
       if (first) first.targets.push(targetOf(b));
       else call.deliveries.push({ packet, targets: [targetOf(b)] });
     }
-    const { delivered, failedGates } = await this.deliverPerGate(perGate);
-    return { delivered, failedGates, unreachedUserIds: [] };
+    return statsOf(await this.deliverPerGate(perGate));
   }
 
   async deliverToRoom(appId: string, roomId: string, packet: Buffer): Promise<DeliveryStats> {
     const gateIds = await this.store.gatesOfRoom(appId, roomId);
-    const { delivered, failedGates } = await this.fanOut(gateIds, (client) =>
+    const result = await this.fanOut(gateIds, (client) =>
       call(client, client.pushRoom, { appId, roomId, packet }, new Metadata(), this.gateCallTimeoutMs),
     );
-    return { delivered, failedGates, unreachedUserIds: [] };
+    return statsOf(result);
   }
 
   async deliverToTags(appId: string, expression: TagExpression, packet: Buffer): Promise<DeliveryStats> {
     const gates = await this.gates.all();
-    const { delivered, failedGates } = await this.fanOut(
+    const result = await this.fanOut(
       gates.map((g) => g.gateId),
       (client) =>
         call(client, client.pushTags, { appId, expression, packet }, new Metadata(), this.gateCallTimeoutMs),
     );
-    return { delivered, failedGates, unreachedUserIds: [] };
+    return statsOf(result);
   }
 
   async deliverToAll(appId: string, packet: Buffer): Promise<DeliveryStats> {
     const gates = await this.gates.all();
-    const { delivered, failedGates } = await this.fanOut(
+    const result = await this.fanOut(
       gates.map((g) => g.gateId),
       (client) => call(client, client.broadcast, { appId, packet }, new Metadata(), this.gateCallTimeoutMs),
     );
-    return { delivered, failedGates, unreachedUserIds: [] };
+    return statsOf(result);
   }
 
   presence(appId: string, userIds: readonly string[]): Promise<Binding[]> {
@@ -330,15 +330,18 @@ export class RouteService {
     this.counters.add('deliveries');
     this.counters.add('delivered', delivered);
     this.counters.add('failed_gate_calls', failed.length);
-    return { delivered, failedGates: failed.length, failed };
+    return { delivered, failed };
   }
 }
 
 interface FanOutResult {
   delivered: number;
-  failedGates: number;
   /** Ids of the gates that could not be reached. */
   failed: string[];
+}
+
+function statsOf(result: FanOutResult, unreachedUserIds: string[] = []): DeliveryStats {
+  return { delivered: result.delivered, failedGates: result.failed.length, unreachedUserIds };
 }
 
 /** The Deliver call for a binding's gate, created on first use. */
