@@ -1,5 +1,5 @@
-import { Packet, PacketType } from '@switchboard/proto/client';
-import { asBuffer } from '@switchboard/protocol';
+import { PacketType } from '@switchboard/proto/client';
+import { asBuffer, encodePacket, pushPacket } from '@switchboard/protocol';
 import type { Counters } from '@switchboard/metrics';
 import type { LogicCounter } from './logic-metrics.js';
 import type { RoutePort } from './route-port.js';
@@ -18,15 +18,7 @@ export interface SyncNudgerOptions {
 }
 
 /** The SYNC_HINT push, the same bytes for everyone. */
-const SYNC_HINT = asBuffer(
-  Packet.encode({
-    type: PacketType.PACKET_TYPE_SYNC_HINT,
-    requestId: 0,
-    code: 0,
-    message: '',
-    data: Buffer.alloc(0),
-  }).finish(),
-);
+const SYNC_HINT = asBuffer(encodePacket(pushPacket(PacketType.PACKET_TYPE_SYNC_HINT)));
 
 /**
  * Tells online devices to sync when a push meant for them was given up: the message is stored, but a

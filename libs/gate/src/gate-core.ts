@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { ErrorCode, PacketType, type Packet } from '@switchboard/proto/client';
 import type { Session } from '@switchboard/proto/logic';
-import { closePacket, decodePacket, errorPacket, packetFromJson } from '@switchboard/protocol';
+import { closePacket, decodePacket, errorPacket, packetFromJson, pushPacket } from '@switchboard/protocol';
 import { LogSummary, type Logger } from '@switchboard/log';
 import { Admission } from './admission.js';
 import { systemClock, type Clock } from './clock.js';
@@ -100,7 +100,7 @@ export class GateCore {
   private readonly summaries = new Map<string, LogSummary>();
   /** One shared copy of each platform string (a handful of distinct values across all connections). */
   private readonly platforms = new Map<string, string>();
-  private readonly syncHint = EncodedPacket.of(syncHintPacket());
+  private readonly syncHint = EncodedPacket.of(pushPacket(PacketType.PACKET_TYPE_SYNC_HINT));
 
   constructor(options: GateCoreOptions) {
     this.gateId = options.gateId;
@@ -374,14 +374,4 @@ export class GateCore {
     }
     this.handler.signedOut(conn, code, !this.draining);
   }
-}
-
-function syncHintPacket(): Packet {
-  return {
-    type: PacketType.PACKET_TYPE_SYNC_HINT,
-    requestId: 0,
-    code: 0,
-    message: '',
-    data: Buffer.alloc(0),
-  };
 }
