@@ -47,8 +47,10 @@ export class ConnectionLimits {
    * when the connection goes.
    */
   admit(transport: Transport, open: number, now: number): string | undefined {
-    const tooFast = this.connectRate !== undefined && !this.takeConnectToken(ipOf(transport), now);
-    const fromIp = this.maxPerIp > 0 ? this.countIp(ipOf(transport), 1) : 0;
+    // The address string is built only when a per-address limit is set (and then once).
+    const ip = this.connectRate !== undefined || this.maxPerIp > 0 ? ipOf(transport) : '';
+    const tooFast = this.connectRate !== undefined && !this.takeConnectToken(ip, now);
+    const fromIp = this.maxPerIp > 0 ? this.countIp(ip, 1) : 0;
     const reason = tooFast
       ? 'connecting too fast from this address; back off'
       : open >= this.maxConnections
