@@ -173,6 +173,11 @@ const ENTRIES: Readonly<Record<Exclude<ErrorCode, ErrorCode.UNRECOGNIZED>, Entry
     false,
     'give_up',
   ],
+  [ErrorCode.ERROR_CODE_TOKEN_REVOKED]: [
+    "The token was issued before the user's tokens were revoked; fetch a new one.",
+    false,
+    'reauthenticate',
+  ],
 
   [ErrorCode.ERROR_CODE_NOT_GROUP_MEMBER]: [
     'The user is not a member of the group it addressed.',

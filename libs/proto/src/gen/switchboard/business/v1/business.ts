@@ -73,6 +73,8 @@ export interface User {
   /** Unix milliseconds. */
   createdAt: number;
   updatedAt: number;
+  /** Tags granted by the business API (SetUserTags); read-only in UpsertUser. */
+  tags: string[];
 }
 
 export interface UpsertUserRequest {
@@ -110,6 +112,7 @@ export interface ListDevicesResponse {
 export interface KickDeviceRequest {
   userId: string;
   deviceId: string;
+  /** Sent to the device in KICKED (at most 256 characters). */
   reason: string;
 }
 
@@ -217,18 +220,25 @@ export interface SendMessageRequest {
 }
 
 export interface SendMessageResponse {
+  /** 0 for a room message (not stored). */
   messageId: number;
   conversationSeq: number;
   sentAt: number;
+  /** The same client_msg_id was sent before: this is the first send's result, nothing new was stored. */
+  duplicate: boolean;
+  /** Room messages only: connections the message was handed to. */
+  delivered: number;
 }
 
 /**
- * TagExpression matches a connection that carries every tag of all_of and, if
- * any_of is not empty, at least one tag of any_of.
+ * TagExpression matches a connection that carries every tag of all_of, at least one
+ * tag of any_of (when any_of is not empty) and no tag of none_of. all_of or any_of
+ * must name at least one tag.
  */
 export interface TagExpression {
   allOf: string[];
   anyOf: string[];
+  noneOf: string[];
 }
 
 export interface BroadcastRequest {
@@ -257,6 +267,8 @@ export interface IsOnlineRequest {
 export interface IsOnlineResponse {
   /** user id -> online on at least one device. */
   online: { [key: string]: boolean };
+  /** The same users, in request order, with the platforms of their online devices. */
+  users: UserPresence[];
 }
 
 export interface IsOnlineResponse_OnlineEntry {
@@ -264,18 +276,82 @@ export interface IsOnlineResponse_OnlineEntry {
   value: boolean;
 }
 
+export interface UserPresence {
+  userId: string;
+  online: boolean;
+  /** Platforms of the online devices, one entry per device. */
+  platforms: string[];
+}
+
 export interface GetOnlineCountsRequest {
   /** Optional: also count the subscribers of this room. */
   roomId: string;
+  /** Optional: also count the connections carrying this tag. */
+  tag: string;
 }
 
 export interface GetOnlineCountsResponse {
   onlineDevices: number;
   roomSubscribers: number;
+  tagConnections: number;
+  /** Gates that could not be counted: when not 0 the counts are low. */
+  unreachableGates: number;
+}
+
+export interface SetUserTagsRequest {
+  userId: string;
+  tags: string[];
+}
+
+export interface SetUserTagsResponse {
+  user?:
+    | User
+    | undefined;
+  /** Live connections whose tags were updated. */
+  updatedConnections: number;
+}
+
+export interface RevokeUserTokensRequest {
+  userId: string;
+}
+
+export interface RevokeUserTokensResponse {
+  /** Tokens issued before this time (Unix milliseconds) are refused. */
+  revokedBefore: number;
+  kickedDevices: number;
+}
+
+export interface GetHistoryRequest {
+  /** Whose view of the conversation. */
+  userId: string;
+  /** The other user; empty for the user's system conversation. */
+  peerUserId: string;
+  /** Messages with a conversation seq below this; 0 from the newest. */
+  beforeSeq: number;
+  /** At most this many (the server caps it). */
+  limit: number;
+}
+
+export interface HistoryMessage {
+  messageId: number;
+  conversationSeq: number;
+  /** Empty for a message sent by the system. */
+  senderUserId: string;
+  senderDeviceId: string;
+  contentType: string;
+  content: Buffer;
+  sentAt: number;
+  clientMsgId: string;
+}
+
+export interface GetHistoryResponse {
+  /** Newest first. */
+  messages: HistoryMessage[];
+  hasMore: boolean;
 }
 
 function createBaseUser(): User {
-  return { userId: "", nickname: "", avatarUrl: "", extra: "", createdAt: 0, updatedAt: 0 };
+  return { userId: "", nickname: "", avatarUrl: "", extra: "", createdAt: 0, updatedAt: 0, tags: [] };
 }
 
 export const User: MessageFns<User> = {
@@ -297,6 +373,9 @@ export const User: MessageFns<User> = {
     }
     if (message.updatedAt !== 0) {
       writer.uint32(48).int64(message.updatedAt);
+    }
+    for (const v of message.tags) {
+      writer.uint32(58).string(v!);
     }
     return writer;
   },
@@ -362,6 +441,14 @@ export const User: MessageFns<User> = {
             message.updatedAt = longToNumber(reader.int64());
             continue;
           }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.tags.push(reader.string());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -398,6 +485,9 @@ export const User: MessageFns<User> = {
         : isSet(object.updated_at)
         ? globalThis.Number(object.updated_at)
         : 0,
+      tags: globalThis.Array.isArray(object?.tags)
+        ? object.tags.map((e: any) => globalThis.String(e))
+        : [],
     };
   },
 
@@ -421,6 +511,9 @@ export const User: MessageFns<User> = {
     if (message.updatedAt !== 0) {
       obj.updatedAt = Math.round(message.updatedAt);
     }
+    if (message.tags?.length) {
+      obj.tags = message.tags;
+    }
     return obj;
   },
 
@@ -435,6 +528,7 @@ export const User: MessageFns<User> = {
     message.extra = object.extra ?? "";
     message.createdAt = object.createdAt ?? 0;
     message.updatedAt = object.updatedAt ?? 0;
+    message.tags = object.tags?.map((e) => e) || [];
     return message;
   },
 };
@@ -2850,7 +2944,7 @@ export const SendMessageRequest: MessageFns<SendMessageRequest> = {
 };
 
 function createBaseSendMessageResponse(): SendMessageResponse {
-  return { messageId: 0, conversationSeq: 0, sentAt: 0 };
+  return { messageId: 0, conversationSeq: 0, sentAt: 0, duplicate: false, delivered: 0 };
 }
 
 export const SendMessageResponse: MessageFns<SendMessageResponse> = {
@@ -2863,6 +2957,12 @@ export const SendMessageResponse: MessageFns<SendMessageResponse> = {
     }
     if (message.sentAt !== 0) {
       writer.uint32(24).int64(message.sentAt);
+    }
+    if (message.duplicate !== false) {
+      writer.uint32(32).bool(message.duplicate);
+    }
+    if (message.delivered !== 0) {
+      writer.uint32(40).uint32(message.delivered);
     }
     return writer;
   },
@@ -2904,6 +3004,22 @@ export const SendMessageResponse: MessageFns<SendMessageResponse> = {
             message.sentAt = longToNumber(reader.int64());
             continue;
           }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.duplicate = reader.bool();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.delivered = reader.uint32();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2933,6 +3049,8 @@ export const SendMessageResponse: MessageFns<SendMessageResponse> = {
         : isSet(object.sent_at)
         ? globalThis.Number(object.sent_at)
         : 0,
+      duplicate: isSet(object.duplicate) ? globalThis.Boolean(object.duplicate) : false,
+      delivered: isSet(object.delivered) ? globalThis.Number(object.delivered) : 0,
     };
   },
 
@@ -2947,6 +3065,12 @@ export const SendMessageResponse: MessageFns<SendMessageResponse> = {
     if (message.sentAt !== 0) {
       obj.sentAt = Math.round(message.sentAt);
     }
+    if (message.duplicate !== false) {
+      obj.duplicate = message.duplicate;
+    }
+    if (message.delivered !== 0) {
+      obj.delivered = Math.round(message.delivered);
+    }
     return obj;
   },
 
@@ -2958,12 +3082,14 @@ export const SendMessageResponse: MessageFns<SendMessageResponse> = {
     message.messageId = object.messageId ?? 0;
     message.conversationSeq = object.conversationSeq ?? 0;
     message.sentAt = object.sentAt ?? 0;
+    message.duplicate = object.duplicate ?? false;
+    message.delivered = object.delivered ?? 0;
     return message;
   },
 };
 
 function createBaseTagExpression(): TagExpression {
-  return { allOf: [], anyOf: [] };
+  return { allOf: [], anyOf: [], noneOf: [] };
 }
 
 export const TagExpression: MessageFns<TagExpression> = {
@@ -2973,6 +3099,9 @@ export const TagExpression: MessageFns<TagExpression> = {
     }
     for (const v of message.anyOf) {
       writer.uint32(18).string(v!);
+    }
+    for (const v of message.noneOf) {
+      writer.uint32(26).string(v!);
     }
     return writer;
   },
@@ -3006,6 +3135,14 @@ export const TagExpression: MessageFns<TagExpression> = {
             message.anyOf.push(reader.string());
             continue;
           }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.noneOf.push(reader.string());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -3030,6 +3167,11 @@ export const TagExpression: MessageFns<TagExpression> = {
         : globalThis.Array.isArray(object?.any_of)
         ? object.any_of.map((e: any) => globalThis.String(e))
         : [],
+      noneOf: globalThis.Array.isArray(object?.noneOf)
+        ? object.noneOf.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.none_of)
+        ? object.none_of.map((e: any) => globalThis.String(e))
+        : [],
     };
   },
 
@@ -3041,6 +3183,9 @@ export const TagExpression: MessageFns<TagExpression> = {
     if (message.anyOf?.length) {
       obj.anyOf = message.anyOf;
     }
+    if (message.noneOf?.length) {
+      obj.noneOf = message.noneOf;
+    }
     return obj;
   },
 
@@ -3051,6 +3196,7 @@ export const TagExpression: MessageFns<TagExpression> = {
     const message = createBaseTagExpression();
     message.allOf = object.allOf?.map((e) => e) || [];
     message.anyOf = object.anyOf?.map((e) => e) || [];
+    message.noneOf = object.noneOf?.map((e) => e) || [];
     return message;
   },
 };
@@ -3459,7 +3605,7 @@ export const IsOnlineRequest: MessageFns<IsOnlineRequest> = {
 };
 
 function createBaseIsOnlineResponse(): IsOnlineResponse {
-  return { online: {} };
+  return { online: {}, users: [] };
 }
 
 export const IsOnlineResponse: MessageFns<IsOnlineResponse> = {
@@ -3467,6 +3613,9 @@ export const IsOnlineResponse: MessageFns<IsOnlineResponse> = {
     globalThis.Object.entries(message.online).forEach(([key, value]: [string, boolean]) => {
       IsOnlineResponse_OnlineEntry.encode({ key: key as any, value }, writer.uint32(10).fork()).join();
     });
+    for (const v of message.users) {
+      UserPresence.encode(v!, writer.uint32(18).fork()).join();
+    }
     return writer;
   },
 
@@ -3492,6 +3641,14 @@ export const IsOnlineResponse: MessageFns<IsOnlineResponse> = {
             if (entry1.value !== undefined) {
               message.online[entry1.key] = entry1.value;
             }
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.users.push(UserPresence.decode(reader, reader.uint32()));
             continue;
           }
         }
@@ -3522,6 +3679,7 @@ export const IsOnlineResponse: MessageFns<IsOnlineResponse> = {
           {},
         )
         : {},
+      users: globalThis.Array.isArray(object?.users) ? object.users.map((e: any) => UserPresence.fromJSON(e)) : [],
     };
   },
 
@@ -3535,6 +3693,9 @@ export const IsOnlineResponse: MessageFns<IsOnlineResponse> = {
           obj.online[k] = v;
         });
       }
+    }
+    if (message.users?.length) {
+      obj.users = message.users.map((e) => UserPresence.toJSON(e));
     }
     return obj;
   },
@@ -3553,6 +3714,7 @@ export const IsOnlineResponse: MessageFns<IsOnlineResponse> = {
       },
       {},
     );
+    message.users = object.users?.map((e) => UserPresence.fromPartial(e)) || [];
     return message;
   },
 };
@@ -3642,14 +3804,124 @@ export const IsOnlineResponse_OnlineEntry: MessageFns<IsOnlineResponse_OnlineEnt
   },
 };
 
+function createBaseUserPresence(): UserPresence {
+  return { userId: "", online: false, platforms: [] };
+}
+
+export const UserPresence: MessageFns<UserPresence> = {
+  encode(message: UserPresence, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.userId !== "") {
+      writer.uint32(10).string(message.userId);
+    }
+    if (message.online !== false) {
+      writer.uint32(16).bool(message.online);
+    }
+    for (const v of message.platforms) {
+      writer.uint32(26).string(v!);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): UserPresence {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseUserPresence();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.userId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.online = reader.bool();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.platforms.push(reader.string());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): UserPresence {
+    return {
+      userId: isSet(object.userId)
+        ? globalThis.String(object.userId)
+        : isSet(object.user_id)
+        ? globalThis.String(object.user_id)
+        : "",
+      online: isSet(object.online) ? globalThis.Boolean(object.online) : false,
+      platforms: globalThis.Array.isArray(object?.platforms)
+        ? object.platforms.map((e: any) => globalThis.String(e))
+        : [],
+    };
+  },
+
+  toJSON(message: UserPresence): unknown {
+    const obj: any = {};
+    if (message.userId !== "") {
+      obj.userId = message.userId;
+    }
+    if (message.online !== false) {
+      obj.online = message.online;
+    }
+    if (message.platforms?.length) {
+      obj.platforms = message.platforms;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<UserPresence>, I>>(base?: I): UserPresence {
+    return UserPresence.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<UserPresence>, I>>(object: I): UserPresence {
+    const message = createBaseUserPresence();
+    message.userId = object.userId ?? "";
+    message.online = object.online ?? false;
+    message.platforms = object.platforms?.map((e) => e) || [];
+    return message;
+  },
+};
+
 function createBaseGetOnlineCountsRequest(): GetOnlineCountsRequest {
-  return { roomId: "" };
+  return { roomId: "", tag: "" };
 }
 
 export const GetOnlineCountsRequest: MessageFns<GetOnlineCountsRequest> = {
   encode(message: GetOnlineCountsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.roomId !== "") {
       writer.uint32(10).string(message.roomId);
+    }
+    if (message.tag !== "") {
+      writer.uint32(18).string(message.tag);
     }
     return writer;
   },
@@ -3675,6 +3947,14 @@ export const GetOnlineCountsRequest: MessageFns<GetOnlineCountsRequest> = {
             message.roomId = reader.string();
             continue;
           }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.tag = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -3694,6 +3974,7 @@ export const GetOnlineCountsRequest: MessageFns<GetOnlineCountsRequest> = {
         : isSet(object.room_id)
         ? globalThis.String(object.room_id)
         : "",
+      tag: isSet(object.tag) ? globalThis.String(object.tag) : "",
     };
   },
 
@@ -3701,6 +3982,9 @@ export const GetOnlineCountsRequest: MessageFns<GetOnlineCountsRequest> = {
     const obj: any = {};
     if (message.roomId !== "") {
       obj.roomId = message.roomId;
+    }
+    if (message.tag !== "") {
+      obj.tag = message.tag;
     }
     return obj;
   },
@@ -3711,12 +3995,13 @@ export const GetOnlineCountsRequest: MessageFns<GetOnlineCountsRequest> = {
   fromPartial<I extends Exact<DeepPartial<GetOnlineCountsRequest>, I>>(object: I): GetOnlineCountsRequest {
     const message = createBaseGetOnlineCountsRequest();
     message.roomId = object.roomId ?? "";
+    message.tag = object.tag ?? "";
     return message;
   },
 };
 
 function createBaseGetOnlineCountsResponse(): GetOnlineCountsResponse {
-  return { onlineDevices: 0, roomSubscribers: 0 };
+  return { onlineDevices: 0, roomSubscribers: 0, tagConnections: 0, unreachableGates: 0 };
 }
 
 export const GetOnlineCountsResponse: MessageFns<GetOnlineCountsResponse> = {
@@ -3726,6 +4011,12 @@ export const GetOnlineCountsResponse: MessageFns<GetOnlineCountsResponse> = {
     }
     if (message.roomSubscribers !== 0) {
       writer.uint32(16).uint32(message.roomSubscribers);
+    }
+    if (message.tagConnections !== 0) {
+      writer.uint32(24).uint32(message.tagConnections);
+    }
+    if (message.unreachableGates !== 0) {
+      writer.uint32(32).uint32(message.unreachableGates);
     }
     return writer;
   },
@@ -3759,6 +4050,22 @@ export const GetOnlineCountsResponse: MessageFns<GetOnlineCountsResponse> = {
             message.roomSubscribers = reader.uint32();
             continue;
           }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.tagConnections = reader.uint32();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.unreachableGates = reader.uint32();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -3783,6 +4090,16 @@ export const GetOnlineCountsResponse: MessageFns<GetOnlineCountsResponse> = {
         : isSet(object.room_subscribers)
         ? globalThis.Number(object.room_subscribers)
         : 0,
+      tagConnections: isSet(object.tagConnections)
+        ? globalThis.Number(object.tagConnections)
+        : isSet(object.tag_connections)
+        ? globalThis.Number(object.tag_connections)
+        : 0,
+      unreachableGates: isSet(object.unreachableGates)
+        ? globalThis.Number(object.unreachableGates)
+        : isSet(object.unreachable_gates)
+        ? globalThis.Number(object.unreachable_gates)
+        : 0,
     };
   },
 
@@ -3794,6 +4111,12 @@ export const GetOnlineCountsResponse: MessageFns<GetOnlineCountsResponse> = {
     if (message.roomSubscribers !== 0) {
       obj.roomSubscribers = Math.round(message.roomSubscribers);
     }
+    if (message.tagConnections !== 0) {
+      obj.tagConnections = Math.round(message.tagConnections);
+    }
+    if (message.unreachableGates !== 0) {
+      obj.unreachableGates = Math.round(message.unreachableGates);
+    }
     return obj;
   },
 
@@ -3804,6 +4127,790 @@ export const GetOnlineCountsResponse: MessageFns<GetOnlineCountsResponse> = {
     const message = createBaseGetOnlineCountsResponse();
     message.onlineDevices = object.onlineDevices ?? 0;
     message.roomSubscribers = object.roomSubscribers ?? 0;
+    message.tagConnections = object.tagConnections ?? 0;
+    message.unreachableGates = object.unreachableGates ?? 0;
+    return message;
+  },
+};
+
+function createBaseSetUserTagsRequest(): SetUserTagsRequest {
+  return { userId: "", tags: [] };
+}
+
+export const SetUserTagsRequest: MessageFns<SetUserTagsRequest> = {
+  encode(message: SetUserTagsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.userId !== "") {
+      writer.uint32(10).string(message.userId);
+    }
+    for (const v of message.tags) {
+      writer.uint32(18).string(v!);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SetUserTagsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSetUserTagsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.userId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.tags.push(reader.string());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SetUserTagsRequest {
+    return {
+      userId: isSet(object.userId)
+        ? globalThis.String(object.userId)
+        : isSet(object.user_id)
+        ? globalThis.String(object.user_id)
+        : "",
+      tags: globalThis.Array.isArray(object?.tags) ? object.tags.map((e: any) => globalThis.String(e)) : [],
+    };
+  },
+
+  toJSON(message: SetUserTagsRequest): unknown {
+    const obj: any = {};
+    if (message.userId !== "") {
+      obj.userId = message.userId;
+    }
+    if (message.tags?.length) {
+      obj.tags = message.tags;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<SetUserTagsRequest>, I>>(base?: I): SetUserTagsRequest {
+    return SetUserTagsRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<SetUserTagsRequest>, I>>(object: I): SetUserTagsRequest {
+    const message = createBaseSetUserTagsRequest();
+    message.userId = object.userId ?? "";
+    message.tags = object.tags?.map((e) => e) || [];
+    return message;
+  },
+};
+
+function createBaseSetUserTagsResponse(): SetUserTagsResponse {
+  return { user: undefined, updatedConnections: 0 };
+}
+
+export const SetUserTagsResponse: MessageFns<SetUserTagsResponse> = {
+  encode(message: SetUserTagsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.user !== undefined) {
+      User.encode(message.user, writer.uint32(10).fork()).join();
+    }
+    if (message.updatedConnections !== 0) {
+      writer.uint32(16).uint32(message.updatedConnections);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SetUserTagsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSetUserTagsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.user = User.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.updatedConnections = reader.uint32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SetUserTagsResponse {
+    return {
+      user: isSet(object.user) ? User.fromJSON(object.user) : undefined,
+      updatedConnections: isSet(object.updatedConnections)
+        ? globalThis.Number(object.updatedConnections)
+        : isSet(object.updated_connections)
+        ? globalThis.Number(object.updated_connections)
+        : 0,
+    };
+  },
+
+  toJSON(message: SetUserTagsResponse): unknown {
+    const obj: any = {};
+    if (message.user !== undefined) {
+      obj.user = User.toJSON(message.user);
+    }
+    if (message.updatedConnections !== 0) {
+      obj.updatedConnections = Math.round(message.updatedConnections);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<SetUserTagsResponse>, I>>(base?: I): SetUserTagsResponse {
+    return SetUserTagsResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<SetUserTagsResponse>, I>>(object: I): SetUserTagsResponse {
+    const message = createBaseSetUserTagsResponse();
+    message.user = (object.user !== undefined && object.user !== null) ? User.fromPartial(object.user) : undefined;
+    message.updatedConnections = object.updatedConnections ?? 0;
+    return message;
+  },
+};
+
+function createBaseRevokeUserTokensRequest(): RevokeUserTokensRequest {
+  return { userId: "" };
+}
+
+export const RevokeUserTokensRequest: MessageFns<RevokeUserTokensRequest> = {
+  encode(message: RevokeUserTokensRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.userId !== "") {
+      writer.uint32(10).string(message.userId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RevokeUserTokensRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRevokeUserTokensRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.userId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RevokeUserTokensRequest {
+    return {
+      userId: isSet(object.userId)
+        ? globalThis.String(object.userId)
+        : isSet(object.user_id)
+        ? globalThis.String(object.user_id)
+        : "",
+    };
+  },
+
+  toJSON(message: RevokeUserTokensRequest): unknown {
+    const obj: any = {};
+    if (message.userId !== "") {
+      obj.userId = message.userId;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<RevokeUserTokensRequest>, I>>(base?: I): RevokeUserTokensRequest {
+    return RevokeUserTokensRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RevokeUserTokensRequest>, I>>(object: I): RevokeUserTokensRequest {
+    const message = createBaseRevokeUserTokensRequest();
+    message.userId = object.userId ?? "";
+    return message;
+  },
+};
+
+function createBaseRevokeUserTokensResponse(): RevokeUserTokensResponse {
+  return { revokedBefore: 0, kickedDevices: 0 };
+}
+
+export const RevokeUserTokensResponse: MessageFns<RevokeUserTokensResponse> = {
+  encode(message: RevokeUserTokensResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.revokedBefore !== 0) {
+      writer.uint32(8).int64(message.revokedBefore);
+    }
+    if (message.kickedDevices !== 0) {
+      writer.uint32(16).uint32(message.kickedDevices);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RevokeUserTokensResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRevokeUserTokensResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.revokedBefore = longToNumber(reader.int64());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.kickedDevices = reader.uint32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RevokeUserTokensResponse {
+    return {
+      revokedBefore: isSet(object.revokedBefore)
+        ? globalThis.Number(object.revokedBefore)
+        : isSet(object.revoked_before)
+        ? globalThis.Number(object.revoked_before)
+        : 0,
+      kickedDevices: isSet(object.kickedDevices)
+        ? globalThis.Number(object.kickedDevices)
+        : isSet(object.kicked_devices)
+        ? globalThis.Number(object.kicked_devices)
+        : 0,
+    };
+  },
+
+  toJSON(message: RevokeUserTokensResponse): unknown {
+    const obj: any = {};
+    if (message.revokedBefore !== 0) {
+      obj.revokedBefore = Math.round(message.revokedBefore);
+    }
+    if (message.kickedDevices !== 0) {
+      obj.kickedDevices = Math.round(message.kickedDevices);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<RevokeUserTokensResponse>, I>>(base?: I): RevokeUserTokensResponse {
+    return RevokeUserTokensResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RevokeUserTokensResponse>, I>>(object: I): RevokeUserTokensResponse {
+    const message = createBaseRevokeUserTokensResponse();
+    message.revokedBefore = object.revokedBefore ?? 0;
+    message.kickedDevices = object.kickedDevices ?? 0;
+    return message;
+  },
+};
+
+function createBaseGetHistoryRequest(): GetHistoryRequest {
+  return { userId: "", peerUserId: "", beforeSeq: 0, limit: 0 };
+}
+
+export const GetHistoryRequest: MessageFns<GetHistoryRequest> = {
+  encode(message: GetHistoryRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.userId !== "") {
+      writer.uint32(10).string(message.userId);
+    }
+    if (message.peerUserId !== "") {
+      writer.uint32(18).string(message.peerUserId);
+    }
+    if (message.beforeSeq !== 0) {
+      writer.uint32(24).uint64(message.beforeSeq);
+    }
+    if (message.limit !== 0) {
+      writer.uint32(32).uint32(message.limit);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetHistoryRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetHistoryRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.userId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.peerUserId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.beforeSeq = longToNumber(reader.uint64());
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.limit = reader.uint32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetHistoryRequest {
+    return {
+      userId: isSet(object.userId)
+        ? globalThis.String(object.userId)
+        : isSet(object.user_id)
+        ? globalThis.String(object.user_id)
+        : "",
+      peerUserId: isSet(object.peerUserId)
+        ? globalThis.String(object.peerUserId)
+        : isSet(object.peer_user_id)
+        ? globalThis.String(object.peer_user_id)
+        : "",
+      beforeSeq: isSet(object.beforeSeq)
+        ? globalThis.Number(object.beforeSeq)
+        : isSet(object.before_seq)
+        ? globalThis.Number(object.before_seq)
+        : 0,
+      limit: isSet(object.limit) ? globalThis.Number(object.limit) : 0,
+    };
+  },
+
+  toJSON(message: GetHistoryRequest): unknown {
+    const obj: any = {};
+    if (message.userId !== "") {
+      obj.userId = message.userId;
+    }
+    if (message.peerUserId !== "") {
+      obj.peerUserId = message.peerUserId;
+    }
+    if (message.beforeSeq !== 0) {
+      obj.beforeSeq = Math.round(message.beforeSeq);
+    }
+    if (message.limit !== 0) {
+      obj.limit = Math.round(message.limit);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<GetHistoryRequest>, I>>(base?: I): GetHistoryRequest {
+    return GetHistoryRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GetHistoryRequest>, I>>(object: I): GetHistoryRequest {
+    const message = createBaseGetHistoryRequest();
+    message.userId = object.userId ?? "";
+    message.peerUserId = object.peerUserId ?? "";
+    message.beforeSeq = object.beforeSeq ?? 0;
+    message.limit = object.limit ?? 0;
+    return message;
+  },
+};
+
+function createBaseHistoryMessage(): HistoryMessage {
+  return {
+    messageId: 0,
+    conversationSeq: 0,
+    senderUserId: "",
+    senderDeviceId: "",
+    contentType: "",
+    content: Buffer.alloc(0),
+    sentAt: 0,
+    clientMsgId: "",
+  };
+}
+
+export const HistoryMessage: MessageFns<HistoryMessage> = {
+  encode(message: HistoryMessage, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.messageId !== 0) {
+      writer.uint32(8).uint64(message.messageId);
+    }
+    if (message.conversationSeq !== 0) {
+      writer.uint32(16).uint64(message.conversationSeq);
+    }
+    if (message.senderUserId !== "") {
+      writer.uint32(26).string(message.senderUserId);
+    }
+    if (message.senderDeviceId !== "") {
+      writer.uint32(34).string(message.senderDeviceId);
+    }
+    if (message.contentType !== "") {
+      writer.uint32(42).string(message.contentType);
+    }
+    if (message.content.length !== 0) {
+      writer.uint32(50).bytes(message.content);
+    }
+    if (message.sentAt !== 0) {
+      writer.uint32(56).int64(message.sentAt);
+    }
+    if (message.clientMsgId !== "") {
+      writer.uint32(66).string(message.clientMsgId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): HistoryMessage {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseHistoryMessage();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.messageId = longToNumber(reader.uint64());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.conversationSeq = longToNumber(reader.uint64());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.senderUserId = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.senderDeviceId = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.contentType = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.content = Buffer.from(reader.bytes());
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.sentAt = longToNumber(reader.int64());
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.clientMsgId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): HistoryMessage {
+    return {
+      messageId: isSet(object.messageId)
+        ? globalThis.Number(object.messageId)
+        : isSet(object.message_id)
+        ? globalThis.Number(object.message_id)
+        : 0,
+      conversationSeq: isSet(object.conversationSeq)
+        ? globalThis.Number(object.conversationSeq)
+        : isSet(object.conversation_seq)
+        ? globalThis.Number(object.conversation_seq)
+        : 0,
+      senderUserId: isSet(object.senderUserId)
+        ? globalThis.String(object.senderUserId)
+        : isSet(object.sender_user_id)
+        ? globalThis.String(object.sender_user_id)
+        : "",
+      senderDeviceId: isSet(object.senderDeviceId)
+        ? globalThis.String(object.senderDeviceId)
+        : isSet(object.sender_device_id)
+        ? globalThis.String(object.sender_device_id)
+        : "",
+      contentType: isSet(object.contentType)
+        ? globalThis.String(object.contentType)
+        : isSet(object.content_type)
+        ? globalThis.String(object.content_type)
+        : "",
+      content: isSet(object.content) ? Buffer.from(bytesFromBase64(object.content)) : Buffer.alloc(0),
+      sentAt: isSet(object.sentAt)
+        ? globalThis.Number(object.sentAt)
+        : isSet(object.sent_at)
+        ? globalThis.Number(object.sent_at)
+        : 0,
+      clientMsgId: isSet(object.clientMsgId)
+        ? globalThis.String(object.clientMsgId)
+        : isSet(object.client_msg_id)
+        ? globalThis.String(object.client_msg_id)
+        : "",
+    };
+  },
+
+  toJSON(message: HistoryMessage): unknown {
+    const obj: any = {};
+    if (message.messageId !== 0) {
+      obj.messageId = Math.round(message.messageId);
+    }
+    if (message.conversationSeq !== 0) {
+      obj.conversationSeq = Math.round(message.conversationSeq);
+    }
+    if (message.senderUserId !== "") {
+      obj.senderUserId = message.senderUserId;
+    }
+    if (message.senderDeviceId !== "") {
+      obj.senderDeviceId = message.senderDeviceId;
+    }
+    if (message.contentType !== "") {
+      obj.contentType = message.contentType;
+    }
+    if (message.content.length !== 0) {
+      obj.content = base64FromBytes(message.content);
+    }
+    if (message.sentAt !== 0) {
+      obj.sentAt = Math.round(message.sentAt);
+    }
+    if (message.clientMsgId !== "") {
+      obj.clientMsgId = message.clientMsgId;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<HistoryMessage>, I>>(base?: I): HistoryMessage {
+    return HistoryMessage.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<HistoryMessage>, I>>(object: I): HistoryMessage {
+    const message = createBaseHistoryMessage();
+    message.messageId = object.messageId ?? 0;
+    message.conversationSeq = object.conversationSeq ?? 0;
+    message.senderUserId = object.senderUserId ?? "";
+    message.senderDeviceId = object.senderDeviceId ?? "";
+    message.contentType = object.contentType ?? "";
+    message.content = object.content ?? Buffer.alloc(0);
+    message.sentAt = object.sentAt ?? 0;
+    message.clientMsgId = object.clientMsgId ?? "";
+    return message;
+  },
+};
+
+function createBaseGetHistoryResponse(): GetHistoryResponse {
+  return { messages: [], hasMore: false };
+}
+
+export const GetHistoryResponse: MessageFns<GetHistoryResponse> = {
+  encode(message: GetHistoryResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.messages) {
+      HistoryMessage.encode(v!, writer.uint32(10).fork()).join();
+    }
+    if (message.hasMore !== false) {
+      writer.uint32(16).bool(message.hasMore);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetHistoryResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetHistoryResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.messages.push(HistoryMessage.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.hasMore = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetHistoryResponse {
+    return {
+      messages: globalThis.Array.isArray(object?.messages)
+        ? object.messages.map((e: any) => HistoryMessage.fromJSON(e))
+        : [],
+      hasMore: isSet(object.hasMore)
+        ? globalThis.Boolean(object.hasMore)
+        : isSet(object.has_more)
+        ? globalThis.Boolean(object.has_more)
+        : false,
+    };
+  },
+
+  toJSON(message: GetHistoryResponse): unknown {
+    const obj: any = {};
+    if (message.messages?.length) {
+      obj.messages = message.messages.map((e) => HistoryMessage.toJSON(e));
+    }
+    if (message.hasMore !== false) {
+      obj.hasMore = message.hasMore;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<GetHistoryResponse>, I>>(base?: I): GetHistoryResponse {
+    return GetHistoryResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GetHistoryResponse>, I>>(object: I): GetHistoryResponse {
+    const message = createBaseGetHistoryResponse();
+    message.messages = object.messages?.map((e) => HistoryMessage.fromPartial(e)) || [];
+    message.hasMore = object.hasMore ?? false;
     return message;
   },
 };
@@ -3972,6 +5079,38 @@ export const BusinessServiceService = {
       Buffer.from(GetOnlineCountsResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): GetOnlineCountsResponse => GetOnlineCountsResponse.decode(value),
   },
+  /** Replace the tags the business API grants a user; live connections are updated at once. */
+  setUserTags: {
+    path: "/switchboard.business.v1.BusinessService/SetUserTags" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: SetUserTagsRequest): Buffer => Buffer.from(SetUserTagsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): SetUserTagsRequest => SetUserTagsRequest.decode(value),
+    responseSerialize: (value: SetUserTagsResponse): Buffer => Buffer.from(SetUserTagsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): SetUserTagsResponse => SetUserTagsResponse.decode(value),
+  },
+  /** Refuse every token of a user issued up to now and kick the user's connected devices. */
+  revokeUserTokens: {
+    path: "/switchboard.business.v1.BusinessService/RevokeUserTokens" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: RevokeUserTokensRequest): Buffer =>
+      Buffer.from(RevokeUserTokensRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): RevokeUserTokensRequest => RevokeUserTokensRequest.decode(value),
+    responseSerialize: (value: RevokeUserTokensResponse): Buffer =>
+      Buffer.from(RevokeUserTokensResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): RevokeUserTokensResponse => RevokeUserTokensResponse.decode(value),
+  },
+  /** A page of a 1:1 conversation (or of a user's system conversation), newest first. */
+  getHistory: {
+    path: "/switchboard.business.v1.BusinessService/GetHistory" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: GetHistoryRequest): Buffer => Buffer.from(GetHistoryRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): GetHistoryRequest => GetHistoryRequest.decode(value),
+    responseSerialize: (value: GetHistoryResponse): Buffer => Buffer.from(GetHistoryResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): GetHistoryResponse => GetHistoryResponse.decode(value),
+  },
 } as const;
 
 export interface BusinessServiceServer extends UntypedServiceImplementation {
@@ -3994,6 +5133,12 @@ export interface BusinessServiceServer extends UntypedServiceImplementation {
   pushToTags: handleUnaryCall<PushToTagsRequest, PushToTagsResponse>;
   isOnline: handleUnaryCall<IsOnlineRequest, IsOnlineResponse>;
   getOnlineCounts: handleUnaryCall<GetOnlineCountsRequest, GetOnlineCountsResponse>;
+  /** Replace the tags the business API grants a user; live connections are updated at once. */
+  setUserTags: handleUnaryCall<SetUserTagsRequest, SetUserTagsResponse>;
+  /** Refuse every token of a user issued up to now and kick the user's connected devices. */
+  revokeUserTokens: handleUnaryCall<RevokeUserTokensRequest, RevokeUserTokensResponse>;
+  /** A page of a 1:1 conversation (or of a user's system conversation), newest first. */
+  getHistory: handleUnaryCall<GetHistoryRequest, GetHistoryResponse>;
 }
 
 export interface BusinessServiceClient extends Client {
@@ -4239,6 +5384,54 @@ export interface BusinessServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: GetOnlineCountsResponse) => void,
+  ): ClientUnaryCall;
+  /** Replace the tags the business API grants a user; live connections are updated at once. */
+  setUserTags(
+    request: SetUserTagsRequest,
+    callback: (error: ServiceError | null, response: SetUserTagsResponse) => void,
+  ): ClientUnaryCall;
+  setUserTags(
+    request: SetUserTagsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: SetUserTagsResponse) => void,
+  ): ClientUnaryCall;
+  setUserTags(
+    request: SetUserTagsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: SetUserTagsResponse) => void,
+  ): ClientUnaryCall;
+  /** Refuse every token of a user issued up to now and kick the user's connected devices. */
+  revokeUserTokens(
+    request: RevokeUserTokensRequest,
+    callback: (error: ServiceError | null, response: RevokeUserTokensResponse) => void,
+  ): ClientUnaryCall;
+  revokeUserTokens(
+    request: RevokeUserTokensRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: RevokeUserTokensResponse) => void,
+  ): ClientUnaryCall;
+  revokeUserTokens(
+    request: RevokeUserTokensRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: RevokeUserTokensResponse) => void,
+  ): ClientUnaryCall;
+  /** A page of a 1:1 conversation (or of a user's system conversation), newest first. */
+  getHistory(
+    request: GetHistoryRequest,
+    callback: (error: ServiceError | null, response: GetHistoryResponse) => void,
+  ): ClientUnaryCall;
+  getHistory(
+    request: GetHistoryRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: GetHistoryResponse) => void,
+  ): ClientUnaryCall;
+  getHistory(
+    request: GetHistoryRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: GetHistoryResponse) => void,
   ): ClientUnaryCall;
 }
 

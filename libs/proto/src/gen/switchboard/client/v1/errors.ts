@@ -54,6 +54,8 @@ export enum ErrorCode {
   ERROR_CODE_TOKEN_EXPIRED = 302,
   ERROR_CODE_APP_NOT_FOUND = 303,
   ERROR_CODE_INVALID_API_KEY = 304,
+  /** ERROR_CODE_TOKEN_REVOKED - The token was issued before the user's tokens were revoked (business API RevokeUserTokens). */
+  ERROR_CODE_TOKEN_REVOKED = 305,
   /** ERROR_CODE_NOT_GROUP_MEMBER - 400-499: business rules. The connection stays open. */
   ERROR_CODE_NOT_GROUP_MEMBER = 400,
   ERROR_CODE_GROUP_NOT_FOUND = 401,
@@ -161,6 +163,9 @@ export function errorCodeFromJSON(object: any): ErrorCode {
     case 304:
     case "ERROR_CODE_INVALID_API_KEY":
       return ErrorCode.ERROR_CODE_INVALID_API_KEY;
+    case 305:
+    case "ERROR_CODE_TOKEN_REVOKED":
+      return ErrorCode.ERROR_CODE_TOKEN_REVOKED;
     case 400:
     case "ERROR_CODE_NOT_GROUP_MEMBER":
       return ErrorCode.ERROR_CODE_NOT_GROUP_MEMBER;
@@ -249,6 +254,8 @@ export function errorCodeToJSON(object: ErrorCode): string {
       return "ERROR_CODE_APP_NOT_FOUND";
     case ErrorCode.ERROR_CODE_INVALID_API_KEY:
       return "ERROR_CODE_INVALID_API_KEY";
+    case ErrorCode.ERROR_CODE_TOKEN_REVOKED:
+      return "ERROR_CODE_TOKEN_REVOKED";
     case ErrorCode.ERROR_CODE_NOT_GROUP_MEMBER:
       return "ERROR_CODE_NOT_GROUP_MEMBER";
     case ErrorCode.ERROR_CODE_GROUP_NOT_FOUND:

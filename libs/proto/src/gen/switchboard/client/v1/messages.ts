@@ -19,6 +19,11 @@ export enum ConversationType {
   CONVERSATION_TYPE_GROUP = 2,
   /** CONVERSATION_TYPE_ROOM - A room (live channel); the id is the room id. */
   CONVERSATION_TYPE_ROOM = 3,
+  /**
+   * CONVERSATION_TYPE_SYSTEM - Messages the app's servers sent to this user as the system (business API SendMessage with
+   * no sender): the id is empty and so is the sender. Stored and synced like 1:1 messages.
+   */
+  CONVERSATION_TYPE_SYSTEM = 4,
   UNRECOGNIZED = -1,
 }
 
@@ -36,6 +41,9 @@ export function conversationTypeFromJSON(object: any): ConversationType {
     case 3:
     case "CONVERSATION_TYPE_ROOM":
       return ConversationType.CONVERSATION_TYPE_ROOM;
+    case 4:
+    case "CONVERSATION_TYPE_SYSTEM":
+      return ConversationType.CONVERSATION_TYPE_SYSTEM;
     case -1:
     case "UNRECOGNIZED":
     default:
@@ -53,6 +61,8 @@ export function conversationTypeToJSON(object: ConversationType): string {
       return "CONVERSATION_TYPE_GROUP";
     case ConversationType.CONVERSATION_TYPE_ROOM:
       return "CONVERSATION_TYPE_ROOM";
+    case ConversationType.CONVERSATION_TYPE_SYSTEM:
+      return "CONVERSATION_TYPE_SYSTEM";
     case ConversationType.UNRECOGNIZED:
     default:
       return "UNRECOGNIZED";

@@ -67,12 +67,14 @@ export interface PushRoomResponse {
 }
 
 /**
- * TagExpression matches a connection that carries every tag of all_of and, if
- * any_of is not empty, at least one tag of any_of.
+ * TagExpression matches a connection that carries every tag of all_of, at least one
+ * tag of any_of (when any_of is not empty) and no tag of none_of. An expression with
+ * neither all_of nor any_of matches nothing.
  */
 export interface TagExpression {
   allOf: string[];
   anyOf: string[];
+  noneOf: string[];
 }
 
 export interface PushTagsRequest {
@@ -127,6 +129,32 @@ export interface StatsResponse {
   packetsOut: number;
   bytesOut: number;
   slowCloses: number;
+}
+
+export interface CountRequest {
+  appId: string;
+  roomId: string;
+  tag: string;
+}
+
+export interface CountResponse {
+  signedIn: number;
+  roomSubscribers: number;
+  tagConnections: number;
+}
+
+export interface SetTagsRequest {
+  appId: string;
+  bootId: string;
+  /** The connections to update (checked like Deliver's targets). */
+  targets: Target[];
+  /** The server-granted tags; they replace the previous server-granted ones. */
+  tags: string[];
+}
+
+export interface SetTagsResponse {
+  updated: number;
+  missing: number;
 }
 
 function createBaseTarget(): Target {
@@ -716,7 +744,7 @@ export const PushRoomResponse: MessageFns<PushRoomResponse> = {
 };
 
 function createBaseTagExpression(): TagExpression {
-  return { allOf: [], anyOf: [] };
+  return { allOf: [], anyOf: [], noneOf: [] };
 }
 
 export const TagExpression: MessageFns<TagExpression> = {
@@ -726,6 +754,9 @@ export const TagExpression: MessageFns<TagExpression> = {
     }
     for (const v of message.anyOf) {
       writer.uint32(18).string(v!);
+    }
+    for (const v of message.noneOf) {
+      writer.uint32(26).string(v!);
     }
     return writer;
   },
@@ -759,6 +790,14 @@ export const TagExpression: MessageFns<TagExpression> = {
             message.anyOf.push(reader.string());
             continue;
           }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.noneOf.push(reader.string());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -783,6 +822,11 @@ export const TagExpression: MessageFns<TagExpression> = {
         : globalThis.Array.isArray(object?.any_of)
         ? object.any_of.map((e: any) => globalThis.String(e))
         : [],
+      noneOf: globalThis.Array.isArray(object?.noneOf)
+        ? object.noneOf.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.none_of)
+        ? object.none_of.map((e: any) => globalThis.String(e))
+        : [],
     };
   },
 
@@ -794,6 +838,9 @@ export const TagExpression: MessageFns<TagExpression> = {
     if (message.anyOf?.length) {
       obj.anyOf = message.anyOf;
     }
+    if (message.noneOf?.length) {
+      obj.noneOf = message.noneOf;
+    }
     return obj;
   },
 
@@ -804,6 +851,7 @@ export const TagExpression: MessageFns<TagExpression> = {
     const message = createBaseTagExpression();
     message.allOf = object.allOf?.map((e) => e) || [];
     message.anyOf = object.anyOf?.map((e) => e) || [];
+    message.noneOf = object.noneOf?.map((e) => e) || [];
     return message;
   },
 };
@@ -1663,6 +1711,438 @@ export const StatsResponse: MessageFns<StatsResponse> = {
   },
 };
 
+function createBaseCountRequest(): CountRequest {
+  return { appId: "", roomId: "", tag: "" };
+}
+
+export const CountRequest: MessageFns<CountRequest> = {
+  encode(message: CountRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.appId !== "") {
+      writer.uint32(10).string(message.appId);
+    }
+    if (message.roomId !== "") {
+      writer.uint32(18).string(message.roomId);
+    }
+    if (message.tag !== "") {
+      writer.uint32(26).string(message.tag);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CountRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCountRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.appId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.roomId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.tag = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CountRequest {
+    return {
+      appId: isSet(object.appId)
+        ? globalThis.String(object.appId)
+        : isSet(object.app_id)
+        ? globalThis.String(object.app_id)
+        : "",
+      roomId: isSet(object.roomId)
+        ? globalThis.String(object.roomId)
+        : isSet(object.room_id)
+        ? globalThis.String(object.room_id)
+        : "",
+      tag: isSet(object.tag) ? globalThis.String(object.tag) : "",
+    };
+  },
+
+  toJSON(message: CountRequest): unknown {
+    const obj: any = {};
+    if (message.appId !== "") {
+      obj.appId = message.appId;
+    }
+    if (message.roomId !== "") {
+      obj.roomId = message.roomId;
+    }
+    if (message.tag !== "") {
+      obj.tag = message.tag;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<CountRequest>, I>>(base?: I): CountRequest {
+    return CountRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<CountRequest>, I>>(object: I): CountRequest {
+    const message = createBaseCountRequest();
+    message.appId = object.appId ?? "";
+    message.roomId = object.roomId ?? "";
+    message.tag = object.tag ?? "";
+    return message;
+  },
+};
+
+function createBaseCountResponse(): CountResponse {
+  return { signedIn: 0, roomSubscribers: 0, tagConnections: 0 };
+}
+
+export const CountResponse: MessageFns<CountResponse> = {
+  encode(message: CountResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.signedIn !== 0) {
+      writer.uint32(8).uint32(message.signedIn);
+    }
+    if (message.roomSubscribers !== 0) {
+      writer.uint32(16).uint32(message.roomSubscribers);
+    }
+    if (message.tagConnections !== 0) {
+      writer.uint32(24).uint32(message.tagConnections);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CountResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCountResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.signedIn = reader.uint32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.roomSubscribers = reader.uint32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.tagConnections = reader.uint32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CountResponse {
+    return {
+      signedIn: isSet(object.signedIn)
+        ? globalThis.Number(object.signedIn)
+        : isSet(object.signed_in)
+        ? globalThis.Number(object.signed_in)
+        : 0,
+      roomSubscribers: isSet(object.roomSubscribers)
+        ? globalThis.Number(object.roomSubscribers)
+        : isSet(object.room_subscribers)
+        ? globalThis.Number(object.room_subscribers)
+        : 0,
+      tagConnections: isSet(object.tagConnections)
+        ? globalThis.Number(object.tagConnections)
+        : isSet(object.tag_connections)
+        ? globalThis.Number(object.tag_connections)
+        : 0,
+    };
+  },
+
+  toJSON(message: CountResponse): unknown {
+    const obj: any = {};
+    if (message.signedIn !== 0) {
+      obj.signedIn = Math.round(message.signedIn);
+    }
+    if (message.roomSubscribers !== 0) {
+      obj.roomSubscribers = Math.round(message.roomSubscribers);
+    }
+    if (message.tagConnections !== 0) {
+      obj.tagConnections = Math.round(message.tagConnections);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<CountResponse>, I>>(base?: I): CountResponse {
+    return CountResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<CountResponse>, I>>(object: I): CountResponse {
+    const message = createBaseCountResponse();
+    message.signedIn = object.signedIn ?? 0;
+    message.roomSubscribers = object.roomSubscribers ?? 0;
+    message.tagConnections = object.tagConnections ?? 0;
+    return message;
+  },
+};
+
+function createBaseSetTagsRequest(): SetTagsRequest {
+  return { appId: "", bootId: "", targets: [], tags: [] };
+}
+
+export const SetTagsRequest: MessageFns<SetTagsRequest> = {
+  encode(message: SetTagsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.appId !== "") {
+      writer.uint32(10).string(message.appId);
+    }
+    if (message.bootId !== "") {
+      writer.uint32(18).string(message.bootId);
+    }
+    for (const v of message.targets) {
+      Target.encode(v!, writer.uint32(26).fork()).join();
+    }
+    for (const v of message.tags) {
+      writer.uint32(34).string(v!);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SetTagsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSetTagsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.appId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.bootId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.targets.push(Target.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.tags.push(reader.string());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SetTagsRequest {
+    return {
+      appId: isSet(object.appId)
+        ? globalThis.String(object.appId)
+        : isSet(object.app_id)
+        ? globalThis.String(object.app_id)
+        : "",
+      bootId: isSet(object.bootId)
+        ? globalThis.String(object.bootId)
+        : isSet(object.boot_id)
+        ? globalThis.String(object.boot_id)
+        : "",
+      targets: globalThis.Array.isArray(object?.targets) ? object.targets.map((e: any) => Target.fromJSON(e)) : [],
+      tags: globalThis.Array.isArray(object?.tags) ? object.tags.map((e: any) => globalThis.String(e)) : [],
+    };
+  },
+
+  toJSON(message: SetTagsRequest): unknown {
+    const obj: any = {};
+    if (message.appId !== "") {
+      obj.appId = message.appId;
+    }
+    if (message.bootId !== "") {
+      obj.bootId = message.bootId;
+    }
+    if (message.targets?.length) {
+      obj.targets = message.targets.map((e) => Target.toJSON(e));
+    }
+    if (message.tags?.length) {
+      obj.tags = message.tags;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<SetTagsRequest>, I>>(base?: I): SetTagsRequest {
+    return SetTagsRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<SetTagsRequest>, I>>(object: I): SetTagsRequest {
+    const message = createBaseSetTagsRequest();
+    message.appId = object.appId ?? "";
+    message.bootId = object.bootId ?? "";
+    message.targets = object.targets?.map((e) => Target.fromPartial(e)) || [];
+    message.tags = object.tags?.map((e) => e) || [];
+    return message;
+  },
+};
+
+function createBaseSetTagsResponse(): SetTagsResponse {
+  return { updated: 0, missing: 0 };
+}
+
+export const SetTagsResponse: MessageFns<SetTagsResponse> = {
+  encode(message: SetTagsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.updated !== 0) {
+      writer.uint32(8).uint32(message.updated);
+    }
+    if (message.missing !== 0) {
+      writer.uint32(16).uint32(message.missing);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SetTagsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSetTagsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.updated = reader.uint32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.missing = reader.uint32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SetTagsResponse {
+    return {
+      updated: isSet(object.updated) ? globalThis.Number(object.updated) : 0,
+      missing: isSet(object.missing) ? globalThis.Number(object.missing) : 0,
+    };
+  },
+
+  toJSON(message: SetTagsResponse): unknown {
+    const obj: any = {};
+    if (message.updated !== 0) {
+      obj.updated = Math.round(message.updated);
+    }
+    if (message.missing !== 0) {
+      obj.missing = Math.round(message.missing);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<SetTagsResponse>, I>>(base?: I): SetTagsResponse {
+    return SetTagsResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<SetTagsResponse>, I>>(object: I): SetTagsResponse {
+    const message = createBaseSetTagsResponse();
+    message.updated = object.updated ?? 0;
+    message.missing = object.missing ?? 0;
+    return message;
+  },
+};
+
 /**
  * GateService is served by every gateway (tcp-conn, ws-conn) on its internal
  * gRPC port. Route calls it to reach the connections the gate holds. Packets
@@ -1731,6 +2211,26 @@ export const GateServiceService = {
     responseSerialize: (value: StatsResponse): Buffer => Buffer.from(StatsResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): StatsResponse => StatsResponse.decode(value),
   },
+  /** Count one app's connections, room subscribers and tagged connections on this gate. */
+  count: {
+    path: "/switchboard.conn.v1.GateService/Count" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: CountRequest): Buffer => Buffer.from(CountRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): CountRequest => CountRequest.decode(value),
+    responseSerialize: (value: CountResponse): Buffer => Buffer.from(CountResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): CountResponse => CountResponse.decode(value),
+  },
+  /** Replace the server-granted tags of some connections. */
+  setTags: {
+    path: "/switchboard.conn.v1.GateService/SetTags" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: SetTagsRequest): Buffer => Buffer.from(SetTagsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): SetTagsRequest => SetTagsRequest.decode(value),
+    responseSerialize: (value: SetTagsResponse): Buffer => Buffer.from(SetTagsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): SetTagsResponse => SetTagsResponse.decode(value),
+  },
 } as const;
 
 export interface GateServiceServer extends UntypedServiceImplementation {
@@ -1746,6 +2246,10 @@ export interface GateServiceServer extends UntypedServiceImplementation {
   kick: handleUnaryCall<KickRequest, KickResponse>;
   /** Counters of this gate. */
   stats: handleUnaryCall<StatsRequest, StatsResponse>;
+  /** Count one app's connections, room subscribers and tagged connections on this gate. */
+  count: handleUnaryCall<CountRequest, CountResponse>;
+  /** Replace the server-granted tags of some connections. */
+  setTags: handleUnaryCall<SetTagsRequest, SetTagsResponse>;
 }
 
 export interface GateServiceClient extends Client {
@@ -1841,6 +2345,38 @@ export interface GateServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: StatsResponse) => void,
+  ): ClientUnaryCall;
+  /** Count one app's connections, room subscribers and tagged connections on this gate. */
+  count(
+    request: CountRequest,
+    callback: (error: ServiceError | null, response: CountResponse) => void,
+  ): ClientUnaryCall;
+  count(
+    request: CountRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: CountResponse) => void,
+  ): ClientUnaryCall;
+  count(
+    request: CountRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: CountResponse) => void,
+  ): ClientUnaryCall;
+  /** Replace the server-granted tags of some connections. */
+  setTags(
+    request: SetTagsRequest,
+    callback: (error: ServiceError | null, response: SetTagsResponse) => void,
+  ): ClientUnaryCall;
+  setTags(
+    request: SetTagsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: SetTagsResponse) => void,
+  ): ClientUnaryCall;
+  setTags(
+    request: SetTagsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: SetTagsResponse) => void,
   ): ClientUnaryCall;
 }
 

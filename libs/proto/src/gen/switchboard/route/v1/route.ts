@@ -204,6 +204,11 @@ export interface DeliveryStats {
    * tells them to sync later).
    */
   unreachedUserIds: string[];
+  /**
+   * DeliverToUsers only: users of the request with no bound device at all (the caller may
+   * notify them another way, e.g. the offline-push webhook).
+   */
+  offlineUserIds: string[];
 }
 
 export interface DeliverToUsersResponse {
@@ -242,8 +247,10 @@ export interface GetPresenceResponse {
 
 export interface GetCountsRequest {
   appId: string;
-  /** Optional: also count the gates holding subscribers of this room. */
+  /** Optional: also count the gates holding subscribers of this room, and the subscribers. */
   roomId: string;
+  /** Optional: also count the app's connections carrying this tag. */
+  tag: string;
 }
 
 export interface GetCountsResponse {
@@ -251,6 +258,12 @@ export interface GetCountsResponse {
   /** Gates holding at least one subscriber of room_id. */
   roomGates: number;
   gates: number;
+  /** Connections subscribed to room_id, summed over the gates that answered. */
+  roomSubscribers: number;
+  /** Connections of the app carrying tag, summed over the gates that answered. */
+  tagConnections: number;
+  /** Gates that did not answer the count (their connections are missing from the sums). */
+  failedGates: number;
 }
 
 export interface KickDeviceRequest {
@@ -263,6 +276,22 @@ export interface KickDeviceRequest {
 
 export interface KickDeviceResponse {
   kicked: boolean;
+}
+
+export interface SetUserTagsRequest {
+  appId: string;
+  userId: string;
+  /**
+   * The user's tags granted by the business API; they replace the previous ones. Tags a
+   * connection got at sign-in (token claim, client-declared) stay.
+   */
+  tags: string[];
+}
+
+export interface SetUserTagsResponse {
+  /** Connections whose tags were updated. */
+  updated: number;
+  failedGates: number;
 }
 
 function createBaseBinding(): Binding {
@@ -2896,7 +2925,7 @@ export const DeliverToAllRequest: MessageFns<DeliverToAllRequest> = {
 };
 
 function createBaseDeliveryStats(): DeliveryStats {
-  return { delivered: 0, failedGates: 0, unreachedUserIds: [] };
+  return { delivered: 0, failedGates: 0, unreachedUserIds: [], offlineUserIds: [] };
 }
 
 export const DeliveryStats: MessageFns<DeliveryStats> = {
@@ -2909,6 +2938,9 @@ export const DeliveryStats: MessageFns<DeliveryStats> = {
     }
     for (const v of message.unreachedUserIds) {
       writer.uint32(26).string(v!);
+    }
+    for (const v of message.offlineUserIds) {
+      writer.uint32(34).string(v!);
     }
     return writer;
   },
@@ -2950,6 +2982,14 @@ export const DeliveryStats: MessageFns<DeliveryStats> = {
             message.unreachedUserIds.push(reader.string());
             continue;
           }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.offlineUserIds.push(reader.string());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2975,6 +3015,11 @@ export const DeliveryStats: MessageFns<DeliveryStats> = {
         : globalThis.Array.isArray(object?.unreached_user_ids)
         ? object.unreached_user_ids.map((e: any) => globalThis.String(e))
         : [],
+      offlineUserIds: globalThis.Array.isArray(object?.offlineUserIds)
+        ? object.offlineUserIds.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.offline_user_ids)
+        ? object.offline_user_ids.map((e: any) => globalThis.String(e))
+        : [],
     };
   },
 
@@ -2989,6 +3034,9 @@ export const DeliveryStats: MessageFns<DeliveryStats> = {
     if (message.unreachedUserIds?.length) {
       obj.unreachedUserIds = message.unreachedUserIds;
     }
+    if (message.offlineUserIds?.length) {
+      obj.offlineUserIds = message.offlineUserIds;
+    }
     return obj;
   },
 
@@ -3000,6 +3048,7 @@ export const DeliveryStats: MessageFns<DeliveryStats> = {
     message.delivered = object.delivered ?? 0;
     message.failedGates = object.failedGates ?? 0;
     message.unreachedUserIds = object.unreachedUserIds?.map((e) => e) || [];
+    message.offlineUserIds = object.offlineUserIds?.map((e) => e) || [];
     return message;
   },
 };
@@ -3601,7 +3650,7 @@ export const GetPresenceResponse: MessageFns<GetPresenceResponse> = {
 };
 
 function createBaseGetCountsRequest(): GetCountsRequest {
-  return { appId: "", roomId: "" };
+  return { appId: "", roomId: "", tag: "" };
 }
 
 export const GetCountsRequest: MessageFns<GetCountsRequest> = {
@@ -3611,6 +3660,9 @@ export const GetCountsRequest: MessageFns<GetCountsRequest> = {
     }
     if (message.roomId !== "") {
       writer.uint32(18).string(message.roomId);
+    }
+    if (message.tag !== "") {
+      writer.uint32(26).string(message.tag);
     }
     return writer;
   },
@@ -3644,6 +3696,14 @@ export const GetCountsRequest: MessageFns<GetCountsRequest> = {
             message.roomId = reader.string();
             continue;
           }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.tag = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -3668,6 +3728,7 @@ export const GetCountsRequest: MessageFns<GetCountsRequest> = {
         : isSet(object.room_id)
         ? globalThis.String(object.room_id)
         : "",
+      tag: isSet(object.tag) ? globalThis.String(object.tag) : "",
     };
   },
 
@@ -3679,6 +3740,9 @@ export const GetCountsRequest: MessageFns<GetCountsRequest> = {
     if (message.roomId !== "") {
       obj.roomId = message.roomId;
     }
+    if (message.tag !== "") {
+      obj.tag = message.tag;
+    }
     return obj;
   },
 
@@ -3689,12 +3753,13 @@ export const GetCountsRequest: MessageFns<GetCountsRequest> = {
     const message = createBaseGetCountsRequest();
     message.appId = object.appId ?? "";
     message.roomId = object.roomId ?? "";
+    message.tag = object.tag ?? "";
     return message;
   },
 };
 
 function createBaseGetCountsResponse(): GetCountsResponse {
-  return { onlineDevices: 0, roomGates: 0, gates: 0 };
+  return { onlineDevices: 0, roomGates: 0, gates: 0, roomSubscribers: 0, tagConnections: 0, failedGates: 0 };
 }
 
 export const GetCountsResponse: MessageFns<GetCountsResponse> = {
@@ -3707,6 +3772,15 @@ export const GetCountsResponse: MessageFns<GetCountsResponse> = {
     }
     if (message.gates !== 0) {
       writer.uint32(24).uint32(message.gates);
+    }
+    if (message.roomSubscribers !== 0) {
+      writer.uint32(32).uint32(message.roomSubscribers);
+    }
+    if (message.tagConnections !== 0) {
+      writer.uint32(40).uint32(message.tagConnections);
+    }
+    if (message.failedGates !== 0) {
+      writer.uint32(48).uint32(message.failedGates);
     }
     return writer;
   },
@@ -3748,6 +3822,30 @@ export const GetCountsResponse: MessageFns<GetCountsResponse> = {
             message.gates = reader.uint32();
             continue;
           }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.roomSubscribers = reader.uint32();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.tagConnections = reader.uint32();
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.failedGates = reader.uint32();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -3773,6 +3871,21 @@ export const GetCountsResponse: MessageFns<GetCountsResponse> = {
         ? globalThis.Number(object.room_gates)
         : 0,
       gates: isSet(object.gates) ? globalThis.Number(object.gates) : 0,
+      roomSubscribers: isSet(object.roomSubscribers)
+        ? globalThis.Number(object.roomSubscribers)
+        : isSet(object.room_subscribers)
+        ? globalThis.Number(object.room_subscribers)
+        : 0,
+      tagConnections: isSet(object.tagConnections)
+        ? globalThis.Number(object.tagConnections)
+        : isSet(object.tag_connections)
+        ? globalThis.Number(object.tag_connections)
+        : 0,
+      failedGates: isSet(object.failedGates)
+        ? globalThis.Number(object.failedGates)
+        : isSet(object.failed_gates)
+        ? globalThis.Number(object.failed_gates)
+        : 0,
     };
   },
 
@@ -3787,6 +3900,15 @@ export const GetCountsResponse: MessageFns<GetCountsResponse> = {
     if (message.gates !== 0) {
       obj.gates = Math.round(message.gates);
     }
+    if (message.roomSubscribers !== 0) {
+      obj.roomSubscribers = Math.round(message.roomSubscribers);
+    }
+    if (message.tagConnections !== 0) {
+      obj.tagConnections = Math.round(message.tagConnections);
+    }
+    if (message.failedGates !== 0) {
+      obj.failedGates = Math.round(message.failedGates);
+    }
     return obj;
   },
 
@@ -3798,6 +3920,9 @@ export const GetCountsResponse: MessageFns<GetCountsResponse> = {
     message.onlineDevices = object.onlineDevices ?? 0;
     message.roomGates = object.roomGates ?? 0;
     message.gates = object.gates ?? 0;
+    message.roomSubscribers = object.roomSubscribers ?? 0;
+    message.tagConnections = object.tagConnections ?? 0;
+    message.failedGates = object.failedGates ?? 0;
     return message;
   },
 };
@@ -4014,6 +4139,204 @@ export const KickDeviceResponse: MessageFns<KickDeviceResponse> = {
   },
 };
 
+function createBaseSetUserTagsRequest(): SetUserTagsRequest {
+  return { appId: "", userId: "", tags: [] };
+}
+
+export const SetUserTagsRequest: MessageFns<SetUserTagsRequest> = {
+  encode(message: SetUserTagsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.appId !== "") {
+      writer.uint32(10).string(message.appId);
+    }
+    if (message.userId !== "") {
+      writer.uint32(18).string(message.userId);
+    }
+    for (const v of message.tags) {
+      writer.uint32(26).string(v!);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SetUserTagsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSetUserTagsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.appId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.userId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.tags.push(reader.string());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SetUserTagsRequest {
+    return {
+      appId: isSet(object.appId)
+        ? globalThis.String(object.appId)
+        : isSet(object.app_id)
+        ? globalThis.String(object.app_id)
+        : "",
+      userId: isSet(object.userId)
+        ? globalThis.String(object.userId)
+        : isSet(object.user_id)
+        ? globalThis.String(object.user_id)
+        : "",
+      tags: globalThis.Array.isArray(object?.tags) ? object.tags.map((e: any) => globalThis.String(e)) : [],
+    };
+  },
+
+  toJSON(message: SetUserTagsRequest): unknown {
+    const obj: any = {};
+    if (message.appId !== "") {
+      obj.appId = message.appId;
+    }
+    if (message.userId !== "") {
+      obj.userId = message.userId;
+    }
+    if (message.tags?.length) {
+      obj.tags = message.tags;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<SetUserTagsRequest>, I>>(base?: I): SetUserTagsRequest {
+    return SetUserTagsRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<SetUserTagsRequest>, I>>(object: I): SetUserTagsRequest {
+    const message = createBaseSetUserTagsRequest();
+    message.appId = object.appId ?? "";
+    message.userId = object.userId ?? "";
+    message.tags = object.tags?.map((e) => e) || [];
+    return message;
+  },
+};
+
+function createBaseSetUserTagsResponse(): SetUserTagsResponse {
+  return { updated: 0, failedGates: 0 };
+}
+
+export const SetUserTagsResponse: MessageFns<SetUserTagsResponse> = {
+  encode(message: SetUserTagsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.updated !== 0) {
+      writer.uint32(8).uint32(message.updated);
+    }
+    if (message.failedGates !== 0) {
+      writer.uint32(16).uint32(message.failedGates);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SetUserTagsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSetUserTagsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.updated = reader.uint32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.failedGates = reader.uint32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SetUserTagsResponse {
+    return {
+      updated: isSet(object.updated) ? globalThis.Number(object.updated) : 0,
+      failedGates: isSet(object.failedGates)
+        ? globalThis.Number(object.failedGates)
+        : isSet(object.failed_gates)
+        ? globalThis.Number(object.failed_gates)
+        : 0,
+    };
+  },
+
+  toJSON(message: SetUserTagsResponse): unknown {
+    const obj: any = {};
+    if (message.updated !== 0) {
+      obj.updated = Math.round(message.updated);
+    }
+    if (message.failedGates !== 0) {
+      obj.failedGates = Math.round(message.failedGates);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<SetUserTagsResponse>, I>>(base?: I): SetUserTagsResponse {
+    return SetUserTagsResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<SetUserTagsResponse>, I>>(object: I): SetUserTagsResponse {
+    const message = createBaseSetUserTagsResponse();
+    message.updated = object.updated ?? 0;
+    message.failedGates = object.failedGates ?? 0;
+    return message;
+  },
+};
+
 /**
  * RouteService knows where every signed-in device is. Gates keep their lease
  * and room membership here; logic binds devices on sign-in and asks route to
@@ -4185,6 +4508,16 @@ export const RouteServiceService = {
     responseSerialize: (value: KickDeviceResponse): Buffer => Buffer.from(KickDeviceResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): KickDeviceResponse => KickDeviceResponse.decode(value),
   },
+  /** Replace the server-granted tags of every connection of a user. */
+  setUserTags: {
+    path: "/switchboard.route.v1.RouteService/SetUserTags" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: SetUserTagsRequest): Buffer => Buffer.from(SetUserTagsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): SetUserTagsRequest => SetUserTagsRequest.decode(value),
+    responseSerialize: (value: SetUserTagsResponse): Buffer => Buffer.from(SetUserTagsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): SetUserTagsResponse => SetUserTagsResponse.decode(value),
+  },
 } as const;
 
 export interface RouteServiceServer extends UntypedServiceImplementation {
@@ -4224,6 +4557,8 @@ export interface RouteServiceServer extends UntypedServiceImplementation {
   getCounts: handleUnaryCall<GetCountsRequest, GetCountsResponse>;
   /** Kick one device wherever it is connected. */
   kickDevice: handleUnaryCall<KickDeviceRequest, KickDeviceResponse>;
+  /** Replace the server-granted tags of every connection of a user. */
+  setUserTags: handleUnaryCall<SetUserTagsRequest, SetUserTagsResponse>;
 }
 
 export interface RouteServiceClient extends Client {
@@ -4469,6 +4804,22 @@ export interface RouteServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: KickDeviceResponse) => void,
+  ): ClientUnaryCall;
+  /** Replace the server-granted tags of every connection of a user. */
+  setUserTags(
+    request: SetUserTagsRequest,
+    callback: (error: ServiceError | null, response: SetUserTagsResponse) => void,
+  ): ClientUnaryCall;
+  setUserTags(
+    request: SetUserTagsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: SetUserTagsResponse) => void,
+  ): ClientUnaryCall;
+  setUserTags(
+    request: SetUserTagsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: SetUserTagsResponse) => void,
   ): ClientUnaryCall;
 }
 
