@@ -10,6 +10,7 @@ const toProtoType: Record<StoredType, ConversationType> = {
   user: ConversationType.CONVERSATION_TYPE_USER,
   group: ConversationType.CONVERSATION_TYPE_GROUP,
   room: ConversationType.CONVERSATION_TYPE_ROOM,
+  system: ConversationType.CONVERSATION_TYPE_SYSTEM,
 };
 
 export function toClientConversation(ref: ConversationRef): Conversation {

@@ -58,8 +58,12 @@ export async function sendDirectBatch(
 
 function checkDirectSend(input: DirectSendInput): void {
   checkId('appId', input.appId);
-  checkId('senderUserId', input.senderUserId);
-  checkId('senderDeviceId', input.senderDeviceId);
+  if (!isSystemSend(input)) {
+    checkId('senderUserId', input.senderUserId);
+    checkId('senderDeviceId', input.senderDeviceId);
+  } else if (input.senderDeviceId !== '') {
+    throw new StorageError('INVALID_ARGUMENT', 'a message from the system has no sender device');
+  }
   checkId('recipientUserId', input.recipientUserId);
   checkId('clientMsgId', input.clientMsgId);
   checkText('contentType', input.contentType, 64);
@@ -67,6 +71,11 @@ function checkDirectSend(input: DirectSendInput): void {
   if (!(input.content instanceof Uint8Array) || input.content.byteLength > MAX_CONTENT_BYTES) {
     throw new StorageError('INVALID_ARGUMENT', `content must be bytes, at most ${MAX_CONTENT_BYTES}`);
   }
+}
+
+/** A message from the app's servers (no sender): it has no sender inbox entry and no sender seq. */
+export function isSystemSend(input: { senderUserId: string }): boolean {
+  return input.senderUserId === '';
 }
 
 function dedupeKey(input: { appId: string; senderUserId: string; clientMsgId: string }): string {
@@ -132,7 +141,7 @@ async function writeSends(
 
   const planned = inputs.map((input) => {
     const conversationId = directConversationId(input.senderUserId, input.recipientUserId);
-    const senderSeq = userSeqs.take(input.appId, input.senderUserId);
+    const senderSeq = isSystemSend(input) ? 0 : userSeqs.take(input.appId, input.senderUserId);
     const recipientSeq =
       input.recipientUserId === input.senderUserId
         ? senderSeq
@@ -174,10 +183,13 @@ async function writeSends(
       message_id: messageId,
     };
     if (input.recipientUserId === input.senderUserId) return [sender];
-    return [
-      sender,
-      { app_id: input.appId, user_id: input.recipientUserId, seq: recipientSeq, message_id: messageId },
-    ];
+    const recipient = {
+      app_id: input.appId,
+      user_id: input.recipientUserId,
+      seq: recipientSeq,
+      message_id: messageId,
+    };
+    return isSystemSend(input) ? [recipient] : [sender, recipient];
   });
   for (const part of chunks(inboxRows)) await trx.insertInto('inbox').values(part).execute();
 

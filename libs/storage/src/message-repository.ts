@@ -9,7 +9,7 @@ import { StorageError } from './storage-error.js';
 import { readUserMaxSeq } from './user-repository.js';
 import type { DirectSendInput, DirectSendResult, HistoryQuery, HistoryResult, SyncResult } from './types.js';
 
-const CONVERSATION_TYPES = new Set(['user', 'group', 'room']);
+const CONVERSATION_TYPES = new Set(['user', 'group', 'room', 'system']);
 
 export class SqlMessageRepository implements MessageRepository {
   constructor(private readonly ctx: RepositoryContext) {}
@@ -55,20 +55,24 @@ export class SqlMessageRepository implements MessageRepository {
     const { appId, userId, conversation, beforeSeq, limit, maxBytes = Infinity } = query;
     checkId('appId', appId);
     checkId('userId', userId);
-    checkId('conversation.id', conversation.id);
     if (!CONVERSATION_TYPES.has(conversation.type)) {
       throw new StorageError('INVALID_ARGUMENT', `unknown conversation type ${String(conversation.type)}`);
     }
+    // The system conversation is stored as the 1:1 conversation with the empty user id.
+    const system = conversation.type === 'system';
+    if (!system) checkId('conversation.id', conversation.id);
     checkSeq('beforeSeq', beforeSeq);
     checkPageSize(limit);
     checkPageBytes(maxBytes);
     const conversationId =
-      conversation.type === 'user' ? directConversationId(userId, conversation.id) : conversation.id;
+      conversation.type === 'user' || system
+        ? directConversationId(userId, system ? '' : conversation.id)
+        : conversation.id;
     const rows = await this.ctx.db
       .selectFrom('messages')
       .select(MESSAGE_COLUMNS)
       .where('messages.app_id', '=', appId)
-      .where('messages.conversation_type', '=', conversation.type)
+      .where('messages.conversation_type', '=', system ? 'user' : conversation.type)
       .where('messages.conversation_id', '=', conversationId)
       .$if(beforeSeq > 0, (qb) => qb.where('messages.conversation_seq', '<', beforeSeq))
       .orderBy('messages.conversation_seq', 'desc')

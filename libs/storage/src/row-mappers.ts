@@ -73,6 +73,7 @@ export function toConversationMessage(row: MessageRow, viewerUserId: string): Co
 function conversationSeenBy(row: MessageRow, viewerUserId: string): ConversationRef {
   const type = row.conversation_type as ConversationType;
   if (type !== 'user') return { type, id: row.conversation_id };
+  if (row.sender_user_id === '') return { type: 'system', id: '' };
   return { type, id: row.sender_user_id === viewerUserId ? row.target_id : row.sender_user_id };
 }
 

@@ -71,7 +71,10 @@ export async function allocateUserSeqs(
     inputs.flatMap((input) =>
       input.recipientUserId === input.senderUserId
         ? [[input.appId, input.senderUserId] as const]
-        : [[input.appId, input.senderUserId] as const, [input.appId, input.recipientUserId] as const],
+        : input.senderUserId === ''
+          ? // From the system: only the recipient has an inbox entry.
+            [[input.appId, input.recipientUserId] as const]
+          : [[input.appId, input.senderUserId] as const, [input.appId, input.recipientUserId] as const],
     ),
   );
   const now = ctx.now();

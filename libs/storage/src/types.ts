@@ -1,9 +1,15 @@
 /** Domain types of the storage layer. Ids are strings chosen by tenants; seqs, message ids and times are numbers (safe up to 2^53). */
 
-/** The kinds of conversation a message belongs to. */
-export type ConversationType = 'user' | 'group' | 'room';
+/**
+ * The kinds of conversation a message belongs to. `system` is a user's conversation with the app's
+ * servers (business API sends with no sender): stored like a 1:1 conversation with the empty user.
+ */
+export type ConversationType = 'user' | 'group' | 'room' | 'system';
 
-/** A conversation as one user sees it: for `user` conversations `id` is the other party's user id (oneself for notes to self). */
+/**
+ * A conversation as one user sees it: for `user` conversations `id` is the other party's user id
+ * (oneself for notes to self); for `system` it is empty.
+ */
 export interface ConversationRef {
   type: ConversationType;
   id: string;
@@ -78,6 +84,7 @@ export interface SignInResult {
 /** One 1:1 send, as the logic service hands it over after authentication. */
 export interface DirectSendInput {
   appId: string;
+  /** Empty, with an empty `senderDeviceId`, for a message from the system: only the recipient gets it. */
   senderUserId: string;
   senderDeviceId: string;
   recipientUserId: string;
@@ -91,7 +98,7 @@ export interface DirectSendInput {
 
 export interface DirectSendResult {
   messageId: number;
-  /** The sender's inbox seq for this message. */
+  /** The sender's inbox seq for this message; 0 for a message from the system. */
   senderSeq: number;
   /** The recipient's inbox seq; equal to `senderSeq` for a message to oneself. */
   recipientSeq: number;
