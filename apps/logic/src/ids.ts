@@ -8,6 +8,7 @@ export const ID_LIMITS = {
   user: 64,
   device: 64,
   room: 128,
+  group: 64,
   clientMsgId: 64,
 } as const;
 
@@ -27,7 +28,9 @@ export function requireId(
 ): string {
   const max = ID_LIMITS[kind];
   if (typeof value !== 'string' || value.length === 0 || value.length > max || !isCleanText(value)) {
-    throw new RpcError(code, `${field} must be 1-${max} characters without control characters`);
+    throw new RpcError(code, `${field} must be 1-${max} characters without control characters`, {
+      field,
+    });
   }
   return value;
 }

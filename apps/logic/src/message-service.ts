@@ -14,9 +14,22 @@ import type { DirectSendResult, Storage } from '@switchboard/storage';
 import { encodeMessagePush, toClientMessage } from './client-message.js';
 import type { Counters } from '@switchboard/metrics';
 import { requireId } from './ids.js';
+import type { OfflineNotice, UserPacket } from './route-port.js';
+import { isCleanText } from './text-rules.js';
 import type { LogicCounter } from './logic-metrics.js';
 import type { PushBatcher } from './push-batcher.js';
 import type { SendBatcher } from './send-batcher.js';
+
+/** A 1:1 message to store and deliver; an empty sender (and sender device) is the system. */
+export interface DirectMessage {
+  senderUserId: string;
+  /** Empty for a send made through the business API on the user's behalf. */
+  senderDeviceId: string;
+  recipientUserId: string;
+  clientMsgId: string;
+  contentType: string;
+  content: Uint8Array;
+}
 
 /** Who is asking: filled by the gate from its sign-in state, never from client input. */
 export interface Caller {
@@ -65,30 +78,61 @@ export class MessageService {
     private readonly counters: Counters<LogicCounter>,
   ) {}
 
-  /** Stores and delivers a send; `deadline` (Unix ms) is when the caller stops waiting. */
+  /** A client's SEND: stores and delivers it; `deadline` (Unix ms) is when the caller stops waiting. */
   async send(caller: Caller, req: SendRequest, deadline = Infinity): Promise<SendResponse> {
     const conversation = req.conversation;
-    requireId('clientMsgId', req.clientMsgId, 'client_msg_id');
     if (!conversation || !conversation.id) {
-      throw new RpcError(ErrorCode.ERROR_CODE_INVALID_CONVERSATION, 'conversation is required');
+      throw new RpcError(ErrorCode.ERROR_CODE_INVALID_CONVERSATION, 'conversation is required', {
+        field: 'conversation',
+      });
     }
     if (conversation.type !== ConversationType.CONVERSATION_TYPE_USER) {
       throw new RpcError(
         ErrorCode.ERROR_CODE_INVALID_CONVERSATION,
         'only 1:1 conversations (CONVERSATION_TYPE_USER) are supported by this server version',
+        { field: 'conversation.type' },
       );
     }
     requireId('user', conversation.id, 'conversation.id', ErrorCode.ERROR_CODE_INVALID_CONVERSATION);
-    if (req.content.length > this.limits.maxContentBytes) {
+    const result = await this.sendDirect(
+      caller.appId,
+      {
+        senderUserId: caller.userId,
+        senderDeviceId: caller.deviceId,
+        recipientUserId: conversation.id,
+        clientMsgId: req.clientMsgId,
+        contentType: req.contentType,
+        content: req.content,
+      },
+      deadline,
+    );
+    return {
+      messageId: result.messageId,
+      seq: result.senderSeq,
+      sentAt: result.sentAt,
+      conversationSeq: result.conversationSeq,
+    };
+  }
+
+  /**
+   * Stores a 1:1 message (or one from the system: empty sender) and delivers it to the online devices
+   * of both parties, as every send does; idempotent on (app, sender, client_msg_id). The recipient id
+   * is the caller's to check (its field name depends on the API). `deadline` as in {@link send}.
+   */
+  async sendDirect(appId: string, m: DirectMessage, deadline = Infinity): Promise<DirectSendResult> {
+    requireId('clientMsgId', m.clientMsgId, 'client_msg_id');
+    if (m.content.length > this.limits.maxContentBytes) {
       throw new RpcError(
         ErrorCode.ERROR_CODE_CONTENT_TOO_LARGE,
-        `content is ${req.content.length} bytes; the limit is ${this.limits.maxContentBytes}`,
+        `content is ${m.content.length} bytes; the limit is ${this.limits.maxContentBytes}`,
+        { field: 'content' },
       );
     }
-    if (req.contentType.length > CONTENT_TYPE_MAX) {
+    if (m.contentType.length > CONTENT_TYPE_MAX || !isCleanText(m.contentType)) {
       throw new RpcError(
         ErrorCode.ERROR_CODE_INVALID_ARGUMENT,
-        `content_type is at most ${CONTENT_TYPE_MAX} characters`,
+        `content_type is at most ${CONTENT_TYPE_MAX} characters without control characters`,
+        { field: 'content_type' },
       );
     }
     // Refuse while pushes fall behind because route (or the CPU it shares) is slow; not while route
@@ -105,19 +149,7 @@ export class MessageService {
       );
     }
     const result = await this.batcher
-      .send(
-        {
-          appId: caller.appId,
-          senderUserId: caller.userId,
-          senderDeviceId: caller.deviceId,
-          recipientUserId: conversation.id,
-          clientMsgId: req.clientMsgId,
-          contentType: req.contentType,
-          content: req.content,
-          sentAt: Date.now(),
-        },
-        deadline,
-      )
+      .send({ appId, ...m, sentAt: Date.now() }, deadline)
       .catch((err: unknown) => {
         if (err instanceof RpcError && err.code === ErrorCode.ERROR_CODE_RATE_LIMITED)
           this.counters.add('sends_refused_busy');
@@ -130,14 +162,9 @@ export class MessageService {
       this.counters.add('duplicate_sends');
     } else {
       this.counters.add('sends');
-      this.track(this.deliver(caller, conversation.id, req, result));
+      this.track(this.deliver(appId, m, result));
     }
-    return {
-      messageId: result.messageId,
-      seq: result.senderSeq,
-      sentAt: result.sentAt,
-      conversationSeq: result.conversationSeq,
-    };
+    return result;
   }
 
   async sync(caller: Caller, req: SyncRequest): Promise<SyncResponse> {
@@ -186,39 +213,53 @@ export class MessageService {
     await Promise.allSettled([...this.deliveries]);
   }
 
-  private async deliver(caller: Caller, peer: string, req: SendRequest, r: DirectSendResult): Promise<void> {
+  private async deliver(appId: string, m: DirectMessage, r: DirectSendResult): Promise<void> {
     const base = {
       messageId: r.messageId,
       conversationSeq: r.conversationSeq,
-      senderUserId: caller.userId,
-      senderDeviceId: caller.deviceId,
-      clientMsgId: req.clientMsgId,
-      contentType: req.contentType,
-      content: req.content,
+      senderUserId: m.senderUserId,
+      senderDeviceId: m.senderDeviceId,
+      clientMsgId: m.clientMsgId,
+      contentType: m.contentType,
+      content: m.content,
       sentAt: r.sentAt,
     };
-    const exclude = { userId: caller.userId, deviceId: caller.deviceId };
+    const peer = m.recipientUserId;
+    // What the offline-push webhook says if the recipient has no device online.
+    const offline: OfflineNotice = { messageId: r.messageId, ...m, sentAt: r.sentAt };
+    if (m.senderUserId === '') {
+      const push = encodeMessagePush(
+        toClientMessage({ ...base, conversation: { type: 'system', id: '' } }, r.recipientSeq),
+      );
+      await this.pushes.push(appId, [{ userIds: [peer], packet: push, offline }]);
+      return;
+    }
+    // The sender's device that sent it has the result as its response; a send made through the
+    // business API has no sending device, so every device of the sender gets the push.
+    const exclude = m.senderDeviceId ? { userId: m.senderUserId, deviceId: m.senderDeviceId } : undefined;
+    const excluding = exclude ? { exclude } : {};
     // Each user gets the message with their own inbox seq; the sender's other devices see the peer as the conversation.
     const toSender = encodeMessagePush(
       toClientMessage({ ...base, conversation: { type: 'user', id: peer } }, r.senderSeq),
     );
-    const packets =
-      peer === caller.userId
-        ? [{ userIds: [caller.userId], packet: toSender, exclude }]
+    const packets: UserPacket[] =
+      peer === m.senderUserId
+        ? [{ userIds: [m.senderUserId], packet: toSender, ...excluding }]
         : [
             {
               userIds: [peer],
               packet: encodeMessagePush(
                 toClientMessage(
-                  { ...base, conversation: { type: 'user', id: caller.userId } },
+                  { ...base, conversation: { type: 'user', id: m.senderUserId } },
                   r.recipientSeq,
                 ),
               ),
+              offline,
             },
-            { userIds: [caller.userId], packet: toSender, exclude },
+            { userIds: [m.senderUserId], packet: toSender, ...excluding },
           ];
     // Never rejects: a push route cannot take is retried, then its receivers are told to sync.
-    await this.pushes.push(caller.appId, packets);
+    await this.pushes.push(appId, packets);
   }
 
   private track(p: Promise<void>): void {

@@ -15,6 +15,21 @@ export interface UserPacket {
   packet: Buffer;
   /** The sender's device, which already has the result as a response. */
   exclude?: { userId: string; deviceId: string };
+  /**
+   * A stored message's summary for the offline-push webhook, on the packet for its recipient (not
+   * on the sender's copy): when route finds the recipient with no device online, logic emits it.
+   */
+  offline?: OfflineNotice;
+}
+
+/** A stored message to tell an offline recipient about (see UserPacket.offline). */
+export interface OfflineNotice {
+  messageId: number;
+  senderUserId: string;
+  recipientUserId: string;
+  contentType: string;
+  content: Uint8Array;
+  sentAt: number;
 }
 
 /** How a delivery went. */

@@ -84,6 +84,11 @@ const ENTRIES: Readonly<Record<Exclude<ErrorCode, ErrorCode.UNRECOGNIZED>, Entry
     false,
     'give_up',
   ],
+  [ErrorCode.ERROR_CODE_UNIMPLEMENTED]: [
+    'This server version does not implement the operation.',
+    false,
+    'give_up',
+  ],
 
   [ErrorCode.ERROR_CODE_BAD_FRAME]: [
     'The byte stream is not valid framing, e.g. it ended inside a frame.',

@@ -15,13 +15,17 @@ export class RpcError extends Error {
    * @param message Safe to show to a client: what went wrong in the caller's terms, never
    *   addresses, internal limits or stack traces. Put those in `options.cause` for logs.
    */
+  /** The request field at fault (proto field path, e.g. `user.user_id`), when one is. */
+  readonly field: string | undefined;
+
   constructor(
     readonly code: ErrorCode,
     message: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; field?: string },
   ) {
     super(message, options);
     this.name = 'RpcError';
+    this.field = options?.field;
   }
 }
 
@@ -49,6 +53,7 @@ const grpcStatusOf: Partial<Record<ErrorCode, status>> = {
   [ErrorCode.ERROR_CODE_PERMISSION_DENIED]: status.PERMISSION_DENIED,
   [ErrorCode.ERROR_CODE_ALREADY_EXISTS]: status.ALREADY_EXISTS,
   [ErrorCode.ERROR_CODE_RATE_LIMITED]: status.RESOURCE_EXHAUSTED,
+  [ErrorCode.ERROR_CODE_UNIMPLEMENTED]: status.UNIMPLEMENTED,
   [ErrorCode.ERROR_CODE_UNAVAILABLE]: status.UNAVAILABLE,
   [ErrorCode.ERROR_CODE_TIMEOUT]: status.DEADLINE_EXCEEDED,
   [ErrorCode.ERROR_CODE_UNAUTHENTICATED]: status.UNAUTHENTICATED,

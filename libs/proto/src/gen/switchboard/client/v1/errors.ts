@@ -29,6 +29,8 @@ export enum ErrorCode {
   ERROR_CODE_PAYLOAD_TOO_LARGE = 110,
   /** ERROR_CODE_LIMIT_EXCEEDED - A per-connection limit was reached, e.g. gate.maxRoomsPerConnection. */
   ERROR_CODE_LIMIT_EXCEEDED = 111,
+  /** ERROR_CODE_UNIMPLEMENTED - This server version does not implement the operation (e.g. group operations before groups). */
+  ERROR_CODE_UNIMPLEMENTED = 112,
   /**
    * ERROR_CODE_BAD_FRAME - 200-299: protocol violations and connection lifecycle. The server sends a
    * DISCONNECT (or KICKED) packet with one of these, then closes.
@@ -106,6 +108,9 @@ export function errorCodeFromJSON(object: any): ErrorCode {
     case 111:
     case "ERROR_CODE_LIMIT_EXCEEDED":
       return ErrorCode.ERROR_CODE_LIMIT_EXCEEDED;
+    case 112:
+    case "ERROR_CODE_UNIMPLEMENTED":
+      return ErrorCode.ERROR_CODE_UNIMPLEMENTED;
     case 200:
     case "ERROR_CODE_BAD_FRAME":
       return ErrorCode.ERROR_CODE_BAD_FRAME;
@@ -216,6 +221,8 @@ export function errorCodeToJSON(object: ErrorCode): string {
       return "ERROR_CODE_PAYLOAD_TOO_LARGE";
     case ErrorCode.ERROR_CODE_LIMIT_EXCEEDED:
       return "ERROR_CODE_LIMIT_EXCEEDED";
+    case ErrorCode.ERROR_CODE_UNIMPLEMENTED:
+      return "ERROR_CODE_UNIMPLEMENTED";
     case ErrorCode.ERROR_CODE_BAD_FRAME:
       return "ERROR_CODE_BAD_FRAME";
     case ErrorCode.ERROR_CODE_FRAME_TOO_LARGE:

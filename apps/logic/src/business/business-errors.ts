@@ -1,0 +1,22 @@
+import { ErrorCode } from '@switchboard/proto/client';
+import { RpcError } from '@switchboard/rpc';
+import { isCleanText } from '../text-rules.js';
+
+/** An INVALID_ARGUMENT naming the request field at fault. */
+export function invalid(field: string, message: string): RpcError {
+  return new RpcError(ErrorCode.ERROR_CODE_INVALID_ARGUMENT, message, { field });
+}
+
+/** Free text (a nickname, a reason): at most `max` characters, no control characters. */
+export function requireText(value: string, field: string, max: number): string {
+  if (value.length > max || !isCleanText(value)) {
+    throw invalid(field, `${field} must be at most ${max} characters without control characters`);
+  }
+  return value;
+}
+
+/** At most `max` entries: a bound on the work one request can ask for. */
+export function requireCount<T>(list: readonly T[], field: string, max: number): readonly T[] {
+  if (list.length > max) throw invalid(field, `${field} holds at most ${max} entries (got ${list.length})`);
+  return list;
+}
