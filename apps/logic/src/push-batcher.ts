@@ -3,7 +3,7 @@ import { LogSummary } from '@switchboard/log';
 import type { Counters } from '@switchboard/metrics';
 import { GRPC_BATCH_TARGET_BYTES } from '@switchboard/rpc';
 import type { LogicCounter } from './logic-metrics.js';
-import type { RoutePort, UserPacket } from './route-port.js';
+import type { OfflineNotice, RoutePort, UserPacket } from './route-port.js';
 import type { SyncNudger } from './sync-nudger.js';
 
 /** Options of {@link PushBatcher}. */
@@ -23,6 +23,13 @@ export interface PushBatcherOptions {
   maxCallBytes?: number;
   /** Milliseconds, for {@link PushBatcher.oldestWaitMs}; injectable for tests. Default performance.now. */
   now?: () => number;
+  /** Told about stored messages whose recipient route found with no device online (the webhook). */
+  offline?: OfflineSink;
+}
+
+/** Where notices of messages for offline recipients go (the offline-push queue). */
+export interface OfflineSink {
+  notify(appId: string, notice: OfflineNotice): void;
 }
 
 interface Pending {
@@ -74,6 +81,7 @@ export class PushBatcher {
   private readonly failures: LogSummary;
   private readonly now: () => number;
   private readonly slots = new Set<Slot>();
+  private readonly offline: OfflineSink | undefined;
 
   constructor(
     private readonly route: RoutePort,
@@ -88,6 +96,7 @@ export class PushBatcher {
     this.maxPendingPackets = options.maxPendingPackets ?? 100_000;
     this.maxCallBytes = options.maxCallBytes ?? GRPC_BATCH_TARGET_BYTES;
     this.now = options.now ?? (() => performance.now());
+    this.offline = options.offline;
     this.failures = new LogSummary(log, 'pushes given up after retries; their receivers are told to sync');
   }
 
@@ -158,6 +167,18 @@ export class PushBatcher {
     }
   }
 
+  /** Hands the notices of packets whose recipient has no device online to the offline sink. */
+  private notifyOffline(
+    appId: string,
+    packets: readonly UserPacket[],
+    offlineUserIds: readonly string[],
+  ): void {
+    const offline = new Set(offlineUserIds);
+    for (const p of packets) {
+      if (p.offline && offline.has(p.offline.recipientUserId)) this.offline!.notify(appId, p.offline);
+    }
+  }
+
   /** A call is over (delivered or given up): its slot goes to what waited meanwhile. */
   private done(slot: Slot): void {
     this.slots.delete(slot);
@@ -181,6 +202,8 @@ export class PushBatcher {
           this.counters.add('push_unreached_users', stats.unreachedUserIds.length);
           this.nudger.add(appId, stats.unreachedUserIds);
         }
+        if (this.offline && stats.offlineUserIds.length > 0)
+          this.notifyOffline(appId, packets, stats.offlineUserIds);
         next();
       },
       (err: unknown) => {

@@ -38,6 +38,8 @@ export interface DeliveryStats {
   failedGates: number;
   /** Users with a device on a gate route could not reach. */
   unreachedUserIds: string[];
+  /** DeliverToUsers: users of the request with no device online anywhere. */
+  offlineUserIds: string[];
 }
 
 /** What logic needs from route. */

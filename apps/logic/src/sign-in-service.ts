@@ -19,8 +19,10 @@ export interface SignedIn {
   response: SignInResponse;
   appId: string;
   epoch: number;
-  /** The connection's tags (see tag-policy.ts). */
+  /** The connection's tags (see tag-policy.ts), the server-granted ones included. */
   tags: string[];
+  /** The tags the business API granted the user (SetUserTags replaces these on live connections). */
+  serverTags: string[];
 }
 
 /**
@@ -57,7 +59,18 @@ export class SignInService {
     const deviceId = claims.deviceId ?? req.deviceId;
     if (!deviceId) throw new RpcError(ErrorCode.ERROR_CODE_INVALID_ARGUMENT, 'device_id is required');
     requireId('device', deviceId, 'device_id');
-    const tags = connectionTags(claims.tags, req.tags, this.tagLimits);
+    const allowClientDeclared = claims.allowClientTags ?? this.tagLimits.allowClientDeclared;
+    const tags = connectionTags(claims.tags, req.tags, { ...this.tagLimits, allowClientDeclared });
+    // Read before anything is written: a revoked token must not even push out another device.
+    const user = await this.storage.users.get(claims.appId, claims.userId);
+    if (user && claims.issuedAt * 1000 <= user.tokensValidAfter) {
+      throw new RpcError(
+        ErrorCode.ERROR_CODE_TOKEN_REVOKED,
+        'the token was issued before the user’s tokens were revoked',
+      );
+    }
+    const serverTags = user?.tags ?? [];
+    for (const t of serverTags) if (!tags.includes(t)) tags.push(t);
     const platform = req.platform.slice(0, 32);
     await applyDeviceCap(this.storage, this.deviceCap, claims.appId, claims.userId, deviceId);
     const cursor = await this.storage.devices.signIn({
@@ -79,6 +92,7 @@ export class SignInService {
       appId: claims.appId,
       epoch,
       tags,
+      serverTags,
       response: {
         userId: claims.userId,
         deviceId,

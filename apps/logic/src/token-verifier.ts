@@ -1,4 +1,4 @@
-import { errors, jwtVerify } from 'jose';
+import { errors, jwtVerify, type JWTPayload } from 'jose';
 import { ErrorCode } from '@switchboard/proto/client';
 import { RpcError } from '@switchboard/rpc';
 import { requireId } from './ids.js';
@@ -11,10 +11,23 @@ export interface TokenClaims {
   deviceId?: string;
   /** The `tags` claim: tags the app's backend grants this connection (empty when absent). */
   tags: string[];
+  /** The `iat` claim in Unix seconds; 0 when absent (such a token is refused once a user revoked tokens). */
+  issuedAt: number;
+  /** The app's own client-tag setting (null: the server's `logic.tags.allowClientDeclared`). */
+  allowClientTags: boolean | null;
 }
 
-/** The subset of app lookup the verifier needs. */
-export type SecretLookup = (appId: string) => Promise<string | undefined>;
+/** What the verifier needs of an app: the secrets tokens may be signed with, newest first. */
+export interface AppCredentials {
+  secrets: string[];
+  allowClientTags: boolean | null;
+}
+
+/**
+ * Looks an app up; `fresh` asks past any cache (a signature that fails against cached secrets is
+ * checked once more against fresh ones, so a rotation is seen at once).
+ */
+export type AppLookup = (appId: string, fresh?: boolean) => Promise<AppCredentials | undefined>;
 
 const encoder = new TextEncoder();
 
@@ -26,7 +39,7 @@ const encoder = new TextEncoder();
  * TOKEN_INVALID, or APP_NOT_FOUND.
  */
 export class TokenVerifier {
-  constructor(private readonly secretOf: SecretLookup) {}
+  constructor(private readonly appOf: AppLookup) {}
 
   async verify(token: string): Promise<TokenClaims> {
     if (!token) throw new RpcError(ErrorCode.ERROR_CODE_UNAUTHENTICATED, 'a token is required');
@@ -36,14 +49,15 @@ export class TokenVerifier {
       'the token app_id',
       ErrorCode.ERROR_CODE_TOKEN_INVALID,
     );
-    const secret = await this.secretOf(appId);
-    if (secret === undefined)
-      throw new RpcError(ErrorCode.ERROR_CODE_APP_NOT_FOUND, `unknown app "${appId}"`);
+    let app = await this.appOf(appId);
+    if (app === undefined) throw new RpcError(ErrorCode.ERROR_CODE_APP_NOT_FOUND, `unknown app "${appId}"`);
     try {
-      const { payload } = await jwtVerify(token, encoder.encode(secret), {
-        algorithms: ['HS256'],
-        requiredClaims: ['exp', 'sub'],
-      });
+      let payload = await verifyWithAny(token, app.secrets);
+      if (!payload) {
+        app = (await this.appOf(appId, true)) ?? app;
+        payload = await verifyWithAny(token, app.secrets);
+      }
+      if (!payload) throw new errors.JWSSignatureVerificationFailed();
       if (payload['app_id'] !== appId)
         throw new RpcError(ErrorCode.ERROR_CODE_TOKEN_INVALID, 'token app_id mismatch');
       if (typeof payload.sub !== 'string') {
@@ -57,7 +71,15 @@ export class TokenVerifier {
       if (!Array.isArray(tags) || !tags.every((t): t is string => typeof t === 'string')) {
         throw new RpcError(ErrorCode.ERROR_CODE_TOKEN_INVALID, 'token tags must be an array of strings');
       }
-      return { appId, userId: payload.sub as string, tags, ...(deviceId ? { deviceId } : {}) };
+      const issuedAt = typeof payload.iat === 'number' ? payload.iat : 0;
+      return {
+        appId,
+        userId: payload.sub as string,
+        tags,
+        issuedAt,
+        allowClientTags: app.allowClientTags,
+        ...(deviceId ? { deviceId } : {}),
+      };
     } catch (err) {
       if (err instanceof RpcError) throw err;
       if (err instanceof errors.JWTExpired)
@@ -65,6 +87,25 @@ export class TokenVerifier {
       throw new RpcError(ErrorCode.ERROR_CODE_TOKEN_INVALID, 'token signature or claims are invalid');
     }
   }
+}
+
+/**
+ * The payload when one of the secrets verifies the signature; undefined when none does. Claim
+ * errors (expired, missing sub) throw: they do not depend on the secret.
+ */
+async function verifyWithAny(token: string, secrets: readonly string[]): Promise<JWTPayload | undefined> {
+  for (const secret of secrets) {
+    try {
+      const { payload } = await jwtVerify(token, encoder.encode(secret), {
+        algorithms: ['HS256'],
+        requiredClaims: ['exp', 'sub'],
+      });
+      return payload;
+    } catch (err) {
+      if (!(err instanceof errors.JWSSignatureVerificationFailed)) throw err;
+    }
+  }
+  return undefined;
 }
 
 /** Reads app_id from the payload before verification, only to pick the secret. */

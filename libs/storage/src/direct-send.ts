@@ -3,7 +3,7 @@ import { chunks } from './chunks.js';
 import { keyIn } from './key-lookup.js';
 import { directConversationId } from './conversation-id.js';
 import type { Database } from './db-schema.js';
-import { checkId, checkSeq, checkText } from './limits.js';
+import { checkId, checkSeq, checkText, MAX_ID_LENGTH } from './limits.js';
 import type { RepositoryContext } from './repository-context.js';
 import { withTransactionRetry } from './retry.js';
 import { allocateConversationSeqs, allocateUserSeqs, type SeqRange } from './seq-allocation.js';
@@ -60,7 +60,8 @@ function checkDirectSend(input: DirectSendInput): void {
   checkId('appId', input.appId);
   if (!isSystemSend(input)) {
     checkId('senderUserId', input.senderUserId);
-    checkId('senderDeviceId', input.senderDeviceId);
+    // Empty for a send the app's servers made on the user's behalf (no device sent it).
+    checkText('senderDeviceId', input.senderDeviceId, MAX_ID_LENGTH);
   } else if (input.senderDeviceId !== '') {
     throw new StorageError('INVALID_ARGUMENT', 'a message from the system has no sender device');
   }
