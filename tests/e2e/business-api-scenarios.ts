@@ -92,13 +92,17 @@ export function businessApiScenarios(target: () => BusinessTarget): void {
       const r = await post(t().api, key, 'get_user', { userId: 'alice' });
       expect(r.status, key).toBe(401);
     }
-    await expect(rpc(BusinessServiceClient.prototype.getUser, { userId: 'alice' }, 'nope')).rejects.toMatchObject({
+    await expect(
+      rpc(BusinessServiceClient.prototype.getUser, { userId: 'alice' }, 'nope'),
+    ).rejects.toMatchObject({
       code: 16, // UNAUTHENTICATED
     });
   });
 
   it('upserts and reads users over HTTP and gRPC; bad input names the field', async () => {
-    const up = await a('upsert_user', { user: { user_id: 'alice', nickname: 'Alice', extra: '{"plan":"pro"}' } });
+    const up = await a('upsert_user', {
+      user: { user_id: 'alice', nickname: 'Alice', extra: '{"plan":"pro"}' },
+    });
     expect(up.status).toBe(200);
     expect(up.body['user']).toMatchObject({ userId: 'alice', nickname: 'Alice', extra: '{"plan":"pro"}' });
     expect(typeof (up.body['user'] as Record<string, unknown>)['createdAt']).toBe('string');
@@ -107,7 +111,10 @@ export function businessApiScenarios(target: () => BusinessTarget): void {
     const missing = await a('get_user', { userId: 'nobody' });
     expect(missing).toMatchObject({ status: 404, body: { code: 'ERROR_CODE_USER_NOT_FOUND' } });
     const bad = await a('upsert_user', { user: { userId: 'x'.repeat(65) } });
-    expect(bad).toMatchObject({ status: 400, body: { code: 'ERROR_CODE_INVALID_ARGUMENT', field: 'user.user_id' } });
+    expect(bad).toMatchObject({
+      status: 400,
+      body: { code: 'ERROR_CODE_INVALID_ARGUMENT', field: 'user.user_id' },
+    });
     const badJson = await a('upsert_user', { user: { userId: 'carol', extra: '{not json' } });
     expect(badJson).toMatchObject({ status: 400, body: { field: 'user.extra' } });
   });
@@ -156,7 +163,9 @@ export function businessApiScenarios(target: () => BusinessTarget): void {
     const history = await a('get_history', { userId: 'bob', peerUserId: 'alice' });
     expect((history.body['messages'] as unknown[]).length).toBe(1);
     const systemHistory = await a('get_history', { userId: 'bob' });
-    expect(systemHistory.body['messages']).toMatchObject([{ senderUserId: '', content: b64('your order shipped') }]);
+    expect(systemHistory.body['messages']).toMatchObject([
+      { senderUserId: '', content: b64('your order shipped') },
+    ]);
   });
 
   it('pushes live to a room, to tags (also tags set after sign-in) and to the whole app', async () => {
@@ -206,11 +215,17 @@ export function businessApiScenarios(target: () => BusinessTarget): void {
     });
     const devices = await a('list_devices', { userId: 'dave' });
     expect(devices.body['devices']).toMatchObject([{ deviceId: 'dave-web', platform: 'web', online: true }]);
-    const kicked = await a('kick_device', { userId: 'dave', deviceId: 'dave-web', reason: 'signed out elsewhere' });
+    const kicked = await a('kick_device', {
+      userId: 'dave',
+      deviceId: 'dave-web',
+      reason: 'signed out elsewhere',
+    });
     expect(kicked.body).toEqual({ kicked: true });
     const closed = await dave.closed;
     expect(closed.code).toBe(ErrorCode.ERROR_CODE_KICKED_BY_ADMIN);
-    await waitFor(async () => (await a('is_online', { userIds: ['dave'] })).body['online']?.['dave' as never] === false);
+    await waitFor(
+      async () => (await a('is_online', { userIds: ['dave'] })).body['online']?.['dave' as never] === false,
+    );
   });
 
   it('revokes tokens: connected devices are kicked, old tokens refused, new ones work', async () => {
@@ -241,24 +256,49 @@ export function businessApiScenarios(target: () => BusinessTarget): void {
 
     expect((await b('get_user', { userId: 'only-in-a' })).status).toBe(404);
     expect((await b('list_devices', { userId: 'shared-name' })).body).toEqual({ devices: [] });
-    expect((await b('is_online', { userIds: ['shared-name'] })).body['online']).toEqual({ 'shared-name': false });
+    expect((await b('is_online', { userIds: ['shared-name'] })).body['online']).toEqual({
+      'shared-name': false,
+    });
     expect((await b('get_online_counts', { roomId: 'lobby', tag: 'vip' })).body).toMatchObject({
       roomSubscribers: 0,
       tagConnections: 0,
     });
-    expect((await b('kick_device', { userId: 'shared-name', deviceId: 'phone' })).body).toEqual({ kicked: false });
+    expect((await b('kick_device', { userId: 'shared-name', deviceId: 'phone' })).body).toEqual({
+      kicked: false,
+    });
     expect((await b('get_history', { userId: 'bob', peerUserId: 'alice' })).body['messages']).toEqual([]);
     await b('broadcast', { contentType: 't', content: b64('from B to all') });
-    await b('push_to_tags', { expression: { allOf: ['vip'] }, contentType: 't', content: b64('from B to vip') });
-    await b('send_message', { targetType: 'TARGET_TYPE_ROOM', targetId: 'lobby', contentType: 't', content: b64('from B to lobby') });
-    await b('send_message', { targetType: 'TARGET_TYPE_USER', targetId: 'shared-name', contentType: 't', content: b64('from B'), clientMsgId: 'x1' });
+    await b('push_to_tags', {
+      expression: { allOf: ['vip'] },
+      contentType: 't',
+      content: b64('from B to vip'),
+    });
+    await b('send_message', {
+      targetType: 'TARGET_TYPE_ROOM',
+      targetId: 'lobby',
+      contentType: 't',
+      content: b64('from B to lobby'),
+    });
+    await b('send_message', {
+      targetType: 'TARGET_TYPE_USER',
+      targetId: 'shared-name',
+      contentType: 't',
+      content: b64('from B'),
+      clientMsgId: 'x1',
+    });
     await b('set_user_tags', { userId: 'shared-name', tags: [] });
     await waitFor(() => sameNameB.pushes.some((m) => text(m) === 'from B'));
     expect((await sameNameB.syncAll(0)).map(text)).toEqual(['from B']);
-    expect((await b('revoke_user_tokens', { userId: 'shared-name' })).body).toMatchObject({ kickedDevices: 1 });
+    expect((await b('revoke_user_tokens', { userId: 'shared-name' })).body).toMatchObject({
+      kickedDevices: 1,
+    });
     expect((await sameNameB.closed).code).toBe(ErrorCode.ERROR_CODE_TOKEN_REVOKED);
     // A's connection heard none of it, kept its tag and is still signed in.
-    const probe = await a('push_to_tags', { expression: { allOf: ['vip'] }, contentType: 't', content: b64('A probe') });
+    const probe = await a('push_to_tags', {
+      expression: { allOf: ['vip'] },
+      contentType: 't',
+      content: b64('A probe'),
+    });
     expect(probe.body).toMatchObject({ delivered: 1 });
     await waitFor(() => aliceA.pushes.some((m) => text(m) === 'A probe'));
     expect(aliceA.pushes.filter((m) => text(m).startsWith('from B'))).toEqual([]);
@@ -269,7 +309,11 @@ export function businessApiScenarios(target: () => BusinessTarget): void {
     const cross = await connect(gate(0));
     clients.push(cross);
     await expect(
-      cross.signIn({ token: await t().apps.a.token('shared-name', 'phone2'), appId: t().apps.b.appId, deviceId: 'phone2' }),
+      cross.signIn({
+        token: await t().apps.a.token('shared-name', 'phone2'),
+        appId: t().apps.b.appId,
+        deviceId: 'phone2',
+      }),
     ).rejects.toMatchObject({ code: ErrorCode.ERROR_CODE_TOKEN_INVALID });
   });
 }

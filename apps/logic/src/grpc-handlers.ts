@@ -44,7 +44,13 @@ export function logicHandlers(
           connId: req.connId,
         });
         counters.add('sign_ins');
-        return { response: r.response, epoch: r.epoch, appId: r.appId, tags: r.tags };
+        return {
+          response: r.response,
+          epoch: r.epoch,
+          appId: r.appId,
+          tags: r.tags,
+          serverTags: r.serverTags,
+        };
       } catch (err) {
         counters.add('sign_in_failures');
         throw err;

@@ -20,11 +20,20 @@ import { GrpcRoutePort, type RoutePort } from './route-port.js';
 import { SendBatcher } from './send-batcher.js';
 import { SignInService } from './sign-in-service.js';
 import { TokenVerifier } from './token-verifier.js';
+import { cachedAppCredentials } from './app-credentials.js';
+import { ApiKeyAuth } from './business/api-key-auth.js';
+import { businessHandlers } from './business/business-handlers.js';
+import { BusinessMessaging } from './business/business-messaging.js';
+import { Presence } from './business/presence.js';
+import { UserAdmin } from './business/user-admin.js';
+import { startBusinessApi } from './business-api/start-business-api.js';
 
 export interface RunningLogic {
   grpcPort: number;
   /** Bound HTTP port (`/healthz`, `/metrics`). */
   httpPort: number;
+  /** Bound ports of the business API (HTTP `/v1/...` and gRPC BusinessService). */
+  api: { httpPort: number; grpcPort: number };
   storage: Storage;
   stop(): Promise<void>;
 }
@@ -52,7 +61,7 @@ export async function startLogic(options: StartLogicOptions): Promise<RunningLog
       { secret: config.internal.secret, tls },
       config.logic.routeTimeoutMs,
     );
-  const tokens = new TokenVerifier(async (appId) => (await storage.apps.get(appId))?.tokenSecret);
+  const tokens = new TokenVerifier(cachedAppCredentials(storage));
   const counters = logicCounters(registry);
   const batcher = new SendBatcher(
     (batch) => {
@@ -90,6 +99,17 @@ export async function startLogic(options: StartLogicOptions): Promise<RunningLog
     config.logic.tags,
     config.logic.devices,
   );
+  const business = businessHandlers({
+    users: new UserAdmin(storage, route, config.logic.tags),
+    messaging: new BusinessMessaging(storage, messages, route, {
+      maxContentBytes: config.logic.maxContentBytes,
+      historyLimitMax: config.logic.syncLimitMax,
+      historyMaxBytes: config.logic.syncMaxBytes,
+      tags: config.logic.tags,
+    }),
+    presence: new Presence(route),
+  });
+  const apiKeys = new ApiKeyAuth(storage);
   const server = await startGrpcServer(
     config.logic.host,
     config.logic.grpcPort,
@@ -118,17 +138,32 @@ export async function startLogic(options: StartLogicOptions): Promise<RunningLog
     readiness,
     metrics: () => registry.metrics(),
   });
+  const api = await startBusinessApi({
+    config,
+    api: business,
+    authenticate: apiKeys.authenticate,
+    logger: log,
+    registry,
+  });
   log.info(
-    { grpcPort: server.port, httpPort: http.port, storage: storage.dialect, ready: readiness.ready },
+    {
+      grpcPort: server.port,
+      httpPort: http.port,
+      api: { httpPort: api.httpPort, grpcPort: api.grpcPort },
+      storage: storage.dialect,
+      ready: readiness.ready,
+    },
     readiness.ready ? 'logic started' : 'logic started, but NOT READY: an upstream is unreachable',
   );
   return {
     grpcPort: server.port,
     httpPort: http.port,
+    api: { httpPort: api.httpPort, grpcPort: api.grpcPort },
     storage,
     stop: async () => {
       stopping = true;
       readiness.stop();
+      await api.close();
       await server.stop();
       pushes.stop();
       await messages.drain();
