@@ -93,8 +93,7 @@ export class RedisStreamOfflinePushQueue implements OfflinePushQueue {
           '>',
         ),
       );
-      const streams = (reply ?? []) as [key: string, entries: StreamEntry[]][];
-      for (const [, entries] of streams) taken.push(...this.#parse(entries));
+      for (const entries of streamsOf(reply)) taken.push(...this.#parse(entries));
     }
     return taken;
   }
@@ -225,6 +224,16 @@ export class RedisStreamOfflinePushQueue implements OfflinePushQueue {
       return command();
     }
   }
+}
+
+/**
+ * The entries of an XREADGROUP reply. RESP2 gives `[[key, entries], ...]`; RESP3 gives a map, which
+ * ioredis flattens to `[key, entries, key, entries, ...]`; nothing read gives null.
+ */
+function streamsOf(reply: unknown): StreamEntry[][] {
+  if (!Array.isArray(reply) || reply.length === 0) return [];
+  if (typeof reply[0] === 'string') return reply.filter((_, i) => i % 2 === 1) as StreamEntry[][];
+  return (reply as [key: string, entries: StreamEntry[]][]).map(([, entries]) => entries);
 }
 
 function fieldsOf(fields: string[] | null): Record<string, string | undefined> {
