@@ -26,6 +26,7 @@ describe('resolveOfflinePushConfig', () => {
     expect(() => resolveOfflinePushConfig({ concurrency: 0 })).toThrow(/concurrency/);
     expect(() => resolveOfflinePushConfig({ backoffBaseMs: -1 })).toThrow(/backoffBaseMs/);
     expect(() => resolveOfflinePushConfig({ timeoutMs: 1.5 })).toThrow(/timeoutMs/);
+    expect(() => resolveOfflinePushConfig({ timeoutMs: 5000, claimIdleMs: 5000 })).toThrow(/claimIdleMs/);
   });
 });
 

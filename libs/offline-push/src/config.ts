@@ -19,7 +19,10 @@ export interface OfflinePushConfig {
   readonly memoryMaxQueued: number;
   /** Events the Redis stream holds at most; new events beyond it are dropped and counted. */
   readonly redisMaxLen: number;
-  /** A Redis entry left pending this long by a worker (one that crashed) is reclaimed by another. */
+  /**
+   * A Redis entry left pending this long by a worker (one that crashed) is reclaimed by another. Must
+   * exceed `timeoutMs`, or a slow but live POST would be reclaimed and sent twice.
+   */
   readonly claimIdleMs: number;
 }
 
@@ -45,6 +48,9 @@ export function resolveOfflinePushConfig(partial: Partial<OfflinePushConfig> = {
   }
   for (const key of ['maxAttempts', 'concurrency', 'timeoutMs', 'memoryMaxQueued', 'redisMaxLen'] as const) {
     if (config[key] < 1) throw new RangeError(`offline push: ${key} must be at least 1`);
+  }
+  if (config.claimIdleMs <= config.timeoutMs) {
+    throw new RangeError('offline push: claimIdleMs must exceed timeoutMs');
   }
   return config;
 }

@@ -51,7 +51,12 @@ export class OfflinePushMetrics {
         help: 'Offline-push events held by the queue: waiting, in flight and scheduled for retry.',
         registers: [registry],
         async collect() {
-          this.set(await depth());
+          // A queue that cannot answer (Redis down) keeps the last value rather than failing the scrape.
+          try {
+            this.set(await depth());
+          } catch {
+            // The worker logs queue errors; nothing to add here.
+          }
         },
       });
     }
