@@ -25,6 +25,8 @@ const boundaries = {
     { sourceTag: 'scope:gate', onlyDependOnLibsWithTags: [...base] },
     { sourceTag: 'scope:route-store', onlyDependOnLibsWithTags: [...base] },
     { sourceTag: 'scope:storage', onlyDependOnLibsWithTags: [...base] },
+    // Offline push knows only its queue and the app's webhook; logic feeds it events.
+    { sourceTag: 'scope:offline-push', onlyDependOnLibsWithTags: [...base] },
     { sourceTag: 'scope:client', onlyDependOnLibsWithTags: ['scope:proto', 'scope:protocol'] },
     { sourceTag: 'scope:testing', onlyDependOnLibsWithTags: ['type:lib'] },
     { sourceTag: 'scope:runtime', onlyDependOnLibsWithTags: ['scope:config', 'scope:log'] },
@@ -38,7 +40,7 @@ const boundaries = {
     },
     {
       sourceTag: 'scope:logic',
-      onlyDependOnLibsWithTags: [...base, 'scope:storage', 'scope:runtime'],
+      onlyDependOnLibsWithTags: [...base, 'scope:storage', 'scope:offline-push', 'scope:runtime'],
     },
     { sourceTag: 'scope:standalone', onlyDependOnLibsWithTags: ['type:lib'] },
     { sourceTag: 'scope:cli', onlyDependOnLibsWithTags: ['type:lib'] },
