@@ -16,6 +16,7 @@ import { logicCounters } from './logic-metrics.js';
 import { MessageService } from './message-service.js';
 import { PushBatcher } from './push-batcher.js';
 import { SyncNudger } from './sync-nudger.js';
+import { startOfflinePush } from './offline-push.js';
 import { GrpcRoutePort, type RoutePort } from './route-port.js';
 import { SendBatcher } from './send-batcher.js';
 import { SignInService } from './sign-in-service.js';
@@ -74,8 +75,10 @@ export async function startLogic(options: StartLogicOptions): Promise<RunningLog
     { maxQueued: config.logic.maxQueuedSends },
   );
   const nudger = new SyncNudger(route, counters);
+  const offlinePush = startOfflinePush(config, storage, registry, log);
   const pushes = new PushBatcher(route, nudger, counters, log, {
     maxCallsInFlight: config.logic.maxPushCallsInFlight,
+    ...(offlinePush ? { offline: offlinePush.sink } : {}),
   });
   const messages = new MessageService(
     storage,
@@ -168,6 +171,7 @@ export async function startLogic(options: StartLogicOptions): Promise<RunningLog
       pushes.stop();
       await messages.drain();
       nudger.stop();
+      await offlinePush?.stop();
       if (!options.route) route.close();
       if (!options.storage) await storage.close();
       await http.close();

@@ -165,6 +165,31 @@ const logic = section({
   }),
   /** Member count from which a group uses read fan-out instead of write fan-out. */
   largeGroupMinMembers: count(2),
+  /**
+   * The offline-push webhook: a stored message whose recipient has no device online becomes an event
+   * POSTed to the app's webhook (set with `switchboard app webhook set`), signed, retried, dead-lettered.
+   */
+  offlinePush: section({
+    enabled: bool(),
+    /** `redis` (a Redis Stream shared by every logic instance) or `memory` (one process only). */
+    queue: oneOf(['memory', 'redis']),
+    /** POST attempts before an event goes to the dead-letter list. */
+    maxAttempts: count(1, 100),
+    backoffBaseMs: durationMs(1),
+    backoffMaxMs: durationMs(1),
+    /** Deadline of one POST. */
+    timeoutMs: durationMs(1),
+    /** POSTs in flight per logic instance. */
+    concurrency: count(1, 1024),
+    /** Characters of a text message's content put in the event's preview (0: none). */
+    previewChars: count(0, 1000),
+    /** `memory` queue: events held; more are dropped and counted. */
+    memoryMaxQueued: count(1),
+    /** `redis` queue: events held (stream plus scheduled retries); more are dropped and counted. */
+    redisMaxLen: count(1),
+    /** `redis` queue: an event a crashed worker held this long is taken over by another. Above timeoutMs. */
+    claimIdleMs: durationMs(1),
+  }),
 });
 
 /** Shortest internal secret accepted (each entry of a comma-separated list). */
