@@ -44,7 +44,8 @@ export function logicHandlers(
           connId: req.connId,
         });
         counters.add('sign_ins');
-        return { response: r.response, epoch: r.epoch, appId: r.appId, tags: r.tags };
+        // No server-granted tags yet: logic stores none until the business API's SetUserTags lands.
+        return { response: r.response, epoch: r.epoch, appId: r.appId, tags: r.tags, serverTags: [] };
       } catch (err) {
         counters.add('sign_in_failures');
         throw err;
