@@ -69,7 +69,7 @@ describe('mutual TLS between the services (internal.tls)', () => {
     return c;
   };
   const counts = (c: RouteServiceClient) =>
-    call(c, c.getCounts, { appId: 'a', roomId: '' }, new Metadata(), 3_000);
+    call(c, c.getCounts, { appId: 'a', roomId: '', tag: '' }, new Metadata(), 3_000);
 
   it('carries gate -> route (lease) and route -> gate (delivery) over mutual TLS', async () => {
     const tls = readInternalTls(config.internal.tls);

@@ -1,22 +1,17 @@
-import type { DeliveryStats, RoutePort, UserPacket } from '../../apps/logic/src/route-port.js';
+import type { DeliveryStats, UserPacket } from '../../apps/logic/src/route-port.js';
+import { StubRoutePort } from '../../apps/logic/src/stub-route-port.js';
 
 /**
  * A route that delivers nowhere and only counts what logic asks it to push, so the end-to-end
  * run measures logic and its database, not route or gates.
  */
-export class CountingRoute implements RoutePort {
+export class CountingRoute extends StubRoutePort {
   deliveries = 0;
   packets = 0;
 
-  async bind(): Promise<{ epoch: number }> {
-    return { epoch: 1 };
-  }
-
-  async deliverToUsers(_appId: string, packets: UserPacket[]): Promise<DeliveryStats> {
+  override async deliverToUsers(_appId: string, packets: UserPacket[]): Promise<DeliveryStats> {
     this.deliveries++;
     this.packets += packets.length;
-    return { delivered: packets.length, failedGates: 0, unreachedUserIds: [] };
+    return { delivered: packets.length, failedGates: 0, unreachedUserIds: [], offlineUserIds: [] };
   }
-
-  close(): void {}
 }

@@ -107,8 +107,15 @@ describe('distributed suite (npm run cluster: separate processes, MariaDB + Redi
     await waitFor(
       'three gates to hold leases',
       async () =>
-        (await call(routeClient, routeClient.getCounts, { appId: 'acme', roomId: '' }, new Metadata(), 2_000))
-          .gates === 3,
+        (
+          await call(
+            routeClient,
+            routeClient.getCounts,
+            { appId: 'acme', roomId: '', tag: '' },
+            new Metadata(),
+            2_000,
+          )
+        ).gates === 3,
       30_000,
     );
     routeClient.close();
@@ -120,7 +127,7 @@ describe('distributed suite (npm run cluster: separate processes, MariaDB + Redi
       const err = await call(
         outsider,
         outsider.getCounts,
-        { appId: 'acme', roomId: '' },
+        { appId: 'acme', roomId: '', tag: '' },
         new Metadata(),
         2_000,
       ).then(

@@ -19,9 +19,10 @@ import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RoutePort, UserPacket } from './route-port.js';
 import { startLogic, type RunningLogic } from './server.js';
+import { StubRoutePort } from './stub-route-port.js';
 
 /** Records what logic asks route to do. */
-class RecordingRoute implements RoutePort {
+class RecordingRoute extends StubRoutePort {
   binds: Array<Parameters<RoutePort['bind']>[0]> = [];
   pushes: Array<{ appId: string; packets: UserPacket[] }> = [];
   /** Calls that failed (route unreachable), in order. */
@@ -31,11 +32,11 @@ class RecordingRoute implements RoutePort {
   /** Users the next successful DeliverToUsers reports as on a gate route could not reach. */
   unreachNext: string[] = [];
   private epoch = 0;
-  async bind(input: Parameters<RoutePort['bind']>[0]) {
+  override async bind(input: Parameters<RoutePort['bind']>[0]) {
     this.binds.push(input);
     return { epoch: ++this.epoch };
   }
-  async deliverToUsers(appId: string, packets: UserPacket[]) {
+  override async deliverToUsers(appId: string, packets: UserPacket[]) {
     if (this.failNext > 0) {
       this.failNext--;
       this.failed.push({ appId, packets });
@@ -44,9 +45,13 @@ class RecordingRoute implements RoutePort {
     this.pushes.push({ appId, packets });
     const unreachedUserIds = this.unreachNext;
     this.unreachNext = [];
-    return { delivered: packets.length, failedGates: unreachedUserIds.length > 0 ? 1 : 0, unreachedUserIds };
+    return {
+      delivered: packets.length,
+      failedGates: unreachedUserIds.length > 0 ? 1 : 0,
+      unreachedUserIds,
+      offlineUserIds: [],
+    };
   }
-  close() {}
 }
 
 const SECRET = 'test-secret-of-app-a';

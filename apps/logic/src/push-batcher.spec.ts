@@ -3,24 +3,22 @@ import { describe, expect, it } from 'vitest';
 import { logicCounters } from './logic-metrics.js';
 import { PushBatcher, splitByBytes } from './push-batcher.js';
 import type { DeliveryStats, RoutePort, UserPacket } from './route-port.js';
+import { StubRoutePort } from './stub-route-port.js';
 import { SyncNudger } from './sync-nudger.js';
 
 /** A route whose DeliverToUsers calls wait until the test lets them go. */
-class HeldRoute implements RoutePort {
+class HeldRoute extends StubRoutePort {
   calls: Array<{ appId: string; users: string[]; release: () => void }> = [];
-  async bind() {
-    return { epoch: 1 };
-  }
-  deliverToUsers(appId: string, packets: UserPacket[]): Promise<DeliveryStats> {
+  override deliverToUsers(appId: string, packets: UserPacket[]): Promise<DeliveryStats> {
     return new Promise((resolve) => {
       this.calls.push({
         appId,
         users: packets.flatMap((p) => p.userIds),
-        release: () => resolve({ delivered: packets.length, failedGates: 0, unreachedUserIds: [] }),
+        release: () =>
+          resolve({ delivered: packets.length, failedGates: 0, unreachedUserIds: [], offlineUserIds: [] }),
       });
     });
   }
-  close() {}
 }
 
 const silent = createLogger({ level: 'silent', service: 't' });
@@ -67,16 +65,12 @@ describe('PushBatcher bounds', () => {
   });
 });
 
-class RecordingRoute implements RoutePort {
+class RecordingRoute extends StubRoutePort {
   calls: UserPacket[][] = [];
-  async bind() {
-    return { epoch: 1 };
-  }
-  async deliverToUsers(_appId: string, packets: UserPacket[]): Promise<DeliveryStats> {
+  override async deliverToUsers(_appId: string, packets: UserPacket[]): Promise<DeliveryStats> {
     this.calls.push(packets);
-    return { delivered: packets.length, failedGates: 0, unreachedUserIds: [] };
+    return { delivered: packets.length, failedGates: 0, unreachedUserIds: [], offlineUserIds: [] };
   }
-  close() {}
 }
 
 const sized = (bytes: number, user = 'u'): UserPacket => ({ userIds: [user], packet: Buffer.alloc(bytes) });
@@ -165,17 +159,16 @@ describe('PushBatcher backlog', () => {
     // The first call fails; the retry waits until the test lets it succeed.
     let calls = 0;
     let succeed!: () => void;
-    const route: RoutePort = {
-      bind: async () => ({ epoch: 1 }),
-      deliverToUsers: (_appId, packets) => {
+    const route: RoutePort = Object.assign(new StubRoutePort(), {
+      deliverToUsers: (_appId: string, packets: UserPacket[]): Promise<DeliveryStats> => {
         calls++;
         if (calls === 1) return Promise.reject(new Error('route down'));
         return new Promise((resolve) => {
-          succeed = () => resolve({ delivered: packets.length, failedGates: 0, unreachedUserIds: [] });
+          succeed = () =>
+            resolve({ delivered: packets.length, failedGates: 0, unreachedUserIds: [], offlineUserIds: [] });
         });
       },
-      close: () => {},
-    };
+    });
     const counters = logicCounters();
     const pushes = new PushBatcher(route, new SyncNudger(route, counters), counters, silent, {
       retries: 1,

@@ -1,10 +1,11 @@
-import { Metadata } from '@grpc/grpc-js';
+import { Metadata, type CallOptions, type ClientUnaryCall, type ServiceError } from '@grpc/grpc-js';
 import { RouteServiceClient } from '@switchboard/proto/route';
 import {
   balancedChannel,
   call,
   channelReachable,
   parseAddressList,
+  RETRYABLE_ROUTE_METHODS,
   type InternalTls,
   type AddressList,
 } from '@switchboard/rpc';
@@ -36,11 +37,40 @@ export interface OfflineNotice {
 export interface DeliveryStats {
   delivered: number;
   failedGates: number;
-  /** Users with a device on a gate route could not reach. */
+  /** deliverToUsers only: users with a device on a gate route could not reach. */
   unreachedUserIds: string[];
-  /** DeliverToUsers: users of the request with no device online anywhere. */
+  /** deliverToUsers only: users with no bound device at all (e.g. for the offline-push webhook). */
   offlineUserIds: string[];
 }
+
+/**
+ * Connections carrying every tag of `allOf`, at least one of `anyOf` (when not empty) and none of
+ * `noneOf`. An expression with neither `allOf` nor `anyOf` matches nothing.
+ */
+export interface TagExpression {
+  allOf: string[];
+  anyOf: string[];
+  noneOf: string[];
+}
+
+/** One user's bound devices, as route sees them. */
+export interface UserPresence {
+  userId: string;
+  devices: Array<{ deviceId: string; platform: string; gateId: string; boundAt: number }>;
+}
+
+/** An app's online counts. */
+export interface OnlineCounts {
+  onlineDevices: number;
+  /** Subscribers of the room asked for, summed over the gates that answered. */
+  roomSubscribers: number;
+  /** Connections carrying the tag asked for, summed over the gates that answered. */
+  tagConnections: number;
+  /** Gates that did not answer: when not 0 the two sums are low. */
+  failedGates: number;
+}
+
+const NO_STATS: DeliveryStats = { delivered: 0, failedGates: 0, unreachedUserIds: [], offlineUserIds: [] };
 
 /** What logic needs from route. */
 export interface RoutePort {
@@ -54,6 +84,28 @@ export interface RoutePort {
     platform: string;
   }): Promise<{ epoch: number }>;
   deliverToUsers(appId: string, packets: UserPacket[]): Promise<DeliveryStats>;
+  /** A packet for every subscriber of a room. Not retried (a repeated push reaches clients twice). */
+  deliverToRoom(appId: string, roomId: string, packet: Buffer): Promise<DeliveryStats>;
+  /** A packet for every connection of the app matching `expression`. Not retried. */
+  deliverToTags(appId: string, expression: TagExpression, packet: Buffer): Promise<DeliveryStats>;
+  /** A packet for every signed-in connection of the app. Not retried. */
+  deliverToAll(appId: string, packet: Buffer): Promise<DeliveryStats>;
+  /** The bound devices of each user, in request order (an offline user has none). */
+  presence(appId: string, userIds: string[]): Promise<UserPresence[]>;
+  /** Online devices; with a room id its subscribers, with a tag its connections (empty: 0). */
+  counts(appId: string, roomId: string, tag: string): Promise<OnlineCounts>;
+  /** Kicks one device wherever it is connected (KICKED with `code` and `reason`); false if it was not. */
+  kickDevice(appId: string, userId: string, deviceId: string, code: number, reason: string): Promise<boolean>;
+  /**
+   * Replaces the server-granted tags of the user's live connections (at most 32 of at most 64
+   * characters; more is INVALID_ARGUMENT). `updated` counts connections; `failedGates` the gates
+   * holding some of them that could not be reached.
+   */
+  setUserTags(
+    appId: string,
+    userId: string,
+    tags: string[],
+  ): Promise<{ updated: number; failedGates: number }>;
   /** Resolves when route is reachable (the readiness check); absent for in-process ports. */
   reachable?(): Promise<void>;
   /** Where route is, for logs and `/readyz`. */
@@ -74,8 +126,9 @@ export class GrpcRoutePort implements RoutePort {
     private readonly timeoutMs = 5_000,
   ) {
     this.address = parseAddressList(addresses).join(',');
-    // Neither Bind nor DeliverToUsers is retried by the channel (see RETRYABLE_ROUTE_METHODS).
-    const channel = balancedChannel(addresses, auth);
+    // The channel retries only RETRYABLE_ROUTE_METHODS (GetPresence, GetCounts, KickDevice,
+    // SetUserTags); Bind and the DeliverTo* calls are never sent twice.
+    const channel = balancedChannel(addresses, { ...auth, retryable: RETRYABLE_ROUTE_METHODS });
     this.client = new RouteServiceClient(channel.target, channel.credentials, channel.options);
   }
 
@@ -104,10 +157,80 @@ export class GrpcRoutePort implements RoutePort {
       new Metadata(),
       this.timeoutMs,
     );
-    return res.stats ?? { delivered: 0, failedGates: 0, unreachedUserIds: [] };
+    return res.stats ?? NO_STATS;
+  }
+
+  async deliverToRoom(appId: string, roomId: string, packet: Buffer): Promise<DeliveryStats> {
+    const res = await this.call(this.client.deliverToRoom, { appId, roomId, packet });
+    return res.stats ?? NO_STATS;
+  }
+
+  async deliverToTags(appId: string, expression: TagExpression, packet: Buffer): Promise<DeliveryStats> {
+    const res = await this.call(this.client.deliverToTags, { appId, expression, packet });
+    return res.stats ?? NO_STATS;
+  }
+
+  async deliverToAll(appId: string, packet: Buffer): Promise<DeliveryStats> {
+    const res = await this.call(this.client.deliverToAll, { appId, packet });
+    return res.stats ?? NO_STATS;
+  }
+
+  async presence(appId: string, userIds: string[]): Promise<UserPresence[]> {
+    const res = await this.call(this.client.getPresence, { appId, userIds });
+    return res.users.map((u) => ({
+      userId: u.userId,
+      devices: u.devices.map((d) => ({
+        deviceId: d.deviceId,
+        platform: d.platform,
+        gateId: d.gateId,
+        boundAt: d.boundAt,
+      })),
+    }));
+  }
+
+  async counts(appId: string, roomId: string, tag: string): Promise<OnlineCounts> {
+    const res = await this.call(this.client.getCounts, { appId, roomId, tag });
+    return {
+      onlineDevices: res.onlineDevices,
+      roomSubscribers: res.roomSubscribers,
+      tagConnections: res.tagConnections,
+      failedGates: res.failedGates,
+    };
+  }
+
+  async kickDevice(
+    appId: string,
+    userId: string,
+    deviceId: string,
+    code: number,
+    reason: string,
+  ): Promise<boolean> {
+    const res = await this.call(this.client.kickDevice, { appId, userId, deviceId, code, reason });
+    return res.kicked;
+  }
+
+  async setUserTags(
+    appId: string,
+    userId: string,
+    tags: string[],
+  ): Promise<{ updated: number; failedGates: number }> {
+    const res = await this.call(this.client.setUserTags, { appId, userId, tags });
+    return { updated: res.updated, failedGates: res.failedGates };
   }
 
   close(): void {
     this.client.close();
+  }
+
+  private call<Req, Res>(
+    method: (
+      request: Req,
+      metadata: Metadata,
+      options: Partial<CallOptions>,
+      callback: (error: ServiceError | null, response: Res) => void,
+    ) => ClientUnaryCall,
+    request: Req,
+  ): Promise<Res> {
+    return call(this.client, method, request, new Metadata(), this.timeoutMs);
   }
 }

@@ -69,8 +69,10 @@ export class SignInService {
         'the token was issued before the user’s tokens were revoked',
       );
     }
-    const serverTags = user?.tags ?? [];
-    for (const t of serverTags) if (!tags.includes(t)) tags.push(t);
+    // Only the tags nothing else at this sign-in gave are the server's: a later SetUserTags replaces
+    // those on the gate and must not take away a tag the token grants too.
+    const serverTags = (user?.tags ?? []).filter((t) => !tags.includes(t));
+    for (const t of serverTags) tags.push(t);
     const platform = req.platform.slice(0, 32);
     await applyDeviceCap(this.storage, this.deviceCap, claims.appId, claims.userId, deviceId);
     const cursor = await this.storage.devices.signIn({

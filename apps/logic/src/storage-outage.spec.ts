@@ -7,14 +7,13 @@ import { call, internalClientOptions, type RpcError } from '@switchboard/rpc';
 import { createStorage } from '@switchboard/storage';
 import { SignJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
-import type { RoutePort } from './route-port.js';
+import type { DeliveryStats, RoutePort } from './route-port.js';
 import { startLogic } from './server.js';
+import { StubRoutePort } from './stub-route-port.js';
 
-const route: RoutePort = {
-  bind: async () => ({ epoch: 1 }),
-  deliverToUsers: () => Promise.reject(new Error('no pushes in this test')),
-  close: () => {},
-};
+const route: RoutePort = Object.assign(new StubRoutePort(), {
+  deliverToUsers: (): Promise<DeliveryStats> => Promise.reject(new Error('no pushes in this test')),
+});
 
 // Issue 6: a database outage reached clients as INTERNAL; it is UNAVAILABLE (retryable).
 describe('logic with its MySQL database unreachable', () => {

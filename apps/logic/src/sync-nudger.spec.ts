@@ -1,22 +1,24 @@
 import { Packet, PacketType } from '@switchboard/proto/client';
 import { describe, expect, it } from 'vitest';
 import { logicCounters } from './logic-metrics.js';
-import type { DeliveryStats, RoutePort, UserPacket } from './route-port.js';
+import type { DeliveryStats, UserPacket } from './route-port.js';
+import { StubRoutePort } from './stub-route-port.js';
 import { SyncNudger } from './sync-nudger.js';
 
-class FakeRoute implements RoutePort {
+class FakeRoute extends StubRoutePort {
   calls: Array<{ appId: string; packets: UserPacket[] }> = [];
   fail = false;
   unreached: string[] = [];
-  async bind() {
-    return { epoch: 1 };
-  }
-  async deliverToUsers(appId: string, packets: UserPacket[]): Promise<DeliveryStats> {
+  override async deliverToUsers(appId: string, packets: UserPacket[]): Promise<DeliveryStats> {
     this.calls.push({ appId, packets });
     if (this.fail) throw new Error('route unreachable');
-    return { delivered: 1, failedGates: this.unreached.length ? 1 : 0, unreachedUserIds: this.unreached };
+    return {
+      delivered: 1,
+      failedGates: this.unreached.length ? 1 : 0,
+      unreachedUserIds: this.unreached,
+      offlineUserIds: [],
+    };
   }
-  close() {}
 }
 
 describe('SyncNudger', () => {

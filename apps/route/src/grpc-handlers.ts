@@ -1,7 +1,7 @@
 import type { Logger } from '@switchboard/log';
 import { ErrorCode } from '@switchboard/proto/client';
 import type { Binding as BindingMsg, RouteServiceServer } from '@switchboard/proto/route';
-import { RpcError, unary } from '@switchboard/rpc';
+import { checkLength, checkTagSet, INTERNAL_LIMITS, RpcError, unary } from '@switchboard/rpc';
 import type { Binding } from '@switchboard/route-store';
 import type { RouteService } from './route-service.js';
 
@@ -116,7 +116,11 @@ export function routeHandlers(service: RouteService, log: Logger): RouteServiceS
     ),
     deliverToTags: unary(
       async (req) => ({
-        stats: await service.deliverToTags(req.appId, req.expression ?? { allOf: [], anyOf: [] }, req.packet),
+        stats: await service.deliverToTags(
+          req.appId,
+          req.expression ?? { allOf: [], anyOf: [], noneOf: [] },
+          req.packet,
+        ),
       }),
       onError,
     ),
@@ -135,14 +139,28 @@ export function routeHandlers(service: RouteService, log: Logger): RouteServiceS
         })),
       };
     }, onError),
-    getCounts: unary(async (req) => {
-      const c = await service.counts(req.appId, req.roomId);
-      return { onlineDevices: c.onlineDevices, roomGates: c.roomGates, gates: c.gates };
-    }, onError),
+    getCounts: unary(
+      async (req) =>
+        service.counts(
+          req.appId,
+          checkLength(req.roomId, INTERNAL_LIMITS.roomIdLength, 'room_id'),
+          checkLength(req.tag, INTERNAL_LIMITS.tagLength, 'tag'),
+        ),
+      onError,
+    ),
     kickDevice: unary(
       async (req) => ({
         kicked: await service.kickDevice(req.appId, req.userId, req.deviceId, req.code, req.reason),
       }),
+      onError,
+    ),
+    setUserTags: unary(
+      async (req) =>
+        service.setUserTags(
+          required(req.appId, 'app_id'),
+          required(req.userId, 'user_id'),
+          checkTagSet(req.tags, 'tags'),
+        ),
       onError,
     ),
   };

@@ -1,7 +1,16 @@
 import { Counters, grpcServerLatency, Histogram, LATENCY_BUCKETS, type Registry } from '@switchboard/metrics';
 
 export type RouteCounter =
-  'binds' | 'rebinds' | 'kicks' | 'deliveries' | 'delivered' | 'failed_gate_calls' | 'expired_gates';
+  | 'binds'
+  | 'rebinds'
+  | 'kicks'
+  | 'deliveries'
+  | 'delivered'
+  | 'failed_gate_calls'
+  | 'expired_gates'
+  | 'set_user_tags'
+  | 'gate_set_tags_calls'
+  | 'gate_count_calls';
 
 /** Route's counters, exposed on its health port as Prometheus text. */
 export function routeCounters(): Counters<RouteCounter> {
@@ -11,8 +20,12 @@ export function routeCounters(): Counters<RouteCounter> {
     kicks: 'Connections kicked because their device signed in again or was kicked.',
     deliveries: 'Delivery requests handled (to users, devices, rooms, tags or all).',
     delivered: '(packet, connection) pairs handed to gates.',
-    failed_gate_calls: 'Calls to gates that failed; their devices catch up by sync.',
+    failed_gate_calls:
+      'Calls to gates that failed (Deliver*, Count, SetTags); after a failed delivery the devices catch up by sync.',
     expired_gates: 'Gates removed because their lease lapsed.',
+    set_user_tags: 'SetUserTags requests handled.',
+    gate_set_tags_calls: 'SetTags calls sent to gates (one per gate holding the user, per SetUserTags).',
+    gate_count_calls: 'Count calls sent to gates (one per live gate, per GetCounts naming a room or tag).',
   });
 }
 

@@ -1,24 +1,35 @@
+import { randomUUID } from 'node:crypto';
 import { credentials, Metadata } from '@grpc/grpc-js';
 import { createLogger } from '@switchboard/log';
 import { ErrorCode } from '@switchboard/proto/client';
 import {
   GateServiceService,
+  type CountRequest,
   type DeliverRequest,
   type KickRequest,
   type PushRoomRequest,
+  type PushTagsRequest,
+  type SetTagsRequest,
 } from '@switchboard/proto/conn';
 import { RouteServiceClient } from '@switchboard/proto/route';
-import { MemoryRouteStore } from '@switchboard/route-store';
+import { MemoryRouteStore, RedisRouteStore, type RouteStore } from '@switchboard/route-store';
 import { call, internalClientOptions, RpcError, startGrpcServer, unary } from '@switchboard/rpc';
 import { loadConfig } from '@switchboard/config';
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startRoute, type RunningRoute } from './server.js';
 
-/** A gate that records what route asks of it, over real gRPC, requiring the internal `secret`. */
-async function fakeGate(secret: string) {
+/**
+ * A gate that records what route asks of it, over real gRPC, requiring the internal `secret`. Count
+ * answers `counted` for any app; SetTags updates every target.
+ */
+async function fakeGate(secret: string, counted = { signedIn: 0, roomSubscribers: 0, tagConnections: 0 }) {
   const delivers: DeliverRequest[] = [];
   const kicks: KickRequest[] = [];
   const roomPushes: PushRoomRequest[] = [];
+  const tagPushes: PushTagsRequest[] = [];
+  const countCalls: CountRequest[] = [];
+  const setTags: SetTagsRequest[] = [];
   const server = await startGrpcServer(
     '127.0.0.1',
     0,
@@ -38,12 +49,33 @@ async function fakeGate(secret: string) {
             roomPushes.push(req);
             return { delivered: 3 };
           }),
+          pushTags: unary(async (req: PushTagsRequest) => {
+            tagPushes.push(req);
+            return { delivered: 1 };
+          }),
+          count: unary(async (req: CountRequest) => {
+            countCalls.push(req);
+            return counted;
+          }),
+          setTags: unary(async (req: SetTagsRequest) => {
+            setTags.push(req);
+            return { updated: req.targets.length, missing: 0 };
+          }),
         },
       },
     ],
     { secret },
   );
-  return { server, delivers, kicks, roomPushes, address: `127.0.0.1:${server.port}` };
+  return {
+    server,
+    delivers,
+    kicks,
+    roomPushes,
+    tagPushes,
+    countCalls,
+    setTags,
+    address: `127.0.0.1:${server.port}`,
+  };
 }
 
 describe('route service over gRPC (memory store, fake gates)', () => {
@@ -127,7 +159,7 @@ describe('route service over gRPC (memory store, fake gates)', () => {
         ],
       },
     );
-    expect(res.stats).toEqual({ delivered: 2, failedGates: 0, unreachedUserIds: [] });
+    expect(res.stats).toEqual({ delivered: 2, failedGates: 0, unreachedUserIds: [], offlineUserIds: [] });
     expect(g1.delivers).toHaveLength(1);
     expect(g2.delivers).toHaveLength(0); // alice's laptop sent it and is excluded
     // Each call names the app and the gate process, each target the user and device it is for.
@@ -202,7 +234,7 @@ describe('route service over gRPC (memory store, fake gates)', () => {
         3_000,
       );
 
-    it('refuses GetPresence and KickDevice without the internal secret or with a wrong one', async () => {
+    it('refuses GetPresence, KickDevice, SetUserTags and GetCounts without the internal secret or with a wrong one', async () => {
       await bind('dave', 'phone', 'g1', 40);
       for (const c of outsiders()) {
         try {
@@ -210,11 +242,23 @@ describe('route service over gRPC (memory store, fake gates)', () => {
             await refusal(call(c, c.getPresence, { appId: 'a', userIds: ['dave'] }, new Metadata(), 3_000)),
           ).toEqual(refused);
           expect(await refusal(kickDevice(c))).toEqual(refused);
+          expect(
+            await refusal(
+              call(c, c.setUserTags, { appId: 'a', userId: 'dave', tags: ['vip'] }, new Metadata(), 3_000),
+            ),
+          ).toEqual(refused);
+          expect(
+            await refusal(
+              call(c, c.getCounts, { appId: 'a', roomId: 'r', tag: 'vip' }, new Metadata(), 3_000),
+            ),
+          ).toEqual(refused);
         } finally {
           c.close();
         }
       }
       expect(g1.kicks).toEqual([]);
+      expect(g1.setTags).toEqual([]);
+      expect(g1.countCalls).toEqual([]);
     });
 
     it('kicks a device for a caller with the internal secret', async () => {
@@ -279,7 +323,12 @@ describe('route service over gRPC (memory store, fake gates)', () => {
     await bind('frank', 'laptop', 'g1', 2);
     await bind('gina', 'phone', 'g2', 3);
     const res = await deliverTo(['frank', 'gina']);
-    expect(res.stats).toEqual({ delivered: 2, failedGates: 1, unreachedUserIds: ['frank'] });
+    expect(res.stats).toEqual({
+      delivered: 2,
+      failedGates: 1,
+      unreachedUserIds: ['frank'],
+      offlineUserIds: [],
+    });
     await rpc(client.removeGate, { gateId: 'g4' });
   });
 
@@ -314,6 +363,7 @@ describe('route service over gRPC (memory store, fake gates)', () => {
     const counts = await rpc<unknown, { roomGates: number }>(client.getCounts, {
       appId: 'a',
       roomId: 'rebound-room',
+      tag: '',
     });
     expect(counts.roomGates).toBe(1);
     const stale = await rpc(client.rebindGate, {
@@ -351,8 +401,12 @@ describe('route service over gRPC (memory store, fake gates)', () => {
         packets: [{ userIds: ['erin'], packet: Buffer.from('x'), excludeUserId: '', excludeDeviceId: '' }],
       },
     );
-    expect(res.stats).toEqual({ delivered: 1, failedGates: 0, unreachedUserIds: [] });
-    const counts = await rpc<unknown, { gates: number }>(client.getCounts, { appId: 'a', roomId: '' });
+    expect(res.stats).toEqual({ delivered: 1, failedGates: 0, unreachedUserIds: [], offlineUserIds: [] });
+    const counts = await rpc<unknown, { gates: number }>(client.getCounts, {
+      appId: 'a',
+      roomId: '',
+      tag: '',
+    });
     expect(counts.gates).toBe(2);
   });
 
@@ -373,5 +427,202 @@ describe('route service over gRPC (memory store, fake gates)', () => {
     expect(res.stats.delivered).toBe(3);
     expect(g2.roomPushes).toHaveLength(1);
     expect(g1.roomPushes).toHaveLength(0);
+  });
+});
+
+// Real Redis at 127.0.0.1:6379 for the Redis store, under a prefix of its own deleted afterwards.
+const STORES: ReadonlyArray<[string, () => { store: RouteStore; close: () => Promise<void> }]> = [
+  ['memory', () => ({ store: new MemoryRouteStore(), close: async () => {} })],
+  [
+    'redis',
+    () => {
+      const redis = new Redis({ host: '127.0.0.1', port: 6379, maxRetriesPerRequest: 1 });
+      const store = new RedisRouteStore({ client: redis, prefix: `sbtest:route-service:${randomUUID()}` });
+      return {
+        store,
+        close: async () => {
+          const keys = await redis.keys(store.keys.pattern());
+          if (keys.length > 0) await redis.del(...keys);
+          await redis.quit();
+        },
+      };
+    },
+  ],
+];
+
+describe.each(STORES)('offline users, counts, tags (%s store)', (_kind, makeStore) => {
+  let route: RunningRoute;
+  let client: RouteServiceClient;
+  let closeStore: () => Promise<void>;
+  let g1: Awaited<ReturnType<typeof fakeGate>>;
+  let g2: Awaited<ReturnType<typeof fakeGate>>;
+  const rpc = <Req, Res>(method: (...args: never[]) => unknown, req: Req) =>
+    call<Req, Res>(client, method as never, req, new Metadata(), 3_000);
+  const failure = (p: Promise<unknown>) =>
+    p.then(
+      () => 'accepted',
+      (e: RpcError) => e.code,
+    );
+
+  beforeAll(async () => {
+    const config = loadConfig({
+      profile: 'embedded',
+      overrides: { route: { grpcPort: 0, health: { enabled: true, port: 0 } } },
+    });
+    const made = makeStore();
+    closeStore = made.close;
+    route = await startRoute({
+      config,
+      logger: createLogger({ level: 'silent', service: 'test' }),
+      store: made.store,
+    });
+    const secret = config.internal.secret;
+    client = new RouteServiceClient(
+      `127.0.0.1:${route.grpcPort}`,
+      credentials.createInsecure(),
+      internalClientOptions(secret),
+    );
+    g1 = await fakeGate(secret, { signedIn: 9, roomSubscribers: 2, tagConnections: 5 });
+    g2 = await fakeGate(secret, { signedIn: 9, roomSubscribers: 1, tagConnections: 1 });
+    await rpc(client.renewLease, { gateId: 'g1', bootId: 'boot-g1', grpcAddress: g1.address, ttlMs: 60_000 });
+    await rpc(client.renewLease, { gateId: 'g2', bootId: 'boot-g2', grpcAddress: g2.address, ttlMs: 60_000 });
+    // A live lease whose gate does not answer.
+    await rpc(client.renewLease, {
+      gateId: 'dead',
+      bootId: 'boot-dead',
+      grpcAddress: '127.0.0.1:1',
+      ttlMs: 60_000,
+    });
+  });
+  afterAll(async () => {
+    client.close();
+    await route.stop();
+    await g1.server.stop(100);
+    await g2.server.stop(100);
+    await closeStore();
+  });
+
+  const bind = (userId: string, deviceId: string, gateId: string, connId: number) =>
+    rpc<unknown, { epoch: number }>(client.bind, {
+      appId: 'a',
+      userId,
+      deviceId,
+      gateId,
+      gateBootId: `boot-${gateId}`,
+      connId,
+      platform: 'test',
+    });
+
+  it('names the users with no binding at all as offline, apart from the unreached ones', async () => {
+    await bind('on', 'phone', 'g1', 1);
+    await bind('cut-off', 'phone', 'dead', 2);
+    await bind('sender', 'phone', 'g2', 3);
+    const res = await rpc<unknown, { stats: unknown }>(client.deliverToUsers, {
+      appId: 'a',
+      packets: [
+        {
+          userIds: ['on', 'nobody', 'cut-off', 'sender', 'nobody'],
+          packet: Buffer.from('x'),
+          excludeUserId: 'sender',
+          excludeDeviceId: 'phone',
+        },
+        { userIds: ['also-nobody'], packet: Buffer.from('y'), excludeUserId: '', excludeDeviceId: '' },
+      ],
+    });
+    expect(res.stats).toEqual({
+      delivered: 1,
+      failedGates: 1,
+      unreachedUserIds: ['cut-off'],
+      offlineUserIds: ['nobody', 'also-nobody'],
+    });
+  });
+
+  it('sums room subscribers and tagged connections over the live gates, counting the silent ones', async () => {
+    g1.countCalls.length = 0;
+    const counts = await rpc<unknown, Record<string, number>>(client.getCounts, {
+      appId: 'a',
+      roomId: 'lobby',
+      tag: 'vip',
+    });
+    expect(counts).toMatchObject({ roomSubscribers: 3, tagConnections: 6, failedGates: 1, gates: 3 });
+    expect(g1.countCalls).toEqual([{ appId: 'a', roomId: 'lobby', tag: 'vip' }]);
+    // Naming neither a room nor a tag asks no gate.
+    const plain = await rpc<unknown, Record<string, number>>(client.getCounts, {
+      appId: 'a',
+      roomId: '',
+      tag: '',
+    });
+    expect(plain).toMatchObject({ roomSubscribers: 0, tagConnections: 0, failedGates: 0 });
+    expect(g1.countCalls).toHaveLength(1);
+    const metrics = await (await fetch(`http://127.0.0.1:${route.healthPort}/metrics`)).text();
+    expect(metrics).toMatch(/switchboard_route_gate_count_calls_total [1-9]/);
+  });
+
+  it('sends each gate holding the user one SetTags naming its connections', async () => {
+    const e1 = (await bind('tagged', 'phone', 'g1', 11)).epoch;
+    const e2 = (await bind('tagged', 'tablet', 'g1', 12)).epoch;
+    const e3 = (await bind('tagged', 'laptop', 'g2', 13)).epoch;
+    await bind('tagged', 'watch', 'dead', 14);
+    await bind('someone-else', 'phone', 'g1', 15);
+    g1.setTags.length = 0;
+    g2.setTags.length = 0;
+    const res = await rpc<unknown, unknown>(client.setUserTags, {
+      appId: 'a',
+      userId: 'tagged',
+      tags: ['vip', 'beta'],
+    });
+    expect(res).toEqual({ updated: 3, failedGates: 1 });
+    expect(g1.setTags).toHaveLength(1);
+    expect(g1.setTags[0]).toMatchObject({ appId: 'a', bootId: 'boot-g1', tags: ['vip', 'beta'] });
+    const targets = [...g1.setTags[0]!.targets].sort((x, y) => x.connId - y.connId);
+    expect(targets).toEqual([
+      { connId: 11, epoch: e1, userId: 'tagged', deviceId: 'phone' },
+      { connId: 12, epoch: e2, userId: 'tagged', deviceId: 'tablet' },
+    ]);
+    expect(g2.setTags).toEqual([
+      {
+        appId: 'a',
+        bootId: 'boot-g2',
+        targets: [{ connId: 13, epoch: e3, userId: 'tagged', deviceId: 'laptop' }],
+        tags: ['vip', 'beta'],
+      },
+    ]);
+    expect(await rpc(client.setUserTags, { appId: 'a', userId: 'nobody', tags: [] })).toEqual({
+      updated: 0,
+      failedGates: 0,
+    });
+    const metrics = await (await fetch(`http://127.0.0.1:${route.healthPort}/metrics`)).text();
+    expect(metrics).toMatch(/switchboard_route_set_user_tags_total [1-9]/);
+    expect(metrics).toMatch(/switchboard_route_gate_set_tags_calls_total [1-9]/);
+  });
+
+  it('passes none_of through to every gate', async () => {
+    g1.tagPushes.length = 0;
+    const expression = { allOf: ['v2'], anyOf: [], noneOf: ['beta'] };
+    const res = await rpc<unknown, { stats: { delivered: number; failedGates: number } }>(
+      client.deliverToTags,
+      {
+        appId: 'a',
+        expression,
+        packet: Buffer.from('x'),
+      },
+    );
+    expect(res.stats).toMatchObject({ delivered: 2, failedGates: 1 });
+    expect(g1.tagPushes).toEqual([expect.objectContaining({ appId: 'a', expression })]);
+  });
+
+  it('refuses rooms, tags and tag sets past their bounds with INVALID_ARGUMENT, not INTERNAL', async () => {
+    const bad = ErrorCode.ERROR_CODE_INVALID_ARGUMENT;
+    const counts = (roomId: string, tag: string) =>
+      failure(rpc(client.getCounts, { appId: 'a', roomId, tag }));
+    const setTags = (tags: string[], userId = 'u') =>
+      failure(rpc(client.setUserTags, { appId: 'a', userId, tags }));
+    expect(await counts('r'.repeat(129), '')).toBe(bad);
+    expect(await counts('', 't'.repeat(65))).toBe(bad);
+    expect(await counts('r'.repeat(128), 't'.repeat(64))).toBe('accepted');
+    expect(await setTags(Array.from({ length: 33 }, (_, i) => `t${i}`))).toBe(bad);
+    expect(await setTags(['t'.repeat(65)])).toBe(bad);
+    expect(await setTags(['ok'], '')).toBe(bad);
+    expect(await setTags(Array.from({ length: 32 }, (_, i) => `t${i}`))).toBe('accepted');
   });
 });

@@ -26,6 +26,20 @@ export interface DeliveryStats {
   failedGates: number;
   /** deliverToUsers only (empty otherwise): users with a device on a gate that could not be reached. */
   unreachedUserIds: string[];
+  /** deliverToUsers only (empty otherwise): users of the request with no binding on a live gate. */
+  offlineUserIds: string[];
+}
+
+/** GetCounts: the store's counts, and the gates' sums of room subscribers and tagged connections. */
+export interface Counts {
+  onlineDevices: number;
+  /** Gates holding at least one subscriber of the room. */
+  roomGates: number;
+  gates: number;
+  roomSubscribers: number;
+  tagConnections: number;
+  /** Gates asked that did not answer: their connections are missing from the sums. */
+  failedGates: number;
 }
 
 /** A session a gate still holds (as logic verified it at sign-in) and wants bound again. */
@@ -66,6 +80,8 @@ export class RouteService {
   /** A gate down fails every call to it: one summary line per interval, not one per call. */
   private readonly deliveryFailures: LogSummary;
   private readonly kickFailures: LogSummary;
+  private readonly countFailures: LogSummary;
+  private readonly tagFailures: LogSummary;
 
   constructor(
     private readonly store: RouteStore,
@@ -75,6 +91,11 @@ export class RouteService {
   ) {
     this.deliveryFailures = new LogSummary(log, 'deliveries to a gate failed; its devices catch up by sync');
     this.kickFailures = new LogSummary(log, 'kicks failed');
+    this.countFailures = new LogSummary(log, 'Count calls to a gate failed; counts are low');
+    this.tagFailures = new LogSummary(
+      log,
+      'SetTags calls to a gate failed; its connections keep their old tags',
+    );
   }
 
   async bind(binding: NewBinding): Promise<{ epoch: number; previous?: Binding }> {
@@ -155,14 +176,12 @@ export class RouteService {
   async deliverToUsers(appId: string, batches: readonly UserPackets[]): Promise<DeliveryStats> {
     const userIds = new Set<string>();
     for (const b of batches) for (const u of b.userIds) userIds.add(u);
-    if (userIds.size === 0) return { delivered: 0, failedGates: 0, unreachedUserIds: [] };
-    const bindings = await this.store.devicesOf(appId, [...userIds]);
-    const byUser = new Map<string, Binding[]>();
-    for (const b of bindings) {
-      const list = byUser.get(b.userId);
-      if (list) list.push(b);
-      else byUser.set(b.userId, [b]);
-    }
+    if (userIds.size === 0) return statsOf({ delivered: 0, failed: [] });
+    const byUser = byUserOf(await this.store.devicesOf(appId, [...userIds]));
+    // Offline comes from the same lookup: a user with no binding at all (an excluded sender's own
+    // device still counts as a binding, so the sender is never offline).
+    const offline: string[] = [];
+    for (const u of userIds) if (!byUser.has(u)) offline.push(u);
     const perGate = new Map<string, GateDeliveries>();
     for (const batch of batches) {
       const targetsByGate = new Map<string, Delivery>();
@@ -185,7 +204,7 @@ export class RouteService {
     const result = await this.deliverPerGate(perGate);
     const unreached = new Set<string>();
     for (const gateId of result.failed) for (const u of perGate.get(gateId)?.userIds ?? []) unreached.add(u);
-    return statsOf(result, [...unreached]);
+    return statsOf(result, [...unreached], offline);
   }
 
   async deliverToDevices(
@@ -237,16 +256,64 @@ export class RouteService {
     return this.store.devicesOf(appId, userIds);
   }
 
-  async counts(
-    appId: string,
-    roomId: string,
-  ): Promise<{ onlineDevices: number; roomGates: number; gates: number }> {
-    const [onlineDevices, roomGates, gates] = await Promise.all([
+  /**
+   * Online devices and gates from the store; when a room or a tag is named, every live gate is also
+   * asked to Count its subscribers of the room and its connections carrying the tag (all gates in
+   * parallel, each within the gate-call timeout), and the answers are summed.
+   */
+  async counts(appId: string, roomId: string, tag: string): Promise<Counts> {
+    const [onlineDevices, roomGates, gates, local] = await Promise.all([
       this.store.onlineCount(appId),
       roomId ? this.store.gatesOfRoom(appId, roomId).then((g) => g.length) : Promise.resolve(0),
       this.store.liveGates().then((g) => g.length),
+      roomId || tag ? this.countOnGates(appId, roomId, tag) : undefined,
     ]);
-    return { onlineDevices, roomGates, gates };
+    return {
+      onlineDevices,
+      roomGates,
+      gates,
+      roomSubscribers: local?.roomSubscribers ?? 0,
+      tagConnections: local?.tagConnections ?? 0,
+      failedGates: local?.failedGates ?? 0,
+    };
+  }
+
+  /**
+   * Replaces the server-granted tags of every connection of a user: one SetTags per gate holding
+   * the user's devices, all gates in parallel, each target named like a Deliver target (so a stale
+   * binding never retags another user's connection). Connections signing in meanwhile get the tags
+   * from logic (SignInResponse.server_tags).
+   */
+  async setUserTags(
+    appId: string,
+    userId: string,
+    tags: readonly string[],
+  ): Promise<{ updated: number; failedGates: number }> {
+    this.counters.add('set_user_tags');
+    const perGate = new Map<string, { bootId: string; targets: Target[] }>();
+    for (const b of await this.store.devicesOf(appId, [userId])) {
+      let entry = perGate.get(b.gateId);
+      if (!entry) perGate.set(b.gateId, (entry = { bootId: b.gateBootId, targets: [] }));
+      entry.targets.push(targetOf(b));
+    }
+    this.counters.add('gate_set_tags_calls', perGate.size);
+    const { answers, failed } = await this.askGates(
+      [...perGate.keys()],
+      (client, gateId) => {
+        const { bootId, targets } = perGate.get(gateId)!;
+        return call(
+          client,
+          client.setTags,
+          { appId, bootId, targets, tags: [...tags] },
+          new Metadata(),
+          this.gateCallTimeoutMs,
+        );
+      },
+      this.tagFailures,
+    );
+    let updated = 0;
+    for (const a of answers) updated += a.updated;
+    return { updated, failedGates: failed.length };
   }
 
   async kickDevice(
@@ -305,32 +372,68 @@ export class RouteService {
     });
   }
 
+  private async countOnGates(
+    appId: string,
+    roomId: string,
+    tag: string,
+  ): Promise<{ roomSubscribers: number; tagConnections: number; failedGates: number }> {
+    const gates = await this.gates.all();
+    this.counters.add('gate_count_calls', gates.length);
+    const { answers, failed } = await this.askGates(
+      gates.map((g) => g.gateId),
+      (client) => call(client, client.count, { appId, roomId, tag }, new Metadata(), this.gateCallTimeoutMs),
+      this.countFailures,
+    );
+    let roomSubscribers = 0;
+    let tagConnections = 0;
+    for (const a of answers) {
+      roomSubscribers += a.roomSubscribers;
+      tagConnections += a.tagConnections;
+    }
+    return { roomSubscribers, tagConnections, failedGates: failed.length };
+  }
+
   private async fanOut(
     gateIds: readonly string[],
     send: (client: GateServiceClient, gateId: string) => Promise<{ delivered: number }>,
   ): Promise<FanOutResult> {
+    const { answers, failed } = await this.askGates(gateIds, send, this.deliveryFailures);
+    this.counters.add('deliveries');
+    let delivered = 0;
+    for (const a of answers) delivered += a.delivered;
+    this.counters.add('delivered', delivered);
+    return { delivered, failed };
+  }
+
+  /**
+   * Calls every gate of `gateIds` at once and waits for all; a gate that is not live or fails is
+   * reported in `failed` (and summarized in `failures`), not retried. Counts each failed gate call.
+   */
+  private async askGates<T>(
+    gateIds: readonly string[],
+    send: (client: GateServiceClient, gateId: string) => Promise<T>,
+    failures: LogSummary,
+  ): Promise<{ answers: T[]; failed: string[] }> {
     const results = await Promise.all(
-      gateIds.map(async (gateId) => {
+      gateIds.map(async (gateId): Promise<{ ok: true; value: T } | { ok: false }> => {
         const client = await this.gates.get(gateId);
-        if (!client) return -1;
+        if (!client) return { ok: false };
         try {
-          return (await send(client, gateId)).delivered;
+          return { ok: true, value: await send(client, gateId) };
         } catch (err) {
-          this.deliveryFailures.add({ err: errorText(err), gateId });
-          return -1;
+          failures.add({ err: errorText(err), gateId });
+          return { ok: false };
         }
       }),
     );
-    let delivered = 0;
+    const answers: T[] = [];
     const failed: string[] = [];
     results.forEach((r, i) => {
-      if (r < 0) failed.push(gateIds[i] as string);
-      else delivered += r;
+      if (r.ok) answers.push(r.value);
+      else failed.push(gateIds[i] as string);
     });
-    this.counters.add('deliveries');
-    this.counters.add('delivered', delivered);
     this.counters.add('failed_gate_calls', failed.length);
-    return { delivered, failed };
+    return { answers, failed };
   }
 }
 
@@ -340,8 +443,22 @@ interface FanOutResult {
   failed: string[];
 }
 
-function statsOf(result: FanOutResult, unreachedUserIds: string[] = []): DeliveryStats {
-  return { delivered: result.delivered, failedGates: result.failed.length, unreachedUserIds };
+function statsOf(
+  result: FanOutResult,
+  unreachedUserIds: string[] = [],
+  offlineUserIds: string[] = [],
+): DeliveryStats {
+  return { delivered: result.delivered, failedGates: result.failed.length, unreachedUserIds, offlineUserIds };
+}
+
+function byUserOf(bindings: readonly Binding[]): Map<string, Binding[]> {
+  const byUser = new Map<string, Binding[]>();
+  for (const b of bindings) {
+    const list = byUser.get(b.userId);
+    if (list) list.push(b);
+    else byUser.set(b.userId, [b]);
+  }
+  return byUser;
 }
 
 /** The Deliver call for a binding's gate, created on first use. */

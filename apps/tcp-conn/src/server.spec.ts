@@ -224,6 +224,110 @@ describe('tcp-conn over real sockets', () => {
     );
   });
 
+  it('grants tags with SetTags, pushes to none_of expressions and counts them, over gRPC', async () => {
+    const c = await TestClient.open(app.tcpPort);
+    await c.signedIn('good', 'tagged');
+    const conn = app.gate.core.registry.byDeviceOf('app1', 'u1', 'tagged')!;
+    const target = { connId: conn.id, epoch: conn.epoch, userId: 'u1', deviceId: 'tagged' };
+    const rpc = <Req, Res>(method: (...args: never[]) => unknown, req: Req) =>
+      call<Req, Res>(gateClient, method as never, req, new Metadata(), 5_000);
+    const set = await rpc(gateClient.setTags, {
+      appId: 'app1',
+      bootId: app.gate.core.bootId,
+      targets: [target, { ...target, deviceId: 'someone-else' }],
+      tags: ['vip', 'beta'],
+    });
+    expect(set).toEqual({ updated: 1, missing: 1 });
+    expect(await rpc(gateClient.count, { appId: 'app1', roomId: '', tag: 'vip' })).toMatchObject({
+      tagConnections: 1,
+      roomSubscribers: 0,
+    });
+    const pushTo = (expression: { allOf: string[]; anyOf: string[]; noneOf: string[] }, data: string) =>
+      rpc<unknown, { delivered: number }>(gateClient.pushTags, {
+        appId: 'app1',
+        expression,
+        packet: Buffer.from(
+          encodePacket({
+            type: PacketType.PACKET_TYPE_MESSAGE,
+            requestId: 0,
+            code: 0,
+            message: '',
+            data: Buffer.from(data),
+          }),
+        ),
+      });
+    expect((await pushTo({ allOf: ['vip'], anyOf: [], noneOf: ['beta'] }, 'excluded')).delivered).toBe(0);
+    expect((await pushTo({ allOf: [], anyOf: [], noneOf: ['beta'] }, 'no-selection')).delivered).toBe(0);
+    expect((await pushTo({ allOf: ['vip'], anyOf: [], noneOf: ['gamma'] }, 'included')).delivered).toBe(1);
+    const msg = await c.next((x) => x.type === PacketType.PACKET_TYPE_MESSAGE);
+    expect(msg.data.toString()).toBe('included');
+    expect(
+      await rpc(gateClient.setTags, {
+        appId: 'app1',
+        bootId: app.gate.core.bootId,
+        targets: [target],
+        tags: [],
+      }),
+    ).toEqual({ updated: 1, missing: 0 });
+    expect(await rpc(gateClient.count, { appId: 'app1', roomId: '', tag: 'vip' })).toMatchObject({
+      tagConnections: 0,
+    });
+    c.socket.end();
+    await c.whenClosed();
+  });
+
+  it('refuses Count and SetTags past their bounds with INVALID_ARGUMENT', async () => {
+    const refusal = (p: Promise<unknown>) =>
+      p.then(
+        () => 'accepted',
+        (e: RpcError) => e.code,
+      );
+    const bad = ErrorCode.ERROR_CODE_INVALID_ARGUMENT;
+    const count = (roomId: string, tag: string) =>
+      refusal(call(gateClient, gateClient.count, { appId: 'app1', roomId, tag }, new Metadata(), 5_000));
+    const setTags = (tags: string[]) =>
+      refusal(
+        call(
+          gateClient,
+          gateClient.setTags,
+          { appId: 'app1', bootId: app.gate.core.bootId, targets: [], tags },
+          new Metadata(),
+          5_000,
+        ),
+      );
+    expect(await count('r'.repeat(129), '')).toBe(bad);
+    expect(await count('', 't'.repeat(65))).toBe(bad);
+    expect(await count('r'.repeat(128), 't'.repeat(64))).not.toBe(bad);
+    expect(await setTags(Array.from({ length: 33 }, (_, i) => `t${i}`))).toBe(bad);
+    expect(await setTags(['t'.repeat(65)])).toBe(bad);
+    expect(await setTags([''])).toBe(bad);
+    expect(await setTags(Array.from({ length: 32 }, (_, i) => `t${i}`))).not.toBe(bad);
+  });
+
+  it('refuses Count and SetTags from a caller without the internal secret (issue 7)', async () => {
+    const outsider = new GateServiceClient(`127.0.0.1:${app.grpcPort}`, credentials.createInsecure());
+    try {
+      for (const attempt of [
+        call(outsider, outsider.count, { appId: 'app1', roomId: '', tag: 'vip' }, new Metadata(), 5_000),
+        call(
+          outsider,
+          outsider.setTags,
+          { appId: 'app1', bootId: app.gate.core.bootId, targets: [], tags: ['vip'] },
+          new Metadata(),
+          5_000,
+        ),
+      ]) {
+        const err = await attempt.then(
+          () => expect.fail('an unauthenticated call was accepted'),
+          (e: RpcError) => e,
+        );
+        expect([err.code, err.message]).toEqual([ErrorCode.ERROR_CODE_UNAUTHENTICATED, 'unauthenticated']);
+      }
+    } finally {
+      outsider.close();
+    }
+  });
+
   it('cuts off a client that stops reading while another keeps receiving', async () => {
     const slow = await TestClient.open(app.tcpPort);
     await slow.signedIn('good', 'slow');

@@ -29,7 +29,10 @@ export class Connection implements WheelEntry, TokenBucketState {
   epoch = 0;
   /** Platform given at sign-in, one shared string per distinct value (see GateCore.intern). */
   platform = '';
-  /** Tags given at sign-in; undefined when none. */
+  /**
+   * Tags given at sign-in together with the server-granted ones (TagIndex keeps which are which);
+   * undefined when none.
+   */
   tags: ReadonlySet<string> | undefined = undefined;
   /** Rooms this connection subscribed to; undefined when none. */
   rooms: Set<string> | undefined = undefined;

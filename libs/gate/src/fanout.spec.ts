@@ -193,16 +193,16 @@ describe('fan-out', () => {
     expect(c.transport.destroyed).toBe(true);
   });
 
-  it('pushes to tag expressions: all_of by the smallest set, any_of as a union', async () => {
+  it('pushes to tag expressions: all_of by the smallest set, any_of as a union, none_of excluded', async () => {
     const h = harness();
     const fanout = new Fanout(h.core);
     const a = await signIn(h, 'a', ['v2', 'room_2018']);
     const b = await signIn(h, 'b', ['v2']);
     const c = await signIn(h, 'c', ['room_2018', 'beta']);
     const d = await signIn(h, 'd', ['v2', 'beta']);
-    const got = (q: { allOf: string[]; anyOf: string[] }) => {
+    const got = (q: { allOf: string[]; anyOf: string[]; noneOf?: string[] }) => {
       for (const x of [a, b, c, d]) x.transport.writes.length = 0;
-      const n = fanout.pushTags('app1', q, push('t'));
+      const n = fanout.pushTags('app1', { noneOf: [], ...q }, push('t'));
       h.scheduler.run();
       const names = [a, b, c, d].filter((x) => x.transport.writes.length > 0).map((x) => x.conn.deviceId);
       expect(names).toHaveLength(n);
@@ -212,7 +212,13 @@ describe('fan-out', () => {
     expect(got({ allOf: [], anyOf: ['room_2018', 'beta'] })).toEqual(['a', 'c', 'd']);
     expect(got({ allOf: ['v2'], anyOf: ['room_2018', 'beta'] })).toEqual(['a', 'd']);
     expect(got({ allOf: ['v2', 'nope'], anyOf: [] })).toEqual([]);
-    expect(got({ allOf: [], anyOf: [] })).toEqual(['a', 'b', 'c', 'd']);
+    expect(got({ allOf: ['v2'], anyOf: [], noneOf: ['beta'] })).toEqual(['a', 'b']);
+    expect(got({ allOf: [], anyOf: ['room_2018', 'beta'], noneOf: ['v2'] })).toEqual(['c']);
+    expect(got({ allOf: [], anyOf: ['beta'], noneOf: ['room_2018', 'nope'] })).toEqual(['d']);
+    expect(got({ allOf: ['v2'], anyOf: ['room_2018', 'beta'], noneOf: ['room_2018'] })).toEqual(['d']);
+    // Neither all_of nor any_of: nothing, with or without none_of.
+    expect(got({ allOf: [], anyOf: [] })).toEqual([]);
+    expect(got({ allOf: [], anyOf: [], noneOf: ['beta'] })).toEqual([]);
   });
 
   it('kicks with KICKED only when the epoch and the signed-in app, user and device match', async () => {

@@ -51,7 +51,7 @@ export class Fanout {
   ): { delivered: number; missing: number } {
     let delivered = 0;
     let missing = 0;
-    const { registry, counters } = this.core;
+    const { counters } = this.core;
     if (bootId !== this.core.bootId) {
       counters.staleBootCalls++;
       for (const batch of batches) missing += batch.targets.length;
@@ -60,20 +60,54 @@ export class Fanout {
     for (const batch of batches) {
       const encoded = EncodedPacket.fromBytes(batch.packet);
       for (const target of batch.targets) {
-        const conn = registry.get(target.connId);
-        if (!conn || !conn.signedIn || (target.epoch !== 0 && conn.epoch !== target.epoch)) {
-          missing++;
-          continue;
-        }
-        if (conn.appId !== appId || conn.userId !== target.userId || conn.deviceId !== target.deviceId) {
-          counters.misaddressed++;
-          missing++;
-          continue;
-        }
-        if (this.send(conn, encoded)) delivered++;
+        const conn = this.targetConnection(appId, target);
+        if (!conn) missing++;
+        else if (this.send(conn, encoded)) delivered++;
       }
     }
     return { delivered, missing };
+  }
+
+  /**
+   * Replaces the server-granted tags of each target (checked exactly like {@link deliver}'s) with
+   * `tags`; the tags a connection got at sign-in stay. A call for another boot id updates nothing.
+   */
+  setTags(
+    appId: string,
+    bootId: string,
+    targets: readonly DeliveryTarget[],
+    tags: readonly string[],
+  ): { updated: number; missing: number } {
+    this.core.counters.setTagsCalls++;
+    if (bootId !== this.core.bootId) {
+      this.core.counters.staleBootCalls++;
+      return { updated: 0, missing: targets.length };
+    }
+    let updated = 0;
+    for (const target of targets) {
+      const conn = this.targetConnection(appId, target);
+      if (!conn) continue;
+      this.core.tags.setServerTags(conn.appId, conn, tags);
+      updated++;
+    }
+    return { updated, missing: targets.length - updated };
+  }
+
+  /**
+   * An app's signed-in connections on this gate, the subscribers of `roomId` and the connections
+   * carrying `tag` (0 for an empty room id or tag).
+   */
+  count(
+    appId: string,
+    roomId: string,
+    tag: string,
+  ): { signedIn: number; roomSubscribers: number; tagConnections: number } {
+    this.core.counters.countCalls++;
+    return {
+      signedIn: this.core.registry.appConnections(appId)?.size ?? 0,
+      roomSubscribers: roomId ? (this.core.rooms.subscribers(appId, roomId)?.size ?? 0) : 0,
+      tagConnections: tag ? this.core.tags.count(appId, tag) : 0,
+    };
   }
 
   /** Queues a packet on every local subscriber of a room. */
@@ -92,7 +126,7 @@ export class Fanout {
   pushTags(appId: string, query: TagQuery, packet: Uint8Array): number {
     const encoded = EncodedPacket.fromBytes(packet);
     let delivered = 0;
-    this.core.tags.forEachMatch(appId, query, this.core.registry.appConnections(appId), (conn) => {
+    this.core.tags.forEachMatch(appId, query, (conn) => {
       if (this.send(conn, encoded)) delivered++;
     });
     return delivered;
@@ -104,20 +138,30 @@ export class Fanout {
    * that epoch.
    */
   kick(target: KickTarget, code: ErrorCode, reason: string): boolean {
-    const { registry, counters } = this.core;
     if (target.bootId !== this.core.bootId) {
-      counters.staleBootCalls++;
+      this.core.counters.staleBootCalls++;
       return false;
     }
-    const conn = registry.get(target.connId);
-    if (!conn || !conn.signedIn || (target.epoch !== 0 && conn.epoch !== target.epoch)) return false;
-    if (conn.appId !== target.appId || conn.userId !== target.userId || conn.deviceId !== target.deviceId) {
-      counters.misaddressed++;
-      return false;
-    }
+    const conn = this.targetConnection(target.appId, target);
+    if (!conn) return false;
     const kickCode = code === ErrorCode.ERROR_CODE_UNSPECIFIED ? ErrorCode.ERROR_CODE_KICKED_BY_ADMIN : code;
     this.core.closeWith(conn, kickCode, reason || 'kicked', PacketType.PACKET_TYPE_KICKED);
     return true;
+  }
+
+  /**
+   * The connection a target names, if it is signed in as exactly that app, user and device with
+   * that epoch (any epoch when the target's is 0). A connection signed in as someone else is
+   * counted as misaddressed.
+   */
+  private targetConnection(appId: string, target: DeliveryTarget): Connection | undefined {
+    const conn = this.core.registry.get(target.connId);
+    if (!conn || !conn.signedIn || (target.epoch !== 0 && conn.epoch !== target.epoch)) return undefined;
+    if (conn.appId !== appId || conn.userId !== target.userId || conn.deviceId !== target.deviceId) {
+      this.core.counters.misaddressed++;
+      return undefined;
+    }
+    return conn;
   }
 
   private sendAll(conns: ReadonlySet<Connection>, encoded: EncodedPacket): number {

@@ -2,6 +2,8 @@ import type { ErrorCode } from '@switchboard/proto/client';
 import {
   type BroadcastRequest,
   type BroadcastResponse,
+  type CountRequest,
+  type CountResponse,
   type DeliverRequest,
   type DeliverResponse,
   type GateServiceServer,
@@ -11,11 +13,13 @@ import {
   type PushRoomResponse,
   type PushTagsRequest,
   type PushTagsResponse,
+  type SetTagsRequest,
+  type SetTagsResponse,
   type StatsRequest,
   type StatsResponse,
 } from '@switchboard/proto/conn';
 import type { Logger } from '@switchboard/log';
-import { unary } from '@switchboard/rpc';
+import { checkLength, checkTagSet, INTERNAL_LIMITS, unary } from '@switchboard/rpc';
 import type { Fanout } from './fanout.js';
 import type { GateStats } from './stats.js';
 
@@ -42,7 +46,11 @@ export function gateServiceImplementation(
       async (req) => ({
         delivered: fanout.pushTags(
           req.appId,
-          { allOf: req.expression?.allOf ?? [], anyOf: req.expression?.anyOf ?? [] },
+          {
+            allOf: req.expression?.allOf ?? [],
+            anyOf: req.expression?.anyOf ?? [],
+            noneOf: req.expression?.noneOf ?? [],
+          },
           req.packet,
         ),
       }),
@@ -54,6 +62,19 @@ export function gateServiceImplementation(
     ),
     kick: unary<KickRequest, KickResponse>(
       async (req) => ({ kicked: fanout.kick(req, req.code as ErrorCode, req.reason) }),
+      onError,
+    ),
+    count: unary<CountRequest, CountResponse>(
+      async (req) =>
+        fanout.count(
+          req.appId,
+          checkLength(req.roomId, INTERNAL_LIMITS.roomIdLength, 'room_id'),
+          checkLength(req.tag, INTERNAL_LIMITS.tagLength, 'tag'),
+        ),
+      onError,
+    ),
+    setTags: unary<SetTagsRequest, SetTagsResponse>(
+      async (req) => fanout.setTags(req.appId, req.bootId, req.targets, checkTagSet(req.tags, 'tags')),
       onError,
     ),
     stats: unary<StatsRequest, StatsResponse>(async () => {

@@ -30,6 +30,10 @@ export class GateCounters {
   connectionLimitCloses = 0;
   /** SUBSCRIBE_ROOM requests refused because the connection had as many rooms as it may. */
   roomLimitRefusals = 0;
+  /** SetTags calls from route (server-granted tags replaced). */
+  setTagsCalls = 0;
+  /** Count calls from route. */
+  countCalls = 0;
   /** Requests answered RATE_LIMITED (sign-ins closed with it) because too many were waiting on logic. */
   busyRejections = 0;
   /** Server-initiated closes by ErrorCode. */

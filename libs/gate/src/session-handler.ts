@@ -253,7 +253,7 @@ export class SessionHandler {
     conn.epoch = res.epoch;
     conn.platform = this.core.intern(request.platform.slice(0, PLATFORM_MAX));
     // Only what logic decided: a client cannot grant itself a tag (and the tag pushes it would get).
-    conn.tags = res.tags.length > 0 ? new Set(res.tags) : undefined;
+    this.core.tags.assign(conn, res.tags, res.serverTags);
     this.core.signedIn(conn);
     const body: SignInResponse = {
       ...response,

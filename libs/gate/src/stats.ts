@@ -24,6 +24,8 @@ export interface GateStats {
   staleBootCalls: number;
   rebinds: number;
   syncHints: number;
+  setTagsCalls: number;
+  countCalls: number;
   busyRejections: number;
   connectionLimitCloses: number;
   roomLimitRefusals: number;
@@ -49,6 +51,8 @@ export function gateStats(core: GateCore): GateStats {
     staleBootCalls: c.staleBootCalls,
     rebinds: c.rebinds,
     syncHints: c.syncHints,
+    setTagsCalls: c.setTagsCalls,
+    countCalls: c.countCalls,
     busyRejections: c.busyRejections,
     connectionLimitCloses: c.connectionLimitCloses,
     roomLimitRefusals: c.roomLimitRefusals,
@@ -85,12 +89,12 @@ export function registerGateMetrics(core: GateCore, registry: Registry): void {
     ['flood_closes_total', 'Connections closed for exceeding the packet rate limit.', (s) => s.floodCloses],
     [
       'misaddressed_targets_total',
-      'Deliver or Kick targets refused because the connection belongs to another user or device.',
+      'Deliver, Kick or SetTags targets refused because the connection belongs to another user or device.',
       (s) => s.misaddressed,
     ],
     [
       'stale_boot_calls_total',
-      "Deliver or Kick calls refused because they named a previous process's boot id.",
+      "Deliver, Kick or SetTags calls refused because they named a previous process's boot id.",
       (s) => s.staleBootCalls,
     ],
     [
@@ -105,6 +109,12 @@ export function registerGateMetrics(core: GateCore, registry: Registry): void {
     ],
     ['rebinds_total', 'Sessions bound again after route lost the registration.', (s) => s.rebinds],
     ['sync_hints_total', 'SYNC_HINT pushes sent to connections.', (s) => s.syncHints],
+    [
+      'set_tags_calls_total',
+      "SetTags calls from route (connections' server-granted tags).",
+      (s) => s.setTagsCalls,
+    ],
+    ['count_calls_total', 'Count calls from route (GetCounts).', (s) => s.countCalls],
     [
       'busy_rejections_total',
       'Requests refused with RATE_LIMITED because gate.maxInflightRequests were waiting on logic.',

@@ -78,6 +78,8 @@ export class FakeLogic implements LogicPort {
   signInGate: Promise<void> | undefined;
   /** The tags signIn answers with; undefined answers the tags the client declared. */
   grantedTags: string[] | undefined;
+  /** The part of the granted tags signIn reports as server-granted (SignInResponse.server_tags). */
+  serverTags: string[] = [];
   sendError: RpcError | undefined;
   /** When set, send waits for this promise before answering. */
   sendGate: Promise<void> | undefined;
@@ -96,6 +98,7 @@ export class FakeLogic implements LogicPort {
       epoch: this.epoch,
       // What real logic decides from the token; this fake grants what the client asked, unless told otherwise.
       tags: this.grantedTags ?? r.tags,
+      serverTags: this.serverTags,
       response: {
         userId: r.userId,
         deviceId: r.deviceId,

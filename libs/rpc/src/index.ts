@@ -42,3 +42,4 @@ export {
   type InternalTls,
   type InternalTlsConfig,
 } from './internal-tls.js';
+export { INTERNAL_LIMITS, checkLength, checkTagSet } from './internal-limits.js';

@@ -43,6 +43,7 @@ export async function startFakeUpstreams(
         appId: req.appId,
         epoch: ++epoch,
         tags: req.tags,
+        serverTags: [],
         response: {
           userId: req.userId,
           deviceId: req.deviceId,

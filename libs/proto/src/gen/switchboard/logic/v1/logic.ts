@@ -66,6 +66,12 @@ export interface SignInResponse {
    * where the configuration allows them), validated and bounded. The gate indexes exactly these.
    */
   tags: string[];
+  /**
+   * The tags of `tags` granted by the business API (SetUserTags) and by nothing else at this
+   * sign-in: a later SetTags from route replaces exactly these. A tag the token or the client also
+   * gives is listed only in `tags`, so that SetTags never removes it.
+   */
+  serverTags: string[];
 }
 
 export interface SendRequest {
@@ -462,7 +468,7 @@ export const SignInRequest: MessageFns<SignInRequest> = {
 };
 
 function createBaseSignInResponse(): SignInResponse {
-  return { response: undefined, epoch: 0, appId: "", tags: [] };
+  return { response: undefined, epoch: 0, appId: "", tags: [], serverTags: [] };
 }
 
 export const SignInResponse: MessageFns<SignInResponse> = {
@@ -478,6 +484,9 @@ export const SignInResponse: MessageFns<SignInResponse> = {
     }
     for (const v of message.tags) {
       writer.uint32(34).string(v!);
+    }
+    for (const v of message.serverTags) {
+      writer.uint32(42).string(v!);
     }
     return writer;
   },
@@ -527,6 +536,14 @@ export const SignInResponse: MessageFns<SignInResponse> = {
             message.tags.push(reader.string());
             continue;
           }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.serverTags.push(reader.string());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -549,6 +566,11 @@ export const SignInResponse: MessageFns<SignInResponse> = {
         ? globalThis.String(object.app_id)
         : "",
       tags: globalThis.Array.isArray(object?.tags) ? object.tags.map((e: any) => globalThis.String(e)) : [],
+      serverTags: globalThis.Array.isArray(object?.serverTags)
+        ? object.serverTags.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.server_tags)
+        ? object.server_tags.map((e: any) => globalThis.String(e))
+        : [],
     };
   },
 
@@ -566,6 +588,9 @@ export const SignInResponse: MessageFns<SignInResponse> = {
     if (message.tags?.length) {
       obj.tags = message.tags;
     }
+    if (message.serverTags?.length) {
+      obj.serverTags = message.serverTags;
+    }
     return obj;
   },
 
@@ -580,6 +605,7 @@ export const SignInResponse: MessageFns<SignInResponse> = {
     message.epoch = object.epoch ?? 0;
     message.appId = object.appId ?? "";
     message.tags = object.tags?.map((e) => e) || [];
+    message.serverTags = object.serverTags?.map((e) => e) || [];
     return message;
   },
 };

@@ -1,0 +1,161 @@
+import { ErrorCode } from '@switchboard/proto/client';
+import {
+  RouteServiceService,
+  type DeliverToRoomRequest,
+  type DeliverToTagsRequest,
+  type GetCountsRequest,
+  type KickDeviceRequest,
+  type SetUserTagsRequest,
+} from '@switchboard/proto/route';
+import { RpcError, startGrpcServer, unary, type StartedServer } from '@switchboard/rpc';
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { GrpcRoutePort } from './route-port.js';
+
+const stats = (delivered: number) => ({
+  stats: { delivered, failedGates: 1, unreachedUserIds: [], offlineUserIds: [] },
+});
+
+/**
+ * A RouteService over real gRPC that records requests. The first SetUserTags and the first
+ * DeliverToRoom fail as UNAVAILABLE, to show which calls the adapter's channel sends again.
+ */
+async function fakeRoute(secret: string) {
+  const requests: Record<string, unknown[]> = {};
+  const seen = (name: string, req: unknown) => (requests[name] ??= []).push(req);
+  const unavailable = () => new RpcError(ErrorCode.ERROR_CODE_UNAVAILABLE, 'try another route');
+  const server = await startGrpcServer(
+    '127.0.0.1',
+    0,
+    [
+      {
+        definition: RouteServiceService,
+        implementation: {
+          deliverToRoom: unary(async (req: DeliverToRoomRequest) => {
+            seen('deliverToRoom', req);
+            if (requests['deliverToRoom']!.length === 1) throw unavailable();
+            return stats(3);
+          }),
+          deliverToTags: unary(async (req: DeliverToTagsRequest) => {
+            seen('deliverToTags', req);
+            return stats(2);
+          }),
+          deliverToAll: unary(async (req: unknown) => {
+            seen('deliverToAll', req);
+            return stats(5);
+          }),
+          getPresence: unary(async () => ({
+            users: [
+              {
+                userId: 'alice',
+                devices: [
+                  {
+                    appId: 'a',
+                    userId: 'alice',
+                    deviceId: 'phone',
+                    gateId: 'g1',
+                    gateBootId: 'b1',
+                    connId: 4,
+                    epoch: 9,
+                    platform: 'ios',
+                    boundAt: 1_700_000_000_123,
+                  },
+                ],
+              },
+              { userId: 'bob', devices: [] },
+            ],
+          })),
+          getCounts: unary(async (req: GetCountsRequest) => {
+            seen('getCounts', req);
+            return {
+              onlineDevices: 7,
+              roomGates: 1,
+              gates: 2,
+              roomSubscribers: 4,
+              tagConnections: 3,
+              failedGates: 1,
+            };
+          }),
+          kickDevice: unary(async (req: KickDeviceRequest) => {
+            seen('kickDevice', req);
+            return { kicked: true };
+          }),
+          setUserTags: unary(async (req: SetUserTagsRequest) => {
+            seen('setUserTags', req);
+            if (requests['setUserTags']!.length === 1) throw unavailable();
+            return { updated: 2, failedGates: 0 };
+          }),
+        },
+      },
+    ],
+    { secret },
+  );
+  return { server, requests };
+}
+
+describe('GrpcRoutePort over real gRPC', () => {
+  const secret = randomBytes(32).toString('base64url');
+  let route: Awaited<ReturnType<typeof fakeRoute>>;
+  let server: StartedServer;
+  let port: GrpcRoutePort;
+
+  beforeAll(async () => {
+    route = await fakeRoute(secret);
+    server = route.server;
+    port = new GrpcRoutePort(`127.0.0.1:${server.port}`, { secret }, 3_000);
+  });
+  afterAll(async () => {
+    port.close();
+    await server.stop(100);
+  });
+
+  it('sends room, tag and app-wide deliveries once, passing none_of through', async () => {
+    const packet = Buffer.from('p');
+    // Not retried: the first DeliverToRoom fails and the caller sees it.
+    const err = await port.deliverToRoom('a', 'lobby', packet).catch((e: unknown) => e);
+    expect((err as RpcError).code).toBe(ErrorCode.ERROR_CODE_UNAVAILABLE);
+    expect(route.requests['deliverToRoom']).toHaveLength(1);
+    expect(await port.deliverToRoom('a', 'lobby', packet)).toEqual(stats(3).stats);
+    const expression = { allOf: ['v2'], anyOf: ['x', 'y'], noneOf: ['beta'] };
+    expect(await port.deliverToTags('a', expression, packet)).toEqual(stats(2).stats);
+    expect(route.requests['deliverToTags']).toEqual([{ appId: 'a', expression, packet }]);
+    expect(await port.deliverToAll('a', packet)).toEqual(stats(5).stats);
+  });
+
+  it('maps presence, counts and kicks', async () => {
+    expect(await port.presence('a', ['alice', 'bob'])).toEqual([
+      {
+        userId: 'alice',
+        devices: [{ deviceId: 'phone', platform: 'ios', gateId: 'g1', boundAt: 1_700_000_000_123 }],
+      },
+      { userId: 'bob', devices: [] },
+    ]);
+    expect(await port.counts('a', 'lobby', 'vip')).toEqual({
+      onlineDevices: 7,
+      roomSubscribers: 4,
+      tagConnections: 3,
+      failedGates: 1,
+    });
+    expect(route.requests['getCounts']).toEqual([{ appId: 'a', roomId: 'lobby', tag: 'vip' }]);
+    expect(await port.kickDevice('a', 'alice', 'phone', ErrorCode.ERROR_CODE_KICKED_BY_ADMIN, 'bye')).toBe(
+      true,
+    );
+    expect(route.requests['kickDevice']).toEqual([
+      {
+        appId: 'a',
+        userId: 'alice',
+        deviceId: 'phone',
+        code: ErrorCode.ERROR_CODE_KICKED_BY_ADMIN,
+        reason: 'bye',
+      },
+    ]);
+  });
+
+  it('sends SetUserTags again after UNAVAILABLE (it is idempotent)', async () => {
+    expect(await port.setUserTags('a', 'alice', ['vip'])).toEqual({ updated: 2, failedGates: 0 });
+    expect(route.requests['setUserTags']).toEqual([
+      { appId: 'a', userId: 'alice', tags: ['vip'] },
+      { appId: 'a', userId: 'alice', tags: ['vip'] },
+    ]);
+  });
+});

@@ -1,0 +1,84 @@
+import type {
+  DeliveryStats,
+  OnlineCounts,
+  RoutePort,
+  TagExpression,
+  UserPacket,
+  UserPresence,
+} from './route-port.js';
+
+/**
+ * A RoutePort for tests and benchmarks with no gate behind it: binds succeed with epoch 1, nobody is
+ * online, every delivery reaches nobody (DeliverToUsers reports every user offline), kicks find
+ * nothing. It records each call in {@link stubCalls} by method name; a fake subclasses it and overrides
+ * only what its test is about.
+ */
+export class StubRoutePort implements RoutePort {
+  readonly stubCalls: Record<string, unknown[][]> = {};
+
+  async bind(input: Parameters<RoutePort['bind']>[0]): Promise<{ epoch: number }> {
+    this.record('bind', input);
+    return { epoch: 1 };
+  }
+
+  async deliverToUsers(appId: string, packets: UserPacket[]): Promise<DeliveryStats> {
+    this.record('deliverToUsers', appId, packets);
+    const offline = [...new Set(packets.flatMap((p) => p.userIds))];
+    return { ...noStats(), offlineUserIds: offline };
+  }
+
+  async deliverToRoom(appId: string, roomId: string, packet: Buffer): Promise<DeliveryStats> {
+    this.record('deliverToRoom', appId, roomId, packet);
+    return noStats();
+  }
+
+  async deliverToTags(appId: string, expression: TagExpression, packet: Buffer): Promise<DeliveryStats> {
+    this.record('deliverToTags', appId, expression, packet);
+    return noStats();
+  }
+
+  async deliverToAll(appId: string, packet: Buffer): Promise<DeliveryStats> {
+    this.record('deliverToAll', appId, packet);
+    return noStats();
+  }
+
+  async presence(appId: string, userIds: string[]): Promise<UserPresence[]> {
+    this.record('presence', appId, userIds);
+    return userIds.map((userId) => ({ userId, devices: [] }));
+  }
+
+  async counts(appId: string, roomId: string, tag: string): Promise<OnlineCounts> {
+    this.record('counts', appId, roomId, tag);
+    return { onlineDevices: 0, roomSubscribers: 0, tagConnections: 0, failedGates: 0 };
+  }
+
+  async kickDevice(
+    appId: string,
+    userId: string,
+    deviceId: string,
+    code: number,
+    reason: string,
+  ): Promise<boolean> {
+    this.record('kickDevice', appId, userId, deviceId, code, reason);
+    return false;
+  }
+
+  async setUserTags(
+    appId: string,
+    userId: string,
+    tags: string[],
+  ): Promise<{ updated: number; failedGates: number }> {
+    this.record('setUserTags', appId, userId, tags);
+    return { updated: 0, failedGates: 0 };
+  }
+
+  close(): void {}
+
+  private record(method: string, ...args: unknown[]): void {
+    (this.stubCalls[method] ??= []).push(args);
+  }
+}
+
+function noStats(): DeliveryStats {
+  return { delivered: 0, failedGates: 0, unreachedUserIds: [], offlineUserIds: [] };
+}

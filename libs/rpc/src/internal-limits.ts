@@ -1,0 +1,43 @@
+import { ErrorCode } from '@switchboard/proto/client';
+import { RpcError } from './rpc-error.js';
+
+/**
+ * Bounds of the ids and tags route and the gates accept on their internal RPCs (Count, GetCounts,
+ * SetTags, SetUserTags). They match logic's: a room id as logic accepts it (`ID_LIMITS.room`) and
+ * tags as `logic.tags` bounds them by default (at most 32 of at most 64 characters).
+ */
+export const INTERNAL_LIMITS = {
+  roomIdLength: 128,
+  tagLength: 64,
+  tagsPerSet: 32,
+} as const;
+
+/** Throws INVALID_ARGUMENT unless `value` has at most `max` characters (empty allowed). */
+export function checkLength(value: string, max: number, field: string): string {
+  if (value.length > max) {
+    throw new RpcError(ErrorCode.ERROR_CODE_INVALID_ARGUMENT, `${field} must be at most ${max} characters`);
+  }
+  return value;
+}
+
+/**
+ * Throws INVALID_ARGUMENT unless `tags` is a set of server-granted tags within
+ * {@link INTERNAL_LIMITS}: at most `tagsPerSet` non-empty tags of at most `tagLength` characters.
+ */
+export function checkTagSet(tags: readonly string[], field: string): readonly string[] {
+  if (tags.length > INTERNAL_LIMITS.tagsPerSet) {
+    throw new RpcError(
+      ErrorCode.ERROR_CODE_INVALID_ARGUMENT,
+      `${field} may hold at most ${INTERNAL_LIMITS.tagsPerSet} tags`,
+    );
+  }
+  for (const tag of tags) {
+    if (tag.length === 0 || tag.length > INTERNAL_LIMITS.tagLength) {
+      throw new RpcError(
+        ErrorCode.ERROR_CODE_INVALID_ARGUMENT,
+        `${field} must be 1-${INTERNAL_LIMITS.tagLength} characters each`,
+      );
+    }
+  }
+  return tags;
+}
