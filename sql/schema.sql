@@ -4,12 +4,28 @@
 -- (migrate() at start-up), which also records what it applied in kysely_migration and
 -- kysely_migration_lock; this file is the reference for reviewers and operators.
 
+CREATE TABLE `api_keys` (
+  `key_id` varchar(16) NOT NULL,
+  `app_id` varchar(64) NOT NULL,
+  `key_hash` char(64) NOT NULL,
+  `name` varchar(128) NOT NULL,
+  `created_at` bigint(20) NOT NULL,
+  `revoked_at` bigint(20) DEFAULT NULL,
+  PRIMARY KEY (`key_id`),
+  KEY `api_keys_app_idx` (`app_id`,`created_at`)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
+
 CREATE TABLE `apps` (
   `app_id` varchar(64) NOT NULL,
   `name` varchar(128) NOT NULL,
   `token_secret` varchar(255) NOT NULL,
   `api_key_hash` varchar(128) DEFAULT NULL,
   `created_at` bigint(20) NOT NULL,
+  `previous_token_secret` varchar(255) DEFAULT NULL,
+  `previous_secret_valid_until` bigint(20) DEFAULT NULL,
+  `webhook_url` varchar(2048) DEFAULT NULL,
+  `webhook_secret` varchar(255) DEFAULT NULL,
+  `allow_client_tags` tinyint(1) DEFAULT NULL,
   PRIMARY KEY (`app_id`)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
 
@@ -79,5 +95,7 @@ CREATE TABLE `users` (
   `max_seq` bigint(20) unsigned NOT NULL DEFAULT 0,
   `created_at` bigint(20) NOT NULL,
   `updated_at` bigint(20) NOT NULL,
+  `tags` varchar(8192) NOT NULL DEFAULT '[]',
+  `tokens_valid_after` bigint(20) NOT NULL DEFAULT 0,
   PRIMARY KEY (`app_id`,`user_id`)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;

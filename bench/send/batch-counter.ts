@@ -32,6 +32,7 @@ export class BatchCounter {
     return {
       dialect: storage.dialect,
       apps: storage.apps,
+      apiKeys: storage.apiKeys,
       users: storage.users,
       devices: storage.devices,
       messages,

@@ -10,8 +10,15 @@ export function stubStorage(): Storage {
   const fail = () => Promise.reject(new Error('not available in the stub storage'));
   return {
     dialect: 'mysql',
-    apps: { create: fail, get: async () => undefined, list: async () => [] },
-    users: { upsert: fail, get: fail, maxSeq: fail },
+    apps: {
+      create: fail,
+      get: async () => undefined,
+      list: async () => [],
+      rotateTokenSecret: fail,
+      updateSettings: fail,
+    },
+    apiKeys: { create: fail, list: async () => [], revoke: fail, findActive: async () => undefined },
+    users: { upsert: fail, get: fail, maxSeq: fail, setTags: fail, revokeTokens: fail },
     devices: { signIn: fail, get: fail, listByUser: fail, ack: fail, remove: fail },
     messages: {
       sendDirect: async (batch: readonly DirectSendInput[]): Promise<DirectSendResult[]> =>

@@ -2,19 +2,17 @@ import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { loadConfig, type Config } from '@switchboard/config';
 import { ensureMysqlDatabase, openConfiguredStorage, type Storage } from '@switchboard/storage';
+import { APP_USAGE, runAppCommand } from './app-commands.js';
 import { CLUSTER_USAGE, runCluster } from './cluster-command.js';
 import { parseDurationSeconds } from './duration.js';
 import { mintToken } from './mint-token.js';
+import { UsageError } from './usage-error.js';
 
 const USAGE = `usage:
   switchboard token --app <app> --user <user> [--device <device>] [--ttl 1h] [--secret <secret>]
       Prints a client token. Without --secret, the app's secret is read from the
       database of the active profile (embedded: ./data/switchboard.db).
-  switchboard app create --app <app> [--name <name>] [--secret <secret>]
-      Creates an app (tenant) in the active profile's database and prints its secret.
-      With MySQL, creates the database first when it does not exist.
-  switchboard app list
-      Lists apps.
+${APP_USAGE}
 ${CLUSTER_USAGE}
 
 Options valid everywhere: --profile embedded|production (or SWITCHBOARD_PROFILE).`;
@@ -39,6 +37,14 @@ async function main(argv: string[]): Promise<number> {
       ttl: { type: 'string', default: '1h' },
       secret: { type: 'string' },
       name: { type: 'string' },
+      // app
+      json: { type: 'boolean' },
+      key: { type: 'string' },
+      grace: { type: 'string' },
+      url: { type: 'string' },
+      'webhook-secret': { type: 'string' },
+      'allow-client-tags': { type: 'string' },
+      'show-secret': { type: 'boolean' },
       profile: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
       // cluster
@@ -55,7 +61,7 @@ async function main(argv: string[]): Promise<number> {
       wiring: { type: 'string' },
     },
   });
-  const [command, sub] = positionals;
+  const [command] = positionals;
   if (values.help || !command) {
     console.log(USAGE);
     return command || values.help ? 0 : 2;
@@ -94,31 +100,29 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
 
-  if (command === 'app' && sub === 'create') {
-    if (!values.app) throw new Error('app create needs --app');
-    const appId = values.app;
-    const secret = values.secret ?? randomBytes(32).toString('base64url');
-    const cfg = config();
-    // The first step of a new deployment: create the database too (then migrate, as every command does).
-    if (cfg.logic.storage === 'mysql') await ensureMysqlDatabase(cfg.mysql.uri);
-    await withStorage(cfg, (s) => s.apps.create({ appId, name: values.name ?? appId, tokenSecret: secret }));
-    console.log(`created app "${appId}"\nsecret: ${secret}`);
-    return 0;
+  if (command === 'app') {
+    return runAppCommand(positionals.slice(1), values, {
+      async withStorage(use, options) {
+        const cfg = config();
+        // The first step of a new deployment: create the database too (then migrate, as every command does).
+        if (options?.createDatabase && cfg.logic.storage === 'mysql')
+          await ensureMysqlDatabase(cfg.mysql.uri);
+        return withStorage(cfg, use);
+      },
+      print: (text) => console.log(text),
+    });
   }
 
-  if (command === 'app' && sub === 'list') {
-    const apps = await withStorage(config(), (s) => s.apps.list());
-    for (const a of apps) console.log(`${a.appId}\t${a.name}\t${new Date(a.createdAt).toISOString()}`);
-    return 0;
-  }
-
-  console.error(`unknown command "${[command, sub].filter(Boolean).join(' ')}"\n\n${USAGE}`);
-  return 2;
+  throw new UsageError(`unknown command "${command}"`);
 }
 
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (err: unknown) => {
+    if (err instanceof UsageError) {
+      console.error(`switchboard: ${err.message}\n\n${USAGE}`);
+      process.exit(2);
+    }
     console.error(`switchboard: ${err instanceof Error ? err.message : String(err)}`);
     process.exit(1);
   },

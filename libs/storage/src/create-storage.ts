@@ -1,4 +1,5 @@
 import { Kysely, type LogEvent } from 'kysely';
+import { SqlApiKeyRepository } from './api-key-repository.js';
 import { SqlAppRepository } from './app-repository.js';
 import type { Database } from './db-schema.js';
 import { SqlDeviceRepository } from './device-repository.js';
@@ -32,6 +33,7 @@ export async function createStorage(options: StorageOptions): Promise<Storage> {
 class SqlStorage implements Storage {
   readonly dialect: StorageDialect['kind'];
   readonly apps: SqlAppRepository;
+  readonly apiKeys: SqlApiKeyRepository;
   readonly users: SqlUserRepository;
   readonly devices: SqlDeviceRepository;
   readonly messages: SqlMessageRepository;
@@ -52,6 +54,7 @@ class SqlStorage implements Storage {
     });
     const ctx: RepositoryContext = { db: this.db, dialect: storageDialect, now };
     this.apps = new SqlAppRepository(ctx);
+    this.apiKeys = new SqlApiKeyRepository(ctx);
     this.users = new SqlUserRepository(ctx);
     this.devices = new SqlDeviceRepository(ctx);
     this.messages = new SqlMessageRepository(ctx);

@@ -7,6 +7,7 @@ import type { Generated } from 'kysely';
  */
 export interface Database {
   apps: AppsTable;
+  api_keys: ApiKeysTable;
   users: UsersTable;
   devices: DevicesTable;
   conversations: ConversationsTable;
@@ -19,8 +20,25 @@ export interface AppsTable {
   app_id: string;
   name: string;
   token_secret: string;
-  api_key_hash: string | null;
+  /** Deprecated since 0002 (keys live in `api_keys`); never read or written. */
+  api_key_hash: Generated<string | null>;
   created_at: number;
+  previous_token_secret: Generated<string | null>;
+  previous_secret_valid_until: Generated<number | null>;
+  webhook_url: Generated<string | null>;
+  webhook_secret: Generated<string | null>;
+  /** 1/0 (MySQL may hand back a boolean-ish number); NULL means the global default. */
+  allow_client_tags: Generated<number | null>;
+}
+
+export interface ApiKeysTable {
+  key_id: string;
+  app_id: string;
+  /** Hex SHA-256 of the whole key. */
+  key_hash: string;
+  name: string;
+  created_at: number;
+  revoked_at: number | null;
 }
 
 export interface UsersTable {
@@ -33,6 +51,10 @@ export interface UsersTable {
   max_seq: Generated<number>;
   created_at: number;
   updated_at: number;
+  /** JSON array of strings: tags the server gives every connection of the user. */
+  tags: Generated<string>;
+  /** Tokens issued before this time (Unix ms) are refused; 0 when none were revoked. */
+  tokens_valid_after: Generated<number>;
 }
 
 export interface DevicesTable {

@@ -1,6 +1,6 @@
 import type { RepositoryContext } from './repository-context.js';
 import { checkId, checkSeq, checkText } from './limits.js';
-import { toDevice } from './row-mappers.js';
+import { parseTags, toDevice } from './row-mappers.js';
 import { readUserMaxSeq } from './user-repository.js';
 import type { DeviceRepository } from './storage.js';
 import { StorageError } from './storage-error.js';
@@ -29,18 +29,23 @@ export class SqlDeviceRepository implements DeviceRepository {
         (inserted) => ({ platform: inserted('platform'), last_sign_in_at: inserted('last_sign_in_at') }),
       )
       .execute();
-    // A user who has never been written to has no users row yet: its max seq is 0.
+    // A user who has never been written to has no users row yet: max seq 0, no tags, no revocation.
     const row = await this.ctx.db
       .selectFrom('devices')
       .leftJoin('users', (join) =>
         join.onRef('users.app_id', '=', 'devices.app_id').onRef('users.user_id', '=', 'devices.user_id'),
       )
-      .select(['devices.acked_seq', 'users.max_seq'])
+      .select(['devices.acked_seq', 'users.max_seq', 'users.tags', 'users.tokens_valid_after'])
       .where('devices.app_id', '=', input.appId)
       .where('devices.user_id', '=', input.userId)
       .where('devices.device_id', '=', input.deviceId)
       .executeTakeFirstOrThrow();
-    return { ackedSeq: Number(row.acked_seq), maxSeq: Number(row.max_seq ?? 0) };
+    return {
+      ackedSeq: Number(row.acked_seq),
+      maxSeq: Number(row.max_seq ?? 0),
+      tags: parseTags(row.tags),
+      tokensValidAfter: Number(row.tokens_valid_after ?? 0),
+    };
   }
 
   async get(appId: string, userId: string, deviceId: string): Promise<Device | undefined> {

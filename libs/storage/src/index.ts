@@ -3,6 +3,7 @@ export { openConfiguredStorage } from './open-configured-storage.js';
 export type {
   Storage,
   AppRepository,
+  ApiKeyRepository,
   UserRepository,
   DeviceRepository,
   MessageRepository,
@@ -10,6 +11,11 @@ export type {
 export type {
   App,
   NewApp,
+  AppSettingsUpdate,
+  NewApiKey,
+  CreatedApiKey,
+  ApiKeyInfo,
+  ActiveApiKey,
   User,
   UserProfileInput,
   Device,
@@ -27,7 +33,16 @@ export type {
 } from './types.js';
 export { StorageError, type StorageErrorCode } from './storage-error.js';
 export { directConversationId } from './conversation-id.js';
-export { MAX_ID_LENGTH, MAX_PAGE_SIZE, MIN_PAGE_BYTES } from './limits.js';
+export { MAX_ID_LENGTH, MAX_PAGE_SIZE, MIN_PAGE_BYTES, MAX_USER_TAGS, MAX_TAG_LENGTH } from './limits.js';
+export { MAX_WEBHOOK_URL_LENGTH } from './app-repository.js';
+export {
+  API_KEY_LENGTH,
+  generateApiKey,
+  parseApiKey,
+  hashApiKey,
+  constantTimeEqual,
+  apiKeyMatches,
+} from './api-key.js';
 export { MESSAGE_OVERHEAD_BYTES, messageBytes } from './page-bytes.js';
 export { MAX_CONTENT_BYTES } from './direct-send.js';
 export { MAX_TRANSACTION_ATTEMPTS } from './retry.js';

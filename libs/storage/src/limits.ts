@@ -44,3 +44,30 @@ export function checkPageBytes(maxBytes: number): void {
     );
   }
 }
+
+/** Most server-side tags one user carries. */
+export const MAX_USER_TAGS = 128;
+/** Longest tag, in characters (the largest `logic.tags.maxLength` the config accepts). */
+export const MAX_TAG_LENGTH = 256;
+/** Longest stored JSON tag list, in characters (the MySQL column holds 8192). */
+const MAX_TAGS_JSON_LENGTH = 8192;
+
+/** Checks a user's tag list and returns it as stored: JSON, duplicates dropped, order kept. */
+export function tagsToJson(tags: readonly string[]): string {
+  if (!Array.isArray(tags) || tags.length > MAX_USER_TAGS) {
+    throw new StorageError('INVALID_ARGUMENT', `tags must be a list of at most ${MAX_USER_TAGS}`);
+  }
+  for (const tag of tags) {
+    if (typeof tag !== 'string' || tag.length === 0 || tag.length > MAX_TAG_LENGTH) {
+      throw new StorageError('INVALID_ARGUMENT', `each tag must be 1 to ${MAX_TAG_LENGTH} characters`);
+    }
+  }
+  const json = JSON.stringify([...new Set(tags)]);
+  if (json.length > MAX_TAGS_JSON_LENGTH) {
+    throw new StorageError(
+      'INVALID_ARGUMENT',
+      `tags must take at most ${MAX_TAGS_JSON_LENGTH} characters as JSON`,
+    );
+  }
+  return json;
+}

@@ -24,19 +24,27 @@ for (const dialect of DIALECTS) {
 
     it('creates, gets and lists apps, refusing a taken id', async () => {
       const created = await storage.apps.create({ appId: 'app-b', name: 'B', tokenSecret: 'secret-b' });
-      await storage.apps.create({ appId: 'app-a', name: 'A', tokenSecret: 'secret-a', apiKeyHash: 'hash' });
+      await storage.apps.create({ appId: 'app-a', name: 'A', tokenSecret: 'secret-a' });
+      const settings = {
+        previousTokenSecret: null,
+        previousSecretValidUntil: null,
+        webhookUrl: null,
+        webhookSecret: null,
+        allowClientTags: null,
+      };
       expect(created).toEqual({
         appId: 'app-b',
         name: 'B',
         tokenSecret: 'secret-b',
-        apiKeyHash: null,
+        ...settings,
         createdAt: 1_000,
       });
+      expect(await storage.apps.get('app-b')).toEqual(created);
       expect(await storage.apps.get('app-a')).toEqual({
         appId: 'app-a',
         name: 'A',
         tokenSecret: 'secret-a',
-        apiKeyHash: 'hash',
+        ...settings,
         createdAt: 1_000,
       });
       expect(await storage.apps.get('app-missing')).toBeUndefined();
@@ -58,6 +66,8 @@ for (const dialect of DIALECTS) {
         avatar: '',
         extra: '',
         maxSeq: 0,
+        tags: [],
+        tokensValidAfter: 0,
         createdAt: 2_000,
         updatedAt: 2_000,
       });
@@ -90,6 +100,8 @@ for (const dialect of DIALECTS) {
       ).toEqual({
         ackedSeq: 0,
         maxSeq: 0,
+        tags: [],
+        tokensValidAfter: 0,
       });
       await storage.messages.sendDirect([
         directSend({ appId, senderUserId: 'u2', recipientUserId: 'u1' }),
@@ -102,6 +114,8 @@ for (const dialect of DIALECTS) {
       ).toEqual({
         ackedSeq: 1,
         maxSeq: 2,
+        tags: [],
+        tokensValidAfter: 0,
       });
       await storage.devices.signIn({ appId, userId: 'u1', deviceId: 'laptop', platform: 'web' });
       expect(await storage.devices.get(appId, 'u1', 'phone')).toEqual({

@@ -1,15 +1,54 @@
 import type { Selectable } from 'kysely';
-import type { AppsTable, DevicesTable, MessagesTable, UsersTable } from './db-schema.js';
-import type { App, ConversationMessage, ConversationRef, ConversationType, Device, User } from './types.js';
+import type { ApiKeysTable, AppsTable, DevicesTable, MessagesTable, UsersTable } from './db-schema.js';
+import type {
+  ApiKeyInfo,
+  App,
+  ConversationMessage,
+  ConversationRef,
+  ConversationType,
+  Device,
+  User,
+} from './types.js';
 
 export function toApp(row: Selectable<AppsTable>): App {
   return {
     appId: row.app_id,
     name: row.name,
     tokenSecret: row.token_secret,
-    apiKeyHash: row.api_key_hash,
+    previousTokenSecret: row.previous_token_secret,
+    previousSecretValidUntil: nullableNumber(row.previous_secret_valid_until),
+    webhookUrl: row.webhook_url,
+    webhookSecret: row.webhook_secret,
+    // MySQL's BOOLEAN is a TINYINT and SQLite stores 0/1: anything but 0 is true.
+    allowClientTags: row.allow_client_tags == null ? null : Number(row.allow_client_tags) !== 0,
     createdAt: Number(row.created_at),
   };
+}
+
+export function toApiKeyInfo(
+  row: Pick<Selectable<ApiKeysTable>, 'key_id' | 'name' | 'created_at' | 'revoked_at'>,
+): ApiKeyInfo {
+  return {
+    keyId: row.key_id,
+    name: row.name,
+    createdAt: Number(row.created_at),
+    revokedAt: nullableNumber(row.revoked_at),
+  };
+}
+
+/** A stored JSON tag list; a value that is not a list of strings reads as no tags. */
+export function parseTags(json: string | null | undefined): string[] {
+  if (!json) return [];
+  try {
+    const value: unknown = JSON.parse(json);
+    return Array.isArray(value) ? value.filter((tag): tag is string => typeof tag === 'string') : [];
+  } catch {
+    return [];
+  }
+}
+
+function nullableNumber(value: number | string | null): number | null {
+  return value == null ? null : Number(value);
 }
 
 export function toUser(row: Selectable<UsersTable>): User {
@@ -20,6 +59,8 @@ export function toUser(row: Selectable<UsersTable>): User {
     avatar: row.avatar,
     extra: row.extra,
     maxSeq: Number(row.max_seq),
+    tags: parseTags(row.tags),
+    tokensValidAfter: Number(row.tokens_valid_after),
     createdAt: Number(row.created_at),
     updatedAt: Number(row.updated_at),
   };

@@ -1,11 +1,16 @@
 import type {
+  ActiveApiKey,
+  ApiKeyInfo,
   App,
+  AppSettingsUpdate,
+  CreatedApiKey,
   Device,
   DeviceSignIn,
   DirectSendInput,
   DirectSendResult,
   HistoryQuery,
   HistoryResult,
+  NewApiKey,
   NewApp,
   SignInResult,
   SyncResult,
@@ -22,6 +27,7 @@ import type {
 export interface Storage {
   readonly dialect: 'mysql' | 'sqlite';
   readonly apps: AppRepository;
+  readonly apiKeys: ApiKeyRepository;
   readonly users: UserRepository;
   readonly devices: DeviceRepository;
   readonly messages: MessageRepository;
@@ -41,6 +47,42 @@ export interface AppRepository {
   get(appId: string): Promise<App | undefined>;
   /** All apps ordered by app id. */
   list(): Promise<App[]>;
+  /**
+   * Replaces the token secret in one statement: the current secret becomes the previous one,
+   * accepted until `now + graceMs` (exclusive; 0 retires it at once), and any older previous
+   * secret is forgotten. Resolves with the updated app. Throws `NOT_FOUND` for an unknown app and
+   * `INVALID_ARGUMENT` for an empty or over-long secret or a negative grace.
+   */
+  rotateTokenSecret(appId: string, newSecret: string, graceMs: number): Promise<App>;
+  /**
+   * Changes the given settings (absent fields stay, null clears) and resolves with the updated
+   * app. Does not validate the URL beyond its length (at most 2048 characters): callers do.
+   * Throws `NOT_FOUND` for an unknown app.
+   */
+  updateSettings(appId: string, update: AppSettingsUpdate): Promise<App>;
+}
+
+/**
+ * An app's business API keys (`sb_<keyId>_<secret>`, see `api-key.ts`). Only the SHA-256 of a
+ * key is stored, so the full key exists once: in what `create` returns. An app may hold several
+ * active keys (to rotate without downtime); key ids are unique across apps.
+ */
+export interface ApiKeyRepository {
+  /** Creates a key for the app and resolves with it, the only time it is shown. Throws `NOT_FOUND` for an unknown app. */
+  create(input: NewApiKey): Promise<CreatedApiKey>;
+  /** The app's keys, revoked ones included, oldest first: metadata only, never the key or its hash. */
+  list(appId: string): Promise<ApiKeyInfo[]>;
+  /**
+   * Revokes the key from now on; revoking it again keeps the first revocation time. Resolves false
+   * when the key does not exist or belongs to another app (nothing changes then).
+   */
+  revoke(appId: string, keyId: string): Promise<boolean>;
+  /**
+   * The key with this id while it is not revoked, with its hash to compare (in constant time)
+   * against `hashApiKey` of the presented key. Undefined for an unknown or revoked id; never throws
+   * for a malformed id.
+   */
+  findActive(keyId: string): Promise<ActiveApiKey | undefined>;
 }
 
 export interface UserRepository {
@@ -50,6 +92,18 @@ export interface UserRepository {
    */
   upsert(profile: UserProfileInput): Promise<User>;
   get(appId: string, userId: string): Promise<User | undefined>;
+  /**
+   * Replaces the user's server-side tags (duplicates dropped, order kept), creating the user with
+   * an empty profile when missing; resolves with the stored user. Throws `INVALID_ARGUMENT` past
+   * `MAX_USER_TAGS` tags, for an empty tag or one longer than `MAX_TAG_LENGTH`.
+   */
+  setTags(appId: string, userId: string, tags: readonly string[]): Promise<User>;
+  /**
+   * Refuses the user's tokens issued before `atMs` (Unix ms): `tokensValidAfter` becomes the
+   * larger of its current value and `atMs`, so it never moves back. Creates the user with an empty
+   * profile when missing; resolves with the stored user.
+   */
+  revokeTokens(appId: string, userId: string, atMs: number): Promise<User>;
   /** The user's highest inbox seq; 0 for a user that has none (or does not exist). */
   maxSeq(appId: string, userId: string): Promise<number>;
 }
@@ -57,7 +111,10 @@ export interface UserRepository {
 export interface DeviceRepository {
   /**
    * Records a sign-in: creates the device or updates its platform and sign-in time, keeping its
-   * ack cursor. Resolves with the cursor and the user's max seq so the device knows what to sync.
+   * ack cursor. Resolves with the cursor and the user's max seq so the device knows what to sync,
+   * and, read in the same query, the user's server tags and `tokensValidAfter` (empty and 0 for a
+   * user without a row), so that sign-in can merge tags and refuse revoked tokens without another
+   * round trip.
    */
   signIn(input: DeviceSignIn): Promise<SignInResult>;
   get(appId: string, userId: string, deviceId: string): Promise<Device | undefined>;

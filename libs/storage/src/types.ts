@@ -21,8 +21,16 @@ export interface App {
   name: string;
   /** HS256 secret that signs the app's client tokens. */
   tokenSecret: string;
-  /** Hash of the business API key, or null while the app has none. */
-  apiKeyHash: string | null;
+  /** The secret before the last rotation, or null; it still verifies tokens until `previousSecretValidUntil`. */
+  previousTokenSecret: string | null;
+  /** Unix milliseconds until which `previousTokenSecret` is accepted (exclusive); null when there is none. */
+  previousSecretValidUntil: number | null;
+  /** Where the app's webhook events are posted, or null when it has no webhook. */
+  webhookUrl: string | null;
+  /** Secret that signs the webhook requests, or null. */
+  webhookSecret: string | null;
+  /** Whether clients may declare their own tags at sign-in; null means the global config default. */
+  allowClientTags: boolean | null;
   /** Unix milliseconds. */
   createdAt: number;
 }
@@ -31,7 +39,45 @@ export interface NewApp {
   appId: string;
   name: string;
   tokenSecret: string;
-  apiKeyHash?: string | null;
+}
+
+/** Settings `AppRepository.updateSettings` changes: absent fields stay, null clears. */
+export interface AppSettingsUpdate {
+  webhookUrl?: string | null;
+  webhookSecret?: string | null;
+  allowClientTags?: boolean | null;
+}
+
+/** What `ApiKeyRepository.create` asks for. */
+export interface NewApiKey {
+  appId: string;
+  /** A label for operators, e.g. "ci" or "backend-eu"; may be empty. */
+  name: string;
+}
+
+/** A key just created: the only time the full key is available. */
+export interface CreatedApiKey {
+  keyId: string;
+  /** The full key (`sb_<keyId>_<secret>`); only its hash is stored, so show it once. */
+  key: string;
+  name: string;
+  createdAt: number;
+}
+
+/** What listing an app's keys shows: never the key or its hash. */
+export interface ApiKeyInfo {
+  keyId: string;
+  name: string;
+  createdAt: number;
+  /** Unix milliseconds of the revocation, or null while the key is active. */
+  revokedAt: number | null;
+}
+
+/** An active key as authentication needs it: compare `keyHash` with `hashApiKey(presented)`. */
+export interface ActiveApiKey {
+  appId: string;
+  keyId: string;
+  keyHash: string;
 }
 
 /** Profile fields of a user; absent fields are left as they are on update and empty on create. */
@@ -52,6 +98,10 @@ export interface User {
   extra: string;
   /** The highest inbox seq handed out to this user (0 when none). */
   maxSeq: number;
+  /** Tags the server gives every connection of the user, besides the token's and the client's. */
+  tags: string[];
+  /** Tokens issued before this time (Unix ms) are refused; 0 when none were revoked. */
+  tokensValidAfter: number;
   createdAt: number;
   updatedAt: number;
 }
@@ -79,6 +129,10 @@ export interface SignInResult {
   ackedSeq: number;
   /** The user's current highest inbox seq. */
   maxSeq: number;
+  /** The user's server-side tags (empty for a user without a row). */
+  tags: string[];
+  /** The user's `tokensValidAfter` (0 for a user without a row): refuse tokens issued before it. */
+  tokensValidAfter: number;
 }
 
 /** One 1:1 send, as the logic service hands it over after authentication. */

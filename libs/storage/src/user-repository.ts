@@ -1,7 +1,7 @@
-import type { Expression, Kysely } from 'kysely';
+import { sql, type Expression, type Kysely } from 'kysely';
 import type { Database } from './db-schema.js';
 import type { RepositoryContext } from './repository-context.js';
-import { checkId, checkText } from './limits.js';
+import { checkId, checkSeq, checkText, tagsToJson } from './limits.js';
 import { toUser } from './row-mappers.js';
 import type { UserRepository } from './storage.js';
 import type { User, UserProfileInput } from './types.js';
@@ -46,9 +46,46 @@ export class SqlUserRepository implements UserRepository {
         },
       )
       .execute();
-    const user = await this.get(profile.appId, profile.userId);
-    if (!user) throw new Error(`user ${profile.userId} vanished right after its upsert`);
-    return user;
+    return this.mustGet(profile.appId, profile.userId);
+  }
+
+  async setTags(appId: string, userId: string, tags: readonly string[]): Promise<User> {
+    checkId('appId', appId);
+    checkId('userId', userId);
+    const json = tagsToJson(tags);
+    const now = this.ctx.now();
+    await this.ctx.dialect
+      .upsert(
+        this.ctx.db.insertInto('users').values({ ...this.emptyUser(appId, userId, now), tags: json }),
+        ['app_id', 'user_id'],
+        (inserted) => ({ tags: inserted('tags'), updated_at: inserted('updated_at') }),
+      )
+      .execute();
+    return this.mustGet(appId, userId);
+  }
+
+  async revokeTokens(appId: string, userId: string, atMs: number): Promise<User> {
+    checkId('appId', appId);
+    checkId('userId', userId);
+    checkSeq('atMs', atMs);
+    const now = this.ctx.now();
+    await this.ctx.dialect
+      .upsert(
+        this.ctx.db
+          .insertInto('users')
+          .values({ ...this.emptyUser(appId, userId, now), tokens_valid_after: atMs }),
+        ['app_id', 'user_id'],
+        (inserted) => {
+          // The cut-off only moves forward: a late or repeated revocation cannot revive tokens.
+          const at = inserted('tokens_valid_after');
+          return {
+            tokens_valid_after: sql`case when tokens_valid_after > ${at} then tokens_valid_after else ${at} end`,
+            updated_at: inserted('updated_at'),
+          };
+        },
+      )
+      .execute();
+    return this.mustGet(appId, userId);
   }
 
   async get(appId: string, userId: string): Promise<User | undefined> {
@@ -63,6 +100,24 @@ export class SqlUserRepository implements UserRepository {
 
   maxSeq(appId: string, userId: string): Promise<number> {
     return readUserMaxSeq(this.ctx.db, appId, userId);
+  }
+
+  private emptyUser(appId: string, userId: string, now: number) {
+    return {
+      app_id: appId,
+      user_id: userId,
+      nickname: '',
+      avatar: '',
+      extra: '',
+      created_at: now,
+      updated_at: now,
+    };
+  }
+
+  private async mustGet(appId: string, userId: string): Promise<User> {
+    const user = await this.get(appId, userId);
+    if (!user) throw new Error(`user ${userId} vanished right after its upsert`);
+    return user;
   }
 }
 
