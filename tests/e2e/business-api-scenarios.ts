@@ -1,5 +1,12 @@
 import { credentials, Metadata, type ServiceError } from '@grpc/grpc-js';
-import { BusinessServiceClient, TargetType } from '@switchboard/proto/business';
+import {
+  BusinessServiceClient,
+  TargetType,
+  type GetUserRequest,
+  type GetUserResponse,
+  type SendMessageRequest,
+  type SendMessageResponse,
+} from '@switchboard/proto/business';
 import { ConversationType, ErrorCode } from '@switchboard/proto/client';
 import type { SwitchboardClient } from '@switchboard/client';
 import { waitFor } from '@switchboard/testing';
@@ -68,8 +75,14 @@ export function businessApiScenarios(target: () => BusinessTarget): void {
   };
   const a = (method: string, body: unknown) => post(t().api, t().apps.a.apiKey, method, body);
   const b = (method: string, body: unknown) => post(t().api, t().apps.b.apiKey, method, body);
+  /** One BusinessService call over gRPC with app A's key (or `key`). */
   const rpc = <Req, Res>(
-    method: (req: Req, md: Metadata, cb: (err: ServiceError | null, res: Res) => void) => unknown,
+    method: (
+      this: BusinessServiceClient,
+      req: Req,
+      md: Metadata,
+      cb: (err: ServiceError | null, res: Res) => void,
+    ) => unknown,
     req: Req,
     key = t().apps.a.apiKey,
   ) =>
@@ -106,7 +119,7 @@ export function businessApiScenarios(target: () => BusinessTarget): void {
     expect(up.status).toBe(200);
     expect(up.body['user']).toMatchObject({ userId: 'alice', nickname: 'Alice', extra: '{"plan":"pro"}' });
     expect(typeof (up.body['user'] as Record<string, unknown>)['createdAt']).toBe('string');
-    const viaGrpc = await rpc(BusinessServiceClient.prototype.getUser, { userId: 'alice' });
+    const viaGrpc = await rpc<GetUserRequest, GetUserResponse>(BusinessServiceClient.prototype.getUser, { userId: 'alice' });
     expect(viaGrpc.user).toMatchObject({ userId: 'alice', nickname: 'Alice' });
     const missing = await a('get_user', { userId: 'nobody' });
     expect(missing).toMatchObject({ status: 404, body: { code: 'ERROR_CODE_USER_NOT_FOUND' } });
@@ -132,9 +145,13 @@ export function businessApiScenarios(target: () => BusinessTarget): void {
     });
     expect(sent.status).toBe(200);
     expect(sent.body).toMatchObject({ duplicate: false });
-    await waitFor(() => bob.pushes.some((m) => text(m) === 'hello bob'));
+    await waitFor('bob.pushes.some((m) => text(m) === hello bob)', () =>
+      bob.pushes.some((m) => text(m) === 'hello bob'),
+    );
     // The sender's devices get it too: the business API sent it from no device of theirs.
-    await waitFor(() => alicePhone.pushes.some((m) => text(m) === 'hello bob'));
+    await waitFor('alicePhone.pushes.some((m) => text(m) === hello bob)', () =>
+      alicePhone.pushes.some((m) => text(m) === 'hello bob'),
+    );
     const again = await a('send_message', {
       senderUserId: 'alice',
       targetType: 'TARGET_TYPE_USER',
@@ -145,7 +162,7 @@ export function businessApiScenarios(target: () => BusinessTarget): void {
     });
     expect(again.body).toMatchObject({ messageId: sent.body['messageId'], duplicate: true });
 
-    const system = await rpc(BusinessServiceClient.prototype.sendMessage, {
+    const system = await rpc<SendMessageRequest, SendMessageResponse>(BusinessServiceClient.prototype.sendMessage, {
       senderUserId: '',
       targetType: TargetType.TARGET_TYPE_USER,
       targetId: 'bob',
@@ -154,7 +171,9 @@ export function businessApiScenarios(target: () => BusinessTarget): void {
       clientMsgId: 'notice-1',
     });
     expect(system.messageId).toBeGreaterThan(0);
-    await waitFor(() => bob.pushes.some((m) => text(m) === 'your order shipped'));
+    await waitFor('bob.pushes.some((m) => text(m) === your order shipped)', () =>
+      bob.pushes.some((m) => text(m) === 'your order shipped'),
+    );
     const synced = await bob.syncAll(0);
     expect(synced.map((m) => [text(m), m.conversation])).toEqual([
       ['hello bob', { type: ConversationType.CONVERSATION_TYPE_USER, id: 'alice' }],
@@ -178,7 +197,9 @@ export function businessApiScenarios(target: () => BusinessTarget): void {
       content: b64('goal!'),
     });
     expect(room.body).toMatchObject({ messageId: '0', delivered: 1 });
-    await waitFor(() => viewer.pushes.some((m) => text(m) === 'goal!' && m.messageId === 0 && m.seq === 0));
+    await waitFor('viewer.pushes.some((m) => text(m) === goal! && m.messageId', () =>
+      viewer.pushes.some((m) => text(m) === 'goal!' && m.messageId === 0 && m.seq === 0),
+    );
 
     const pro = await open('a', 'pro-user', 'p1', 1);
     const tags = await a('set_user_tags', { userId: 'pro-user', tags: ['plan_pro'] });
@@ -191,16 +212,22 @@ export function businessApiScenarios(target: () => BusinessTarget): void {
       content: b64('new feature'),
     });
     expect(pushed.body).toMatchObject({ delivered: 1 });
-    await waitFor(() => pro.pushes.some((m) => text(m) === 'new feature'));
+    await waitFor('pro.pushes.some((m) => text(m) === new feature)', () =>
+      pro.pushes.some((m) => text(m) === 'new feature'),
+    );
     expect(viewer.pushes.some((m) => text(m) === 'new feature')).toBe(false);
     // A new connection of the user carries the tag from sign-in.
     const pro2 = await open('a', 'pro-user', 'p2', 0);
     await a('push_to_tags', { expression: { anyOf: ['plan_pro'] }, contentType: 't', content: b64('again') });
-    await waitFor(() => pro2.pushes.some((m) => text(m) === 'again'));
+    await waitFor('pro2.pushes.some((m) => text(m) === again)', () =>
+      pro2.pushes.some((m) => text(m) === 'again'),
+    );
 
     const all = await a('broadcast', { contentType: 'text/plain', content: b64('maintenance') });
     expect(Number(all.body['delivered'])).toBeGreaterThanOrEqual(3);
-    await waitFor(() => viewer.pushes.some((m) => text(m) === 'maintenance'));
+    await waitFor('viewer.pushes.some((m) => text(m) === maintenance)', () =>
+      viewer.pushes.some((m) => text(m) === 'maintenance'),
+    );
   });
 
   it('lists devices with presence and platforms, kicks one with a reason', async () => {
@@ -224,6 +251,7 @@ export function businessApiScenarios(target: () => BusinessTarget): void {
     const closed = await dave.closed;
     expect(closed.code).toBe(ErrorCode.ERROR_CODE_KICKED_BY_ADMIN);
     await waitFor(
+      '(await a(is_online, { userIds: [dave] })).body[online]',
       async () => (await a('is_online', { userIds: ['dave'] })).body['online']?.['dave' as never] === false,
     );
   });
@@ -242,7 +270,11 @@ export function businessApiScenarios(target: () => BusinessTarget): void {
     });
     // Tokens are stamped in whole seconds: one minted in a later second works.
     const revokedBefore = Number(r.body['revokedBefore']);
-    await waitFor(() => Date.now() >= Math.ceil((revokedBefore + 1) / 1000) * 1000, 3_000);
+    await waitFor(
+      'Date.now() >= Math.ceil((revokedBefore + 1) / 1000) * 1000, ',
+      () => Date.now() >= Math.ceil((revokedBefore + 1) / 1000) * 1000,
+      3_000,
+    );
     await open('a', 'mallory', 'm1', 1);
   });
 
@@ -287,7 +319,9 @@ export function businessApiScenarios(target: () => BusinessTarget): void {
       clientMsgId: 'x1',
     });
     await b('set_user_tags', { userId: 'shared-name', tags: [] });
-    await waitFor(() => sameNameB.pushes.some((m) => text(m) === 'from B'));
+    await waitFor('sameNameB.pushes.some((m) => text(m) === from B)', () =>
+      sameNameB.pushes.some((m) => text(m) === 'from B'),
+    );
     expect((await sameNameB.syncAll(0)).map(text)).toEqual(['from B']);
     expect((await b('revoke_user_tokens', { userId: 'shared-name' })).body).toMatchObject({
       kickedDevices: 1,
@@ -300,7 +334,9 @@ export function businessApiScenarios(target: () => BusinessTarget): void {
       content: b64('A probe'),
     });
     expect(probe.body).toMatchObject({ delivered: 1 });
-    await waitFor(() => aliceA.pushes.some((m) => text(m) === 'A probe'));
+    await waitFor('aliceA.pushes.some((m) => text(m) === A probe)', () =>
+      aliceA.pushes.some((m) => text(m) === 'A probe'),
+    );
     expect(aliceA.pushes.filter((m) => text(m).startsWith('from B'))).toEqual([]);
     expect(await aliceA.syncAll(0)).toEqual([]);
 

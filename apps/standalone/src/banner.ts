@@ -13,6 +13,7 @@ export function banner(suite: Suite): string {
     '',
     `  WebSocket  ${suite.wsUrl}   (subprotocols switchboard.v1, switchboard.v1.json)`,
     `  TCP        ${suite.tcpUrl}   (4-byte big-endian length + protobuf Packet)`,
+    `  HTTP API   ${suite.api.http}/   (business API, docs/business-api.md; gRPC ${suite.api.grpc})`,
     `  route gRPC ${suite.routeAddress}    logic gRPC ${suite.logicAddress}`,
     `  metrics    ${[suite.health.gate, suite.health.wsGate, suite.health.route, suite.health.logic]
       .filter(Boolean)
@@ -23,6 +24,9 @@ export function banner(suite: Suite): string {
     `A token for the "${DEMO_APP}" app:`,
     // The CLI reads the demo secret from the database; point it at a non-default data folder.
     `  ${suite.sqliteFile === DEFAULT_SQLITE_FILE ? '' : `SWITCHBOARD_SQLITE__FILE=${suite.sqliteFile} `}npx switchboard token --app ${DEMO_APP} --user alice --device d1`,
+    '',
+    `An API key for the "${DEMO_APP}" app (shown once; the business API takes it as "Authorization: Bearer <key>"):`,
+    `  ${suite.sqliteFile === DEFAULT_SQLITE_FILE ? '' : `SWITCHBOARD_SQLITE__FILE=${suite.sqliteFile} `}npx switchboard app key create --app ${DEMO_APP}`,
     '',
     'Protocol: docs/protocol.md. Stop with Ctrl-C.',
     '',

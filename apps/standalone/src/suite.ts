@@ -16,6 +16,8 @@ export interface Suite {
   wsUrl: string;
   routeAddress: string;
   logicAddress: string;
+  /** The business API: `http://host:port/v1` and the BusinessService gRPC address. */
+  api: { http: string; grpc: string };
   /** `http://host:port` answering /healthz, /readyz and /metrics, per service. */
   health: { gate?: string; wsGate?: string; route?: string; logic: string };
   sqliteFile: string;
@@ -92,6 +94,10 @@ export async function startSuite(config: Config, logger: Logger): Promise<Suite>
       wsUrl: `ws://${config.gate.host}:${ws.wsPort}${config.gate.ws.path}`,
       routeAddress,
       logicAddress,
+      api: {
+        http: `http://${config.logic.api.host}:${logic.api.httpPort}/v1`,
+        grpc: `${config.logic.api.host}:${logic.api.grpcPort}`,
+      },
       health: {
         ...(tcp.healthPort ? { gate: `http://${config.gate.host}:${tcp.healthPort}` } : {}),
         ...(ws.healthPort ? { wsGate: `http://${config.gate.host}:${ws.healthPort}` } : {}),
