@@ -119,7 +119,9 @@ export function businessApiScenarios(target: () => BusinessTarget): void {
     expect(up.status).toBe(200);
     expect(up.body['user']).toMatchObject({ userId: 'alice', nickname: 'Alice', extra: '{"plan":"pro"}' });
     expect(typeof (up.body['user'] as Record<string, unknown>)['createdAt']).toBe('string');
-    const viaGrpc = await rpc<GetUserRequest, GetUserResponse>(BusinessServiceClient.prototype.getUser, { userId: 'alice' });
+    const viaGrpc = await rpc<GetUserRequest, GetUserResponse>(BusinessServiceClient.prototype.getUser, {
+      userId: 'alice',
+    });
     expect(viaGrpc.user).toMatchObject({ userId: 'alice', nickname: 'Alice' });
     const missing = await a('get_user', { userId: 'nobody' });
     expect(missing).toMatchObject({ status: 404, body: { code: 'ERROR_CODE_USER_NOT_FOUND' } });
@@ -162,14 +164,17 @@ export function businessApiScenarios(target: () => BusinessTarget): void {
     });
     expect(again.body).toMatchObject({ messageId: sent.body['messageId'], duplicate: true });
 
-    const system = await rpc<SendMessageRequest, SendMessageResponse>(BusinessServiceClient.prototype.sendMessage, {
-      senderUserId: '',
-      targetType: TargetType.TARGET_TYPE_USER,
-      targetId: 'bob',
-      contentType: 'text/plain',
-      content: Buffer.from('your order shipped'),
-      clientMsgId: 'notice-1',
-    });
+    const system = await rpc<SendMessageRequest, SendMessageResponse>(
+      BusinessServiceClient.prototype.sendMessage,
+      {
+        senderUserId: '',
+        targetType: TargetType.TARGET_TYPE_USER,
+        targetId: 'bob',
+        contentType: 'text/plain',
+        content: Buffer.from('your order shipped'),
+        clientMsgId: 'notice-1',
+      },
+    );
     expect(system.messageId).toBeGreaterThan(0);
     await waitFor('bob.pushes.some((m) => text(m) === your order shipped)', () =>
       bob.pushes.some((m) => text(m) === 'your order shipped'),

@@ -62,6 +62,8 @@ export interface ClusterService {
   readonly clientUrl?: string;
   /** The services it calls (by name): logic and route for a gate, route (and mysql) for logic. */
   readonly upstreams: readonly string[];
+  /** Logic only: its business API, `http://host:port/v1` and the BusinessService gRPC host:port. */
+  readonly api?: { readonly http: string; readonly grpc: string };
 }
 
 export interface Cluster {
@@ -70,6 +72,8 @@ export interface Cluster {
   readonly tcpUrls: readonly string[];
   readonly routeAddresses: readonly string[];
   readonly logicAddresses: readonly string[];
+  /** Each logic instance's business API (`http://host:port/v1` and gRPC host:port). */
+  readonly apis: readonly { readonly http: string; readonly grpc: string }[];
   readonly mysqlUri: string;
   readonly redisUrl: string;
   readonly prefix: string;
@@ -191,6 +195,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
     serviceEnv: Record<string, string>,
     upstreams: string[],
     clientUrl?: string,
+    api?: { http: string; grpc: string },
   ): ClusterService => {
     const spawnIt = () => {
       const proc = ServiceProcess.start(app, { ...env, ...serviceEnv }, [], {
@@ -208,6 +213,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
       healthUrl: url(healthPort),
       upstreams,
       ...(clientUrl ? { clientUrl } : {}),
+      ...(api ? { api } : {}),
     };
     services.push(service);
     return service;
@@ -253,7 +259,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
 
     const logics: ClusterService[] = [];
     for (let i = 1; i <= o.logic; i++) {
-      const [grpc, http] = [await pick(), await pick()];
+      const [grpc, http, apiHttp, apiGrpc] = [await pick(), await pick(), await pick(), await pick()];
       const upstream = wiring === 'all' ? routes : [routes[(i - 1) % routes.length]!];
       logics.push(
         launch(
@@ -266,8 +272,13 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
             SWITCHBOARD_LOGIC__GRPC_PORT: String(grpc),
             SWITCHBOARD_LOGIC__HTTP_PORT: String(http),
             SWITCHBOARD_LOGIC__ROUTE_ADDRESS: addresses(upstream),
+            SWITCHBOARD_LOGIC__API__HOST: o.host,
+            SWITCHBOARD_LOGIC__API__HTTP_PORT: String(apiHttp),
+            SWITCHBOARD_LOGIC__API__GRPC_PORT: String(apiGrpc),
           },
           [...names(upstream), 'mysql'],
+          undefined,
+          { http: `${url(apiHttp)}/v1`, grpc: address(apiGrpc) },
         ),
       );
     }
@@ -318,6 +329,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
     tcpUrls: of('tcp-conn').map((s) => s.clientUrl!),
     routeAddresses: of('route').map((s) => s.grpcAddress),
     logicAddresses: of('logic').map((s) => s.grpcAddress),
+    apis: of('logic').map((s) => s.api!),
     mysqlUri: o.mysqlUri,
     redisUrl: o.redisUrl,
     prefix: o.prefix,

@@ -1,0 +1,108 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadConfig } from '@switchboard/config';
+import { createLogger, memoryDestination } from '@switchboard/log';
+import { startSuite, type Suite } from '@switchboard/standalone/suite';
+import { createStorage, DEFAULT_MYSQL_SERVER_URI, type Storage } from '@switchboard/storage';
+import { deleteRedisKeys, startCluster, testToken, type Cluster } from '@switchboard/testing';
+import { createConnection } from 'mysql2/promise';
+
+const REDIS_URL = 'redis://127.0.0.1:6379';
+import { afterAll, beforeAll, describe, expect } from 'vitest';
+import { businessApiScenarios, type BusinessTarget } from './business-api-scenarios.js';
+
+/** Two apps with a key each, created the way the CLI does it; tokens signed with their secrets. */
+async function twoApps(storage: Storage): Promise<BusinessTarget['apps']> {
+  const make = async (appId: string) => {
+    const tokenSecret = randomBytes(32).toString('base64url');
+    await storage.apps.create({ appId, name: appId, tokenSecret });
+    const { key } = await storage.apiKeys.create({ appId, name: 'test' });
+    return {
+      appId,
+      apiKey: key,
+      token: (user: string, device?: string) => testToken(appId, user, tokenSecret, '1h', device),
+    };
+  };
+  return {
+    a: await make(`shop-${randomBytes(3).toString('hex')}`),
+    b: await make(`bank-${randomBytes(3).toString('hex')}`),
+  };
+}
+
+describe('business API on the embedded suite (SQLite, memory route store)', () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'sb-business-'));
+  const logs = memoryDestination();
+  let suite: Suite;
+  let target: BusinessTarget;
+
+  beforeAll(async () => {
+    const config = loadConfig({
+      profile: 'embedded',
+      env: {},
+      overrides: {
+        dataDir,
+        sqlite: { file: join(dataDir, 'switchboard.db') },
+        gate: { grpcPort: 0, tcp: { port: 0 }, ws: { port: 0 }, health: { enabled: false, port: 0 } },
+        route: { grpcPort: 0, health: { enabled: false, port: 0 } },
+        logic: { grpcPort: 0, httpPort: 0, api: { httpPort: 0, grpcPort: 0 } },
+      } as never,
+    });
+    suite = await startSuite(config, createLogger({ level: 'info', service: 'e2e', destination: logs }));
+    target = {
+      api: suite.api.http,
+      grpc: suite.api.grpc,
+      gateUrls: [suite.tcpUrl, suite.wsUrl],
+      apps: await twoApps(suite.storage),
+    };
+  }, 60_000);
+
+  afterAll(async () => {
+    await suite?.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+    // Nothing any scenario sent was a server fault.
+    expect(logs.lines.filter((l) => Number(l['level']) >= 50)).toEqual([]);
+  });
+
+  businessApiScenarios(() => target);
+});
+
+describe('business API on the distributed suite (MariaDB, Redis, two logic and two route instances)', () => {
+  let cluster: Cluster | undefined;
+  let storage: Storage | undefined;
+  let target: BusinessTarget;
+  const database = `sb_biz_${randomBytes(6).toString('hex')}`;
+  const prefix = `sbbiz-${randomBytes(4).toString('hex')}`;
+
+  beforeAll(async () => {
+    cluster = await startCluster({
+      ws: 1,
+      tcp: 1,
+      logic: 2,
+      route: 2,
+      mysqlUri: `${DEFAULT_MYSQL_SERVER_URI}/${database}`,
+      prefix,
+      env: { SWITCHBOARD_LOG__LEVEL: 'warn' },
+    });
+    storage = await createStorage({ dialect: 'mysql', uri: cluster.mysqlUri, poolSize: 2 });
+    // The scenarios call logic-1 while clients sit on gates wired to either logic and route.
+    target = {
+      api: cluster.apis[0]!.http,
+      grpc: cluster.apis[1]!.grpc,
+      gateUrls: [...cluster.tcpUrls, ...cluster.wsUrls],
+      apps: await twoApps(storage),
+    };
+  }, 120_000);
+
+  afterAll(async () => {
+    await storage?.close();
+    await cluster?.stop();
+    const mysql = await createConnection({ uri: DEFAULT_MYSQL_SERVER_URI });
+    await mysql.query(`drop database if exists \`${database}\``);
+    await mysql.end();
+    await deleteRedisKeys(REDIS_URL, prefix);
+  }, 60_000);
+
+  businessApiScenarios(() => target);
+});
