@@ -1,0 +1,117 @@
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import type { SwitchboardClient } from '@switchboard/client';
+import { loadConfig } from '@switchboard/config';
+import { createLogger } from '@switchboard/log';
+import { startSuite, type Suite } from '@switchboard/standalone/suite';
+import { testToken } from '@switchboard/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connect } from './clients.js';
+
+const run = promisify(execFile);
+const doc = readFileSync(join(import.meta.dirname, '../../docs/business-api.md'), 'utf8');
+
+/** Each curl example with the JSON answer printed after it. */
+function examples(): Array<{ command: string; answer: unknown }> {
+  const blocks = [...doc.matchAll(/```(sh|json)\n([\s\S]*?)```/g)].map((m) => ({ lang: m[1], body: m[2]! }));
+  const out: Array<{ command: string; answer: unknown }> = [];
+  blocks.forEach((b, i) => {
+    if (b.lang !== 'sh' || !b.body.trimStart().startsWith('curl')) return;
+    const next = blocks[i + 1];
+    if (next?.lang !== 'json') throw new Error(`no answer printed after: ${b.body}`);
+    out.push({ command: b.body, answer: JSON.parse(next.body) });
+  });
+  return out;
+}
+
+/** The JSON shape of a value: keys and value types, recursively (array items by their first one). */
+function shape(v: unknown): unknown {
+  if (Array.isArray(v)) return v.length ? [shape(v[0])] : [];
+  if (v && typeof v === 'object')
+    return Object.fromEntries(
+      Object.entries(v)
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([k, x]) => [k, shape(x)]),
+    );
+  return typeof v;
+}
+
+/**
+ * docs/business-api.md as a reader uses it: every curl example runs, exactly as printed, against a
+ * running suite (with the two variables the document tells the reader to set), and answers with the
+ * shape the document prints after it.
+ */
+describe('docs/business-api.md examples', () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'sb-docs-'));
+  let suite: Suite;
+  let key = '';
+  const clients: SwitchboardClient[] = [];
+
+  beforeAll(async () => {
+    const config = loadConfig({
+      profile: 'embedded',
+      env: {},
+      overrides: {
+        dataDir,
+        sqlite: { file: join(dataDir, 'switchboard.db') },
+        gate: { grpcPort: 0, tcp: { port: 0 }, ws: { port: 0 }, health: { enabled: false, port: 0 } },
+        route: { grpcPort: 0, health: { enabled: false, port: 0 } },
+        logic: { grpcPort: 0, httpPort: 0, api: { httpPort: 0, grpcPort: 0 } },
+        log: { level: 'warn' },
+      } as never,
+    });
+    suite = await startSuite(config, createLogger({ level: 'warn', service: 'docs' }));
+    const secret = randomBytes(32).toString('base64url');
+    await suite.storage.apps.create({ appId: 'shop', name: 'Shop', tokenSecret: secret });
+    key = (await suite.storage.apiKeys.create({ appId: 'shop', name: 'docs' })).key;
+    // The devices the examples talk about: alice's phone, mallory's, and a room viewer.
+    for (const [user, device, platform] of [
+      ['alice', 'phone', 'ios'],
+      ['mallory', 'm1', 'android'],
+      ['viewer', 'tv', 'web'],
+    ] as const) {
+      const c = await connect(suite.tcpUrl);
+      await c.signIn({
+        token: await testToken('shop', user, secret, '1h', device),
+        deviceId: device,
+        platform,
+      });
+      clients.push(c);
+    }
+    await clients[2]!.subscribeRoom('match-7');
+  }, 60_000);
+
+  afterAll(async () => {
+    for (const c of clients) c.close();
+    await suite?.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('every example runs as printed and answers the printed shape', async () => {
+    const list = examples();
+    expect(list.length).toBeGreaterThanOrEqual(14);
+    for (const { command, answer } of list) {
+      const { stdout } = await run('bash', ['-c', `set -euo pipefail\n${command}`], {
+        env: { ...process.env, SWITCHBOARD_API: suite.api.http, SWITCHBOARD_API_KEY: key },
+      });
+      const got = JSON.parse(stdout) as Record<string, unknown>;
+      expect(got['code'], `${command}\n${stdout}`).toBeUndefined();
+      expect(shape(got), command).toEqual(shape(answer));
+    }
+  }, 60_000);
+
+  it('prints the error body it documents', async () => {
+    const res = await fetch(`${suite.api.http}/get_user`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ userId: '' }),
+    });
+    const printed = JSON.parse(/```json\n(\{ "code"[^\n]*)\n```/.exec(doc)![1]!) as object;
+    expect(res.status).toBe(400);
+    expect(shape(await res.json())).toEqual(shape(printed));
+  });
+});
