@@ -2,6 +2,7 @@ export {
   RpcError,
   InternalAuthRefusedError,
   CODE_METADATA_KEY,
+  FIELD_METADATA_KEY,
   INTERNAL_AUTH_REFUSED_KEY,
   UNAVAILABLE_MESSAGE,
   toStatus,
