@@ -43,3 +43,4 @@ export {
   type InternalTls,
   type InternalTlsConfig,
 } from './internal-tls.js';
+export { fillBucket, takeToken, type RateLimit, type TokenBucketState } from './token-bucket.js';
