@@ -1,5 +1,6 @@
 import protobuf from 'protobufjs';
 import type { JsonSchema, RpcSchema, ServiceJsonSchema } from './json-schema-types.js';
+import { jsonNameOf, snakeCaseOf } from './names.js';
 
 // Generates, from a .proto file, the JSON Schema of the proto3 JSON form of every message a
 // service's RPCs take or return. Run by `npm run proto` (scripts/gen-business-schema.ts); the
@@ -26,16 +27,6 @@ function base64Pattern(a: string): string {
   return `(?:[${a}]{4})*(?:${tail2}(?:==)?|${tail3}=?)?`;
 }
 export const BASE64_PATTERN = `^(?:${base64Pattern('A-Za-z0-9+/')}|${base64Pattern('A-Za-z0-9_-')})$`;
-
-/** proto3 JSON name of a field: underscores dropped, the letter after each capitalised. */
-export function jsonNameOf(protoName: string): string {
-  return protoName.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
-}
-
-/** `SendMessage` → `send_message`. */
-export function snakeCaseOf(name: string): string {
-  return name.replace(/(?<=[a-z0-9])([A-Z])/g, '_$1').toLowerCase();
-}
 
 function described<T extends JsonSchema>(schema: T, comment: string | null | undefined): T {
   const text = (comment ?? '').trim();

@@ -4,13 +4,8 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import { describe, expect, it } from 'vitest';
 import { BusinessServiceService } from '../business.js';
 import { businessJsonSchema } from '../business-schema.js';
-import {
-  BASE64_PATTERN,
-  buildServiceJsonSchema,
-  jsonNameOf,
-  serialise,
-  snakeCaseOf,
-} from './build-json-schema.js';
+import { BASE64_PATTERN, buildServiceJsonSchema, serialise } from './build-json-schema.js';
+import { jsonNameOf, snakeCaseOf } from './names.js';
 import { BUSINESS_SCHEMA_SOURCE as src, REPO_ROOT } from './business-schema-source.js';
 
 describe('business JSON Schema', () => {
