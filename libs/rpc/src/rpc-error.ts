@@ -58,6 +58,7 @@ export class InternalAuthRefusedError extends RpcError {
 }
 
 const grpcStatusOf: Partial<Record<ErrorCode, status>> = {
+  [ErrorCode.ERROR_CODE_INTERNAL]: status.INTERNAL,
   [ErrorCode.ERROR_CODE_INVALID_ARGUMENT]: status.INVALID_ARGUMENT,
   [ErrorCode.ERROR_CODE_NOT_FOUND]: status.NOT_FOUND,
   [ErrorCode.ERROR_CODE_PERMISSION_DENIED]: status.PERMISSION_DENIED,
