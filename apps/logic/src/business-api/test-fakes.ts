@@ -169,7 +169,11 @@ export interface RawResponse {
   json: Record<string, unknown> | undefined;
 }
 
-/** One HTTP request with exactly these method, path, headers and body bytes. */
+/**
+ * One HTTP request with exactly these method, path, headers and body bytes, on a connection of its
+ * own: a server that answers before reading a body (a refused key) may close a kept-alive socket
+ * just as a client reuses it, a race of keep-alive that a client retries and tests should not see.
+ */
 export function rawRequest(
   url: string,
   method: string,
@@ -177,8 +181,11 @@ export function rawRequest(
   headers: Record<string, string>,
   body?: string | Buffer,
 ): Promise<RawResponse> {
+  // Node sends a GET, DELETE or OPTIONS body without a length unless told: say it, always.
+  const sized =
+    body === undefined ? headers : { ...headers, 'content-length': String(Buffer.byteLength(body)) };
   return new Promise((resolve, reject) => {
-    const req = httpRequest(`${url}${path}`, { method, headers }, (res) => {
+    const req = httpRequest(`${url}${path}`, { method, headers: sized, agent: false }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => {
