@@ -12,13 +12,16 @@ export const ID_LIMITS = {
   clientMsgId: 64,
 } as const;
 
+/** A proto field path such as `user_id` or `conversation.id`. */
+const FIELD_PATH = /^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$/;
+
 export type IdKind = keyof typeof ID_LIMITS;
 
 /**
  * Every id from the network is checked here, once: non-empty, at most its kind's length, no control
  * characters or lone surrogates. The failure carries `code` (the caller decides which fits: a token's
  * claim is TOKEN_INVALID, a conversation peer INVALID_CONVERSATION, anything else INVALID_ARGUMENT)
- * and names the field, never echoing the value.
+ * and names the field (also as the error's `field` when it is a field path), never echoing the value.
  */
 export function requireId(
   kind: IdKind,
@@ -29,7 +32,8 @@ export function requireId(
   const max = ID_LIMITS[kind];
   if (typeof value !== 'string' || value.length === 0 || value.length > max || !isCleanText(value)) {
     throw new RpcError(code, `${field} must be 1-${max} characters without control characters`, {
-      field,
+      // Only a real field path ("user_id", "conversation.id"), not a phrase like "the token sub".
+      field: FIELD_PATH.test(field) ? field : undefined,
     });
   }
   return value;

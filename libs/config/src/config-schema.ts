@@ -165,6 +165,21 @@ const logic = section({
   }),
   /** Member count from which a group uses read fan-out instead of write fan-out. */
   largeGroupMinMembers: count(2),
+  /** The business API that an app's own servers call with their API key (HTTP JSON and gRPC). */
+  api: section({
+    /** Interface both listeners bind to. */
+    host: nonEmptyText(),
+    /** `POST /v1/<rpc>` JSON and `GET /v1/openapi.json`. */
+    httpPort: port(),
+    /** `switchboard.business.v1.BusinessService`, apart from logic's internal gRPC port. */
+    grpcPort: port(),
+    /** Largest HTTP request body accepted (PAYLOAD_TOO_LARGE past it). */
+    bodyLimitBytes: bytes(1024, 64 * 1024 * 1024),
+    /** Calls per second (and burst) one API key may make over both transports; perSecond 0 means no limit. */
+    ratePerKey: section({ perSecond: count(0), burst: count(1) }),
+    /** TLS for both listeners (certificate and key in PEM); plaintext when off. */
+    tls,
+  }),
   /**
    * The offline-push webhook: a stored message whose recipient has no device online becomes an event
    * POSTed to the app's webhook (set with `switchboard app webhook set`), signed, retried, dead-lettered.

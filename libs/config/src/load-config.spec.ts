@@ -58,7 +58,9 @@ describe('loadConfig: defaults and profiles', () => {
       config.route.grpcPort,
       config.logic.grpcPort,
       config.logic.httpPort,
-    ]).toEqual([7100, 7200, 7300, 7400, 7500, 7600]);
+      config.logic.api.httpPort,
+      config.logic.api.grpcPort,
+    ]).toEqual([7100, 7200, 7300, 7400, 7500, 7600, 7700, 7800]);
     expect(config.gateClient).toEqual({ logicAddress: '127.0.0.1:7500', routeAddress: '127.0.0.1:7400' });
   });
 

@@ -1,7 +1,7 @@
 import type { Connection } from './connection.js';
 import type { GateCounters } from './metrics.js';
 import type { GateSettings } from './settings.js';
-import { fillBucket, takeToken, type RateLimit, type TokenBucketState } from './token-bucket.js';
+import { fillBucket, takeToken, type RateLimit, type TokenBucketState } from '@switchboard/rpc';
 import type { Transport } from './transport.js';
 
 /** How often buckets that have refilled are forgotten (ms). */

@@ -1,5 +1,5 @@
 import type { TimerWheel, WheelEntry } from './timer-wheel.js';
-import type { TokenBucketState } from './token-bucket.js';
+import type { TokenBucketState } from '@switchboard/rpc';
 import type { Transport, WireChunk, WireFormat } from './transport.js';
 
 /** Where a connection is in its life. */

@@ -3,6 +3,7 @@ import { ErrorCode, PacketType, type Packet } from '@switchboard/proto/client';
 import type { Session } from '@switchboard/proto/logic';
 import { closePacket, decodePacket, errorPacket, packetFromJson, pushPacket } from '@switchboard/protocol';
 import { LogSummary, type Logger } from '@switchboard/log';
+import { fillBucket, takeToken } from '@switchboard/rpc';
 import { Admission } from './admission.js';
 import { systemClock, type Clock } from './clock.js';
 import { ConnectionLimits } from './connection-limits.js';
@@ -17,7 +18,6 @@ import { SessionHandler } from './session-handler.js';
 import type { GateSettings } from './settings.js';
 import { TagIndex } from './tag-index.js';
 import { TimerWheel } from './timer-wheel.js';
-import { fillBucket, takeToken } from './token-bucket.js';
 import { WireFormat, type Transport } from './transport.js';
 
 export interface GateCoreOptions {

@@ -20,4 +20,4 @@ export { TagIndex, type TagQuery } from './tag-index.js';
 export { RoomIndex } from './room-index.js';
 export { Registry } from './registry.js';
 export { OutboundQueue, type Scheduler } from './outbound-queue.js';
-export { fillBucket, takeToken, type RateLimit, type TokenBucketState } from './token-bucket.js';
+export { fillBucket, takeToken, type RateLimit, type TokenBucketState } from '@switchboard/rpc';

@@ -1,4 +1,4 @@
-import type { RateLimit } from './token-bucket.js';
+import type { RateLimit } from '@switchboard/rpc';
 
 /**
  * The subset of the `gate` configuration the core uses (a `GateConfig` from @switchboard/config

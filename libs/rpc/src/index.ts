@@ -2,6 +2,7 @@ export {
   RpcError,
   InternalAuthRefusedError,
   CODE_METADATA_KEY,
+  FIELD_METADATA_KEY,
   INTERNAL_AUTH_REFUSED_KEY,
   UNAVAILABLE_MESSAGE,
   toStatus,
@@ -43,3 +44,4 @@ export {
   type InternalTlsConfig,
 } from './internal-tls.js';
 export { INTERNAL_LIMITS, checkLength, checkTagSet } from './internal-limits.js';
+export { fillBucket, takeToken, type RateLimit, type TokenBucketState } from './token-bucket.js';

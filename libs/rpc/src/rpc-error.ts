@@ -5,25 +5,35 @@ import { isTransientError } from './transient-error.js';
 /** Metadata key that carries a switchboard ErrorCode across a gRPC hop. */
 export const CODE_METADATA_KEY = 'sb-code';
 
+/** Metadata key that carries the request field an error is about (`user.user_id`), when known. */
+export const FIELD_METADATA_KEY = 'sb-field';
+
+/** A field path fits a gRPC metadata value (printable ASCII) and stays short. */
+function isCarriableField(field: string): boolean {
+  return field.length > 0 && field.length <= 256 && /^[\x20-\x7e]*$/.test(field);
+}
+
 /**
  * An error with a stable switchboard code. Services throw it; the RPC layer
  * carries the code to the caller in the `sb-code` trailer so a gateway can put it
  * in the client's Packet unchanged.
  */
 export class RpcError extends Error {
+  /** The request field the error is about, as a proto field path (`user.user_id`), when known. */
+  readonly field: string | undefined;
+
   /**
    * @param message Safe to show to a client: what went wrong in the caller's terms, never
    *   addresses, internal limits or stack traces. Put those in `options.cause` for logs.
+   * @param options `field`: the request field at fault, carried to the caller (`sb-field`
+   *   trailer over gRPC, `field` in the HTTP error body).
    */
-  /** The request field at fault (proto field path, e.g. `user.user_id`), when one is. */
-  readonly field: string | undefined;
-
   constructor(
     readonly code: ErrorCode,
     message: string,
-    options?: { cause?: unknown; field?: string },
+    options?: { cause?: unknown; field?: string | undefined },
   ) {
-    super(message, options);
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'RpcError';
     this.field = options?.field;
   }
@@ -48,6 +58,7 @@ export class InternalAuthRefusedError extends RpcError {
 }
 
 const grpcStatusOf: Partial<Record<ErrorCode, status>> = {
+  [ErrorCode.ERROR_CODE_INTERNAL]: status.INTERNAL,
   [ErrorCode.ERROR_CODE_INVALID_ARGUMENT]: status.INVALID_ARGUMENT,
   [ErrorCode.ERROR_CODE_NOT_FOUND]: status.NOT_FOUND,
   [ErrorCode.ERROR_CODE_PERMISSION_DENIED]: status.PERMISSION_DENIED,
@@ -81,6 +92,7 @@ export function toStatus(err: unknown): Partial<StatusObject> {
   }
   if (err instanceof RpcError) {
     metadata.set(CODE_METADATA_KEY, String(err.code));
+    if (err.field !== undefined && isCarriableField(err.field)) metadata.set(FIELD_METADATA_KEY, err.field);
     return { code: grpcStatusOf[err.code] ?? status.FAILED_PRECONDITION, details: err.message, metadata };
   }
   if (isTransientError(err)) {
@@ -126,7 +138,11 @@ export function fromServiceError(err: unknown): RpcError {
   const raw = e.metadata?.get(CODE_METADATA_KEY)[0];
   if (raw !== undefined) {
     const code = Number(raw) as ErrorCode;
-    return new RpcError(code, e.details ?? 'error', { cause: err });
+    const field = e.metadata?.get(FIELD_METADATA_KEY)[0];
+    return new RpcError(code, e.details ?? 'error', {
+      cause: err,
+      field: typeof field === 'string' ? field : undefined,
+    });
   }
   const [code, message] = (e.code !== undefined && transportFailures[e.code]) || [
     ErrorCode.ERROR_CODE_INTERNAL,

@@ -44,6 +44,11 @@ describe('rpc helpers over a real grpc-js server', () => {
                   throw new RpcError(ErrorCode.ERROR_CODE_NOT_FOUND, 'no such connection');
                 if (req.connId === 4) throw new RpcError(ErrorCode.ERROR_CODE_RATE_LIMITED, 'slow down');
                 if (req.connId === 5) return { kicked: req.reason.length > 0 };
+                if (req.connId === 7) {
+                  throw new RpcError(ErrorCode.ERROR_CODE_INVALID_ARGUMENT, 'bad reason', {
+                    field: 'reason',
+                  });
+                }
                 if (req.connId === 6) {
                   throw Object.assign(new Error('connect ECONNREFUSED 10.0.0.9:6379'), {
                     code: 'ECONNREFUSED',
@@ -121,6 +126,13 @@ describe('rpc helpers over a real grpc-js server', () => {
     const err = (await kick(4).catch((e: unknown) => e)) as RpcError;
     expect(err.code).toBe(ErrorCode.ERROR_CODE_RATE_LIMITED);
     expect(err.message).toBe('slow down');
+  });
+
+  it('carries the field an error is about in the sb-field trailer', async () => {
+    const err = (await kick(7).catch((e: unknown) => e)) as RpcError;
+    expect(err.code).toBe(ErrorCode.ERROR_CODE_INVALID_ARGUMENT);
+    expect(err.field).toBe('reason');
+    expect((await kick(4).catch((e: unknown) => e)) as RpcError).toHaveProperty('field', undefined);
   });
 
   describe('message size limits', () => {

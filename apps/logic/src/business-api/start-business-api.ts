@@ -1,0 +1,69 @@
+import { readFileSync } from 'node:fs';
+import type { LogicConfig } from '@switchboard/config';
+import type { Logger } from '@switchboard/log';
+import type { Registry } from '@switchboard/metrics';
+import type { Authenticate, BusinessApi } from './business-api.js';
+import { businessApiMetrics } from './business-api-metrics.js';
+import { CallGuard } from './call-guard.js';
+import { startBusinessGrpc } from './grpc-server.js';
+import { businessHttpServer } from './http-server.js';
+import { KeyRateLimiter } from './rate-limiter.js';
+import { businessRpcs } from './rpc-table.js';
+
+export interface BusinessApiServerOptions {
+  config: { logic: Pick<LogicConfig, 'api'> };
+  api: BusinessApi;
+  authenticate: Authenticate;
+  logger: Logger;
+  registry: Registry;
+}
+
+export interface StartedBusinessApi {
+  /** The bound ports (useful when the config asks for 0). */
+  httpPort: number;
+  grpcPort: number;
+  /** Stops both listeners, letting running calls finish for a moment. */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the business API on `logic.api.host`: HTTP JSON on `httpPort` and gRPC on `grpcPort`,
+ * both in front of `api`, authenticated by `authenticate` and limited per API key.
+ */
+export async function startBusinessApi(options: BusinessApiServerOptions): Promise<StartedBusinessApi> {
+  const cfg = options.config.logic.api;
+  const logger = options.logger.child({ component: 'business-api' });
+  const metrics = businessApiMetrics(options.registry);
+  const guard = new CallGuard(options.authenticate, new KeyRateLimiter(cfg.ratePerKey), metrics);
+  const rpcs = businessRpcs();
+  const tls = cfg.tls.enabled
+    ? { cert: readFileSync(cfg.tls.certFile), key: readFileSync(cfg.tls.keyFile) }
+    : undefined;
+  const common = { api: options.api, rpcs, guard, metrics, logger, tls };
+
+  const http = businessHttpServer({ ...common, bodyLimitBytes: cfg.bodyLimitBytes });
+  await http.listen({ host: cfg.host, port: cfg.httpPort });
+  const address = http.server.address();
+  const httpPort = typeof address === 'object' && address ? address.port : cfg.httpPort;
+  let grpc;
+  try {
+    grpc = await startBusinessGrpc(cfg.host, cfg.grpcPort, {
+      ...common,
+      maxRequestBytes: cfg.bodyLimitBytes,
+    });
+  } catch (err) {
+    await http.close();
+    throw err;
+  }
+  logger.info(
+    { host: cfg.host, httpPort, grpcPort: grpc.port, tls: cfg.tls.enabled },
+    'business API listening',
+  );
+  return {
+    httpPort,
+    grpcPort: grpc.port,
+    close: async () => {
+      await Promise.all([http.close(), grpc.stop()]);
+    },
+  };
+}
