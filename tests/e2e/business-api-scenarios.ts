@@ -286,16 +286,20 @@ export function businessApiScenarios(target: () => BusinessTarget): void {
   it("keeps app B out of app A's users, devices, messages and connections", async () => {
     const aliceA = await open('a', 'shared-name', 'phone', 0);
     // B's user of the same name is another user, with its own inbox and connection.
-    const sameNameB = await open('b', 'shared-name', 'phone', 1);
+    const sameNameB = await open('b', 'shared-name', 'b-phone', 1);
     await aliceA.subscribeRoom('lobby');
     await a('set_user_tags', { userId: 'shared-name', tags: ['vip'] });
     await a('upsert_user', { user: { userId: 'only-in-a', nickname: 'A' } });
 
     expect((await b('get_user', { userId: 'only-in-a' })).status).toBe(404);
-    expect((await b('list_devices', { userId: 'shared-name' })).body).toEqual({ devices: [] });
-    expect((await b('is_online', { userIds: ['shared-name'] })).body['online']).toEqual({
-      'shared-name': false,
-    });
+    // B sees its own user of that name, with its own device only.
+    expect((await b('list_devices', { userId: 'shared-name' })).body['devices']).toMatchObject([
+      { deviceId: 'b-phone', online: true },
+    ]);
+    // Online in B only through B's own device: A's device of the same user id is not counted.
+    expect((await b('is_online', { userIds: ['shared-name'] })).body['users']).toEqual([
+      { userId: 'shared-name', online: true, platforms: ['test'] },
+    ]);
     expect((await b('get_online_counts', { roomId: 'lobby', tag: 'vip' })).body).toMatchObject({
       roomSubscribers: 0,
       tagConnections: 0,

@@ -59,7 +59,7 @@ describe('client protocol under random input', () => {
   });
 
   /** Sends one packet on a signed-in connection; resolves with the answer's code, or 'closed'. */
-  async function answerTo(packet: Packet): Promise<number | 'closed'> {
+  async function answerTo(packet: Packet): Promise<number | 'closed' | 'silent'> {
     const client = await connect(suite.tcpUrl);
     try {
       await client.signIn({ token: await testToken('demo', 'fuzzer', secret), deviceId: 'fz' });
@@ -68,7 +68,8 @@ describe('client protocol under random input', () => {
         (err: { code?: number }) => err.code ?? -1,
       );
       const closed = client.closed.then(() => 'closed' as const);
-      return await Promise.race([answered, closed]);
+      const silent = new Promise<'silent'>((r) => setTimeout(() => r('silent'), 3_000).unref());
+      return await Promise.race([answered, closed, silent]);
     } finally {
       client.close();
     }
@@ -153,8 +154,10 @@ describe('client protocol under random input', () => {
       fc.asyncProperty(fc.oneof(structured, raw), async (packet) => {
         const code = await answerTo(packet);
         expect(code).not.toBe(ErrorCode.ERROR_CODE_INTERNAL);
+        // Every request is answered (or the connection closed with a reason): none is left hanging.
+        expect(code).not.toBe('silent');
       }),
-      { numRuns: 150 },
+      { numRuns: 300 },
     );
     const bad = logs.lines.filter((l) => Number(l['level']) >= 50 || JSON.stringify(l).includes('    at '));
     expect(bad).toEqual([]);

@@ -64,7 +64,8 @@ export function startOfflinePush(
     webhooks.set(appId, { target, until: now + WEBHOOK_CACHE_MS });
     return target;
   };
-  const worker = new WebhookWorker({ queue, lookupWebhook: webhookOf, metrics, log, config: settings });
+  const { enabled: _enabled, queue: _queue, ...tuning } = settings;
+  const worker = new WebhookWorker({ queue, lookupWebhook: webhookOf, metrics, log, config: tuning });
   worker.start();
 
   const failures = new LogSummary(log.child({ component: 'offline-push' }), 'offline push not queued');

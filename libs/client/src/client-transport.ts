@@ -50,7 +50,9 @@ export class TcpClientTransport implements ClientTransport, FrameSink {
 
   onFrame(frame: Buffer): void {
     const r = decodePacket(frame);
-    if (r.ok) this.onPacket(r.packet);
+    // A packet of a type this client does not know (e.g. the server's answer to a request of an
+    // unknown type) still reaches the request it answers.
+    if (r.packet) this.onPacket(r.packet);
   }
 
   send(packet: Packet): void {
@@ -73,7 +75,7 @@ export class WsClientTransport implements ClientTransport {
   ) {
     ws.on('message', (data: Buffer, isBinary: boolean) => {
       const r = isBinary ? decodePacket(data) : packetFromJson(data.toString('utf8'), 'to-client');
-      if (r.ok) this.onPacket(r.packet);
+      if (r.packet) this.onPacket(r.packet);
     });
     ws.on('close', (code: number) => this.onClose(errorCodeFromWsClose(code)));
     ws.on('error', () => {});

@@ -77,12 +77,17 @@ export class SwitchboardClient {
       for (const l of this.onPushListeners) l(m);
       return;
     }
-    if (p.type === PacketType.PACKET_TYPE_SYNC_HINT) {
+    // Server-initiated packets carry request id 0; anything else answers one of our requests (even
+    // one of a type only the server should send, which it refuses).
+    if (p.type === PacketType.PACKET_TYPE_SYNC_HINT && p.requestId === 0) {
       this.syncHints++;
       for (const l of this.onSyncHintListeners) l();
       return;
     }
-    if (p.type === PacketType.PACKET_TYPE_KICKED || p.type === PacketType.PACKET_TYPE_DISCONNECT) {
+    if (
+      p.requestId === 0 &&
+      (p.type === PacketType.PACKET_TYPE_KICKED || p.type === PacketType.PACKET_TYPE_DISCONNECT)
+    ) {
       // The server is closing: requests in flight will get no answer, and this is why.
       this.closeReason = { code: p.code, message: p.message };
       for (const w of this.waiting.values()) w.reject(new SwitchboardError(p.code, p.message));
