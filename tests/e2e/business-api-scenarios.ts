@@ -59,7 +59,7 @@ export function businessApiScenarios(target: () => BusinessTarget): void {
 
   const t = () => target();
   const gate = (i: number) => t().gateUrls[i % t().gateUrls.length]!;
-  const open = async (app: 'a' | 'b', user: string, device: string, i = 0, platform = 'ios') => {
+  const open = async (app: 'a' | 'b', user: string, device: string, i = 0) => {
     const token = await t().apps[app].token(user, device);
     const { client } = await signedIn(gate(i), token, device);
     // signedIn signs in with platform "test"; the scenarios that check platforms open their own.

@@ -1,4 +1,4 @@
-import { ConversationType, ErrorCode, Message } from '@switchboard/proto/client';
+import { ConversationType, ErrorCode, type Message } from '@switchboard/proto/client';
 import { RpcError } from '@switchboard/rpc';
 import type { ConversationMessage, Storage } from '@switchboard/storage';
 import { encodeMessagePush } from '../client-message.js';
