@@ -29,21 +29,38 @@ describe('proto3 JSON details driven by the generated schema', () => {
     });
   });
 
-  it('renders 64-bit integers as strings in messages, arrays and nested messages, and nothing else', () => {
+  it('renders 64-bit integers as strings in messages, arrays and nested messages, and every default', () => {
     expect(
       renderResponse('GetHistoryResponse', {
         messages: [{ messageId: 12, conversationSeq: 3, sentAt: -1, contentType: '7', content: 'aGk=' }],
         hasMore: true,
       }),
     ).toEqual({
-      messages: [{ messageId: '12', conversationSeq: '3', sentAt: '-1', contentType: '7', content: 'aGk=' }],
+      messages: [
+        {
+          messageId: '12',
+          conversationSeq: '3',
+          sentAt: '-1',
+          contentType: '7',
+          content: 'aGk=',
+          // Fields at their default are in the answer too (emit defaults).
+          senderUserId: '',
+          senderDeviceId: '',
+          clientMsgId: '',
+        },
+      ],
       hasMore: true,
     });
     expect(renderResponse('IsOnlineResponse', { online: { '12': true }, users: [] })).toEqual({
       online: { '12': true },
       users: [],
     });
-    expect(renderResponse('GetOnlineCountsResponse', { onlineDevices: 4 })).toEqual({ onlineDevices: 4 });
+    expect(renderResponse('GetOnlineCountsResponse', { onlineDevices: 4 })).toEqual({
+      onlineDevices: 4,
+      roomSubscribers: 0,
+      tagConnections: 0,
+      unreachableGates: 0,
+    });
   });
 
   it('turns a JSON pointer into a proto field path', () => {
