@@ -9,8 +9,11 @@ import {
 } from '@switchboard/proto/business';
 import { ConversationType, ErrorCode } from '@switchboard/proto/client';
 import type { SwitchboardClient } from '@switchboard/client';
+import { createServer, type IncomingHttpHeaders } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { verifyWebhookSignature } from '@switchboard/offline-push';
 import { waitFor } from '@switchboard/testing';
-import { afterAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { signedIn, text } from './clients.js';
 
 /** Where one running suite is and how to act as two apps (tenants) of it. */
@@ -21,6 +24,8 @@ export interface BusinessTarget {
   grpc: string;
   /** Client gateways (scenarios spread clients over them). */
   gateUrls: readonly string[];
+  /** Sets an app's offline-push webhook (what `switchboard app webhook set` stores). */
+  setWebhook(appId: string, url: string, secret: string): Promise<void>;
   apps: {
     a: { appId: string; apiKey: string; token(user: string, device?: string): Promise<string> };
     b: { appId: string; apiKey: string; token(user: string, device?: string): Promise<string> };
@@ -52,9 +57,33 @@ const b64 = (s: string) => Buffer.from(s, 'utf8').toString('base64');
 export function businessApiScenarios(target: () => BusinessTarget): void {
   const clients: SwitchboardClient[] = [];
   let grpc: BusinessServiceClient | undefined;
+  // App A's webhook receiver, set before any traffic: it fails its first two calls (500), then
+  // records every event it gets.
+  const webhookSecret = 'whsec-e2e-secret';
+  const received: Array<{ headers: IncomingHttpHeaders; body: string }> = [];
+  let failuresLeft = 2;
+  const receiver = createServer((req, res) => {
+    let body = '';
+    req.on('data', (c: Buffer) => (body += c.toString('utf8')));
+    req.on('end', () => {
+      if (failuresLeft-- > 0) {
+        res.statusCode = 500;
+        res.end();
+        return;
+      }
+      received.push({ headers: req.headers, body });
+      res.end('ok');
+    });
+  });
+  beforeAll(async () => {
+    await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
+    const { port } = receiver.address() as AddressInfo;
+    await t().setWebhook(t().apps.a.appId, `http://127.0.0.1:${port}/hook`, webhookSecret);
+  });
   afterAll(() => {
     for (const c of clients) c.close();
     grpc?.close();
+    receiver.close();
   });
 
   const t = () => target();
@@ -281,6 +310,54 @@ export function businessApiScenarios(target: () => BusinessTarget): void {
       3_000,
     );
     await open('a', 'mallory', 'm1', 1);
+  });
+
+  it('posts an offline-push event, signed, for a message to a user with no device online', async () => {
+    const awake = await open('a', 'awake', 'd1', 0);
+    for (const [to, words] of [
+      ['awake', 'are you there'],
+      ['sleeper', 'wake up'],
+    ] as const) {
+      const r = await a('send_message', {
+        senderUserId: 'alice',
+        targetType: 'TARGET_TYPE_USER',
+        targetId: to,
+        contentType: 'text/plain',
+        content: b64(words),
+        clientMsgId: `hook-${to}`,
+      });
+      expect(r.status).toBe(200);
+    }
+    await waitFor('awake got its push', () => awake.pushes.some((m) => text(m) === 'are you there'));
+    // The receiver failed twice first: what arrives came through retries.
+    const event = await waitFor(
+      'the webhook event for sleeper',
+      () => received.find((e) => (JSON.parse(e.body) as { userId: string }).userId === 'sleeper'),
+      30_000,
+    );
+    const body = JSON.parse(event.body) as Record<string, unknown>;
+    expect(body).toMatchObject({
+      type: 'offline_message',
+      appId: t().apps.a.appId,
+      userId: 'sleeper',
+      senderUserId: 'alice',
+      contentType: 'text/plain',
+      preview: 'wake up',
+    });
+    expect(body['messageId']).toMatch(/^[1-9][0-9]*$/);
+    expect(event.headers['x-switchboard-event-id']).toBe(body['id']);
+    expect(
+      verifyWebhookSignature({
+        secret: webhookSecret,
+        timestamp: String(event.headers['x-switchboard-timestamp']),
+        body: event.body,
+        signature: String(event.headers['x-switchboard-signature']),
+      }),
+    ).toBe(true);
+    // Only users with no device online are posted about, and app B's traffic never reaches A's hook.
+    const users = received.map((e) => JSON.parse(e.body) as { userId: string; appId: string });
+    expect(users.filter((u) => u.userId === 'awake')).toEqual([]);
+    expect(new Set(users.map((u) => u.appId))).toEqual(new Set([t().apps.a.appId]));
   });
 
   it("keeps app B out of app A's users, devices, messages and connections", async () => {

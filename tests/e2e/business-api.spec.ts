@@ -46,11 +46,18 @@ describe('business API on the embedded suite (SQLite, memory route store)', () =
         sqlite: { file: join(dataDir, 'switchboard.db') },
         gate: { grpcPort: 0, tcp: { port: 0 }, ws: { port: 0 }, health: { enabled: false, port: 0 } },
         route: { grpcPort: 0, health: { enabled: false, port: 0 } },
-        logic: { grpcPort: 0, httpPort: 0, api: { httpPort: 0, grpcPort: 0 } },
+        logic: {
+          grpcPort: 0,
+          httpPort: 0,
+          api: { httpPort: 0, grpcPort: 0 },
+          offlinePush: { backoffBaseMs: 50, backoffMaxMs: 500 },
+        },
       } as never,
     });
     suite = await startSuite(config, createLogger({ level: 'info', service: 'e2e', destination: logs }));
     target = {
+      setWebhook: async (appId, url, secret) =>
+        void (await suite.storage.apps.updateSettings(appId, { webhookUrl: url, webhookSecret: secret })),
       api: suite.api.http,
       grpc: suite.api.grpc,
       gateUrls: [suite.tcpUrl, suite.wsUrl],
@@ -83,11 +90,18 @@ describe('business API on the distributed suite (MariaDB, Redis, two logic and t
       route: 2,
       mysqlUri: `${DEFAULT_MYSQL_SERVER_URI}/${database}`,
       prefix,
-      env: { SWITCHBOARD_LOG__LEVEL: 'warn' },
+      env: {
+        SWITCHBOARD_LOG__LEVEL: 'warn',
+        SWITCHBOARD_LOGIC__OFFLINE_PUSH__BACKOFF_BASE_MS: '50',
+        SWITCHBOARD_LOGIC__OFFLINE_PUSH__BACKOFF_MAX_MS: '500',
+      },
     });
     storage = await createStorage({ dialect: 'mysql', uri: cluster.mysqlUri, poolSize: 2 });
     // The scenarios call logic-1 while clients sit on gates wired to either logic and route.
+    const db = storage;
     target = {
+      setWebhook: async (appId, url, secret) =>
+        void (await db.apps.updateSettings(appId, { webhookUrl: url, webhookSecret: secret })),
       api: cluster.apis[0]!.http,
       grpc: cluster.apis[1]!.grpc,
       gateUrls: [...cluster.tcpUrls, ...cluster.wsUrls],
