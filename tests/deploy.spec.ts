@@ -57,9 +57,9 @@ describe('docker-compose.yml', () => {
     }
   });
 
-  it('publishes client ports only, never an internal gRPC or health port', () => {
+  it('publishes client ports and the business API only, never an internal gRPC or health port', () => {
     const published = Object.values(compose.services).flatMap((s) => (s as { ports?: string[] }).ports ?? []);
-    expect(published.sort()).toEqual(['7100:7100', '7200:7200']);
+    expect(published.sort()).toEqual(['7100:7100', '7200:7200', '7700:7700', '7800:7800']);
   });
 });
 
@@ -180,6 +180,9 @@ describe('deploy/k8s', () => {
       expect(allowed('ws-conn', 7300)).toEqual(['route']);
       expect(allowed('tcp-conn', 7100)).toBe('*');
       expect(allowed('ws-conn', 7200)).toBe('*');
+      // The business API: open to the app's servers, which authenticate with API keys.
+      expect(allowed('logic', 7700)).toBe('*');
+      expect(allowed('logic', 7800)).toBe('*');
       for (const [app, port] of [
         ['logic', 7600],
         ['route', 7410],
