@@ -116,7 +116,8 @@ describe('deploy/k8s', () => {
     const services = docs
       .filter((d) => d.doc?.kind === 'Service')
       .map((d) => d.doc.spec.selector['app.kubernetes.io/name']);
-    expect(services.sort()).toEqual(['logic', 'route', 'tcp-conn', 'ws-conn']);
+    // logic twice: the headless internal service and the business API's logic-api.
+    expect(services.sort()).toEqual(['logic', 'logic', 'route', 'tcp-conn', 'ws-conn']);
   });
 
   it('makes logic and route headless, and has clients resolve every pod behind them', () => {
