@@ -1,0 +1,126 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ErrorCode, type SignInRequest } from '@switchboard/proto/client';
+import { createStorage, type Storage } from '@switchboard/storage';
+import { testToken } from '@switchboard/testing';
+import { SignJWT } from 'jose';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cachedAppCredentials } from './app-credentials.js';
+import { SignInService } from './sign-in-service.js';
+import { StubRoutePort } from './stub-route-port.js';
+import { TokenVerifier } from './token-verifier.js';
+
+const TAGS = { allowClientDeclared: false, maxPerConnection: 32, maxLength: 64 };
+const ctx = { gateId: 'g', gateBootId: 'b', connId: 1 };
+const request = (token: string, more: Partial<SignInRequest> = {}): SignInRequest => ({
+  appId: '',
+  userId: '',
+  deviceId: 'd1',
+  token,
+  platform: 'ios',
+  tags: [],
+  ...more,
+});
+
+/** Sign-in rules that come from the app and the user as the business API and CLI set them. */
+describe('sign-in with app and user settings (SQLite)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'sb-signin-'));
+  let storage: Storage;
+  let signIn: SignInService;
+
+  beforeAll(async () => {
+    storage = await createStorage({ dialect: 'sqlite', file: join(dir, 'db.sqlite') });
+    await storage.migrate();
+    await storage.apps.create({ appId: 'a', name: 'a', tokenSecret: 'old-secret-old-secret-old-secret' });
+    signIn = new SignInService(
+      storage,
+      new TokenVerifier(cachedAppCredentials(storage)),
+      new StubRoutePort(),
+      30_000,
+      TAGS,
+      { maxPerUser: 32, policy: 'drop_oldest' },
+    );
+  });
+  afterAll(async () => {
+    await storage.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("follows the app's own client-tag setting over the server default", async () => {
+    const token = await testToken('a', 'u1', 'old-secret-old-secret-old-secret');
+    await expect(signIn.signIn(request(token, { tags: ['beta'] }), ctx)).rejects.toMatchObject({
+      code: ErrorCode.ERROR_CODE_PERMISSION_DENIED,
+    });
+    await storage.apps.updateSettings('a', { allowClientTags: true });
+    // The verifier caches app settings briefly; a fresh verifier sees the change at once.
+    const fresh = new SignInService(
+      storage,
+      new TokenVerifier(cachedAppCredentials(storage, 0)),
+      new StubRoutePort(),
+      30_000,
+      TAGS,
+      { maxPerUser: 32, policy: 'drop_oldest' },
+    );
+    expect((await fresh.signIn(request(token, { tags: ['beta'] }), ctx)).tags).toEqual(['beta']);
+    await storage.apps.updateSettings('a', { allowClientTags: null });
+  });
+
+  it('adds the tags the business API granted, as server tags apart from the token’s', async () => {
+    await storage.users.setTags('a', 'u2', ['vip', 'lang_en']);
+    const token = await new SignJWT({ app_id: 'a', tags: ['lang_en'] })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject('u2')
+      .setIssuedAt()
+      .setExpirationTime('1h')
+      .sign(new TextEncoder().encode('old-secret-old-secret-old-secret'));
+    const r = await signIn.signIn(request(token), ctx);
+    expect(r.tags.sort()).toEqual(['lang_en', 'vip']);
+    // lang_en is the token's too: a later SetUserTags must not take it away.
+    expect(r.serverTags).toEqual(['vip']);
+  });
+
+  it('refuses tokens issued up to a revocation (and tokens without iat), accepts later ones', async () => {
+    const noIat = await new SignJWT({ app_id: 'a' })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject('u3')
+      .setExpirationTime('1h')
+      .sign(new TextEncoder().encode('old-secret-old-secret-old-secret'));
+    await signIn.signIn(request(noIat), ctx); // nothing revoked yet
+    const now = Date.now();
+    await storage.users.revokeTokens('a', 'u3', now);
+    for (const token of [noIat, await testToken('a', 'u3', 'old-secret-old-secret-old-secret')]) {
+      await expect(signIn.signIn(request(token), ctx)).rejects.toMatchObject({
+        code: ErrorCode.ERROR_CODE_TOKEN_REVOKED,
+      });
+    }
+    const later = await new SignJWT({ app_id: 'a' })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject('u3')
+      .setIssuedAt(Math.floor(now / 1000) + 1)
+      .setExpirationTime('1h')
+      .sign(new TextEncoder().encode('old-secret-old-secret-old-secret'));
+    await expect(signIn.signIn(request(later), ctx)).resolves.toMatchObject({ appId: 'a' });
+  });
+
+  it('accepts tokens of the previous secret during a rotation’s grace only', async () => {
+    const old = await testToken('a', 'u4', 'old-secret-old-secret-old-secret');
+    await storage.apps.rotateTokenSecret('a', 'new-secret-new-secret-new-secret', 60_000);
+    const fresh = await testToken('a', 'u4', 'new-secret-new-secret-new-secret');
+    // The new secret works at once, even through the cache (a failed signature asks again).
+    await expect(signIn.signIn(request(fresh), ctx)).resolves.toMatchObject({ appId: 'a' });
+    await expect(signIn.signIn(request(old), ctx)).resolves.toMatchObject({ appId: 'a' });
+    await storage.apps.rotateTokenSecret('a', 'newer-secret-newer-secret-newer', 0);
+    const strict = new SignInService(
+      storage,
+      new TokenVerifier(cachedAppCredentials(storage, 0)),
+      new StubRoutePort(),
+      30_000,
+      TAGS,
+      { maxPerUser: 32, policy: 'drop_oldest' },
+    );
+    await expect(strict.signIn(request(fresh), ctx)).rejects.toMatchObject({
+      code: ErrorCode.ERROR_CODE_TOKEN_INVALID,
+    });
+  });
+});
