@@ -5,12 +5,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { SwitchboardClient } from '@switchboard/client';
-import { loadConfig } from '@switchboard/config';
 import { createLogger } from '@switchboard/log';
 import { startSuite, type Suite } from '@switchboard/standalone/suite';
 import { testToken } from '@switchboard/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect } from './clients.js';
+import { embeddedTestConfig } from './embedded-config.js';
 
 const run = promisify(execFile);
 const doc = readFileSync(join(import.meta.dirname, '../../docs/business-api.md'), 'utf8');
@@ -71,18 +71,7 @@ describe('docs/business-api.md examples', () => {
   const clients: SwitchboardClient[] = [];
 
   beforeAll(async () => {
-    const config = loadConfig({
-      profile: 'embedded',
-      env: {},
-      overrides: {
-        dataDir,
-        sqlite: { file: join(dataDir, 'switchboard.db') },
-        gate: { grpcPort: 0, tcp: { port: 0 }, ws: { port: 0 }, health: { enabled: false, port: 0 } },
-        route: { grpcPort: 0, health: { enabled: false, port: 0 } },
-        logic: { grpcPort: 0, httpPort: 0, api: { httpPort: 0, grpcPort: 0 } },
-        log: { level: 'warn' },
-      } as never,
-    });
+    const config = embeddedTestConfig(dataDir);
     suite = await startSuite(config, createLogger({ level: 'warn', service: 'docs' }));
     const secret = randomBytes(32).toString('base64url');
     await suite.storage.apps.create({ appId: 'shop', name: 'Shop', tokenSecret: secret });

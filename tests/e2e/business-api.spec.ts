@@ -2,7 +2,6 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadConfig } from '@switchboard/config';
 import { createLogger, memoryDestination } from '@switchboard/log';
 import { startSuite, type Suite } from '@switchboard/standalone/suite';
 import { createStorage, DEFAULT_MYSQL_SERVER_URI, type Storage } from '@switchboard/storage';
@@ -11,6 +10,7 @@ import { createConnection } from 'mysql2/promise';
 
 const REDIS_URL = 'redis://127.0.0.1:6379';
 import { afterAll, beforeAll, describe, expect } from 'vitest';
+import { embeddedTestConfig } from './embedded-config.js';
 import { businessApiScenarios, type BusinessTarget } from './business-api-scenarios.js';
 
 /** Two apps with a key each, created the way the CLI does it; tokens signed with their secrets. */
@@ -38,21 +38,8 @@ describe('business API on the embedded suite (SQLite, memory route store)', () =
   let target: BusinessTarget;
 
   beforeAll(async () => {
-    const config = loadConfig({
-      profile: 'embedded',
-      env: {},
-      overrides: {
-        dataDir,
-        sqlite: { file: join(dataDir, 'switchboard.db') },
-        gate: { grpcPort: 0, tcp: { port: 0 }, ws: { port: 0 }, health: { enabled: false, port: 0 } },
-        route: { grpcPort: 0, health: { enabled: false, port: 0 } },
-        logic: {
-          grpcPort: 0,
-          httpPort: 0,
-          api: { httpPort: 0, grpcPort: 0 },
-          offlinePush: { backoffBaseMs: 50, backoffMaxMs: 500 },
-        },
-      } as never,
+    const config = embeddedTestConfig(dataDir, {
+      logic: { offlinePush: { backoffBaseMs: 50, backoffMaxMs: 500 } },
     });
     suite = await startSuite(config, createLogger({ level: 'info', service: 'e2e', destination: logs }));
     target = {

@@ -1,7 +1,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadConfig } from '@switchboard/config';
 import { createLogger, memoryDestination } from '@switchboard/log';
 import {
   ConversationType,
@@ -18,6 +17,7 @@ import { testToken } from '@switchboard/testing';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect } from './clients.js';
+import { embeddedTestConfig } from './embedded-config.js';
 
 /**
  * Random client input against the whole embedded suite: packets of every type with random payloads,
@@ -32,22 +32,8 @@ describe('client protocol under random input', () => {
   let secret = '';
 
   beforeAll(async () => {
-    const config = loadConfig({
-      profile: 'embedded',
-      env: {},
-      overrides: {
-        dataDir,
-        sqlite: { file: join(dataDir, 'switchboard.db') },
-        gate: {
-          grpcPort: 0,
-          tcp: { port: 0 },
-          ws: { port: 0 },
-          health: { enabled: false, port: 0 },
-          rateLimit: { packetsPerSecond: 100_000, burst: 100_000 },
-        },
-        route: { grpcPort: 0, health: { enabled: false, port: 0 } },
-        logic: { grpcPort: 0, httpPort: 0 },
-      } as never,
+    const config = embeddedTestConfig(dataDir, {
+      gate: { rateLimit: { packetsPerSecond: 100_000, burst: 100_000 } },
     });
     suite = await startSuite(config, createLogger({ level: 'info', service: 'fuzz', destination: logs }));
     secret = (await suite.storage.apps.get('demo'))!.tokenSecret;
