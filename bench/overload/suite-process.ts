@@ -80,6 +80,8 @@ export class SuiteProcess {
         SWITCHBOARD_ROUTE__GRPC_PORT: '0',
         SWITCHBOARD_LOGIC__GRPC_PORT: '0',
         SWITCHBOARD_LOGIC__HTTP_PORT: '0',
+        SWITCHBOARD_LOGIC__API__HTTP_PORT: '0',
+        SWITCHBOARD_LOGIC__API__GRPC_PORT: '0',
         SWITCHBOARD_ROUTE__HEALTH__PORT: '0',
         SWITCHBOARD_GATE__HEALTH__PORT: '0',
         ...options.env,

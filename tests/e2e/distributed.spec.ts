@@ -50,6 +50,8 @@ describe('distributed suite (npm run cluster: separate processes, MariaDB + Redi
       SWITCHBOARD_LOGIC__HOST: '127.0.0.1',
       SWITCHBOARD_LOGIC__GRPC_PORT: String(port),
       SWITCHBOARD_LOGIC__HTTP_PORT: String(httpPort),
+      SWITCHBOARD_LOGIC__API__HTTP_PORT: '0',
+      SWITCHBOARD_LOGIC__API__GRPC_PORT: '0',
       SWITCHBOARD_LOGIC__ROUTE_ADDRESS: route,
     });
     extra.push(proc);

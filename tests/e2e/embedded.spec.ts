@@ -23,6 +23,8 @@ describe('embedded suite (npm start: one process, SQLite, memory route store)', 
     SWITCHBOARD_ROUTE__GRPC_PORT: '0',
     SWITCHBOARD_LOGIC__GRPC_PORT: '0',
     SWITCHBOARD_LOGIC__HTTP_PORT: '0',
+    SWITCHBOARD_LOGIC__API__HTTP_PORT: '0',
+    SWITCHBOARD_LOGIC__API__GRPC_PORT: '0',
     SWITCHBOARD_ROUTE__HEALTH__PORT: '0',
     SWITCHBOARD_GATE__HEALTH__PORT: '0',
     SWITCHBOARD_LOG__LEVEL: 'warn',
@@ -74,6 +76,15 @@ describe('embedded suite (npm start: one process, SQLite, memory route store)', 
       expect(body, url).toContain('# HELP switchboard_');
       expect(body, url).toContain('# TYPE process_cpu_seconds_total counter');
     }
+  });
+
+  it('prints the business API URL, which serves its OpenAPI document, and how to get a key', async () => {
+    const line = await suite.waitForLine(/HTTP API\s+http:\/\//);
+    const api = line.match(/http:\/\/\S+\/v1\//)![0];
+    const res = await fetch(`${api}openapi.json`);
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as { openapi: string }).openapi).toMatch(/^3\.1\./);
+    await suite.waitForLine(/npx switchboard app key create --app demo/);
   });
 
   it("runs the README's browser-console example (JSON subprotocol, payloads as objects)", async () => {

@@ -36,6 +36,8 @@ describe('gates and route under faults (separate processes, MariaDB + Redis)', (
     SWITCHBOARD_GATE__HEALTH__PORT: '0',
     SWITCHBOARD_ROUTE__HEALTH__PORT: '0',
     SWITCHBOARD_LOGIC__HTTP_PORT: '0',
+    SWITCHBOARD_LOGIC__API__HTTP_PORT: '0',
+    SWITCHBOARD_LOGIC__API__GRPC_PORT: '0',
   });
 
   /** Starts a TCP gate; the same id and ports again is a restart as a supervisor does it. */

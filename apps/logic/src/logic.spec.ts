@@ -79,7 +79,10 @@ describe('logic service over gRPC (SQLite storage, recording route)', () => {
     await storage.migrate();
     await storage.apps.create({ appId: 'a', name: 'A', tokenSecret: SECRET });
     await storage.apps.create({ appId: 'b', name: 'B', tokenSecret: 'other-secret' });
-    const config = loadConfig({ profile: 'embedded', overrides: { logic: { grpcPort: 0, httpPort: 0 } } });
+    const config = loadConfig({
+      profile: 'embedded',
+      overrides: { logic: { grpcPort: 0, httpPort: 0, api: { httpPort: 0, grpcPort: 0 } } },
+    });
     logic = await startLogic({
       config,
       logger: createLogger({ level: 'silent', service: 't' }),

@@ -25,7 +25,7 @@ describe('logic readiness', () => {
     const config = loadConfig({
       profile: 'embedded',
       overrides: {
-        logic: { grpcPort: 0, httpPort: 0, routeAddress },
+        logic: { grpcPort: 0, httpPort: 0, api: { httpPort: 0, grpcPort: 0 }, routeAddress },
         sqlite: { file: join(dir, 'db.sqlite') },
       },
     });

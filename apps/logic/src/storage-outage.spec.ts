@@ -22,7 +22,7 @@ describe('logic with its MySQL database unreachable', () => {
     const config = loadConfig({
       profile: 'embedded',
       env: {},
-      overrides: { logic: { grpcPort: 0, httpPort: 0 } },
+      overrides: { logic: { grpcPort: 0, httpPort: 0, api: { httpPort: 0, grpcPort: 0 } } },
     });
     const logger = createLogger({ level: 'silent', service: 'logic', destination: memoryDestination() });
     const logic = await startLogic({ config, logger, storage, route });
