@@ -1,4 +1,6 @@
 import { credentials, Metadata, type ServiceError } from '@grpc/grpc-js';
+import { renderResponse } from '@switchboard/logic/business-json';
+import * as business from '@switchboard/proto/business';
 import {
   BusinessServiceClient,
   TargetType,
@@ -48,6 +50,15 @@ export async function post(api: string, key: string, method: string, body: unkno
 }
 
 const b64 = (s: string) => Buffer.from(s, 'utf8').toString('base64');
+
+type Codec = { fromJSON(o: unknown): unknown; toJSON(m: unknown): unknown };
+const codecs = business as unknown as Record<string, Codec>;
+const capital = (m: string) => m[0]!.toUpperCase() + m.slice(1);
+/** The generated request message of an rpc from its JSON (camelCase) body. */
+const fromJson = (method: string, body: unknown) => codecs[`${capital(method)}Request`]!.fromJSON(body);
+/** A gRPC response as the HTTP API renders it: 64-bit integers as strings, defaults present. */
+const toJson = (method: string, res: unknown) =>
+  renderResponse(`${capital(method)}Response`, codecs[`${capital(method)}Response`]!.toJSON(res));
 
 /**
  * The business API as an app's servers use it, over HTTP and gRPC, against a running suite: each
@@ -310,6 +321,32 @@ export function businessApiScenarios(target: () => BusinessTarget): void {
       3_000,
     );
     await open('a', 'mallory', 'm1', 1);
+  });
+
+  it('answers the same over gRPC as over HTTP, and keeps app B out over gRPC too', async () => {
+    await a('upsert_user', { user: { userId: 'twin', nickname: 'Twin' } });
+    const requests: Array<[string, string, Record<string, unknown>]> = [
+      ['getUser', 'get_user', { userId: 'twin' }],
+      ['listDevices', 'list_devices', { userId: 'twin' }],
+      ['isOnline', 'is_online', { userIds: ['twin', 'bob'] }],
+      ['getOnlineCounts', 'get_online_counts', { roomId: 'nowhere', tag: 'nothing' }],
+      ['getHistory', 'get_history', { userId: 'bob', peerUserId: 'alice' }],
+    ];
+    for (const [method, path, body] of requests) {
+      const http = await a(path, body);
+      const fromGrpc = await rpc<unknown, unknown>(
+        (BusinessServiceClient.prototype as unknown as Record<string, never>)[method]!,
+        fromJson(method, body),
+      );
+      expect(toJson(method, fromGrpc), method).toEqual(http.body);
+    }
+    await expect(
+      rpc<GetUserRequest, GetUserResponse>(
+        BusinessServiceClient.prototype.getUser,
+        { userId: 'twin' },
+        t().apps.b.apiKey,
+      ),
+    ).rejects.toMatchObject({ code: 5 }); // NOT_FOUND: B has no user "twin"
   });
 
   it('posts an offline-push event, signed, for a message to a user with no device online', async () => {

@@ -73,6 +73,11 @@ const grpcStatusOf: Partial<Record<ErrorCode, status>> = {
   [ErrorCode.ERROR_CODE_INVALID_API_KEY]: status.UNAUTHENTICATED,
   [ErrorCode.ERROR_CODE_APP_NOT_FOUND]: status.UNAUTHENTICATED,
   [ErrorCode.ERROR_CODE_NOT_GROUP_MEMBER]: status.PERMISSION_DENIED,
+  [ErrorCode.ERROR_CODE_USER_NOT_FOUND]: status.NOT_FOUND,
+  [ErrorCode.ERROR_CODE_GROUP_NOT_FOUND]: status.NOT_FOUND,
+  [ErrorCode.ERROR_CODE_INVALID_CONVERSATION]: status.INVALID_ARGUMENT,
+  [ErrorCode.ERROR_CODE_CONTENT_TOO_LARGE]: status.INVALID_ARGUMENT,
+  [ErrorCode.ERROR_CODE_TOKEN_REVOKED]: status.UNAUTHENTICATED,
 };
 
 /** What callers see for an outage of a store or service (its own message stays in the logs). */
