@@ -11,6 +11,8 @@ export const PORT_FLAGS = [
   ['route.health.port', 'route-health-port', 7410, 'route health and metrics'],
   ['logic.grpcPort', 'logic-grpc-port', 7500, 'logic gRPC'],
   ['logic.httpPort', 'logic-http-port', 7600, 'logic health and metrics'],
+  ['logic.api.httpPort', 'api-port', 7700, 'business API, HTTP JSON (/v1/)'],
+  ['logic.api.grpcPort', 'api-grpc-port', 7800, 'business API, gRPC'],
 ] as const;
 
 /** Config key → flag, for the port-in-use message. */
