@@ -15,6 +15,7 @@ import type { LogicPort, RoutePort } from './ports.js';
 import { Registry } from './registry.js';
 import { RoomIndex } from './room-index.js';
 import { SessionHandler } from './session-handler.js';
+import type { SessionHost } from './session-host.js';
 import type { GateSettings } from './settings.js';
 import { TagIndex } from './tag-index.js';
 import { TimerWheel } from './timer-wheel.js';
@@ -54,7 +55,7 @@ const CLIENT_FAULTS: ReadonlySet<number> = new Set([
  * {@link protocolError} and {@link transportClosed}; the GateService calls the delivery methods
  * (see fanout.ts).
  */
-export class GateCore {
+export class GateCore implements SessionHost {
   readonly gateId: string;
   /**
    * Random id of this process, sent with the lease. Connection ids restart at 1 in every process,

@@ -21,7 +21,7 @@ import type { UnbindRequest } from '@switchboard/proto/route';
 import { decodeStrict, errorPacket, responsePacket, type MessageDecoder } from '@switchboard/protocol';
 import { ConnState, type Connection } from './connection.js';
 import { errorOf, logDetailOf } from './error-of.js';
-import type { GateCore } from './gate-core.js';
+import type { SessionHost } from './session-host.js';
 
 const EMPTY = new Uint8Array(0);
 /** What a request refused by admission control is told; RATE_LIMITED is retryable. */
@@ -38,7 +38,7 @@ const UNBIND_RETRY_BASE_MS = 500;
  * Session the gate recorded and answered with the same request id.
  */
 export class SessionHandler {
-  constructor(private readonly core: GateCore) {}
+  constructor(private readonly core: SessionHost) {}
 
   handle(conn: Connection, packet: Packet): void {
     switch (packet.type) {
@@ -269,7 +269,7 @@ export class SessionHandler {
     conn: Connection,
     packet: Packet,
     type: MessageDecoder<Req>,
-    run: (session: ReturnType<GateCore['sessionOf']>, request: Req) => Promise<Uint8Array>,
+    run: (session: ReturnType<SessionHost['sessionOf']>, request: Req) => Promise<Uint8Array>,
     /** A send: refused here while logic is saturated (see Admission.admitSend). */
     isSend = false,
   ): void {
