@@ -7,8 +7,8 @@ import { fillBucket, takeToken } from '@switchboard/rpc';
 import { Admission } from './admission.js';
 import { systemClock, type Clock } from './clock.js';
 import { ConnectionLimits } from './connection-limits.js';
-import { dispatchPacket, refuseNonRequest } from './dispatch-packet.js';
 import { Connection, ConnState } from './connection.js';
+import { dispatchPacket, refuseNonRequest } from './dispatch-packet.js';
 import { EncodedPacket, encodeFor } from './encoded-packet.js';
 import { GateCounters, PACKET_TYPE_SLOTS } from './metrics.js';
 import { OutboundQueue, type Scheduler } from './outbound-queue.js';
@@ -52,8 +52,8 @@ const CLIENT_FAULTS: ReadonlySet<number> = new Set([
 
 /**
  * The transport-agnostic heart of a gateway: connection lifecycle, the session state machine (via
- * {@link dispatchPacket} and the handlers it names), timeouts on one shared timer wheel, rate limits, the batched outbound
- * queue, and the indexes that fan-out uses. Transports call {@link open}, {@link receive},
+ * {@link dispatchPacket} and the handlers its table names), timeouts on one shared timer wheel,
+ * rate limits, the batched outbound queue, and the indexes that fan-out uses. Transports call {@link open}, {@link receive},
  * {@link protocolError} and {@link transportClosed}; the GateService calls the delivery methods
  * (see fanout.ts).
  */
