@@ -1,21 +1,24 @@
 import { randomBytes } from 'node:crypto';
 import { ErrorCode, PacketType, type Packet } from '@switchboard/proto/client';
 import type { Session } from '@switchboard/proto/logic';
-import { closePacket, decodePacket, errorPacket, packetFromJson, pushPacket } from '@switchboard/protocol';
+import { closePacket, decodePacket, packetFromJson, pushPacket } from '@switchboard/protocol';
 import { LogSummary, type Logger } from '@switchboard/log';
 import { fillBucket, takeToken } from '@switchboard/rpc';
 import { Admission } from './admission.js';
 import { systemClock, type Clock } from './clock.js';
 import { ConnectionLimits } from './connection-limits.js';
 import { Connection, ConnState } from './connection.js';
+import { dispatchPacket, refuseNonRequest } from './dispatch-packet.js';
 import { EncodedPacket, encodeFor } from './encoded-packet.js';
 import { GateCounters, PACKET_TYPE_SLOTS } from './metrics.js';
 import { OutboundQueue, type Scheduler } from './outbound-queue.js';
 import type { LogicPort, RoutePort } from './ports.js';
 import { Registry } from './registry.js';
 import { RoomIndex } from './room-index.js';
-import { SessionHandler } from './session-handler.js';
+import { leaveRoom } from './room-subscriptions.js';
+import type { SessionHost } from './session-host.js';
 import type { GateSettings } from './settings.js';
+import { signOut } from './sign-out.js';
 import { TagIndex } from './tag-index.js';
 import { TimerWheel } from './timer-wheel.js';
 import { WireFormat, type Transport } from './transport.js';
@@ -49,12 +52,12 @@ const CLIENT_FAULTS: ReadonlySet<number> = new Set([
 
 /**
  * The transport-agnostic heart of a gateway: connection lifecycle, the session state machine (via
- * {@link SessionHandler}), timeouts on one shared timer wheel, rate limits, the batched outbound
- * queue, and the indexes that fan-out uses. Transports call {@link open}, {@link receive},
+ * {@link dispatchPacket} and the handlers its table names), timeouts on one shared timer wheel,
+ * rate limits, the batched outbound queue, and the indexes that fan-out uses. Transports call {@link open}, {@link receive},
  * {@link protocolError} and {@link transportClosed}; the GateService calls the delivery methods
  * (see fanout.ts).
  */
-export class GateCore {
+export class GateCore implements SessionHost {
   readonly gateId: string;
   /**
    * Random id of this process, sent with the lease. Connection ids restart at 1 in every process,
@@ -82,7 +85,6 @@ export class GateCore {
   readonly tags = new TagIndex();
   readonly outbound: OutboundQueue;
   private readonly wheel: TimerWheel<Connection>;
-  private readonly handler: SessionHandler;
   /** Connections the core released whose transport has not reported its close yet. */
   private readonly closing = new Set<Connection>();
   private closingWaiters: (() => void)[] = [];
@@ -126,7 +128,6 @@ export class GateCore {
       startAt: this.connTime(),
       onDue: (conn, now) => this.onDeadline(conn, now),
     });
-    this.handler = new SessionHandler(this);
   }
 
   /** Now on the connection clock (see {@link timeBase}). */
@@ -179,11 +180,9 @@ export class GateCore {
         : decodePacket(typeof data === 'string' ? Buffer.from(data, 'utf8') : data);
     this.counters.countIn(result.packet?.type ?? PACKET_TYPE_SLOTS - 1);
     if (result.ok) {
-      this.handler.handle(conn, result.packet);
+      dispatchPacket(this, conn, result.packet);
     } else if (result.packet && result.error.code === ErrorCode.ERROR_CODE_UNKNOWN_PACKET_TYPE) {
-      if (conn.signedIn)
-        this.reply(conn, errorPacket(result.packet, result.error.code, result.error.message));
-      else this.closeWith(conn, ErrorCode.ERROR_CODE_NOT_SIGNED_IN, 'sign in first');
+      refuseNonRequest(this, conn, result.packet, result.error.message);
     } else {
       this.closeWith(conn, result.error.code, result.error.message);
     }
@@ -274,7 +273,7 @@ export class GateCore {
     }
   }
 
-  /** Marks a connection signed in and indexes it; called by the session handler. */
+  /** Marks a connection signed in and indexes it; called by sign-in. */
   signedIn(conn: Connection): void {
     conn.state = ConnState.SignedIn;
     // A newer sign-in of the same device on this gate replaces the old connection at once; route
@@ -370,8 +369,8 @@ export class GateCore {
     if (!wasSignedIn) return;
     this.tags.remove(conn.appId, conn);
     if (conn.rooms) {
-      for (const roomId of [...conn.rooms]) this.handler.leaveRoom(conn, roomId);
+      for (const roomId of [...conn.rooms]) leaveRoom(this, conn, roomId);
     }
-    this.handler.signedOut(conn, code, !this.draining);
+    signOut(this, conn, code, !this.draining);
   }
 }
