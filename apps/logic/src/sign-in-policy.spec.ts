@@ -8,7 +8,7 @@ import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cachedAppCredentials } from './app-credentials.js';
 import { SignInService } from './sign-in-service.js';
-import { StubRoutePort } from './stub-route-port.js';
+import { StubLogicRoutePort } from './stub-route-port.js';
 import { TokenVerifier } from './token-verifier.js';
 
 const TAGS = { allowClientDeclared: false, maxPerConnection: 32, maxLength: 64 };
@@ -36,7 +36,7 @@ describe('sign-in with app and user settings (SQLite)', () => {
     signIn = new SignInService(
       storage,
       new TokenVerifier(cachedAppCredentials(storage)),
-      new StubRoutePort(),
+      new StubLogicRoutePort(),
       30_000,
       TAGS,
       { maxPerUser: 32, policy: 'drop_oldest' },
@@ -57,7 +57,7 @@ describe('sign-in with app and user settings (SQLite)', () => {
     const fresh = new SignInService(
       storage,
       new TokenVerifier(cachedAppCredentials(storage, 0)),
-      new StubRoutePort(),
+      new StubLogicRoutePort(),
       30_000,
       TAGS,
       { maxPerUser: 32, policy: 'drop_oldest' },
@@ -114,7 +114,7 @@ describe('sign-in with app and user settings (SQLite)', () => {
     const strict = new SignInService(
       storage,
       new TokenVerifier(cachedAppCredentials(storage, 0)),
-      new StubRoutePort(),
+      new StubLogicRoutePort(),
       30_000,
       TAGS,
       { maxPerUser: 32, policy: 'drop_oldest' },

@@ -11,7 +11,7 @@ import { Connection, ConnState } from './connection.js';
 import { EncodedPacket, encodeFor } from './encoded-packet.js';
 import { GateCounters, PACKET_TYPE_SLOTS } from './metrics.js';
 import { OutboundQueue, type Scheduler } from './outbound-queue.js';
-import type { LogicPort, RoutePort } from './ports.js';
+import type { GateRoutePort, LogicPort } from './ports.js';
 import { Registry } from './registry.js';
 import { RoomIndex } from './room-index.js';
 import { SessionHandler } from './session-handler.js';
@@ -26,7 +26,7 @@ export interface GateCoreOptions {
   bootId?: string;
   settings: GateSettings;
   logic: LogicPort;
-  route: RoutePort;
+  route: GateRoutePort;
   logger: Logger;
   /** Defaults to the wall clock. */
   clock?: Clock;
@@ -69,7 +69,7 @@ export class GateCore {
   renewLeaseNow: (() => Promise<void>) | undefined = undefined;
   readonly settings: GateSettings;
   readonly logic: LogicPort;
-  readonly route: RoutePort;
+  readonly route: GateRoutePort;
   readonly logger: Logger;
   readonly clock: Clock;
   readonly counters = new GateCounters();
