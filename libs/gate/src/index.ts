@@ -6,7 +6,7 @@ export { GateCore, type GateCoreOptions } from './gate-core.js';
 export type { GateSettings } from './settings.js';
 export type { GateRoutePort, LogicPort } from './ports.js';
 export { grpcGateRoutePort, grpcLogicPort } from './grpc-ports.js';
-export { Fanout, type DeliveryBatch, type DeliveryTarget } from './fanout.js';
+export { Fanout, type Delivery, type DeliveryTarget } from './fanout.js';
 export { gateServiceImplementation } from './gate-service.js';
 export { createGate, type CreateGateOptions, type Gate } from './gate.js';
 export { launchGate, type LaunchGateOptions, type LaunchedGate } from './launch-gate.js';
