@@ -1,11 +1,11 @@
 import type { DeliveryStats, UserPacket } from '../../apps/logic/src/route-port.js';
-import { StubRoutePort } from '../../apps/logic/src/stub-route-port.js';
+import { StubLogicRoutePort } from '../../apps/logic/src/stub-route-port.js';
 
 /**
  * A route that delivers nowhere and only counts what logic asks it to push, so the end-to-end
  * run measures logic and its database, not route or gates.
  */
-export class CountingRoute extends StubRoutePort {
+export class CountingRoute extends StubLogicRoutePort {
   deliveries = 0;
   packets = 0;
 

@@ -17,13 +17,13 @@ import { call, internalClientOptions, RpcError } from '@switchboard/rpc';
 import { createStorage, type Storage } from '@switchboard/storage';
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RoutePort, UserPacket } from './route-port.js';
+import type { LogicRoutePort, UserPacket } from './route-port.js';
 import { startLogic, type RunningLogic } from './server.js';
-import { StubRoutePort } from './stub-route-port.js';
+import { StubLogicRoutePort } from './stub-route-port.js';
 
 /** Records what logic asks route to do. */
-class RecordingRoute extends StubRoutePort {
-  binds: Array<Parameters<RoutePort['bind']>[0]> = [];
+class RecordingRoute extends StubLogicRoutePort {
+  binds: Array<Parameters<LogicRoutePort['bind']>[0]> = [];
   pushes: Array<{ appId: string; packets: UserPacket[] }> = [];
   /** Calls that failed (route unreachable), in order. */
   failed: Array<{ appId: string; packets: UserPacket[] }> = [];
@@ -32,7 +32,7 @@ class RecordingRoute extends StubRoutePort {
   /** Users the next successful DeliverToUsers reports as on a gate route could not reach. */
   unreachNext: string[] = [];
   private epoch = 0;
-  override async bind(input: Parameters<RoutePort['bind']>[0]) {
+  override async bind(input: Parameters<LogicRoutePort['bind']>[0]) {
     this.binds.push(input);
     return { epoch: ++this.epoch };
   }

@@ -2,12 +2,12 @@ import { createLogger } from '@switchboard/log';
 import { describe, expect, it } from 'vitest';
 import { logicCounters } from './logic-metrics.js';
 import { PushBatcher, splitByBytes } from './push-batcher.js';
-import type { DeliveryStats, RoutePort, UserPacket } from './route-port.js';
-import { StubRoutePort } from './stub-route-port.js';
+import type { DeliveryStats, LogicRoutePort, UserPacket } from './route-port.js';
+import { StubLogicRoutePort } from './stub-route-port.js';
 import { SyncNudger } from './sync-nudger.js';
 
 /** A route whose DeliverToUsers calls wait until the test lets them go. */
-class HeldRoute extends StubRoutePort {
+class HeldRoute extends StubLogicRoutePort {
   calls: Array<{ appId: string; users: string[]; release: () => void }> = [];
   override deliverToUsers(appId: string, packets: UserPacket[]): Promise<DeliveryStats> {
     return new Promise((resolve) => {
@@ -65,7 +65,7 @@ describe('PushBatcher bounds', () => {
   });
 });
 
-class RecordingRoute extends StubRoutePort {
+class RecordingRoute extends StubLogicRoutePort {
   calls: UserPacket[][] = [];
   override async deliverToUsers(_appId: string, packets: UserPacket[]): Promise<DeliveryStats> {
     this.calls.push(packets);
@@ -159,7 +159,7 @@ describe('PushBatcher backlog', () => {
     // The first call fails; the retry waits until the test lets it succeed.
     let calls = 0;
     let succeed!: () => void;
-    const route: RoutePort = Object.assign(new StubRoutePort(), {
+    const route: LogicRoutePort = Object.assign(new StubLogicRoutePort(), {
       deliverToUsers: (_appId: string, packets: UserPacket[]): Promise<DeliveryStats> => {
         calls++;
         if (calls === 1) return Promise.reject(new Error('route down'));

@@ -3,7 +3,7 @@ import { LogSummary } from '@switchboard/log';
 import type { Counters } from '@switchboard/metrics';
 import { GRPC_BATCH_TARGET_BYTES } from '@switchboard/rpc';
 import type { LogicCounter } from './logic-metrics.js';
-import type { OfflineNotice, RoutePort, UserPacket } from './route-port.js';
+import type { LogicRoutePort, OfflineNotice, UserPacket } from './route-port.js';
 import type { SyncNudger } from './sync-nudger.js';
 
 /** Options of {@link PushBatcher}. */
@@ -84,7 +84,7 @@ export class PushBatcher {
   private readonly offline: OfflineSink | undefined;
 
   constructor(
-    private readonly route: RoutePort,
+    private readonly route: LogicRoutePort,
     private readonly nudger: SyncNudger,
     private readonly counters: Counters<LogicCounter>,
     log: Logger,

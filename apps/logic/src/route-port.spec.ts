@@ -10,7 +10,7 @@ import {
 import { RpcError, startGrpcServer, unary, type StartedServer } from '@switchboard/rpc';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { GrpcRoutePort } from './route-port.js';
+import { GrpcLogicRoutePort } from './route-port.js';
 
 const stats = (delivered: number) => ({
   stats: { delivered, failedGates: 1, unreachedUserIds: [], offlineUserIds: [] },
@@ -93,16 +93,16 @@ async function fakeRoute(secret: string) {
   return { server, requests };
 }
 
-describe('GrpcRoutePort over real gRPC', () => {
+describe('GrpcLogicRoutePort over real gRPC', () => {
   const secret = randomBytes(32).toString('base64url');
   let route: Awaited<ReturnType<typeof fakeRoute>>;
   let server: StartedServer;
-  let port: GrpcRoutePort;
+  let port: GrpcLogicRoutePort;
 
   beforeAll(async () => {
     route = await fakeRoute(secret);
     server = route.server;
-    port = new GrpcRoutePort(`127.0.0.1:${server.port}`, { secret }, 3_000);
+    port = new GrpcLogicRoutePort(`127.0.0.1:${server.port}`, { secret }, 3_000);
   });
   afterAll(async () => {
     port.close();

@@ -72,8 +72,8 @@ export interface OnlineCounts {
 
 const NO_STATS: DeliveryStats = { delivered: 0, failedGates: 0, unreachedUserIds: [], offlineUserIds: [] };
 
-/** What logic needs from route. */
-export interface RoutePort {
+/** What logic needs from route: route as logic sees it (a gate sees it as `GateRoutePort`). */
+export interface LogicRoutePort {
   bind(input: {
     appId: string;
     userId: string;
@@ -113,8 +113,8 @@ export interface RoutePort {
   close(): void;
 }
 
-/** RoutePort over RouteService gRPC, balanced over every route instance in `addresses`. */
-export class GrpcRoutePort implements RoutePort {
+/** LogicRoutePort over RouteService gRPC, balanced over every route instance in `addresses`. */
+export class GrpcLogicRoutePort implements LogicRoutePort {
   private readonly client: RouteServiceClient;
   /** The route instances, comma-separated (for logs and `/readyz`). */
   readonly address: string;
@@ -136,7 +136,7 @@ export class GrpcRoutePort implements RoutePort {
     return channelReachable(this.client);
   }
 
-  async bind(input: Parameters<RoutePort['bind']>[0]): Promise<{ epoch: number }> {
+  async bind(input: Parameters<LogicRoutePort['bind']>[0]): Promise<{ epoch: number }> {
     const res = await call(this.client, this.client.bind, input, new Metadata(), this.timeoutMs);
     return { epoch: res.epoch };
   }

@@ -17,7 +17,7 @@ import { MessageService } from './message-service.js';
 import { PushBatcher } from './push-batcher.js';
 import { SyncNudger } from './sync-nudger.js';
 import { startOfflinePush } from './offline-push.js';
-import { GrpcRoutePort, type RoutePort } from './route-port.js';
+import { GrpcLogicRoutePort, type LogicRoutePort } from './route-port.js';
 import { SendBatcher } from './send-batcher.js';
 import { SignInService } from './sign-in-service.js';
 import { TokenVerifier } from './token-verifier.js';
@@ -44,7 +44,7 @@ export interface StartLogicOptions {
   logger: Logger;
   /** Storage opened by the caller (tests, standalone); otherwise opened from config and closed on stop. */
   storage?: Storage;
-  route?: RoutePort;
+  route?: LogicRoutePort;
 }
 
 /** Builds and starts the logic service; stop() shuts down in reverse order. */
@@ -57,7 +57,7 @@ export async function startLogic(options: StartLogicOptions): Promise<RunningLog
     options.storage ?? (await openConfiguredStorage(config, undefined, storeLatency(registry, 'db')));
   const route =
     options.route ??
-    new GrpcRoutePort(
+    new GrpcLogicRoutePort(
       config.logic.routeAddress,
       { secret: config.internal.secret, tls },
       config.logic.routeTimeoutMs,

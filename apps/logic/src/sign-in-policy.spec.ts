@@ -7,7 +7,7 @@ import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cachedAppCredentials } from './app-credentials.js';
 import { SignInService } from './sign-in-service.js';
-import { StubRoutePort } from './stub-route-port.js';
+import { StubLogicRoutePort } from './stub-route-port.js';
 import { TokenVerifier } from './token-verifier.js';
 
 /** A token as the app's backend mints it (apps/logic keeps clear of libs/testing, which needs the client SDK). */
@@ -44,7 +44,7 @@ describe('sign-in with app and user settings (SQLite)', () => {
     signIn = new SignInService(
       storage,
       new TokenVerifier(cachedAppCredentials(storage)),
-      new StubRoutePort(),
+      new StubLogicRoutePort(),
       30_000,
       TAGS,
       { maxPerUser: 32, policy: 'drop_oldest' },
@@ -65,7 +65,7 @@ describe('sign-in with app and user settings (SQLite)', () => {
     const fresh = new SignInService(
       storage,
       new TokenVerifier(cachedAppCredentials(storage, 0)),
-      new StubRoutePort(),
+      new StubLogicRoutePort(),
       30_000,
       TAGS,
       { maxPerUser: 32, policy: 'drop_oldest' },
@@ -122,7 +122,7 @@ describe('sign-in with app and user settings (SQLite)', () => {
     const strict = new SignInService(
       storage,
       new TokenVerifier(cachedAppCredentials(storage, 0)),
-      new StubRoutePort(),
+      new StubLogicRoutePort(),
       30_000,
       TAGS,
       { maxPerUser: 32, policy: 'drop_oldest' },

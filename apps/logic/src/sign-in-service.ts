@@ -2,7 +2,7 @@ import type { SignInRequest, SignInResponse } from '@switchboard/proto/client';
 import { ErrorCode } from '@switchboard/proto/client';
 import { RpcError } from '@switchboard/rpc';
 import type { Storage } from '@switchboard/storage';
-import type { RoutePort } from './route-port.js';
+import type { LogicRoutePort } from './route-port.js';
 import { applyDeviceCap, type DeviceCap } from './device-cap.js';
 import { requireId } from './ids.js';
 import { connectionTags, type TagLimits } from './tag-policy.js';
@@ -35,7 +35,7 @@ export class SignInService {
   constructor(
     private readonly storage: Storage,
     private readonly tokens: TokenVerifier,
-    private readonly route: RoutePort,
+    private readonly route: LogicRoutePort,
     private readonly heartbeatIntervalMs: number,
     private readonly tagLimits: TagLimits,
     private readonly deviceCap: DeviceCap,

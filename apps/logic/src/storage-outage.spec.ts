@@ -7,11 +7,11 @@ import { call, internalClientOptions, type RpcError } from '@switchboard/rpc';
 import { createStorage } from '@switchboard/storage';
 import { SignJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
-import type { DeliveryStats, RoutePort } from './route-port.js';
+import type { DeliveryStats, LogicRoutePort } from './route-port.js';
 import { startLogic } from './server.js';
-import { StubRoutePort } from './stub-route-port.js';
+import { StubLogicRoutePort } from './stub-route-port.js';
 
-const route: RoutePort = Object.assign(new StubRoutePort(), {
+const route: LogicRoutePort = Object.assign(new StubLogicRoutePort(), {
   deliverToUsers: (): Promise<DeliveryStats> => Promise.reject(new Error('no pushes in this test')),
 });
 

@@ -1,22 +1,22 @@
 import type {
   DeliveryStats,
+  LogicRoutePort,
   OnlineCounts,
-  RoutePort,
   TagExpression,
   UserPacket,
   UserPresence,
 } from './route-port.js';
 
 /**
- * A RoutePort for tests and benchmarks with no gate behind it: binds succeed with epoch 1, nobody is
+ * A LogicRoutePort for tests and benchmarks with no gate behind it: binds succeed with epoch 1, nobody is
  * online, every delivery reaches nobody (DeliverToUsers reports every user offline), kicks find
  * nothing. It records each call in {@link stubCalls} by method name; a fake subclasses it and overrides
  * only what its test is about.
  */
-export class StubRoutePort implements RoutePort {
+export class StubLogicRoutePort implements LogicRoutePort {
   readonly stubCalls: Record<string, unknown[][]> = {};
 
-  async bind(input: Parameters<RoutePort['bind']>[0]): Promise<{ epoch: number }> {
+  async bind(input: Parameters<LogicRoutePort['bind']>[0]): Promise<{ epoch: number }> {
     this.record('bind', input);
     return { epoch: 1 };
   }

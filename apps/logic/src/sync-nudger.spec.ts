@@ -2,10 +2,10 @@ import { Packet, PacketType } from '@switchboard/proto/client';
 import { describe, expect, it } from 'vitest';
 import { logicCounters } from './logic-metrics.js';
 import type { DeliveryStats, UserPacket } from './route-port.js';
-import { StubRoutePort } from './stub-route-port.js';
+import { StubLogicRoutePort } from './stub-route-port.js';
 import { SyncNudger } from './sync-nudger.js';
 
-class FakeRoute extends StubRoutePort {
+class FakeRoute extends StubLogicRoutePort {
   calls: Array<{ appId: string; packets: UserPacket[] }> = [];
   fail = false;
   unreached: string[] = [];

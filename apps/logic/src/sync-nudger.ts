@@ -2,7 +2,7 @@ import { PacketType } from '@switchboard/proto/client';
 import { asBuffer, encodePacket, pushPacket } from '@switchboard/protocol';
 import type { Counters } from '@switchboard/metrics';
 import type { LogicCounter } from './logic-metrics.js';
-import type { RoutePort } from './route-port.js';
+import type { LogicRoutePort } from './route-port.js';
 
 /** Options of {@link SyncNudger}. */
 export interface SyncNudgerOptions {
@@ -27,7 +27,7 @@ const SYNC_HINT = asBuffer(encodePacket(pushPacket(PacketType.PACKET_TYPE_SYNC_H
  * every interval until route reaches their gates or `maxAgeMs` passes.
  */
 export class SyncNudger {
-  readonly #route: RoutePort;
+  readonly #route: LogicRoutePort;
   readonly #counters: Counters<LogicCounter>;
   readonly #intervalMs: number;
   readonly #maxAgeMs: number;
@@ -40,7 +40,7 @@ export class SyncNudger {
   #timer: NodeJS.Timeout | undefined;
   #running: Promise<void> | undefined;
 
-  constructor(route: RoutePort, counters: Counters<LogicCounter>, options: SyncNudgerOptions = {}) {
+  constructor(route: LogicRoutePort, counters: Counters<LogicCounter>, options: SyncNudgerOptions = {}) {
     this.#route = route;
     this.#counters = counters;
     this.#intervalMs = options.intervalMs ?? 1_000;

@@ -13,8 +13,11 @@ import {
 import type { GatePool } from './gate-pool.js';
 import { routeCounters } from './route-metrics.js';
 
-/** Packets for the online devices of some users (one entry per distinct packet). */
-export interface UserPackets {
+/**
+ * One encoded client Packet for the online devices of some users (one entry per distinct packet):
+ * logic's `UserPacket`, as DeliverToUsers carries it.
+ */
+export interface UserPacket {
   userIds: readonly string[];
   packet: Buffer;
   /** A device that must not get this packet (the sender's own, which has the response). */
@@ -70,7 +73,7 @@ const REBIND_CONCURRENCY = 64;
 
 /**
  * Route's decisions: bind devices (kicking the one replaced), and deliver
- * packets by grouping targets per gate and calling each gate once per batch,
+ * packets by grouping targets per gate and calling each gate once per request,
  * all gates in parallel. A gate that cannot be reached is counted, not retried:
  * its devices get the messages by sync when they reconnect.
  */
@@ -173,9 +176,9 @@ export class RouteService {
    * the user and device route believes hold the connection, so a gate never writes one user's packet
    * to another's connection even if this view is stale.
    */
-  async deliverToUsers(appId: string, batches: readonly UserPackets[]): Promise<DeliveryStats> {
+  async deliverToUsers(appId: string, packets: readonly UserPacket[]): Promise<DeliveryStats> {
     const userIds = new Set<string>();
-    for (const b of batches) for (const u of b.userIds) userIds.add(u);
+    for (const p of packets) for (const u of p.userIds) userIds.add(u);
     if (userIds.size === 0) return statsOf({ delivered: 0, failed: [] });
     const byUser = byUserOf(await this.store.devicesOf(appId, [...userIds]));
     // Offline comes from the same lookup: a user with no binding at all (an excluded sender's own
@@ -183,16 +186,16 @@ export class RouteService {
     const offline: string[] = [];
     for (const u of userIds) if (!byUser.has(u)) offline.push(u);
     const perGate = new Map<string, GateDeliveries>();
-    for (const batch of batches) {
+    for (const userPacket of packets) {
+      const { exclude } = userPacket;
       const targetsByGate = new Map<string, Delivery>();
-      for (const userId of batch.userIds) {
+      for (const userId of userPacket.userIds) {
         for (const b of byUser.get(userId) ?? []) {
-          if (batch.exclude && batch.exclude.userId === b.userId && batch.exclude.deviceId === b.deviceId)
-            continue;
+          if (exclude && exclude.userId === b.userId && exclude.deviceId === b.deviceId) continue;
           const gate = gateCall(perGate, appId, b);
           let delivery = targetsByGate.get(b.gateId);
           if (delivery === undefined) {
-            delivery = { packet: batch.packet, targets: [] };
+            delivery = { packet: userPacket.packet, targets: [] };
             targetsByGate.set(b.gateId, delivery);
             gate.deliveries.push(delivery);
           }

@@ -13,6 +13,7 @@ import type { RouteStore } from '@switchboard/route-store';
 import { readInternalTls, startGrpcServer } from '@switchboard/rpc';
 import { GatePool } from './gate-pool.js';
 import { routeHandlers } from './grpc-handlers.js';
+import { LeaseExpiry } from './lease-expiry.js';
 import { routeGrpcObserver } from './route-metrics.js';
 import { RouteService } from './route-service.js';
 import { createRouteStore } from './store-factory.js';
@@ -53,20 +54,14 @@ export async function startRoute(options: StartRouteOptions): Promise<RunningRou
   );
   const metrics = mergeRegistries([registry, service.counters.registry]);
 
-  // Several route instances may run this at once; the store reports each expired gate once.
-  const expiry = setInterval(() => {
-    owned.store.expireGates().then(
-      (expired) => {
-        if (expired.length > 0) {
-          service.counters.add('expired_gates', expired.length);
-          gates.invalidate();
-          log.warn({ gates: expired }, 'gate leases expired; their bindings were removed');
-        }
-      },
-      (err: unknown) => log.error({ err }, 'gate expiry failed'),
-    );
-  }, options.expireEveryMs ?? config.route.expireEveryMs);
-  expiry.unref();
+  const expiry = new LeaseExpiry({
+    store: owned.store,
+    gates,
+    counters: service.counters,
+    log,
+    everyMs: options.expireEveryMs ?? config.route.expireEveryMs,
+  });
+  expiry.start();
 
   // Ready while the store answers; an unreachable store is logged at error level (see Readiness).
   const readiness = new Readiness({ checks: [{ name: owned.describe, check: owned.ping }], logger: log });
@@ -98,7 +93,7 @@ export async function startRoute(options: StartRouteOptions): Promise<RunningRou
     stop: async () => {
       stopping = true;
       readiness.stop();
-      clearInterval(expiry);
+      expiry.stop();
       await server.stop();
       gates.close();
       await owned.close();

@@ -142,8 +142,8 @@ describe('fan-out', () => {
     const h = harness();
     const fanout = new Fanout(h.core);
     const { transport, conn } = await signIn(h, 'a');
-    const batch = [{ packet: push('old'), targets: [to(conn, 7)] }];
-    expect(fanout.deliver('app1', 'previous-boot', batch)).toEqual({ delivered: 0, missing: 1 });
+    const deliveries = [{ packet: push('old'), targets: [to(conn, 7)] }];
+    expect(fanout.deliver('app1', 'previous-boot', deliveries)).toEqual({ delivered: 0, missing: 1 });
     const kick = {
       bootId: 'previous-boot',
       connId: conn.id,

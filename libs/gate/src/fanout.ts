@@ -23,8 +23,8 @@ export interface KickTarget {
   deviceId: string;
 }
 
-/** Encoded client Packet bytes and the connections that get them. */
-export interface DeliveryBatch {
+/** One encoded client Packet and the connections that get it (the `Delivery` of a Deliver call). */
+export interface Delivery {
   packet: Uint8Array;
   targets: readonly DeliveryTarget[];
 }
@@ -47,19 +47,19 @@ export class Fanout {
   deliver(
     appId: string,
     bootId: string,
-    batches: readonly DeliveryBatch[],
+    deliveries: readonly Delivery[],
   ): { delivered: number; missing: number } {
     let delivered = 0;
     let missing = 0;
     const { counters } = this.core;
     if (bootId !== this.core.bootId) {
       counters.staleBootCalls++;
-      for (const batch of batches) missing += batch.targets.length;
+      for (const delivery of deliveries) missing += delivery.targets.length;
       return { delivered, missing };
     }
-    for (const batch of batches) {
-      const encoded = EncodedPacket.fromBytes(batch.packet);
-      for (const target of batch.targets) {
+    for (const delivery of deliveries) {
+      const encoded = EncodedPacket.fromBytes(delivery.packet);
+      for (const target of delivery.targets) {
         const conn = this.targetConnection(appId, target);
         if (!conn) missing++;
         else if (this.send(conn, encoded)) delivered++;

@@ -12,7 +12,7 @@ import { dispatchPacket, refuseNonRequest } from './dispatch-packet.js';
 import { EncodedPacket, encodeFor } from './encoded-packet.js';
 import { GateCounters, PACKET_TYPE_SLOTS } from './metrics.js';
 import { OutboundQueue, type Scheduler } from './outbound-queue.js';
-import type { LogicPort, RoutePort } from './ports.js';
+import type { GateRoutePort, LogicPort } from './ports.js';
 import { Registry } from './registry.js';
 import { RoomIndex } from './room-index.js';
 import { leaveRoom } from './room-subscriptions.js';
@@ -29,7 +29,7 @@ export interface GateCoreOptions {
   bootId?: string;
   settings: GateSettings;
   logic: LogicPort;
-  route: RoutePort;
+  route: GateRoutePort;
   logger: Logger;
   /** Defaults to the wall clock. */
   clock?: Clock;
@@ -72,7 +72,7 @@ export class GateCore implements SessionHost {
   renewLeaseNow: (() => Promise<void>) | undefined = undefined;
   readonly settings: GateSettings;
   readonly logic: LogicPort;
-  readonly route: RoutePort;
+  readonly route: GateRoutePort;
   readonly logger: Logger;
   readonly clock: Clock;
   readonly counters = new GateCounters();

@@ -12,7 +12,7 @@ import { gateServiceImplementation } from './gate-service.js';
 import { LeaseKeeper } from './lease.js';
 import { rebindSessions } from './rebind.js';
 import { grpcServerLatency, serviceRegistry } from '@switchboard/metrics';
-import type { LogicPort, RoutePort } from './ports.js';
+import type { GateRoutePort, LogicPort } from './ports.js';
 import type { GateSettings } from './settings.js';
 import { gateStats, registerGateMetrics, type GateStats } from './stats.js';
 
@@ -38,7 +38,7 @@ export interface CreateGateOptions {
     tls?: InternalTls | undefined;
   };
   logic: LogicPort;
-  route: RoutePort;
+  route: GateRoutePort;
   logger: Logger;
   clock?: Clock;
   /** Resolution of the timeout wheel in ms (default 1000). */

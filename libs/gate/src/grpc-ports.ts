@@ -2,7 +2,7 @@ import { Metadata } from '@grpc/grpc-js';
 import type { LogicServiceClient } from '@switchboard/proto/logic';
 import type { RouteServiceClient } from '@switchboard/proto/route';
 import { call } from '@switchboard/rpc';
-import type { LogicPort, RoutePort } from './ports.js';
+import type { GateRoutePort, LogicPort } from './ports.js';
 
 /** {@link LogicPort} over a grpc-js LogicService client; each call has a `timeoutMs` deadline. */
 export function grpcLogicPort(client: LogicServiceClient, timeoutMs: number): LogicPort {
@@ -20,8 +20,8 @@ export function grpcLogicPort(client: LogicServiceClient, timeoutMs: number): Lo
   };
 }
 
-/** {@link RoutePort} over a grpc-js RouteService client; each call has a `timeoutMs` deadline. */
-export function grpcRoutePort(client: RouteServiceClient, timeoutMs: number): RoutePort {
+/** {@link GateRoutePort} over a grpc-js RouteService client; each call has a `timeoutMs` deadline. */
+export function grpcGateRoutePort(client: RouteServiceClient, timeoutMs: number): GateRoutePort {
   const md = () => new Metadata();
   return {
     unbind: (r) => call(client, client.unbind, r, md(), timeoutMs),

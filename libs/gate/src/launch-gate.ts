@@ -12,15 +12,15 @@ import {
   RETRYABLE_ROUTE_METHODS,
 } from '@switchboard/rpc';
 import { createGate, type Gate } from './gate.js';
-import { grpcLogicPort, grpcRoutePort } from './grpc-ports.js';
-import type { LogicPort, RoutePort } from './ports.js';
+import { grpcGateRoutePort, grpcLogicPort } from './grpc-ports.js';
+import type { GateRoutePort, LogicPort } from './ports.js';
 
 export interface LaunchGateOptions {
   config: Config;
   logger: Logger;
   /** Ports to use instead of gRPC clients built from `config.gateClient` (tests, embedding). */
   logic?: LogicPort;
-  route?: RoutePort;
+  route?: GateRoutePort;
 }
 
 export interface LaunchedGate {
@@ -67,7 +67,7 @@ export async function launchGate(options: LaunchGateOptions): Promise<LaunchedGa
     });
     const client = new RouteServiceClient(channel.target, channel.credentials, channel.options);
     clients.push(client);
-    route = grpcRoutePort(client, gc.upstreamTimeoutMs);
+    route = grpcGateRoutePort(client, gc.upstreamTimeoutMs);
   }
   const gate = createGate({
     id: gc.id,

@@ -1,6 +1,6 @@
 import type { Logger } from '@switchboard/log';
 import { logDetailOf } from './error-of.js';
-import type { RoutePort } from './ports.js';
+import type { GateRoutePort } from './ports.js';
 
 export interface LeaseOptions {
   gateId: string;
@@ -10,7 +10,7 @@ export interface LeaseOptions {
   grpcAddress: string;
   ttlMs: number;
   renewMs: number;
-  route: RoutePort;
+  route: GateRoutePort;
   logger: Logger;
   /**
    * Runs after a renewal that registered the gate afresh (the first one included): route holds no

@@ -43,8 +43,11 @@ export interface LogicPort {
   disconnect(request: DisconnectRequest): Promise<unknown>;
 }
 
-/** What the gate needs from route. Same error contract as {@link LogicPort}. */
-export interface RoutePort {
+/**
+ * What the gate needs from route: route as a gate sees it (logic sees it as `LogicRoutePort`). Same
+ * error contract as {@link LogicPort}.
+ */
+export interface GateRoutePort {
   /** Removes a device's binding if it still carries the epoch. */
   unbind(request: UnbindRequest): Promise<unknown>;
   /** Registers or renews this gate's lease. */

@@ -7,7 +7,7 @@ import { type RpcError } from '@switchboard/rpc';
 import { decodePacket, packetFromJson } from '@switchboard/protocol';
 import type { Clock } from './clock.js';
 import { GateCore } from './gate-core.js';
-import type { LogicPort, RoutePort } from './ports.js';
+import type { GateRoutePort, LogicPort } from './ports.js';
 import type { GateSettings } from './settings.js';
 import { WireFormat, type Transport, type WireChunk } from './transport.js';
 
@@ -146,8 +146,8 @@ export class FakeLogic implements LogicPort {
   }
 }
 
-/** A RoutePort recording every call. */
-export class FakeRoute implements RoutePort {
+/** A GateRoutePort recording every call. */
+export class FakeRoute implements GateRoutePort {
   readonly calls: Calls = {};
   private record(name: string, request: unknown): Promise<unknown> {
     (this.calls[name] ??= []).push(request);

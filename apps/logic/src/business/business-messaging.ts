@@ -4,7 +4,7 @@ import type { ConversationMessage, Storage } from '@switchboard/storage';
 import { encodeMessagePush } from '../client-message.js';
 import { requireId } from '../ids.js';
 import type { MessageService } from '../message-service.js';
-import type { RoutePort } from '../route-port.js';
+import type { LogicRoutePort } from '../route-port.js';
 import type { TagLimits } from '../tag-policy.js';
 import { isCleanText } from '../text-rules.js';
 import { invalid, requireText } from './business-errors.js';
@@ -61,7 +61,7 @@ export class BusinessMessaging {
   constructor(
     private readonly storage: Storage,
     private readonly messages: MessageService,
-    private readonly route: RoutePort,
+    private readonly route: LogicRoutePort,
     private readonly limits: BusinessMessagingLimits,
   ) {}
 

@@ -1,4 +1,4 @@
-import type { RoutePort } from '../route-port.js';
+import type { LogicRoutePort } from '../route-port.js';
 import { requireId } from '../ids.js';
 import { requireCount, requireText } from './business-errors.js';
 
@@ -22,7 +22,7 @@ export const PRESENCE_MAX_USERS = 1000;
 
 /** Who is online, from route's bindings (not stored: a restart of route starts empty, gates re-bind). */
 export class Presence {
-  constructor(private readonly route: RoutePort) {}
+  constructor(private readonly route: LogicRoutePort) {}
 
   async ofUsers(appId: string, userIds: readonly string[]): Promise<UserPresence[]> {
     requireCount(userIds, 'user_ids', PRESENCE_MAX_USERS);

@@ -2,7 +2,7 @@ import { ErrorCode } from '@switchboard/proto/client';
 import { RpcError } from '@switchboard/rpc';
 import type { Device, Storage, User } from '@switchboard/storage';
 import { requireId } from '../ids.js';
-import type { RoutePort } from '../route-port.js';
+import type { LogicRoutePort } from '../route-port.js';
 import type { TagLimits } from '../tag-policy.js';
 import { isCleanText } from '../text-rules.js';
 import { invalid, requireText } from './business-errors.js';
@@ -35,7 +35,7 @@ const KICK_REASON_MAX = 256;
 export class UserAdmin {
   constructor(
     private readonly storage: Storage,
-    private readonly route: RoutePort,
+    private readonly route: LogicRoutePort,
     private readonly tagLimits: TagLimits,
     private readonly now: () => number = Date.now,
   ) {}
