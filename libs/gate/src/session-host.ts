@@ -6,7 +6,7 @@ import type { Clock } from './clock.js';
 import type { ConnectionLimits } from './connection-limits.js';
 import type { Connection } from './connection.js';
 import type { GateCounters } from './metrics.js';
-import type { LogicPort, RoutePort } from './ports.js';
+import type { GateRoutePort, LogicPort } from './ports.js';
 import type { RoomIndex } from './room-index.js';
 import type { GateSettings } from './settings.js';
 import type { TagIndex } from './tag-index.js';
@@ -24,7 +24,7 @@ export interface SessionHost {
   readonly renewLeaseNow: (() => Promise<void>) | undefined;
   readonly settings: GateSettings;
   readonly logic: LogicPort;
-  readonly route: RoutePort;
+  readonly route: GateRoutePort;
   readonly logger: Logger;
   readonly clock: Clock;
   readonly counters: GateCounters;
