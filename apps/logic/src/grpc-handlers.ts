@@ -3,7 +3,8 @@ import type { Logger } from '@switchboard/log';
 import { ErrorCode } from '@switchboard/proto/client';
 import type { Counters } from '@switchboard/metrics';
 import type { LogicServiceServer, Session } from '@switchboard/proto/logic';
-import { RpcError, unary } from '@switchboard/rpc';
+import { SwitchboardError } from '@switchboard/protocol';
+import { unary } from '@switchboard/rpc';
 import { requireId } from './ids.js';
 import type { Caller, MessageService } from './message-service.js';
 import type { LogicCounter } from './logic-metrics.js';
@@ -11,13 +12,17 @@ import type { SignInService } from './sign-in-service.js';
 
 function callerOf(session: Session | undefined): Caller {
   if (!session || !session.appId || !session.userId || !session.deviceId) {
-    throw new RpcError(ErrorCode.ERROR_CODE_NOT_SIGNED_IN, 'the request carries no signed-in session');
+    throw new SwitchboardError(
+      ErrorCode.ERROR_CODE_NOT_SIGNED_IN,
+      'the request carries no signed-in session',
+    );
   }
   return { appId: session.appId, userId: session.userId, deviceId: session.deviceId };
 }
 
 function need<T>(value: T | undefined, name: string): T {
-  if (value === undefined) throw new RpcError(ErrorCode.ERROR_CODE_INVALID_ARGUMENT, `${name} is required`);
+  if (value === undefined)
+    throw new SwitchboardError(ErrorCode.ERROR_CODE_INVALID_ARGUMENT, `${name} is required`);
   return value;
 }
 
@@ -71,7 +76,7 @@ export function logicHandlers(
     syncGroup: unary(async (req) => {
       callerOf(req.session);
       // Groups arrive with the group-messaging issue; until then no group id names a group.
-      throw new RpcError(
+      throw new SwitchboardError(
         ErrorCode.ERROR_CODE_GROUP_NOT_FOUND,
         `group "${req.request?.groupId ?? ''}" not found`,
       );
@@ -90,7 +95,7 @@ export function logicHandlers(
     ),
     read: unary(async (req) => {
       callerOf(req.session);
-      throw new RpcError(
+      throw new SwitchboardError(
         ErrorCode.ERROR_CODE_INVALID_CONVERSATION,
         'read receipts are not supported by this server version',
       );

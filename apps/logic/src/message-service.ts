@@ -9,7 +9,7 @@ import {
   type SyncResponse,
 } from '@switchboard/proto/client';
 import type { Logger } from '@switchboard/log';
-import { RpcError } from '@switchboard/rpc';
+import { SwitchboardError } from '@switchboard/protocol';
 import type { DirectSendResult, Storage } from '@switchboard/storage';
 import { encodeMessagePush, toClientMessage } from './client-message.js';
 import type { Counters } from '@switchboard/metrics';
@@ -82,12 +82,12 @@ export class MessageService {
   async send(caller: Caller, req: SendRequest, deadline = Infinity): Promise<SendResponse> {
     const conversation = req.conversation;
     if (!conversation || !conversation.id) {
-      throw new RpcError(ErrorCode.ERROR_CODE_INVALID_CONVERSATION, 'conversation is required', {
+      throw new SwitchboardError(ErrorCode.ERROR_CODE_INVALID_CONVERSATION, 'conversation is required', {
         field: 'conversation',
       });
     }
     if (conversation.type !== ConversationType.CONVERSATION_TYPE_USER) {
-      throw new RpcError(
+      throw new SwitchboardError(
         ErrorCode.ERROR_CODE_INVALID_CONVERSATION,
         'only 1:1 conversations (CONVERSATION_TYPE_USER) are supported by this server version',
         { field: 'conversation.type' },
@@ -122,14 +122,14 @@ export class MessageService {
   async sendDirect(appId: string, m: DirectMessage, deadline = Infinity): Promise<DirectSendResult> {
     requireId('clientMsgId', m.clientMsgId, 'client_msg_id');
     if (m.content.length > this.limits.maxContentBytes) {
-      throw new RpcError(
+      throw new SwitchboardError(
         ErrorCode.ERROR_CODE_CONTENT_TOO_LARGE,
         `content is ${m.content.length} bytes; the limit is ${this.limits.maxContentBytes}`,
         { field: 'content' },
       );
     }
     if (m.contentType.length > CONTENT_TYPE_MAX || !isCleanText(m.contentType)) {
-      throw new RpcError(
+      throw new SwitchboardError(
         ErrorCode.ERROR_CODE_INVALID_ARGUMENT,
         `content_type is at most ${CONTENT_TYPE_MAX} characters without control characters`,
         { field: 'content_type' },
@@ -143,7 +143,7 @@ export class MessageService {
         (this.limits.maxPushLagMs !== undefined && this.pushes.oldestWaitMs() >= this.limits.maxPushLagMs))
     ) {
       this.counters.add('sends_refused_push_backlog');
-      throw new RpcError(
+      throw new SwitchboardError(
         ErrorCode.ERROR_CODE_RATE_LIMITED,
         'server busy delivering earlier messages; retry after a short back-off',
       );
@@ -151,10 +151,9 @@ export class MessageService {
     const result = await this.batcher
       .send({ appId, ...m, sentAt: Date.now() }, deadline)
       .catch((err: unknown) => {
-        if (err instanceof RpcError && err.code === ErrorCode.ERROR_CODE_RATE_LIMITED)
+        if (SwitchboardError.is(err, ErrorCode.ERROR_CODE_RATE_LIMITED))
           this.counters.add('sends_refused_busy');
-        else if (err instanceof RpcError && err.code === ErrorCode.ERROR_CODE_TIMEOUT)
-          this.counters.add('sends_expired');
+        else if (SwitchboardError.is(err, ErrorCode.ERROR_CODE_TIMEOUT)) this.counters.add('sends_expired');
         throw err;
       });
     // A retried send was delivered the first time (or will be found by sync): don't push twice.
@@ -187,7 +186,10 @@ export class MessageService {
   async history(caller: Caller, req: HistoryRequest): Promise<HistoryResponse> {
     const c = req.conversation;
     if (!c || !c.id || c.type !== ConversationType.CONVERSATION_TYPE_USER) {
-      throw new RpcError(ErrorCode.ERROR_CODE_INVALID_CONVERSATION, 'history needs a 1:1 conversation');
+      throw new SwitchboardError(
+        ErrorCode.ERROR_CODE_INVALID_CONVERSATION,
+        'history needs a 1:1 conversation',
+      );
     }
     const r = await this.storage.messages.history({
       appId: caller.appId,

@@ -1,6 +1,5 @@
 import type { SignInRequest, SignInResponse } from '@switchboard/proto/client';
-import { ErrorCode } from '@switchboard/proto/client';
-import { RpcError } from '@switchboard/rpc';
+import { ErrorCode, SwitchboardError } from '@switchboard/protocol';
 import type { Storage } from '@switchboard/storage';
 import type { RoutePort } from './route-port.js';
 import { applyDeviceCap, type DeviceCap } from './device-cap.js';
@@ -44,27 +43,27 @@ export class SignInService {
   async signIn(req: SignInRequest, ctx: SignInContext): Promise<SignedIn> {
     const claims = await this.tokens.verify(req.token);
     if (req.appId && req.appId !== claims.appId) {
-      throw new RpcError(ErrorCode.ERROR_CODE_TOKEN_INVALID, 'app_id does not match the token');
+      throw new SwitchboardError(ErrorCode.ERROR_CODE_TOKEN_INVALID, 'app_id does not match the token');
     }
     if (req.userId && req.userId !== claims.userId) {
-      throw new RpcError(ErrorCode.ERROR_CODE_TOKEN_INVALID, 'user_id does not match the token');
+      throw new SwitchboardError(ErrorCode.ERROR_CODE_TOKEN_INVALID, 'user_id does not match the token');
     }
     if (claims.deviceId && req.deviceId && req.deviceId !== claims.deviceId) {
-      throw new RpcError(ErrorCode.ERROR_CODE_TOKEN_INVALID, 'device_id does not match the token');
+      throw new SwitchboardError(ErrorCode.ERROR_CODE_TOKEN_INVALID, 'device_id does not match the token');
     }
     requireId('user', claims.userId, 'the token sub', ErrorCode.ERROR_CODE_TOKEN_INVALID);
     if (claims.deviceId !== undefined) {
       requireId('device', claims.deviceId, 'the token device_id', ErrorCode.ERROR_CODE_TOKEN_INVALID);
     }
     const deviceId = claims.deviceId ?? req.deviceId;
-    if (!deviceId) throw new RpcError(ErrorCode.ERROR_CODE_INVALID_ARGUMENT, 'device_id is required');
+    if (!deviceId) throw new SwitchboardError(ErrorCode.ERROR_CODE_INVALID_ARGUMENT, 'device_id is required');
     requireId('device', deviceId, 'device_id');
     const allowClientDeclared = claims.allowClientTags ?? this.tagLimits.allowClientDeclared;
     const tags = connectionTags(claims.tags, req.tags, { ...this.tagLimits, allowClientDeclared });
     // Read before anything is written: a revoked token must not even push out another device.
     const user = await this.storage.users.get(claims.appId, claims.userId);
     if (user && claims.issuedAt * 1000 <= user.tokensValidAfter) {
-      throw new RpcError(
+      throw new SwitchboardError(
         ErrorCode.ERROR_CODE_TOKEN_REVOKED,
         'the token was issued before the user’s tokens were revoked',
       );

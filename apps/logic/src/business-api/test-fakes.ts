@@ -9,7 +9,7 @@ import {
   type User,
 } from '@switchboard/proto/business';
 import { ErrorCode } from '@switchboard/proto/client';
-import { RpcError } from '@switchboard/rpc';
+import { SwitchboardError } from '@switchboard/protocol';
 import { requireId } from '../ids.js';
 import type { Authenticate, BusinessApi, BusinessCaller, BusinessMethod } from './business-api.js';
 import type { RatePerKey } from './rate-limiter.js';
@@ -25,7 +25,7 @@ export const KEYS = { a: 'key-app-a', b: 'key-app-b' } as const;
 export const fakeAuthenticate: Authenticate = async (apiKey) => {
   if (apiKey === KEYS.a) return { appId: 'app-a', keyId: 'ka' };
   if (apiKey === KEYS.b) return { appId: 'app-b', keyId: 'kb' };
-  throw new RpcError(ErrorCode.ERROR_CODE_INVALID_API_KEY, 'invalid API key');
+  throw new SwitchboardError(ErrorCode.ERROR_CODE_INVALID_API_KEY, 'invalid API key');
 };
 
 export interface FakeBusinessApi extends BusinessApi {
@@ -44,7 +44,7 @@ export function fakeBusinessApi(): FakeBusinessApi {
   const history: HistoryMessage[] = [];
   const notFound = (method: BusinessMethod) => async (caller: BusinessCaller) => {
     calls.push(`${caller.appId}:${method}`);
-    throw new RpcError(ErrorCode.ERROR_CODE_NOT_FOUND, `${method} is not in this fake`);
+    throw new SwitchboardError(ErrorCode.ERROR_CODE_NOT_FOUND, `${method} is not in this fake`);
   };
   const base = Object.fromEntries(
     Object.keys(BusinessServiceService).map((m) => [m, notFound(m as BusinessMethod)]),
@@ -70,7 +70,7 @@ export function fakeBusinessApi(): FakeBusinessApi {
       trap(req.userId);
       const user = users.get(`${caller.appId}/${req.userId}`);
       if (!user)
-        throw new RpcError(ErrorCode.ERROR_CODE_USER_NOT_FOUND, 'no such user', { field: 'user_id' });
+        throw new SwitchboardError(ErrorCode.ERROR_CODE_USER_NOT_FOUND, 'no such user', { field: 'user_id' });
       return { user };
     },
     sendMessage: async (caller, req) => {

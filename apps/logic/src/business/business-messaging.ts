@@ -1,5 +1,5 @@
 import { ConversationType, ErrorCode, type Message } from '@switchboard/proto/client';
-import { RpcError } from '@switchboard/rpc';
+import { SwitchboardError } from '@switchboard/protocol';
 import type { ConversationMessage, Storage } from '@switchboard/storage';
 import { encodeMessagePush } from '../client-message.js';
 import { requireId } from '../ids.js';
@@ -105,7 +105,7 @@ export class BusinessMessaging {
       case 'group':
         // Groups arrive with the groups issue; until then no id names a group.
         requireId('group', m.target.id, 'target_id');
-        throw new RpcError(ErrorCode.ERROR_CODE_GROUP_NOT_FOUND, `group "${m.target.id}" not found`, {
+        throw new SwitchboardError(ErrorCode.ERROR_CODE_GROUP_NOT_FOUND, `group "${m.target.id}" not found`, {
           field: 'target_id',
         });
     }
@@ -185,7 +185,7 @@ export class BusinessMessaging {
     sentAt: number,
   ): Buffer {
     if (m.content.length > this.limits.maxContentBytes) {
-      throw new RpcError(
+      throw new SwitchboardError(
         ErrorCode.ERROR_CODE_CONTENT_TOO_LARGE,
         `content is ${m.content.length} bytes; the limit is ${this.limits.maxContentBytes}`,
         { field: 'content' },
