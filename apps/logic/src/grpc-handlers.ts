@@ -1,4 +1,4 @@
-import type { ServerUnaryCall } from '@grpc/grpc-js';
+import type { handleUnaryCall, ServerUnaryCall } from '@grpc/grpc-js';
 import type { Logger } from '@switchboard/log';
 import { ErrorCode } from '@switchboard/proto/client';
 import type { Counters } from '@switchboard/metrics';
@@ -9,6 +9,7 @@ import { requireId } from './ids.js';
 import type { Caller, MessageService } from './message-service.js';
 import type { LogicCounter } from './logic-metrics.js';
 import type { SignInService } from './sign-in-service.js';
+import { fromStorageError } from './storage-errors.js';
 
 function callerOf(session: Session | undefined): Caller {
   if (!session || !session.appId || !session.userId || !session.deviceId) {
@@ -40,8 +41,23 @@ export function logicHandlers(
   counters: Counters<LogicCounter>,
 ): LogicServiceServer {
   const onError = (err: unknown) => log.error({ err }, 'logic call failed');
+  /** A unary handler whose storage errors answer with their catalog code (see storage-errors.ts). */
+  const handle = <Req, Res>(
+    fn: (request: Req, call: ServerUnaryCall<Req, Res>) => Promise<Res>,
+  ): handleUnaryCall<Req, Res> =>
+    unary(async (request: Req, call: ServerUnaryCall<Req, Res>) => {
+      try {
+        return await fn(request, call);
+      } catch (err) {
+        const mapped = fromStorageError(err);
+        // Kept visible in the logs, as an outage is: the database kept refusing this transaction.
+        if (SwitchboardError.is(mapped, ErrorCode.ERROR_CODE_UNAVAILABLE) && mapped !== err)
+          log.warn({ err }, 'logic call failed: storage conflict');
+        throw mapped;
+      }
+    }, onError);
   return {
-    signIn: unary(async (req) => {
+    signIn: handle(async (req) => {
       try {
         const r = await signIn.signIn(need(req.request, 'request'), {
           gateId: req.gateId,
@@ -60,59 +76,47 @@ export function logicHandlers(
         counters.add('sign_in_failures');
         throw err;
       }
-    }, onError),
-    send: unary(
-      async (req, call) => ({
-        response: await messages.send(callerOf(req.session), need(req.request, 'request'), deadlineOf(call)),
-      }),
-      onError,
-    ),
-    sync: unary(
-      async (req) => ({
-        response: await messages.sync(callerOf(req.session), need(req.request, 'request')),
-      }),
-      onError,
-    ),
-    syncGroup: unary(async (req) => {
+    }),
+    send: handle(async (req, call) => ({
+      response: await messages.send(callerOf(req.session), need(req.request, 'request'), deadlineOf(call)),
+    })),
+    sync: handle(async (req) => ({
+      response: await messages.sync(callerOf(req.session), need(req.request, 'request')),
+    })),
+    syncGroup: handle(async (req) => {
       callerOf(req.session);
       // Groups arrive with the group-messaging issue; until then no group id names a group.
       throw new SwitchboardError(
         ErrorCode.ERROR_CODE_GROUP_NOT_FOUND,
         `group "${req.request?.groupId ?? ''}" not found`,
       );
-    }, onError),
-    history: unary(
-      async (req) => ({
-        response: await messages.history(callerOf(req.session), need(req.request, 'request')),
-      }),
-      onError,
-    ),
-    ack: unary(
-      async (req) => ({
-        ackedSeq: await messages.ack(callerOf(req.session), need(req.request, 'request').seq),
-      }),
-      onError,
-    ),
-    read: unary(async (req) => {
+    }),
+    history: handle(async (req) => ({
+      response: await messages.history(callerOf(req.session), need(req.request, 'request')),
+    })),
+    ack: handle(async (req) => ({
+      ackedSeq: await messages.ack(callerOf(req.session), need(req.request, 'request').seq),
+    })),
+    read: handle(async (req) => {
       callerOf(req.session);
       throw new SwitchboardError(
         ErrorCode.ERROR_CODE_INVALID_CONVERSATION,
         'read receipts are not supported by this server version',
       );
-    }, onError),
-    subscribeRoom: unary(async (req) => {
+    }),
+    subscribeRoom: handle(async (req) => {
       callerOf(req.session);
       // Rooms are open to every signed-in user of the app (live channels, goim-style).
       requireId('room', req.roomId, 'room_id');
       return {};
-    }, onError),
-    disconnect: unary(async (req) => {
+    }),
+    disconnect: handle(async (req) => {
       const s = req.session;
       log.debug(
         { appId: s?.appId, userId: s?.userId, deviceId: s?.deviceId, code: req.code },
         'device disconnected',
       );
       return {};
-    }, onError),
+    }),
   };
 }

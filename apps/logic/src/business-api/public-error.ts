@@ -7,6 +7,7 @@ import {
   UNAVAILABLE_MESSAGE,
   type CodedError,
 } from '@switchboard/rpc';
+import { fromStorageError } from '../storage-errors.js';
 
 /** What a failed call tells its caller, and whether the failure is a bug to log with its stack. */
 export interface PublicError {
@@ -17,9 +18,11 @@ export interface PublicError {
 /**
  * Sorts what a business API call threw, the same way `toStatus` does for gRPC: a SwitchboardError
  * (what services throw) or an RpcError as it is; a refused internal call or an outage of a store or
- * the network as UNAVAILABLE; anything else is a bug, answered INTERNAL with a generic message.
+ * the network as UNAVAILABLE; anything else is a bug, answered INTERNAL with a generic message. A
+ * storage error first gets its catalog code from `fromStorageError`.
  */
-export function publicErrorOf(err: unknown): PublicError {
+export function publicErrorOf(thrown: unknown): PublicError {
+  const err = fromStorageError(thrown);
   if (err instanceof InternalAuthRefusedError || (!isCodedError(err) && isTransientError(err))) {
     return {
       error: new RpcError(ErrorCode.ERROR_CODE_UNAVAILABLE, UNAVAILABLE_MESSAGE, { cause: err }),

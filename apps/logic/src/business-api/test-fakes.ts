@@ -10,6 +10,7 @@ import {
 } from '@switchboard/proto/business';
 import { ErrorCode } from '@switchboard/proto/client';
 import { SwitchboardError } from '@switchboard/protocol';
+import { StorageError } from '@switchboard/storage';
 import { requireId } from '../ids.js';
 import type { Authenticate, BusinessApi, BusinessCaller, BusinessMethod } from './business-api.js';
 import type { RatePerKey } from './rate-limiter.js';
@@ -36,7 +37,8 @@ export interface FakeBusinessApi extends BusinessApi {
 /**
  * A tiny in-memory business API: users (upsert, get), sending and reading back 1:1 history, and
  * presence; every other RPC answers NOT_FOUND. A user id of `boom` throws a plain Error (a bug),
- * `down` an outage of the network (UNAVAILABLE).
+ * `down` an outage of the network (UNAVAILABLE), `conflict` and `gone` a StorageError CONFLICT and
+ * NOT_FOUND.
  */
 export function fakeBusinessApi(): FakeBusinessApi {
   const calls: string[] = [];
@@ -53,6 +55,8 @@ export function fakeBusinessApi(): FakeBusinessApi {
     if (userId === 'boom') throw new Error('a bug with secret details');
     if (userId === 'down')
       throw Object.assign(new Error('connect ECONNREFUSED 10.0.0.9:3306'), { code: 'ECONNREFUSED' });
+    if (userId === 'conflict') throw new StorageError('CONFLICT', 'transaction aborted 8 times');
+    if (userId === 'gone') throw new StorageError('NOT_FOUND', 'no user gone');
   };
   return {
     ...base,
