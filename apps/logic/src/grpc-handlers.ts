@@ -5,6 +5,7 @@ import type { Counters } from '@switchboard/metrics';
 import type { LogicServiceServer, Session } from '@switchboard/proto/logic';
 import { SwitchboardError } from '@switchboard/protocol';
 import { unary } from '@switchboard/rpc';
+import { fromClientConversation, toClientMessage } from './client-message.js';
 import { requireId } from './ids.js';
 import type { Caller, MessageService } from './message-service.js';
 import type { LogicCounter } from './logic-metrics.js';
@@ -59,14 +60,28 @@ export function logicHandlers(
   return {
     signIn: handle(async (req) => {
       try {
-        const r = await signIn.signIn(need(req.request, 'request'), {
-          gateId: req.gateId,
-          gateBootId: req.gateBootId,
-          connId: req.connId,
-        });
+        const q = need(req.request, 'request');
+        const r = await signIn.signIn(
+          {
+            token: q.token,
+            appId: q.appId,
+            userId: q.userId,
+            deviceId: q.deviceId,
+            platform: q.platform,
+            tags: q.tags,
+          },
+          { gateId: req.gateId, gateBootId: req.gateBootId, connId: req.connId },
+        );
         counters.add('sign_ins');
         return {
-          response: r.response,
+          response: {
+            userId: r.userId,
+            deviceId: r.deviceId,
+            maxSeq: r.maxSeq,
+            ackedSeq: r.ackedSeq,
+            heartbeatIntervalMs: r.heartbeatIntervalMs,
+            serverTime: r.serverTime,
+          },
           epoch: r.epoch,
           appId: r.appId,
           tags: r.tags,
@@ -77,12 +92,36 @@ export function logicHandlers(
         throw err;
       }
     }),
-    send: handle(async (req, call) => ({
-      response: await messages.send(callerOf(req.session), need(req.request, 'request'), deadlineOf(call)),
-    })),
-    sync: handle(async (req) => ({
-      response: await messages.sync(callerOf(req.session), need(req.request, 'request')),
-    })),
+    send: handle(async (req, call) => {
+      const caller = callerOf(req.session);
+      const q = need(req.request, 'request');
+      const to = fromClientConversation(q.conversation);
+      const r = await messages.send(
+        caller,
+        { clientMsgId: q.clientMsgId, to, contentType: q.contentType, content: q.content },
+        deadlineOf(call),
+      );
+      return {
+        response: {
+          messageId: r.messageId,
+          seq: r.seq,
+          sentAt: r.sentAt,
+          conversationSeq: r.conversationSeq,
+        },
+      };
+    }),
+    sync: handle(async (req) => {
+      const caller = callerOf(req.session);
+      const q = need(req.request, 'request');
+      const page = await messages.sync(caller, { afterSeq: q.afterSeq, limit: q.limit });
+      return {
+        response: {
+          messages: page.messages.map((m) => toClientMessage(m, m.seq)),
+          hasMore: page.hasMore,
+          maxSeq: page.maxSeq,
+        },
+      };
+    }),
     syncGroup: handle(async (req) => {
       callerOf(req.session);
       // Groups arrive with the group-messaging issue; until then no group id names a group.
@@ -91,9 +130,19 @@ export function logicHandlers(
         `group "${req.request?.groupId ?? ''}" not found`,
       );
     }),
-    history: handle(async (req) => ({
-      response: await messages.history(callerOf(req.session), need(req.request, 'request')),
-    })),
+    history: handle(async (req) => {
+      const caller = callerOf(req.session);
+      const q = need(req.request, 'request');
+      const page = await messages.history(caller, {
+        conversation: fromClientConversation(q.conversation),
+        beforeSeq: q.beforeSeq,
+        limit: q.limit,
+      });
+      // History is a conversation's view, not an inbox: its messages carry no per-user seq.
+      return {
+        response: { messages: page.messages.map((m) => toClientMessage(m, 0)), hasMore: page.hasMore },
+      };
+    }),
     ack: handle(async (req) => ({
       ackedSeq: await messages.ack(callerOf(req.session), need(req.request, 'request').seq),
     })),

@@ -1,4 +1,3 @@
-import type { SignInRequest, SignInResponse } from '@switchboard/proto/client';
 import { ErrorCode, SwitchboardError } from '@switchboard/protocol';
 import type { Storage } from '@switchboard/storage';
 import type { RoutePort } from './route-port.js';
@@ -14,9 +13,31 @@ export interface SignInContext {
   connId: number;
 }
 
-export interface SignedIn {
-  response: SignInResponse;
+/** A client's SIGN_IN: the token decides; the other fields may only repeat what it says. */
+export interface SignInInput {
+  token: string;
+  /** Empty, or the token's app. */
   appId: string;
+  /** Empty, or the token's user. */
+  userId: string;
+  /** Required unless the token is bound to a device (then empty, or that device). */
+  deviceId: string;
+  /** The client's platform (`ios`, `web`…), kept to 32 characters. */
+  platform: string;
+  /** Tags the client declares for its connection (refused unless the app allows them). */
+  tags: string[];
+}
+
+export interface SignedIn {
+  appId: string;
+  userId: string;
+  deviceId: string;
+  /** The user's highest inbox seq, and the highest this device acknowledged. */
+  maxSeq: number;
+  ackedSeq: number;
+  heartbeatIntervalMs: number;
+  /** Unix ms at the sign-in. */
+  serverTime: number;
   epoch: number;
   /** The connection's tags (see tag-policy.ts), the server-granted ones included. */
   tags: string[];
@@ -40,7 +61,7 @@ export class SignInService {
     private readonly deviceCap: DeviceCap,
   ) {}
 
-  async signIn(req: SignInRequest, ctx: SignInContext): Promise<SignedIn> {
+  async signIn(req: SignInInput, ctx: SignInContext): Promise<SignedIn> {
     const claims = await this.tokens.verify(req.token);
     if (req.appId && req.appId !== claims.appId) {
       throw new SwitchboardError(ErrorCode.ERROR_CODE_TOKEN_INVALID, 'app_id does not match the token');
@@ -91,17 +112,15 @@ export class SignInService {
     });
     return {
       appId: claims.appId,
+      userId: claims.userId,
+      deviceId,
+      maxSeq: cursor.maxSeq,
+      ackedSeq: cursor.ackedSeq,
+      heartbeatIntervalMs: this.heartbeatIntervalMs,
+      serverTime: Date.now(),
       epoch,
       tags,
       serverTags,
-      response: {
-        userId: claims.userId,
-        deviceId,
-        maxSeq: cursor.maxSeq,
-        ackedSeq: cursor.ackedSeq,
-        heartbeatIntervalMs: this.heartbeatIntervalMs,
-        serverTime: Date.now(),
-      },
     };
   }
 }
