@@ -16,7 +16,8 @@ const boundaries = {
     { sourceTag: 'type:lib', notDependOnLibsWithTags: ['type:app'] },
     { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:lib'] },
     { sourceTag: 'scope:proto', onlyDependOnLibsWithTags: [] },
-    { sourceTag: 'scope:rpc', onlyDependOnLibsWithTags: ['scope:proto'] },
+    // rpc maps the catalog's SwitchboardError (libs/protocol) to a gRPC status at the edge.
+    { sourceTag: 'scope:rpc', onlyDependOnLibsWithTags: ['scope:proto', 'scope:protocol'] },
     { sourceTag: 'scope:metrics', onlyDependOnLibsWithTags: [] },
     { sourceTag: 'scope:protocol', onlyDependOnLibsWithTags: ['scope:proto'] },
     { sourceTag: 'scope:config', onlyDependOnLibsWithTags: [] },

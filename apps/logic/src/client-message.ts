@@ -1,3 +1,5 @@
+// Translation between logic's domain types and the client protocol's generated ones, and the one
+// packet logic encodes itself: the MESSAGE push, which route hands to gates as bytes by design.
 import { ConversationType, Message, Packet, PacketType, type Conversation } from '@switchboard/proto/client';
 import { asBuffer } from '@switchboard/protocol';
 import type {
@@ -5,6 +7,7 @@ import type {
   ConversationRef,
   ConversationType as StoredType,
 } from '@switchboard/storage';
+import type { ConversationTarget } from './domain.js';
 
 const toProtoType: Record<StoredType, ConversationType> = {
   user: ConversationType.CONVERSATION_TYPE_USER,
@@ -13,8 +16,20 @@ const toProtoType: Record<StoredType, ConversationType> = {
   system: ConversationType.CONVERSATION_TYPE_SYSTEM,
 };
 
+const fromProtoType: Partial<Record<ConversationType, StoredType>> = {
+  [ConversationType.CONVERSATION_TYPE_USER]: 'user',
+  [ConversationType.CONVERSATION_TYPE_GROUP]: 'group',
+  [ConversationType.CONVERSATION_TYPE_ROOM]: 'room',
+  [ConversationType.CONVERSATION_TYPE_SYSTEM]: 'system',
+};
+
 export function toClientConversation(ref: ConversationRef): Conversation {
   return { type: toProtoType[ref.type] ?? ConversationType.CONVERSATION_TYPE_UNSPECIFIED, id: ref.id };
+}
+
+/** A request's conversation as the domain names it; absent, it is an unspecified one with no id. */
+export function fromClientConversation(c: Conversation | undefined): ConversationTarget {
+  return { type: (c && fromProtoType[c.type]) ?? 'unspecified', id: c?.id ?? '' };
 }
 
 /** A stored message as the client protocol's Message, with the receiving user's seq. */
@@ -42,4 +57,12 @@ export function encodeMessagePush(message: Message): Buffer {
     data: asBuffer(Message.encode(message).finish()),
   }).finish();
   return asBuffer(packet);
+}
+
+/**
+ * The MESSAGE push of a domain message with the receiving user's `seq` (0 for a live message that is
+ * not stored): what the services call, so that they never build a generated Message themselves.
+ */
+export function messagePush(m: ConversationMessage, seq: number): Buffer {
+  return encodeMessagePush(toClientMessage(m, seq));
 }

@@ -1,5 +1,4 @@
-import { ErrorCode } from '@switchboard/proto/client';
-import { RpcError } from '@switchboard/rpc';
+import { ErrorCode, SwitchboardError } from '@switchboard/protocol';
 import type { Storage } from '@switchboard/storage';
 
 /** How many devices one user may have (config `logic.devices`). */
@@ -26,7 +25,7 @@ export async function applyDeviceCap(
   const devices = await storage.devices.listByUser(appId, userId);
   if (devices.length < cap.maxPerUser || devices.some((d) => d.deviceId === deviceId)) return [];
   if (cap.policy === 'refuse') {
-    throw new RpcError(
+    throw new SwitchboardError(
       ErrorCode.ERROR_CODE_LIMIT_EXCEEDED,
       `this user has ${devices.length} devices, the most allowed; remove one first`,
     );

@@ -1,23 +1,30 @@
-import type { ServerUnaryCall } from '@grpc/grpc-js';
+import type { handleUnaryCall, ServerUnaryCall } from '@grpc/grpc-js';
 import type { Logger } from '@switchboard/log';
 import { ErrorCode } from '@switchboard/proto/client';
 import type { Counters } from '@switchboard/metrics';
 import type { LogicServiceServer, Session } from '@switchboard/proto/logic';
-import { RpcError, unary } from '@switchboard/rpc';
+import { SwitchboardError } from '@switchboard/protocol';
+import { unary } from '@switchboard/rpc';
+import { fromClientConversation, toClientMessage } from './client-message.js';
 import { requireId } from './ids.js';
 import type { Caller, MessageService } from './message-service.js';
 import type { LogicCounter } from './logic-metrics.js';
 import type { SignInService } from './sign-in-service.js';
+import { fromStorageError } from './storage-errors.js';
 
 function callerOf(session: Session | undefined): Caller {
   if (!session || !session.appId || !session.userId || !session.deviceId) {
-    throw new RpcError(ErrorCode.ERROR_CODE_NOT_SIGNED_IN, 'the request carries no signed-in session');
+    throw new SwitchboardError(
+      ErrorCode.ERROR_CODE_NOT_SIGNED_IN,
+      'the request carries no signed-in session',
+    );
   }
   return { appId: session.appId, userId: session.userId, deviceId: session.deviceId };
 }
 
 function need<T>(value: T | undefined, name: string): T {
-  if (value === undefined) throw new RpcError(ErrorCode.ERROR_CODE_INVALID_ARGUMENT, `${name} is required`);
+  if (value === undefined)
+    throw new SwitchboardError(ErrorCode.ERROR_CODE_INVALID_ARGUMENT, `${name} is required`);
   return value;
 }
 
@@ -35,17 +42,46 @@ export function logicHandlers(
   counters: Counters<LogicCounter>,
 ): LogicServiceServer {
   const onError = (err: unknown) => log.error({ err }, 'logic call failed');
-  return {
-    signIn: unary(async (req) => {
+  /** A unary handler whose storage errors answer with their catalog code (see storage-errors.ts). */
+  const handle = <Req, Res>(
+    fn: (request: Req, call: ServerUnaryCall<Req, Res>) => Promise<Res>,
+  ): handleUnaryCall<Req, Res> =>
+    unary(async (request: Req, call: ServerUnaryCall<Req, Res>) => {
       try {
-        const r = await signIn.signIn(need(req.request, 'request'), {
-          gateId: req.gateId,
-          gateBootId: req.gateBootId,
-          connId: req.connId,
-        });
+        return await fn(request, call);
+      } catch (err) {
+        const mapped = fromStorageError(err);
+        // Kept visible in the logs, as an outage is: the database kept refusing this transaction.
+        if (SwitchboardError.is(mapped, ErrorCode.ERROR_CODE_UNAVAILABLE) && mapped !== err)
+          log.warn({ err }, 'logic call failed: storage conflict');
+        throw mapped;
+      }
+    }, onError);
+  return {
+    signIn: handle(async (req) => {
+      try {
+        const q = need(req.request, 'request');
+        const r = await signIn.signIn(
+          {
+            token: q.token,
+            appId: q.appId,
+            userId: q.userId,
+            deviceId: q.deviceId,
+            platform: q.platform,
+            tags: q.tags,
+          },
+          { gateId: req.gateId, gateBootId: req.gateBootId, connId: req.connId },
+        );
         counters.add('sign_ins');
         return {
-          response: r.response,
+          response: {
+            userId: r.userId,
+            deviceId: r.deviceId,
+            maxSeq: r.maxSeq,
+            ackedSeq: r.ackedSeq,
+            heartbeatIntervalMs: r.heartbeatIntervalMs,
+            serverTime: r.serverTime,
+          },
           epoch: r.epoch,
           appId: r.appId,
           tags: r.tags,
@@ -55,59 +91,81 @@ export function logicHandlers(
         counters.add('sign_in_failures');
         throw err;
       }
-    }, onError),
-    send: unary(
-      async (req, call) => ({
-        response: await messages.send(callerOf(req.session), need(req.request, 'request'), deadlineOf(call)),
-      }),
-      onError,
-    ),
-    sync: unary(
-      async (req) => ({
-        response: await messages.sync(callerOf(req.session), need(req.request, 'request')),
-      }),
-      onError,
-    ),
-    syncGroup: unary(async (req) => {
+    }),
+    send: handle(async (req, call) => {
+      const caller = callerOf(req.session);
+      const q = need(req.request, 'request');
+      const to = fromClientConversation(q.conversation);
+      const r = await messages.send(
+        caller,
+        { clientMsgId: q.clientMsgId, to, contentType: q.contentType, content: q.content },
+        deadlineOf(call),
+      );
+      return {
+        response: {
+          messageId: r.messageId,
+          seq: r.seq,
+          sentAt: r.sentAt,
+          conversationSeq: r.conversationSeq,
+        },
+      };
+    }),
+    sync: handle(async (req) => {
+      const caller = callerOf(req.session);
+      const q = need(req.request, 'request');
+      const page = await messages.sync(caller, { afterSeq: q.afterSeq, limit: q.limit });
+      return {
+        response: {
+          messages: page.messages.map((m) => toClientMessage(m, m.seq)),
+          hasMore: page.hasMore,
+          maxSeq: page.maxSeq,
+        },
+      };
+    }),
+    syncGroup: handle(async (req) => {
       callerOf(req.session);
       // Groups arrive with the group-messaging issue; until then no group id names a group.
-      throw new RpcError(
+      throw new SwitchboardError(
         ErrorCode.ERROR_CODE_GROUP_NOT_FOUND,
         `group "${req.request?.groupId ?? ''}" not found`,
       );
-    }, onError),
-    history: unary(
-      async (req) => ({
-        response: await messages.history(callerOf(req.session), need(req.request, 'request')),
-      }),
-      onError,
-    ),
-    ack: unary(
-      async (req) => ({
-        ackedSeq: await messages.ack(callerOf(req.session), need(req.request, 'request').seq),
-      }),
-      onError,
-    ),
-    read: unary(async (req) => {
+    }),
+    history: handle(async (req) => {
+      const caller = callerOf(req.session);
+      const q = need(req.request, 'request');
+      const page = await messages.history(caller, {
+        conversation: fromClientConversation(q.conversation),
+        beforeSeq: q.beforeSeq,
+        limit: q.limit,
+      });
+      // History is a conversation's view, not an inbox: its messages carry no per-user seq.
+      return {
+        response: { messages: page.messages.map((m) => toClientMessage(m, 0)), hasMore: page.hasMore },
+      };
+    }),
+    ack: handle(async (req) => ({
+      ackedSeq: await messages.ack(callerOf(req.session), need(req.request, 'request').seq),
+    })),
+    read: handle(async (req) => {
       callerOf(req.session);
-      throw new RpcError(
+      throw new SwitchboardError(
         ErrorCode.ERROR_CODE_INVALID_CONVERSATION,
         'read receipts are not supported by this server version',
       );
-    }, onError),
-    subscribeRoom: unary(async (req) => {
+    }),
+    subscribeRoom: handle(async (req) => {
       callerOf(req.session);
       // Rooms are open to every signed-in user of the app (live channels, goim-style).
       requireId('room', req.roomId, 'room_id');
       return {};
-    }, onError),
-    disconnect: unary(async (req) => {
+    }),
+    disconnect: handle(async (req) => {
       const s = req.session;
       log.debug(
         { appId: s?.appId, userId: s?.userId, deviceId: s?.deviceId, code: req.code },
         'device disconnected',
       );
       return {};
-    }, onError),
+    }),
   };
 }

@@ -1,13 +1,13 @@
 import { ErrorCode } from '@switchboard/proto/client';
-import { RpcError } from '@switchboard/rpc';
+import { SwitchboardError } from '@switchboard/protocol';
 import { describe, expect, it } from 'vitest';
 import { requireId } from './ids.js';
 
-function failure(fn: () => unknown): RpcError {
+function failure(fn: () => unknown): SwitchboardError {
   try {
     fn();
   } catch (err) {
-    return err as RpcError;
+    return err as SwitchboardError;
   }
   throw new Error('expected a failure');
 }
@@ -19,7 +19,7 @@ describe('requireId', () => {
 
   it('names a field path as the error field', () => {
     const err = failure(() => requireId('user', '', 'user.user_id'));
-    expect(err).toBeInstanceOf(RpcError);
+    expect(err).toBeInstanceOf(SwitchboardError);
     expect(err.code).toBe(ErrorCode.ERROR_CODE_INVALID_ARGUMENT);
     expect(err.field).toBe('user.user_id');
   });

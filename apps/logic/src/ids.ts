@@ -1,5 +1,4 @@
-import { ErrorCode } from '@switchboard/proto/client';
-import { RpcError } from '@switchboard/rpc';
+import { ErrorCode, SwitchboardError } from '@switchboard/protocol';
 import { isCleanText } from './text-rules.js';
 
 /** The kinds of id a client or business server hands logic, and their longest allowed length. */
@@ -31,7 +30,7 @@ export function requireId(
 ): string {
   const max = ID_LIMITS[kind];
   if (typeof value !== 'string' || value.length === 0 || value.length > max || !isCleanText(value)) {
-    throw new RpcError(code, `${field} must be 1-${max} characters without control characters`, {
+    throw new SwitchboardError(code, `${field} must be 1-${max} characters without control characters`, {
       // Only a real field path ("user_id", "conversation.id"), not a phrase like "the token sub".
       field: FIELD_PATH.test(field) ? field : undefined,
     });

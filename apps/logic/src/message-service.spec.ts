@@ -1,7 +1,8 @@
-import { ConversationType, ErrorCode, type SendRequest } from '@switchboard/proto/client';
 import { createLogger } from '@switchboard/log';
+import { ErrorCode } from '@switchboard/protocol';
 import type { DirectSendResult, Storage } from '@switchboard/storage';
 import { describe, expect, it } from 'vitest';
+import type { SendInput } from './domain.js';
 import { logicCounters } from './logic-metrics.js';
 import { MessageService } from './message-service.js';
 import type { PushBatcher } from './push-batcher.js';
@@ -9,9 +10,9 @@ import type { SendBatcher } from './send-batcher.js';
 
 const silent = createLogger({ level: 'silent', service: 't' });
 const caller = { appId: 'a', userId: 'alice', deviceId: 'd1' };
-const request = (id: string): SendRequest => ({
+const request = (id: string): SendInput => ({
   clientMsgId: id,
-  conversation: { type: ConversationType.CONVERSATION_TYPE_USER, id: 'bob' },
+  to: { type: 'user', id: 'bob' },
   contentType: 'text',
   content: Buffer.from('hi'),
 });

@@ -1,18 +1,9 @@
-import {
-  ConversationType,
-  ErrorCode,
-  type HistoryRequest,
-  type HistoryResponse,
-  type SendRequest,
-  type SendResponse,
-  type SyncRequest,
-  type SyncResponse,
-} from '@switchboard/proto/client';
 import type { Logger } from '@switchboard/log';
-import { RpcError } from '@switchboard/rpc';
-import type { DirectSendResult, Storage } from '@switchboard/storage';
-import { encodeMessagePush, toClientMessage } from './client-message.js';
 import type { Counters } from '@switchboard/metrics';
+import { ErrorCode, SwitchboardError } from '@switchboard/protocol';
+import type { ConversationMessage, DirectSendResult, Storage } from '@switchboard/storage';
+import { messagePush } from './client-message.js';
+import type { HistoryInput, HistoryPage, SendInput, SendResult, SyncInput, SyncPage } from './domain.js';
 import { requireId } from './ids.js';
 import type { OfflineNotice, UserPacket } from './route-port.js';
 import { isCleanText } from './text-rules.js';
@@ -79,15 +70,15 @@ export class MessageService {
   ) {}
 
   /** A client's SEND: stores and delivers it; `deadline` (Unix ms) is when the caller stops waiting. */
-  async send(caller: Caller, req: SendRequest, deadline = Infinity): Promise<SendResponse> {
-    const conversation = req.conversation;
-    if (!conversation || !conversation.id) {
-      throw new RpcError(ErrorCode.ERROR_CODE_INVALID_CONVERSATION, 'conversation is required', {
+  async send(caller: Caller, req: SendInput, deadline = Infinity): Promise<SendResult> {
+    const conversation = req.to;
+    if (!conversation.id) {
+      throw new SwitchboardError(ErrorCode.ERROR_CODE_INVALID_CONVERSATION, 'conversation is required', {
         field: 'conversation',
       });
     }
-    if (conversation.type !== ConversationType.CONVERSATION_TYPE_USER) {
-      throw new RpcError(
+    if (conversation.type !== 'user') {
+      throw new SwitchboardError(
         ErrorCode.ERROR_CODE_INVALID_CONVERSATION,
         'only 1:1 conversations (CONVERSATION_TYPE_USER) are supported by this server version',
         { field: 'conversation.type' },
@@ -122,14 +113,14 @@ export class MessageService {
   async sendDirect(appId: string, m: DirectMessage, deadline = Infinity): Promise<DirectSendResult> {
     requireId('clientMsgId', m.clientMsgId, 'client_msg_id');
     if (m.content.length > this.limits.maxContentBytes) {
-      throw new RpcError(
+      throw new SwitchboardError(
         ErrorCode.ERROR_CODE_CONTENT_TOO_LARGE,
         `content is ${m.content.length} bytes; the limit is ${this.limits.maxContentBytes}`,
         { field: 'content' },
       );
     }
     if (m.contentType.length > CONTENT_TYPE_MAX || !isCleanText(m.contentType)) {
-      throw new RpcError(
+      throw new SwitchboardError(
         ErrorCode.ERROR_CODE_INVALID_ARGUMENT,
         `content_type is at most ${CONTENT_TYPE_MAX} characters without control characters`,
         { field: 'content_type' },
@@ -143,7 +134,7 @@ export class MessageService {
         (this.limits.maxPushLagMs !== undefined && this.pushes.oldestWaitMs() >= this.limits.maxPushLagMs))
     ) {
       this.counters.add('sends_refused_push_backlog');
-      throw new RpcError(
+      throw new SwitchboardError(
         ErrorCode.ERROR_CODE_RATE_LIMITED,
         'server busy delivering earlier messages; retry after a short back-off',
       );
@@ -151,10 +142,9 @@ export class MessageService {
     const result = await this.batcher
       .send({ appId, ...m, sentAt: Date.now() }, deadline)
       .catch((err: unknown) => {
-        if (err instanceof RpcError && err.code === ErrorCode.ERROR_CODE_RATE_LIMITED)
+        if (SwitchboardError.is(err, ErrorCode.ERROR_CODE_RATE_LIMITED))
           this.counters.add('sends_refused_busy');
-        else if (err instanceof RpcError && err.code === ErrorCode.ERROR_CODE_TIMEOUT)
-          this.counters.add('sends_expired');
+        else if (SwitchboardError.is(err, ErrorCode.ERROR_CODE_TIMEOUT)) this.counters.add('sends_expired');
         throw err;
       });
     // A retried send was delivered the first time (or will be found by sync): don't push twice.
@@ -167,7 +157,7 @@ export class MessageService {
     return result;
   }
 
-  async sync(caller: Caller, req: SyncRequest): Promise<SyncResponse> {
+  async sync(caller: Caller, req: SyncInput): Promise<SyncPage> {
     const limit = clampLimit(req.limit, this.limits.syncLimitMax);
     const r = await this.storage.messages.syncInbox(
       caller.appId,
@@ -177,17 +167,16 @@ export class MessageService {
       this.limits.syncMaxBytes,
     );
     this.counters.add('syncs');
-    return {
-      messages: r.messages.map((m) => toClientMessage(m, m.seq)),
-      hasMore: r.hasMore,
-      maxSeq: r.maxSeq,
-    };
+    return { messages: r.messages, hasMore: r.hasMore, maxSeq: r.maxSeq };
   }
 
-  async history(caller: Caller, req: HistoryRequest): Promise<HistoryResponse> {
+  async history(caller: Caller, req: HistoryInput): Promise<HistoryPage> {
     const c = req.conversation;
-    if (!c || !c.id || c.type !== ConversationType.CONVERSATION_TYPE_USER) {
-      throw new RpcError(ErrorCode.ERROR_CODE_INVALID_CONVERSATION, 'history needs a 1:1 conversation');
+    if (!c.id || c.type !== 'user') {
+      throw new SwitchboardError(
+        ErrorCode.ERROR_CODE_INVALID_CONVERSATION,
+        'history needs a 1:1 conversation',
+      );
     }
     const r = await this.storage.messages.history({
       appId: caller.appId,
@@ -200,7 +189,7 @@ export class MessageService {
       limit: clampLimit(req.limit, this.limits.syncLimitMax),
       maxBytes: this.limits.syncMaxBytes,
     });
-    return { messages: r.messages.map((m) => toClientMessage(m, 0)), hasMore: r.hasMore };
+    return { messages: r.messages, hasMore: r.hasMore };
   }
 
   async ack(caller: Caller, seq: number): Promise<number> {
@@ -214,7 +203,7 @@ export class MessageService {
   }
 
   private async deliver(appId: string, m: DirectMessage, r: DirectSendResult): Promise<void> {
-    const base = {
+    const base: Omit<ConversationMessage, 'conversation'> = {
       messageId: r.messageId,
       conversationSeq: r.conversationSeq,
       senderUserId: m.senderUserId,
@@ -228,9 +217,7 @@ export class MessageService {
     // What the offline-push webhook says if the recipient has no device online.
     const offline: OfflineNotice = { messageId: r.messageId, ...m, sentAt: r.sentAt };
     if (m.senderUserId === '') {
-      const push = encodeMessagePush(
-        toClientMessage({ ...base, conversation: { type: 'system', id: '' } }, r.recipientSeq),
-      );
+      const push = messagePush({ ...base, conversation: { type: 'system', id: '' } }, r.recipientSeq);
       await this.pushes.push(appId, [{ userIds: [peer], packet: push, offline }]);
       return;
     }
@@ -239,20 +226,16 @@ export class MessageService {
     const exclude = m.senderDeviceId ? { userId: m.senderUserId, deviceId: m.senderDeviceId } : undefined;
     const excluding = exclude ? { exclude } : {};
     // Each user gets the message with their own inbox seq; the sender's other devices see the peer as the conversation.
-    const toSender = encodeMessagePush(
-      toClientMessage({ ...base, conversation: { type: 'user', id: peer } }, r.senderSeq),
-    );
+    const toSender = messagePush({ ...base, conversation: { type: 'user', id: peer } }, r.senderSeq);
     const packets: UserPacket[] =
       peer === m.senderUserId
         ? [{ userIds: [m.senderUserId], packet: toSender, ...excluding }]
         : [
             {
               userIds: [peer],
-              packet: encodeMessagePush(
-                toClientMessage(
-                  { ...base, conversation: { type: 'user', id: m.senderUserId } },
-                  r.recipientSeq,
-                ),
+              packet: messagePush(
+                { ...base, conversation: { type: 'user', id: m.senderUserId } },
+                r.recipientSeq,
               ),
               offline,
             },

@@ -1,5 +1,4 @@
-import { ErrorCode } from '@switchboard/proto/client';
-import { RpcError } from '@switchboard/rpc';
+import { ErrorCode, SwitchboardError } from '@switchboard/protocol';
 import type { DirectSendInput, DirectSendResult } from '@switchboard/storage';
 
 type Flush = (batch: readonly DirectSendInput[]) => Promise<DirectSendResult[]>;
@@ -61,7 +60,12 @@ export class SendBatcher {
     return new Promise<DirectSendResult>((resolve, reject) => {
       if (this.queue.length >= this.maxQueued) {
         this.rejected++;
-        reject(new RpcError(ErrorCode.ERROR_CODE_RATE_LIMITED, 'server busy; retry after a short back-off'));
+        reject(
+          new SwitchboardError(
+            ErrorCode.ERROR_CODE_RATE_LIMITED,
+            'server busy; retry after a short back-off',
+          ),
+        );
         return;
       }
       this.queue.push({ input, deadline, resolve, reject });
@@ -110,7 +114,9 @@ export class SendBatcher {
     for (const p of this.queue) {
       if (p.deadline <= now) {
         this.expired++;
-        p.reject(new RpcError(ErrorCode.ERROR_CODE_TIMEOUT, 'the send waited past its deadline; retry it'));
+        p.reject(
+          new SwitchboardError(ErrorCode.ERROR_CODE_TIMEOUT, 'the send waited past its deadline; retry it'),
+        );
       } else {
         this.queue[kept++] = p;
       }

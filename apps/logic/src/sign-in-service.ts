@@ -1,6 +1,4 @@
-import type { SignInRequest, SignInResponse } from '@switchboard/proto/client';
-import { ErrorCode } from '@switchboard/proto/client';
-import { RpcError } from '@switchboard/rpc';
+import { ErrorCode, SwitchboardError } from '@switchboard/protocol';
 import type { Storage } from '@switchboard/storage';
 import type { LogicRoutePort } from './route-port.js';
 import { applyDeviceCap, type DeviceCap } from './device-cap.js';
@@ -15,9 +13,31 @@ export interface SignInContext {
   connId: number;
 }
 
-export interface SignedIn {
-  response: SignInResponse;
+/** A client's SIGN_IN: the token decides; the other fields may only repeat what it says. */
+export interface SignInInput {
+  token: string;
+  /** Empty, or the token's app. */
   appId: string;
+  /** Empty, or the token's user. */
+  userId: string;
+  /** Required unless the token is bound to a device (then empty, or that device). */
+  deviceId: string;
+  /** The client's platform (`ios`, `web`…), kept to 32 characters. */
+  platform: string;
+  /** Tags the client declares for its connection (refused unless the app allows them). */
+  tags: string[];
+}
+
+export interface SignedIn {
+  appId: string;
+  userId: string;
+  deviceId: string;
+  /** The user's highest inbox seq, and the highest this device acknowledged. */
+  maxSeq: number;
+  ackedSeq: number;
+  heartbeatIntervalMs: number;
+  /** Unix ms at the sign-in. */
+  serverTime: number;
   epoch: number;
   /** The connection's tags (see tag-policy.ts), the server-granted ones included. */
   tags: string[];
@@ -41,30 +61,30 @@ export class SignInService {
     private readonly deviceCap: DeviceCap,
   ) {}
 
-  async signIn(req: SignInRequest, ctx: SignInContext): Promise<SignedIn> {
+  async signIn(req: SignInInput, ctx: SignInContext): Promise<SignedIn> {
     const claims = await this.tokens.verify(req.token);
     if (req.appId && req.appId !== claims.appId) {
-      throw new RpcError(ErrorCode.ERROR_CODE_TOKEN_INVALID, 'app_id does not match the token');
+      throw new SwitchboardError(ErrorCode.ERROR_CODE_TOKEN_INVALID, 'app_id does not match the token');
     }
     if (req.userId && req.userId !== claims.userId) {
-      throw new RpcError(ErrorCode.ERROR_CODE_TOKEN_INVALID, 'user_id does not match the token');
+      throw new SwitchboardError(ErrorCode.ERROR_CODE_TOKEN_INVALID, 'user_id does not match the token');
     }
     if (claims.deviceId && req.deviceId && req.deviceId !== claims.deviceId) {
-      throw new RpcError(ErrorCode.ERROR_CODE_TOKEN_INVALID, 'device_id does not match the token');
+      throw new SwitchboardError(ErrorCode.ERROR_CODE_TOKEN_INVALID, 'device_id does not match the token');
     }
     requireId('user', claims.userId, 'the token sub', ErrorCode.ERROR_CODE_TOKEN_INVALID);
     if (claims.deviceId !== undefined) {
       requireId('device', claims.deviceId, 'the token device_id', ErrorCode.ERROR_CODE_TOKEN_INVALID);
     }
     const deviceId = claims.deviceId ?? req.deviceId;
-    if (!deviceId) throw new RpcError(ErrorCode.ERROR_CODE_INVALID_ARGUMENT, 'device_id is required');
+    if (!deviceId) throw new SwitchboardError(ErrorCode.ERROR_CODE_INVALID_ARGUMENT, 'device_id is required');
     requireId('device', deviceId, 'device_id');
     const allowClientDeclared = claims.allowClientTags ?? this.tagLimits.allowClientDeclared;
     const tags = connectionTags(claims.tags, req.tags, { ...this.tagLimits, allowClientDeclared });
     // Read before anything is written: a revoked token must not even push out another device.
     const user = await this.storage.users.get(claims.appId, claims.userId);
     if (user && claims.issuedAt * 1000 <= user.tokensValidAfter) {
-      throw new RpcError(
+      throw new SwitchboardError(
         ErrorCode.ERROR_CODE_TOKEN_REVOKED,
         'the token was issued before the user’s tokens were revoked',
       );
@@ -92,17 +112,15 @@ export class SignInService {
     });
     return {
       appId: claims.appId,
+      userId: claims.userId,
+      deviceId,
+      maxSeq: cursor.maxSeq,
+      ackedSeq: cursor.ackedSeq,
+      heartbeatIntervalMs: this.heartbeatIntervalMs,
+      serverTime: Date.now(),
       epoch,
       tags,
       serverTags,
-      response: {
-        userId: claims.userId,
-        deviceId,
-        maxSeq: cursor.maxSeq,
-        ackedSeq: cursor.ackedSeq,
-        heartbeatIntervalMs: this.heartbeatIntervalMs,
-        serverTime: Date.now(),
-      },
     };
   }
 }

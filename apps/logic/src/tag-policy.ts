@@ -1,5 +1,4 @@
-import { ErrorCode } from '@switchboard/proto/client';
-import { RpcError } from '@switchboard/rpc';
+import { ErrorCode, SwitchboardError } from '@switchboard/protocol';
 import { isCleanText } from './text-rules.js';
 
 /** How logic decides a connection's tags (config `logic.tags`). */
@@ -23,7 +22,7 @@ export function connectionTags(
   limits: TagLimits,
 ): string[] {
   if (declared.length > 0 && !limits.allowClientDeclared) {
-    throw new RpcError(
+    throw new SwitchboardError(
       ErrorCode.ERROR_CODE_PERMISSION_DENIED,
       'this server does not accept client-declared tags; put them in the token’s tags claim',
     );
@@ -35,7 +34,7 @@ export function connectionTags(
   ] as const) {
     for (const tag of list) {
       if (tag.length === 0 || tag.length > limits.maxLength || !isCleanText(tag)) {
-        throw new RpcError(
+        throw new SwitchboardError(
           source === 'token' ? ErrorCode.ERROR_CODE_TOKEN_INVALID : ErrorCode.ERROR_CODE_INVALID_ARGUMENT,
           `${source} tags must be 1-${limits.maxLength} characters without control characters`,
         );
@@ -44,7 +43,7 @@ export function connectionTags(
     }
   }
   if (tags.size > limits.maxPerConnection) {
-    throw new RpcError(
+    throw new SwitchboardError(
       ErrorCode.ERROR_CODE_INVALID_ARGUMENT,
       `a connection carries at most ${limits.maxPerConnection} tags (got ${tags.size})`,
     );

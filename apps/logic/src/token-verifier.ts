@@ -1,6 +1,5 @@
 import { errors, jwtVerify, type JWTPayload } from 'jose';
-import { ErrorCode } from '@switchboard/proto/client';
-import { RpcError } from '@switchboard/rpc';
+import { ErrorCode, SwitchboardError } from '@switchboard/protocol';
 import { requireId } from './ids.js';
 
 /** What a verified client token says. */
@@ -35,14 +34,14 @@ const encoder = new TextEncoder();
  * Verifies HS256 client tokens against the secret of the app they name.
  * Claims: `app_id`, `sub` (user id), optional `device_id` and `tags` (an array of strings), `exp`
  * (required). A claim of the wrong type is TOKEN_INVALID.
- * Failures are RpcErrors the gate passes to the client: TOKEN_EXPIRED,
+ * Failures are SwitchboardErrors the gate passes to the client: TOKEN_EXPIRED,
  * TOKEN_INVALID, or APP_NOT_FOUND.
  */
 export class TokenVerifier {
   constructor(private readonly appOf: AppLookup) {}
 
   async verify(token: string): Promise<TokenClaims> {
-    if (!token) throw new RpcError(ErrorCode.ERROR_CODE_UNAUTHENTICATED, 'a token is required');
+    if (!token) throw new SwitchboardError(ErrorCode.ERROR_CODE_UNAUTHENTICATED, 'a token is required');
     const appId = requireId(
       'app',
       unverifiedAppId(token),
@@ -50,7 +49,8 @@ export class TokenVerifier {
       ErrorCode.ERROR_CODE_TOKEN_INVALID,
     );
     let app = await this.appOf(appId);
-    if (app === undefined) throw new RpcError(ErrorCode.ERROR_CODE_APP_NOT_FOUND, `unknown app "${appId}"`);
+    if (app === undefined)
+      throw new SwitchboardError(ErrorCode.ERROR_CODE_APP_NOT_FOUND, `unknown app "${appId}"`);
     try {
       let payload = await verifyWithAny(token, app.secrets);
       if (!payload) {
@@ -59,17 +59,20 @@ export class TokenVerifier {
       }
       if (!payload) throw new errors.JWSSignatureVerificationFailed();
       if (payload['app_id'] !== appId)
-        throw new RpcError(ErrorCode.ERROR_CODE_TOKEN_INVALID, 'token app_id mismatch');
+        throw new SwitchboardError(ErrorCode.ERROR_CODE_TOKEN_INVALID, 'token app_id mismatch');
       if (typeof payload.sub !== 'string') {
-        throw new RpcError(ErrorCode.ERROR_CODE_TOKEN_INVALID, 'token sub must be a string');
+        throw new SwitchboardError(ErrorCode.ERROR_CODE_TOKEN_INVALID, 'token sub must be a string');
       }
       const deviceId = payload['device_id'];
       if (deviceId !== undefined && typeof deviceId !== 'string') {
-        throw new RpcError(ErrorCode.ERROR_CODE_TOKEN_INVALID, 'token device_id must be a string');
+        throw new SwitchboardError(ErrorCode.ERROR_CODE_TOKEN_INVALID, 'token device_id must be a string');
       }
       const tags = payload['tags'] ?? [];
       if (!Array.isArray(tags) || !tags.every((t): t is string => typeof t === 'string')) {
-        throw new RpcError(ErrorCode.ERROR_CODE_TOKEN_INVALID, 'token tags must be an array of strings');
+        throw new SwitchboardError(
+          ErrorCode.ERROR_CODE_TOKEN_INVALID,
+          'token tags must be an array of strings',
+        );
       }
       const issuedAt = typeof payload.iat === 'number' ? payload.iat : 0;
       return {
@@ -81,10 +84,10 @@ export class TokenVerifier {
         ...(deviceId ? { deviceId } : {}),
       };
     } catch (err) {
-      if (err instanceof RpcError) throw err;
+      if (err instanceof SwitchboardError) throw err;
       if (err instanceof errors.JWTExpired)
-        throw new RpcError(ErrorCode.ERROR_CODE_TOKEN_EXPIRED, 'token expired');
-      throw new RpcError(ErrorCode.ERROR_CODE_TOKEN_INVALID, 'token signature or claims are invalid');
+        throw new SwitchboardError(ErrorCode.ERROR_CODE_TOKEN_EXPIRED, 'token expired');
+      throw new SwitchboardError(ErrorCode.ERROR_CODE_TOKEN_INVALID, 'token signature or claims are invalid');
     }
   }
 }
@@ -111,7 +114,7 @@ async function verifyWithAny(token: string, secrets: readonly string[]): Promise
 /** Reads app_id from the payload before verification, only to pick the secret. */
 function unverifiedAppId(token: string): string {
   const part = token.split('.')[1];
-  if (!part) throw new RpcError(ErrorCode.ERROR_CODE_TOKEN_INVALID, 'token is not a JWT');
+  if (!part) throw new SwitchboardError(ErrorCode.ERROR_CODE_TOKEN_INVALID, 'token is not a JWT');
   try {
     const payload = JSON.parse(Buffer.from(part, 'base64url').toString('utf8')) as Record<string, unknown>;
     const appId = payload['app_id'];
@@ -119,5 +122,5 @@ function unverifiedAppId(token: string): string {
   } catch {
     // fall through
   }
-  throw new RpcError(ErrorCode.ERROR_CODE_TOKEN_INVALID, 'token has no app_id claim');
+  throw new SwitchboardError(ErrorCode.ERROR_CODE_TOKEN_INVALID, 'token has no app_id claim');
 }

@@ -94,6 +94,14 @@ describe('SwitchboardError', () => {
     expect(error.message).toBe('no such user');
     expect(error.temporary).toBe(true);
     expect(error.cause).toBe(cause);
+    expect(error.field).toBeUndefined();
+  });
+
+  it('names the request field at fault when given one', () => {
+    const error = new SwitchboardError(ErrorCode.ERROR_CODE_INVALID_ARGUMENT, 'bad id', {
+      field: 'user.user_id',
+    });
+    expect(error.field).toBe('user.user_id');
   });
 
   it('wraps foreign errors as INTERNAL and recognises its own', () => {

@@ -33,4 +33,6 @@ export {
   type ErrorInfo,
 } from './errors.js';
 export { SwitchboardError } from './switchboard-error.js';
+// The catalog's codes, for services that throw SwitchboardError without importing generated types.
+export { ErrorCode } from '@switchboard/proto/client';
 export { errorCodeFromWsClose, WS_CLOSE_CODE_BASE, wsCloseCode } from './ws-close-code.js';

@@ -6,17 +6,31 @@ import { errorInfo } from './errors.js';
  * status or an HTTP body at the boundary.
  *
  * `temporary` says whether retrying can help; it defaults to the catalog's `retryable` for the code.
+ * `field` names the request field at fault as a proto field path (`user.user_id`), when known; the
+ * boundary carries it to the caller (`sb-field` trailer over gRPC, `field` in an HTTP error body).
+ * The message is shown to the caller: what went wrong in the caller's terms, never addresses,
+ * internal limits or stack traces (put those in `cause`, for logs).
  */
 export class SwitchboardError extends Error {
   override readonly name = 'SwitchboardError';
   readonly code: ErrorCode;
   readonly temporary: boolean;
+  /** The request field the error is about, as a proto field path, when known. */
+  readonly field: string | undefined;
 
-  constructor(code: ErrorCode, message?: string, options?: { temporary?: boolean; cause?: unknown }) {
+  constructor(
+    code: ErrorCode,
+    message?: string,
+    options?: { temporary?: boolean; cause?: unknown; field?: string | undefined },
+  ) {
     const info = errorInfo(code);
-    super(message ?? info?.meaning ?? `error code ${code}`, { cause: options?.cause });
+    super(
+      message ?? info?.meaning ?? `error code ${code}`,
+      options?.cause === undefined ? undefined : { cause: options.cause },
+    );
     this.code = code;
     this.temporary = options?.temporary ?? info?.retryable ?? false;
+    this.field = options?.field;
   }
 
   /** True for a SwitchboardError, optionally with the given code. */

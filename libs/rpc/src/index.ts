@@ -1,6 +1,8 @@
 export {
   RpcError,
   InternalAuthRefusedError,
+  isCodedError,
+  type CodedError,
   CODE_METADATA_KEY,
   FIELD_METADATA_KEY,
   INTERNAL_AUTH_REFUSED_KEY,

@@ -1,5 +1,6 @@
 import { Metadata, status, type ServiceError, type StatusObject } from '@grpc/grpc-js';
 import { ErrorCode } from '@switchboard/proto/client';
+import { SwitchboardError } from '@switchboard/protocol';
 import { isTransientError } from './transient-error.js';
 
 /** Metadata key that carries a switchboard ErrorCode across a gRPC hop. */
@@ -14,9 +15,10 @@ function isCarriableField(field: string): boolean {
 }
 
 /**
- * An error with a stable switchboard code. Services throw it; the RPC layer
- * carries the code to the caller in the `sb-code` trailer so a gateway can put it
- * in the client's Packet unchanged.
+ * An error with a stable switchboard code raised by the RPC layer itself (a call that failed, a
+ * refused internal credential) or by a transport. Services throw the transport-neutral
+ * `SwitchboardError` instead; {@link toStatus} maps both the same way, carrying the code to the
+ * caller in the `sb-code` trailer so a gateway can put it in the client's Packet unchanged.
  */
 export class RpcError extends Error {
   /** The request field the error is about, as a proto field path (`user.user_id`), when known. */
@@ -83,10 +85,19 @@ const grpcStatusOf: Partial<Record<ErrorCode, status>> = {
 /** What callers see for an outage of a store or service (its own message stays in the logs). */
 export const UNAVAILABLE_MESSAGE = 'a service this request needs is unavailable; retry later';
 
+/** An error whose code, message and field go to the caller as they are. */
+export type CodedError = RpcError | SwitchboardError;
+
+/** True for an RpcError or a SwitchboardError: a deliberate answer, not a failure to log. */
+export function isCodedError(err: unknown): err is CodedError {
+  return err instanceof RpcError || err instanceof SwitchboardError;
+}
+
 /**
- * Turns anything a handler threw into a gRPC status carrying the switchboard code: an RpcError as
- * it is, an outage of a database, Redis or the network ({@link isTransientError}) as UNAVAILABLE,
- * anything else as INTERNAL. Only RpcError messages reach the caller; others are replaced.
+ * Turns anything a handler threw into a gRPC status carrying the switchboard code: an RpcError or
+ * a SwitchboardError as it is, an outage of a database, Redis or the network
+ * ({@link isTransientError}) as UNAVAILABLE, anything else as INTERNAL. Only the messages of those
+ * two error types reach the caller; others are replaced.
  */
 export function toStatus(err: unknown): Partial<StatusObject> {
   const metadata = new Metadata();
@@ -95,7 +106,7 @@ export function toStatus(err: unknown): Partial<StatusObject> {
     metadata.set(CODE_METADATA_KEY, String(ErrorCode.ERROR_CODE_UNAVAILABLE));
     return { code: status.UNAVAILABLE, details: UNAVAILABLE_MESSAGE, metadata };
   }
-  if (err instanceof RpcError) {
+  if (isCodedError(err)) {
     metadata.set(CODE_METADATA_KEY, String(err.code));
     if (err.field !== undefined && isCarriableField(err.field)) metadata.set(FIELD_METADATA_KEY, err.field);
     return { code: grpcStatusOf[err.code] ?? status.FAILED_PRECONDITION, details: err.message, metadata };

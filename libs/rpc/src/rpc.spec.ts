@@ -1,4 +1,4 @@
-import { credentials, Metadata } from '@grpc/grpc-js';
+import { credentials, Metadata, status } from '@grpc/grpc-js';
 import {
   GateServiceClient,
   GateServiceService,
@@ -8,6 +8,7 @@ import {
   type StatsRequest,
 } from '@switchboard/proto/conn';
 import { ErrorCode } from '@switchboard/proto/client';
+import { SwitchboardError } from '@switchboard/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   call,
@@ -47,6 +48,11 @@ describe('rpc helpers over a real grpc-js server', () => {
                 if (req.connId === 7) {
                   throw new RpcError(ErrorCode.ERROR_CODE_INVALID_ARGUMENT, 'bad reason', {
                     field: 'reason',
+                  });
+                }
+                if (req.connId === 8) {
+                  throw new SwitchboardError(ErrorCode.ERROR_CODE_USER_NOT_FOUND, 'no such user', {
+                    field: 'user_id',
                   });
                 }
                 if (req.connId === 6) {
@@ -133,6 +139,16 @@ describe('rpc helpers over a real grpc-js server', () => {
     expect(err.code).toBe(ErrorCode.ERROR_CODE_INVALID_ARGUMENT);
     expect(err.field).toBe('reason');
     expect((await kick(4).catch((e: unknown) => e)) as RpcError).toHaveProperty('field', undefined);
+  });
+
+  it("maps a service's SwitchboardError exactly as an RpcError: status, code, message, field", async () => {
+    const err = (await kick(8).catch((e: unknown) => e)) as RpcError;
+    expect(err).toBeInstanceOf(RpcError);
+    expect(err.code).toBe(ErrorCode.ERROR_CODE_USER_NOT_FOUND);
+    expect(err.message).toBe('no such user');
+    expect(err.field).toBe('user_id');
+    expect((err.cause as { code?: number }).code).toBe(status.NOT_FOUND);
+    expect(unexpected.some((e) => e instanceof SwitchboardError)).toBe(false);
   });
 
   describe('message size limits', () => {

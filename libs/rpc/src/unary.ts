@@ -1,10 +1,10 @@
 import type { handleUnaryCall, sendUnaryData, ServerUnaryCall } from '@grpc/grpc-js';
-import { RpcError, toStatus } from './rpc-error.js';
+import { isCodedError, toStatus } from './rpc-error.js';
 
 /**
  * Adapts `async (request) => response` to grpc-js's callback style. Errors are
- * mapped by toStatus, so handlers just throw RpcError. `onError` sees unexpected
- * (non-RpcError) failures, for logging.
+ * mapped by toStatus, so handlers just throw SwitchboardError (or RpcError). `onError`
+ * sees unexpected failures (neither of those), for logging.
  */
 export function unary<Req, Res>(
   handler: (request: Req, call: ServerUnaryCall<Req, Res>) => Promise<Res>,
@@ -14,7 +14,7 @@ export function unary<Req, Res>(
     handler(call.request, call).then(
       (res) => callback(null, res),
       (err: unknown) => {
-        if (!(err instanceof RpcError)) onError?.(err, call);
+        if (!isCodedError(err)) onError?.(err, call);
         callback(toStatus(err));
       },
     );

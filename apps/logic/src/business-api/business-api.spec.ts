@@ -268,6 +268,23 @@ describe('business API over HTTP and gRPC', () => {
     expect(res.text).not.toContain('10.0.0.9');
   });
 
+  it('answers storage errors with their catalog codes over both transports, never INTERNAL', async () => {
+    const before = errorLines(s.log).length;
+    const conflict = await post(s.url, 'get_user', { userId: 'conflict' });
+    expect(conflict.status).toBe(503);
+    expect(conflict.json?.code).toBe('ERROR_CODE_UNAVAILABLE');
+    expect(conflict.text).not.toContain('aborted');
+    const err = await grpcCall(s, 'getUser', { userId: 'conflict' }).catch((e: unknown) => e);
+    expect(grpcFailure(err)).toMatchObject({
+      code: status.UNAVAILABLE,
+      sbCode: ErrorCode.ERROR_CODE_UNAVAILABLE,
+    });
+    const gone = await post(s.url, 'get_user', { userId: 'gone' });
+    expect(gone.status).toBe(404);
+    expect(gone.json).toEqual({ code: 'ERROR_CODE_NOT_FOUND', message: 'no user gone' });
+    expect(errorLines(s.log).slice(before)).toHaveLength(0);
+  });
+
   it('answers unknown paths 404 and wrong methods 405, as JSON errors', async () => {
     for (const path of ['/v1/nope', '/v2/send_message', '/', '/v1/send_message/x']) {
       const res = await rawRequest(s.url, 'POST', path, { 'content-type': 'application/json' }, '{}');

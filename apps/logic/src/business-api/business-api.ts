@@ -22,8 +22,9 @@ export type BusinessResponse<M extends BusinessMethod> = ReturnType<Service[M]['
  * The business API as the transports (HTTP JSON, gRPC) call it: one async function per RPC of
  * `switchboard.business.v1.BusinessService`, derived from the generated definition so that a new
  * RPC in the proto does not compile until it is implemented. Each acts inside `caller.appId` only.
- * Failures are `RpcError`s with a catalog code (and `field` when one request field is at fault);
- * anything else is answered INTERNAL and logged as a bug.
+ * Failures are `SwitchboardError`s with a catalog code (and `field` when one request field is at
+ * fault); a StorageError gets its catalog code from `fromStorageError`; anything else is answered
+ * INTERNAL and logged as a bug.
  */
 export type BusinessApi = {
   [M in BusinessMethod]: (
@@ -34,6 +35,6 @@ export type BusinessApi = {
 
 /**
  * Resolves an API key (the secret from `Authorization: Bearer <key>`) to its caller. Rejects with
- * `RpcError(ERROR_CODE_INVALID_API_KEY)` for an unknown or revoked key, without saying which.
+ * `SwitchboardError(ERROR_CODE_INVALID_API_KEY)` for an unknown or revoked key, without saying which.
  */
 export type Authenticate = (apiKey: string) => Promise<BusinessCaller>;

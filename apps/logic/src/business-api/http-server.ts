@@ -6,7 +6,7 @@ import Fastify, {
 } from 'fastify';
 import type { Logger } from '@switchboard/log';
 import { ErrorCode, errorCodeToJSON } from '@switchboard/proto/client';
-import { RpcError } from '@switchboard/rpc';
+import { isCodedError, RpcError, type CodedError } from '@switchboard/rpc';
 import type { BusinessApi, BusinessCaller } from './business-api.js';
 import type { BusinessApiMetrics } from './business-api-metrics.js';
 import type { CallGuard } from './call-guard.js';
@@ -99,7 +99,12 @@ export function businessHttpServer(options: BusinessHttpOptions): FastifyInstanc
     return state;
   };
 
-  function send(request: FastifyRequest, reply: FastifyReply, status: number, error: RpcError): FastifyReply {
+  function send(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    status: number,
+    error: CodedError,
+  ): FastifyReply {
     stateOf(request).code = errorCodeToJSON(error.code);
     return reply
       .code(status)
@@ -118,8 +123,7 @@ export function businessHttpServer(options: BusinessHttpOptions): FastifyInstanc
       );
       return send(request, reply, 400, error);
     }
-    const fault =
-      err instanceof Error && !(err instanceof RpcError) ? clientFault(fe, bodyLimitBytes) : undefined;
+    const fault = err instanceof Error && !isCodedError(err) ? clientFault(fe, bodyLimitBytes) : undefined;
     if (fault) {
       logger.debug({ method: state.rpc?.name, reason: fe.code }, 'malformed business API request');
       return send(request, reply, fault.status, fault.error);

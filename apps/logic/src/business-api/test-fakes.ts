@@ -9,7 +9,8 @@ import {
   type User,
 } from '@switchboard/proto/business';
 import { ErrorCode } from '@switchboard/proto/client';
-import { RpcError } from '@switchboard/rpc';
+import { SwitchboardError } from '@switchboard/protocol';
+import { StorageError } from '@switchboard/storage';
 import { requireId } from '../ids.js';
 import type { Authenticate, BusinessApi, BusinessCaller, BusinessMethod } from './business-api.js';
 import type { RatePerKey } from './rate-limiter.js';
@@ -25,7 +26,7 @@ export const KEYS = { a: 'key-app-a', b: 'key-app-b' } as const;
 export const fakeAuthenticate: Authenticate = async (apiKey) => {
   if (apiKey === KEYS.a) return { appId: 'app-a', keyId: 'ka' };
   if (apiKey === KEYS.b) return { appId: 'app-b', keyId: 'kb' };
-  throw new RpcError(ErrorCode.ERROR_CODE_INVALID_API_KEY, 'invalid API key');
+  throw new SwitchboardError(ErrorCode.ERROR_CODE_INVALID_API_KEY, 'invalid API key');
 };
 
 export interface FakeBusinessApi extends BusinessApi {
@@ -36,7 +37,8 @@ export interface FakeBusinessApi extends BusinessApi {
 /**
  * A tiny in-memory business API: users (upsert, get), sending and reading back 1:1 history, and
  * presence; every other RPC answers NOT_FOUND. A user id of `boom` throws a plain Error (a bug),
- * `down` an outage of the network (UNAVAILABLE).
+ * `down` an outage of the network (UNAVAILABLE), `conflict` and `gone` a StorageError CONFLICT and
+ * NOT_FOUND.
  */
 export function fakeBusinessApi(): FakeBusinessApi {
   const calls: string[] = [];
@@ -44,7 +46,7 @@ export function fakeBusinessApi(): FakeBusinessApi {
   const history: HistoryMessage[] = [];
   const notFound = (method: BusinessMethod) => async (caller: BusinessCaller) => {
     calls.push(`${caller.appId}:${method}`);
-    throw new RpcError(ErrorCode.ERROR_CODE_NOT_FOUND, `${method} is not in this fake`);
+    throw new SwitchboardError(ErrorCode.ERROR_CODE_NOT_FOUND, `${method} is not in this fake`);
   };
   const base = Object.fromEntries(
     Object.keys(BusinessServiceService).map((m) => [m, notFound(m as BusinessMethod)]),
@@ -53,6 +55,8 @@ export function fakeBusinessApi(): FakeBusinessApi {
     if (userId === 'boom') throw new Error('a bug with secret details');
     if (userId === 'down')
       throw Object.assign(new Error('connect ECONNREFUSED 10.0.0.9:3306'), { code: 'ECONNREFUSED' });
+    if (userId === 'conflict') throw new StorageError('CONFLICT', 'transaction aborted 8 times');
+    if (userId === 'gone') throw new StorageError('NOT_FOUND', 'no user gone');
   };
   return {
     ...base,
@@ -70,7 +74,7 @@ export function fakeBusinessApi(): FakeBusinessApi {
       trap(req.userId);
       const user = users.get(`${caller.appId}/${req.userId}`);
       if (!user)
-        throw new RpcError(ErrorCode.ERROR_CODE_USER_NOT_FOUND, 'no such user', { field: 'user_id' });
+        throw new SwitchboardError(ErrorCode.ERROR_CODE_USER_NOT_FOUND, 'no such user', { field: 'user_id' });
       return { user };
     },
     sendMessage: async (caller, req) => {

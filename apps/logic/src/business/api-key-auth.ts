@@ -1,6 +1,5 @@
 import { timingSafeEqual } from 'node:crypto';
-import { ErrorCode } from '@switchboard/proto/client';
-import { RpcError } from '@switchboard/rpc';
+import { ErrorCode, SwitchboardError } from '@switchboard/protocol';
 import { hashApiKey, parseApiKey, type Storage } from '@switchboard/storage';
 
 /** Who a business API call acts for: the app of its key. */
@@ -70,6 +69,9 @@ function sameHash(a: string, b: string): boolean {
   return x.length === y.length && timingSafeEqual(x, y);
 }
 
-function refused(): RpcError {
-  return new RpcError(ErrorCode.ERROR_CODE_INVALID_API_KEY, 'the API key is missing, unknown or revoked');
+function refused(): SwitchboardError {
+  return new SwitchboardError(
+    ErrorCode.ERROR_CODE_INVALID_API_KEY,
+    'the API key is missing, unknown or revoked',
+  );
 }

@@ -1,10 +1,9 @@
-import { ErrorCode } from '@switchboard/proto/client';
-import { RpcError } from '@switchboard/rpc';
+import { ErrorCode, SwitchboardError } from '@switchboard/protocol';
 import { isCleanText } from '../text-rules.js';
 
 /** An INVALID_ARGUMENT naming the request field at fault. */
-export function invalid(field: string, message: string): RpcError {
-  return new RpcError(ErrorCode.ERROR_CODE_INVALID_ARGUMENT, message, { field });
+export function invalid(field: string, message: string): SwitchboardError {
+  return new SwitchboardError(ErrorCode.ERROR_CODE_INVALID_ARGUMENT, message, { field });
 }
 
 /** Free text (a nickname, a reason): at most `max` characters, no control characters. */

@@ -1,6 +1,6 @@
 import { ErrorCode } from '@switchboard/proto/client';
 import { TargetType, type HistoryMessage, type User as ApiUser } from '@switchboard/proto/business';
-import { RpcError } from '@switchboard/rpc';
+import { SwitchboardError } from '@switchboard/protocol';
 import type { ConversationMessage, User } from '@switchboard/storage';
 import type { BusinessApi } from '../business-api/business-api.js';
 import { invalid } from './business-errors.js';
@@ -114,7 +114,10 @@ export function businessHandlers({ users, messaging, presence }: BusinessService
 // Group operations arrive with the groups issue; until then they say so with a stable code.
 function groupsLater(): Promise<never> {
   return Promise.reject(
-    new RpcError(ErrorCode.ERROR_CODE_UNIMPLEMENTED, 'groups are not available in this server version'),
+    new SwitchboardError(
+      ErrorCode.ERROR_CODE_UNIMPLEMENTED,
+      'groups are not available in this server version',
+    ),
   );
 }
 

@@ -1,7 +1,7 @@
-import { ConversationType, ErrorCode, type Message } from '@switchboard/proto/client';
-import { RpcError } from '@switchboard/rpc';
-import type { ConversationMessage, Storage } from '@switchboard/storage';
-import { encodeMessagePush } from '../client-message.js';
+import { ErrorCode, SwitchboardError } from '@switchboard/protocol';
+import type { ConversationRef, Storage } from '@switchboard/storage';
+import { messagePush } from '../client-message.js';
+import type { HistoryPage } from '../domain.js';
 import { requireId } from '../ids.js';
 import type { MessageService } from '../message-service.js';
 import type { LogicRoutePort } from '../route-port.js';
@@ -36,11 +36,6 @@ export interface TagExpression {
   allOf: string[];
   anyOf: string[];
   noneOf: string[];
-}
-
-export interface HistoryPage {
-  messages: ConversationMessage[];
-  hasMore: boolean;
 }
 
 export interface BusinessMessagingLimits {
@@ -94,18 +89,14 @@ export class BusinessMessaging {
         requireId('room', m.target.id, 'target_id');
         if (m.clientMsgId !== '') requireId('clientMsgId', m.clientMsgId, 'client_msg_id');
         const sentAt = Date.now();
-        const packet = this.livePacket(
-          m,
-          { type: ConversationType.CONVERSATION_TYPE_ROOM, id: m.target.id },
-          sentAt,
-        );
+        const packet = this.livePacket(m, { type: 'room', id: m.target.id }, sentAt);
         const stats = await this.route.deliverToRoom(appId, m.target.id, packet);
         return { messageId: 0, conversationSeq: 0, sentAt, duplicate: false, delivered: stats.delivered };
       }
       case 'group':
         // Groups arrive with the groups issue; until then no id names a group.
         requireId('group', m.target.id, 'target_id');
-        throw new RpcError(ErrorCode.ERROR_CODE_GROUP_NOT_FOUND, `group "${m.target.id}" not found`, {
+        throw new SwitchboardError(ErrorCode.ERROR_CODE_GROUP_NOT_FOUND, `group "${m.target.id}" not found`, {
           field: 'target_id',
         });
     }
@@ -115,7 +106,7 @@ export class BusinessMessaging {
   async broadcast(appId: string, contentType: string, content: Uint8Array): Promise<number> {
     const packet = this.livePacket(
       { senderUserId: '', contentType, content, clientMsgId: '' },
-      { type: ConversationType.CONVERSATION_TYPE_SYSTEM, id: '' },
+      { type: 'system', id: '' },
       Date.now(),
     );
     return (await this.route.deliverToAll(appId, packet)).delivered;
@@ -131,7 +122,7 @@ export class BusinessMessaging {
     const checked = this.checkExpression(expression);
     const packet = this.livePacket(
       { senderUserId: '', contentType, content, clientMsgId: '' },
-      { type: ConversationType.CONVERSATION_TYPE_SYSTEM, id: '' },
+      { type: 'system', id: '' },
       Date.now(),
     );
     return (await this.route.deliverToTags(appId, checked, packet)).delivered;
@@ -181,28 +172,30 @@ export class BusinessMessaging {
   /** A MESSAGE that is not stored (message_id 0, seq 0), encoded once for every connection. */
   private livePacket(
     m: Pick<BusinessMessage, 'senderUserId' | 'contentType' | 'content' | 'clientMsgId'>,
-    conversation: { type: ConversationType; id: string },
+    conversation: ConversationRef,
     sentAt: number,
   ): Buffer {
     if (m.content.length > this.limits.maxContentBytes) {
-      throw new RpcError(
+      throw new SwitchboardError(
         ErrorCode.ERROR_CODE_CONTENT_TOO_LARGE,
         `content is ${m.content.length} bytes; the limit is ${this.limits.maxContentBytes}`,
         { field: 'content' },
       );
     }
     requireText(m.contentType, 'content_type', CONTENT_TYPE_MAX);
-    const message: Message = {
-      messageId: 0,
-      seq: 0,
-      conversation,
-      sender: { userId: m.senderUserId, deviceId: '' },
-      contentType: m.contentType,
-      content: Buffer.from(m.content.buffer, m.content.byteOffset, m.content.byteLength),
-      sentAt,
-      conversationSeq: 0,
-      clientMsgId: m.clientMsgId,
-    };
-    return encodeMessagePush(message);
+    return messagePush(
+      {
+        messageId: 0,
+        conversation,
+        senderUserId: m.senderUserId,
+        senderDeviceId: '',
+        contentType: m.contentType,
+        content: m.content,
+        sentAt,
+        conversationSeq: 0,
+        clientMsgId: m.clientMsgId,
+      },
+      0,
+    );
   }
 }

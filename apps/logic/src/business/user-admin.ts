@@ -1,5 +1,4 @@
-import { ErrorCode } from '@switchboard/proto/client';
-import { RpcError } from '@switchboard/rpc';
+import { ErrorCode, SwitchboardError } from '@switchboard/protocol';
 import type { Device, Storage, User } from '@switchboard/storage';
 import { requireId } from '../ids.js';
 import type { LogicRoutePort } from '../route-port.js';
@@ -141,8 +140,8 @@ export class UserAdmin {
   }
 }
 
-function notFound(userId: string): RpcError {
-  return new RpcError(ErrorCode.ERROR_CODE_USER_NOT_FOUND, `no user "${userId}" in this app`, {
+function notFound(userId: string): SwitchboardError {
+  return new SwitchboardError(ErrorCode.ERROR_CODE_USER_NOT_FOUND, `no user "${userId}" in this app`, {
     field: 'user_id',
   });
 }

@@ -1,0 +1,57 @@
+import { ConversationType, Message, Packet, PacketType } from '@switchboard/proto/client';
+import { describe, expect, it } from 'vitest';
+import { fromClientConversation, messagePush, toClientConversation } from './client-message.js';
+
+describe('client-message translation', () => {
+  it('reads a request conversation as a domain target, unknown and absent ones as unspecified', () => {
+    expect(fromClientConversation({ type: ConversationType.CONVERSATION_TYPE_USER, id: 'bob' })).toEqual({
+      type: 'user',
+      id: 'bob',
+    });
+    expect(fromClientConversation({ type: ConversationType.CONVERSATION_TYPE_ROOM, id: 'r' }).type).toBe(
+      'room',
+    );
+    expect(fromClientConversation({ type: ConversationType.CONVERSATION_TYPE_UNSPECIFIED, id: 'x' })).toEqual(
+      {
+        type: 'unspecified',
+        id: 'x',
+      },
+    );
+    expect(fromClientConversation({ type: ConversationType.UNRECOGNIZED, id: 'x' }).type).toBe('unspecified');
+    expect(fromClientConversation(undefined)).toEqual({ type: 'unspecified', id: '' });
+  });
+
+  it('round-trips every stored conversation type', () => {
+    for (const type of ['user', 'group', 'room', 'system'] as const) {
+      expect(fromClientConversation(toClientConversation({ type, id: 'i' }))).toEqual({ type, id: 'i' });
+    }
+  });
+
+  it('encodes a domain message as a MESSAGE push with the receiver’s seq', () => {
+    const bytes = messagePush(
+      {
+        messageId: 7,
+        conversation: { type: 'user', id: 'alice' },
+        conversationSeq: 3,
+        senderUserId: 'alice',
+        senderDeviceId: 'phone',
+        clientMsgId: 'c1',
+        contentType: 'text',
+        content: new Uint8Array([104, 105]),
+        sentAt: 1_700_000_000_000,
+      },
+      42,
+    );
+    const packet = Packet.decode(bytes);
+    expect(packet.type).toBe(PacketType.PACKET_TYPE_MESSAGE);
+    expect(Message.decode(packet.data)).toMatchObject({
+      messageId: 7,
+      seq: 42,
+      conversation: { type: ConversationType.CONVERSATION_TYPE_USER, id: 'alice' },
+      sender: { userId: 'alice', deviceId: 'phone' },
+      content: Buffer.from('hi'),
+      conversationSeq: 3,
+      clientMsgId: 'c1',
+    });
+  });
+});
