@@ -12,7 +12,7 @@ import { createStorage, StorageError, type Storage } from '@switchboard/storage'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLogic, type RunningLogic } from './server.js';
 import { fromStorageError } from './storage-errors.js';
-import { StubRoutePort } from './stub-route-port.js';
+import { StubLogicRoutePort } from './stub-route-port.js';
 
 describe('fromStorageError', () => {
   it.each([
@@ -54,7 +54,7 @@ describe('storage errors over logic gRPC', () => {
       overrides: { logic: { grpcPort: 0, httpPort: 0, api: { httpPort: 0, grpcPort: 0 } } },
     });
     const logger = createLogger({ level: 'silent', service: 't', destination: memoryDestination() });
-    logic = await startLogic({ config, logger, storage, route: new StubRoutePort() });
+    logic = await startLogic({ config, logger, storage, route: new StubLogicRoutePort() });
     client = new LogicServiceClient(
       `127.0.0.1:${logic.grpcPort}`,
       credentials.createInsecure(),
