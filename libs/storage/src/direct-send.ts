@@ -6,7 +6,7 @@ import type { Database } from './db-schema.js';
 import { checkId, checkSeq, checkText, MAX_ID_LENGTH } from './limits.js';
 import type { RepositoryContext } from './repository-context.js';
 import { withTransactionRetry } from './retry.js';
-import { allocateConversationSeqs, allocateUserSeqs, type SeqRange } from './seq-allocation.js';
+import { allocateSeqs, type CounterRef, type SeqRange } from './seq-allocation.js';
 import { asBuffer } from './row-mappers.js';
 import { StorageError } from './storage-error.js';
 import type { DirectSendInput, DirectSendResult } from './types.js';
@@ -137,17 +137,28 @@ async function writeSends(
   ctx: RepositoryContext,
   inputs: readonly DirectSendInput[],
 ): Promise<Map<string, DirectSendResult>> {
-  const userSeqs = await allocateUserSeqs(trx, ctx, inputs);
-  const conversationSeqs = await allocateConversationSeqs(trx, ctx, inputs);
+  const inboxUsers = (input: DirectSendInput): CounterRef[] =>
+    (input.recipientUserId === input.senderUserId
+      ? [input.senderUserId]
+      : isSystemSend(input)
+        ? [input.recipientUserId]
+        : [input.senderUserId, input.recipientUserId]
+    ).map((id) => ({ appId: input.appId, scope: '', id }));
+  const conversation = (input: DirectSendInput): CounterRef => ({
+    appId: input.appId,
+    scope: 'user',
+    id: directConversationId(input.senderUserId, input.recipientUserId),
+  });
+  const userSeqs = await allocateSeqs(trx, ctx, 'users', inputs.flatMap(inboxUsers));
+  const conversationSeqs = await allocateSeqs(trx, ctx, 'conversations', inputs.map(conversation));
 
   const planned = inputs.map((input) => {
     const conversationId = directConversationId(input.senderUserId, input.recipientUserId);
-    const senderSeq = isSystemSend(input) ? 0 : userSeqs.take(input.appId, input.senderUserId);
+    const user = (id: string): CounterRef => ({ appId: input.appId, scope: '', id });
+    const senderSeq = isSystemSend(input) ? 0 : userSeqs.take(user(input.senderUserId));
     const recipientSeq =
-      input.recipientUserId === input.senderUserId
-        ? senderSeq
-        : userSeqs.take(input.appId, input.recipientUserId);
-    const conversationSeq = conversationSeqs.take(input.appId, conversationId);
+      input.recipientUserId === input.senderUserId ? senderSeq : userSeqs.take(user(input.recipientUserId));
+    const conversationSeq = conversationSeqs.take(conversation(input));
     return { input, conversationId, senderSeq, recipientSeq, conversationSeq };
   });
 
@@ -232,12 +243,12 @@ async function readMessageIds(
     const rows = await trx
       .selectFrom('messages')
       .select(['app_id', 'conversation_id', 'conversation_seq', 'message_id'])
-      .where('conversation_type', '=', 'user')
       .where((eb) =>
         eb.or(
           part.map((range) =>
             eb.and([
               eb('app_id', '=', range.appId),
+              eb('conversation_type', '=', range.scope),
               eb('conversation_id', '=', range.id),
               eb('conversation_seq', '>=', range.low),
               eb('conversation_seq', '<=', range.high),
