@@ -54,7 +54,8 @@ CREATE TABLE `inbox` (
   `user_id` varchar(64) NOT NULL,
   `seq` bigint(20) unsigned NOT NULL,
   `message_id` bigint(20) unsigned NOT NULL,
-  PRIMARY KEY (`app_id`,`user_id`,`seq`)
+  PRIMARY KEY (`app_id`,`user_id`,`seq`),
+  KEY `inbox_message_idx` (`message_id`)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
 
 CREATE TABLE `messages` (
@@ -79,8 +80,8 @@ CREATE TABLE `send_dedupe` (
   `sender_user_id` varchar(64) NOT NULL,
   `client_msg_id` varchar(64) NOT NULL,
   `message_id` bigint(20) unsigned NOT NULL,
-  `sender_seq` bigint(20) unsigned NOT NULL,
-  `recipient_seq` bigint(20) unsigned NOT NULL,
+  `sender_seq` bigint(20) unsigned NOT NULL DEFAULT 0,
+  `recipient_seq` bigint(20) unsigned NOT NULL DEFAULT 0,
   `conversation_seq` bigint(20) unsigned NOT NULL,
   `sent_at` bigint(20) NOT NULL,
   PRIMARY KEY (`app_id`,`sender_user_id`,`client_msg_id`)

@@ -1,6 +1,6 @@
 import type { DirectSendInput, DirectSendResult, MessageRepository, Storage } from '@switchboard/storage';
 
-/** Transactions and sends that went through `sendDirect`, to tell how well group commit batched. */
+/** Transactions and sends that went through `sendDirect` (or `append`), to tell how well group commit batched. */
 export class BatchCounter {
   transactions = 0;
   sends = 0;
@@ -11,9 +11,9 @@ export class BatchCounter {
   }
 
   /** Wraps a sendDirect function so that every call is counted. */
-  wrap(
-    sendDirect: (batch: readonly DirectSendInput[]) => Promise<DirectSendResult[]>,
-  ): (batch: readonly DirectSendInput[]) => Promise<DirectSendResult[]> {
+  wrap<I = DirectSendInput, R = DirectSendResult>(
+    sendDirect: (batch: readonly I[]) => Promise<R[]>,
+  ): (batch: readonly I[]) => Promise<R[]> {
     return (batch) => {
       this.transactions++;
       this.sends += batch.length;
@@ -21,10 +21,11 @@ export class BatchCounter {
     };
   }
 
-  /** The same storage, with `messages.sendDirect` counted; for code that takes a whole Storage. */
+  /** The same storage, with `messages.sendDirect` and `append` counted; for code that takes a whole Storage. */
   wrapStorage(storage: Storage): Storage {
     const inner = storage.messages;
     const messages: MessageRepository = {
+      append: this.wrap((batch) => inner.append(batch)),
       sendDirect: this.wrap((batch) => inner.sendDirect(batch)),
       syncInbox: (...args) => inner.syncInbox(...args),
       history: (query) => inner.history(query),

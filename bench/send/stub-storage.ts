@@ -21,6 +21,7 @@ export function stubStorage(): Storage {
     users: { upsert: fail, get: fail, maxSeq: fail, setTags: fail, revokeTokens: fail },
     devices: { signIn: fail, get: fail, listByUser: fail, ack: fail, remove: fail },
     messages: {
+      append: fail,
       sendDirect: async (batch: readonly DirectSendInput[]): Promise<DirectSendResult[]> =>
         batch.map((input) => {
           next++;

@@ -104,8 +104,10 @@ export interface SendDedupeTable {
   sender_user_id: string;
   client_msg_id: string;
   message_id: number;
-  sender_seq: number;
-  recipient_seq: number;
+  /*
+   * sender_seq and recipient_seq (0001) are unused since 0003: a duplicate's inbox seqs are read
+   * from `inbox`. MySQL keeps them with DEFAULT 0 for a rolling upgrade; SQLite dropped them.
+   */
   conversation_seq: number;
   sent_at: number;
 }

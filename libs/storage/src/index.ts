@@ -23,6 +23,9 @@ export type {
   SignInResult,
   ConversationType,
   ConversationRef,
+  StoredConversation,
+  AppendInput,
+  AppendResult,
   DirectSendInput,
   DirectSendResult,
   ConversationMessage,
@@ -44,7 +47,7 @@ export {
   apiKeyMatches,
 } from './api-key.js';
 export { MESSAGE_OVERHEAD_BYTES, messageBytes } from './page-bytes.js';
-export { MAX_CONTENT_BYTES } from './direct-send.js';
+export { MAX_CONTENT_BYTES } from './append-messages.js';
 export { MAX_TRANSACTION_ATTEMPTS } from './retry.js';
 export type { MysqlStorageOptions } from './mysql-dialect.js';
 export type { SqliteStorageOptions } from './sqlite-dialect.js';

@@ -1,3 +1,4 @@
+import { appendBatch } from './append-messages.js';
 import { directConversationId } from './conversation-id.js';
 import { sendDirectBatch } from './direct-send.js';
 import { checkId, checkPageBytes, checkPageSize, checkSeq } from './limits.js';
@@ -7,12 +8,24 @@ import { MESSAGE_COLUMNS, toConversationMessage } from './row-mappers.js';
 import type { MessageRepository } from './storage.js';
 import { StorageError } from './storage-error.js';
 import { readUserMaxSeq } from './user-repository.js';
-import type { DirectSendInput, DirectSendResult, HistoryQuery, HistoryResult, SyncResult } from './types.js';
+import type {
+  AppendInput,
+  AppendResult,
+  DirectSendInput,
+  DirectSendResult,
+  HistoryQuery,
+  HistoryResult,
+  SyncResult,
+} from './types.js';
 
 const CONVERSATION_TYPES = new Set(['user', 'group', 'room', 'system']);
 
 export class SqlMessageRepository implements MessageRepository {
   constructor(private readonly ctx: RepositoryContext) {}
+
+  append(batch: readonly AppendInput[]): Promise<AppendResult[]> {
+    return appendBatch(this.ctx, batch);
+  }
 
   sendDirect(batch: readonly DirectSendInput[]): Promise<DirectSendResult[]> {
     return sendDirectBatch(this.ctx, batch);

@@ -14,7 +14,11 @@ for (const dialect of DIALECTS) {
     it('migrates an empty database to the latest schema, then does nothing', async () => {
       database = await createTestDatabase(dialect);
       const storage = await database.open();
-      expect(await storage.migrate()).toEqual(['0001_initial', '0002_api_keys_and_tenant_settings']);
+      expect(await storage.migrate()).toEqual([
+        '0001_initial',
+        '0002_api_keys_and_tenant_settings',
+        '0003_inbox_by_message',
+      ]);
       expect(await storage.migrate()).toEqual([]);
       expect(await storage.apps.list()).toEqual([]);
       expect(await storage.users.maxSeq('app', 'nobody')).toBe(0);
@@ -26,7 +30,11 @@ for (const dialect of DIALECTS) {
       const instances = dialect === 'mysql' ? 3 : 1;
       const storages = await Promise.all(Array.from({ length: instances }, () => database!.open()));
       const applied = await Promise.all(storages.map((storage) => storage.migrate()));
-      expect(applied.flat()).toEqual(['0001_initial', '0002_api_keys_and_tenant_settings']);
+      expect(applied.flat()).toEqual([
+        '0001_initial',
+        '0002_api_keys_and_tenant_settings',
+        '0003_inbox_by_message',
+      ]);
     });
   });
 }

@@ -6,6 +6,8 @@ import type {
   CreatedApiKey,
   Device,
   DeviceSignIn,
+  AppendInput,
+  AppendResult,
   DirectSendInput,
   DirectSendResult,
   HistoryQuery,
@@ -131,17 +133,30 @@ export interface DeviceRepository {
 
 export interface MessageRepository {
   /**
-   * Stores a batch of 1:1 sends in ONE transaction (group commit) and resolves with one result
-   * per input, in input order.
+   * Appends a batch of messages in ONE transaction (group commit) and resolves with one result per
+   * input, in input order. Each message goes to one conversation and to the inboxes of
+   * `inboxUserIds` (any number, none for a message read from its conversation only).
    *
-   * - Idempotent on (appId, senderUserId, clientMsgId): a send seen before, or repeated later in
-   *   the same batch, writes nothing and resolves with the first send's result and `duplicate: true`.
-   * - Otherwise the message body is stored once, with the conversation's next seq, and both users
-   *   (one for a message to oneself) get an inbox entry with their next seq.
-   * - A user's inbox seqs are strictly increasing without gaps, also under concurrent batches from
-   *   several processes; within a batch they follow input order.
+   * - Idempotent on (appId, senderUserId, clientMsgId): a message seen before, or repeated later in
+   *   the same batch, writes nothing and resolves with the first one's result and
+   *   `duplicate: true` (its `inboxSeqs` aligned with the repeat's `inboxUserIds`, 0 for a user the
+   *   first one gave no entry).
+   * - Otherwise the message body is stored once, with the conversation's next seq, and each listed
+   *   user gets an inbox entry with their next seq.
+   * - Inbox seqs per user and conversation seqs per conversation are strictly increasing without
+   *   gaps, also under concurrent batches from several processes; within a batch they follow input
+   *   order (and, within a message, `inboxUserIds` order).
    * - All or nothing: on failure nothing of the batch is stored and no seq is consumed.
    *   Deadlocks and lock-wait timeouts are retried internally; past the budget it throws `CONFLICT`.
+   * - Throws `INVALID_ARGUMENT` for a bad field, an unknown conversation type, a user listed twice
+   *   in one message's `inboxUserIds`, or a sender device on a message from the system.
+   */
+  append(batch: readonly AppendInput[]): Promise<AppendResult[]>;
+  /**
+   * Stores a batch of 1:1 sends through `append` and resolves with one result per input, in input
+   * order, with the guarantees of `append`: the conversation is `directConversationId` of the two
+   * users, and both users (one for a message to oneself, only the recipient for a message from the
+   * system) get an inbox entry with their next seq.
    */
   sendDirect(batch: readonly DirectSendInput[]): Promise<DirectSendResult[]>;
   /**

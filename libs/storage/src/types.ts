@@ -135,6 +135,54 @@ export interface SignInResult {
   tokensValidAfter: number;
 }
 
+/**
+ * A conversation as stored, the same for every member: for `user` conversations `key` is
+ * `directConversationId` of the two users (a message from the system is stored in the `user`
+ * conversation of its recipient with the empty user); for `group` it is the group id.
+ */
+export interface StoredConversation {
+  type: 'user' | 'group';
+  key: string;
+}
+
+/** One message to append to a conversation and to the inboxes of some users (`MessageRepository.append`). */
+export interface AppendInput {
+  appId: string;
+  conversation: StoredConversation;
+  /** Empty, with an empty `senderDeviceId`, for a message from the system. */
+  senderUserId: string;
+  /** Empty for a send the app's servers made on the user's behalf (no device sent it). */
+  senderDeviceId: string;
+  /** What the sender addressed: the recipient user for 1:1 messages, the group id for a group. */
+  targetId: string;
+  /** Chosen by the sender's client; appends are idempotent on (appId, senderUserId, clientMsgId). */
+  clientMsgId: string;
+  contentType: string;
+  content: Uint8Array;
+  /** Unix milliseconds, decided by the caller. */
+  sentAt: number;
+  /**
+   * The users who get an inbox entry, each once, in the order their seqs are reported. May be
+   * empty: the message then only takes a conversation seq (read fan-out).
+   */
+  inboxUserIds: readonly string[];
+}
+
+export interface AppendResult {
+  messageId: number;
+  /** The conversation the message was stored in (the first send's, for a duplicate). */
+  conversation: StoredConversation;
+  conversationSeq: number;
+  /**
+   * Each user's inbox seq for this message, aligned with the input's `inboxUserIds`. For a
+   * duplicate these are the entries the first send made; a user it gave no entry gets 0.
+   */
+  inboxSeqs: number[];
+  sentAt: number;
+  /** True when this append repeats an earlier one (same clientMsgId); all other fields are the first one's. */
+  duplicate: boolean;
+}
+
 /** One 1:1 send, as the logic service hands it over after authentication. */
 export interface DirectSendInput {
   appId: string;
