@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { createStorage } from './create-storage.js';
 import { createScratchMysqlDatabase, DEFAULT_MYSQL_SERVER_URI } from './mysql-scratch-database.js';
 import type { Storage } from './storage.js';
-import type { DirectSendInput } from './types.js';
+import type { AppendInput, DirectSendInput } from './types.js';
 
 /*
  * Shared set-up of the storage specs, which all run once per dialect (kysely's
@@ -75,6 +75,22 @@ export function directSend(
     contentType: 'text',
     content: new TextEncoder().encode('hello'),
     sentAt: 1_700_000_000_000,
+    ...overrides,
+  };
+}
+
+/** A group message from alice to g1's inboxes alice, bob and carol, unless overridden. */
+export function groupAppend(overrides: Partial<AppendInput> & Pick<AppendInput, 'appId'>): AppendInput {
+  return {
+    conversation: { type: 'group', key: 'g1' },
+    senderUserId: 'alice',
+    senderDeviceId: 'phone',
+    targetId: overrides.conversation?.key ?? 'g1',
+    clientMsgId: uniqueId('cm'),
+    contentType: 'text',
+    content: new TextEncoder().encode('hello'),
+    sentAt: 1_700_000_000_000,
+    inboxUserIds: ['alice', 'bob', 'carol'],
     ...overrides,
   };
 }

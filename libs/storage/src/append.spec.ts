@@ -1,0 +1,192 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { directConversationId } from './conversation-id.js';
+import type { Storage } from './storage.js';
+import {
+  createTestDatabase,
+  DIALECTS,
+  directSend,
+  groupAppend,
+  uniqueId,
+  type TestDatabase,
+} from './storage-test-harness.js';
+
+const bytes = (text: string) => new TextEncoder().encode(text);
+const text = (content: Uint8Array) => new TextDecoder().decode(content);
+
+for (const dialect of DIALECTS) {
+  describe(`messages.append on ${dialect}`, () => {
+    let database: TestDatabase;
+    let storage: Storage;
+
+    beforeAll(async () => {
+      database = await createTestDatabase(dialect);
+      storage = await database.open();
+      await storage.migrate();
+    });
+    afterAll(() => database.destroy());
+
+    const inboxSeqs = async (appId: string, userId: string) =>
+      (await storage.messages.syncInbox(appId, userId, 0, 1000)).messages.map((m) => [
+        m.seq,
+        text(m.content),
+      ]);
+
+    it("gives every listed user their next inbox seq and the group's next conversation seq", async () => {
+      const appId = uniqueId('app');
+      // bob and dave already have inbox entries: their seqs go on from there.
+      await storage.messages.sendDirect([
+        directSend({ appId, senderUserId: 'bob', recipientUserId: 'dave' }),
+      ]);
+      const [first, second] = await storage.messages.append([
+        groupAppend({ appId, content: bytes('g1'), inboxUserIds: ['alice', 'bob', 'carol', 'dave'] }),
+        groupAppend({ appId, content: bytes('g2'), inboxUserIds: ['dave', 'carol', 'bob', 'alice'] }),
+      ]);
+      expect(first).toMatchObject({
+        conversation: { type: 'group', key: 'g1' },
+        conversationSeq: 1,
+        inboxSeqs: [1, 2, 1, 2],
+        sentAt: 1_700_000_000_000,
+        duplicate: false,
+      });
+      expect(second).toMatchObject({ conversationSeq: 2, inboxSeqs: [3, 2, 3, 2], duplicate: false });
+      expect(first!.messageId).not.toBe(second!.messageId);
+
+      expect(await inboxSeqs(appId, 'carol')).toEqual([
+        [1, 'g1'],
+        [2, 'g2'],
+      ]);
+      expect(await inboxSeqs(appId, 'bob')).toEqual([
+        [1, 'hello'],
+        [2, 'g1'],
+        [3, 'g2'],
+      ]);
+      const carol = await storage.messages.syncInbox(appId, 'carol', 0, 10);
+      expect(carol.messages[0]).toMatchObject({
+        messageId: first!.messageId,
+        conversation: { type: 'group', id: 'g1' },
+        conversationSeq: 1,
+        senderUserId: 'alice',
+      });
+      expect(carol.maxSeq).toBe(2);
+
+      const history = await storage.messages.history({
+        appId,
+        userId: 'carol',
+        conversation: { type: 'group', id: 'g1' },
+        beforeSeq: 0,
+        limit: 10,
+      });
+      expect(history.messages.map((m) => [m.conversationSeq, text(m.content)])).toEqual([
+        [2, 'g2'],
+        [1, 'g1'],
+      ]);
+    });
+
+    it('answers a duplicate, within a batch and across batches, with the first seqs', async () => {
+      const appId = uniqueId('app');
+      const message = groupAppend({ appId, clientMsgId: 'same' });
+      const [first, again, other] = await storage.messages.append([
+        message,
+        message,
+        groupAppend({ appId, clientMsgId: 'other' }),
+      ]);
+      expect(first).toMatchObject({ conversationSeq: 1, inboxSeqs: [1, 1, 1], duplicate: false });
+      expect(again).toEqual({ ...first, duplicate: true });
+      expect(other).toMatchObject({ conversationSeq: 2, inboxSeqs: [2, 2, 2], duplicate: false });
+
+      // Later, from another batch, also when the retry lists the inboxes in another order or
+      // names a user the first one did not reach.
+      const [later, reordered] = await storage.messages.append([
+        message,
+        { ...message, inboxUserIds: ['carol', 'erin', 'alice'] },
+      ]);
+      expect(later).toEqual({ ...first, duplicate: true });
+      expect(reordered).toMatchObject({ messageId: first!.messageId, inboxSeqs: [1, 0, 1], duplicate: true });
+      // Nothing was written twice, and no seq was consumed.
+      expect(await storage.users.maxSeq(appId, 'bob')).toBe(2);
+      expect(await storage.users.maxSeq(appId, 'erin')).toBe(0);
+      const [next] = await storage.messages.append([groupAppend({ appId })]);
+      expect(next).toMatchObject({ conversationSeq: 3, inboxSeqs: [3, 3, 3] });
+    });
+
+    it('mixes 1:1 and multi-inbox messages in one batch, seqs following input order', async () => {
+      const appId = uniqueId('app');
+      const direct = directConversationId('alice', 'bob');
+      const results = await storage.messages.append([
+        groupAppend({ appId, content: bytes('group 1') }),
+        groupAppend({
+          appId,
+          conversation: { type: 'user', key: direct },
+          targetId: 'bob',
+          inboxUserIds: ['alice', 'bob'],
+          content: bytes('direct 1'),
+        }),
+        groupAppend({ appId, conversation: { type: 'group', key: 'g2' }, inboxUserIds: ['bob', 'dave'] }),
+        groupAppend({ appId, content: bytes('group 2') }),
+      ]);
+      expect(results.map((r) => [r.conversation.key, r.conversationSeq, r.inboxSeqs])).toEqual([
+        ['g1', 1, [1, 1, 1]],
+        [direct, 1, [2, 2]],
+        ['g2', 1, [3, 1]],
+        ['g1', 2, [3, 4, 2]],
+      ]);
+      // The 1:1 message is one the 1:1 path and its readers recognise.
+      const bob = await storage.messages.syncInbox(appId, 'bob', 0, 10);
+      expect(bob.messages.map((m) => m.conversation)).toEqual([
+        { type: 'group', id: 'g1' },
+        { type: 'user', id: 'alice' },
+        { type: 'group', id: 'g2' },
+        { type: 'group', id: 'g1' },
+      ]);
+      const [viaSendDirect] = await storage.messages.sendDirect([
+        directSend({ appId, senderUserId: 'bob', recipientUserId: 'alice' }),
+      ]);
+      expect(viaSendDirect).toMatchObject({
+        conversationId: direct,
+        conversationSeq: 2,
+        senderSeq: 5,
+        recipientSeq: 4,
+      });
+    });
+
+    it('takes only a conversation seq for a message with no inbox', async () => {
+      const appId = uniqueId('app');
+      const [readFanOut, withInbox, again] = await storage.messages.append([
+        groupAppend({ appId, inboxUserIds: [], content: bytes('for everyone') }),
+        groupAppend({ appId, inboxUserIds: ['bob'] }),
+        groupAppend({ appId, inboxUserIds: [], clientMsgId: 'big' }),
+      ]);
+      expect(readFanOut).toMatchObject({ conversationSeq: 1, inboxSeqs: [], duplicate: false });
+      expect(withInbox).toMatchObject({ conversationSeq: 2, inboxSeqs: [1] });
+      expect(again).toMatchObject({ conversationSeq: 3, inboxSeqs: [] });
+      const [retried] = await storage.messages.append([
+        groupAppend({ appId, inboxUserIds: [], clientMsgId: 'big' }),
+      ]);
+      expect(retried).toEqual({ ...again, duplicate: true });
+      expect(await storage.users.maxSeq(appId, 'alice')).toBe(0);
+      const history = await storage.messages.history({
+        appId,
+        userId: 'alice',
+        conversation: { type: 'group', id: 'g1' },
+        beforeSeq: 0,
+        limit: 10,
+      });
+      expect(history.messages.map((m) => m.conversationSeq)).toEqual([3, 2, 1]);
+    });
+
+    it('refuses a user listed twice, an unknown conversation type and an empty key, storing nothing', async () => {
+      const appId = uniqueId('app');
+      for (const bad of [
+        groupAppend({ appId, inboxUserIds: ['bob', 'bob'] }),
+        groupAppend({ appId, conversation: { type: 'room' as 'group', key: 'r1' } }),
+        groupAppend({ appId, conversation: { type: 'group', key: '' } }),
+        groupAppend({ appId, inboxUserIds: [''] }),
+      ]) {
+        await expect(storage.messages.append([groupAppend({ appId }), bad])).rejects.toMatchObject({
+          code: 'INVALID_ARGUMENT',
+        });
+      }
+      expect(await storage.users.maxSeq(appId, 'alice')).toBe(0);
+    });
+  });
+}
