@@ -174,6 +174,47 @@ for (const dialect of DIALECTS) {
       expect(history.messages.map((m) => m.conversationSeq)).toEqual([3, 2, 1]);
     });
 
+    it('writes a batch in a fixed number of statements, whatever its size', async () => {
+      const statements: string[] = [];
+      const counted = await database.open({ observe: (kind) => statements.push(kind) });
+      const appId = uniqueId('app');
+      const count = async (batch: () => Promise<unknown>) => {
+        statements.length = 0;
+        await batch();
+        return [...statements];
+      };
+      const direct = await count(() =>
+        counted.messages.sendDirect(
+          Array.from({ length: 50 }, (_, i) =>
+            directSend({ appId, senderUserId: `s${i % 7}`, recipientUserId: `r${i % 5}` }),
+          ),
+        ),
+      );
+      // Dedupe lookup; users upsert + read; conversations upsert + read; messages insert + id
+      // read; inbox insert; dedupe insert.
+      expect(direct).toEqual([
+        'begin',
+        'select',
+        'insert',
+        'select',
+        'insert',
+        'select',
+        'insert',
+        'select',
+        'insert',
+        'insert',
+        'commit',
+      ]);
+      const group = await count(() =>
+        counted.messages.append(
+          Array.from({ length: 50 }, (_, i) =>
+            groupAppend({ appId, conversation: { type: 'group', key: `g${i % 3}` }, targetId: `g${i % 3}` }),
+          ),
+        ),
+      );
+      expect(group).toEqual(direct);
+    });
+
     it('refuses a user listed twice, an unknown conversation type and an empty key, storing nothing', async () => {
       const appId = uniqueId('app');
       for (const bad of [

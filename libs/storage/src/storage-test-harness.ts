@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createStorage } from './create-storage.js';
+import { createStorage, type StorageOptions } from './create-storage.js';
 import { createScratchMysqlDatabase, DEFAULT_MYSQL_SERVER_URI } from './mysql-scratch-database.js';
 import type { Storage } from './storage.js';
 import type { AppendInput, DirectSendInput } from './types.js';
@@ -19,7 +19,7 @@ export const MYSQL_SERVER_URI = process.env['SWITCHBOARD_TEST_MYSQL_URI'] ?? DEF
 
 /** A fresh empty database; `open` may be called several times (several "processes" on MySQL). */
 export interface TestDatabase {
-  open(options?: { now?: () => number }): Promise<Storage>;
+  open(options?: Pick<StorageOptions, 'now' | 'observe'>): Promise<Storage>;
   destroy(): Promise<void>;
 }
 
