@@ -120,6 +120,17 @@ for (const dialect of DIALECTS) {
       expect(await storage.users.maxSeq(appId, 'alice')).toBe(1);
     });
 
+    it('answers a retry that names another recipient with the first message and recipientSeq 0', async () => {
+      const appId = uniqueId('app');
+      const send = directSend({ appId, senderUserId: 'alice', recipientUserId: 'bob' });
+      const [first] = await storage.messages.sendDirect([send]);
+      const [again] = await storage.messages.sendDirect([{ ...send, recipientUserId: 'carol' }]);
+      // Carol has no entry for the message: her seq is not made up.
+      expect(again).toEqual({ ...first, recipientSeq: 0, duplicate: true });
+      expect(again?.conversationId).toBe(directConversationId('alice', 'bob'));
+      expect(await storage.users.maxSeq(appId, 'carol')).toBe(0);
+    });
+
     it('stores a send repeated within one batch once', async () => {
       const appId = uniqueId('app');
       const send = directSend({ appId });

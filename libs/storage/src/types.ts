@@ -208,7 +208,11 @@ export interface DirectSendResult {
   /** The stored conversation key (see `directConversationId`), the same for both parties. */
   conversationId: string;
   sentAt: number;
-  /** True when this send repeats an earlier one (same clientMsgId); all other fields are the first send's. */
+  /**
+   * True when this send repeats an earlier one (same clientMsgId); all other fields are the first
+   * send's, except that a repeat naming another recipient answers `recipientSeq` 0 (that user has
+   * no inbox entry for the message).
+   */
   duplicate: boolean;
 }
 
