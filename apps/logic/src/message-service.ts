@@ -6,7 +6,7 @@ import { messagePush } from './client-message.js';
 import type { HistoryInput, HistoryPage, SendInput, SendResult, SyncInput, SyncPage } from './domain.js';
 import { requireId } from './ids.js';
 import type { OfflineNotice, UserPacket } from './route-port.js';
-import { isCleanText } from './text-rules.js';
+import { checkContent } from './content-rules.js';
 import type { LogicCounter } from './logic-metrics.js';
 import type { PushBatcher } from './push-batcher.js';
 import type { SendBatcher } from './send-batcher.js';
@@ -48,8 +48,6 @@ export interface MessageLimits {
    */
   maxPushLagMs?: number;
 }
-
-const CONTENT_TYPE_MAX = 64;
 
 /**
  * 1:1 messaging with write fan-out. A send is persisted (through the group-commit
@@ -112,20 +110,7 @@ export class MessageService {
    */
   async sendDirect(appId: string, m: DirectMessage, deadline = Infinity): Promise<DirectSendResult> {
     requireId('clientMsgId', m.clientMsgId, 'client_msg_id');
-    if (m.content.length > this.limits.maxContentBytes) {
-      throw new SwitchboardError(
-        ErrorCode.ERROR_CODE_CONTENT_TOO_LARGE,
-        `content is ${m.content.length} bytes; the limit is ${this.limits.maxContentBytes}`,
-        { field: 'content' },
-      );
-    }
-    if (m.contentType.length > CONTENT_TYPE_MAX || !isCleanText(m.contentType)) {
-      throw new SwitchboardError(
-        ErrorCode.ERROR_CODE_INVALID_ARGUMENT,
-        `content_type is at most ${CONTENT_TYPE_MAX} characters without control characters`,
-        { field: 'content_type' },
-      );
-    }
+    checkContent(m.contentType, m.content, this.limits.maxContentBytes);
     // Refuse while pushes fall behind because route (or the CPU it shares) is slow; not while route
     // is failing: then the pushes end in SYNC_HINTs, and a stored message is still worth keeping.
     if (

@@ -1,13 +1,14 @@
 import { ErrorCode, SwitchboardError } from '@switchboard/protocol';
 import type { ConversationRef, Storage } from '@switchboard/storage';
 import { messagePush } from '../client-message.js';
+import { checkContent } from '../content-rules.js';
 import type { HistoryPage } from '../domain.js';
 import { requireId } from '../ids.js';
 import type { MessageService } from '../message-service.js';
 import type { LogicRoutePort } from '../route-port.js';
 import type { TagLimits } from '../tag-policy.js';
 import { isCleanText } from '../text-rules.js';
-import { invalid, requireText } from './business-errors.js';
+import { invalid } from './business-errors.js';
 
 export type Target = { type: 'user' | 'group' | 'room'; id: string };
 
@@ -44,8 +45,6 @@ export interface BusinessMessagingLimits {
   historyMaxBytes: number;
   tags: TagLimits;
 }
-
-const CONTENT_TYPE_MAX = 64;
 
 /**
  * Messages from an app's servers. A send to a user is stored and delivered exactly like a client's
@@ -175,14 +174,7 @@ export class BusinessMessaging {
     conversation: ConversationRef,
     sentAt: number,
   ): Buffer {
-    if (m.content.length > this.limits.maxContentBytes) {
-      throw new SwitchboardError(
-        ErrorCode.ERROR_CODE_CONTENT_TOO_LARGE,
-        `content is ${m.content.length} bytes; the limit is ${this.limits.maxContentBytes}`,
-        { field: 'content' },
-      );
-    }
-    requireText(m.contentType, 'content_type', CONTENT_TYPE_MAX);
+    checkContent(m.contentType, m.content, this.limits.maxContentBytes);
     return messagePush(
       {
         messageId: 0,
