@@ -11,6 +11,11 @@ export interface TagLimits {
   maxLength: number;
 }
 
+/** Whether `tag` may be a tag at all: 1 to `maxLength` characters, no control characters. */
+export function isValidTag(tag: string, limits: Pick<TagLimits, 'maxLength'>): boolean {
+  return tag.length > 0 && tag.length <= limits.maxLength && isCleanText(tag);
+}
+
 /**
  * A connection's tags: the token's `tags` claim (the app's backend decided them), plus the tags the
  * client declared when the configuration allows it, deduplicated and bounded. Gates index exactly
@@ -33,7 +38,7 @@ export function connectionTags(
     ['sign-in', declared],
   ] as const) {
     for (const tag of list) {
-      if (tag.length === 0 || tag.length > limits.maxLength || !isCleanText(tag)) {
+      if (!isValidTag(tag, limits)) {
         throw new SwitchboardError(
           source === 'token' ? ErrorCode.ERROR_CODE_TOKEN_INVALID : ErrorCode.ERROR_CODE_INVALID_ARGUMENT,
           `${source} tags must be 1-${limits.maxLength} characters without control characters`,

@@ -6,8 +6,7 @@ import type { HistoryPage } from '../domain.js';
 import { requireId } from '../ids.js';
 import type { MessageService } from '../message-service.js';
 import type { LogicRoutePort } from '../route-port.js';
-import type { TagLimits } from '../tag-policy.js';
-import { isCleanText } from '../text-rules.js';
+import { isValidTag, type TagLimits } from '../tag-policy.js';
 import { invalid } from './business-errors.js';
 
 export type Target = { type: 'user' | 'group' | 'room'; id: string };
@@ -160,7 +159,7 @@ export class BusinessMessaging {
     ] as const) {
       if (list.length > maxTags) throw invalid(field, `${field} holds at most ${maxTags} tags`);
       for (const tag of list) {
-        if (tag.length === 0 || tag.length > maxLength || !isCleanText(tag)) {
+        if (!isValidTag(tag, this.limits.tags)) {
           throw invalid(field, `tags must be 1-${maxLength} characters without control characters`);
         }
       }

@@ -2,8 +2,7 @@ import { ErrorCode, SwitchboardError } from '@switchboard/protocol';
 import type { Device, Storage, User } from '@switchboard/storage';
 import { requireId } from '../ids.js';
 import type { LogicRoutePort } from '../route-port.js';
-import type { TagLimits } from '../tag-policy.js';
-import { isCleanText } from '../text-rules.js';
+import { isValidTag, type TagLimits } from '../tag-policy.js';
 import { invalid, requireText } from './business-errors.js';
 
 /** A user's profile as the business API writes it: every field is replaced (empty clears). */
@@ -81,7 +80,7 @@ export class UserAdmin {
       );
     }
     for (const tag of unique) {
-      if (tag.length === 0 || tag.length > this.tagLimits.maxLength || !isCleanText(tag)) {
+      if (!isValidTag(tag, this.tagLimits)) {
         throw invalid(
           'tags',
           `tags must be 1-${this.tagLimits.maxLength} characters without control characters`,
