@@ -1,6 +1,5 @@
-import { timingSafeEqual } from 'node:crypto';
 import { ErrorCode, SwitchboardError } from '@switchboard/protocol';
-import { hashApiKey, parseApiKey, type Storage } from '@switchboard/storage';
+import { constantTimeEqual, hashApiKey, parseApiKey, type Storage } from '@switchboard/storage';
 
 /** Who a business API call acts for: the app of its key. */
 export interface ApiKeyCaller {
@@ -45,9 +44,9 @@ export class ApiKeyAuth {
     const hash = hashApiKey(key);
     const now = this.now();
     const cached = this.cache.get(parsed.keyId);
-    if (cached && cached.until > now && sameHash(cached.hash, hash)) return cached.caller;
+    if (cached && cached.until > now && constantTimeEqual(cached.hash, hash)) return cached.caller;
     const found = await this.storage.apiKeys.findActive(parsed.keyId);
-    if (!found || !sameHash(found.keyHash, hash)) {
+    if (!found || !constantTimeEqual(found.keyHash, hash)) {
       this.cache.delete(parsed.keyId);
       throw refused();
     }
@@ -56,17 +55,6 @@ export class ApiKeyAuth {
     this.cache.set(parsed.keyId, { caller, hash, until: now + this.cacheMs });
     return caller;
   };
-
-  /** Forgets a key at once on this instance (after a revocation made here). */
-  forget(keyId: string): void {
-    this.cache.delete(keyId);
-  }
-}
-
-function sameHash(a: string, b: string): boolean {
-  const x = Buffer.from(a, 'hex');
-  const y = Buffer.from(b, 'hex');
-  return x.length === y.length && timingSafeEqual(x, y);
 }
 
 function refused(): SwitchboardError {
