@@ -100,18 +100,19 @@ export class UserAdmin {
     requireId('user', userId, 'user_id');
     const user = await this.storage.users.revokeTokens(appId, userId, this.now());
     const devices = await this.storage.devices.listByUser(appId, userId);
-    let kicked = 0;
-    for (const d of devices) {
-      const done = await this.route.kickDevice(
-        appId,
-        userId,
-        d.deviceId,
-        ErrorCode.ERROR_CODE_TOKEN_REVOKED,
-        'the user’s tokens were revoked',
-      );
-      if (done) kicked++;
-    }
-    return { revokedBefore: user.tokensValidAfter, kicked };
+    // One kick per device, all at once: a user's devices are bounded (logic.devices.maxPerUser).
+    const kicks = await Promise.all(
+      devices.map((d) =>
+        this.route.kickDevice(
+          appId,
+          userId,
+          d.deviceId,
+          ErrorCode.ERROR_CODE_TOKEN_REVOKED,
+          'the user’s tokens were revoked',
+        ),
+      ),
+    );
+    return { revokedBefore: user.tokensValidAfter, kicked: kicks.filter(Boolean).length };
   }
 
   async listDevices(appId: string, userId: string): Promise<DeviceStatus[]> {
