@@ -1,29 +1,45 @@
-import type { Storage } from '@switchboard/storage';
+import type { App, Storage } from '@switchboard/storage';
 import type { AppCredentials, AppLookup } from './token-verifier.js';
 
+/** An app row by id, possibly from a short-lived cache; `fresh` reads past it. */
+export type CachedApps = (appId: string, fresh?: boolean) => Promise<App | undefined>;
+
 /**
- * App credentials for sign-ins, cached for `ttlMs` so that a sign-in storm does not read the app row
- * every time. A rotation is still seen at once for new tokens (the verifier asks again, fresh, when a
- * signature fails); a token signed with a secret rotated out without grace may pass for up to `ttlMs`.
+ * App rows cached for `ttlMs`, shared by everything in logic that reads an app on a busy path
+ * (sign-in credentials, the offline-push webhook), so that a sign-in storm or a burst of messages
+ * does not read the app row every time. Misses are not cached: an app created a moment ago must work
+ * at once. A change made elsewhere (a rotation, a new webhook) is seen within `ttlMs`.
  */
-export function cachedAppCredentials(storage: Storage, ttlMs = 2_000, now = Date.now): AppLookup {
-  const cache = new Map<string, { value: AppCredentials | undefined; until: number }>();
+export function cachedApps(storage: Storage, ttlMs = 2_000, now = Date.now): CachedApps {
+  const cache = new Map<string, { app: App; until: number }>();
   return async (appId, fresh = false) => {
     const t = now();
     const hit = cache.get(appId);
-    if (hit && !fresh && hit.until > t) return hit.value;
+    if (hit && !fresh && hit.until > t) return hit.app;
     const app = await storage.apps.get(appId);
-    const value: AppCredentials | undefined = app && {
+    // Bounded by the apps that exist; forget everything now and then all the same.
+    if (cache.size > 10_000) cache.clear();
+    if (app) cache.set(appId, { app, until: t + ttlMs });
+    return app;
+  };
+}
+
+/**
+ * What the token verifier needs of an app. A rotation is still seen at once for new tokens (the
+ * verifier asks again, fresh, when a signature fails); a token signed with a secret rotated out
+ * without grace may pass for up to the cache's ttl.
+ */
+export function appCredentials(apps: CachedApps, now = Date.now): AppLookup {
+  return async (appId, fresh) => {
+    const app = await apps(appId, fresh);
+    if (!app) return undefined;
+    const credentials: AppCredentials = {
       secrets:
-        app.previousTokenSecret && (app.previousSecretValidUntil ?? 0) > t
+        app.previousTokenSecret && (app.previousSecretValidUntil ?? 0) > now()
           ? [app.tokenSecret, app.previousTokenSecret]
           : [app.tokenSecret],
       allowClientTags: app.allowClientTags,
     };
-    // Misses are not cached: an app created a moment ago must work at once. Bounded by the apps that
-    // exist; forget everything now and then all the same.
-    if (cache.size > 10_000) cache.clear();
-    if (value) cache.set(appId, { value, until: t + ttlMs });
-    return value;
+    return credentials;
   };
 }

@@ -8,9 +8,9 @@ import {
   WebhookWorker,
   type OfflinePushQueue,
 } from '@switchboard/offline-push';
-import type { Storage } from '@switchboard/storage';
 import { Redis } from 'ioredis';
 import type { Registry } from 'prom-client';
+import type { CachedApps } from './app-credentials.js';
 import type { OfflineSink } from './push-batcher.js';
 import type { OfflineNotice } from './route-port.js';
 
@@ -19,17 +19,14 @@ export interface RunningOfflinePush {
   stop(): Promise<void>;
 }
 
-/** How long an app's webhook setting is trusted before it is read again. */
-const WEBHOOK_CACHE_MS = 5_000;
-
 /**
  * The offline-push webhook in logic: notices of stored messages whose recipient had no device online
  * become events on a queue (Redis Stream or memory), and a worker on every logic instance POSTs them
- * to the app's webhook. Apps without a webhook cost one cached lookup per notice, nothing queued.
+ * to the app's webhook. Apps without a webhook cost one cached app lookup per notice, nothing queued.
  */
 export function startOfflinePush(
   config: Config,
-  storage: Storage,
+  apps: CachedApps,
   registry: Registry,
   log: Logger,
 ): RunningOfflinePush | undefined {
@@ -52,17 +49,12 @@ export function startOfflinePush(
   const metrics = new OfflinePushMetrics(registry, () => queue.depth());
   const emitter = new OfflinePushEmitter({ queue, metrics, log, previewChars: settings.previewChars });
 
-  const webhooks = new Map<string, { target: { url: string; secret: string } | undefined; until: number }>();
+  // The webhook is read through the app cache logic shares with sign-ins (a change is seen within its ttl).
   const webhookOf = async (appId: string) => {
-    const now = Date.now();
-    const hit = webhooks.get(appId);
-    if (hit && hit.until > now) return hit.target;
-    const app = await storage.apps.get(appId);
-    const target =
-      app?.webhookUrl && app.webhookSecret ? { url: app.webhookUrl, secret: app.webhookSecret } : undefined;
-    if (webhooks.size > 10_000) webhooks.clear();
-    webhooks.set(appId, { target, until: now + WEBHOOK_CACHE_MS });
-    return target;
+    const app = await apps(appId);
+    return app?.webhookUrl && app.webhookSecret
+      ? { url: app.webhookUrl, secret: app.webhookSecret }
+      : undefined;
   };
   const { enabled: _enabled, queue: _queue, ...tuning } = settings;
   const worker = new WebhookWorker({ queue, lookupWebhook: webhookOf, metrics, log, config: tuning });

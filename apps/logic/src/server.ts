@@ -21,7 +21,7 @@ import { GrpcLogicRoutePort, type LogicRoutePort } from './route-port.js';
 import { SendBatcher } from './send-batcher.js';
 import { SignInService } from './sign-in-service.js';
 import { TokenVerifier } from './token-verifier.js';
-import { cachedAppCredentials } from './app-credentials.js';
+import { appCredentials, cachedApps } from './app-credentials.js';
 import { ApiKeyAuth } from './business/api-key-auth.js';
 import { businessHandlers } from './business/business-handlers.js';
 import { BusinessMessaging } from './business/business-messaging.js';
@@ -62,7 +62,8 @@ export async function startLogic(options: StartLogicOptions): Promise<RunningLog
       { secret: config.internal.secret, tls },
       config.logic.routeTimeoutMs,
     );
-  const tokens = new TokenVerifier(cachedAppCredentials(storage));
+  const apps = cachedApps(storage);
+  const tokens = new TokenVerifier(appCredentials(apps));
   const counters = logicCounters(registry);
   const batcher = new SendBatcher(
     (batch) => {
@@ -75,7 +76,7 @@ export async function startLogic(options: StartLogicOptions): Promise<RunningLog
     { maxQueued: config.logic.maxQueuedSends },
   );
   const nudger = new SyncNudger(route, counters);
-  const offlinePush = startOfflinePush(config, storage, registry, log);
+  const offlinePush = startOfflinePush(config, apps, registry, log);
   const pushes = new PushBatcher(route, nudger, counters, log, {
     maxCallsInFlight: config.logic.maxPushCallsInFlight,
     ...(offlinePush ? { offline: offlinePush.sink } : {}),

@@ -5,7 +5,7 @@ import { ErrorCode, type SignInRequest } from '@switchboard/proto/client';
 import { createStorage, type Storage } from '@switchboard/storage';
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cachedAppCredentials } from './app-credentials.js';
+import { appCredentials, cachedApps } from './app-credentials.js';
 import { SignInService } from './sign-in-service.js';
 import { StubLogicRoutePort } from './stub-route-port.js';
 import { TokenVerifier } from './token-verifier.js';
@@ -43,7 +43,7 @@ describe('sign-in with app and user settings (SQLite)', () => {
     await storage.apps.create({ appId: 'a', name: 'a', tokenSecret: 'old-secret-old-secret-old-secret' });
     signIn = new SignInService(
       storage,
-      new TokenVerifier(cachedAppCredentials(storage)),
+      new TokenVerifier(appCredentials(cachedApps(storage))),
       new StubLogicRoutePort(),
       30_000,
       TAGS,
@@ -64,7 +64,7 @@ describe('sign-in with app and user settings (SQLite)', () => {
     // The verifier caches app settings briefly; a fresh verifier sees the change at once.
     const fresh = new SignInService(
       storage,
-      new TokenVerifier(cachedAppCredentials(storage, 0)),
+      new TokenVerifier(appCredentials(cachedApps(storage, 0))),
       new StubLogicRoutePort(),
       30_000,
       TAGS,
@@ -121,7 +121,7 @@ describe('sign-in with app and user settings (SQLite)', () => {
     await storage.apps.rotateTokenSecret('a', 'newer-secret-newer-secret-newer', 0);
     const strict = new SignInService(
       storage,
-      new TokenVerifier(cachedAppCredentials(storage, 0)),
+      new TokenVerifier(appCredentials(cachedApps(storage, 0))),
       new StubLogicRoutePort(),
       30_000,
       TAGS,
