@@ -13,6 +13,7 @@ export {
 export { unary } from './unary.js';
 export { call } from './call.js';
 export {
+  listen,
   startGrpcServer,
   type GrpcServerOptions,
   type ServiceRegistration,

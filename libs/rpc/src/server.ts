@@ -1,6 +1,7 @@
 import {
   Server,
   status,
+  type ServerCredentials,
   type sendUnaryData,
   type ServerUnaryCall,
   type ServiceDefinition,
@@ -89,10 +90,21 @@ export async function startGrpcServer(
       options.observe ? observed(guarded, options.observe) : guarded.implementation,
     );
   }
+  return listen(server, host, port, internalServerCredentials(options.tls));
+}
+
+/**
+ * Binds a server whose services are added, and gives it the one stop every server of the suite has:
+ * stop accepting calls, wait for running ones up to `graceMs`, then force.
+ */
+export async function listen(
+  server: Server,
+  host: string,
+  port: number,
+  credentials: ServerCredentials,
+): Promise<StartedServer> {
   const bound = await new Promise<number>((resolve, reject) => {
-    server.bindAsync(`${host}:${port}`, internalServerCredentials(options.tls), (err, p) =>
-      err ? reject(err) : resolve(p),
-    );
+    server.bindAsync(`${host}:${port}`, credentials, (err, p) => (err ? reject(err) : resolve(p)));
   });
   return {
     server,

@@ -8,7 +8,7 @@ import {
 } from '@grpc/grpc-js';
 import type { Logger } from '@switchboard/log';
 import { ErrorCode, errorCodeToJSON } from '@switchboard/proto/client';
-import { GRPC_CHANNEL_OPTIONS, RpcError, toStatus } from '@switchboard/rpc';
+import { GRPC_CHANNEL_OPTIONS, listen, RpcError, toStatus } from '@switchboard/rpc';
 import type { BusinessApi, BusinessCaller } from './business-api.js';
 import type { BusinessApiMetrics } from './business-api-metrics.js';
 import type { CallGuard } from './call-guard.js';
@@ -126,22 +126,5 @@ export async function startBusinessGrpc(
         false,
       )
     : ServerCredentials.createInsecure();
-  const bound = await new Promise<number>((resolve, reject) => {
-    server.bindAsync(`${host}:${port}`, credentials, (err, p) => (err ? reject(err) : resolve(p)));
-  });
-  return {
-    port: bound,
-    stop: (graceMs = 5_000) =>
-      new Promise<void>((resolve) => {
-        const force = setTimeout(() => {
-          server.forceShutdown();
-          resolve();
-        }, graceMs);
-        force.unref();
-        server.tryShutdown(() => {
-          clearTimeout(force);
-          resolve();
-        });
-      }),
-  };
+  return listen(server, host, port, credentials);
 }
