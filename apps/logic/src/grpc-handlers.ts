@@ -86,6 +86,7 @@ export function logicHandlers(
           appId: r.appId,
           tags: r.tags,
           serverTags: r.serverTags,
+          rooms: [],
         };
       } catch (err) {
         counters.add('sign_in_failures');
@@ -151,6 +152,12 @@ export function logicHandlers(
       throw new SwitchboardError(
         ErrorCode.ERROR_CODE_INVALID_CONVERSATION,
         'read receipts are not supported by this server version',
+      );
+    }),
+    conversations: handle(async () => {
+      throw new SwitchboardError(
+        ErrorCode.ERROR_CODE_UNIMPLEMENTED,
+        'the conversation list is not implemented yet',
       );
     }),
     subscribeRoom: handle(async (req) => {

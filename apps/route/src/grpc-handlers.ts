@@ -163,5 +163,9 @@ export function routeHandlers(service: RouteService, log: Logger): RouteServiceS
         ),
       onError,
     ),
+    // Placeholder until the large-group rooms land (issue 8): refuses rather than pretending.
+    setUsersRoom: unary(async () => {
+      throw new RpcError(ErrorCode.ERROR_CODE_UNIMPLEMENTED, 'SetUsersRoom is not implemented yet');
+    }, onError),
   };
 }

@@ -1,4 +1,4 @@
-import type { ErrorCode } from '@switchboard/proto/client';
+import { ErrorCode } from '@switchboard/proto/client';
 import {
   type BroadcastRequest,
   type BroadcastResponse,
@@ -19,7 +19,7 @@ import {
   type StatsResponse,
 } from '@switchboard/proto/conn';
 import type { Logger } from '@switchboard/log';
-import { checkLength, checkTagSet, INTERNAL_LIMITS, unary } from '@switchboard/rpc';
+import { checkLength, checkTagSet, INTERNAL_LIMITS, RpcError, unary } from '@switchboard/rpc';
 import type { Fanout } from './fanout.js';
 import type { GateStats } from './stats.js';
 
@@ -77,6 +77,10 @@ export function gateServiceImplementation(
       async (req) => fanout.setTags(req.appId, req.bootId, req.targets, checkTagSet(req.tags, 'tags')),
       onError,
     ),
+    // Placeholder until the large-group rooms land (issue 8).
+    setRoom: unary(async () => {
+      throw new RpcError(ErrorCode.ERROR_CODE_UNIMPLEMENTED, 'SetRoom is not implemented yet');
+    }, onError),
     stats: unary<StatsRequest, StatsResponse>(async () => {
       const s = stats();
       return {

@@ -13,6 +13,7 @@ export function grpcLogicPort(client: LogicServiceClient, timeoutMs: number): Lo
     sync: (r) => call(client, client.sync, r, md(), timeoutMs),
     syncGroup: (r) => call(client, client.syncGroup, r, md(), timeoutMs),
     history: (r) => call(client, client.history, r, md(), timeoutMs),
+    conversations: (r) => call(client, client.conversations, r, md(), timeoutMs),
     ack: (r) => call(client, client.ack, r, md(), timeoutMs),
     read: (r) => call(client, client.read, r, md(), timeoutMs),
     subscribeRoom: (r) => call(client, client.subscribeRoom, r, md(), timeoutMs),

@@ -1,5 +1,7 @@
 import {
   type AckRequest,
+  type ConversationsRequest,
+  ConversationsResponse,
   type HistoryRequest,
   HistoryResponse,
   type ReadRequest,
@@ -35,6 +37,11 @@ export const forwardSyncGroup = forwardingTo<SyncGroupRequest>(async (logic, ses
 export const forwardHistory = forwardingTo<HistoryRequest>(async (logic, session, request) => {
   const res = await logic.history({ session, request });
   return HistoryResponse.encode(res.response ?? HistoryResponse.create()).finish();
+});
+
+export const forwardConversations = forwardingTo<ConversationsRequest>(async (logic, session, request) => {
+  const res = await logic.conversations({ session, request });
+  return ConversationsResponse.encode(res.response ?? ConversationsResponse.create()).finish();
 });
 
 /** ACK: answered with an empty payload once logic has recorded it. */

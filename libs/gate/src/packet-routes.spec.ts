@@ -19,6 +19,7 @@ describe('the dispatch table', () => {
     const routed = knownTypes.filter((t) => PACKET_ROUTES[t] !== undefined).map((t) => PacketType[t]);
     expect(routed.sort()).toEqual([
       'PACKET_TYPE_ACK',
+      'PACKET_TYPE_CONVERSATIONS',
       'PACKET_TYPE_HEARTBEAT',
       'PACKET_TYPE_HISTORY',
       'PACKET_TYPE_READ',

@@ -1,5 +1,6 @@
 import {
   AckRequest,
+  ConversationsRequest,
   HistoryRequest,
   type Packet,
   PacketType,
@@ -16,6 +17,7 @@ import type { Connection } from './connection.js';
 import { answerHeartbeat } from './heartbeat.js';
 import {
   forwardAck,
+  forwardConversations,
   forwardHistory,
   forwardRead,
   forwardSend,
@@ -80,6 +82,7 @@ const ROUTES: readonly PacketRoute[] = [
   route(PacketType.PACKET_TYPE_SYNC, Access.SignedIn, SyncRequest, forwardSync),
   route(PacketType.PACKET_TYPE_SYNC_GROUP, Access.SignedIn, SyncGroupRequest, forwardSyncGroup),
   route(PacketType.PACKET_TYPE_HISTORY, Access.SignedIn, HistoryRequest, forwardHistory),
+  route(PacketType.PACKET_TYPE_CONVERSATIONS, Access.SignedIn, ConversationsRequest, forwardConversations),
   route(PacketType.PACKET_TYPE_ACK, Access.SignedIn, AckRequest, forwardAck),
   route(PacketType.PACKET_TYPE_READ, Access.SignedIn, ReadRequest, forwardRead),
   route(

@@ -1,6 +1,8 @@
 import type {
   AckRequest,
   AckResponse,
+  ConversationsRequest,
+  ConversationsResponse,
   DisconnectRequest,
   HistoryRequest,
   HistoryResponse,
@@ -37,6 +39,7 @@ export interface LogicPort {
   sync(request: SyncRequest): Promise<SyncResponse>;
   syncGroup(request: SyncGroupRequest): Promise<SyncGroupResponse>;
   history(request: HistoryRequest): Promise<HistoryResponse>;
+  conversations(request: ConversationsRequest): Promise<ConversationsResponse>;
   ack(request: AckRequest): Promise<AckResponse>;
   read(request: ReadRequest): Promise<unknown>;
   subscribeRoom(request: SubscribeRoomRequest): Promise<unknown>;

@@ -99,6 +99,7 @@ export class FakeLogic implements LogicPort {
       // What real logic decides from the token; this fake grants what the client asked, unless told otherwise.
       tags: this.grantedTags ?? r.tags,
       serverTags: this.serverTags,
+      rooms: [],
       response: {
         userId: r.userId,
         deviceId: r.deviceId,
@@ -126,6 +127,10 @@ export class FakeLogic implements LogicPort {
   async history(request: Parameters<LogicPort['history']>[0]) {
     this.record('history', request);
     return { response: { messages: [], hasMore: false } };
+  }
+  async conversations(request: Parameters<LogicPort['conversations']>[0]) {
+    this.record('conversations', request);
+    return { response: { conversations: [], nextCursor: '' } };
   }
   async ack(request: Parameters<LogicPort['ack']>[0]) {
     this.record('ack', request);

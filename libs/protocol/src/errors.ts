@@ -189,7 +189,7 @@ const ENTRIES: Readonly<Record<Exclude<ErrorCode, ErrorCode.UNRECOGNIZED>, Entry
     false,
     'give_up',
   ],
-  [ErrorCode.ERROR_CODE_GROUP_NOT_FOUND]: ['The group does not exist or was dissolved.', false, 'give_up'],
+  [ErrorCode.ERROR_CODE_GROUP_NOT_FOUND]: ['The group does not exist.', false, 'give_up'],
   [ErrorCode.ERROR_CODE_USER_NOT_FOUND]: ['The user does not exist in this app.', false, 'give_up'],
   [ErrorCode.ERROR_CODE_INVALID_CONVERSATION]: [
     'The conversation type or id is invalid for this request.',
@@ -198,6 +198,21 @@ const ENTRIES: Readonly<Record<Exclude<ErrorCode, ErrorCode.UNRECOGNIZED>, Entry
   ],
   [ErrorCode.ERROR_CODE_CONTENT_TOO_LARGE]: [
     'The message content exceeds the size the app allows.',
+    false,
+    'give_up',
+  ],
+  [ErrorCode.ERROR_CODE_GROUP_DISSOLVED]: [
+    'The group was dissolved: nothing more can be sent to it or changed in it.',
+    false,
+    'give_up',
+  ],
+  [ErrorCode.ERROR_CODE_ROOM_SEND_NOT_ALLOWED]: [
+    'The app does not let clients send to rooms; its servers push to rooms through the business API.',
+    false,
+    'give_up',
+  ],
+  [ErrorCode.ERROR_CODE_NOT_ROOM_SUBSCRIBER]: [
+    'The connection must subscribe to the room before sending to it.',
     false,
     'give_up',
   ],

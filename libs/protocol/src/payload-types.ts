@@ -1,5 +1,8 @@
 import {
   AckRequest,
+  ConversationsRequest,
+  ConversationsResponse,
+  ReadReceipt,
   HistoryRequest,
   HistoryResponse,
   Message,
@@ -37,6 +40,7 @@ const TO_SERVER: Partial<Record<PacketType, PayloadCodec>> = {
   [PacketType.PACKET_TYPE_SUBSCRIBE_ROOM]: SubscribeRoomRequest,
   [PacketType.PACKET_TYPE_UNSUBSCRIBE_ROOM]: UnsubscribeRoomRequest,
   [PacketType.PACKET_TYPE_HISTORY]: HistoryRequest,
+  [PacketType.PACKET_TYPE_CONVERSATIONS]: ConversationsRequest,
 };
 
 const TO_CLIENT: Partial<Record<PacketType, PayloadCodec>> = {
@@ -46,6 +50,8 @@ const TO_CLIENT: Partial<Record<PacketType, PayloadCodec>> = {
   [PacketType.PACKET_TYPE_SYNC]: SyncResponse,
   [PacketType.PACKET_TYPE_SYNC_GROUP]: SyncResponse,
   [PacketType.PACKET_TYPE_HISTORY]: HistoryResponse,
+  [PacketType.PACKET_TYPE_CONVERSATIONS]: ConversationsResponse,
+  [PacketType.PACKET_TYPE_READ_RECEIPT]: ReadReceipt,
 };
 
 /**

@@ -8,6 +8,16 @@ import type {
   DeviceSignIn,
   AppendInput,
   AppendResult,
+  ConversationRef,
+  ConversationSummary,
+  Group,
+  GroupMember,
+  GroupReadResult,
+  GroupRole,
+  MembershipChange,
+  NewGroup,
+  Page,
+  ReadMark,
   DirectSendInput,
   DirectSendResult,
   HistoryQuery,
@@ -33,6 +43,8 @@ export interface Storage {
   readonly users: UserRepository;
   readonly devices: DeviceRepository;
   readonly messages: MessageRepository;
+  readonly groups: GroupRepository;
+  readonly conversations: ConversationRepository;
   /**
    * Applies pending schema migrations and resolves with the names applied now.
    * Several processes may call it at once: on MySQL a database lock serialises them.
@@ -179,4 +191,103 @@ export interface MessageRepository {
    * (at least one message while any remain). Does not check membership: the caller does.
    */
   history(query: HistoryQuery): Promise<HistoryResult>;
+}
+
+/**
+ * Groups and their members. A group's messages live in the `group` conversation whose key is the
+ * group id (appended through `MessageRepository.append`); this repository keeps who may read and
+ * send there. Membership changes and the messages announcing them are separate calls: the caller
+ * appends the `switchboard/member-*` system messages after the change.
+ */
+export interface GroupRepository {
+  /**
+   * Creates the group with its owner (role `owner`) and members (role `member`), all with
+   * joinSeq 0 and readSeq 0; resolves with the group and the member ids added (owner first).
+   * Throws `ALREADY_EXISTS` when the id is taken (also by a dissolved group), `INVALID_ARGUMENT`
+   * for a bad id or name/extra too long.
+   */
+  create(input: NewGroup): Promise<MembershipChange>;
+  /** The group, dissolved or not; undefined when it never existed. */
+  get(appId: string, groupId: string): Promise<Group | undefined>;
+  /**
+   * Changes name and/or extra (absent fields stay). Throws `NOT_FOUND` for an unknown group. Does
+   * not look at `dissolvedAt`: the caller refuses changes to a dissolved group.
+   */
+  update(
+    appId: string,
+    groupId: string,
+    change: { name?: string; extra?: string; at: number },
+  ): Promise<Group>;
+  /**
+   * Marks the group dissolved (members stay, so they keep reading its history). Dissolving twice
+   * keeps the first time. Throws `NOT_FOUND` for an unknown group.
+   */
+  dissolve(appId: string, groupId: string, at: number): Promise<Group>;
+  /**
+   * Adds members with `role` (never `owner`), each with joinSeq = readSeq = the group
+   * conversation's current max seq; users already members are skipped. `memberCount` follows in
+   * the same transaction. Throws `NOT_FOUND` like `update`.
+   */
+  addMembers(
+    appId: string,
+    groupId: string,
+    userIds: readonly string[],
+    role: GroupRole,
+    at: number,
+  ): Promise<MembershipChange>;
+  /** Removes members (their rows go; non-members are skipped). Same errors as `addMembers`. */
+  removeMembers(
+    appId: string,
+    groupId: string,
+    userIds: readonly string[],
+    at: number,
+  ): Promise<MembershipChange>;
+  /** Switches the fan-out mode flag; resolves with the group. Throws `NOT_FOUND`. */
+  setLarge(appId: string, groupId: string, large: boolean, at: number): Promise<Group>;
+  /** The membership of one user, or undefined. */
+  member(appId: string, groupId: string, userId: string): Promise<GroupMember | undefined>;
+  /** Every member's user id, ordered by user id (for write fan-out and room changes). */
+  memberIds(appId: string, groupId: string): Promise<string[]>;
+  /** Members ordered by user id, after the cursor ('' from the start); limit 1..1000. */
+  listMembers(appId: string, groupId: string, cursor: string, limit: number): Promise<Page<GroupMember>>;
+  /**
+   * Groups ordered by group id after the cursor: the user's groups (dissolved ones included) when
+   * `userId` is given, else all the app's groups; limit 1..1000.
+   */
+  list(appId: string, userId: string | undefined, cursor: string, limit: number): Promise<Page<Group>>;
+  /** Ids of the user's live (not dissolved) large groups, ordered (the rooms of a connection). */
+  largeGroupIdsOf(appId: string, userId: string): Promise<string[]>;
+}
+
+/**
+ * Per-user conversation state: read cursors, the conversation list and reading a group's
+ * conversation. 1:1 and system conversations enter a user's list when their first message is
+ * appended (`append` records both parties; a sender's cursor moves to each message they send);
+ * groups are in the list of their members.
+ */
+export interface ConversationRepository {
+  /**
+   * Moves the user's read cursor in one conversation (user, system or group, as this user sees it)
+   * forward to `seq`, capped at the conversation's max seq; a lower seq changes nothing. Throws
+   * `NOT_FOUND` when the user has no such conversation (never messaged / not a member).
+   */
+  markRead(appId: string, userId: string, conversation: ConversationRef, seq: number): Promise<ReadMark>;
+  /**
+   * The user's conversations, most recently active first (ties by type and id), after the cursor
+   * ('' from the start); limit 1..1000. A cursor from another user or a malformed one throws
+   * `INVALID_ARGUMENT`.
+   */
+  list(appId: string, userId: string, cursor: string, limit: number): Promise<Page<ConversationSummary>>;
+  /**
+   * A group's messages with conversation seq above `afterSeq`, ascending, bounded by `limit`
+   * (1..1000) and `maxBytes` like `syncInbox` (at least one message while any remain). Does not
+   * check membership: the caller does (and passes max(afterSeq, joinSeq)).
+   */
+  readGroup(
+    appId: string,
+    groupId: string,
+    afterSeq: number,
+    limit: number,
+    maxBytes?: number,
+  ): Promise<GroupReadResult>;
 }

@@ -250,6 +250,8 @@ export interface HistoryQuery {
   conversation: ConversationRef;
   /** Return messages with a conversation seq below this one; 0 means from the newest. */
   beforeSeq: number;
+  /** Return only messages with a conversation seq above this one (a group member's joinSeq); default 0. */
+  afterSeq?: number;
   limit: number;
   /** Byte bound of the page (see `messageBytes`); absent means bounded by `limit` only. */
   maxBytes?: number;
@@ -259,4 +261,100 @@ export interface HistoryResult {
   /** In DESCENDING conversation seq order (newest first); page on with the last one's conversationSeq. */
   messages: ConversationMessage[];
   hasMore: boolean;
+}
+
+/** A member's role in a group. */
+export type GroupRole = 'owner' | 'admin' | 'member';
+
+export interface Group {
+  appId: string;
+  groupId: string;
+  name: string;
+  ownerUserId: string;
+  /** Opaque application data, typically JSON. */
+  extra: string;
+  memberCount: number;
+  /** Read fan-out: messages are stored once and read from the group's conversation. */
+  large: boolean;
+  /** Unix milliseconds of the dissolution, or null while the group lives. */
+  dissolvedAt: number | null;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface NewGroup {
+  appId: string;
+  groupId: string;
+  name: string;
+  /** Becomes a member with role `owner`. */
+  ownerUserId: string;
+  extra: string;
+  /** Further members (role `member`); the owner and repeats are skipped. */
+  memberUserIds: readonly string[];
+  /** Whether the group starts with read fan-out (the caller applies its threshold). */
+  large: boolean;
+  /** Unix milliseconds. */
+  at: number;
+}
+
+export interface GroupMember {
+  userId: string;
+  role: GroupRole;
+  joinedAt: number;
+  /** The group's conversation seq when the member joined: they see the messages above it. */
+  joinSeq: number;
+  /** The member's read cursor (a conversation seq; never below joinSeq). */
+  readSeq: number;
+}
+
+/** A page of something ordered, with the opaque cursor of the next page ('' when none follows). */
+export interface Page<T> {
+  items: T[];
+  nextCursor: string;
+}
+
+/** The result of a membership change: who actually changed, and the group after it. */
+export interface MembershipChange {
+  /** The users added (or removed) now, in request order; users already in (or not in) are left out. */
+  userIds: string[];
+  group: Group;
+}
+
+/**
+ * One conversation in a user's list (`ConversationRepository.list`). Seqs are conversation seqs.
+ */
+export interface ConversationSummary {
+  /** As this user sees it (the peer for 1:1, '' for system, the group id for groups). */
+  conversation: ConversationRef;
+  /** The newest message, if any (for a group member: the newest one the member may see). */
+  lastMessage: ConversationMessage | undefined;
+  /** The conversation's latest seq. */
+  maxSeq: number;
+  /** The user's read cursor. */
+  readSeq: number;
+  /** maxSeq - max(readSeq, joinSeq), never negative. */
+  unreadCount: number;
+  /** Groups only: read fan-out. */
+  large: boolean;
+  /** Groups only (0 otherwise): the seq at which the user joined. */
+  joinSeq: number;
+  /** Unix milliseconds of the newest message, or of joining when the member has seen none. */
+  lastActiveAt: number;
+}
+
+/** A page of a group's conversation in ascending seq order (`ConversationRepository.readGroup`). */
+export interface GroupReadResult {
+  /** Ascending conversation seq; each message's `seq` is its conversation seq. */
+  messages: InboxMessage[];
+  hasMore: boolean;
+  /** The group conversation's latest seq at the time of the read. */
+  maxSeq: number;
+}
+
+/** What `ConversationRepository.markRead` stored. */
+export interface ReadMark {
+  /** The read cursor after the call (never lower than before). */
+  readSeq: number;
+  /** True when the cursor moved. */
+  changed: boolean;
 }

@@ -44,6 +44,7 @@ export async function startFakeUpstreams(
         epoch: ++epoch,
         tags: req.tags,
         serverTags: [],
+        rooms: [],
         response: {
           userId: req.userId,
           deviceId: req.deviceId,
@@ -63,6 +64,9 @@ export async function startFakeUpstreams(
       async (r) => (record('syncGroup', r), { response: { messages: [], hasMore: false, maxSeq: 0 } }),
     ),
     history: unary(async (r) => (record('history', r), { response: { messages: [], hasMore: false } })),
+    conversations: unary(
+      async (r) => (record('conversations', r), { response: { conversations: [], nextCursor: '' } }),
+    ),
     ack: unary(async (r) => (record('ack', r), { ackedSeq: 0 })),
     read: unary(ok('read')),
     subscribeRoom: unary(ok('subscribeRoom')),

@@ -130,6 +130,7 @@ export interface Group {
   large: boolean;
   dissolved: boolean;
   createdAt: number;
+  updatedAt: number;
 }
 
 export interface GroupMember {
@@ -138,6 +139,8 @@ export interface GroupMember {
   role: string;
   readSeq: number;
   joinedAt: number;
+  /** The member sees the group's messages with a conversation seq above this. */
+  joinSeq: number;
 }
 
 export interface CreateGroupRequest {
@@ -202,10 +205,16 @@ export interface ListGroupsResponse {
 
 export interface ListGroupMembersRequest {
   groupId: string;
+  /** At most this many (0: the server's default, at most 1000). */
+  limit: number;
+  /** Empty for the first page, else the previous answer's next_page_token. */
+  pageToken: string;
 }
 
 export interface ListGroupMembersResponse {
+  /** Ordered by user id. */
   members: GroupMember[];
+  nextPageToken: string;
 }
 
 export interface SendMessageRequest {
@@ -1280,6 +1289,7 @@ function createBaseGroup(): Group {
     large: false,
     dissolved: false,
     createdAt: 0,
+    updatedAt: 0,
   };
 }
 
@@ -1308,6 +1318,9 @@ export const Group: MessageFns<Group> = {
     }
     if (message.createdAt !== 0) {
       writer.uint32(64).int64(message.createdAt);
+    }
+    if (message.updatedAt !== 0) {
+      writer.uint32(72).int64(message.updatedAt);
     }
     return writer;
   },
@@ -1389,6 +1402,14 @@ export const Group: MessageFns<Group> = {
             message.createdAt = longToNumber(reader.int64());
             continue;
           }
+          case 9: {
+            if (tag !== 72) {
+              break;
+            }
+
+            message.updatedAt = longToNumber(reader.int64());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1427,6 +1448,11 @@ export const Group: MessageFns<Group> = {
         : isSet(object.created_at)
         ? globalThis.Number(object.created_at)
         : 0,
+      updatedAt: isSet(object.updatedAt)
+        ? globalThis.Number(object.updatedAt)
+        : isSet(object.updated_at)
+        ? globalThis.Number(object.updated_at)
+        : 0,
     };
   },
 
@@ -1456,6 +1482,9 @@ export const Group: MessageFns<Group> = {
     if (message.createdAt !== 0) {
       obj.createdAt = Math.round(message.createdAt);
     }
+    if (message.updatedAt !== 0) {
+      obj.updatedAt = Math.round(message.updatedAt);
+    }
     return obj;
   },
 
@@ -1472,12 +1501,13 @@ export const Group: MessageFns<Group> = {
     message.large = object.large ?? false;
     message.dissolved = object.dissolved ?? false;
     message.createdAt = object.createdAt ?? 0;
+    message.updatedAt = object.updatedAt ?? 0;
     return message;
   },
 };
 
 function createBaseGroupMember(): GroupMember {
-  return { userId: "", role: "", readSeq: 0, joinedAt: 0 };
+  return { userId: "", role: "", readSeq: 0, joinedAt: 0, joinSeq: 0 };
 }
 
 export const GroupMember: MessageFns<GroupMember> = {
@@ -1493,6 +1523,9 @@ export const GroupMember: MessageFns<GroupMember> = {
     }
     if (message.joinedAt !== 0) {
       writer.uint32(32).int64(message.joinedAt);
+    }
+    if (message.joinSeq !== 0) {
+      writer.uint32(40).uint64(message.joinSeq);
     }
     return writer;
   },
@@ -1542,6 +1575,14 @@ export const GroupMember: MessageFns<GroupMember> = {
             message.joinedAt = longToNumber(reader.int64());
             continue;
           }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.joinSeq = longToNumber(reader.uint64());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1572,6 +1613,11 @@ export const GroupMember: MessageFns<GroupMember> = {
         : isSet(object.joined_at)
         ? globalThis.Number(object.joined_at)
         : 0,
+      joinSeq: isSet(object.joinSeq)
+        ? globalThis.Number(object.joinSeq)
+        : isSet(object.join_seq)
+        ? globalThis.Number(object.join_seq)
+        : 0,
     };
   },
 
@@ -1589,6 +1635,9 @@ export const GroupMember: MessageFns<GroupMember> = {
     if (message.joinedAt !== 0) {
       obj.joinedAt = Math.round(message.joinedAt);
     }
+    if (message.joinSeq !== 0) {
+      obj.joinSeq = Math.round(message.joinSeq);
+    }
     return obj;
   },
 
@@ -1601,6 +1650,7 @@ export const GroupMember: MessageFns<GroupMember> = {
     message.role = object.role ?? "";
     message.readSeq = object.readSeq ?? 0;
     message.joinedAt = object.joinedAt ?? 0;
+    message.joinSeq = object.joinSeq ?? 0;
     return message;
   },
 };
@@ -2633,13 +2683,19 @@ export const ListGroupsResponse: MessageFns<ListGroupsResponse> = {
 };
 
 function createBaseListGroupMembersRequest(): ListGroupMembersRequest {
-  return { groupId: "" };
+  return { groupId: "", limit: 0, pageToken: "" };
 }
 
 export const ListGroupMembersRequest: MessageFns<ListGroupMembersRequest> = {
   encode(message: ListGroupMembersRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.groupId !== "") {
       writer.uint32(10).string(message.groupId);
+    }
+    if (message.limit !== 0) {
+      writer.uint32(16).uint32(message.limit);
+    }
+    if (message.pageToken !== "") {
+      writer.uint32(26).string(message.pageToken);
     }
     return writer;
   },
@@ -2665,6 +2721,22 @@ export const ListGroupMembersRequest: MessageFns<ListGroupMembersRequest> = {
             message.groupId = reader.string();
             continue;
           }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.limit = reader.uint32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.pageToken = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2684,6 +2756,12 @@ export const ListGroupMembersRequest: MessageFns<ListGroupMembersRequest> = {
         : isSet(object.group_id)
         ? globalThis.String(object.group_id)
         : "",
+      limit: isSet(object.limit) ? globalThis.Number(object.limit) : 0,
+      pageToken: isSet(object.pageToken)
+        ? globalThis.String(object.pageToken)
+        : isSet(object.page_token)
+        ? globalThis.String(object.page_token)
+        : "",
     };
   },
 
@@ -2691,6 +2769,12 @@ export const ListGroupMembersRequest: MessageFns<ListGroupMembersRequest> = {
     const obj: any = {};
     if (message.groupId !== "") {
       obj.groupId = message.groupId;
+    }
+    if (message.limit !== 0) {
+      obj.limit = Math.round(message.limit);
+    }
+    if (message.pageToken !== "") {
+      obj.pageToken = message.pageToken;
     }
     return obj;
   },
@@ -2701,18 +2785,23 @@ export const ListGroupMembersRequest: MessageFns<ListGroupMembersRequest> = {
   fromPartial<I extends Exact<DeepPartial<ListGroupMembersRequest>, I>>(object: I): ListGroupMembersRequest {
     const message = createBaseListGroupMembersRequest();
     message.groupId = object.groupId ?? "";
+    message.limit = object.limit ?? 0;
+    message.pageToken = object.pageToken ?? "";
     return message;
   },
 };
 
 function createBaseListGroupMembersResponse(): ListGroupMembersResponse {
-  return { members: [] };
+  return { members: [], nextPageToken: "" };
 }
 
 export const ListGroupMembersResponse: MessageFns<ListGroupMembersResponse> = {
   encode(message: ListGroupMembersResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     for (const v of message.members) {
       GroupMember.encode(v!, writer.uint32(10).fork()).join();
+    }
+    if (message.nextPageToken !== "") {
+      writer.uint32(18).string(message.nextPageToken);
     }
     return writer;
   },
@@ -2738,6 +2827,14 @@ export const ListGroupMembersResponse: MessageFns<ListGroupMembersResponse> = {
             message.members.push(GroupMember.decode(reader, reader.uint32()));
             continue;
           }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.nextPageToken = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2753,6 +2850,11 @@ export const ListGroupMembersResponse: MessageFns<ListGroupMembersResponse> = {
   fromJSON(object: any): ListGroupMembersResponse {
     return {
       members: globalThis.Array.isArray(object?.members) ? object.members.map((e: any) => GroupMember.fromJSON(e)) : [],
+      nextPageToken: isSet(object.nextPageToken)
+        ? globalThis.String(object.nextPageToken)
+        : isSet(object.next_page_token)
+        ? globalThis.String(object.next_page_token)
+        : "",
     };
   },
 
@@ -2760,6 +2862,9 @@ export const ListGroupMembersResponse: MessageFns<ListGroupMembersResponse> = {
     const obj: any = {};
     if (message.members?.length) {
       obj.members = message.members.map((e) => GroupMember.toJSON(e));
+    }
+    if (message.nextPageToken !== "") {
+      obj.nextPageToken = message.nextPageToken;
     }
     return obj;
   },
@@ -2770,6 +2875,7 @@ export const ListGroupMembersResponse: MessageFns<ListGroupMembersResponse> = {
   fromPartial<I extends Exact<DeepPartial<ListGroupMembersResponse>, I>>(object: I): ListGroupMembersResponse {
     const message = createBaseListGroupMembersResponse();
     message.members = object.members?.map((e) => GroupMember.fromPartial(e)) || [];
+    message.nextPageToken = object.nextPageToken ?? "";
     return message;
   },
 };

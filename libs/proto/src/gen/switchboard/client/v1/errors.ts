@@ -64,6 +64,12 @@ export enum ErrorCode {
   ERROR_CODE_USER_NOT_FOUND = 402,
   ERROR_CODE_INVALID_CONVERSATION = 403,
   ERROR_CODE_CONTENT_TOO_LARGE = 404,
+  /** ERROR_CODE_GROUP_DISSOLVED - The group was dissolved: nothing more can be sent to it or changed in it. */
+  ERROR_CODE_GROUP_DISSOLVED = 405,
+  /** ERROR_CODE_ROOM_SEND_NOT_ALLOWED - Rooms: this app does not let clients send to rooms (business API only). */
+  ERROR_CODE_ROOM_SEND_NOT_ALLOWED = 406,
+  /** ERROR_CODE_NOT_ROOM_SUBSCRIBER - Rooms: the connection must subscribe to the room before sending to it. */
+  ERROR_CODE_NOT_ROOM_SUBSCRIBER = 407,
   UNRECOGNIZED = -1,
 }
 
@@ -186,6 +192,15 @@ export function errorCodeFromJSON(object: any): ErrorCode {
     case 404:
     case "ERROR_CODE_CONTENT_TOO_LARGE":
       return ErrorCode.ERROR_CODE_CONTENT_TOO_LARGE;
+    case 405:
+    case "ERROR_CODE_GROUP_DISSOLVED":
+      return ErrorCode.ERROR_CODE_GROUP_DISSOLVED;
+    case 406:
+    case "ERROR_CODE_ROOM_SEND_NOT_ALLOWED":
+      return ErrorCode.ERROR_CODE_ROOM_SEND_NOT_ALLOWED;
+    case 407:
+    case "ERROR_CODE_NOT_ROOM_SUBSCRIBER":
+      return ErrorCode.ERROR_CODE_NOT_ROOM_SUBSCRIBER;
     case -1:
     case "UNRECOGNIZED":
     default:
@@ -273,6 +288,12 @@ export function errorCodeToJSON(object: ErrorCode): string {
       return "ERROR_CODE_INVALID_CONVERSATION";
     case ErrorCode.ERROR_CODE_CONTENT_TOO_LARGE:
       return "ERROR_CODE_CONTENT_TOO_LARGE";
+    case ErrorCode.ERROR_CODE_GROUP_DISSOLVED:
+      return "ERROR_CODE_GROUP_DISSOLVED";
+    case ErrorCode.ERROR_CODE_ROOM_SEND_NOT_ALLOWED:
+      return "ERROR_CODE_ROOM_SEND_NOT_ALLOWED";
+    case ErrorCode.ERROR_CODE_NOT_ROOM_SUBSCRIBER:
+      return "ERROR_CODE_NOT_ROOM_SUBSCRIBER";
     case ErrorCode.UNRECOGNIZED:
     default:
       return "UNRECOGNIZED";

@@ -164,6 +164,12 @@ export interface SyncResponse {
   maxSeq: number;
 }
 
+/**
+ * SyncGroupRequest reads one group's conversation after a conversation seq (the group seq),
+ * whichever fan-out stored the messages. The answer's messages carry seq = conversation_seq, and
+ * its max_seq is the group's latest conversation seq. Members only; a member reads from the seq
+ * at which they joined.
+ */
 export interface SyncGroupRequest {
   groupId: string;
   afterSeq: number;
@@ -181,6 +187,67 @@ export interface ReadRequest {
     | undefined;
   /** Everything up to and including this conversation seq has been read. */
   conversationSeq: number;
+}
+
+/**
+ * ReadReceipt is pushed when a user marks a conversation read: to that user's other devices and
+ * to the other participants' devices (in a small group every member; in a large group only the
+ * reader's own devices).
+ */
+export interface ReadReceipt {
+  /**
+   * As the receiving user sees it (for a 1:1 conversation: the other party, or the reader's peer
+   * when the receiver is the reader).
+   */
+  conversation?:
+    | Conversation
+    | undefined;
+  /** Who read. */
+  userId: string;
+  /** Everything up to and including this conversation seq has been read by user_id. */
+  readSeq: number;
+  /** The device that marked it read. */
+  deviceId: string;
+}
+
+/** ConversationsRequest pages through the user's conversations, most recently active first. */
+export interface ConversationsRequest {
+  /** Empty for the first page, else the previous answer's next_cursor. */
+  cursor: string;
+  /** At most this many (the server caps it; 0 means the server's default). */
+  limit: number;
+}
+
+/** ConversationSummary is one conversation in the list. */
+export interface ConversationSummary {
+  conversation?:
+    | Conversation
+    | undefined;
+  /** The newest message (absent for an empty conversation); its seq is 0. */
+  lastMessage?:
+    | Message
+    | undefined;
+  /** The conversation's latest conversation seq. */
+  maxSeq: number;
+  /** The user's read cursor (a conversation seq); sending a message moves it to that message. */
+  readSeq: number;
+  /** Messages after read_seq (and after the user joined). */
+  unreadCount: number;
+  /**
+   * Groups only: the group uses read fan-out; sync it with SYNC_GROUP from the last
+   * conversation seq the device holds.
+   */
+  large: boolean;
+  /** Unix milliseconds of the newest message (or of joining the group). */
+  lastActiveAt: number;
+  /** Groups only: the member sees messages with a conversation seq above this. */
+  joinSeq: number;
+}
+
+export interface ConversationsResponse {
+  conversations: ConversationSummary[];
+  /** Non-empty when more conversations follow: pass it as the next request's cursor. */
+  nextCursor: string;
 }
 
 export interface SubscribeRoomRequest {
@@ -1668,6 +1735,531 @@ export const ReadRequest: MessageFns<ReadRequest> = {
       ? Conversation.fromPartial(object.conversation)
       : undefined;
     message.conversationSeq = object.conversationSeq ?? 0;
+    return message;
+  },
+};
+
+function createBaseReadReceipt(): ReadReceipt {
+  return { conversation: undefined, userId: "", readSeq: 0, deviceId: "" };
+}
+
+export const ReadReceipt: MessageFns<ReadReceipt> = {
+  encode(message: ReadReceipt, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.conversation !== undefined) {
+      Conversation.encode(message.conversation, writer.uint32(10).fork()).join();
+    }
+    if (message.userId !== "") {
+      writer.uint32(18).string(message.userId);
+    }
+    if (message.readSeq !== 0) {
+      writer.uint32(24).uint64(message.readSeq);
+    }
+    if (message.deviceId !== "") {
+      writer.uint32(34).string(message.deviceId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ReadReceipt {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseReadReceipt();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.conversation = Conversation.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.userId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.readSeq = longToNumber(reader.uint64());
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.deviceId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ReadReceipt {
+    return {
+      conversation: isSet(object.conversation) ? Conversation.fromJSON(object.conversation) : undefined,
+      userId: isSet(object.userId)
+        ? globalThis.String(object.userId)
+        : isSet(object.user_id)
+        ? globalThis.String(object.user_id)
+        : "",
+      readSeq: isSet(object.readSeq)
+        ? globalThis.Number(object.readSeq)
+        : isSet(object.read_seq)
+        ? globalThis.Number(object.read_seq)
+        : 0,
+      deviceId: isSet(object.deviceId)
+        ? globalThis.String(object.deviceId)
+        : isSet(object.device_id)
+        ? globalThis.String(object.device_id)
+        : "",
+    };
+  },
+
+  toJSON(message: ReadReceipt): unknown {
+    const obj: any = {};
+    if (message.conversation !== undefined) {
+      obj.conversation = Conversation.toJSON(message.conversation);
+    }
+    if (message.userId !== "") {
+      obj.userId = message.userId;
+    }
+    if (message.readSeq !== 0) {
+      obj.readSeq = Math.round(message.readSeq);
+    }
+    if (message.deviceId !== "") {
+      obj.deviceId = message.deviceId;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ReadReceipt>, I>>(base?: I): ReadReceipt {
+    return ReadReceipt.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ReadReceipt>, I>>(object: I): ReadReceipt {
+    const message = createBaseReadReceipt();
+    message.conversation = (object.conversation !== undefined && object.conversation !== null)
+      ? Conversation.fromPartial(object.conversation)
+      : undefined;
+    message.userId = object.userId ?? "";
+    message.readSeq = object.readSeq ?? 0;
+    message.deviceId = object.deviceId ?? "";
+    return message;
+  },
+};
+
+function createBaseConversationsRequest(): ConversationsRequest {
+  return { cursor: "", limit: 0 };
+}
+
+export const ConversationsRequest: MessageFns<ConversationsRequest> = {
+  encode(message: ConversationsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.cursor !== "") {
+      writer.uint32(10).string(message.cursor);
+    }
+    if (message.limit !== 0) {
+      writer.uint32(16).uint32(message.limit);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ConversationsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseConversationsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.cursor = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.limit = reader.uint32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ConversationsRequest {
+    return {
+      cursor: isSet(object.cursor) ? globalThis.String(object.cursor) : "",
+      limit: isSet(object.limit) ? globalThis.Number(object.limit) : 0,
+    };
+  },
+
+  toJSON(message: ConversationsRequest): unknown {
+    const obj: any = {};
+    if (message.cursor !== "") {
+      obj.cursor = message.cursor;
+    }
+    if (message.limit !== 0) {
+      obj.limit = Math.round(message.limit);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ConversationsRequest>, I>>(base?: I): ConversationsRequest {
+    return ConversationsRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ConversationsRequest>, I>>(object: I): ConversationsRequest {
+    const message = createBaseConversationsRequest();
+    message.cursor = object.cursor ?? "";
+    message.limit = object.limit ?? 0;
+    return message;
+  },
+};
+
+function createBaseConversationSummary(): ConversationSummary {
+  return {
+    conversation: undefined,
+    lastMessage: undefined,
+    maxSeq: 0,
+    readSeq: 0,
+    unreadCount: 0,
+    large: false,
+    lastActiveAt: 0,
+    joinSeq: 0,
+  };
+}
+
+export const ConversationSummary: MessageFns<ConversationSummary> = {
+  encode(message: ConversationSummary, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.conversation !== undefined) {
+      Conversation.encode(message.conversation, writer.uint32(10).fork()).join();
+    }
+    if (message.lastMessage !== undefined) {
+      Message.encode(message.lastMessage, writer.uint32(18).fork()).join();
+    }
+    if (message.maxSeq !== 0) {
+      writer.uint32(24).uint64(message.maxSeq);
+    }
+    if (message.readSeq !== 0) {
+      writer.uint32(32).uint64(message.readSeq);
+    }
+    if (message.unreadCount !== 0) {
+      writer.uint32(40).uint64(message.unreadCount);
+    }
+    if (message.large !== false) {
+      writer.uint32(48).bool(message.large);
+    }
+    if (message.lastActiveAt !== 0) {
+      writer.uint32(56).int64(message.lastActiveAt);
+    }
+    if (message.joinSeq !== 0) {
+      writer.uint32(64).uint64(message.joinSeq);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ConversationSummary {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseConversationSummary();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.conversation = Conversation.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.lastMessage = Message.decode(reader, reader.uint32());
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.maxSeq = longToNumber(reader.uint64());
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.readSeq = longToNumber(reader.uint64());
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.unreadCount = longToNumber(reader.uint64());
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.large = reader.bool();
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.lastActiveAt = longToNumber(reader.int64());
+            continue;
+          }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.joinSeq = longToNumber(reader.uint64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ConversationSummary {
+    return {
+      conversation: isSet(object.conversation) ? Conversation.fromJSON(object.conversation) : undefined,
+      lastMessage: isSet(object.lastMessage)
+        ? Message.fromJSON(object.lastMessage)
+        : isSet(object.last_message)
+        ? Message.fromJSON(object.last_message)
+        : undefined,
+      maxSeq: isSet(object.maxSeq)
+        ? globalThis.Number(object.maxSeq)
+        : isSet(object.max_seq)
+        ? globalThis.Number(object.max_seq)
+        : 0,
+      readSeq: isSet(object.readSeq)
+        ? globalThis.Number(object.readSeq)
+        : isSet(object.read_seq)
+        ? globalThis.Number(object.read_seq)
+        : 0,
+      unreadCount: isSet(object.unreadCount)
+        ? globalThis.Number(object.unreadCount)
+        : isSet(object.unread_count)
+        ? globalThis.Number(object.unread_count)
+        : 0,
+      large: isSet(object.large) ? globalThis.Boolean(object.large) : false,
+      lastActiveAt: isSet(object.lastActiveAt)
+        ? globalThis.Number(object.lastActiveAt)
+        : isSet(object.last_active_at)
+        ? globalThis.Number(object.last_active_at)
+        : 0,
+      joinSeq: isSet(object.joinSeq)
+        ? globalThis.Number(object.joinSeq)
+        : isSet(object.join_seq)
+        ? globalThis.Number(object.join_seq)
+        : 0,
+    };
+  },
+
+  toJSON(message: ConversationSummary): unknown {
+    const obj: any = {};
+    if (message.conversation !== undefined) {
+      obj.conversation = Conversation.toJSON(message.conversation);
+    }
+    if (message.lastMessage !== undefined) {
+      obj.lastMessage = Message.toJSON(message.lastMessage);
+    }
+    if (message.maxSeq !== 0) {
+      obj.maxSeq = Math.round(message.maxSeq);
+    }
+    if (message.readSeq !== 0) {
+      obj.readSeq = Math.round(message.readSeq);
+    }
+    if (message.unreadCount !== 0) {
+      obj.unreadCount = Math.round(message.unreadCount);
+    }
+    if (message.large !== false) {
+      obj.large = message.large;
+    }
+    if (message.lastActiveAt !== 0) {
+      obj.lastActiveAt = Math.round(message.lastActiveAt);
+    }
+    if (message.joinSeq !== 0) {
+      obj.joinSeq = Math.round(message.joinSeq);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ConversationSummary>, I>>(base?: I): ConversationSummary {
+    return ConversationSummary.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ConversationSummary>, I>>(object: I): ConversationSummary {
+    const message = createBaseConversationSummary();
+    message.conversation = (object.conversation !== undefined && object.conversation !== null)
+      ? Conversation.fromPartial(object.conversation)
+      : undefined;
+    message.lastMessage = (object.lastMessage !== undefined && object.lastMessage !== null)
+      ? Message.fromPartial(object.lastMessage)
+      : undefined;
+    message.maxSeq = object.maxSeq ?? 0;
+    message.readSeq = object.readSeq ?? 0;
+    message.unreadCount = object.unreadCount ?? 0;
+    message.large = object.large ?? false;
+    message.lastActiveAt = object.lastActiveAt ?? 0;
+    message.joinSeq = object.joinSeq ?? 0;
+    return message;
+  },
+};
+
+function createBaseConversationsResponse(): ConversationsResponse {
+  return { conversations: [], nextCursor: "" };
+}
+
+export const ConversationsResponse: MessageFns<ConversationsResponse> = {
+  encode(message: ConversationsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.conversations) {
+      ConversationSummary.encode(v!, writer.uint32(10).fork()).join();
+    }
+    if (message.nextCursor !== "") {
+      writer.uint32(18).string(message.nextCursor);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ConversationsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseConversationsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.conversations.push(ConversationSummary.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.nextCursor = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ConversationsResponse {
+    return {
+      conversations: globalThis.Array.isArray(object?.conversations)
+        ? object.conversations.map((e: any) => ConversationSummary.fromJSON(e))
+        : [],
+      nextCursor: isSet(object.nextCursor)
+        ? globalThis.String(object.nextCursor)
+        : isSet(object.next_cursor)
+        ? globalThis.String(object.next_cursor)
+        : "",
+    };
+  },
+
+  toJSON(message: ConversationsResponse): unknown {
+    const obj: any = {};
+    if (message.conversations?.length) {
+      obj.conversations = message.conversations.map((e) => ConversationSummary.toJSON(e));
+    }
+    if (message.nextCursor !== "") {
+      obj.nextCursor = message.nextCursor;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ConversationsResponse>, I>>(base?: I): ConversationsResponse {
+    return ConversationsResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ConversationsResponse>, I>>(object: I): ConversationsResponse {
+    const message = createBaseConversationsResponse();
+    message.conversations = object.conversations?.map((e) => ConversationSummary.fromPartial(e)) || [];
+    message.nextCursor = object.nextCursor ?? "";
     return message;
   },
 };

@@ -53,6 +53,13 @@ export enum PacketType {
    * the highest seq it holds, exactly as after a reconnect.
    */
   PACKET_TYPE_SYNC_HINT = 14,
+  /** PACKET_TYPE_CONVERSATIONS - Client request: data is ConversationsRequest; response data is ConversationsResponse. */
+  PACKET_TYPE_CONVERSATIONS = 15,
+  /**
+   * PACKET_TYPE_READ_RECEIPT - Server push: data is ReadReceipt. A participant of a conversation (or another device of the
+   * same user) marked it read up to a conversation seq.
+   */
+  PACKET_TYPE_READ_RECEIPT = 16,
   UNRECOGNIZED = -1,
 }
 
@@ -103,6 +110,12 @@ export function packetTypeFromJSON(object: any): PacketType {
     case 14:
     case "PACKET_TYPE_SYNC_HINT":
       return PacketType.PACKET_TYPE_SYNC_HINT;
+    case 15:
+    case "PACKET_TYPE_CONVERSATIONS":
+      return PacketType.PACKET_TYPE_CONVERSATIONS;
+    case 16:
+    case "PACKET_TYPE_READ_RECEIPT":
+      return PacketType.PACKET_TYPE_READ_RECEIPT;
     case -1:
     case "UNRECOGNIZED":
     default:
@@ -142,6 +155,10 @@ export function packetTypeToJSON(object: PacketType): string {
       return "PACKET_TYPE_HISTORY";
     case PacketType.PACKET_TYPE_SYNC_HINT:
       return "PACKET_TYPE_SYNC_HINT";
+    case PacketType.PACKET_TYPE_CONVERSATIONS:
+      return "PACKET_TYPE_CONVERSATIONS";
+    case PacketType.PACKET_TYPE_READ_RECEIPT:
+      return "PACKET_TYPE_READ_RECEIPT";
     case PacketType.UNRECOGNIZED:
     default:
       return "UNRECOGNIZED";

@@ -157,6 +157,21 @@ export interface SetTagsResponse {
   missing: number;
 }
 
+export interface SetRoomRequest {
+  appId: string;
+  bootId: string;
+  /** The connections to update (checked like Deliver's targets). */
+  targets: Target[];
+  roomId: string;
+  /** True: join the room; false: leave it. */
+  join: boolean;
+}
+
+export interface SetRoomResponse {
+  updated: number;
+  missing: number;
+}
+
 function createBaseTarget(): Target {
   return { connId: 0, epoch: 0, userId: "", deviceId: "" };
 }
@@ -2143,6 +2158,236 @@ export const SetTagsResponse: MessageFns<SetTagsResponse> = {
   },
 };
 
+function createBaseSetRoomRequest(): SetRoomRequest {
+  return { appId: "", bootId: "", targets: [], roomId: "", join: false };
+}
+
+export const SetRoomRequest: MessageFns<SetRoomRequest> = {
+  encode(message: SetRoomRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.appId !== "") {
+      writer.uint32(10).string(message.appId);
+    }
+    if (message.bootId !== "") {
+      writer.uint32(18).string(message.bootId);
+    }
+    for (const v of message.targets) {
+      Target.encode(v!, writer.uint32(26).fork()).join();
+    }
+    if (message.roomId !== "") {
+      writer.uint32(34).string(message.roomId);
+    }
+    if (message.join !== false) {
+      writer.uint32(40).bool(message.join);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SetRoomRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSetRoomRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.appId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.bootId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.targets.push(Target.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.roomId = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.join = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SetRoomRequest {
+    return {
+      appId: isSet(object.appId)
+        ? globalThis.String(object.appId)
+        : isSet(object.app_id)
+        ? globalThis.String(object.app_id)
+        : "",
+      bootId: isSet(object.bootId)
+        ? globalThis.String(object.bootId)
+        : isSet(object.boot_id)
+        ? globalThis.String(object.boot_id)
+        : "",
+      targets: globalThis.Array.isArray(object?.targets) ? object.targets.map((e: any) => Target.fromJSON(e)) : [],
+      roomId: isSet(object.roomId)
+        ? globalThis.String(object.roomId)
+        : isSet(object.room_id)
+        ? globalThis.String(object.room_id)
+        : "",
+      join: isSet(object.join) ? globalThis.Boolean(object.join) : false,
+    };
+  },
+
+  toJSON(message: SetRoomRequest): unknown {
+    const obj: any = {};
+    if (message.appId !== "") {
+      obj.appId = message.appId;
+    }
+    if (message.bootId !== "") {
+      obj.bootId = message.bootId;
+    }
+    if (message.targets?.length) {
+      obj.targets = message.targets.map((e) => Target.toJSON(e));
+    }
+    if (message.roomId !== "") {
+      obj.roomId = message.roomId;
+    }
+    if (message.join !== false) {
+      obj.join = message.join;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<SetRoomRequest>, I>>(base?: I): SetRoomRequest {
+    return SetRoomRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<SetRoomRequest>, I>>(object: I): SetRoomRequest {
+    const message = createBaseSetRoomRequest();
+    message.appId = object.appId ?? "";
+    message.bootId = object.bootId ?? "";
+    message.targets = object.targets?.map((e) => Target.fromPartial(e)) || [];
+    message.roomId = object.roomId ?? "";
+    message.join = object.join ?? false;
+    return message;
+  },
+};
+
+function createBaseSetRoomResponse(): SetRoomResponse {
+  return { updated: 0, missing: 0 };
+}
+
+export const SetRoomResponse: MessageFns<SetRoomResponse> = {
+  encode(message: SetRoomResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.updated !== 0) {
+      writer.uint32(8).uint32(message.updated);
+    }
+    if (message.missing !== 0) {
+      writer.uint32(16).uint32(message.missing);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SetRoomResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSetRoomResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.updated = reader.uint32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.missing = reader.uint32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SetRoomResponse {
+    return {
+      updated: isSet(object.updated) ? globalThis.Number(object.updated) : 0,
+      missing: isSet(object.missing) ? globalThis.Number(object.missing) : 0,
+    };
+  },
+
+  toJSON(message: SetRoomResponse): unknown {
+    const obj: any = {};
+    if (message.updated !== 0) {
+      obj.updated = Math.round(message.updated);
+    }
+    if (message.missing !== 0) {
+      obj.missing = Math.round(message.missing);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<SetRoomResponse>, I>>(base?: I): SetRoomResponse {
+    return SetRoomResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<SetRoomResponse>, I>>(object: I): SetRoomResponse {
+    const message = createBaseSetRoomResponse();
+    message.updated = object.updated ?? 0;
+    message.missing = object.missing ?? 0;
+    return message;
+  },
+};
+
 /**
  * GateService is served by every gateway (tcp-conn, ws-conn) on its internal
  * gRPC port. Route calls it to reach the connections the gate holds. Packets
@@ -2231,6 +2476,16 @@ export const GateServiceService = {
     responseSerialize: (value: SetTagsResponse): Buffer => Buffer.from(SetTagsResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): SetTagsResponse => SetTagsResponse.decode(value),
   },
+  /** Put connections into a room or take them out (logic's rooms for large groups). */
+  setRoom: {
+    path: "/switchboard.conn.v1.GateService/SetRoom" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: SetRoomRequest): Buffer => Buffer.from(SetRoomRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): SetRoomRequest => SetRoomRequest.decode(value),
+    responseSerialize: (value: SetRoomResponse): Buffer => Buffer.from(SetRoomResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): SetRoomResponse => SetRoomResponse.decode(value),
+  },
 } as const;
 
 export interface GateServiceServer extends UntypedServiceImplementation {
@@ -2250,6 +2505,8 @@ export interface GateServiceServer extends UntypedServiceImplementation {
   count: handleUnaryCall<CountRequest, CountResponse>;
   /** Replace the server-granted tags of some connections. */
   setTags: handleUnaryCall<SetTagsRequest, SetTagsResponse>;
+  /** Put connections into a room or take them out (logic's rooms for large groups). */
+  setRoom: handleUnaryCall<SetRoomRequest, SetRoomResponse>;
 }
 
 export interface GateServiceClient extends Client {
@@ -2377,6 +2634,22 @@ export interface GateServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: SetTagsResponse) => void,
+  ): ClientUnaryCall;
+  /** Put connections into a room or take them out (logic's rooms for large groups). */
+  setRoom(
+    request: SetRoomRequest,
+    callback: (error: ServiceError | null, response: SetRoomResponse) => void,
+  ): ClientUnaryCall;
+  setRoom(
+    request: SetRoomRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: SetRoomResponse) => void,
+  ): ClientUnaryCall;
+  setRoom(
+    request: SetRoomRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: SetRoomResponse) => void,
   ): ClientUnaryCall;
 }
 

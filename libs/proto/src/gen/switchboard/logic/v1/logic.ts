@@ -20,6 +20,8 @@ import {
 } from "@grpc/grpc-js";
 import {
   AckRequest as AckRequest10,
+  ConversationsRequest as ConversationsRequest12,
+  ConversationsResponse as ConversationsResponse13,
   HistoryRequest as HistoryRequest8,
   HistoryResponse as HistoryResponse9,
   ReadRequest as ReadRequest11,
@@ -72,6 +74,12 @@ export interface SignInResponse {
    * gives is listed only in `tags`, so that SetTags never removes it.
    */
   serverTags: string[];
+  /**
+   * The rooms logic puts this connection in (one per large group of the user, see
+   * route.v1.SetUsersRoom): the gate indexes the connection under each, like a subscription
+   * the client cannot undo.
+   */
+  rooms: string[];
 }
 
 export interface SendRequest {
@@ -126,6 +134,15 @@ export interface ReadRequest {
 }
 
 export interface ReadResponse {
+}
+
+export interface ConversationsRequest {
+  session?: Session | undefined;
+  request?: ConversationsRequest12 | undefined;
+}
+
+export interface ConversationsResponse {
+  response?: ConversationsResponse13 | undefined;
 }
 
 export interface SubscribeRoomRequest {
@@ -468,7 +485,7 @@ export const SignInRequest: MessageFns<SignInRequest> = {
 };
 
 function createBaseSignInResponse(): SignInResponse {
-  return { response: undefined, epoch: 0, appId: "", tags: [], serverTags: [] };
+  return { response: undefined, epoch: 0, appId: "", tags: [], serverTags: [], rooms: [] };
 }
 
 export const SignInResponse: MessageFns<SignInResponse> = {
@@ -487,6 +504,9 @@ export const SignInResponse: MessageFns<SignInResponse> = {
     }
     for (const v of message.serverTags) {
       writer.uint32(42).string(v!);
+    }
+    for (const v of message.rooms) {
+      writer.uint32(50).string(v!);
     }
     return writer;
   },
@@ -544,6 +564,14 @@ export const SignInResponse: MessageFns<SignInResponse> = {
             message.serverTags.push(reader.string());
             continue;
           }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.rooms.push(reader.string());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -571,6 +599,7 @@ export const SignInResponse: MessageFns<SignInResponse> = {
         : globalThis.Array.isArray(object?.server_tags)
         ? object.server_tags.map((e: any) => globalThis.String(e))
         : [],
+      rooms: globalThis.Array.isArray(object?.rooms) ? object.rooms.map((e: any) => globalThis.String(e)) : [],
     };
   },
 
@@ -591,6 +620,9 @@ export const SignInResponse: MessageFns<SignInResponse> = {
     if (message.serverTags?.length) {
       obj.serverTags = message.serverTags;
     }
+    if (message.rooms?.length) {
+      obj.rooms = message.rooms;
+    }
     return obj;
   },
 
@@ -606,6 +638,7 @@ export const SignInResponse: MessageFns<SignInResponse> = {
     message.appId = object.appId ?? "";
     message.tags = object.tags?.map((e) => e) || [];
     message.serverTags = object.serverTags?.map((e) => e) || [];
+    message.rooms = object.rooms?.map((e) => e) || [];
     return message;
   },
 };
@@ -1545,6 +1578,164 @@ export const ReadResponse: MessageFns<ReadResponse> = {
   },
 };
 
+function createBaseConversationsRequest(): ConversationsRequest {
+  return { session: undefined, request: undefined };
+}
+
+export const ConversationsRequest: MessageFns<ConversationsRequest> = {
+  encode(message: ConversationsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.session !== undefined) {
+      Session.encode(message.session, writer.uint32(10).fork()).join();
+    }
+    if (message.request !== undefined) {
+      ConversationsRequest12.encode(message.request, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ConversationsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseConversationsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.session = Session.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.request = ConversationsRequest12.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ConversationsRequest {
+    return {
+      session: isSet(object.session) ? Session.fromJSON(object.session) : undefined,
+      request: isSet(object.request) ? ConversationsRequest12.fromJSON(object.request) : undefined,
+    };
+  },
+
+  toJSON(message: ConversationsRequest): unknown {
+    const obj: any = {};
+    if (message.session !== undefined) {
+      obj.session = Session.toJSON(message.session);
+    }
+    if (message.request !== undefined) {
+      obj.request = ConversationsRequest12.toJSON(message.request);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ConversationsRequest>, I>>(base?: I): ConversationsRequest {
+    return ConversationsRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ConversationsRequest>, I>>(object: I): ConversationsRequest {
+    const message = createBaseConversationsRequest();
+    message.session = (object.session !== undefined && object.session !== null)
+      ? Session.fromPartial(object.session)
+      : undefined;
+    message.request = (object.request !== undefined && object.request !== null)
+      ? ConversationsRequest12.fromPartial(object.request)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseConversationsResponse(): ConversationsResponse {
+  return { response: undefined };
+}
+
+export const ConversationsResponse: MessageFns<ConversationsResponse> = {
+  encode(message: ConversationsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.response !== undefined) {
+      ConversationsResponse13.encode(message.response, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ConversationsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseConversationsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.response = ConversationsResponse13.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ConversationsResponse {
+    return { response: isSet(object.response) ? ConversationsResponse13.fromJSON(object.response) : undefined };
+  },
+
+  toJSON(message: ConversationsResponse): unknown {
+    const obj: any = {};
+    if (message.response !== undefined) {
+      obj.response = ConversationsResponse13.toJSON(message.response);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ConversationsResponse>, I>>(base?: I): ConversationsResponse {
+    return ConversationsResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ConversationsResponse>, I>>(object: I): ConversationsResponse {
+    const message = createBaseConversationsResponse();
+    message.response = (object.response !== undefined && object.response !== null)
+      ? ConversationsResponse13.fromPartial(object.response)
+      : undefined;
+    return message;
+  },
+};
+
 function createBaseSubscribeRoomRequest(): SubscribeRoomRequest {
   return { session: undefined, roomId: "" };
 }
@@ -1905,6 +2096,17 @@ export const LogicServiceService = {
     responseSerialize: (value: ReadResponse): Buffer => Buffer.from(ReadResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): ReadResponse => ReadResponse.decode(value),
   },
+  /** The user's conversations, most recently active first. */
+  conversations: {
+    path: "/switchboard.logic.v1.LogicService/Conversations" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ConversationsRequest): Buffer => Buffer.from(ConversationsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ConversationsRequest => ConversationsRequest.decode(value),
+    responseSerialize: (value: ConversationsResponse): Buffer =>
+      Buffer.from(ConversationsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ConversationsResponse => ConversationsResponse.decode(value),
+  },
   /** Check that a connection may subscribe to a room. */
   subscribeRoom: {
     path: "/switchboard.logic.v1.LogicService/SubscribeRoom" as const,
@@ -1943,6 +2145,8 @@ export interface LogicServiceServer extends UntypedServiceImplementation {
   ack: handleUnaryCall<AckRequest, AckResponse>;
   /** Mark a conversation read up to a conversation seq. */
   read: handleUnaryCall<ReadRequest, ReadResponse>;
+  /** The user's conversations, most recently active first. */
+  conversations: handleUnaryCall<ConversationsRequest, ConversationsResponse>;
   /** Check that a connection may subscribe to a room. */
   subscribeRoom: handleUnaryCall<SubscribeRoomRequest, SubscribeRoomResponse>;
   /** A signed-in connection closed (bookkeeping: last seen, presence events). */
@@ -2049,6 +2253,22 @@ export interface LogicServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: ReadResponse) => void,
+  ): ClientUnaryCall;
+  /** The user's conversations, most recently active first. */
+  conversations(
+    request: ConversationsRequest,
+    callback: (error: ServiceError | null, response: ConversationsResponse) => void,
+  ): ClientUnaryCall;
+  conversations(
+    request: ConversationsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ConversationsResponse) => void,
+  ): ClientUnaryCall;
+  conversations(
+    request: ConversationsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ConversationsResponse) => void,
   ): ClientUnaryCall;
   /** Check that a connection may subscribe to a room. */
   subscribeRoom(

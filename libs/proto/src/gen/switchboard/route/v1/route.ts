@@ -294,6 +294,20 @@ export interface SetUserTagsResponse {
   failedGates: number;
 }
 
+export interface SetUsersRoomRequest {
+  appId: string;
+  roomId: string;
+  userIds: string[];
+  /** True: join the room; false: leave it. */
+  join: boolean;
+}
+
+export interface SetUsersRoomResponse {
+  /** Connections that joined (or left) the room. */
+  updated: number;
+  failedGates: number;
+}
+
 function createBaseBinding(): Binding {
   return {
     appId: "",
@@ -4337,6 +4351,224 @@ export const SetUserTagsResponse: MessageFns<SetUserTagsResponse> = {
   },
 };
 
+function createBaseSetUsersRoomRequest(): SetUsersRoomRequest {
+  return { appId: "", roomId: "", userIds: [], join: false };
+}
+
+export const SetUsersRoomRequest: MessageFns<SetUsersRoomRequest> = {
+  encode(message: SetUsersRoomRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.appId !== "") {
+      writer.uint32(10).string(message.appId);
+    }
+    if (message.roomId !== "") {
+      writer.uint32(18).string(message.roomId);
+    }
+    for (const v of message.userIds) {
+      writer.uint32(26).string(v!);
+    }
+    if (message.join !== false) {
+      writer.uint32(32).bool(message.join);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SetUsersRoomRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSetUsersRoomRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.appId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.roomId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.userIds.push(reader.string());
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.join = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SetUsersRoomRequest {
+    return {
+      appId: isSet(object.appId)
+        ? globalThis.String(object.appId)
+        : isSet(object.app_id)
+        ? globalThis.String(object.app_id)
+        : "",
+      roomId: isSet(object.roomId)
+        ? globalThis.String(object.roomId)
+        : isSet(object.room_id)
+        ? globalThis.String(object.room_id)
+        : "",
+      userIds: globalThis.Array.isArray(object?.userIds)
+        ? object.userIds.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.user_ids)
+        ? object.user_ids.map((e: any) => globalThis.String(e))
+        : [],
+      join: isSet(object.join) ? globalThis.Boolean(object.join) : false,
+    };
+  },
+
+  toJSON(message: SetUsersRoomRequest): unknown {
+    const obj: any = {};
+    if (message.appId !== "") {
+      obj.appId = message.appId;
+    }
+    if (message.roomId !== "") {
+      obj.roomId = message.roomId;
+    }
+    if (message.userIds?.length) {
+      obj.userIds = message.userIds;
+    }
+    if (message.join !== false) {
+      obj.join = message.join;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<SetUsersRoomRequest>, I>>(base?: I): SetUsersRoomRequest {
+    return SetUsersRoomRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<SetUsersRoomRequest>, I>>(object: I): SetUsersRoomRequest {
+    const message = createBaseSetUsersRoomRequest();
+    message.appId = object.appId ?? "";
+    message.roomId = object.roomId ?? "";
+    message.userIds = object.userIds?.map((e) => e) || [];
+    message.join = object.join ?? false;
+    return message;
+  },
+};
+
+function createBaseSetUsersRoomResponse(): SetUsersRoomResponse {
+  return { updated: 0, failedGates: 0 };
+}
+
+export const SetUsersRoomResponse: MessageFns<SetUsersRoomResponse> = {
+  encode(message: SetUsersRoomResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.updated !== 0) {
+      writer.uint32(8).uint32(message.updated);
+    }
+    if (message.failedGates !== 0) {
+      writer.uint32(16).uint32(message.failedGates);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SetUsersRoomResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSetUsersRoomResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.updated = reader.uint32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.failedGates = reader.uint32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SetUsersRoomResponse {
+    return {
+      updated: isSet(object.updated) ? globalThis.Number(object.updated) : 0,
+      failedGates: isSet(object.failedGates)
+        ? globalThis.Number(object.failedGates)
+        : isSet(object.failed_gates)
+        ? globalThis.Number(object.failed_gates)
+        : 0,
+    };
+  },
+
+  toJSON(message: SetUsersRoomResponse): unknown {
+    const obj: any = {};
+    if (message.updated !== 0) {
+      obj.updated = Math.round(message.updated);
+    }
+    if (message.failedGates !== 0) {
+      obj.failedGates = Math.round(message.failedGates);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<SetUsersRoomResponse>, I>>(base?: I): SetUsersRoomResponse {
+    return SetUsersRoomResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<SetUsersRoomResponse>, I>>(object: I): SetUsersRoomResponse {
+    const message = createBaseSetUsersRoomResponse();
+    message.updated = object.updated ?? 0;
+    message.failedGates = object.failedGates ?? 0;
+    return message;
+  },
+};
+
 /**
  * RouteService knows where every signed-in device is. Gates keep their lease
  * and room membership here; logic binds devices on sign-in and asks route to
@@ -4518,6 +4750,20 @@ export const RouteServiceService = {
     responseSerialize: (value: SetUserTagsResponse): Buffer => Buffer.from(SetUserTagsResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): SetUserTagsResponse => SetUserTagsResponse.decode(value),
   },
+  /**
+   * Put every online connection of some users into a room, or take them out of it (logic does
+   * this for the rooms of large groups).
+   */
+  setUsersRoom: {
+    path: "/switchboard.route.v1.RouteService/SetUsersRoom" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: SetUsersRoomRequest): Buffer => Buffer.from(SetUsersRoomRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): SetUsersRoomRequest => SetUsersRoomRequest.decode(value),
+    responseSerialize: (value: SetUsersRoomResponse): Buffer =>
+      Buffer.from(SetUsersRoomResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): SetUsersRoomResponse => SetUsersRoomResponse.decode(value),
+  },
 } as const;
 
 export interface RouteServiceServer extends UntypedServiceImplementation {
@@ -4559,6 +4805,11 @@ export interface RouteServiceServer extends UntypedServiceImplementation {
   kickDevice: handleUnaryCall<KickDeviceRequest, KickDeviceResponse>;
   /** Replace the server-granted tags of every connection of a user. */
   setUserTags: handleUnaryCall<SetUserTagsRequest, SetUserTagsResponse>;
+  /**
+   * Put every online connection of some users into a room, or take them out of it (logic does
+   * this for the rooms of large groups).
+   */
+  setUsersRoom: handleUnaryCall<SetUsersRoomRequest, SetUsersRoomResponse>;
 }
 
 export interface RouteServiceClient extends Client {
@@ -4820,6 +5071,25 @@ export interface RouteServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: SetUserTagsResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Put every online connection of some users into a room, or take them out of it (logic does
+   * this for the rooms of large groups).
+   */
+  setUsersRoom(
+    request: SetUsersRoomRequest,
+    callback: (error: ServiceError | null, response: SetUsersRoomResponse) => void,
+  ): ClientUnaryCall;
+  setUsersRoom(
+    request: SetUsersRoomRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: SetUsersRoomResponse) => void,
+  ): ClientUnaryCall;
+  setUsersRoom(
+    request: SetUsersRoomRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: SetUsersRoomResponse) => void,
   ): ClientUnaryCall;
 }
 
