@@ -1,10 +1,19 @@
 // Translation between logic's domain types and the client protocol's generated ones, and the one
 // packet logic encodes itself: the MESSAGE push, which route hands to gates as bytes by design.
-import { ConversationType, Message, Packet, PacketType, type Conversation } from '@switchboard/proto/client';
+import {
+  ConversationType,
+  Message,
+  Packet,
+  PacketType,
+  ReadReceipt,
+  type Conversation,
+  type ConversationSummary,
+} from '@switchboard/proto/client';
 import { asBuffer } from '@switchboard/protocol';
 import type {
   ConversationMessage,
   ConversationRef,
+  ConversationSummary as DomainSummary,
   ConversationType as StoredType,
 } from '@switchboard/storage';
 import type { ConversationTarget } from './domain.js';
@@ -65,4 +74,42 @@ export function encodeMessagePush(message: Message): Buffer {
  */
 export function messagePush(m: ConversationMessage, seq: number): Buffer {
   return encodeMessagePush(toClientMessage(m, seq));
+}
+
+/** The READ_RECEIPT push: the same bytes for every device that gets it. */
+export function readReceiptPush(
+  conversation: ConversationRef,
+  userId: string,
+  deviceId: string,
+  readSeq: number,
+): Buffer {
+  const packet = Packet.encode({
+    type: PacketType.PACKET_TYPE_READ_RECEIPT,
+    requestId: 0,
+    code: 0,
+    message: '',
+    data: asBuffer(
+      ReadReceipt.encode({
+        conversation: toClientConversation(conversation),
+        userId,
+        readSeq,
+        deviceId,
+      }).finish(),
+    ),
+  }).finish();
+  return asBuffer(packet);
+}
+
+/** A conversation of the list as the client protocol's ConversationSummary. */
+export function toClientSummary(c: DomainSummary): ConversationSummary {
+  return {
+    conversation: toClientConversation(c.conversation),
+    lastMessage: c.lastMessage ? toClientMessage(c.lastMessage, 0) : undefined,
+    maxSeq: c.maxSeq,
+    readSeq: c.readSeq,
+    unreadCount: c.unreadCount,
+    large: c.large,
+    lastActiveAt: c.lastActiveAt,
+    joinSeq: c.joinSeq,
+  };
 }

@@ -5,8 +5,11 @@ import type { Counters } from '@switchboard/metrics';
 import type { LogicServiceServer, Session } from '@switchboard/proto/logic';
 import { SwitchboardError } from '@switchboard/protocol';
 import { unary } from '@switchboard/rpc';
-import { fromClientConversation, toClientMessage } from './client-message.js';
-import { requireId } from './ids.js';
+import { fromClientConversation, toClientMessage, toClientSummary } from './client-message.js';
+import type { ConversationList } from './conversation-list.js';
+import type { GroupMessaging } from './groups/group-messaging.js';
+import { requireClientRoomId } from './ids.js';
+import type { ReadReceipts } from './read-receipts.js';
 import type { Caller, MessageService } from './message-service.js';
 import type { LogicCounter } from './logic-metrics.js';
 import type { SignInService } from './sign-in-service.js';
@@ -34,10 +37,17 @@ function deadlineOf(call: ServerUnaryCall<unknown, unknown>): number {
   return d instanceof Date ? d.getTime() : d;
 }
 
+export interface LogicServices {
+  signIn: SignInService;
+  messages: MessageService;
+  groups: GroupMessaging;
+  reads: ReadReceipts;
+  conversations: ConversationList;
+}
+
 /** Translates LogicService gRPC calls to the domain services; no decisions here. */
 export function logicHandlers(
-  signIn: SignInService,
-  messages: MessageService,
+  { signIn, messages, groups, reads, conversations }: LogicServices,
   log: Logger,
   counters: Counters<LogicCounter>,
 ): LogicServiceServer {
@@ -86,7 +96,7 @@ export function logicHandlers(
           appId: r.appId,
           tags: r.tags,
           serverTags: r.serverTags,
-          rooms: [],
+          rooms: r.rooms,
         };
       } catch (err) {
         counters.add('sign_in_failures');
@@ -124,12 +134,16 @@ export function logicHandlers(
       };
     }),
     syncGroup: handle(async (req) => {
-      callerOf(req.session);
-      // Groups arrive with the group-messaging issue; until then no group id names a group.
-      throw new SwitchboardError(
-        ErrorCode.ERROR_CODE_GROUP_NOT_FOUND,
-        `group "${req.request?.groupId ?? ''}" not found`,
-      );
+      const caller = callerOf(req.session);
+      const q = need(req.request, 'request');
+      const page = await groups.sync(caller, q.groupId, q.afterSeq, messages.pageSize(q.limit));
+      return {
+        response: {
+          messages: page.messages.map((m) => toClientMessage(m, m.seq)),
+          hasMore: page.hasMore,
+          maxSeq: page.maxSeq,
+        },
+      };
     }),
     history: handle(async (req) => {
       const caller = callerOf(req.session);
@@ -148,22 +162,22 @@ export function logicHandlers(
       ackedSeq: await messages.ack(callerOf(req.session), need(req.request, 'request').seq),
     })),
     read: handle(async (req) => {
-      callerOf(req.session);
-      throw new SwitchboardError(
-        ErrorCode.ERROR_CODE_INVALID_CONVERSATION,
-        'read receipts are not supported by this server version',
-      );
+      const caller = callerOf(req.session);
+      const q = need(req.request, 'request');
+      await reads.read(caller, fromClientConversation(q.conversation), q.conversationSeq);
+      return {};
     }),
-    conversations: handle(async () => {
-      throw new SwitchboardError(
-        ErrorCode.ERROR_CODE_UNIMPLEMENTED,
-        'the conversation list is not implemented yet',
-      );
+    conversations: handle(async (req) => {
+      const caller = callerOf(req.session);
+      const q = need(req.request, 'request');
+      const page = await conversations.page(caller.appId, caller.userId, q.cursor, q.limit);
+      return { response: { conversations: page.items.map(toClientSummary), nextCursor: page.nextCursor } };
     }),
     subscribeRoom: handle(async (req) => {
       callerOf(req.session);
-      // Rooms are open to every signed-in user of the app (live channels, goim-style).
-      requireId('room', req.roomId, 'room_id');
+      // Rooms are open to every signed-in user of the app (live channels, goim-style), except the
+      // server's own (the rooms of large groups).
+      requireClientRoomId(req.roomId, 'room_id');
       return {};
     }),
     disconnect: handle(async (req) => {

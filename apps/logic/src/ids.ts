@@ -1,4 +1,5 @@
 import { ErrorCode, SwitchboardError } from '@switchboard/protocol';
+import { RESERVED_ROOM_PREFIX } from './groups/group-rooms.js';
 import { isCleanText } from './text-rules.js';
 
 /** The kinds of id a client or business server hands logic, and their longest allowed length. */
@@ -36,4 +37,20 @@ export function requireId(
     });
   }
   return value;
+}
+
+/**
+ * A room id a client or the business API names: an id like any other that does not start with the
+ * server's reserved prefix (`sb:`, the rooms of large groups; see groups/group-rooms.ts).
+ */
+export function requireClientRoomId(roomId: string, field: string): string {
+  requireId('room', roomId, field);
+  if (roomId.startsWith(RESERVED_ROOM_PREFIX)) {
+    throw new SwitchboardError(
+      ErrorCode.ERROR_CODE_INVALID_ARGUMENT,
+      `room ids starting with "${RESERVED_ROOM_PREFIX}" are reserved for the server`,
+      { field: FIELD_PATH.test(field) ? field : undefined },
+    );
+  }
+  return roomId;
 }

@@ -18,7 +18,16 @@ export type LogicCounter =
   | 'push_unreached_users'
   | 'sync_nudges'
   | 'sync_nudges_expired'
-  | 'sync_nudges_dropped';
+  | 'sync_nudges_dropped'
+  | 'group_sends_small'
+  | 'group_sends_large'
+  | 'group_syncs'
+  | 'group_switches'
+  | 'group_room_push_failures'
+  | 'group_room_change_failures'
+  | 'group_limit_refusals'
+  | 'room_sends'
+  | 'read_receipts';
 
 /** Logic's counters, exposed on its HTTP port as Prometheus text (registered in `registry` when given). */
 export function logicCounters(registry?: Registry): Counters<LogicCounter> {
@@ -45,6 +54,16 @@ export function logicCounters(registry?: Registry): Counters<LogicCounter> {
       sync_nudges: 'SYNC_HINT pushes handed to route for users whose pushes were lost.',
       sync_nudges_expired: 'Users given up on after nudging them for the maximum age.',
       sync_nudges_dropped: 'Users not queued for a nudge because the queue was full.',
+      group_sends_small: 'Messages stored in small groups (write fan-out: one inbox entry per member).',
+      group_sends_large: 'Messages stored in large groups (read fan-out: pushed through the group room).',
+      group_syncs: 'SYNC_GROUP requests answered.',
+      group_switches: 'Groups switched from write fan-out to read fan-out.',
+      group_room_push_failures:
+        'Large-group messages route could not push to the group room (members repair by SYNC_GROUP).',
+      group_room_change_failures: 'Calls that put members into (or out of) a group room and failed at route.',
+      group_limit_refusals: 'Group changes refused with LIMIT_EXCEEDED (logic.maxGroupMembers).',
+      room_sends: 'Client SENDs to rooms pushed (live, not stored).',
+      read_receipts: 'READs that moved a read cursor (and pushed a READ_RECEIPT).',
     },
     {},
     registry,

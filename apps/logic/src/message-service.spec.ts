@@ -1,10 +1,11 @@
 import { createLogger } from '@switchboard/log';
 import { ErrorCode } from '@switchboard/protocol';
-import type { DirectSendResult, Storage } from '@switchboard/storage';
+import type { AppendInput, AppendResult, Storage } from '@switchboard/storage';
 import { describe, expect, it } from 'vitest';
 import type { SendInput } from './domain.js';
 import { logicCounters } from './logic-metrics.js';
 import { MessageService } from './message-service.js';
+import { MessageStore } from './message-store.js';
 import type { PushBatcher } from './push-batcher.js';
 import type { SendBatcher } from './send-batcher.js';
 
@@ -21,16 +22,16 @@ const request = (id: string): SendInput => ({
 function service(maxPushBacklog: number, maxPushLagMs = 1000) {
   const stored: string[] = [];
   const batcher = {
-    send: async (input: { clientMsgId: string; sentAt: number }): Promise<DirectSendResult> => {
+    send: async (input: AppendInput): Promise<AppendResult> => {
       stored.push(input.clientMsgId);
       return {
         messageId: stored.length,
-        senderSeq: stored.length,
-        recipientSeq: stored.length,
+        conversation: input.conversation,
         conversationSeq: stored.length,
+        inboxSeqs: input.inboxUserIds.map(() => stored.length),
         sentAt: input.sentAt,
         duplicate: false,
-      } as DirectSendResult;
+      };
     },
   } as unknown as SendBatcher;
   const pushes = {
@@ -41,11 +42,19 @@ function service(maxPushBacklog: number, maxPushLagMs = 1000) {
     push: async () => undefined,
   };
   const counters = logicCounters();
+  const limits = {
+    maxContentBytes: 1000,
+    syncLimitMax: 100,
+    syncMaxBytes: 1 << 20,
+    maxPushBacklog,
+    maxPushLagMs,
+  };
+  const store = new MessageStore(batcher, pushes as unknown as PushBatcher, limits, counters);
   const messages = new MessageService(
     {} as Storage,
-    batcher,
+    store,
     pushes as unknown as PushBatcher,
-    { maxContentBytes: 1000, syncLimitMax: 100, syncMaxBytes: 1 << 20, maxPushBacklog, maxPushLagMs },
+    limits,
     silent,
     counters,
   );

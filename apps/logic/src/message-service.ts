@@ -1,15 +1,23 @@
 import type { Logger } from '@switchboard/log';
 import type { Counters } from '@switchboard/metrics';
 import { ErrorCode, SwitchboardError } from '@switchboard/protocol';
-import type { ConversationMessage, DirectSendResult, Storage } from '@switchboard/storage';
+import {
+  directAppendInput,
+  directSendResult,
+  type ConversationMessage,
+  type DirectSendInput,
+  type DirectSendResult,
+  type Storage,
+} from '@switchboard/storage';
 import { messagePush } from './client-message.js';
 import type { HistoryInput, HistoryPage, SendInput, SendResult, SyncInput, SyncPage } from './domain.js';
 import { requireId } from './ids.js';
 import type { OfflineNotice, UserPacket } from './route-port.js';
-import { checkContent } from './content-rules.js';
+import type { GroupMessaging } from './groups/group-messaging.js';
+import type { MessageStore } from './message-store.js';
+import type { RoomMessaging } from './room-messaging.js';
 import type { LogicCounter } from './logic-metrics.js';
 import type { PushBatcher } from './push-batcher.js';
-import type { SendBatcher } from './send-batcher.js';
 
 /** A 1:1 message to store and deliver; an empty sender (and sender device) is the system. */
 export interface DirectMessage {
@@ -50,21 +58,20 @@ export interface MessageLimits {
 }
 
 /**
- * 1:1 messaging with write fan-out. A send is persisted (through the group-commit
- * batcher) before it is answered; delivery to online devices happens after the
- * commit and never holds up the answer — a device that misses a push finds the
- * message by sync, because the inbox is the source of truth.
+ * A client's messaging requests. 1:1 messages use write fan-out: a send is persisted (through the
+ * group-commit store) before it is answered; delivery to online devices happens after the commit and
+ * never holds up the answer — a device that misses a push finds the message by sync, because the
+ * inbox is the source of truth. Group and room sends go to their own services.
  */
 export class MessageService {
-  private readonly deliveries = new Set<Promise<void>>();
-
   constructor(
     private readonly storage: Storage,
-    private readonly batcher: SendBatcher,
+    private readonly store: MessageStore,
     private readonly pushes: PushBatcher,
     private readonly limits: MessageLimits,
     private readonly log: Logger,
     private readonly counters: Counters<LogicCounter>,
+    private readonly others: { groups?: GroupMessaging; rooms?: RoomMessaging } = {},
   ) {}
 
   /** A client's SEND: stores and delivers it; `deadline` (Unix ms) is when the caller stops waiting. */
@@ -75,10 +82,30 @@ export class MessageService {
         field: 'conversation',
       });
     }
+    const { groups, rooms } = this.others;
+    if (conversation.type === 'group' && groups) {
+      const r = await groups.send(
+        caller.appId,
+        {
+          senderUserId: caller.userId,
+          senderDeviceId: caller.deviceId,
+          groupId: conversation.id,
+          clientMsgId: req.clientMsgId,
+          contentType: req.contentType,
+          content: req.content,
+        },
+        deadline,
+      );
+      return { messageId: r.messageId, seq: r.seq, sentAt: r.sentAt, conversationSeq: r.conversationSeq };
+    }
+    if (conversation.type === 'room' && rooms) {
+      const sentAt = await rooms.sendFromClient(caller, conversation.id, req);
+      return { messageId: 0, seq: 0, sentAt, conversationSeq: 0 };
+    }
     if (conversation.type !== 'user') {
       throw new SwitchboardError(
         ErrorCode.ERROR_CODE_INVALID_CONVERSATION,
-        'only 1:1 conversations (CONVERSATION_TYPE_USER) are supported by this server version',
+        'a SEND goes to a user, a group or a room (CONVERSATION_TYPE_USER, _GROUP or _ROOM)',
         { field: 'conversation.type' },
       );
     }
@@ -110,36 +137,16 @@ export class MessageService {
    */
   async sendDirect(appId: string, m: DirectMessage, deadline = Infinity): Promise<DirectSendResult> {
     requireId('clientMsgId', m.clientMsgId, 'client_msg_id');
-    checkContent(m.contentType, m.content, this.limits.maxContentBytes);
-    // Refuse while pushes fall behind because route (or the CPU it shares) is slow; not while route
-    // is failing: then the pushes end in SYNC_HINTs, and a stored message is still worth keeping.
-    if (
-      !this.pushes.routeFailing &&
-      (this.pushes.backlog >= (this.limits.maxPushBacklog ?? Infinity) ||
-        (this.limits.maxPushLagMs !== undefined && this.pushes.oldestWaitMs() >= this.limits.maxPushLagMs))
-    ) {
-      this.counters.add('sends_refused_push_backlog');
-      throw new SwitchboardError(
-        ErrorCode.ERROR_CODE_RATE_LIMITED,
-        'server busy delivering earlier messages; retry after a short back-off',
-      );
-    }
-    const result = await this.batcher
-      .send({ appId, ...m, sentAt: Date.now() }, deadline)
-      .catch((err: unknown) => {
-        if (SwitchboardError.is(err, ErrorCode.ERROR_CODE_RATE_LIMITED))
-          this.counters.add('sends_refused_busy');
-        else if (SwitchboardError.is(err, ErrorCode.ERROR_CODE_TIMEOUT)) this.counters.add('sends_expired');
-        throw err;
-      });
+    const input: DirectSendInput = { appId, ...m, sentAt: Date.now() };
+    const result = directSendResult(input, await this.store.append(directAppendInput(input), deadline));
     // A retried send was delivered the first time (or will be found by sync): don't push twice.
-    if (result.duplicate) {
-      this.counters.add('duplicate_sends');
-    } else {
-      this.counters.add('sends');
-      this.track(this.deliver(appId, m, result));
-    }
+    if (!result.duplicate) this.store.track(this.deliver(appId, m, result));
     return result;
+  }
+
+  /** The page size of a SYNC-like request: 0 asks for the default, anything else within 1..syncLimitMax. */
+  pageSize(requested: number): number {
+    return clampLimit(requested, this.limits.syncLimitMax);
   }
 
   async sync(caller: Caller, req: SyncInput): Promise<SyncPage> {
@@ -157,10 +164,18 @@ export class MessageService {
 
   async history(caller: Caller, req: HistoryInput): Promise<HistoryPage> {
     const c = req.conversation;
+    if (c.type === 'group' && this.others.groups) {
+      return this.others.groups.history(
+        caller,
+        c.id,
+        req.beforeSeq,
+        clampLimit(req.limit, this.limits.syncLimitMax),
+      );
+    }
     if (!c.id || c.type !== 'user') {
       throw new SwitchboardError(
         ErrorCode.ERROR_CODE_INVALID_CONVERSATION,
-        'history needs a 1:1 conversation',
+        'history needs a 1:1 or a group conversation',
       );
     }
     const r = await this.storage.messages.history({
@@ -180,11 +195,6 @@ export class MessageService {
   async ack(caller: Caller, seq: number): Promise<number> {
     this.counters.add('acks');
     return this.storage.devices.ack(caller.appId, caller.userId, caller.deviceId, seq);
-  }
-
-  /** Waits for deliveries already started (used on shutdown). */
-  async drain(): Promise<void> {
-    await Promise.allSettled([...this.deliveries]);
   }
 
   private async deliver(appId: string, m: DirectMessage, r: DirectSendResult): Promise<void> {
@@ -229,14 +239,10 @@ export class MessageService {
     // Never rejects: a push route cannot take is retried, then its receivers are told to sync.
     await this.pushes.push(appId, packets);
   }
-
-  private track(p: Promise<void>): void {
-    this.deliveries.add(p);
-    void p.finally(() => this.deliveries.delete(p));
-  }
 }
 
-function clampLimit(requested: number, max: number): number {
+/** A page size from a request: 0 asks for the default (100), anything else is kept within 1..max. */
+export function clampLimit(requested: number, max: number): number {
   if (!requested) return Math.min(100, max);
   return Math.max(1, Math.min(requested, max));
 }

@@ -68,6 +68,7 @@ export function startOfflinePush(
       userId: n.recipientUserId,
       messageId: String(n.messageId),
       senderUserId: n.senderUserId,
+      groupId: n.groupId ?? '',
       contentType: n.contentType,
       content: n.content,
       sentAt: n.sentAt,

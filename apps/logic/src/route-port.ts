@@ -28,6 +28,8 @@ export interface OfflineNotice {
   messageId: number;
   senderUserId: string;
   recipientUserId: string;
+  /** Set for a group message. */
+  groupId?: string;
   contentType: string;
   content: Uint8Array;
   sentAt: number;

@@ -32,7 +32,7 @@ function result(i: DirectSendInput): DirectSendResult {
 describe('SendBatcher (group commit)', () => {
   it('gathers concurrent sends into one flush and answers each with its own result', async () => {
     const flushes: number[] = [];
-    const batcher = new SendBatcher(
+    const batcher = new SendBatcher<DirectSendInput, DirectSendResult>(
       async (batch) => {
         flushes.push(batch.length);
         return batch.map(result);
@@ -49,7 +49,7 @@ describe('SendBatcher (group commit)', () => {
     const flushes: number[] = [];
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));
-    const batcher = new SendBatcher(
+    const batcher = new SendBatcher<DirectSendInput, DirectSendResult>(
       async (batch) => {
         flushes.push(batch.length);
         if (flushes.length === 1) await gate;
@@ -68,7 +68,7 @@ describe('SendBatcher (group commit)', () => {
 
   it('fails every send of a failed batch, and recovers for the next', async () => {
     let fail = true;
-    const batcher = new SendBatcher(
+    const batcher = new SendBatcher<DirectSendInput, DirectSendResult>(
       async (batch) => {
         if (fail) throw new Error('db down');
         return batch.map(result);
@@ -87,7 +87,7 @@ describe('SendBatcher admission control', () => {
   it('refuses sends past maxQueued with RATE_LIMITED at once', async () => {
     let release!: () => void;
     const held = new Promise<void>((resolve) => (release = resolve));
-    const batcher = new SendBatcher(
+    const batcher = new SendBatcher<DirectSendInput, DirectSendResult>(
       async (batch) => {
         await held;
         return batch.map(result);
@@ -112,7 +112,7 @@ describe('SendBatcher admission control', () => {
     let release!: () => void;
     const held = new Promise<void>((resolve) => (release = resolve));
     const written: string[] = [];
-    const batcher = new SendBatcher(
+    const batcher = new SendBatcher<DirectSendInput, DirectSendResult>(
       async (batch) => {
         written.push(...batch.map((i) => i.clientMsgId));
         await held;

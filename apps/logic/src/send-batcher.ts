@@ -1,13 +1,13 @@
 import { ErrorCode, SwitchboardError } from '@switchboard/protocol';
-import type { DirectSendInput, DirectSendResult } from '@switchboard/storage';
+import type { AppendInput, AppendResult } from '@switchboard/storage';
 
-type Flush = (batch: readonly DirectSendInput[]) => Promise<DirectSendResult[]>;
+type Flush<In, Out> = (batch: readonly In[]) => Promise<Out[]>;
 
-interface Pending {
-  input: DirectSendInput;
+interface Pending<In, Out> {
+  input: In;
   /** Unix ms after which the caller no longer waits (its RPC deadline); Infinity when none. */
   deadline: number;
-  resolve(result: DirectSendResult): void;
+  resolve(result: Out): void;
   reject(err: unknown): void;
 }
 
@@ -31,8 +31,8 @@ export interface SendBatcherLimits {
  * dropped with TIMEOUT instead of written (the client retries it with the same client_msg_id, so
  * writing it for nobody would only cost the next caller time).
  */
-export class SendBatcher {
-  private queue: Pending[] = [];
+export class SendBatcher<In = AppendInput, Out = AppendResult> {
+  private queue: Pending<In, Out>[] = [];
   private timer: NodeJS.Timeout | undefined;
   private inFlight = false;
   private readonly maxQueued: number;
@@ -42,7 +42,7 @@ export class SendBatcher {
   expired = 0;
 
   constructor(
-    private readonly flush: Flush,
+    private readonly flush: Flush<In, Out>,
     private readonly maxDelayMs: number,
     private readonly maxSize: number,
     limits: SendBatcherLimits = { maxQueued: Number.MAX_SAFE_INTEGER },
@@ -56,8 +56,8 @@ export class SendBatcher {
     return this.queue.length;
   }
 
-  send(input: DirectSendInput, deadline = Infinity): Promise<DirectSendResult> {
-    return new Promise<DirectSendResult>((resolve, reject) => {
+  send(input: In, deadline = Infinity): Promise<Out> {
+    return new Promise<Out>((resolve, reject) => {
       if (this.queue.length >= this.maxQueued) {
         this.rejected++;
         reject(

@@ -13,7 +13,13 @@ import { readInternalTls, startGrpcServer } from '@switchboard/rpc';
 import { openConfiguredStorage, type Storage } from '@switchboard/storage';
 import { logicHandlers } from './grpc-handlers.js';
 import { logicCounters } from './logic-metrics.js';
+import { ConversationList } from './conversation-list.js';
+import { GroupAdmin } from './groups/group-admin.js';
+import { GroupMessaging } from './groups/group-messaging.js';
 import { MessageService } from './message-service.js';
+import { MessageStore } from './message-store.js';
+import { ReadReceipts } from './read-receipts.js';
+import { RoomMessaging } from './room-messaging.js';
 import { PushBatcher } from './push-batcher.js';
 import { SyncNudger } from './sync-nudger.js';
 import { startOfflinePush } from './offline-push.js';
@@ -69,7 +75,7 @@ export async function startLogic(options: StartLogicOptions): Promise<RunningLog
     (batch) => {
       counters.add('send_batches');
       counters.add('send_batch_messages', batch.length);
-      return storage.messages.sendDirect(batch);
+      return storage.messages.append(batch);
     },
     config.logic.sendBatchMaxDelayMs,
     config.logic.sendBatchMaxSize,
@@ -81,20 +87,25 @@ export async function startLogic(options: StartLogicOptions): Promise<RunningLog
     maxCallsInFlight: config.logic.maxPushCallsInFlight,
     ...(offlinePush ? { offline: offlinePush.sink } : {}),
   });
-  const messages = new MessageService(
-    storage,
-    batcher,
-    pushes,
-    {
-      maxContentBytes: config.logic.maxContentBytes,
-      syncLimitMax: config.logic.syncLimitMax,
-      syncMaxBytes: config.logic.syncMaxBytes,
-      maxPushBacklog: config.logic.maxPushBacklog,
-      maxPushLagMs: config.logic.maxPushLagMs,
-    },
-    log,
+  const limits = {
+    maxContentBytes: config.logic.maxContentBytes,
+    syncLimitMax: config.logic.syncLimitMax,
+    syncMaxBytes: config.logic.syncMaxBytes,
+    maxPushBacklog: config.logic.maxPushBacklog,
+    maxPushLagMs: config.logic.maxPushLagMs,
+  };
+  const store = new MessageStore(batcher, pushes, limits, counters);
+  const groupMessaging = new GroupMessaging(storage, store, pushes, route, limits, counters, log);
+  const rooms = new RoomMessaging(
+    apps,
+    route,
+    { maxContentBytes: limits.maxContentBytes, allowClientRoomSends: config.logic.allowClientRoomSends },
     counters,
   );
+  const messages = new MessageService(storage, store, pushes, limits, log, counters, {
+    groups: groupMessaging,
+    rooms,
+  });
   const signIn = new SignInService(
     storage,
     tokens,
@@ -105,13 +116,24 @@ export async function startLogic(options: StartLogicOptions): Promise<RunningLog
   );
   const business = businessHandlers({
     users: new UserAdmin(storage, route, config.logic.tags),
-    messaging: new BusinessMessaging(storage, messages, route, {
+    messaging: new BusinessMessaging(storage, messages, groupMessaging, route, {
       maxContentBytes: config.logic.maxContentBytes,
       historyLimitMax: config.logic.syncLimitMax,
       historyMaxBytes: config.logic.syncMaxBytes,
       tags: config.logic.tags,
     }),
     presence: new Presence(route),
+    groups: new GroupAdmin(
+      storage,
+      groupMessaging,
+      route,
+      {
+        largeGroupMinMembers: config.logic.largeGroupMinMembers,
+        maxGroupMembers: config.logic.maxGroupMembers,
+      },
+      counters,
+      log,
+    ),
   });
   const apiKeys = new ApiKeyAuth(storage);
   const server = await startGrpcServer(
@@ -120,7 +142,19 @@ export async function startLogic(options: StartLogicOptions): Promise<RunningLog
     [
       {
         definition: LogicServiceService,
-        implementation: { ...logicHandlers(signIn, messages, log, counters) },
+        implementation: {
+          ...logicHandlers(
+            {
+              signIn,
+              messages,
+              groups: groupMessaging,
+              reads: new ReadReceipts(storage, pushes, counters),
+              conversations: new ConversationList(storage),
+            },
+            log,
+            counters,
+          ),
+        },
       },
     ],
     { secret: config.internal.secret, tls, observe: grpcServerLatency(registry) },
@@ -170,7 +204,7 @@ export async function startLogic(options: StartLogicOptions): Promise<RunningLog
       await api.close();
       await server.stop();
       pushes.stop();
-      await messages.drain();
+      await store.drain();
       nudger.stop();
       await offlinePush?.stop();
       if (!options.route) route.close();

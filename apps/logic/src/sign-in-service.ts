@@ -2,6 +2,7 @@ import { ErrorCode, SwitchboardError } from '@switchboard/protocol';
 import type { Storage } from '@switchboard/storage';
 import type { LogicRoutePort } from './route-port.js';
 import { applyDeviceCap, type DeviceCap } from './device-cap.js';
+import { groupRoomId } from './groups/group-rooms.js';
 import { requireId } from './ids.js';
 import { connectionTags, type TagLimits } from './tag-policy.js';
 import type { TokenVerifier } from './token-verifier.js';
@@ -43,6 +44,8 @@ export interface SignedIn {
   tags: string[];
   /** The tags the business API granted the user (SetUserTags replaces these on live connections). */
   serverTags: string[];
+  /** The rooms logic puts the connection in: one per large group of the user. */
+  rooms: string[];
 }
 
 /**
@@ -110,6 +113,9 @@ export class SignInService {
       connId: ctx.connId,
       platform,
     });
+    // Read after the bind: a large group joined from now on finds this connection bound at route
+    // (SetUsersRoom), and one joined before is in this list.
+    const rooms = (await this.storage.groups.largeGroupIdsOf(claims.appId, claims.userId)).map(groupRoomId);
     return {
       appId: claims.appId,
       userId: claims.userId,
@@ -121,6 +127,7 @@ export class SignInService {
       epoch,
       tags,
       serverTags,
+      rooms,
     };
   }
 }

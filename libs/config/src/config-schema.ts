@@ -165,6 +165,13 @@ const logic = section({
   }),
   /** Member count from which a group uses read fan-out instead of write fan-out. */
   largeGroupMinMembers: count(2),
+  /** Most members of one group (LIMIT_EXCEEDED past it). */
+  maxGroupMembers: count(2),
+  /**
+   * Whether clients may SEND to a room they subscribe to (live, not stored); an app's own setting
+   * (`switchboard app set --allow-room-sends`) overrides it.
+   */
+  allowClientRoomSends: bool(),
   /** The business API that an app's own servers call with their API key (HTTP JSON and gRPC). */
   api: section({
     /** Interface both listeners bind to. */

@@ -16,6 +16,8 @@ export interface OfflinePushEvent {
   /** The stored message's id: a decimal string, because it may not fit a JavaScript number. */
   readonly messageId: string;
   readonly senderUserId: string;
+  /** The group the message was sent to; `''` for a 1:1 or system message. */
+  readonly groupId: string;
   /** The message's MIME type, as the sender gave it. */
   readonly contentType: string;
   /** The start of a text message (see {@link previewOf}); `''` for other content types. */
@@ -31,6 +33,8 @@ export interface OfflineMessage {
   /** A decimal string or a bigint; either way 64-bit safe. */
   readonly messageId: string | bigint;
   readonly senderUserId: string;
+  /** The group the message was sent to, if any. */
+  readonly groupId?: string;
   readonly contentType: string;
   /** The full content; only its first `previewChars` characters can leave the server. */
   readonly content: Uint8Array;
@@ -49,6 +53,7 @@ export function offlinePushEventOf(message: OfflineMessage, previewChars: number
     userId: message.userId,
     messageId,
     senderUserId: message.senderUserId,
+    groupId: message.groupId ?? '',
     contentType: message.contentType,
     preview: previewOf(message.contentType, message.content, previewChars),
     sentAt: message.sentAt,
@@ -60,7 +65,7 @@ export function offlinePushEventOf(message: OfflineMessage, previewChars: number
  *
  * ```json
  * {"type":"offline_message","id":"app1:42:bob","appId":"app1","userId":"bob","messageId":"42",
- *  "senderUserId":"alice","contentType":"text/plain","preview":"hi Bob","sentAt":1700000000000}
+ *  "senderUserId":"alice","groupId":"","contentType":"text/plain","preview":"hi Bob","sentAt":1700000000000}
  * ```
  */
 export interface OfflinePushWebhookBody extends OfflinePushEvent {

@@ -27,6 +27,7 @@ export function testEvent(n: number, over: Partial<OfflinePushEvent> = {}): Offl
     userId: 'bob',
     messageId: String(n),
     senderUserId: 'alice',
+    groupId: '',
     contentType: 'text/plain',
     preview: `hello ${n}`,
     sentAt: 1_700_000_000_000 + n,

@@ -355,6 +355,7 @@ describe('WebhookWorker', () => {
       userId: 'bob',
       messageId: '18446744073709551615',
       senderUserId: 'alice',
+      groupId: '',
       contentType: 'text/plain; charset=utf-8',
       preview: 'hello',
       sentAt: 1,

@@ -2,7 +2,7 @@ import { appendBatch, isFromSystem } from './append-messages.js';
 import { directConversationId } from './conversation-id.js';
 import { checkId } from './limits.js';
 import type { RepositoryContext } from './repository-context.js';
-import type { AppendInput, DirectSendInput, DirectSendResult } from './types.js';
+import type { AppendInput, AppendResult, DirectSendInput, DirectSendResult } from './types.js';
 
 /**
  * 1:1 sends over the general write path (`appendBatch`): the conversation of the two users, an
@@ -14,24 +14,32 @@ export async function sendDirectBatch(
   batch: readonly DirectSendInput[],
 ): Promise<DirectSendResult[]> {
   batch.forEach((input) => checkId('recipientUserId', input.recipientUserId));
-  const results = await appendBatch(ctx, batch.map(toAppend));
-  return batch.map((input, i) => {
-    const { messageId, conversation, conversationSeq, inboxSeqs, sentAt, duplicate } = results[i]!;
-    const [first = 0, second = 0] = inboxSeqs;
-    const toSelf = input.recipientUserId === input.senderUserId;
-    return {
-      messageId,
-      senderSeq: isFromSystem(input) ? 0 : first,
-      recipientSeq: isFromSystem(input) || toSelf ? first : second,
-      conversationSeq,
-      conversationId: conversation.key,
-      sentAt,
-      duplicate,
-    };
-  });
+  const results = await appendBatch(ctx, batch.map(directAppendInput));
+  return batch.map((input, i) => directSendResult(input, results[i]!));
 }
 
-function toAppend(input: DirectSendInput): AppendInput {
+/** What a 1:1 send answers, read from the `append` result of {@link directAppendInput}. */
+export function directSendResult(input: DirectSendInput, result: AppendResult): DirectSendResult {
+  const { messageId, conversation, conversationSeq, inboxSeqs, sentAt, duplicate } = result;
+  const [first = 0, second = 0] = inboxSeqs;
+  const toSelf = input.recipientUserId === input.senderUserId;
+  return {
+    messageId,
+    senderSeq: isFromSystem(input) ? 0 : first,
+    recipientSeq: isFromSystem(input) || toSelf ? first : second,
+    conversationSeq,
+    conversationId: conversation.key,
+    sentAt,
+    duplicate,
+  };
+}
+
+/**
+ * A 1:1 send as an `append` input: so that callers batching appends of every kind (logic's group
+ * commit) store 1:1 sends exactly as `sendDirect` does.
+ */
+export function directAppendInput(input: DirectSendInput): AppendInput {
+  checkId('recipientUserId', input.recipientUserId);
   const { recipientUserId, ...common } = input;
   return {
     ...common,

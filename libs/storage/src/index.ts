@@ -7,6 +7,8 @@ export type {
   UserRepository,
   DeviceRepository,
   MessageRepository,
+  GroupRepository,
+  ConversationRepository,
 } from './storage.js';
 export type {
   App,
@@ -33,7 +35,17 @@ export type {
   SyncResult,
   HistoryQuery,
   HistoryResult,
+  Group,
+  NewGroup,
+  GroupRole,
+  GroupMember,
+  Page,
+  MembershipChange,
+  ConversationSummary,
+  GroupReadResult,
+  ReadMark,
 } from './types.js';
+export { directAppendInput, directSendResult } from './direct-send.js';
 export { StorageError, type StorageErrorCode } from './storage-error.js';
 export { directConversationId } from './conversation-id.js';
 export { MAX_ID_LENGTH, MAX_PAGE_SIZE, MIN_PAGE_BYTES, MAX_USER_TAGS, MAX_TAG_LENGTH } from './limits.js';

@@ -1,8 +1,12 @@
-import { ErrorCode } from '@switchboard/proto/client';
-import { TargetType, type HistoryMessage, type User as ApiUser } from '@switchboard/proto/business';
-import { SwitchboardError } from '@switchboard/protocol';
-import type { ConversationMessage, User } from '@switchboard/storage';
+import {
+  TargetType,
+  type Group as ApiGroup,
+  type HistoryMessage,
+  type User as ApiUser,
+} from '@switchboard/proto/business';
+import type { ConversationMessage, Group, User } from '@switchboard/storage';
 import type { BusinessApi } from '../business-api/business-api.js';
+import type { GroupAdmin } from '../groups/group-admin.js';
 import { invalid } from './business-errors.js';
 import type { BusinessMessaging, Target } from './business-messaging.js';
 import type { Presence } from './presence.js';
@@ -12,6 +16,7 @@ export interface BusinessServices {
   users: UserAdmin;
   messaging: BusinessMessaging;
   presence: Presence;
+  groups: GroupAdmin;
 }
 
 const targetTypes: Partial<Record<TargetType, Target['type']>> = {
@@ -24,7 +29,7 @@ const targetTypes: Partial<Record<TargetType, Target['type']>> = {
  * The business API over the domain services: generated request types in, generated responses out,
  * nothing decided here. The gRPC and HTTP transports both call these.
  */
-export function businessHandlers({ users, messaging, presence }: BusinessServices): BusinessApi {
+export function businessHandlers({ users, messaging, presence, groups }: BusinessServices): BusinessApi {
   return {
     upsertUser: async ({ appId }, req) => {
       if (!req.user) throw invalid('user', 'user is required');
@@ -101,24 +106,67 @@ export function businessHandlers({ users, messaging, presence }: BusinessService
       };
     },
     getOnlineCounts: async ({ appId }, req) => presence.counts(appId, req.roomId, req.tag),
-    createGroup: groupsLater,
-    updateGroup: groupsLater,
-    dissolveGroup: groupsLater,
-    addGroupMembers: groupsLater,
-    removeGroupMembers: groupsLater,
-    listGroups: groupsLater,
-    listGroupMembers: groupsLater,
+    createGroup: async ({ appId }, req) => ({
+      group: toApiGroup(
+        await groups.create(appId, {
+          groupId: req.groupId,
+          name: req.name,
+          ownerUserId: req.ownerUserId,
+          memberUserIds: req.memberUserIds,
+          extra: req.extra,
+        }),
+      ),
+    }),
+    updateGroup: async ({ appId }, req) => ({
+      group: toApiGroup(
+        await groups.update(appId, req.groupId, {
+          ...(req.name !== undefined ? { name: req.name } : {}),
+          ...(req.extra !== undefined ? { extra: req.extra } : {}),
+        }),
+      ),
+    }),
+    dissolveGroup: async ({ appId }, req) => {
+      await groups.dissolve(appId, req.groupId);
+      return {};
+    },
+    addGroupMembers: async ({ appId }, req) => ({
+      added: await groups.addMembers(appId, req.groupId, req.userIds),
+    }),
+    removeGroupMembers: async ({ appId }, req) => ({
+      removed: await groups.removeMembers(appId, req.groupId, req.userIds),
+    }),
+    listGroups: async ({ appId }, req) => {
+      const page = await groups.list(appId, req.userId, req.pageToken, req.limit);
+      return { groups: page.items.map(toApiGroup), nextPageToken: page.nextCursor };
+    },
+    listGroupMembers: async ({ appId }, req) => {
+      const page = await groups.listMembers(appId, req.groupId, req.pageToken, req.limit);
+      return {
+        members: page.items.map((m) => ({
+          userId: m.userId,
+          role: m.role,
+          readSeq: m.readSeq,
+          joinedAt: m.joinedAt,
+          joinSeq: m.joinSeq,
+        })),
+        nextPageToken: page.nextCursor,
+      };
+    },
   };
 }
 
-// Group operations arrive with the groups issue; until then they say so with a stable code.
-function groupsLater(): Promise<never> {
-  return Promise.reject(
-    new SwitchboardError(
-      ErrorCode.ERROR_CODE_UNIMPLEMENTED,
-      'groups are not available in this server version',
-    ),
-  );
+function toApiGroup(g: Group): ApiGroup {
+  return {
+    groupId: g.groupId,
+    name: g.name,
+    ownerUserId: g.ownerUserId,
+    extra: g.extra,
+    memberCount: g.memberCount,
+    large: g.large,
+    dissolved: g.dissolvedAt !== null,
+    createdAt: g.createdAt,
+    updatedAt: g.updatedAt,
+  };
 }
 
 function toApiUser(u: User): ApiUser {

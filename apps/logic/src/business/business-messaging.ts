@@ -3,7 +3,8 @@ import type { ConversationRef, Storage } from '@switchboard/storage';
 import { messagePush } from '../client-message.js';
 import { checkContent } from '../content-rules.js';
 import type { HistoryPage } from '../domain.js';
-import { requireId } from '../ids.js';
+import type { GroupMessaging } from '../groups/group-messaging.js';
+import { requireClientRoomId, requireId } from '../ids.js';
 import type { MessageService } from '../message-service.js';
 import type { LogicRoutePort } from '../route-port.js';
 import { isValidTag, type TagLimits } from '../tag-policy.js';
@@ -54,6 +55,7 @@ export class BusinessMessaging {
   constructor(
     private readonly storage: Storage,
     private readonly messages: MessageService,
+    private readonly groups: GroupMessaging,
     private readonly route: LogicRoutePort,
     private readonly limits: BusinessMessagingLimits,
   ) {}
@@ -84,19 +86,35 @@ export class BusinessMessaging {
         };
       }
       case 'room': {
-        requireId('room', m.target.id, 'target_id');
+        requireClientRoomId(m.target.id, 'target_id');
         if (m.clientMsgId !== '') requireId('clientMsgId', m.clientMsgId, 'client_msg_id');
         const sentAt = Date.now();
         const packet = this.livePacket(m, { type: 'room', id: m.target.id }, sentAt);
         const stats = await this.route.deliverToRoom(appId, m.target.id, packet);
         return { messageId: 0, conversationSeq: 0, sentAt, duplicate: false, delivered: stats.delivered };
       }
-      case 'group':
-        // Groups arrive with the groups issue; until then no id names a group.
-        requireId('group', m.target.id, 'target_id');
-        throw new SwitchboardError(ErrorCode.ERROR_CODE_GROUP_NOT_FOUND, `group "${m.target.id}" not found`, {
-          field: 'target_id',
-        });
+      case 'group': {
+        const r = await this.groups.send(
+          appId,
+          {
+            senderUserId: m.senderUserId,
+            senderDeviceId: '',
+            groupId: m.target.id,
+            clientMsgId: m.clientMsgId,
+            contentType: m.contentType,
+            content: m.content,
+          },
+          deadline,
+          'target_id',
+        );
+        return {
+          messageId: r.messageId,
+          conversationSeq: r.conversationSeq,
+          sentAt: r.sentAt,
+          duplicate: r.duplicate,
+          delivered: 0,
+        };
+      }
     }
   }
 

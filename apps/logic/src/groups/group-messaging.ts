@@ -1,0 +1,268 @@
+import type { Logger } from '@switchboard/log';
+import { LogSummary } from '@switchboard/log';
+import type { Counters } from '@switchboard/metrics';
+import { ErrorCode, SwitchboardError } from '@switchboard/protocol';
+import type { AppendInput, AppendResult, ConversationMessage, Group, Storage } from '@switchboard/storage';
+import { messagePush } from '../client-message.js';
+import type { Caller } from '../message-service.js';
+import type { HistoryPage, SyncPage } from '../domain.js';
+import { requireId } from '../ids.js';
+import type { LogicCounter } from '../logic-metrics.js';
+import type { MessageStore } from '../message-store.js';
+import type { PushBatcher } from '../push-batcher.js';
+import type { LogicRoutePort, UserPacket } from '../route-port.js';
+import { groupRoomId } from './group-rooms.js';
+import { eventContent, type GroupEvent } from './member-events.js';
+
+/** A message to a group: from a member (with the device that sent it, if any) or from the system (empty sender). */
+export interface GroupMessage {
+  senderUserId: string;
+  senderDeviceId: string;
+  groupId: string;
+  clientMsgId: string;
+  contentType: string;
+  content: Uint8Array;
+}
+
+export interface GroupSendResult {
+  messageId: number;
+  /**
+   * What the sender's SendResponse.seq says: the sender's inbox seq in a small group (write
+   * fan-out), the conversation seq in a large one (read fan-out), 0 for the system.
+   */
+  seq: number;
+  conversationSeq: number;
+  sentAt: number;
+  duplicate: boolean;
+}
+
+export interface GroupMessagingLimits {
+  syncLimitMax: number;
+  syncMaxBytes: number;
+}
+
+/**
+ * Group messages. Every group message is stored once in the group's conversation with the next
+ * conversation seq. A small group (write fan-out) also gives every member an inbox entry with their
+ * next inbox seq in the same transaction, and each member's devices get a push with that seq; a
+ * large group (read fan-out) stores no inbox entries: the message goes once to each gate holding the
+ * group's room (`sb:group:<id>`, which logic fills with the members' connections) and members that
+ * were offline read it with SYNC_GROUP. Clients dedupe group messages by (group, conversation_seq),
+ * which is what makes the switch from one mode to the other safe (docs/protocol.md §7).
+ */
+export class GroupMessaging {
+  private readonly roomPushFailures: LogSummary;
+
+  constructor(
+    private readonly storage: Storage,
+    private readonly store: MessageStore,
+    private readonly pushes: PushBatcher,
+    private readonly route: LogicRoutePort,
+    private readonly limits: GroupMessagingLimits,
+    private readonly counters: Counters<LogicCounter>,
+    log: Logger,
+  ) {
+    this.roomPushFailures = new LogSummary(log, 'group room push failed; members repair by SYNC_GROUP');
+  }
+
+  /**
+   * Stores and delivers a member's (or the system's) message. `field` names the group id in the
+   * caller's API for errors. Refuses an unknown group (GROUP_NOT_FOUND), a dissolved one
+   * (GROUP_DISSOLVED) and a sender who is not a member (NOT_GROUP_MEMBER).
+   */
+  async send(
+    appId: string,
+    m: GroupMessage,
+    deadline = Infinity,
+    field = 'conversation.id',
+  ): Promise<GroupSendResult> {
+    requireId('group', m.groupId, field, ErrorCode.ERROR_CODE_INVALID_CONVERSATION);
+    const group = await this.liveGroup(appId, m.groupId);
+    return this.storeAndDeliver(appId, group, m, deadline, []);
+  }
+
+  /**
+   * Stores a group event from the system (member changes, the mode switch, the dissolution) and
+   * delivers it like any group message, also to a dissolved group (its last message says so).
+   * `alsoTo` get an inbox entry besides the members: removed members learn of their removal.
+   */
+  async announce(
+    appId: string,
+    group: Group,
+    event: GroupEvent,
+    body: Record<string, unknown>,
+    alsoTo: readonly string[] = [],
+  ): Promise<void> {
+    await this.storeAndDeliver(
+      appId,
+      group,
+      {
+        senderUserId: '',
+        senderDeviceId: '',
+        groupId: group.groupId,
+        clientMsgId: `sb-${crypto.randomUUID()}`,
+        contentType: event,
+        content: eventContent(body),
+      },
+      Infinity,
+      alsoTo,
+    );
+  }
+
+  /** SYNC_GROUP: the group's messages after `afterSeq` (and after the caller joined), ascending. */
+  async sync(caller: Caller, groupId: string, afterSeq: number, limit: number): Promise<SyncPage> {
+    const member = await this.readableBy(caller, groupId, 'group_id');
+    const r = await this.storage.conversations.readGroup(
+      caller.appId,
+      groupId,
+      Math.max(afterSeq, member.joinSeq),
+      limit,
+      this.limits.syncMaxBytes,
+    );
+    this.counters.add('group_syncs');
+    return { messages: r.messages, hasMore: r.hasMore, maxSeq: r.maxSeq };
+  }
+
+  /** HISTORY of a group, newest first, members only, never before the caller joined. */
+  async history(caller: Caller, groupId: string, beforeSeq: number, limit: number): Promise<HistoryPage> {
+    const member = await this.readableBy(caller, groupId, 'conversation.id');
+    return this.storage.messages.history({
+      appId: caller.appId,
+      userId: caller.userId,
+      conversation: { type: 'group', id: groupId },
+      beforeSeq,
+      afterSeq: member.joinSeq,
+      limit,
+      maxBytes: this.limits.syncMaxBytes,
+    });
+  }
+
+  /** The group, refusing an unknown (GROUP_NOT_FOUND) or dissolved (GROUP_DISSOLVED) one. */
+  async liveGroup(appId: string, groupId: string): Promise<Group> {
+    const group = await this.storage.groups.get(appId, groupId);
+    if (!group) throw groupNotFound(groupId);
+    if (group.dissolvedAt !== null) {
+      throw new SwitchboardError(ErrorCode.ERROR_CODE_GROUP_DISSOLVED, `group "${groupId}" was dissolved`);
+    }
+    return group;
+  }
+
+  /** A member may read a group, also once it was dissolved. */
+  private async readableBy(caller: Caller, groupId: string, field: string) {
+    requireId('group', groupId, field, ErrorCode.ERROR_CODE_INVALID_CONVERSATION);
+    const [group, member] = await Promise.all([
+      this.storage.groups.get(caller.appId, groupId),
+      this.storage.groups.member(caller.appId, groupId, caller.userId),
+    ]);
+    if (!group) throw groupNotFound(groupId);
+    if (!member) throw notMember(groupId);
+    return member;
+  }
+
+  private async storeAndDeliver(
+    appId: string,
+    group: Group,
+    m: GroupMessage,
+    deadline: number,
+    alsoTo: readonly string[],
+  ): Promise<GroupSendResult> {
+    const fromSystem = m.senderUserId === '';
+    let inboxUserIds: string[];
+    if (group.large) {
+      if (!fromSystem && !(await this.storage.groups.member(appId, group.groupId, m.senderUserId))) {
+        throw notMember(group.groupId);
+      }
+      inboxUserIds = [...alsoTo];
+    } else {
+      const members = await this.storage.groups.memberIds(appId, group.groupId);
+      if (!fromSystem && !members.includes(m.senderUserId)) throw notMember(group.groupId);
+      inboxUserIds = alsoTo.length === 0 ? members : [...new Set([...members, ...alsoTo])];
+    }
+    const input: AppendInput = {
+      appId,
+      conversation: { type: 'group', key: group.groupId },
+      senderUserId: m.senderUserId,
+      senderDeviceId: m.senderDeviceId,
+      targetId: group.groupId,
+      clientMsgId: m.clientMsgId,
+      contentType: m.contentType,
+      content: m.content,
+      sentAt: Date.now(),
+      inboxUserIds,
+    };
+    const result = await this.store.append(input, deadline);
+    if (!result.duplicate) {
+      this.counters.add(group.large ? 'group_sends_large' : 'group_sends_small');
+      this.store.track(this.deliver(appId, group, input, result));
+    }
+    const own = fromSystem ? -1 : inboxUserIds.indexOf(m.senderUserId);
+    return {
+      messageId: result.messageId,
+      seq: own >= 0 ? (result.inboxSeqs[own] ?? 0) : group.large && !fromSystem ? result.conversationSeq : 0,
+      conversationSeq: result.conversationSeq,
+      sentAt: result.sentAt,
+      duplicate: result.duplicate,
+    };
+  }
+
+  private async deliver(appId: string, group: Group, input: AppendInput, r: AppendResult): Promise<void> {
+    const message: ConversationMessage = {
+      messageId: r.messageId,
+      conversation: { type: 'group', id: group.groupId },
+      conversationSeq: r.conversationSeq,
+      senderUserId: input.senderUserId,
+      senderDeviceId: input.senderDeviceId,
+      clientMsgId: input.clientMsgId,
+      contentType: input.contentType,
+      content: input.content,
+      sentAt: r.sentAt,
+    };
+    const exclude =
+      input.senderDeviceId !== ''
+        ? { userId: input.senderUserId, deviceId: input.senderDeviceId }
+        : undefined;
+    const packets: UserPacket[] = [];
+    // Write fan-out: each member's push carries their own inbox seq, so each is its own packet.
+    input.inboxUserIds.forEach((userId, i) => {
+      const packet: UserPacket = { userIds: [userId], packet: messagePush(message, r.inboxSeqs[i] ?? 0) };
+      if (userId === input.senderUserId) {
+        if (exclude) packet.exclude = exclude;
+      } else {
+        packet.offline = {
+          messageId: r.messageId,
+          senderUserId: input.senderUserId,
+          recipientUserId: userId,
+          groupId: group.groupId,
+          contentType: input.contentType,
+          content: input.content,
+          sentAt: r.sentAt,
+        };
+      }
+      packets.push(packet);
+    });
+    const pushed = packets.length > 0 ? this.pushes.push(appId, packets) : Promise.resolve();
+    if (group.large) {
+      // Read fan-out: one frame per gate holding the room, seq = the conversation seq.
+      try {
+        await this.route.deliverToRoom(
+          appId,
+          groupRoomId(group.groupId),
+          messagePush(message, r.conversationSeq),
+        );
+      } catch (err) {
+        // The message is stored: members find it by SYNC_GROUP when the next one shows a gap.
+        this.counters.add('group_room_push_failures');
+        this.roomPushFailures.add({ app: appId, group: group.groupId, err: String(err) });
+      }
+    }
+    await pushed;
+  }
+}
+
+export function groupNotFound(groupId: string): SwitchboardError {
+  return new SwitchboardError(ErrorCode.ERROR_CODE_GROUP_NOT_FOUND, `group "${groupId}" not found`);
+}
+
+export function notMember(groupId: string): SwitchboardError {
+  return new SwitchboardError(ErrorCode.ERROR_CODE_NOT_GROUP_MEMBER, `not a member of group "${groupId}"`);
+}

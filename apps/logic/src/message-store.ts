@@ -1,0 +1,72 @@
+import type { Counters } from '@switchboard/metrics';
+import { ErrorCode, SwitchboardError } from '@switchboard/protocol';
+import type { AppendInput, AppendResult } from '@switchboard/storage';
+import { checkContent } from './content-rules.js';
+import { requireId } from './ids.js';
+import type { LogicCounter } from './logic-metrics.js';
+import type { PushBatcher } from './push-batcher.js';
+import type { SendBatcher } from './send-batcher.js';
+
+/** The bounds every stored send is checked against (see MessageLimits). */
+export interface StoreLimits {
+  maxContentBytes: number;
+  maxPushBacklog?: number;
+  maxPushLagMs?: number;
+}
+
+/**
+ * The one way a message gets stored, whatever its conversation: checks, admission control, the
+ * group-commit batcher, the counters; and the bookkeeping of deliveries still running (so that a
+ * shutdown waits for them). 1:1 and group messaging both append through it.
+ */
+export class MessageStore {
+  private readonly deliveries = new Set<Promise<void>>();
+
+  constructor(
+    private readonly batcher: SendBatcher<AppendInput, AppendResult>,
+    private readonly pushes: PushBatcher,
+    private readonly limits: StoreLimits,
+    private readonly counters: Counters<LogicCounter>,
+  ) {}
+
+  /**
+   * Stores one message through group commit; `deadline` (Unix ms) is when the caller stops waiting.
+   * A duplicate (same sender and client_msg_id) resolves with the first one's result.
+   */
+  async append(input: AppendInput, deadline = Infinity): Promise<AppendResult> {
+    requireId('clientMsgId', input.clientMsgId, 'client_msg_id');
+    checkContent(input.contentType, input.content, this.limits.maxContentBytes);
+    // Refuse while pushes fall behind because route (or the CPU it shares) is slow; not while route
+    // is failing: then the pushes end in SYNC_HINTs, and a stored message is still worth keeping.
+    if (
+      !this.pushes.routeFailing &&
+      (this.pushes.backlog >= (this.limits.maxPushBacklog ?? Infinity) ||
+        (this.limits.maxPushLagMs !== undefined && this.pushes.oldestWaitMs() >= this.limits.maxPushLagMs))
+    ) {
+      this.counters.add('sends_refused_push_backlog');
+      throw new SwitchboardError(
+        ErrorCode.ERROR_CODE_RATE_LIMITED,
+        'server busy delivering earlier messages; retry after a short back-off',
+      );
+    }
+    const result = await this.batcher.send(input, deadline).catch((err: unknown) => {
+      if (SwitchboardError.is(err, ErrorCode.ERROR_CODE_RATE_LIMITED))
+        this.counters.add('sends_refused_busy');
+      else if (SwitchboardError.is(err, ErrorCode.ERROR_CODE_TIMEOUT)) this.counters.add('sends_expired');
+      throw err;
+    });
+    this.counters.add(result.duplicate ? 'duplicate_sends' : 'sends');
+    return result;
+  }
+
+  /** Keeps a delivery started after a commit until it settles (see {@link drain}). */
+  track(p: Promise<void>): void {
+    this.deliveries.add(p);
+    void p.finally(() => this.deliveries.delete(p));
+  }
+
+  /** Waits for deliveries already started (used on shutdown). */
+  async drain(): Promise<void> {
+    await Promise.allSettled([...this.deliveries]);
+  }
+}
