@@ -137,9 +137,10 @@ export function logicHandlers(
       const caller = callerOf(req.session);
       const q = need(req.request, 'request');
       const page = await groups.sync(caller, q.groupId, q.afterSeq, messages.pageSize(q.limit));
+      // Read from the group's conversation, not an inbox: seq 0, conversation_seq says where.
       return {
         response: {
-          messages: page.messages.map((m) => toClientMessage(m, m.seq)),
+          messages: page.messages.map((m) => toClientMessage(m, 0)),
           hasMore: page.hasMore,
           maxSeq: page.maxSeq,
         },

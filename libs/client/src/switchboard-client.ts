@@ -1,17 +1,24 @@
 import {
   AckRequest,
+  ConversationsRequest,
+  ConversationsResponse,
   ConversationType,
   HistoryRequest,
   HistoryResponse,
   Message,
   PacketType,
+  ReadReceipt,
+  ReadRequest,
   SendRequest,
   SendResponse,
   SignInRequest,
   SignInResponse,
   SubscribeRoomRequest,
+  SyncGroupRequest,
   SyncRequest,
   SyncResponse,
+  UnsubscribeRoomRequest,
+  type Conversation,
   type Packet,
 } from '@switchboard/proto/client';
 import { SwitchboardError } from '@switchboard/protocol';
@@ -44,6 +51,9 @@ export class SwitchboardClient {
   readonly closed: Promise<CloseInfo>;
   private onPushListeners: Array<(m: Message) => void> = [];
   private onSyncHintListeners: Array<() => void> = [];
+  private onReceiptListeners: Array<(r: ReadReceipt) => void> = [];
+  /** Every READ_RECEIPT push received, in arrival order. */
+  readonly receipts: ReadReceipt[] = [];
   /** SYNC_HINT pushes received: the server may have lost pushes to this connection. */
   syncHints = 0;
 
@@ -65,6 +75,11 @@ export class SwitchboardClient {
     this.onPushListeners.push(listener);
   }
 
+  /** Called on every READ_RECEIPT push. */
+  onReadReceipt(listener: (r: ReadReceipt) => void): void {
+    this.onReceiptListeners.push(listener);
+  }
+
   /** Called on every SYNC_HINT push; a client then syncs from the highest seq it holds. */
   onSyncHint(listener: () => void): void {
     this.onSyncHintListeners.push(listener);
@@ -79,6 +94,12 @@ export class SwitchboardClient {
     }
     // Server-initiated packets carry request id 0; anything else answers one of our requests (even
     // one of a type only the server should send, which it refuses).
+    if (p.type === PacketType.PACKET_TYPE_READ_RECEIPT && p.requestId === 0) {
+      const r = ReadReceipt.decode(p.data);
+      this.receipts.push(r);
+      for (const l of this.onReceiptListeners) l(r);
+      return;
+    }
     if (p.type === PacketType.PACKET_TYPE_SYNC_HINT && p.requestId === 0) {
       this.syncHints++;
       for (const l of this.onSyncHintListeners) l();
@@ -156,18 +177,53 @@ export class SwitchboardClient {
     }
   }
 
+  /** Sends a text message to a group (content as UTF-8). */
+  async sendToGroup(groupId: string, text: string, clientMsgId: string): Promise<SendResponse> {
+    return this.send({
+      clientMsgId,
+      conversation: { type: ConversationType.CONVERSATION_TYPE_GROUP, id: groupId },
+      contentType: 'text',
+      content: Buffer.from(text, 'utf8'),
+    });
+  }
+
+  /** One page of a group's conversation after a conversation seq (messages carry seq 0). */
+  async syncGroup(groupId: string, afterSeq: number, limit = 100): Promise<SyncResponse> {
+    const p = await this.request(
+      PacketType.PACKET_TYPE_SYNC_GROUP,
+      SyncGroupRequest.encode({ groupId, afterSeq, limit }).finish(),
+    );
+    return SyncResponse.decode(p.data);
+  }
+
+  /** Marks a conversation read up to (and including) a conversation seq. */
+  async read(conversation: Conversation, conversationSeq: number): Promise<void> {
+    await this.request(
+      PacketType.PACKET_TYPE_READ,
+      ReadRequest.encode({ conversation, conversationSeq }).finish(),
+    );
+  }
+
+  /** One page of the user's conversations, most recently active first. */
+  async conversations(cursor = '', limit = 0): Promise<ConversationsResponse> {
+    const p = await this.request(
+      PacketType.PACKET_TYPE_CONVERSATIONS,
+      ConversationsRequest.encode({ cursor, limit }).finish(),
+    );
+    return ConversationsResponse.decode(p.data);
+  }
+
   async ack(seq: number): Promise<void> {
     await this.request(PacketType.PACKET_TYPE_ACK, AckRequest.encode({ seq }).finish());
   }
 
-  async history(peer: string, beforeSeq = 0, limit = 50): Promise<HistoryResponse> {
+  /** A page of a conversation's history, newest first: a peer's user id, or any conversation. */
+  async history(peer: string | Conversation, beforeSeq = 0, limit = 50): Promise<HistoryResponse> {
+    const conversation =
+      typeof peer === 'string' ? { type: ConversationType.CONVERSATION_TYPE_USER, id: peer } : peer;
     const p = await this.request(
       PacketType.PACKET_TYPE_HISTORY,
-      HistoryRequest.encode({
-        conversation: { type: ConversationType.CONVERSATION_TYPE_USER, id: peer },
-        beforeSeq,
-        limit,
-      }).finish(),
+      HistoryRequest.encode({ conversation, beforeSeq, limit }).finish(),
     );
     return HistoryResponse.decode(p.data);
   }
@@ -176,6 +232,13 @@ export class SwitchboardClient {
     await this.request(
       PacketType.PACKET_TYPE_SUBSCRIBE_ROOM,
       SubscribeRoomRequest.encode({ roomId }).finish(),
+    );
+  }
+
+  async unsubscribeRoom(roomId: string): Promise<void> {
+    await this.request(
+      PacketType.PACKET_TYPE_UNSUBSCRIBE_ROOM,
+      UnsubscribeRoomRequest.encode({ roomId }).finish(),
     );
   }
 

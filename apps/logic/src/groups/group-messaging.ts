@@ -28,7 +28,7 @@ export interface GroupSendResult {
   messageId: number;
   /**
    * What the sender's SendResponse.seq says: the sender's inbox seq in a small group (write
-   * fan-out), the conversation seq in a large one (read fan-out), 0 for the system.
+   * fan-out); 0 in a large one (read fan-out: no inbox entry) and for the system.
    */
   seq: number;
   conversationSeq: number;
@@ -198,7 +198,7 @@ export class GroupMessaging {
     const own = fromSystem ? -1 : inboxUserIds.indexOf(m.senderUserId);
     return {
       messageId: result.messageId,
-      seq: own >= 0 ? (result.inboxSeqs[own] ?? 0) : group.large && !fromSystem ? result.conversationSeq : 0,
+      seq: own >= 0 ? (result.inboxSeqs[own] ?? 0) : 0,
       conversationSeq: result.conversationSeq,
       sentAt: result.sentAt,
       duplicate: result.duplicate,
@@ -242,12 +242,12 @@ export class GroupMessaging {
     });
     const pushed = packets.length > 0 ? this.pushes.push(appId, packets) : Promise.resolve();
     if (group.large) {
-      // Read fan-out: one frame per gate holding the room, seq = the conversation seq.
+      // Read fan-out: one frame per gate holding the room; seq 0, as the message is in no inbox.
       try {
         await this.route.deliverToRoom(
           appId,
           groupRoomId(group.groupId),
-          messagePush(message, r.conversationSeq),
+          messagePush(message, 0),
         );
       } catch (err) {
         // The message is stored: members find it by SYNC_GROUP when the next one shows a gap.

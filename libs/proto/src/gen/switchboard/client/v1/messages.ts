@@ -118,8 +118,8 @@ export interface SendRequest {
 export interface SendResponse {
   messageId: number;
   /**
-   * The sender's own inbox seq for this message (write fan-out), or the
-   * group seq (read fan-out).
+   * The sender's own inbox seq for this message; 0 when the message is in no
+   * inbox of the sender (a large group, a room).
    */
   seq: number;
   /** Unix milliseconds. */
@@ -135,7 +135,12 @@ export interface Sender {
 
 export interface Message {
   messageId: number;
-  /** The receiving user's inbox seq (write fan-out) or the group seq (read fan-out). */
+  /**
+   * The receiving user's inbox seq; 0 when the message is not in the receiver's
+   * inbox (a large group's message, a room or other live message, history).
+   * A group message is identified by (group id, conversation_seq) wherever it
+   * comes from.
+   */
   seq: number;
   conversation?: Conversation | undefined;
   sender?: Sender | undefined;
@@ -165,10 +170,10 @@ export interface SyncResponse {
 }
 
 /**
- * SyncGroupRequest reads one group's conversation after a conversation seq (the group seq),
- * whichever fan-out stored the messages. The answer's messages carry seq = conversation_seq, and
- * its max_seq is the group's latest conversation seq. Members only; a member reads from the seq
- * at which they joined.
+ * SyncGroupRequest reads one group's conversation after a conversation seq,
+ * whichever fan-out stored the messages. The answer's messages carry seq 0 (use
+ * conversation_seq), and its max_seq is the group's latest conversation seq.
+ * Members only; a member reads the messages after the seq at which they joined.
  */
 export interface SyncGroupRequest {
   groupId: string;
