@@ -80,6 +80,9 @@ const grpcStatusOf: Partial<Record<ErrorCode, status>> = {
   [ErrorCode.ERROR_CODE_INVALID_CONVERSATION]: status.INVALID_ARGUMENT,
   [ErrorCode.ERROR_CODE_CONTENT_TOO_LARGE]: status.INVALID_ARGUMENT,
   [ErrorCode.ERROR_CODE_TOKEN_REVOKED]: status.UNAUTHENTICATED,
+  [ErrorCode.ERROR_CODE_GROUP_DISSOLVED]: status.FAILED_PRECONDITION,
+  [ErrorCode.ERROR_CODE_ROOM_SEND_NOT_ALLOWED]: status.PERMISSION_DENIED,
+  [ErrorCode.ERROR_CODE_NOT_ROOM_SUBSCRIBER]: status.FAILED_PRECONDITION,
 };
 
 /** What callers see for an outage of a store or service (its own message stays in the logs). */
