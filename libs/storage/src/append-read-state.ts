@@ -27,7 +27,11 @@ export async function recordReadState(
   ctx: RepositoryContext,
   messages: readonly AppendedMessage[],
 ): Promise<void> {
-  await upsertDirectState(trx, ctx, messages.filter(({ input }) => input.conversation.type === 'user'));
+  await upsertDirectState(
+    trx,
+    ctx,
+    messages.filter(({ input }) => input.conversation.type === 'user'),
+  );
   await advanceGroupSenders(
     trx,
     messages.filter(({ input }) => input.conversation.type === 'group' && input.senderUserId !== ''),
@@ -124,7 +128,8 @@ async function advanceGroupSenders(
     await trx
       .updateTable('conversation_members')
       .set({
-        read_seq: sql<number>`case ${sql.join(cases, sql` `)} else ${sql.ref('read_seq')} end` as Expression<number>,
+        read_seq:
+          sql<number>`case ${sql.join(cases, sql` `)} else ${sql.ref('read_seq')} end` as Expression<number>,
       })
       .where((eb) =>
         keyIn(

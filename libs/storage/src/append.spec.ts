@@ -193,7 +193,18 @@ for (const dialect of DIALECTS) {
       // Dedupe lookup; users upsert + read; conversations upsert + read; messages insert + id
       // read; inbox insert; dedupe insert; then the read state: one upsert of both parties' 1:1
       // state for direct messages, one update of the senders' cursors for group messages.
-      const common = ['begin', 'select', 'insert', 'select', 'insert', 'select', 'insert', 'select', 'insert', 'insert'];
+      const common = [
+        'begin',
+        'select',
+        'insert',
+        'select',
+        'insert',
+        'select',
+        'insert',
+        'select',
+        'insert',
+        'insert',
+      ];
       expect(direct).toEqual([...common, 'insert', 'commit']);
       const group = await count(() =>
         counted.messages.append(

@@ -126,7 +126,11 @@ export class SqlConversationRepository implements ConversationRepository {
           return eb.or([
             eb(act, '<', at),
             eb.and([eb(act, '=', at), eb('m.conversation_type', '>', type)]),
-            eb.and([eb(act, '=', at), eb('m.conversation_type', '=', type), eb('m.conversation_id', '>', key)]),
+            eb.and([
+              eb(act, '=', at),
+              eb('m.conversation_type', '=', type),
+              eb('m.conversation_id', '>', key),
+            ]),
           ]);
         }),
       )
@@ -142,7 +146,10 @@ export class SqlConversationRepository implements ConversationRepository {
       const joinSeq = Number(row.join_seq);
       const visible = row.message_id !== null && maxSeq > joinSeq;
       return {
-        conversation: seenBy(userId, { type: row.member_type as StoredConversation['type'], key: row.member_key }),
+        conversation: seenBy(userId, {
+          type: row.member_type as StoredConversation['type'],
+          key: row.member_key,
+        }),
         lastMessage: visible
           ? toConversationMessage(row as Parameters<typeof toConversationMessage>[0], userId)
           : undefined,
@@ -156,7 +163,12 @@ export class SqlConversationRepository implements ConversationRepository {
     });
     const last = rows.length > limit ? rows[limit - 1] : undefined;
     const nextCursor = last
-      ? encodeCursor([userId, Number(last.last_active_at), last.member_type, last.member_key] satisfies ListCursor)
+      ? encodeCursor([
+          userId,
+          Number(last.last_active_at),
+          last.member_type,
+          last.member_key,
+        ] satisfies ListCursor)
       : '';
     return { items, nextCursor };
   }

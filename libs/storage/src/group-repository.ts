@@ -190,12 +190,7 @@ export class SqlGroupRepository implements GroupRepository {
     return toPage(rows.map(toGroupMember), limit, (member) => member.userId);
   }
 
-  async list(
-    appId: string,
-    userId: string | undefined,
-    cursor: string,
-    limit: number,
-  ): Promise<Page<Group>> {
+  async list(appId: string, userId: string | undefined, cursor: string, limit: number): Promise<Page<Group>> {
     checkPageSize(limit);
     if (userId !== undefined) checkId('userId', userId);
     const after = decodeIdCursor(cursor);

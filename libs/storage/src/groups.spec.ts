@@ -57,7 +57,9 @@ for (const dialect of DIALECTS) {
         joinSeq: 0,
         readSeq: 0,
       });
-      expect(await storage.groups.member(input.appId, input.groupId, 'bob')).toMatchObject({ role: 'member' });
+      expect(await storage.groups.member(input.appId, input.groupId, 'bob')).toMatchObject({
+        role: 'member',
+      });
       expect(await storage.groups.memberIds(input.appId, input.groupId)).toEqual(['alice', 'bob', 'carol']);
       await storage.groups.dissolve(input.appId, input.groupId, 2_000);
       await expect(storage.groups.create({ ...input, name: 'Again' })).rejects.toMatchObject({
@@ -73,7 +75,9 @@ for (const dialect of DIALECTS) {
       await expect(storage.groups.create(newGroup({ name: 'n'.repeat(129) }))).rejects.toMatchObject({
         code: 'INVALID_ARGUMENT',
       });
-      await expect(storage.groups.create(newGroup({ memberUserIds: ['x'.repeat(65)] }))).rejects.toMatchObject({
+      await expect(
+        storage.groups.create(newGroup({ memberUserIds: ['x'.repeat(65)] })),
+      ).rejects.toMatchObject({
         code: 'INVALID_ARGUMENT',
       });
     });
@@ -107,7 +111,13 @@ for (const dialect of DIALECTS) {
     it('adds and removes members, keeping the member count', async () => {
       const { group } = await storage.groups.create(newGroup({ memberUserIds: ['bob'] }));
       const { appId, groupId } = group;
-      const added = await storage.groups.addMembers(appId, groupId, ['dave', 'bob', 'erin', 'dave'], 'admin', 2_000);
+      const added = await storage.groups.addMembers(
+        appId,
+        groupId,
+        ['dave', 'bob', 'erin', 'dave'],
+        'admin',
+        2_000,
+      );
       expect(added.userIds).toEqual(['dave', 'erin']);
       expect(added.group).toMatchObject({ memberCount: 4, updatedAt: 2_000 });
       expect(await storage.groups.member(appId, groupId, 'erin')).toEqual({
@@ -158,7 +168,9 @@ for (const dialect of DIALECTS) {
       const members = Array.from({ length: 5 }, (_, i) => `m${i}`);
       const ids = ['g-a', 'g-b', 'g-c'];
       for (const groupId of ids) {
-        await storage.groups.create(newGroup({ appId, groupId, ownerUserId: 'owner', memberUserIds: members }));
+        await storage.groups.create(
+          newGroup({ appId, groupId, ownerUserId: 'owner', memberUserIds: members }),
+        );
       }
       await storage.groups.removeMembers(appId, 'g-b', ['m1'], 2_000);
 
@@ -198,7 +210,9 @@ for (const dialect of DIALECTS) {
       await storage.groups.create(newGroup({ appId, groupId: 'big-b', large: true, memberUserIds: ['bob'] }));
       await storage.groups.create(newGroup({ appId, groupId: 'big-a', large: true, memberUserIds: ['bob'] }));
       await storage.groups.create(newGroup({ appId, groupId: 'small', memberUserIds: ['bob'] }));
-      await storage.groups.create(newGroup({ appId, groupId: 'big-gone', large: true, memberUserIds: ['bob'] }));
+      await storage.groups.create(
+        newGroup({ appId, groupId: 'big-gone', large: true, memberUserIds: ['bob'] }),
+      );
       await storage.groups.create(newGroup({ appId, groupId: 'big-other', large: true, memberUserIds: [] }));
       await storage.groups.dissolve(appId, 'big-gone', 2_000);
       expect(await storage.groups.largeGroupIdsOf(appId, 'bob')).toEqual(['big-a', 'big-b']);
