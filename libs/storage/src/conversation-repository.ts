@@ -5,6 +5,7 @@ import { decodeCursor, encodeCursor, malformedCursor } from './page-cursor.js';
 import { takeWithinBytes } from './page-bytes.js';
 import type { RepositoryContext } from './repository-context.js';
 import { MESSAGE_COLUMNS, toConversationMessage } from './row-mappers.js';
+import { readConversationMaxSeq } from './seq-allocation.js';
 import type { ConversationRepository } from './storage.js';
 import { StorageError } from './storage-error.js';
 import type {
@@ -37,25 +38,21 @@ export class SqlConversationRepository implements ConversationRepository {
     checkId('userId', userId);
     checkSeq('seq', seq);
     const stored = storedConversation(userId, conversation);
-    const member = () =>
-      this.ctx.db
-        .selectFrom('conversation_members as m')
-        .leftJoin('conversations as c', (join) =>
-          join
-            .onRef('c.app_id', '=', 'm.app_id')
-            .onRef('c.conversation_type', '=', 'm.conversation_type')
-            .onRef('c.conversation_id', '=', 'm.conversation_id'),
-        )
-        .select(['m.read_seq', 'c.max_seq'])
-        .where('m.app_id', '=', appId)
-        .where('m.user_id', '=', userId)
-        .where('m.conversation_type', '=', stored.type)
-        .where('m.conversation_id', '=', stored.key)
+    const readCursor = async () => {
+      const row = await this.ctx.db
+        .selectFrom('conversation_members')
+        .select('read_seq')
+        .where('app_id', '=', appId)
+        .where('user_id', '=', userId)
+        .where('conversation_type', '=', stored.type)
+        .where('conversation_id', '=', stored.key)
         .executeTakeFirst();
-    const before = await member();
-    if (!before) throw new StorageError('NOT_FOUND', `${userId} has no such conversation`);
-    const target = Math.min(seq, Number(before.max_seq ?? 0));
-    if (target <= Number(before.read_seq)) return { readSeq: Number(before.read_seq), changed: false };
+      if (!row) throw new StorageError('NOT_FOUND', `${userId} has no such conversation`);
+      return Number(row.read_seq);
+    };
+    const before = await readCursor();
+    const target = Math.min(seq, await readConversationMaxSeq(this.ctx.db, appId, stored.type, stored.key));
+    if (target <= before) return { readSeq: before, changed: false };
     // Conditional, so that a concurrent markRead or send that went further is never undone.
     const result = await this.ctx.db
       .updateTable('conversation_members')
@@ -67,9 +64,8 @@ export class SqlConversationRepository implements ConversationRepository {
       .where('read_seq', '<', target)
       .executeTakeFirst();
     if (Number(result.numUpdatedRows) > 0) return { readSeq: target, changed: true };
-    const after = await member();
-    if (!after) throw new StorageError('NOT_FOUND', `${userId} has no such conversation`);
-    return { readSeq: Number(after.read_seq), changed: false };
+    // A concurrent call went further first (or the row went: NOT_FOUND then).
+    return { readSeq: await readCursor(), changed: false };
   }
 
   async list(
@@ -196,19 +192,13 @@ export class SqlConversationRepository implements ConversationRepository {
       .limit(limit + 1)
       .execute();
     // Read after the page so that maxSeq is never below the seqs just returned.
-    const counter = await this.ctx.db
-      .selectFrom('conversations')
-      .select('max_seq')
-      .where('app_id', '=', appId)
-      .where('conversation_type', '=', 'group')
-      .where('conversation_id', '=', groupId)
-      .executeTakeFirst();
+    const maxSeq = await readConversationMaxSeq(this.ctx.db, appId, 'group', groupId);
     const fetched = rows.slice(0, limit).map((row) => ({
       ...toConversationMessage(row, ''),
       seq: Number(row.conversation_seq),
     }));
     const messages = takeWithinBytes(fetched, maxBytes);
-    return { messages, hasMore: rows.length > messages.length, maxSeq: Number(counter?.max_seq ?? 0) };
+    return { messages, hasMore: rows.length > messages.length, maxSeq };
   }
 }
 

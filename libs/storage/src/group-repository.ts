@@ -1,10 +1,11 @@
-import type { Selectable, Transaction } from 'kysely';
+import type { Kysely, Selectable, Transaction } from 'kysely';
 import { chunks } from './chunks.js';
 import type { ConversationMembersTable, Database, GroupsTable } from './db-schema.js';
 import { checkId, checkPageSize, checkText } from './limits.js';
 import { decodeIdCursor, encodeCursor } from './page-cursor.js';
 import type { RepositoryContext } from './repository-context.js';
 import { withTransactionRetry } from './retry.js';
+import { readConversationMaxSeq } from './seq-allocation.js';
 import type { GroupRepository } from './storage.js';
 import { StorageError } from './storage-error.js';
 import type { Group, GroupMember, GroupRole, MembershipChange, NewGroup, Page } from './types.js';
@@ -130,14 +131,7 @@ export class SqlGroupRepository implements GroupRepository {
     return this.changeMembers(appId, groupId, userIds, at, 1, async (trx, present) => {
       const added = [...new Set(userIds)].filter((userId) => !present.has(userId));
       // Members see what is appended after they join: the conversation's seq now (0 before any message).
-      const conversation = await trx
-        .selectFrom('conversations')
-        .select('max_seq')
-        .where('app_id', '=', appId)
-        .where('conversation_type', '=', 'group')
-        .where('conversation_id', '=', groupId)
-        .executeTakeFirst();
-      const joinSeq = Number(conversation?.max_seq ?? 0);
+      const joinSeq = await readConversationMaxSeq(trx, appId, 'group', groupId);
       await insertMembers(trx, appId, groupId, added, at, joinSeq, () => role);
       return added;
     });
@@ -233,12 +227,13 @@ export class SqlGroupRepository implements GroupRepository {
   }
 
   private members(appId: string, groupId: string) {
-    return this.ctx.db
-      .selectFrom('conversation_members')
-      .select(['user_id', 'role', 'joined_at', 'join_seq', 'read_seq'])
-      .where('app_id', '=', appId)
-      .where('conversation_type', '=', 'group')
-      .where('conversation_id', '=', groupId);
+    return membersOf(this.ctx.db, appId, groupId).select([
+      'user_id',
+      'role',
+      'joined_at',
+      'join_seq',
+      'read_seq',
+    ]);
   }
 
   /**
@@ -268,12 +263,8 @@ export class SqlGroupRepository implements GroupRepository {
         if (!locked) throw new StorageError('NOT_FOUND', `no group ${groupId}`);
         const present = new Set<string>();
         for (const part of chunks([...new Set(userIds)])) {
-          const rows = await trx
-            .selectFrom('conversation_members')
+          const rows = await membersOf(trx, appId, groupId)
             .select('user_id')
-            .where('app_id', '=', appId)
-            .where('conversation_type', '=', 'group')
-            .where('conversation_id', '=', groupId)
             .where('user_id', 'in', part)
             .execute();
           rows.forEach((row) => present.add(row.user_id));
@@ -303,6 +294,15 @@ export class SqlGroupRepository implements GroupRepository {
     if (!group) throw new StorageError('NOT_FOUND', `no group ${groupId}`);
     return group;
   }
+}
+
+/** The member rows of one group, to select from. */
+function membersOf(db: Kysely<Database>, appId: string, groupId: string) {
+  return db
+    .selectFrom('conversation_members')
+    .where('app_id', '=', appId)
+    .where('conversation_type', '=', 'group')
+    .where('conversation_id', '=', groupId);
 }
 
 function checkGroupText(fields: { name?: string; extra?: string }): void {

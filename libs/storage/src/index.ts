@@ -7,6 +7,8 @@ export type {
   UserRepository,
   DeviceRepository,
   MessageRepository,
+  GroupRepository,
+  ConversationRepository,
 } from './storage.js';
 export type {
   App,
@@ -33,11 +35,21 @@ export type {
   SyncResult,
   HistoryQuery,
   HistoryResult,
+  Group,
+  NewGroup,
+  GroupRole,
+  GroupMember,
+  Page,
+  MembershipChange,
+  ConversationSummary,
+  GroupReadResult,
+  ReadMark,
 } from './types.js';
 export { StorageError, type StorageErrorCode } from './storage-error.js';
 export { directConversationId } from './conversation-id.js';
 export { MAX_ID_LENGTH, MAX_PAGE_SIZE, MIN_PAGE_BYTES, MAX_USER_TAGS, MAX_TAG_LENGTH } from './limits.js';
 export { MAX_WEBHOOK_URL_LENGTH } from './app-repository.js';
+export { MAX_GROUP_NAME_LENGTH, MAX_GROUP_EXTRA_LENGTH } from './group-repository.js';
 export {
   API_KEY_LENGTH,
   generateApiKey,
