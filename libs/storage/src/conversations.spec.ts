@@ -203,6 +203,9 @@ for (const dialect of DIALECTS) {
         readSeq: 4,
         changed: false,
       });
+      // A message arriving leaves the recipient's cursor where it was.
+      await send(appId, 'alice', 'bob', 110);
+      expect((await listAll(appId, 'bob'))[0]).toMatchObject({ maxSeq: 5, readSeq: 4, unreadCount: 1 });
 
       await createGroup(appId, 'g1', 50);
       await postToGroup(appId, 'g1', 'alice', 200);
