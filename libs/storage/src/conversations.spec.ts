@@ -181,6 +181,16 @@ for (const dialect of DIALECTS) {
       expect(await storage.groups.member(appId, 'g1', 'bob')).toBeUndefined();
       expect(await storage.groups.memberIds(appId, 'g1')).toEqual(['alice', 'carol']);
       expect(await listAll(appId, 'bob')).toEqual([]);
+
+      // Also while the removal races the member's own sends.
+      await storage.groups.addMembers(appId, 'g1', ['bob'], 'member', 70);
+      await Promise.all([
+        ...Array.from({ length: 5 }, (_, i) => postToGroup(appId, 'g1', 'bob', 200 + i)),
+        storage.groups.removeMembers(appId, 'g1', ['bob'], 201),
+        ...Array.from({ length: 5 }, (_, i) => postToGroup(appId, 'g1', 'bob', 300 + i)),
+      ]);
+      expect(await storage.groups.member(appId, 'g1', 'bob')).toBeUndefined();
+      expect(await storage.groups.get(appId, 'g1')).toMatchObject({ memberCount: 2 });
     });
 
     it('marks read forward only, capped at the max seq, for members and parties only', async () => {
