@@ -6,7 +6,7 @@ import type { LogicServiceServer, Session } from '@switchboard/proto/logic';
 import { SwitchboardError } from '@switchboard/protocol';
 import { unary } from '@switchboard/rpc';
 import { fromClientConversation, toClientMessage } from './client-message.js';
-import { requireId } from './ids.js';
+import { requireClientRoomId } from './ids.js';
 import type { Caller, MessageService } from './message-service.js';
 import type { LogicCounter } from './logic-metrics.js';
 import type { SignInService } from './sign-in-service.js';
@@ -163,7 +163,7 @@ export function logicHandlers(
     subscribeRoom: handle(async (req) => {
       callerOf(req.session);
       // Rooms are open to every signed-in user of the app (live channels, goim-style).
-      requireId('room', req.roomId, 'room_id');
+      requireClientRoomId(req.roomId, 'room_id');
       return {};
     }),
     disconnect: handle(async (req) => {

@@ -37,3 +37,23 @@ export function requireId(
   }
   return value;
 }
+
+/** Room ids starting with this are the server's own (`sb:group:<groupId>` for large groups). */
+export const RESERVED_ROOM_PREFIX = 'sb:';
+
+/**
+ * A room id a client or a business server may name (subscribe, send, count): a valid room id
+ * ({@link requireId}) outside the server's reserved `sb:` prefix, else INVALID_ARGUMENT naming the
+ * field. The one place this rule lives.
+ */
+export function requireClientRoomId(value: string, field: string): string {
+  requireId('room', value, field);
+  if (value.startsWith(RESERVED_ROOM_PREFIX)) {
+    throw new SwitchboardError(
+      ErrorCode.ERROR_CODE_INVALID_ARGUMENT,
+      `${field}: room ids starting with "${RESERVED_ROOM_PREFIX}" are reserved for the server`,
+      { field: FIELD_PATH.test(field) ? field : undefined },
+    );
+  }
+  return value;
+}

@@ -3,7 +3,7 @@ import type { ConversationRef, Storage } from '@switchboard/storage';
 import { messagePush } from '../client-message.js';
 import { checkContent } from '../content-rules.js';
 import type { HistoryPage } from '../domain.js';
-import { requireId } from '../ids.js';
+import { requireClientRoomId, requireId } from '../ids.js';
 import type { MessageService } from '../message-service.js';
 import type { LogicRoutePort } from '../route-port.js';
 import { isValidTag, type TagLimits } from '../tag-policy.js';
@@ -84,7 +84,7 @@ export class BusinessMessaging {
         };
       }
       case 'room': {
-        requireId('room', m.target.id, 'target_id');
+        requireClientRoomId(m.target.id, 'target_id');
         if (m.clientMsgId !== '') requireId('clientMsgId', m.clientMsgId, 'client_msg_id');
         const sentAt = Date.now();
         const packet = this.livePacket(m, { type: 'room', id: m.target.id }, sentAt);

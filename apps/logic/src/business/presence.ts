@@ -1,5 +1,5 @@
 import type { LogicRoutePort } from '../route-port.js';
-import { requireId } from '../ids.js';
+import { requireClientRoomId, requireId } from '../ids.js';
 import { requireCount, requireText } from './business-errors.js';
 
 export interface UserPresence {
@@ -37,7 +37,7 @@ export class Presence {
   }
 
   async counts(appId: string, roomId: string, tag: string): Promise<OnlineCounts> {
-    if (roomId !== '') requireId('room', roomId, 'room_id');
+    if (roomId !== '') requireClientRoomId(roomId, 'room_id');
     if (tag !== '') requireText(tag, 'tag', 64);
     const c = await this.route.counts(appId, roomId, tag);
     return {
