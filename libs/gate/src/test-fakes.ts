@@ -80,6 +80,8 @@ export class FakeLogic implements LogicPort {
   grantedTags: string[] | undefined;
   /** The part of the granted tags signIn reports as server-granted (SignInResponse.server_tags). */
   serverTags: string[] = [];
+  /** The rooms signIn assigns the connection (SignInResponse.rooms). */
+  rooms: string[] = [];
   sendError: RpcError | undefined;
   /** When set, send waits for this promise before answering. */
   sendGate: Promise<void> | undefined;
@@ -99,7 +101,7 @@ export class FakeLogic implements LogicPort {
       // What real logic decides from the token; this fake grants what the client asked, unless told otherwise.
       tags: this.grantedTags ?? r.tags,
       serverTags: this.serverTags,
-      rooms: [],
+      rooms: this.rooms,
       response: {
         userId: r.userId,
         deviceId: r.deviceId,
@@ -178,7 +180,13 @@ export class FakeRoute implements GateRoutePort {
     return { results: r.sessions.map((s) => this.rebindOutcome(s)) };
   };
   removeGate = (r: unknown) => this.record('removeGate', r);
-  joinRoom = (r: unknown) => this.record('joinRoom', r);
+  /** When set, JoinRoom records the call and then fails with it. */
+  joinRoomError: Error | undefined;
+  joinRoom = async (r: unknown) => {
+    await this.record('joinRoom', r);
+    if (this.joinRoomError) throw this.joinRoomError;
+    return {};
+  };
   leaveRoom = (r: unknown) => this.record('leaveRoom', r);
 }
 
