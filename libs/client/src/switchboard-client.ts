@@ -12,6 +12,7 @@ import {
   SubscribeRoomRequest,
   SyncRequest,
   SyncResponse,
+  UnsubscribeRoomRequest,
   type Packet,
 } from '@switchboard/proto/client';
 import { SwitchboardError } from '@switchboard/protocol';
@@ -176,6 +177,13 @@ export class SwitchboardClient {
     await this.request(
       PacketType.PACKET_TYPE_SUBSCRIBE_ROOM,
       SubscribeRoomRequest.encode({ roomId }).finish(),
+    );
+  }
+
+  async unsubscribeRoom(roomId: string): Promise<void> {
+    await this.request(
+      PacketType.PACKET_TYPE_UNSUBSCRIBE_ROOM,
+      UnsubscribeRoomRequest.encode({ roomId }).finish(),
     );
   }
 
