@@ -96,10 +96,11 @@ export class Fanout {
 
   /**
    * Puts each target (checked exactly like {@link deliver}'s) into room `roomId` as a server-assigned
-   * room (see RoomIndex), or takes it out; for the gate's first subscriber route is told first
-   * (JoinRoom), and the answer waits for it; when route refuses, nothing was joined and the call
-   * fails. Idempotent: `updated` counts the targets found, whether or not they were already in (or
-   * out). A call for another boot id updates nothing.
+   * room (see RoomIndex), or takes it out; the answer waits for route to hear of the gate's first
+   * subscriber (JoinRoom) or last one (LeaveRoom). When route refuses a join, nothing was joined and
+   * the call fails; a failed leave is logged (the gate then gets pushes it has no subscriber for).
+   * Idempotent: `updated` counts the targets found, whether or not they were already in (or out).
+   * A call for another boot id updates nothing.
    */
   async setRoom(
     appId: string,
@@ -119,7 +120,7 @@ export class Fanout {
       if (conn) conns.push(conn);
     }
     if (join) await joinRoomAt(this.core, appId, roomId, conns, true);
-    else for (const conn of conns) leaveRoom(this.core, conn, roomId);
+    else await Promise.all(conns.map((conn) => leaveRoom(this.core, conn, roomId)));
     return { updated: conns.length, missing: targets.length - conns.length };
   }
 

@@ -83,7 +83,7 @@ export async function joinRoomAt(
   try {
     await host.route.joinRoom({ appId, roomId, gateId: host.gateId });
   } catch (err) {
-    for (const conn of added) if (!conn.closed) leaveRoom(host, conn, roomId);
+    for (const conn of added) if (!conn.closed) void leaveRoom(host, conn, roomId);
     throw err;
   }
 }
@@ -98,22 +98,26 @@ export function unsubscribeRoom(
   packet: Packet,
   request: UnsubscribeRoomRequest,
 ): void {
-  if (!host.rooms.isAssigned(conn, request.roomId)) leaveRoom(host, conn, request.roomId);
+  if (!host.rooms.isAssigned(conn, request.roomId)) void leaveRoom(host, conn, request.roomId);
   host.reply(conn, responsePacket(packet));
 }
 
 /**
- * Leaves a room on behalf of a connection (server-assigned or not); tells route when it was the
- * gate's last subscriber.
+ * Leaves a room on behalf of a connection (server-assigned or not) at once; tells route when it was
+ * the gate's last subscriber. The promise (which never rejects: a failure is logged) settles once
+ * route has answered; only a caller that reports completion (SetRoom) waits for it.
  */
-export function leaveRoom(host: SessionHost, conn: Connection, roomId: string): void {
-  if (!host.rooms.remove(conn.appId, roomId, conn)) return;
+export function leaveRoom(host: SessionHost, conn: Connection, roomId: string): Promise<void> {
+  if (!host.rooms.remove(conn.appId, roomId, conn)) return Promise.resolve();
   const { route, gateId } = host;
-  route.leaveRoom({ appId: conn.appId, roomId, gateId }).catch((err: unknown) => {
-    host.warnRepeated('route LeaveRoom failed', {
-      app: conn.appId,
-      room: roomId,
-      err: logDetailOf(err),
-    });
-  });
+  return route.leaveRoom({ appId: conn.appId, roomId, gateId }).then(
+    () => undefined,
+    (err: unknown) => {
+      host.warnRepeated('route LeaveRoom failed', {
+        app: conn.appId,
+        room: roomId,
+        err: logDetailOf(err),
+      });
+    },
+  );
 }
