@@ -660,10 +660,18 @@ describe.each(STORES)('offline users, counts, tags (%s store)', (_kind, makeStor
     expect(await setRoom('r'.repeat(129), ['u'])).toBe(bad);
     expect(await setRoom('r', ['u'], '')).toBe(bad);
     expect(await setRoom('r', ['u', ''])).toBe(bad);
-    expect(await setRoom('r', Array.from({ length: 1001 }, (_, i) => `u${i}`))).toBe(bad);
-    expect(await setRoom('r'.repeat(128), Array.from({ length: 1000 }, (_, i) => `u${i}`))).toBe(
-      'accepted',
-    );
+    expect(
+      await setRoom(
+        'r',
+        Array.from({ length: 1001 }, (_, i) => `u${i}`),
+      ),
+    ).toBe(bad);
+    expect(
+      await setRoom(
+        'r'.repeat(128),
+        Array.from({ length: 1000 }, (_, i) => `u${i}`),
+      ),
+    ).toBe('accepted');
   });
 
   it('passes none_of through to every gate', async () => {

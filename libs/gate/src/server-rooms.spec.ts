@@ -53,9 +53,7 @@ function answers(h: Harness, transport: FakeTransport, from = 2) {
     .map((p) => [p.requestId, p.code]);
 }
 
-const subscribers = (h: Harness, roomId: string) => [
-  ...(h.core.rooms.subscribers('app1', roomId) ?? []),
-];
+const subscribers = (h: Harness, roomId: string) => [...(h.core.rooms.subscribers('app1', roomId) ?? [])];
 
 describe('server-assigned rooms (SetRoom)', () => {
   it('joins and leaves idempotently, telling route of the first member and the last one', async () => {
