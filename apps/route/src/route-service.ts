@@ -300,23 +300,18 @@ export class RouteService {
     this.counters.add('set_user_tags');
     const perGate = targetsPerGate(await this.store.devicesOf(appId, [userId]));
     this.counters.add('gate_set_tags_calls', perGate.size);
-    const { answers, failed } = await this.askGates(
-      [...perGate.keys()],
-      (client, gateId) => {
-        const { bootId, targets } = perGate.get(gateId)!;
-        return call(
+    return this.updateOnGates(
+      perGate,
+      (client, bootId, targets) =>
+        call(
           client,
           client.setTags,
           { appId, bootId, targets, tags: [...tags] },
           new Metadata(),
           this.gateCallTimeoutMs,
-        );
-      },
+        ),
       this.tagFailures,
     );
-    let updated = 0;
-    for (const a of answers) updated += a.updated;
-    return { updated, failedGates: failed.length };
   }
 
   /**
@@ -336,23 +331,18 @@ export class RouteService {
     if (userIds.length === 0) return { updated: 0, failedGates: 0 };
     const perGate = targetsPerGate(await this.store.devicesOf(appId, [...new Set(userIds)]));
     this.counters.add('gate_set_room_calls', perGate.size);
-    const { answers, failed } = await this.askGates(
-      [...perGate.keys()],
-      (client, gateId) => {
-        const { bootId, targets } = perGate.get(gateId)!;
-        return call(
+    return this.updateOnGates(
+      perGate,
+      (client, bootId, targets) =>
+        call(
           client,
           client.setRoom,
           { appId, bootId, targets, roomId, join },
           new Metadata(),
           this.gateCallTimeoutMs,
-        );
-      },
+        ),
       this.roomFailures,
     );
-    let updated = 0;
-    for (const a of answers) updated += a.updated;
-    return { updated, failedGates: failed.length };
   }
 
   async kickDevice(
@@ -409,6 +399,28 @@ export class RouteService {
         this.gateCallTimeoutMs,
       );
     });
+  }
+
+  /**
+   * Sends each gate of `perGate` one call naming its targets under its boot id (SetTags, SetRoom),
+   * all gates in parallel, and sums the connections the gates updated.
+   */
+  private async updateOnGates(
+    perGate: ReadonlyMap<string, GateTargets>,
+    send: (client: GateServiceClient, bootId: string, targets: Target[]) => Promise<{ updated: number }>,
+    failures: LogSummary,
+  ): Promise<{ updated: number; failedGates: number }> {
+    const { answers, failed } = await this.askGates(
+      [...perGate.keys()],
+      (client, gateId) => {
+        const { bootId, targets } = perGate.get(gateId)!;
+        return send(client, bootId, targets);
+      },
+      failures,
+    );
+    let updated = 0;
+    for (const a of answers) updated += a.updated;
+    return { updated, failedGates: failed.length };
   }
 
   private async countOnGates(
@@ -511,9 +523,15 @@ function gateCall(perGate: Map<string, GateDeliveries>, appId: string, b: Bindin
   return entry;
 }
 
-/** The bindings' targets grouped per gate, with the boot id of each gate's live registration. */
-function targetsPerGate(bindings: readonly Binding[]): Map<string, { bootId: string; targets: Target[] }> {
-  const perGate = new Map<string, { bootId: string; targets: Target[] }>();
+/** One gate's targets of a SetTags or SetRoom call, and the boot id of its live registration. */
+interface GateTargets {
+  bootId: string;
+  targets: Target[];
+}
+
+/** The bindings' targets grouped per gate. */
+function targetsPerGate(bindings: readonly Binding[]): Map<string, GateTargets> {
+  const perGate = new Map<string, GateTargets>();
   for (const b of bindings) {
     let entry = perGate.get(b.gateId);
     if (!entry) perGate.set(b.gateId, (entry = { bootId: b.gateBootId, targets: [] }));
