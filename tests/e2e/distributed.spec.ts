@@ -67,6 +67,18 @@ describe('distributed suite (npm run cluster: separate processes, MariaDB + Redi
     return proc;
   }
 
+  /** A client of route-1 with the internal secret, and one call on it (3 s deadline). */
+  function internalRoute() {
+    const routeClient = new RouteServiceClient(
+      routeAddress,
+      credentials.createInsecure(),
+      internalClientOptions(cluster!.internalSecret),
+    );
+    const rpc = <Req, Res>(method: (...args: never[]) => unknown, req: Req) =>
+      call<Req, Res>(routeClient, method as never, req, new Metadata(), 3_000);
+    return { routeClient, rpc };
+  }
+
   /** Whether something accepts TCP connections on a local port. */
   function listening(port: number): Promise<boolean> {
     return new Promise<boolean>((resolve) => {
@@ -303,13 +315,7 @@ describe('distributed suite (npm run cluster: separate processes, MariaDB + Redi
 
   it('puts users into a server room across gates (SetUsersRoom), pushed once per gate, kept on UNSUBSCRIBE_ROOM', async () => {
     const room = 'sb:group:e2e';
-    const routeClient = new RouteServiceClient(
-      routeAddress,
-      credentials.createInsecure(),
-      internalClientOptions(cluster!.internalSecret),
-    );
-    const rpc = <Req, Res>(method: (...args: never[]) => unknown, req: Req) =>
-      call<Req, Res>(routeClient, method as never, req, new Metadata(), 3_000);
+    const { routeClient, rpc } = internalRoute();
     const open = async (user: string, url: string) =>
       (await signedIn(url, await testToken('acme', user, secret, '1h'), 'd')).client;
     const [m1, m2, outsider] = [
@@ -384,13 +390,7 @@ describe('distributed suite (npm run cluster: separate processes, MariaDB + Redi
     await waitFor('the counts gate to listen', () => listening(doomed.port));
     const room = 'counts-room';
     const tag = 'counts_tag';
-    const routeClient = new RouteServiceClient(
-      routeAddress,
-      credentials.createInsecure(),
-      internalClientOptions(cluster!.internalSecret),
-    );
-    const rpc = <Req, Res>(method: (...args: never[]) => unknown, req: Req) =>
-      call<Req, Res>(routeClient, method as never, req, new Metadata(), 3_000);
+    const { routeClient, rpc } = internalRoute();
     const counts = () =>
       rpc<
         unknown,

@@ -10,23 +10,19 @@ import { RpcError } from '@switchboard/rpc';
 import { describe, expect, it } from 'vitest';
 import type { Connection } from './connection.js';
 import { Fanout } from './fanout.js';
-import { FakeTransport, harness, packetBytes, settle, signInBytes, type Harness } from './test-fakes.js';
+import {
+  type FakeTransport,
+  harness,
+  packetBytes,
+  settle,
+  signedInConnection,
+  targetOf,
+  type Harness,
+} from './test-fakes.js';
 
-async function signIn(h: Harness, device: string, user = 'u1') {
-  const transport = new FakeTransport();
-  const conn = h.core.open(transport);
-  h.core.receive(conn, signInBytes(1, device, [], user));
-  await settle();
-  h.scheduler.run();
-  return { conn, transport };
-}
+const signIn = (h: Harness, device: string) => signedInConnection(h, device);
 
-const to = (conn: Connection, epoch = 0) => ({
-  connId: conn.id,
-  epoch,
-  userId: conn.userId,
-  deviceId: conn.deviceId,
-});
+const to = targetOf;
 
 const subscribe = (h: Harness, conn: Connection, id: number, roomId: string) =>
   h.core.receive(

@@ -6,6 +6,7 @@ import { createLogger, memoryDestination, type MemoryDestination } from '@switch
 import { type RpcError } from '@switchboard/rpc';
 import { decodePacket, packetFromJson } from '@switchboard/protocol';
 import type { Clock } from './clock.js';
+import type { Connection } from './connection.js';
 import { GateCore } from './gate-core.js';
 import type { GateRoutePort, LogicPort } from './ports.js';
 import type { GateSettings } from './settings.js';
@@ -251,3 +252,21 @@ export function signInBytes(requestId: number, device = 'd1', tags: string[] = [
 export function settle(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
 }
+
+/** Opens a connection on the harness and signs it in as app1/`user`/`device`, flushing its answer. */
+export async function signedInConnection(h: Harness, device: string, user = 'u1', tags: string[] = []) {
+  const transport = new FakeTransport();
+  const conn = h.core.open(transport);
+  h.core.receive(conn, signInBytes(1, device, tags, user));
+  await settle();
+  h.scheduler.run();
+  return { conn, transport };
+}
+
+/** A route-style target naming a connection as it is signed in (epoch 0: any epoch). */
+export const targetOf = (conn: Connection, epoch = 0) => ({
+  connId: conn.id,
+  epoch,
+  userId: conn.userId,
+  deviceId: conn.deviceId,
+});
