@@ -4,6 +4,7 @@ import {
   balancedChannel,
   call,
   channelReachable,
+  INTERNAL_LIMITS,
   parseAddressList,
   RETRYABLE_ROUTE_METHODS,
   type InternalTls,
@@ -108,6 +109,18 @@ export interface LogicRoutePort {
     userId: string,
     tags: string[],
   ): Promise<{ updated: number; failedGates: number }>;
+  /**
+   * Puts every live connection of `userIds` into room `roomId` (`join`), or takes them out of it;
+   * any number of users (sent in calls of at most INTERNAL_LIMITS.usersPerSetRoom, answers summed).
+   * `updated` counts connections; `failedGates` the gates holding some of them that could not be
+   * reached (summed over the calls).
+   */
+  setUsersRoom(
+    appId: string,
+    roomId: string,
+    userIds: string[],
+    join: boolean,
+  ): Promise<{ updated: number; failedGates: number }>;
   /** Resolves when route is reachable (the readiness check); absent for in-process ports. */
   reachable?(): Promise<void>;
   /** Where route is, for logs and `/readyz`. */
@@ -129,7 +142,7 @@ export class GrpcLogicRoutePort implements LogicRoutePort {
   ) {
     this.address = parseAddressList(addresses).join(',');
     // The channel retries only RETRYABLE_ROUTE_METHODS (GetPresence, GetCounts, KickDevice,
-    // SetUserTags); Bind and the DeliverTo* calls are never sent twice.
+    // SetUserTags, SetUsersRoom); Bind and the DeliverTo* calls are never sent twice.
     const channel = balancedChannel(addresses, { ...auth, retryable: RETRYABLE_ROUTE_METHODS });
     this.client = new RouteServiceClient(channel.target, channel.credentials, channel.options);
   }
@@ -218,6 +231,24 @@ export class GrpcLogicRoutePort implements LogicRoutePort {
   ): Promise<{ updated: number; failedGates: number }> {
     const res = await this.call(this.client.setUserTags, { appId, userId, tags });
     return { updated: res.updated, failedGates: res.failedGates };
+  }
+
+  async setUsersRoom(
+    appId: string,
+    roomId: string,
+    userIds: string[],
+    join: boolean,
+  ): Promise<{ updated: number; failedGates: number }> {
+    // One call after another: a group of 100,000 members is 100 calls, not 100 at once.
+    const chunk = INTERNAL_LIMITS.usersPerSetRoom;
+    const sum = { updated: 0, failedGates: 0 };
+    for (let i = 0; i < userIds.length; i += chunk) {
+      const request = { appId, roomId, userIds: userIds.slice(i, i + chunk), join };
+      const res = await this.call(this.client.setUsersRoom, request);
+      sum.updated += res.updated;
+      sum.failedGates += res.failedGates;
+    }
+    return sum;
   }
 
   close(): void {

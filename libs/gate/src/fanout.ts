@@ -2,6 +2,7 @@ import { ErrorCode, PacketType } from '@switchboard/proto/client';
 import type { Connection } from './connection.js';
 import { EncodedPacket } from './encoded-packet.js';
 import type { GateCore } from './gate-core.js';
+import { joinRoomAt, leaveRoom } from './room-subscriptions.js';
 import type { TagQuery } from './tag-index.js';
 
 /** One connection a delivery is addressed to, and whose route believes it is; epoch 0 means any epoch. */
@@ -91,6 +92,36 @@ export class Fanout {
       updated++;
     }
     return { updated, missing: targets.length - updated };
+  }
+
+  /**
+   * Puts each target (checked exactly like {@link deliver}'s) into room `roomId` as a server-assigned
+   * room (see RoomIndex), or takes it out; the answer waits for route to hear of the gate's first
+   * subscriber (JoinRoom) or last one (LeaveRoom). When route refuses a join, nothing was joined and
+   * the call fails; a failed leave is logged (the gate then gets pushes it has no subscriber for).
+   * Idempotent: `updated` counts the targets found, whether or not they were already in (or out).
+   * A call for another boot id updates nothing.
+   */
+  async setRoom(
+    appId: string,
+    bootId: string,
+    targets: readonly DeliveryTarget[],
+    roomId: string,
+    join: boolean,
+  ): Promise<{ updated: number; missing: number }> {
+    this.core.counters.setRoomCalls++;
+    if (bootId !== this.core.bootId) {
+      this.core.counters.staleBootCalls++;
+      return { updated: 0, missing: targets.length };
+    }
+    const conns: Connection[] = [];
+    for (const target of targets) {
+      const conn = this.targetConnection(appId, target);
+      if (conn) conns.push(conn);
+    }
+    if (join) await joinRoomAt(this.core, appId, roomId, conns, true);
+    else await Promise.all(conns.map((conn) => leaveRoom(this.core, conn, roomId)));
+    return { updated: conns.length, missing: targets.length - conns.length };
   }
 
   /**
