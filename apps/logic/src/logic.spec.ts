@@ -359,6 +359,14 @@ describe('logic service over gRPC (SQLite storage, recording route)', () => {
           conversation: { type: ConversationType.CONVERSATION_TYPE_GROUP, id: 'x' },
         }),
       ),
+    ).toBe(ErrorCode.ERROR_CODE_GROUP_NOT_FOUND);
+    expect(
+      await codeOf(
+        send(alice, {
+          clientMsgId: 'u',
+          conversation: { type: ConversationType.CONVERSATION_TYPE_UNSPECIFIED, id: 'x' },
+        }),
+      ),
     ).toBe(ErrorCode.ERROR_CODE_INVALID_CONVERSATION);
     expect(await codeOf(send(alice, { clientMsgId: 'big', content: Buffer.alloc(60_001) }))).toBe(
       ErrorCode.ERROR_CODE_CONTENT_TOO_LARGE,
