@@ -88,7 +88,13 @@ export interface LogicRoutePort {
   }): Promise<{ epoch: number }>;
   deliverToUsers(appId: string, packets: UserPacket[]): Promise<DeliveryStats>;
   /** A packet for every subscriber of a room. Not retried (a repeated push reaches clients twice). */
-  deliverToRoom(appId: string, roomId: string, packet: Buffer): Promise<DeliveryStats>;
+  /** `exclude`: the sender's device, which has its response; it gets no copy. */
+  deliverToRoom(
+    appId: string,
+    roomId: string,
+    packet: Buffer,
+    exclude?: { userId: string; deviceId: string },
+  ): Promise<DeliveryStats>;
   /** A packet for every connection of the app matching `expression`. Not retried. */
   deliverToTags(appId: string, expression: TagExpression, packet: Buffer): Promise<DeliveryStats>;
   /** A packet for every signed-in connection of the app. Not retried. */
@@ -175,8 +181,19 @@ export class GrpcLogicRoutePort implements LogicRoutePort {
     return res.stats ?? NO_STATS;
   }
 
-  async deliverToRoom(appId: string, roomId: string, packet: Buffer): Promise<DeliveryStats> {
-    const res = await this.call(this.client.deliverToRoom, { appId, roomId, packet });
+  async deliverToRoom(
+    appId: string,
+    roomId: string,
+    packet: Buffer,
+    exclude?: { userId: string; deviceId: string },
+  ): Promise<DeliveryStats> {
+    const res = await this.call(this.client.deliverToRoom, {
+      appId,
+      roomId,
+      packet,
+      excludeUserId: exclude?.userId ?? '',
+      excludeDeviceId: exclude?.deviceId ?? '',
+    });
     return res.stats ?? NO_STATS;
   }
 

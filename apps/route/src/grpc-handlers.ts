@@ -122,7 +122,10 @@ export function routeHandlers(service: RouteService, log: Logger): RouteServiceS
     ),
     deliverToRoom: unary(
       async (req) => ({
-        stats: await service.deliverToRoom(req.appId, required(req.roomId, 'room_id'), req.packet),
+        stats: await service.deliverToRoom(req.appId, required(req.roomId, 'room_id'), req.packet, {
+          userId: checkLength(req.excludeUserId, INTERNAL_LIMITS.idLength, 'exclude_user_id'),
+          deviceId: checkLength(req.excludeDeviceId, INTERNAL_LIMITS.idLength, 'exclude_device_id'),
+        }),
       }),
       onError,
     ),

@@ -233,10 +233,23 @@ export class RouteService {
     return statsOf(await this.deliverPerGate(perGate));
   }
 
-  async deliverToRoom(appId: string, roomId: string, packet: Buffer): Promise<DeliveryStats> {
+  /** `exclude`: the sender's device, which has its response (see DeliverToRoomRequest). */
+  async deliverToRoom(
+    appId: string,
+    roomId: string,
+    packet: Buffer,
+    exclude: { userId: string; deviceId: string } = { userId: '', deviceId: '' },
+  ): Promise<DeliveryStats> {
     const gateIds = await this.store.gatesOfRoom(appId, roomId);
+    const request = {
+      appId,
+      roomId,
+      packet,
+      excludeUserId: exclude.userId,
+      excludeDeviceId: exclude.deviceId,
+    };
     const result = await this.fanOut(gateIds, (client) =>
-      call(client, client.pushRoom, { appId, roomId, packet }, new Metadata(), this.gateCallTimeoutMs),
+      call(client, client.pushRoom, request, new Metadata(), this.gateCallTimeoutMs),
     );
     return statsOf(result);
   }

@@ -141,10 +141,27 @@ export class Fanout {
     };
   }
 
-  /** Queues a packet on every local subscriber of a room. */
-  pushRoom(appId: string, roomId: string, packet: Uint8Array): number {
+  /**
+   * Queues a packet on every local subscriber of a room, except the connection of the device
+   * `excludeUserId`/`excludeDeviceId` names (the sender's, which has its response) when given.
+   */
+  pushRoom(
+    appId: string,
+    roomId: string,
+    packet: Uint8Array,
+    excludeUserId = '',
+    excludeDeviceId = '',
+  ): number {
     const subscribers = this.core.rooms.subscribers(appId, roomId);
-    return subscribers ? this.sendAll(subscribers, EncodedPacket.fromBytes(packet)) : 0;
+    if (!subscribers) return 0;
+    const encoded = EncodedPacket.fromBytes(packet);
+    if (excludeDeviceId === '') return this.sendAll(subscribers, encoded);
+    let delivered = 0;
+    for (const conn of subscribers) {
+      if (conn.deviceId === excludeDeviceId && conn.userId === excludeUserId) continue;
+      if (this.send(conn, encoded)) delivered++;
+    }
+    return delivered;
   }
 
   /** Queues a packet on every signed-in connection of an app. */

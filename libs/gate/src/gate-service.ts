@@ -41,7 +41,9 @@ export function gateServiceImplementation(
       onError,
     ),
     pushRoom: unary<PushRoomRequest, PushRoomResponse>(
-      async (req) => ({ delivered: fanout.pushRoom(req.appId, req.roomId, req.packet) }),
+      async (req) => ({
+        delivered: fanout.pushRoom(req.appId, req.roomId, req.packet, req.excludeUserId, req.excludeDeviceId),
+      }),
       onError,
     ),
     pushTags: unary<PushTagsRequest, PushTagsResponse>(

@@ -8,6 +8,8 @@ import { RpcError } from './rpc-error.js';
  */
 export const INTERNAL_LIMITS = {
   roomIdLength: 128,
+  /** User and device ids (logic allows 64 characters). */
+  idLength: 64,
   tagLength: 64,
   tagsPerSet: 32,
   /** Users one SetUsersRoom names (logic sends a large group's members in calls of this size). */
