@@ -1,4 +1,3 @@
-import { ErrorCode, SwitchboardError } from '@switchboard/protocol';
 import type { ConversationRef, Storage } from '@switchboard/storage';
 import { messagePush } from '../client-message.js';
 import { checkContent } from '../content-rules.js';
