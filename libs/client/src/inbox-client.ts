@@ -186,6 +186,8 @@ export class InboxClient {
 
   /** Stores a message by the protocol's rules: in seq order, once. */
   private accept(m: Message): void {
+    // seq 0: not an inbox message (a large group's, a room's, a broadcast): nothing for the inbox.
+    if (m.seq === 0) return;
     if (m.seq <= this.lastSeq || (m.seq > this.lastSeq + 1 && this.ahead.has(m.seq))) {
       this.stats.duplicatePushes++;
       return;
