@@ -31,11 +31,13 @@ export class MessageStore {
 
   /**
    * Stores one message through group commit; `deadline` (Unix ms) is when the caller stops waiting.
-   * A duplicate (same sender and client_msg_id) resolves with the first one's result.
+   * A duplicate (same sender and client_msg_id) resolves with the first one's result. `fromServer`:
+   * a message logic wrote itself (a group event), not held to the app's content limit.
    */
-  async append(input: AppendInput, deadline = Infinity): Promise<AppendResult> {
+  async append(input: AppendInput, deadline = Infinity, fromServer = false): Promise<AppendResult> {
     requireId('clientMsgId', input.clientMsgId, 'client_msg_id');
-    checkContent(input.contentType, input.content, this.limits.maxContentBytes);
+    // The server's own messages (group events) are bounded where they are made, not by the app's limit.
+    if (!fromServer) checkContent(input.contentType, input.content, this.limits.maxContentBytes);
     // Refuse while pushes fall behind because route (or the CPU it shares) is slow; not while route
     // is failing: then the pushes end in SYNC_HINTs, and a stored message is still worth keeping.
     if (

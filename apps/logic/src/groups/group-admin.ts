@@ -2,7 +2,14 @@ import type { Logger } from '@switchboard/log';
 import { LogSummary } from '@switchboard/log';
 import type { Counters } from '@switchboard/metrics';
 import { ErrorCode, SwitchboardError } from '@switchboard/protocol';
-import type { Group, GroupMember, Page, Storage } from '@switchboard/storage';
+import {
+  MAX_GROUP_EXTRA_LENGTH,
+  MAX_GROUP_NAME_LENGTH,
+  type Group,
+  type GroupMember,
+  type Page,
+  type Storage,
+} from '@switchboard/storage';
 import { invalid, requireCount, requireText } from '../business/business-errors.js';
 import { requireId } from '../ids.js';
 import type { LogicCounter } from '../logic-metrics.js';
@@ -28,8 +35,8 @@ export interface NewGroupInput {
   extra: string;
 }
 
-const NAME_MAX = 128;
-const EXTRA_MAX_BYTES = 65_535;
+/** Users a member-change message names; past it, `count` says how many there were. */
+export const EVENT_MAX_USER_IDS = 100;
 /** Users one add or remove call may name: a bound on the work (and the system message) of one request. */
 export const MAX_MEMBERS_PER_CALL = 1000;
 const PAGE_MAX = 1000;
@@ -62,7 +69,7 @@ export class GroupAdmin {
     const groupId = input.groupId === '' ? `g_${crypto.randomUUID().replaceAll('-', '')}` : input.groupId;
     requireId('group', groupId, 'group_id');
     requireId('user', input.ownerUserId, 'owner_user_id');
-    requireText(input.name, 'name', NAME_MAX);
+    requireText(input.name, 'name', MAX_GROUP_NAME_LENGTH);
     checkExtra(input.extra);
     const members = this.checkUsers(input.memberUserIds, 'member_user_ids');
     const everyone = new Set([input.ownerUserId, ...members]);
@@ -83,7 +90,7 @@ export class GroupAdmin {
     await this.messaging.announce(appId, group, GroupEvent.created, {
       name: group.name,
       owner_user_id: group.ownerUserId,
-      user_ids: created.userIds,
+      ...named(created.userIds),
     });
     return group;
   }
@@ -97,7 +104,7 @@ export class GroupAdmin {
 
   async update(appId: string, groupId: string, change: { name?: string; extra?: string }): Promise<Group> {
     requireId('group', groupId, 'group_id');
-    if (change.name !== undefined) requireText(change.name, 'name', NAME_MAX);
+    if (change.name !== undefined) requireText(change.name, 'name', MAX_GROUP_NAME_LENGTH);
     if (change.extra !== undefined) checkExtra(change.extra);
     await this.messaging.liveGroup(appId, groupId);
     if (change.name === undefined && change.extra === undefined) return this.get(appId, groupId);
@@ -136,7 +143,7 @@ export class GroupAdmin {
     } else if (group.large) {
       await this.moveUsers(appId, groupId, change.userIds, true);
     }
-    await this.messaging.announce(appId, group, GroupEvent.memberAdded, { user_ids: change.userIds });
+    await this.messaging.announce(appId, group, GroupEvent.memberAdded, named(change.userIds));
     return change.userIds.length;
   }
 
@@ -156,7 +163,7 @@ export class GroupAdmin {
       appId,
       change.group,
       GroupEvent.memberRemoved,
-      { user_ids: change.userIds },
+      named(change.userIds),
       change.userIds,
     );
     if (change.group.large) await this.moveUsers(appId, groupId, change.userIds, false);
@@ -238,8 +245,14 @@ export class GroupAdmin {
 }
 
 function checkExtra(extra: string): void {
-  if (Buffer.byteLength(extra) > EXTRA_MAX_BYTES)
-    throw invalid('extra', `extra is at most ${EXTRA_MAX_BYTES} bytes`);
+  if (extra.length > MAX_GROUP_EXTRA_LENGTH) {
+    throw invalid('extra', `extra is at most ${MAX_GROUP_EXTRA_LENGTH} characters`);
+  }
+}
+
+/** The users a member-change message names: the first {@link EVENT_MAX_USER_IDS}, and how many in all. */
+function named(userIds: readonly string[]): { user_ids: string[]; count: number } {
+  return { user_ids: userIds.slice(0, EVENT_MAX_USER_IDS), count: userIds.length };
 }
 
 function checkCursor(cursor: string): string {

@@ -78,7 +78,7 @@ export class GroupMessaging {
   ): Promise<GroupSendResult> {
     requireId('group', m.groupId, field, ErrorCode.ERROR_CODE_INVALID_CONVERSATION);
     const group = await this.liveGroup(appId, m.groupId);
-    return this.storeAndDeliver(appId, group, m, deadline, []);
+    return this.storeAndDeliver(appId, group, m, deadline, [], false);
   }
 
   /**
@@ -106,6 +106,7 @@ export class GroupMessaging {
       },
       Infinity,
       alsoTo,
+      true,
     );
   }
 
@@ -165,6 +166,7 @@ export class GroupMessaging {
     m: GroupMessage,
     deadline: number,
     alsoTo: readonly string[],
+    fromServer = false,
   ): Promise<GroupSendResult> {
     const fromSystem = m.senderUserId === '';
     let inboxUserIds: string[];
@@ -190,7 +192,7 @@ export class GroupMessaging {
       sentAt: Date.now(),
       inboxUserIds,
     };
-    const result = await this.store.append(input, deadline);
+    const result = await this.store.append(input, deadline, fromServer);
     if (!result.duplicate) {
       this.counters.add(group.large ? 'group_sends_large' : 'group_sends_small');
       this.store.track(this.deliver(appId, group, input, result));

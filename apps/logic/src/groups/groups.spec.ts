@@ -121,6 +121,7 @@ describe('groups in logic (SQLite storage, recording route)', () => {
       name: 'S',
       owner_user_id: 'ann',
       user_ids: ['ann', 'bob', 'cy'],
+      count: 3,
     });
     route.reset();
 
@@ -170,6 +171,41 @@ describe('groups in logic (SQLite storage, recording route)', () => {
       'switchboard/group-created',
       'switchboard/group-dissolved',
     ]);
+  });
+
+  it('names at most 100 users in a member-change message, and takes an extra as long as storage keeps', async () => {
+    const many = Array.from({ length: 150 }, (_, i) => `u${String(i).padStart(3, '0')}`);
+    const wide = new GroupAdmin(
+      storage,
+      messaging,
+      route,
+      { largeGroupMinMembers: 1000, maxGroupMembers: 1000 },
+      logicCounters(),
+      silent,
+    );
+    await wide.create(APP, {
+      groupId: 'wide',
+      name: 'W',
+      ownerUserId: 'ann',
+      memberUserIds: [],
+      extra: 'x'.repeat(16_383),
+    });
+    await wide.addMembers(APP, 'wide', many);
+    await wide.update(APP, 'wide', { extra: 'é'.repeat(16_383) });
+    const page = await messaging.sync(caller('ann'), 'wide', 0, 10);
+    const added = JSON.parse(Buffer.from(page.messages[1]!.content).toString()) as {
+      user_ids: string[];
+      count: number;
+    };
+    expect([page.messages[1]!.contentType, added.user_ids.length, added.count]).toEqual([
+      'switchboard/member-added',
+      100,
+      150,
+    ]);
+    expect(page.messages[2]!.contentType).toBe('switchboard/group-updated');
+    await expect(wide.update(APP, 'wide', { extra: 'x'.repeat(16_384) })).rejects.toMatchObject({
+      code: ErrorCode.ERROR_CODE_INVALID_ARGUMENT,
+    });
   });
 
   it('bounds the members of a group', async () => {

@@ -5,13 +5,13 @@
  */
 
 export const GroupEvent = {
-  /** `{"name", "owner_user_id", "user_ids": [members, owner first]}` */
+  /** `{"name", "owner_user_id", "user_ids": [members, owner first], "count"}` */
   created: 'switchboard/group-created',
   /** `{"name", "extra"}`: the group's new name and extra. */
   updated: 'switchboard/group-updated',
-  /** `{"user_ids": [...]}`: members added now. */
+  /** `{"user_ids": [...], "count"}`: members added now (at most 100 named). */
   memberAdded: 'switchboard/member-added',
-  /** `{"user_ids": [...]}`: members removed now (they receive this one, then nothing more). */
+  /** `{"user_ids": [...], "count"}`: members removed now (they receive this one, then nothing more). */
   memberRemoved: 'switchboard/member-removed',
   /** `{"large": true}`: the group switched to read fan-out; SYNC_GROUP it from now on. */
   modeChanged: 'switchboard/group-mode',
