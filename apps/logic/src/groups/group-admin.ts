@@ -198,6 +198,9 @@ export class GroupAdmin {
    * in the conversation, so a client sees the gap (docs/protocol.md §7).
    */
   private async switchToLarge(appId: string, group: Group): Promise<Group> {
+    // Two adds crossing the threshold at once: the one that finds the switch made leaves it be.
+    const now = await this.storage.groups.get(appId, group.groupId);
+    if (now?.large) return now;
     const large = await this.storage.groups.setLarge(appId, group.groupId, true, Date.now());
     this.counters.add('group_switches');
     await this.moveUsers(
