@@ -21,12 +21,13 @@ export const KIND_LABELS: Record<ServerKind, string> = {
 };
 
 const kib = (bytes: number) => (bytes / 1024).toFixed(1);
-const int = (n: number) => Math.round(n).toLocaleString('en-US');
-const ms = (n: number) => (n >= 100 ? n.toFixed(0) : n.toFixed(1));
-const pct = (share: number) => `${Math.round(share * 100)}%`;
-const ratio = (n: number) => (Number.isFinite(n) ? `${n.toFixed(2)}x` : 'n/a');
+export const int = (n: number) => Math.round(n).toLocaleString('en-US');
+export const ms = (n: number) => (n >= 100 ? n.toFixed(0) : n.toFixed(1));
+export const pct = (share: number) => `${Math.round(share * 100)}%`;
+export const ratio = (n: number) => (Number.isFinite(n) ? `${n.toFixed(2)}x` : 'n/a');
 
-function table(header: string[], rows: string[][]): string {
+/** A Markdown table: the first column left-aligned, the others right-aligned. */
+export function table(header: string[], rows: string[][]): string {
   const align = header.map((_, i) => (i === 0 ? '---' : '---:'));
   return [header, align, ...rows].map((cells) => `| ${cells.join(' | ')} |`).join('\n');
 }

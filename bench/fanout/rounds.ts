@@ -1,6 +1,7 @@
 // One measured push: arm the load generators, have the server push, collect what arrived.
 import type { Child } from './child.js';
 import type { LoadCommand, LoadReport, ServerCommand, ServerReport } from './ipc.js';
+import { pct } from './report.js';
 import { median, quantile } from './stats.js';
 
 export type Server = Child<ServerCommand, ServerReport>;
@@ -134,8 +135,6 @@ export function pushRound(
     spec,
   );
 }
-
-const pct = (share: number) => `${Math.round(share * 100)}%`;
 
 /** One progress line for a round. */
 export function describeRound(r: RoundResult): string {
