@@ -97,6 +97,9 @@ export type SmallLoadReport =
 
 // ---- Room and large-group fan-out (large.ts, member-load.ts) ----
 
+/** The content type of the benchmark's payloads; other pushes (group system messages) are not counted. */
+export const PAYLOAD_CONTENT_TYPE = 'application/x-bench';
+
 /** member-load.ts: open a share of the connections. */
 export interface ConnectSpec {
   kind: MemberKind;

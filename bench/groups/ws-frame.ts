@@ -1,5 +1,7 @@
 // A WebSocket binary frame as a server sends it (FIN, opcode 2, unmasked), built once so that the
 // same bytes can be written to many sockets: the least a WebSocket server can do per delivery.
+import type { Socket } from 'node:net';
+import type { WebSocket } from 'ws';
 
 /** The whole frame (header and `payload`) in one buffer. */
 export function binaryFrame(payload: Uint8Array): Buffer {
@@ -18,4 +20,9 @@ export function binaryFrame(payload: Uint8Array): Buffer {
   }
   frame.set(payload, header);
   return frame;
+}
+
+/** The TCP socket under a `ws` connection: writing a ready frame to it skips per-send framing. */
+export function rawSocket(ws: WebSocket): Socket {
+  return (ws as unknown as { _socket: Socket })._socket;
 }
