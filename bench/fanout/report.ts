@@ -32,31 +32,36 @@ export function table(header: string[], rows: string[][]): string {
   return [header, align, ...rows].map((cells) => `| ${cells.join(' | ')} |`).join('\n');
 }
 
+/** The headers of {@link roundCells}. */
+export const ROUND_HEADERS = [
+  'deliveries/s',
+  'p50 (ms)',
+  'p99 (ms)',
+  'server CPU/delivery (µs)',
+  'busy: server / load',
+];
+
+/** The cells of a round's figures: deliveries/s, p50, p99, server CPU/delivery, busy. */
+export function roundCells(r: RoundResult): string[] {
+  return [
+    int(r.deliveriesPerSec),
+    ms(r.p50Ms),
+    ms(r.p99Ms),
+    r.cpuMicrosPerDelivery.toFixed(2),
+    `${pct(r.serverBusy)} / ${pct(r.loadBusy)}`,
+  ];
+}
+
 /** Burst figures and idle memory, one row per kind. */
 export function burstTable(results: readonly KindResult[]): string {
   return table(
-    [
-      'server',
-      'clients',
-      'idle RSS/conn (KiB)',
-      'heap/conn (KiB)',
-      'deliveries/s',
-      'p50 (ms)',
-      'p99 (ms)',
-      'server CPU/delivery (µs)',
-      'busy: server / load',
-      'lost',
-    ],
+    ['server', 'clients', 'idle RSS/conn (KiB)', 'heap/conn (KiB)', ...ROUND_HEADERS, 'lost'],
     results.map(({ kind, clients, rssPerConnBytes, heapPerConnBytes, burst: b }) => [
       KIND_LABELS[kind],
       int(clients),
       kib(rssPerConnBytes),
       kib(heapPerConnBytes),
-      int(b.deliveriesPerSec),
-      ms(b.p50Ms),
-      ms(b.p99Ms),
-      b.cpuMicrosPerDelivery.toFixed(2),
-      `${pct(b.serverBusy)} / ${pct(b.loadBusy)}`,
+      ...roundCells(b),
       int(b.lost),
     ]),
   );

@@ -5,7 +5,7 @@
 // sb:group:<id>; pushes by send_message to TARGET_TYPE_GROUP). Each round sends a burst of payloads
 // at once and every connection must get each exactly once. The baseline, in the same run and the
 // same load processes: a raw `ws` server writing one pre-framed buffer per payload to every socket
-// (server-ws-preframed.ts). Reports deliveries/s, p50/p99 latency (from the moment the burst is sent
+// (../fanout/server-ws.ts preframed). Reports deliveries/s, p50/p99 latency (from the moment the burst is sent
 // to each arrival: for Switchboard the business API call, logic, route and gate are all inside it)
 // and the serving processes' CPU per delivery, against the baseline.
 // Run: npm run bench:groups-large          (about 3 minutes; MariaDB and Redis on this machine)
@@ -16,9 +16,9 @@ import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { DEFAULT_MYSQL_SERVER_URI } from '@switchboard/storage';
-import { Child, liveChildren } from '../fanout/child.js';
+import { Child } from '../fanout/child.js';
 import { makePayload } from '../fanout/payload.js';
-import { int, ms, pct, ratio, table } from '../fanout/report.js';
+import { int, ratio, ROUND_HEADERS, roundCells, table } from '../fanout/report.js';
 import {
   describeRound,
   pushRound,
@@ -38,7 +38,13 @@ import {
   type MemberLoadCommand,
   type MemberLoadReport,
 } from './ipc.js';
-import { servingCpuSeconds, startClusterTarget, startEmbeddedTarget, type Target } from './target.js';
+import {
+  runBenchmark,
+  servingCpuSeconds,
+  startClusterTarget,
+  startEmbeddedTarget,
+  type Target,
+} from './target.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -84,6 +90,8 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const log = (line: string) => console.log(`[groups-large] ${line}`);
 type MemberLoad = Child<MemberLoadCommand, MemberLoadReport>;
 let liveTarget: Target | undefined;
+/** Connections that failed to open or sign in, per server: the run fails when any did. */
+const connectFailures: string[] = [];
 
 interface Row {
   label: string;
@@ -110,8 +118,11 @@ async function connectAll(loads: MemberLoad[], base: Omit<ConnectSpec, 'count' |
     const failed = done.reduce((a, d) => a + d.failed, 0);
     log(
       `${base.kind}: ${open} connections open in ${((performance.now() - t0) / 1000).toFixed(1)} s` +
-        (failed ? `, ${failed} failed` : ''),
+        (failed ? `, ${failed} FAILED` : ''),
     );
+    if (open === 0) throw new Error(`${base.kind}: no connection opened`);
+    if (open < CONNECTIONS)
+      connectFailures.push(`${base.kind}: ${CONNECTIONS - open} of ${CONNECTIONS} did not connect`);
     return open;
   } finally {
     clearInterval(progress);
@@ -139,7 +150,7 @@ async function measure(label: string, round: () => Promise<RoundResult>, connect
 }
 
 async function baseline(loads: MemberLoad[]): Promise<Row> {
-  const server: Server = Child.start('server-ws-preframed', here('./server-ws-preframed.ts'), [], {
+  const server: Server = Child.start('server-ws', here('../fanout/server-ws.ts'), ['preframed'], {
     exposeGc: true,
   });
   try {
@@ -254,25 +265,11 @@ const LABELS: Record<string, string> = {
 
 function resultsTable(rows: readonly Row[]): string {
   return table(
-    [
-      'server',
-      'connections',
-      'deliveries/s',
-      'p50 (ms)',
-      'p99 (ms)',
-      'server CPU/delivery (µs)',
-      'busy: server / load',
-      'lost',
-      'duplicated',
-    ],
+    ['server', 'connections', ...ROUND_HEADERS, 'lost', 'duplicated'],
     rows.map(({ label, connections, result: r }) => [
       LABELS[label] ?? label,
       int(connections),
-      int(r.deliveriesPerSec),
-      ms(r.p50Ms),
-      ms(r.p99Ms),
-      r.cpuMicrosPerDelivery.toFixed(2),
-      `${pct(r.serverBusy)} / ${pct(r.loadBusy)}`,
+      ...roundCells(r),
       int(r.lost),
       int(r.duplicated),
     ]),
@@ -330,21 +327,10 @@ async function main(): Promise<number> {
     console.log(
       `\nFAILED: ${LABELS[r.label]}: ${r.result.lost} lost, ${r.result.duplicated} duplicated, ${r.result.invalid} invalid`,
     );
-  if (bad.length === 0) console.log('\nOK: every connection got every message of every round exactly once');
-  return bad.length === 0 ? 0 : 1;
+  for (const f of connectFailures) console.log(`\nFAILED: ${f}`);
+  const ok = bad.length === 0 && connectFailures.length === 0;
+  if (ok) console.log('\nOK: every connection got every message of every round exactly once');
+  return ok ? 0 : 1;
 }
 
-const cleanup = () => {
-  for (const child of liveChildren) child.kill('SIGKILL');
-};
-process.on('SIGINT', () => {
-  cleanup();
-  void (liveTarget?.stop() ?? Promise.resolve()).finally(() => process.exit(130));
-});
-try {
-  process.exitCode = await main();
-} catch (err) {
-  cleanup();
-  await liveTarget?.stop().catch(() => undefined);
-  throw err;
-}
+await runBenchmark(main, () => liveTarget);

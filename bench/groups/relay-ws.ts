@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { WebSocketServer } from 'ws';
 import type { RelayReport } from './ipc.js';
 import { RELAY_ACK, RELAY_DELIVERY, RELAY_SEND } from './members.js';
-import { binaryFrame, rawSocket } from './ws-frame.js';
+import { binaryFrame, rawSocket } from '../fanout/ws-frame.js';
 
 if (!process.send) throw new Error('started by bench/groups/run.ts (needs an IPC channel)');
 const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, perMessageDeflate: false });

@@ -14,7 +14,7 @@ import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { DEFAULT_MYSQL_SERVER_URI } from '@switchboard/storage';
-import { Child, liveChildren } from '../fanout/child.js';
+import { Child } from '../fanout/child.js';
 import { machineBusySeconds, processCpuSeconds } from '../fanout/proc-stats.js';
 import { callApi, createGroup } from './business-api.js';
 import type {
@@ -26,7 +26,13 @@ import type {
   SmallPhaseSpec,
 } from './ipc.js';
 import { checkCell, smallRatioTable, smallTable, type SmallRow } from './small-report.js';
-import { servingCpuSeconds, startClusterTarget, startEmbeddedTarget, type Target } from './target.js';
+import {
+  runBenchmark,
+  servingCpuSeconds,
+  startClusterTarget,
+  startEmbeddedTarget,
+  type Target,
+} from './target.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -207,17 +213,4 @@ async function main(): Promise<number> {
   return failed.length === 0 ? 0 : 1;
 }
 
-const cleanup = () => {
-  for (const child of liveChildren) child.kill('SIGKILL');
-};
-process.on('SIGINT', () => {
-  cleanup();
-  void (liveTarget?.stop() ?? Promise.resolve()).finally(() => process.exit(130));
-});
-try {
-  process.exitCode = await main();
-} catch (err) {
-  cleanup();
-  await liveTarget?.stop().catch(() => undefined);
-  throw err;
-}
+await runBenchmark(main, () => liveTarget);

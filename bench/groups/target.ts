@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { createScratchMysqlDatabase, createStorage } from '@switchboard/storage';
 import { deleteRedisKeys, startCluster } from '@switchboard/testing';
-import { Child } from '../fanout/child.js';
+import { Child, liveChildren } from '../fanout/child.js';
 import { findPid, processCpuSeconds } from '../fanout/proc-stats.js';
 import type { EmbeddedReport } from './ipc.js';
 
@@ -146,4 +146,30 @@ export function servingCpuSeconds(processes: readonly ServingProcess[]): { ours:
     else ours += s;
   }
   return { ours, stores };
+}
+
+/**
+ * Runs a benchmark's `main`, whose result is the exit code; on an error or Ctrl-C, kills every child
+ * process and stops the target that is up (its database, Redis keys and processes go with it).
+ */
+export async function runBenchmark(
+  main: () => Promise<number>,
+  target: () => Target | undefined,
+): Promise<void> {
+  const killChildren = () => {
+    for (const child of liveChildren) child.kill('SIGKILL');
+  };
+  process.on('SIGINT', () => {
+    killChildren();
+    void (target()?.stop() ?? Promise.resolve()).finally(() => process.exit(130));
+  });
+  try {
+    process.exitCode = await main();
+  } catch (err) {
+    killChildren();
+    await target()
+      ?.stop()
+      .catch(() => undefined);
+    throw err;
+  }
 }
