@@ -15,6 +15,8 @@ export class Round {
   readonly cpuStart = cpuMicros();
   /** Next sequence number expected per client. */
   private readonly nextSeq: Uint32Array;
+  /** Highest `order` seen per client, when the caller orders messages by its own key. */
+  private readonly lastOrder: Float64Array;
   /** One byte per client and message: seen already. */
   private readonly seen: Uint8Array;
   private unique = 0;
@@ -26,6 +28,7 @@ export class Round {
   ) {
     this.latenciesMs = new Float64Array(clients * messages);
     this.nextSeq = new Uint32Array(clients);
+    this.lastOrder = new Float64Array(clients);
     this.seen = new Uint8Array(clients * messages);
   }
 
@@ -37,8 +40,10 @@ export class Round {
    * Records message `seq` at client slot `client`, stamped `stampNs` when sent. `valid` is called
    * once per client per round (on message 0): a full decode of every message would make the
    * client, not the server, the bottleneck; one per client shows the fast path reads the payload.
+   * `order`, when given, is the key the server orders messages by (a group's conversation_seq,
+   * when the round's messages were sent concurrently): out of order then means not increasing.
    */
-  record(client: number, seq: number, stampNs: bigint, valid: () => boolean): void {
+  record(client: number, seq: number, stampNs: bigint, valid: () => boolean, order?: number): void {
     const now = process.hrtime.bigint();
     if (seq >= this.messages || client >= this.clients) {
       this.invalid++;
@@ -51,7 +56,9 @@ export class Round {
       return;
     }
     this.seen[slot] = 1;
-    if (seq !== this.nextSeq[client]) this.outOfOrder++;
+    if (order === undefined ? seq !== this.nextSeq[client] : order <= this.lastOrder[client]!)
+      this.outOfOrder++;
+    if (order !== undefined) this.lastOrder[client] = Math.max(this.lastOrder[client]!, order);
     if (seq === 0 && !valid()) this.invalid++;
     this.nextSeq[client] = seq + 1;
     this.latenciesMs[this.unique++] = Number(now - stampNs) / 1e6;

@@ -47,6 +47,15 @@ describe('Round', () => {
     ]);
   });
 
+  it('judges order by the caller’s key when one is given', () => {
+    const round = new Round(1, 3, () => undefined);
+    const stamp = process.hrtime.bigint();
+    round.record(0, 2, stamp, () => true, 10);
+    round.record(0, 0, stamp, () => true, 11);
+    round.record(0, 1, stamp, () => true, 9);
+    expect(round.report()).toMatchObject({ received: 3, outOfOrder: 1 });
+  });
+
   it('counts sequence numbers outside the round as invalid', () => {
     const round = new Round(1, 1, () => undefined);
     round.record(0, 5, process.hrtime.bigint(), () => true);

@@ -51,7 +51,15 @@ async function openOne(spec: ConnectSpec, index: number, slot: { index: number }
     client.pushes.length = 0;
     if (m.contentType !== PAYLOAD_CONTENT_TYPE) return;
     const content = Buffer.from(m.content.buffer, m.content.byteOffset, m.content.byteLength);
-    round?.record(slot.index, tailSeq(content), tailStamp(content), () => content.length >= 12);
+    // A group's messages are ordered by conversation_seq (a burst's concurrent sends get theirs in
+    // any order); a room's, unnumbered, in the order they were pushed.
+    round?.record(
+      slot.index,
+      tailSeq(content),
+      tailStamp(content),
+      () => content.length >= 12,
+      m.conversationSeq > 0 ? m.conversationSeq : undefined,
+    );
   });
   client.onSyncHint(() => syncHints++);
   if (spec.room) await client.subscribeRoom(spec.room);
