@@ -41,9 +41,10 @@ export class Round {
    * once per client per round (on message 0): a full decode of every message would make the
    * client, not the server, the bottleneck; one per client shows the fast path reads the payload.
    * `order`, when given, is the key the server orders messages by (a group's conversation_seq,
-   * when the round's messages were sent concurrently): out of order then means not increasing.
+   * when the round's messages were sent concurrently): out of order then means not increasing;
+   * `null` when nothing orders them (concurrent sends to a room), so order is not judged.
    */
-  record(client: number, seq: number, stampNs: bigint, valid: () => boolean, order?: number): void {
+  record(client: number, seq: number, stampNs: bigint, valid: () => boolean, order?: number | null): void {
     const now = process.hrtime.bigint();
     if (seq >= this.messages || client >= this.clients) {
       this.invalid++;
@@ -56,9 +57,12 @@ export class Round {
       return;
     }
     this.seen[slot] = 1;
-    if (order === undefined ? seq !== this.nextSeq[client] : order <= this.lastOrder[client]!)
-      this.outOfOrder++;
-    if (order !== undefined) this.lastOrder[client] = Math.max(this.lastOrder[client]!, order);
+    if (order === undefined) {
+      if (seq !== this.nextSeq[client]) this.outOfOrder++;
+    } else if (order !== null) {
+      if (order <= this.lastOrder[client]!) this.outOfOrder++;
+      this.lastOrder[client] = Math.max(this.lastOrder[client]!, order);
+    }
     if (seq === 0 && !valid()) this.invalid++;
     this.nextSeq[client] = seq + 1;
     this.latenciesMs[this.unique++] = Number(now - stampNs) / 1e6;

@@ -54,6 +54,10 @@ describe('Round', () => {
     round.record(0, 0, stamp, () => true, 11);
     round.record(0, 1, stamp, () => true, 9);
     expect(round.report()).toMatchObject({ received: 3, outOfOrder: 1 });
+    const unordered = new Round(1, 2, () => undefined);
+    unordered.record(0, 1, stamp, () => true, null);
+    unordered.record(0, 0, stamp, () => true, null);
+    expect(unordered.report()).toMatchObject({ received: 2, outOfOrder: 0 });
   });
 
   it('counts sequence numbers outside the round as invalid', () => {

@@ -52,13 +52,13 @@ async function openOne(spec: ConnectSpec, index: number, slot: { index: number }
     if (m.contentType !== PAYLOAD_CONTENT_TYPE) return;
     const content = Buffer.from(m.content.buffer, m.content.byteOffset, m.content.byteLength);
     // A group's messages are ordered by conversation_seq (a burst's concurrent sends get theirs in
-    // any order); a room's, unnumbered, in the order they were pushed.
+    // any order); nothing orders concurrent sends to a room, so their order is not judged.
     round?.record(
       slot.index,
       tailSeq(content),
       tailStamp(content),
       () => content.length >= 12,
-      m.conversationSeq > 0 ? m.conversationSeq : undefined,
+      m.conversationSeq > 0 ? m.conversationSeq : null,
     );
   });
   client.onSyncHint(() => syncHints++);
