@@ -79,8 +79,10 @@ export interface SmallPhaseResult {
   mismatched: number;
   /** The sending device got its own message pushed back. */
   echoed: number;
-  /** Pushes that arrived at a member out of conversation_seq (or inbox seq) order. */
-  outOfOrder: number;
+  /** Pushes that arrived at a member after one with a higher conversation_seq. */
+  outOfConversationOrder: number;
+  /** Pushes that arrived at a member after one with a higher inbox seq (Switchboard only). */
+  outOfInboxOrder: number;
   /** Pushes of messages whose send was not acknowledged (stored after a timeout or error). */
   unacked: number;
   syncHints: number;

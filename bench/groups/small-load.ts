@@ -52,7 +52,8 @@ let phaseLatencies: number[] = [];
 let phaseFirstSend = 0;
 let duplicated = 0;
 let echoed = 0;
-let outOfOrder = 0;
+let outOfConversationOrder = 0;
+let outOfInboxOrder = 0;
 let nextSend = 1;
 
 function deliver(member: number, n: number, conversationSeq: number, inboxSeq: number): void {
@@ -68,8 +69,8 @@ function deliver(member: number, n: number, conversationSeq: number, inboxSeq: n
     return;
   }
   mine.set(n, conversationSeq);
-  if (conversationSeq <= lastConversationSeq[member]!) outOfOrder++;
-  else if (inboxSeq !== 0 && inboxSeq <= lastInboxSeq[member]!) outOfOrder++;
+  if (conversationSeq <= lastConversationSeq[member]!) outOfConversationOrder++;
+  if (inboxSeq !== 0 && inboxSeq <= lastInboxSeq[member]!) outOfInboxOrder++;
   lastConversationSeq[member] = Math.max(lastConversationSeq[member]!, conversationSeq);
   lastInboxSeq[member] = Math.max(lastInboxSeq[member]!, inboxSeq);
   arrivals[n]!++;
@@ -157,7 +158,7 @@ async function runPhase(spec: SmallPhaseSpec): Promise<void> {
   const first = nextSend;
   phaseFirstSend = first;
   phaseLatencies = [];
-  [duplicated, echoed, outOfOrder, syncHints] = [0, 0, 0, 0];
+  [duplicated, echoed, outOfConversationOrder, outOfInboxOrder, syncHints] = [0, 0, 0, 0, 0];
   const errors: Record<string, number> = {};
   const ackLatencies: number[] = [];
   let [sent, acked, timedOut, outstanding, lastAnswer] = [0, 0, 0, 0, 0];
@@ -271,7 +272,8 @@ async function runPhase(spec: SmallPhaseSpec): Promise<void> {
     duplicated,
     mismatched,
     echoed,
-    outOfOrder,
+    outOfConversationOrder,
+    outOfInboxOrder,
     unacked,
     syncHints,
     disconnected: members.filter((m) => !m || m.closed).length,
