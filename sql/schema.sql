@@ -26,6 +26,7 @@ CREATE TABLE `apps` (
   `webhook_url` varchar(2048) DEFAULT NULL,
   `webhook_secret` varchar(255) DEFAULT NULL,
   `allow_client_tags` tinyint(1) DEFAULT NULL,
+  `allow_client_room_sends` tinyint(1) DEFAULT NULL,
   PRIMARY KEY (`app_id`)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
 
@@ -38,6 +39,19 @@ CREATE TABLE `conversations` (
   PRIMARY KEY (`app_id`,`conversation_type`,`conversation_id`)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
 
+CREATE TABLE `conversation_members` (
+  `app_id` varchar(64) NOT NULL,
+  `user_id` varchar(64) NOT NULL,
+  `conversation_type` varchar(16) NOT NULL,
+  `conversation_id` varchar(160) NOT NULL,
+  `role` varchar(16) NOT NULL,
+  `joined_at` bigint(20) NOT NULL,
+  `join_seq` bigint(20) unsigned NOT NULL DEFAULT 0,
+  `read_seq` bigint(20) unsigned NOT NULL DEFAULT 0,
+  PRIMARY KEY (`app_id`,`user_id`,`conversation_type`,`conversation_id`),
+  KEY `conversation_members_conversation_idx` (`app_id`,`conversation_type`,`conversation_id`,`user_id`)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
+
 CREATE TABLE `devices` (
   `app_id` varchar(64) NOT NULL,
   `user_id` varchar(64) NOT NULL,
@@ -47,6 +61,20 @@ CREATE TABLE `devices` (
   `last_sign_in_at` bigint(20) NOT NULL,
   `created_at` bigint(20) NOT NULL,
   PRIMARY KEY (`app_id`,`user_id`,`device_id`)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
+
+CREATE TABLE `groups` (
+  `app_id` varchar(64) NOT NULL,
+  `group_id` varchar(64) NOT NULL,
+  `name` varchar(128) NOT NULL,
+  `owner_user_id` varchar(64) NOT NULL,
+  `extra` text NOT NULL,
+  `member_count` bigint(20) unsigned NOT NULL DEFAULT 0,
+  `large` tinyint(1) NOT NULL DEFAULT 0,
+  `dissolved_at` bigint(20) DEFAULT NULL,
+  `created_at` bigint(20) NOT NULL,
+  `updated_at` bigint(20) NOT NULL,
+  PRIMARY KEY (`app_id`,`group_id`)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
 
 CREATE TABLE `inbox` (

@@ -37,6 +37,8 @@ export class BatchCounter {
       users: storage.users,
       devices: storage.devices,
       messages,
+      groups: storage.groups,
+      conversations: storage.conversations,
       migrate: () => storage.migrate(),
       close: () => storage.close(),
     };

@@ -1,9 +1,15 @@
-import type { DirectSendInput, DirectSendResult, Storage } from '@switchboard/storage';
+import type {
+  AppendInput,
+  AppendResult,
+  DirectSendInput,
+  DirectSendResult,
+  Storage,
+} from '@switchboard/storage';
 
 /**
- * A storage whose `sendDirect` answers at once without writing anything, with made-up but
- * well-formed seqs. It shows the ceiling of the gRPC path itself: what logic plus the load
- * generator reach when the database costs nothing. Only `sendDirect` and `apps.get` work.
+ * A storage whose `append` and `sendDirect` answer at once without writing anything, with made-up
+ * but well-formed seqs. It shows the ceiling of the gRPC path itself: what logic plus the load
+ * generator reach when the database costs nothing. Only those two and `apps.get` work.
  */
 export function stubStorage(): Storage {
   let next = 0;
@@ -21,7 +27,18 @@ export function stubStorage(): Storage {
     users: { upsert: fail, get: fail, maxSeq: fail, setTags: fail, revokeTokens: fail },
     devices: { signIn: fail, get: fail, listByUser: fail, ack: fail, remove: fail },
     messages: {
-      append: fail,
+      append: async (batch: readonly AppendInput[]): Promise<AppendResult[]> =>
+        batch.map((input) => {
+          next++;
+          return {
+            messageId: next,
+            conversation: input.conversation,
+            conversationSeq: next,
+            inboxSeqs: input.inboxUserIds.map(() => next),
+            sentAt: input.sentAt,
+            duplicate: false,
+          };
+        }),
       sendDirect: async (batch: readonly DirectSendInput[]): Promise<DirectSendResult[]> =>
         batch.map((input) => {
           next++;
@@ -38,6 +55,21 @@ export function stubStorage(): Storage {
       syncInbox: fail,
       history: fail,
     },
+    groups: {
+      create: fail,
+      get: fail,
+      update: fail,
+      dissolve: fail,
+      addMembers: fail,
+      removeMembers: fail,
+      setLarge: fail,
+      member: fail,
+      memberIds: fail,
+      listMembers: fail,
+      list: fail,
+      largeGroupIdsOf: fail,
+    },
+    conversations: { markRead: fail, list: fail, readGroup: fail },
     migrate: async () => [],
     close: async () => {},
   };

@@ -12,6 +12,7 @@ const REDIS_URL = 'redis://127.0.0.1:6379';
 import { afterAll, beforeAll, describe, expect } from 'vitest';
 import { embeddedTestConfig } from './embedded-config.js';
 import { businessApiScenarios, type BusinessTarget } from './business-api-scenarios.js';
+import { roomAndTagScenarios } from './room-tag-scenarios.js';
 
 /** Two apps with a key each, created the way the CLI does it; tokens signed with their secrets. */
 async function twoApps(storage: Storage): Promise<BusinessTarget['apps']> {
@@ -60,6 +61,7 @@ describe('business API on the embedded suite (SQLite, memory route store)', () =
   });
 
   businessApiScenarios(() => target);
+  roomAndTagScenarios(() => target);
 });
 
 describe('business API on the distributed suite (MariaDB, Redis, two logic and two route instances)', () => {
@@ -106,4 +108,5 @@ describe('business API on the distributed suite (MariaDB, Redis, two logic and t
   }, 60_000);
 
   businessApiScenarios(() => target);
+  roomAndTagScenarios(() => target);
 });

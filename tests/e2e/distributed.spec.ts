@@ -1,13 +1,22 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { credentials, Metadata } from '@grpc/grpc-js';
-import { ErrorCode } from '@switchboard/proto/client';
+import { ConversationType, ErrorCode, Message, Packet, PacketType } from '@switchboard/proto/client';
+import { pushPacket } from '@switchboard/protocol';
 import { RouteServiceClient, type GetPresenceResponse } from '@switchboard/proto/route';
 import { call, internalClientOptions, type RpcError } from '@switchboard/rpc';
 import { DEFAULT_MYSQL_SERVER_URI } from '@switchboard/storage';
-import { freePort, ServiceProcess, startCluster, waitFor, type Cluster } from '@switchboard/testing';
+import {
+  freePort,
+  ServiceProcess,
+  startCluster,
+  testToken,
+  waitFor,
+  type Cluster,
+} from '@switchboard/testing';
 import { Redis } from 'ioredis';
 import { createConnection } from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -58,21 +67,41 @@ describe('distributed suite (npm run cluster: separate processes, MariaDB + Redi
     return proc;
   }
 
+  /** A client of route-1 with the internal secret, and one call on it (3 s deadline). */
+  function internalRoute() {
+    const routeClient = new RouteServiceClient(
+      routeAddress,
+      credentials.createInsecure(),
+      internalClientOptions(cluster!.internalSecret),
+    );
+    const rpc = <Req, Res>(method: (...args: never[]) => unknown, req: Req) =>
+      call<Req, Res>(routeClient, method as never, req, new Metadata(), 3_000);
+    return { routeClient, rpc };
+  }
+
+  /** Whether something accepts TCP connections on a local port. */
+  function listening(port: number): Promise<boolean> {
+    return new Promise<boolean>((resolve) => {
+      const s = connect(port, '127.0.0.1');
+      s.once('connect', () => (s.destroy(), resolve(true)));
+      s.once('error', () => resolve(false));
+    });
+  }
+
   async function startTcpGate(id: string, logicAddresses: string, routeAddresses: string) {
     const [grpcPort, port] = [await freePort(), await freePort()];
-    extra.push(
-      ServiceProcess.start('tcp-conn', {
-        ...cluster!.env,
-        SWITCHBOARD_GATE__ID: id,
-        SWITCHBOARD_GATE__HOST: '127.0.0.1',
-        SWITCHBOARD_GATE__GRPC_PORT: String(grpcPort),
-        SWITCHBOARD_GATE__TCP__PORT: String(port),
-        SWITCHBOARD_GATE__HEALTH__PORT: '0',
-        SWITCHBOARD_GATE_CLIENT__LOGIC_ADDRESS: logicAddresses,
-        SWITCHBOARD_GATE_CLIENT__ROUTE_ADDRESS: routeAddresses,
-      }),
-    );
-    return { url: `tcp://127.0.0.1:${port}`, port };
+    const proc = ServiceProcess.start('tcp-conn', {
+      ...cluster!.env,
+      SWITCHBOARD_GATE__ID: id,
+      SWITCHBOARD_GATE__HOST: '127.0.0.1',
+      SWITCHBOARD_GATE__GRPC_PORT: String(grpcPort),
+      SWITCHBOARD_GATE__TCP__PORT: String(port),
+      SWITCHBOARD_GATE__HEALTH__PORT: '0',
+      SWITCHBOARD_GATE_CLIENT__LOGIC_ADDRESS: logicAddresses,
+      SWITCHBOARD_GATE_CLIENT__ROUTE_ADDRESS: routeAddresses,
+    });
+    extra.push(proc);
+    return { url: `tcp://127.0.0.1:${port}`, port, proc };
   }
 
   beforeAll(async () => {
@@ -254,14 +283,7 @@ describe('distributed suite (npm run cluster: separate processes, MariaDB + Redi
       `${logicAddress},${logic2Address}`,
       `${routeAddress},${route2Address}`,
     );
-    await waitFor('the two-logic gate to listen', async () => {
-      const { connect } = await import('node:net');
-      return new Promise<boolean>((resolve) => {
-        const s = connect(g.port, '127.0.0.1');
-        s.once('connect', () => (s.destroy(), resolve(true)));
-        s.once('error', () => resolve(false));
-      });
-    });
+    await waitFor('the two-logic gate to listen', () => listening(g.port));
     const alice = await signedIn(g.url, await token('alice-failover'), 'phone');
     const bob = 'bob-failover';
     let n = 0;
@@ -290,4 +312,144 @@ describe('distributed suite (npm run cluster: separate processes, MariaDB + Redi
     expect(last.seq).toBe(n);
     alice.client.close();
   }, 90_000);
+
+  it('puts users into a server room across gates (SetUsersRoom), pushed once per gate, kept on UNSUBSCRIBE_ROOM', async () => {
+    const room = 'sb:group:e2e';
+    const { routeClient, rpc } = internalRoute();
+    const open = async (user: string, url: string) =>
+      (await signedIn(url, await testToken('acme', user, secret, '1h'), 'd')).client;
+    const [m1, m2, outsider] = [
+      await open('member-ws', ws),
+      await open('member-tcp', tcp2),
+      await open('not-a-member', tcp2),
+    ];
+    const setRoom = (userIds: string[], join: boolean) =>
+      rpc<unknown, { updated: number; failedGates: number }>(routeClient.setUsersRoom, {
+        appId: 'acme',
+        roomId: room,
+        userIds,
+        join,
+      });
+    const counts = () =>
+      rpc<unknown, { roomSubscribers: number; roomGates: number }>(routeClient.getCounts, {
+        appId: 'acme',
+        roomId: room,
+        tag: '',
+      });
+    let n = 0;
+    const push = async () => {
+      const content = `group push ${++n}`;
+      const message = Message.encode(
+        Message.fromPartial({
+          conversation: { type: ConversationType.CONVERSATION_TYPE_ROOM, id: room },
+          contentType: 'text/plain',
+          content: Buffer.from(content),
+        }),
+      ).finish();
+      const packet = Buffer.from(Packet.encode(pushPacket(PacketType.PACKET_TYPE_MESSAGE, message)).finish());
+      const res = await rpc<unknown, { stats: { delivered: number } }>(routeClient.deliverToRoom, {
+        appId: 'acme',
+        roomId: room,
+        packet,
+      });
+      return { content, delivered: res.stats.delivered };
+    };
+    const got = (c: typeof m1, content: string) => c.pushes.some((m) => text(m) === content);
+    try {
+      expect(await setRoom(['member-ws', 'member-tcp', 'offline-member'], true)).toEqual({
+        updated: 2,
+        failedGates: 0,
+      });
+      expect(await setRoom(['member-ws'], true)).toEqual({ updated: 1, failedGates: 0 });
+      expect(await counts()).toMatchObject({ roomSubscribers: 2, roomGates: 2 });
+      const first = await push();
+      expect(first.delivered).toBe(2);
+      await waitFor(
+        'both members to get the group push',
+        () => got(m1, first.content) && got(m2, first.content),
+      );
+      expect(got(outsider, first.content)).toBe(false);
+
+      // The client cannot leave a room the server put it in; the server can take it out.
+      await m1.unsubscribeRoom(room);
+      expect(await counts()).toMatchObject({ roomSubscribers: 2, roomGates: 2 });
+      expect(await setRoom(['member-ws'], false)).toEqual({ updated: 1, failedGates: 0 });
+      expect(await counts()).toMatchObject({ roomSubscribers: 1, roomGates: 1 });
+      const second = await push();
+      expect(second.delivered).toBe(1);
+      await waitFor('the remaining member to get the second push', () => got(m2, second.content));
+      expect(got(m1, second.content)).toBe(false);
+    } finally {
+      for (const c of [m1, m2, outsider]) c.close();
+      routeClient.close();
+    }
+  });
+
+  it('keeps online counts per room and per tag right through disconnects, a kick and a SIGKILLed gate', async () => {
+    const doomed = await startTcpGate('tcp-counts', logicAddress, routeAddress);
+    await waitFor('the counts gate to listen', () => listening(doomed.port));
+    const room = 'counts-room';
+    const tag = 'counts_tag';
+    const { routeClient, rpc } = internalRoute();
+    const counts = () =>
+      rpc<
+        unknown,
+        { roomSubscribers: number; tagConnections: number; roomGates: number; failedGates: number }
+      >(routeClient.getCounts, { appId: 'acme', roomId: room, tag });
+    const countsReach = (want: { roomSubscribers: number; tagConnections: number }, why: string) =>
+      waitFor(why, async () => {
+        const c = await counts();
+        return c.roomSubscribers === want.roomSubscribers && c.tagConnections === want.tagConnections;
+      });
+    // Six connections over three gates (two of them on the gate that will be killed), each in the
+    // room and given the tag.
+    const placed: Array<[string, string]> = [
+      ['counts-ws', ws],
+      ['counts-tcp2', tcp2],
+      ['counts-gone', tcp2],
+      ['counts-kicked', ws],
+      ['counts-doomed1', doomed.url],
+      ['counts-doomed2', doomed.url],
+    ];
+    const conns = new Map(
+      await Promise.all(
+        placed.map(async ([user, url]) => {
+          const { client } = await signedIn(url, await testToken('acme', user, secret, '1h'), 'd');
+          await client.subscribeRoom(room);
+          await rpc(routeClient.setUserTags, { appId: 'acme', userId: user, tags: [tag] });
+          return [user, client] as const;
+        }),
+      ),
+    );
+    try {
+      expect(await counts()).toMatchObject({ roomSubscribers: 6, tagConnections: 6, roomGates: 3 });
+
+      conns.get('counts-gone')!.close();
+      await countsReach({ roomSubscribers: 5, tagConnections: 5 }, 'a closed connection to leave the counts');
+
+      const kicked = await rpc<unknown, { kicked: boolean }>(routeClient.kickDevice, {
+        appId: 'acme',
+        userId: 'counts-kicked',
+        deviceId: 'd',
+        code: ErrorCode.ERROR_CODE_KICKED_BY_ADMIN,
+        reason: 'bye',
+      });
+      expect(kicked.kicked).toBe(true);
+      expect((await conns.get('counts-kicked')!.closed).code).toBe(ErrorCode.ERROR_CODE_KICKED_BY_ADMIN);
+      await countsReach({ roomSubscribers: 4, tagConnections: 4 }, 'a kicked connection to leave the counts');
+
+      await doomed.proc.kill('SIGKILL');
+      // At once the dead gate answers no Count (it is reported as failed); once its lease lapses route
+      // forgets it and its room altogether.
+      await countsReach({ roomSubscribers: 2, tagConnections: 2 }, 'the killed gate to leave the counts');
+      await waitFor('the killed gate to be forgotten', async () => {
+        const c = await counts();
+        return c.failedGates === 0 && c.roomGates === 2;
+      });
+      expect(await counts()).toMatchObject({ roomSubscribers: 2, tagConnections: 2 });
+    } finally {
+      for (const c of conns.values()) c.close();
+      routeClient.close();
+    }
+  }, 60_000);
 });

@@ -245,7 +245,8 @@ export function groupScenarios(target: () => GroupTarget): void {
     expect(first.conversations.map((c) => c.conversation?.id)).toEqual([groupId]);
     const second = await bea1.client.conversations(first.nextCursor, 1);
     expect(second.conversations.map((c) => c.conversation?.id)).toEqual([ann.user]);
-    expect((await bea1.client.conversations(second.nextCursor, 1)).conversations).toEqual([]);
+    // The last page says so with an empty cursor.
+    expect(second.nextCursor).toBe('');
     await ann.client.sendText(bea1.user, 'back on top', id('r4'));
     expect((await bea1.client.conversations()).conversations[0]!.conversation?.id).toBe(ann.user);
     await expect(bea1.client.conversations('not-a-cursor')).rejects.toMatchObject({

@@ -222,6 +222,43 @@ for (const [name, setUp] of Object.entries(PROFILES)) {
       });
     });
 
+    it('sets the room-sends setting alone or with the client-tags one, and shows it', async () => {
+      const set = await cli(env, 'app', 'set', '--app', 'acme', '--allow-room-sends', 'true');
+      expect(set.code).toBe(0);
+      expect(await storage.apps.get('acme')).toMatchObject({ allowClientRoomSends: true });
+      expect(await cliJson(env, 'app', 'show', '--app', 'acme')).toMatchObject({
+        allowClientRoomSends: true,
+      });
+      const both = await cli(
+        env,
+        'app',
+        'set',
+        '--app',
+        'acme',
+        '--allow-room-sends',
+        'false',
+        '--allow-client-tags',
+        'true',
+      );
+      expect(both.code).toBe(0);
+      expect(await storage.apps.get('acme')).toMatchObject({
+        allowClientRoomSends: false,
+        allowClientTags: true,
+      });
+      expect((await cli(env, 'app', 'show', '--app', 'acme')).stdout).toMatch(/allow room sends: +false/);
+      expect((await cli(env, 'app', 'set', '--app', 'acme', '--allow-room-sends', 'default')).code).toBe(0);
+      expect(await storage.apps.get('acme')).toMatchObject({
+        allowClientRoomSends: null,
+        allowClientTags: true,
+      });
+      expect((await cli(env, 'app', 'show', '--app', 'acme')).stdout).toMatch(
+        /allow room sends: +default \(server configuration\)/,
+      );
+      if (name !== 'embedded') return;
+      expect((await cli(env, 'app', 'set', '--app', 'acme')).code).toBe(2);
+      expect((await cli(env, 'app', 'set', '--app', 'acme', '--allow-room-sends', 'maybe')).code).toBe(2);
+    });
+
     it('answers an unknown app with one line (exit 1) and an unknown command with the usage (exit 2)', async () => {
       const unknownApp = await cli(env, 'app', 'show', '--app', 'nope');
       expect(unknownApp).toMatchObject({ code: 1, stdout: '', stderr: 'switchboard: no app "nope"\n' });

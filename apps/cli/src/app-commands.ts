@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { App, Storage } from '@switchboard/storage';
-import { parseAllowClientTags, parseGraceMs, parseWebhookUrl, required, type AppFlags } from './app-flags.js';
+import { parseAppSwitch, parseGraceMs, parseWebhookUrl, required, type AppFlags } from './app-flags.js';
 import { UsageError } from './usage-error.js';
 
 export const APP_USAGE = `  switchboard app create --app <app> [--name <name>] [--secret <secret>] [--json]
@@ -26,9 +26,11 @@ export const APP_USAGE = `  switchboard app create --app <app> [--name <name>] [
       Sets the webhook URL and prints the secret that signs its requests (random unless given).
   switchboard app webhook clear --app <app>
       Removes the webhook and its secret.
-  switchboard app set --app <app> --allow-client-tags true|false|default
-      Whether clients may declare their own tags at sign-in; default follows the server's
-      logic.tags.allowClientDeclared.`;
+  switchboard app set --app <app> [--allow-client-tags true|false|default]
+                      [--allow-room-sends true|false|default]
+      Whether clients may declare their own tags at sign-in (default follows the server's
+      logic.tags.allowClientDeclared), and whether they may send to rooms (default follows the
+      server's configuration). At least one of the two.`;
 
 /** How the app commands reach the database and the terminal (main wires the real ones). */
 export interface AppCommandContext {
@@ -135,6 +137,7 @@ async function showApp(flags: AppFlags, ctx: AppCommandContext): Promise<number>
         previousSecretValidUntil: previousValid ? iso(validUntil) : null,
         webhookUrl: app.webhookUrl,
         allowClientTags: app.allowClientTags,
+        allowClientRoomSends: app.allowClientRoomSends,
         activeKeys: keys.map((k) => ({ keyId: k.keyId, name: k.name, createdAt: iso(k.createdAt) })),
       }),
     );
@@ -150,6 +153,10 @@ async function showApp(flags: AppFlags, ctx: AppCommandContext): Promise<number>
     [
       'allow client tags',
       app.allowClientTags === null ? 'default (logic.tags.allowClientDeclared)' : String(app.allowClientTags),
+    ],
+    [
+      'allow room sends',
+      app.allowClientRoomSends === null ? 'default (server configuration)' : String(app.allowClientRoomSends),
     ],
     [
       'active keys',
@@ -271,12 +278,24 @@ async function clearWebhook(flags: AppFlags, ctx: AppCommandContext): Promise<nu
 
 async function setOptions(flags: AppFlags, ctx: AppCommandContext): Promise<number> {
   const appId = required(flags, 'app', 'app set');
-  const allowClientTags = parseAllowClientTags(required(flags, 'allow-client-tags', 'app set'));
+  const allowClientTags = parseAppSwitch('allow-client-tags', flags['allow-client-tags']);
+  const allowClientRoomSends = parseAppSwitch('allow-room-sends', flags['allow-room-sends']);
+  if (allowClientTags === undefined && allowClientRoomSends === undefined) {
+    throw new UsageError('app set needs --allow-client-tags or --allow-room-sends');
+  }
   await ctx.withStorage(async (s) => {
     await appOf(s, appId);
-    await s.apps.updateSettings(appId, { allowClientTags });
+    await s.apps.updateSettings(appId, {
+      ...(allowClientTags !== undefined ? { allowClientTags } : {}),
+      ...(allowClientRoomSends !== undefined ? { allowClientRoomSends } : {}),
+    });
   });
-  const shown = allowClientTags === null ? 'default' : String(allowClientTags);
-  ctx.print(`set allow-client-tags of app "${appId}" to ${shown}`);
+  const shown = (value: boolean | null) => (value === null ? 'default' : String(value));
+  if (allowClientTags !== undefined) {
+    ctx.print(`set allow-client-tags of app "${appId}" to ${shown(allowClientTags)}`);
+  }
+  if (allowClientRoomSends !== undefined) {
+    ctx.print(`set allow-room-sends of app "${appId}" to ${shown(allowClientRoomSends)}`);
+  }
   return 0;
 }

@@ -12,16 +12,13 @@ export interface AppFlags {
   url?: string | undefined;
   'webhook-secret'?: string | undefined;
   'allow-client-tags'?: string | undefined;
+  'allow-room-sends'?: string | undefined;
   'show-secret'?: boolean | undefined;
   json?: boolean | undefined;
 }
 
 /** The value of a required flag, or a usage error naming the command. */
-export function required(
-  flags: AppFlags,
-  flag: 'app' | 'key' | 'url' | 'allow-client-tags',
-  command: string,
-): string {
+export function required(flags: AppFlags, flag: 'app' | 'key' | 'url', command: string): string {
   const value = flags[flag];
   if (!value) throw new UsageError(`${command} needs --${flag}`);
   return value;
@@ -33,12 +30,16 @@ export function parseGraceMs(text: string | undefined): number {
   return parseDurationSeconds(text) * 1000;
 }
 
-/** `--allow-client-tags true|false|default`; default (null) follows logic.tags.allowClientDeclared. */
-export function parseAllowClientTags(text: string): boolean | null {
+/**
+ * A per-app switch such as `--allow-client-tags true|false|default`: default (null) follows the
+ * server's configuration; an absent flag (undefined) leaves the setting as it is.
+ */
+export function parseAppSwitch(flag: 'allow-client-tags' | 'allow-room-sends', text: string | undefined) {
+  if (text === undefined) return undefined;
   if (text === 'true') return true;
   if (text === 'false') return false;
   if (text === 'default') return null;
-  throw new UsageError(`--allow-client-tags: expected true, false or default, got "${text}"`);
+  throw new UsageError(`--${flag}: expected true, false or default, got "${text}"`);
 }
 
 /** `--url`: an absolute http or https URL of at most MAX_WEBHOOK_URL_LENGTH characters. */

@@ -44,6 +44,7 @@ async function main(argv: string[]): Promise<number> {
       url: { type: 'string' },
       'webhook-secret': { type: 'string' },
       'allow-client-tags': { type: 'string' },
+      'allow-room-sends': { type: 'string' },
       'show-secret': { type: 'boolean' },
       profile: { type: 'string' },
       help: { type: 'boolean', short: 'h' },

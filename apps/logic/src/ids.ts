@@ -40,17 +40,18 @@ export function requireId(
 }
 
 /**
- * A room id a client or the business API names: an id like any other that does not start with the
- * server's reserved prefix (`sb:`, the rooms of large groups; see groups/group-rooms.ts).
+ * A room id a client or a business server may name (subscribe, send, count): a valid room id
+ * ({@link requireId}) outside the server's reserved `sb:` prefix, else INVALID_ARGUMENT naming the
+ * field. The one place this rule lives.
  */
-export function requireClientRoomId(roomId: string, field: string): string {
-  requireId('room', roomId, field);
-  if (roomId.startsWith(RESERVED_ROOM_PREFIX)) {
+export function requireClientRoomId(value: string, field: string): string {
+  requireId('room', value, field);
+  if (value.startsWith(RESERVED_ROOM_PREFIX)) {
     throw new SwitchboardError(
       ErrorCode.ERROR_CODE_INVALID_ARGUMENT,
-      `room ids starting with "${RESERVED_ROOM_PREFIX}" are reserved for the server`,
+      `${field}: room ids starting with "${RESERVED_ROOM_PREFIX}" are reserved for the server`,
       { field: FIELD_PATH.test(field) ? field : undefined },
     );
   }
-  return roomId;
+  return value;
 }

@@ -218,6 +218,16 @@ describe('logic service over gRPC (SQLite storage, recording route)', () => {
     );
   });
 
+  it('refuses a client SUBSCRIBE_ROOM to a room of the reserved sb: prefix', async () => {
+    const err = await rpc(client.subscribeRoom, { session: alice, roomId: 'sb:group:1' }).catch(
+      (e: unknown) => e as RpcError,
+    );
+    expect(err).toBeInstanceOf(RpcError);
+    expect((err as RpcError).code).toBe(ErrorCode.ERROR_CODE_INVALID_ARGUMENT);
+    expect((err as RpcError).message).toContain('reserved');
+    expect(await rpc(client.subscribeRoom, { session: alice, roomId: 'sb-not-reserved' })).toEqual({});
+  });
+
   it('keeps at most logic.devices.maxPerUser devices per user, forgetting the one signed in longest ago', async () => {
     const t = await token({ app_id: 'a', sub: 'many-devices' });
     for (let i = 0; i < 32; i++) await signIn(t, `d${i}`);
@@ -347,6 +357,14 @@ describe('logic service over gRPC (SQLite storage, recording route)', () => {
         send(alice, {
           clientMsgId: 'g',
           conversation: { type: ConversationType.CONVERSATION_TYPE_GROUP, id: 'x' },
+        }),
+      ),
+    ).toBe(ErrorCode.ERROR_CODE_GROUP_NOT_FOUND);
+    expect(
+      await codeOf(
+        send(alice, {
+          clientMsgId: 'u',
+          conversation: { type: ConversationType.CONVERSATION_TYPE_UNSPECIFIED, id: 'x' },
         }),
       ),
     ).toBe(ErrorCode.ERROR_CODE_INVALID_CONVERSATION);

@@ -55,7 +55,10 @@ export class RoomMessaging {
       },
       0,
     );
-    await this.route.deliverToRoom(caller.appId, roomId, packet);
+    await this.route.deliverToRoom(caller.appId, roomId, packet, {
+      userId: caller.userId,
+      deviceId: caller.deviceId,
+    });
     this.counters.add('room_sends');
     return sentAt;
   }

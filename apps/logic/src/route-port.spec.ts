@@ -5,6 +5,7 @@ import {
   type DeliverToTagsRequest,
   type GetCountsRequest,
   type KickDeviceRequest,
+  type SetUsersRoomRequest,
   type SetUserTagsRequest,
 } from '@switchboard/proto/route';
 import { RpcError, startGrpcServer, unary, type StartedServer } from '@switchboard/rpc';
@@ -85,6 +86,11 @@ async function fakeRoute(secret: string) {
             if (requests['setUserTags']!.length === 1) throw unavailable();
             return { updated: 2, failedGates: 0 };
           }),
+          setUsersRoom: unary(async (req: SetUsersRoomRequest) => {
+            seen('setUsersRoom', req);
+            if (requests['setUsersRoom']!.length === 1) throw unavailable();
+            return { updated: req.userIds.length * 2, failedGates: 1 };
+          }),
         },
       },
     ],
@@ -157,5 +163,20 @@ describe('GrpcLogicRoutePort over real gRPC', () => {
       { appId: 'a', userId: 'alice', tags: ['vip'] },
       { appId: 'a', userId: 'alice', tags: ['vip'] },
     ]);
+  });
+
+  it('sends SetUsersRoom in calls of at most 1000 users, summing the answers, again after UNAVAILABLE', async () => {
+    const users = Array.from({ length: 2500 }, (_, i) => `u${i}`);
+    expect(await port.setUsersRoom('a', 'sb:group:1', users, true)).toEqual({
+      updated: 5000,
+      failedGates: 3,
+    });
+    const calls = route.requests['setUsersRoom'] as SetUsersRoomRequest[];
+    // The first call failed once and was sent again.
+    expect(calls.map((c) => c.userIds.length)).toEqual([1000, 1000, 1000, 500]);
+    expect(calls.slice(1).flatMap((c) => c.userIds)).toEqual(users);
+    expect(calls[0]).toMatchObject({ appId: 'a', roomId: 'sb:group:1', join: true });
+    expect(await port.setUsersRoom('a', 'sb:group:1', [], false)).toEqual({ updated: 0, failedGates: 0 });
+    expect(calls).toHaveLength(4);
   });
 });

@@ -4,6 +4,7 @@ import {
   balancedChannel,
   call,
   channelReachable,
+  INTERNAL_LIMITS,
   parseAddressList,
   RETRYABLE_ROUTE_METHODS,
   type InternalTls,
@@ -87,7 +88,13 @@ export interface LogicRoutePort {
   }): Promise<{ epoch: number }>;
   deliverToUsers(appId: string, packets: UserPacket[]): Promise<DeliveryStats>;
   /** A packet for every subscriber of a room. Not retried (a repeated push reaches clients twice). */
-  deliverToRoom(appId: string, roomId: string, packet: Buffer): Promise<DeliveryStats>;
+  /** `exclude`: the sender's device, which has its response; it gets no copy. */
+  deliverToRoom(
+    appId: string,
+    roomId: string,
+    packet: Buffer,
+    exclude?: { userId: string; deviceId: string },
+  ): Promise<DeliveryStats>;
   /** A packet for every connection of the app matching `expression`. Not retried. */
   deliverToTags(appId: string, expression: TagExpression, packet: Buffer): Promise<DeliveryStats>;
   /** A packet for every signed-in connection of the app. Not retried. */
@@ -107,6 +114,18 @@ export interface LogicRoutePort {
     appId: string,
     userId: string,
     tags: string[],
+  ): Promise<{ updated: number; failedGates: number }>;
+  /**
+   * Puts every live connection of `userIds` into room `roomId` (`join`), or takes them out of it;
+   * any number of users (sent in calls of at most INTERNAL_LIMITS.usersPerSetRoom, answers summed).
+   * `updated` counts connections; `failedGates` the gates holding some of them that could not be
+   * reached (summed over the calls).
+   */
+  setUsersRoom(
+    appId: string,
+    roomId: string,
+    userIds: string[],
+    join: boolean,
   ): Promise<{ updated: number; failedGates: number }>;
   /** Resolves when route is reachable (the readiness check); absent for in-process ports. */
   reachable?(): Promise<void>;
@@ -129,7 +148,7 @@ export class GrpcLogicRoutePort implements LogicRoutePort {
   ) {
     this.address = parseAddressList(addresses).join(',');
     // The channel retries only RETRYABLE_ROUTE_METHODS (GetPresence, GetCounts, KickDevice,
-    // SetUserTags); Bind and the DeliverTo* calls are never sent twice.
+    // SetUserTags, SetUsersRoom); Bind and the DeliverTo* calls are never sent twice.
     const channel = balancedChannel(addresses, { ...auth, retryable: RETRYABLE_ROUTE_METHODS });
     this.client = new RouteServiceClient(channel.target, channel.credentials, channel.options);
   }
@@ -162,8 +181,19 @@ export class GrpcLogicRoutePort implements LogicRoutePort {
     return res.stats ?? NO_STATS;
   }
 
-  async deliverToRoom(appId: string, roomId: string, packet: Buffer): Promise<DeliveryStats> {
-    const res = await this.call(this.client.deliverToRoom, { appId, roomId, packet });
+  async deliverToRoom(
+    appId: string,
+    roomId: string,
+    packet: Buffer,
+    exclude?: { userId: string; deviceId: string },
+  ): Promise<DeliveryStats> {
+    const res = await this.call(this.client.deliverToRoom, {
+      appId,
+      roomId,
+      packet,
+      excludeUserId: exclude?.userId ?? '',
+      excludeDeviceId: exclude?.deviceId ?? '',
+    });
     return res.stats ?? NO_STATS;
   }
 
@@ -218,6 +248,24 @@ export class GrpcLogicRoutePort implements LogicRoutePort {
   ): Promise<{ updated: number; failedGates: number }> {
     const res = await this.call(this.client.setUserTags, { appId, userId, tags });
     return { updated: res.updated, failedGates: res.failedGates };
+  }
+
+  async setUsersRoom(
+    appId: string,
+    roomId: string,
+    userIds: string[],
+    join: boolean,
+  ): Promise<{ updated: number; failedGates: number }> {
+    // One call after another: a group of 100,000 members is 100 calls, not 100 at once.
+    const chunk = INTERNAL_LIMITS.usersPerSetRoom;
+    const sum = { updated: 0, failedGates: 0 };
+    for (let i = 0; i < userIds.length; i += chunk) {
+      const request = { appId, roomId, userIds: userIds.slice(i, i + chunk), join };
+      const res = await this.call(this.client.setUsersRoom, request);
+      sum.updated += res.updated;
+      sum.failedGates += res.failedGates;
+    }
+    return sum;
   }
 
   close(): void {

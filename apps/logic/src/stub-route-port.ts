@@ -72,6 +72,16 @@ export class StubLogicRoutePort implements LogicRoutePort {
     return { updated: 0, failedGates: 0 };
   }
 
+  async setUsersRoom(
+    appId: string,
+    roomId: string,
+    userIds: string[],
+    join: boolean,
+  ): Promise<{ updated: number; failedGates: number }> {
+    this.record('setUsersRoom', appId, roomId, userIds, join);
+    return { updated: 0, failedGates: 0 };
+  }
+
   close(): void {}
 
   private record(method: string, ...args: unknown[]): void {

@@ -1,7 +1,7 @@
 import type { Logger } from '@switchboard/log';
 import { ErrorCode } from '@switchboard/proto/client';
 import type { Binding as BindingMsg, RouteServiceServer } from '@switchboard/proto/route';
-import { checkLength, checkTagSet, INTERNAL_LIMITS, RpcError, unary } from '@switchboard/rpc';
+import { checkLength, checkRoomId, checkTagSet, INTERNAL_LIMITS, RpcError, unary } from '@switchboard/rpc';
 import type { Binding } from '@switchboard/route-store';
 import type { RouteService } from './route-service.js';
 
@@ -22,6 +22,18 @@ function toMsg(b: Binding): BindingMsg {
 function required(value: string, name: string): string {
   if (!value) throw new RpcError(ErrorCode.ERROR_CODE_INVALID_ARGUMENT, `${name} is required`);
   return value;
+}
+
+function checkUserIds(userIds: readonly string[]): readonly string[] {
+  const max = INTERNAL_LIMITS.usersPerSetRoom;
+  if (userIds.length > max) {
+    throw new RpcError(
+      ErrorCode.ERROR_CODE_INVALID_ARGUMENT,
+      `user_ids may hold at most ${max} users per call`,
+    );
+  }
+  for (const u of userIds) required(u, 'user_ids');
+  return userIds;
 }
 
 /** Translates RouteService gRPC calls to the domain service; no decisions here. */
@@ -110,7 +122,10 @@ export function routeHandlers(service: RouteService, log: Logger): RouteServiceS
     ),
     deliverToRoom: unary(
       async (req) => ({
-        stats: await service.deliverToRoom(req.appId, required(req.roomId, 'room_id'), req.packet),
+        stats: await service.deliverToRoom(req.appId, required(req.roomId, 'room_id'), req.packet, {
+          userId: checkLength(req.excludeUserId, INTERNAL_LIMITS.idLength, 'exclude_user_id'),
+          deviceId: checkLength(req.excludeDeviceId, INTERNAL_LIMITS.idLength, 'exclude_device_id'),
+        }),
       }),
       onError,
     ),
@@ -163,9 +178,15 @@ export function routeHandlers(service: RouteService, log: Logger): RouteServiceS
         ),
       onError,
     ),
-    // Placeholder until the large-group rooms land (issue 8): refuses rather than pretending.
-    setUsersRoom: unary(async () => {
-      throw new RpcError(ErrorCode.ERROR_CODE_UNIMPLEMENTED, 'SetUsersRoom is not implemented yet');
-    }, onError),
+    setUsersRoom: unary(
+      async (req) =>
+        service.setUsersRoom(
+          required(req.appId, 'app_id'),
+          checkRoomId(req.roomId, 'room_id'),
+          checkUserIds(req.userIds),
+          req.join,
+        ),
+      onError,
+    ),
   };
 }

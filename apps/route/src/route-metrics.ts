@@ -10,6 +10,8 @@ export type RouteCounter =
   | 'expired_gates'
   | 'set_user_tags'
   | 'gate_set_tags_calls'
+  | 'set_users_room'
+  | 'gate_set_room_calls'
   | 'gate_count_calls';
 
 /** Route's counters, exposed on its health port as Prometheus text. */
@@ -21,10 +23,13 @@ export function routeCounters(): Counters<RouteCounter> {
     deliveries: 'Delivery requests handled (to users, devices, rooms, tags or all).',
     delivered: '(packet, connection) pairs handed to gates.',
     failed_gate_calls:
-      'Calls to gates that failed (Deliver*, Count, SetTags); after a failed delivery the devices catch up by sync.',
+      'Calls to gates that failed (Deliver*, Count, SetTags, SetRoom); after a failed delivery the devices catch up by sync.',
     expired_gates: 'Gates removed because their lease lapsed.',
     set_user_tags: 'SetUserTags requests handled.',
     gate_set_tags_calls: 'SetTags calls sent to gates (one per gate holding the user, per SetUserTags).',
+    set_users_room: 'SetUsersRoom requests handled.',
+    gate_set_room_calls:
+      'SetRoom calls sent to gates (one per gate holding some of the users, per SetUsersRoom).',
     gate_count_calls: 'Count calls sent to gates (one per live gate, per GetCounts naming a room or tag).',
   });
 }

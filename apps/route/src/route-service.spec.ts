@@ -9,6 +9,7 @@ import {
   type KickRequest,
   type PushRoomRequest,
   type PushTagsRequest,
+  type SetRoomRequest,
   type SetTagsRequest,
 } from '@switchboard/proto/conn';
 import { RouteServiceClient } from '@switchboard/proto/route';
@@ -21,7 +22,7 @@ import { startRoute, type RunningRoute } from './server.js';
 
 /**
  * A gate that records what route asks of it, over real gRPC, requiring the internal `secret`. Count
- * answers `counted` for any app; SetTags updates every target.
+ * answers `counted` for any app; SetTags and SetRoom update every target.
  */
 async function fakeGate(secret: string, counted = { signedIn: 0, roomSubscribers: 0, tagConnections: 0 }) {
   const delivers: DeliverRequest[] = [];
@@ -30,6 +31,7 @@ async function fakeGate(secret: string, counted = { signedIn: 0, roomSubscribers
   const tagPushes: PushTagsRequest[] = [];
   const countCalls: CountRequest[] = [];
   const setTags: SetTagsRequest[] = [];
+  const setRooms: SetRoomRequest[] = [];
   const server = await startGrpcServer(
     '127.0.0.1',
     0,
@@ -61,6 +63,10 @@ async function fakeGate(secret: string, counted = { signedIn: 0, roomSubscribers
             setTags.push(req);
             return { updated: req.targets.length, missing: 0 };
           }),
+          setRoom: unary(async (req: SetRoomRequest) => {
+            setRooms.push(req);
+            return { updated: req.targets.length, missing: 0 };
+          }),
         },
       },
     ],
@@ -74,6 +80,7 @@ async function fakeGate(secret: string, counted = { signedIn: 0, roomSubscribers
     tagPushes,
     countCalls,
     setTags,
+    setRooms,
     address: `127.0.0.1:${server.port}`,
   };
 }
@@ -594,6 +601,77 @@ describe.each(STORES)('offline users, counts, tags (%s store)', (_kind, makeStor
     const metrics = await (await fetch(`http://127.0.0.1:${route.healthPort}/metrics`)).text();
     expect(metrics).toMatch(/switchboard_route_set_user_tags_total [1-9]/);
     expect(metrics).toMatch(/switchboard_route_gate_set_tags_calls_total [1-9]/);
+  });
+
+  it('sends each gate holding some of the users one SetRoom naming their connections and boot id', async () => {
+    const e1 = (await bind('member1', 'phone', 'g1', 21)).epoch;
+    const e2 = (await bind('member1', 'tablet', 'g2', 22)).epoch;
+    const e3 = (await bind('member2', 'phone', 'g1', 23)).epoch;
+    await bind('member2', 'watch', 'dead', 24);
+    await bind('not-a-member', 'phone', 'g1', 25);
+    g1.setRooms.length = 0;
+    g2.setRooms.length = 0;
+    const res = await rpc<unknown, unknown>(client.setUsersRoom, {
+      appId: 'a',
+      roomId: 'sb:group:7',
+      userIds: ['member1', 'member2', 'offline-member', 'member1'],
+      join: true,
+    });
+    // Three connections updated on g1 and g2; the dead gate holding member2's watch is counted.
+    expect(res).toEqual({ updated: 3, failedGates: 1 });
+    expect(g1.setRooms).toHaveLength(1);
+    expect(g1.setRooms[0]).toMatchObject({ appId: 'a', bootId: 'boot-g1', roomId: 'sb:group:7', join: true });
+    expect([...g1.setRooms[0]!.targets].sort((x, y) => x.connId - y.connId)).toEqual([
+      { connId: 21, epoch: e1, userId: 'member1', deviceId: 'phone' },
+      { connId: 23, epoch: e3, userId: 'member2', deviceId: 'phone' },
+    ]);
+    expect(g2.setRooms).toEqual([
+      {
+        appId: 'a',
+        bootId: 'boot-g2',
+        targets: [{ connId: 22, epoch: e2, userId: 'member1', deviceId: 'tablet' }],
+        roomId: 'sb:group:7',
+        join: true,
+      },
+    ]);
+    // Leaving goes the same way; users with no connection ask no gate.
+    const left = await rpc(client.setUsersRoom, {
+      appId: 'a',
+      roomId: 'sb:group:7',
+      userIds: ['member1'],
+      join: false,
+    });
+    expect(left).toEqual({ updated: 2, failedGates: 0 });
+    expect(g2.setRooms[1]).toMatchObject({ join: false, bootId: 'boot-g2' });
+    expect(
+      await rpc(client.setUsersRoom, { appId: 'a', roomId: 'r', userIds: ['nobody'], join: true }),
+    ).toEqual({ updated: 0, failedGates: 0 });
+    expect(g1.setRooms).toHaveLength(2);
+    const metrics = await (await fetch(`http://127.0.0.1:${route.healthPort}/metrics`)).text();
+    expect(metrics).toMatch(/switchboard_route_set_users_room_total [1-9]/);
+    expect(metrics).toMatch(/switchboard_route_gate_set_room_calls_total [1-9]/);
+  });
+
+  it('refuses SetUsersRoom without an app, with a bad room id or too many users', async () => {
+    const bad = ErrorCode.ERROR_CODE_INVALID_ARGUMENT;
+    const setRoom = (roomId: string, userIds: string[], appId = 'a') =>
+      failure(rpc(client.setUsersRoom, { appId, roomId, userIds, join: true }));
+    expect(await setRoom('', ['u'])).toBe(bad);
+    expect(await setRoom('r'.repeat(129), ['u'])).toBe(bad);
+    expect(await setRoom('r', ['u'], '')).toBe(bad);
+    expect(await setRoom('r', ['u', ''])).toBe(bad);
+    expect(
+      await setRoom(
+        'r',
+        Array.from({ length: 1001 }, (_, i) => `u${i}`),
+      ),
+    ).toBe(bad);
+    expect(
+      await setRoom(
+        'r'.repeat(128),
+        Array.from({ length: 1000 }, (_, i) => `u${i}`),
+      ),
+    ).toBe('accepted');
   });
 
   it('passes none_of through to every gate', async () => {

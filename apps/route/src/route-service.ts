@@ -85,6 +85,7 @@ export class RouteService {
   private readonly kickFailures: LogSummary;
   private readonly countFailures: LogSummary;
   private readonly tagFailures: LogSummary;
+  private readonly roomFailures: LogSummary;
 
   constructor(
     private readonly store: RouteStore,
@@ -98,6 +99,10 @@ export class RouteService {
     this.tagFailures = new LogSummary(
       log,
       'SetTags calls to a gate failed; its connections keep their old tags',
+    );
+    this.roomFailures = new LogSummary(
+      log,
+      'SetRoom calls to a gate failed; its connections keep their old rooms',
     );
   }
 
@@ -228,10 +233,23 @@ export class RouteService {
     return statsOf(await this.deliverPerGate(perGate));
   }
 
-  async deliverToRoom(appId: string, roomId: string, packet: Buffer): Promise<DeliveryStats> {
+  /** `exclude`: the sender's device, which has its response (see DeliverToRoomRequest). */
+  async deliverToRoom(
+    appId: string,
+    roomId: string,
+    packet: Buffer,
+    exclude: { userId: string; deviceId: string } = { userId: '', deviceId: '' },
+  ): Promise<DeliveryStats> {
     const gateIds = await this.store.gatesOfRoom(appId, roomId);
+    const request = {
+      appId,
+      roomId,
+      packet,
+      excludeUserId: exclude.userId,
+      excludeDeviceId: exclude.deviceId,
+    };
     const result = await this.fanOut(gateIds, (client) =>
-      call(client, client.pushRoom, { appId, roomId, packet }, new Metadata(), this.gateCallTimeoutMs),
+      call(client, client.pushRoom, request, new Metadata(), this.gateCallTimeoutMs),
     );
     return statsOf(result);
   }
@@ -293,30 +311,51 @@ export class RouteService {
     tags: readonly string[],
   ): Promise<{ updated: number; failedGates: number }> {
     this.counters.add('set_user_tags');
-    const perGate = new Map<string, { bootId: string; targets: Target[] }>();
-    for (const b of await this.store.devicesOf(appId, [userId])) {
-      let entry = perGate.get(b.gateId);
-      if (!entry) perGate.set(b.gateId, (entry = { bootId: b.gateBootId, targets: [] }));
-      entry.targets.push(targetOf(b));
-    }
+    const perGate = targetsPerGate(await this.store.devicesOf(appId, [userId]));
     this.counters.add('gate_set_tags_calls', perGate.size);
-    const { answers, failed } = await this.askGates(
-      [...perGate.keys()],
-      (client, gateId) => {
-        const { bootId, targets } = perGate.get(gateId)!;
-        return call(
+    return this.updateOnGates(
+      perGate,
+      (client, bootId, targets) =>
+        call(
           client,
           client.setTags,
           { appId, bootId, targets, tags: [...tags] },
           new Metadata(),
           this.gateCallTimeoutMs,
-        );
-      },
+        ),
       this.tagFailures,
     );
-    let updated = 0;
-    for (const a of answers) updated += a.updated;
-    return { updated, failedGates: failed.length };
+  }
+
+  /**
+   * Puts every live connection of some users into a room, or takes them out of it: one SetRoom per
+   * gate holding their devices, all gates in parallel, each target named like a Deliver target. The
+   * gates join the room at route themselves (JoinRoom for their first member), as for a client's
+   * SUBSCRIBE_ROOM. Connections signing in meanwhile get their rooms from logic
+   * (SignInResponse.rooms).
+   */
+  async setUsersRoom(
+    appId: string,
+    roomId: string,
+    userIds: readonly string[],
+    join: boolean,
+  ): Promise<{ updated: number; failedGates: number }> {
+    this.counters.add('set_users_room');
+    if (userIds.length === 0) return { updated: 0, failedGates: 0 };
+    const perGate = targetsPerGate(await this.store.devicesOf(appId, [...new Set(userIds)]));
+    this.counters.add('gate_set_room_calls', perGate.size);
+    return this.updateOnGates(
+      perGate,
+      (client, bootId, targets) =>
+        call(
+          client,
+          client.setRoom,
+          { appId, bootId, targets, roomId, join },
+          new Metadata(),
+          this.gateCallTimeoutMs,
+        ),
+      this.roomFailures,
+    );
   }
 
   async kickDevice(
@@ -373,6 +412,28 @@ export class RouteService {
         this.gateCallTimeoutMs,
       );
     });
+  }
+
+  /**
+   * Sends each gate of `perGate` one call naming its targets under its boot id (SetTags, SetRoom),
+   * all gates in parallel, and sums the connections the gates updated.
+   */
+  private async updateOnGates(
+    perGate: ReadonlyMap<string, GateTargets>,
+    send: (client: GateServiceClient, bootId: string, targets: Target[]) => Promise<{ updated: number }>,
+    failures: LogSummary,
+  ): Promise<{ updated: number; failedGates: number }> {
+    const { answers, failed } = await this.askGates(
+      [...perGate.keys()],
+      (client, gateId) => {
+        const { bootId, targets } = perGate.get(gateId)!;
+        return send(client, bootId, targets);
+      },
+      failures,
+    );
+    let updated = 0;
+    for (const a of answers) updated += a.updated;
+    return { updated, failedGates: failed.length };
   }
 
   private async countOnGates(
@@ -473,6 +534,23 @@ function gateCall(perGate: Map<string, GateDeliveries>, appId: string, b: Bindin
     perGate.set(b.gateId, entry);
   }
   return entry;
+}
+
+/** One gate's targets of a SetTags or SetRoom call, and the boot id of its live registration. */
+interface GateTargets {
+  bootId: string;
+  targets: Target[];
+}
+
+/** The bindings' targets grouped per gate. */
+function targetsPerGate(bindings: readonly Binding[]): Map<string, GateTargets> {
+  const perGate = new Map<string, GateTargets>();
+  for (const b of bindings) {
+    let entry = perGate.get(b.gateId);
+    if (!entry) perGate.set(b.gateId, (entry = { bootId: b.gateBootId, targets: [] }));
+    entry.targets.push(targetOf(b));
+  }
+  return perGate;
 }
 
 function targetOf(b: Binding): Target {

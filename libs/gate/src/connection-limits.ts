@@ -67,9 +67,13 @@ export class ConnectionLimits {
     if (this.maxPerIp > 0) this.countIp(ipOf(transport), -1);
   }
 
-  /** Whether a connection may subscribe to one more room (counts a refusal when not). */
-  mayJoinRoom(conn: Connection, roomId: string): boolean {
-    if (conn.rooms === undefined || conn.rooms.size < this.maxRooms || conn.rooms.has(roomId)) return true;
+  /**
+   * Whether a connection may subscribe to one more room (counts a refusal when not). The `assigned`
+   * rooms among `conn.rooms` (server-assigned, see RoomIndex) do not count against the limit.
+   */
+  mayJoinRoom(conn: Connection, roomId: string, assigned = 0): boolean {
+    const rooms = conn.rooms;
+    if (rooms === undefined || rooms.size - assigned < this.maxRooms || rooms.has(roomId)) return true;
     this.counters.roomLimitRefusals++;
     return false;
   }

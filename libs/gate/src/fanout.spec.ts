@@ -273,6 +273,13 @@ describe('rooms', () => {
     expect(fanout.pushRoom('app1', 'r1', push('hi'))).toBe(2);
     h.scheduler.run();
     expect(c.transport.writes).toEqual([]);
+    // The sender's own device is skipped when route names it.
+    a.transport.writes.length = 0;
+    b.transport.writes.length = 0;
+    expect(fanout.pushRoom('app1', 'r1', push('mine'), a.conn.userId, a.conn.deviceId)).toBe(1);
+    h.scheduler.run();
+    expect(a.transport.writes).toEqual([]);
+    expect(b.transport.writes).toHaveLength(1);
 
     h.core.receive(a.conn, roomBytes(PacketType.PACKET_TYPE_UNSUBSCRIBE_ROOM, 7, 'r1'));
     expect(h.route.calls['leaveRoom']).toBeUndefined();

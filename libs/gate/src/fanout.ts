@@ -2,6 +2,7 @@ import { ErrorCode, PacketType } from '@switchboard/proto/client';
 import type { Connection } from './connection.js';
 import { EncodedPacket } from './encoded-packet.js';
 import type { GateCore } from './gate-core.js';
+import { joinRoomAt, leaveRoom } from './room-subscriptions.js';
 import type { TagQuery } from './tag-index.js';
 
 /** One connection a delivery is addressed to, and whose route believes it is; epoch 0 means any epoch. */
@@ -94,6 +95,36 @@ export class Fanout {
   }
 
   /**
+   * Puts each target (checked exactly like {@link deliver}'s) into room `roomId` as a server-assigned
+   * room (see RoomIndex), or takes it out; the answer waits for route to hear of the gate's first
+   * subscriber (JoinRoom) or last one (LeaveRoom). When route refuses a join, nothing was joined and
+   * the call fails; a failed leave is logged (the gate then gets pushes it has no subscriber for).
+   * Idempotent: `updated` counts the targets found, whether or not they were already in (or out).
+   * A call for another boot id updates nothing.
+   */
+  async setRoom(
+    appId: string,
+    bootId: string,
+    targets: readonly DeliveryTarget[],
+    roomId: string,
+    join: boolean,
+  ): Promise<{ updated: number; missing: number }> {
+    this.core.counters.setRoomCalls++;
+    if (bootId !== this.core.bootId) {
+      this.core.counters.staleBootCalls++;
+      return { updated: 0, missing: targets.length };
+    }
+    const conns: Connection[] = [];
+    for (const target of targets) {
+      const conn = this.targetConnection(appId, target);
+      if (conn) conns.push(conn);
+    }
+    if (join) await joinRoomAt(this.core, appId, roomId, conns, true);
+    else await Promise.all(conns.map((conn) => leaveRoom(this.core, conn, roomId)));
+    return { updated: conns.length, missing: targets.length - conns.length };
+  }
+
+  /**
    * An app's signed-in connections on this gate, the subscribers of `roomId` and the connections
    * carrying `tag` (0 for an empty room id or tag).
    */
@@ -110,10 +141,27 @@ export class Fanout {
     };
   }
 
-  /** Queues a packet on every local subscriber of a room. */
-  pushRoom(appId: string, roomId: string, packet: Uint8Array): number {
+  /**
+   * Queues a packet on every local subscriber of a room, except the connection of the device
+   * `excludeUserId`/`excludeDeviceId` names (the sender's, which has its response) when given.
+   */
+  pushRoom(
+    appId: string,
+    roomId: string,
+    packet: Uint8Array,
+    excludeUserId = '',
+    excludeDeviceId = '',
+  ): number {
     const subscribers = this.core.rooms.subscribers(appId, roomId);
-    return subscribers ? this.sendAll(subscribers, EncodedPacket.fromBytes(packet)) : 0;
+    if (!subscribers) return 0;
+    const encoded = EncodedPacket.fromBytes(packet);
+    if (excludeDeviceId === '') return this.sendAll(subscribers, encoded);
+    let delivered = 0;
+    for (const conn of subscribers) {
+      if (conn.deviceId === excludeDeviceId && conn.userId === excludeUserId) continue;
+      if (this.send(conn, encoded)) delivered++;
+    }
+    return delivered;
   }
 
   /** Queues a packet on every signed-in connection of an app. */

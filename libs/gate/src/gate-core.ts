@@ -369,7 +369,7 @@ export class GateCore implements SessionHost {
     if (!wasSignedIn) return;
     this.tags.remove(conn.appId, conn);
     if (conn.rooms) {
-      for (const roomId of [...conn.rooms]) leaveRoom(this, conn, roomId);
+      for (const roomId of [...conn.rooms]) void leaveRoom(this, conn, roomId);
     }
     signOut(this, conn, code, !this.draining);
   }

@@ -1,4 +1,4 @@
-import { ErrorCode } from '@switchboard/proto/client';
+import type { ErrorCode } from '@switchboard/proto/client';
 import {
   type BroadcastRequest,
   type BroadcastResponse,
@@ -13,13 +13,15 @@ import {
   type PushRoomResponse,
   type PushTagsRequest,
   type PushTagsResponse,
+  type SetRoomRequest,
+  type SetRoomResponse,
   type SetTagsRequest,
   type SetTagsResponse,
   type StatsRequest,
   type StatsResponse,
 } from '@switchboard/proto/conn';
 import type { Logger } from '@switchboard/log';
-import { checkLength, checkTagSet, INTERNAL_LIMITS, RpcError, unary } from '@switchboard/rpc';
+import { checkLength, checkRoomId, checkTagSet, INTERNAL_LIMITS, unary } from '@switchboard/rpc';
 import type { Fanout } from './fanout.js';
 import type { GateStats } from './stats.js';
 
@@ -39,7 +41,9 @@ export function gateServiceImplementation(
       onError,
     ),
     pushRoom: unary<PushRoomRequest, PushRoomResponse>(
-      async (req) => ({ delivered: fanout.pushRoom(req.appId, req.roomId, req.packet) }),
+      async (req) => ({
+        delivered: fanout.pushRoom(req.appId, req.roomId, req.packet, req.excludeUserId, req.excludeDeviceId),
+      }),
       onError,
     ),
     pushTags: unary<PushTagsRequest, PushTagsResponse>(
@@ -77,10 +81,11 @@ export function gateServiceImplementation(
       async (req) => fanout.setTags(req.appId, req.bootId, req.targets, checkTagSet(req.tags, 'tags')),
       onError,
     ),
-    // Placeholder until the large-group rooms land (issue 8).
-    setRoom: unary(async () => {
-      throw new RpcError(ErrorCode.ERROR_CODE_UNIMPLEMENTED, 'SetRoom is not implemented yet');
-    }, onError),
+    setRoom: unary<SetRoomRequest, SetRoomResponse>(
+      async (req) =>
+        fanout.setRoom(req.appId, req.bootId, req.targets, checkRoomId(req.roomId, 'room_id'), req.join),
+      onError,
+    ),
     stats: unary<StatsRequest, StatsResponse>(async () => {
       const s = stats();
       return {

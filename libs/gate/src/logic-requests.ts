@@ -1,6 +1,8 @@
 import {
   type AckRequest,
+  ConversationType,
   type ConversationsRequest,
+  ErrorCode,
   ConversationsResponse,
   type HistoryRequest,
   HistoryResponse,
@@ -11,18 +13,40 @@ import {
   type SyncRequest,
   SyncResponse,
 } from '@switchboard/proto/client';
+import { errorPacket } from '@switchboard/protocol';
 import { Admit, forwardingTo } from './forward-to-logic.js';
+import type { RequestHandler } from './request-handler.js';
 
 // The requests the gate only forwards to logic: each maps the client payload to one logic RPC and
 // the RPC's answer back to the client's response payload. Handlers translate; logic decides.
 
 const EMPTY = new Uint8Array(0);
 
-/** SEND: refused at the gate while logic is saturated (see Admission.admitSend). */
-export const forwardSend = forwardingTo<SendRequest>(async (logic, session, request) => {
+const sendToLogic = forwardingTo<SendRequest>(async (logic, session, request) => {
   const res = await logic.send({ session, request });
   return SendResponse.encode(res.response ?? SendResponse.create()).finish();
 }, Admit.Send);
+
+/**
+ * SEND: refused at the gate while logic is saturated (see Admission.admitSend), and, to a room, unless
+ * the connection is in that room (subscribed or server-assigned): NOT_ROOM_SUBSCRIBER without asking
+ * logic. Logic decides the rest (whether the app lets clients send to rooms at all).
+ */
+export const forwardSend: RequestHandler<SendRequest> = (host, conn, packet, request) => {
+  const to = request.conversation;
+  if (to?.type === ConversationType.CONVERSATION_TYPE_ROOM && !host.rooms.has(conn.appId, to.id, conn)) {
+    host.reply(
+      conn,
+      errorPacket(
+        packet,
+        ErrorCode.ERROR_CODE_NOT_ROOM_SUBSCRIBER,
+        'subscribe to the room before sending to it',
+      ),
+    );
+    return;
+  }
+  sendToLogic(host, conn, packet, request);
+};
 
 export const forwardSync = forwardingTo<SyncRequest>(async (logic, session, request) => {
   const res = await logic.sync({ session, request });

@@ -32,6 +32,8 @@ export class GateCounters {
   roomLimitRefusals = 0;
   /** SetTags calls from route (server-granted tags replaced). */
   setTagsCalls = 0;
+  /** SetRoom calls from route (server-assigned rooms joined or left). */
+  setRoomCalls = 0;
   /** Count calls from route. */
   countCalls = 0;
   /** Requests answered RATE_LIMITED (sign-ins closed with it) because too many were waiting on logic. */

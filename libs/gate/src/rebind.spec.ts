@@ -1,5 +1,6 @@
 import { ErrorCode, PacketType, SubscribeRoomRequest } from '@switchboard/proto/client';
 import { describe, expect, it } from 'vitest';
+import { Fanout } from './fanout.js';
 import { rebindSessions } from './rebind.js';
 import { FakeTransport, harness, packetBytes, settle, signInBytes, type Harness } from './test-fakes.js';
 
@@ -53,6 +54,25 @@ describe('rebindSessions (route lost this gate, the gate keeps its clients)', ()
     expect(pending.writes).toEqual([]);
     expect(h.core.counters.rebinds).toBe(2);
     expect(h.core.counters.syncHints).toBe(2);
+  });
+
+  it('joins the server-assigned rooms again too (from sign-in and from SetRoom)', async () => {
+    const h = harness();
+    h.logic.rooms = ['sb:group:1'];
+    const a = await signIn(h, 'phone', 'alice');
+    await new Fanout(h.core).setRoom(
+      'app1',
+      h.core.bootId,
+      [{ connId: a.conn.id, epoch: 0, userId: 'alice', deviceId: 'phone' }],
+      'sb:group:2',
+      true,
+    );
+    await rebindSessions(h.core);
+    const [call] = h.route.calls['rebindGate'] as Array<{ rooms: unknown[] }>;
+    expect(call?.rooms).toEqual([
+      { appId: 'app1', roomId: 'sb:group:1' },
+      { appId: 'app1', roomId: 'sb:group:2' },
+    ]);
   });
 
   it('closes a connection whose device signed in elsewhere meanwhile with SIGNED_IN_ELSEWHERE', async () => {

@@ -2,23 +2,21 @@ import { PacketType, SubscribeRoomRequest } from '@switchboard/proto/client';
 import { describe, expect, it } from 'vitest';
 import type { Connection } from './connection.js';
 import { Fanout } from './fanout.js';
-import { FakeTransport, harness, packetBytes, settle, signInBytes, type Harness } from './test-fakes.js';
+import {
+  FakeTransport,
+  harness,
+  packetBytes,
+  settle,
+  signedInConnection,
+  targetOf,
+  type Harness,
+} from './test-fakes.js';
 
 async function signIn(h: Harness, device: string, tags: string[] = [], user = 'u1') {
-  const transport = new FakeTransport();
-  const conn = h.core.open(transport);
-  h.core.receive(conn, signInBytes(1, device, tags, user));
-  await settle();
-  h.scheduler.run();
-  return conn;
+  return (await signedInConnection(h, device, user, tags)).conn;
 }
 
-const to = (conn: Connection, epoch = 0) => ({
-  connId: conn.id,
-  epoch,
-  userId: conn.userId,
-  deviceId: conn.deviceId,
-});
+const to = targetOf;
 
 const tagsOf = (conn: Connection) => [...(conn.tags ?? [])].sort();
 

@@ -1,9 +1,11 @@
 import { ErrorCode, type Packet, type SignInRequest, SignInResponse } from '@switchboard/proto/client';
 import type { SignInResponse as LogicSignInResponse } from '@switchboard/proto/logic';
 import { responsePacket } from '@switchboard/protocol';
+import { checkRoomId } from '@switchboard/rpc';
 import { ConnState, type Connection } from './connection.js';
 import { errorOf, logDetailOf } from './error-of.js';
 import { BUSY } from './request-errors.js';
+import { joinRoomAt } from './room-subscriptions.js';
 import type { SessionHost } from './session-host.js';
 import { unbindAtRoute } from './sign-out.js';
 
@@ -102,6 +104,7 @@ function completeSignIn(
   // Only what logic decided: a client cannot grant itself a tag (and the tag pushes it would get).
   host.tags.assign(conn, res.tags, res.serverTags);
   host.signedIn(conn);
+  joinAssignedRooms(host, conn, res.rooms);
   const body: SignInResponse = {
     ...response,
     userId,
@@ -110,4 +113,30 @@ function completeSignIn(
     serverTime: response.serverTime || host.clock.now(),
   };
   host.reply(conn, responsePacket(packet, SignInResponse.encode(body).finish()));
+}
+
+/**
+ * Indexes a just signed-in connection under the rooms logic assigned it (see RoomIndex), at once, so
+ * that a push after the SIGN_IN answer reaches it; route is told of the gate's first subscribers in
+ * the background. A room id logic should never send (empty, too long) is skipped with a warning.
+ * When route refuses a join the connection is closed with route's error: its rooms are released
+ * with it, and the client signs in again rather than silently missing its groups' pushes.
+ */
+function joinAssignedRooms(host: SessionHost, conn: Connection, rooms: readonly string[]): void {
+  if (rooms.length === 0) return;
+  const joins: Promise<void>[] = [];
+  for (const roomId of new Set(rooms)) {
+    try {
+      checkRoomId(roomId, 'rooms');
+    } catch (err) {
+      host.warnRepeated('logic SignIn answered an invalid room id; skipped', { err: logDetailOf(err) });
+      continue;
+    }
+    joins.push(joinRoomAt(host, conn.appId, roomId, [conn], true));
+  }
+  Promise.all(joins).catch((err: unknown) => {
+    host.warnRepeated('route JoinRoom failed at sign-in', { conn: conn.id, err: logDetailOf(err) });
+    const { code, message } = errorOf(err);
+    host.closeWith(conn, code, message);
+  });
 }

@@ -25,6 +25,7 @@ export interface GateStats {
   rebinds: number;
   syncHints: number;
   setTagsCalls: number;
+  setRoomCalls: number;
   countCalls: number;
   busyRejections: number;
   connectionLimitCloses: number;
@@ -52,6 +53,7 @@ export function gateStats(core: GateCore): GateStats {
     rebinds: c.rebinds,
     syncHints: c.syncHints,
     setTagsCalls: c.setTagsCalls,
+    setRoomCalls: c.setRoomCalls,
     countCalls: c.countCalls,
     busyRejections: c.busyRejections,
     connectionLimitCloses: c.connectionLimitCloses,
@@ -89,12 +91,12 @@ export function registerGateMetrics(core: GateCore, registry: Registry): void {
     ['flood_closes_total', 'Connections closed for exceeding the packet rate limit.', (s) => s.floodCloses],
     [
       'misaddressed_targets_total',
-      'Deliver, Kick or SetTags targets refused because the connection belongs to another user or device.',
+      'Deliver, Kick, SetTags or SetRoom targets refused because the connection belongs to another user or device.',
       (s) => s.misaddressed,
     ],
     [
       'stale_boot_calls_total',
-      "Deliver, Kick or SetTags calls refused because they named a previous process's boot id.",
+      "Deliver, Kick, SetTags or SetRoom calls refused because they named a previous process's boot id.",
       (s) => s.staleBootCalls,
     ],
     [
@@ -113,6 +115,11 @@ export function registerGateMetrics(core: GateCore, registry: Registry): void {
       'set_tags_calls_total',
       "SetTags calls from route (connections' server-granted tags).",
       (s) => s.setTagsCalls,
+    ],
+    [
+      'set_room_calls_total',
+      'SetRoom calls from route (connections put in or taken out of server-assigned rooms).',
+      (s) => s.setRoomCalls,
     ],
     ['count_calls_total', 'Count calls from route (GetCounts).', (s) => s.countCalls],
     [

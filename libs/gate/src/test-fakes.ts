@@ -6,6 +6,7 @@ import { createLogger, memoryDestination, type MemoryDestination } from '@switch
 import { type RpcError } from '@switchboard/rpc';
 import { decodePacket, packetFromJson } from '@switchboard/protocol';
 import type { Clock } from './clock.js';
+import type { Connection } from './connection.js';
 import { GateCore } from './gate-core.js';
 import type { GateRoutePort, LogicPort } from './ports.js';
 import type { GateSettings } from './settings.js';
@@ -80,6 +81,8 @@ export class FakeLogic implements LogicPort {
   grantedTags: string[] | undefined;
   /** The part of the granted tags signIn reports as server-granted (SignInResponse.server_tags). */
   serverTags: string[] = [];
+  /** The rooms signIn assigns the connection (SignInResponse.rooms). */
+  rooms: string[] = [];
   sendError: RpcError | undefined;
   /** When set, send waits for this promise before answering. */
   sendGate: Promise<void> | undefined;
@@ -99,7 +102,7 @@ export class FakeLogic implements LogicPort {
       // What real logic decides from the token; this fake grants what the client asked, unless told otherwise.
       tags: this.grantedTags ?? r.tags,
       serverTags: this.serverTags,
-      rooms: [],
+      rooms: this.rooms,
       response: {
         userId: r.userId,
         deviceId: r.deviceId,
@@ -178,7 +181,13 @@ export class FakeRoute implements GateRoutePort {
     return { results: r.sessions.map((s) => this.rebindOutcome(s)) };
   };
   removeGate = (r: unknown) => this.record('removeGate', r);
-  joinRoom = (r: unknown) => this.record('joinRoom', r);
+  /** When set, JoinRoom records the call and then fails with it. */
+  joinRoomError: Error | undefined;
+  joinRoom = async (r: unknown) => {
+    await this.record('joinRoom', r);
+    if (this.joinRoomError) throw this.joinRoomError;
+    return {};
+  };
   leaveRoom = (r: unknown) => this.record('leaveRoom', r);
 }
 
@@ -243,3 +252,21 @@ export function signInBytes(requestId: number, device = 'd1', tags: string[] = [
 export function settle(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
 }
+
+/** Opens a connection on the harness and signs it in as app1/`user`/`device`, flushing its answer. */
+export async function signedInConnection(h: Harness, device: string, user = 'u1', tags: string[] = []) {
+  const transport = new FakeTransport();
+  const conn = h.core.open(transport);
+  h.core.receive(conn, signInBytes(1, device, tags, user));
+  await settle();
+  h.scheduler.run();
+  return { conn, transport };
+}
+
+/** A route-style target naming a connection as it is signed in (epoch 0: any epoch). */
+export const targetOf = (conn: Connection, epoch = 0) => ({
+  connId: conn.id,
+  epoch,
+  userId: conn.userId,
+  deviceId: conn.deviceId,
+});

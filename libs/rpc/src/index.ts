@@ -46,5 +46,5 @@ export {
   type InternalTls,
   type InternalTlsConfig,
 } from './internal-tls.js';
-export { INTERNAL_LIMITS, checkLength, checkTagSet } from './internal-limits.js';
+export { INTERNAL_LIMITS, checkLength, checkRoomId, checkTagSet } from './internal-limits.js';
 export { fillBucket, takeToken, type RateLimit, type TokenBucketState } from './token-bucket.js';

@@ -8,8 +8,12 @@ import { RpcError } from './rpc-error.js';
  */
 export const INTERNAL_LIMITS = {
   roomIdLength: 128,
+  /** User and device ids (logic allows 64 characters). */
+  idLength: 64,
   tagLength: 64,
   tagsPerSet: 32,
+  /** Users one SetUsersRoom names (logic sends a large group's members in calls of this size). */
+  usersPerSetRoom: 1000,
 } as const;
 
 /** Throws INVALID_ARGUMENT unless `value` has at most `max` characters (empty allowed). */
@@ -18,6 +22,17 @@ export function checkLength(value: string, max: number, field: string): string {
     throw new RpcError(ErrorCode.ERROR_CODE_INVALID_ARGUMENT, `${field} must be at most ${max} characters`);
   }
   return value;
+}
+
+/** Throws INVALID_ARGUMENT unless `roomId` has 1 to `roomIdLength` characters ({@link INTERNAL_LIMITS}). */
+export function checkRoomId(roomId: string, field: string): string {
+  if (roomId.length === 0 || roomId.length > INTERNAL_LIMITS.roomIdLength) {
+    throw new RpcError(
+      ErrorCode.ERROR_CODE_INVALID_ARGUMENT,
+      `${field} must be 1-${INTERNAL_LIMITS.roomIdLength} characters`,
+    );
+  }
+  return roomId;
 }
 
 /**

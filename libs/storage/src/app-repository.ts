@@ -34,6 +34,7 @@ export class SqlAppRepository implements AppRepository {
       webhookUrl: null,
       webhookSecret: null,
       allowClientTags: null,
+      allowClientRoomSends: null,
       createdAt,
     };
   }
@@ -75,6 +76,7 @@ export class SqlAppRepository implements AppRepository {
       webhook_url?: string | null;
       webhook_secret?: string | null;
       allow_client_tags?: number | null;
+      allow_client_room_sends?: number | null;
     } = {};
     if (update.webhookUrl !== undefined) {
       if (update.webhookUrl !== null) checkText('webhookUrl', update.webhookUrl, MAX_WEBHOOK_URL_LENGTH);
@@ -85,7 +87,10 @@ export class SqlAppRepository implements AppRepository {
       set.webhook_secret = update.webhookSecret;
     }
     if (update.allowClientTags !== undefined) {
-      set.allow_client_tags = update.allowClientTags === null ? null : update.allowClientTags ? 1 : 0;
+      set.allow_client_tags = flagColumn(update.allowClientTags);
+    }
+    if (update.allowClientRoomSends !== undefined) {
+      set.allow_client_room_sends = flagColumn(update.allowClientRoomSends);
     }
     if (Object.keys(set).length > 0) {
       await this.ctx.db.updateTable('apps').set(set).where('app_id', '=', appId).execute();
@@ -98,4 +103,8 @@ export class SqlAppRepository implements AppRepository {
     if (!app) throw new StorageError('NOT_FOUND', `no app ${appId}`);
     return app;
   }
+}
+
+function flagColumn(value: boolean | null): number | null {
+  return value === null ? null : value ? 1 : 0;
 }

@@ -1,4 +1,5 @@
 import type { Transaction } from 'kysely';
+import { recordReadState } from './append-read-state.js';
 import { chunks } from './chunks.js';
 import { keyIn } from './key-lookup.js';
 import type { Database } from './db-schema.js';
@@ -18,8 +19,16 @@ const MAX_CONVERSATION_KEY_LENGTH = 160;
 
 /**
  * The group-commit write path: the whole batch in one transaction with a fixed number of
- * statements per table (nine for a batch under 500 messages and 500 inbox entries, whatever its
- * size). See `MessageRepository.append` for the contract.
+ * statements per table, whatever its size. For a batch under 500 messages and 500 inbox entries:
+ *  1. SELECT the dedupe records of the batch (`findAppended`);
+ *  2-3. upsert and read back (FOR UPDATE) the users' inbox counters (`allocateSeqs`);
+ *  4-5. the same for the conversations' counters;
+ *  6. INSERT the messages;  7. SELECT their ids back;
+ *  8. INSERT the inbox entries;  9. INSERT the dedupe records;
+ *  10. upsert the 1:1/system conversation state of both parties, moving the senders' read cursors
+ *      (only when the batch has 1:1 or system messages; `append-read-state.ts`);
+ *  11. UPDATE the group senders' read cursors (only when it has group messages with a sender).
+ * See `MessageRepository.append` for the contract.
  *
  * Gapless seqs come from row locks: a counter row (`users.max_seq`, `conversations.max_seq`) is
  * bumped by an upsert, which locks it until commit, so a second writer of the same user waits and
@@ -270,6 +279,7 @@ async function writeAppends(
   // A concurrent batch holding the same dedupe key makes this insert wait, then fail as a
   // duplicate once that batch commits: the retry then finds its row and answers a duplicate.
   for (const part of chunks(dedupeRows)) await trx.insertInto('send_dedupe').values(part).execute();
+  await recordReadState(trx, ctx, written);
 
   return new Map(
     written.map(({ input, conversationSeq, inboxSeqs, messageId }) => [

@@ -7,3 +7,15 @@ export function directConversationId(userA: string, userB: string): string {
   const [low, high] = userA <= userB ? [userA, userB] : [userB, userA];
   return `${low.length}:${low}:${high}`;
 }
+
+/**
+ * The other party of a stored 1:1 key (see `directConversationId`) as `userId` sees it: the peer,
+ * `userId` itself for a note to self, or '' for the system conversation.
+ */
+export function directConversationPeer(key: string, userId: string): string {
+  const colon = key.indexOf(':');
+  const lowLength = Number(key.slice(0, colon));
+  const low = key.slice(colon + 1, colon + 1 + lowLength);
+  const high = key.slice(colon + 2 + lowLength);
+  return userId === low ? high : low;
+}

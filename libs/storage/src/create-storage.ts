@@ -2,7 +2,9 @@ import { Kysely, type LogEvent } from 'kysely';
 import { SqlApiKeyRepository } from './api-key-repository.js';
 import { SqlAppRepository } from './app-repository.js';
 import type { Database } from './db-schema.js';
+import { SqlConversationRepository } from './conversation-repository.js';
 import { SqlDeviceRepository } from './device-repository.js';
+import { SqlGroupRepository } from './group-repository.js';
 import { SqlMessageRepository } from './message-repository.js';
 import { migrateToLatest } from './migrate.js';
 import { createMysqlDialect, type MysqlStorageOptions } from './mysql-dialect.js';
@@ -37,6 +39,8 @@ class SqlStorage implements Storage {
   readonly users: SqlUserRepository;
   readonly devices: SqlDeviceRepository;
   readonly messages: SqlMessageRepository;
+  readonly groups: SqlGroupRepository;
+  readonly conversations: SqlConversationRepository;
   private readonly db: Kysely<Database>;
 
   constructor(storageDialect: StorageDialect, now: () => number, observe?: StorageOptions['observe']) {
@@ -58,6 +62,8 @@ class SqlStorage implements Storage {
     this.users = new SqlUserRepository(ctx);
     this.devices = new SqlDeviceRepository(ctx);
     this.messages = new SqlMessageRepository(ctx);
+    this.groups = new SqlGroupRepository(ctx);
+    this.conversations = new SqlConversationRepository(ctx);
   }
 
   migrate(): Promise<string[]> {

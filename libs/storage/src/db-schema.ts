@@ -14,6 +14,8 @@ export interface Database {
   messages: MessagesTable;
   inbox: InboxTable;
   send_dedupe: SendDedupeTable;
+  groups: GroupsTable;
+  conversation_members: ConversationMembersTable;
 }
 
 export interface AppsTable {
@@ -29,6 +31,8 @@ export interface AppsTable {
   webhook_secret: Generated<string | null>;
   /** 1/0 (MySQL may hand back a boolean-ish number); NULL means the global default. */
   allow_client_tags: Generated<number | null>;
+  /** 1/0 like `allow_client_tags`; NULL means the global default. */
+  allow_client_room_sends: Generated<number | null>;
 }
 
 export interface ApiKeysTable {
@@ -110,4 +114,35 @@ export interface SendDedupeTable {
    */
   conversation_seq: number;
   sent_at: number;
+}
+
+export interface GroupsTable {
+  app_id: string;
+  group_id: string;
+  name: string;
+  owner_user_id: string;
+  extra: string;
+  member_count: Generated<number>;
+  /** 1/0: read fan-out. */
+  large: Generated<number>;
+  dissolved_at: number | null;
+  created_at: number;
+  updated_at: number;
+}
+
+/**
+ * What a user has in one conversation: a group membership (type 'group', id = group id, with a
+ * role) or a 1:1/system conversation (type 'user', id = the stored key, role ''). See 0004.
+ */
+export interface ConversationMembersTable {
+  app_id: string;
+  user_id: string;
+  conversation_type: string;
+  conversation_id: string;
+  role: string;
+  joined_at: number;
+  /** The conversation seq when the user joined (0 for 1:1 and system conversations). */
+  join_seq: Generated<number>;
+  /** The user's read cursor, a conversation seq. */
+  read_seq: Generated<number>;
 }

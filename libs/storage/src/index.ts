@@ -50,6 +50,7 @@ export { StorageError, type StorageErrorCode } from './storage-error.js';
 export { directConversationId } from './conversation-id.js';
 export { MAX_ID_LENGTH, MAX_PAGE_SIZE, MIN_PAGE_BYTES, MAX_USER_TAGS, MAX_TAG_LENGTH } from './limits.js';
 export { MAX_WEBHOOK_URL_LENGTH } from './app-repository.js';
+export { MAX_GROUP_NAME_LENGTH, MAX_GROUP_EXTRA_LENGTH } from './group-repository.js';
 export {
   API_KEY_LENGTH,
   generateApiKey,

@@ -65,7 +65,7 @@ export class SqlMessageRepository implements MessageRepository {
   }
 
   async history(query: HistoryQuery): Promise<HistoryResult> {
-    const { appId, userId, conversation, beforeSeq, limit, maxBytes = Infinity } = query;
+    const { appId, userId, conversation, beforeSeq, afterSeq = 0, limit, maxBytes = Infinity } = query;
     checkId('appId', appId);
     checkId('userId', userId);
     if (!CONVERSATION_TYPES.has(conversation.type)) {
@@ -75,6 +75,7 @@ export class SqlMessageRepository implements MessageRepository {
     const system = conversation.type === 'system';
     if (!system) checkId('conversation.id', conversation.id);
     checkSeq('beforeSeq', beforeSeq);
+    checkSeq('afterSeq', afterSeq);
     checkPageSize(limit);
     checkPageBytes(maxBytes);
     const conversationId =
@@ -88,6 +89,7 @@ export class SqlMessageRepository implements MessageRepository {
       .where('messages.conversation_type', '=', system ? 'user' : conversation.type)
       .where('messages.conversation_id', '=', conversationId)
       .$if(beforeSeq > 0, (qb) => qb.where('messages.conversation_seq', '<', beforeSeq))
+      .$if(afterSeq > 0, (qb) => qb.where('messages.conversation_seq', '>', afterSeq))
       .orderBy('messages.conversation_seq', 'desc')
       .limit(limit + 1)
       .execute();

@@ -1,5 +1,7 @@
 import { readFile } from 'node:fs/promises';
+import { Migrator, type Kysely } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
+import { storageMigrations } from './migrations/index.js';
 import { dumpMysqlSchema } from './mysql-schema-dump.js';
 import { createTestDatabase, DIALECTS, MYSQL_SERVER_URI, type TestDatabase } from './storage-test-harness.js';
 
@@ -18,10 +20,28 @@ for (const dialect of DIALECTS) {
         '0001_initial',
         '0002_api_keys_and_tenant_settings',
         '0003_inbox_by_message',
+        '0004_groups_and_read_state',
       ]);
       expect(await storage.migrate()).toEqual([]);
       expect(await storage.apps.list()).toEqual([]);
       expect(await storage.users.maxSeq('app', 'nobody')).toBe(0);
+    });
+
+    it('takes 0004 down and up again', async () => {
+      database = await createTestDatabase(dialect);
+      const storage = await database.open();
+      await storage.migrate();
+      const db = (storage as unknown as { db: Kysely<unknown> }).db;
+      const migrator = new Migrator({
+        db,
+        provider: { getMigrations: () => Promise.resolve(storageMigrations(dialect)) },
+      });
+      const down = await migrator.migrateTo('0003_inbox_by_message');
+      expect(down.error).toBeUndefined();
+      expect(down.results?.map((r) => [r.migrationName, r.direction, r.status])).toEqual([
+        ['0004_groups_and_read_state', 'Down', 'Success'],
+      ]);
+      expect(await storage.migrate()).toEqual(['0004_groups_and_read_state']);
     });
 
     it('lets several instances migrate the same database at once', async () => {
@@ -34,6 +54,7 @@ for (const dialect of DIALECTS) {
         '0001_initial',
         '0002_api_keys_and_tenant_settings',
         '0003_inbox_by_message',
+        '0004_groups_and_read_state',
       ]);
     });
   });

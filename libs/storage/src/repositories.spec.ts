@@ -31,6 +31,7 @@ for (const dialect of DIALECTS) {
         webhookUrl: null,
         webhookSecret: null,
         allowClientTags: null,
+        allowClientRoomSends: null,
       };
       expect(created).toEqual({
         appId: 'app-b',

@@ -19,8 +19,8 @@ export function toApp(row: Selectable<AppsTable>): App {
     previousSecretValidUntil: nullableNumber(row.previous_secret_valid_until),
     webhookUrl: row.webhook_url,
     webhookSecret: row.webhook_secret,
-    // MySQL's BOOLEAN is a TINYINT and SQLite stores 0/1: anything but 0 is true.
-    allowClientTags: row.allow_client_tags == null ? null : Number(row.allow_client_tags) !== 0,
+    allowClientTags: nullableFlag(row.allow_client_tags),
+    allowClientRoomSends: nullableFlag(row.allow_client_room_sends),
     createdAt: Number(row.created_at),
   };
 }
@@ -45,6 +45,11 @@ export function parseTags(json: string | null | undefined): string[] {
   } catch {
     return [];
   }
+}
+
+/** MySQL's BOOLEAN is a TINYINT and SQLite stores 0/1: anything but 0 is true; NULL stays null. */
+export function nullableFlag(value: number | string | boolean | null): boolean | null {
+  return value == null ? null : Number(value) !== 0;
 }
 
 function nullableNumber(value: number | string | null): number | null {

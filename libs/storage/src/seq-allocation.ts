@@ -1,4 +1,4 @@
-import { sql, type Transaction } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
 import { chunks } from './chunks.js';
 import { keyIn } from './key-lookup.js';
 import type { Database } from './db-schema.js';
@@ -199,4 +199,21 @@ async function readCounters(
 
 function counterKey(counter: CounterRef): string {
   return JSON.stringify([counter.appId, counter.scope, counter.id]);
+}
+
+/** A conversation's counter (its latest seq); 0 for a conversation without a message. */
+export async function readConversationMaxSeq(
+  db: Kysely<Database>,
+  appId: string,
+  type: string,
+  key: string,
+): Promise<number> {
+  const row = await db
+    .selectFrom('conversations')
+    .select('max_seq')
+    .where('app_id', '=', appId)
+    .where('conversation_type', '=', type)
+    .where('conversation_id', '=', key)
+    .executeTakeFirst();
+  return Number(row?.max_seq ?? 0);
 }

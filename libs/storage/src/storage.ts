@@ -162,6 +162,10 @@ export interface MessageRepository {
    *   Deadlocks and lock-wait timeouts are retried internally; past the budget it throws `CONFLICT`.
    * - Throws `INVALID_ARGUMENT` for a bad field, an unknown conversation type, a user listed twice
    *   in one message's `inboxUserIds`, or a sender device on a message from the system.
+   * - Read state, in the same transaction: a `user` message enters the conversation in both
+   *   parties' lists (`targetId` is the recipient) and moves the sender's read cursor to its seq; a
+   *   message from the system enters the recipient's system conversation; a `group` message moves
+   *   its sender's member cursor, without ever creating a member.
    */
   append(batch: readonly AppendInput[]): Promise<AppendResult[]>;
   /**
@@ -187,7 +191,7 @@ export interface MessageRepository {
   ): Promise<SyncResult>;
   /**
    * A page of one conversation, NEWEST FIRST (descending conversation seq), below
-   * `beforeSeq` (0 = from the newest), bounded by `limit` and `maxBytes` like `syncInbox`
+   * `beforeSeq` (0 = from the newest) and above `afterSeq` (default 0), bounded by `limit` and `maxBytes` like `syncInbox`
    * (at least one message while any remain). Does not check membership: the caller does.
    */
   history(query: HistoryQuery): Promise<HistoryResult>;
@@ -273,9 +277,9 @@ export interface ConversationRepository {
    */
   markRead(appId: string, userId: string, conversation: ConversationRef, seq: number): Promise<ReadMark>;
   /**
-   * The user's conversations, most recently active first (ties by type and id), after the cursor
-   * ('' from the start); limit 1..1000. A cursor from another user or a malformed one throws
-   * `INVALID_ARGUMENT`.
+   * The user's conversations, most recently active first (ties by stored type, groups before 1:1
+   * and system, then stored key), after the cursor ('' from the start); limit 1..1000. A page is
+   * one statement. A cursor from another user or a malformed one throws `INVALID_ARGUMENT`.
    */
   list(appId: string, userId: string, cursor: string, limit: number): Promise<Page<ConversationSummary>>;
   /**

@@ -130,6 +130,20 @@ for (const dialect of DIALECTS) {
         allowClientTags: null,
       });
       expect(await storage.apps.updateSettings(appId, {})).toMatchObject({ appId });
+      expect(await storage.apps.updateSettings(appId, { allowClientRoomSends: false })).toMatchObject({
+        allowClientRoomSends: false,
+        allowClientTags: null,
+      });
+      expect(await storage.apps.updateSettings(appId, { allowClientRoomSends: true })).toMatchObject({
+        allowClientRoomSends: true,
+      });
+      expect(await storage.apps.get(appId)).toMatchObject({ allowClientRoomSends: true });
+      expect(await storage.apps.updateSettings(appId, { webhookUrl: null })).toMatchObject({
+        allowClientRoomSends: true,
+      });
+      expect(await storage.apps.updateSettings(appId, { allowClientRoomSends: null })).toMatchObject({
+        allowClientRoomSends: null,
+      });
       await expect(storage.apps.updateSettings(uniqueId('nope'), {})).rejects.toMatchObject({
         code: 'NOT_FOUND',
       });

@@ -31,6 +31,8 @@ export interface App {
   webhookSecret: string | null;
   /** Whether clients may declare their own tags at sign-in; null means the global config default. */
   allowClientTags: boolean | null;
+  /** Whether clients may send to rooms; null means the global config default. */
+  allowClientRoomSends: boolean | null;
   /** Unix milliseconds. */
   createdAt: number;
 }
@@ -46,6 +48,7 @@ export interface AppSettingsUpdate {
   webhookUrl?: string | null;
   webhookSecret?: string | null;
   allowClientTags?: boolean | null;
+  allowClientRoomSends?: boolean | null;
 }
 
 /** What `ApiKeyRepository.create` asks for. */

@@ -1,4 +1,3 @@
-import { ErrorCode, SwitchboardError } from '@switchboard/protocol';
 import type { ConversationRef, Storage } from '@switchboard/storage';
 import { messagePush } from '../client-message.js';
 import { checkContent } from '../content-rules.js';
@@ -77,13 +76,7 @@ export class BusinessMessaging {
           },
           deadline,
         );
-        return {
-          messageId: r.messageId,
-          conversationSeq: r.conversationSeq,
-          sentAt: r.sentAt,
-          duplicate: r.duplicate,
-          delivered: 0,
-        };
+        return storedResult(r);
       }
       case 'room': {
         requireClientRoomId(m.target.id, 'target_id');
@@ -107,13 +100,7 @@ export class BusinessMessaging {
           deadline,
           'target_id',
         );
-        return {
-          messageId: r.messageId,
-          conversationSeq: r.conversationSeq,
-          sentAt: r.sentAt,
-          duplicate: r.duplicate,
-          delivered: 0,
-        };
+        return storedResult(r);
       }
     }
   }
@@ -207,4 +194,15 @@ export class BusinessMessaging {
       0,
     );
   }
+}
+
+/** What a stored send (1:1, system or group) answers: it is delivered by push, so `delivered` is 0. */
+function storedResult(r: Omit<BusinessSendResult, 'delivered'>): BusinessSendResult {
+  return {
+    messageId: r.messageId,
+    conversationSeq: r.conversationSeq,
+    sentAt: r.sentAt,
+    duplicate: r.duplicate,
+    delivered: 0,
+  };
 }

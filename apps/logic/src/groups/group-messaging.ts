@@ -244,11 +244,7 @@ export class GroupMessaging {
     if (group.large) {
       // Read fan-out: one frame per gate holding the room; seq 0, as the message is in no inbox.
       try {
-        await this.route.deliverToRoom(
-          appId,
-          groupRoomId(group.groupId),
-          messagePush(message, 0),
-        );
+        await this.route.deliverToRoom(appId, groupRoomId(group.groupId), messagePush(message, 0), exclude);
       } catch (err) {
         // The message is stored: members find it by SYNC_GROUP when the next one shows a gap.
         this.counters.add('group_room_push_failures');

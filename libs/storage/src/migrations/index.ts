@@ -3,6 +3,7 @@ import type { DialectKind } from '../storage-dialect.js';
 import { initialMigration } from './0001-initial.js';
 import { apiKeysAndTenantSettingsMigration } from './0002-api-keys-and-tenant-settings.js';
 import { inboxByMessageMigration } from './0003-inbox-by-message.js';
+import { groupsAndReadStateMigration } from './0004-groups-and-read-state.js';
 
 /**
  * Every schema migration, by name, in code rather than files so that esbuild bundles them with
@@ -15,5 +16,6 @@ export function storageMigrations(kind: DialectKind): Record<string, Migration> 
     '0001_initial': initialMigration(kind),
     '0002_api_keys_and_tenant_settings': apiKeysAndTenantSettingsMigration(kind),
     '0003_inbox_by_message': inboxByMessageMigration(kind),
+    '0004_groups_and_read_state': groupsAndReadStateMigration(kind),
   };
 }

@@ -60,6 +60,9 @@ export interface PushRoomRequest {
   appId: string;
   roomId: string;
   packet: Buffer;
+  /** Skip the connection of this device of this user (the sender's); empty: nobody. */
+  excludeUserId: string;
+  excludeDeviceId: string;
 }
 
 export interface PushRoomResponse {
@@ -583,7 +586,7 @@ export const DeliverResponse: MessageFns<DeliverResponse> = {
 };
 
 function createBasePushRoomRequest(): PushRoomRequest {
-  return { appId: "", roomId: "", packet: Buffer.alloc(0) };
+  return { appId: "", roomId: "", packet: Buffer.alloc(0), excludeUserId: "", excludeDeviceId: "" };
 }
 
 export const PushRoomRequest: MessageFns<PushRoomRequest> = {
@@ -596,6 +599,12 @@ export const PushRoomRequest: MessageFns<PushRoomRequest> = {
     }
     if (message.packet.length !== 0) {
       writer.uint32(26).bytes(message.packet);
+    }
+    if (message.excludeUserId !== "") {
+      writer.uint32(34).string(message.excludeUserId);
+    }
+    if (message.excludeDeviceId !== "") {
+      writer.uint32(42).string(message.excludeDeviceId);
     }
     return writer;
   },
@@ -637,6 +646,22 @@ export const PushRoomRequest: MessageFns<PushRoomRequest> = {
             message.packet = Buffer.from(reader.bytes());
             continue;
           }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.excludeUserId = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.excludeDeviceId = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -662,6 +687,16 @@ export const PushRoomRequest: MessageFns<PushRoomRequest> = {
         ? globalThis.String(object.room_id)
         : "",
       packet: isSet(object.packet) ? Buffer.from(bytesFromBase64(object.packet)) : Buffer.alloc(0),
+      excludeUserId: isSet(object.excludeUserId)
+        ? globalThis.String(object.excludeUserId)
+        : isSet(object.exclude_user_id)
+        ? globalThis.String(object.exclude_user_id)
+        : "",
+      excludeDeviceId: isSet(object.excludeDeviceId)
+        ? globalThis.String(object.excludeDeviceId)
+        : isSet(object.exclude_device_id)
+        ? globalThis.String(object.exclude_device_id)
+        : "",
     };
   },
 
@@ -676,6 +711,12 @@ export const PushRoomRequest: MessageFns<PushRoomRequest> = {
     if (message.packet.length !== 0) {
       obj.packet = base64FromBytes(message.packet);
     }
+    if (message.excludeUserId !== "") {
+      obj.excludeUserId = message.excludeUserId;
+    }
+    if (message.excludeDeviceId !== "") {
+      obj.excludeDeviceId = message.excludeDeviceId;
+    }
     return obj;
   },
 
@@ -687,6 +728,8 @@ export const PushRoomRequest: MessageFns<PushRoomRequest> = {
     message.appId = object.appId ?? "";
     message.roomId = object.roomId ?? "";
     message.packet = object.packet ?? Buffer.alloc(0);
+    message.excludeUserId = object.excludeUserId ?? "";
+    message.excludeDeviceId = object.excludeDeviceId ?? "";
     return message;
   },
 };

@@ -180,6 +180,9 @@ export interface DeliverToRoomRequest {
   appId: string;
   roomId: string;
   packet: Buffer;
+  /** Skip this device of this user (the sender's, which has the response); empty: nobody. */
+  excludeUserId: string;
+  excludeDeviceId: string;
 }
 
 export interface DeliverToTagsRequest {
@@ -2634,7 +2637,7 @@ export const DeliverToDevicesRequest: MessageFns<DeliverToDevicesRequest> = {
 };
 
 function createBaseDeliverToRoomRequest(): DeliverToRoomRequest {
-  return { appId: "", roomId: "", packet: Buffer.alloc(0) };
+  return { appId: "", roomId: "", packet: Buffer.alloc(0), excludeUserId: "", excludeDeviceId: "" };
 }
 
 export const DeliverToRoomRequest: MessageFns<DeliverToRoomRequest> = {
@@ -2647,6 +2650,12 @@ export const DeliverToRoomRequest: MessageFns<DeliverToRoomRequest> = {
     }
     if (message.packet.length !== 0) {
       writer.uint32(26).bytes(message.packet);
+    }
+    if (message.excludeUserId !== "") {
+      writer.uint32(34).string(message.excludeUserId);
+    }
+    if (message.excludeDeviceId !== "") {
+      writer.uint32(42).string(message.excludeDeviceId);
     }
     return writer;
   },
@@ -2688,6 +2697,22 @@ export const DeliverToRoomRequest: MessageFns<DeliverToRoomRequest> = {
             message.packet = Buffer.from(reader.bytes());
             continue;
           }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.excludeUserId = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.excludeDeviceId = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2713,6 +2738,16 @@ export const DeliverToRoomRequest: MessageFns<DeliverToRoomRequest> = {
         ? globalThis.String(object.room_id)
         : "",
       packet: isSet(object.packet) ? Buffer.from(bytesFromBase64(object.packet)) : Buffer.alloc(0),
+      excludeUserId: isSet(object.excludeUserId)
+        ? globalThis.String(object.excludeUserId)
+        : isSet(object.exclude_user_id)
+        ? globalThis.String(object.exclude_user_id)
+        : "",
+      excludeDeviceId: isSet(object.excludeDeviceId)
+        ? globalThis.String(object.excludeDeviceId)
+        : isSet(object.exclude_device_id)
+        ? globalThis.String(object.exclude_device_id)
+        : "",
     };
   },
 
@@ -2727,6 +2762,12 @@ export const DeliverToRoomRequest: MessageFns<DeliverToRoomRequest> = {
     if (message.packet.length !== 0) {
       obj.packet = base64FromBytes(message.packet);
     }
+    if (message.excludeUserId !== "") {
+      obj.excludeUserId = message.excludeUserId;
+    }
+    if (message.excludeDeviceId !== "") {
+      obj.excludeDeviceId = message.excludeDeviceId;
+    }
     return obj;
   },
 
@@ -2738,6 +2779,8 @@ export const DeliverToRoomRequest: MessageFns<DeliverToRoomRequest> = {
     message.appId = object.appId ?? "";
     message.roomId = object.roomId ?? "";
     message.packet = object.packet ?? Buffer.alloc(0);
+    message.excludeUserId = object.excludeUserId ?? "";
+    message.excludeDeviceId = object.excludeDeviceId ?? "";
     return message;
   },
 };

@@ -1,0 +1,225 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Storage } from './storage.js';
+import {
+  createTestDatabase,
+  DIALECTS,
+  groupAppend,
+  uniqueId,
+  type TestDatabase,
+} from './storage-test-harness.js';
+import type { NewGroup } from './types.js';
+
+for (const dialect of DIALECTS) {
+  describe(`groups on ${dialect}`, () => {
+    let database: TestDatabase;
+    let storage: Storage;
+
+    beforeAll(async () => {
+      database = await createTestDatabase(dialect);
+      storage = await database.open();
+      await storage.migrate();
+    });
+    afterAll(() => database.destroy());
+
+    const newGroup = (overrides: Partial<NewGroup> = {}): NewGroup => ({
+      appId: uniqueId('app'),
+      groupId: uniqueId('g'),
+      name: 'Team',
+      ownerUserId: 'alice',
+      extra: '{"topic":"x"}',
+      memberUserIds: ['bob', 'alice', 'carol', 'bob'],
+      large: false,
+      at: 1_000,
+      ...overrides,
+    });
+
+    it('creates a group with its owner first, skipping repeats, and refuses a taken id', async () => {
+      const input = newGroup();
+      const created = await storage.groups.create(input);
+      expect(created.userIds).toEqual(['alice', 'bob', 'carol']);
+      expect(created.group).toEqual({
+        appId: input.appId,
+        groupId: input.groupId,
+        name: 'Team',
+        ownerUserId: 'alice',
+        extra: '{"topic":"x"}',
+        memberCount: 3,
+        large: false,
+        dissolvedAt: null,
+        createdAt: 1_000,
+        updatedAt: 1_000,
+      });
+      expect(await storage.groups.get(input.appId, input.groupId)).toEqual(created.group);
+      expect(await storage.groups.member(input.appId, input.groupId, 'alice')).toEqual({
+        userId: 'alice',
+        role: 'owner',
+        joinedAt: 1_000,
+        joinSeq: 0,
+        readSeq: 0,
+      });
+      expect(await storage.groups.member(input.appId, input.groupId, 'bob')).toMatchObject({
+        role: 'member',
+      });
+      expect(await storage.groups.memberIds(input.appId, input.groupId)).toEqual(['alice', 'bob', 'carol']);
+      await storage.groups.dissolve(input.appId, input.groupId, 2_000);
+      await expect(storage.groups.create({ ...input, name: 'Again' })).rejects.toMatchObject({
+        code: 'ALREADY_EXISTS',
+      });
+      expect(await storage.groups.get(input.appId, uniqueId('none'))).toBeUndefined();
+    });
+
+    it('refuses bad ids and over-long fields', async () => {
+      await expect(storage.groups.create(newGroup({ groupId: '' }))).rejects.toMatchObject({
+        code: 'INVALID_ARGUMENT',
+      });
+      await expect(storage.groups.create(newGroup({ name: 'n'.repeat(129) }))).rejects.toMatchObject({
+        code: 'INVALID_ARGUMENT',
+      });
+      await expect(
+        storage.groups.create(newGroup({ memberUserIds: ['x'.repeat(65)] })),
+      ).rejects.toMatchObject({
+        code: 'INVALID_ARGUMENT',
+      });
+    });
+
+    it('updates, dissolves once and switches large, or says NOT_FOUND', async () => {
+      const { group } = await storage.groups.create(newGroup());
+      const { appId, groupId } = group;
+      expect(await storage.groups.update(appId, groupId, { name: 'Renamed', at: 1_500 })).toMatchObject({
+        name: 'Renamed',
+        extra: '{"topic":"x"}',
+        updatedAt: 1_500,
+      });
+      expect(await storage.groups.update(appId, groupId, { extra: '', at: 1_600 })).toMatchObject({
+        name: 'Renamed',
+        extra: '',
+      });
+      expect(await storage.groups.setLarge(appId, groupId, true, 1_700)).toMatchObject({ large: true });
+      expect(await storage.groups.dissolve(appId, groupId, 2_000)).toMatchObject({ dissolvedAt: 2_000 });
+      expect(await storage.groups.dissolve(appId, groupId, 3_000)).toMatchObject({ dissolvedAt: 2_000 });
+      for (const call of [
+        () => storage.groups.update(appId, 'nope', { name: 'x', at: 1 }),
+        () => storage.groups.dissolve(appId, 'nope', 1),
+        () => storage.groups.setLarge(appId, 'nope', true, 1),
+        () => storage.groups.addMembers(appId, 'nope', ['x'], 'member', 1),
+        () => storage.groups.removeMembers(appId, 'nope', ['x'], 1),
+      ]) {
+        await expect(call()).rejects.toMatchObject({ code: 'NOT_FOUND' });
+      }
+    });
+
+    it('adds and removes members, keeping the member count', async () => {
+      const { group } = await storage.groups.create(newGroup({ memberUserIds: ['bob'] }));
+      const { appId, groupId } = group;
+      const added = await storage.groups.addMembers(
+        appId,
+        groupId,
+        ['dave', 'bob', 'erin', 'dave'],
+        'admin',
+        2_000,
+      );
+      expect(added.userIds).toEqual(['dave', 'erin']);
+      expect(added.group).toMatchObject({ memberCount: 4, updatedAt: 2_000 });
+      expect(await storage.groups.member(appId, groupId, 'erin')).toEqual({
+        userId: 'erin',
+        role: 'admin',
+        joinedAt: 2_000,
+        joinSeq: 0,
+        readSeq: 0,
+      });
+      const removed = await storage.groups.removeMembers(appId, groupId, ['erin', 'zed', 'bob'], 3_000);
+      expect(removed.userIds).toEqual(['erin', 'bob']);
+      expect(removed.group.memberCount).toBe(2);
+      expect(await storage.groups.memberIds(appId, groupId)).toEqual(['alice', 'dave']);
+      expect(await storage.groups.member(appId, groupId, 'bob')).toBeUndefined();
+      await expect(storage.groups.addMembers(appId, groupId, ['x'], 'owner', 1)).rejects.toMatchObject({
+        code: 'INVALID_ARGUMENT',
+      });
+    });
+
+    it('keeps member counts right under concurrent changes', async () => {
+      const { group } = await storage.groups.create(newGroup({ memberUserIds: [] }));
+      const { appId, groupId } = group;
+      await Promise.all(
+        Array.from({ length: 10 }, (_, i) =>
+          storage.groups.addMembers(appId, groupId, [`u${i}`, `u${i + 1}`], 'member', 2_000),
+        ),
+      );
+      const after = await storage.groups.get(appId, groupId);
+      expect(after?.memberCount).toBe(12);
+      expect((await storage.groups.memberIds(appId, groupId)).length).toBe(12);
+    });
+
+    it('sets joinSeq and readSeq of new members to the conversation seq', async () => {
+      const { group } = await storage.groups.create(newGroup({ memberUserIds: ['bob'] }));
+      const { appId, groupId } = group;
+      await storage.messages.append(
+        [1, 2, 3].map(() =>
+          groupAppend({ appId, conversation: { type: 'group', key: groupId }, inboxUserIds: [] }),
+        ),
+      );
+      await storage.groups.addMembers(appId, groupId, ['carol'], 'member', 2_000);
+      expect(await storage.groups.member(appId, groupId, 'carol')).toMatchObject({ joinSeq: 3, readSeq: 3 });
+      expect(await storage.groups.member(appId, groupId, 'bob')).toMatchObject({ joinSeq: 0, readSeq: 0 });
+    });
+
+    it('pages members and groups with opaque cursors', async () => {
+      const appId = uniqueId('app');
+      const members = Array.from({ length: 5 }, (_, i) => `m${i}`);
+      const ids = ['g-a', 'g-b', 'g-c'];
+      for (const groupId of ids) {
+        await storage.groups.create(
+          newGroup({ appId, groupId, ownerUserId: 'owner', memberUserIds: members }),
+        );
+      }
+      await storage.groups.removeMembers(appId, 'g-b', ['m1'], 2_000);
+
+      const seen: string[] = [];
+      let cursor = '';
+      do {
+        const page = await storage.groups.listMembers(appId, 'g-a', cursor, 2);
+        expect(page.items.length).toBeLessThanOrEqual(2);
+        seen.push(...page.items.map((member) => member.userId));
+        cursor = page.nextCursor;
+      } while (cursor !== '');
+      expect(seen).toEqual(['m0', 'm1', 'm2', 'm3', 'm4', 'owner']);
+
+      const all = await storage.groups.list(appId, undefined, '', 2);
+      expect(all.items.map((group) => group.groupId)).toEqual(['g-a', 'g-b']);
+      const rest = await storage.groups.list(appId, undefined, all.nextCursor, 2);
+      expect(rest).toEqual({ items: [expect.objectContaining({ groupId: 'g-c' })], nextCursor: '' });
+      const ofM1 = await storage.groups.list(appId, 'm1', '', 10);
+      expect(ofM1.items.map((group) => group.groupId)).toEqual(['g-a', 'g-c']);
+      expect(ofM1.nextCursor).toBe('');
+      const first = await storage.groups.list(appId, 'm1', '', 1);
+      expect((await storage.groups.list(appId, 'm1', first.nextCursor, 1)).items[0]?.groupId).toBe('g-c');
+
+      for (const call of [
+        () => storage.groups.list(appId, undefined, '%%%', 10),
+        () => storage.groups.list(appId, undefined, Buffer.from('{').toString('base64url'), 10),
+        () => storage.groups.listMembers(appId, 'g-a', Buffer.from('42').toString('base64url'), 10),
+        () => storage.groups.listMembers(appId, 'g-a', '', 0),
+        () => storage.groups.list(appId, undefined, '', 1001),
+      ]) {
+        await expect(call()).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+      }
+    });
+
+    it('lists the live large groups of a user', async () => {
+      const appId = uniqueId('app');
+      await storage.groups.create(newGroup({ appId, groupId: 'big-b', large: true, memberUserIds: ['bob'] }));
+      await storage.groups.create(newGroup({ appId, groupId: 'big-a', large: true, memberUserIds: ['bob'] }));
+      await storage.groups.create(newGroup({ appId, groupId: 'small', memberUserIds: ['bob'] }));
+      await storage.groups.create(
+        newGroup({ appId, groupId: 'big-gone', large: true, memberUserIds: ['bob'] }),
+      );
+      await storage.groups.create(newGroup({ appId, groupId: 'big-other', large: true, memberUserIds: [] }));
+      await storage.groups.dissolve(appId, 'big-gone', 2_000);
+      expect(await storage.groups.largeGroupIdsOf(appId, 'bob')).toEqual(['big-a', 'big-b']);
+      await storage.groups.setLarge(appId, 'small', true, 3_000);
+      await storage.groups.removeMembers(appId, 'big-b', ['bob'], 3_000);
+      expect(await storage.groups.largeGroupIdsOf(appId, 'bob')).toEqual(['big-a', 'small']);
+      expect(await storage.groups.largeGroupIdsOf(appId, 'nobody')).toEqual([]);
+    });
+  });
+}
