@@ -7,7 +7,7 @@
 // deliveries, one pre-framed buffer written to each other member per message, nothing stored.
 // Run: npm run bench:groups                (about 2 minutes; MariaDB and Redis on this machine)
 //      npm run bench:groups -- --embedded  (the embedded suite: SQLite, memory route store)
-// Flags: --members 100 --rates 20,50 --duration-ms 30000 --timeout-ms 10000 --settle-ms 3000
+// Flags: --members 100 --rates 20,50,100 --duration-ms 20000 --timeout-ms 10000 --settle-ms 3000
 //        --bytes 100 --only switchboard|baseline --mysql mysql://root@127.0.0.1:3306 --redis-url redis://127.0.0.1:6379
 // Results go in docs/benchmarks.md, section "Groups: small-group write fan-out".
 import { cpus, loadavg } from 'node:os';
@@ -27,6 +27,7 @@ import type {
 } from './ipc.js';
 import { checkCell, smallRatioTable, smallTable, type SmallRow } from './small-report.js';
 import {
+  describeCpu,
   runBenchmark,
   servingCpuSeconds,
   startClusterTarget,
@@ -38,8 +39,8 @@ const { values: args } = parseArgs({
   options: {
     embedded: { type: 'boolean', default: false },
     members: { type: 'string', default: '100' },
-    rates: { type: 'string', default: '20,50' },
-    'duration-ms': { type: 'string', default: '30000' },
+    rates: { type: 'string', default: '20,50,100' },
+    'duration-ms': { type: 'string', default: '20000' },
     'timeout-ms': { type: 'string', default: '10000' },
     'settle-ms': { type: 'string', default: '3000' },
     bytes: { type: 'string', default: '100' },
@@ -86,7 +87,7 @@ async function openMembers(kind: MemberKind, urls: string[], target?: Target): P
 async function phases(
   server: string,
   load: Load,
-  cpu: () => { ours: number; stores: number | undefined },
+  cpu: () => { ours: number; stores: number | undefined; each: Map<string, number> },
 ): Promise<SmallRow[]> {
   const rows: SmallRow[] = [];
   for (const rate of RATES) {
@@ -110,7 +111,8 @@ async function phases(
       .next('phase', DURATION_MS + spec.timeoutMs + spec.settleMs + 60_000)
       .finally(() => clearInterval(progress));
     const after = cpu();
-    const machine = ((machineBusySeconds() ?? 0) - machine0) / ((performance.now() - t0) / 1000);
+    const seconds = (performance.now() - t0) / 1000;
+    const machine = ((machineBusySeconds() ?? 0) - machine0) / seconds;
     const row: SmallRow = {
       server,
       result,
@@ -124,6 +126,7 @@ async function phases(
         `${result.deliveries}/${result.expectedDeliveries} delivered; machine ${machine.toFixed(2)} cores busy, ` +
         `load generator ${result.loadCpu.toFixed(2)}; check: ${checkCell(result)}`,
     );
+    log(`${server} ${rate}/s: cores used by ${describeCpu(before.each, after.each, seconds)}`);
     rows.push(row);
   }
   return rows;
@@ -155,7 +158,7 @@ async function switchboardRows(): Promise<SmallRow[]> {
     await sleep(1000);
     const rows = await phases(label, load, () => {
       const c = servingCpuSeconds(target.processes);
-      return { ours: c.ours, stores: target.processes.some((p) => p.store) ? c.stores : undefined };
+      return { ...c, stores: target.processes.some((p) => p.store) ? c.stores : undefined };
     });
     await callApi(target.api, target.apiKey, 'dissolve_group', { groupId: 'bench-small' });
     for (const w of target.warnings) log(`server warning: ${w}`);
@@ -173,10 +176,10 @@ async function baselineRows(): Promise<SmallRow[]> {
   let load: Load | undefined;
   try {
     load = await openMembers('ws', [`ws://127.0.0.1:${port}`]);
-    return await phases(BASELINE, load, () => ({
-      ours: processCpuSeconds(relay.pid) ?? 0,
-      stores: undefined,
-    }));
+    return await phases(BASELINE, load, () => {
+      const ours = processCpuSeconds(relay.pid) ?? 0;
+      return { ours, stores: undefined, each: new Map([['relay', ours]]) };
+    });
   } finally {
     await load?.stop({ t: 'stop' }, 5_000);
     relay.proc.kill();

@@ -137,15 +137,32 @@ export async function startEmbeddedTarget(): Promise<Target> {
   };
 }
 
-/** CPU seconds used so far by the serving processes: Switchboard's own, and the shared stores'. */
-export function servingCpuSeconds(processes: readonly ServingProcess[]): { ours: number; stores: number } {
+/** CPU seconds used so far by the serving processes: Switchboard's own, the shared stores', and each one's. */
+export function servingCpuSeconds(processes: readonly ServingProcess[]): {
+  ours: number;
+  stores: number;
+  each: Map<string, number>;
+} {
   let [ours, stores] = [0, 0];
+  const each = new Map<string, number>();
   for (const p of processes) {
     const s = processCpuSeconds(p.pid) ?? 0;
+    each.set(p.name, s);
     if (p.store) stores += s;
     else ours += s;
   }
-  return { ours, stores };
+  return { ours, stores, each };
+}
+
+/** Cores each process used between two readings `seconds` apart: `logic-1 0.62, ws-1 0.20, ...`. */
+export function describeCpu(
+  before: Map<string, number>,
+  after: Map<string, number>,
+  seconds: number,
+): string {
+  return [...after]
+    .map(([name, s]) => `${name} ${((s - (before.get(name) ?? 0)) / seconds).toFixed(2)}`)
+    .join(', ');
 }
 
 /**
