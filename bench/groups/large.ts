@@ -272,6 +272,8 @@ function resultsTable(rows: readonly Row[]): string {
       ...roundCells(r),
       int(r.lost),
       int(r.duplicated),
+      // Rooms: not judged (nothing orders a burst's concurrent sends); groups: by conversation_seq.
+      label === 'room' ? 'n/a' : int(r.outOfOrder),
     ]),
   );
 }
