@@ -53,6 +53,7 @@ const MEMBERS = Number(args.members);
 const RATES = args.rates.split(',').map(Number);
 const DURATION_MS = Number(args['duration-ms']);
 const BASELINE = 'raw ws relay (baseline)';
+const IDLE_MS = 5000;
 if (!['', 'switchboard', 'baseline'].includes(args.only))
   throw new Error('--only is switchboard or baseline');
 const RUN_SWITCHBOARD = args.only !== 'baseline';
@@ -154,8 +155,14 @@ async function switchboardRows(): Promise<SmallRow[]> {
     );
     if (group.large)
       throw new Error('the group is large: raise logic.largeGroupMinMembers or lower --members');
-    // Let the group-created pushes arrive before the first phase.
+    // Let the group-created pushes arrive, then read what the serving processes use idle: the
+    // per-delivery figures include it (timers, leases, health checks).
     await sleep(1000);
+    const idle0 = servingCpuSeconds(target.processes).each;
+    await sleep(IDLE_MS);
+    log(
+      `idle for ${IDLE_MS / 1000} s: cores used by ${describeCpu(idle0, servingCpuSeconds(target.processes).each, IDLE_MS / 1000)}`,
+    );
     const rows = await phases(label, load, () => {
       const c = servingCpuSeconds(target.processes);
       return { ...c, stores: target.processes.some((p) => p.store) ? c.stores : undefined };
