@@ -265,7 +265,7 @@ const LABELS: Record<string, string> = {
 
 function resultsTable(rows: readonly Row[]): string {
   return table(
-    ['server', 'connections', ...ROUND_HEADERS, 'lost', 'duplicated'],
+    ['server', 'connections', ...ROUND_HEADERS, 'lost', 'duplicated', 'out of order'],
     rows.map(({ label, connections, result: r }) => [
       LABELS[label] ?? label,
       int(connections),
