@@ -8,7 +8,7 @@
 // (../fanout/server-ws.ts preframed). Reports deliveries/s, p50/p99 latency (from the moment the burst is sent
 // to each arrival: for Switchboard the business API call, logic, route and gate are all inside it)
 // and the serving processes' CPU per delivery, against the baseline.
-// Run: npm run bench:groups-large          (about 3 minutes; MariaDB and Redis on this machine)
+// Run: npm run bench:groups-large          (1.5 to 3 minutes; MariaDB and Redis on this machine)
 // Flags: --connections 10000 --messages 20 --bytes 1024 --rounds 3 --warmup 1 --load-procs 3
 //        --ws 2 --tcp 0 (gates of the cluster) --embedded --kinds room,group --only switchboard|baseline
 // Results go in docs/benchmarks.md, section "Large-group and room fan-out".

@@ -5,7 +5,7 @@
 // once with the conversation_seq its sender was answered; exits non-zero if not. The baseline, in
 // the same run, with the same load generator: a raw `ws` relay (relay-ws.ts) doing the same
 // deliveries, one pre-framed buffer written to each other member per message, nothing stored.
-// Run: npm run bench:groups                (about 2 minutes; MariaDB and Redis on this machine)
+// Run: npm run bench:groups                (about 2.5 minutes; MariaDB and Redis on this machine)
 //      npm run bench:groups -- --embedded  (the embedded suite: SQLite, memory route store)
 // Flags: --members 100 --rates 20,50,100 --duration-ms 20000 --timeout-ms 10000 --settle-ms 3000
 //        --bytes 100 --only switchboard|baseline --mysql mysql://root@127.0.0.1:3306 --redis-url redis://127.0.0.1:6379
