@@ -55,10 +55,13 @@ export type LoadReport =
   | { t: 'armed' }
   | {
       t: 'round';
+      /** Messages received, second copies included. */
       received: number;
+      /** Second (or later) copies of a message a client already had. */
+      duplicated: number;
       /** hrtime of the last message of the burst that arrived, 0n when none did. */
       lastNs: bigint;
-      /** One latency per received message, in milliseconds. */
+      /** One latency per distinct message received, in milliseconds. */
       latenciesMs: Float64Array;
       outOfOrder: number;
       /** CPU time this process used from `expect` to the end of the round, in microseconds. */

@@ -1,4 +1,7 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
+
+// Linux reports process times in clock ticks of 1/100 s (USER_HZ) on every mainstream build.
+const TICKS_PER_SECOND = 100;
 
 /** Resident set size of process `pid` in bytes, from /proc/<pid>/status (VmRSS). */
 export function readRss(pid: number): number {
@@ -12,4 +15,51 @@ export function readRss(pid: number): number {
 export function cpuMicros(): number {
   const usage = process.cpuUsage();
   return usage.user + usage.system;
+}
+
+/**
+ * User plus system CPU time process `pid` has used, in seconds, from /proc/<pid>/stat; undefined
+ * when the process is gone or not visible.
+ */
+export function processCpuSeconds(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the ")" that closes the command name; utime and stime are fields 14 and 15.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * CPU time all cores spent on anything but idle and I/O wait since boot, in seconds; undefined
+ * without /proc/stat.
+ */
+export function machineBusySeconds(): number | undefined {
+  try {
+    const line = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0]!;
+    // cpu  user nice system idle iowait irq softirq steal ...
+    const [user, nice, system, , , irq, softirq, steal] = line.trim().split(/\s+/).slice(1).map(Number);
+    return (user! + nice! + system! + irq! + softirq! + steal!) / TICKS_PER_SECOND;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The pid of a process whose command name is `command` (e.g. `mariadbd`), if one is visible. */
+export function findPid(command: string): number | undefined {
+  try {
+    for (const entry of readdirSync('/proc')) {
+      if (!/^\d+$/.test(entry)) continue;
+      try {
+        if (readFileSync(`/proc/${entry}/comm`, 'utf8').trim() === command) return Number(entry);
+      } catch {
+        // The process ended while we looked.
+      }
+    }
+  } catch {
+    // No /proc: not Linux.
+  }
+  return undefined;
 }

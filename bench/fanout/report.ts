@@ -21,41 +21,47 @@ export const KIND_LABELS: Record<ServerKind, string> = {
 };
 
 const kib = (bytes: number) => (bytes / 1024).toFixed(1);
-const int = (n: number) => Math.round(n).toLocaleString('en-US');
-const ms = (n: number) => (n >= 100 ? n.toFixed(0) : n.toFixed(1));
-const pct = (share: number) => `${Math.round(share * 100)}%`;
-const ratio = (n: number) => (Number.isFinite(n) ? `${n.toFixed(2)}x` : 'n/a');
+export const int = (n: number) => Math.round(n).toLocaleString('en-US');
+export const ms = (n: number) => (n >= 100 ? n.toFixed(0) : n.toFixed(1));
+export const pct = (share: number) => `${Math.round(share * 100)}%`;
+export const ratio = (n: number) => (Number.isFinite(n) ? `${n.toFixed(2)}x` : 'n/a');
 
-function table(header: string[], rows: string[][]): string {
+/** A Markdown table: the first column left-aligned, the others right-aligned. */
+export function table(header: string[], rows: string[][]): string {
   const align = header.map((_, i) => (i === 0 ? '---' : '---:'));
   return [header, align, ...rows].map((cells) => `| ${cells.join(' | ')} |`).join('\n');
+}
+
+/** The headers of {@link roundCells}. */
+export const ROUND_HEADERS = [
+  'deliveries/s',
+  'p50 (ms)',
+  'p99 (ms)',
+  'server CPU/delivery (µs)',
+  'busy: server / load',
+];
+
+/** The cells of a round's figures: deliveries/s, p50, p99, server CPU/delivery, busy. */
+export function roundCells(r: RoundResult): string[] {
+  return [
+    int(r.deliveriesPerSec),
+    ms(r.p50Ms),
+    ms(r.p99Ms),
+    r.cpuMicrosPerDelivery.toFixed(2),
+    `${pct(r.serverBusy)} / ${pct(r.loadBusy)}`,
+  ];
 }
 
 /** Burst figures and idle memory, one row per kind. */
 export function burstTable(results: readonly KindResult[]): string {
   return table(
-    [
-      'server',
-      'clients',
-      'idle RSS/conn (KiB)',
-      'heap/conn (KiB)',
-      'deliveries/s',
-      'p50 (ms)',
-      'p99 (ms)',
-      'server CPU/delivery (µs)',
-      'busy: server / load',
-      'lost',
-    ],
+    ['server', 'clients', 'idle RSS/conn (KiB)', 'heap/conn (KiB)', ...ROUND_HEADERS, 'lost'],
     results.map(({ kind, clients, rssPerConnBytes, heapPerConnBytes, burst: b }) => [
       KIND_LABELS[kind],
       int(clients),
       kib(rssPerConnBytes),
       kib(heapPerConnBytes),
-      int(b.deliveriesPerSec),
-      ms(b.p50Ms),
-      ms(b.p99Ms),
-      b.cpuMicrosPerDelivery.toFixed(2),
-      `${pct(b.serverBusy)} / ${pct(b.loadBusy)}`,
+      ...roundCells(b),
       int(b.lost),
     ]),
   );

@@ -196,9 +196,10 @@ async function main(): Promise<void> {
   );
   for (const r of results) {
     for (const [phase, x] of [['burst', r.burst] as const, ['paced', r.paced] as const]) {
-      if (x && (x.lost || x.outOfOrder || x.invalid)) {
+      if (x && (x.lost || x.duplicated || x.outOfOrder || x.invalid)) {
         console.log(
-          `\n${KIND_LABELS[r.kind]} ${phase}: ${x.lost} lost, ${x.outOfOrder} out of order, ${x.invalid} invalid`,
+          `\n${KIND_LABELS[r.kind]} ${phase}: ${x.lost} lost, ${x.duplicated} duplicated, ` +
+            `${x.outOfOrder} out of order, ${x.invalid} invalid`,
         );
       }
     }

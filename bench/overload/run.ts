@@ -13,9 +13,10 @@ import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Child, liveChildren } from '../fanout/child.js';
+import { machineBusySeconds } from '../fanout/proc-stats.js';
 import type { LoadCommand, LoadOptions, LoadReport, PhaseSpec } from './ipc.js';
 import { describePhase, pushTable, sendTable, type PhaseRow } from './report.js';
-import { machineBusySeconds, SuiteProcess } from './suite-process.js';
+import { SuiteProcess } from './suite-process.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -129,7 +130,7 @@ async function phase(session: Session, spec: PhaseSpec): Promise<PhaseRow> {
   const { result } = await load.next('phase', spec.durationMs + spec.timeoutMs + 120_000);
   const seconds = (performance.now() - t0) / 1000;
   const serverCpu = (suite.cpuSeconds() - cpu0) / seconds;
-  const machineCpu = (machineBusySeconds() - machine0) / seconds;
+  const machineCpu = ((machineBusySeconds() ?? 0) - (machine0 ?? 0)) / seconds;
   log(`${session.name} ${describePhase(result)}`);
   // Let the server drain what the phase left queued (pushes) before the next one starts.
   await sleep(GAP_MS);

@@ -2,15 +2,14 @@
 // free ports, a scratch data folder, optionally pinned to one core, with its output counted (the
 // failure mode this benchmark guards against included megabytes of warn lines).
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import { processCpuSeconds } from '../fanout/proc-stats.js';
 
 const root = join(import.meta.dirname, '../..');
 const WARN_OR_WORSE = /"level":(?:"(?:warn|error|fatal)"|(?:4\d|5\d|60)\b)/;
-// Linux reports process times in clock ticks of 1/100 s (USER_HZ).
-const TICKS_PER_SECOND = 100;
 
 /** What the suite printed so far. */
 export interface OutputCount {
@@ -120,9 +119,7 @@ export class SuiteProcess {
 
   /** User plus system CPU the suite has used, in seconds. */
   cpuSeconds(): number {
-    const stat = readFileSync(`/proc/${this.pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
+    return processCpuSeconds(this.pid) ?? 0;
   }
 
   /** Every counter of every /metrics endpoint, summed by name (labels dropped). */
@@ -162,12 +159,4 @@ export class SuiteProcess {
     if (!this.wsUrl) this.wsUrl = /WebSocket\s+(ws:\/\/\S+)/.exec(line)?.[1] ?? '';
     if (/^\s*metrics\s+http:\/\//.test(line)) this.metricsUrls = line.match(/http:\/\/\S+\/metrics/g) ?? [];
   }
-}
-
-/** CPU time all cores spent on anything but idle and I/O wait since boot, in seconds. */
-export function machineBusySeconds(): number {
-  const line = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0]!;
-  // cpu  user nice system idle iowait irq softirq steal ...
-  const [user, nice, system, , , irq, softirq, steal] = line.trim().split(/\s+/).slice(1).map(Number);
-  return (user! + nice! + system! + irq! + softirq! + steal!) / TICKS_PER_SECOND;
 }
