@@ -55,7 +55,7 @@ function fakeServer(stored: number[], joinSeq = 0) {
 describe('GroupTracker (docs/protocol.md §7)', () => {
   it('holds each (group, conversation_seq) once, whatever the source', async () => {
     const { client, calls } = fakeServer([1, 2, 3]);
-    const t = new GroupTracker(() => client);
+    const t = new GroupTracker(() => client, 0);
     expect(await t.accept(message('g', 1))).toBe(true);
     expect(await t.accept(message('g', 2))).toBe(true);
     expect(await t.accept(message('g', 2))).toBe(false);
@@ -67,7 +67,7 @@ describe('GroupTracker (docs/protocol.md §7)', () => {
 
   it('repairs a gap with SYNC_GROUP from the highest seq held without one, paging to the end', async () => {
     const { client, calls } = fakeServer([1, 2, 3, 4, 5, 6]);
-    const t = new GroupTracker(() => client);
+    const t = new GroupTracker(() => client, 0);
     await t.accept(message('g', 1));
     await t.accept(message('g', 6));
     expect(t.stats.gapSyncs).toBe(1);
@@ -79,7 +79,7 @@ describe('GroupTracker (docs/protocol.md §7)', () => {
 
   it('takes a member who joined later as complete from the first seq the server gives', async () => {
     const { client, calls } = fakeServer([1, 2, 3, 4, 5, 6, 7], 4);
-    const t = new GroupTracker(() => client);
+    const t = new GroupTracker(() => client, 0);
     await t.accept(message('g', 6));
     expect(calls).toEqual([0, 6]);
     expect(t.messages('g').map((m) => m.conversationSeq)).toEqual([5, 6, 7]);
@@ -88,16 +88,28 @@ describe('GroupTracker (docs/protocol.md §7)', () => {
 
   it('catches up the groups of the conversation list that have messages past what it holds', async () => {
     const { client, calls } = fakeServer([1, 2, 3]);
-    const t = new GroupTracker(() => client);
+    const t = new GroupTracker(() => client, 0);
     await t.catchUp();
     expect(t.messages('g').map((m) => m.conversationSeq)).toEqual([1, 2, 3]);
     await t.catchUp();
     expect(calls).toEqual([0, 2]);
   });
 
+  it('waits a grace for late pushes before it syncs a gap', async () => {
+    const { client, calls } = fakeServer([1, 2, 3]);
+    const t = new GroupTracker(() => client, 30);
+    await t.accept(message('g', 1));
+    const early = t.accept(message('g', 3));
+    await t.accept(message('g', 2));
+    await early;
+    expect(calls).toEqual([]);
+    expect(t.stats.gapSyncs).toBe(0);
+    expect(t.completeThrough('g')).toBe(3);
+  });
+
   it('ignores what is not a stored group message', async () => {
     const { client } = fakeServer([]);
-    const t = new GroupTracker(() => client);
+    const t = new GroupTracker(() => client, 0);
     expect(await t.accept({ ...message('r', 0), conversation: { type: GROUP, id: 'r' } })).toBe(false);
     expect(
       await t.accept({

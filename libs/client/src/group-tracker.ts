@@ -24,14 +24,21 @@ export interface GroupTrackerStats {
  * group message is identified by (group id, conversation_seq) wherever it comes from (an inbox push
  * or SYNC page of a small group, a room push of a large group, a SYNC_GROUP page, the sender's own
  * SendResponse), held once, and a skipped conversation seq is repaired with SYNC_GROUP from the
- * highest seq held without a gap. `catchUp` is what a device does after (re)connecting: read the
+ * highest seq held without a gap, after a short grace in which late pushes may fill it. `catchUp` is what a device does after (re)connecting: read the
  * conversation list and SYNC_GROUP every group that has messages past what the device holds.
  */
 export class GroupTracker {
   private readonly groups = new Map<string, GroupState>();
   readonly stats: GroupTrackerStats = { duplicates: 0, gapSyncs: 0 };
 
-  constructor(private readonly client: () => SwitchboardClient) {}
+  /**
+   * `graceMs`: how long a gap may wait for the pushes that fill it before SYNC_GROUP (pushes may
+   * arrive out of order; a large group's members would otherwise all sync at once). Default 250.
+   */
+  constructor(
+    private readonly client: () => SwitchboardClient,
+    private readonly graceMs = 250,
+  ) {}
 
   /**
    * Offers a message; anything but a stored group message is ignored. Resolves true when it was new.
@@ -43,8 +50,12 @@ export class GroupTracker {
     const state = this.state(groupId);
     const fresh = this.hold(state, m);
     if (fresh && m.conversationSeq > state.complete + 1) {
-      this.stats.gapSyncs++;
-      await this.sync(groupId);
+      if (this.graceMs > 0) await new Promise((resolve) => setTimeout(resolve, this.graceMs));
+      // Still not reached: something between was lost, not just late.
+      if (state.complete < m.conversationSeq) {
+        this.stats.gapSyncs++;
+        await this.sync(groupId);
+      }
     }
     return fresh;
   }

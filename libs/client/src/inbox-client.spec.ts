@@ -156,6 +156,7 @@ function client(server: FakeServer) {
     token: () => 'token',
     deviceId: 'd',
     backoff: { baseMs: 1, maxMs: 5 },
+    gapGraceMs: 0,
   });
 }
 
@@ -188,6 +189,27 @@ describe('InboxClient (docs/protocol.md §6)', () => {
     // On connect, then the gap sync: its first page (1, 2) joins the held 3, so it asks from 3 next.
     expect(server.syncRequests).toEqual([0, 0, 3]);
     expect(c.stats.gapSyncs).toBe(1);
+    await c.stop();
+  });
+
+  it('gives a gap a grace to fill by late pushes before it syncs', async () => {
+    const server = new FakeServer();
+    const c = new InboxClient({
+      connect: server.connect,
+      token: () => 'token',
+      deviceId: 'd',
+      backoff: { baseMs: 1, maxMs: 5 },
+      gapGraceMs: 50,
+    });
+    await c.start();
+    const m1 = server.store('a');
+    const m2 = server.store('b');
+    server.current.push(m2);
+    server.current.push(m1);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(seqs(c)).toEqual([1, 2]);
+    expect(server.syncRequests).toEqual([0]);
+    expect(c.stats.gapSyncs).toBe(0);
     await c.stop();
   });
 

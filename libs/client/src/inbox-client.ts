@@ -23,6 +23,11 @@ export interface InboxClientOptions {
   backoff?: { baseMs: number; maxMs: number };
   /** A request unanswered this long counts the connection as dead. Default 10 s. */
   requestTimeoutMs?: number;
+  /**
+   * How long a gap may wait for the pushes that fill it before the client syncs (pushes may arrive
+   * out of order: docs/protocol.md §6). Default 200 ms.
+   */
+  gapGraceMs?: number;
 }
 
 /** What happened to the client so far. */
@@ -54,6 +59,7 @@ export class InboxClient {
     syncHints: 0,
     sendRetries: 0,
   };
+  private gapTimer: ReturnType<typeof setTimeout> | undefined;
   /** Set when the server closed with a give-up or re-authenticate reason: the client stopped. */
   stoppedWith: number | undefined;
   /** The signed-in user (from the first SignInResponse). */
@@ -90,6 +96,7 @@ export class InboxClient {
   /** Closes the connection and stops reconnecting. */
   async stop(): Promise<void> {
     this.stopped = true;
+    clearTimeout(this.gapTimer);
     this.client?.close();
     this.wake(undefined);
     await this.running;
@@ -194,8 +201,7 @@ export class InboxClient {
     }
     if (m.seq > this.lastSeq + 1) {
       this.ahead.set(m.seq, m);
-      this.stats.gapSyncs++;
-      this.requestSync();
+      this.syncIfStillBehind();
       return;
     }
     this.ahead.delete(m.seq);
@@ -204,6 +210,17 @@ export class InboxClient {
       this.ahead.delete(next.seq);
       this.inbox.push(next);
     }
+  }
+
+  /** Gives a gap {@link InboxClientOptions.gapGraceMs} to fill by itself, then syncs if it did not. */
+  private syncIfStillBehind(): void {
+    if (this.gapTimer) return;
+    this.gapTimer = setTimeout(() => {
+      this.gapTimer = undefined;
+      if (this.ahead.size === 0 || this.stopped) return;
+      this.stats.gapSyncs++;
+      this.requestSync();
+    }, this.options.gapGraceMs ?? 200);
   }
 
   private requestSync(): void {

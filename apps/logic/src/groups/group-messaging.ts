@@ -12,6 +12,7 @@ import type { MessageStore } from '../message-store.js';
 import type { PushBatcher } from '../push-batcher.js';
 import type { LogicRoutePort, UserPacket } from '../route-port.js';
 import { groupRoomId } from './group-rooms.js';
+import { OrderedRoomPushes } from './ordered-room-pushes.js';
 import { eventContent, type GroupEvent } from './member-events.js';
 
 /** A message to a group: from a member (with the device that sent it, if any) or from the system (empty sender). */
@@ -52,6 +53,8 @@ export interface GroupMessagingLimits {
  */
 export class GroupMessaging {
   private readonly roomPushFailures: LogSummary;
+  /** A large group's pushes leave in conversation-seq order (see OrderedRoomPushes). */
+  private readonly roomPushes: OrderedRoomPushes;
 
   constructor(
     private readonly storage: Storage,
@@ -62,6 +65,7 @@ export class GroupMessaging {
     private readonly counters: Counters<LogicCounter>,
     log: Logger,
   ) {
+    this.roomPushes = new OrderedRoomPushes(route);
     this.roomPushFailures = new LogSummary(log, 'group room push failed; members repair by SYNC_GROUP');
   }
 
@@ -246,7 +250,7 @@ export class GroupMessaging {
     if (group.large) {
       // Read fan-out: one frame per gate holding the room; seq 0, as the message is in no inbox.
       try {
-        await this.route.deliverToRoom(appId, groupRoomId(group.groupId), messagePush(message, 0), exclude);
+        await this.roomPushes.push(appId, groupRoomId(group.groupId), messagePush(message, 0), exclude);
       } catch (err) {
         // The message is stored: members find it by SYNC_GROUP when the next one shows a gap.
         this.counters.add('group_room_push_failures');
