@@ -351,6 +351,7 @@ describe('distributed suite (npm run cluster: separate processes, MariaDB + Redi
         appId: 'acme',
         roomId: room,
         packet,
+        more: [],
       });
       return { content, delivered: res.stats.delivered };
     };

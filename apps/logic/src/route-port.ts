@@ -24,6 +24,18 @@ export interface UserPacket {
   offline?: OfflineNotice;
 }
 
+/** A device that does not get a push: the sender's, which has its response. */
+export interface DeviceExclusion {
+  userId: string;
+  deviceId: string;
+}
+
+/** One packet of a room push burst (see LogicRoutePort.deliverToRoom). */
+export interface RoomPush {
+  packet: Buffer;
+  exclude?: DeviceExclusion | undefined;
+}
+
 /** A stored message to tell an offline recipient about (see UserPacket.offline). */
 export interface OfflineNotice {
   messageId: number;
@@ -88,12 +100,16 @@ export interface LogicRoutePort {
   }): Promise<{ epoch: number }>;
   deliverToUsers(appId: string, packets: UserPacket[]): Promise<DeliveryStats>;
   /** A packet for every subscriber of a room. Not retried (a repeated push reaches clients twice). */
-  /** `exclude`: the sender's device, which has its response; it gets no copy. */
+  /**
+   * `exclude`: the sender's device, which has its response; it gets no copy. `more`: further packets
+   * of a burst for the same room, pushed after `packet` in order, each with its own exclusion.
+   */
   deliverToRoom(
     appId: string,
     roomId: string,
     packet: Buffer,
-    exclude?: { userId: string; deviceId: string },
+    exclude?: DeviceExclusion,
+    more?: readonly RoomPush[],
   ): Promise<DeliveryStats>;
   /** A packet for every connection of the app matching `expression`. Not retried. */
   deliverToTags(appId: string, expression: TagExpression, packet: Buffer): Promise<DeliveryStats>;
@@ -185,7 +201,8 @@ export class GrpcLogicRoutePort implements LogicRoutePort {
     appId: string,
     roomId: string,
     packet: Buffer,
-    exclude?: { userId: string; deviceId: string },
+    exclude?: DeviceExclusion,
+    more: readonly RoomPush[] = [],
   ): Promise<DeliveryStats> {
     const res = await this.call(this.client.deliverToRoom, {
       appId,
@@ -193,6 +210,11 @@ export class GrpcLogicRoutePort implements LogicRoutePort {
       packet,
       excludeUserId: exclude?.userId ?? '',
       excludeDeviceId: exclude?.deviceId ?? '',
+      more: more.map((p) => ({
+        packet: p.packet,
+        excludeUserId: p.exclude?.userId ?? '',
+        excludeDeviceId: p.exclude?.deviceId ?? '',
+      })),
     });
     return res.stats ?? NO_STATS;
   }

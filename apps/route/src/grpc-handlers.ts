@@ -1,5 +1,6 @@
 import type { Logger } from '@switchboard/log';
 import { ErrorCode } from '@switchboard/proto/client';
+import type { RoomPacket } from '@switchboard/proto/conn';
 import type { Binding as BindingMsg, RouteServiceServer } from '@switchboard/proto/route';
 import { checkLength, checkRoomId, checkTagSet, INTERNAL_LIMITS, RpcError, unary } from '@switchboard/rpc';
 import type { Binding } from '@switchboard/route-store';
@@ -122,10 +123,16 @@ export function routeHandlers(service: RouteService, log: Logger): RouteServiceS
     ),
     deliverToRoom: unary(
       async (req) => ({
-        stats: await service.deliverToRoom(req.appId, required(req.roomId, 'room_id'), req.packet, {
-          userId: checkLength(req.excludeUserId, INTERNAL_LIMITS.idLength, 'exclude_user_id'),
-          deviceId: checkLength(req.excludeDeviceId, INTERNAL_LIMITS.idLength, 'exclude_device_id'),
-        }),
+        stats: await service.deliverToRoom(
+          req.appId,
+          required(req.roomId, 'room_id'),
+          req.packet,
+          {
+            userId: checkLength(req.excludeUserId, INTERNAL_LIMITS.idLength, 'exclude_user_id'),
+            deviceId: checkLength(req.excludeDeviceId, INTERNAL_LIMITS.idLength, 'exclude_device_id'),
+          },
+          checkRoomBurst(req.more),
+        ),
       }),
       onError,
     ),
@@ -189,4 +196,19 @@ export function routeHandlers(service: RouteService, log: Logger): RouteServiceS
       onError,
     ),
   };
+}
+
+/** The further packets of one DeliverToRoom: bounded in number, each exclusion an id. */
+function checkRoomBurst(more: RoomPacket[]): RoomPacket[] {
+  if (more.length > INTERNAL_LIMITS.packetsPerRoomPush) {
+    throw new RpcError(
+      ErrorCode.ERROR_CODE_INVALID_ARGUMENT,
+      `more holds at most ${INTERNAL_LIMITS.packetsPerRoomPush} packets`,
+    );
+  }
+  for (const p of more) {
+    checkLength(p.excludeUserId, INTERNAL_LIMITS.idLength, 'more.exclude_user_id');
+    checkLength(p.excludeDeviceId, INTERNAL_LIMITS.idLength, 'more.exclude_device_id');
+  }
+  return more;
 }

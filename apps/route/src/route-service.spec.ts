@@ -430,6 +430,7 @@ describe('route service over gRPC (memory store, fake gates)', () => {
       appId: 'a',
       roomId: 'live',
       packet: Buffer.from('hi'),
+      more: [],
     });
     expect(res.stats.delivered).toBe(3);
     expect(g2.roomPushes).toHaveLength(1);

@@ -1,6 +1,6 @@
 import { Metadata } from '@grpc/grpc-js';
 import { ErrorCode } from '@switchboard/proto/client';
-import type { Delivery, GateServiceClient, TagExpression, Target } from '@switchboard/proto/conn';
+import type { Delivery, GateServiceClient, RoomPacket, TagExpression, Target } from '@switchboard/proto/conn';
 import { LogSummary, type Logger } from '@switchboard/log';
 import { call, RpcError } from '@switchboard/rpc';
 import {
@@ -233,12 +233,16 @@ export class RouteService {
     return statsOf(await this.deliverPerGate(perGate));
   }
 
-  /** `exclude`: the sender's device, which has its response (see DeliverToRoomRequest). */
+  /**
+   * `exclude`: the sender's device, which has its response; `more`: further packets of a burst,
+   * pushed after `packet` in order (see DeliverToRoomRequest).
+   */
   async deliverToRoom(
     appId: string,
     roomId: string,
     packet: Buffer,
     exclude: { userId: string; deviceId: string } = { userId: '', deviceId: '' },
+    more: readonly RoomPacket[] = [],
   ): Promise<DeliveryStats> {
     const gateIds = await this.store.gatesOfRoom(appId, roomId);
     const request = {
@@ -247,6 +251,7 @@ export class RouteService {
       packet,
       excludeUserId: exclude.userId,
       excludeDeviceId: exclude.deviceId,
+      more: [...more],
     };
     const result = await this.fanOut(gateIds, (client) =>
       call(client, client.pushRoom, request, new Metadata(), this.gateCallTimeoutMs),

@@ -280,6 +280,17 @@ describe('rooms', () => {
     h.scheduler.run();
     expect(a.transport.writes).toEqual([]);
     expect(b.transport.writes).toHaveLength(1);
+    // A burst: every packet in order, each with its own exclusion, queued together.
+    b.transport.writes.length = 0;
+    const burst = [
+      { packet: push('two'), excludeUserId: b.conn.userId, excludeDeviceId: b.conn.deviceId },
+      { packet: push('three'), excludeUserId: '', excludeDeviceId: '' },
+    ];
+    expect(fanout.pushRoom('app1', 'r1', push('one'), a.conn.userId, a.conn.deviceId, burst)).toBe(4);
+    h.scheduler.run();
+    const texts = (t: typeof a.transport) => t.packets().map((p) => Buffer.from(p.data).toString());
+    expect(texts(a.transport)).toEqual(['two', 'three']);
+    expect(texts(b.transport)).toEqual(['one', 'three']);
 
     h.core.receive(a.conn, roomBytes(PacketType.PACKET_TYPE_UNSUBSCRIBE_ROOM, 7, 'r1'));
     expect(h.route.calls['leaveRoom']).toBeUndefined();

@@ -1,4 +1,5 @@
 import { ErrorCode, PacketType } from '@switchboard/proto/client';
+import type { RoomPacket } from '@switchboard/proto/conn';
 import type { Connection } from './connection.js';
 import { EncodedPacket } from './encoded-packet.js';
 import type { GateCore } from './gate-core.js';
@@ -142,8 +143,10 @@ export class Fanout {
   }
 
   /**
-   * Queues a packet on every local subscriber of a room, except the connection of the device
-   * `excludeUserId`/`excludeDeviceId` names (the sender's, which has its response) when given.
+   * Queues a packet on every local subscriber of a room, then each of `more` in order (a burst in
+   * one call, so that a connection's packets leave in one write), each skipping the connection of
+   * the device its exclusion names (the sender's, which has its response). Resolves with the
+   * (packet, connection) pairs queued.
    */
   pushRoom(
     appId: string,
@@ -151,15 +154,26 @@ export class Fanout {
     packet: Uint8Array,
     excludeUserId = '',
     excludeDeviceId = '',
+    more: readonly RoomPacket[] = [],
   ): number {
     const subscribers = this.core.rooms.subscribers(appId, roomId);
     if (!subscribers) return 0;
     const encoded = EncodedPacket.fromBytes(packet);
-    if (excludeDeviceId === '') return this.sendAll(subscribers, encoded);
+    if (excludeDeviceId === '' && more.length === 0) return this.sendAll(subscribers, encoded);
+    const burst = [
+      { encoded, userId: excludeUserId, deviceId: excludeDeviceId },
+      ...more.map((p) => ({
+        encoded: EncodedPacket.fromBytes(p.packet),
+        userId: p.excludeUserId,
+        deviceId: p.excludeDeviceId,
+      })),
+    ];
     let delivered = 0;
     for (const conn of subscribers) {
-      if (conn.deviceId === excludeDeviceId && conn.userId === excludeUserId) continue;
-      if (this.send(conn, encoded)) delivered++;
+      for (const p of burst) {
+        if (p.deviceId !== '' && conn.deviceId === p.deviceId && conn.userId === p.userId) continue;
+        if (this.send(conn, p.encoded)) delivered++;
+      }
     }
     return delivered;
   }

@@ -42,7 +42,14 @@ export function gateServiceImplementation(
     ),
     pushRoom: unary<PushRoomRequest, PushRoomResponse>(
       async (req) => ({
-        delivered: fanout.pushRoom(req.appId, req.roomId, req.packet, req.excludeUserId, req.excludeDeviceId),
+        delivered: fanout.pushRoom(
+          req.appId,
+          req.roomId,
+          req.packet,
+          req.excludeUserId,
+          req.excludeDeviceId,
+          req.more,
+        ),
       }),
       onError,
     ),

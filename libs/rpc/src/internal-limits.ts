@@ -14,6 +14,8 @@ export const INTERNAL_LIMITS = {
   tagsPerSet: 32,
   /** Users one SetUsersRoom names (logic sends a large group's members in calls of this size). */
   usersPerSetRoom: 1000,
+  /** Packets one DeliverToRoom carries (`packet` plus `more`): a burst of one room's messages. */
+  packetsPerRoomPush: 256,
 } as const;
 
 /** Throws INVALID_ARGUMENT unless `value` has at most `max` characters (empty allowed). */

@@ -63,6 +63,15 @@ export interface PushRoomRequest {
   /** Skip the connection of this device of this user (the sender's); empty: nobody. */
   excludeUserId: string;
   excludeDeviceId: string;
+  /** Further packets, queued after `packet` in this order on every subscriber. */
+  more: RoomPacket[];
+}
+
+/** RoomPacket is one more packet of a PushRoom (or DeliverToRoom) call. */
+export interface RoomPacket {
+  packet: Buffer;
+  excludeUserId: string;
+  excludeDeviceId: string;
 }
 
 export interface PushRoomResponse {
@@ -586,7 +595,7 @@ export const DeliverResponse: MessageFns<DeliverResponse> = {
 };
 
 function createBasePushRoomRequest(): PushRoomRequest {
-  return { appId: "", roomId: "", packet: Buffer.alloc(0), excludeUserId: "", excludeDeviceId: "" };
+  return { appId: "", roomId: "", packet: Buffer.alloc(0), excludeUserId: "", excludeDeviceId: "", more: [] };
 }
 
 export const PushRoomRequest: MessageFns<PushRoomRequest> = {
@@ -605,6 +614,9 @@ export const PushRoomRequest: MessageFns<PushRoomRequest> = {
     }
     if (message.excludeDeviceId !== "") {
       writer.uint32(42).string(message.excludeDeviceId);
+    }
+    for (const v of message.more) {
+      RoomPacket.encode(v!, writer.uint32(50).fork()).join();
     }
     return writer;
   },
@@ -662,6 +674,14 @@ export const PushRoomRequest: MessageFns<PushRoomRequest> = {
             message.excludeDeviceId = reader.string();
             continue;
           }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.more.push(RoomPacket.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -697,6 +717,9 @@ export const PushRoomRequest: MessageFns<PushRoomRequest> = {
         : isSet(object.exclude_device_id)
         ? globalThis.String(object.exclude_device_id)
         : "",
+      more: globalThis.Array.isArray(object?.more)
+        ? object.more.map((e: any) => RoomPacket.fromJSON(e))
+        : [],
     };
   },
 
@@ -717,6 +740,9 @@ export const PushRoomRequest: MessageFns<PushRoomRequest> = {
     if (message.excludeDeviceId !== "") {
       obj.excludeDeviceId = message.excludeDeviceId;
     }
+    if (message.more?.length) {
+      obj.more = message.more.map((e) => RoomPacket.toJSON(e));
+    }
     return obj;
   },
 
@@ -727,6 +753,116 @@ export const PushRoomRequest: MessageFns<PushRoomRequest> = {
     const message = createBasePushRoomRequest();
     message.appId = object.appId ?? "";
     message.roomId = object.roomId ?? "";
+    message.packet = object.packet ?? Buffer.alloc(0);
+    message.excludeUserId = object.excludeUserId ?? "";
+    message.excludeDeviceId = object.excludeDeviceId ?? "";
+    message.more = object.more?.map((e) => RoomPacket.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseRoomPacket(): RoomPacket {
+  return { packet: Buffer.alloc(0), excludeUserId: "", excludeDeviceId: "" };
+}
+
+export const RoomPacket: MessageFns<RoomPacket> = {
+  encode(message: RoomPacket, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.packet.length !== 0) {
+      writer.uint32(10).bytes(message.packet);
+    }
+    if (message.excludeUserId !== "") {
+      writer.uint32(18).string(message.excludeUserId);
+    }
+    if (message.excludeDeviceId !== "") {
+      writer.uint32(26).string(message.excludeDeviceId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RoomPacket {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRoomPacket();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.packet = Buffer.from(reader.bytes());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.excludeUserId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.excludeDeviceId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RoomPacket {
+    return {
+      packet: isSet(object.packet) ? Buffer.from(bytesFromBase64(object.packet)) : Buffer.alloc(0),
+      excludeUserId: isSet(object.excludeUserId)
+        ? globalThis.String(object.excludeUserId)
+        : isSet(object.exclude_user_id)
+        ? globalThis.String(object.exclude_user_id)
+        : "",
+      excludeDeviceId: isSet(object.excludeDeviceId)
+        ? globalThis.String(object.excludeDeviceId)
+        : isSet(object.exclude_device_id)
+        ? globalThis.String(object.exclude_device_id)
+        : "",
+    };
+  },
+
+  toJSON(message: RoomPacket): unknown {
+    const obj: any = {};
+    if (message.packet.length !== 0) {
+      obj.packet = base64FromBytes(message.packet);
+    }
+    if (message.excludeUserId !== "") {
+      obj.excludeUserId = message.excludeUserId;
+    }
+    if (message.excludeDeviceId !== "") {
+      obj.excludeDeviceId = message.excludeDeviceId;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<RoomPacket>, I>>(base?: I): RoomPacket {
+    return RoomPacket.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RoomPacket>, I>>(object: I): RoomPacket {
+    const message = createBaseRoomPacket();
     message.packet = object.packet ?? Buffer.alloc(0);
     message.excludeUserId = object.excludeUserId ?? "";
     message.excludeDeviceId = object.excludeDeviceId ?? "";

@@ -18,7 +18,7 @@ import {
   type ServiceError,
   type UntypedServiceImplementation,
 } from "@grpc/grpc-js";
-import { TagExpression } from "../../conn/v1/gate.js";
+import { RoomPacket, TagExpression } from "../../conn/v1/gate.js";
 
 export interface Binding {
   appId: string;
@@ -183,6 +183,11 @@ export interface DeliverToRoomRequest {
   /** Skip this device of this user (the sender's, which has the response); empty: nobody. */
   excludeUserId: string;
   excludeDeviceId: string;
+  /**
+   * Further packets for the same room, pushed after `packet` in this order (a burst in one call,
+   * so that each gate writes them to a connection together), each with its own exclusion.
+   */
+  more: RoomPacket[];
 }
 
 export interface DeliverToTagsRequest {
@@ -2637,7 +2642,7 @@ export const DeliverToDevicesRequest: MessageFns<DeliverToDevicesRequest> = {
 };
 
 function createBaseDeliverToRoomRequest(): DeliverToRoomRequest {
-  return { appId: "", roomId: "", packet: Buffer.alloc(0), excludeUserId: "", excludeDeviceId: "" };
+  return { appId: "", roomId: "", packet: Buffer.alloc(0), excludeUserId: "", excludeDeviceId: "", more: [] };
 }
 
 export const DeliverToRoomRequest: MessageFns<DeliverToRoomRequest> = {
@@ -2656,6 +2661,9 @@ export const DeliverToRoomRequest: MessageFns<DeliverToRoomRequest> = {
     }
     if (message.excludeDeviceId !== "") {
       writer.uint32(42).string(message.excludeDeviceId);
+    }
+    for (const v of message.more) {
+      RoomPacket.encode(v!, writer.uint32(50).fork()).join();
     }
     return writer;
   },
@@ -2713,6 +2721,14 @@ export const DeliverToRoomRequest: MessageFns<DeliverToRoomRequest> = {
             message.excludeDeviceId = reader.string();
             continue;
           }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.more.push(RoomPacket.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2748,6 +2764,9 @@ export const DeliverToRoomRequest: MessageFns<DeliverToRoomRequest> = {
         : isSet(object.exclude_device_id)
         ? globalThis.String(object.exclude_device_id)
         : "",
+      more: globalThis.Array.isArray(object?.more)
+        ? object.more.map((e: any) => RoomPacket.fromJSON(e))
+        : [],
     };
   },
 
@@ -2768,6 +2787,9 @@ export const DeliverToRoomRequest: MessageFns<DeliverToRoomRequest> = {
     if (message.excludeDeviceId !== "") {
       obj.excludeDeviceId = message.excludeDeviceId;
     }
+    if (message.more?.length) {
+      obj.more = message.more.map((e) => RoomPacket.toJSON(e));
+    }
     return obj;
   },
 
@@ -2781,6 +2803,7 @@ export const DeliverToRoomRequest: MessageFns<DeliverToRoomRequest> = {
     message.packet = object.packet ?? Buffer.alloc(0);
     message.excludeUserId = object.excludeUserId ?? "";
     message.excludeDeviceId = object.excludeDeviceId ?? "";
+    message.more = object.more?.map((e) => RoomPacket.fromPartial(e)) || [];
     return message;
   },
 };
