@@ -4,6 +4,16 @@ import { SwitchboardClient, TcpClientTransport, WsClientTransport } from '@switc
 import { testToken } from '@switchboard/testing';
 import WebSocket from 'ws';
 
+/** Opens a client (not signed in) on a `tcp://host:port` or `ws://host:port/path` gate URL. */
+export async function openGateClient(url: string): Promise<SwitchboardClient> {
+  const u = new URL(url);
+  const transport =
+    u.protocol === 'tcp:'
+      ? await TcpClientTransport.connect(u.hostname, Number(u.port))
+      : await WsClientTransport.connect(url);
+  return new SwitchboardClient(transport);
+}
+
 /** Opens a client on a `tcp://host:port` or `ws://host:port/path` URL and signs `userId` in. */
 export async function signInMember(
   url: string,
@@ -11,12 +21,7 @@ export async function signInMember(
   secret: string,
   userId: string,
 ): Promise<SwitchboardClient> {
-  const u = new URL(url);
-  const transport =
-    u.protocol === 'tcp:'
-      ? await TcpClientTransport.connect(u.hostname, Number(u.port))
-      : await WsClientTransport.connect(url);
-  const client = new SwitchboardClient(transport);
+  const client = await openGateClient(url);
   try {
     await client.signIn({ token: await testToken(appId, userId, secret, '2h', 'bench'), deviceId: 'bench' });
   } catch (err) {

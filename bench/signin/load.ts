@@ -5,12 +5,13 @@
 // user. Baseline: a raw `net` or `ws` connection to the bare server sends 8 bytes (its index) and
 // must get them back. Latency is connect start -> that answer.
 import { connect as netConnect, type Socket } from 'node:net';
-import { SwitchboardClient, TcpClientTransport, WsClientTransport, withTimeout } from '@switchboard/client';
+import { withTimeout } from '@switchboard/client';
 import { ErrorCode } from '@switchboard/proto/client';
 import { SwitchboardError } from '@switchboard/protocol';
 import { testToken } from '@switchboard/testing';
 import WebSocket from 'ws';
 import { cpuMicros } from '../fanout/proc-stats.js';
+import { openGateClient } from '../groups/members.js';
 import type { LoadCommand, LoadReport, StormSpec } from './ipc.js';
 
 const ANSWER_TIMEOUT_MS = 60_000;
@@ -20,12 +21,7 @@ let tokens: string[] = [];
 let open: Array<{ close(): void; closed(): boolean }> = [];
 
 async function signIn(url: string, index: number): Promise<{ close(): void; closed(): boolean }> {
-  const u = new URL(url);
-  const transport =
-    u.protocol === 'tcp:'
-      ? await TcpClientTransport.connect(u.hostname, Number(u.port))
-      : await WsClientTransport.connect(url);
-  const client = new SwitchboardClient(transport);
+  const client = await openGateClient(url);
   let closed = false;
   void client.closed.then(() => (closed = true));
   try {
