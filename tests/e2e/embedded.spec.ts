@@ -97,7 +97,8 @@ describe('embedded suite (npm start: one process, SQLite, memory route store)', 
       send({
         type: 'PACKET_TYPE_SIGN_IN',
         requestId: 1,
-        data: { token: await token(user), deviceId: 'console' },
+        // As the README mints it (`--device d1`) and signs in with it: the token names the device.
+        data: { token: await token(user, 'd1') },
       });
       await waitFor(`${user} signed in`, () => inbox.find((p) => p['requestId'] === 1));
       return { ws, inbox, send };
@@ -107,7 +108,7 @@ describe('embedded suite (npm start: one process, SQLite, memory route store)', 
     expect(alice.inbox[0]).toMatchObject({
       type: 'PACKET_TYPE_SIGN_IN',
       requestId: 1,
-      data: { userId: 'readme-alice', deviceId: 'console' },
+      data: { userId: 'readme-alice', deviceId: 'd1' },
     });
     alice.send({
       type: 'PACKET_TYPE_SEND',
@@ -127,7 +128,7 @@ describe('embedded suite (npm start: one process, SQLite, memory route store)', 
     expect(push['data']).toMatchObject({
       seq: 1,
       conversation: { type: 'CONVERSATION_TYPE_USER', id: 'readme-alice' },
-      sender: { userId: 'readme-alice', deviceId: 'console' },
+      sender: { userId: 'readme-alice', deviceId: 'd1' },
       contentType: 'text',
     });
     expect(Buffer.from(push['data'].content, 'base64').toString()).toBe('hi bob');
