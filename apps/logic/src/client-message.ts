@@ -3,13 +3,12 @@
 import {
   ConversationType,
   Message,
-  Packet,
   PacketType,
   ReadReceipt,
   type Conversation,
   type ConversationSummary,
 } from '@switchboard/proto/client';
-import { asBuffer } from '@switchboard/protocol';
+import { asBuffer, encodePacket, pushPacket } from '@switchboard/protocol';
 import type {
   ConversationMessage,
   ConversationRef,
@@ -58,14 +57,7 @@ export function toClientMessage(m: ConversationMessage, seq: number): Message {
 
 /** The MESSAGE push for one receiving user, encoded once for all of that user's devices. */
 export function encodeMessagePush(message: Message): Buffer {
-  const packet = Packet.encode({
-    type: PacketType.PACKET_TYPE_MESSAGE,
-    requestId: 0,
-    code: 0,
-    message: '',
-    data: asBuffer(Message.encode(message).finish()),
-  }).finish();
-  return asBuffer(packet);
+  return encodedPush(PacketType.PACKET_TYPE_MESSAGE, Message.encode(message).finish());
 }
 
 /**
@@ -83,21 +75,13 @@ export function readReceiptPush(
   deviceId: string,
   readSeq: number,
 ): Buffer {
-  const packet = Packet.encode({
-    type: PacketType.PACKET_TYPE_READ_RECEIPT,
-    requestId: 0,
-    code: 0,
-    message: '',
-    data: asBuffer(
-      ReadReceipt.encode({
-        conversation: toClientConversation(conversation),
-        userId,
-        readSeq,
-        deviceId,
-      }).finish(),
-    ),
-  }).finish();
-  return asBuffer(packet);
+  const receipt = { conversation: toClientConversation(conversation), userId, readSeq, deviceId };
+  return encodedPush(PacketType.PACKET_TYPE_READ_RECEIPT, ReadReceipt.encode(receipt).finish());
+}
+
+/** A push packet (request id 0) as the bytes route hands to gates. */
+function encodedPush(type: PacketType, data: Uint8Array): Buffer {
+  return asBuffer(encodePacket(pushPacket(type, data)));
 }
 
 /** A conversation of the list as the client protocol's ConversationSummary. */
