@@ -1,4 +1,3 @@
-import { createLogger } from '@switchboard/log';
 import { ErrorCode } from '@switchboard/protocol';
 import type { AppendInput, AppendResult, Storage } from '@switchboard/storage';
 import { describe, expect, it } from 'vitest';
@@ -6,10 +5,11 @@ import type { SendInput } from './domain.js';
 import { logicCounters } from './logic-metrics.js';
 import { MessageService } from './message-service.js';
 import { MessageStore } from './message-store.js';
+import type { GroupMessaging } from './groups/group-messaging.js';
+import type { RoomMessaging } from './room-messaging.js';
 import type { PushBatcher } from './push-batcher.js';
 import type { SendBatcher } from './send-batcher.js';
 
-const silent = createLogger({ level: 'silent', service: 't' });
 const caller = { appId: 'a', userId: 'alice', deviceId: 'd1' };
 const request = (id: string): SendInput => ({
   clientMsgId: id,
@@ -55,8 +55,10 @@ function service(maxPushBacklog: number, maxPushLagMs = 1000) {
     store,
     pushes as unknown as PushBatcher,
     limits,
-    silent,
     counters,
+    // Only 1:1 sends here: the group and room paths are never reached.
+    {} as GroupMessaging,
+    {} as RoomMessaging,
   );
   return { messages, pushes, stored, counters };
 }

@@ -1,4 +1,3 @@
-import type { Logger } from '@switchboard/log';
 import type { Counters } from '@switchboard/metrics';
 import { ErrorCode, SwitchboardError } from '@switchboard/protocol';
 import {
@@ -37,24 +36,12 @@ export interface Caller {
   deviceId: string;
 }
 
-export interface MessageLimits {
-  maxContentBytes: number;
-  /** Most messages in one SYNC or HISTORY page. */
+/** The bounds of a page read from an inbox or a conversation (SYNC, SYNC_GROUP, HISTORY). */
+export interface PageLimits {
+  /** Most messages in one page. */
   syncLimitMax: number;
-  /** Most bytes of messages in one SYNC or HISTORY page (one larger message still goes out alone). */
+  /** Most bytes of messages in one page (one larger message still goes out alone). */
   syncMaxBytes: number;
-  /**
-   * Push packets accepted and not yet delivered (see PushBatcher.backlog) past which new sends are
-   * refused with RATE_LIMITED: storing faster than route delivers only makes every push later.
-   * Default: no bound.
-   */
-  maxPushBacklog?: number;
-  /**
-   * Age in ms of the oldest undelivered push (see PushBatcher.oldestWaitMs) past which new sends are
-   * refused with RATE_LIMITED: a bound on how late pushes get whatever rate route manages. Default:
-   * no bound.
-   */
-  maxPushLagMs?: number;
 }
 
 /**
@@ -68,10 +55,10 @@ export class MessageService {
     private readonly storage: Storage,
     private readonly store: MessageStore,
     private readonly pushes: PushBatcher,
-    private readonly limits: MessageLimits,
-    private readonly log: Logger,
+    private readonly limits: PageLimits,
     private readonly counters: Counters<LogicCounter>,
-    private readonly others: { groups?: GroupMessaging; rooms?: RoomMessaging } = {},
+    private readonly groups: GroupMessaging,
+    private readonly rooms: RoomMessaging,
   ) {}
 
   /** A client's SEND: stores and delivers it; `deadline` (Unix ms) is when the caller stops waiting. */
@@ -82,9 +69,8 @@ export class MessageService {
         field: 'conversation',
       });
     }
-    const { groups, rooms } = this.others;
-    if (conversation.type === 'group' && groups) {
-      const r = await groups.send(
+    if (conversation.type === 'group') {
+      const r = await this.groups.send(
         caller.appId,
         {
           senderUserId: caller.userId,
@@ -98,8 +84,8 @@ export class MessageService {
       );
       return { messageId: r.messageId, seq: r.seq, sentAt: r.sentAt, conversationSeq: r.conversationSeq };
     }
-    if (conversation.type === 'room' && rooms) {
-      const sentAt = await rooms.sendFromClient(caller, conversation.id, req);
+    if (conversation.type === 'room') {
+      const sentAt = await this.rooms.sendFromClient(caller, conversation.id, req);
       return { messageId: 0, seq: 0, sentAt, conversationSeq: 0 };
     }
     if (conversation.type !== 'user') {
@@ -136,7 +122,6 @@ export class MessageService {
    * is the caller's to check (its field name depends on the API). `deadline` as in {@link send}.
    */
   async sendDirect(appId: string, m: DirectMessage, deadline = Infinity): Promise<DirectSendResult> {
-    requireId('clientMsgId', m.clientMsgId, 'client_msg_id');
     const input: DirectSendInput = { appId, ...m, sentAt: Date.now() };
     const result = directSendResult(input, await this.store.append(directAppendInput(input), deadline));
     // A retried send was delivered the first time (or will be found by sync): don't push twice.
@@ -164,8 +149,8 @@ export class MessageService {
 
   async history(caller: Caller, req: HistoryInput): Promise<HistoryPage> {
     const c = req.conversation;
-    if (c.type === 'group' && this.others.groups) {
-      return this.others.groups.history(
+    if (c.type === 'group') {
+      return this.groups.history(
         caller,
         c.id,
         req.beforeSeq,

@@ -7,10 +7,20 @@ import type { LogicCounter } from './logic-metrics.js';
 import type { PushBatcher } from './push-batcher.js';
 import type { SendBatcher } from './send-batcher.js';
 
-/** The bounds every stored send is checked against (see MessageLimits). */
+/** The bounds every stored send is checked against. */
 export interface StoreLimits {
   maxContentBytes: number;
+  /**
+   * Push packets accepted and not yet delivered (see PushBatcher.backlog) past which new sends are
+   * refused with RATE_LIMITED: storing faster than route delivers only makes every push later.
+   * Default: no bound.
+   */
   maxPushBacklog?: number;
+  /**
+   * Age in ms of the oldest undelivered push (see PushBatcher.oldestWaitMs) past which new sends are
+   * refused with RATE_LIMITED: a bound on how late pushes get whatever rate route manages. Default:
+   * no bound.
+   */
   maxPushLagMs?: number;
 }
 

@@ -102,10 +102,7 @@ export async function startLogic(options: StartLogicOptions): Promise<RunningLog
     { maxContentBytes: limits.maxContentBytes, allowClientRoomSends: config.logic.allowClientRoomSends },
     counters,
   );
-  const messages = new MessageService(storage, store, pushes, limits, log, counters, {
-    groups: groupMessaging,
-    rooms,
-  });
+  const messages = new MessageService(storage, store, pushes, limits, counters, groupMessaging, rooms);
   const signIn = new SignInService(
     storage,
     tokens,

@@ -4,7 +4,7 @@ import type { Counters } from '@switchboard/metrics';
 import { ErrorCode, SwitchboardError } from '@switchboard/protocol';
 import type { AppendInput, AppendResult, ConversationMessage, Group, Storage } from '@switchboard/storage';
 import { messagePush } from '../client-message.js';
-import type { Caller } from '../message-service.js';
+import type { Caller, PageLimits } from '../message-service.js';
 import type { HistoryPage, SyncPage } from '../domain.js';
 import { requireId } from '../ids.js';
 import type { LogicCounter } from '../logic-metrics.js';
@@ -37,11 +37,6 @@ export interface GroupSendResult {
   duplicate: boolean;
 }
 
-export interface GroupMessagingLimits {
-  syncLimitMax: number;
-  syncMaxBytes: number;
-}
-
 /**
  * Group messages. Every group message is stored once in the group's conversation with the next
  * conversation seq. A small group (write fan-out) also gives every member an inbox entry with their
@@ -61,7 +56,7 @@ export class GroupMessaging {
     private readonly store: MessageStore,
     private readonly pushes: PushBatcher,
     private readonly route: LogicRoutePort,
-    private readonly limits: GroupMessagingLimits,
+    private readonly limits: PageLimits,
     private readonly counters: Counters<LogicCounter>,
     log: Logger,
   ) {
