@@ -1,10 +1,9 @@
-import { ErrorCode, SwitchboardError } from '@switchboard/protocol';
 import type { ConversationSummary, Page, Storage } from '@switchboard/storage';
+import { clampLimit, requireCursor } from './paging.js';
 
 /** Most conversations one page returns; 0 in a request asks for the default. */
 const PAGE_MAX = 100;
 const PAGE_DEFAULT = 20;
-const CURSOR_MAX = 512;
 
 /**
  * CONVERSATIONS: the caller's conversations (1:1, system, groups), most recently active first, with
@@ -20,16 +19,7 @@ export class ConversationList {
     cursor: string,
     limit: number,
   ): Promise<Page<ConversationSummary>> {
-    if (cursor.length > CURSOR_MAX) {
-      throw new SwitchboardError(
-        ErrorCode.ERROR_CODE_INVALID_ARGUMENT,
-        'cursor is not one this server issued',
-        {
-          field: 'cursor',
-        },
-      );
-    }
-    const size = limit === 0 ? PAGE_DEFAULT : Math.max(1, Math.min(limit, PAGE_MAX));
-    return this.storage.conversations.list(appId, userId, cursor, size);
+    const size = clampLimit(limit, PAGE_MAX, PAGE_DEFAULT);
+    return this.storage.conversations.list(appId, userId, requireCursor(cursor, 'cursor'), size);
   }
 }

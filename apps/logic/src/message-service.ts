@@ -11,6 +11,7 @@ import {
 import { messagePush } from './client-message.js';
 import type { HistoryInput, HistoryPage, SendInput, SendResult, SyncInput, SyncPage } from './domain.js';
 import { requireId } from './ids.js';
+import { clampLimit } from './paging.js';
 import type { OfflineNotice, UserPacket } from './route-port.js';
 import type { GroupMessaging } from './groups/group-messaging.js';
 import type { MessageStore } from './message-store.js';
@@ -224,10 +225,4 @@ export class MessageService {
     // Never rejects: a push route cannot take is retried, then its receivers are told to sync.
     await this.pushes.push(appId, packets);
   }
-}
-
-/** A page size from a request: 0 asks for the default (100), anything else is kept within 1..max. */
-export function clampLimit(requested: number, max: number): number {
-  if (!requested) return Math.min(100, max);
-  return Math.max(1, Math.min(requested, max));
 }

@@ -12,6 +12,7 @@ import {
 } from '@switchboard/storage';
 import { invalid, requireCount, requireText } from '../business/business-errors.js';
 import { requireId } from '../ids.js';
+import { clampLimit, requireCursor } from '../paging.js';
 import type { LogicCounter } from '../logic-metrics.js';
 import type { LogicRoutePort } from '../route-port.js';
 import type { GroupMessaging } from './group-messaging.js';
@@ -40,7 +41,6 @@ export const EVENT_MAX_USER_IDS = 100;
 /** Users one add or remove call may name: a bound on the work (and the system message) of one request. */
 export const MAX_MEMBERS_PER_CALL = 1000;
 const PAGE_MAX = 1000;
-const CURSOR_MAX = 512;
 
 /**
  * Group management for the business API: the membership rules, the system messages that announce
@@ -176,8 +176,8 @@ export class GroupAdmin {
     return this.storage.groups.list(
       appId,
       userId === '' ? undefined : userId,
-      checkCursor(cursor),
-      pageSize(limit),
+      requireCursor(cursor, 'page_token'),
+      clampLimit(limit, PAGE_MAX),
     );
   }
 
@@ -188,7 +188,12 @@ export class GroupAdmin {
     limit: number,
   ): Promise<Page<GroupMember>> {
     await this.get(appId, groupId);
-    return this.storage.groups.listMembers(appId, groupId, checkCursor(cursor), pageSize(limit));
+    return this.storage.groups.listMembers(
+      appId,
+      groupId,
+      requireCursor(cursor, 'page_token'),
+      clampLimit(limit, PAGE_MAX),
+    );
   }
 
   /**
@@ -256,13 +261,4 @@ function checkExtra(extra: string): void {
 /** The users a member-change message names: the first {@link EVENT_MAX_USER_IDS}, and how many in all. */
 function named(userIds: readonly string[]): { user_ids: string[]; count: number } {
   return { user_ids: userIds.slice(0, EVENT_MAX_USER_IDS), count: userIds.length };
-}
-
-function checkCursor(cursor: string): string {
-  if (cursor.length > CURSOR_MAX) throw invalid('page_token', 'page_token is not one this server issued');
-  return cursor;
-}
-
-function pageSize(limit: number): number {
-  return limit === 0 ? 100 : Math.max(1, Math.min(limit, PAGE_MAX));
 }
