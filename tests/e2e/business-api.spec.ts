@@ -4,15 +4,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLogger, memoryDestination } from '@switchboard/log';
 import { startSuite, type Suite } from '@switchboard/standalone/suite';
-import { createStorage, DEFAULT_MYSQL_SERVER_URI, type Storage } from '@switchboard/storage';
-import { deleteRedisKeys, startCluster, testToken, type Cluster } from '@switchboard/testing';
-import { createConnection } from 'mysql2/promise';
-
-const REDIS_URL = 'redis://127.0.0.1:6379';
+import type { Storage } from '@switchboard/storage';
+import { testToken } from '@switchboard/testing';
 import { afterAll, beforeAll, describe, expect } from 'vitest';
 import { embeddedTestConfig } from './embedded-config.js';
 import { businessApiScenarios, type BusinessTarget } from './business-api-scenarios.js';
 import { roomAndTagScenarios } from './room-tag-scenarios.js';
+import { startScratchCluster, type ScratchCluster } from './scratch-cluster.js';
 
 /** Two apps with a key each, created the way the CLI does it; tokens signed with their secrets. */
 async function twoApps(storage: Storage): Promise<BusinessTarget['apps']> {
@@ -65,32 +63,26 @@ describe('business API on the embedded suite (SQLite, memory route store)', () =
 });
 
 describe('business API on the distributed suite (MariaDB, Redis, two logic and two route instances)', () => {
-  let cluster: Cluster | undefined;
-  let storage: Storage | undefined;
+  let scratch: ScratchCluster | undefined;
   let target: BusinessTarget;
-  const database = `sb_biz_${randomBytes(6).toString('hex')}`;
-  const prefix = `sbbiz-${randomBytes(4).toString('hex')}`;
 
   beforeAll(async () => {
-    cluster = await startCluster({
+    scratch = await startScratchCluster('biz', {
       ws: 1,
       tcp: 1,
       logic: 2,
       route: 2,
-      mysqlUri: `${DEFAULT_MYSQL_SERVER_URI}/${database}`,
-      prefix,
       env: {
         SWITCHBOARD_LOG__LEVEL: 'warn',
         SWITCHBOARD_LOGIC__OFFLINE_PUSH__BACKOFF_BASE_MS: '50',
         SWITCHBOARD_LOGIC__OFFLINE_PUSH__BACKOFF_MAX_MS: '500',
       },
     });
-    storage = await createStorage({ dialect: 'mysql', uri: cluster.mysqlUri, poolSize: 2 });
+    const { cluster, storage } = scratch;
     // The scenarios call logic-1 while clients sit on gates wired to either logic and route.
-    const db = storage;
     target = {
       setWebhook: async (appId, url, secret) =>
-        void (await db.apps.updateSettings(appId, { webhookUrl: url, webhookSecret: secret })),
+        void (await storage.apps.updateSettings(appId, { webhookUrl: url, webhookSecret: secret })),
       api: cluster.apis[0]!.http,
       grpc: cluster.apis[1]!.grpc,
       gateUrls: [...cluster.tcpUrls, ...cluster.wsUrls],
@@ -98,14 +90,7 @@ describe('business API on the distributed suite (MariaDB, Redis, two logic and t
     };
   }, 120_000);
 
-  afterAll(async () => {
-    await storage?.close();
-    await cluster?.stop();
-    const mysql = await createConnection({ uri: DEFAULT_MYSQL_SERVER_URI });
-    await mysql.query(`drop database if exists \`${database}\``);
-    await mysql.end();
-    await deleteRedisKeys(REDIS_URL, prefix);
-  }, 60_000);
+  afterAll(() => scratch?.stop(), 60_000);
 
   businessApiScenarios(() => target);
   roomAndTagScenarios(() => target);

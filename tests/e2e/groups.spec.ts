@@ -4,14 +4,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLogger, memoryDestination } from '@switchboard/log';
 import { startSuite, type Suite } from '@switchboard/standalone/suite';
-import { createStorage, DEFAULT_MYSQL_SERVER_URI, type Storage } from '@switchboard/storage';
-import { deleteRedisKeys, startCluster, testToken, type Cluster } from '@switchboard/testing';
-import { createConnection } from 'mysql2/promise';
+import type { Storage } from '@switchboard/storage';
+import { testToken } from '@switchboard/testing';
 import { afterAll, beforeAll, describe, expect } from 'vitest';
 import { embeddedTestConfig } from './embedded-config.js';
 import { groupScenarios, type GroupTarget } from './group-scenarios.js';
+import { startScratchCluster, type ScratchCluster } from './scratch-cluster.js';
 
-const REDIS_URL = 'redis://127.0.0.1:6379';
 /** Low, so that the switch to read fan-out happens within a test's few members. */
 const LARGE_GROUP_MIN_MEMBERS = 8;
 
@@ -51,26 +50,21 @@ describe('groups on the embedded suite (SQLite, memory route store)', () => {
 });
 
 describe('groups on the distributed suite (MariaDB, Redis, a TCP and a WS gateway, two logic, two route)', () => {
-  let cluster: Cluster | undefined;
-  let storage: Storage | undefined;
+  let scratch: ScratchCluster | undefined;
   let target: GroupTarget;
-  const database = `sb_groups_${randomBytes(6).toString('hex')}`;
-  const prefix = `sbgrp-${randomBytes(4).toString('hex')}`;
 
   beforeAll(async () => {
-    cluster = await startCluster({
+    scratch = await startScratchCluster('groups', {
       ws: 1,
       tcp: 1,
       logic: 2,
       route: 2,
-      mysqlUri: `${DEFAULT_MYSQL_SERVER_URI}/${database}`,
-      prefix,
       env: {
         SWITCHBOARD_LOG__LEVEL: 'warn',
         SWITCHBOARD_LOGIC__LARGE_GROUP_MIN_MEMBERS: String(LARGE_GROUP_MIN_MEMBERS),
       },
     });
-    storage = await createStorage({ dialect: 'mysql', uri: cluster.mysqlUri, poolSize: 2 });
+    const { cluster, storage } = scratch;
     target = {
       api: cluster.apis[0]!.http,
       gateUrls: [...cluster.tcpUrls, ...cluster.wsUrls],
@@ -79,14 +73,7 @@ describe('groups on the distributed suite (MariaDB, Redis, a TCP and a WS gatewa
     };
   }, 120_000);
 
-  afterAll(async () => {
-    await storage?.close();
-    await cluster?.stop();
-    const mysql = await createConnection({ uri: DEFAULT_MYSQL_SERVER_URI });
-    await mysql.query(`drop database if exists \`${database}\``);
-    await mysql.end();
-    await deleteRedisKeys(REDIS_URL, prefix);
-  }, 60_000);
+  afterAll(() => scratch?.stop(), 60_000);
 
   groupScenarios(() => target);
 });

@@ -1,14 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import type { SwitchboardClient } from '@switchboard/client';
 import { ConversationType, type Message } from '@switchboard/proto/client';
-import { createStorage, DEFAULT_MYSQL_SERVER_URI, type Storage } from '@switchboard/storage';
-import { deleteRedisKeys, startCluster, testToken, waitFor, type Cluster } from '@switchboard/testing';
-import { createConnection } from 'mysql2/promise';
+import { testToken, waitFor } from '@switchboard/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { post } from './business-api-scenarios.js';
 import { signedIn } from './clients.js';
+import { startScratchCluster, type ScratchCluster } from './scratch-cluster.js';
 
-const REDIS_URL = 'redis://127.0.0.1:6379';
 const MEMBERS = 2_000;
 const ONLINE = 500;
 const MESSAGES = 20;
@@ -28,42 +26,32 @@ async function inBatches<T, R>(items: readonly T[], n: number, fn: (item: T) => 
  * every offline member then signs in and reads the whole group with SYNC_GROUP.
  */
 describe('a large group: 2,000 members, 500 online across two gateways', () => {
-  let cluster: Cluster | undefined;
-  let storage: Storage | undefined;
-  const database = `sb_large_${randomBytes(6).toString('hex')}`;
-  const prefix = `sblg-${randomBytes(4).toString('hex')}`;
+  let scratch: ScratchCluster | undefined;
   const appId = `big-${randomBytes(3).toString('hex')}`;
   const secret = randomBytes(32).toString('base64url');
   let apiKey = '';
   const online: SwitchboardClient[] = [];
 
   beforeAll(async () => {
-    cluster = await startCluster({
+    scratch = await startScratchCluster('large', {
       ws: 1,
       tcp: 1,
       logic: 1,
       route: 1,
-      mysqlUri: `${DEFAULT_MYSQL_SERVER_URI}/${database}`,
-      prefix,
       env: { SWITCHBOARD_LOG__LEVEL: 'warn' },
     });
-    storage = await createStorage({ dialect: 'mysql', uri: cluster.mysqlUri, poolSize: 2 });
+    const { storage } = scratch;
     await storage.apps.create({ appId, name: appId, tokenSecret: secret });
     apiKey = (await storage.apiKeys.create({ appId, name: 'test' })).key;
   }, 120_000);
 
   afterAll(async () => {
     for (const c of online) c.close();
-    await storage?.close();
-    await cluster?.stop();
-    const mysql = await createConnection({ uri: DEFAULT_MYSQL_SERVER_URI });
-    await mysql.query(`drop database if exists \`${database}\``);
-    await mysql.end();
-    await deleteRedisKeys(REDIS_URL, prefix);
+    await scratch?.stop();
   }, 60_000);
 
   it('every online member gets each message once; every offline member syncs the whole group', async () => {
-    const c = cluster!;
+    const c = scratch!.cluster;
     const gates = [...c.tcpUrls, ...c.wsUrls];
     const users = Array.from({ length: MEMBERS }, (_, i) => `m${String(i).padStart(4, '0')}`);
     const signIn = async (user: string, i: number) =>
