@@ -282,6 +282,14 @@ describe('route service over gRPC (memory store, fake gates)', () => {
     expect((err as RpcError).code).toBe(ErrorCode.ERROR_CODE_GATE_RESET);
   });
 
+  it('refuses a room join from a gate without a lease with GATE_RESET, not INTERNAL', async () => {
+    const err = await rpc(client.joinRoom, { appId: 'a', roomId: 'r', gateId: 'nope' }).catch(
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(RpcError);
+    expect((err as RpcError).code).toBe(ErrorCode.ERROR_CODE_GATE_RESET);
+  });
+
   it('gives a gate restarted under the same id none of the old process’s pushes or kicks', async () => {
     // alice is bound on g1's first process as connection 40; it dies and a new process renews the
     // lease under the same gate id before it lapses. Connection ids restart, so bob gets 40 too.

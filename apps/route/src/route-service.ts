@@ -169,7 +169,7 @@ export class RouteService {
   }
 
   joinRoom(appId: string, roomId: string, gateId: string): Promise<void> {
-    return this.store.joinRoom(appId, roomId, gateId);
+    return this.store.joinRoom(appId, roomId, gateId).catch(gateNotLive(gateId));
   }
 
   leaveRoom(appId: string, roomId: string, gateId: string): Promise<void> {
