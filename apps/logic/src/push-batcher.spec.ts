@@ -6,16 +6,24 @@ import type { DeliveryStats, LogicRoutePort, UserPacket } from './route-port.js'
 import { StubLogicRoutePort } from './stub-route-port.js';
 import { SyncNudger } from './sync-nudger.js';
 
-/** A route whose DeliverToUsers calls wait until the test lets them go. */
+/**
+ * A route whose DeliverToUsers calls wait until the test lets them go, and which delivers a call's
+ * packets (records what each user got, in `received`) when it is let go.
+ */
 class HeldRoute extends StubLogicRoutePort {
   calls: Array<{ appId: string; users: string[]; release: () => void }> = [];
+  received = new Map<string, string[]>();
   override deliverToUsers(appId: string, packets: UserPacket[]): Promise<DeliveryStats> {
     return new Promise((resolve) => {
       this.calls.push({
         appId,
         users: packets.flatMap((p) => p.userIds),
-        release: () =>
-          resolve({ delivered: packets.length, failedGates: 0, unreachedUserIds: [], offlineUserIds: [] }),
+        release: () => {
+          for (const p of packets)
+            for (const u of p.userIds)
+              this.received.set(u, [...(this.received.get(u) ?? []), String(p.packet)]);
+          resolve({ delivered: packets.length, failedGates: 0, unreachedUserIds: [], offlineUserIds: [] });
+        },
       });
     });
   }
@@ -65,25 +73,6 @@ describe('PushBatcher bounds', () => {
   });
 });
 
-/** A route that delivers a call's packets when the test releases it, recording what each user got. */
-class ReleasedRoute extends StubLogicRoutePort {
-  calls: Array<{ users: string[]; release: () => void }> = [];
-  received = new Map<string, string[]>();
-  override deliverToUsers(_appId: string, packets: UserPacket[]): Promise<DeliveryStats> {
-    return new Promise((resolve) => {
-      this.calls.push({
-        users: packets.flatMap((p) => p.userIds),
-        release: () => {
-          for (const p of packets)
-            for (const u of p.userIds)
-              this.received.set(u, [...(this.received.get(u) ?? []), String(p.packet)]);
-          resolve({ delivered: packets.length, failedGates: 0, unreachedUserIds: [], offlineUserIds: [] });
-        },
-      });
-    });
-  }
-}
-
 /** Users whose slots among `slots` are all different. */
 function usersOnDistinctSlots(count: number, slots: number): string[] {
   const bySlot = new Map<number, string>();
@@ -96,7 +85,7 @@ function usersOnDistinctSlots(count: number, slots: number): string[] {
 
 describe('PushBatcher per-user order', () => {
   it("delivers a user's pushes in the order they were made, even when later calls finish first", async () => {
-    const route = new ReleasedRoute();
+    const route = new HeldRoute();
     const counters = logicCounters();
     const pushes = new PushBatcher(route, new SyncNudger(route, counters), counters, silent, {
       maxCallsInFlight: 4,
