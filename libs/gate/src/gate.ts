@@ -11,7 +11,7 @@ import { GateCore } from './gate-core.js';
 import { gateServiceImplementation } from './gate-service.js';
 import { LeaseKeeper } from './lease.js';
 import { rebindSessions } from './rebind.js';
-import { grpcServerLatency, serviceRegistry } from '@switchboard/metrics';
+import { grpcServerLatency, serviceRegistry, type Registry } from '@switchboard/metrics';
 import type { GateRoutePort, LogicPort } from './ports.js';
 import type { GateSettings } from './settings.js';
 import { gateStats, registerGateMetrics, type GateStats } from './stats.js';
@@ -43,6 +43,8 @@ export interface CreateGateOptions {
   clock?: Clock;
   /** Resolution of the timeout wheel in ms (default 1000). */
   wheelTickMs?: number;
+  /** Registers metrics of what was built around the gate (its upstream ports) in its registry. */
+  registerMetrics?: (registry: Registry, labels: { gate: string }) => void;
 }
 
 /**
@@ -85,6 +87,7 @@ export function createGate(options: CreateGateOptions): Gate {
   const fanout = new Fanout(core);
   const metrics = serviceRegistry();
   registerGateMetrics(core, metrics);
+  options.registerMetrics?.(metrics, { gate: id });
   const tickMs = options.wheelTickMs ?? 1000;
   let server: StartedServer | undefined;
   let lease: LeaseKeeper | undefined;

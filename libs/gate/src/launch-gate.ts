@@ -1,6 +1,13 @@
 import type { Config } from '@switchboard/config';
 import type { Logger } from '@switchboard/log';
-import { Readiness, startHealthServer, type HealthServer, type UpstreamCheck } from '@switchboard/metrics';
+import {
+  Histogram,
+  Readiness,
+  startHealthServer,
+  type HealthServer,
+  type Registry,
+  type UpstreamCheck,
+} from '@switchboard/metrics';
 import { LogicServiceClient } from '@switchboard/proto/logic';
 import { RouteServiceClient } from '@switchboard/proto/route';
 import {
@@ -44,6 +51,8 @@ export async function launchGate(options: LaunchGateOptions): Promise<LaunchedGa
   const checks: UpstreamCheck[] = [];
   const tls = readInternalTls(config.internal.tls);
   let logic = options.logic;
+  let sendBatchSizes: ((sends: number) => void) | undefined;
+  let registerMetrics: ((registry: Registry, labels: { gate: string }) => void) | undefined;
   if (!logic) {
     const channel = balancedChannel(config.gateClient.logicAddress, {
       secret: config.internal.secret,
@@ -52,7 +61,17 @@ export async function launchGate(options: LaunchGateOptions): Promise<LaunchedGa
     });
     const client = new LogicServiceClient(channel.target, channel.credentials, channel.options);
     clients.push(client);
-    logic = grpcLogicPort(client, gc.upstreamTimeoutMs);
+    logic = grpcLogicPort(client, gc.upstreamTimeoutMs, (sends) => sendBatchSizes?.(sends));
+    registerMetrics = (registry, labels) => {
+      const histogram = new Histogram({
+        name: 'switchboard_gate_send_batch_sends',
+        help: 'Sends per SendBatch call to logic (the SENDs the gate gathered in one tick).',
+        labelNames: ['gate'],
+        buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256],
+        registers: [registry],
+      });
+      sendBatchSizes = (sends) => histogram.observe(labels, sends);
+    };
     checks.push({
       name: `logic at ${parseAddressList(config.gateClient.logicAddress).join(',')}`,
       check: () => channelReachable(client),
@@ -82,6 +101,7 @@ export async function launchGate(options: LaunchGateOptions): Promise<LaunchedGa
     logic,
     route,
     logger,
+    ...(registerMetrics ? { registerMetrics } : {}),
   });
   await gate.start();
   checks.push({

@@ -8,10 +8,13 @@ export {
   INTERNAL_AUTH_REFUSED_KEY,
   UNAVAILABLE_MESSAGE,
   toStatus,
+  answerOf,
+  fromErrorAnswer,
+  type ErrorAnswer,
   fromServiceError,
 } from './rpc-error.js';
 export { unary } from './unary.js';
-export { call } from './call.js';
+export { call, callBy } from './call.js';
 export {
   listen,
   startGrpcServer,

@@ -16,6 +16,8 @@ export const INTERNAL_LIMITS = {
   usersPerSetRoom: 1000,
   /** Packets one DeliverToRoom carries (`packet` plus `more`): a burst of one room's messages. */
   packetsPerRoomPush: 256,
+  /** Sends one SendBatch may carry (gates gather at most 256 a call). */
+  sendsPerBatch: 1024,
 } as const;
 
 /** Throws INVALID_ARGUMENT unless `value` has at most `max` characters (empty allowed). */
