@@ -2,7 +2,7 @@
 // are bundled in (they are TypeScript source); npm packages stay external and are
 // loaded from node_modules at run time.
 import { build } from 'esbuild';
-import { readFileSync } from 'node:fs';
+import { copyFileSync, readFileSync } from 'node:fs';
 
 const name = process.argv[2];
 if (!name) {
@@ -28,3 +28,21 @@ await build({
   logLevel: 'warning',
 });
 console.log(`built dist/apps/${name}/main.js`);
+
+// The admin console (web/admin-console) goes with the apps that serve it, prebuilt: production
+// images carry no esbuild to bundle it at start-up (apps/logic/src/business-api/admin-console.ts).
+if (name === 'logic' || name === 'standalone') {
+  const out = 'dist/web/admin-console';
+  await build({
+    entryPoints: ['web/admin-console/src/main.ts'],
+    outfile: `${out}/console.js`,
+    bundle: true,
+    format: 'esm',
+    target: 'es2022',
+    minify: true,
+    logLevel: 'warning',
+  });
+  for (const file of ['index.html', 'console.css'])
+    copyFileSync(`web/admin-console/src/${file}`, `${out}/${file}`);
+  console.log(`built ${out}/`);
+}
