@@ -10,7 +10,8 @@ if (!name) {
   process.exit(2);
 }
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
-const external = Object.keys(pkg.dependencies ?? {});
+// esbuild too: logic imports it only to bundle the admin console when running from source.
+const external = [...Object.keys(pkg.dependencies ?? {}), 'esbuild'];
 
 await build({
   entryPoints: [`apps/${name}/src/main.ts`],
