@@ -84,6 +84,8 @@ describe('GetServerStats and GetTopConversations on the embedded suite', () => {
     for (const g of before.gates) {
       expect(g.reachable).toBe(true);
       expect(g.leaseRemainingMs).toBeGreaterThan(0);
+      expect(g.startedAt).toBeGreaterThan(0);
+      expect(g.startedAt).toBeLessThanOrEqual(before.serverTime);
       expect(g.leaseExpiresAt).toBeGreaterThan(before.serverTime - 60_000);
     }
     // A device of another app counts too: the numbers are the server's, which is why only operators see them.

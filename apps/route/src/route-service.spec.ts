@@ -68,6 +68,7 @@ async function fakeGate(secret: string, counted = { signedIn: 0, roomSubscribers
             packetsOut: 6,
             bytesOut: 7,
             slowCloses: 1,
+            startedAt: 1_700_000_000_000,
           })),
           setTags: unary(async (req: SetTagsRequest) => {
             setTags.push(req);
@@ -604,6 +605,7 @@ describe.each(STORES)('offline users, counts, tags (%s store)', (_kind, makeStor
       packetsOut: 6,
       bytesOut: 7,
       slowCloses: 1,
+      startedAt: 1_700_000_000_000,
     });
     expect(res.gates[1]!['leaseExpiresAt']).toBeGreaterThan(res.now);
     expect(res.gates[0]).toMatchObject({ gateId: 'dead', reachable: false, connections: 0, signedIn: 0 });

@@ -327,6 +327,7 @@ export class RouteService {
           packetsOut: 0,
           bytesOut: 0,
           slowCloses: 0,
+          startedAt: 0,
         };
         const client = await this.gates.get(lease.gateId);
         if (!client) return state;

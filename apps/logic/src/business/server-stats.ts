@@ -70,6 +70,7 @@ export class ServerStats {
         slowCloses: g.slowCloses,
         packetsIn: g.packetsIn,
         packetsOut: g.packetsOut,
+        startedAt: g.startedAt,
       })),
       logic: {
         signIns: c('sign_ins'),

@@ -400,6 +400,8 @@ export interface GateStatus {
   slowCloses: number;
   packetsIn: number;
   packetsOut: number;
+  /** Unix milliseconds the gate process started (0 when not reachable): its age. */
+  startedAt: number;
 }
 
 /**
@@ -5433,6 +5435,7 @@ function createBaseGateStatus(): GateStatus {
     slowCloses: 0,
     packetsIn: 0,
     packetsOut: 0,
+    startedAt: 0,
   };
 }
 
@@ -5467,6 +5470,9 @@ export const GateStatus: MessageFns<GateStatus> = {
     }
     if (message.packetsOut !== 0) {
       writer.uint32(80).uint64(message.packetsOut);
+    }
+    if (message.startedAt !== 0) {
+      writer.uint32(88).int64(message.startedAt);
     }
     return writer;
   },
@@ -5564,6 +5570,14 @@ export const GateStatus: MessageFns<GateStatus> = {
             message.packetsOut = longToNumber(reader.uint64());
             continue;
           }
+          case 11: {
+            if (tag !== 88) {
+              break;
+            }
+
+            message.startedAt = longToNumber(reader.int64());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -5616,6 +5630,11 @@ export const GateStatus: MessageFns<GateStatus> = {
         : isSet(object.packets_out)
         ? globalThis.Number(object.packets_out)
         : 0,
+      startedAt: isSet(object.startedAt)
+        ? globalThis.Number(object.startedAt)
+        : isSet(object.started_at)
+        ? globalThis.Number(object.started_at)
+        : 0,
     };
   },
 
@@ -5651,6 +5670,9 @@ export const GateStatus: MessageFns<GateStatus> = {
     if (message.packetsOut !== 0) {
       obj.packetsOut = Math.round(message.packetsOut);
     }
+    if (message.startedAt !== 0) {
+      obj.startedAt = Math.round(message.startedAt);
+    }
     return obj;
   },
 
@@ -5669,6 +5691,7 @@ export const GateStatus: MessageFns<GateStatus> = {
     message.slowCloses = object.slowCloses ?? 0;
     message.packetsIn = object.packetsIn ?? 0;
     message.packetsOut = object.packetsOut ?? 0;
+    message.startedAt = object.startedAt ?? 0;
     return message;
   },
 };

@@ -334,6 +334,8 @@ export interface GateState {
   bytesOut: number;
   /** Connections the gate closed because they did not read fast enough (since it started). */
   slowCloses: number;
+  /** Unix milliseconds the gate process started (0 when unreachable). */
+  startedAt: number;
 }
 
 export interface ListGatesResponse {
@@ -4726,6 +4728,7 @@ function createBaseGateState(): GateState {
     packetsOut: 0,
     bytesOut: 0,
     slowCloses: 0,
+    startedAt: 0,
   };
 }
 
@@ -4763,6 +4766,9 @@ export const GateState: MessageFns<GateState> = {
     }
     if (message.slowCloses !== 0) {
       writer.uint32(88).uint64(message.slowCloses);
+    }
+    if (message.startedAt !== 0) {
+      writer.uint32(96).int64(message.startedAt);
     }
     return writer;
   },
@@ -4868,6 +4874,14 @@ export const GateState: MessageFns<GateState> = {
             message.slowCloses = longToNumber(reader.uint64());
             continue;
           }
+          case 12: {
+            if (tag !== 96) {
+              break;
+            }
+
+            message.startedAt = longToNumber(reader.int64());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -4925,6 +4939,11 @@ export const GateState: MessageFns<GateState> = {
         : isSet(object.slow_closes)
         ? globalThis.Number(object.slow_closes)
         : 0,
+      startedAt: isSet(object.startedAt)
+        ? globalThis.Number(object.startedAt)
+        : isSet(object.started_at)
+        ? globalThis.Number(object.started_at)
+        : 0,
     };
   },
 
@@ -4963,6 +4982,9 @@ export const GateState: MessageFns<GateState> = {
     if (message.slowCloses !== 0) {
       obj.slowCloses = Math.round(message.slowCloses);
     }
+    if (message.startedAt !== 0) {
+      obj.startedAt = Math.round(message.startedAt);
+    }
     return obj;
   },
 
@@ -4982,6 +5004,7 @@ export const GateState: MessageFns<GateState> = {
     message.packetsOut = object.packetsOut ?? 0;
     message.bytesOut = object.bytesOut ?? 0;
     message.slowCloses = object.slowCloses ?? 0;
+    message.startedAt = object.startedAt ?? 0;
     return message;
   },
 };
