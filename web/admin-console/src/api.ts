@@ -8,6 +8,8 @@ export interface GateStatus {
   signedIn: number;
   rooms: number;
   slowCloses: string;
+  /** Unix ms the gate process started; "0" when it did not answer. */
+  startedAt: string;
 }
 
 export interface ServerStats {

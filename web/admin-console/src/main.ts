@@ -28,22 +28,34 @@ function row(...cells: HTMLTableCellElement[]): HTMLTableRowElement {
 
 const fmt = (n: number) => (n < 10 ? n.toFixed(1) : Math.round(n).toString());
 
+/** `42 s`, `7 min`, `3 h`, `2 d`. */
+function age(ms: number): string {
+  const s = Math.max(0, Math.round(ms / 1000));
+  if (s < 120) return `${s} s`;
+  if (s < 7200) return `${Math.round(s / 60)} min`;
+  if (s < 172_800) return `${Math.round(s / 3600)} h`;
+  return `${Math.round(s / 86_400)} d`;
+}
+
 class Console {
   private readonly signIns = new RateSeries(WINDOW_MS);
   private readonly messages = new RateSeries(WINDOW_MS);
   private timer: ReturnType<typeof setTimeout> | undefined;
+  /** Set when another key is opened: answers still in flight for this one are dropped. */
+  private stopped = false;
 
   constructor(private readonly api: BusinessApi) {}
 
   start(): void {
     $('board').hidden = false;
     // Nothing another key's view showed stays on the board.
-    for (const el of document.querySelectorAll('.card b')) el.textContent = '–';
+    for (const el of document.querySelectorAll('.card b, #api-errors')) el.textContent = '–';
     for (const id of ['gates', 'top-groups', 'top-rooms', 'devices']) $(id).replaceChildren();
     void this.poll();
   }
 
   stop(): void {
+    this.stopped = true;
     clearTimeout(this.timer);
   }
 
@@ -53,6 +65,7 @@ class Console {
       this.api.onlineCounts(),
       this.api.topConversations(10),
     ]);
+    if (this.stopped) return;
     const status = $('status');
     if (counts.status === 'rejected') {
       status.textContent = String(counts.reason instanceof Error ? counts.reason.message : counts.reason);
@@ -94,22 +107,26 @@ class Console {
     drawChart($('message-chart'), this.messages.points, WINDOW_MS, now);
     $('connections').textContent = String(s.gates.reduce((n, g) => n + g.connections, 0));
     $('slow-closes').textContent = String(s.gates.reduce((n, g) => n + Number(g.slowCloses), 0));
+    // Logic's refusals and failures are summed; business API error answers are shown apart, since a
+    // send the API refused as busy is also one of logic's refused sends.
     const errors = {
       'sign-in failures': Number(l.signInFailures),
-      'sends refused': Number(l.sendsRefused),
-      'push failures': Number(l.pushFailures),
-      'business API errors': Number(s.businessApiErrors),
+      'sends refused (busy)': Number(l.sendsRefused),
+      'pushes given up': Number(l.pushFailures),
     };
     const errorsEl = $('errors');
     errorsEl.textContent = String(Object.values(errors).reduce((a, b) => a + b, 0));
-    errorsEl.title = Object.entries(errors)
+    errorsEl.parentElement!.title = Object.entries(errors)
       .map(([k, v]) => `${k}: ${v}`)
       .join('\n');
+    $('api-errors').textContent = s.businessApiErrors;
     $('gates').replaceChildren(
       ...s.gates.map((g) => {
         const left = Number(g.leaseRemainingMs);
+        const started = Number(g.startedAt);
         return row(
           cell(g.gateId),
+          cell(started > 0 ? age(now - started) : '–', 'num'),
           cell(g.connections, 'num'),
           cell(g.signedIn, 'num'),
           cell(g.rooms, 'num'),
@@ -135,9 +152,11 @@ class Console {
     try {
       devices = await this.api.devices(userId);
     } catch (err) {
+      if (this.stopped) return;
       body.replaceChildren(row(cell(err instanceof Error ? err.message : String(err), 'bad')));
       return;
     }
+    if (this.stopped) return;
     if (devices.length === 0) {
       body.replaceChildren(row(cell(`no devices for ${userId}`)));
       return;
