@@ -1,5 +1,5 @@
 import { Metadata, type CallOptions, type ClientUnaryCall, type ServiceError } from '@grpc/grpc-js';
-import { RouteServiceClient } from '@switchboard/proto/route';
+import { RouteServiceClient, type GateState } from '@switchboard/proto/route';
 import {
   balancedChannel,
   call,
@@ -10,6 +10,8 @@ import {
   type InternalTls,
   type AddressList,
 } from '@switchboard/rpc';
+
+export type { GateState };
 
 /** Packets for the online devices of some users. */
 export interface UserPacket {
@@ -143,6 +145,8 @@ export interface LogicRoutePort {
     userIds: string[],
     join: boolean,
   ): Promise<{ updated: number; failedGates: number }>;
+  /** Every live gate with its lease and counters, and route's clock when it read them. */
+  listGates(): Promise<{ gates: GateState[]; now: number }>;
   /** Resolves when route is reachable (the readiness check); absent for in-process ports. */
   reachable?(): Promise<void>;
   /** Where route is, for logs and `/readyz`. */
@@ -240,6 +244,11 @@ export class GrpcLogicRoutePort implements LogicRoutePort {
         boundAt: d.boundAt,
       })),
     }));
+  }
+
+  async listGates(): Promise<{ gates: GateState[]; now: number }> {
+    const res = await this.call(this.client.listGates, {});
+    return { gates: res.gates, now: res.now };
   }
 
   async counts(appId: string, roomId: string, tag: string): Promise<OnlineCounts> {

@@ -33,7 +33,10 @@ import { businessHandlers } from './business/business-handlers.js';
 import { BusinessMessaging } from './business/business-messaging.js';
 import { Presence } from './business/presence.js';
 import { UserAdmin } from './business/user-admin.js';
+import { businessApiMetrics } from './business-api/business-api-metrics.js';
 import { startBusinessApi } from './business-api/start-business-api.js';
+import { ServerStats } from './business/server-stats.js';
+import { ConversationTraffic } from './conversation-traffic.js';
 
 export interface RunningLogic {
   grpcPort: number;
@@ -71,6 +74,7 @@ export async function startLogic(options: StartLogicOptions): Promise<RunningLog
   const apps = cachedApps(storage);
   const tokens = new TokenVerifier(appCredentials(apps));
   const counters = logicCounters(registry);
+  const apiMetrics = businessApiMetrics(registry);
   const batcher = new SendBatcher(
     (batch) => {
       counters.add('send_batches');
@@ -95,12 +99,14 @@ export async function startLogic(options: StartLogicOptions): Promise<RunningLog
     maxPushLagMs: config.logic.maxPushLagMs,
   };
   const store = new MessageStore(batcher, pushes, limits, counters);
-  const groupMessaging = new GroupMessaging(storage, store, pushes, route, limits, counters, log);
+  const traffic = new ConversationTraffic();
+  const groupMessaging = new GroupMessaging(storage, store, pushes, route, limits, counters, log, traffic);
   const rooms = new RoomMessaging(
     apps,
     route,
     { maxContentBytes: limits.maxContentBytes, allowClientRoomSends: config.logic.allowClientRoomSends },
     counters,
+    traffic,
   );
   const messages = new MessageService(storage, store, pushes, limits, counters, groupMessaging, rooms);
   const signIn = new SignInService(
@@ -113,12 +119,19 @@ export async function startLogic(options: StartLogicOptions): Promise<RunningLog
   );
   const business = businessHandlers({
     users: new UserAdmin(storage, route, config.logic.tags),
-    messaging: new BusinessMessaging(storage, messages, groupMessaging, route, {
-      maxContentBytes: config.logic.maxContentBytes,
-      historyLimitMax: config.logic.syncLimitMax,
-      historyMaxBytes: config.logic.syncMaxBytes,
-      tags: config.logic.tags,
-    }),
+    messaging: new BusinessMessaging(
+      storage,
+      messages,
+      groupMessaging,
+      route,
+      {
+        maxContentBytes: config.logic.maxContentBytes,
+        historyLimitMax: config.logic.syncLimitMax,
+        historyMaxBytes: config.logic.syncMaxBytes,
+        tags: config.logic.tags,
+      },
+      traffic,
+    ),
     presence: new Presence(route),
     groups: new GroupAdmin(
       storage,
@@ -131,6 +144,10 @@ export async function startLogic(options: StartLogicOptions): Promise<RunningLog
       counters,
       log,
     ),
+    stats: new ServerStats(route, counters, traffic, {
+      operatorApps: config.logic.api.operatorApps,
+      apiErrors: () => apiMetrics.errors(),
+    }),
   });
   const apiKeys = new ApiKeyAuth(storage);
   const server = await startGrpcServer(
@@ -179,6 +196,7 @@ export async function startLogic(options: StartLogicOptions): Promise<RunningLog
     authenticate: apiKeys.authenticate,
     logger: log,
     registry,
+    metrics: apiMetrics,
   });
   log.info(
     {

@@ -185,6 +185,7 @@ export function routeHandlers(service: RouteService, log: Logger): RouteServiceS
         ),
       onError,
     ),
+    listGates: unary(async () => service.listGates(), onError),
     setUsersRoom: unary(
       async (req) =>
         service.setUsersRoom(

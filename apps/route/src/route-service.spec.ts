@@ -59,6 +59,17 @@ async function fakeGate(secret: string, counted = { signedIn: 0, roomSubscribers
             countCalls.push(req);
             return counted;
           }),
+          stats: unary(async () => ({
+            gateId: 'ignored',
+            connections: counted.signedIn + 1,
+            signedIn: counted.signedIn,
+            rooms: 2,
+            packetsIn: 5,
+            packetsOut: 6,
+            bytesOut: 7,
+            slowCloses: 1,
+            startedAt: 1_700_000_000_000,
+          })),
           setTags: unary(async (req: SetTagsRequest) => {
             setTags.push(req);
             return { updated: req.targets.length, missing: 0 };
@@ -572,6 +583,34 @@ describe.each(STORES)('offline users, counts, tags (%s store)', (_kind, makeStor
     expect(g1.countCalls).toHaveLength(1);
     const metrics = await (await fetch(`http://127.0.0.1:${route.healthPort}/metrics`)).text();
     expect(metrics).toMatch(/switchboard_route_gate_count_calls_total [1-9]/);
+  });
+
+  it('lists the live gates with their lease and their Stats, a silent one as unreachable with zeros', async () => {
+    const before = Date.now();
+    const res = await rpc<unknown, { gates: Array<Record<string, unknown>>; now: number }>(
+      client.listGates,
+      {},
+    );
+    expect(res.now).toBeGreaterThanOrEqual(before);
+    expect(res.gates.map((g) => g['gateId'])).toEqual(['dead', 'g1', 'g2']);
+    expect(res.gates[1]).toEqual({
+      gateId: 'g1',
+      grpcAddress: g1.address,
+      leaseExpiresAt: expect.any(Number),
+      reachable: true,
+      connections: 10,
+      signedIn: 9,
+      rooms: 2,
+      packetsIn: 5,
+      packetsOut: 6,
+      bytesOut: 7,
+      slowCloses: 1,
+      startedAt: 1_700_000_000_000,
+    });
+    expect(res.gates[1]!['leaseExpiresAt']).toBeGreaterThan(res.now);
+    expect(res.gates[0]).toMatchObject({ gateId: 'dead', reachable: false, connections: 0, signedIn: 0 });
+    const metrics = await (await fetch(`http://127.0.0.1:${route.healthPort}/metrics`)).text();
+    expect(metrics).toMatch(/switchboard_route_gate_stats_calls_total [1-9]/);
   });
 
   it('sends each gate holding the user one SetTags naming its connections', async () => {

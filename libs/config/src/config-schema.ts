@@ -189,6 +189,11 @@ const logic = section({
     ratePerKey: section({ perSecond: count(0), burst: count(1) }),
     /** TLS for both listeners (certificate and key in PEM); plaintext when off. */
     tls,
+    /**
+     * Apps whose API keys may read server-wide numbers (GetServerStats: every gate, every app's
+     * traffic); any other key is refused PERMISSION_DENIED. The admin console needs one of them.
+     */
+    operatorApps: textList(),
   }),
   /**
    * The offline-push webhook: a stored message whose recipient has no device online becomes an event

@@ -24,7 +24,7 @@ export const RETRYABLE_LOGIC_METHODS = [
  * RouteService methods that may be sent again on another route instance: each sets or removes
  * state to a given value (Unbind is guarded by the epoch, RenewLease and Join/LeaveRoom are set
  * operations, KickDevice finds nothing the second time, SetUserTags replaces the server-granted tags
- * with the same set again, SetUsersRoom puts the same connections in the same room again) or only reads (GetPresence, GetCounts). Not retried: Bind (a retry
+ * with the same set again, SetUsersRoom puts the same connections in the same room again) or only reads (GetPresence, GetCounts, ListGates). Not retried: Bind (a retry
  * after a lost answer would report the device's own new binding as the previous one, so the older
  * connection would not be kicked) and the DeliverTo* calls (a repeated push reaches clients twice;
  * the caller decides whether to push again).
@@ -40,4 +40,5 @@ export const RETRYABLE_ROUTE_METHODS = [
   RouteServiceService.kickDevice,
   RouteServiceService.setUserTags,
   RouteServiceService.setUsersRoom,
+  RouteServiceService.listGates,
 ] as const;

@@ -316,6 +316,34 @@ export interface SetUsersRoomResponse {
   failedGates: number;
 }
 
+export interface ListGatesRequest {
+}
+
+export interface GateState {
+  gateId: string;
+  grpcAddress: string;
+  /** Unix milliseconds; the gate is dead from then on unless it renews. */
+  leaseExpiresAt: number;
+  /** False when the gate did not answer Stats in time: its counters below are 0. */
+  reachable: boolean;
+  connections: number;
+  signedIn: number;
+  rooms: number;
+  packetsIn: number;
+  packetsOut: number;
+  bytesOut: number;
+  /** Connections the gate closed because they did not read fast enough (since it started). */
+  slowCloses: number;
+  /** Unix milliseconds the gate process started (0 when unreachable). */
+  startedAt: number;
+}
+
+export interface ListGatesResponse {
+  gates: GateState[];
+  /** Route's clock (unix milliseconds) when it read the leases. */
+  now: number;
+}
+
 function createBaseBinding(): Binding {
   return {
     appId: "",
@@ -4635,6 +4663,437 @@ export const SetUsersRoomResponse: MessageFns<SetUsersRoomResponse> = {
   },
 };
 
+function createBaseListGatesRequest(): ListGatesRequest {
+  return {};
+}
+
+export const ListGatesRequest: MessageFns<ListGatesRequest> = {
+  encode(_: ListGatesRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListGatesRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListGatesRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): ListGatesRequest {
+    return {};
+  },
+
+  toJSON(_: ListGatesRequest): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ListGatesRequest>, I>>(base?: I): ListGatesRequest {
+    return ListGatesRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListGatesRequest>, I>>(_: I): ListGatesRequest {
+    const message = createBaseListGatesRequest();
+    return message;
+  },
+};
+
+function createBaseGateState(): GateState {
+  return {
+    gateId: "",
+    grpcAddress: "",
+    leaseExpiresAt: 0,
+    reachable: false,
+    connections: 0,
+    signedIn: 0,
+    rooms: 0,
+    packetsIn: 0,
+    packetsOut: 0,
+    bytesOut: 0,
+    slowCloses: 0,
+    startedAt: 0,
+  };
+}
+
+export const GateState: MessageFns<GateState> = {
+  encode(message: GateState, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.gateId !== "") {
+      writer.uint32(10).string(message.gateId);
+    }
+    if (message.grpcAddress !== "") {
+      writer.uint32(18).string(message.grpcAddress);
+    }
+    if (message.leaseExpiresAt !== 0) {
+      writer.uint32(24).int64(message.leaseExpiresAt);
+    }
+    if (message.reachable !== false) {
+      writer.uint32(32).bool(message.reachable);
+    }
+    if (message.connections !== 0) {
+      writer.uint32(40).uint32(message.connections);
+    }
+    if (message.signedIn !== 0) {
+      writer.uint32(48).uint32(message.signedIn);
+    }
+    if (message.rooms !== 0) {
+      writer.uint32(56).uint32(message.rooms);
+    }
+    if (message.packetsIn !== 0) {
+      writer.uint32(64).uint64(message.packetsIn);
+    }
+    if (message.packetsOut !== 0) {
+      writer.uint32(72).uint64(message.packetsOut);
+    }
+    if (message.bytesOut !== 0) {
+      writer.uint32(80).uint64(message.bytesOut);
+    }
+    if (message.slowCloses !== 0) {
+      writer.uint32(88).uint64(message.slowCloses);
+    }
+    if (message.startedAt !== 0) {
+      writer.uint32(96).int64(message.startedAt);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GateState {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGateState();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.gateId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.grpcAddress = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.leaseExpiresAt = longToNumber(reader.int64());
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.reachable = reader.bool();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.connections = reader.uint32();
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.signedIn = reader.uint32();
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.rooms = reader.uint32();
+            continue;
+          }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.packetsIn = longToNumber(reader.uint64());
+            continue;
+          }
+          case 9: {
+            if (tag !== 72) {
+              break;
+            }
+
+            message.packetsOut = longToNumber(reader.uint64());
+            continue;
+          }
+          case 10: {
+            if (tag !== 80) {
+              break;
+            }
+
+            message.bytesOut = longToNumber(reader.uint64());
+            continue;
+          }
+          case 11: {
+            if (tag !== 88) {
+              break;
+            }
+
+            message.slowCloses = longToNumber(reader.uint64());
+            continue;
+          }
+          case 12: {
+            if (tag !== 96) {
+              break;
+            }
+
+            message.startedAt = longToNumber(reader.int64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GateState {
+    return {
+      gateId: isSet(object.gateId)
+        ? globalThis.String(object.gateId)
+        : isSet(object.gate_id)
+        ? globalThis.String(object.gate_id)
+        : "",
+      grpcAddress: isSet(object.grpcAddress)
+        ? globalThis.String(object.grpcAddress)
+        : isSet(object.grpc_address)
+        ? globalThis.String(object.grpc_address)
+        : "",
+      leaseExpiresAt: isSet(object.leaseExpiresAt)
+        ? globalThis.Number(object.leaseExpiresAt)
+        : isSet(object.lease_expires_at)
+        ? globalThis.Number(object.lease_expires_at)
+        : 0,
+      reachable: isSet(object.reachable) ? globalThis.Boolean(object.reachable) : false,
+      connections: isSet(object.connections) ? globalThis.Number(object.connections) : 0,
+      signedIn: isSet(object.signedIn)
+        ? globalThis.Number(object.signedIn)
+        : isSet(object.signed_in)
+        ? globalThis.Number(object.signed_in)
+        : 0,
+      rooms: isSet(object.rooms) ? globalThis.Number(object.rooms) : 0,
+      packetsIn: isSet(object.packetsIn)
+        ? globalThis.Number(object.packetsIn)
+        : isSet(object.packets_in)
+        ? globalThis.Number(object.packets_in)
+        : 0,
+      packetsOut: isSet(object.packetsOut)
+        ? globalThis.Number(object.packetsOut)
+        : isSet(object.packets_out)
+        ? globalThis.Number(object.packets_out)
+        : 0,
+      bytesOut: isSet(object.bytesOut)
+        ? globalThis.Number(object.bytesOut)
+        : isSet(object.bytes_out)
+        ? globalThis.Number(object.bytes_out)
+        : 0,
+      slowCloses: isSet(object.slowCloses)
+        ? globalThis.Number(object.slowCloses)
+        : isSet(object.slow_closes)
+        ? globalThis.Number(object.slow_closes)
+        : 0,
+      startedAt: isSet(object.startedAt)
+        ? globalThis.Number(object.startedAt)
+        : isSet(object.started_at)
+        ? globalThis.Number(object.started_at)
+        : 0,
+    };
+  },
+
+  toJSON(message: GateState): unknown {
+    const obj: any = {};
+    if (message.gateId !== "") {
+      obj.gateId = message.gateId;
+    }
+    if (message.grpcAddress !== "") {
+      obj.grpcAddress = message.grpcAddress;
+    }
+    if (message.leaseExpiresAt !== 0) {
+      obj.leaseExpiresAt = Math.round(message.leaseExpiresAt);
+    }
+    if (message.reachable !== false) {
+      obj.reachable = message.reachable;
+    }
+    if (message.connections !== 0) {
+      obj.connections = Math.round(message.connections);
+    }
+    if (message.signedIn !== 0) {
+      obj.signedIn = Math.round(message.signedIn);
+    }
+    if (message.rooms !== 0) {
+      obj.rooms = Math.round(message.rooms);
+    }
+    if (message.packetsIn !== 0) {
+      obj.packetsIn = Math.round(message.packetsIn);
+    }
+    if (message.packetsOut !== 0) {
+      obj.packetsOut = Math.round(message.packetsOut);
+    }
+    if (message.bytesOut !== 0) {
+      obj.bytesOut = Math.round(message.bytesOut);
+    }
+    if (message.slowCloses !== 0) {
+      obj.slowCloses = Math.round(message.slowCloses);
+    }
+    if (message.startedAt !== 0) {
+      obj.startedAt = Math.round(message.startedAt);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<GateState>, I>>(base?: I): GateState {
+    return GateState.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GateState>, I>>(object: I): GateState {
+    const message = createBaseGateState();
+    message.gateId = object.gateId ?? "";
+    message.grpcAddress = object.grpcAddress ?? "";
+    message.leaseExpiresAt = object.leaseExpiresAt ?? 0;
+    message.reachable = object.reachable ?? false;
+    message.connections = object.connections ?? 0;
+    message.signedIn = object.signedIn ?? 0;
+    message.rooms = object.rooms ?? 0;
+    message.packetsIn = object.packetsIn ?? 0;
+    message.packetsOut = object.packetsOut ?? 0;
+    message.bytesOut = object.bytesOut ?? 0;
+    message.slowCloses = object.slowCloses ?? 0;
+    message.startedAt = object.startedAt ?? 0;
+    return message;
+  },
+};
+
+function createBaseListGatesResponse(): ListGatesResponse {
+  return { gates: [], now: 0 };
+}
+
+export const ListGatesResponse: MessageFns<ListGatesResponse> = {
+  encode(message: ListGatesResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.gates) {
+      GateState.encode(v!, writer.uint32(10).fork()).join();
+    }
+    if (message.now !== 0) {
+      writer.uint32(16).int64(message.now);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListGatesResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListGatesResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.gates.push(GateState.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.now = longToNumber(reader.int64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListGatesResponse {
+    return {
+      gates: globalThis.Array.isArray(object?.gates) ? object.gates.map((e: any) => GateState.fromJSON(e)) : [],
+      now: isSet(object.now) ? globalThis.Number(object.now) : 0,
+    };
+  },
+
+  toJSON(message: ListGatesResponse): unknown {
+    const obj: any = {};
+    if (message.gates?.length) {
+      obj.gates = message.gates.map((e) => GateState.toJSON(e));
+    }
+    if (message.now !== 0) {
+      obj.now = Math.round(message.now);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ListGatesResponse>, I>>(base?: I): ListGatesResponse {
+    return ListGatesResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListGatesResponse>, I>>(object: I): ListGatesResponse {
+    const message = createBaseListGatesResponse();
+    message.gates = object.gates?.map((e) => GateState.fromPartial(e)) || [];
+    message.now = object.now ?? 0;
+    return message;
+  },
+};
+
 /**
  * RouteService knows where every signed-in device is. Gates keep their lease
  * and room membership here; logic binds devices on sign-in and asks route to
@@ -4830,6 +5289,16 @@ export const RouteServiceService = {
       Buffer.from(SetUsersRoomResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): SetUsersRoomResponse => SetUsersRoomResponse.decode(value),
   },
+  /** Every live gate with its lease and its own counters (each gate is asked for its Stats). */
+  listGates: {
+    path: "/switchboard.route.v1.RouteService/ListGates" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ListGatesRequest): Buffer => Buffer.from(ListGatesRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ListGatesRequest => ListGatesRequest.decode(value),
+    responseSerialize: (value: ListGatesResponse): Buffer => Buffer.from(ListGatesResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ListGatesResponse => ListGatesResponse.decode(value),
+  },
 } as const;
 
 export interface RouteServiceServer extends UntypedServiceImplementation {
@@ -4876,6 +5345,8 @@ export interface RouteServiceServer extends UntypedServiceImplementation {
    * this for the rooms of large groups).
    */
   setUsersRoom: handleUnaryCall<SetUsersRoomRequest, SetUsersRoomResponse>;
+  /** Every live gate with its lease and its own counters (each gate is asked for its Stats). */
+  listGates: handleUnaryCall<ListGatesRequest, ListGatesResponse>;
 }
 
 export interface RouteServiceClient extends Client {
@@ -5156,6 +5627,22 @@ export interface RouteServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: SetUsersRoomResponse) => void,
+  ): ClientUnaryCall;
+  /** Every live gate with its lease and its own counters (each gate is asked for its Stats). */
+  listGates(
+    request: ListGatesRequest,
+    callback: (error: ServiceError | null, response: ListGatesResponse) => void,
+  ): ClientUnaryCall;
+  listGates(
+    request: ListGatesRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ListGatesResponse) => void,
+  ): ClientUnaryCall;
+  listGates(
+    request: ListGatesRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ListGatesResponse) => void,
   ): ClientUnaryCall;
 }
 
