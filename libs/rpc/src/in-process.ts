@@ -1,14 +1,13 @@
-import type {
-  CallOptions,
-  ClientUnaryCall,
-  Deadline,
-  handleUnaryCall,
+import {
   Metadata,
-  sendUnaryData,
-  ServerUnaryCall,
-  ServiceError,
+  type CallOptions,
+  type ClientUnaryCall,
+  type Deadline,
+  type handleUnaryCall,
+  type sendUnaryData,
+  type ServerUnaryCall,
+  type ServiceError,
 } from '@grpc/grpc-js';
-import { Metadata as GrpcMetadata } from '@grpc/grpc-js';
 import { ErrorCode } from '@switchboard/proto/client';
 import { MAX_ATTEMPTS } from './balanced-channel.js';
 import { fromServiceError, RpcError, UNAVAILABLE_MESSAGE } from './rpc-error.js';
@@ -44,8 +43,8 @@ export interface InProcessServer {
  * Services of one process calling each other without gRPC (the embedded suite): a caller gets the
  * same request and response objects a grpc-js handler gets, and the same errors `call()` gives
  * (the handler's `sb-code`, TIMEOUT at the deadline, UNAVAILABLE when nothing is served there), but
- * no channel, HTTP/2 stream or protobuf encoding. Requests are not copied: the callee must not keep
- * a Buffer the caller reuses (see the ports built on this for where a copy is made).
+ * no channel, HTTP/2 stream or protobuf encoding. Requests and responses are not copied: the
+ * suite's Buffers are never written again once handed over (see libs/gate/src/in-process-ports.ts).
  */
 export class InProcessServices {
   private readonly served = new Map<string, Served>();
@@ -157,7 +156,7 @@ function deadlineExceeded(): RpcError {
 /** The part of grpc-js's ServerUnaryCall the suite's handlers read. */
 class InProcessCall {
   cancelled = false;
-  readonly metadata: Metadata = new GrpcMetadata();
+  readonly metadata = new Metadata();
 
   constructor(
     readonly request: unknown,
