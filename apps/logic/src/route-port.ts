@@ -160,15 +160,24 @@ export class GrpcLogicRoutePort implements LogicRoutePort {
   /** The route instances, comma-separated (for logs and `/readyz`). */
   readonly address: string;
 
-  /** @param auth `internal.secret`, carried by every call, and mutual TLS (`internal.tls`) if on. */
+  /**
+   * @param auth `internal.secret`, carried by every call, and mutual TLS (`internal.tls`) if on.
+   * @param client A client made elsewhere instead, e.g. for a route served in this process
+   *   (`InProcessChannel.client`, the embedded suite); `addresses` then only names it.
+   */
   constructor(
     addresses: AddressList,
     auth: { secret: string; tls?: InternalTls | undefined },
     private readonly timeoutMs = 5_000,
+    client?: RouteServiceClient,
   ) {
     this.address = parseAddressList(addresses).join(',');
     // The channel retries only RETRYABLE_ROUTE_METHODS (GetPresence, GetCounts, KickDevice,
     // SetUserTags, SetUsersRoom); Bind and the DeliverTo* calls are never sent twice.
+    if (client) {
+      this.client = client;
+      return;
+    }
     const channel = balancedChannel(addresses, { ...auth, retryable: RETRYABLE_ROUTE_METHODS });
     this.client = new RouteServiceClient(channel.target, channel.credentials, channel.options);
   }

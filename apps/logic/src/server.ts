@@ -9,7 +9,18 @@ import {
   type UpstreamCheck,
 } from '@switchboard/metrics';
 import { LogicServiceService } from '@switchboard/proto/logic';
-import { readInternalTls, startGrpcServer } from '@switchboard/rpc';
+import {
+  RouteServiceService,
+  type RouteServiceClient,
+  type RouteServiceServer,
+} from '@switchboard/proto/route';
+import {
+  InProcessServices,
+  readInternalTls,
+  RETRYABLE_ROUTE_METHODS,
+  serveInternal,
+  type AddressList,
+} from '@switchboard/rpc';
 import { openConfiguredStorage, type Storage } from '@switchboard/storage';
 import { logicHandlers } from './grpc-handlers.js';
 import { logicCounters } from './logic-metrics.js';
@@ -39,7 +50,10 @@ import { ServerStats } from './business/server-stats.js';
 import { ConversationTraffic } from './conversation-traffic.js';
 
 export interface RunningLogic {
+  /** 0 when served in process. */
   grpcPort: number;
+  /** Where gates reach LogicService: `host:port`, or `in-process:logic`. */
+  address: string;
   /** Bound HTTP port (`/healthz`, `/metrics`). */
   httpPort: number;
   /** Bound ports of the business API (HTTP `/v1/...` and gRPC BusinessService). */
@@ -54,6 +68,23 @@ export interface StartLogicOptions {
   /** Storage opened by the caller (tests, standalone); otherwise opened from config and closed on stop. */
   storage?: Storage;
   route?: LogicRoutePort;
+  /**
+   * Services of this process (the embedded suite): LogicService is served there instead of on a
+   * gRPC listener, and a `logic.routeAddress` of theirs (`in-process:route`) is called without gRPC.
+   */
+  inProcess?: InProcessServices;
+}
+
+/** A client for a route served in this process when `routeAddress` names one (`in-process:route`). */
+function inProcessRouteClient(
+  routeAddress: AddressList,
+  inProcess: InProcessServices | undefined,
+): RouteServiceClient | undefined {
+  if (!inProcess || typeof routeAddress !== 'string' || !InProcessServices.isAddress(routeAddress))
+    return undefined;
+  return inProcess
+    .channel<RouteServiceServer>(routeAddress, { retryable: RETRYABLE_ROUTE_METHODS })
+    .client(RouteServiceService);
 }
 
 /** Builds and starts the logic service; stop() shuts down in reverse order. */
@@ -70,6 +101,7 @@ export async function startLogic(options: StartLogicOptions): Promise<RunningLog
       config.logic.routeAddress,
       { secret: config.internal.secret, tls },
       config.logic.routeTimeoutMs,
+      inProcessRouteClient(config.logic.routeAddress, options.inProcess),
     );
   const apps = cachedApps(storage);
   const tokens = new TokenVerifier(appCredentials(apps));
@@ -150,28 +182,31 @@ export async function startLogic(options: StartLogicOptions): Promise<RunningLog
     }),
   });
   const apiKeys = new ApiKeyAuth(storage);
-  const server = await startGrpcServer(
+  const server = await serveInternal(
     config.logic.host,
     config.logic.grpcPort,
-    [
-      {
-        definition: LogicServiceService,
-        implementation: {
-          ...logicHandlers(
-            {
-              signIn,
-              messages,
-              groups: groupMessaging,
-              reads: new ReadReceipts(storage, pushes, counters),
-              conversations: new ConversationList(storage),
-            },
-            log,
-            counters,
-          ),
-        },
+    {
+      definition: LogicServiceService,
+      implementation: {
+        ...logicHandlers(
+          {
+            signIn,
+            messages,
+            groups: groupMessaging,
+            reads: new ReadReceipts(storage, pushes, counters),
+            conversations: new ConversationList(storage),
+          },
+          log,
+          counters,
+        ),
       },
-    ],
-    { secret: config.internal.secret, tls, observe: grpcServerLatency(registry) },
+    },
+    {
+      secret: config.internal.secret,
+      tls,
+      observe: grpcServerLatency(registry),
+      inProcess: options.inProcess && { services: options.inProcess, name: 'logic' },
+    },
   );
   // Ready while the database and route answer; an unreachable one is logged at error level.
   const checks: UpstreamCheck[] = [
@@ -210,6 +245,7 @@ export async function startLogic(options: StartLogicOptions): Promise<RunningLog
   );
   return {
     grpcPort: server.port,
+    address: server.address,
     httpPort: http.port,
     api: { httpPort: api.httpPort, grpcPort: api.grpcPort },
     storage,

@@ -15,7 +15,6 @@ export function banner(suite: Suite): string {
     `  TCP        ${suite.tcpUrl}   (4-byte big-endian length + protobuf Packet)`,
     `  HTTP API   ${suite.api.http}/   (business API, docs/business-api.md; gRPC ${suite.api.grpc})`,
     `  admin      ${suite.api.http.replace(/\/v1$/, '')}/admin/   (console; open it with an API key of the "${DEMO_APP}" app, below)`,
-    `  route gRPC ${suite.routeAddress}    logic gRPC ${suite.logicAddress}`,
     `  metrics    ${[suite.health.gate, suite.health.wsGate, suite.health.route, suite.health.logic]
       .filter(Boolean)
       .map((u) => `${u}/metrics`)

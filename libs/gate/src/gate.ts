@@ -3,7 +3,12 @@ import { hostname } from 'node:os';
 import { ErrorCode } from '@switchboard/proto/client';
 import { GateServiceService } from '@switchboard/proto/conn';
 import type { Logger } from '@switchboard/log';
-import { startGrpcServer, type InternalTls, type StartedServer } from '@switchboard/rpc';
+import {
+  serveInternal,
+  type InProcessServices,
+  type InternalServer,
+  type InternalTls,
+} from '@switchboard/rpc';
 import type { Clock } from './clock.js';
 import { Fanout } from './fanout.js';
 import { logDetailOf } from './error-of.js';
@@ -39,6 +44,11 @@ export interface CreateGateOptions {
   };
   logic: LogicPort;
   route: GateRoutePort;
+  /**
+   * Serve GateService here (under the gate id, advertised as `in-process:<id>` in the lease)
+   * instead of on `grpc.port`: the embedded suite, whose route calls it without gRPC.
+   */
+  inProcess?: InProcessServices | undefined;
   logger: Logger;
   clock?: Clock;
   /** Resolution of the timeout wheel in ms (default 1000). */
@@ -55,7 +65,7 @@ export interface Gate {
   readonly id: string;
   readonly core: GateCore;
   readonly fanout: Fanout;
-  /** Bound GateService port; valid after {@link start}. */
+  /** Bound GateService port (0 when served in process); valid after {@link start}. */
   readonly grpcPort: number;
   /** Serves GateService, registers the lease and starts the timeout ticker. */
   start(): Promise<void>;
@@ -89,7 +99,7 @@ export function createGate(options: CreateGateOptions): Gate {
   registerGateMetrics(core, metrics);
   options.registerMetrics?.(metrics, { gate: id });
   const tickMs = options.wheelTickMs ?? 1000;
-  let server: StartedServer | undefined;
+  let server: InternalServer | undefined;
   let lease: LeaseKeeper | undefined;
   let ticker: NodeJS.Timeout | undefined;
   let drained: Promise<void> | undefined;
@@ -115,18 +125,21 @@ export function createGate(options: CreateGateOptions): Gate {
       return server?.port ?? 0;
     },
     async start() {
-      server = await startGrpcServer(
+      server = await serveInternal(
         options.grpc.host,
         options.grpc.port,
-        [
-          {
-            definition: GateServiceService,
-            implementation: gateServiceImplementation(fanout, () => gateStats(core), logger),
-          },
-        ],
-        { secret: options.grpc.secret, tls: options.grpc.tls, observe: grpcServerLatency(metrics) },
+        {
+          definition: GateServiceService,
+          implementation: gateServiceImplementation(fanout, () => gateStats(core), logger),
+        },
+        {
+          secret: options.grpc.secret,
+          tls: options.grpc.tls,
+          observe: grpcServerLatency(metrics),
+          inProcess: options.inProcess && { services: options.inProcess, name: id },
+        },
       );
-      const grpcAddress = options.grpc.advertiseAddress || `${options.grpc.host}:${server.port}`;
+      const grpcAddress = (!options.inProcess && options.grpc.advertiseAddress) || server.address;
       lease = new LeaseKeeper({
         gateId: id,
         bootId: core.bootId,

@@ -14,6 +14,13 @@ export {
   fromServiceError,
 } from './rpc-error.js';
 export { unary } from './unary.js';
+export {
+  InProcessChannel,
+  InProcessServices,
+  serveInternal,
+  type InProcessServer,
+  type InternalServer,
+} from './in-process.js';
 export { call, callBy } from './call.js';
 export {
   listen,
