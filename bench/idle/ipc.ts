@@ -1,24 +1,20 @@
 // Messages between bench/idle/run.ts and its load processes (IPC, `serialization: 'advanced'`).
+import type { StormSpec } from '../signin/ipc.js';
 
-/** Connections a load process opens and holds: to a bare server (raw) or signed in to a gate. */
-export interface OpenSpec {
-  kind: 'raw' | 'switchboard';
+/**
+ * Connections a load process opens and holds: a sign-in storm's share (signin/ipc.ts), to a bare
+ * server (raw) or signed in to a gate, at one URL (for a churn, several, space-separated); user
+ * `<prefix><index>`, source address by index.
+ */
+export interface OpenSpec extends Omit<StormSpec, 'urls'> {
   url: string;
-  /** Global index of the first connection: user `<prefix><index>`, source address by index. */
-  offset: number;
-  count: number;
-  /** Connections being opened at once by this process. */
-  inflight: number;
-  /** Switchboard only: user id prefix, the app and its token secret. */
   prefix: string;
-  appId: string;
-  secret: string;
 }
 
 export type LoadCommand =
   /** Open and hold `spec.count` connections; answered by `opened`. */
   | { t: 'open'; spec: OpenSpec }
-  /** Sign in, then close, `spec.count` times per URL in turn (`spec.url` may list several, space-separated); answered by `churned`. */
+  /** Sign in, then close, `spec.count` times over the URLs in turn; answered by `churned`. */
   | { t: 'churn'; spec: OpenSpec }
   /** Close every held connection; answered by `closed`. */
   | { t: 'close' }
