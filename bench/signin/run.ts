@@ -14,7 +14,6 @@
 // Flags: --connections 10000 --inflight 500 --loads 4 --only switchboard|baseline --no-pin
 //        --mysql mysql://root@127.0.0.1:3306 --redis-url redis://127.0.0.1:6379
 // Results go in docs/benchmarks.md, section "Sign-in storm".
-import { execFileSync } from 'node:child_process';
 import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -23,6 +22,7 @@ import { Child } from '../fanout/child.js';
 import { processCpuSeconds } from '../fanout/proc-stats.js';
 import { int, ms, ratio, table } from '../fanout/report.js';
 import { quantile } from '../fanout/stats.js';
+import { canPin, pinProcess } from '../shared/pin.js';
 import {
   runBenchmark,
   servingCpuSeconds,
@@ -53,15 +53,7 @@ if (!['', 'switchboard', 'baseline'].includes(args.only))
 if (!(CONNECTIONS > 0 && INFLIGHT > 0 && LOADS > 0))
   throw new Error('--connections, --inflight, --loads > 0');
 
-function hasTaskset(): boolean {
-  try {
-    execFileSync('taskset', ['-p', String(process.pid)], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-const PIN = !args['no-pin'] && cpus().length >= 2 && hasTaskset();
+const PIN = canPin(args['no-pin']);
 const here = (file: string) => fileURLToPath(new URL(file, import.meta.url));
 const log = (line: string) => console.log(`[signin] ${line}`);
 type Load = Child<LoadCommand, LoadReport>;
@@ -69,7 +61,7 @@ let liveTarget: Target | undefined;
 
 /** Moves a running process, every thread of it, to CPU 0 (where the services run). */
 function pinToServiceCpu(pid: number): void {
-  if (PIN) execFileSync('taskset', ['-a', '-p', '-c', '0', String(pid)], { stdio: 'ignore' });
+  if (PIN) pinProcess(pid, '0');
 }
 
 interface Phase {
