@@ -40,10 +40,9 @@ export class SignInBatches {
         async (appId, userIds) => groupBy(await storage.devices.listByUsers(appId, userIds)),
       ),
     );
-    this.record = new TickBatcher(
-      (inputs) => storage.devices.signInMany(inputs),
-      (input) => storage.devices.signIn(input),
-    );
+    this.record = new TickBatcher((inputs) => storage.devices.signInMany(inputs), {
+      one: (input) => storage.devices.signIn(input),
+    });
     this.largeGroupIds = new TickBatcher((keys) =>
       perUser(
         keys,

@@ -189,7 +189,7 @@ describe('sign-in with app and user settings (SQLite)', () => {
       0, 1, 3, 4,
     ]);
     expect(await storage.devices.get('a', 'b3', 'phone')).toBeUndefined();
-    await expect(batched.signIn(request(b1, { deviceId: 'laptop' }), ctx)).rejects.toMatchObject({
+    await expect(batched.signIn(request(b1!, { deviceId: 'laptop' }), ctx)).rejects.toMatchObject({
       code: ErrorCode.ERROR_CODE_LIMIT_EXCEEDED,
     });
   });

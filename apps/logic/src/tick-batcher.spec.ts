@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { byApp, TickBatcher } from './tick-batcher.js';
+import { byApp, ItemFailure, TickBatcher } from './tick-batcher.js';
 
 describe('TickBatcher', () => {
   it('answers the calls of one tick with one batch call, each with its own result', async () => {
@@ -23,8 +23,7 @@ describe('TickBatcher', () => {
         if (batches.length === 1) await gate;
         return inputs.map((n) => n * 10);
       },
-      undefined,
-      2,
+      { maxSize: 2 },
     );
     const first = batcher.call(1);
     await new Promise((resolve) => setImmediate(resolve));
@@ -41,9 +40,11 @@ describe('TickBatcher', () => {
       async () => {
         throw new Error('batch failed');
       },
-      async (n) => {
-        if (n === 2) throw new Error('two is bad');
-        return n;
+      {
+        one: async (n) => {
+          if (n === 2) throw new Error('two is bad');
+          return n;
+        },
       },
     );
     const results = await Promise.allSettled([1, 2, 3].map((n) => batcher.call(n)));
@@ -57,6 +58,11 @@ describe('TickBatcher', () => {
     });
     const all = await Promise.allSettled([plain.call(1), plain.call(2)]);
     expect(all.map((r) => r.status)).toEqual(['rejected', 'rejected']);
+    const itemized = new TickBatcher<number, number>(async (inputs) =>
+      inputs.map((n) => (n === 2 ? new ItemFailure(new Error('not two')) : n)),
+    );
+    const mixed = await Promise.allSettled([1, 2, 3].map((n) => itemized.call(n)));
+    expect(mixed.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
     // The batcher keeps working after a failure.
     const short = new TickBatcher<number, number>(async () => [1]);
     const answers = await Promise.allSettled([short.call(1), short.call(2)]);

@@ -9,6 +9,9 @@ export {
   UNAVAILABLE_MESSAGE,
   toStatus,
   fromServiceError,
+  toErrorOutcome,
+  fromErrorOutcome,
+  type ErrorOutcome,
 } from './rpc-error.js';
 export { unary } from './unary.js';
 export { call } from './call.js';
