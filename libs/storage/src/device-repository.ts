@@ -11,36 +11,8 @@ export class SqlDeviceRepository implements DeviceRepository {
   constructor(private readonly ctx: RepositoryContext) {}
 
   async signIn(input: DeviceSignIn): Promise<SignInResult> {
-    checkId('appId', input.appId);
-    checkId('userId', input.userId);
-    checkId('deviceId', input.deviceId);
-    checkText('platform', input.platform, 32);
-    const now = this.ctx.now();
-    await this.ctx.dialect
-      .upsert(
-        this.ctx.db.insertInto('devices').values({
-          app_id: input.appId,
-          user_id: input.userId,
-          device_id: input.deviceId,
-          platform: input.platform,
-          last_sign_in_at: now,
-          created_at: now,
-        }),
-        ['app_id', 'user_id', 'device_id'],
-        (inserted) => ({ platform: inserted('platform'), last_sign_in_at: inserted('last_sign_in_at') }),
-      )
-      .execute();
-    const row = await this.ctx.db
-      .selectFrom('devices')
-      .leftJoin('users', (join) =>
-        join.onRef('users.app_id', '=', 'devices.app_id').onRef('users.user_id', '=', 'devices.user_id'),
-      )
-      .select(['devices.acked_seq', 'users.max_seq', 'users.tags', 'users.tokens_valid_after'])
-      .where('devices.app_id', '=', input.appId)
-      .where('devices.user_id', '=', input.userId)
-      .where('devices.device_id', '=', input.deviceId)
-      .executeTakeFirstOrThrow();
-    return toSignInResult(row);
+    const [result] = await this.signInMany([input]);
+    return result!;
   }
 
   async signInMany(inputs: readonly DeviceSignIn[]): Promise<SignInResult[]> {

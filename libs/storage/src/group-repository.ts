@@ -210,20 +210,7 @@ export class SqlGroupRepository implements GroupRepository {
   }
 
   async largeGroupIdsOf(appId: string, userId: string): Promise<string[]> {
-    const rows = await this.ctx.db
-      .selectFrom('conversation_members as m')
-      .innerJoin('groups as g', (join) =>
-        join.onRef('g.app_id', '=', 'm.app_id').onRef('g.group_id', '=', 'm.conversation_id'),
-      )
-      .select('g.group_id')
-      .where('m.app_id', '=', appId)
-      .where('m.user_id', '=', userId)
-      .where('m.conversation_type', '=', 'group')
-      .where('g.large', '=', 1)
-      .where('g.dissolved_at', 'is', null)
-      .orderBy('g.group_id')
-      .execute();
-    return rows.map((row) => row.group_id);
+    return (await this.largeGroupIdsOfUsers(appId, [userId])).get(userId) ?? [];
   }
 
   async largeGroupIdsOfUsers(appId: string, userIds: readonly string[]): Promise<Map<string, string[]>> {
