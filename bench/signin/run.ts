@@ -13,8 +13,12 @@
 //      npm run bench:signin -- --embedded
 // Flags: --connections 10000 --inflight 500 --loads 4 --only switchboard|baseline --no-pin
 //        --mysql mysql://root@127.0.0.1:3306 --redis-url redis://127.0.0.1:6379
+//        --cpu-prof DIR: a V8 CPU profile of every serving process over the storm only, written to
+//        DIR/<service>-<pid>.cpuprofile (cpu-profile.mjs); summarise with profile-summary.ts.
 // Results go in docs/benchmarks.md, section "Sign-in storm".
+import { mkdirSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
+import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { DEFAULT_MYSQL_SERVER_URI } from '@switchboard/storage';
@@ -43,8 +47,16 @@ const { values: args } = parseArgs({
     'no-pin': { type: 'boolean', default: false },
     mysql: { type: 'string', default: DEFAULT_MYSQL_SERVER_URI },
     'redis-url': { type: 'string', default: 'redis://127.0.0.1:6379' },
+    'cpu-prof': { type: 'string', default: '' },
   },
 });
+if (args['cpu-prof']) {
+  // Inherited by every process started from here on (the services, the embedded suite).
+  mkdirSync(args['cpu-prof'], { recursive: true });
+  process.env['SB_CPU_PROF_DIR'] = resolve(args['cpu-prof']);
+  const preload = new URL('./cpu-profile.mjs', import.meta.url).href;
+  process.env['NODE_OPTIONS'] = `${process.env['NODE_OPTIONS'] ?? ''} --import ${preload}`.trim();
+}
 const CONNECTIONS = Number(args.connections);
 const INFLIGHT = Number(args.inflight);
 const LOADS = Number(args.loads);
@@ -95,6 +107,12 @@ const errorsOf = (p: Phase) => {
 const ours = (p: Phase) =>
   p.processes.filter((s) => !s.store).reduce((sum, s) => sum + (p.cpu.get(s.name) ?? 0), 0);
 
+/** With --cpu-prof: starts, or stops and writes, the serving processes' profiles (cpu-profile.mjs). */
+function toggleProfilers(kind: StormKind, processes: readonly ServingProcess[]): void {
+  if (!args['cpu-prof'] || kind !== 'switchboard') return;
+  for (const p of processes) if (!p.store) process.kill(p.pid, 'SIGUSR2');
+}
+
 /** One storm: every load process opens its share of `urls`, all at once; then they close them. */
 async function storm(
   server: string,
@@ -138,10 +156,12 @@ async function storm(
   }, 1000);
   const loadCpu0 = loads.map((l) => processCpuSeconds(l.pid) ?? 0);
   const before = servingCpuSeconds(processes).each;
+  toggleProfilers(kind, processes);
   loads.forEach((l) => l.send({ t: 'go' }));
   const results = await Promise.all(loads.map((l) => l.next('done', 600_000))).finally(() =>
     clearInterval(progress),
   );
+  toggleProfilers(kind, processes);
   const after = servingCpuSeconds(processes).each;
   const loadCpuSeconds = sum(loads.map((l, i) => (processCpuSeconds(l.pid) ?? 0) - loadCpu0[i]!));
   const cpu = new Map([...after].map(([name, s]) => [name, s - (before.get(name) ?? 0)]));

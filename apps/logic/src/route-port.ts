@@ -10,6 +10,7 @@ import {
   type InternalTls,
   type AddressList,
 } from '@switchboard/rpc';
+import { GrpcBindBatcher } from './grpc-bind-batcher.js';
 
 export type { GateState };
 
@@ -157,6 +158,8 @@ export interface LogicRoutePort {
 /** LogicRoutePort over RouteService gRPC, balanced over every route instance in `addresses`. */
 export class GrpcLogicRoutePort implements LogicRoutePort {
   private readonly client: RouteServiceClient;
+  /** A tick's binds go to route as one BindMany call. */
+  private readonly binds: GrpcBindBatcher;
   /** The route instances, comma-separated (for logs and `/readyz`). */
   readonly address: string;
 
@@ -173,22 +176,22 @@ export class GrpcLogicRoutePort implements LogicRoutePort {
   ) {
     this.address = parseAddressList(addresses).join(',');
     // The channel retries only RETRYABLE_ROUTE_METHODS (GetPresence, GetCounts, KickDevice,
-    // SetUserTags, SetUsersRoom); Bind and the DeliverTo* calls are never sent twice.
+    // SetUserTags, SetUsersRoom); Bind, BindMany and the DeliverTo* calls are never sent twice.
     if (client) {
       this.client = client;
-      return;
+    } else {
+      const channel = balancedChannel(addresses, { ...auth, retryable: RETRYABLE_ROUTE_METHODS });
+      this.client = new RouteServiceClient(channel.target, channel.credentials, channel.options);
     }
-    const channel = balancedChannel(addresses, { ...auth, retryable: RETRYABLE_ROUTE_METHODS });
-    this.client = new RouteServiceClient(channel.target, channel.credentials, channel.options);
+    this.binds = new GrpcBindBatcher(this.client, timeoutMs);
   }
 
   reachable(): Promise<void> {
     return channelReachable(this.client);
   }
 
-  async bind(input: Parameters<LogicRoutePort['bind']>[0]): Promise<{ epoch: number }> {
-    const res = await call(this.client, this.client.bind, input, new Metadata(), this.timeoutMs);
-    return { epoch: res.epoch };
+  bind(input: Parameters<LogicRoutePort['bind']>[0]): Promise<{ epoch: number }> {
+    return this.binds.bind(input);
   }
 
   async deliverToUsers(appId: string, packets: UserPacket[]): Promise<DeliveryStats> {

@@ -14,7 +14,14 @@ import {
 } from '@switchboard/proto/conn';
 import { RouteServiceClient } from '@switchboard/proto/route';
 import { MemoryRouteStore, RedisRouteStore, type RouteStore } from '@switchboard/route-store';
-import { call, internalClientOptions, RpcError, startGrpcServer, unary } from '@switchboard/rpc';
+import {
+  call,
+  internalClientOptions,
+  INTERNAL_LIMITS,
+  RpcError,
+  startGrpcServer,
+  unary,
+} from '@switchboard/rpc';
 import { loadConfig } from '@switchboard/config';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -299,6 +306,49 @@ describe('route service over gRPC (memory store, fake gates)', () => {
     );
     expect(err).toBeInstanceOf(RpcError);
     expect((err as RpcError).code).toBe(ErrorCode.ERROR_CODE_GATE_RESET);
+  });
+
+  it('binds many in one BindMany, each answered as its own Bind would be', async () => {
+    const one = (userId: string, gateId: string, connId: number) => ({
+      appId: 'a',
+      userId,
+      deviceId: 'phone',
+      gateId,
+      gateBootId: gateId === 'g1' ? boots.g1 : `boot-${gateId}`,
+      connId,
+      platform: 'test',
+    });
+    const first = await bind('erin', 'phone', 'g1', 60);
+    g1.kicks.length = 0;
+    const res = await rpc<unknown, { outcomes: Array<Record<string, unknown>> }>(client.bindMany, {
+      binds: [
+        one('erin', 'g2', 61),
+        one('frank', 'nope', 62),
+        { ...one('gina', 'g1', 63), userId: '' },
+        one('hal', 'g1', 64),
+      ],
+    });
+    expect(res.outcomes).toEqual([
+      {
+        bound: {
+          epoch: expect.any(Number),
+          previous: expect.objectContaining({ userId: 'erin', gateId: 'g1', connId: 60, epoch: first.epoch }),
+        },
+        code: 0,
+        message: '',
+        field: '',
+      },
+      { code: ErrorCode.ERROR_CODE_GATE_RESET, message: expect.stringContaining('lease'), field: '' },
+      { code: ErrorCode.ERROR_CODE_INVALID_ARGUMENT, message: 'user_id is required', field: '' },
+      { bound: { epoch: expect.any(Number) }, code: 0, message: '', field: '' },
+    ]);
+    expect((res.outcomes[0]!['bound'] as { epoch: number }).epoch).toBeGreaterThan(first.epoch);
+    // The older connection of the device was kicked, as by a Bind.
+    expect(g1.kicks).toEqual([expect.objectContaining({ connId: 60, userId: 'erin', deviceId: 'phone' })]);
+    const tooMany = await rpc(client.bindMany, {
+      binds: Array.from({ length: INTERNAL_LIMITS.bindsPerCall + 1 }, (_, i) => one(`u${i}`, 'g1', i)),
+    }).catch((e: unknown) => e);
+    expect((tooMany as RpcError).code).toBe(ErrorCode.ERROR_CODE_INVALID_ARGUMENT);
   });
 
   it('gives a gate restarted under the same id none of the old process’s pushes or kicks', async () => {

@@ -12,6 +12,9 @@ export {
   fromErrorAnswer,
   type ErrorAnswer,
   fromServiceError,
+  toErrorOutcome,
+  fromErrorOutcome,
+  type ErrorOutcome,
 } from './rpc-error.js';
 export { unary } from './unary.js';
 export {

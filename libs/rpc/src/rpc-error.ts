@@ -153,6 +153,33 @@ export function fromErrorAnswer(answer: { code: number; message: string; field: 
   });
 }
 
+/** An error answered inside a reply (one item of a batch call) rather than as the call's status. */
+export interface ErrorOutcome {
+  code: ErrorCode;
+  message: string;
+  /** Empty when not known. */
+  field: string;
+}
+
+/**
+ * What {@link toStatus} would send for `err`, as fields of a reply: a batch call answers each item
+ * with the code, message and field a call of its own would have failed with.
+ */
+export function toErrorOutcome(err: unknown): ErrorOutcome {
+  const s = toStatus(err);
+  const field = s.metadata?.get(FIELD_METADATA_KEY)[0];
+  return {
+    code: Number(s.metadata?.get(CODE_METADATA_KEY)[0] ?? ErrorCode.ERROR_CODE_INTERNAL) as ErrorCode,
+    message: s.details ?? 'internal error',
+    field: typeof field === 'string' ? field : '',
+  };
+}
+
+/** The error a call of its own would have rejected with, for an item a batch reply failed. */
+export function fromErrorOutcome(outcome: ErrorOutcome): RpcError {
+  return new RpcError(outcome.code, outcome.message, { field: outcome.field || undefined });
+}
+
 /**
  * Codes for failures of the call itself (no `sb-code` trailer: the service never answered, or
  * grpc-js refused the message), each with a message that is safe to pass on to a client.

@@ -58,6 +58,29 @@ export interface BindResponse {
   previous?: Binding | undefined;
 }
 
+export interface BindManyRequest {
+  binds: BindRequest[];
+}
+
+/** One bind of a BindMany: the BindResponse, or the error Bind would have failed with. */
+export interface BindOutcome {
+  /** Set when the bind was made. */
+  bound?:
+    | BindResponse
+    | undefined;
+  /** A switchboard.client.v1.ErrorCode value, 0 when the bind was made. */
+  code: number;
+  /** The error's message (safe to pass to a client), empty when the bind was made. */
+  message: string;
+  /** The request field the error is about, when known (the sb-field trailer of a Bind). */
+  field: string;
+}
+
+export interface BindManyResponse {
+  /** One per bind, in request order. */
+  outcomes: BindOutcome[];
+}
+
 export interface UnbindRequest {
   appId: string;
   userId: string;
@@ -851,6 +874,265 @@ export const BindResponse: MessageFns<BindResponse> = {
     message.previous = (object.previous !== undefined && object.previous !== null)
       ? Binding.fromPartial(object.previous)
       : undefined;
+    return message;
+  },
+};
+
+function createBaseBindManyRequest(): BindManyRequest {
+  return { binds: [] };
+}
+
+export const BindManyRequest: MessageFns<BindManyRequest> = {
+  encode(message: BindManyRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.binds) {
+      BindRequest.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): BindManyRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseBindManyRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.binds.push(BindRequest.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): BindManyRequest {
+    return {
+      binds: globalThis.Array.isArray(object?.binds) ? object.binds.map((e: any) => BindRequest.fromJSON(e)) : [],
+    };
+  },
+
+  toJSON(message: BindManyRequest): unknown {
+    const obj: any = {};
+    if (message.binds?.length) {
+      obj.binds = message.binds.map((e) => BindRequest.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<BindManyRequest>, I>>(base?: I): BindManyRequest {
+    return BindManyRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<BindManyRequest>, I>>(object: I): BindManyRequest {
+    const message = createBaseBindManyRequest();
+    message.binds = object.binds?.map((e) => BindRequest.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseBindOutcome(): BindOutcome {
+  return { bound: undefined, code: 0, message: "", field: "" };
+}
+
+export const BindOutcome: MessageFns<BindOutcome> = {
+  encode(message: BindOutcome, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.bound !== undefined) {
+      BindResponse.encode(message.bound, writer.uint32(10).fork()).join();
+    }
+    if (message.code !== 0) {
+      writer.uint32(16).uint32(message.code);
+    }
+    if (message.message !== "") {
+      writer.uint32(26).string(message.message);
+    }
+    if (message.field !== "") {
+      writer.uint32(34).string(message.field);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): BindOutcome {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseBindOutcome();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.bound = BindResponse.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.code = reader.uint32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.message = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.field = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): BindOutcome {
+    return {
+      bound: isSet(object.bound) ? BindResponse.fromJSON(object.bound) : undefined,
+      code: isSet(object.code) ? globalThis.Number(object.code) : 0,
+      message: isSet(object.message) ? globalThis.String(object.message) : "",
+      field: isSet(object.field) ? globalThis.String(object.field) : "",
+    };
+  },
+
+  toJSON(message: BindOutcome): unknown {
+    const obj: any = {};
+    if (message.bound !== undefined) {
+      obj.bound = BindResponse.toJSON(message.bound);
+    }
+    if (message.code !== 0) {
+      obj.code = Math.round(message.code);
+    }
+    if (message.message !== "") {
+      obj.message = message.message;
+    }
+    if (message.field !== "") {
+      obj.field = message.field;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<BindOutcome>, I>>(base?: I): BindOutcome {
+    return BindOutcome.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<BindOutcome>, I>>(object: I): BindOutcome {
+    const message = createBaseBindOutcome();
+    message.bound = (object.bound !== undefined && object.bound !== null)
+      ? BindResponse.fromPartial(object.bound)
+      : undefined;
+    message.code = object.code ?? 0;
+    message.message = object.message ?? "";
+    message.field = object.field ?? "";
+    return message;
+  },
+};
+
+function createBaseBindManyResponse(): BindManyResponse {
+  return { outcomes: [] };
+}
+
+export const BindManyResponse: MessageFns<BindManyResponse> = {
+  encode(message: BindManyResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.outcomes) {
+      BindOutcome.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): BindManyResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseBindManyResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.outcomes.push(BindOutcome.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): BindManyResponse {
+    return {
+      outcomes: globalThis.Array.isArray(object?.outcomes)
+        ? object.outcomes.map((e: any) => BindOutcome.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: BindManyResponse): unknown {
+    const obj: any = {};
+    if (message.outcomes?.length) {
+      obj.outcomes = message.outcomes.map((e) => BindOutcome.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<BindManyResponse>, I>>(base?: I): BindManyResponse {
+    return BindManyResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<BindManyResponse>, I>>(object: I): BindManyResponse {
+    const message = createBaseBindManyResponse();
+    message.outcomes = object.outcomes?.map((e) => BindOutcome.fromPartial(e)) || [];
     return message;
   },
 };
@@ -5115,6 +5397,20 @@ export const RouteServiceService = {
     responseSerialize: (value: BindResponse): Buffer => Buffer.from(BindResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): BindResponse => BindResponse.decode(value),
   },
+  /**
+   * Bind many devices in one call (logic gathers the sign-ins of a tick): each bind is made and
+   * answered on its own, exactly as Bind would make and answer it; one failing fails only itself.
+   * Never retried, like Bind.
+   */
+  bindMany: {
+    path: "/switchboard.route.v1.RouteService/BindMany" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: BindManyRequest): Buffer => Buffer.from(BindManyRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): BindManyRequest => BindManyRequest.decode(value),
+    responseSerialize: (value: BindManyResponse): Buffer => Buffer.from(BindManyResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): BindManyResponse => BindManyResponse.decode(value),
+  },
   /** Remove a device's binding if it still carries the given epoch. */
   unbind: {
     path: "/switchboard.route.v1.RouteService/Unbind" as const,
@@ -5307,6 +5603,12 @@ export interface RouteServiceServer extends UntypedServiceImplementation {
    * the same device.
    */
   bind: handleUnaryCall<BindRequest, BindResponse>;
+  /**
+   * Bind many devices in one call (logic gathers the sign-ins of a tick): each bind is made and
+   * answered on its own, exactly as Bind would make and answer it; one failing fails only itself.
+   * Never retried, like Bind.
+   */
+  bindMany: handleUnaryCall<BindManyRequest, BindManyResponse>;
   /** Remove a device's binding if it still carries the given epoch. */
   unbind: handleUnaryCall<UnbindRequest, UnbindResponse>;
   /** Register or renew a gate's lease. A gate whose lease lapses loses its bindings. */
@@ -5365,6 +5667,26 @@ export interface RouteServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: BindResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Bind many devices in one call (logic gathers the sign-ins of a tick): each bind is made and
+   * answered on its own, exactly as Bind would make and answer it; one failing fails only itself.
+   * Never retried, like Bind.
+   */
+  bindMany(
+    request: BindManyRequest,
+    callback: (error: ServiceError | null, response: BindManyResponse) => void,
+  ): ClientUnaryCall;
+  bindMany(
+    request: BindManyRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: BindManyResponse) => void,
+  ): ClientUnaryCall;
+  bindMany(
+    request: BindManyRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: BindManyResponse) => void,
   ): ClientUnaryCall;
   /** Remove a device's binding if it still carries the given epoch. */
   unbind(
