@@ -10,7 +10,7 @@ import type {
   Session,
 } from '@switchboard/proto/logic';
 import { SwitchboardError } from '@switchboard/protocol';
-import { answerOf, INTERNAL_LIMITS, isCodedError, unary } from '@switchboard/rpc';
+import { INTERNAL_LIMITS, isCodedError, toErrorOutcome, unary } from '@switchboard/rpc';
 import { fromClientConversation, toClientMessage, toClientSummary } from './client-message.js';
 import type { ConversationList } from './conversation-list.js';
 import type { GroupMessaging } from './groups/group-messaging.js';
@@ -95,8 +95,7 @@ export function logicHandlers(
   const failed = (err: unknown): SendResult => {
     const mapped = mapStorage(err);
     if (!isCodedError(mapped)) onError(mapped);
-    const answer = answerOf(mapped);
-    return { error: { code: answer.code, message: answer.message, field: answer.field ?? '' } };
+    return { error: toErrorOutcome(mapped) };
   };
   return {
     signIn: handle(async (req) => {

@@ -5,7 +5,7 @@ import type {
   SendResponse,
 } from '@switchboard/proto/logic';
 import { ErrorCode } from '@switchboard/proto/client';
-import { fromErrorAnswer, GRPC_BATCH_TARGET_BYTES, RpcError } from '@switchboard/rpc';
+import { fromErrorOutcome, GRPC_BATCH_TARGET_BYTES, RpcError } from '@switchboard/rpc';
 
 /**
  * Makes one SendBatch call with a deadline (Unix ms); rejects with an RpcError carrying the code
@@ -123,7 +123,7 @@ function answer(sends: readonly Waiting[], response: SendBatchResponse): void {
     const w = sends[i]!;
     const r = results[i];
     if (r?.response) w.resolve(r.response);
-    else if (r?.error) w.reject(fromErrorAnswer(r.error));
+    else if (r?.error) w.reject(fromErrorOutcome(r.error));
     else w.reject(missingResult);
   }
 }

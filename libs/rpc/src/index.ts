@@ -8,8 +8,6 @@ export {
   INTERNAL_AUTH_REFUSED_KEY,
   UNAVAILABLE_MESSAGE,
   toStatus,
-  answerOf,
-  fromErrorAnswer,
   type ErrorAnswer,
   fromServiceError,
   toErrorOutcome,

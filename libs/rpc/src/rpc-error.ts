@@ -146,14 +146,10 @@ export function toStatus(err: unknown): Partial<StatusObject> {
   };
 }
 
-/** The error a batch RPC answered for one of its items (see {@link answerOf}), as an RpcError. */
-export function fromErrorAnswer(answer: { code: number; message: string; field: string }): RpcError {
-  return new RpcError(answer.code as ErrorCode, answer.message || 'error', {
-    field: answer.field === '' ? undefined : answer.field,
-  });
-}
-
-/** An error answered inside a reply (one item of a batch call) rather than as the call's status. */
+/**
+ * An error answered inside a reply (one item of a batch call: SendBatch, BindMany) rather than as
+ * the call's status, in the fields of the reply's message.
+ */
 export interface ErrorOutcome {
   code: ErrorCode;
   message: string;
@@ -166,18 +162,15 @@ export interface ErrorOutcome {
  * with the code, message and field a call of its own would have failed with.
  */
 export function toErrorOutcome(err: unknown): ErrorOutcome {
-  const s = toStatus(err);
-  const field = s.metadata?.get(FIELD_METADATA_KEY)[0];
-  return {
-    code: Number(s.metadata?.get(CODE_METADATA_KEY)[0] ?? ErrorCode.ERROR_CODE_INTERNAL) as ErrorCode,
-    message: s.details ?? 'internal error',
-    field: typeof field === 'string' ? field : '',
-  };
+  const answer = answerOf(err);
+  return { code: answer.code, message: answer.message, field: answer.field ?? '' };
 }
 
 /** The error a call of its own would have rejected with, for an item a batch reply failed. */
-export function fromErrorOutcome(outcome: ErrorOutcome): RpcError {
-  return new RpcError(outcome.code, outcome.message, { field: outcome.field || undefined });
+export function fromErrorOutcome(outcome: { code: number; message: string; field: string }): RpcError {
+  return new RpcError(outcome.code as ErrorCode, outcome.message || 'error', {
+    field: outcome.field || undefined,
+  });
 }
 
 /**
