@@ -5,7 +5,7 @@
 // user. Baseline: a raw `net` or `ws` connection to the bare server sends 8 bytes (its index) and
 // must get them back. Latency is connect start -> that answer.
 import { connect as netConnect, type Socket } from 'node:net';
-import { withTimeout } from '@switchboard/client';
+import { withTimeout } from '@switchboard/client/node';
 import { ErrorCode } from '@switchboard/proto/client';
 import { SwitchboardError } from '@switchboard/protocol';
 import { testToken } from '@switchboard/testing';
