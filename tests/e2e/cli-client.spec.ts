@@ -1,0 +1,103 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runCli } from '@switchboard/cli/cli';
+import { createLogger, memoryDestination } from '@switchboard/log';
+import { startSuite, type Suite } from '@switchboard/standalone/suite';
+import { waitFor } from '@switchboard/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { embeddedTestConfig } from './embedded-config.js';
+
+/** `switchboard listen` and `send` against the embedded suite, run in-process. */
+describe('switchboard listen / send', () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'sb-cli-client-'));
+  let suite: Suite;
+  let secret = '';
+  const appId = `cli-${randomBytes(3).toString('hex')}`;
+
+  beforeAll(async () => {
+    suite = await startSuite(
+      embeddedTestConfig(dataDir),
+      createLogger({ level: 'info', service: 'e2e', destination: memoryDestination() }),
+    );
+    secret = randomBytes(32).toString('base64url');
+    await suite.storage.apps.create({ appId, name: appId, tokenSecret: secret });
+  }, 60_000);
+
+  afterAll(async () => {
+    await suite?.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  function start(...args: string[]) {
+    const out: string[] = [];
+    const err: string[] = [];
+    const interrupt = new AbortController();
+    const done = runCli(args, {
+      out: (t) => out.push(t),
+      err: (t) => err.push(t),
+      env: {},
+      signal: interrupt.signal,
+    });
+    return { out, err, done, interrupt: () => interrupt.abort() };
+  }
+  const common = (user: string, url = suite.wsUrl) => [
+    '--app',
+    appId,
+    '--secret',
+    secret,
+    '--user',
+    user,
+    '--url',
+    url,
+  ];
+
+  it('listen prints what send sends, as JSON lines or for people, and stops on Ctrl-C', async () => {
+    const json = start('listen', ...common('bob', suite.tcpUrl), '--json');
+    const human = start('listen', ...common('bob'), '--device', 'cli-2');
+    await waitFor(
+      'both listening',
+      () => human.err.some((l) => l.startsWith('listening as bob')) && json.err.length === 0,
+    );
+    await new Promise((r) => setTimeout(r, 300)); // the JSON listener prints nothing until a message
+    const sent = start('send', ...common('alice'), '--to', 'bob', 'hello', 'bob', '--json');
+    expect(await sent.done).toBe(0);
+    const stored = JSON.parse(sent.out[0]!) as Record<string, unknown>;
+    expect(stored).toMatchObject({
+      seq: 1,
+      conversationSeq: 1,
+      text: 'hello bob',
+      sender: { userId: 'alice' },
+    });
+
+    await waitFor('the JSON line', () => json.out.length === 1);
+    expect(JSON.parse(json.out[0]!)).toMatchObject({
+      messageId: stored['messageId'],
+      seq: 1,
+      conversation: { type: 'user', id: 'alice' },
+      text: 'hello bob',
+    });
+    await waitFor('the human line', () => human.out.length === 1);
+    expect(human.out[0]).toMatch(/^\d\d:\d\d:\d\d \[with alice #1\] alice: hello bob$/);
+    json.interrupt();
+    human.interrupt();
+    expect(await json.done).toBe(0);
+    expect(await human.done).toBe(0);
+
+    // A listener started later prints what it syncs first; --count stops it.
+    const late = start('listen', ...common('bob'), '--json', '--count', '1');
+    expect(await late.done).toBe(0);
+    expect(JSON.parse(late.out[0]!)).toMatchObject({ text: 'hello bob' });
+
+    const plain = start('send', ...common('alice'), '--to', 'bob', '--text', 'again');
+    expect(await plain.done).toBe(0);
+    expect(plain.out).toEqual([expect.stringMatching(/^sent: message \d+, seq 2, conversation seq 2$/)]);
+  }, 30_000);
+
+  it('gives up with one line on a token the server refuses', async () => {
+    const run = start('send', '--token', 'not-a-jwt', '--user', 'a', '--to', 'b', 'x', '--url', suite.wsUrl);
+    expect(await run.done).toBe(1);
+    expect(run.err).toEqual([expect.stringMatching(/^switchboard: /)]);
+  });
+});
