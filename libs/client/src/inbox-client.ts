@@ -9,6 +9,7 @@ import {
 import { closeActionFor, isRetryable, SwitchboardError } from '@switchboard/protocol';
 import type { ClientTransport } from './client-transport.js';
 import { InboxSync } from './inbox-sync.js';
+import { sentMessage } from './sent-message.js';
 import { SwitchboardClient } from './switchboard-client.js';
 import { withTimeout } from './with-timeout.js';
 
@@ -122,18 +123,9 @@ export class InboxClient {
       if (client === undefined) throw new Error('client stopped');
       try {
         const res = await this.timed(client, client.send(request));
-        // The response is the sender's own copy of the message, at its seq in the sender's inbox.
-        this.sequencer.accept({
-          messageId: res.messageId,
-          seq: res.seq,
-          conversation: request.conversation,
-          sender: { userId: this.userId, deviceId: this.options.deviceId },
-          contentType: request.contentType,
-          content: request.content,
-          sentAt: res.sentAt,
-          conversationSeq: res.conversationSeq,
-          clientMsgId,
-        });
+        this.sequencer.accept(
+          sentMessage(request, res, { userId: this.userId, deviceId: this.options.deviceId }),
+        );
         return res;
       } catch (err) {
         if (err instanceof SwitchboardError && !isRetryable(err.code)) throw err;

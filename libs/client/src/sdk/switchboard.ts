@@ -11,6 +11,7 @@ import {
 import { closeActionFor, ErrorCode, isRetryable, SwitchboardError } from '@switchboard/protocol/catalog';
 import { GroupTracker } from '../group-tracker.js';
 import { InboxSync } from '../inbox-sync.js';
+import { sentMessage } from '../sent-message.js';
 import { withTimeout } from '../with-timeout.js';
 import { Connection, ConnectionLostError, type ConnectionClose } from './connection.js';
 import { Emitter } from './emitter.js';
@@ -185,19 +186,7 @@ export class Switchboard extends Emitter<SwitchboardEvents> {
       content: typeof content === 'string' ? new TextEncoder().encode(content) : content,
     };
     const res = await this.retrying((c) => c.send(request));
-    // The sender's own copy of the message, at its seq in the sender's inbox (§5): recorded like a
-    // push of that seq, so that the next push is not taken for a gap.
-    const m: Message = {
-      messageId: res.messageId,
-      seq: res.seq,
-      conversation: request.conversation,
-      sender: { userId: this.userId, deviceId: this.options.deviceId },
-      contentType: request.contentType,
-      content: request.content,
-      sentAt: res.sentAt,
-      conversationSeq: res.conversationSeq,
-      clientMsgId: request.clientMsgId,
-    };
+    const m: Message = sentMessage(request, res, { userId: this.userId, deviceId: this.options.deviceId });
     this.accept(m);
     return m;
   }
