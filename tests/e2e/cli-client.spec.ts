@@ -3,9 +3,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli } from '@switchboard/cli/cli';
+import { createClient } from '@switchboard/client/node';
 import { createLogger, memoryDestination } from '@switchboard/log';
 import { startSuite, type Suite } from '@switchboard/standalone/suite';
-import { waitFor } from '@switchboard/testing';
+import { testToken, waitFor } from '@switchboard/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { embeddedTestConfig } from './embedded-config.js';
 
@@ -31,6 +32,9 @@ describe('switchboard listen / send', () => {
   });
 
   function start(...args: string[]) {
+    return startWith(undefined, ...args);
+  }
+  function startWith(input: AsyncIterable<string> | undefined, ...args: string[]) {
     const out: string[] = [];
     const err: string[] = [];
     const interrupt = new AbortController();
@@ -39,6 +43,7 @@ describe('switchboard listen / send', () => {
       err: (t) => err.push(t),
       env: {},
       signal: interrupt.signal,
+      ...(input ? { input } : {}),
     });
     return { out, err, done, interrupt: () => interrupt.abort() };
   }
@@ -59,6 +64,7 @@ describe('switchboard listen / send', () => {
     await waitFor(
       'both listening',
       () => human.err.some((l) => l.startsWith('listening as bob')) && json.err.length === 0,
+      30_000,
     );
     await new Promise((r) => setTimeout(r, 300)); // the JSON listener prints nothing until a message
     const sent = start('send', ...common('alice'), '--to', 'bob', 'hello', 'bob', '--json');
@@ -93,7 +99,50 @@ describe('switchboard listen / send', () => {
     const plain = start('send', ...common('alice'), '--to', 'bob', '--text', 'again');
     expect(await plain.done).toBe(0);
     expect(plain.out).toEqual([expect.stringMatching(/^sent: message \d+, seq 2, conversation seq 2$/)]);
-  }, 30_000);
+  }, 90_000);
+
+  it('chat shows the history, sends what is typed, shows replies and read receipts', async () => {
+    const typed: string[] = [];
+    let wake = () => {};
+    async function* lines() {
+      for (;;) {
+        while (typed.length === 0) await new Promise<void>((r) => (wake = r));
+        const line = typed.shift()!;
+        yield line;
+      }
+    }
+    const type = (line: string) => {
+      typed.push(line);
+      wake();
+    };
+    const chat = startWith(lines(), 'chat', ...common('bob'), '--with', 'alice');
+    await waitFor('chat ready', () => chat.err.some((l) => l.startsWith('chatting as bob')), 30_000);
+    expect(chat.out.map((l) => l.replace(/^\S+ /, ''))).toEqual([
+      '[with alice #1] alice: hello bob',
+      '[with alice #2] alice: again',
+    ]);
+    type('hi alice');
+    await waitFor('own line', () => chat.out.length === 3);
+    expect(chat.out[2]).toMatch(/\[with alice #3\] bob: hi alice$/);
+    const reply = start('send', ...common('alice'), '--to', 'bob', 'welcome back');
+    expect(await reply.done).toBe(0);
+    await waitFor('the reply', () => chat.out.length === 4);
+    expect(chat.out[3]).toMatch(/\[with alice #4\] alice: welcome back$/);
+    // alice reads bob's next line (her own send moved her cursor to #4): bob's chat shows her receipt.
+    type('one more');
+    await waitFor('second own line', () => chat.out.length === 5);
+    const alice = createClient({
+      url: suite.wsUrl,
+      token: () => testToken(appId, 'alice', secret),
+      deviceId: 'web',
+    });
+    await alice.start();
+    await alice.markRead({ user: 'bob' }, 5);
+    await alice.close();
+    await waitFor('the receipt', () => chat.err.includes('  (alice read up to #5)'));
+    type('/quit');
+    expect(await chat.done).toBe(0);
+  }, 90_000);
 
   it('gives up with one line on a token the server refuses', async () => {
     const run = start('send', '--token', 'not-a-jwt', '--user', 'a', '--to', 'b', 'x', '--url', suite.wsUrl);

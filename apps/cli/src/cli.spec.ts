@@ -18,16 +18,19 @@ describe('switchboard CLI command line', () => {
     expect(await cli('--version')).toEqual({ code: 0, out: '0.1.0', err: '' });
     const help = await cli('--help');
     expect(help.code).toBe(0);
-    for (const command of ['token', 'app create', 'cluster', 'listen', 'send', 'bench'])
+    for (const command of ['token', 'app create', 'cluster', 'listen', 'send', 'chat', 'bench'])
       expect(help.out).toContain(`switchboard ${command}`);
     expect(await cli()).toMatchObject({ code: 2, out: '' });
   });
 
-  it.each(['token', 'app', 'cluster', 'listen', 'send', 'bench'])('has --help for %s', async (command) => {
-    const run = await cli(command, '--help');
-    expect(run.code).toBe(0);
-    expect(run.out).toMatch(new RegExp(`^usage:\\n  switchboard ${command}`));
-  });
+  it.each(['token', 'app', 'cluster', 'listen', 'send', 'chat', 'bench'])(
+    'has --help for %s',
+    async (command) => {
+      const run = await cli(command, '--help');
+      expect(run.code).toBe(0);
+      expect(run.out).toMatch(new RegExp(`^usage:\\n  switchboard ${command}`));
+    },
+  );
 
   it('answers a mistyped command or option with one line naming the closest valid spelling', async () => {
     expect(await cli('lisen', '--user', 'a')).toEqual({

@@ -4,6 +4,7 @@ import { loadConfig, type Config } from '@switchboard/config';
 import { ensureMysqlDatabase, openConfiguredStorage, type Storage } from '@switchboard/storage';
 import cliPackage from '../package.json' with { type: 'json' };
 import { APP_USAGE, runAppCommand } from './app-commands.js';
+import { CHAT_USAGE, runChat } from './chat-command.js';
 import type { AppFlags } from './app-flags.js';
 import { BENCH_USAGE, runBench } from './bench-command.js';
 import { LISTEN_USAGE, runListen, runSend, SEND_USAGE, type ClientFlags } from './client-commands.js';
@@ -114,6 +115,14 @@ const COMMANDS: Record<string, Command> = {
     options: { ...CLIENT_OPTIONS, to: str, group: str, room: str, text: str },
     run: (v, words, io) => runSend(v as ClientFlags, words, io, (appId) => appSecret(config(v, io), appId)),
   },
+  chat: {
+    usage: CHAT_USAGE,
+    options: { ...CLIENT_OPTIONS, with: str, group: str },
+    run: (v, _words, io) =>
+      runChat(v as ClientFlags & { with?: string }, io.input ?? noInput(), io, (appId) =>
+        appSecret(config(v, io), appId),
+      ),
+  },
   bench: {
     usage: BENCH_USAGE,
     options: { list: bool },
@@ -128,6 +137,8 @@ ${Object.values(COMMANDS)
 
 Options valid everywhere: --help, --version; --profile embedded|production (or SWITCHBOARD_PROFILE)
 for the commands that read the database.`;
+
+async function* noInput(): AsyncIterable<string> {}
 
 /** These commands only touch the database: a throwaway internal secret stands in (production demands one). */
 function config(v: Record<string, unknown>, io: CliIo): Config {

@@ -48,7 +48,7 @@ export type SecretLookup = (appId: string) => Promise<string>;
 const DEFAULT_URL = 'ws://127.0.0.1:7200/ws';
 
 /** Starts an SDK client for the flags; `before` sees it before it connects (to listen from the first sync). */
-async function signedInClient(
+export async function signedInClient(
   command: string,
   flags: ClientFlags,
   secretOf: SecretLookup,

@@ -5,4 +5,6 @@ export interface CliIo {
   env: Record<string, string | undefined>;
   /** Aborted on Ctrl-C (or by a test): long-running commands stop and resolve. */
   signal: AbortSignal;
+  /** Lines typed by the user (interactive commands); stdin in the real CLI. */
+  input?: AsyncIterable<string>;
 }

@@ -1,3 +1,4 @@
+import { createInterface } from 'node:readline';
 import { runCli } from './cli.js';
 
 const interrupted = new AbortController();
@@ -12,4 +13,7 @@ runCli(process.argv.slice(2), {
   err: (text) => console.error(text),
   env: process.env,
   signal: interrupted.signal,
+  ...(process.argv.includes('chat')
+    ? { input: createInterface({ input: process.stdin, terminal: false }) }
+    : {}),
 }).then((code) => process.exit(code));
