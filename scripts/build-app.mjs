@@ -2,7 +2,7 @@
 // are bundled in (they are TypeScript source); npm packages stay external and are
 // loaded from node_modules at run time.
 import { build } from 'esbuild';
-import { readFileSync } from 'node:fs';
+import { copyFileSync, readFileSync } from 'node:fs';
 
 const name = process.argv[2];
 if (!name) {
@@ -10,7 +10,8 @@ if (!name) {
   process.exit(2);
 }
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
-const external = Object.keys(pkg.dependencies ?? {});
+// esbuild too: logic imports it only to bundle the admin console when running from source.
+const external = [...Object.keys(pkg.dependencies ?? {}), 'esbuild'];
 
 await build({
   entryPoints: [`apps/${name}/src/main.ts`],
@@ -28,3 +29,21 @@ await build({
   logLevel: 'warning',
 });
 console.log(`built dist/apps/${name}/main.js`);
+
+// The admin console (web/admin-console) goes with the apps that serve it, prebuilt: production
+// images carry no esbuild to bundle it at start-up (apps/logic/src/business-api/admin-console.ts).
+if (name === 'logic' || name === 'standalone') {
+  const out = 'dist/web/admin-console';
+  await build({
+    entryPoints: ['web/admin-console/src/main.ts'],
+    outfile: `${out}/console.js`,
+    bundle: true,
+    format: 'esm',
+    target: 'es2022',
+    minify: true,
+    logLevel: 'warning',
+  });
+  for (const file of ['index.html', 'console.css'])
+    copyFileSync(`web/admin-console/src/${file}`, `${out}/${file}`);
+  console.log(`built ${out}/`);
+}

@@ -7,6 +7,10 @@ export interface ChildOptions {
   cpu?: string;
   /** Expose `gc()` to the child (servers, for memory probes). */
   exposeGc?: boolean;
+  /** More Node options (e.g. `--inspect-port=N`), before the script. */
+  nodeArgs?: readonly string[];
+  /** More environment, added to this process's. */
+  env?: Record<string, string>;
 }
 
 type Tagged = { t: string };
@@ -49,13 +53,21 @@ export class Child<Command extends Tagged, Report extends Tagged> {
     args: readonly string[],
     options: ChildOptions = {},
   ): Child<C, R> {
-    const nodeArgs = ['--import', 'tsx', ...(options.exposeGc ? ['--expose-gc'] : []), script, ...args];
+    const nodeArgs = [
+      '--import',
+      'tsx',
+      ...(options.exposeGc ? ['--expose-gc'] : []),
+      ...(options.nodeArgs ?? []),
+      script,
+      ...args,
+    ];
     const [command, argv] =
       options.cpu === undefined
         ? [process.execPath, nodeArgs]
         : ['taskset', ['-c', options.cpu, process.execPath, ...nodeArgs]];
     const proc = spawn(command, argv, {
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      ...(options.env ? { env: { ...process.env, ...options.env } } : {}),
       serialization: 'advanced',
     });
     return new Child<C, R>(name, proc);

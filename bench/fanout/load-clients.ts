@@ -54,34 +54,42 @@ async function connectSocketIo(url: string, onMessage: OnMessage): Promise<Bench
   return { close: () => socket.disconnect() };
 }
 
+/** Who signs in, and with what token (the fan-out benchmark's fake logic takes `good`). */
+export interface SignInAs {
+  appId: string;
+  userId: string;
+  deviceId: string;
+  token: string;
+}
+
+/** An encoded SIGN_IN request packet (no frame: WebSocket sends it as is, TCP adds the length). */
+export function signInPacket(as: SignInAs): Uint8Array {
+  const signIn = SignInRequest.encode({ ...as, platform: 'bench', tags: [] }).finish();
+  return encodePacket({
+    type: PacketType.PACKET_TYPE_SIGN_IN,
+    requestId: 1,
+    code: 0,
+    message: '',
+    data: Buffer.from(signIn),
+  });
+}
+
+/** Undefined when `data` is a SIGN_IN answer that succeeded; else what it was. */
+export function signInRefusal(data: Uint8Array): string | undefined {
+  const r = decodePacket(data);
+  if (r.ok && r.packet.type === PacketType.PACKET_TYPE_SIGN_IN && r.packet.code === 0) return undefined;
+  return `sign-in refused: ${r.ok ? `code ${r.packet.code} ${r.packet.message}` : 'bad packet'}`;
+}
+
 async function connectSwitchboard(url: string, userId: string, onMessage: OnMessage): Promise<BenchClient> {
   const ws = await openWs(url, ['switchboard.v1']);
   ws.on('error', () => undefined);
-  const signIn = SignInRequest.encode({
-    appId: BENCH_APP_ID,
-    userId,
-    deviceId: 'bench',
-    token: 'good',
-    platform: 'bench',
-    tags: [],
-  }).finish();
-  ws.send(
-    encodePacket({
-      type: PacketType.PACKET_TYPE_SIGN_IN,
-      requestId: 1,
-      code: 0,
-      message: '',
-      data: Buffer.from(signIn),
-    }),
-  );
+  ws.send(signInPacket({ appId: BENCH_APP_ID, userId, deviceId: 'bench', token: 'good' }));
   await new Promise<void>((resolve, reject) => {
     ws.once('message', (data: Buffer) => {
-      const r = decodePacket(data);
-      if (r.ok && r.packet.type === PacketType.PACKET_TYPE_SIGN_IN && r.packet.code === 0) resolve();
-      else
-        reject(
-          new Error(`sign-in refused: ${r.ok ? `code ${r.packet.code} ${r.packet.message}` : 'bad packet'}`),
-        );
+      const refusal = signInRefusal(data);
+      if (refusal === undefined) resolve();
+      else reject(new Error(refusal));
     });
     ws.once('close', (code) => reject(new Error(`closed (${code}) during sign-in`)));
   });

@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { createScratchMysqlDatabase, createStorage } from '@switchboard/storage';
 import { deleteRedisKeys, startCluster } from '@switchboard/testing';
-import { Child, liveChildren } from '../fanout/child.js';
+import { Child, liveChildren, type ChildOptions } from '../fanout/child.js';
 import { findPid, processCpuSeconds } from '../fanout/proc-stats.js';
 import type { EmbeddedReport } from './ipc.js';
 
@@ -49,6 +49,8 @@ export interface ClusterTargetOptions {
   mysqlServer: string;
   redisUrl: string;
   env?: Record<string, string>;
+  /** Every line a service prints, as well as the warnings the target collects. */
+  onLine?: (service: string, line: string) => void;
 }
 
 const WARN_OR_WORSE = /"level":(?:"(?:warn|error|fatal)"|(?:4\d|5\d|60)\b)/;
@@ -82,6 +84,7 @@ export async function startClusterTarget(options: ClusterTargetOptions): Promise
       app: { id: appId, secret },
       env: { ...BENCH_ENV, ...options.env },
       onLine: (service, line) => {
+        options.onLine?.(service, line);
         if (WARN_OR_WORSE.test(line) && warnings.length < 20)
           warnings.push(`${service}: ${line.slice(0, 400)}`);
       },
@@ -116,14 +119,20 @@ export async function startClusterTarget(options: ClusterTargetOptions): Promise
   };
 }
 
-/** The embedded suite in a child process (`embedded-suite.ts`): one TCP and one WS gate. */
-export async function startEmbeddedTarget(): Promise<Target> {
-  const child = Child.start<{ t: 'stop' }, EmbeddedReport>(
+/**
+ * The embedded suite in a child process (`embedded-suite.ts`): one TCP and one WS gate; `child`
+ * adds Node options and environment to that process.
+ */
+export async function startEmbeddedTarget(
+  child: Pick<ChildOptions, 'nodeArgs' | 'env'> = {},
+): Promise<Target> {
+  const suite = Child.start<{ t: 'stop' }, EmbeddedReport>(
     'embedded suite',
     fileURLToPath(new URL('./embedded-suite.ts', import.meta.url)),
     [],
+    child,
   );
-  const r = await child.next('ready', 120_000);
+  const r = await suite.next('ready', 120_000);
   return {
     description: 'embedded suite (apps/standalone: SQLite, memory route store; 1 TCP + 1 WS gate)',
     gateUrls: [r.wsUrl, r.tcpUrl],
@@ -131,9 +140,9 @@ export async function startEmbeddedTarget(): Promise<Target> {
     apiKey: r.apiKey,
     appId: r.appId,
     secret: r.secret,
-    processes: [{ name: 'suite', pid: child.pid, store: false }],
+    processes: [{ name: 'suite', pid: suite.pid, store: false }],
     warnings: [],
-    stop: () => child.stop({ t: 'stop' }, 20_000),
+    stop: () => suite.stop({ t: 'stop' }, 20_000),
   };
 }
 

@@ -2,8 +2,8 @@
 
 /** Load-generator options, passed as one JSON argument. */
 export interface LoadOptions {
-  /** `tcp://host:port` or `ws://host:port/path` of the gate. */
-  url: string;
+  /** Gates (`tcp://host:port` or `ws://host:port/path`): user i connects to `urls[i % urls.length]`. */
+  urls: string[];
   appId: string;
   /** The app's token secret (HS256); the load generator mints one token per user. */
   secret: string;
@@ -96,4 +96,8 @@ export type LoadReport =
       syncHints: number;
       /** MESSAGE pushes of messages whose sender never saw them acknowledged (stored after a timeout). */
       pushedUnacked: number;
+      /** Second copies of a MESSAGE push at its recipient (must be 0). */
+      doubled: number;
+      /** MESSAGE pushes below the recipient's last inbox seq (must be 0). */
+      outOfOrder: number;
     };

@@ -2,10 +2,11 @@
 // runs open-loop phases of 1:1 sends to random other users at a fixed offered rate (sends go out on
 // schedule whatever the answers), and records every send's outcome and every push and SYNC_HINT
 // the users receive. Started by run.ts, pinned to its own core.
-import { SwitchboardClient, TcpClientTransport, WsClientTransport } from '@switchboard/client/node';
+import type { SwitchboardClient } from '@switchboard/client/node';
 import { ConversationType, ErrorCode, type Message } from '@switchboard/proto/client';
 import { SwitchboardError } from '@switchboard/protocol';
 import { SignJWT } from 'jose';
+import { openGateClient } from '../groups/members.js';
 import type { LoadCommand, LoadOptions, LoadReport, PhaseResult, PhaseSpec, PushCheck } from './ipc.js';
 import { percentile } from './stats.js';
 
@@ -49,31 +50,38 @@ const pushes: Array<Map<number, number>> = [];
 /** Per receiver: arrival times of SYNC_HINT pushes. */
 const hints: number[][] = [];
 let syncHints = 0;
+/** Second copies of a message at its recipient, and pushes below the recipient's last inbox seq. */
+let doubled = 0;
+let outOfOrder = 0;
 const records: SendRecord[] = [];
 const phases: Array<{ result: PhaseResult; latencies: number[] }> = [];
 const body = Buffer.alloc(options.bodyBytes, 'x');
 
 async function connectOne(i: number): Promise<void> {
-  const u = new URL(options.url);
-  const transport =
-    u.protocol === 'tcp:'
-      ? await TcpClientTransport.connect(u.hostname, Number(u.port))
-      : await WsClientTransport.connect(options.url);
-  const client = new SwitchboardClient(transport);
+  const client = await openGateClient(options.urls[i % options.urls.length]!);
   const token = await new SignJWT({ app_id: options.appId, device_id: 'd1' })
     .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
     .setSubject(userId(i))
     .setIssuedAt()
     .setExpirationTime('2h')
     .sign(new TextEncoder().encode(options.secret));
-  await client.signIn({ token, deviceId: 'd1', platform: 'bench' });
+  await client.signIn({ token, deviceId: 'd1', platform: 'bench' }).catch((err: unknown) => {
+    client.close();
+    throw err;
+  });
   const self = userId(i);
   const mine = new Map<number, number>();
   const myHints: number[] = [];
+  let lastSeq = 0;
   client.onPush((m: Message) => {
-    // A 1:1 message may also be pushed to the sender's other devices; only the recipient's count.
-    if (m.sender?.userId !== self && !mine.has(m.messageId)) mine.set(m.messageId, now());
     client.pushes.length = 0;
+    // A 1:1 message may also be pushed to the sender's other devices; only the recipient's count.
+    if (m.sender?.userId === self) return;
+    if (mine.has(m.messageId)) doubled++;
+    else mine.set(m.messageId, now());
+    // Inbox seqs of one user only grow: a push below the last one came out of order.
+    if (m.seq <= lastSeq) outOfOrder++;
+    lastSeq = Math.max(lastSeq, m.seq);
   });
   client.onSyncHint(() => {
     syncHints++;
@@ -98,13 +106,19 @@ async function connectAll(): Promise<void> {
   const worker = async () => {
     while (next < options.users) {
       const i = next++;
-      try {
-        await connectOne(i);
-        connected++;
-      } catch (err) {
-        failed++;
-        offline.add(i);
-        if (failed <= 3) report({ t: 'progress', line: `user ${i} failed to sign in: ${String(err)}` });
+      // A busy machine can time a sign-in out: two more tries before the user counts as failed.
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await connectOne(i);
+          connected++;
+          break;
+        } catch (err) {
+          if (attempt < 3) continue;
+          failed++;
+          offline.add(i);
+          if (failed <= 3) report({ t: 'progress', line: `user ${i} failed to sign in: ${String(err)}` });
+          break;
+        }
       }
     }
   };
@@ -275,14 +289,23 @@ function check(): void {
     out[i]!.pushP50Ms = percentile(l, 0.5);
     out[i]!.pushP99Ms = percentile(l, 0.99);
   }
-  report({ t: 'check', phases: out, disconnected: offline.size, syncHints, pushedUnacked });
+  report({
+    t: 'check',
+    phases: out,
+    disconnected: offline.size,
+    syncHints,
+    pushedUnacked,
+    doubled,
+    outOfOrder,
+  });
 }
 
 // Keep quiet connections alive past the gate's heartbeat timeout.
 setInterval(() => {
   const t = now();
   for (let i = 0; i < clients.length; i++) {
-    if (offline.has(i) || t - lastActive[i]! < HEARTBEAT_IDLE_MS) continue;
+    // Users still signing in leave holes in `clients`.
+    if (!clients[i] || offline.has(i) || t - lastActive[i]! < HEARTBEAT_IDLE_MS) continue;
     lastActive[i] = t;
     clients[i]!.heartbeat().catch(() => undefined);
   }

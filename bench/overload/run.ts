@@ -100,7 +100,7 @@ async function openSession(name: string, env: Record<string, string>): Promise<S
   await suite.ready();
   const url = args.transport === 'tcp' ? suite.tcpUrl : suite.wsUrl;
   const options: LoadOptions = {
-    url,
+    urls: [url],
     appId: 'demo',
     secret: suite.demoSecret(),
     users: USERS,
@@ -156,7 +156,8 @@ async function closeSession(session: Session): Promise<void> {
   const missing = check.phases.reduce((a, c) => a + c.missing, 0);
   log(
     `${session.name}: pushes missing ${missing}; SYNC_HINTs received ${check.syncHints}; ` +
-      `receivers disconnected ${check.disconnected}; pushes of never-acked messages ${check.pushedUnacked}`,
+      `receivers disconnected ${check.disconnected}; pushes of never-acked messages ${check.pushedUnacked}; ` +
+      `doubled ${check.doubled}, out of inbox order ${check.outOfOrder}`,
   );
   const metrics = await suite.metrics().catch(() => new Map<string, number>());
   const pick = (name: string) => metrics.get(name) ?? 0;

@@ -4,6 +4,8 @@ import { BENCH_APP_ID, type Workload } from './workload.js';
 /** A freshly migrated throw-away database holding the benchmark's app and users. */
 export interface BenchDatabase {
   readonly name: string;
+  /** `mysql://...` of the database, for a client of its own. */
+  readonly uri: string;
   readonly storage: Storage;
   /** Closes the pool and drops the database. */
   dispose(): Promise<void>;
@@ -42,6 +44,7 @@ export async function openBenchDatabase(
   const opened = storage;
   const db: BenchDatabase = {
     name: scratch.name,
+    uri: scratch.uri,
     storage: opened,
     dispose: async () => {
       live.delete(db);

@@ -24,8 +24,16 @@ export function stubStorage(): Storage {
       updateSettings: fail,
     },
     apiKeys: { create: fail, list: async () => [], revoke: fail, findActive: async () => undefined },
-    users: { upsert: fail, get: fail, maxSeq: fail, setTags: fail, revokeTokens: fail },
-    devices: { signIn: fail, get: fail, listByUser: fail, ack: fail, remove: fail },
+    users: { upsert: fail, get: fail, getMany: fail, maxSeq: fail, setTags: fail, revokeTokens: fail },
+    devices: {
+      signIn: fail,
+      signInMany: fail,
+      get: fail,
+      listByUser: fail,
+      listByUsers: fail,
+      ack: fail,
+      remove: fail,
+    },
     messages: {
       append: async (batch: readonly AppendInput[]): Promise<AppendResult[]> =>
         batch.map((input) => {
@@ -68,6 +76,7 @@ export function stubStorage(): Storage {
       listMembers: fail,
       list: fail,
       largeGroupIdsOf: fail,
+      largeGroupIdsOfUsers: fail,
     },
     conversations: { markRead: fail, list: fail, readGroup: fail },
     migrate: async () => [],

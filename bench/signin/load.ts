@@ -4,15 +4,14 @@
 // `u<i>` in on device `d<i>` with a token minted beforehand, and the SignInResponse must name that
 // user. Baseline: a raw `net` or `ws` connection to the bare server sends 8 bytes (its index) and
 // must get them back. Latency is connect start -> that answer.
-import { connect as netConnect, type Socket } from 'node:net';
 import { withTimeout } from '@switchboard/client/node';
 import { ErrorCode } from '@switchboard/proto/client';
 import { SwitchboardError } from '@switchboard/protocol';
 import { testToken } from '@switchboard/testing';
-import WebSocket from 'ws';
 import { cpuMicros } from '../fanout/proc-stats.js';
 import { openGateClient } from '../groups/members.js';
 import type { LoadCommand, LoadReport, StormSpec } from './ipc.js';
+import { rawConnect, WrongAnswer } from './raw-clients.js';
 
 const ANSWER_TIMEOUT_MS = 60_000;
 const report = (m: LoadReport) => process.send!(m);
@@ -37,46 +36,6 @@ async function signIn(url: string, index: number): Promise<{ close(): void; clos
   }
   return { close: () => client.close(), closed: () => closed };
 }
-
-/** The bare server's answer: the 8 bytes sent, back. */
-function rawHello(index: number): Buffer {
-  const b = Buffer.alloc(8);
-  b.writeUInt32LE(index, 0);
-  b.writeUInt32LE(0x5b5b5b5b, 4);
-  return b;
-}
-
-async function rawConnect(url: string, index: number): Promise<{ close(): void; closed(): boolean }> {
-  const hello = rawHello(index);
-  const u = new URL(url);
-  let closed = false;
-  if (u.protocol === 'tcp:') {
-    const socket: Socket = netConnect({ host: u.hostname, port: Number(u.port) });
-    socket.on('close', () => (closed = true));
-    await new Promise<void>((resolve, reject) => {
-      socket.once('error', reject);
-      socket.once('connect', () => socket.write(hello));
-      socket.once('data', (d: Buffer) =>
-        d.equals(hello) ? resolve() : reject(new WrongAnswer('echo differs')),
-      );
-    }).catch((err) => (socket.destroy(), Promise.reject(err)));
-    socket.on('error', () => undefined);
-    return { close: () => socket.destroy(), closed: () => closed };
-  }
-  const ws = new WebSocket(url, { perMessageDeflate: false });
-  ws.on('close', () => (closed = true));
-  await new Promise<void>((resolve, reject) => {
-    ws.once('error', reject);
-    ws.once('open', () => ws.send(hello));
-    ws.once('message', (d: Buffer) =>
-      d.equals(hello) ? resolve() : reject(new WrongAnswer('echo differs')),
-    );
-  }).catch((err) => (ws.terminate(), Promise.reject(err)));
-  ws.on('error', () => undefined);
-  return { close: () => ws.terminate(), closed: () => closed };
-}
-
-class WrongAnswer extends Error {}
 
 function cause(err: unknown): string {
   if (err instanceof SwitchboardError) return ErrorCode[err.code] ?? `code ${err.code}`;

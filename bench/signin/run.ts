@@ -13,9 +13,12 @@
 //      npm run bench:signin -- --embedded
 // Flags: --connections 10000 --inflight 500 --loads 4 --only switchboard|baseline --no-pin
 //        --mysql mysql://root@127.0.0.1:3306 --redis-url redis://127.0.0.1:6379
+//        --cpu-prof DIR: a V8 CPU profile of every serving process over the storm only, written to
+//        DIR/<service>-<pid>.cpuprofile (cpu-profile.mjs); summarise with profile-summary.ts.
 // Results go in docs/benchmarks.md, section "Sign-in storm".
-import { execFileSync } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
+import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { DEFAULT_MYSQL_SERVER_URI } from '@switchboard/storage';
@@ -23,6 +26,7 @@ import { Child } from '../fanout/child.js';
 import { processCpuSeconds } from '../fanout/proc-stats.js';
 import { int, ms, ratio, table } from '../fanout/report.js';
 import { quantile } from '../fanout/stats.js';
+import { canPin, pinProcess } from '../shared/pin.js';
 import {
   runBenchmark,
   servingCpuSeconds,
@@ -43,8 +47,16 @@ const { values: args } = parseArgs({
     'no-pin': { type: 'boolean', default: false },
     mysql: { type: 'string', default: DEFAULT_MYSQL_SERVER_URI },
     'redis-url': { type: 'string', default: 'redis://127.0.0.1:6379' },
+    'cpu-prof': { type: 'string', default: '' },
   },
 });
+if (args['cpu-prof']) {
+  // Inherited by every process started from here on (the services, the embedded suite).
+  mkdirSync(args['cpu-prof'], { recursive: true });
+  process.env['SB_CPU_PROF_DIR'] = resolve(args['cpu-prof']);
+  const preload = new URL('./cpu-profile.mjs', import.meta.url).href;
+  process.env['NODE_OPTIONS'] = `${process.env['NODE_OPTIONS'] ?? ''} --import ${preload}`.trim();
+}
 const CONNECTIONS = Number(args.connections);
 const INFLIGHT = Number(args.inflight);
 const LOADS = Number(args.loads);
@@ -53,15 +65,7 @@ if (!['', 'switchboard', 'baseline'].includes(args.only))
 if (!(CONNECTIONS > 0 && INFLIGHT > 0 && LOADS > 0))
   throw new Error('--connections, --inflight, --loads > 0');
 
-function hasTaskset(): boolean {
-  try {
-    execFileSync('taskset', ['-p', String(process.pid)], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-const PIN = !args['no-pin'] && cpus().length >= 2 && hasTaskset();
+const PIN = canPin(args['no-pin']);
 const here = (file: string) => fileURLToPath(new URL(file, import.meta.url));
 const log = (line: string) => console.log(`[signin] ${line}`);
 type Load = Child<LoadCommand, LoadReport>;
@@ -69,7 +73,7 @@ let liveTarget: Target | undefined;
 
 /** Moves a running process, every thread of it, to CPU 0 (where the services run). */
 function pinToServiceCpu(pid: number): void {
-  if (PIN) execFileSync('taskset', ['-a', '-p', '-c', '0', String(pid)], { stdio: 'ignore' });
+  if (PIN) pinProcess(pid, '0');
 }
 
 interface Phase {
@@ -102,6 +106,12 @@ const errorsOf = (p: Phase) => {
 };
 const ours = (p: Phase) =>
   p.processes.filter((s) => !s.store).reduce((sum, s) => sum + (p.cpu.get(s.name) ?? 0), 0);
+
+/** With --cpu-prof: starts, or stops and writes, the serving processes' profiles (cpu-profile.mjs). */
+function toggleProfilers(kind: StormKind, processes: readonly ServingProcess[]): void {
+  if (!args['cpu-prof'] || kind !== 'switchboard') return;
+  for (const p of processes) if (!p.store) process.kill(p.pid, 'SIGUSR2');
+}
 
 /** One storm: every load process opens its share of `urls`, all at once; then they close them. */
 async function storm(
@@ -146,10 +156,12 @@ async function storm(
   }, 1000);
   const loadCpu0 = loads.map((l) => processCpuSeconds(l.pid) ?? 0);
   const before = servingCpuSeconds(processes).each;
+  toggleProfilers(kind, processes);
   loads.forEach((l) => l.send({ t: 'go' }));
   const results = await Promise.all(loads.map((l) => l.next('done', 600_000))).finally(() =>
     clearInterval(progress),
   );
+  toggleProfilers(kind, processes);
   const after = servingCpuSeconds(processes).each;
   const loadCpuSeconds = sum(loads.map((l, i) => (processCpuSeconds(l.pid) ?? 0) - loadCpu0[i]!));
   const cpu = new Map([...after].map(([name, s]) => [name, s - (before.get(name) ?? 0)]));

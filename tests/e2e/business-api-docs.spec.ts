@@ -71,7 +71,10 @@ describe('docs/business-api.md examples', () => {
   const clients: SwitchboardClient[] = [];
 
   beforeAll(async () => {
-    const config = embeddedTestConfig(dataDir);
+    // The shop app is an operator here: get_server_stats answers its key.
+    const config = embeddedTestConfig(dataDir, {
+      logic: { api: { httpPort: 0, grpcPort: 0, operatorApps: ['shop'] } },
+    });
     suite = await startSuite(config, createLogger({ level: 'warn', service: 'docs' }));
     const secret = randomBytes(32).toString('base64url');
     await suite.storage.apps.create({ appId: 'shop', name: 'Shop', tokenSecret: secret });

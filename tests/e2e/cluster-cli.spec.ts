@@ -1,10 +1,8 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { DEFAULT_MYSQL_SERVER_URI } from '@switchboard/storage';
-import { waitFor } from '@switchboard/testing';
-import { Redis } from 'ioredis';
-import { createConnection } from 'mysql2/promise';
+import { DEFAULT_MYSQL_SERVER_URI, dropMysqlDatabase } from '@switchboard/storage';
+import { deleteRedisKeys, waitFor } from '@switchboard/testing';
 import { afterAll, describe, expect, it } from 'vitest';
 
 const root = join(import.meta.dirname, '../..');
@@ -24,13 +22,8 @@ describe('switchboard cluster (the command)', () => {
   const prefix = `sbcli-${randomBytes(4).toString('hex')}`;
 
   afterAll(async () => {
-    const mysql = await createConnection({ uri: DEFAULT_MYSQL_SERVER_URI });
-    await mysql.query(`drop database if exists \`${database}\``);
-    await mysql.end();
-    const redis = new Redis('redis://127.0.0.1:6379');
-    const keys = await redis.keys(`*${prefix}*`);
-    if (keys.length) await redis.del(...keys);
-    await redis.quit();
+    await dropMysqlDatabase(`${DEFAULT_MYSQL_SERVER_URI}/${database}`);
+    await deleteRedisKeys('redis://127.0.0.1:6379', prefix);
   });
 
   it('prints where to connect once every service is ready, and stops them all on SIGINT', async () => {

@@ -8,8 +8,9 @@ import { ConversationType, ErrorCode, Message, Packet, PacketType } from '@switc
 import { pushPacket } from '@switchboard/protocol';
 import { RouteServiceClient, type GetPresenceResponse } from '@switchboard/proto/route';
 import { call, internalClientOptions, type RpcError } from '@switchboard/rpc';
-import { DEFAULT_MYSQL_SERVER_URI } from '@switchboard/storage';
+import { DEFAULT_MYSQL_SERVER_URI, dropMysqlDatabase } from '@switchboard/storage';
 import {
+  deleteRedisKeys,
   freePort,
   ServiceProcess,
   startCluster,
@@ -17,8 +18,6 @@ import {
   waitFor,
   type Cluster,
 } from '@switchboard/testing';
-import { Redis } from 'ioredis';
-import { createConnection } from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bigInboxScenario } from './big-inbox-scenario.js';
 import { chatScenarios } from './chat-scenarios.js';
@@ -174,17 +173,8 @@ describe('distributed suite (npm run cluster: separate processes, MariaDB + Redi
   afterAll(async () => {
     await Promise.all(extra.map((p) => p.kill('SIGTERM')));
     await cluster?.stop();
-    const mysql = await createConnection({ uri: DEFAULT_MYSQL_SERVER_URI });
-    await mysql.query(`drop database if exists \`${database}\``);
-    await mysql.end();
-    const redis = new Redis('redis://127.0.0.1:6379');
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `*${prefix}*`, 'COUNT', 500);
-      cursor = next;
-      if (keys.length) await redis.del(...keys);
-    } while (cursor !== '0');
-    await redis.quit();
+    await dropMysqlDatabase(`${DEFAULT_MYSQL_SERVER_URI}/${database}`);
+    await deleteRedisKeys('redis://127.0.0.1:6379', prefix);
   }, 60_000);
 
   it('prints where to connect, and every service is ready with metrics on its health port', async () => {

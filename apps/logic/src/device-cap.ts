@@ -1,5 +1,5 @@
 import { ErrorCode, SwitchboardError } from '@switchboard/protocol';
-import type { Storage } from '@switchboard/storage';
+import type { Device, Storage } from '@switchboard/storage';
 
 /** How many devices one user may have (config `logic.devices`). */
 export interface DeviceCap {
@@ -14,6 +14,7 @@ export interface DeviceCap {
  * one past the cap is refused with LIMIT_EXCEEDED, or makes room by forgetting the devices that
  * signed in longest ago (their ack cursors go; such a device signing in again counts as new). Two
  * new devices signing in at the same instant may both pass: the cap is kept within one.
+ * `devices`: the user's devices when the caller has read them already (a sign-in batch).
  */
 export async function applyDeviceCap(
   storage: Storage,
@@ -21,8 +22,9 @@ export async function applyDeviceCap(
   appId: string,
   userId: string,
   deviceId: string,
+  known?: readonly Device[],
 ): Promise<string[]> {
-  const devices = await storage.devices.listByUser(appId, userId);
+  const devices = known ?? (await storage.devices.listByUser(appId, userId));
   if (devices.length < cap.maxPerUser || devices.some((d) => d.deviceId === deviceId)) return [];
   if (cap.policy === 'refuse') {
     throw new SwitchboardError(

@@ -2,9 +2,15 @@ import type { handleUnaryCall, ServerUnaryCall } from '@grpc/grpc-js';
 import type { Logger } from '@switchboard/log';
 import { ErrorCode } from '@switchboard/proto/client';
 import type { Counters } from '@switchboard/metrics';
-import type { LogicServiceServer, Session } from '@switchboard/proto/logic';
+import type {
+  LogicServiceServer,
+  SendRequest,
+  SendResponse,
+  SendResult,
+  Session,
+} from '@switchboard/proto/logic';
 import { SwitchboardError } from '@switchboard/protocol';
-import { unary } from '@switchboard/rpc';
+import { answerOf, INTERNAL_LIMITS, isCodedError, unary } from '@switchboard/rpc';
 import { fromClientConversation, toClientMessage, toClientSummary } from './client-message.js';
 import type { ConversationList } from './conversation-list.js';
 import type { GroupMessaging } from './groups/group-messaging.js';
@@ -52,7 +58,15 @@ export function logicHandlers(
   counters: Counters<LogicCounter>,
 ): LogicServiceServer {
   const onError = (err: unknown) => log.error({ err }, 'logic call failed');
-  /** A unary handler whose storage errors answer with their catalog code (see storage-errors.ts). */
+  /** A storage error as its catalog code (see storage-errors.ts); anything else as it is. */
+  const mapStorage = (err: unknown): unknown => {
+    const mapped = fromStorageError(err);
+    // Kept visible in the logs, as an outage is: the database kept refusing this transaction.
+    if (SwitchboardError.is(mapped, ErrorCode.ERROR_CODE_UNAVAILABLE) && mapped !== err)
+      log.warn({ err }, 'logic call failed: storage conflict');
+    return mapped;
+  };
+  /** A unary handler whose storage errors answer with their catalog code. */
   const handle = <Req, Res>(
     fn: (request: Req, call: ServerUnaryCall<Req, Res>) => Promise<Res>,
   ): handleUnaryCall<Req, Res> =>
@@ -60,13 +74,30 @@ export function logicHandlers(
       try {
         return await fn(request, call);
       } catch (err) {
-        const mapped = fromStorageError(err);
-        // Kept visible in the logs, as an outage is: the database kept refusing this transaction.
-        if (SwitchboardError.is(mapped, ErrorCode.ERROR_CODE_UNAVAILABLE) && mapped !== err)
-          log.warn({ err }, 'logic call failed: storage conflict');
-        throw mapped;
+        throw mapStorage(err);
       }
     }, onError);
+  const send = async (req: SendRequest, deadline: number): Promise<SendResponse> => {
+    const caller = callerOf(req.session);
+    const q = need(req.request, 'request');
+    const to = fromClientConversation(q.conversation);
+    const r = await messages.send(
+      caller,
+      { clientMsgId: q.clientMsgId, to, contentType: q.contentType, content: q.content },
+      deadline,
+    );
+    return {
+      response: { messageId: r.messageId, seq: r.seq, sentAt: r.sentAt, conversationSeq: r.conversationSeq },
+    };
+  };
+  const sent = (response: SendResponse): SendResult => ({ response });
+  /** One send's failure as the unary Send would have answered it (and logged it). */
+  const failed = (err: unknown): SendResult => {
+    const mapped = mapStorage(err);
+    if (!isCodedError(mapped)) onError(mapped);
+    const answer = answerOf(mapped);
+    return { error: { code: answer.code, message: answer.message, field: answer.field ?? '' } };
+  };
   return {
     signIn: handle(async (req) => {
       try {
@@ -103,24 +134,22 @@ export function logicHandlers(
         throw err;
       }
     }),
-    send: handle(async (req, call) => {
-      const caller = callerOf(req.session);
-      const q = need(req.request, 'request');
-      const to = fromClientConversation(q.conversation);
-      const r = await messages.send(
-        caller,
-        { clientMsgId: q.clientMsgId, to, contentType: q.contentType, content: q.content },
-        deadlineOf(call),
-      );
-      return {
-        response: {
-          messageId: r.messageId,
-          seq: r.seq,
-          sentAt: r.sentAt,
-          conversationSeq: r.conversationSeq,
-        },
-      };
-    }),
+    send: handle((req, call) => send(req, deadlineOf(call))),
+    sendBatch: unary(async (req, call) => {
+      if (req.sends.length > INTERNAL_LIMITS.sendsPerBatch) {
+        throw new SwitchboardError(
+          ErrorCode.ERROR_CODE_INVALID_ARGUMENT,
+          `a SendBatch carries at most ${INTERNAL_LIMITS.sendsPerBatch} sends`,
+        );
+      }
+      counters.add('send_rpc_batches');
+      counters.add('send_rpc_batch_sends', req.sends.length);
+      // Each send goes its own way through the same path as Send (one group-commit batcher), so a
+      // batch's sends can share a transaction with other gates' and fail one by one.
+      const deadline = deadlineOf(call);
+      const results = await Promise.all(req.sends.map((s) => send(s, deadline).then(sent, failed)));
+      return { results };
+    }, onError),
     sync: handle(async (req) => {
       const caller = callerOf(req.session);
       const q = need(req.request, 'request');

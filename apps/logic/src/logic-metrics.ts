@@ -10,6 +10,8 @@ export type LogicCounter =
   | 'sends_expired'
   | 'send_batches'
   | 'send_batch_messages'
+  | 'send_rpc_batches'
+  | 'send_rpc_batch_sends'
   | 'syncs'
   | 'acks'
   | 'push_failures'
@@ -45,6 +47,8 @@ export function logicCounters(registry?: Registry): Counters<LogicCounter> {
       send_batches: 'Group-commit transactions.',
       send_batch_messages:
         'Sends in group-commit transactions (divide by send_batches for the mean batch size).',
+      send_rpc_batches: 'SendBatch calls from gates (the sends a gate gathered in one tick).',
+      send_rpc_batch_sends: 'Sends in SendBatch calls (divide by send_rpc_batches for the mean per call).',
       syncs: 'Sync requests answered.',
       acks: 'Ack requests answered.',
       push_failures: 'Packets whose push was given up after retries; their receivers are told to sync.',

@@ -12,8 +12,8 @@ import {
   PacketType,
   type SendRequest,
 } from '@switchboard/proto/client';
-import { LogicServiceClient, type Session } from '@switchboard/proto/logic';
-import { call, internalClientOptions, RpcError } from '@switchboard/rpc';
+import { LogicServiceClient, type SendBatchResponse, type Session } from '@switchboard/proto/logic';
+import { call, internalClientOptions, INTERNAL_LIMITS, RpcError } from '@switchboard/rpc';
 import { createStorage, type Storage } from '@switchboard/storage';
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -258,8 +258,11 @@ describe('logic service over gRPC (SQLite storage, recording route)', () => {
     route.pushes.length = 0;
     const res = await send(alice, {});
     expect(res.response).toMatchObject({ seq: 1, conversationSeq: 1 });
-    await expect.poll(() => route.pushes.length).toBe(1);
-    const [toBob, toAlice] = route.pushes[0]!.packets;
+    // Bob's and Alice's packets may go in different calls (users are spread over call slots).
+    await expect.poll(() => route.pushes.flatMap((p) => p.packets).length).toBe(2);
+    const packets = route.pushes.flatMap((p) => p.packets);
+    const toBob = packets.find((p) => p.userIds[0] === 'bob');
+    const toAlice = packets.find((p) => p.userIds[0] === 'alice');
     expect(toBob!.userIds).toEqual(['bob']);
     expect(toAlice!.exclude).toEqual({ userId: 'alice', deviceId: 'phone' });
     const bobMsg = Message.decode(Packet.decode(toBob!.packet).data);
@@ -295,13 +298,15 @@ describe('logic service over gRPC (SQLite storage, recording route)', () => {
   it('tells the receivers to sync when a push is given up, instead of leaving them waiting', async () => {
     route.pushes.length = 0;
     route.failed.length = 0;
-    route.failNext = 4; // the first attempt and all three retries
+    // Sam's and Alice's packets go in calls of two slots: the first attempt and all three retries
+    // of each fail.
+    route.failNext = 8;
     await send(alice, {
       clientMsgId: 'r2',
       conversation: { type: ConversationType.CONVERSATION_TYPE_USER, id: 'sam' },
     });
     await expect.poll(() => pushedTo('sam'), { timeout: 10_000 }).toEqual(['PACKET_TYPE_SYNC_HINT']);
-    expect(route.failed).toHaveLength(4);
+    expect(route.failed).toHaveLength(8);
     // The sender's other devices had the same push lost: they are told too.
     expect(pushedTo('alice')).toEqual(['PACKET_TYPE_SYNC_HINT']);
     const metrics = await (await fetch(`http://127.0.0.1:${logic.httpPort}/metrics`)).text();
@@ -498,5 +503,58 @@ describe('logic service over gRPC (SQLite storage, recording route)', () => {
     });
     expect(h.response.messages.map((m) => m.conversationSeq)).toEqual([3, 2]);
     expect(h.response.hasMore).toBe(true);
+  });
+
+  it('answers each send of a SendBatch as Send would have answered it, in order', async () => {
+    route.pushes.length = 0;
+    const toDave = { type: ConversationType.CONVERSATION_TYPE_USER, id: 'dave' };
+    const request = (clientMsgId: string, extra: Partial<SendRequest> = {}) => ({
+      clientMsgId,
+      conversation: toDave,
+      contentType: 'text',
+      content: Buffer.from('hi dave'),
+      ...extra,
+    });
+    const anonymous = { ...alice, userId: '' };
+    const sends = [
+      { session: alice, request: request('b1') },
+      { session: alice, request: request('') },
+      { session: anonymous, request: request('b-anon') },
+      { session: alice, request: request('b2') },
+      { session: alice, request: request('b1') },
+      { session: alice, request: request('b-big', { content: Buffer.alloc(60_001) }) },
+    ];
+    const { results } = await rpc<unknown, SendBatchResponse>(client.sendBatch, { sends });
+    expect(results).toHaveLength(sends.length);
+    const [first, empty, anon, second, retried, big] = results;
+    expect(first!.response!.response).toMatchObject({ seq: expect.any(Number), conversationSeq: 1 });
+    expect(second!.response!.response).toMatchObject({ conversationSeq: 2 });
+    // The retry is answered with the first result, as a retried Send is.
+    expect(retried!.response).toEqual(first!.response);
+    // Each failure carries the code, message and field the unary Send answers for the same request.
+    const unaryError = (i: number) =>
+      rpc(client.send, sends[i]).then(
+        () => expect.fail('the send succeeded'),
+        (e: RpcError) => ({ code: e.code, message: e.message, field: e.field ?? '' }),
+      );
+    expect(empty!.error).toEqual(await unaryError(1));
+    expect(empty!.error!.code).toBe(ErrorCode.ERROR_CODE_INVALID_ARGUMENT);
+    expect(anon!.error).toEqual(await unaryError(2));
+    expect(anon!.error!.code).toBe(ErrorCode.ERROR_CODE_NOT_SIGNED_IN);
+    expect(big!.error).toEqual(await unaryError(5));
+    expect(big!.error!.code).toBe(ErrorCode.ERROR_CODE_CONTENT_TOO_LARGE);
+    await expect.poll(() => pushedTo('dave')).toEqual(['PACKET_TYPE_MESSAGE', 'PACKET_TYPE_MESSAGE']);
+    const metrics = await (await fetch(`http://127.0.0.1:${logic.httpPort}/metrics`)).text();
+    expect(metrics).toMatch(/switchboard_logic_send_rpc_batches_total 1\b/);
+    expect(metrics).toMatch(/switchboard_logic_send_rpc_batch_sends_total 6\b/);
+  });
+
+  it('refuses a SendBatch of more sends than it may carry, as a whole', async () => {
+    const sends = Array.from({ length: INTERNAL_LIMITS.sendsPerBatch + 1 }, () => ({ session: alice }));
+    const err = await rpc(client.sendBatch, { sends }).then(
+      () => expect.fail('the batch was taken'),
+      (e: RpcError) => e,
+    );
+    expect(err.code).toBe(ErrorCode.ERROR_CODE_INVALID_ARGUMENT);
   });
 });

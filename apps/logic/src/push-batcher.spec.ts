@@ -1,21 +1,29 @@
 import { createLogger } from '@switchboard/log';
 import { describe, expect, it } from 'vitest';
 import { logicCounters } from './logic-metrics.js';
-import { PushBatcher, splitByBytes } from './push-batcher.js';
+import { PushBatcher, slotOf, splitByBytes } from './push-batcher.js';
 import type { DeliveryStats, LogicRoutePort, UserPacket } from './route-port.js';
 import { StubLogicRoutePort } from './stub-route-port.js';
 import { SyncNudger } from './sync-nudger.js';
 
-/** A route whose DeliverToUsers calls wait until the test lets them go. */
+/**
+ * A route whose DeliverToUsers calls wait until the test lets them go, and which delivers a call's
+ * packets (records what each user got, in `received`) when it is let go.
+ */
 class HeldRoute extends StubLogicRoutePort {
   calls: Array<{ appId: string; users: string[]; release: () => void }> = [];
+  received = new Map<string, string[]>();
   override deliverToUsers(appId: string, packets: UserPacket[]): Promise<DeliveryStats> {
     return new Promise((resolve) => {
       this.calls.push({
         appId,
         users: packets.flatMap((p) => p.userIds),
-        release: () =>
-          resolve({ delivered: packets.length, failedGates: 0, unreachedUserIds: [], offlineUserIds: [] }),
+        release: () => {
+          for (const p of packets)
+            for (const u of p.userIds)
+              this.received.set(u, [...(this.received.get(u) ?? []), String(p.packet)]);
+          resolve({ delivered: packets.length, failedGates: 0, unreachedUserIds: [], offlineUserIds: [] });
+        },
       });
     });
   }
@@ -65,6 +73,59 @@ describe('PushBatcher bounds', () => {
   });
 });
 
+/** Users whose slots among `slots` are all different. */
+function usersOnDistinctSlots(count: number, slots: number): string[] {
+  const bySlot = new Map<number, string>();
+  for (let i = 0; bySlot.size < count; i++) {
+    const slot = slotOf(`user${i}`, slots);
+    if (!bySlot.has(slot)) bySlot.set(slot, `user${i}`);
+  }
+  return [...bySlot.values()];
+}
+
+describe('PushBatcher per-user order', () => {
+  it("delivers a user's pushes in the order they were made, even when later calls finish first", async () => {
+    const route = new HeldRoute();
+    const counters = logicCounters();
+    const pushes = new PushBatcher(route, new SyncNudger(route, counters), counters, silent, {
+      maxCallsInFlight: 4,
+    });
+    const [u, v] = usersOnDistinctSlots(2, 4);
+    const msg = (user: string, text: string): UserPacket => ({ userIds: [user], packet: Buffer.from(text) });
+    const done = [
+      pushes.push('a', [msg(u!, 'u1'), msg(v!, 'v1')]),
+      (await tick(), pushes.push('a', [msg(u!, 'u2')])),
+      (await tick(), pushes.push('a', [msg(u!, 'u3'), msg(v!, 'v2')])),
+    ];
+    // Whatever is out, the newest call finishes first (route and gates answer in any order).
+    let settled = false;
+    void Promise.all(done).then(() => (settled = true));
+    let released = 0;
+    while (!settled) {
+      await tick();
+      const open = route.calls.slice(released);
+      for (const c of open.reverse()) c.release();
+      released = route.calls.length;
+    }
+    expect(route.received.get(u!)).toEqual(['u1', 'u2', 'u3']);
+    expect(route.received.get(v!)).toEqual(['v1', 'v2']);
+  });
+
+  it('keeps calls for users of different slots out at once, and splits a packet among slots', async () => {
+    const route = new HeldRoute();
+    const counters = logicCounters();
+    const pushes = new PushBatcher(route, new SyncNudger(route, counters), counters, silent, {
+      maxCallsInFlight: 4,
+    });
+    const users = usersOnDistinctSlots(4, 4);
+    const both = pushes.push('a', [{ userIds: users, packet: Buffer.from('to all') }]);
+    await tick();
+    expect(route.calls.map((c) => c.users).sort()).toEqual(users.map((u) => [u]).sort());
+    for (const c of route.calls) c.release();
+    await both;
+  });
+});
+
 class RecordingRoute extends StubLogicRoutePort {
   calls: UserPacket[][] = [];
   override async deliverToUsers(_appId: string, packets: UserPacket[]): Promise<DeliveryStats> {
@@ -78,7 +139,11 @@ const sized = (bytes: number, user = 'u'): UserPacket => ({ userIds: [user], pac
 function recordingBatcher(maxCallBytes: number) {
   const route = new RecordingRoute();
   const counters = logicCounters();
-  const batcher = new PushBatcher(route, new SyncNudger(route, counters), counters, silent, { maxCallBytes });
+  // One slot: these tests look at how one slot's calls are cut, whoever the users are.
+  const batcher = new PushBatcher(route, new SyncNudger(route, counters), counters, silent, {
+    maxCallBytes,
+    maxCallsInFlight: 1,
+  });
   return { route, batcher };
 }
 

@@ -12,7 +12,10 @@ export interface PushBatcherOptions {
   retries?: number;
   /** Back-off before the first retry; each next one waits 4× longer (100, 400, 1600 ms). Default 100. */
   retryBaseMs?: number;
-  /** DeliverToUsers calls out at once (a call being retried holds its slot). Default 4. */
+  /**
+   * DeliverToUsers calls out at once: the call slots users are spread over (a call being retried
+   * holds its slot). Default 4.
+   */
   maxCallsInFlight?: number;
   /** Packets waiting for a call; past it the receivers of new pushes are told to sync instead. Default 100,000. */
   maxPendingPackets?: number;
@@ -32,16 +35,27 @@ export interface OfflineSink {
   notify(appId: string, notice: OfflineNotice): void;
 }
 
+/** A push spread over several slots: resolved when the last of its slots' calls is over. */
+interface Join {
+  remaining: number;
+  resolve(): void;
+}
+
 interface Pending {
   packets: UserPacket[];
-  waiters: Array<() => void>;
+  waiters: Join[];
   /** When the first of these packets was queued. */
   since: number;
 }
 
-/** A call slot: whose pushes it carries and how many packets, released together when it is over. */
+/**
+ * A call slot: the users whose hash falls on it, their pushes waiting per app, and the one call it
+ * has out (whose pushes are released together when it is over).
+ */
 interface Slot {
-  waiters: Array<() => void>;
+  pending: Map<string, Pending>;
+  busy: boolean;
+  waiters: Join[];
   packets: number;
   since: number;
 }
@@ -50,18 +64,23 @@ interface Slot {
  * Gathers the pushes made in one tick into one DeliverToUsers call per app, so that a group-commit
  * batch of N sends costs one route call instead of N (route then makes one call per gate).
  *
- * What is in flight is bounded: at most `maxCallsInFlight` calls are out, and pushes made meanwhile
- * wait and go together in the next call (so a slow route gets fewer, larger calls rather than a
- * pile of them past their deadlines). Past `maxPendingPackets` waiting, new pushes are not queued:
- * their receivers are told to sync instead.
+ * Per-user order: each user belongs to one of `maxCallsInFlight` call slots (by a hash of the user
+ * id), and a slot has one call out at a time, so a user's packets travel in one slot's calls, one
+ * call after another, in the order they were pushed: concurrent calls never overtake each other
+ * for the same user. A packet for users of several slots goes in each of those slots, to its own
+ * users there. The slots keep the concurrency: up to `maxCallsInFlight` calls are out at once.
  *
- * A call route fails is retried a few times with back-off (a retry after a timeout may deliver a
- * packet twice; clients dedupe by seq). When it is given up, or when route could not reach some
- * users' gates, those users are handed to the {@link SyncNudger}, which tells their online devices
- * to sync: a stored message is never silently left unannounced.
+ * What is in flight is bounded: pushes made while their slot's call is out wait and go together in
+ * its next call (so a slow route gets fewer, larger calls rather than a pile of them past their
+ * deadlines). Past `maxPendingPackets` waiting, new pushes are not queued: their receivers are told
+ * to sync instead.
+ *
+ * A call route fails is retried a few times with back-off, holding its slot (a retry after a
+ * timeout may deliver a packet twice; clients dedupe by seq). When it is given up, or when route
+ * could not reach some users' gates, those users are handed to the {@link SyncNudger}, which tells
+ * their online devices to sync: a stored message is never silently left unannounced.
  */
 export class PushBatcher {
-  private pending = new Map<string, Pending>();
   private pendingPackets = 0;
   /** Packets in calls that are out (or waiting to retry). */
   private inFlightPackets = 0;
@@ -72,16 +91,16 @@ export class PushBatcher {
   routeFailing = false;
   private scheduled = false;
   private stopped = false;
-  private inFlight = 0;
   private readonly retries: number;
   private readonly retryBaseMs: number;
-  private readonly maxCallsInFlight: number;
   private readonly maxPendingPackets: number;
   private readonly maxCallBytes: number;
   private readonly failures: LogSummary;
   private readonly now: () => number;
-  private readonly slots = new Set<Slot>();
+  private readonly slots: Slot[];
   private readonly offline: OfflineSink | undefined;
+  /** Slots touched by the push being queued (scratch, reused: pushes are queued synchronously). */
+  private readonly touched: boolean[];
 
   constructor(
     private readonly route: LogicRoutePort,
@@ -92,12 +111,20 @@ export class PushBatcher {
   ) {
     this.retries = options.retries ?? 3;
     this.retryBaseMs = options.retryBaseMs ?? 100;
-    this.maxCallsInFlight = options.maxCallsInFlight ?? 4;
+    const slots = Math.max(1, options.maxCallsInFlight ?? 4);
     this.maxPendingPackets = options.maxPendingPackets ?? 100_000;
     this.maxCallBytes = options.maxCallBytes ?? GRPC_BATCH_TARGET_BYTES;
     this.now = options.now ?? (() => performance.now());
     this.offline = options.offline;
     this.failures = new LogSummary(log, 'pushes given up after retries; their receivers are told to sync');
+    this.slots = Array.from({ length: slots }, () => ({
+      pending: new Map<string, Pending>(),
+      busy: false,
+      waiters: [],
+      packets: 0,
+      since: 0,
+    }));
+    this.touched = new Array<boolean>(slots).fill(false);
   }
 
   /**
@@ -115,8 +142,10 @@ export class PushBatcher {
    */
   oldestWaitMs(): number {
     let since = Infinity;
-    for (const p of this.pending.values()) since = Math.min(since, p.since);
-    for (const slot of this.slots) since = Math.min(since, slot.since);
+    for (const slot of this.slots) {
+      for (const p of slot.pending.values()) since = Math.min(since, p.since);
+      if (slot.busy) since = Math.min(since, slot.since);
+    }
     return since === Infinity ? 0 : this.now() - since;
   }
 
@@ -128,14 +157,16 @@ export class PushBatcher {
       return Promise.resolve();
     }
     return new Promise<void>((resolve) => {
-      let entry = this.pending.get(appId);
-      if (!entry) {
-        entry = { packets: [], waiters: [], since: this.now() };
-        this.pending.set(appId, entry);
+      const join: Join = { remaining: 0, resolve };
+      const now = this.now();
+      for (const p of packets) this.queue(appId, p, now);
+      for (let i = 0; i < this.touched.length; i++) {
+        if (!this.touched[i]) continue;
+        this.touched[i] = false;
+        join.remaining++;
+        this.pendingOf(this.slots[i]!, appId, now).waiters.push(join);
       }
-      for (const p of packets) entry.packets.push(p);
-      this.pendingPackets += packets.length;
-      entry.waiters.push(resolve);
+      if (join.remaining === 0) resolve();
       this.schedule();
     });
   }
@@ -146,23 +177,62 @@ export class PushBatcher {
     this.failures.flush();
   }
 
+  /** Puts a packet in the slot of its users, or a copy for each slot's users when they differ. */
+  private queue(appId: string, p: UserPacket, now: number): void {
+    const n = this.slots.length;
+    const first = p.userIds.length > 0 ? slotOf(p.userIds[0]!, n) : 0;
+    let same = true;
+    for (let i = 1; i < p.userIds.length && same; i++) same = slotOf(p.userIds[i]!, n) === first;
+    if (same) {
+      this.add(appId, first, p, now);
+      return;
+    }
+    const bySlot = new Map<number, string[]>();
+    for (const user of p.userIds) {
+      const i = slotOf(user, n);
+      const users = bySlot.get(i);
+      if (users) users.push(user);
+      else bySlot.set(i, [user]);
+    }
+    for (const [i, userIds] of bySlot) this.add(appId, i, { ...p, userIds }, now);
+  }
+
+  private add(appId: string, i: number, p: UserPacket, now: number): void {
+    this.pendingOf(this.slots[i]!, appId, now).packets.push(p);
+    this.pendingPackets++;
+    this.touched[i] = true;
+  }
+
+  private pendingOf(slot: Slot, appId: string, now: number): Pending {
+    let entry = slot.pending.get(appId);
+    if (!entry) {
+      entry = { packets: [], waiters: [], since: now };
+      slot.pending.set(appId, entry);
+    }
+    return entry;
+  }
+
   private schedule(): void {
-    if (this.scheduled || this.inFlight >= this.maxCallsInFlight || this.pending.size === 0) return;
+    if (this.scheduled) return;
     this.scheduled = true;
     setImmediate(() => this.flush());
   }
 
-  /** Starts one call per app with pushes waiting, as far as free slots allow; the rest waits. */
+  /** Starts a call in each free slot with pushes waiting (one app's); the rest waits its turn. */
   private flush(): void {
     this.scheduled = false;
-    for (const [appId, { packets, waiters, since }] of this.pending) {
-      if (this.inFlight >= this.maxCallsInFlight) break;
-      this.pending.delete(appId);
+    for (const slot of this.slots) {
+      if (slot.busy) continue;
+      const next = slot.pending.entries().next();
+      if (next.done) continue;
+      const [appId, { packets, waiters, since }] = next.value;
+      slot.pending.delete(appId);
       this.pendingPackets -= packets.length;
       this.inFlightPackets += packets.length;
-      this.inFlight++;
-      const slot: Slot = { waiters, packets: packets.length, since };
-      this.slots.add(slot);
+      slot.busy = true;
+      slot.waiters = waiters;
+      slot.packets = packets.length;
+      slot.since = since;
       this.deliver(appId, splitByBytes(packets, this.maxCallBytes), 0, slot, 0);
     }
   }
@@ -179,15 +249,14 @@ export class PushBatcher {
     }
   }
 
-  /** A call is over (delivered or given up): its slot goes to what waited meanwhile. */
+  /** A call is over (delivered or given up): the slot goes to what waited meanwhile. */
   private done(slot: Slot): void {
-    this.slots.delete(slot);
-    this.inFlight--;
+    slot.busy = false;
     this.inFlightPackets -= slot.packets;
-    for (const resolve of slot.waiters) resolve();
-    this.schedule();
+    for (const join of slot.waiters) if (--join.remaining === 0) join.resolve();
+    slot.waiters = [];
+    if (slot.pending.size > 0) this.schedule();
   }
-
   /** Delivers part `i` of a slot's batch (retrying it), then the next part, then frees the slot. */
   private deliver(appId: string, parts: UserPacket[][], i: number, slot: Slot, attempt: number): void {
     const packets = parts[i] as UserPacket[];
@@ -233,6 +302,16 @@ function packetBytes(p: UserPacket): number {
   let n = p.packet.length + 32;
   for (const id of p.userIds) n += id.length * 3 + 2;
   return n;
+}
+
+/**
+ * The call slot of a user: FNV-1a of the id, so that a user's packets always take the same slot.
+ */
+export function slotOf(userId: string, slots: number): number {
+  if (slots === 1) return 0;
+  let h = 0x811c9dc5;
+  for (let i = 0; i < userId.length; i++) h = Math.imul(h ^ userId.charCodeAt(i), 0x01000193);
+  return (h >>> 0) % slots;
 }
 
 /** Consecutive runs of `packets` of at most `maxBytes` each (a larger packet goes alone). */

@@ -5,6 +5,7 @@ import { messagePush } from './client-message.js';
 import { checkContent } from './content-rules.js';
 import type { SendInput } from './domain.js';
 import { requireClientRoomId } from './ids.js';
+import type { ConversationTraffic } from './conversation-traffic.js';
 import type { LogicCounter } from './logic-metrics.js';
 import type { Caller } from './message-service.js';
 import type { LogicRoutePort } from './route-port.js';
@@ -27,6 +28,7 @@ export class RoomMessaging {
     private readonly route: LogicRoutePort,
     private readonly options: RoomMessagingOptions,
     private readonly counters: Counters<LogicCounter>,
+    private readonly traffic?: ConversationTraffic,
   ) {}
 
   /** Resolves with the time the message was sent at (Unix ms). */
@@ -60,6 +62,7 @@ export class RoomMessaging {
       deviceId: caller.deviceId,
     });
     this.counters.add('room_sends');
+    this.traffic?.note(caller.appId, 'room', roomId);
     return sentAt;
   }
 }

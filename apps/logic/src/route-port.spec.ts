@@ -1,6 +1,8 @@
 import { ErrorCode } from '@switchboard/proto/client';
 import {
   RouteServiceService,
+  type BindManyRequest,
+  type BindRequest,
   type DeliverToRoomRequest,
   type DeliverToTagsRequest,
   type GetCountsRequest,
@@ -32,6 +34,20 @@ async function fakeRoute(secret: string) {
       {
         definition: RouteServiceService,
         implementation: {
+          bind: unary(async (req: BindRequest) => {
+            seen('bind', req);
+            return { epoch: req.connId * 10 };
+          }),
+          bindMany: unary(async (req: BindManyRequest) => {
+            seen('bindMany', req);
+            return {
+              outcomes: req.binds.map((b) =>
+                b.userId === 'refused'
+                  ? { code: ErrorCode.ERROR_CODE_GATE_RESET, message: 'renew', field: '' }
+                  : { bound: { epoch: b.connId * 10 }, code: 0, message: '', field: '' },
+              ),
+            };
+          }),
           deliverToRoom: unary(async (req: DeliverToRoomRequest) => {
             seen('deliverToRoom', req);
             if (requests['deliverToRoom']!.length === 1) throw unavailable();
@@ -113,6 +129,59 @@ describe('GrpcLogicRoutePort over real gRPC', () => {
   afterAll(async () => {
     port.close();
     await server.stop(100);
+  });
+
+  const bindInput = (userId: string, connId: number) => ({
+    appId: 'a',
+    userId,
+    deviceId: 'phone',
+    gateId: 'g1',
+    gateBootId: 'b1',
+    connId,
+    platform: 'ios',
+  });
+
+  it('sends the binds of one tick as one BindMany, each answered with its own epoch or error', async () => {
+    const results = await Promise.allSettled(
+      [bindInput('alice', 1), bindInput('refused', 2), bindInput('bob', 3)].map((b) => port.bind(b)),
+    );
+    expect(results[0]).toEqual({ status: 'fulfilled', value: { epoch: 10 } });
+    expect(results[1]).toMatchObject({
+      status: 'rejected',
+      reason: { code: ErrorCode.ERROR_CODE_GATE_RESET },
+    });
+    expect((results[1] as PromiseRejectedResult).reason).toBeInstanceOf(RpcError);
+    expect(results[2]).toEqual({ status: 'fulfilled', value: { epoch: 30 } });
+    expect(route.requests['bindMany']).toEqual([
+      { binds: [bindInput('alice', 1), bindInput('refused', 2), bindInput('bob', 3)] },
+    ]);
+    // A bind alone in its tick is a plain Bind.
+    expect(await port.bind(bindInput('carol', 4))).toEqual({ epoch: 40 });
+    expect(route.requests['bind']).toEqual([bindInput('carol', 4)]);
+  });
+
+  it('binds one by one against a route without BindMany (a rolling upgrade)', async () => {
+    const old = await startGrpcServer(
+      '127.0.0.1',
+      0,
+      [
+        {
+          definition: RouteServiceService,
+          implementation: { bind: unary(async (req: BindRequest) => ({ epoch: req.connId + 100 })) },
+        },
+      ],
+      { secret },
+    );
+    const toOld = new GrpcLogicRoutePort(`127.0.0.1:${old.port}`, { secret }, 3_000);
+    try {
+      for (let round = 0; round < 2; round++) {
+        const epochs = await Promise.all([1, 2, 3].map((i) => toOld.bind(bindInput(`u${i}`, i))));
+        expect(epochs).toEqual([{ epoch: 101 }, { epoch: 102 }, { epoch: 103 }]);
+      }
+    } finally {
+      toOld.close();
+      await old.stop(100);
+    }
   });
 
   it('sends room, tag and app-wide deliveries once, passing none_of through', async () => {

@@ -1,5 +1,5 @@
 import { Metadata, type CallOptions, type ClientUnaryCall, type ServiceError } from '@grpc/grpc-js';
-import { RouteServiceClient } from '@switchboard/proto/route';
+import { RouteServiceClient, type GateState } from '@switchboard/proto/route';
 import {
   balancedChannel,
   call,
@@ -10,6 +10,9 @@ import {
   type InternalTls,
   type AddressList,
 } from '@switchboard/rpc';
+import { GrpcBindBatcher } from './grpc-bind-batcher.js';
+
+export type { GateState };
 
 /** Packets for the online devices of some users. */
 export interface UserPacket {
@@ -143,6 +146,8 @@ export interface LogicRoutePort {
     userIds: string[],
     join: boolean,
   ): Promise<{ updated: number; failedGates: number }>;
+  /** Every live gate with its lease and counters, and route's clock when it read them. */
+  listGates(): Promise<{ gates: GateState[]; now: number }>;
   /** Resolves when route is reachable (the readiness check); absent for in-process ports. */
   reachable?(): Promise<void>;
   /** Where route is, for logs and `/readyz`. */
@@ -153,29 +158,40 @@ export interface LogicRoutePort {
 /** LogicRoutePort over RouteService gRPC, balanced over every route instance in `addresses`. */
 export class GrpcLogicRoutePort implements LogicRoutePort {
   private readonly client: RouteServiceClient;
+  /** A tick's binds go to route as one BindMany call. */
+  private readonly binds: GrpcBindBatcher;
   /** The route instances, comma-separated (for logs and `/readyz`). */
   readonly address: string;
 
-  /** @param auth `internal.secret`, carried by every call, and mutual TLS (`internal.tls`) if on. */
+  /**
+   * @param auth `internal.secret`, carried by every call, and mutual TLS (`internal.tls`) if on.
+   * @param client A client made elsewhere instead, e.g. for a route served in this process
+   *   (`InProcessChannel.client`, the embedded suite); `addresses` then only names it.
+   */
   constructor(
     addresses: AddressList,
     auth: { secret: string; tls?: InternalTls | undefined },
     private readonly timeoutMs = 5_000,
+    client?: RouteServiceClient,
   ) {
     this.address = parseAddressList(addresses).join(',');
     // The channel retries only RETRYABLE_ROUTE_METHODS (GetPresence, GetCounts, KickDevice,
-    // SetUserTags, SetUsersRoom); Bind and the DeliverTo* calls are never sent twice.
-    const channel = balancedChannel(addresses, { ...auth, retryable: RETRYABLE_ROUTE_METHODS });
-    this.client = new RouteServiceClient(channel.target, channel.credentials, channel.options);
+    // SetUserTags, SetUsersRoom); Bind, BindMany and the DeliverTo* calls are never sent twice.
+    if (client) {
+      this.client = client;
+    } else {
+      const channel = balancedChannel(addresses, { ...auth, retryable: RETRYABLE_ROUTE_METHODS });
+      this.client = new RouteServiceClient(channel.target, channel.credentials, channel.options);
+    }
+    this.binds = new GrpcBindBatcher(this.client, timeoutMs);
   }
 
   reachable(): Promise<void> {
     return channelReachable(this.client);
   }
 
-  async bind(input: Parameters<LogicRoutePort['bind']>[0]): Promise<{ epoch: number }> {
-    const res = await call(this.client, this.client.bind, input, new Metadata(), this.timeoutMs);
-    return { epoch: res.epoch };
+  bind(input: Parameters<LogicRoutePort['bind']>[0]): Promise<{ epoch: number }> {
+    return this.binds.bind(input);
   }
 
   async deliverToUsers(appId: string, packets: UserPacket[]): Promise<DeliveryStats> {
@@ -240,6 +256,11 @@ export class GrpcLogicRoutePort implements LogicRoutePort {
         boundAt: d.boundAt,
       })),
     }));
+  }
+
+  async listGates(): Promise<{ gates: GateState[]; now: number }> {
+    const res = await this.call(this.client.listGates, {});
+    return { gates: res.gates, now: res.now };
   }
 
   async counts(appId: string, roomId: string, tag: string): Promise<OnlineCounts> {

@@ -9,7 +9,18 @@ import {
   type UpstreamCheck,
 } from '@switchboard/metrics';
 import { LogicServiceService } from '@switchboard/proto/logic';
-import { readInternalTls, startGrpcServer } from '@switchboard/rpc';
+import {
+  RouteServiceService,
+  type RouteServiceClient,
+  type RouteServiceServer,
+} from '@switchboard/proto/route';
+import {
+  InProcessServices,
+  readInternalTls,
+  RETRYABLE_ROUTE_METHODS,
+  serveInternal,
+  type AddressList,
+} from '@switchboard/rpc';
 import { openConfiguredStorage, type Storage } from '@switchboard/storage';
 import { logicHandlers } from './grpc-handlers.js';
 import { logicCounters } from './logic-metrics.js';
@@ -33,10 +44,16 @@ import { businessHandlers } from './business/business-handlers.js';
 import { BusinessMessaging } from './business/business-messaging.js';
 import { Presence } from './business/presence.js';
 import { UserAdmin } from './business/user-admin.js';
+import { businessApiMetrics } from './business-api/business-api-metrics.js';
 import { startBusinessApi } from './business-api/start-business-api.js';
+import { ServerStats } from './business/server-stats.js';
+import { ConversationTraffic } from './conversation-traffic.js';
 
 export interface RunningLogic {
+  /** 0 when served in process. */
   grpcPort: number;
+  /** Where gates reach LogicService: `host:port`, or `in-process:logic`. */
+  address: string;
   /** Bound HTTP port (`/healthz`, `/metrics`). */
   httpPort: number;
   /** Bound ports of the business API (HTTP `/v1/...` and gRPC BusinessService). */
@@ -51,6 +68,23 @@ export interface StartLogicOptions {
   /** Storage opened by the caller (tests, standalone); otherwise opened from config and closed on stop. */
   storage?: Storage;
   route?: LogicRoutePort;
+  /**
+   * Services of this process (the embedded suite): LogicService is served there instead of on a
+   * gRPC listener, and a `logic.routeAddress` of theirs (`in-process:route`) is called without gRPC.
+   */
+  inProcess?: InProcessServices;
+}
+
+/** A client for a route served in this process when `routeAddress` names one (`in-process:route`). */
+function inProcessRouteClient(
+  routeAddress: AddressList,
+  inProcess: InProcessServices | undefined,
+): RouteServiceClient | undefined {
+  if (!inProcess || typeof routeAddress !== 'string' || !InProcessServices.isAddress(routeAddress))
+    return undefined;
+  return inProcess
+    .channel<RouteServiceServer>(routeAddress, { retryable: RETRYABLE_ROUTE_METHODS })
+    .client(RouteServiceService);
 }
 
 /** Builds and starts the logic service; stop() shuts down in reverse order. */
@@ -67,10 +101,12 @@ export async function startLogic(options: StartLogicOptions): Promise<RunningLog
       config.logic.routeAddress,
       { secret: config.internal.secret, tls },
       config.logic.routeTimeoutMs,
+      inProcessRouteClient(config.logic.routeAddress, options.inProcess),
     );
   const apps = cachedApps(storage);
   const tokens = new TokenVerifier(appCredentials(apps));
   const counters = logicCounters(registry);
+  const apiMetrics = businessApiMetrics(registry);
   const batcher = new SendBatcher(
     (batch) => {
       counters.add('send_batches');
@@ -95,12 +131,14 @@ export async function startLogic(options: StartLogicOptions): Promise<RunningLog
     maxPushLagMs: config.logic.maxPushLagMs,
   };
   const store = new MessageStore(batcher, pushes, limits, counters);
-  const groupMessaging = new GroupMessaging(storage, store, pushes, route, limits, counters, log);
+  const traffic = new ConversationTraffic();
+  const groupMessaging = new GroupMessaging(storage, store, pushes, route, limits, counters, log, traffic);
   const rooms = new RoomMessaging(
     apps,
     route,
     { maxContentBytes: limits.maxContentBytes, allowClientRoomSends: config.logic.allowClientRoomSends },
     counters,
+    traffic,
   );
   const messages = new MessageService(storage, store, pushes, limits, counters, groupMessaging, rooms);
   const signIn = new SignInService(
@@ -113,12 +151,19 @@ export async function startLogic(options: StartLogicOptions): Promise<RunningLog
   );
   const business = businessHandlers({
     users: new UserAdmin(storage, route, config.logic.tags),
-    messaging: new BusinessMessaging(storage, messages, groupMessaging, route, {
-      maxContentBytes: config.logic.maxContentBytes,
-      historyLimitMax: config.logic.syncLimitMax,
-      historyMaxBytes: config.logic.syncMaxBytes,
-      tags: config.logic.tags,
-    }),
+    messaging: new BusinessMessaging(
+      storage,
+      messages,
+      groupMessaging,
+      route,
+      {
+        maxContentBytes: config.logic.maxContentBytes,
+        historyLimitMax: config.logic.syncLimitMax,
+        historyMaxBytes: config.logic.syncMaxBytes,
+        tags: config.logic.tags,
+      },
+      traffic,
+    ),
     presence: new Presence(route),
     groups: new GroupAdmin(
       storage,
@@ -131,30 +176,37 @@ export async function startLogic(options: StartLogicOptions): Promise<RunningLog
       counters,
       log,
     ),
+    stats: new ServerStats(route, counters, traffic, {
+      operatorApps: config.logic.api.operatorApps,
+      apiErrors: () => apiMetrics.errors(),
+    }),
   });
   const apiKeys = new ApiKeyAuth(storage);
-  const server = await startGrpcServer(
+  const server = await serveInternal(
     config.logic.host,
     config.logic.grpcPort,
-    [
-      {
-        definition: LogicServiceService,
-        implementation: {
-          ...logicHandlers(
-            {
-              signIn,
-              messages,
-              groups: groupMessaging,
-              reads: new ReadReceipts(storage, pushes, counters),
-              conversations: new ConversationList(storage),
-            },
-            log,
-            counters,
-          ),
-        },
+    {
+      definition: LogicServiceService,
+      implementation: {
+        ...logicHandlers(
+          {
+            signIn,
+            messages,
+            groups: groupMessaging,
+            reads: new ReadReceipts(storage, pushes, counters),
+            conversations: new ConversationList(storage),
+          },
+          log,
+          counters,
+        ),
       },
-    ],
-    { secret: config.internal.secret, tls, observe: grpcServerLatency(registry) },
+    },
+    {
+      secret: config.internal.secret,
+      tls,
+      observe: grpcServerLatency(registry),
+      inProcess: options.inProcess && { services: options.inProcess, name: 'logic' },
+    },
   );
   // Ready while the database and route answer; an unreachable one is logged at error level.
   const checks: UpstreamCheck[] = [
@@ -179,6 +231,7 @@ export async function startLogic(options: StartLogicOptions): Promise<RunningLog
     authenticate: apiKeys.authenticate,
     logger: log,
     registry,
+    metrics: apiMetrics,
   });
   log.info(
     {
@@ -192,6 +245,7 @@ export async function startLogic(options: StartLogicOptions): Promise<RunningLog
   );
   return {
     grpcPort: server.port,
+    address: server.address,
     httpPort: http.port,
     api: { httpPort: api.httpPort, grpcPort: api.grpcPort },
     storage,

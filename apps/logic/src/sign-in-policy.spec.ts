@@ -4,8 +4,9 @@ import { join } from 'node:path';
 import { ErrorCode, type SignInRequest } from '@switchboard/proto/client';
 import { createStorage, type Storage } from '@switchboard/storage';
 import { SignJWT } from 'jose';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { appCredentials, cachedApps } from './app-credentials.js';
+import { groupRoomId } from './groups/group-rooms.js';
 import { SignInService } from './sign-in-service.js';
 import { StubLogicRoutePort } from './stub-route-port.js';
 import { TokenVerifier } from './token-verifier.js';
@@ -129,6 +130,67 @@ describe('sign-in with app and user settings (SQLite)', () => {
     );
     await expect(strict.signIn(request(fresh), ctx)).rejects.toMatchObject({
       code: ErrorCode.ERROR_CODE_TOKEN_INVALID,
+    });
+  });
+
+  it('signs in many at once (one storage batch per tick), each with its own answer', async () => {
+    const secret = 'newer-secret-newer-secret-newer';
+    await storage.groups.create({
+      appId: 'a',
+      groupId: 'town',
+      name: 'Town',
+      ownerUserId: 'b1',
+      extra: '',
+      memberUserIds: [],
+      large: true,
+      at: 1,
+    });
+    await storage.users.revokeTokens('a', 'b3', Date.now() + 60_000);
+    const route = new StubLogicRoutePort();
+    const batched = new SignInService(
+      storage,
+      new TokenVerifier(appCredentials(cachedApps(storage))),
+      route,
+      30_000,
+      TAGS,
+      { maxPerUser: 1, policy: 'refuse' },
+    );
+    const [b1, b2, b3] = await Promise.all(['b1', 'b2', 'b3'].map((u) => testToken('a', u, secret)));
+    const attempts = [
+      [b1, 'phone'],
+      [b2, 'phone'],
+      [b3, 'phone'],
+      [b2, 'tablet'],
+      [b1, 'phone'],
+    ] as const;
+    const signInMany = vi.spyOn(storage.devices, 'signInMany');
+    const results = await Promise.allSettled(
+      attempts.map(([token, deviceId], connId) =>
+        batched.signIn(request(token!, { deviceId }), { ...ctx, connId }),
+      ),
+    );
+    const outcome = results.map((r) =>
+      r.status === 'fulfilled'
+        ? `${r.value.userId}/${r.value.deviceId} rooms=${r.value.rooms.join(',')}`
+        : (r.reason as { code: ErrorCode }).code,
+    );
+    expect(outcome).toEqual([
+      `b1/phone rooms=${groupRoomId('town')}`,
+      'b2/phone rooms=',
+      ErrorCode.ERROR_CODE_TOKEN_REVOKED,
+      // b2 had no device when the batch read them: both of its new devices pass (the cap is kept
+      // within one, as for two sign-ins at the same instant); the cap applies from then on.
+      'b2/tablet rooms=',
+      `b1/phone rooms=${groupRoomId('town')}`,
+    ]);
+    expect(signInMany.mock.calls.map(([inputs]) => inputs.length)).toEqual([4]);
+    signInMany.mockRestore();
+    expect((route.stubCalls['bind'] ?? []).map(([b]) => (b as { connId: number }).connId)).toEqual([
+      0, 1, 3, 4,
+    ]);
+    expect(await storage.devices.get('a', 'b3', 'phone')).toBeUndefined();
+    await expect(batched.signIn(request(b1!, { deviceId: 'laptop' }), ctx)).rejects.toMatchObject({
+      code: ErrorCode.ERROR_CODE_LIMIT_EXCEEDED,
     });
   });
 });

@@ -4,6 +4,7 @@ import type { LogicRoutePort } from './route-port.js';
 import { applyDeviceCap, type DeviceCap } from './device-cap.js';
 import { groupRoomId } from './groups/group-rooms.js';
 import { requireId } from './ids.js';
+import { SignInBatches } from './sign-in-batches.js';
 import { connectionTags, type TagLimits } from './tag-policy.js';
 import type { TokenVerifier } from './token-verifier.js';
 
@@ -52,9 +53,12 @@ export interface SignedIn {
  * Sign-in: the token decides who the connection is. Request fields may only
  * repeat what the token says (a token bound to a device signs in only that
  * device). The device is recorded, then bound at route, which kicks any older
- * connection of the same device.
+ * connection of the same device. Storage is read and written per tick (SignInBatches), not per
+ * sign-in.
  */
 export class SignInService {
+  private readonly batches: SignInBatches;
+
   constructor(
     private readonly storage: Storage,
     private readonly tokens: TokenVerifier,
@@ -62,7 +66,9 @@ export class SignInService {
     private readonly heartbeatIntervalMs: number,
     private readonly tagLimits: TagLimits,
     private readonly deviceCap: DeviceCap,
-  ) {}
+  ) {
+    this.batches = new SignInBatches(storage);
+  }
 
   async signIn(req: SignInInput, ctx: SignInContext): Promise<SignedIn> {
     const claims = await this.tokens.verify(req.token);
@@ -84,8 +90,9 @@ export class SignInService {
     requireId('device', deviceId, 'device_id');
     const allowClientDeclared = claims.allowClientTags ?? this.tagLimits.allowClientDeclared;
     const tags = connectionTags(claims.tags, req.tags, { ...this.tagLimits, allowClientDeclared });
+    const key = { appId: claims.appId, userId: claims.userId };
     // Read before anything is written: a revoked token must not even push out another device.
-    const user = await this.storage.users.get(claims.appId, claims.userId);
+    const [user, devices] = await Promise.all([this.batches.user.call(key), this.batches.devices.call(key)]);
     if (user && claims.issuedAt * 1000 <= user.tokensValidAfter) {
       throw new SwitchboardError(
         ErrorCode.ERROR_CODE_TOKEN_REVOKED,
@@ -97,8 +104,8 @@ export class SignInService {
     const serverTags = (user?.tags ?? []).filter((t) => !tags.includes(t));
     for (const t of serverTags) tags.push(t);
     const platform = req.platform.slice(0, 32);
-    await applyDeviceCap(this.storage, this.deviceCap, claims.appId, claims.userId, deviceId);
-    const cursor = await this.storage.devices.signIn({
+    await applyDeviceCap(this.storage, this.deviceCap, claims.appId, claims.userId, deviceId, devices);
+    const cursor = await this.batches.record.call({
       appId: claims.appId,
       userId: claims.userId,
       deviceId,
@@ -115,7 +122,7 @@ export class SignInService {
     });
     // Read after the bind: a large group joined from now on finds this connection bound at route
     // (SetUsersRoom), and one joined before is in this list.
-    const rooms = (await this.storage.groups.largeGroupIdsOf(claims.appId, claims.userId)).map(groupRoomId);
+    const rooms = (await this.batches.largeGroupIds.call(key)).map(groupRoomId);
     return {
       appId: claims.appId,
       userId: claims.userId,

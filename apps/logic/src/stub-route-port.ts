@@ -1,5 +1,6 @@
 import type {
   DeliveryStats,
+  GateState,
   LogicRoutePort,
   OnlineCounts,
   TagExpression,
@@ -80,6 +81,11 @@ export class StubLogicRoutePort implements LogicRoutePort {
   ): Promise<{ updated: number; failedGates: number }> {
     this.record('setUsersRoom', appId, roomId, userIds, join);
     return { updated: 0, failedGates: 0 };
+  }
+
+  async listGates(): Promise<{ gates: GateState[]; now: number }> {
+    this.record('listGates');
+    return { gates: [], now: Date.now() };
   }
 
   close(): void {}

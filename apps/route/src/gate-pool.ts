@@ -1,7 +1,8 @@
 import type { ChannelCredentials } from '@grpc/grpc-js';
-import { GateServiceClient } from '@switchboard/proto/conn';
+import { GateServiceClient, GateServiceService, type GateServiceServer } from '@switchboard/proto/conn';
 import {
   GRPC_CHANNEL_OPTIONS,
+  InProcessServices,
   internalChannel,
   internalClientOptions,
   type InternalTls,
@@ -24,16 +25,25 @@ export class GatePool {
   private refreshedAt = 0;
   private refreshing: Promise<void> | undefined;
 
+  private readonly refreshMs: number;
+  private readonly now: () => number;
+  private readonly inProcess: InProcessServices | undefined;
   private readonly credentials: ChannelCredentials;
   private readonly options: ReturnType<typeof internalClientOptions> & typeof GRPC_CHANNEL_OPTIONS;
 
-  /** @param auth `internal.secret`, carried by every call to a gate, and mutual TLS if on. */
+  /**
+   * @param auth `internal.secret`, carried by every call to a gate, and mutual TLS if on.
+   * @param options.inProcess Where gates of this process serve GateService (the embedded suite): a
+   *   lease with an `in-process:` address is called there, without gRPC.
+   */
   constructor(
     private readonly directory: GateDirectory,
     auth: { secret: string; tls?: InternalTls | undefined },
-    private readonly refreshMs = 1_000,
-    private readonly now: () => number = Date.now,
+    options: { refreshMs?: number; now?: () => number; inProcess?: InProcessServices | undefined } = {},
   ) {
+    this.refreshMs = options.refreshMs ?? 1_000;
+    this.now = options.now ?? Date.now;
+    this.inProcess = options.inProcess;
     const channel = internalChannel(auth.tls);
     this.credentials = channel.credentials;
     this.options = { ...GRPC_CHANNEL_OPTIONS, ...channel.options, ...internalClientOptions(auth.secret) };
@@ -74,6 +84,13 @@ export class GatePool {
     return this.clients.get(gateId)?.client;
   }
 
+  private connect(address: string): GateServiceClient {
+    if (this.inProcess && InProcessServices.isAddress(address)) {
+      return this.inProcess.channel<GateServiceServer>(address).client(GateServiceService);
+    }
+    return new GateServiceClient(address, this.credentials, this.options);
+  }
+
   private refresh(): Promise<void> {
     this.refreshing ??= this.directory
       .liveGates()
@@ -88,7 +105,7 @@ export class GatePool {
           existing?.client.close();
           this.clients.set(lease.gateId, {
             address: lease.grpcAddress,
-            client: new GateServiceClient(lease.grpcAddress, this.credentials, this.options),
+            client: this.connect(lease.grpcAddress),
           });
         }
         for (const [gateId, { client }] of this.clients) {

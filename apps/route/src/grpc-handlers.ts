@@ -1,8 +1,23 @@
 import type { Logger } from '@switchboard/log';
 import { ErrorCode } from '@switchboard/proto/client';
 import type { RoomPacket } from '@switchboard/proto/conn';
-import type { Binding as BindingMsg, RouteServiceServer } from '@switchboard/proto/route';
-import { checkLength, checkRoomId, checkTagSet, INTERNAL_LIMITS, RpcError, unary } from '@switchboard/rpc';
+import type {
+  Binding as BindingMsg,
+  BindOutcome,
+  BindRequest,
+  BindResponse,
+  RouteServiceServer,
+} from '@switchboard/proto/route';
+import {
+  checkLength,
+  checkRoomId,
+  checkTagSet,
+  INTERNAL_LIMITS,
+  isCodedError,
+  RpcError,
+  toErrorOutcome,
+  unary,
+} from '@switchboard/rpc';
 import type { Binding } from '@switchboard/route-store';
 import type { RouteService } from './route-service.js';
 
@@ -37,22 +52,40 @@ function checkUserIds(userIds: readonly string[]): readonly string[] {
   return userIds;
 }
 
+async function bind(service: RouteService, req: BindRequest): Promise<BindResponse> {
+  const { epoch, previous } = await service.bind({
+    appId: required(req.appId, 'app_id'),
+    userId: required(req.userId, 'user_id'),
+    deviceId: required(req.deviceId, 'device_id'),
+    gateId: required(req.gateId, 'gate_id'),
+    gateBootId: required(req.gateBootId, 'gate_boot_id'),
+    connId: String(req.connId),
+    platform: req.platform,
+    boundAt: Date.now(),
+  });
+  return previous ? { epoch, previous: toMsg(previous) } : { epoch };
+}
+
 /** Translates RouteService gRPC calls to the domain service; no decisions here. */
 export function routeHandlers(service: RouteService, log: Logger): RouteServiceServer {
   const onError = (err: unknown) => log.error({ err }, 'route call failed');
   return {
-    bind: unary(async (req) => {
-      const { epoch, previous } = await service.bind({
-        appId: required(req.appId, 'app_id'),
-        userId: required(req.userId, 'user_id'),
-        deviceId: required(req.deviceId, 'device_id'),
-        gateId: required(req.gateId, 'gate_id'),
-        gateBootId: required(req.gateBootId, 'gate_boot_id'),
-        connId: String(req.connId),
-        platform: req.platform,
-        boundAt: Date.now(),
+    bind: unary((req) => bind(service, req), onError),
+    bindMany: unary(async (req) => {
+      if (req.binds.length > INTERNAL_LIMITS.bindsPerCall) {
+        throw new RpcError(
+          ErrorCode.ERROR_CODE_INVALID_ARGUMENT,
+          `binds may hold at most ${INTERNAL_LIMITS.bindsPerCall} binds per call`,
+        );
+      }
+      // All at once, as many Bind calls would be: each keeps its own order against the store.
+      const settled = await Promise.allSettled(req.binds.map((b) => bind(service, b)));
+      const outcomes = settled.map((r): BindOutcome => {
+        if (r.status === 'fulfilled') return { bound: r.value, code: 0, message: '', field: '' };
+        if (!isCodedError(r.reason)) onError(r.reason);
+        return toErrorOutcome(r.reason);
       });
-      return previous ? { epoch, previous: toMsg(previous) } : { epoch };
+      return { outcomes };
     }, onError),
     rebindGate: unary(async (req) => {
       const results = await service.rebindGate(
@@ -185,6 +218,7 @@ export function routeHandlers(service: RouteService, log: Logger): RouteServiceS
         ),
       onError,
     ),
+    listGates: unary(async () => service.listGates(), onError),
     setUsersRoom: unary(
       async (req) =>
         service.setUsersRoom(

@@ -12,7 +12,8 @@ export type RouteCounter =
   | 'gate_set_tags_calls'
   | 'set_users_room'
   | 'gate_set_room_calls'
-  | 'gate_count_calls';
+  | 'gate_count_calls'
+  | 'gate_stats_calls';
 
 /** Route's counters, exposed on its health port as Prometheus text. */
 export function routeCounters(): Counters<RouteCounter> {
@@ -31,6 +32,7 @@ export function routeCounters(): Counters<RouteCounter> {
     gate_set_room_calls:
       'SetRoom calls sent to gates (one per gate holding some of the users, per SetUsersRoom).',
     gate_count_calls: 'Count calls sent to gates (one per live gate, per GetCounts naming a room or tag).',
+    gate_stats_calls: 'Stats calls sent to gates (one per live gate, per ListGates).',
   });
 }
 

@@ -14,7 +14,14 @@ import {
 } from '@switchboard/proto/conn';
 import { RouteServiceClient } from '@switchboard/proto/route';
 import { MemoryRouteStore, RedisRouteStore, type RouteStore } from '@switchboard/route-store';
-import { call, internalClientOptions, RpcError, startGrpcServer, unary } from '@switchboard/rpc';
+import {
+  call,
+  internalClientOptions,
+  INTERNAL_LIMITS,
+  RpcError,
+  startGrpcServer,
+  unary,
+} from '@switchboard/rpc';
 import { loadConfig } from '@switchboard/config';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -59,6 +66,17 @@ async function fakeGate(secret: string, counted = { signedIn: 0, roomSubscribers
             countCalls.push(req);
             return counted;
           }),
+          stats: unary(async () => ({
+            gateId: 'ignored',
+            connections: counted.signedIn + 1,
+            signedIn: counted.signedIn,
+            rooms: 2,
+            packetsIn: 5,
+            packetsOut: 6,
+            bytesOut: 7,
+            slowCloses: 1,
+            startedAt: 1_700_000_000_000,
+          })),
           setTags: unary(async (req: SetTagsRequest) => {
             setTags.push(req);
             return { updated: req.targets.length, missing: 0 };
@@ -280,6 +298,57 @@ describe('route service over gRPC (memory store, fake gates)', () => {
     const err = await bind('dave', 'phone', 'nope', 1).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(RpcError);
     expect((err as RpcError).code).toBe(ErrorCode.ERROR_CODE_GATE_RESET);
+  });
+
+  it('refuses a room join from a gate without a lease with GATE_RESET, not INTERNAL', async () => {
+    const err = await rpc(client.joinRoom, { appId: 'a', roomId: 'r', gateId: 'nope' }).catch(
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(RpcError);
+    expect((err as RpcError).code).toBe(ErrorCode.ERROR_CODE_GATE_RESET);
+  });
+
+  it('binds many in one BindMany, each answered as its own Bind would be', async () => {
+    const one = (userId: string, gateId: string, connId: number) => ({
+      appId: 'a',
+      userId,
+      deviceId: 'phone',
+      gateId,
+      gateBootId: gateId === 'g1' ? boots.g1 : `boot-${gateId}`,
+      connId,
+      platform: 'test',
+    });
+    const first = await bind('erin', 'phone', 'g1', 60);
+    g1.kicks.length = 0;
+    const res = await rpc<unknown, { outcomes: Array<Record<string, unknown>> }>(client.bindMany, {
+      binds: [
+        one('erin', 'g2', 61),
+        one('frank', 'nope', 62),
+        { ...one('gina', 'g1', 63), userId: '' },
+        one('hal', 'g1', 64),
+      ],
+    });
+    expect(res.outcomes).toEqual([
+      {
+        bound: {
+          epoch: expect.any(Number),
+          previous: expect.objectContaining({ userId: 'erin', gateId: 'g1', connId: 60, epoch: first.epoch }),
+        },
+        code: 0,
+        message: '',
+        field: '',
+      },
+      { code: ErrorCode.ERROR_CODE_GATE_RESET, message: expect.stringContaining('lease'), field: '' },
+      { code: ErrorCode.ERROR_CODE_INVALID_ARGUMENT, message: 'user_id is required', field: '' },
+      { bound: { epoch: expect.any(Number) }, code: 0, message: '', field: '' },
+    ]);
+    expect((res.outcomes[0]!['bound'] as { epoch: number }).epoch).toBeGreaterThan(first.epoch);
+    // The older connection of the device was kicked, as by a Bind.
+    expect(g1.kicks).toEqual([expect.objectContaining({ connId: 60, userId: 'erin', deviceId: 'phone' })]);
+    const tooMany = await rpc(client.bindMany, {
+      binds: Array.from({ length: INTERNAL_LIMITS.bindsPerCall + 1 }, (_, i) => one(`u${i}`, 'g1', i)),
+    }).catch((e: unknown) => e);
+    expect((tooMany as RpcError).code).toBe(ErrorCode.ERROR_CODE_INVALID_ARGUMENT);
   });
 
   it('gives a gate restarted under the same id none of the old process’s pushes or kicks', async () => {
@@ -564,6 +633,34 @@ describe.each(STORES)('offline users, counts, tags (%s store)', (_kind, makeStor
     expect(g1.countCalls).toHaveLength(1);
     const metrics = await (await fetch(`http://127.0.0.1:${route.healthPort}/metrics`)).text();
     expect(metrics).toMatch(/switchboard_route_gate_count_calls_total [1-9]/);
+  });
+
+  it('lists the live gates with their lease and their Stats, a silent one as unreachable with zeros', async () => {
+    const before = Date.now();
+    const res = await rpc<unknown, { gates: Array<Record<string, unknown>>; now: number }>(
+      client.listGates,
+      {},
+    );
+    expect(res.now).toBeGreaterThanOrEqual(before);
+    expect(res.gates.map((g) => g['gateId'])).toEqual(['dead', 'g1', 'g2']);
+    expect(res.gates[1]).toEqual({
+      gateId: 'g1',
+      grpcAddress: g1.address,
+      leaseExpiresAt: expect.any(Number),
+      reachable: true,
+      connections: 10,
+      signedIn: 9,
+      rooms: 2,
+      packetsIn: 5,
+      packetsOut: 6,
+      bytesOut: 7,
+      slowCloses: 1,
+      startedAt: 1_700_000_000_000,
+    });
+    expect(res.gates[1]!['leaseExpiresAt']).toBeGreaterThan(res.now);
+    expect(res.gates[0]).toMatchObject({ gateId: 'dead', reachable: false, connections: 0, signedIn: 0 });
+    const metrics = await (await fetch(`http://127.0.0.1:${route.healthPort}/metrics`)).text();
+    expect(metrics).toMatch(/switchboard_route_gate_stats_calls_total [1-9]/);
   });
 
   it('sends each gate holding the user one SetTags naming its connections', async () => {

@@ -10,6 +10,7 @@ import {
   type NewBinding,
   type RouteStore,
 } from '@switchboard/route-store';
+import type { GateState } from '@switchboard/proto/route';
 import type { GatePool } from './gate-pool.js';
 import { routeCounters } from './route-metrics.js';
 
@@ -95,7 +96,7 @@ export class RouteService {
   ) {
     this.deliveryFailures = new LogSummary(log, 'deliveries to a gate failed; its devices catch up by sync');
     this.kickFailures = new LogSummary(log, 'kicks failed');
-    this.countFailures = new LogSummary(log, 'Count calls to a gate failed; counts are low');
+    this.countFailures = new LogSummary(log, 'Count or Stats calls to a gate failed; counts are low');
     this.tagFailures = new LogSummary(
       log,
       'SetTags calls to a gate failed; its connections keep their old tags',
@@ -169,7 +170,7 @@ export class RouteService {
   }
 
   joinRoom(appId: string, roomId: string, gateId: string): Promise<void> {
-    return this.store.joinRoom(appId, roomId, gateId);
+    return this.store.joinRoom(appId, roomId, gateId).catch(gateNotLive(gateId));
   }
 
   leaveRoom(appId: string, roomId: string, gateId: string): Promise<void> {
@@ -302,6 +303,46 @@ export class RouteService {
       tagConnections: local?.tagConnections ?? 0,
       failedGates: local?.failedGates ?? 0,
     };
+  }
+
+  /**
+   * Every live gate with its lease, and its own counters from a Stats call (all gates in parallel,
+   * each within the gate-call timeout; one that does not answer is listed unreachable with zeros).
+   */
+  async listGates(): Promise<{ gates: GateState[]; now: number }> {
+    const leases = await this.store.liveGates();
+    const now = Date.now();
+    this.counters.add('gate_stats_calls', leases.length);
+    const gates = await Promise.all(
+      leases.map(async (lease): Promise<GateState> => {
+        const state: GateState = {
+          gateId: lease.gateId,
+          grpcAddress: lease.grpcAddress,
+          leaseExpiresAt: lease.leaseExpiresAt,
+          reachable: false,
+          connections: 0,
+          signedIn: 0,
+          rooms: 0,
+          packetsIn: 0,
+          packetsOut: 0,
+          bytesOut: 0,
+          slowCloses: 0,
+          startedAt: 0,
+        };
+        const client = await this.gates.get(lease.gateId);
+        if (!client) return state;
+        try {
+          const s = await call(client, client.stats, {}, new Metadata(), this.gateCallTimeoutMs);
+          const { gateId: _, ...numbers } = s;
+          return { ...state, ...numbers, reachable: true };
+        } catch (err) {
+          this.counters.add('failed_gate_calls');
+          this.countFailures.add({ err: errorText(err), gateId: lease.gateId });
+          return state;
+        }
+      }),
+    );
+    return { gates, now };
   }
 
   /**

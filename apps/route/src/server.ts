@@ -10,7 +10,7 @@ import {
 } from '@switchboard/metrics';
 import { RouteServiceService } from '@switchboard/proto/route';
 import type { RouteStore } from '@switchboard/route-store';
-import { readInternalTls, startGrpcServer } from '@switchboard/rpc';
+import { readInternalTls, serveInternal, type InProcessServices } from '@switchboard/rpc';
 import { GatePool } from './gate-pool.js';
 import { routeHandlers } from './grpc-handlers.js';
 import { LeaseExpiry } from './lease-expiry.js';
@@ -19,7 +19,10 @@ import { RouteService } from './route-service.js';
 import { createRouteStore } from './store-factory.js';
 
 export interface RunningRoute {
+  /** 0 when served in process. */
   grpcPort: number;
+  /** Where gates and logic reach RouteService: `host:port`, or `in-process:route`. */
+  address: string;
   /** Bound `/healthz` + `/metrics` port when `route.health.enabled`. */
   healthPort: number | undefined;
   service: RouteService;
@@ -33,6 +36,11 @@ export interface StartRouteOptions {
   store?: RouteStore;
   /** How often expired gate leases are cleaned up; default `route.expireEveryMs`. */
   expireEveryMs?: number;
+  /**
+   * Serve RouteService here instead of on a gRPC listener, and call gates that serve GateService
+   * here without gRPC (the embedded suite).
+   */
+  inProcess?: InProcessServices;
 }
 
 /** Builds and starts the route service; stop() shuts it down in reverse order. */
@@ -44,14 +52,22 @@ export async function startRoute(options: StartRouteOptions): Promise<RunningRou
   const owned = options.store
     ? { store: options.store, describe: 'injected store', ping: async () => {}, close: async () => {} }
     : createRouteStore(config, storeLatency(registry, 'redis'));
-  const gates = new GatePool(owned.store, { secret: config.internal.secret, tls });
-  const service = new RouteService(owned.store, gates, log, config.route.gateCallTimeoutMs);
-  const server = await startGrpcServer(
-    config.route.host,
-    config.route.grpcPort,
-    [{ definition: RouteServiceService, implementation: { ...routeHandlers(service, log) } }],
-    { secret: config.internal.secret, tls, observe: routeGrpcObserver(registry) },
+  const gates = new GatePool(
+    owned.store,
+    { secret: config.internal.secret, tls },
+    { inProcess: options.inProcess },
   );
+  const service = new RouteService(owned.store, gates, log, config.route.gateCallTimeoutMs);
+  const registration = {
+    definition: RouteServiceService,
+    implementation: { ...routeHandlers(service, log) },
+  };
+  const server = await serveInternal(config.route.host, config.route.grpcPort, registration, {
+    secret: config.internal.secret,
+    tls,
+    observe: routeGrpcObserver(registry),
+    inProcess: options.inProcess && { services: options.inProcess, name: 'route' },
+  });
   const metrics = mergeRegistries([registry, service.counters.registry]);
 
   const expiry = new LeaseExpiry({
@@ -88,6 +104,7 @@ export async function startRoute(options: StartRouteOptions): Promise<RunningRou
   );
   return {
     grpcPort: server.port,
+    address: server.address,
     healthPort: health?.port,
     service,
     stop: async () => {

@@ -14,7 +14,7 @@ export function banner(suite: Suite): string {
     `  WebSocket  ${suite.wsUrl}   (subprotocols switchboard.v1, switchboard.v1.json)`,
     `  TCP        ${suite.tcpUrl}   (4-byte big-endian length + protobuf Packet)`,
     `  HTTP API   ${suite.api.http}/   (business API, docs/business-api.md; gRPC ${suite.api.grpc})`,
-    `  route gRPC ${suite.routeAddress}    logic gRPC ${suite.logicAddress}`,
+    `  admin      ${suite.api.http.replace(/\/v1$/, '')}/admin/   (console; open it with an API key of the "${DEMO_APP}" app, below)`,
     `  metrics    ${[suite.health.gate, suite.health.wsGate, suite.health.route, suite.health.logic]
       .filter(Boolean)
       .map((u) => `${u}/metrics`)

@@ -5,11 +5,8 @@ import { pathToEnvName, type ConfigOverrides } from '@switchboard/config';
 export const PORT_FLAGS = [
   ['gate.tcp.port', 'tcp-port', 7100, 'TCP gateway (clients)'],
   ['gate.ws.port', 'ws-port', 7200, 'WebSocket gateway (clients)'],
-  ['gate.grpcPort', 'gate-grpc-port', 7300, 'gate gRPC (WebSocket gate: +1)'],
   ['gate.health.port', 'gate-health-port', 7310, 'gate health, metrics (WebSocket gate: +1)'],
-  ['route.grpcPort', 'route-grpc-port', 7400, 'route gRPC'],
   ['route.health.port', 'route-health-port', 7410, 'route health and metrics'],
-  ['logic.grpcPort', 'logic-grpc-port', 7500, 'logic gRPC'],
   ['logic.httpPort', 'logic-http-port', 7600, 'logic health and metrics'],
   ['logic.api.httpPort', 'api-port', 7700, 'business API, HTTP JSON (/v1/)'],
   ['logic.api.grpcPort', 'api-grpc-port', 7800, 'business API, gRPC'],

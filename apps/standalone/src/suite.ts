@@ -5,6 +5,7 @@ import type { Logger } from '@switchboard/log';
 import { startLogic } from '@switchboard/logic/server';
 import { startRoute } from '@switchboard/route/server';
 import { MemoryRouteStore } from '@switchboard/route-store';
+import { InProcessServices } from '@switchboard/rpc';
 import { createStorage, type Storage } from '@switchboard/storage';
 import { startTcpConn } from '@switchboard/tcp-conn/server';
 import { startWsConn } from '@switchboard/ws-conn/server';
@@ -14,8 +15,6 @@ export const DEMO_APP = 'demo';
 export interface Suite {
   tcpUrl: string;
   wsUrl: string;
-  routeAddress: string;
-  logicAddress: string;
   /** The business API: `http://host:port/v1` and the BusinessService gRPC address. */
   api: { http: string; grpc: string };
   /** `http://host:port` answering /healthz, /readyz and /metrics, per service. */
@@ -43,9 +42,11 @@ function withPorts(config: Config, patch: (c: Config) => void): Config {
 }
 
 /**
- * The whole suite in one process: route (memory store), logic (SQLite), and one
- * TCP and one WebSocket gate. They talk over the same gRPC hops as in a
- * distributed deployment, on loopback; only the stores differ.
+ * The whole suite in one process: route (memory store), logic (SQLite), and one TCP and one
+ * WebSocket gate. Their internal hops (gate → logic, gate → route, logic → route, route → gate)
+ * call the same gRPC handlers with the same messages, deadlines, retries and error codes as a
+ * distributed deployment, but in process (InProcessServices): no internal gRPC listener, channel,
+ * HTTP/2 or protobuf encoding. The business API (HTTP and gRPC) listens as in logic alone.
  */
 export async function startSuite(config: Config, logger: Logger): Promise<Suite> {
   const sqliteFile = resolve(config.sqlite.file);
@@ -54,46 +55,39 @@ export async function startSuite(config: Config, logger: Logger): Promise<Suite>
   await storage.migrate();
   await ensureDemoApp(storage, logger);
 
+  const inProcess = new InProcessServices();
   const stops: Array<() => Promise<void>> = [];
   try {
-    const route = await startRoute({ config, logger, store: new MemoryRouteStore() });
+    const route = await startRoute({ config, logger, store: new MemoryRouteStore(), inProcess });
     stops.push(route.stop);
-    const routeAddress = `${config.route.host}:${route.grpcPort}`;
 
     const logicConfig = withPorts(config, (c) => {
-      c.logic.routeAddress = routeAddress;
+      c.logic.routeAddress = route.address;
     });
-    const logic = await startLogic({ config: logicConfig, logger, storage });
+    const logic = await startLogic({ config: logicConfig, logger, storage, inProcess });
     stops.push(logic.stop);
-    const logicAddress = `${config.logic.host}:${logic.grpcPort}`;
 
-    // The two gates cannot share ports: the WebSocket gate takes the next gRPC and health ports.
+    // The two gates cannot share a health port: the WebSocket gate takes the next one.
     const next = (port: number) => (port === 0 ? 0 : port + 1);
-    const gateConfig = (id: string, grpcPort: number, healthPort: number) =>
+    const gateConfig = (id: string, healthPort: number) =>
       withPorts(config, (c) => {
         c.gate.id = c.gate.id ? `${c.gate.id}-${id}` : id;
-        c.gate.grpcPort = grpcPort;
         c.gate.health.port = healthPort;
-        c.gateClient.logicAddress = logicAddress;
-        c.gateClient.routeAddress = routeAddress;
+        c.gateClient.logicAddress = logic.address;
+        c.gateClient.routeAddress = route.address;
       });
-    const basePort = config.gate.grpcPort;
-    const tcp = await startTcpConn({
-      config: gateConfig('tcp', basePort, config.gate.health.port),
-      logger,
-    });
+    const tcp = await startTcpConn({ config: gateConfig('tcp', config.gate.health.port), logger, inProcess });
     stops.push(tcp.stop);
     const ws = await startWsConn({
-      config: gateConfig('ws', next(basePort), next(config.gate.health.port)),
+      config: gateConfig('ws', next(config.gate.health.port)),
       logger,
+      inProcess,
     });
     stops.push(ws.stop);
 
     return {
       tcpUrl: `tcp://${config.gate.host}:${tcp.tcpPort}`,
       wsUrl: `ws://${config.gate.host}:${ws.wsPort}${config.gate.ws.path}`,
-      routeAddress,
-      logicAddress,
       api: {
         http: `http://${config.logic.api.host}:${logic.api.httpPort}/v1`,
         grpc: `${config.logic.api.host}:${logic.api.grpcPort}`,

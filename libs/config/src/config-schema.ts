@@ -143,7 +143,10 @@ const logic = section({
   maxContentBytes: bytes(1, 4 * 1024 * 1024),
   /** Sends waiting for group commit (admission control); past it: RATE_LIMITED. */
   maxQueuedSends: count(1),
-  /** Concurrent DeliverToUsers calls to route; pushes made meanwhile wait and join one batch. */
+  /**
+   * Concurrent DeliverToUsers calls to route: users are spread over this many call slots of one call
+   * each, which keeps each user's pushes in order; pushes made meanwhile wait and join one batch.
+   */
   maxPushCallsInFlight: count(1, 1024),
   /** Push packets accepted and not yet delivered past which new sends are refused with RATE_LIMITED. */
   maxPushBacklog: count(1),
@@ -186,6 +189,11 @@ const logic = section({
     ratePerKey: section({ perSecond: count(0), burst: count(1) }),
     /** TLS for both listeners (certificate and key in PEM); plaintext when off. */
     tls,
+    /**
+     * Apps whose API keys may read server-wide numbers (GetServerStats: every gate, every app's
+     * traffic); any other key is refused PERMISSION_DENIED. The admin console needs one of them.
+     */
+    operatorApps: textList(),
   }),
   /**
    * The offline-push webhook: a stored message whose recipient has no device online becomes an event

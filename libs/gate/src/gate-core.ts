@@ -65,6 +65,8 @@ export class GateCore implements SessionHost {
    * refused: a restarted gate never writes a dead process's pushes to its own connections.
    */
   readonly bootId: string;
+  /** Unix milliseconds this process's gate started (its age in the admin console). */
+  readonly startedAt = Date.now();
   /**
    * Renews the lease at once (and re-binds if route had lost it); set by the gate once its lease
    * keeper runs. Sign-in uses it when route answers that it does not know this gate process.

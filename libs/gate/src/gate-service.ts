@@ -104,6 +104,7 @@ export function gateServiceImplementation(
         packetsOut: s.packetsOut,
         bytesOut: s.bytesOut,
         slowCloses: s.slowCloses,
+        startedAt: s.startedAt,
       };
     }, onError),
   };

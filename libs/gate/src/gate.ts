@@ -3,7 +3,12 @@ import { hostname } from 'node:os';
 import { ErrorCode } from '@switchboard/proto/client';
 import { GateServiceService } from '@switchboard/proto/conn';
 import type { Logger } from '@switchboard/log';
-import { startGrpcServer, type InternalTls, type StartedServer } from '@switchboard/rpc';
+import {
+  serveInternal,
+  type InProcessServices,
+  type InternalServer,
+  type InternalTls,
+} from '@switchboard/rpc';
 import type { Clock } from './clock.js';
 import { Fanout } from './fanout.js';
 import { logDetailOf } from './error-of.js';
@@ -11,7 +16,7 @@ import { GateCore } from './gate-core.js';
 import { gateServiceImplementation } from './gate-service.js';
 import { LeaseKeeper } from './lease.js';
 import { rebindSessions } from './rebind.js';
-import { grpcServerLatency, serviceRegistry } from '@switchboard/metrics';
+import { grpcServerLatency, serviceRegistry, type Registry } from '@switchboard/metrics';
 import type { GateRoutePort, LogicPort } from './ports.js';
 import type { GateSettings } from './settings.js';
 import { gateStats, registerGateMetrics, type GateStats } from './stats.js';
@@ -39,10 +44,17 @@ export interface CreateGateOptions {
   };
   logic: LogicPort;
   route: GateRoutePort;
+  /**
+   * Serve GateService here (under the gate id, advertised as `in-process:<id>` in the lease)
+   * instead of on `grpc.port`: the embedded suite, whose route calls it without gRPC.
+   */
+  inProcess?: InProcessServices | undefined;
   logger: Logger;
   clock?: Clock;
   /** Resolution of the timeout wheel in ms (default 1000). */
   wheelTickMs?: number;
+  /** Registers metrics of what was built around the gate (its upstream ports) in its registry. */
+  registerMetrics?: (registry: Registry, labels: { gate: string }) => void;
 }
 
 /**
@@ -53,7 +65,7 @@ export interface Gate {
   readonly id: string;
   readonly core: GateCore;
   readonly fanout: Fanout;
-  /** Bound GateService port; valid after {@link start}. */
+  /** Bound GateService port (0 when served in process); valid after {@link start}. */
   readonly grpcPort: number;
   /** Serves GateService, registers the lease and starts the timeout ticker. */
   start(): Promise<void>;
@@ -85,8 +97,9 @@ export function createGate(options: CreateGateOptions): Gate {
   const fanout = new Fanout(core);
   const metrics = serviceRegistry();
   registerGateMetrics(core, metrics);
+  options.registerMetrics?.(metrics, { gate: id });
   const tickMs = options.wheelTickMs ?? 1000;
-  let server: StartedServer | undefined;
+  let server: InternalServer | undefined;
   let lease: LeaseKeeper | undefined;
   let ticker: NodeJS.Timeout | undefined;
   let drained: Promise<void> | undefined;
@@ -112,18 +125,21 @@ export function createGate(options: CreateGateOptions): Gate {
       return server?.port ?? 0;
     },
     async start() {
-      server = await startGrpcServer(
+      server = await serveInternal(
         options.grpc.host,
         options.grpc.port,
-        [
-          {
-            definition: GateServiceService,
-            implementation: gateServiceImplementation(fanout, () => gateStats(core), logger),
-          },
-        ],
-        { secret: options.grpc.secret, tls: options.grpc.tls, observe: grpcServerLatency(metrics) },
+        {
+          definition: GateServiceService,
+          implementation: gateServiceImplementation(fanout, () => gateStats(core), logger),
+        },
+        {
+          secret: options.grpc.secret,
+          tls: options.grpc.tls,
+          observe: grpcServerLatency(metrics),
+          inProcess: options.inProcess && { services: options.inProcess, name: id },
+        },
       );
-      const grpcAddress = options.grpc.advertiseAddress || `${options.grpc.host}:${server.port}`;
+      const grpcAddress = (!options.inProcess && options.grpc.advertiseAddress) || server.address;
       lease = new LeaseKeeper({
         gateId: id,
         bootId: core.bootId,

@@ -1,15 +1,28 @@
 import { Metadata } from '@grpc/grpc-js';
 import type { LogicServiceClient } from '@switchboard/proto/logic';
 import type { RouteServiceClient } from '@switchboard/proto/route';
-import { call } from '@switchboard/rpc';
+import { call, callBy } from '@switchboard/rpc';
 import type { GateRoutePort, LogicPort } from './ports.js';
+import { SendGatherer } from './send-gatherer.js';
 
-/** {@link LogicPort} over a grpc-js LogicService client; each call has a `timeoutMs` deadline. */
-export function grpcLogicPort(client: LogicServiceClient, timeoutMs: number): LogicPort {
+/**
+ * {@link LogicPort} over a grpc-js LogicService client; each call has a `timeoutMs` deadline. The
+ * sends of one tick go as one SendBatch call (see {@link SendGatherer}), each answered on its own;
+ * `onSendBatch` is told the size of each such call.
+ */
+export function grpcLogicPort(
+  client: LogicServiceClient,
+  timeoutMs: number,
+  onSendBatch?: (sends: number) => void,
+): LogicPort {
   const md = () => new Metadata();
+  const sends = new SendGatherer(
+    (request, deadline) => callBy(client, client.sendBatch, request, md(), deadline),
+    { timeoutMs, onBatch: onSendBatch },
+  );
   return {
     signIn: (r) => call(client, client.signIn, r, md(), timeoutMs),
-    send: (r) => call(client, client.send, r, md(), timeoutMs),
+    send: (r) => sends.send(r),
     sync: (r) => call(client, client.sync, r, md(), timeoutMs),
     syncGroup: (r) => call(client, client.syncGroup, r, md(), timeoutMs),
     history: (r) => call(client, client.history, r, md(), timeoutMs),

@@ -1,11 +1,19 @@
 import type { Config } from '@switchboard/config';
 import type { Logger } from '@switchboard/log';
-import { Readiness, startHealthServer, type HealthServer, type UpstreamCheck } from '@switchboard/metrics';
-import { LogicServiceClient } from '@switchboard/proto/logic';
-import { RouteServiceClient } from '@switchboard/proto/route';
+import {
+  Histogram,
+  Readiness,
+  startHealthServer,
+  type HealthServer,
+  type Registry,
+  type UpstreamCheck,
+} from '@switchboard/metrics';
+import { LogicServiceClient, type LogicServiceServer } from '@switchboard/proto/logic';
+import { RouteServiceClient, type RouteServiceServer } from '@switchboard/proto/route';
 import {
   balancedChannel,
   channelReachable,
+  InProcessServices,
   parseAddressList,
   readInternalTls,
   RETRYABLE_LOGIC_METHODS,
@@ -13,6 +21,7 @@ import {
 } from '@switchboard/rpc';
 import { createGate, type Gate } from './gate.js';
 import { grpcGateRoutePort, grpcLogicPort } from './grpc-ports.js';
+import { inProcessGateRoutePort, inProcessLogicPort } from './in-process-ports.js';
 import type { GateRoutePort, LogicPort } from './ports.js';
 
 export interface LaunchGateOptions {
@@ -21,6 +30,11 @@ export interface LaunchGateOptions {
   /** Ports to use instead of gRPC clients built from `config.gateClient` (tests, embedding). */
   logic?: LogicPort;
   route?: GateRoutePort;
+  /**
+   * Services of this process (the embedded suite): the gate serves GateService there instead of on
+   * `gate.grpcPort`, and a `gateClient` address of theirs (`in-process:logic`) is called without gRPC.
+   */
+  inProcess?: InProcessServices;
 }
 
 export interface LaunchedGate {
@@ -43,7 +57,22 @@ export async function launchGate(options: LaunchGateOptions): Promise<LaunchedGa
   const clients: Array<{ close(): void }> = [];
   const checks: UpstreamCheck[] = [];
   const tls = readInternalTls(config.internal.tls);
+  const { inProcess } = options;
+  // An in-process address is one string (`in-process:logic`), never a list.
+  const local = (list: string | readonly string[]): string | undefined =>
+    inProcess && typeof list === 'string' && InProcessServices.isAddress(list) ? list : undefined;
+  const localLogic = local(config.gateClient.logicAddress);
+  const localRoute = local(config.gateClient.routeAddress);
   let logic = options.logic;
+  let sendBatchSizes: ((sends: number) => void) | undefined;
+  let registerMetrics: ((registry: Registry, labels: { gate: string }) => void) | undefined;
+  if (!logic && localLogic) {
+    const channel = inProcess!.channel<LogicServiceServer>(localLogic, {
+      retryable: RETRYABLE_LOGIC_METHODS,
+    });
+    logic = inProcessLogicPort(channel, gc.upstreamTimeoutMs);
+    checks.push({ name: channel.address, check: async () => channel.served() });
+  }
   if (!logic) {
     const channel = balancedChannel(config.gateClient.logicAddress, {
       secret: config.internal.secret,
@@ -52,13 +81,29 @@ export async function launchGate(options: LaunchGateOptions): Promise<LaunchedGa
     });
     const client = new LogicServiceClient(channel.target, channel.credentials, channel.options);
     clients.push(client);
-    logic = grpcLogicPort(client, gc.upstreamTimeoutMs);
+    logic = grpcLogicPort(client, gc.upstreamTimeoutMs, (sends) => sendBatchSizes?.(sends));
+    registerMetrics = (registry, labels) => {
+      const histogram = new Histogram({
+        name: 'switchboard_gate_send_batch_sends',
+        help: 'Sends per SendBatch call to logic (the SENDs the gate gathered in one tick).',
+        labelNames: ['gate'],
+        buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256],
+        registers: [registry],
+      });
+      sendBatchSizes = (sends) => histogram.observe(labels, sends);
+    };
     checks.push({
       name: `logic at ${parseAddressList(config.gateClient.logicAddress).join(',')}`,
       check: () => channelReachable(client),
     });
   }
   let route = options.route;
+  if (!route && localRoute) {
+    const channel = inProcess!.channel<RouteServiceServer>(localRoute, {
+      retryable: RETRYABLE_ROUTE_METHODS,
+    });
+    route = inProcessGateRoutePort(channel, gc.upstreamTimeoutMs);
+  }
   if (!route) {
     const channel = balancedChannel(config.gateClient.routeAddress, {
       secret: config.internal.secret,
@@ -81,13 +126,16 @@ export async function launchGate(options: LaunchGateOptions): Promise<LaunchedGa
     },
     logic,
     route,
+    inProcess,
     logger,
+    ...(registerMetrics ? { registerMetrics } : {}),
   });
   await gate.start();
   checks.push({
-    name: options.route
-      ? 'route (lease)'
-      : `route at ${parseAddressList(config.gateClient.routeAddress).join(',')} (lease)`,
+    name:
+      options.route || localRoute
+        ? 'route (lease)'
+        : `route at ${parseAddressList(config.gateClient.routeAddress).join(',')} (lease)`,
     check: async () => {
       if (!gate.leaseHeld()) throw new Error("route has not accepted this gate's lease renewal");
     },

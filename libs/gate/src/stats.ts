@@ -12,6 +12,8 @@ function packetTypeLabel(type: number): string {
 /** A snapshot of a gate's gauges and counters. */
 export interface GateStats {
   gateId: string;
+  /** Unix milliseconds. */
+  startedAt: number;
   connections: number;
   signedIn: number;
   rooms: number;
@@ -40,6 +42,7 @@ export function gateStats(core: GateCore): GateStats {
   const c = core.counters;
   return {
     gateId: core.gateId,
+    startedAt: core.startedAt,
     connections: core.registry.size,
     signedIn: core.registry.signedInCount,
     rooms: core.rooms.size,

@@ -19,8 +19,19 @@ export function call<Req, Res>(
   metadata: Metadata,
   timeoutMs: number,
 ): Promise<Res> {
+  return callBy(client, method, request, metadata, Date.now() + timeoutMs);
+}
+
+/** {@link call} with a deadline given as a time (Unix ms) rather than a timeout. */
+export function callBy<Req, Res>(
+  client: object,
+  method: UnaryMethod<Req, Res>,
+  request: Req,
+  metadata: Metadata,
+  deadline: number,
+): Promise<Res> {
   return new Promise<Res>((resolve, reject) => {
-    method.call(client, request, metadata, { deadline: Date.now() + timeoutMs }, (err, res) => {
+    method.call(client, request, metadata, { deadline }, (err, res) => {
       if (err) reject(fromServiceError(err));
       else resolve(res);
     });

@@ -8,10 +8,23 @@ export {
   INTERNAL_AUTH_REFUSED_KEY,
   UNAVAILABLE_MESSAGE,
   toStatus,
+  answerOf,
+  fromErrorAnswer,
+  type ErrorAnswer,
   fromServiceError,
+  toErrorOutcome,
+  fromErrorOutcome,
+  type ErrorOutcome,
 } from './rpc-error.js';
 export { unary } from './unary.js';
-export { call } from './call.js';
+export {
+  InProcessChannel,
+  InProcessServices,
+  serveInternal,
+  type InProcessServer,
+  type InternalServer,
+} from './in-process.js';
+export { call, callBy } from './call.js';
 export {
   listen,
   startGrpcServer,

@@ -96,30 +96,88 @@ export function isCodedError(err: unknown): err is CodedError {
   return err instanceof RpcError || err instanceof SwitchboardError;
 }
 
+/** What a caller is told about a failure: a switchboard code, a message safe to show, the field at fault. */
+export interface ErrorAnswer {
+  code: ErrorCode;
+  message: string;
+  field: string | undefined;
+}
+
+const unavailableAnswer: ErrorAnswer = {
+  code: ErrorCode.ERROR_CODE_UNAVAILABLE,
+  message: UNAVAILABLE_MESSAGE,
+  field: undefined,
+};
+const internalAnswer: ErrorAnswer = {
+  code: ErrorCode.ERROR_CODE_INTERNAL,
+  message: 'internal error',
+  field: undefined,
+};
+
 /**
- * Turns anything a handler threw into a gRPC status carrying the switchboard code: an RpcError or
- * a SwitchboardError as it is, an outage of a database, Redis or the network
- * ({@link isTransientError}) as UNAVAILABLE, anything else as INTERNAL. Only the messages of those
- * two error types reach the caller; others are replaced.
+ * What the caller is told about anything a handler threw: an RpcError or a SwitchboardError as it
+ * is, an outage of a database, Redis or the network ({@link isTransientError}) as UNAVAILABLE,
+ * anything else as INTERNAL. Only the messages of those two error types reach the caller; others
+ * are replaced. {@link toStatus} carries it as a gRPC status; a batch RPC carries one per item.
+ */
+export function answerOf(err: unknown): ErrorAnswer {
+  // This service's own call was refused downstream: to its caller, a dependency is unavailable.
+  if (err instanceof InternalAuthRefusedError) return unavailableAnswer;
+  if (isCodedError(err)) {
+    const field = err.field !== undefined && isCarriableField(err.field) ? err.field : undefined;
+    return { code: err.code, message: err.message, field };
+  }
+  return isTransientError(err) ? unavailableAnswer : internalAnswer;
+}
+
+/**
+ * Turns anything a handler threw into a gRPC status carrying the switchboard code of
+ * {@link answerOf} in the `sb-code` trailer (and the field in `sb-field`).
  */
 export function toStatus(err: unknown): Partial<StatusObject> {
+  const answer = answerOf(err);
   const metadata = new Metadata();
-  if (err instanceof InternalAuthRefusedError) {
-    // This service's own call was refused downstream: to its caller, a dependency is unavailable.
-    metadata.set(CODE_METADATA_KEY, String(ErrorCode.ERROR_CODE_UNAVAILABLE));
-    return { code: status.UNAVAILABLE, details: UNAVAILABLE_MESSAGE, metadata };
-  }
-  if (isCodedError(err)) {
-    metadata.set(CODE_METADATA_KEY, String(err.code));
-    if (err.field !== undefined && isCarriableField(err.field)) metadata.set(FIELD_METADATA_KEY, err.field);
-    return { code: grpcStatusOf[err.code] ?? status.FAILED_PRECONDITION, details: err.message, metadata };
-  }
-  if (isTransientError(err)) {
-    metadata.set(CODE_METADATA_KEY, String(ErrorCode.ERROR_CODE_UNAVAILABLE));
-    return { code: status.UNAVAILABLE, details: UNAVAILABLE_MESSAGE, metadata };
-  }
-  metadata.set(CODE_METADATA_KEY, String(ErrorCode.ERROR_CODE_INTERNAL));
-  return { code: status.INTERNAL, details: 'internal error', metadata };
+  metadata.set(CODE_METADATA_KEY, String(answer.code));
+  if (answer.field !== undefined) metadata.set(FIELD_METADATA_KEY, answer.field);
+  return {
+    code: grpcStatusOf[answer.code] ?? status.FAILED_PRECONDITION,
+    details: answer.message,
+    metadata,
+  };
+}
+
+/** The error a batch RPC answered for one of its items (see {@link answerOf}), as an RpcError. */
+export function fromErrorAnswer(answer: { code: number; message: string; field: string }): RpcError {
+  return new RpcError(answer.code as ErrorCode, answer.message || 'error', {
+    field: answer.field === '' ? undefined : answer.field,
+  });
+}
+
+/** An error answered inside a reply (one item of a batch call) rather than as the call's status. */
+export interface ErrorOutcome {
+  code: ErrorCode;
+  message: string;
+  /** Empty when not known. */
+  field: string;
+}
+
+/**
+ * What {@link toStatus} would send for `err`, as fields of a reply: a batch call answers each item
+ * with the code, message and field a call of its own would have failed with.
+ */
+export function toErrorOutcome(err: unknown): ErrorOutcome {
+  const s = toStatus(err);
+  const field = s.metadata?.get(FIELD_METADATA_KEY)[0];
+  return {
+    code: Number(s.metadata?.get(CODE_METADATA_KEY)[0] ?? ErrorCode.ERROR_CODE_INTERNAL) as ErrorCode,
+    message: s.details ?? 'internal error',
+    field: typeof field === 'string' ? field : '',
+  };
+}
+
+/** The error a call of its own would have rejected with, for an item a batch reply failed. */
+export function fromErrorOutcome(outcome: ErrorOutcome): RpcError {
+  return new RpcError(outcome.code, outcome.message, { field: outcome.field || undefined });
 }
 
 /**

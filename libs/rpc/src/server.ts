@@ -39,7 +39,7 @@ export interface GrpcServerOptions {
 }
 
 /** Times each unary handler of an implementation for `observe`; streaming handlers stay as they are. */
-function observed(
+export function observed(
   { definition, implementation }: ServiceRegistration,
   observe: NonNullable<GrpcServerOptions['observe']>,
 ): UntypedServiceImplementation {

@@ -1,3 +1,4 @@
+import { chunks } from './chunks.js';
 import type { RepositoryContext } from './repository-context.js';
 import { checkId, checkSeq, checkText } from './limits.js';
 import { parseTags, toDevice } from './row-mappers.js';
@@ -10,42 +11,74 @@ export class SqlDeviceRepository implements DeviceRepository {
   constructor(private readonly ctx: RepositoryContext) {}
 
   async signIn(input: DeviceSignIn): Promise<SignInResult> {
-    checkId('appId', input.appId);
-    checkId('userId', input.userId);
-    checkId('deviceId', input.deviceId);
-    checkText('platform', input.platform, 32);
+    const [result] = await this.signInMany([input]);
+    return result!;
+  }
+
+  async signInMany(inputs: readonly DeviceSignIn[]): Promise<SignInResult[]> {
+    for (const input of inputs) {
+      checkId('appId', input.appId);
+      checkId('userId', input.userId);
+      checkId('deviceId', input.deviceId);
+      checkText('platform', input.platform, 32);
+    }
+    if (inputs.length === 0) return [];
     const now = this.ctx.now();
-    await this.ctx.dialect
-      .upsert(
-        this.ctx.db.insertInto('devices').values({
-          app_id: input.appId,
-          user_id: input.userId,
-          device_id: input.deviceId,
-          platform: input.platform,
-          last_sign_in_at: now,
-          created_at: now,
-        }),
-        ['app_id', 'user_id', 'device_id'],
-        (inserted) => ({ platform: inserted('platform'), last_sign_in_at: inserted('last_sign_in_at') }),
-      )
-      .execute();
-    // A user who has never been written to has no users row yet: max seq 0, no tags, no revocation.
-    const row = await this.ctx.db
-      .selectFrom('devices')
-      .leftJoin('users', (join) =>
-        join.onRef('users.app_id', '=', 'devices.app_id').onRef('users.user_id', '=', 'devices.user_id'),
-      )
-      .select(['devices.acked_seq', 'users.max_seq', 'users.tags', 'users.tokens_valid_after'])
-      .where('devices.app_id', '=', input.appId)
-      .where('devices.user_id', '=', input.userId)
-      .where('devices.device_id', '=', input.deviceId)
-      .executeTakeFirstOrThrow();
-    return {
-      ackedSeq: Number(row.acked_seq),
-      maxSeq: Number(row.max_seq ?? 0),
-      tags: parseTags(row.tags),
-      tokensValidAfter: Number(row.tokens_valid_after ?? 0),
-    };
+    for (const rows of chunks(inputs)) {
+      await this.ctx.dialect
+        .upsert(
+          this.ctx.db.insertInto('devices').values(
+            rows.map((input) => ({
+              app_id: input.appId,
+              user_id: input.userId,
+              device_id: input.deviceId,
+              platform: input.platform,
+              last_sign_in_at: now,
+              created_at: now,
+            })),
+          ),
+          ['app_id', 'user_id', 'device_id'],
+          (inserted) => ({ platform: inserted('platform'), last_sign_in_at: inserted('last_sign_in_at') }),
+        )
+        .execute();
+    }
+    // Read back per app by user: the (app, user) prefix of the key, and a user's few other devices
+    // read along cost less than a row-value IN the optimiser may not use an index for.
+    const results = new Map<string, SignInResult>();
+    const usersByApp = new Map<string, Set<string>>();
+    for (const input of inputs) {
+      const users = usersByApp.get(input.appId);
+      if (users) users.add(input.userId);
+      else usersByApp.set(input.appId, new Set([input.userId]));
+    }
+    for (const [appId, userIds] of usersByApp) {
+      for (const ids of chunks([...userIds])) {
+        const rows = await this.ctx.db
+          .selectFrom('devices')
+          .leftJoin('users', (join) =>
+            join.onRef('users.app_id', '=', 'devices.app_id').onRef('users.user_id', '=', 'devices.user_id'),
+          )
+          .select([
+            'devices.user_id',
+            'devices.device_id',
+            'devices.acked_seq',
+            'users.max_seq',
+            'users.tags',
+            'users.tokens_valid_after',
+          ])
+          .where('devices.app_id', '=', appId)
+          .where('devices.user_id', 'in', ids)
+          .execute();
+        for (const row of rows)
+          results.set(deviceKey(appId, row.user_id, row.device_id), toSignInResult(row));
+      }
+    }
+    return inputs.map((input) => {
+      const result = results.get(deviceKey(input.appId, input.userId, input.deviceId));
+      // Only a device removed between the upsert and the read: what signIn's read would throw.
+      if (!result) throw new StorageError('NOT_FOUND', `device ${input.deviceId} vanished while signing in`);
+      return result;
+    });
   }
 
   async get(appId: string, userId: string, deviceId: string): Promise<Device | undefined> {
@@ -68,6 +101,22 @@ export class SqlDeviceRepository implements DeviceRepository {
       .orderBy('device_id')
       .execute();
     return rows.map(toDevice);
+  }
+
+  async listByUsers(appId: string, userIds: readonly string[]): Promise<Device[]> {
+    const devices: Device[] = [];
+    for (const ids of chunks([...new Set(userIds)].sort())) {
+      const rows = await this.ctx.db
+        .selectFrom('devices')
+        .selectAll()
+        .where('app_id', '=', appId)
+        .where('user_id', 'in', ids)
+        .orderBy('user_id')
+        .orderBy('device_id')
+        .execute();
+      for (const row of rows) devices.push(toDevice(row));
+    }
+    return devices;
   }
 
   async remove(appId: string, userId: string, deviceId: string): Promise<boolean> {
@@ -99,3 +148,23 @@ export class SqlDeviceRepository implements DeviceRepository {
     return device.ackedSeq;
   }
 }
+
+/** A device's row with its user's (a left join: the user's columns are null without a users row). */
+interface SignInRow {
+  acked_seq: number | bigint | string;
+  max_seq: number | bigint | string | null;
+  tags: string | null;
+  tokens_valid_after: number | bigint | string | null;
+}
+
+// A user who has never been written to has no users row yet: max seq 0, no tags, no revocation.
+function toSignInResult(row: SignInRow): SignInResult {
+  return {
+    ackedSeq: Number(row.acked_seq),
+    maxSeq: Number(row.max_seq ?? 0),
+    tags: parseTags(row.tags),
+    tokensValidAfter: Number(row.tokens_valid_after ?? 0),
+  };
+}
+
+const deviceKey = (appId: string, userId: string, deviceId: string) => `${appId}\n${userId}\n${deviceId}`;

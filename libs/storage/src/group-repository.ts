@@ -210,20 +210,33 @@ export class SqlGroupRepository implements GroupRepository {
   }
 
   async largeGroupIdsOf(appId: string, userId: string): Promise<string[]> {
-    const rows = await this.ctx.db
-      .selectFrom('conversation_members as m')
-      .innerJoin('groups as g', (join) =>
-        join.onRef('g.app_id', '=', 'm.app_id').onRef('g.group_id', '=', 'm.conversation_id'),
-      )
-      .select('g.group_id')
-      .where('m.app_id', '=', appId)
-      .where('m.user_id', '=', userId)
-      .where('m.conversation_type', '=', 'group')
-      .where('g.large', '=', 1)
-      .where('g.dissolved_at', 'is', null)
-      .orderBy('g.group_id')
-      .execute();
-    return rows.map((row) => row.group_id);
+    return (await this.largeGroupIdsOfUsers(appId, [userId])).get(userId) ?? [];
+  }
+
+  async largeGroupIdsOfUsers(appId: string, userIds: readonly string[]): Promise<Map<string, string[]>> {
+    const byUser = new Map<string, string[]>();
+    for (const ids of chunks([...new Set(userIds)])) {
+      const rows = await this.ctx.db
+        .selectFrom('conversation_members as m')
+        .innerJoin('groups as g', (join) =>
+          join.onRef('g.app_id', '=', 'm.app_id').onRef('g.group_id', '=', 'm.conversation_id'),
+        )
+        .select(['m.user_id', 'g.group_id'])
+        .where('m.app_id', '=', appId)
+        .where('m.user_id', 'in', ids)
+        .where('m.conversation_type', '=', 'group')
+        .where('g.large', '=', 1)
+        .where('g.dissolved_at', 'is', null)
+        .orderBy('m.user_id')
+        .orderBy('g.group_id')
+        .execute();
+      for (const row of rows) {
+        const groups = byUser.get(row.user_id);
+        if (groups) groups.push(row.group_id);
+        else byUser.set(row.user_id, [row.group_id]);
+      }
+    }
+    return byUser;
   }
 
   private members(appId: string, groupId: string) {

@@ -220,6 +220,13 @@ for (const dialect of DIALECTS) {
       await storage.groups.removeMembers(appId, 'big-b', ['bob'], 3_000);
       expect(await storage.groups.largeGroupIdsOf(appId, 'bob')).toEqual(['big-a', 'small']);
       expect(await storage.groups.largeGroupIdsOf(appId, 'nobody')).toEqual([]);
+      await storage.groups.addMembers(appId, 'big-other', ['carol'], 'member', 4_000);
+      const many = await storage.groups.largeGroupIdsOfUsers(appId, ['nobody', 'carol', 'bob', 'bob']);
+      expect([...many].sort()).toEqual([
+        ['bob', ['big-a', 'small']],
+        ['carol', ['big-other']],
+      ]);
+      expect(await storage.groups.largeGroupIdsOfUsers(appId, [])).toEqual(new Map());
     });
   });
 }

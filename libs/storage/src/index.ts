@@ -68,6 +68,7 @@ export { dumpMysqlSchema } from './mysql-schema-dump.js';
 export {
   createScratchMysqlDatabase,
   ensureMysqlDatabase,
+  dropMysqlDatabase,
   DEFAULT_MYSQL_SERVER_URI,
   type ScratchMysqlDatabase,
 } from './mysql-scratch-database.js';

@@ -38,6 +38,25 @@ export async function createScratchMysqlDatabase(
  * Resolves with the database name.
  */
 export async function ensureMysqlDatabase(databaseUri: string): Promise<string> {
+  const { server, name } = databaseOf(databaseUri);
+  await onServer(
+    server,
+    `create database if not exists \`${name}\` character set utf8mb4 collate utf8mb4_bin`,
+  );
+  return name;
+}
+
+/**
+ * Drops the database that `databaseUri` names, if it exists: the teardown of tests that let the
+ * cluster launcher create their database.
+ */
+export async function dropMysqlDatabase(databaseUri: string): Promise<void> {
+  const { server, name } = databaseOf(databaseUri);
+  await onServer(server, `drop database if exists \`${name}\``);
+}
+
+/** The server URI (no database selected) and the checked database name of a database URI. */
+function databaseOf(databaseUri: string): { server: string; name: string } {
   const uri = new URL(databaseUri);
   const name = decodeURIComponent(uri.pathname.replace(/^\/+/, ''));
   if (!/^[A-Za-z0-9_$-]+$/.test(name)) {
@@ -46,11 +65,7 @@ export async function ensureMysqlDatabase(databaseUri: string): Promise<string> 
     );
   }
   uri.pathname = '/';
-  await onServer(
-    uri.toString(),
-    `create database if not exists \`${name}\` character set utf8mb4 collate utf8mb4_bin`,
-  );
-  return name;
+  return { server: uri.toString(), name };
 }
 
 async function onServer(serverUri: string, statement: string): Promise<void> {

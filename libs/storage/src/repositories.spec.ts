@@ -135,6 +135,61 @@ for (const dialect of DIALECTS) {
       expect(await storage.devices.listByUser(appId, 'u2')).toEqual([]);
     });
 
+    it('signs many devices in with one upsert, each result as signIn would give it', async () => {
+      const appId = uniqueId('app');
+      const other = uniqueId('app');
+      clock = 7_000;
+      await storage.devices.signIn({ appId, userId: 'u1', deviceId: 'phone', platform: 'ios' });
+      await storage.messages.sendDirect([directSend({ appId, senderUserId: 'u2', recipientUserId: 'u1' })]);
+      expect(await storage.devices.ack(appId, 'u1', 'phone', 1)).toBe(1);
+      await storage.users.setTags(appId, 'u3', ['vip']);
+      await storage.users.revokeTokens(appId, 'u3', 4_000);
+      clock = 8_000;
+      const results = await storage.devices.signInMany([
+        { appId, userId: 'u1', deviceId: 'phone', platform: 'android' },
+        { appId, userId: 'u1', deviceId: 'laptop', platform: 'web' },
+        { appId, userId: 'u3', deviceId: 'd', platform: 'ios' },
+        { appId: other, userId: 'u1', deviceId: 'phone', platform: 'ios' },
+        { appId, userId: 'u3', deviceId: 'd', platform: 'web' },
+      ]);
+      expect(results).toEqual([
+        { ackedSeq: 1, maxSeq: 1, tags: [], tokensValidAfter: 0 },
+        { ackedSeq: 0, maxSeq: 1, tags: [], tokensValidAfter: 0 },
+        { ackedSeq: 0, maxSeq: 0, tags: ['vip'], tokensValidAfter: 4_000 },
+        { ackedSeq: 0, maxSeq: 0, tags: [], tokensValidAfter: 0 },
+        { ackedSeq: 0, maxSeq: 0, tags: ['vip'], tokensValidAfter: 4_000 },
+      ]);
+      expect(await storage.devices.get(appId, 'u1', 'phone')).toMatchObject({
+        platform: 'android',
+        ackedSeq: 1,
+        lastSignInAt: 8_000,
+        createdAt: 7_000,
+      });
+      // Listed twice: the last listing's platform.
+      expect(await storage.devices.get(appId, 'u3', 'd')).toMatchObject({
+        platform: 'web',
+        createdAt: 8_000,
+      });
+      expect(
+        (await storage.devices.listByUsers(appId, ['u3', 'u1', 'nobody'])).map((d) => [d.userId, d.deviceId]),
+      ).toEqual([
+        ['u1', 'laptop'],
+        ['u1', 'phone'],
+        ['u3', 'd'],
+      ]);
+      expect(
+        (await storage.users.getMany(appId, ['u3', 'u1', 'nobody'])).map((u) => u.userId).sort(),
+      ).toEqual(['u1', 'u3']);
+      expect(await storage.devices.signInMany([])).toEqual([]);
+      await expect(
+        storage.devices.signInMany([
+          { appId, userId: 'u1', deviceId: 'phone', platform: 'ios' },
+          { appId, userId: 'u1', deviceId: '', platform: 'ios' },
+        ]),
+      ).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+      expect((await storage.devices.get(appId, 'u1', 'phone'))?.platform).toBe('android');
+    });
+
     it('moves the ack cursor forward only, capped at the max seq', async () => {
       const appId = uniqueId('app');
       await storage.devices.signIn({ appId, userId: 'u1', deviceId: 'phone', platform: 'ios' });

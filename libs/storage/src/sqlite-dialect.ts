@@ -2,6 +2,7 @@ import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { SqliteDialect, sql } from 'kysely';
+import { statementCachingDatabase } from './sqlite-statement-cache.js';
 import type { ErrorClass, StorageDialect } from './storage-dialect.js';
 
 export interface SqliteStorageOptions {
@@ -9,7 +10,10 @@ export interface SqliteStorageOptions {
   file: string;
 }
 
-/** Embedded SQLite through better-sqlite3: one connection per process, transactions serialised by kysely. */
+/**
+ * Embedded SQLite through better-sqlite3: one connection per process, transactions serialised by
+ * kysely, prepared statements cached by SQL text.
+ */
 export function createSqliteDialect(options: SqliteStorageOptions): StorageDialect {
   const inMemory = options.file === ':memory:' || options.file === '';
   if (!inMemory) {
@@ -25,7 +29,7 @@ export function createSqliteDialect(options: SqliteStorageOptions): StorageDiale
   database.pragma('busy_timeout = 5000');
   return {
     kind: 'sqlite',
-    kysely: new SqliteDialect({ database }),
+    kysely: new SqliteDialect({ database: statementCachingDatabase(database) }),
     lockingReads: false,
     upsert(insert, keys, set) {
       const update = set((column) => sql.ref(`excluded.${column}`));

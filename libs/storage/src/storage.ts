@@ -106,6 +106,8 @@ export interface UserRepository {
    */
   upsert(profile: UserProfileInput): Promise<User>;
   get(appId: string, userId: string): Promise<User | undefined>;
+  /** The users of `userIds` that exist, in no particular order (a sign-in batch's revocation check). */
+  getMany(appId: string, userIds: readonly string[]): Promise<User[]>;
   /**
    * Replaces the user's server-side tags (duplicates dropped, order kept), creating the user with
    * an empty profile when missing; resolves with the stored user. Throws `INVALID_ARGUMENT` past
@@ -131,9 +133,16 @@ export interface DeviceRepository {
    * round trip.
    */
   signIn(input: DeviceSignIn): Promise<SignInResult>;
+  /**
+   * `signIn` for many devices at once (a sign-in storm's tick): one multi-row upsert and one read
+   * per app, results in input order. A device listed twice is recorded as its last listing says.
+   */
+  signInMany(inputs: readonly DeviceSignIn[]): Promise<SignInResult[]>;
   get(appId: string, userId: string, deviceId: string): Promise<Device | undefined>;
   /** The user's devices ordered by device id. */
   listByUser(appId: string, userId: string): Promise<Device[]>;
+  /** The devices of every user of `userIds`, ordered by user id, then device id. */
+  listByUsers(appId: string, userIds: readonly string[]): Promise<Device[]>;
   /**
    * Moves the device's ack cursor forward to `seq`, capped at the user's max seq; a lower seq
    * leaves it where it is. Resolves with the stored cursor. Throws `NOT_FOUND` for an unknown device.
@@ -261,6 +270,8 @@ export interface GroupRepository {
   list(appId: string, userId: string | undefined, cursor: string, limit: number): Promise<Page<Group>>;
   /** Ids of the user's live (not dissolved) large groups, ordered (the rooms of a connection). */
   largeGroupIdsOf(appId: string, userId: string): Promise<string[]>;
+  /** `largeGroupIdsOf` for many users in one read: each user's ids, ordered (none: absent). */
+  largeGroupIdsOfUsers(appId: string, userIds: readonly string[]): Promise<Map<string, string[]>>;
 }
 
 /**

@@ -1,4 +1,5 @@
 import { sql, type Expression, type Kysely } from 'kysely';
+import { chunks } from './chunks.js';
 import type { Database } from './db-schema.js';
 import type { RepositoryContext } from './repository-context.js';
 import { checkId, checkSeq, checkText, tagsToJson } from './limits.js';
@@ -96,6 +97,20 @@ export class SqlUserRepository implements UserRepository {
       .where('user_id', '=', userId)
       .executeTakeFirst();
     return row && toUser(row);
+  }
+
+  async getMany(appId: string, userIds: readonly string[]): Promise<User[]> {
+    const users: User[] = [];
+    for (const ids of chunks([...new Set(userIds)])) {
+      const rows = await this.ctx.db
+        .selectFrom('users')
+        .selectAll()
+        .where('app_id', '=', appId)
+        .where('user_id', 'in', ids)
+        .execute();
+      for (const row of rows) users.push(toUser(row));
+    }
+    return users;
   }
 
   maxSeq(appId: string, userId: string): Promise<number> {

@@ -7,6 +7,8 @@ export type Transport = 'http' | 'grpc';
 export interface BusinessApiMetrics {
   observe(transport: Transport, method: string, code: string, seconds: number): void;
   rateLimited(transport: Transport): void;
+  /** Calls answered with an error (any code but OK) since start, for GetServerStats. */
+  errors(): number;
 }
 
 /**
@@ -34,13 +36,16 @@ export function businessApiMetrics(registry: Registry): BusinessApiMetrics {
     labelNames: ['transport'] as const,
     registers: [registry],
   });
+  let errors = 0;
   return {
     observe(transport, method, code, seconds) {
       requests.inc({ method, code, transport });
+      if (code !== 'OK') errors++;
       latency.observe({ method, transport }, seconds);
     },
     rateLimited(transport) {
       limited.inc({ transport });
     },
+    errors: () => errors,
   };
 }

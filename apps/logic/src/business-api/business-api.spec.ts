@@ -193,6 +193,29 @@ describe('business API over HTTP and gRPC', () => {
     expect(proto.status).toBe(400);
   });
 
+  it('serves the admin console as static files with a strict CSP, and no data without a key', async () => {
+    for (const [path, type] of [
+      ['/admin/', 'text/html'],
+      ['/admin/console.js', 'text/javascript'],
+      ['/admin/console.css', 'text/css'],
+    ] as const) {
+      const res = await fetch(`${s.url}${path}`);
+      expect(res.status, path).toBe(200);
+      expect(res.headers.get('content-type')).toContain(type);
+      expect(res.headers.get('content-security-policy')).toContain("script-src 'self'");
+      expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+    }
+    const page = await (await fetch(`${s.url}/admin/`)).text();
+    expect(page).toContain('<script type="module" src="/admin/console.js">');
+    expect((await fetch(`${s.url}/admin/secrets`)).status).toBe(404);
+    const stats = await fetch(`${s.url}/v1/get_server_stats`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{}',
+    });
+    expect(stats.status).toBe(401);
+  });
+
   describe('API keys', () => {
     it.each([
       ['missing', undefined],

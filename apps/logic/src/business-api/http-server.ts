@@ -7,6 +7,7 @@ import Fastify, {
 import type { Logger } from '@switchboard/log';
 import { ErrorCode, errorCodeToJSON } from '@switchboard/proto/client';
 import { isCodedError, RpcError, type CodedError } from '@switchboard/rpc';
+import { ADMIN_CSP, ADMIN_PATH, type AdminAsset } from './admin-console.js';
 import type { BusinessApi, BusinessCaller } from './business-api.js';
 import type { BusinessApiMetrics } from './business-api-metrics.js';
 import type { CallGuard } from './call-guard.js';
@@ -30,6 +31,8 @@ export interface BusinessHttpOptions {
   bodyLimitBytes: number;
   /** PEM certificate and key: HTTPS instead of HTTP. */
   tls?: { cert: Buffer; key: Buffer } | undefined;
+  /** The admin console's files, served under `/admin/` (none: not served). */
+  adminConsole?: ReadonlyMap<string, AdminAsset> | undefined;
 }
 
 /** What one request carries from hook to handler to the metrics. */
@@ -213,6 +216,18 @@ export function businessHttpServer(options: BusinessHttpOptions): FastifyInstanc
     stateOf(request).code = 'OK';
     return reply.type('application/json').send(index);
   });
+  // The console is static and public: it holds no data, and asks `/v1/` with the key typed into it.
+  for (const [name, asset] of options.adminConsole ?? []) {
+    app.get(name === 'index.html' ? ADMIN_PATH : `${ADMIN_PATH}${name}`, async (request, reply) => {
+      stateOf(request).code = 'OK';
+      return reply
+        .header('content-security-policy', ADMIN_CSP)
+        .header('x-content-type-options', 'nosniff')
+        .header('cache-control', 'no-cache')
+        .type(asset.type)
+        .send(asset.body);
+    });
+  }
   for (const url of [OPENAPI_PATH, '/v1/']) {
     app.route({
       method: ['POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'],

@@ -3,19 +3,23 @@ import type { LogicConfig } from '@switchboard/config';
 import type { Logger } from '@switchboard/log';
 import type { Registry } from '@switchboard/metrics';
 import type { Authenticate, BusinessApi } from './business-api.js';
-import { businessApiMetrics } from './business-api-metrics.js';
+import { businessApiMetrics, type BusinessApiMetrics } from './business-api-metrics.js';
 import { CallGuard } from './call-guard.js';
 import { startBusinessGrpc } from './grpc-server.js';
 import { businessHttpServer } from './http-server.js';
+import { loadAdminConsole } from './admin-console.js';
 import { KeyRateLimiter } from './rate-limiter.js';
 import { businessRpcs } from './rpc-table.js';
 
 export interface BusinessApiServerOptions {
-  config: { logic: Pick<LogicConfig, 'api'> };
+  /** The listeners' settings (who may read server-wide numbers is the handlers' business). */
+  config: { logic: { api: Omit<LogicConfig['api'], 'operatorApps'> } };
   api: BusinessApi;
   authenticate: Authenticate;
   logger: Logger;
   registry: Registry;
+  /** The API's metrics when the caller also reads them (GetServerStats); else made from `registry`. */
+  metrics?: BusinessApiMetrics;
 }
 
 export interface StartedBusinessApi {
@@ -33,7 +37,7 @@ export interface StartedBusinessApi {
 export async function startBusinessApi(options: BusinessApiServerOptions): Promise<StartedBusinessApi> {
   const cfg = options.config.logic.api;
   const logger = options.logger.child({ component: 'business-api' });
-  const metrics = businessApiMetrics(options.registry);
+  const metrics = options.metrics ?? businessApiMetrics(options.registry);
   const guard = new CallGuard(options.authenticate, new KeyRateLimiter(cfg.ratePerKey), metrics);
   const rpcs = businessRpcs();
   const tls = cfg.tls.enabled
@@ -41,7 +45,9 @@ export async function startBusinessApi(options: BusinessApiServerOptions): Promi
     : undefined;
   const common = { api: options.api, rpcs, guard, metrics, logger, tls };
 
-  const http = businessHttpServer({ ...common, bodyLimitBytes: cfg.bodyLimitBytes });
+  const adminConsole = await loadAdminConsole();
+  if (!adminConsole) logger.warn('the admin console files are missing; /admin/ is not served');
+  const http = businessHttpServer({ ...common, bodyLimitBytes: cfg.bodyLimitBytes, adminConsole });
   await http.listen({ host: cfg.host, port: cfg.httpPort });
   const address = http.server.address();
   const httpPort = typeof address === 'object' && address ? address.port : cfg.httpPort;

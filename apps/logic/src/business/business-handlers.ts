@@ -10,6 +10,7 @@ import type { GroupAdmin } from '../groups/group-admin.js';
 import { invalid } from './business-errors.js';
 import type { BusinessMessaging, Target } from './business-messaging.js';
 import type { Presence } from './presence.js';
+import type { ServerStats } from './server-stats.js';
 import type { UserAdmin } from './user-admin.js';
 
 export interface BusinessServices {
@@ -17,6 +18,7 @@ export interface BusinessServices {
   messaging: BusinessMessaging;
   presence: Presence;
   groups: GroupAdmin;
+  stats: ServerStats;
 }
 
 const targetTypes: Partial<Record<TargetType, Target['type']>> = {
@@ -29,7 +31,13 @@ const targetTypes: Partial<Record<TargetType, Target['type']>> = {
  * The business API over the domain services: generated request types in, generated responses out,
  * nothing decided here. The gRPC and HTTP transports both call these.
  */
-export function businessHandlers({ users, messaging, presence, groups }: BusinessServices): BusinessApi {
+export function businessHandlers({
+  users,
+  messaging,
+  presence,
+  groups,
+  stats,
+}: BusinessServices): BusinessApi {
   return {
     upsertUser: async ({ appId }, req) => {
       if (!req.user) throw invalid('user', 'user is required');
@@ -139,6 +147,8 @@ export function businessHandlers({ users, messaging, presence, groups }: Busines
       const page = await groups.list(appId, req.userId, req.pageToken, req.limit);
       return { groups: page.items.map(toApiGroup), nextPageToken: page.nextCursor };
     },
+    getTopConversations: async ({ appId }, req) => stats.topConversations(appId, req.limit),
+    getServerStats: async ({ appId }) => stats.server(appId),
     listGroupMembers: async ({ appId }, req) => {
       const page = await groups.listMembers(appId, req.groupId, req.pageToken, req.limit);
       return {

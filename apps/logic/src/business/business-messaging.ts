@@ -1,6 +1,7 @@
 import type { ConversationRef, Storage } from '@switchboard/storage';
 import { messagePush } from '../client-message.js';
 import { checkContent } from '../content-rules.js';
+import type { ConversationTraffic } from '../conversation-traffic.js';
 import type { HistoryPage } from '../domain.js';
 import type { GroupMessaging } from '../groups/group-messaging.js';
 import { requireClientRoomId, requireId } from '../ids.js';
@@ -57,6 +58,7 @@ export class BusinessMessaging {
     private readonly groups: GroupMessaging,
     private readonly route: LogicRoutePort,
     private readonly limits: BusinessMessagingLimits,
+    private readonly traffic?: ConversationTraffic,
   ) {}
 
   async send(appId: string, m: BusinessMessage, deadline = Infinity): Promise<BusinessSendResult> {
@@ -84,6 +86,7 @@ export class BusinessMessaging {
         const sentAt = Date.now();
         const packet = this.livePacket(m, { type: 'room', id: m.target.id }, sentAt);
         const stats = await this.route.deliverToRoom(appId, m.target.id, packet);
+        this.traffic?.note(appId, 'room', m.target.id);
         return { messageId: 0, conversationSeq: 0, sentAt, duplicate: false, delivered: stats.delivered };
       }
       case 'group': {

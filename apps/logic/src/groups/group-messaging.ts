@@ -12,6 +12,7 @@ import type { MessageStore } from '../message-store.js';
 import type { PushBatcher } from '../push-batcher.js';
 import type { LogicRoutePort, UserPacket } from '../route-port.js';
 import { groupRoomId } from './group-rooms.js';
+import type { ConversationTraffic } from '../conversation-traffic.js';
 import { OrderedRoomPushes } from './ordered-room-pushes.js';
 import { eventContent, type GroupEvent } from './member-events.js';
 
@@ -59,6 +60,7 @@ export class GroupMessaging {
     private readonly limits: PageLimits,
     private readonly counters: Counters<LogicCounter>,
     log: Logger,
+    private readonly traffic?: ConversationTraffic,
   ) {
     this.roomPushes = new OrderedRoomPushes(route);
     this.roomPushFailures = new LogSummary(log, 'group room push failed; members repair by SYNC_GROUP');
@@ -194,6 +196,7 @@ export class GroupMessaging {
     const result = await this.store.append(input, deadline, fromServer);
     if (!result.duplicate) {
       this.counters.add(group.large ? 'group_sends_large' : 'group_sends_small');
+      this.traffic?.note(appId, 'group', group.groupId);
       this.store.track(this.deliver(appId, group, input, result));
     }
     const own = fromSystem ? -1 : inboxUserIds.indexOf(m.senderUserId);

@@ -10,7 +10,8 @@ export interface FakeUpstreams {
   routeAddress: string;
   /** The internal secret both fakes require; give it to the gate as `internal.secret`. */
   secret: string;
-  /** Requests received, by method name (`signIn`, `send`, `unbind`, `renewLease`, ...). */
+  /** Requests received, by method name (`signIn`, `send`, `unbind`, `renewLease`, ...); each send of a
+   * `sendBatch` is under `send` too. */
   calls: Record<string, unknown[]>;
   stop(): Promise<void>;
 }
@@ -58,6 +59,16 @@ export async function startFakeUpstreams(
     send: unary(async (r) => {
       record('send', r);
       return { response: { messageId: 1, seq: 1, sentAt: 1, conversationSeq: 1 } };
+    }),
+    // Each send of a batch is recorded under `send` too, as if it had come alone.
+    sendBatch: unary(async (r) => {
+      record('sendBatch', r);
+      for (const send of r.sends) record('send', send);
+      return {
+        results: r.sends.map(() => ({
+          response: { response: { messageId: 1, seq: 1, sentAt: 1, conversationSeq: 1 } },
+        })),
+      };
     }),
     sync: unary(async (r) => (record('sync', r), { response: { messages: [], hasMore: false, maxSeq: 0 } })),
     syncGroup: unary(

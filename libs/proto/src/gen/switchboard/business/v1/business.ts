@@ -359,6 +359,79 @@ export interface GetHistoryResponse {
   hasMore: boolean;
 }
 
+export interface GetTopConversationsRequest {
+  /** At most this many per kind (1 to 50; 0: 10). */
+  limit: number;
+}
+
+export interface ConversationTraffic {
+  /** "group" or "room". */
+  kind: string;
+  /** The group id or the room id. */
+  id: string;
+  /** Messages sent to it over the window. */
+  messages: number;
+}
+
+export interface GetTopConversationsResponse {
+  /** Busiest first. */
+  groups: ConversationTraffic[];
+  rooms: ConversationTraffic[];
+  /** How far back the counts go, in milliseconds. */
+  windowMs: number;
+}
+
+export interface GetServerStatsRequest {
+}
+
+export interface GateStatus {
+  gateId: string;
+  /** Unix milliseconds; route drops the gate then unless it renews. */
+  leaseExpiresAt: number;
+  /** lease_expires_at minus route's clock when it was read. */
+  leaseRemainingMs: number;
+  /** False when the gate did not answer route in time: its numbers below are 0. */
+  reachable: boolean;
+  /** Open connections, signed in or not. */
+  connections: number;
+  signedIn: number;
+  rooms: number;
+  /** Connections closed because they did not read fast enough, since the gate started. */
+  slowCloses: number;
+  packetsIn: number;
+  packetsOut: number;
+  /** Unix milliseconds the gate process started (0 when not reachable): its age. */
+  startedAt: number;
+}
+
+/**
+ * Totals since the logic instance started: poll and divide the differences by the time between
+ * two polls for rates.
+ */
+export interface LogicTotals {
+  signIns: number;
+  signInFailures: number;
+  /** Messages stored (1:1 and groups, first sends). */
+  messagesStored: number;
+  /** Live messages pushed to rooms (not stored). */
+  roomMessages: number;
+  /** Sends refused with RATE_LIMITED because logic was busy or its pushes lagged. */
+  sendsRefused: number;
+  /** Pushes given up on or not queued; their receivers were told to sync. */
+  pushFailures: number;
+}
+
+export interface GetServerStatsResponse {
+  /** Unix milliseconds on the answering logic instance. */
+  serverTime: number;
+  gates: GateStatus[];
+  logic?:
+    | LogicTotals
+    | undefined;
+  /** Business API answers that were errors (every code but OK), since this logic instance started. */
+  businessApiErrors: number;
+}
+
 function createBaseUser(): User {
   return { userId: "", nickname: "", avatarUrl: "", extra: "", createdAt: 0, updatedAt: 0, tags: [] };
 }
@@ -5021,6 +5094,908 @@ export const GetHistoryResponse: MessageFns<GetHistoryResponse> = {
   },
 };
 
+function createBaseGetTopConversationsRequest(): GetTopConversationsRequest {
+  return { limit: 0 };
+}
+
+export const GetTopConversationsRequest: MessageFns<GetTopConversationsRequest> = {
+  encode(message: GetTopConversationsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.limit !== 0) {
+      writer.uint32(8).uint32(message.limit);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetTopConversationsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetTopConversationsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.limit = reader.uint32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetTopConversationsRequest {
+    return { limit: isSet(object.limit) ? globalThis.Number(object.limit) : 0 };
+  },
+
+  toJSON(message: GetTopConversationsRequest): unknown {
+    const obj: any = {};
+    if (message.limit !== 0) {
+      obj.limit = Math.round(message.limit);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<GetTopConversationsRequest>, I>>(base?: I): GetTopConversationsRequest {
+    return GetTopConversationsRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GetTopConversationsRequest>, I>>(object: I): GetTopConversationsRequest {
+    const message = createBaseGetTopConversationsRequest();
+    message.limit = object.limit ?? 0;
+    return message;
+  },
+};
+
+function createBaseConversationTraffic(): ConversationTraffic {
+  return { kind: "", id: "", messages: 0 };
+}
+
+export const ConversationTraffic: MessageFns<ConversationTraffic> = {
+  encode(message: ConversationTraffic, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.kind !== "") {
+      writer.uint32(10).string(message.kind);
+    }
+    if (message.id !== "") {
+      writer.uint32(18).string(message.id);
+    }
+    if (message.messages !== 0) {
+      writer.uint32(24).uint64(message.messages);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ConversationTraffic {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseConversationTraffic();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.kind = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.id = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.messages = longToNumber(reader.uint64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ConversationTraffic {
+    return {
+      kind: isSet(object.kind) ? globalThis.String(object.kind) : "",
+      id: isSet(object.id) ? globalThis.String(object.id) : "",
+      messages: isSet(object.messages) ? globalThis.Number(object.messages) : 0,
+    };
+  },
+
+  toJSON(message: ConversationTraffic): unknown {
+    const obj: any = {};
+    if (message.kind !== "") {
+      obj.kind = message.kind;
+    }
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    if (message.messages !== 0) {
+      obj.messages = Math.round(message.messages);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ConversationTraffic>, I>>(base?: I): ConversationTraffic {
+    return ConversationTraffic.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ConversationTraffic>, I>>(object: I): ConversationTraffic {
+    const message = createBaseConversationTraffic();
+    message.kind = object.kind ?? "";
+    message.id = object.id ?? "";
+    message.messages = object.messages ?? 0;
+    return message;
+  },
+};
+
+function createBaseGetTopConversationsResponse(): GetTopConversationsResponse {
+  return { groups: [], rooms: [], windowMs: 0 };
+}
+
+export const GetTopConversationsResponse: MessageFns<GetTopConversationsResponse> = {
+  encode(message: GetTopConversationsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.groups) {
+      ConversationTraffic.encode(v!, writer.uint32(10).fork()).join();
+    }
+    for (const v of message.rooms) {
+      ConversationTraffic.encode(v!, writer.uint32(18).fork()).join();
+    }
+    if (message.windowMs !== 0) {
+      writer.uint32(24).int64(message.windowMs);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetTopConversationsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetTopConversationsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.groups.push(ConversationTraffic.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.rooms.push(ConversationTraffic.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.windowMs = longToNumber(reader.int64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetTopConversationsResponse {
+    return {
+      groups: globalThis.Array.isArray(object?.groups)
+        ? object.groups.map((e: any) => ConversationTraffic.fromJSON(e))
+        : [],
+      rooms: globalThis.Array.isArray(object?.rooms)
+        ? object.rooms.map((e: any) => ConversationTraffic.fromJSON(e))
+        : [],
+      windowMs: isSet(object.windowMs)
+        ? globalThis.Number(object.windowMs)
+        : isSet(object.window_ms)
+        ? globalThis.Number(object.window_ms)
+        : 0,
+    };
+  },
+
+  toJSON(message: GetTopConversationsResponse): unknown {
+    const obj: any = {};
+    if (message.groups?.length) {
+      obj.groups = message.groups.map((e) => ConversationTraffic.toJSON(e));
+    }
+    if (message.rooms?.length) {
+      obj.rooms = message.rooms.map((e) => ConversationTraffic.toJSON(e));
+    }
+    if (message.windowMs !== 0) {
+      obj.windowMs = Math.round(message.windowMs);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<GetTopConversationsResponse>, I>>(base?: I): GetTopConversationsResponse {
+    return GetTopConversationsResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GetTopConversationsResponse>, I>>(object: I): GetTopConversationsResponse {
+    const message = createBaseGetTopConversationsResponse();
+    message.groups = object.groups?.map((e) => ConversationTraffic.fromPartial(e)) || [];
+    message.rooms = object.rooms?.map((e) => ConversationTraffic.fromPartial(e)) || [];
+    message.windowMs = object.windowMs ?? 0;
+    return message;
+  },
+};
+
+function createBaseGetServerStatsRequest(): GetServerStatsRequest {
+  return {};
+}
+
+export const GetServerStatsRequest: MessageFns<GetServerStatsRequest> = {
+  encode(_: GetServerStatsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetServerStatsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetServerStatsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): GetServerStatsRequest {
+    return {};
+  },
+
+  toJSON(_: GetServerStatsRequest): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<GetServerStatsRequest>, I>>(base?: I): GetServerStatsRequest {
+    return GetServerStatsRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GetServerStatsRequest>, I>>(_: I): GetServerStatsRequest {
+    const message = createBaseGetServerStatsRequest();
+    return message;
+  },
+};
+
+function createBaseGateStatus(): GateStatus {
+  return {
+    gateId: "",
+    leaseExpiresAt: 0,
+    leaseRemainingMs: 0,
+    reachable: false,
+    connections: 0,
+    signedIn: 0,
+    rooms: 0,
+    slowCloses: 0,
+    packetsIn: 0,
+    packetsOut: 0,
+    startedAt: 0,
+  };
+}
+
+export const GateStatus: MessageFns<GateStatus> = {
+  encode(message: GateStatus, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.gateId !== "") {
+      writer.uint32(10).string(message.gateId);
+    }
+    if (message.leaseExpiresAt !== 0) {
+      writer.uint32(16).int64(message.leaseExpiresAt);
+    }
+    if (message.leaseRemainingMs !== 0) {
+      writer.uint32(24).int64(message.leaseRemainingMs);
+    }
+    if (message.reachable !== false) {
+      writer.uint32(32).bool(message.reachable);
+    }
+    if (message.connections !== 0) {
+      writer.uint32(40).uint32(message.connections);
+    }
+    if (message.signedIn !== 0) {
+      writer.uint32(48).uint32(message.signedIn);
+    }
+    if (message.rooms !== 0) {
+      writer.uint32(56).uint32(message.rooms);
+    }
+    if (message.slowCloses !== 0) {
+      writer.uint32(64).uint64(message.slowCloses);
+    }
+    if (message.packetsIn !== 0) {
+      writer.uint32(72).uint64(message.packetsIn);
+    }
+    if (message.packetsOut !== 0) {
+      writer.uint32(80).uint64(message.packetsOut);
+    }
+    if (message.startedAt !== 0) {
+      writer.uint32(88).int64(message.startedAt);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GateStatus {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGateStatus();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.gateId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.leaseExpiresAt = longToNumber(reader.int64());
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.leaseRemainingMs = longToNumber(reader.int64());
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.reachable = reader.bool();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.connections = reader.uint32();
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.signedIn = reader.uint32();
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.rooms = reader.uint32();
+            continue;
+          }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.slowCloses = longToNumber(reader.uint64());
+            continue;
+          }
+          case 9: {
+            if (tag !== 72) {
+              break;
+            }
+
+            message.packetsIn = longToNumber(reader.uint64());
+            continue;
+          }
+          case 10: {
+            if (tag !== 80) {
+              break;
+            }
+
+            message.packetsOut = longToNumber(reader.uint64());
+            continue;
+          }
+          case 11: {
+            if (tag !== 88) {
+              break;
+            }
+
+            message.startedAt = longToNumber(reader.int64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GateStatus {
+    return {
+      gateId: isSet(object.gateId)
+        ? globalThis.String(object.gateId)
+        : isSet(object.gate_id)
+        ? globalThis.String(object.gate_id)
+        : "",
+      leaseExpiresAt: isSet(object.leaseExpiresAt)
+        ? globalThis.Number(object.leaseExpiresAt)
+        : isSet(object.lease_expires_at)
+        ? globalThis.Number(object.lease_expires_at)
+        : 0,
+      leaseRemainingMs: isSet(object.leaseRemainingMs)
+        ? globalThis.Number(object.leaseRemainingMs)
+        : isSet(object.lease_remaining_ms)
+        ? globalThis.Number(object.lease_remaining_ms)
+        : 0,
+      reachable: isSet(object.reachable) ? globalThis.Boolean(object.reachable) : false,
+      connections: isSet(object.connections) ? globalThis.Number(object.connections) : 0,
+      signedIn: isSet(object.signedIn)
+        ? globalThis.Number(object.signedIn)
+        : isSet(object.signed_in)
+        ? globalThis.Number(object.signed_in)
+        : 0,
+      rooms: isSet(object.rooms) ? globalThis.Number(object.rooms) : 0,
+      slowCloses: isSet(object.slowCloses)
+        ? globalThis.Number(object.slowCloses)
+        : isSet(object.slow_closes)
+        ? globalThis.Number(object.slow_closes)
+        : 0,
+      packetsIn: isSet(object.packetsIn)
+        ? globalThis.Number(object.packetsIn)
+        : isSet(object.packets_in)
+        ? globalThis.Number(object.packets_in)
+        : 0,
+      packetsOut: isSet(object.packetsOut)
+        ? globalThis.Number(object.packetsOut)
+        : isSet(object.packets_out)
+        ? globalThis.Number(object.packets_out)
+        : 0,
+      startedAt: isSet(object.startedAt)
+        ? globalThis.Number(object.startedAt)
+        : isSet(object.started_at)
+        ? globalThis.Number(object.started_at)
+        : 0,
+    };
+  },
+
+  toJSON(message: GateStatus): unknown {
+    const obj: any = {};
+    if (message.gateId !== "") {
+      obj.gateId = message.gateId;
+    }
+    if (message.leaseExpiresAt !== 0) {
+      obj.leaseExpiresAt = Math.round(message.leaseExpiresAt);
+    }
+    if (message.leaseRemainingMs !== 0) {
+      obj.leaseRemainingMs = Math.round(message.leaseRemainingMs);
+    }
+    if (message.reachable !== false) {
+      obj.reachable = message.reachable;
+    }
+    if (message.connections !== 0) {
+      obj.connections = Math.round(message.connections);
+    }
+    if (message.signedIn !== 0) {
+      obj.signedIn = Math.round(message.signedIn);
+    }
+    if (message.rooms !== 0) {
+      obj.rooms = Math.round(message.rooms);
+    }
+    if (message.slowCloses !== 0) {
+      obj.slowCloses = Math.round(message.slowCloses);
+    }
+    if (message.packetsIn !== 0) {
+      obj.packetsIn = Math.round(message.packetsIn);
+    }
+    if (message.packetsOut !== 0) {
+      obj.packetsOut = Math.round(message.packetsOut);
+    }
+    if (message.startedAt !== 0) {
+      obj.startedAt = Math.round(message.startedAt);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<GateStatus>, I>>(base?: I): GateStatus {
+    return GateStatus.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GateStatus>, I>>(object: I): GateStatus {
+    const message = createBaseGateStatus();
+    message.gateId = object.gateId ?? "";
+    message.leaseExpiresAt = object.leaseExpiresAt ?? 0;
+    message.leaseRemainingMs = object.leaseRemainingMs ?? 0;
+    message.reachable = object.reachable ?? false;
+    message.connections = object.connections ?? 0;
+    message.signedIn = object.signedIn ?? 0;
+    message.rooms = object.rooms ?? 0;
+    message.slowCloses = object.slowCloses ?? 0;
+    message.packetsIn = object.packetsIn ?? 0;
+    message.packetsOut = object.packetsOut ?? 0;
+    message.startedAt = object.startedAt ?? 0;
+    return message;
+  },
+};
+
+function createBaseLogicTotals(): LogicTotals {
+  return { signIns: 0, signInFailures: 0, messagesStored: 0, roomMessages: 0, sendsRefused: 0, pushFailures: 0 };
+}
+
+export const LogicTotals: MessageFns<LogicTotals> = {
+  encode(message: LogicTotals, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.signIns !== 0) {
+      writer.uint32(8).uint64(message.signIns);
+    }
+    if (message.signInFailures !== 0) {
+      writer.uint32(16).uint64(message.signInFailures);
+    }
+    if (message.messagesStored !== 0) {
+      writer.uint32(24).uint64(message.messagesStored);
+    }
+    if (message.roomMessages !== 0) {
+      writer.uint32(32).uint64(message.roomMessages);
+    }
+    if (message.sendsRefused !== 0) {
+      writer.uint32(40).uint64(message.sendsRefused);
+    }
+    if (message.pushFailures !== 0) {
+      writer.uint32(48).uint64(message.pushFailures);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): LogicTotals {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseLogicTotals();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.signIns = longToNumber(reader.uint64());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.signInFailures = longToNumber(reader.uint64());
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.messagesStored = longToNumber(reader.uint64());
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.roomMessages = longToNumber(reader.uint64());
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.sendsRefused = longToNumber(reader.uint64());
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.pushFailures = longToNumber(reader.uint64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): LogicTotals {
+    return {
+      signIns: isSet(object.signIns)
+        ? globalThis.Number(object.signIns)
+        : isSet(object.sign_ins)
+        ? globalThis.Number(object.sign_ins)
+        : 0,
+      signInFailures: isSet(object.signInFailures)
+        ? globalThis.Number(object.signInFailures)
+        : isSet(object.sign_in_failures)
+        ? globalThis.Number(object.sign_in_failures)
+        : 0,
+      messagesStored: isSet(object.messagesStored)
+        ? globalThis.Number(object.messagesStored)
+        : isSet(object.messages_stored)
+        ? globalThis.Number(object.messages_stored)
+        : 0,
+      roomMessages: isSet(object.roomMessages)
+        ? globalThis.Number(object.roomMessages)
+        : isSet(object.room_messages)
+        ? globalThis.Number(object.room_messages)
+        : 0,
+      sendsRefused: isSet(object.sendsRefused)
+        ? globalThis.Number(object.sendsRefused)
+        : isSet(object.sends_refused)
+        ? globalThis.Number(object.sends_refused)
+        : 0,
+      pushFailures: isSet(object.pushFailures)
+        ? globalThis.Number(object.pushFailures)
+        : isSet(object.push_failures)
+        ? globalThis.Number(object.push_failures)
+        : 0,
+    };
+  },
+
+  toJSON(message: LogicTotals): unknown {
+    const obj: any = {};
+    if (message.signIns !== 0) {
+      obj.signIns = Math.round(message.signIns);
+    }
+    if (message.signInFailures !== 0) {
+      obj.signInFailures = Math.round(message.signInFailures);
+    }
+    if (message.messagesStored !== 0) {
+      obj.messagesStored = Math.round(message.messagesStored);
+    }
+    if (message.roomMessages !== 0) {
+      obj.roomMessages = Math.round(message.roomMessages);
+    }
+    if (message.sendsRefused !== 0) {
+      obj.sendsRefused = Math.round(message.sendsRefused);
+    }
+    if (message.pushFailures !== 0) {
+      obj.pushFailures = Math.round(message.pushFailures);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<LogicTotals>, I>>(base?: I): LogicTotals {
+    return LogicTotals.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<LogicTotals>, I>>(object: I): LogicTotals {
+    const message = createBaseLogicTotals();
+    message.signIns = object.signIns ?? 0;
+    message.signInFailures = object.signInFailures ?? 0;
+    message.messagesStored = object.messagesStored ?? 0;
+    message.roomMessages = object.roomMessages ?? 0;
+    message.sendsRefused = object.sendsRefused ?? 0;
+    message.pushFailures = object.pushFailures ?? 0;
+    return message;
+  },
+};
+
+function createBaseGetServerStatsResponse(): GetServerStatsResponse {
+  return { serverTime: 0, gates: [], logic: undefined, businessApiErrors: 0 };
+}
+
+export const GetServerStatsResponse: MessageFns<GetServerStatsResponse> = {
+  encode(message: GetServerStatsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.serverTime !== 0) {
+      writer.uint32(8).int64(message.serverTime);
+    }
+    for (const v of message.gates) {
+      GateStatus.encode(v!, writer.uint32(18).fork()).join();
+    }
+    if (message.logic !== undefined) {
+      LogicTotals.encode(message.logic, writer.uint32(26).fork()).join();
+    }
+    if (message.businessApiErrors !== 0) {
+      writer.uint32(32).uint64(message.businessApiErrors);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetServerStatsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetServerStatsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.serverTime = longToNumber(reader.int64());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.gates.push(GateStatus.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.logic = LogicTotals.decode(reader, reader.uint32());
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.businessApiErrors = longToNumber(reader.uint64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetServerStatsResponse {
+    return {
+      serverTime: isSet(object.serverTime)
+        ? globalThis.Number(object.serverTime)
+        : isSet(object.server_time)
+        ? globalThis.Number(object.server_time)
+        : 0,
+      gates: globalThis.Array.isArray(object?.gates) ? object.gates.map((e: any) => GateStatus.fromJSON(e)) : [],
+      logic: isSet(object.logic) ? LogicTotals.fromJSON(object.logic) : undefined,
+      businessApiErrors: isSet(object.businessApiErrors)
+        ? globalThis.Number(object.businessApiErrors)
+        : isSet(object.business_api_errors)
+        ? globalThis.Number(object.business_api_errors)
+        : 0,
+    };
+  },
+
+  toJSON(message: GetServerStatsResponse): unknown {
+    const obj: any = {};
+    if (message.serverTime !== 0) {
+      obj.serverTime = Math.round(message.serverTime);
+    }
+    if (message.gates?.length) {
+      obj.gates = message.gates.map((e) => GateStatus.toJSON(e));
+    }
+    if (message.logic !== undefined) {
+      obj.logic = LogicTotals.toJSON(message.logic);
+    }
+    if (message.businessApiErrors !== 0) {
+      obj.businessApiErrors = Math.round(message.businessApiErrors);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<GetServerStatsResponse>, I>>(base?: I): GetServerStatsResponse {
+    return GetServerStatsResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GetServerStatsResponse>, I>>(object: I): GetServerStatsResponse {
+    const message = createBaseGetServerStatsResponse();
+    message.serverTime = object.serverTime ?? 0;
+    message.gates = object.gates?.map((e) => GateStatus.fromPartial(e)) || [];
+    message.logic = (object.logic !== undefined && object.logic !== null)
+      ? LogicTotals.fromPartial(object.logic)
+      : undefined;
+    message.businessApiErrors = object.businessApiErrors ?? 0;
+    return message;
+  },
+};
+
 /**
  * BusinessService is how an app's own servers drive Switchboard. The same
  * operations are served as HTTP JSON under /v1/. Every call is authenticated
@@ -5217,6 +6192,37 @@ export const BusinessServiceService = {
     responseSerialize: (value: GetHistoryResponse): Buffer => Buffer.from(GetHistoryResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): GetHistoryResponse => GetHistoryResponse.decode(value),
   },
+  /**
+   * The caller's app's groups and rooms with the most messages over the last minutes, as counted
+   * by the logic instance answering.
+   */
+  getTopConversations: {
+    path: "/switchboard.business.v1.BusinessService/GetTopConversations" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: GetTopConversationsRequest): Buffer =>
+      Buffer.from(GetTopConversationsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): GetTopConversationsRequest => GetTopConversationsRequest.decode(value),
+    responseSerialize: (value: GetTopConversationsResponse): Buffer =>
+      Buffer.from(GetTopConversationsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): GetTopConversationsResponse => GetTopConversationsResponse.decode(value),
+  },
+  /**
+   * Server-wide numbers for an operator: every live gate with its lease and connections, and the
+   * counters of the logic instance answering. Only keys of the apps in logic.api.operatorApps may
+   * call it (PERMISSION_DENIED otherwise): the numbers cover every app on the server.
+   */
+  getServerStats: {
+    path: "/switchboard.business.v1.BusinessService/GetServerStats" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: GetServerStatsRequest): Buffer =>
+      Buffer.from(GetServerStatsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): GetServerStatsRequest => GetServerStatsRequest.decode(value),
+    responseSerialize: (value: GetServerStatsResponse): Buffer =>
+      Buffer.from(GetServerStatsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): GetServerStatsResponse => GetServerStatsResponse.decode(value),
+  },
 } as const;
 
 export interface BusinessServiceServer extends UntypedServiceImplementation {
@@ -5245,6 +6251,17 @@ export interface BusinessServiceServer extends UntypedServiceImplementation {
   revokeUserTokens: handleUnaryCall<RevokeUserTokensRequest, RevokeUserTokensResponse>;
   /** A page of a 1:1 conversation (or of a user's system conversation), newest first. */
   getHistory: handleUnaryCall<GetHistoryRequest, GetHistoryResponse>;
+  /**
+   * The caller's app's groups and rooms with the most messages over the last minutes, as counted
+   * by the logic instance answering.
+   */
+  getTopConversations: handleUnaryCall<GetTopConversationsRequest, GetTopConversationsResponse>;
+  /**
+   * Server-wide numbers for an operator: every live gate with its lease and connections, and the
+   * counters of the logic instance answering. Only keys of the apps in logic.api.operatorApps may
+   * call it (PERMISSION_DENIED otherwise): the numbers cover every app on the server.
+   */
+  getServerStats: handleUnaryCall<GetServerStatsRequest, GetServerStatsResponse>;
 }
 
 export interface BusinessServiceClient extends Client {
@@ -5538,6 +6555,45 @@ export interface BusinessServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: GetHistoryResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * The caller's app's groups and rooms with the most messages over the last minutes, as counted
+   * by the logic instance answering.
+   */
+  getTopConversations(
+    request: GetTopConversationsRequest,
+    callback: (error: ServiceError | null, response: GetTopConversationsResponse) => void,
+  ): ClientUnaryCall;
+  getTopConversations(
+    request: GetTopConversationsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: GetTopConversationsResponse) => void,
+  ): ClientUnaryCall;
+  getTopConversations(
+    request: GetTopConversationsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: GetTopConversationsResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Server-wide numbers for an operator: every live gate with its lease and connections, and the
+   * counters of the logic instance answering. Only keys of the apps in logic.api.operatorApps may
+   * call it (PERMISSION_DENIED otherwise): the numbers cover every app on the server.
+   */
+  getServerStats(
+    request: GetServerStatsRequest,
+    callback: (error: ServiceError | null, response: GetServerStatsResponse) => void,
+  ): ClientUnaryCall;
+  getServerStats(
+    request: GetServerStatsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: GetServerStatsResponse) => void,
+  ): ClientUnaryCall;
+  getServerStats(
+    request: GetServerStatsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: GetServerStatsResponse) => void,
   ): ClientUnaryCall;
 }
 

@@ -141,6 +141,8 @@ export interface StatsResponse {
   packetsOut: number;
   bytesOut: number;
   slowCloses: number;
+  /** Unix milliseconds this gate process started. */
+  startedAt: number;
 }
 
 export interface CountRequest {
@@ -1701,7 +1703,17 @@ export const StatsRequest: MessageFns<StatsRequest> = {
 };
 
 function createBaseStatsResponse(): StatsResponse {
-  return { gateId: "", connections: 0, signedIn: 0, rooms: 0, packetsIn: 0, packetsOut: 0, bytesOut: 0, slowCloses: 0 };
+  return {
+    gateId: "",
+    connections: 0,
+    signedIn: 0,
+    rooms: 0,
+    packetsIn: 0,
+    packetsOut: 0,
+    bytesOut: 0,
+    slowCloses: 0,
+    startedAt: 0,
+  };
 }
 
 export const StatsResponse: MessageFns<StatsResponse> = {
@@ -1729,6 +1741,9 @@ export const StatsResponse: MessageFns<StatsResponse> = {
     }
     if (message.slowCloses !== 0) {
       writer.uint32(64).uint64(message.slowCloses);
+    }
+    if (message.startedAt !== 0) {
+      writer.uint32(72).int64(message.startedAt);
     }
     return writer;
   },
@@ -1810,6 +1825,14 @@ export const StatsResponse: MessageFns<StatsResponse> = {
             message.slowCloses = longToNumber(reader.uint64());
             continue;
           }
+          case 9: {
+            if (tag !== 72) {
+              break;
+            }
+
+            message.startedAt = longToNumber(reader.int64());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1856,6 +1879,11 @@ export const StatsResponse: MessageFns<StatsResponse> = {
         : isSet(object.slow_closes)
         ? globalThis.Number(object.slow_closes)
         : 0,
+      startedAt: isSet(object.startedAt)
+        ? globalThis.Number(object.startedAt)
+        : isSet(object.started_at)
+        ? globalThis.Number(object.started_at)
+        : 0,
     };
   },
 
@@ -1885,6 +1913,9 @@ export const StatsResponse: MessageFns<StatsResponse> = {
     if (message.slowCloses !== 0) {
       obj.slowCloses = Math.round(message.slowCloses);
     }
+    if (message.startedAt !== 0) {
+      obj.startedAt = Math.round(message.startedAt);
+    }
     return obj;
   },
 
@@ -1901,6 +1932,7 @@ export const StatsResponse: MessageFns<StatsResponse> = {
     message.packetsOut = object.packetsOut ?? 0;
     message.bytesOut = object.bytesOut ?? 0;
     message.slowCloses = object.slowCloses ?? 0;
+    message.startedAt = object.startedAt ?? 0;
     return message;
   },
 };

@@ -91,6 +91,31 @@ export interface SendResponse {
   response?: SendResponse4 | undefined;
 }
 
+export interface SendBatchRequest {
+  sends: SendRequest[];
+}
+
+export interface SendBatchResponse {
+  /** One per send, in the order of SendBatchRequest.sends. */
+  results: SendResult[];
+}
+
+/** The answer to one send of a batch: its response, or the error Send would have returned. */
+export interface SendResult {
+  response?: SendResponse | undefined;
+  error?: SendError | undefined;
+}
+
+/**
+ * What the unary Send carries in its status and trailers (see the service comment): a
+ * switchboard.client.v1.ErrorCode, a message safe to show a client, the request field at fault.
+ */
+export interface SendError {
+  code: number;
+  message: string;
+  field: string;
+}
+
 export interface SyncRequest {
   session?: Session | undefined;
   request?: SyncRequest5 | undefined;
@@ -797,6 +822,334 @@ export const SendResponse: MessageFns<SendResponse> = {
     message.response = (object.response !== undefined && object.response !== null)
       ? SendResponse4.fromPartial(object.response)
       : undefined;
+    return message;
+  },
+};
+
+function createBaseSendBatchRequest(): SendBatchRequest {
+  return { sends: [] };
+}
+
+export const SendBatchRequest: MessageFns<SendBatchRequest> = {
+  encode(message: SendBatchRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.sends) {
+      SendRequest.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SendBatchRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSendBatchRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.sends.push(SendRequest.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SendBatchRequest {
+    return {
+      sends: globalThis.Array.isArray(object?.sends) ? object.sends.map((e: any) => SendRequest.fromJSON(e)) : [],
+    };
+  },
+
+  toJSON(message: SendBatchRequest): unknown {
+    const obj: any = {};
+    if (message.sends?.length) {
+      obj.sends = message.sends.map((e) => SendRequest.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<SendBatchRequest>, I>>(base?: I): SendBatchRequest {
+    return SendBatchRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<SendBatchRequest>, I>>(object: I): SendBatchRequest {
+    const message = createBaseSendBatchRequest();
+    message.sends = object.sends?.map((e) => SendRequest.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseSendBatchResponse(): SendBatchResponse {
+  return { results: [] };
+}
+
+export const SendBatchResponse: MessageFns<SendBatchResponse> = {
+  encode(message: SendBatchResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.results) {
+      SendResult.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SendBatchResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSendBatchResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.results.push(SendResult.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SendBatchResponse {
+    return {
+      results: globalThis.Array.isArray(object?.results) ? object.results.map((e: any) => SendResult.fromJSON(e)) : [],
+    };
+  },
+
+  toJSON(message: SendBatchResponse): unknown {
+    const obj: any = {};
+    if (message.results?.length) {
+      obj.results = message.results.map((e) => SendResult.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<SendBatchResponse>, I>>(base?: I): SendBatchResponse {
+    return SendBatchResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<SendBatchResponse>, I>>(object: I): SendBatchResponse {
+    const message = createBaseSendBatchResponse();
+    message.results = object.results?.map((e) => SendResult.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseSendResult(): SendResult {
+  return { response: undefined, error: undefined };
+}
+
+export const SendResult: MessageFns<SendResult> = {
+  encode(message: SendResult, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.response !== undefined) {
+      SendResponse.encode(message.response, writer.uint32(10).fork()).join();
+    }
+    if (message.error !== undefined) {
+      SendError.encode(message.error, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SendResult {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSendResult();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.response = SendResponse.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.error = SendError.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SendResult {
+    return {
+      response: isSet(object.response) ? SendResponse.fromJSON(object.response) : undefined,
+      error: isSet(object.error) ? SendError.fromJSON(object.error) : undefined,
+    };
+  },
+
+  toJSON(message: SendResult): unknown {
+    const obj: any = {};
+    if (message.response !== undefined) {
+      obj.response = SendResponse.toJSON(message.response);
+    }
+    if (message.error !== undefined) {
+      obj.error = SendError.toJSON(message.error);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<SendResult>, I>>(base?: I): SendResult {
+    return SendResult.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<SendResult>, I>>(object: I): SendResult {
+    const message = createBaseSendResult();
+    message.response = (object.response !== undefined && object.response !== null)
+      ? SendResponse.fromPartial(object.response)
+      : undefined;
+    message.error = (object.error !== undefined && object.error !== null)
+      ? SendError.fromPartial(object.error)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseSendError(): SendError {
+  return { code: 0, message: "", field: "" };
+}
+
+export const SendError: MessageFns<SendError> = {
+  encode(message: SendError, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.code !== 0) {
+      writer.uint32(8).int32(message.code);
+    }
+    if (message.message !== "") {
+      writer.uint32(18).string(message.message);
+    }
+    if (message.field !== "") {
+      writer.uint32(26).string(message.field);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SendError {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSendError();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.code = reader.int32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.message = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.field = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SendError {
+    return {
+      code: isSet(object.code) ? globalThis.Number(object.code) : 0,
+      message: isSet(object.message) ? globalThis.String(object.message) : "",
+      field: isSet(object.field) ? globalThis.String(object.field) : "",
+    };
+  },
+
+  toJSON(message: SendError): unknown {
+    const obj: any = {};
+    if (message.code !== 0) {
+      obj.code = Math.round(message.code);
+    }
+    if (message.message !== "") {
+      obj.message = message.message;
+    }
+    if (message.field !== "") {
+      obj.field = message.field;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<SendError>, I>>(base?: I): SendError {
+    return SendError.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<SendError>, I>>(object: I): SendError {
+    const message = createBaseSendError();
+    message.code = object.code ?? 0;
+    message.message = object.message ?? "";
+    message.field = object.field ?? "";
     return message;
   },
 };
@@ -2046,6 +2399,19 @@ export const LogicServiceService = {
     responseSerialize: (value: SendResponse): Buffer => Buffer.from(SendResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): SendResponse => SendResponse.decode(value),
   },
+  /**
+   * Several sends in one call (a gate gathers those of one tick), answered per send: each result
+   * is what Send would have answered that send. The call's deadline applies to every send in it.
+   */
+  sendBatch: {
+    path: "/switchboard.logic.v1.LogicService/SendBatch" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: SendBatchRequest): Buffer => Buffer.from(SendBatchRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): SendBatchRequest => SendBatchRequest.decode(value),
+    responseSerialize: (value: SendBatchResponse): Buffer => Buffer.from(SendBatchResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): SendBatchResponse => SendBatchResponse.decode(value),
+  },
   /** Messages of the user's inbox after a seq. */
   sync: {
     path: "/switchboard.logic.v1.LogicService/Sync" as const,
@@ -2135,6 +2501,11 @@ export interface LogicServiceServer extends UntypedServiceImplementation {
   signIn: handleUnaryCall<SignInRequest, SignInResponse>;
   /** Persist a message and deliver it; idempotent on client_msg_id. */
   send: handleUnaryCall<SendRequest, SendResponse>;
+  /**
+   * Several sends in one call (a gate gathers those of one tick), answered per send: each result
+   * is what Send would have answered that send. The call's deadline applies to every send in it.
+   */
+  sendBatch: handleUnaryCall<SendBatchRequest, SendBatchResponse>;
   /** Messages of the user's inbox after a seq. */
   sync: handleUnaryCall<SyncRequest, SyncResponse>;
   /** Messages of a read-fan-out group after a group seq. */
@@ -2182,6 +2553,25 @@ export interface LogicServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: SendResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Several sends in one call (a gate gathers those of one tick), answered per send: each result
+   * is what Send would have answered that send. The call's deadline applies to every send in it.
+   */
+  sendBatch(
+    request: SendBatchRequest,
+    callback: (error: ServiceError | null, response: SendBatchResponse) => void,
+  ): ClientUnaryCall;
+  sendBatch(
+    request: SendBatchRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: SendBatchResponse) => void,
+  ): ClientUnaryCall;
+  sendBatch(
+    request: SendBatchRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: SendBatchResponse) => void,
   ): ClientUnaryCall;
   /** Messages of the user's inbox after a seq. */
   sync(request: SyncRequest, callback: (error: ServiceError | null, response: SyncResponse) => void): ClientUnaryCall;

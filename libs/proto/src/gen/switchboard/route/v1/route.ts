@@ -58,6 +58,29 @@ export interface BindResponse {
   previous?: Binding | undefined;
 }
 
+export interface BindManyRequest {
+  binds: BindRequest[];
+}
+
+/** One bind of a BindMany: the BindResponse, or the error Bind would have failed with. */
+export interface BindOutcome {
+  /** Set when the bind was made. */
+  bound?:
+    | BindResponse
+    | undefined;
+  /** A switchboard.client.v1.ErrorCode value, 0 when the bind was made. */
+  code: number;
+  /** The error's message (safe to pass to a client), empty when the bind was made. */
+  message: string;
+  /** The request field the error is about, when known (the sb-field trailer of a Bind). */
+  field: string;
+}
+
+export interface BindManyResponse {
+  /** One per bind, in request order. */
+  outcomes: BindOutcome[];
+}
+
 export interface UnbindRequest {
   appId: string;
   userId: string;
@@ -314,6 +337,34 @@ export interface SetUsersRoomResponse {
   /** Connections that joined (or left) the room. */
   updated: number;
   failedGates: number;
+}
+
+export interface ListGatesRequest {
+}
+
+export interface GateState {
+  gateId: string;
+  grpcAddress: string;
+  /** Unix milliseconds; the gate is dead from then on unless it renews. */
+  leaseExpiresAt: number;
+  /** False when the gate did not answer Stats in time: its counters below are 0. */
+  reachable: boolean;
+  connections: number;
+  signedIn: number;
+  rooms: number;
+  packetsIn: number;
+  packetsOut: number;
+  bytesOut: number;
+  /** Connections the gate closed because they did not read fast enough (since it started). */
+  slowCloses: number;
+  /** Unix milliseconds the gate process started (0 when unreachable). */
+  startedAt: number;
+}
+
+export interface ListGatesResponse {
+  gates: GateState[];
+  /** Route's clock (unix milliseconds) when it read the leases. */
+  now: number;
 }
 
 function createBaseBinding(): Binding {
@@ -823,6 +874,265 @@ export const BindResponse: MessageFns<BindResponse> = {
     message.previous = (object.previous !== undefined && object.previous !== null)
       ? Binding.fromPartial(object.previous)
       : undefined;
+    return message;
+  },
+};
+
+function createBaseBindManyRequest(): BindManyRequest {
+  return { binds: [] };
+}
+
+export const BindManyRequest: MessageFns<BindManyRequest> = {
+  encode(message: BindManyRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.binds) {
+      BindRequest.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): BindManyRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseBindManyRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.binds.push(BindRequest.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): BindManyRequest {
+    return {
+      binds: globalThis.Array.isArray(object?.binds) ? object.binds.map((e: any) => BindRequest.fromJSON(e)) : [],
+    };
+  },
+
+  toJSON(message: BindManyRequest): unknown {
+    const obj: any = {};
+    if (message.binds?.length) {
+      obj.binds = message.binds.map((e) => BindRequest.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<BindManyRequest>, I>>(base?: I): BindManyRequest {
+    return BindManyRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<BindManyRequest>, I>>(object: I): BindManyRequest {
+    const message = createBaseBindManyRequest();
+    message.binds = object.binds?.map((e) => BindRequest.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseBindOutcome(): BindOutcome {
+  return { bound: undefined, code: 0, message: "", field: "" };
+}
+
+export const BindOutcome: MessageFns<BindOutcome> = {
+  encode(message: BindOutcome, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.bound !== undefined) {
+      BindResponse.encode(message.bound, writer.uint32(10).fork()).join();
+    }
+    if (message.code !== 0) {
+      writer.uint32(16).uint32(message.code);
+    }
+    if (message.message !== "") {
+      writer.uint32(26).string(message.message);
+    }
+    if (message.field !== "") {
+      writer.uint32(34).string(message.field);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): BindOutcome {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseBindOutcome();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.bound = BindResponse.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.code = reader.uint32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.message = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.field = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): BindOutcome {
+    return {
+      bound: isSet(object.bound) ? BindResponse.fromJSON(object.bound) : undefined,
+      code: isSet(object.code) ? globalThis.Number(object.code) : 0,
+      message: isSet(object.message) ? globalThis.String(object.message) : "",
+      field: isSet(object.field) ? globalThis.String(object.field) : "",
+    };
+  },
+
+  toJSON(message: BindOutcome): unknown {
+    const obj: any = {};
+    if (message.bound !== undefined) {
+      obj.bound = BindResponse.toJSON(message.bound);
+    }
+    if (message.code !== 0) {
+      obj.code = Math.round(message.code);
+    }
+    if (message.message !== "") {
+      obj.message = message.message;
+    }
+    if (message.field !== "") {
+      obj.field = message.field;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<BindOutcome>, I>>(base?: I): BindOutcome {
+    return BindOutcome.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<BindOutcome>, I>>(object: I): BindOutcome {
+    const message = createBaseBindOutcome();
+    message.bound = (object.bound !== undefined && object.bound !== null)
+      ? BindResponse.fromPartial(object.bound)
+      : undefined;
+    message.code = object.code ?? 0;
+    message.message = object.message ?? "";
+    message.field = object.field ?? "";
+    return message;
+  },
+};
+
+function createBaseBindManyResponse(): BindManyResponse {
+  return { outcomes: [] };
+}
+
+export const BindManyResponse: MessageFns<BindManyResponse> = {
+  encode(message: BindManyResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.outcomes) {
+      BindOutcome.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): BindManyResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseBindManyResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.outcomes.push(BindOutcome.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): BindManyResponse {
+    return {
+      outcomes: globalThis.Array.isArray(object?.outcomes)
+        ? object.outcomes.map((e: any) => BindOutcome.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: BindManyResponse): unknown {
+    const obj: any = {};
+    if (message.outcomes?.length) {
+      obj.outcomes = message.outcomes.map((e) => BindOutcome.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<BindManyResponse>, I>>(base?: I): BindManyResponse {
+    return BindManyResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<BindManyResponse>, I>>(object: I): BindManyResponse {
+    const message = createBaseBindManyResponse();
+    message.outcomes = object.outcomes?.map((e) => BindOutcome.fromPartial(e)) || [];
     return message;
   },
 };
@@ -4635,6 +4945,437 @@ export const SetUsersRoomResponse: MessageFns<SetUsersRoomResponse> = {
   },
 };
 
+function createBaseListGatesRequest(): ListGatesRequest {
+  return {};
+}
+
+export const ListGatesRequest: MessageFns<ListGatesRequest> = {
+  encode(_: ListGatesRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListGatesRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListGatesRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): ListGatesRequest {
+    return {};
+  },
+
+  toJSON(_: ListGatesRequest): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ListGatesRequest>, I>>(base?: I): ListGatesRequest {
+    return ListGatesRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListGatesRequest>, I>>(_: I): ListGatesRequest {
+    const message = createBaseListGatesRequest();
+    return message;
+  },
+};
+
+function createBaseGateState(): GateState {
+  return {
+    gateId: "",
+    grpcAddress: "",
+    leaseExpiresAt: 0,
+    reachable: false,
+    connections: 0,
+    signedIn: 0,
+    rooms: 0,
+    packetsIn: 0,
+    packetsOut: 0,
+    bytesOut: 0,
+    slowCloses: 0,
+    startedAt: 0,
+  };
+}
+
+export const GateState: MessageFns<GateState> = {
+  encode(message: GateState, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.gateId !== "") {
+      writer.uint32(10).string(message.gateId);
+    }
+    if (message.grpcAddress !== "") {
+      writer.uint32(18).string(message.grpcAddress);
+    }
+    if (message.leaseExpiresAt !== 0) {
+      writer.uint32(24).int64(message.leaseExpiresAt);
+    }
+    if (message.reachable !== false) {
+      writer.uint32(32).bool(message.reachable);
+    }
+    if (message.connections !== 0) {
+      writer.uint32(40).uint32(message.connections);
+    }
+    if (message.signedIn !== 0) {
+      writer.uint32(48).uint32(message.signedIn);
+    }
+    if (message.rooms !== 0) {
+      writer.uint32(56).uint32(message.rooms);
+    }
+    if (message.packetsIn !== 0) {
+      writer.uint32(64).uint64(message.packetsIn);
+    }
+    if (message.packetsOut !== 0) {
+      writer.uint32(72).uint64(message.packetsOut);
+    }
+    if (message.bytesOut !== 0) {
+      writer.uint32(80).uint64(message.bytesOut);
+    }
+    if (message.slowCloses !== 0) {
+      writer.uint32(88).uint64(message.slowCloses);
+    }
+    if (message.startedAt !== 0) {
+      writer.uint32(96).int64(message.startedAt);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GateState {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGateState();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.gateId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.grpcAddress = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.leaseExpiresAt = longToNumber(reader.int64());
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.reachable = reader.bool();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.connections = reader.uint32();
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.signedIn = reader.uint32();
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.rooms = reader.uint32();
+            continue;
+          }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.packetsIn = longToNumber(reader.uint64());
+            continue;
+          }
+          case 9: {
+            if (tag !== 72) {
+              break;
+            }
+
+            message.packetsOut = longToNumber(reader.uint64());
+            continue;
+          }
+          case 10: {
+            if (tag !== 80) {
+              break;
+            }
+
+            message.bytesOut = longToNumber(reader.uint64());
+            continue;
+          }
+          case 11: {
+            if (tag !== 88) {
+              break;
+            }
+
+            message.slowCloses = longToNumber(reader.uint64());
+            continue;
+          }
+          case 12: {
+            if (tag !== 96) {
+              break;
+            }
+
+            message.startedAt = longToNumber(reader.int64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GateState {
+    return {
+      gateId: isSet(object.gateId)
+        ? globalThis.String(object.gateId)
+        : isSet(object.gate_id)
+        ? globalThis.String(object.gate_id)
+        : "",
+      grpcAddress: isSet(object.grpcAddress)
+        ? globalThis.String(object.grpcAddress)
+        : isSet(object.grpc_address)
+        ? globalThis.String(object.grpc_address)
+        : "",
+      leaseExpiresAt: isSet(object.leaseExpiresAt)
+        ? globalThis.Number(object.leaseExpiresAt)
+        : isSet(object.lease_expires_at)
+        ? globalThis.Number(object.lease_expires_at)
+        : 0,
+      reachable: isSet(object.reachable) ? globalThis.Boolean(object.reachable) : false,
+      connections: isSet(object.connections) ? globalThis.Number(object.connections) : 0,
+      signedIn: isSet(object.signedIn)
+        ? globalThis.Number(object.signedIn)
+        : isSet(object.signed_in)
+        ? globalThis.Number(object.signed_in)
+        : 0,
+      rooms: isSet(object.rooms) ? globalThis.Number(object.rooms) : 0,
+      packetsIn: isSet(object.packetsIn)
+        ? globalThis.Number(object.packetsIn)
+        : isSet(object.packets_in)
+        ? globalThis.Number(object.packets_in)
+        : 0,
+      packetsOut: isSet(object.packetsOut)
+        ? globalThis.Number(object.packetsOut)
+        : isSet(object.packets_out)
+        ? globalThis.Number(object.packets_out)
+        : 0,
+      bytesOut: isSet(object.bytesOut)
+        ? globalThis.Number(object.bytesOut)
+        : isSet(object.bytes_out)
+        ? globalThis.Number(object.bytes_out)
+        : 0,
+      slowCloses: isSet(object.slowCloses)
+        ? globalThis.Number(object.slowCloses)
+        : isSet(object.slow_closes)
+        ? globalThis.Number(object.slow_closes)
+        : 0,
+      startedAt: isSet(object.startedAt)
+        ? globalThis.Number(object.startedAt)
+        : isSet(object.started_at)
+        ? globalThis.Number(object.started_at)
+        : 0,
+    };
+  },
+
+  toJSON(message: GateState): unknown {
+    const obj: any = {};
+    if (message.gateId !== "") {
+      obj.gateId = message.gateId;
+    }
+    if (message.grpcAddress !== "") {
+      obj.grpcAddress = message.grpcAddress;
+    }
+    if (message.leaseExpiresAt !== 0) {
+      obj.leaseExpiresAt = Math.round(message.leaseExpiresAt);
+    }
+    if (message.reachable !== false) {
+      obj.reachable = message.reachable;
+    }
+    if (message.connections !== 0) {
+      obj.connections = Math.round(message.connections);
+    }
+    if (message.signedIn !== 0) {
+      obj.signedIn = Math.round(message.signedIn);
+    }
+    if (message.rooms !== 0) {
+      obj.rooms = Math.round(message.rooms);
+    }
+    if (message.packetsIn !== 0) {
+      obj.packetsIn = Math.round(message.packetsIn);
+    }
+    if (message.packetsOut !== 0) {
+      obj.packetsOut = Math.round(message.packetsOut);
+    }
+    if (message.bytesOut !== 0) {
+      obj.bytesOut = Math.round(message.bytesOut);
+    }
+    if (message.slowCloses !== 0) {
+      obj.slowCloses = Math.round(message.slowCloses);
+    }
+    if (message.startedAt !== 0) {
+      obj.startedAt = Math.round(message.startedAt);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<GateState>, I>>(base?: I): GateState {
+    return GateState.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GateState>, I>>(object: I): GateState {
+    const message = createBaseGateState();
+    message.gateId = object.gateId ?? "";
+    message.grpcAddress = object.grpcAddress ?? "";
+    message.leaseExpiresAt = object.leaseExpiresAt ?? 0;
+    message.reachable = object.reachable ?? false;
+    message.connections = object.connections ?? 0;
+    message.signedIn = object.signedIn ?? 0;
+    message.rooms = object.rooms ?? 0;
+    message.packetsIn = object.packetsIn ?? 0;
+    message.packetsOut = object.packetsOut ?? 0;
+    message.bytesOut = object.bytesOut ?? 0;
+    message.slowCloses = object.slowCloses ?? 0;
+    message.startedAt = object.startedAt ?? 0;
+    return message;
+  },
+};
+
+function createBaseListGatesResponse(): ListGatesResponse {
+  return { gates: [], now: 0 };
+}
+
+export const ListGatesResponse: MessageFns<ListGatesResponse> = {
+  encode(message: ListGatesResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.gates) {
+      GateState.encode(v!, writer.uint32(10).fork()).join();
+    }
+    if (message.now !== 0) {
+      writer.uint32(16).int64(message.now);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListGatesResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListGatesResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.gates.push(GateState.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.now = longToNumber(reader.int64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListGatesResponse {
+    return {
+      gates: globalThis.Array.isArray(object?.gates) ? object.gates.map((e: any) => GateState.fromJSON(e)) : [],
+      now: isSet(object.now) ? globalThis.Number(object.now) : 0,
+    };
+  },
+
+  toJSON(message: ListGatesResponse): unknown {
+    const obj: any = {};
+    if (message.gates?.length) {
+      obj.gates = message.gates.map((e) => GateState.toJSON(e));
+    }
+    if (message.now !== 0) {
+      obj.now = Math.round(message.now);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ListGatesResponse>, I>>(base?: I): ListGatesResponse {
+    return ListGatesResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListGatesResponse>, I>>(object: I): ListGatesResponse {
+    const message = createBaseListGatesResponse();
+    message.gates = object.gates?.map((e) => GateState.fromPartial(e)) || [];
+    message.now = object.now ?? 0;
+    return message;
+  },
+};
+
 /**
  * RouteService knows where every signed-in device is. Gates keep their lease
  * and room membership here; logic binds devices on sign-in and asks route to
@@ -4655,6 +5396,20 @@ export const RouteServiceService = {
     requestDeserialize: (value: Buffer): BindRequest => BindRequest.decode(value),
     responseSerialize: (value: BindResponse): Buffer => Buffer.from(BindResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): BindResponse => BindResponse.decode(value),
+  },
+  /**
+   * Bind many devices in one call (logic gathers the sign-ins of a tick): each bind is made and
+   * answered on its own, exactly as Bind would make and answer it; one failing fails only itself.
+   * Never retried, like Bind.
+   */
+  bindMany: {
+    path: "/switchboard.route.v1.RouteService/BindMany" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: BindManyRequest): Buffer => Buffer.from(BindManyRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): BindManyRequest => BindManyRequest.decode(value),
+    responseSerialize: (value: BindManyResponse): Buffer => Buffer.from(BindManyResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): BindManyResponse => BindManyResponse.decode(value),
   },
   /** Remove a device's binding if it still carries the given epoch. */
   unbind: {
@@ -4830,6 +5585,16 @@ export const RouteServiceService = {
       Buffer.from(SetUsersRoomResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): SetUsersRoomResponse => SetUsersRoomResponse.decode(value),
   },
+  /** Every live gate with its lease and its own counters (each gate is asked for its Stats). */
+  listGates: {
+    path: "/switchboard.route.v1.RouteService/ListGates" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ListGatesRequest): Buffer => Buffer.from(ListGatesRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ListGatesRequest => ListGatesRequest.decode(value),
+    responseSerialize: (value: ListGatesResponse): Buffer => Buffer.from(ListGatesResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ListGatesResponse => ListGatesResponse.decode(value),
+  },
 } as const;
 
 export interface RouteServiceServer extends UntypedServiceImplementation {
@@ -4838,6 +5603,12 @@ export interface RouteServiceServer extends UntypedServiceImplementation {
    * the same device.
    */
   bind: handleUnaryCall<BindRequest, BindResponse>;
+  /**
+   * Bind many devices in one call (logic gathers the sign-ins of a tick): each bind is made and
+   * answered on its own, exactly as Bind would make and answer it; one failing fails only itself.
+   * Never retried, like Bind.
+   */
+  bindMany: handleUnaryCall<BindManyRequest, BindManyResponse>;
   /** Remove a device's binding if it still carries the given epoch. */
   unbind: handleUnaryCall<UnbindRequest, UnbindResponse>;
   /** Register or renew a gate's lease. A gate whose lease lapses loses its bindings. */
@@ -4876,6 +5647,8 @@ export interface RouteServiceServer extends UntypedServiceImplementation {
    * this for the rooms of large groups).
    */
   setUsersRoom: handleUnaryCall<SetUsersRoomRequest, SetUsersRoomResponse>;
+  /** Every live gate with its lease and its own counters (each gate is asked for its Stats). */
+  listGates: handleUnaryCall<ListGatesRequest, ListGatesResponse>;
 }
 
 export interface RouteServiceClient extends Client {
@@ -4894,6 +5667,26 @@ export interface RouteServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: BindResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Bind many devices in one call (logic gathers the sign-ins of a tick): each bind is made and
+   * answered on its own, exactly as Bind would make and answer it; one failing fails only itself.
+   * Never retried, like Bind.
+   */
+  bindMany(
+    request: BindManyRequest,
+    callback: (error: ServiceError | null, response: BindManyResponse) => void,
+  ): ClientUnaryCall;
+  bindMany(
+    request: BindManyRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: BindManyResponse) => void,
+  ): ClientUnaryCall;
+  bindMany(
+    request: BindManyRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: BindManyResponse) => void,
   ): ClientUnaryCall;
   /** Remove a device's binding if it still carries the given epoch. */
   unbind(
@@ -5156,6 +5949,22 @@ export interface RouteServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: SetUsersRoomResponse) => void,
+  ): ClientUnaryCall;
+  /** Every live gate with its lease and its own counters (each gate is asked for its Stats). */
+  listGates(
+    request: ListGatesRequest,
+    callback: (error: ServiceError | null, response: ListGatesResponse) => void,
+  ): ClientUnaryCall;
+  listGates(
+    request: ListGatesRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ListGatesResponse) => void,
+  ): ClientUnaryCall;
+  listGates(
+    request: ListGatesRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ListGatesResponse) => void,
   ): ClientUnaryCall;
 }
 

@@ -1,0 +1,40 @@
+import { describe, expect, it } from 'vitest';
+import { sourceAddress } from './gate-clients.js';
+import { GOALS, meetsIdleGoal, perConnection, shares } from './memory.js';
+
+describe('perConnection', () => {
+  it('is the growth of RSS and heap over the connections taken', () => {
+    expect(perConnection({ rss: 100_000, heap: 10_000 }, { rss: 600_000, heap: 60_000 }, 100)).toEqual({
+      rss: 5000,
+      heap: 500,
+    });
+    expect(perConnection({ rss: 1, heap: 1 }, { rss: 2, heap: 2 }, 0).rss).toBeNaN();
+  });
+});
+
+describe('meetsIdleGoal', () => {
+  const raw = { rss: 4000, heap: 2000 };
+  it('holds RSS to the bound times the raw figure and heap to 0.5 KiB over it', () => {
+    expect(meetsIdleGoal({ rss: 4600, heap: 2000 + GOALS.heapBytes }, raw, GOALS.wsRss)).toBe(true);
+    expect(meetsIdleGoal({ rss: 4601, heap: 2000 }, raw, GOALS.wsRss)).toBe(false);
+    expect(meetsIdleGoal({ rss: 4000, heap: 2000 + GOALS.heapBytes + 1 }, raw, GOALS.wsRss)).toBe(false);
+  });
+});
+
+describe('shares', () => {
+  it('covers every connection once, in contiguous ranges', () => {
+    const s = shares(10_001, 4);
+    expect(s.reduce((n, x) => n + x.count, 0)).toBe(10_001);
+    s.slice(1).forEach((x, i) => expect(x.offset).toBe(s[i]!.offset + s[i]!.count));
+    expect(shares(2, 4).map((x) => x.count)).toEqual([1, 1, 0, 0]);
+  });
+});
+
+describe('sourceAddress', () => {
+  it('spreads connections over 250 loopback addresses, never 127.0.0.1', () => {
+    const seen = new Set(Array.from({ length: 1000 }, (_, i) => sourceAddress(i)));
+    expect(seen.size).toBe(250);
+    expect(seen.has('127.0.0.1')).toBe(false);
+    expect(sourceAddress(0)).toBe('127.0.0.2');
+  });
+});

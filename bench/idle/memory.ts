@@ -1,0 +1,30 @@
+// The arithmetic of the idle-memory report: per-connection figures from readings taken before and
+// after a gate (or bare server) took its connections, and the goals of issue 9 they are held to.
+import type { MemoryReading } from '../shared/inspector.js';
+
+/** RSS and heap one connection costs, bytes: the growth over `connections`. */
+export function perConnection(
+  before: MemoryReading,
+  after: MemoryReading,
+  connections: number,
+): MemoryReading {
+  if (connections <= 0) return { rss: Number.NaN, heap: Number.NaN };
+  return { rss: (after.rss - before.rss) / connections, heap: (after.heap - before.heap) / connections };
+}
+
+/** Issue 9's bounds: RSS per connection against the raw server's, heap within 0.5 KiB of it. */
+export const GOALS = { wsRss: 1.15, tcpRss: 1.3, heapBytes: 512, churn: 1.3 } as const;
+
+/** Whether a gate's per-connection figures meet the goal against the raw server of its transport. */
+export function meetsIdleGoal(gate: MemoryReading, raw: MemoryReading, rssBound: number): boolean {
+  return gate.rss <= rssBound * raw.rss && gate.heap - raw.heap <= GOALS.heapBytes;
+}
+
+/** Splits `total` connections over `loads` processes: each one's first index and count. */
+export function shares(total: number, loads: number): Array<{ offset: number; count: number }> {
+  const per = Math.ceil(total / loads);
+  return Array.from({ length: loads }, (_, i) => ({
+    offset: i * per,
+    count: Math.max(0, Math.min(per, total - i * per)),
+  }));
+}

@@ -1,0 +1,75 @@
+// Memory of a running Node process after a full GC, through the inspector (Chrome DevTools
+// Protocol): works for processes this benchmark did not start with an IPC channel or --expose-gc,
+// such as the local cluster's services. The process must run with `--inspect-port=N` (0: any free
+// port); SIGUSR1 then opens the inspector, and Node prints where on stderr.
+import WebSocket from 'ws';
+import { readRss } from '../fanout/proc-stats.js';
+
+/** The inspector's address in the line Node prints when it opens: `Debugger listening on ws://...`. */
+export function inspectorUrlIn(line: string): string | undefined {
+  return /Debugger listening on (ws:\/\/\S+)/.exec(line)?.[1];
+}
+
+/** Where the inspector of a process that runs with `--inspect-port=port` listens, once it is open. */
+export async function inspectorUrlAt(port: number): Promise<string> {
+  const targets = (await (await fetch(`http://127.0.0.1:${port}/json/list`)).json()) as Array<{
+    webSocketDebuggerUrl: string;
+  }>;
+  const url = targets[0]?.webSocketDebuggerUrl;
+  if (!url) throw new Error(`no inspector target on port ${port}`);
+  return url;
+}
+
+export interface MemoryReading {
+  /** Resident set size, bytes (/proc). */
+  rss: number;
+  /** V8 heap used after a full GC, bytes. */
+  heap: number;
+}
+
+/** A session on one process's inspector. */
+export class InspectorProbe {
+  private nextId = 1;
+  private readonly waiting = new Map<number, (result: Record<string, unknown>) => void>();
+
+  private constructor(
+    readonly pid: number,
+    private readonly ws: WebSocket,
+  ) {
+    ws.on('message', (data: Buffer) => {
+      const m = JSON.parse(data.toString('utf8')) as { id?: number; result?: Record<string, unknown> };
+      if (m.id === undefined) return;
+      this.waiting.get(m.id)?.(m.result ?? {});
+      this.waiting.delete(m.id);
+    });
+  }
+
+  static async open(pid: number, url: string): Promise<InspectorProbe> {
+    const ws = new WebSocket(url, { perMessageDeflate: false });
+    await new Promise<void>((resolve, reject) => {
+      ws.once('open', resolve);
+      ws.once('error', reject);
+    });
+    return new InspectorProbe(pid, ws);
+  }
+
+  private call(method: string): Promise<Record<string, unknown>> {
+    const id = this.nextId++;
+    return new Promise((resolve) => {
+      this.waiting.set(id, resolve);
+      this.ws.send(JSON.stringify({ id, method }));
+    });
+  }
+
+  /** RSS and heap after a full GC (twice: the first can leave what only the second finds). */
+  async read(): Promise<MemoryReading> {
+    await this.call('HeapProfiler.collectGarbage');
+    await this.call('HeapProfiler.collectGarbage');
+    const usage = await this.call('Runtime.getHeapUsage');
+    return { rss: readRss(this.pid), heap: Number(usage['usedSize']) };
+  }
+
+  close(): void {
+    this.ws.terminate();
+  }
+}

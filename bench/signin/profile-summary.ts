@@ -1,0 +1,72 @@
+// Summarises V8 CPU profiles (run.ts --cpu-prof DIR) as shares of each process's sampled time: by
+// package or area (self time of the frames whose script is in it), then the hottest functions.
+// Run: npx tsx bench/signin/profile-summary.ts DIR [--top 15]
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+
+interface ProfileNode {
+  id: number;
+  callFrame: { functionName: string; url: string; lineNumber: number };
+  hitCount?: number;
+}
+interface Profile {
+  nodes: ProfileNode[];
+  samples: number[];
+  timeDeltas: number[];
+}
+
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: { top: { type: 'string', default: '15' } },
+});
+const dir = positionals[0];
+if (!dir) throw new Error('usage: profile-summary.ts DIR [--top N]');
+
+/** The area a frame's time is counted under. */
+function areaOf(url: string, fn: string): string {
+  if (fn === '(garbage collector)') return 'GC';
+  if (fn === '(idle)' || fn === '(program)') return fn;
+  if (!url) return '(native/V8)';
+  const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url);
+  if (pkg) return pkg[1]!;
+  if (url.startsWith('node:internal/http2') || url.includes('internal/http2')) return 'node http2';
+  if (url.startsWith('node:'))
+    return `node ${url.slice(5).split('/')[url.startsWith('node:internal') ? 1 : 0]}`;
+  const own = /\/(apps|libs)\/([^/]+)\//.exec(url);
+  if (own) return `switchboard ${own[1]}/${own[2]}`;
+  return url;
+}
+
+for (const file of readdirSync(dir)
+  .filter((f) => f.endsWith('.cpuprofile'))
+  .sort()) {
+  const profile = JSON.parse(readFileSync(join(dir, file), 'utf8')) as Profile;
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const selfUs = new Map<number, number>();
+  profile.samples.forEach((id, i) => selfUs.set(id, (selfUs.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0)));
+  const areas = new Map<string, number>();
+  const fns = new Map<string, number>();
+  let busy = 0;
+  for (const [id, us] of selfUs) {
+    const { callFrame: f } = byId.get(id)!;
+    const area = areaOf(f.url, f.functionName);
+    if (area === '(idle)') continue;
+    busy += us;
+    areas.set(area, (areas.get(area) ?? 0) + us);
+    const where = f.url
+      ? `${f.url.replace(/^.*\/(node_modules|apps|libs)\//, '$1/')}:${f.lineNumber + 1}`
+      : '';
+    const key = `${f.functionName || '(anonymous)'} ${where}`.trim();
+    fns.set(key, (fns.get(key) ?? 0) + us);
+  }
+  const pct = (us: number) => `${((100 * us) / busy).toFixed(1)}%`;
+  const top = (m: Map<string, number>, n: number) => [...m].sort((a, b) => b[1] - a[1]).slice(0, n);
+  console.log(`\n## ${file}: ${(busy / 1e6).toFixed(2)} s busy (idle excluded)`);
+  console.log(
+    top(areas, 14)
+      .map(([a, us]) => `${a} ${pct(us)}`)
+      .join(', '),
+  );
+  for (const [fn, us] of top(fns, Number(values.top))) console.log(`  ${pct(us).padStart(6)}  ${fn}`);
+}
