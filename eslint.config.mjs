@@ -54,6 +54,7 @@ export default tseslint.config(
       '**/node_modules/**',
       '**/dist/**',
       'libs/proto/src/gen/**',
+      'libs/proto/src/gen-web/**',
       'data/**',
       'coverage/**',
       '.nx/**',

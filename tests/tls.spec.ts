@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SwitchboardClient, TcpClientTransport, WsClientTransport } from '@switchboard/client';
+import { SwitchboardClient, TcpClientTransport, WsClientTransport } from '@switchboard/client/node';
 import { loadConfig } from '@switchboard/config';
 import { startFakeUpstreams, type FakeUpstreams } from '@switchboard/gate/testing';
 import { createLogger } from '@switchboard/log';

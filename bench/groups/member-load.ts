@@ -5,7 +5,7 @@
 // full (SwitchboardClient); the payload, with its sequence number and send stamp in its last 12
 // bytes (../fanout/payload.ts), is the Message's content. Started once by large.ts and told to
 // connect, count rounds and drop its connections for each server in turn.
-import { withTimeout } from '@switchboard/client';
+import { withTimeout } from '@switchboard/client/node';
 import type { Message } from '@switchboard/proto/client';
 import { connectClient } from '../fanout/load-clients.js';
 import { tailSeq, tailStamp } from '../fanout/payload.js';

@@ -1,6 +1,6 @@
 // Group members as the load generators open them: a Switchboard client signed in over TCP or
 // WebSocket, or, for the small-group baseline, a raw `ws` client of the relay (relay-ws.ts).
-import { SwitchboardClient, TcpClientTransport, WsClientTransport } from '@switchboard/client';
+import { SwitchboardClient, TcpClientTransport, WsClientTransport } from '@switchboard/client/node';
 import { testToken } from '@switchboard/testing';
 import WebSocket from 'ws';
 

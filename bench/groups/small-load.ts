@@ -4,7 +4,7 @@
 // belongs to (client_msg_id), with its conversation_seq, so that after each phase it can check that
 // every member other than the sender got every acknowledged message exactly once, with the
 // conversation_seq the sender was answered. Started by run.ts.
-import type { SwitchboardClient } from '@switchboard/client';
+import type { SwitchboardClient } from '@switchboard/client/node';
 import { ConversationType, ErrorCode } from '@switchboard/proto/client';
 import { SwitchboardError } from '@switchboard/protocol';
 import { cpuMicros } from '../fanout/proc-stats.js';

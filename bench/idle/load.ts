@@ -1,7 +1,7 @@
 // Load process of the idle-memory benchmark: holds its share of the connections (one process
 // holds at most ~20,000 open files here), each from one of many 127.0.0.x source addresses, and
 // churns sign-ins (connect, sign in, close) when told. Started by run.ts.
-import { withTimeout } from '@switchboard/client';
+import { withTimeout } from '@switchboard/client/node';
 import { testToken } from '@switchboard/testing';
 import { rawConnect } from '../signin/raw-clients.js';
 import { signInFrom, sourceAddress, type HeldConnection } from './gate-clients.js';

@@ -2,7 +2,7 @@
 // runs open-loop phases of 1:1 sends to random other users at a fixed offered rate (sends go out on
 // schedule whatever the answers), and records every send's outcome and every push and SYNC_HINT
 // the users receive. Started by run.ts, pinned to its own core.
-import type { SwitchboardClient } from '@switchboard/client';
+import type { SwitchboardClient } from '@switchboard/client/node';
 import { ConversationType, ErrorCode, type Message } from '@switchboard/proto/client';
 import { SwitchboardError } from '@switchboard/protocol';
 import { SignJWT } from 'jose';

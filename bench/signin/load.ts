@@ -4,7 +4,7 @@
 // `u<i>` in on device `d<i>` with a token minted beforehand, and the SignInResponse must name that
 // user. Baseline: a raw `net` or `ws` connection to the bare server sends 8 bytes (its index) and
 // must get them back. Latency is connect start -> that answer.
-import { withTimeout } from '@switchboard/client';
+import { withTimeout } from '@switchboard/client/node';
 import { ErrorCode } from '@switchboard/proto/client';
 import { SwitchboardError } from '@switchboard/protocol';
 import { testToken } from '@switchboard/testing';

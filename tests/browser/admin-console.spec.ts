@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { SwitchboardClient } from '@switchboard/client';
+import type { SwitchboardClient } from '@switchboard/client/node';
 import { createLogger } from '@switchboard/log';
 import { ErrorCode } from '@switchboard/proto/client';
 import { DEMO_APP, startSuite, type Suite } from '@switchboard/standalone/suite';

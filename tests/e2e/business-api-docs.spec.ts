@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import type { SwitchboardClient } from '@switchboard/client';
+import type { SwitchboardClient } from '@switchboard/client/node';
 import { createLogger } from '@switchboard/log';
 import { startSuite, type Suite } from '@switchboard/standalone/suite';
 import { testToken } from '@switchboard/testing';

@@ -10,7 +10,7 @@ import {
   type SendMessageResponse,
 } from '@switchboard/proto/business';
 import { ConversationType, ErrorCode } from '@switchboard/proto/client';
-import type { SwitchboardClient } from '@switchboard/client';
+import type { SwitchboardClient } from '@switchboard/client/node';
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { verifyWebhookSignature } from '@switchboard/offline-push';

@@ -1,4 +1,4 @@
-import { SwitchboardClient, TcpClientTransport, WsClientTransport } from '@switchboard/client';
+import { SwitchboardClient, TcpClientTransport, WsClientTransport } from '@switchboard/client/node';
 
 /** Opens a client on a `tcp://host:port` or `ws://host:port/path` URL. */
 export async function connect(url: string, options: { json?: boolean } = {}): Promise<SwitchboardClient> {

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { GroupTracker, type SwitchboardClient } from '@switchboard/client';
+import { GroupTracker, type SwitchboardClient } from '@switchboard/client/node';
 import { ConversationType, ErrorCode, type Message } from '@switchboard/proto/client';
 import { waitFor } from '@switchboard/testing';
 import { afterAll, expect, it } from 'vitest';

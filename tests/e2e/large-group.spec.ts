@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { SwitchboardClient } from '@switchboard/client';
+import type { SwitchboardClient } from '@switchboard/client/node';
 import { ConversationType, type Message } from '@switchboard/proto/client';
 import { testToken, waitFor } from '@switchboard/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { SwitchboardClient } from '@switchboard/client';
+import type { SwitchboardClient } from '@switchboard/client/node';
 import { ConversationType, ErrorCode } from '@switchboard/proto/client';
 import { waitFor } from '@switchboard/testing';
 import fc from 'fast-check';

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { credentials, Metadata, status, type ServiceError } from '@grpc/grpc-js';
-import type { SwitchboardClient } from '@switchboard/client';
+import type { SwitchboardClient } from '@switchboard/client/node';
 import { createLogger } from '@switchboard/log';
 import {
   BusinessServiceClient,

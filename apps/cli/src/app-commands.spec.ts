@@ -1,4 +1,3 @@
-import { execFile } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,8 +10,8 @@ import {
   type Storage,
 } from '@switchboard/storage';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from './cli.js';
 
-const root = join(import.meta.dirname, '../../..');
 const MYSQL_SERVER_URI = process.env['SWITCHBOARD_TEST_MYSQL_URI'] ?? 'mysql://root@127.0.0.1:3306';
 
 interface Run {
@@ -21,19 +20,17 @@ interface Run {
   stderr: string;
 }
 
-/** The CLI as an operator runs it: a separate process, configured by the environment. */
-function cli(env: Record<string, string>, ...args: string[]): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(
-      join(root, 'node_modules/.bin/tsx'),
-      [join(root, 'apps/cli/src/main.ts'), ...args],
-      { cwd: root, env: { ...process.env, ...env } },
-      (error, stdout, stderr) => {
-        const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
-        resolve({ code, stdout, stderr });
-      },
-    );
+/** The CLI as an operator runs it, configured by the environment: in-process, so no process start per command. */
+async function cli(env: Record<string, string>, ...args: string[]): Promise<Run> {
+  let stdout = '';
+  let stderr = '';
+  const code = await runCli(args, {
+    out: (text) => (stdout += `${text}\n`),
+    err: (text) => (stderr += `${text}\n`),
+    env: { ...process.env, ...env },
+    signal: new AbortController().signal,
   });
+  return { code, stdout, stderr };
 }
 
 /** Runs a command that must succeed with one line of JSON, and parses it. */
@@ -71,8 +68,7 @@ const PROFILES: Record<'embedded' | 'production', () => Promise<Profile>> = {
 };
 
 for (const [name, setUp] of Object.entries(PROFILES)) {
-  // Every CLI run is a process start (seconds on a busy 2-core box), and a test makes several.
-  describe(`switchboard app commands (${name} profile)`, { timeout: 120_000 }, () => {
+  describe(`switchboard app commands (${name} profile)`, { timeout: 60_000 }, () => {
     let profile: Profile;
     let storage: Storage;
     let env: Record<string, string>;
@@ -259,13 +255,13 @@ for (const [name, setUp] of Object.entries(PROFILES)) {
       expect((await cli(env, 'app', 'set', '--app', 'acme', '--allow-room-sends', 'maybe')).code).toBe(2);
     });
 
-    it('answers an unknown app with one line (exit 1) and an unknown command with the usage (exit 2)', async () => {
+    it('answers an unknown app with one line (exit 1) and an unknown command with one line too (exit 2)', async () => {
       const unknownApp = await cli(env, 'app', 'show', '--app', 'nope');
       expect(unknownApp).toMatchObject({ code: 1, stdout: '', stderr: 'switchboard: no app "nope"\n' });
       if (name !== 'embedded') return;
       const unknownCommand = await cli(env, 'app', 'frobnicate');
       expect(unknownCommand.code).toBe(2);
-      expect(unknownCommand.stderr).toMatch(/^switchboard: unknown command "app frobnicate"\n\nusage:/);
+      expect(unknownCommand.stderr).toBe('switchboard: unknown command "app frobnicate"\n');
     });
   });
 }

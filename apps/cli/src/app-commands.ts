@@ -1,7 +1,22 @@
 import { randomBytes } from 'node:crypto';
 import type { App, Storage } from '@switchboard/storage';
 import { parseAppSwitch, parseGraceMs, parseWebhookUrl, required, type AppFlags } from './app-flags.js';
+import { didYouMean } from './suggest.js';
 import { UsageError } from './usage-error.js';
+
+/** The `app` subcommands. */
+export const APP_COMMANDS = [
+  'create',
+  'list',
+  'show',
+  'key create',
+  'key list',
+  'key revoke',
+  'secret rotate',
+  'webhook set',
+  'webhook clear',
+  'set',
+] as const;
 
 export const APP_USAGE = `  switchboard app create --app <app> [--name <name>] [--secret <secret>] [--json]
       Creates an app (tenant) and its first API key in the active profile's database, and
@@ -68,7 +83,16 @@ export async function runAppCommand(
     case 'set':
       return setOptions(flags, ctx);
     default:
-      throw new UsageError(`unknown command "app${command ? ` ${command}` : ''}"`);
+      throw new UsageError(
+        `unknown command "app${command ? ` ${command}` : ''}"${
+          command
+            ? didYouMean(
+                command,
+                APP_COMMANDS.map((c) => c),
+              )
+            : ''
+        }`,
+      );
   }
 }
 

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SwitchboardClient, TcpClientTransport, WsClientTransport } from '@switchboard/client';
+import { SwitchboardClient, TcpClientTransport, WsClientTransport } from '@switchboard/client/node';
 import { loadConfig } from '@switchboard/config';
 import { createLogger, memoryDestination } from '@switchboard/log';
 import { ConversationType, ErrorCode, type Message } from '@switchboard/proto/client';

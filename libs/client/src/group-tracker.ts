@@ -1,9 +1,34 @@
 import { ConversationType, type Message } from '@switchboard/proto/client';
-import type { SwitchboardClient } from './switchboard-client.js';
 
-interface GroupState {
+/** What the group algorithm needs of a message (the Node and the browser Message types both fit). */
+export interface GroupMessage {
+  conversation?: { type: number; id: string } | undefined;
+  conversationSeq: number;
+}
+
+/** The two requests the group algorithm makes: SYNC_GROUP and CONVERSATIONS (a SwitchboardClient fits). */
+export interface GroupSource<M extends GroupMessage> {
+  syncGroup(groupId: string, afterSeq: number): Promise<{ messages: M[]; hasMore: boolean }>;
+  conversations(
+    cursor: string,
+    limit: number,
+  ): Promise<{
+    conversations: Array<{ conversation?: { type: number; id: string } | undefined; maxSeq: number }>;
+    nextCursor: string;
+  }>;
+}
+
+/** Options of {@link GroupTracker} beyond the source and the grace. */
+export interface GroupTrackerOptions<M> {
+  /** Called once for every group message newly held, whatever brought it. */
+  onHeld?: (m: M) => void;
+  /** Keep the messages held (for {@link GroupTracker.messages}); false keeps only those past a gap. Default true. */
+  keepMessages?: boolean;
+}
+
+interface GroupState<M> {
   /** Messages held, by conversation seq. */
-  held: Map<number, Message>;
+  held: Map<number, M>;
   /** Every message the member may see up to this conversation seq is held. */
   complete: number;
   /** A SYNC_GROUP of this group is running; a gap found meanwhile runs one more after it. */
@@ -27,8 +52,8 @@ export interface GroupTrackerStats {
  * highest seq held without a gap, after a short grace in which late pushes may fill it. `catchUp` is what a device does after (re)connecting: read the
  * conversation list and SYNC_GROUP every group that has messages past what the device holds.
  */
-export class GroupTracker {
-  private readonly groups = new Map<string, GroupState>();
+export class GroupTracker<M extends GroupMessage = Message> {
+  private readonly groups = new Map<string, GroupState<M>>();
   readonly stats: GroupTrackerStats = { duplicates: 0, gapSyncs: 0 };
 
   /**
@@ -36,32 +61,62 @@ export class GroupTracker {
    * arrive out of order; a large group's members would otherwise all sync at once). Default 250.
    */
   constructor(
-    private readonly client: () => SwitchboardClient,
+    private readonly client: () => GroupSource<M>,
     private readonly graceMs = 250,
+    private readonly options: GroupTrackerOptions<M> = {},
   ) {}
+
+  /** Starts a group from what a device stored earlier: every message up to `complete` is held. */
+  restore(groupId: string, complete: number): void {
+    const state = this.state(groupId);
+    state.complete = Math.max(state.complete, complete);
+    this.advance(state);
+  }
+
+  /** Every group known, with its complete-through conversation seq (what a device stores). */
+  groupSeqs(): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const [groupId, state] of this.groups) out[groupId] = state.complete;
+    return out;
+  }
+
+  /**
+   * Offers a message without waiting: returns true when it was new. A gap is repaired in the
+   * background after the grace (a failed repair is left to the next catch-up).
+   */
+  offer(m: M): boolean {
+    const groupId = groupOf(m);
+    if (groupId === undefined || m.conversationSeq === 0) return false;
+    const state = this.state(groupId);
+    const fresh = this.hold(state, m);
+    if (fresh && m.conversationSeq > state.complete + 1) void this.repair(groupId, state, m).catch(() => {});
+    return fresh;
+  }
 
   /**
    * Offers a message; anything but a stored group message is ignored. Resolves true when it was new.
    * A gap starts a SYNC_GROUP (awaited here, so that a caller can tell when the group is whole again).
    */
-  async accept(m: Message): Promise<boolean> {
+  async accept(m: M): Promise<boolean> {
     const groupId = groupOf(m);
     if (groupId === undefined || m.conversationSeq === 0) return false;
     const state = this.state(groupId);
     const fresh = this.hold(state, m);
-    if (fresh && m.conversationSeq > state.complete + 1) {
-      if (this.graceMs > 0) await new Promise((resolve) => setTimeout(resolve, this.graceMs));
-      // Still not reached: something between was lost, not just late.
-      if (state.complete < m.conversationSeq) {
-        this.stats.gapSyncs++;
-        await this.sync(groupId);
-      }
-    }
+    if (fresh && m.conversationSeq > state.complete + 1) await this.repair(groupId, state, m);
     return fresh;
   }
 
+  private async repair(groupId: string, state: GroupState<M>, m: M): Promise<void> {
+    if (this.graceMs > 0) await new Promise((resolve) => setTimeout(resolve, this.graceMs));
+    // Still not reached: something between was lost, not just late.
+    if (state.complete < m.conversationSeq) {
+      this.stats.gapSyncs++;
+      await this.sync(groupId);
+    }
+  }
+
   /** The group's messages held, in conversation seq order. */
-  messages(groupId: string): Message[] {
+  messages(groupId: string): M[] {
     const state = this.groups.get(groupId);
     return state ? [...state.held.values()].sort((a, b) => a.conversationSeq - b.conversationSeq) : [];
   }
@@ -115,7 +170,7 @@ export class GroupTracker {
     for (const groupId of behind) await this.sync(groupId);
   }
 
-  private state(groupId: string): GroupState {
+  private state(groupId: string): GroupState<M> {
     let state = this.groups.get(groupId);
     if (!state) {
       state = { held: new Map(), complete: 0, syncing: undefined, again: false };
@@ -124,21 +179,24 @@ export class GroupTracker {
     return state;
   }
 
-  private hold(state: GroupState, m: Message): boolean {
+  private hold(state: GroupState<M>, m: M): boolean {
     if (m.conversationSeq <= state.complete || state.held.has(m.conversationSeq)) {
       this.stats.duplicates++;
       return false;
     }
     state.held.set(m.conversationSeq, m);
+    this.options.onHeld?.(m);
     this.advance(state);
     return true;
   }
 
-  private advance(state: GroupState): void {
+  private advance(state: GroupState<M>): void {
     while (state.held.has(state.complete + 1)) state.complete++;
+    if (this.options.keepMessages === false)
+      for (const seq of state.held.keys()) if (seq <= state.complete) state.held.delete(seq);
   }
 }
 
-function groupOf(m: Message): string | undefined {
+function groupOf(m: GroupMessage): string | undefined {
   return m.conversation?.type === ConversationType.CONVERSATION_TYPE_GROUP ? m.conversation.id : undefined;
 }

@@ -8,6 +8,8 @@ import {
 } from '@switchboard/proto/client';
 import { closeActionFor, isRetryable, SwitchboardError } from '@switchboard/protocol';
 import type { ClientTransport } from './client-transport.js';
+import { InboxSync } from './inbox-sync.js';
+import { sentMessage } from './sent-message.js';
 import { SwitchboardClient } from './switchboard-client.js';
 import { withTimeout } from './with-timeout.js';
 
@@ -52,14 +54,8 @@ export interface InboxClientStats {
 export class InboxClient {
   /** The inbox: messages by seq, always 1..lastSeq with no gap. */
   readonly inbox: Message[] = [];
-  readonly stats: InboxClientStats = {
-    connects: 0,
-    duplicatePushes: 0,
-    gapSyncs: 0,
-    syncHints: 0,
-    sendRetries: 0,
-  };
-  private gapTimer: ReturnType<typeof setTimeout> | undefined;
+  private readonly counts = { connects: 0, syncHints: 0, sendRetries: 0 };
+  private readonly sequencer: InboxSync<Message>;
   /** Set when the server closed with a give-up or re-authenticate reason: the client stopped. */
   stoppedWith: number | undefined;
   /** The signed-in user (from the first SignInResponse). */
@@ -67,10 +63,6 @@ export class InboxClient {
   private client: SwitchboardClient | undefined;
   private stopped = false;
   private running: Promise<void> | undefined;
-  /** Messages that arrived ahead of a gap, waiting for the sync that fills it. */
-  private readonly ahead = new Map<number, Message>();
-  private syncing: Promise<void> | undefined;
-  private syncAgain = false;
   private connectedWaiters: Array<(client: SwitchboardClient | undefined) => void> = [];
   private readonly baseMs: number;
   private readonly maxMs: number;
@@ -80,11 +72,23 @@ export class InboxClient {
     this.baseMs = options.backoff?.baseMs ?? 100;
     this.maxMs = options.backoff?.maxMs ?? 3_000;
     this.requestTimeoutMs = options.requestTimeoutMs ?? 10_000;
+    this.sequencer = new InboxSync<Message>({
+      onStored: (m) => this.inbox.push(m),
+      gapGraceMs: options.gapGraceMs ?? 200,
+    });
+  }
+
+  get stats(): InboxClientStats {
+    return {
+      ...this.counts,
+      duplicatePushes: this.sequencer.stats.duplicates,
+      gapSyncs: this.sequencer.stats.gapSyncs,
+    };
   }
 
   /** The highest seq held with no gap below it. */
   get lastSeq(): number {
-    return this.inbox.length;
+    return this.sequencer.lastSeq;
   }
 
   /** Starts the connect loop; resolves once signed in and synced the first time. */
@@ -96,7 +100,7 @@ export class InboxClient {
   /** Closes the connection and stops reconnecting. */
   async stop(): Promise<void> {
     this.stopped = true;
-    clearTimeout(this.gapTimer);
+    this.sequencer.dispose();
     this.client?.close();
     this.wake(undefined);
     await this.running;
@@ -119,22 +123,13 @@ export class InboxClient {
       if (client === undefined) throw new Error('client stopped');
       try {
         const res = await this.timed(client, client.send(request));
-        // The response is the sender's own copy of the message, at its seq in the sender's inbox.
-        this.accept({
-          messageId: res.messageId,
-          seq: res.seq,
-          conversation: request.conversation,
-          sender: { userId: this.userId, deviceId: this.options.deviceId },
-          contentType: request.contentType,
-          content: request.content,
-          sentAt: res.sentAt,
-          conversationSeq: res.conversationSeq,
-          clientMsgId,
-        });
+        this.sequencer.accept(
+          sentMessage(request, res, { userId: this.userId, deviceId: this.options.deviceId }),
+        );
         return res;
       } catch (err) {
         if (err instanceof SwitchboardError && !isRetryable(err.code)) throw err;
-        this.stats.sendRetries++;
+        this.counts.sendRetries++;
         await sleep(this.delay(attempt));
       }
     }
@@ -144,7 +139,7 @@ export class InboxClient {
   async syncToEnd(): Promise<void> {
     const client = await this.connected();
     if (client === undefined) throw new Error('client stopped');
-    await this.syncing?.catch(() => {});
+    await this.sequencer.idle();
     await this.sync(client);
   }
 
@@ -157,10 +152,10 @@ export class InboxClient {
           client.close();
           break;
         }
-        client.onPush((m) => this.accept(m));
+        client.onPush((m) => this.sequencer.accept(m));
         client.onSyncHint(() => {
-          this.stats.syncHints++;
-          this.requestSync();
+          this.counts.syncHints++;
+          this.sequencer.requestSync();
         });
         const signedIn = await this.timed(
           client,
@@ -171,10 +166,12 @@ export class InboxClient {
           }),
         );
         this.userId = signedIn.userId;
-        this.stats.connects++;
-        await this.syncing?.catch(() => {}); // one left over from the previous connection
+        this.counts.connects++;
+        await this.sequencer.idle(); // one left over from the previous connection
         await this.sync(client);
         this.client = client;
+        const live = client;
+        this.sequencer.setSource((after) => this.timed(live, live.sync(after, 100)));
         attempt = -1;
         this.wake(client);
         const closed = await client.closed;
@@ -186,72 +183,14 @@ export class InboxClient {
         client?.close();
       }
       this.client = undefined;
+      this.sequencer.setSource(undefined);
       if (!this.stopped) await sleep(this.delay(Math.max(attempt, 0)));
     }
     this.wake(undefined);
   }
 
-  /** Stores a message by the protocol's rules: in seq order, once. */
-  private accept(m: Message): void {
-    // seq 0: not an inbox message (a large group's, a room's, a broadcast): nothing for the inbox.
-    if (m.seq === 0) return;
-    if (m.seq <= this.lastSeq || (m.seq > this.lastSeq + 1 && this.ahead.has(m.seq))) {
-      this.stats.duplicatePushes++;
-      return;
-    }
-    if (m.seq > this.lastSeq + 1) {
-      this.ahead.set(m.seq, m);
-      this.syncIfStillBehind();
-      return;
-    }
-    this.ahead.delete(m.seq);
-    this.inbox.push(m);
-    for (let next = this.ahead.get(this.lastSeq + 1); next; next = this.ahead.get(this.lastSeq + 1)) {
-      this.ahead.delete(next.seq);
-      this.inbox.push(next);
-    }
-  }
-
-  /** Gives a gap {@link InboxClientOptions.gapGraceMs} to fill by itself, then syncs if it did not. */
-  private syncIfStillBehind(): void {
-    if (this.gapTimer) return;
-    this.gapTimer = setTimeout(() => {
-      this.gapTimer = undefined;
-      if (this.ahead.size === 0 || this.stopped) return;
-      this.stats.gapSyncs++;
-      this.requestSync();
-    }, this.options.gapGraceMs ?? 200);
-  }
-
-  private requestSync(): void {
-    if (this.syncing) {
-      this.syncAgain = true;
-      return;
-    }
-    const client = this.client;
-    if (client === undefined) return; // the reconnect syncs
-    void this.sync(client).catch(() => {
-      // The connection is gone: the reconnect syncs.
-    });
-  }
-
-  /** Pages SYNC from lastSeq while has_more; one sync at a time, repeated if asked meanwhile. */
   private sync(client: SwitchboardClient): Promise<void> {
-    this.syncing ??= (async () => {
-      try {
-        do {
-          this.syncAgain = false;
-          for (;;) {
-            const page = await this.timed(client, client.sync(this.lastSeq, 100));
-            for (const m of page.messages) this.accept(m);
-            if (!page.hasMore || page.messages.length === 0) break;
-          }
-        } while (this.syncAgain);
-      } finally {
-        this.syncing = undefined;
-      }
-    })();
-    return this.syncing;
+    return this.sequencer.sync((after) => this.timed(client, client.sync(after, 100)));
   }
 
   /** A signed-in client, once there is one (undefined when stopped). */

@@ -5,7 +5,6 @@ import { join, relative } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 
 const root = join(import.meta.dirname, '../../..');
-const committed = join(root, 'libs/proto/src/gen');
 
 function listFiles(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
@@ -24,18 +23,31 @@ describe('generated protobuf code', () => {
     ).not.toThrow();
   });
 
-  it('is what buf generate produces from proto/ today (run `npm run proto` if this fails)', () => {
-    execFileSync(join(root, 'node_modules/.bin/buf'), ['generate', '-o', out], { cwd: root, stdio: 'pipe' });
-    const fresh = join(out, 'libs/proto/src/gen');
-    const freshFiles = listFiles(fresh)
-      .map((f) => relative(fresh, f))
-      .sort();
-    const committedFiles = listFiles(committed)
-      .map((f) => relative(committed, f))
-      .sort();
-    expect(committedFiles).toEqual(freshFiles);
-    for (const file of freshFiles) {
-      expect(readFileSync(join(committed, file), 'utf8'), file).toBe(readFileSync(join(fresh, file), 'utf8'));
-    }
-  });
+  const cases = [
+    { dir: 'libs/proto/src/gen', args: ['generate', '-o', out] },
+    {
+      dir: 'libs/proto/src/gen-web',
+      args: ['generate', '--template', 'buf.gen.web.yaml', '--path', 'proto/switchboard/client', '-o', out],
+    },
+  ];
+  it.each(cases)(
+    '$dir is what buf generate produces from proto/ today (run `npm run proto` if this fails)',
+    ({ dir, args }) => {
+      execFileSync(join(root, 'node_modules/.bin/buf'), args, { cwd: root, stdio: 'pipe' });
+      const committed = join(root, dir);
+      const fresh = join(out, dir);
+      const freshFiles = listFiles(fresh)
+        .map((f) => relative(fresh, f))
+        .sort();
+      const committedFiles = listFiles(committed)
+        .map((f) => relative(committed, f))
+        .sort();
+      expect(committedFiles).toEqual(freshFiles);
+      for (const file of freshFiles) {
+        expect(readFileSync(join(committed, file), 'utf8'), file).toBe(
+          readFileSync(join(fresh, file), 'utf8'),
+        );
+      }
+    },
+  );
 });

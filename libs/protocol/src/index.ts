@@ -23,16 +23,5 @@ export {
   type RequestRef,
 } from './packet-builders.js';
 export { encodePush, encodePushFrame, type EncodedPush } from './push-encoding.js';
-export {
-  closeActionFor,
-  ERROR_CATALOG,
-  errorInfo,
-  isErrorCode,
-  isRetryable,
-  type CloseAction,
-  type ErrorInfo,
-} from './errors.js';
-export { SwitchboardError } from './switchboard-error.js';
-// The catalog's codes, for services that throw SwitchboardError without importing generated types.
-export { ErrorCode } from '@switchboard/proto/client';
-export { errorCodeFromWsClose, WS_CLOSE_CODE_BASE, wsCloseCode } from './ws-close-code.js';
+// The error catalog, its codes and WebSocket close codes (also alone, for browsers: ./catalog.js).
+export * from './catalog.js';

@@ -5,7 +5,7 @@ import {
   withTimeout,
   WsClientTransport,
   type ClientTransport,
-} from '@switchboard/client';
+} from '@switchboard/client/node';
 
 /** Where chaos clients connect and how they get tokens. */
 export interface ChaosTarget {

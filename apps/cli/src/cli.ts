@@ -1,0 +1,230 @@
+import { randomBytes } from 'node:crypto';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { loadConfig, type Config } from '@switchboard/config';
+import { ensureMysqlDatabase, openConfiguredStorage, type Storage } from '@switchboard/storage';
+import cliPackage from '../package.json' with { type: 'json' };
+import { APP_USAGE, runAppCommand } from './app-commands.js';
+import { CHAT_USAGE, runChat } from './chat-command.js';
+import type { AppFlags } from './app-flags.js';
+import { BENCH_USAGE, runBench } from './bench-command.js';
+import { LISTEN_USAGE, runListen, runSend, SEND_USAGE, type ClientFlags } from './client-commands.js';
+import { CLUSTER_USAGE, runCluster, type ClusterFlags } from './cluster-command.js';
+import { parseDurationSeconds } from './duration.js';
+import type { CliIo } from './io.js';
+import { mintToken } from './mint-token.js';
+import { didYouMean } from './suggest.js';
+import { UsageError } from './usage-error.js';
+
+type Options = NonNullable<ParseArgsConfig['options']>;
+
+const TOKEN_USAGE = `  switchboard token --app <app> --user <user> [--device <device>] [--ttl 1h] [--secret <secret>]
+      Prints a client token. Without --secret, the app's secret is read from the
+      database of the active profile (embedded: ./data/switchboard.db).`;
+
+const str = { type: 'string' } as const;
+const bool = { type: 'boolean' } as const;
+const CLIENT_OPTIONS: Options = {
+  user: str,
+  app: str,
+  url: str,
+  device: str,
+  token: str,
+  secret: str,
+  ttl: str,
+  json: bool,
+  profile: str,
+};
+
+interface Command {
+  usage: string;
+  options: Options;
+  run(values: Record<string, string | boolean | undefined>, words: string[], io: CliIo): Promise<number>;
+}
+
+const COMMANDS: Record<string, Command> = {
+  token: {
+    usage: TOKEN_USAGE,
+    options: { app: str, user: str, device: str, ttl: str, secret: str, profile: str },
+    async run(v, _words, io) {
+      if (!v['app'] || !v['user']) throw new UsageError('token needs --app and --user');
+      const appId = v['app'] as string;
+      const token = await mintToken({
+        appId,
+        userId: v['user'] as string,
+        ttlSeconds: parseDurationSeconds((v['ttl'] as string | undefined) ?? '1h'),
+        secret: (v['secret'] as string | undefined) ?? (await appSecret(config(v, io), appId)),
+        ...(v['device'] ? { deviceId: v['device'] as string } : {}),
+      });
+      io.out(token);
+      return 0;
+    },
+  },
+  app: {
+    usage: APP_USAGE,
+    options: {
+      app: str,
+      name: str,
+      secret: str,
+      json: bool,
+      key: str,
+      grace: str,
+      url: str,
+      'webhook-secret': str,
+      'allow-client-tags': str,
+      'allow-room-sends': str,
+      'show-secret': bool,
+      profile: str,
+    },
+    run: (v, words, io) =>
+      runAppCommand(words, v as AppFlags, {
+        async withStorage(use, options) {
+          const cfg = config(v, io);
+          // The first step of a new deployment: create the database too (then migrate, as every command does).
+          if (options?.createDatabase && cfg.logic.storage === 'mysql')
+            await ensureMysqlDatabase(cfg.mysql.uri);
+          return withStorage(cfg, use);
+        },
+        print: (text) => io.out(text),
+      }),
+  },
+  cluster: {
+    usage: CLUSTER_USAGE,
+    options: {
+      ws: str,
+      tcp: str,
+      logic: str,
+      route: str,
+      'mysql-uri': str,
+      database: str,
+      'redis-url': str,
+      prefix: str,
+      host: str,
+      app: str,
+      'log-level': str,
+      wiring: str,
+    },
+    run: (v) => runCluster(v as ClusterFlags),
+  },
+  listen: {
+    usage: LISTEN_USAGE,
+    options: { ...CLIENT_OPTIONS, room: str, count: str },
+    run: (v, _words, io) => runListen(v as ClientFlags, io, (appId) => appSecret(config(v, io), appId)),
+  },
+  send: {
+    usage: SEND_USAGE,
+    options: { ...CLIENT_OPTIONS, to: str, group: str, room: str, text: str },
+    run: (v, words, io) => runSend(v as ClientFlags, words, io, (appId) => appSecret(config(v, io), appId)),
+  },
+  chat: {
+    usage: CHAT_USAGE,
+    options: { ...CLIENT_OPTIONS, with: str, group: str },
+    run: (v, _words, io) =>
+      runChat(v as ClientFlags & { with?: string }, io.input ?? noInput(), io, (appId) =>
+        appSecret(config(v, io), appId),
+      ),
+  },
+  bench: {
+    usage: BENCH_USAGE,
+    options: { list: bool },
+    run: (_v, words, io) => runBench(words, io),
+  },
+};
+
+export const USAGE = `usage: switchboard <command> [options]   (switchboard <command> --help for one command)
+${Object.values(COMMANDS)
+  .map((c) => c.usage)
+  .join('\n')}
+
+Options valid everywhere: --help, --version; --profile embedded|production (or SWITCHBOARD_PROFILE)
+for the commands that read the database.`;
+
+async function* noInput(): AsyncIterable<string> {}
+
+/** These commands only touch the database: a throwaway internal secret stands in (production demands one). */
+function config(v: Record<string, unknown>, io: CliIo): Config {
+  return loadConfig({
+    env: io.env,
+    ...(typeof v['profile'] === 'string' ? { profile: v['profile'] } : {}),
+    overrides: { internal: { secret: randomBytes(32).toString('base64url') } },
+  });
+}
+
+async function withStorage<T>(config: Config, use: (s: Storage) => Promise<T>): Promise<T> {
+  const storage = await openConfiguredStorage(config, 1);
+  try {
+    return await use(storage);
+  } finally {
+    await storage.close();
+  }
+}
+
+async function appSecret(cfg: Config, appId: string): Promise<string> {
+  return withStorage(cfg, async (s) => {
+    const app = await s.apps.get(appId);
+    if (!app)
+      throw new Error(
+        `no app "${appId}" in the database; start the server once or run "switchboard app create"`,
+      );
+    return app.tokenSecret;
+  });
+}
+
+/**
+ * Runs the CLI on `argv` (without the node and script paths) and resolves with the exit code. A bad
+ * command line is one line on stderr with the closest valid spelling, and exit code 2.
+ */
+export async function runCli(argv: string[], io: CliIo): Promise<number> {
+  try {
+    return await dispatch(argv, io);
+  } catch (err) {
+    if (err instanceof UsageError) {
+      io.err(`switchboard: ${err.message}`);
+      return 2;
+    }
+    io.err(`switchboard: ${err instanceof Error ? err.message : String(err)}`);
+    return 1;
+  }
+}
+
+async function dispatch(argv: string[], io: CliIo): Promise<number> {
+  const name = argv.find((a) => !a.startsWith('-'));
+  if (argv.includes('--version') || argv.includes('-v')) {
+    io.out(cliPackage.version);
+    return 0;
+  }
+  if (name === undefined) {
+    const help = argv.includes('--help') || argv.includes('-h');
+    (help ? io.out : io.err)(USAGE);
+    return help ? 0 : 2;
+  }
+  if (name === 'help') {
+    io.out(USAGE);
+    return 0;
+  }
+  const command = COMMANDS[name];
+  if (!command) throw new UsageError(`unknown command "${name}"${didYouMean(name, Object.keys(COMMANDS))}`);
+  if (argv.includes('--help') || argv.includes('-h')) {
+    io.out(`usage:\n${command.usage}`);
+    return 0;
+  }
+  const rest = argv.filter((a, i) => i !== argv.indexOf(name));
+  let parsed: ReturnType<typeof parseArgs>;
+  try {
+    parsed = parseArgs({ args: rest, allowPositionals: true, strict: true, options: command.options });
+  } catch (err) {
+    throw new UsageError(parseError(err, name, command.options));
+  }
+  return command.run(parsed.values as Record<string, string | boolean | undefined>, parsed.positionals, io);
+}
+
+/** node:util's parse errors, as one line naming the closest valid option. */
+function parseError(err: unknown, command: string, options: Options): string {
+  const message = err instanceof Error ? err.message : String(err);
+  const code = (err as { code?: string }).code;
+  const unknown = /Unknown option '([^']+)'/.exec(message)?.[1];
+  if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' && unknown) {
+    const flags = Object.keys(options).map((o) => `--${o}`);
+    return `unknown option ${unknown} for "${command}"${didYouMean(unknown, flags)}`;
+  }
+  return `${command}: ${message.split('\n')[0]!.replace(/\. To specify a positional.*$/, '')}`;
+}
