@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli } from '@switchboard/cli/cli';
@@ -35,13 +35,16 @@ describe('switchboard listen / send', () => {
     return startWith(undefined, ...args);
   }
   function startWith(input: AsyncIterable<string> | undefined, ...args: string[]) {
+    return startIn({}, input, ...args);
+  }
+  function startIn(env: Record<string, string>, input: AsyncIterable<string> | undefined, ...args: string[]) {
     const out: string[] = [];
     const err: string[] = [];
     const interrupt = new AbortController();
     const done = runCli(args, {
       out: (t) => out.push(t),
       err: (t) => err.push(t),
-      env: {},
+      env,
       signal: interrupt.signal,
       ...(input ? { input } : {}),
     });
@@ -142,6 +145,30 @@ describe('switchboard listen / send', () => {
     await waitFor('the receipt', () => chat.err.includes('  (alice read up to #5)'));
     type('/quit');
     expect(await chat.done).toBe(0);
+  }, 90_000);
+
+  it("runs the README's listen and send lines exactly as printed (the demo app, the profile's gate URL)", async () => {
+    // The README's two lines, read from it: `npx switchboard <args>  # comment`.
+    const readme = readFileSync(join(import.meta.dirname, '../../README.md'), 'utf8');
+    const line = (command: string) => {
+      const found = readme.split('\n').find((l) => l.startsWith(`npx switchboard ${command} `));
+      if (!found) throw new Error(`no "npx switchboard ${command}" line in the README`);
+      return found.replace(/#.*$/, '').trim().split(/\s+/).slice(2);
+    };
+    // What the README's `npm start` would give these commands: its database and its WebSocket port.
+    const env = {
+      SWITCHBOARD_SQLITE__FILE: suite.sqliteFile,
+      SWITCHBOARD_GATE__WS__PORT: new URL(suite.wsUrl).port,
+    };
+    const listen = startIn(env, undefined, ...line('listen'));
+    await waitFor('bob listening', () => listen.err.some((l) => l.startsWith('listening as bob')), 30_000);
+    const send = startIn(env, undefined, ...line('send'));
+    expect(await send.done).toBe(0);
+    expect(send.out).toEqual([expect.stringMatching(/^sent: message \d+, seq 1, conversation seq 1$/)]);
+    await waitFor('the message at bob', () => listen.out.length === 1);
+    expect(listen.out[0]).toMatch(/\[with alice #1\] alice: hi bob$/);
+    listen.interrupt();
+    expect(await listen.done).toBe(0);
   }, 90_000);
 
   it('gives up with one line on a token the server refuses', async () => {

@@ -1,5 +1,5 @@
 import type { Message, Target } from '@switchboard/client/node';
-import { messageLine, signedInClient, type ClientFlags, type SecretLookup } from './client-commands.js';
+import { messageLine, signedInClient, type ClientFlags, type ServerLookup } from './client-commands.js';
 import type { CliIo } from './io.js';
 import { UsageError } from './usage-error.js';
 
@@ -14,7 +14,7 @@ export async function runChat(
   flags: ClientFlags & { with?: string | undefined },
   input: AsyncIterable<string>,
   io: CliIo,
-  secretOf: SecretLookup,
+  server: ServerLookup,
 ): Promise<number> {
   const target: Target | undefined = flags.with
     ? { user: flags.with }
@@ -32,7 +32,7 @@ export async function runChat(
     shownThrough = m.conversationSeq;
     io.out(messageLine(m));
   };
-  const client = await signedInClient('chat', flags, secretOf, (c) => {
+  const client = await signedInClient('chat', flags, server, (c) => {
     c.on('state', (state) => {
       if (state !== 'online') io.err(`[${state}]`);
     });

@@ -7,7 +7,14 @@ import { APP_USAGE, runAppCommand } from './app-commands.js';
 import { CHAT_USAGE, runChat } from './chat-command.js';
 import type { AppFlags } from './app-flags.js';
 import { BENCH_USAGE, runBench } from './bench-command.js';
-import { LISTEN_USAGE, runListen, runSend, SEND_USAGE, type ClientFlags } from './client-commands.js';
+import {
+  LISTEN_USAGE,
+  runListen,
+  runSend,
+  SEND_USAGE,
+  type ClientFlags,
+  type ServerLookup,
+} from './client-commands.js';
 import { CLUSTER_USAGE, runCluster, type ClusterFlags } from './cluster-command.js';
 import { parseDurationSeconds } from './duration.js';
 import type { CliIo } from './io.js';
@@ -108,20 +115,18 @@ const COMMANDS: Record<string, Command> = {
   listen: {
     usage: LISTEN_USAGE,
     options: { ...CLIENT_OPTIONS, room: str, count: str },
-    run: (v, _words, io) => runListen(v as ClientFlags, io, (appId) => appSecret(config(v, io), appId)),
+    run: (v, _words, io) => runListen(v as ClientFlags, io, serverLookup(v, io)),
   },
   send: {
     usage: SEND_USAGE,
     options: { ...CLIENT_OPTIONS, to: str, group: str, room: str, text: str },
-    run: (v, words, io) => runSend(v as ClientFlags, words, io, (appId) => appSecret(config(v, io), appId)),
+    run: (v, words, io) => runSend(v as ClientFlags, words, io, serverLookup(v, io)),
   },
   chat: {
     usage: CHAT_USAGE,
     options: { ...CLIENT_OPTIONS, with: str, group: str },
     run: (v, _words, io) =>
-      runChat(v as ClientFlags & { with?: string }, io.input ?? noInput(), io, (appId) =>
-        appSecret(config(v, io), appId),
-      ),
+      runChat(v as ClientFlags & { with?: string }, io.input ?? noInput(), io, serverLookup(v, io)),
   },
   bench: {
     usage: BENCH_USAGE,
@@ -147,6 +152,25 @@ function config(v: Record<string, unknown>, io: CliIo): Config {
     ...(typeof v['profile'] === 'string' ? { profile: v['profile'] } : {}),
     overrides: { internal: { secret: randomBytes(32).toString('base64url') } },
   });
+}
+
+/**
+ * The client commands' defaults from the active profile's config (read once, when first needed): the
+ * app's secret from its database, and the WebSocket gate's URL, so that `SWITCHBOARD_GATE__WS__PORT`
+ * and a config file move them as they move the server.
+ */
+function serverLookup(v: Record<string, unknown>, io: CliIo): ServerLookup {
+  let loaded: Config | undefined;
+  const cfg = () => (loaded ??= config(v, io));
+  return {
+    secretOf: (appId) => appSecret(cfg(), appId),
+    wsUrl: () => {
+      const { host, ws } = cfg().gate;
+      // A gate listening on every interface is reached on loopback from this machine.
+      const reach = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
+      return `ws://${reach}:${ws.port}${ws.path}`;
+    },
+  };
 }
 
 async function withStorage<T>(config: Config, use: (s: Storage) => Promise<T>): Promise<T> {

@@ -42,16 +42,20 @@ export interface ClientFlags {
   text?: string | undefined;
 }
 
-/** How client commands find an app's token secret (main reads it from the database). */
-export type SecretLookup = (appId: string) => Promise<string>;
-
-const DEFAULT_URL = 'ws://127.0.0.1:7200/ws';
+/**
+ * Where client commands find what the flags leave out, from the active profile's config: an app's
+ * token secret (its database) and the WebSocket gate's URL.
+ */
+export interface ServerLookup {
+  secretOf(appId: string): Promise<string>;
+  wsUrl(): string;
+}
 
 /** Starts an SDK client for the flags; `before` sees it before it connects (to listen from the first sync). */
 export async function signedInClient(
   command: string,
   flags: ClientFlags,
-  secretOf: SecretLookup,
+  server: ServerLookup,
   before: (c: Switchboard) => void = () => {},
 ): Promise<Switchboard> {
   const userId = flags.user;
@@ -60,9 +64,9 @@ export async function signedInClient(
   const deviceId = flags.device ?? `cli-${command}-${randomBytes(3).toString('hex')}`;
   const ttlSeconds = parseDurationSeconds(flags.ttl ?? '1h');
   // Looked up first: a missing app is a one-line error, not something to retry.
-  const secret = flags.token ? '' : (flags.secret ?? (await secretOf(appId)));
+  const secret = flags.token ? '' : (flags.secret ?? (await server.secretOf(appId)));
   const client = createClient({
-    url: flags.url ?? DEFAULT_URL,
+    url: flags.url ?? server.wsUrl(),
     deviceId,
     platform: 'cli',
     // A provider, so that a token about to expire is replaced at the next reconnect.
@@ -74,7 +78,7 @@ export async function signedInClient(
 }
 
 /** `switchboard listen`: prints messages until interrupted or --count. */
-export async function runListen(flags: ClientFlags, io: CliIo, secretOf: SecretLookup): Promise<number> {
+export async function runListen(flags: ClientFlags, io: CliIo, server: ServerLookup): Promise<number> {
   const limit = flags.count === undefined ? Infinity : Number(flags.count);
   if (!(limit > 0)) throw new UsageError(`--count: expected a positive number, got "${flags.count}"`);
   let seen = 0;
@@ -87,7 +91,7 @@ export async function runListen(flags: ClientFlags, io: CliIo, secretOf: SecretL
     if (seen >= limit) stop();
   };
   // Listen before signing in: the messages of the first sync are printed too.
-  const client = await signedInClient('listen', flags, secretOf, (c) => {
+  const client = await signedInClient('listen', flags, server, (c) => {
     c.on('message', onMessage);
     c.on('state', (state, reason) => {
       if (!flags.json) io.err(`[${state}${reason?.message ? `: ${reason.message}` : ''}]`);
@@ -108,7 +112,7 @@ export async function runSend(
   flags: ClientFlags,
   words: string[],
   io: CliIo,
-  secretOf: SecretLookup,
+  server: ServerLookup,
 ): Promise<number> {
   const targets: Target[] = [];
   if (flags.to) targets.push({ user: flags.to });
@@ -117,7 +121,7 @@ export async function runSend(
   if (targets.length !== 1) throw new UsageError('send needs one of --to, --group or --room');
   const text = flags.text ?? (words.length > 0 ? words.join(' ') : undefined);
   if (text === undefined) throw new UsageError('send needs the text: --text <text> or as the last argument');
-  const client = await signedInClient('send', flags, secretOf);
+  const client = await signedInClient('send', flags, server);
   try {
     const m = await client.send(targets[0]!, text);
     io.out(
