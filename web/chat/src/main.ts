@@ -240,10 +240,7 @@ class Chat {
 
   private messageNode(c: Conversation, m: Message): HTMLElement {
     const text = decoder.decode(m.content);
-    if (m.contentType.startsWith('switchboard/')) {
-      // A group's own system message (created, members added...): its JSON, shown as a note.
-      return el('div', 'event', `${m.contentType.slice('switchboard/'.length)} ${text}`);
-    }
+    if (m.contentType.startsWith('switchboard/')) return el('div', 'event', groupEvent(m.contentType, text));
     const from = m.sender?.userId ?? '';
     const mine = from === this.me;
     const node = el('div', mine ? 'msg mine' : 'msg');
@@ -339,6 +336,29 @@ class Chat {
     } catch (err) {
       $('state').textContent = `group not created: ${(err as Error).message}`;
     }
+  }
+}
+
+/** A group's own system message (docs/protocol.md, group events), as a line of text. */
+function groupEvent(contentType: string, json: string): string {
+  let body: { name?: string; owner_user_id?: string; user_ids?: string[] } = {};
+  try {
+    body = JSON.parse(json) as typeof body;
+  } catch {
+    // Not JSON: the event's name says enough.
+  }
+  const users = (body.user_ids ?? []).join(', ');
+  switch (contentType) {
+    case 'switchboard/group-created':
+      return `${body.owner_user_id ?? ''} created ${body.name ?? 'the group'} with ${users}`;
+    case 'switchboard/member-added':
+      return `added: ${users}`;
+    case 'switchboard/member-removed':
+      return `removed: ${users}`;
+    case 'switchboard/group-updated':
+      return `renamed to ${body.name ?? ''}`;
+    default:
+      return contentType.slice('switchboard/'.length);
   }
 }
 
