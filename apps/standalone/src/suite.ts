@@ -67,13 +67,13 @@ export async function startSuite(config: Config, logger: Logger): Promise<Suite>
       c.logic.routeAddress = route.address;
     });
     // The web chat's page connects to the WebSocket gate, which listens only after logic.
-    let wsUrl: string | undefined;
+    const gate: { wsUrl?: string } = {};
     const logic = await startLogic({
       config: logicConfig,
       logger,
       storage,
       inProcess,
-      devChatGateway: () => wsUrl,
+      devChatGateway: () => gate.wsUrl,
     });
     stops.push(logic.stop);
 
@@ -94,7 +94,8 @@ export async function startSuite(config: Config, logger: Logger): Promise<Suite>
       inProcess,
     });
     stops.push(ws.stop);
-    wsUrl = `ws://${config.gate.host}:${ws.wsPort}${config.gate.ws.path}`;
+    const wsUrl = `ws://${config.gate.host}:${ws.wsPort}${config.gate.ws.path}`;
+    gate.wsUrl = wsUrl;
 
     return {
       tcpUrl: `tcp://${config.gate.host}:${tcp.tcpPort}`,
