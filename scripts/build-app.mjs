@@ -39,16 +39,22 @@ if (name === 'logic' || name === 'standalone') {
     ['chat', 'chat.js', 'chat.css'],
   ]) {
     const out = `dist/web/${dir}`;
-    await build({
-      entryPoints: [`web/${dir}/src/main.ts`],
-      outfile: `${out}/${script}`,
-      bundle: true,
-      format: 'esm',
-      target: 'es2022',
-      minify: true,
-      logLevel: 'warning',
-    });
-    for (const file of ['index.html', stylesheet]) copyFileSync(`web/${dir}/src/${file}`, `${out}/${file}`);
+    // The script and the stylesheet, each with what it imports (the stylesheet: web/theme.css).
+    for (const [entry, file] of [
+      ['main.ts', script],
+      [stylesheet, stylesheet],
+    ]) {
+      await build({
+        entryPoints: [`web/${dir}/src/${entry}`],
+        outfile: `${out}/${file}`,
+        bundle: true,
+        format: 'esm',
+        target: 'es2022',
+        minify: true,
+        logLevel: 'warning',
+      });
+    }
+    copyFileSync(`web/${dir}/src/index.html`, `${out}/index.html`);
     console.log(`built ${out}/`);
   }
 }

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createClient } from '@switchboard/client/node';
@@ -192,6 +192,36 @@ describe('web chat in a real browser', () => {
     await alice.locator('#messages').evaluate((box) => (box.scrollTop = 0));
     await until(alice, '#messages .msg .text', (t) => t === 'old 1');
     expect(await texts(alice)).toEqual(Array.from({ length: 45 }, (_, i) => `old ${i + 1}`));
+  });
+
+  it("runs the README's browser-console snippet as printed from the chat page's console", async () => {
+    // The README's block, with the token it says to paste (alice on device d1, as the README mints
+    // it) and this suite's gate in place of the default port.
+    const readme = readFileSync(join(import.meta.dirname, '../../README.md'), 'utf8');
+    const snippet = readme.match(/From a browser console[\s\S]*?```js\n([\s\S]*?)```/)![1]!;
+    const [signIn, sendPart] = snippet.split('// once the SIGN_IN response is logged:\n');
+    const token = (await (
+      await fetch(new URL('api/token', suite.chatUrl), {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ user: 'alice', device: 'd1' }),
+      })
+    ).json()) as { token: string };
+    const page = await contexts[0]!.newPage();
+    await page.goto(suite.chatUrl!);
+    const logged: string[] = [];
+    page.on('console', (m) => logged.push(m.text()));
+    const code = signIn!
+      .replace("const TOKEN = '...';", `const TOKEN = '${token.token}';`)
+      .replace('ws://127.0.0.1:7200/ws', suite.wsUrl);
+    // One script, so that `ws` and `send` of the first part are there for the second.
+    await page.evaluate(`${code}
+      new Promise((resolve) => ws.addEventListener('message', resolve, { once: true })).then(() => {
+        ${sendPart}
+      });`);
+    await until(bob, '#messages .msg:last-child .text', (t) => t === 'hi bob');
+    expect(logged.length).toBeGreaterThanOrEqual(2); // the SIGN_IN and SEND responses
+    await page.close();
     expect(errors).toEqual([]);
   });
 });

@@ -7,7 +7,7 @@ export interface WebAsset {
   body: string;
 }
 
-/** A page under `web/<dir>/src`: `index.html`, one stylesheet and one script bundled from `main.ts`. */
+/** A page under `web/<dir>/src`: `index.html`, a stylesheet and a script bundled from `main.ts`. */
 export interface WebApp {
   dir: string;
   script: string;
@@ -38,17 +38,24 @@ async function readWebApp(page: WebApp): Promise<Map<string, WebAsset> | undefin
   const source = fileURLToPath(new URL(`../../../../web/${page.dir}/src/`, import.meta.url));
   if (!existsSync(`${source}main.ts`)) return undefined;
   const { build } = await import('esbuild');
-  const out = await build({
-    entryPoints: [`${source}main.ts`],
-    bundle: true,
-    write: false,
-    format: 'esm',
-    target: 'es2022',
-    minify: true,
-    logLevel: 'silent',
-  });
-  const js = out.outputFiles[0]!.text;
-  return readAssets(page, (name) => (name === page.script ? js : readFileSync(source + name, 'utf8')));
+  // The script with what it imports, the stylesheet with the theme it imports (web/theme.css).
+  const bundle = async (entry: string) =>
+    (
+      await build({
+        entryPoints: [source + entry],
+        bundle: true,
+        write: false,
+        format: 'esm',
+        target: 'es2022',
+        minify: true,
+        logLevel: 'silent',
+      })
+    ).outputFiles[0]!.text;
+  const bundled = new Map([
+    [page.script, await bundle('main.ts')],
+    [page.stylesheet, await bundle(page.stylesheet)],
+  ]);
+  return readAssets(page, (name) => bundled.get(name) ?? readFileSync(source + name, 'utf8'));
 }
 
 function readAssets(page: WebApp, read: (name: string) => string): Map<string, WebAsset> {
