@@ -182,3 +182,27 @@ describe('with logic.api.devChat off (the default, and production)', () => {
     }
   });
 });
+
+describe('with the gate on every interface (npm start -- --host 0.0.0.0)', () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'sb-devchat-any-'));
+  let suite: Suite;
+
+  beforeAll(async () => {
+    suite = await startSuite(embeddedTestConfig(dataDir, { gate: { host: '0.0.0.0' } }), logger);
+  }, 60_000);
+
+  afterAll(async () => {
+    await suite?.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('sends the page to the gate at the host it was loaded from, not at 0.0.0.0', async () => {
+    const port = new URL(suite.wsUrl).port;
+    const page = await call(suite, 'GET', '/chat/');
+    expect(page.headers.get('content-security-policy')).toContain(
+      `connect-src 'self' ws://127.0.0.1:${port};`,
+    );
+    const t = await call(suite, 'POST', '/chat/api/token', { user: 'alice' });
+    expect(t.json.url).toBe(`ws://127.0.0.1:${port}/ws`);
+  });
+});

@@ -58,16 +58,27 @@ export function registerDevChat(app: FastifyInstance, options: DevChatOptions): 
     }
   };
 
-  const csp = () => {
+  /**
+   * The gate as this request's browser reaches it: a gate listening on every interface (`--host
+   * 0.0.0.0`) is at the host the page was loaded from.
+   */
+  const gateFor = (request: FastifyRequest): URL | undefined => {
     const ws = options.gatewayUrl();
-    const gate = ws ? ` ${new URL(ws).origin}` : '';
+    if (!ws) return undefined;
+    const url = new URL(ws);
+    if (url.hostname === '0.0.0.0' || url.hostname === '[::]') url.hostname = request.hostname;
+    return url;
+  };
+  const csp = (request: FastifyRequest) => {
+    const ws = gateFor(request);
+    const gate = ws ? ` ${ws.origin}` : '';
     return `default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'${gate}; img-src 'self' data:; form-action 'none'; frame-ancestors 'none'; base-uri 'none'`;
   };
   for (const [name, asset] of options.assets ?? []) {
     app.get(name === 'index.html' ? CHAT_PATH : `${CHAT_PATH}${name}`, async (request, reply) => {
       localOnly(request);
       return reply
-        .header('content-security-policy', csp())
+        .header('content-security-policy', csp(request))
         .header('x-content-type-options', 'nosniff')
         .header('cache-control', 'no-cache')
         .type(asset.type)
@@ -92,7 +103,7 @@ export function registerDevChat(app: FastifyInstance, options: DevChatOptions): 
         ErrorCode.ERROR_CODE_APP_NOT_FOUND,
         `no app "${options.appId}" to sign in to`,
       );
-    const url = options.gatewayUrl();
+    const url = gateFor(request)?.href;
     if (!url)
       throw new SwitchboardError(ErrorCode.ERROR_CODE_UNAVAILABLE, 'the WebSocket gate is not up yet');
     const now = Math.floor(Date.now() / 1000);
