@@ -7,6 +7,7 @@ import { requireId } from '../ids.js';
 import { invalid, requireCount, requireText } from '../business/business-errors.js';
 import type { Presence } from '../business/presence.js';
 import type { GroupAdmin } from '../groups/group-admin.js';
+import { ADMIN_CSP } from './admin-console.js';
 import type { WebApp, WebAsset } from './web-assets.js';
 
 /** Where the business HTTP API serves the web chat, when `logic.api.devChat.enabled`. */
@@ -72,7 +73,8 @@ export function registerDevChat(app: FastifyInstance, options: DevChatOptions): 
   const csp = (request: FastifyRequest) => {
     const ws = gateFor(request);
     const gate = ws ? ` ${ws.origin}` : '';
-    return `default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'${gate}; img-src 'self' data:; form-action 'none'; frame-ancestors 'none'; base-uri 'none'`;
+    // The console's policy, widened to the gate's origin: the page's one other connection.
+    return ADMIN_CSP.replace("connect-src 'self'", `connect-src 'self'${gate}`);
   };
   for (const [name, asset] of options.assets ?? []) {
     app.get(name === 'index.html' ? CHAT_PATH : `${CHAT_PATH}${name}`, async (request, reply) => {
