@@ -197,6 +197,7 @@ class Chat {
     this.renderMessages(true);
     this.markRead(c);
     $('text').focus();
+    void this.maybeLoadOlder(); // a page too short to scroll loads more at once
   }
 
   private merge(c: Conversation, messages: readonly Message[], hasMore: boolean): void {
@@ -221,6 +222,7 @@ class Chat {
     } finally {
       this.loadingOlder = false;
     }
+    if (box.scrollHeight <= box.clientHeight) void this.maybeLoadOlder();
   }
 
   private renderMessages(toBottom: boolean): void {
