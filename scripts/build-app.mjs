@@ -30,20 +30,31 @@ await build({
 });
 console.log(`built dist/apps/${name}/main.js`);
 
-// The admin console (web/admin-console) goes with the apps that serve it, prebuilt: production
-// images carry no esbuild to bundle it at start-up (apps/logic/src/business-api/admin-console.ts).
+// The admin console (web/admin-console) and the web chat (web/chat) go with the apps that serve
+// them, prebuilt: production images carry no esbuild to bundle them at start-up
+// (apps/logic/src/business-api/web-assets.ts).
 if (name === 'logic' || name === 'standalone') {
-  const out = 'dist/web/admin-console';
-  await build({
-    entryPoints: ['web/admin-console/src/main.ts'],
-    outfile: `${out}/console.js`,
-    bundle: true,
-    format: 'esm',
-    target: 'es2022',
-    minify: true,
-    logLevel: 'warning',
-  });
-  for (const file of ['index.html', 'console.css'])
-    copyFileSync(`web/admin-console/src/${file}`, `${out}/${file}`);
-  console.log(`built ${out}/`);
+  for (const [dir, script, stylesheet] of [
+    ['admin-console', 'console.js', 'console.css'],
+    ['chat', 'chat.js', 'chat.css'],
+  ]) {
+    const out = `dist/web/${dir}`;
+    // The script and the stylesheet, each with what it imports (the stylesheet: web/theme.css).
+    for (const [entry, file] of [
+      ['main.ts', script],
+      [stylesheet, stylesheet],
+    ]) {
+      await build({
+        entryPoints: [`web/${dir}/src/${entry}`],
+        outfile: `${out}/${file}`,
+        bundle: true,
+        format: 'esm',
+        target: 'es2022',
+        minify: true,
+        logLevel: 'warning',
+      });
+    }
+    copyFileSync(`web/${dir}/src/index.html`, `${out}/index.html`);
+    console.log(`built ${out}/`);
+  }
 }

@@ -26,7 +26,7 @@ const USER = ConversationType.CONVERSATION_TYPE_USER;
 interface Device {
   user: string;
   client: SwitchboardClient;
-  tracker: GroupTracker;
+  tracker: GroupTracker<Message>;
   /** Gap syncs still running (started by pushes). */
   pending: Set<Promise<unknown>>;
 }

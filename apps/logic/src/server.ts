@@ -38,7 +38,8 @@ import { GrpcLogicRoutePort, type LogicRoutePort } from './route-port.js';
 import { SendBatcher } from './send-batcher.js';
 import { SignInService } from './sign-in-service.js';
 import { TokenVerifier } from './token-verifier.js';
-import { appCredentials, cachedApps } from './app-credentials.js';
+import { appCredentials, cachedApps, type CachedApps } from './app-credentials.js';
+import type { DevChatOptions } from './business-api/dev-chat.js';
 import { ApiKeyAuth } from './business/api-key-auth.js';
 import { businessHandlers } from './business/business-handlers.js';
 import { BusinessMessaging } from './business/business-messaging.js';
@@ -73,6 +74,11 @@ export interface StartLogicOptions {
    * gRPC listener, and a `logic.routeAddress` of theirs (`in-process:route`) is called without gRPC.
    */
   inProcess?: InProcessServices;
+  /**
+   * The WebSocket gate the web chat's page connects to (`logic.api.devChat`): the embedded suite
+   * knows it once its gate listens. Default: `gate.host`, `gate.ws.port` and `gate.ws.path`.
+   */
+  devChatGateway?: () => string | undefined;
 }
 
 /** A client for a route served in this process when `routeAddress` names one (`in-process:route`). */
@@ -85,6 +91,26 @@ function inProcessRouteClient(
   return inProcess
     .channel<RouteServiceServer>(routeAddress, { retryable: RETRYABLE_ROUTE_METHODS })
     .client(RouteServiceService);
+}
+
+/** The web chat's dev-only API when `logic.api.devChat.enabled`, else none (its routes do not exist). */
+function devChatOptions(
+  config: Config,
+  options: StartLogicOptions,
+  apps: CachedApps,
+  presence: Presence,
+  groups: GroupAdmin,
+): Omit<DevChatOptions, 'assets'> | undefined {
+  const { enabled, app } = config.logic.api.devChat;
+  if (!enabled) return undefined;
+  const { host, ws } = config.gate;
+  return {
+    appId: app,
+    secret: async () => (await apps(app))?.tokenSecret,
+    presence,
+    groups,
+    gatewayUrl: options.devChatGateway ?? (() => `ws://${host}:${ws.port}${ws.path}`),
+  };
 }
 
 /** Builds and starts the logic service; stop() shuts down in reverse order. */
@@ -149,6 +175,18 @@ export async function startLogic(options: StartLogicOptions): Promise<RunningLog
     config.logic.tags,
     config.logic.devices,
   );
+  const presence = new Presence(route);
+  const groupAdmin = new GroupAdmin(
+    storage,
+    groupMessaging,
+    route,
+    {
+      largeGroupMinMembers: config.logic.largeGroupMinMembers,
+      maxGroupMembers: config.logic.maxGroupMembers,
+    },
+    counters,
+    log,
+  );
   const business = businessHandlers({
     users: new UserAdmin(storage, route, config.logic.tags),
     messaging: new BusinessMessaging(
@@ -164,18 +202,8 @@ export async function startLogic(options: StartLogicOptions): Promise<RunningLog
       },
       traffic,
     ),
-    presence: new Presence(route),
-    groups: new GroupAdmin(
-      storage,
-      groupMessaging,
-      route,
-      {
-        largeGroupMinMembers: config.logic.largeGroupMinMembers,
-        maxGroupMembers: config.logic.maxGroupMembers,
-      },
-      counters,
-      log,
-    ),
+    presence,
+    groups: groupAdmin,
     stats: new ServerStats(route, counters, traffic, {
       operatorApps: config.logic.api.operatorApps,
       apiErrors: () => apiMetrics.errors(),
@@ -232,6 +260,7 @@ export async function startLogic(options: StartLogicOptions): Promise<RunningLog
     logger: log,
     registry,
     metrics: apiMetrics,
+    devChat: devChatOptions(config, options, apps, presence, groupAdmin),
   });
   log.info(
     {

@@ -11,6 +11,9 @@ export function banner(suite: Suite): string {
     '',
     'Switchboard is running (embedded: SQLite + in-memory route store).',
     '',
+    ...(suite.chatUrl
+      ? [`  web chat   ${suite.chatUrl}   (open it in two windows, sign in as two users of "${DEMO_APP}")`]
+      : []),
     `  WebSocket  ${suite.wsUrl}   (subprotocols switchboard.v1, switchboard.v1.json)`,
     `  TCP        ${suite.tcpUrl}   (4-byte big-endian length + protobuf Packet)`,
     `  HTTP API   ${suite.api.http}/   (business API, docs/business-api.md; gRPC ${suite.api.grpc})`,

@@ -15,6 +15,8 @@ export const DEMO_APP = 'demo';
 export interface Suite {
   tcpUrl: string;
   wsUrl: string;
+  /** The web chat (`logic.api.devChat.enabled`), to open in a browser. */
+  chatUrl: string | undefined;
   /** The business API: `http://host:port/v1` and the BusinessService gRPC address. */
   api: { http: string; grpc: string };
   /** `http://host:port` answering /healthz, /readyz and /metrics, per service. */
@@ -64,7 +66,15 @@ export async function startSuite(config: Config, logger: Logger): Promise<Suite>
     const logicConfig = withPorts(config, (c) => {
       c.logic.routeAddress = route.address;
     });
-    const logic = await startLogic({ config: logicConfig, logger, storage, inProcess });
+    // The web chat's page connects to the WebSocket gate, which listens only after logic.
+    const gate: { wsUrl?: string } = {};
+    const logic = await startLogic({
+      config: logicConfig,
+      logger,
+      storage,
+      inProcess,
+      devChatGateway: () => gate.wsUrl,
+    });
     stops.push(logic.stop);
 
     // The two gates cannot share a health port: the WebSocket gate takes the next one.
@@ -84,10 +94,15 @@ export async function startSuite(config: Config, logger: Logger): Promise<Suite>
       inProcess,
     });
     stops.push(ws.stop);
+    const wsUrl = `ws://${config.gate.host}:${ws.wsPort}${config.gate.ws.path}`;
+    gate.wsUrl = wsUrl;
 
     return {
       tcpUrl: `tcp://${config.gate.host}:${tcp.tcpPort}`,
-      wsUrl: `ws://${config.gate.host}:${ws.wsPort}${config.gate.ws.path}`,
+      wsUrl,
+      chatUrl: config.logic.api.devChat.enabled
+        ? `http://${config.logic.api.host}:${logic.api.httpPort}/chat/`
+        : undefined,
       api: {
         http: `http://${config.logic.api.host}:${logic.api.httpPort}/v1`,
         grpc: `${config.logic.api.host}:${logic.api.grpcPort}`,

@@ -2,6 +2,7 @@ import { builtinModules } from 'node:module';
 import { join } from 'node:path';
 import { runInNewContext } from 'node:vm';
 import { build, type Plugin } from 'esbuild';
+import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
 
 const NODE_BUILTINS = new Set(builtinModules.flatMap((m) => [m, `node:${m}`]));
@@ -64,4 +65,25 @@ describe('@switchboard/client browser build', () => {
     expect(result.id).toMatch(/^[0-9a-f]{32}$/);
     expect(result.closed).toBe('reauthenticate');
   });
+
+  it("type-checks for a browser app: DOM lib, no Node types (the web chat's tsconfig)", () => {
+    // A browser app's tsc sees every module the entry reaches: one of the Node-generated protocol
+    // files (bytes as Buffer) among them fails it, even though esbuild would tree-shake it away.
+    const program = ts.createProgram([join(import.meta.dirname, 'index.ts')], {
+      ...ts.getDefaultCompilerOptions(),
+      target: ts.ScriptTarget.ES2022,
+      module: ts.ModuleKind.NodeNext,
+      moduleResolution: ts.ModuleResolutionKind.NodeNext,
+      lib: ['lib.es2023.d.ts', 'lib.dom.d.ts', 'lib.dom.iterable.d.ts'],
+      types: [],
+      strict: true,
+      noEmit: true,
+      skipLibCheck: true,
+    });
+    const errors = ts.getPreEmitDiagnostics(program).map((d) => {
+      const where = d.file ? `${d.file.fileName.replace(/^.*\/libs\//, 'libs/')}: ` : '';
+      return where + ts.flattenDiagnosticMessageText(d.messageText, '\n');
+    });
+    expect(errors).toEqual([]);
+  }, 60_000);
 });

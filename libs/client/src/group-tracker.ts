@@ -1,4 +1,4 @@
-import { ConversationType, type Message } from '@switchboard/proto/client';
+import { ConversationType, type Message } from '@switchboard/proto/client-web';
 
 /** What the group algorithm needs of a message (the Node and the browser Message types both fit). */
 export interface GroupMessage {

@@ -194,6 +194,12 @@ const logic = section({
      * traffic); any other key is refused PERMISSION_DENIED. The admin console needs one of them.
      */
     operatorApps: textList(),
+    /**
+     * The web chat at `/chat/` with its dev-only endpoints: a token for ANY user of `app`, minted
+     * with the app's secret, for whoever can reach the port. For trying things out (on in the
+     * embedded profile); off by default and in production, where the routes do not exist.
+     */
+    devChat: section({ enabled: bool(), app: nonEmptyText() }),
   }),
   /**
    * The offline-push webhook: a stored message whose recipient has no device online becomes an event

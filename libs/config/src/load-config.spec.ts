@@ -83,6 +83,17 @@ describe('loadConfig: defaults and profiles', () => {
     expect(config.gate.tcp.port).toBe(7100);
   });
 
+  it("turns the web chat's dev-only token endpoint on in the embedded profile only", () => {
+    expect(loadConfig({ ...base, profile: 'production', env: secretEnv }).logic.api.devChat.enabled).toBe(
+      false,
+    );
+    expect(loadConfig({ ...base, profile: 'default', env: {} }).logic.api.devChat.enabled).toBe(false);
+    expect(loadConfig({ ...base, profile: 'embedded', env: {} }).logic.api.devChat).toEqual({
+      enabled: true,
+      app: 'demo',
+    });
+  });
+
   it('applies an extra file, then the environment, then programmatic overrides', () => {
     const dir = scratch({
       'site.yaml': 'gate:\n  ws:\n    port: 8000\n    path: /chat\n  rateLimit:\n    burst: 7\n',

@@ -11,4 +11,4 @@ export {
 } from './errors.js';
 export { SwitchboardError } from './switchboard-error.js';
 export { errorCodeFromWsClose, WS_CLOSE_CODE_BASE, wsCloseCode } from './ws-close-code.js';
-export { ErrorCode } from '@switchboard/proto/client';
+export { ErrorCode } from '@switchboard/proto/client-errors';

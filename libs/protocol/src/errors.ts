@@ -1,4 +1,4 @@
-import { ErrorCode } from '@switchboard/proto/client';
+import { ErrorCode } from '@switchboard/proto/client-errors';
 
 /** What a client does after the server closed its connection with a code. */
 export type CloseAction = 'reconnect' | 'reauthenticate' | 'give_up';

@@ -1,4 +1,4 @@
-import { ErrorCode } from '@switchboard/proto/client';
+import { ErrorCode } from '@switchboard/proto/client-errors';
 import { errorInfo } from './errors.js';
 
 /**

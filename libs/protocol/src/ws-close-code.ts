@@ -1,4 +1,4 @@
-import { type ErrorCode } from '@switchboard/proto/client';
+import { type ErrorCode } from '@switchboard/proto/client-errors';
 import { isErrorCode } from './errors.js';
 
 /**

@@ -11,6 +11,7 @@ import { ADMIN_CSP, ADMIN_PATH, type AdminAsset } from './admin-console.js';
 import type { BusinessApi, BusinessCaller } from './business-api.js';
 import type { BusinessApiMetrics } from './business-api-metrics.js';
 import type { CallGuard } from './call-guard.js';
+import { registerDevChat, type DevChatOptions } from './dev-chat.js';
 import { errorBody, httpStatusOf } from './http-status.js';
 import { httpPathOf, OPENAPI_PATH, openApiDocument } from './openapi.js';
 import { normaliseRequest, renderResponse } from './proto-json.js';
@@ -33,6 +34,8 @@ export interface BusinessHttpOptions {
   tls?: { cert: Buffer; key: Buffer } | undefined;
   /** The admin console's files, served under `/admin/` (none: not served). */
   adminConsole?: ReadonlyMap<string, AdminAsset> | undefined;
+  /** The web chat and its dev-only API under `/chat/` (none: those paths answer 404). */
+  devChat?: DevChatOptions | undefined;
 }
 
 /** What one request carries from hook to handler to the metrics. */
@@ -228,6 +231,7 @@ export function businessHttpServer(options: BusinessHttpOptions): FastifyInstanc
         .send(asset.body);
     });
   }
+  if (options.devChat) registerDevChat(app, options.devChat);
   for (const url of [OPENAPI_PATH, '/v1/']) {
     app.route({
       method: ['POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'],

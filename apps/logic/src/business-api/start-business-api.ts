@@ -8,18 +8,22 @@ import { CallGuard } from './call-guard.js';
 import { startBusinessGrpc } from './grpc-server.js';
 import { businessHttpServer } from './http-server.js';
 import { loadAdminConsole } from './admin-console.js';
+import { WEB_CHAT, type DevChatOptions } from './dev-chat.js';
+import { loadWebApp } from './web-assets.js';
 import { KeyRateLimiter } from './rate-limiter.js';
 import { businessRpcs } from './rpc-table.js';
 
 export interface BusinessApiServerOptions {
   /** The listeners' settings (who may read server-wide numbers is the handlers' business). */
-  config: { logic: { api: Omit<LogicConfig['api'], 'operatorApps'> } };
+  config: { logic: { api: Omit<LogicConfig['api'], 'operatorApps' | 'devChat'> } };
   api: BusinessApi;
   authenticate: Authenticate;
   logger: Logger;
   registry: Registry;
   /** The API's metrics when the caller also reads them (GetServerStats); else made from `registry`. */
   metrics?: BusinessApiMetrics;
+  /** The web chat's dev-only API (`logic.api.devChat.enabled`); its page is loaded here. */
+  devChat?: Omit<DevChatOptions, 'assets'> | undefined;
 }
 
 export interface StartedBusinessApi {
@@ -47,7 +51,17 @@ export async function startBusinessApi(options: BusinessApiServerOptions): Promi
 
   const adminConsole = await loadAdminConsole();
   if (!adminConsole) logger.warn('the admin console files are missing; /admin/ is not served');
-  const http = businessHttpServer({ ...common, bodyLimitBytes: cfg.bodyLimitBytes, adminConsole });
+  let devChat: DevChatOptions | undefined;
+  if (options.devChat) {
+    devChat = { ...options.devChat, assets: await loadWebApp(WEB_CHAT) };
+    if (!devChat.assets) logger.warn('the web chat files are missing; /chat/ serves its API only');
+  }
+  const http = businessHttpServer({
+    ...common,
+    bodyLimitBytes: cfg.bodyLimitBytes,
+    adminConsole,
+    devChat,
+  });
   await http.listen({ host: cfg.host, port: cfg.httpPort });
   const address = http.server.address();
   const httpPort = typeof address === 'object' && address ? address.port : cfg.httpPort;
