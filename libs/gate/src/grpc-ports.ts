@@ -11,6 +11,15 @@ import { call, callBy, TickGatherer } from '@switchboard/rpc';
 import { sendBytes, signInBytes } from './logic-batch-sizes.js';
 import type { GateRoutePort, LogicPort } from './ports.js';
 
+/**
+ * SignInBatch calls a gate keeps in flight; sign-ins that find them all taken go together when one
+ * ends. A storm's sign-ins reach a gate with CPU to spare about one a tick, so gathering per tick
+ * alone put 1–7 in a call (bench/signin on a loaded box); with 16 calls in flight, 13–15. Few
+ * slots make sign-ins wait a whole call for one (with 4, a starved logic ran some past their
+ * deadline); logic batches storage per tick across calls anyway.
+ */
+const SIGN_IN_CALLS_IN_FLIGHT = 16;
+
 /** Told the size of each batch call {@link grpcLogicPort} makes. */
 export interface LogicBatchObservers {
   /** Sends per SendBatch call. */
@@ -45,6 +54,7 @@ export function grpcLogicPort(
     single: (item, deadline) => callBy(client, client.signIn, item, md(), deadline),
     sizeOf: signInBytes,
     timeoutMs,
+    maxInFlight: SIGN_IN_CALLS_IN_FLIGHT,
     onBatch: observers.onSignInBatch,
   });
   return {

@@ -122,6 +122,38 @@ describe('TickGatherer', () => {
     ]);
   });
 
+  it('with maxInFlight, holds what finds every slot taken until a call ends, then sends it as one call', async () => {
+    const { held, g } = gatherer({ maxInFlight: 1, maxItems: 3 });
+    /** The answers come from a microtask after the call settles; what then goes, a tick later. */
+    const settled = async () => {
+      await tick();
+      await tick();
+    };
+    const first = g.call('m1');
+    await tick();
+    const waiting = ['m2', 'm3'].map((id) => settle(g.call(id)));
+    await tick();
+    waiting.push(settle(g.call('m4')), settle(g.call('m5')));
+    await tick();
+    expect(held.ids()).toEqual([['m1']]);
+    held.calls[0]!.resolve([okFor('m1')]);
+    expect(await first).toBe(1);
+    await settled();
+    // One slot: the four waiting requests go as the next call of at most maxItems, the rest after it.
+    expect(held.ids()).toEqual([['m1'], ['m2', 'm3', 'm4']]);
+    held.calls[1]!.reject(new RpcError(ErrorCode.ERROR_CODE_UNAVAILABLE, 'unavailable'));
+    await settled();
+    expect(held.ids()).toEqual([['m1'], ['m2', 'm3', 'm4'], ['m5']]);
+    held.calls[2]!.resolve([okFor('m5')]);
+    const results = await Promise.all(waiting);
+    expect(results.map((r) => ('code' in r ? r.code : r.value))).toEqual([
+      ErrorCode.ERROR_CODE_UNAVAILABLE,
+      ErrorCode.ERROR_CODE_UNAVAILABLE,
+      ErrorCode.ERROR_CODE_UNAVAILABLE,
+      5,
+    ]);
+  });
+
   it('gives a call the deadline of its earliest request, timeoutMs after it was handed over', async () => {
     let now = 1_000;
     const { held, g } = gatherer({ timeoutMs: 5_000, now: () => now });

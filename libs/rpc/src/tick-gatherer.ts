@@ -29,6 +29,11 @@ export interface TickGathererOptions<Req, Res> {
   maxItems?: number;
   /** Most bytes of items in one call (about: see sizeOf), well inside the gRPC message limit. */
   maxBytes?: number;
+  /**
+   * Most batch calls in flight at once; a tick's requests beyond them wait for the next call to
+   * end and go with it. Default unbounded: nothing waits.
+   */
+  maxInFlight?: number;
   /** Told the size of each batch call made (the items-per-call histogram). */
   onBatch?: (items: number) => void;
   /** How long after a server answered UNIMPLEMENTED to the batch method it is tried again. Default 60 s. */
@@ -61,12 +66,15 @@ const missingResult = new RpcError(ErrorCode.ERROR_CODE_INTERNAL, 'internal erro
  * A server that does not know the batch method yet (a rolling upgrade: gRPC UNIMPLEMENTED without
  * a switchboard code) gets unary calls, and the batch method again `retryBatchAfterMs` later.
  *
- * Nothing waits for an earlier call: the caller's admission control already bounds the requests in
- * flight, and holding a tick's requests back would only add latency.
+ * By default nothing waits for an earlier call: the caller's admission control already bounds the
+ * requests in flight. With `maxInFlight`, requests that find that many calls in flight wait for one
+ * to end and then go together: an idle server sees no delay, a busy one fewer, larger calls.
+ * Their deadlines run from when they were handed over, so waiting never stretches them.
  */
 export class TickGatherer<Req, Res> {
   private waiting: Array<Waiting<Req, Res>> = [];
   private scheduled = false;
+  private inFlight = 0;
   /** Unix ms until which the batch method is known missing on the server. */
   private batchMissingUntil = 0;
   private readonly batch: TickGathererOptions<Req, Res>['batch'];
@@ -75,6 +83,7 @@ export class TickGatherer<Req, Res> {
   private readonly timeoutMs: number;
   private readonly maxItems: number;
   private readonly maxBytes: number;
+  private readonly maxInFlight: number;
   private readonly onBatch: ((items: number) => void) | undefined;
   private readonly retryBatchAfterMs: number;
   private readonly now: () => number;
@@ -86,6 +95,7 @@ export class TickGatherer<Req, Res> {
     this.timeoutMs = options.timeoutMs;
     this.maxItems = options.maxItems ?? 256;
     this.maxBytes = options.maxBytes ?? GRPC_BATCH_TARGET_BYTES;
+    this.maxInFlight = options.maxInFlight ?? Infinity;
     this.onBatch = options.onBatch;
     this.retryBatchAfterMs = options.retryBatchAfterMs ?? 60_000;
     this.now = options.now ?? Date.now;
@@ -94,10 +104,14 @@ export class TickGatherer<Req, Res> {
   call(request: Req): Promise<Res> {
     return new Promise<Res>((resolve, reject) => {
       this.waiting.push({ request, deadline: this.now() + this.timeoutMs, resolve, reject });
-      if (this.scheduled) return;
-      this.scheduled = true;
-      setImmediate(this.flush);
+      if (this.inFlight < this.maxInFlight) this.schedule();
     });
+  }
+
+  private schedule(): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    setImmediate(this.flush);
   }
 
   /** Sends what the tick gathered, cut into calls by count and bytes. */
@@ -110,20 +124,24 @@ export class TickGatherer<Req, Res> {
       return;
     }
     let start = 0;
-    let bytes = 0;
-    for (let i = 0; i < all.length; i++) {
-      const size = this.sizeOf(all[i]!.request);
-      if (i > start && (i - start >= this.maxItems || bytes + size > this.maxBytes)) {
-        this.callBatch(all.slice(start, i));
-        start = i;
-        bytes = 0;
+    while (start < all.length && this.inFlight < this.maxInFlight) {
+      let end = start + 1;
+      let bytes = this.sizeOf(all[start]!.request);
+      while (end < all.length && end - start < this.maxItems) {
+        const size = this.sizeOf(all[end]!.request);
+        if (bytes + size > this.maxBytes) break;
+        bytes += size;
+        end++;
       }
-      bytes += size;
+      this.callBatch(start === 0 && end === all.length ? all : all.slice(start, end));
+      start = end;
     }
-    if (all.length > 0) this.callBatch(start === 0 ? all : all.slice(start));
+    // What found every call slot taken goes when the next call ends.
+    if (start < all.length) this.waiting = all.slice(start);
   };
 
   private callBatch(items: Array<Waiting<Req, Res>>): void {
+    this.inFlight++;
     this.onBatch?.(items.length);
     const requests = new Array<Req>(items.length);
     let deadline = Infinity;
@@ -133,8 +151,12 @@ export class TickGatherer<Req, Res> {
       if (w.deadline < deadline) deadline = w.deadline;
     }
     this.batch(requests, deadline).then(
-      (results) => answer(items, results),
+      (results) => {
+        this.ended();
+        answer(items, results);
+      },
       (err: unknown) => {
+        this.ended();
         if (isMethodMissing(err)) {
           this.batchMissingUntil = this.now() + this.retryBatchAfterMs;
           this.callEach(items);
@@ -143,6 +165,12 @@ export class TickGatherer<Req, Res> {
         for (const w of items) w.reject(err);
       },
     );
+  }
+
+  /** A call ended: what waited for a slot goes now. */
+  private ended(): void {
+    this.inFlight--;
+    if (this.waiting.length > 0) this.schedule();
   }
 
   private callEach(items: ReadonlyArray<Waiting<Req, Res>>): void {
