@@ -23,6 +23,8 @@ export interface ServingProcess {
   name: string;
   pid: number;
   store: boolean;
+  /** Its Prometheus /metrics (cluster services only). */
+  metricsUrl?: string;
 }
 
 export interface Target {
@@ -107,7 +109,12 @@ export async function startClusterTarget(options: ClusterTargetOptions): Promise
     appId,
     secret,
     processes: [
-      ...c.services.map((s) => ({ name: s.name, pid: s.process.child.pid!, store: false })),
+      ...c.services.map((s) => ({
+        name: s.name,
+        pid: s.process.child.pid!,
+        store: false,
+        metricsUrl: `${s.healthUrl}/metrics`,
+      })),
       ...stores(),
     ],
     warnings,

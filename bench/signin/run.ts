@@ -7,7 +7,8 @@
 // server (bare-server.ts) that answers one 8-byte message per connection: connection setup alone.
 // Reports connections/s, p50/p99 connect start -> answer (SignInResponse for Switchboard), errors
 // by code, and CPU per connection of every serving process (logic, route, each gate; MariaDB and
-// Redis apart); exits non-zero unless every connection ended signed in as its own user.
+// Redis apart), and for the cluster how many sign-ins each gate gathered into one SignInBatch call;
+// exits non-zero unless every connection ended signed in as its own user.
 // Services are pinned to CPU 0 and the load processes to CPU 1 with taskset (--no-pin: not pinned).
 // Run: npm run bench:signin                 (about 1 minute; MariaDB and Redis on this machine)
 //      npm run bench:signin -- --embedded
@@ -225,11 +226,38 @@ async function switchboard(loads: Load[]): Promise<Phase> {
       app,
     );
     for (const w of target.warnings) log(`service warning: ${w}`);
+    for (const line of await signInBatchSizes(target.processes)) log(line);
     return phase;
   } finally {
     liveTarget = undefined;
     await target.stop();
   }
+}
+
+/**
+ * How many sign-ins each gate gathered into one SignInBatch call to logic (its
+ * switchboard_gate_signin_batch_signins histogram), where the gate serves /metrics.
+ */
+async function signInBatchSizes(processes: readonly ServingProcess[]): Promise<string[]> {
+  const lines: string[] = [];
+  for (const p of processes) {
+    if (!p.metricsUrl) continue;
+    const text = await fetch(p.metricsUrl, { signal: AbortSignal.timeout(30_000) }).then(
+      (r) => r.text(),
+      (err: unknown) => `${err instanceof Error ? err.message : String(err)}`,
+    );
+    const value = (suffix: string) =>
+      Number(
+        new RegExp(`^switchboard_gate_signin_batch_signins_${suffix}\\{[^}]*\\} (\\S+)`, 'm').exec(text)?.[1],
+      );
+    const [signIns, calls] = [value('sum'), value('count')];
+    if (!text.startsWith('#')) lines.push(`${p.name}: no /metrics (${text.slice(0, 200)})`);
+    else if (calls > 0)
+      lines.push(
+        `${p.name}: ${int(signIns)} sign-ins in ${int(calls)} SignInBatch calls (${(signIns / calls).toFixed(1)} a call)`,
+      );
+  }
+  return lines;
 }
 
 const BASELINE = 'bare ws + net server (baseline)';

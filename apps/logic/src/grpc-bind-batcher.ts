@@ -1,6 +1,6 @@
-import { Metadata, status, type ServiceError } from '@grpc/grpc-js';
+import { Metadata } from '@grpc/grpc-js';
 import type { BindRequest, RouteServiceClient } from '@switchboard/proto/route';
-import { call, fromErrorOutcome, INTERNAL_LIMITS } from '@switchboard/rpc';
+import { call, fromErrorOutcome, INTERNAL_LIMITS, isMethodMissing } from '@switchboard/rpc';
 import { ItemFailure, TickBatcher } from './tick-batcher.js';
 
 /** Batches of binds in flight at once (route answers each bind of a batch on its own). */
@@ -36,7 +36,7 @@ export class GrpcBindBatcher {
     try {
       res = await call(this.client, this.client.bindMany, { binds }, new Metadata(), this.timeoutMs);
     } catch (err) {
-      if ((err as { cause?: Partial<ServiceError> }).cause?.code !== status.UNIMPLEMENTED) throw err;
+      if (!isMethodMissing(err)) throw err;
       this.bindManyMissing = true;
       return Promise.all(binds.map((b) => this.bindOne(b)));
     }

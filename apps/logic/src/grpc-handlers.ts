@@ -8,9 +8,12 @@ import type {
   SendResponse,
   SendResult,
   Session,
+  SignInRequest,
+  SignInResponse,
+  SignInResult,
 } from '@switchboard/proto/logic';
 import { SwitchboardError } from '@switchboard/protocol';
-import { INTERNAL_LIMITS, isCodedError, toErrorOutcome, unary } from '@switchboard/rpc';
+import { INTERNAL_LIMITS, isCodedError, toErrorOutcome, unary, type ErrorOutcome } from '@switchboard/rpc';
 import { fromClientConversation, toClientMessage, toClientSummary } from './client-message.js';
 import type { ConversationList } from './conversation-list.js';
 import type { GroupMessaging } from './groups/group-messaging.js';
@@ -90,49 +93,66 @@ export function logicHandlers(
       response: { messageId: r.messageId, seq: r.seq, sentAt: r.sentAt, conversationSeq: r.conversationSeq },
     };
   };
+  /** One sign-in, as SignIn answers it (and counts it). */
+  const signInOne = async (req: SignInRequest): Promise<SignInResponse> => {
+    try {
+      const q = need(req.request, 'request');
+      const r = await signIn.signIn(
+        {
+          token: q.token,
+          appId: q.appId,
+          userId: q.userId,
+          deviceId: q.deviceId,
+          platform: q.platform,
+          tags: q.tags,
+        },
+        { gateId: req.gateId, gateBootId: req.gateBootId, connId: req.connId },
+      );
+      counters.add('sign_ins');
+      return {
+        response: {
+          userId: r.userId,
+          deviceId: r.deviceId,
+          maxSeq: r.maxSeq,
+          ackedSeq: r.ackedSeq,
+          heartbeatIntervalMs: r.heartbeatIntervalMs,
+          serverTime: r.serverTime,
+        },
+        epoch: r.epoch,
+        appId: r.appId,
+        tags: r.tags,
+        serverTags: r.serverTags,
+        rooms: r.rooms,
+      };
+    } catch (err) {
+      counters.add('sign_in_failures');
+      throw err;
+    }
+  };
+  const signedIn = (response: SignInResponse): SignInResult => ({ response });
   const sent = (response: SendResponse): SendResult => ({ response });
-  /** One send's failure as the unary Send would have answered it (and logged it). */
-  const failed = (err: unknown): SendResult => {
+  /** One item's failure as its unary call would have answered it (and logged it). */
+  const failed = (err: unknown): { error: ErrorOutcome } => {
     const mapped = mapStorage(err);
     if (!isCodedError(mapped)) onError(mapped);
     return { error: toErrorOutcome(mapped) };
   };
   return {
-    signIn: handle(async (req) => {
-      try {
-        const q = need(req.request, 'request');
-        const r = await signIn.signIn(
-          {
-            token: q.token,
-            appId: q.appId,
-            userId: q.userId,
-            deviceId: q.deviceId,
-            platform: q.platform,
-            tags: q.tags,
-          },
-          { gateId: req.gateId, gateBootId: req.gateBootId, connId: req.connId },
+    signIn: handle(signInOne),
+    signInBatch: unary(async (req) => {
+      if (req.signIns.length > INTERNAL_LIMITS.signInsPerBatch) {
+        throw new SwitchboardError(
+          ErrorCode.ERROR_CODE_INVALID_ARGUMENT,
+          `a SignInBatch carries at most ${INTERNAL_LIMITS.signInsPerBatch} sign-ins`,
         );
-        counters.add('sign_ins');
-        return {
-          response: {
-            userId: r.userId,
-            deviceId: r.deviceId,
-            maxSeq: r.maxSeq,
-            ackedSeq: r.ackedSeq,
-            heartbeatIntervalMs: r.heartbeatIntervalMs,
-            serverTime: r.serverTime,
-          },
-          epoch: r.epoch,
-          appId: r.appId,
-          tags: r.tags,
-          serverTags: r.serverTags,
-          rooms: r.rooms,
-        };
-      } catch (err) {
-        counters.add('sign_in_failures');
-        throw err;
       }
-    }),
+      counters.add('sign_in_rpc_batches');
+      counters.add('sign_in_rpc_batch_sign_ins', req.signIns.length);
+      // Each sign-in goes its own way as SignIn's does, so the tick's device upserts and binds are
+      // batched with other gates' sign-ins and fail one by one.
+      const results = await Promise.all(req.signIns.map((s) => signInOne(s).then(signedIn, failed)));
+      return { results };
+    }, onError),
     send: handle((req, call) => send(req, deadlineOf(call))),
     sendBatch: unary(async (req, call) => {
       if (req.sends.length > INTERNAL_LIMITS.sendsPerBatch) {

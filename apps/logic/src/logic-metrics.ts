@@ -12,6 +12,8 @@ export type LogicCounter =
   | 'send_batch_messages'
   | 'send_rpc_batches'
   | 'send_rpc_batch_sends'
+  | 'sign_in_rpc_batches'
+  | 'sign_in_rpc_batch_sign_ins'
   | 'syncs'
   | 'acks'
   | 'push_failures'
@@ -49,6 +51,9 @@ export function logicCounters(registry?: Registry): Counters<LogicCounter> {
         'Sends in group-commit transactions (divide by send_batches for the mean batch size).',
       send_rpc_batches: 'SendBatch calls from gates (the sends a gate gathered in one tick).',
       send_rpc_batch_sends: 'Sends in SendBatch calls (divide by send_rpc_batches for the mean per call).',
+      sign_in_rpc_batches: 'SignInBatch calls from gates (the sign-ins a gate gathered in one tick).',
+      sign_in_rpc_batch_sign_ins:
+        'Sign-ins in SignInBatch calls (divide by sign_in_rpc_batches for the mean per call).',
       syncs: 'Sync requests answered.',
       acks: 'Ack requests answered.',
       push_failures: 'Packets whose push was given up after retries; their receivers are told to sync.',

@@ -12,7 +12,12 @@ import {
   PacketType,
   type SendRequest,
 } from '@switchboard/proto/client';
-import { LogicServiceClient, type SendBatchResponse, type Session } from '@switchboard/proto/logic';
+import {
+  LogicServiceClient,
+  type SendBatchResponse,
+  type Session,
+  type SignInBatchResponse,
+} from '@switchboard/proto/logic';
 import { call, internalClientOptions, INTERNAL_LIMITS, RpcError } from '@switchboard/rpc';
 import { createStorage, type Storage } from '@switchboard/storage';
 import { SignJWT } from 'jose';
@@ -112,6 +117,12 @@ describe('logic service over gRPC (SQLite storage, recording route)', () => {
       gateId: 'g',
       connId: 7,
     });
+  /** The error a unary call fails with, in the form a batch reply carries it. */
+  const unaryOutcome = (method: unknown, request: unknown) =>
+    rpc(method, request).then(
+      () => expect.fail('the call succeeded'),
+      (e: RpcError) => ({ code: e.code, message: e.message, field: e.field ?? '' }),
+    );
   const codeOf = (p: Promise<unknown>) =>
     p.then(
       () => 0,
@@ -532,11 +543,7 @@ describe('logic service over gRPC (SQLite storage, recording route)', () => {
     // The retry is answered with the first result, as a retried Send is.
     expect(retried!.response).toEqual(first!.response);
     // Each failure carries the code, message and field the unary Send answers for the same request.
-    const unaryError = (i: number) =>
-      rpc(client.send, sends[i]).then(
-        () => expect.fail('the send succeeded'),
-        (e: RpcError) => ({ code: e.code, message: e.message, field: e.field ?? '' }),
-      );
+    const unaryError = (i: number) => unaryOutcome(client.send, sends[i]);
     expect(empty!.error).toEqual(await unaryError(1));
     expect(empty!.error!.code).toBe(ErrorCode.ERROR_CODE_INVALID_ARGUMENT);
     expect(anon!.error).toEqual(await unaryError(2));
@@ -552,6 +559,63 @@ describe('logic service over gRPC (SQLite storage, recording route)', () => {
   it('refuses a SendBatch of more sends than it may carry, as a whole', async () => {
     const sends = Array.from({ length: INTERNAL_LIMITS.sendsPerBatch + 1 }, () => ({ session: alice }));
     const err = await rpc(client.sendBatch, { sends }).then(
+      () => expect.fail('the batch was taken'),
+      (e: RpcError) => e,
+    );
+    expect(err.code).toBe(ErrorCode.ERROR_CODE_INVALID_ARGUMENT);
+  });
+
+  it('answers each sign-in of a SignInBatch as SignIn would have answered it, in order', async () => {
+    const metric = async (name: string) => {
+      const text = await (await fetch(`http://127.0.0.1:${logic.httpPort}/metrics`)).text();
+      return Number(new RegExp(`^switchboard_logic_${name} (\\d+)`, 'm').exec(text)?.[1] ?? 0);
+    };
+    const signInsBefore = await metric('sign_ins_total');
+    const failuresBefore = await metric('sign_in_failures_total');
+    const signInOf = (t: string, connId: number) => ({
+      request: { appId: '', userId: '', deviceId: `batch-${connId}`, token: t, platform: 'ios', tags: [] },
+      gateId: 'g',
+      connId,
+    });
+    const signIns = [
+      signInOf(await token({ app_id: 'a', sub: 'gina' }), 21),
+      signInOf(await token({ app_id: 'a', sub: 'gina' }, { secret: 'forged' }), 22),
+      signInOf(await token({ app_id: 'a', sub: 'erin' }), 23),
+      signInOf('', 24),
+    ];
+    const { results } = await rpc<unknown, SignInBatchResponse>(client.signInBatch, { signIns });
+    expect(results).toHaveLength(signIns.length);
+    const [gina, forged, erin, empty] = results;
+    expect(gina!.response).toMatchObject({
+      appId: 'a',
+      response: { userId: 'gina', deviceId: 'batch-21' },
+    });
+    expect(erin!.response).toMatchObject({ appId: 'a', response: { userId: 'erin', deviceId: 'batch-23' } });
+    const bound = route.binds.filter((b) => b.connId >= 21 && b.connId <= 24).map((b) => b.connId);
+    expect(bound.sort()).toEqual([21, 23]);
+    // Each failure carries the code, message and field the unary SignIn answers for the same request.
+    const unaryError = (i: number) => unaryOutcome(client.signIn, signIns[i]);
+    expect(forged!.error).toEqual(await unaryError(1));
+    expect(forged!.error!.code).toBe(ErrorCode.ERROR_CODE_TOKEN_INVALID);
+    expect(empty!.error).toEqual(await unaryError(3));
+    expect(empty!.error!.code).toBe(ErrorCode.ERROR_CODE_UNAUTHENTICATED);
+    expect(await metric('sign_in_rpc_batches_total')).toBe(1);
+    expect(await metric('sign_in_rpc_batch_sign_ins_total')).toBe(4);
+    expect(await metric('sign_ins_total')).toBe(signInsBefore + 2);
+    // Two failures in the batch and the same two again as unary calls.
+    expect(await metric('sign_in_failures_total')).toBe(failuresBefore + 4);
+  });
+
+  it('refuses a SignInBatch of more sign-ins than it may carry, as a whole', async () => {
+    const one = {
+      request: { appId: '', userId: '', deviceId: 'd', token: '', platform: '', tags: [] },
+      gateId: 'g',
+      connId: 1,
+      remoteAddress: '',
+      gateBootId: '',
+    };
+    const signIns = Array.from({ length: INTERNAL_LIMITS.signInsPerBatch + 1 }, () => one);
+    const err = await rpc(client.signInBatch, { signIns }).then(
       () => expect.fail('the batch was taken'),
       (e: RpcError) => e,
     );

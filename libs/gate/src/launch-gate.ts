@@ -65,6 +65,7 @@ export async function launchGate(options: LaunchGateOptions): Promise<LaunchedGa
   const localRoute = local(config.gateClient.routeAddress);
   let logic = options.logic;
   let sendBatchSizes: ((sends: number) => void) | undefined;
+  let signInBatchSizes: ((signIns: number) => void) | undefined;
   let registerMetrics: ((registry: Registry, labels: { gate: string }) => void) | undefined;
   if (!logic && localLogic) {
     const channel = inProcess!.channel<LogicServiceServer>(localLogic, {
@@ -81,16 +82,29 @@ export async function launchGate(options: LaunchGateOptions): Promise<LaunchedGa
     });
     const client = new LogicServiceClient(channel.target, channel.credentials, channel.options);
     clients.push(client);
-    logic = grpcLogicPort(client, gc.upstreamTimeoutMs, (sends) => sendBatchSizes?.(sends));
+    logic = grpcLogicPort(client, gc.upstreamTimeoutMs, {
+      onSendBatch: (sends) => sendBatchSizes?.(sends),
+      onSignInBatch: (signIns) => signInBatchSizes?.(signIns),
+    });
     registerMetrics = (registry, labels) => {
-      const histogram = new Histogram({
-        name: 'switchboard_gate_send_batch_sends',
-        help: 'Sends per SendBatch call to logic (the SENDs the gate gathered in one tick).',
-        labelNames: ['gate'],
-        buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256],
-        registers: [registry],
-      });
-      sendBatchSizes = (sends) => histogram.observe(labels, sends);
+      const batchSizes = (name: string, help: string) => {
+        const histogram = new Histogram({
+          name,
+          help,
+          labelNames: ['gate'],
+          buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256],
+          registers: [registry],
+        });
+        return (items: number) => histogram.observe(labels, items);
+      };
+      sendBatchSizes = batchSizes(
+        'switchboard_gate_send_batch_sends',
+        'Sends per SendBatch call to logic (the SENDs the gate gathered in one tick).',
+      );
+      signInBatchSizes = batchSizes(
+        'switchboard_gate_signin_batch_signins',
+        'Sign-ins per SignInBatch call to logic (the SIGN_INs the gate gathered in one tick).',
+      );
     };
     checks.push({
       name: `logic at ${parseAddressList(config.gateClient.logicAddress).join(',')}`,

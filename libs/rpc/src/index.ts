@@ -59,3 +59,9 @@ export {
 } from './internal-tls.js';
 export { INTERNAL_LIMITS, checkLength, checkRoomId, checkTagSet } from './internal-limits.js';
 export { fillBucket, takeToken, type RateLimit, type TokenBucketState } from './token-bucket.js';
+export {
+  TickGatherer,
+  isMethodMissing,
+  type BatchItemResult,
+  type TickGathererOptions,
+} from './tick-gatherer.js';

@@ -18,6 +18,8 @@ export const INTERNAL_LIMITS = {
   packetsPerRoomPush: 256,
   /** Sends one SendBatch may carry (gates gather at most 256 a call). */
   sendsPerBatch: 1024,
+  /** Sign-ins one SignInBatch may carry (gates gather at most 256 a call). */
+  signInsPerBatch: 1024,
   /** Binds one BindMany carries (logic sends a tick's sign-ins in calls of at most this many). */
   bindsPerCall: 1000,
 } as const;

@@ -3,12 +3,13 @@ import { RouteServiceService } from '@switchboard/proto/route';
 
 /**
  * LogicService methods a gate may send again on another logic instance. All of them are safe:
- * Send and SendBatch are idempotent on client_msg_id, SignIn binds the same connection again (a new epoch, the
- * same place), Sync/SyncGroup/History only read, Ack and Read only move a cursor forward,
+ * Send and SendBatch are idempotent on client_msg_id, SignIn and SignInBatch bind the same connections again (a new
+ * epoch, the same place), Sync/SyncGroup/History only read, Ack and Read only move a cursor forward,
  * SubscribeRoom checks a room id, Disconnect only logs.
  */
 export const RETRYABLE_LOGIC_METHODS = [
   LogicServiceService.signIn,
+  LogicServiceService.signInBatch,
   LogicServiceService.send,
   LogicServiceService.sendBatch,
   LogicServiceService.sync,

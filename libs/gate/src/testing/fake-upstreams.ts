@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { LogicServiceService, type LogicServiceServer, type SignInRequest } from '@switchboard/proto/logic';
 import { RouteServiceService, type RebindGateRequest } from '@switchboard/proto/route';
 import { ErrorCode } from '@switchboard/proto/client';
-import { RpcError, startGrpcServer, unary, type StartedServer } from '@switchboard/rpc';
+import { RpcError, startGrpcServer, toErrorOutcome, unary, type StartedServer } from '@switchboard/rpc';
 
 /** In-process LogicService and RouteService gRPC servers for gateway integration tests. */
 export interface FakeUpstreams {
@@ -11,7 +11,7 @@ export interface FakeUpstreams {
   /** The internal secret both fakes require; give it to the gate as `internal.secret`. */
   secret: string;
   /** Requests received, by method name (`signIn`, `send`, `unbind`, `renewLease`, ...); each send of a
-   * `sendBatch` is under `send` too. */
+   * `sendBatch` is under `send` too, and each sign-in of a `signInBatch` under `signIn`. */
   calls: Record<string, unknown[]>;
   stop(): Promise<void>;
 }
@@ -35,26 +35,40 @@ export async function startFakeUpstreams(
       record(name, r);
       return Promise.resolve({});
     };
+  const signIn = async (r: SignInRequest) => {
+    record('signIn', r);
+    const req = r.request!;
+    if (req.token !== 'good') throw new RpcError(ErrorCode.ERROR_CODE_TOKEN_INVALID, 'bad token');
+    return {
+      appId: req.appId,
+      epoch: ++epoch,
+      tags: req.tags,
+      serverTags: [],
+      rooms: [],
+      response: {
+        userId: req.userId,
+        deviceId: req.deviceId,
+        maxSeq: 0,
+        heartbeatIntervalMs: 0,
+        serverTime: 0,
+        ackedSeq: 0,
+      },
+    };
+  };
   const logic: LogicServiceServer = {
-    signIn: unary(async (r: SignInRequest) => {
-      record('signIn', r);
-      const req = r.request!;
-      if (req.token !== 'good') throw new RpcError(ErrorCode.ERROR_CODE_TOKEN_INVALID, 'bad token');
-      return {
-        appId: req.appId,
-        epoch: ++epoch,
-        tags: req.tags,
-        serverTags: [],
-        rooms: [],
-        response: {
-          userId: req.userId,
-          deviceId: req.deviceId,
-          maxSeq: 0,
-          heartbeatIntervalMs: 0,
-          serverTime: 0,
-          ackedSeq: 0,
-        },
-      };
+    signIn: unary(signIn),
+    // Each sign-in of a batch is recorded under `signIn` too, as if it had come alone.
+    signInBatch: unary(async (r) => {
+      record('signInBatch', r);
+      const results = await Promise.all(
+        r.signIns.map((s) =>
+          signIn(s).then(
+            (response) => ({ response }),
+            (err: unknown) => ({ error: toErrorOutcome(err) }),
+          ),
+        ),
+      );
+      return { results };
     }),
     send: unary(async (r) => {
       record('send', r);

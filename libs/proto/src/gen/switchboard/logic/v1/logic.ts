@@ -82,6 +82,21 @@ export interface SignInResponse {
   rooms: string[];
 }
 
+export interface SignInBatchRequest {
+  signIns: SignInRequest[];
+}
+
+export interface SignInBatchResponse {
+  /** One per sign-in, in the order of SignInBatchRequest.sign_ins. */
+  results: SignInResult[];
+}
+
+/** The answer to one sign-in of a batch: its response, or the error SignIn would have returned. */
+export interface SignInResult {
+  response?: SignInResponse | undefined;
+  error?: SendError | undefined;
+}
+
 export interface SendRequest {
   session?: Session | undefined;
   request?: SendRequest3 | undefined;
@@ -107,8 +122,9 @@ export interface SendResult {
 }
 
 /**
- * What the unary Send carries in its status and trailers (see the service comment): a
- * switchboard.client.v1.ErrorCode, a message safe to show a client, the request field at fault.
+ * What a unary call (Send, or SignIn for SignInResult) carries in its status and trailers (see the
+ * service comment): a switchboard.client.v1.ErrorCode, a message safe to show a client, the
+ * request field at fault.
  */
 export interface SendError {
   code: number;
@@ -664,6 +680,239 @@ export const SignInResponse: MessageFns<SignInResponse> = {
     message.tags = object.tags?.map((e) => e) || [];
     message.serverTags = object.serverTags?.map((e) => e) || [];
     message.rooms = object.rooms?.map((e) => e) || [];
+    return message;
+  },
+};
+
+function createBaseSignInBatchRequest(): SignInBatchRequest {
+  return { signIns: [] };
+}
+
+export const SignInBatchRequest: MessageFns<SignInBatchRequest> = {
+  encode(message: SignInBatchRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.signIns) {
+      SignInRequest.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SignInBatchRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSignInBatchRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.signIns.push(SignInRequest.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SignInBatchRequest {
+    return {
+      signIns: globalThis.Array.isArray(object?.signIns)
+        ? object.signIns.map((e: any) => SignInRequest.fromJSON(e))
+        : globalThis.Array.isArray(object?.sign_ins)
+        ? object.sign_ins.map((e: any) => SignInRequest.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: SignInBatchRequest): unknown {
+    const obj: any = {};
+    if (message.signIns?.length) {
+      obj.signIns = message.signIns.map((e) => SignInRequest.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<SignInBatchRequest>, I>>(base?: I): SignInBatchRequest {
+    return SignInBatchRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<SignInBatchRequest>, I>>(object: I): SignInBatchRequest {
+    const message = createBaseSignInBatchRequest();
+    message.signIns = object.signIns?.map((e) => SignInRequest.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseSignInBatchResponse(): SignInBatchResponse {
+  return { results: [] };
+}
+
+export const SignInBatchResponse: MessageFns<SignInBatchResponse> = {
+  encode(message: SignInBatchResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.results) {
+      SignInResult.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SignInBatchResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSignInBatchResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.results.push(SignInResult.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SignInBatchResponse {
+    return {
+      results: globalThis.Array.isArray(object?.results)
+        ? object.results.map((e: any) => SignInResult.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: SignInBatchResponse): unknown {
+    const obj: any = {};
+    if (message.results?.length) {
+      obj.results = message.results.map((e) => SignInResult.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<SignInBatchResponse>, I>>(base?: I): SignInBatchResponse {
+    return SignInBatchResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<SignInBatchResponse>, I>>(object: I): SignInBatchResponse {
+    const message = createBaseSignInBatchResponse();
+    message.results = object.results?.map((e) => SignInResult.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseSignInResult(): SignInResult {
+  return { response: undefined, error: undefined };
+}
+
+export const SignInResult: MessageFns<SignInResult> = {
+  encode(message: SignInResult, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.response !== undefined) {
+      SignInResponse.encode(message.response, writer.uint32(10).fork()).join();
+    }
+    if (message.error !== undefined) {
+      SendError.encode(message.error, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SignInResult {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSignInResult();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.response = SignInResponse.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.error = SendError.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SignInResult {
+    return {
+      response: isSet(object.response) ? SignInResponse.fromJSON(object.response) : undefined,
+      error: isSet(object.error) ? SendError.fromJSON(object.error) : undefined,
+    };
+  },
+
+  toJSON(message: SignInResult): unknown {
+    const obj: any = {};
+    if (message.response !== undefined) {
+      obj.response = SignInResponse.toJSON(message.response);
+    }
+    if (message.error !== undefined) {
+      obj.error = SendError.toJSON(message.error);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<SignInResult>, I>>(base?: I): SignInResult {
+    return SignInResult.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<SignInResult>, I>>(object: I): SignInResult {
+    const message = createBaseSignInResult();
+    message.response = (object.response !== undefined && object.response !== null)
+      ? SignInResponse.fromPartial(object.response)
+      : undefined;
+    message.error = (object.error !== undefined && object.error !== null)
+      ? SendError.fromPartial(object.error)
+      : undefined;
     return message;
   },
 };
@@ -2389,6 +2638,19 @@ export const LogicServiceService = {
     responseSerialize: (value: SignInResponse): Buffer => Buffer.from(SignInResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): SignInResponse => SignInResponse.decode(value),
   },
+  /**
+   * Several sign-ins in one call (a gate gathers those of one tick), answered per sign-in: each
+   * result is what SignIn would have answered that sign-in.
+   */
+  signInBatch: {
+    path: "/switchboard.logic.v1.LogicService/SignInBatch" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: SignInBatchRequest): Buffer => Buffer.from(SignInBatchRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): SignInBatchRequest => SignInBatchRequest.decode(value),
+    responseSerialize: (value: SignInBatchResponse): Buffer => Buffer.from(SignInBatchResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): SignInBatchResponse => SignInBatchResponse.decode(value),
+  },
   /** Persist a message and deliver it; idempotent on client_msg_id. */
   send: {
     path: "/switchboard.logic.v1.LogicService/Send" as const,
@@ -2499,6 +2761,11 @@ export const LogicServiceService = {
 export interface LogicServiceServer extends UntypedServiceImplementation {
   /** Verify a token, record the device and bind it at route. */
   signIn: handleUnaryCall<SignInRequest, SignInResponse>;
+  /**
+   * Several sign-ins in one call (a gate gathers those of one tick), answered per sign-in: each
+   * result is what SignIn would have answered that sign-in.
+   */
+  signInBatch: handleUnaryCall<SignInBatchRequest, SignInBatchResponse>;
   /** Persist a message and deliver it; idempotent on client_msg_id. */
   send: handleUnaryCall<SendRequest, SendResponse>;
   /**
@@ -2540,6 +2807,25 @@ export interface LogicServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: SignInResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Several sign-ins in one call (a gate gathers those of one tick), answered per sign-in: each
+   * result is what SignIn would have answered that sign-in.
+   */
+  signInBatch(
+    request: SignInBatchRequest,
+    callback: (error: ServiceError | null, response: SignInBatchResponse) => void,
+  ): ClientUnaryCall;
+  signInBatch(
+    request: SignInBatchRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: SignInBatchResponse) => void,
+  ): ClientUnaryCall;
+  signInBatch(
+    request: SignInBatchRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: SignInBatchResponse) => void,
   ): ClientUnaryCall;
   /** Persist a message and deliver it; idempotent on client_msg_id. */
   send(request: SendRequest, callback: (error: ServiceError | null, response: SendResponse) => void): ClientUnaryCall;
