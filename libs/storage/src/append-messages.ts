@@ -158,10 +158,12 @@ function checkAppend(input: AppendInput): void {
   if (!Array.isArray(input.inboxUserIds)) {
     throw new StorageError('INVALID_ARGUMENT', 'inboxUserIds must be an array');
   }
-  input.inboxUserIds.forEach((userId) => checkId('inboxUserIds[]', userId));
-  if (new Set(input.inboxUserIds).size !== input.inboxUserIds.length) {
-    throw new StorageError('INVALID_ARGUMENT', 'inboxUserIds must not repeat a user');
-  }
+  const users = input.inboxUserIds;
+  for (const userId of users) checkId('inboxUserIds[]', userId);
+  // A 1:1 send lists one or two users: no set needed to tell whether one repeats.
+  const repeats =
+    users.length <= 2 ? users.length === 2 && users[0] === users[1] : new Set(users).size !== users.length;
+  if (repeats) throw new StorageError('INVALID_ARGUMENT', 'inboxUserIds must not repeat a user');
 }
 
 /** A message from the app's servers: it has no sender user and no sender device. */
