@@ -14,8 +14,13 @@
 //        --group-members 20 --group-rates 25,50,100,200 --group-step-ms 10000 --raw-ms 10000
 //        --raw-batch 256 --timeout-ms 6000 --settle-ms 5000 --p99-ms 100 --bytes 100
 //        --no-groups --no-raw --no-pin --mysql mysql://root@127.0.0.1:3306 --redis-url redis://127.0.0.1:6379
+//        --cpu-prof DIR [--cpu-prof-rate 1000]: a V8 CPU profile of every serving process over the 1:1
+//        step at that offered rate only, written to DIR/<service>-<pid>.cpuprofile
+//        (signin/cpu-profile.mjs); summarise with `npx tsx bench/signin/profile-summary.ts DIR`.
 // Results go in docs/benchmarks.md, section "Persisted messaging".
+import { mkdirSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
+import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { DEFAULT_MYSQL_SERVER_URI } from '@switchboard/storage';
@@ -61,8 +66,18 @@ const { values: args } = parseArgs({
     'no-pin': { type: 'boolean', default: false },
     mysql: { type: 'string', default: DEFAULT_MYSQL_SERVER_URI },
     'redis-url': { type: 'string', default: 'redis://127.0.0.1:6379' },
+    'cpu-prof': { type: 'string', default: '' },
+    'cpu-prof-rate': { type: 'string', default: '1000' },
   },
 });
+if (args['cpu-prof']) {
+  // Inherited by every process started from here on (the services, the embedded suite).
+  mkdirSync(args['cpu-prof'], { recursive: true });
+  process.env['SB_CPU_PROF_DIR'] = resolve(args['cpu-prof']);
+  const preload = new URL('../signin/cpu-profile.mjs', import.meta.url).href;
+  process.env['NODE_OPTIONS'] = `${process.env['NODE_OPTIONS'] ?? ''} --import ${preload}`.trim();
+}
+const PROFILED_RATE = args['cpu-prof'] ? Number(args['cpu-prof-rate']) : undefined;
 const USERS = Number(args.users);
 const RATES = args.rates.split(',').map(Number);
 const GROUP_RATES = args['group-rates'].split(',').map(Number);
@@ -142,7 +157,13 @@ async function directSteps(target: Target): Promise<{ steps: Step<PhaseResult>[]
     const steps: Step<PhaseResult>[] = [];
     for (const rate of RATES) {
       log(`1:1 at ${int(rate)}/s offered for ${STEP_MS / 1000} s ...`);
+      const profiled = rate === PROFILED_RATE;
+      if (profiled) toggleProfilers(target);
       const step = await measured(target, () => phase(`${rate}/s`, rate, STEP_MS));
+      if (profiled) {
+        toggleProfilers(target);
+        log(`  CPU profiles of this step written to ${args['cpu-prof']}`);
+      }
       const r = step.result;
       log(
         `  ${int(r.acked / (r.elapsedMs / 1000))} acked/s, ${r.acked}/${r.sent} acked, p50 ${ms(r.p50Ms)} / ` +
@@ -179,6 +200,11 @@ async function directSteps(target: Target): Promise<{ steps: Step<PhaseResult>[]
   } finally {
     await load.stop({ t: 'stop' }, 5000);
   }
+}
+
+/** With --cpu-prof: starts, or stops and writes, the serving processes' profiles (signin/cpu-profile.mjs). */
+function toggleProfilers(target: Target): void {
+  for (const p of target.processes) if (!p.store) process.kill(p.pid, 'SIGUSR2');
 }
 
 async function groupSteps(target: Target): Promise<Step<SmallPhaseResult>[]> {
