@@ -5,6 +5,7 @@ import {
   insertInChunks,
   KeyGroups,
   runSql,
+  tupleKey,
   type InsertedChunk,
   type RowsStatement,
 } from './append-sql.js';
@@ -172,12 +173,7 @@ export function isFromSystem(input: { senderUserId: string }): boolean {
 }
 
 function dedupeKey(input: { appId: string; senderUserId: string; clientMsgId: string }): string {
-  return tupleKey3(input.appId, input.senderUserId, input.clientMsgId);
-}
-
-/** Distinct for distinct triples whatever characters the ids hold (lengths delimit them). */
-function tupleKey3(a: string, b: string, c: string): string {
-  return `${a.length}:${a}${b.length}:${b}${c}`;
+  return tupleKey(input.appId, input.senderUserId, input.clientMsgId);
 }
 
 /**
@@ -195,7 +191,7 @@ async function findAppended(
     const end = Math.min(inputs.length, at + ROWS_PER_STATEMENT);
     for (let i = at; i < end; i++) {
       const input = inputs[i]!;
-      keys.add([input.appId, input.senderUserId], input.clientMsgId);
+      keys.add(input.clientMsgId, input.appId, input.senderUserId);
     }
     const text = cachedSql(
       ctx.dialect.kind,
@@ -209,7 +205,7 @@ async function findAppended(
     );
     const rows = await runSql<AppendedRow>(trx, text, keys.parametersInto([]));
     for (const row of rows) {
-      const key = tupleKey3(row.app_id, row.sender_user_id, row.client_msg_id);
+      const key = tupleKey(row.app_id, row.sender_user_id, row.client_msg_id);
       let stored = found.get(key);
       if (!stored) {
         stored = {
@@ -426,7 +422,7 @@ async function readMessageIds(
   const byKey = new Map<string, Counter>();
   for (const range of ranges) {
     ids.set(range, new Array<number>(range.count));
-    byKey.set(tupleKey3(range.appId, range.scope, range.id), range);
+    byKey.set(tupleKey(range.appId, range.scope, range.id), range);
   }
   for (let at = 0; at < ranges.length; at += ROWS_PER_STATEMENT) {
     const end = Math.min(ranges.length, at + ROWS_PER_STATEMENT);
@@ -444,7 +440,7 @@ async function readMessageIds(
     });
     const rows = await runSql<MessageIdRow>(trx, text, parameters);
     for (const row of rows) {
-      const range = byKey.get(tupleKey3(row.app_id, row.conversation_type, row.conversation_id));
+      const range = byKey.get(tupleKey(row.app_id, row.conversation_type, row.conversation_id));
       if (range) ids.get(range)![Number(row.conversation_seq) - range.low] = Number(row.message_id);
     }
   }

@@ -67,7 +67,7 @@ async function upsertDirectState(
   // One row per (app, user, conversation): the highest cursor the batch gives it.
   const rows = new Map<string, DirectRow>();
   const record = (input: AppendInput, userId: string, key: string, readSeq: number): void => {
-    const id = tupleKey([input.appId, userId, key]);
+    const id = tupleKey(input.appId, userId, key);
     const row = rows.get(id);
     if (row) {
       if (readSeq > row.readSeq) row.readSeq = readSeq;
@@ -112,7 +112,7 @@ async function advanceGroupSenders(
   for (let i = 0; i < inputs.length; i++) {
     const input = inputs[i]!;
     if (input.conversation.type !== 'group' || input.senderUserId === '') continue;
-    const id = tupleKey([input.appId, input.senderUserId, input.conversation.key]);
+    const id = tupleKey(input.appId, input.senderUserId, input.conversation.key);
     const seen = highest.get(id);
     const seq = conversationSeqs[i]!;
     if (!seen) {
@@ -133,7 +133,7 @@ async function advanceGroupSenders(
     const parameters: unknown[] = [];
     for (const c of part) {
       parameters.push(c.appId, c.userId, c.groupId, c.seq, c.seq);
-      keys.add([c.appId, c.userId, 'group'], c.groupId);
+      keys.add(c.groupId, c.appId, c.userId, 'group');
     }
     const text = cachedSql(ctx.dialect.kind, `advance group senders ${part.length} ${keys.shape}`, () => {
       const when = 'when app_id = ? and user_id = ? and conversation_id = ? and read_seq < ? then ?';

@@ -63,43 +63,60 @@ export function placeholders(n: number): string {
 }
 
 /**
- * Keys grouped by their leading columns, for {@link keyInSql}: one group per distinct prefix, with
- * the last column's values. Built in one pass with flat parameter arrays.
+ * Keys grouped by their leading columns (one to three), for {@link KeyGroups.sql}: one group per
+ * distinct prefix, with the last column's values. The statement lists the groups by size, so that
+ * its text depends only on how many groups of each size there are: batches of 1:1 sends from
+ * random senders (groups of one or two) then share a handful of texts instead of one per order.
  */
 export class KeyGroups {
-  /** Keys per group, in the order the groups were first seen. */
-  private readonly sizes: number[] = [];
-  private readonly prefixes: string[][] = [];
-  private readonly lasts: string[][] = [];
-  private readonly index = new Map<string, number>();
+  private readonly groups: KeyGroup[] = [];
+  private readonly index = new Map<string, KeyGroup>();
+  private bySize: KeyGroup[] | undefined;
 
-  constructor(private readonly prefixWidth: number) {}
+  constructor(private readonly prefixWidth: 1 | 2 | 3) {}
 
-  add(prefix: readonly string[], last: string): void {
-    const id = prefix.length === 1 ? prefix[0]! : tupleKey(prefix);
-    let g = this.index.get(id);
-    if (g === undefined) {
-      g = this.sizes.length;
-      this.index.set(id, g);
-      this.sizes.push(0);
-      this.prefixes.push(prefix as string[]);
-      this.lasts.push([]);
+  /** Adds the key (a, b, c..., last), where the prefix is the first `prefixWidth` of a, b, c. */
+  add(last: string, a: string, b = '', c = ''): void {
+    const width = this.prefixWidth;
+    const id = width === 1 ? a : width === 2 ? tupleKey(a, b, '') : tupleKey(a, b, c);
+    let group = this.index.get(id);
+    if (group === undefined) {
+      group = { a, b, c, lasts: [] };
+      this.index.set(id, group);
+      this.groups.push(group);
+      this.bySize = undefined;
     }
-    this.sizes[g]!++;
-    this.lasts[g]!.push(last);
+    group.lasts.push(last);
   }
 
-  /** The statement's shape: the group sizes. */
+  private ordered(): KeyGroup[] {
+    return (this.bySize ??= this.groups.length === 1 ? this.groups : [...this.groups].sort(bySize));
+  }
+
+  /** The statement's shape: how many groups of each size, smallest first ("1x60 2x2"). */
   get shape(): string {
-    return this.sizes.join(',');
+    let shape = '';
+    let size = 0;
+    let run = 0;
+    for (const group of this.ordered()) {
+      if (group.lasts.length !== size) {
+        if (run > 0) shape += `${size}x${run} `;
+        size = group.lasts.length;
+        run = 0;
+      }
+      run++;
+    }
+    return `${shape}${size}x${run}`;
   }
 
-  /** The parameters of {@link keyInSql}, in its order, appended to `out`. */
+  /** The parameters of {@link sql}, in its order, appended to `out`. */
   parametersInto(out: unknown[]): unknown[] {
-    for (let g = 0; g < this.sizes.length; g++) {
-      const prefix = this.prefixes[g]!;
-      for (let i = 0; i < this.prefixWidth; i++) out.push(prefix[i]);
-      for (const value of this.lasts[g]!) out.push(value);
+    const width = this.prefixWidth;
+    for (const group of this.ordered()) {
+      out.push(group.a);
+      if (width > 1) out.push(group.b);
+      if (width > 2) out.push(group.c);
+      for (const value of group.lasts) out.push(value);
     }
     return out;
   }
@@ -112,19 +129,30 @@ export class KeyGroups {
    * usually shares its prefix (one app, often one sender), so this is one or a few branches.
    */
   sql(prefixColumns: readonly string[], lastColumn: string): string {
-    const branches = this.sizes.map(
-      (size) =>
-        `(${prefixColumns.map((column) => `${column} = ?`).join(' and ')} and ${lastColumn} in (${placeholders(size)}))`,
-    );
-    return branches.join(' or ');
+    const prefix = prefixColumns.map((column) => `${column} = ?`).join(' and ');
+    return this.ordered()
+      .map((group) => `(${prefix} and ${lastColumn} in (${placeholders(group.lasts.length)}))`)
+      .join(' or ');
   }
 }
 
-/** One string per tuple of ids, distinct for distinct tuples whatever characters the ids hold. */
-export function tupleKey(parts: readonly string[]): string {
-  let key = '';
-  for (const part of parts) key += `${part.length}:${part}`;
-  return key;
+interface KeyGroup {
+  a: string;
+  b: string;
+  c: string;
+  lasts: string[];
+}
+
+function bySize(x: KeyGroup, y: KeyGroup): number {
+  return x.lasts.length - y.lasts.length;
+}
+
+/**
+ * One string per triple of ids, distinct for distinct triples whatever characters the ids hold (the
+ * lengths written in front delimit them): a Map key without building an array.
+ */
+export function tupleKey(a: string, b: string, c: string): string {
+  return `${a.length}:${a}${b.length}:${b}${c}`;
 }
 
 /** One multi-row INSERT (or upsert) kind of the append path. */

@@ -42,7 +42,7 @@ export class CounterSet {
 
   /** Notes one more seq wanted from the counter and returns it (to take the seq from once allocated). */
   use(appId: string, scope: string, id: string): Counter {
-    const key = this.table === 'users' ? tupleKey2(appId, id) : tupleKey([appId, scope, id]);
+    const key = tupleKey(appId, scope, id);
     let counter = this.byKey.get(key);
     if (!counter) {
       counter = new Counter(appId, scope, id);
@@ -53,17 +53,13 @@ export class CounterSet {
   }
 
   get(appId: string, scope: string, id: string): Counter | undefined {
-    return this.byKey.get(this.table === 'users' ? tupleKey2(appId, id) : tupleKey([appId, scope, id]));
+    return this.byKey.get(tupleKey(appId, scope, id));
   }
 
   /** Every counter, in the global lock order (app, scope, id). */
   sorted(): Counter[] {
     return [...this.byKey.values()].sort(compareCounters);
   }
-}
-
-function tupleKey2(a: string, b: string): string {
-  return `${a.length}:${a}${b}`;
 }
 
 function compareCounters(a: Counter, b: Counter): number {
@@ -166,8 +162,8 @@ function readCounters(
 ): Promise<CounterRow[]> {
   const kind = ctx.dialect.kind;
   const keys = new KeyGroups(table === 'users' ? 1 : 2);
-  if (table === 'users') for (const c of part) keys.add([c.appId], c.id);
-  else for (const c of part) keys.add([c.appId, c.scope], c.id);
+  if (table === 'users') for (const c of part) keys.add(c.id, c.appId);
+  else for (const c of part) keys.add(c.id, c.appId, c.scope);
   const lock = ctx.dialect.lockingReads ? ' for update' : '';
   const text = cachedSql(kind, `read ${table} ${keys.shape}`, () =>
     table === 'users'
