@@ -6,14 +6,8 @@
 // --cpu-prof DIR also a V8 CPU profile of the measured part (summarise with
 // `npx tsx bench/signin/profile-summary.ts DIR`). For before/after comparisons run back to back:
 //   npx tsx bench/messaging/append-cpu.ts [--messages 40000] [--batch 64] [--users 2000] [--sqlite]
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { Session } from 'node:inspector';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import {
-  createScratchMysqlDatabase,
-  createStorage,
   DEFAULT_MYSQL_SERVER_URI,
   directAppendInput,
   directSendResult,
@@ -23,6 +17,8 @@ import { logicCounters } from '../../apps/logic/src/logic-metrics.js';
 import { MessageStore } from '../../apps/logic/src/message-store.js';
 import type { PushBatcher } from '../../apps/logic/src/push-batcher.js';
 import { SendBatcher } from '../../apps/logic/src/send-batcher.js';
+import { profileThisProcess } from '../shared/cpu-prof.js';
+import { openScratchStorage } from '../shared/scratch-storage.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -41,13 +37,13 @@ const USERS = Number(args.users);
 const WARMUP = Number(args['warmup-messages']);
 const content = new Uint8Array(100).fill(120);
 
-const dir = args.sqlite ? mkdtempSync(join(tmpdir(), 'sb-append-cpu-')) : undefined;
-const db = dir ? undefined : await createScratchMysqlDatabase(args.mysql, 'sb_append_cpu');
-const storage = dir
-  ? await createStorage({ dialect: 'sqlite', file: join(dir, 'db.sqlite') })
-  : await createStorage({ dialect: 'mysql', uri: db!.uri });
+const scratch = await openScratchStorage({
+  sqlite: args.sqlite,
+  mysqlServerUri: args.mysql,
+  prefix: 'sb_append_cpu',
+});
+const { storage } = scratch;
 try {
-  await storage.migrate();
   const batcher = new SendBatcher((batch) => storage.messages.append(batch), 1, BATCH);
   // No route here: nothing is ever waiting to be pushed.
   const pushes = { routeFailing: false, backlog: 0, oldestWaitMs: () => 0 } as unknown as PushBatcher;
@@ -80,40 +76,20 @@ try {
   // Warm-up: JIT, the users' counter rows, prepared statements.
   await rounds(WARMUP);
 
-  const session = args['cpu-prof'] ? new Session() : undefined;
-  if (session) {
-    session.connect();
-    await post(session, 'Profiler.enable');
-    await post(session, 'Profiler.setSamplingInterval', { interval: 200 });
-    await post(session, 'Profiler.start');
-  }
+  const stopProfile = args['cpu-prof'] ? await profileThisProcess(args['cpu-prof'], 'append-cpu') : undefined;
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   await rounds(N);
   const seconds = (performance.now() - t0) / 1000;
   const cpu = process.cpuUsage(cpu0);
-  if (session) {
-    const { profile } = (await post(session, 'Profiler.stop')) as { profile: unknown };
-    session.disconnect();
-    const out = resolve(args['cpu-prof']);
-    mkdirSync(out, { recursive: true });
-    writeFileSync(join(out, `append-cpu-${process.pid}.cpuprofile`), JSON.stringify(profile));
-  }
+  await stopProfile?.();
   const measured = Math.ceil(N / BATCH) * BATCH;
   console.log(
-    `[append-cpu] ${args.sqlite ? 'sqlite' : 'mariadb'}: ${measured} messages in batches of ${BATCH} ` +
+    `[append-cpu] ${scratch.dialect}: ${measured} messages in batches of ${BATCH} ` +
       `(${duplicates} duplicates): ${Math.round(measured / seconds)}/s, ` +
       `${((cpu.user + cpu.system) / measured).toFixed(1)} µs CPU per message in this process`,
   );
   if (duplicates > 0) throw new Error('FAILED: a fresh send was answered as a duplicate');
 } finally {
-  await storage.close();
-  await db?.drop();
-  if (dir) rmSync(dir, { recursive: true, force: true });
-}
-
-function post(session: Session, method: string, params?: object): Promise<unknown> {
-  return new Promise((ok, fail) =>
-    session.post(method, params, (err, result) => (err ? fail(err) : ok(result))),
-  );
+  await scratch.dispose();
 }

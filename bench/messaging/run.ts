@@ -18,9 +18,7 @@
 //        step at that offered rate only, written to DIR/<service>-<pid>.cpuprofile
 //        (signin/cpu-profile.mjs); summarise with `npx tsx bench/signin/profile-summary.ts DIR`.
 // Results go in docs/benchmarks.md, section "Persisted messaging".
-import { mkdirSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
-import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { DEFAULT_MYSQL_SERVER_URI } from '@switchboard/storage';
@@ -40,6 +38,7 @@ import {
 import type { LoadCommand, LoadOptions, LoadReport, PhaseResult, PushCheck } from '../overload/ipc.js';
 import { openBenchDatabase, type BenchDatabase } from '../send/bench-database.js';
 import { Workload } from '../send/workload.js';
+import { profileChildProcesses, toggleCpuProfilers } from '../shared/cpu-prof.js';
 import { canPin, pinProcess } from '../shared/pin.js';
 import { runRawReference, type RawReferenceResult } from './raw-database.js';
 import { bestClean, directFaults, groupFaults, saturated } from './steps.js';
@@ -70,13 +69,8 @@ const { values: args } = parseArgs({
     'cpu-prof-rate': { type: 'string', default: '1000' },
   },
 });
-if (args['cpu-prof']) {
-  // Inherited by every process started from here on (the services, the embedded suite).
-  mkdirSync(args['cpu-prof'], { recursive: true });
-  process.env['SB_CPU_PROF_DIR'] = resolve(args['cpu-prof']);
-  const preload = new URL('../signin/cpu-profile.mjs', import.meta.url).href;
-  process.env['NODE_OPTIONS'] = `${process.env['NODE_OPTIONS'] ?? ''} --import ${preload}`.trim();
-}
+// Inherited by every process started from here on (the services, the embedded suite).
+if (args['cpu-prof']) profileChildProcesses(args['cpu-prof']);
 const PROFILED_RATE = args['cpu-prof'] ? Number(args['cpu-prof-rate']) : undefined;
 const USERS = Number(args.users);
 const RATES = args.rates.split(',').map(Number);
@@ -204,7 +198,7 @@ async function directSteps(target: Target): Promise<{ steps: Step<PhaseResult>[]
 
 /** With --cpu-prof: starts, or stops and writes, the serving processes' profiles (signin/cpu-profile.mjs). */
 function toggleProfilers(target: Target): void {
-  for (const p of target.processes) if (!p.store) process.kill(p.pid, 'SIGUSR2');
+  toggleCpuProfilers(target.processes.filter((p) => !p.store).map((p) => p.pid));
 }
 
 async function groupSteps(target: Target): Promise<Step<SmallPhaseResult>[]> {

@@ -132,14 +132,14 @@ const COUNTER_ROWS: Record<CounterTable, RowsStatement> = {
 };
 
 /** Adds each counter's `count` to its row, creating missing rows: locks them until commit. */
-function bumpCounters(
+async function bumpCounters(
   trx: Transaction<Database>,
   ctx: RepositoryContext,
   table: CounterTable,
   sorted: readonly Counter[],
 ): Promise<void> {
   const now = ctx.now();
-  return insertInChunks(trx, ctx.dialect.kind, COUNTER_ROWS[table], sorted.length, (i, out) => {
+  await insertInChunks(trx, ctx.dialect.kind, COUNTER_ROWS[table], sorted.length, (i, out) => {
     const c = sorted[i]!;
     if (table === 'users') out.push(c.appId, c.id, c.count, now, now);
     else out.push(c.appId, c.scope, c.id, c.count, now);
