@@ -1,6 +1,13 @@
 import { ConversationType, Message, Packet, PacketType } from '@switchboard/proto/client';
 import { describe, expect, it } from 'vitest';
-import { fromClientConversation, messagePush, toClientConversation } from './client-message.js';
+import { pushPacket } from '@switchboard/protocol';
+import {
+  encodeMessagePush,
+  fromClientConversation,
+  messagePush,
+  toClientConversation,
+  toClientMessage,
+} from './client-message.js';
 
 describe('client-message translation', () => {
   it('reads a request conversation as a domain target, unknown and absent ones as unspecified', () => {
@@ -53,5 +60,26 @@ describe('client-message translation', () => {
       conversationSeq: 3,
       clientMsgId: 'c1',
     });
+  });
+
+  it('writes the same bytes as a Packet carrying the encoded Message', () => {
+    const message = toClientMessage(
+      {
+        messageId: 9,
+        conversation: { type: 'group', id: 'g1' },
+        conversationSeq: 12,
+        senderUserId: 'bob',
+        senderDeviceId: '',
+        clientMsgId: 'c2',
+        contentType: 'application/json',
+        content: new TextEncoder().encode('{"a":1}'.repeat(40)),
+        sentAt: 1_700_000_000_123,
+      },
+      5,
+    );
+    const twice = Packet.encode(
+      pushPacket(PacketType.PACKET_TYPE_MESSAGE, Message.encode(message).finish()),
+    ).finish();
+    expect(encodeMessagePush(message)).toEqual(Buffer.from(twice));
   });
 });
