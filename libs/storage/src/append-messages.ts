@@ -57,7 +57,6 @@ export async function appendBatch(
   if (batch.length === 0) return [];
   for (const input of batch) checkAppend(input);
   // A message repeated within the batch answers as its first occurrence (its primary).
-  const keys = new Array<string>(batch.length);
   const primaryOf = new Array<number>(batch.length);
   const primaries: AppendInput[] = [];
   /** Where each primary stands in the batch. */
@@ -65,7 +64,6 @@ export async function appendBatch(
   const primaryByKey = new Map<string, number>();
   for (let i = 0; i < batch.length; i++) {
     const key = dedupeKey(batch[i]!);
-    keys[i] = key;
     const seen = primaryByKey.get(key);
     if (seen === undefined) {
       primaryByKey.set(key, primaries.length);
@@ -381,12 +379,14 @@ async function insertIdStep(trx: Transaction<Database>, ctx: RepositoryContext):
     } else if (ctx.dialect.kind === 'sqlite') {
       step = 1;
     } else {
+      // A server without these settings (not InnoDB) gets the ids read back; a failed SELECT does
+      // not end a MySQL transaction.
       const [row] = await runSql<{ mode: number | string; step: number | string }>(
         trx,
         'select @@innodb_autoinc_lock_mode as mode, @@auto_increment_increment as step',
         [],
-      );
-      step = row && Number(row.mode) <= 1 ? Number(row.step) : 0;
+      ).catch(() => []);
+      step = row && Number(row.mode) <= 1 && Number(row.step) >= 1 ? Number(row.step) : 0;
     }
     insertIdSteps.set(ctx, step);
   }
