@@ -1,6 +1,7 @@
 import { ConversationType, Message, Packet, PacketType } from '@switchboard/proto/client';
 import { describe, expect, it } from 'vitest';
 import { pushPacket } from '@switchboard/protocol';
+import type { ConversationMessage } from '@switchboard/storage';
 import {
   encodeMessagePush,
   fromClientConversation,
@@ -8,6 +9,18 @@ import {
   toClientConversation,
   toClientMessage,
 } from './client-message.js';
+
+const stored: ConversationMessage = {
+  messageId: 7,
+  conversation: { type: 'user', id: 'alice' },
+  conversationSeq: 3,
+  senderUserId: 'alice',
+  senderDeviceId: 'phone',
+  clientMsgId: 'c1',
+  contentType: 'text',
+  content: new Uint8Array([104, 105]),
+  sentAt: 1_700_000_000_000,
+};
 
 describe('client-message translation', () => {
   it('reads a request conversation as a domain target, unknown and absent ones as unspecified', () => {
@@ -35,20 +48,7 @@ describe('client-message translation', () => {
   });
 
   it('encodes a domain message as a MESSAGE push with the receiver’s seq', () => {
-    const bytes = messagePush(
-      {
-        messageId: 7,
-        conversation: { type: 'user', id: 'alice' },
-        conversationSeq: 3,
-        senderUserId: 'alice',
-        senderDeviceId: 'phone',
-        clientMsgId: 'c1',
-        contentType: 'text',
-        content: new Uint8Array([104, 105]),
-        sentAt: 1_700_000_000_000,
-      },
-      42,
-    );
+    const bytes = messagePush(stored, 42);
     const packet = Packet.decode(bytes);
     expect(packet.type).toBe(PacketType.PACKET_TYPE_MESSAGE);
     expect(Message.decode(packet.data)).toMatchObject({
@@ -63,20 +63,7 @@ describe('client-message translation', () => {
   });
 
   it('writes the same bytes as a Packet carrying the encoded Message', () => {
-    const message = toClientMessage(
-      {
-        messageId: 9,
-        conversation: { type: 'group', id: 'g1' },
-        conversationSeq: 12,
-        senderUserId: 'bob',
-        senderDeviceId: '',
-        clientMsgId: 'c2',
-        contentType: 'application/json',
-        content: new TextEncoder().encode('{"a":1}'.repeat(40)),
-        sentAt: 1_700_000_000_123,
-      },
-      5,
-    );
+    const message = toClientMessage({ ...stored, conversation: { type: 'group', id: 'g1' } }, 5);
     const twice = Packet.encode(
       pushPacket(PacketType.PACKET_TYPE_MESSAGE, Message.encode(message).finish()),
     ).finish();
