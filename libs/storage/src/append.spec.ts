@@ -13,7 +13,7 @@ import {
   type TestDatabase,
 } from './storage-test-harness.js';
 
-/** How the test MySQL server numbers the rows of one INSERT (see `insertIdStep`). */
+/** How the test MySQL server numbers the rows of one INSERT (see `append-message-ids.ts`). */
 async function autoincLockMode(): Promise<number> {
   const connection = await createConnection({ uri: MYSQL_SERVER_URI });
   try {

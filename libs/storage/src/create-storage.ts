@@ -23,7 +23,7 @@ export type StorageOptions = (
   observe?: (operation: string, seconds: number, failed: boolean) => void;
   /**
    * Read the ids of appended messages back by their conversation seqs even where the server numbers
-   * one INSERT's rows consecutively (see `insertIdStep` in `append-messages.ts`): the path a MySQL
+   * one INSERT's rows consecutively (see `append-message-ids.ts`): the path a MySQL
    * server under innodb_autoinc_lock_mode 2 takes, for its tests. Default false.
    */
   readBackMessageIds?: boolean;
