@@ -14,6 +14,9 @@
 //        --group-members 20 --group-rates 25,50,100,200 --group-step-ms 10000 --raw-ms 10000
 //        --raw-batch 256 --timeout-ms 6000 --settle-ms 5000 --p99-ms 100 --bytes 100
 //        --no-groups --no-raw --no-pin --mysql mysql://root@127.0.0.1:3306 --redis-url redis://127.0.0.1:6379
+//        --cpu-prof DIR [--cpu-prof-rate 1000]: a V8 CPU profile of every serving process over the 1:1
+//        step at that offered rate only, written to DIR/<service>-<pid>.cpuprofile
+//        (signin/cpu-profile.mjs); summarise with `npx tsx bench/signin/profile-summary.ts DIR`.
 // Results go in docs/benchmarks.md, section "Persisted messaging".
 import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -35,6 +38,7 @@ import {
 import type { LoadCommand, LoadOptions, LoadReport, PhaseResult, PushCheck } from '../overload/ipc.js';
 import { openBenchDatabase, type BenchDatabase } from '../send/bench-database.js';
 import { Workload } from '../send/workload.js';
+import { profileChildProcesses, toggleCpuProfilers } from '../shared/cpu-prof.js';
 import { canPin, pinProcess } from '../shared/pin.js';
 import { runRawReference, type RawReferenceResult } from './raw-database.js';
 import { bestClean, directFaults, groupFaults, saturated } from './steps.js';
@@ -61,8 +65,13 @@ const { values: args } = parseArgs({
     'no-pin': { type: 'boolean', default: false },
     mysql: { type: 'string', default: DEFAULT_MYSQL_SERVER_URI },
     'redis-url': { type: 'string', default: 'redis://127.0.0.1:6379' },
+    'cpu-prof': { type: 'string', default: '' },
+    'cpu-prof-rate': { type: 'string', default: '1000' },
   },
 });
+// Inherited by every process started from here on (the services, the embedded suite).
+if (args['cpu-prof']) profileChildProcesses(args['cpu-prof']);
+const PROFILED_RATE = args['cpu-prof'] ? Number(args['cpu-prof-rate']) : undefined;
 const USERS = Number(args.users);
 const RATES = args.rates.split(',').map(Number);
 const GROUP_RATES = args['group-rates'].split(',').map(Number);
@@ -142,7 +151,13 @@ async function directSteps(target: Target): Promise<{ steps: Step<PhaseResult>[]
     const steps: Step<PhaseResult>[] = [];
     for (const rate of RATES) {
       log(`1:1 at ${int(rate)}/s offered for ${STEP_MS / 1000} s ...`);
+      const profiled = rate === PROFILED_RATE;
+      if (profiled) toggleProfilers(target);
       const step = await measured(target, () => phase(`${rate}/s`, rate, STEP_MS));
+      if (profiled) {
+        toggleProfilers(target);
+        log(`  CPU profiles of this step written to ${args['cpu-prof']}`);
+      }
       const r = step.result;
       log(
         `  ${int(r.acked / (r.elapsedMs / 1000))} acked/s, ${r.acked}/${r.sent} acked, p50 ${ms(r.p50Ms)} / ` +
@@ -179,6 +194,11 @@ async function directSteps(target: Target): Promise<{ steps: Step<PhaseResult>[]
   } finally {
     await load.stop({ t: 'stop' }, 5000);
   }
+}
+
+/** With --cpu-prof: starts, or stops and writes, the serving processes' profiles (signin/cpu-profile.mjs). */
+function toggleProfilers(target: Target): void {
+  toggleCpuProfilers(target.processes.filter((p) => !p.store).map((p) => p.pid));
 }
 
 async function groupSteps(target: Target): Promise<Step<SmallPhaseResult>[]> {

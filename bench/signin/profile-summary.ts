@@ -9,6 +9,7 @@ interface ProfileNode {
   id: number;
   callFrame: { functionName: string; url: string; lineNumber: number };
   hitCount?: number;
+  children?: number[];
 }
 interface Profile {
   nodes: ProfileNode[];
@@ -43,8 +44,20 @@ for (const file of readdirSync(dir)
   .sort()) {
   const profile = JSON.parse(readFileSync(join(dir, file), 'utf8')) as Profile;
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  // The profiler's own start and stop (node:inspector's post) are not the process's work: the first
+  // sample after Profiler.start carries the whole wait for it, up to seconds on a busy machine.
+  const parentOf = new Map<number, number>();
+  for (const n of profile.nodes) for (const child of n.children ?? []) parentOf.set(child, n.id);
+  const underInspector = (id: number): boolean => {
+    for (let at: number | undefined = id; at !== undefined; at = parentOf.get(at)) {
+      if (byId.get(at)?.callFrame.url === 'node:inspector') return true;
+    }
+    return false;
+  };
   const selfUs = new Map<number, number>();
-  profile.samples.forEach((id, i) => selfUs.set(id, (selfUs.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0)));
+  profile.samples.forEach((id, i) => {
+    if (!underInspector(id)) selfUs.set(id, (selfUs.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0));
+  });
   const areas = new Map<string, number>();
   const fns = new Map<string, number>();
   let busy = 0;
@@ -62,7 +75,9 @@ for (const file of readdirSync(dir)
   }
   const pct = (us: number) => `${((100 * us) / busy).toFixed(1)}%`;
   const top = (m: Map<string, number>, n: number) => [...m].sort((a, b) => b[1] - a[1]).slice(0, n);
-  console.log(`\n## ${file}: ${(busy / 1e6).toFixed(2)} s busy (idle excluded)`);
+  console.log(
+    `\n## ${file}: ${(busy / 1e6).toFixed(2)} s busy (idle and the profiler's start/stop excluded)`,
+  );
   console.log(
     top(areas, 14)
       .map(([a, us]) => `${a} ${pct(us)}`)

@@ -17,9 +17,7 @@
 //        --cpu-prof DIR: a V8 CPU profile of every serving process over the storm only, written to
 //        DIR/<service>-<pid>.cpuprofile (cpu-profile.mjs); summarise with profile-summary.ts.
 // Results go in docs/benchmarks.md, section "Sign-in storm".
-import { mkdirSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
-import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { DEFAULT_MYSQL_SERVER_URI } from '@switchboard/storage';
@@ -27,6 +25,7 @@ import { Child } from '../fanout/child.js';
 import { processCpuSeconds } from '../fanout/proc-stats.js';
 import { int, ms, ratio, table } from '../fanout/report.js';
 import { quantile } from '../fanout/stats.js';
+import { profileChildProcesses, toggleCpuProfilers } from '../shared/cpu-prof.js';
 import { canPin, pinProcess } from '../shared/pin.js';
 import {
   runBenchmark,
@@ -51,13 +50,8 @@ const { values: args } = parseArgs({
     'cpu-prof': { type: 'string', default: '' },
   },
 });
-if (args['cpu-prof']) {
-  // Inherited by every process started from here on (the services, the embedded suite).
-  mkdirSync(args['cpu-prof'], { recursive: true });
-  process.env['SB_CPU_PROF_DIR'] = resolve(args['cpu-prof']);
-  const preload = new URL('./cpu-profile.mjs', import.meta.url).href;
-  process.env['NODE_OPTIONS'] = `${process.env['NODE_OPTIONS'] ?? ''} --import ${preload}`.trim();
-}
+// Inherited by every process started from here on (the services, the embedded suite).
+if (args['cpu-prof']) profileChildProcesses(args['cpu-prof']);
 const CONNECTIONS = Number(args.connections);
 const INFLIGHT = Number(args.inflight);
 const LOADS = Number(args.loads);
@@ -111,7 +105,7 @@ const ours = (p: Phase) =>
 /** With --cpu-prof: starts, or stops and writes, the serving processes' profiles (cpu-profile.mjs). */
 function toggleProfilers(kind: StormKind, processes: readonly ServingProcess[]): void {
   if (!args['cpu-prof'] || kind !== 'switchboard') return;
-  for (const p of processes) if (!p.store) process.kill(p.pid, 'SIGUSR2');
+  toggleCpuProfilers(processes.filter((p) => !p.store).map((p) => p.pid));
 }
 
 /** One storm: every load process opens its share of `urls`, all at once; then they close them. */

@@ -4,16 +4,14 @@
 // gRPC, gates or route. Prints sign-ins/s and this process's CPU per sign-in (the MariaDB server's
 // CPU is not in it). Meant for before/after comparisons run back to back in two worktrees:
 //   npx tsx bench/signin/service-cpu.ts [--sign-ins 20000] [--inflight 500] [--sqlite]
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { createScratchMysqlDatabase, createStorage, DEFAULT_MYSQL_SERVER_URI } from '@switchboard/storage';
+import { DEFAULT_MYSQL_SERVER_URI } from '@switchboard/storage';
 import { SignJWT } from 'jose';
 import { appCredentials, cachedApps } from '../../apps/logic/src/app-credentials.js';
 import { SignInService } from '../../apps/logic/src/sign-in-service.js';
 import { StubLogicRoutePort } from '../../apps/logic/src/stub-route-port.js';
 import { TokenVerifier } from '../../apps/logic/src/token-verifier.js';
+import { openScratchStorage } from '../shared/scratch-storage.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -27,13 +25,13 @@ const N = Number(args['sign-ins']);
 const INFLIGHT = Number(args.inflight);
 const secret = 'bench-secret-bench-secret-bench-secret';
 
-const dir = args.sqlite ? mkdtempSync(join(tmpdir(), 'sb-signin-cpu-')) : undefined;
-const db = dir ? undefined : await createScratchMysqlDatabase(args.mysql, 'sb_signin_cpu');
-const storage = dir
-  ? await createStorage({ dialect: 'sqlite', file: join(dir, 'db.sqlite') })
-  : await createStorage({ dialect: 'mysql', uri: db!.uri });
+const scratch = await openScratchStorage({
+  sqlite: args.sqlite,
+  mysqlServerUri: args.mysql,
+  prefix: 'sb_signin_cpu',
+});
+const { storage } = scratch;
 try {
-  await storage.migrate();
   await storage.apps.create({ appId: 'bench', name: 'bench', tokenSecret: secret });
   const key = new TextEncoder().encode(secret);
   const tokens = await Promise.all(
@@ -78,11 +76,9 @@ try {
   const cpu = process.cpuUsage(cpu0);
   const cpuUs = (cpu.user + cpu.system) / N;
   console.log(
-    `[signin-cpu] ${args.sqlite ? 'sqlite' : 'mariadb'}: ${N} sign-ins (${failed} failed), ${INFLIGHT} in flight: ` +
+    `[signin-cpu] ${scratch.dialect}: ${N} sign-ins (${failed} failed), ${INFLIGHT} in flight: ` +
       `${Math.round(N / seconds)}/s, ${Math.round(cpuUs)} µs CPU per sign-in in this process`,
   );
 } finally {
-  await storage.close();
-  await db?.drop();
-  if (dir) rmSync(dir, { recursive: true, force: true });
+  await scratch.dispose();
 }

@@ -1,6 +1,26 @@
 import { ConversationType, Message, Packet, PacketType } from '@switchboard/proto/client';
 import { describe, expect, it } from 'vitest';
-import { fromClientConversation, messagePush, toClientConversation } from './client-message.js';
+import { pushPacket } from '@switchboard/protocol';
+import type { ConversationMessage } from '@switchboard/storage';
+import {
+  encodeMessagePush,
+  fromClientConversation,
+  messagePush,
+  toClientConversation,
+  toClientMessage,
+} from './client-message.js';
+
+const stored: ConversationMessage = {
+  messageId: 7,
+  conversation: { type: 'user', id: 'alice' },
+  conversationSeq: 3,
+  senderUserId: 'alice',
+  senderDeviceId: 'phone',
+  clientMsgId: 'c1',
+  contentType: 'text',
+  content: new Uint8Array([104, 105]),
+  sentAt: 1_700_000_000_000,
+};
 
 describe('client-message translation', () => {
   it('reads a request conversation as a domain target, unknown and absent ones as unspecified', () => {
@@ -28,20 +48,7 @@ describe('client-message translation', () => {
   });
 
   it('encodes a domain message as a MESSAGE push with the receiver’s seq', () => {
-    const bytes = messagePush(
-      {
-        messageId: 7,
-        conversation: { type: 'user', id: 'alice' },
-        conversationSeq: 3,
-        senderUserId: 'alice',
-        senderDeviceId: 'phone',
-        clientMsgId: 'c1',
-        contentType: 'text',
-        content: new Uint8Array([104, 105]),
-        sentAt: 1_700_000_000_000,
-      },
-      42,
-    );
+    const bytes = messagePush(stored, 42);
     const packet = Packet.decode(bytes);
     expect(packet.type).toBe(PacketType.PACKET_TYPE_MESSAGE);
     expect(Message.decode(packet.data)).toMatchObject({
@@ -53,5 +60,13 @@ describe('client-message translation', () => {
       conversationSeq: 3,
       clientMsgId: 'c1',
     });
+  });
+
+  it('writes the same bytes as a Packet carrying the encoded Message', () => {
+    const message = toClientMessage({ ...stored, conversation: { type: 'group', id: 'g1' } }, 5);
+    const twice = Packet.encode(
+      pushPacket(PacketType.PACKET_TYPE_MESSAGE, Message.encode(message).finish()),
+    ).finish();
+    expect(encodeMessagePush(message)).toEqual(Buffer.from(twice));
   });
 });

@@ -1,5 +1,6 @@
 // Translation between logic's domain types and the client protocol's generated ones, and the one
 // packet logic encodes itself: the MESSAGE push, which route hands to gates as bytes by design.
+import { BinaryWriter } from '@bufbuild/protobuf/wire';
 import {
   ConversationType,
   Message,
@@ -55,10 +56,24 @@ export function toClientMessage(m: ConversationMessage, seq: number): Message {
   };
 }
 
-/** The MESSAGE push for one receiving user, encoded once for all of that user's devices. */
+/**
+ * The MESSAGE push for one receiving user, encoded once for all of that user's devices. The Message
+ * is written inside the Packet by the same writer (what ts-proto does for a nested message): the
+ * same bytes as a Packet carrying the encoded Message, with one writer and no Packet object per
+ * push (two pushes per 1:1 send).
+ */
 export function encodeMessagePush(message: Message): Buffer {
-  return encodedPush(PacketType.PACKET_TYPE_MESSAGE, Message.encode(message).finish());
+  const writer = new BinaryWriter();
+  writer.uint32(PACKET_TYPE_TAG).int32(PacketType.PACKET_TYPE_MESSAGE);
+  writer.uint32(PACKET_DATA_TAG).fork();
+  Message.encode(message, writer);
+  writer.join();
+  return asBuffer(writer.finish());
 }
+
+/** Packet.type (field 1, varint) and Packet.data (field 5, length-delimited), as keys on the wire. */
+const PACKET_TYPE_TAG = (1 << 3) | 0;
+const PACKET_DATA_TAG = (5 << 3) | 2;
 
 /**
  * The MESSAGE push of a domain message with the receiving user's `seq` (0 for a live message that is

@@ -123,7 +123,16 @@ export class MessageService {
    * is the caller's to check (its field name depends on the API). `deadline` as in {@link send}.
    */
   async sendDirect(appId: string, m: DirectMessage, deadline = Infinity): Promise<DirectSendResult> {
-    const input: DirectSendInput = { appId, ...m, sentAt: Date.now() };
+    const input: DirectSendInput = {
+      appId,
+      senderUserId: m.senderUserId,
+      senderDeviceId: m.senderDeviceId,
+      recipientUserId: m.recipientUserId,
+      clientMsgId: m.clientMsgId,
+      contentType: m.contentType,
+      content: m.content,
+      sentAt: Date.now(),
+    };
     const result = directSendResult(input, await this.store.append(directAppendInput(input), deadline));
     // A retried send was delivered the first time (or will be found by sync): don't push twice.
     if (!result.duplicate) this.store.track(this.deliver(appId, m, result));

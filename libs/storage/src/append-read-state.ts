@@ -1,16 +1,10 @@
-import { sql, type Expression, type Transaction } from 'kysely';
-import { chunks } from './chunks.js';
+import type { Transaction } from 'kysely';
+import { cachedSql, insertInChunks, KeyGroups, runSql, tupleKey, type RowsStatement } from './append-sql.js';
+import { ROWS_PER_STATEMENT } from './chunks.js';
 import { directConversationId } from './conversation-id.js';
 import type { Database } from './db-schema.js';
-import { keyIn } from './key-lookup.js';
 import type { RepositoryContext } from './repository-context.js';
 import type { AppendInput } from './types.js';
-
-/** A message the append path has just stored, with its conversation seq. */
-export interface AppendedMessage {
-  input: AppendInput;
-  conversationSeq: number;
-}
 
 /*
  * What an append changes in `conversation_members` (migration 0004), at most one statement per
@@ -25,120 +19,129 @@ export interface AppendedMessage {
 export async function recordReadState(
   trx: Transaction<Database>,
   ctx: RepositoryContext,
-  messages: readonly AppendedMessage[],
+  inputs: readonly AppendInput[],
+  conversationSeqs: readonly number[],
 ): Promise<void> {
-  await upsertDirectState(
-    trx,
-    ctx,
-    messages.filter(({ input }) => input.conversation.type === 'user'),
-  );
-  await advanceGroupSenders(
-    trx,
-    messages.filter(({ input }) => input.conversation.type === 'group' && input.senderUserId !== ''),
-  );
+  await upsertDirectState(trx, ctx, inputs, conversationSeqs);
+  await advanceGroupSenders(trx, ctx, inputs, conversationSeqs);
 }
 
+/** One `conversation_members` row of a 1:1 or system conversation. */
 interface DirectRow {
-  app_id: string;
-  user_id: string;
-  conversation_type: 'user';
-  conversation_id: string;
-  role: '';
-  joined_at: number;
-  join_seq: 0;
-  read_seq: number;
+  appId: string;
+  userId: string;
+  conversationId: string;
+  joinedAt: number;
+  readSeq: number;
 }
+
+const DIRECT_STATE_ROWS: RowsStatement = {
+  name: 'upsert direct state',
+  table: 'conversation_members',
+  columns: [
+    'app_id',
+    'user_id',
+    'conversation_type',
+    'conversation_id',
+    'role',
+    'joined_at',
+    'join_seq',
+    'read_seq',
+  ],
+  row: ['?', '?', "'user'", '?', "''", '?', '0', '?'],
+  suffix: {
+    mysql:
+      'on duplicate key update read_seq = case when values(read_seq) > read_seq then values(read_seq) else read_seq end',
+    sqlite:
+      'on conflict (app_id, user_id, conversation_type, conversation_id) do update set read_seq = ' +
+      'case when excluded.read_seq > read_seq then excluded.read_seq else read_seq end',
+  },
+};
 
 async function upsertDirectState(
   trx: Transaction<Database>,
   ctx: RepositoryContext,
-  messages: readonly AppendedMessage[],
+  inputs: readonly AppendInput[],
+  conversationSeqs: readonly number[],
 ): Promise<void> {
-  // One row per (app, user, conversation): the highest cursor the batch gives it, in key order
-  // (the lock order of every transaction).
+  // One row per (app, user, conversation): the highest cursor the batch gives it.
   const rows = new Map<string, DirectRow>();
-  const record = (input: AppendInput, userId: string, key: string, readSeq: number) => {
-    const id = JSON.stringify([input.appId, userId, key]);
+  const record = (input: AppendInput, userId: string, key: string, readSeq: number): void => {
+    const id = tupleKey(input.appId, userId, key);
     const row = rows.get(id);
     if (row) {
-      row.read_seq = Math.max(row.read_seq, readSeq);
-      row.joined_at = Math.min(row.joined_at, input.sentAt);
+      if (readSeq > row.readSeq) row.readSeq = readSeq;
+      if (input.sentAt < row.joinedAt) row.joinedAt = input.sentAt;
       return;
     }
-    rows.set(id, {
-      app_id: input.appId,
-      user_id: userId,
-      conversation_type: 'user',
-      conversation_id: key,
-      role: '',
-      joined_at: input.sentAt,
-      join_seq: 0,
-      read_seq: readSeq,
-    });
+    rows.set(id, { appId: input.appId, userId, conversationId: key, joinedAt: input.sentAt, readSeq });
   };
-  for (const { input, conversationSeq } of messages) {
+  for (let i = 0; i < inputs.length; i++) {
+    const input = inputs[i]!;
+    if (input.conversation.type !== 'user') continue;
     // A message from the system has no sender user (see `isFromSystem`).
     if (input.senderUserId === '') {
       record(input, input.targetId, directConversationId(input.targetId, ''), 0);
     } else {
       record(input, input.targetId, input.conversation.key, 0);
-      record(input, input.senderUserId, input.conversation.key, conversationSeq);
+      record(input, input.senderUserId, input.conversation.key, conversationSeqs[i]!);
     }
   }
-  const sorted = [...rows.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, row]) => row);
-  for (const part of chunks(sorted)) {
-    await ctx.dialect
-      .upsert(
-        trx.insertInto('conversation_members').values(part),
-        ['app_id', 'user_id', 'conversation_type', 'conversation_id'],
-        (inserted) => ({
-          read_seq: sql`case when ${inserted('read_seq')} > ${sql.ref('read_seq')} then ${inserted(
-            'read_seq',
-          )} else ${sql.ref('read_seq')} end`,
-        }),
-      )
-      .execute();
-  }
+  if (rows.size === 0) return;
+  // In key order: the lock order of every transaction.
+  const sorted = [...rows.values()].sort(compareRows);
+  await insertInChunks(trx, ctx.dialect.kind, DIRECT_STATE_ROWS, sorted.length, (r, out) => {
+    const row = sorted[r]!;
+    out.push(row.appId, row.userId, row.conversationId, row.joinedAt, row.readSeq);
+  });
+}
+
+function compareRows(a: DirectRow, b: DirectRow): number {
+  if (a.appId !== b.appId) return a.appId < b.appId ? -1 : 1;
+  if (a.userId !== b.userId) return a.userId < b.userId ? -1 : 1;
+  return a.conversationId < b.conversationId ? -1 : a.conversationId > b.conversationId ? 1 : 0;
 }
 
 async function advanceGroupSenders(
   trx: Transaction<Database>,
-  messages: readonly AppendedMessage[],
+  ctx: RepositoryContext,
+  inputs: readonly AppendInput[],
+  conversationSeqs: readonly number[],
 ): Promise<void> {
   const highest = new Map<string, { appId: string; userId: string; groupId: string; seq: number }>();
-  for (const { input, conversationSeq } of messages) {
-    const id = JSON.stringify([input.appId, input.senderUserId, input.conversation.key]);
+  for (let i = 0; i < inputs.length; i++) {
+    const input = inputs[i]!;
+    if (input.conversation.type !== 'group' || input.senderUserId === '') continue;
+    const id = tupleKey(input.appId, input.senderUserId, input.conversation.key);
     const seen = highest.get(id);
-    if (!seen || seen.seq < conversationSeq) {
+    const seq = conversationSeqs[i]!;
+    if (!seen) {
       highest.set(id, {
         appId: input.appId,
         userId: input.senderUserId,
         groupId: input.conversation.key,
-        seq: conversationSeq,
+        seq,
       });
+    } else if (seen.seq < seq) {
+      seen.seq = seq;
     }
   }
-  for (const part of chunks([...highest.values()])) {
-    const cases = part.map(
-      (c) =>
-        sql`when ${sql.ref('app_id')} = ${c.appId} and ${sql.ref('user_id')} = ${c.userId} and ${sql.ref(
-          'conversation_id',
-        )} = ${c.groupId} and ${sql.ref('read_seq')} < ${c.seq} then ${c.seq}`,
-    );
-    await trx
-      .updateTable('conversation_members')
-      .set({
-        read_seq:
-          sql<number>`case ${sql.join(cases, sql` `)} else ${sql.ref('read_seq')} end` as Expression<number>,
-      })
-      .where((eb) =>
-        keyIn(
-          eb,
-          ['app_id', 'user_id', 'conversation_type'],
-          'conversation_id',
-          part.map((c) => [c.appId, c.userId, 'group', c.groupId]),
-        ),
-      )
-      .execute();
+  const senders = [...highest.values()];
+  for (let at = 0; at < senders.length; at += ROWS_PER_STATEMENT) {
+    const part = senders.slice(at, at + ROWS_PER_STATEMENT);
+    const keys = new KeyGroups(3);
+    const parameters: unknown[] = [];
+    for (const c of part) {
+      parameters.push(c.appId, c.userId, c.groupId, c.seq, c.seq);
+      keys.add(c.groupId, c.appId, c.userId, 'group');
+    }
+    const text = cachedSql(ctx.dialect.kind, `advance group senders ${part.length} ${keys.shape}`, () => {
+      const when = 'when app_id = ? and user_id = ? and conversation_id = ? and read_seq < ? then ?';
+      return (
+        `update conversation_members set read_seq = case ${Array(part.length).fill(when).join(' ')} ` +
+        `else read_seq end where ${keys.sql(['app_id', 'user_id', 'conversation_type'], 'conversation_id')}`
+      );
+    });
+    await runSql(trx, text, keys.parametersInto(parameters));
   }
 }

@@ -1,14 +1,28 @@
+import { createConnection, type RowDataPacket } from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { directConversationId } from './conversation-id.js';
 import type { Storage } from './storage.js';
+import type { DirectSendResult } from './types.js';
 import {
   createTestDatabase,
   DIALECTS,
   directSend,
   groupAppend,
+  MYSQL_SERVER_URI,
   uniqueId,
   type TestDatabase,
 } from './storage-test-harness.js';
+
+/** How the test MySQL server numbers the rows of one INSERT (see `append-message-ids.ts`). */
+async function autoincLockMode(): Promise<number> {
+  const connection = await createConnection({ uri: MYSQL_SERVER_URI });
+  try {
+    const [rows] = await connection.query<RowDataPacket[]>('select @@innodb_autoinc_lock_mode as mode');
+    return Number(rows[0]!['mode']);
+  } finally {
+    await connection.end();
+  }
+}
 
 const bytes = (text: string) => new TextEncoder().encode(text);
 const text = (content: Uint8Array) => new TextDecoder().decode(content);
@@ -174,47 +188,94 @@ for (const dialect of DIALECTS) {
       expect(history.messages.map((m) => m.conversationSeq)).toEqual([3, 2, 1]);
     });
 
-    it('writes a batch in a fixed number of statements, whatever its size', async () => {
-      const statements: string[] = [];
-      const counted = await database.open({ observe: (kind) => statements.push(kind) });
-      const appId = uniqueId('app');
-      const count = async (batch: () => Promise<unknown>) => {
-        statements.length = 0;
-        await batch();
-        return [...statements];
-      };
-      const direct = await count(() =>
-        counted.messages.sendDirect(
-          Array.from({ length: 50 }, (_, i) =>
-            directSend({ appId, senderUserId: `s${i % 7}`, recipientUserId: `r${i % 5}` }),
+    it.each([false, true])(
+      'writes a batch in a fixed number of statements, whatever its size (reading ids back: %s)',
+      async (readBackMessageIds) => {
+        const statements: string[] = [];
+        const counted = await database.open({ observe: (kind) => statements.push(kind), readBackMessageIds });
+        const appId = uniqueId('app');
+        // The first batch of a storage also asks MySQL how it numbers an INSERT's rows.
+        await counted.messages.sendDirect([directSend({ appId, senderUserId: 'w1', recipientUserId: 'w2' })]);
+        const readsIds = readBackMessageIds || (dialect === 'mysql' && (await autoincLockMode()) > 1);
+        const count = async (batch: () => Promise<unknown>) => {
+          statements.length = 0;
+          await batch();
+          return [...statements];
+        };
+        const sends = Array.from({ length: 50 }, (_, i) =>
+          directSend({ appId, senderUserId: `s${i % 7}`, recipientUserId: `r${i % 5}` }),
+        );
+        let results: DirectSendResult[] = [];
+        const direct = await count(async () => (results = await counted.messages.sendDirect(sends)));
+        // Dedupe lookup; users upsert + read; conversations upsert + read; messages insert (+ id
+        // read where one INSERT's ids may not be consecutive); inbox insert; dedupe insert; then the
+        // read state: one upsert of both parties' 1:1 state for direct messages, one update of the
+        // senders' cursors for group messages.
+        const common = [
+          'begin',
+          'select',
+          'insert',
+          'select',
+          'insert',
+          'select',
+          'insert',
+          ...(readsIds ? ['select'] : []),
+          'insert',
+          'insert',
+        ];
+        expect(direct).toEqual([...common, 'insert', 'commit']);
+        const group = await count(() =>
+          counted.messages.append(
+            Array.from({ length: 50 }, (_, i) =>
+              groupAppend({
+                appId,
+                conversation: { type: 'group', key: `g${i % 3}` },
+                targetId: `g${i % 3}`,
+              }),
+            ),
           ),
-        ),
-      );
-      // Dedupe lookup; users upsert + read; conversations upsert + read; messages insert + id
-      // read; inbox insert; dedupe insert; then the read state: one upsert of both parties' 1:1
-      // state for direct messages, one update of the senders' cursors for group messages.
-      const common = [
-        'begin',
-        'select',
-        'insert',
-        'select',
-        'insert',
-        'select',
-        'insert',
-        'select',
-        'insert',
-        'insert',
-      ];
-      expect(direct).toEqual([...common, 'insert', 'commit']);
-      const group = await count(() =>
-        counted.messages.append(
-          Array.from({ length: 50 }, (_, i) =>
-            groupAppend({ appId, conversation: { type: 'group', key: `g${i % 3}` }, targetId: `g${i % 3}` }),
-          ),
-        ),
-      );
-      expect(group).toEqual([...common, 'update', 'commit']);
-    });
+        );
+        expect(group).toEqual([...common, 'update', 'commit']);
+        // The ids answered are the stored ones, whichever way they were found.
+        const history = await counted.messages.history({
+          appId,
+          userId: 's1',
+          conversation: { type: 'user', id: 'r1' },
+          beforeSeq: 0,
+          limit: 100,
+        });
+        expect(history.messages.length).toBeGreaterThan(0);
+        for (const stored of history.messages) {
+          const sent = sends.findIndex((send) => send.clientMsgId === stored.clientMsgId);
+          expect(results[sent]).toMatchObject({
+            messageId: stored.messageId,
+            conversationSeq: stored.conversationSeq,
+          });
+        }
+      },
+    );
+
+    it.each([false, true])(
+      'stores a batch past 500 rows per statement whole, with the ids and seqs it answered (reading ids back: %s)',
+      async (readBackMessageIds) => {
+        const many = await database.open({ readBackMessageIds });
+        const appId = uniqueId('app');
+        // 600 messages, 1,200 inbox entries, 600 conversations: every kind of statement in chunks.
+        const sends = Array.from({ length: 600 }, (_, i) =>
+          directSend({ appId, senderUserId: 'alice', recipientUserId: `u${i}` }),
+        );
+        const results = await many.messages.sendDirect(sends);
+        expect(results.map((r) => r.senderSeq)).toEqual(sends.map((_, i) => i + 1));
+        const inbox = await many.messages.syncInbox(appId, 'alice', 0, 1000);
+        expect(inbox.messages).toHaveLength(600);
+        inbox.messages.forEach((m, i) => {
+          expect(m.clientMsgId).toBe(sends[i]!.clientMsgId);
+          expect(m.messageId).toBe(results[i]!.messageId);
+        });
+        const [last] = (await many.messages.syncInbox(appId, 'u599', 0, 10)).messages;
+        expect(last).toMatchObject({ seq: 1, messageId: results[599]!.messageId });
+      },
+    );
 
     it('refuses a user listed twice, an unknown conversation type and an empty key, storing nothing', async () => {
       const appId = uniqueId('app');

@@ -4,8 +4,7 @@
  * a key even when ids contain the separator ('a:b' with 'c' versus 'a' with 'b:c').
  */
 export function directConversationId(userA: string, userB: string): string {
-  const [low, high] = userA <= userB ? [userA, userB] : [userB, userA];
-  return `${low.length}:${low}:${high}`;
+  return userA <= userB ? `${userA.length}:${userA}:${userB}` : `${userB.length}:${userB}:${userA}`;
 }
 
 /**

@@ -21,6 +21,12 @@ export type StorageOptions = (
   now?: () => number;
   /** Called after every statement: its kind (`select`, `insert`...), seconds taken, and whether it failed. */
   observe?: (operation: string, seconds: number, failed: boolean) => void;
+  /**
+   * Read the ids of appended messages back by their conversation seqs even where the server numbers
+   * one INSERT's rows consecutively (see `append-message-ids.ts`): the path a MySQL
+   * server under innodb_autoinc_lock_mode 2 takes, for its tests. Default false.
+   */
+  readBackMessageIds?: boolean;
 };
 
 /**
@@ -29,7 +35,7 @@ export type StorageOptions = (
  */
 export async function createStorage(options: StorageOptions): Promise<Storage> {
   const dialect = options.dialect === 'mysql' ? createMysqlDialect(options) : createSqliteDialect(options);
-  return new SqlStorage(dialect, options.now ?? Date.now, options.observe);
+  return new SqlStorage(dialect, options.now ?? Date.now, options.observe, options.readBackMessageIds);
 }
 
 class SqlStorage implements Storage {
@@ -43,7 +49,12 @@ class SqlStorage implements Storage {
   readonly conversations: SqlConversationRepository;
   private readonly db: Kysely<Database>;
 
-  constructor(storageDialect: StorageDialect, now: () => number, observe?: StorageOptions['observe']) {
+  constructor(
+    storageDialect: StorageDialect,
+    now: () => number,
+    observe?: StorageOptions['observe'],
+    readBackMessageIds = false,
+  ) {
     this.dialect = storageDialect.kind;
     this.db = new Kysely<Database>({
       dialect: storageDialect.kysely,
@@ -56,7 +67,7 @@ class SqlStorage implements Storage {
           }
         : {}),
     });
-    const ctx: RepositoryContext = { db: this.db, dialect: storageDialect, now };
+    const ctx: RepositoryContext = { db: this.db, dialect: storageDialect, now, readBackMessageIds };
     this.apps = new SqlAppRepository(ctx);
     this.apiKeys = new SqlApiKeyRepository(ctx);
     this.users = new SqlUserRepository(ctx);

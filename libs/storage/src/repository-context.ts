@@ -8,4 +8,6 @@ export interface RepositoryContext {
   readonly dialect: StorageDialect;
   /** Unix milliseconds for created/updated columns; injected so tests control time. */
   readonly now: () => number;
+  /** Never take appended messages' ids from the INSERT's insert id (`StorageOptions.readBackMessageIds`). */
+  readonly readBackMessageIds?: boolean;
 }

@@ -1,9 +1,8 @@
-import { sql, type Kysely, type Transaction } from 'kysely';
-import { chunks } from './chunks.js';
-import { keyIn } from './key-lookup.js';
+import type { Kysely, Transaction } from 'kysely';
+import { cachedSql, insertInChunks, KeyGroups, runSql, tupleKey, type RowsStatement } from './append-sql.js';
+import { ROWS_PER_STATEMENT } from './chunks.js';
 import type { Database } from './db-schema.js';
 import type { RepositoryContext } from './repository-context.js';
-import type { UpsertSet } from './storage-dialect.js';
 
 /*
  * Seq counters live in rows (users.max_seq, conversations.max_seq). One upsert per table adds
@@ -17,188 +16,164 @@ import type { UpsertSet } from './storage-dialect.js';
 export type CounterTable = 'users' | 'conversations';
 
 /**
- * One counter row. `scope` is the conversation type for `conversations` and empty for `users`
- * (a user's counter is keyed by app and user id alone).
+ * One counter row and the seqs a transaction takes from it. `scope` is the conversation type for
+ * `conversations` and empty for `users` (a user's counter is keyed by app and user id alone).
+ * After {@link allocateSeqs} the transaction owns [low, high]; callers take them in the order they
+ * listed their uses with `next++`.
  */
-export interface CounterRef {
-  appId: string;
-  scope: string;
-  id: string;
+export class Counter {
+  count = 0;
+  low = 0;
+  high = 0;
+  next = 0;
+
+  constructor(
+    readonly appId: string,
+    readonly scope: string,
+    readonly id: string,
+  ) {}
 }
 
-/** The seqs [low, high] of one counter that a transaction took. */
-export interface SeqRange extends CounterRef {
-  low: number;
-  high: number;
-}
+/** The counters of one table that a transaction uses, each listed once however often it is used. */
+export class CounterSet {
+  private readonly byKey = new Map<string, Counter>();
 
-/** Seqs handed out by one counter table: the next free one per counter, taken in input order. */
-export class SeqAllocation {
-  private readonly next = new Map<string, number>();
-  private readonly allocated: SeqRange[] = [];
+  constructor(readonly table: CounterTable) {}
 
-  set(range: SeqRange): void {
-    this.next.set(counterKey(range), range.low);
-    this.allocated.push(range);
+  /** Notes one more seq wanted from the counter and returns it (to take the seq from once allocated). */
+  use(appId: string, scope: string, id: string): Counter {
+    const key = tupleKey(appId, scope, id);
+    let counter = this.byKey.get(key);
+    if (!counter) {
+      counter = new Counter(appId, scope, id);
+      this.byKey.set(key, counter);
+    }
+    counter.count++;
+    return counter;
   }
 
-  take(counter: CounterRef): number {
-    const key = counterKey(counter);
-    const seq = this.next.get(key);
-    if (seq === undefined) throw new Error(`no seq allocated for ${key}`);
-    this.next.set(key, seq + 1);
-    return seq;
+  get(appId: string, scope: string, id: string): Counter | undefined {
+    return this.byKey.get(tupleKey(appId, scope, id));
   }
 
-  /** Every range handed out, one per counter. */
-  ranges(): readonly SeqRange[] {
-    return this.allocated;
+  /** Every counter, in the global lock order (app, scope, id). */
+  sorted(): Counter[] {
+    return [...this.byKey.values()].sort(compareCounters);
   }
 }
 
-interface CounterNeed extends CounterRef {
-  count: number;
+function compareCounters(a: Counter, b: Counter): number {
+  if (a.appId !== b.appId) return a.appId < b.appId ? -1 : 1;
+  if (a.scope !== b.scope) return a.scope < b.scope ? -1 : 1;
+  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
 }
 
 /**
- * Takes one seq per element of `uses` (a counter named n times gets n consecutive seqs) from the
- * counters of `table`, locking their rows until commit, and resolves with what it took; callers
- * `take` them in the order they listed them. A user who never signed in has no row yet: it is
- * created here with its first seqs, as is a conversation's.
+ * Takes `count` seqs from every counter of `counters` (a counter used n times gets n consecutive
+ * seqs), locking their rows until commit, and sets each counter's [low, high] and `next`. A user
+ * who never signed in has no row yet: it is created here with its first seqs, as is a
+ * conversation's. Resolves with the counters in lock order.
  */
 export async function allocateSeqs(
   trx: Transaction<Database>,
   ctx: RepositoryContext,
-  table: CounterTable,
-  uses: readonly CounterRef[],
-): Promise<SeqAllocation> {
-  const needs = countNeeds(uses);
-  const allocation = new SeqAllocation();
-  for (const part of chunks(needs)) await bumpCounters(trx, ctx, table, part);
-  for (const part of chunks(needs)) {
-    const counters = await readCounters(trx, ctx, table, part);
-    const maxByKey = new Map(counters.map((counter) => [counterKey(counter), counter.max]));
-    for (const need of part) {
-      const max = maxByKey.get(counterKey(need));
-      if (max === undefined)
-        throw new Error(`seq counter ${counterKey(need)} missing right after its upsert`);
+  counters: CounterSet,
+): Promise<Counter[]> {
+  const sorted = counters.sorted();
+  await bumpCounters(trx, ctx, counters.table, sorted);
+  for (let at = 0; at < sorted.length; at += ROWS_PER_STATEMENT) {
+    const part = sorted.slice(at, at + ROWS_PER_STATEMENT);
+    for (const row of await readCounters(trx, ctx, counters.table, part)) {
+      const counter = counters.get(
+        row.app_id,
+        row.conversation_type ?? '',
+        row.user_id ?? row.conversation_id!,
+      );
+      if (!counter) continue;
       // The counter now stands at `max`; this transaction added `count`, so its seqs are the last
       // `count` up to `max`.
-      allocation.set({
-        appId: need.appId,
-        scope: need.scope,
-        id: need.id,
-        low: max - need.count + 1,
-        high: max,
-      });
+      counter.high = Number(row.max_seq);
+      counter.low = counter.high - counter.count + 1;
+      counter.next = counter.low;
+    }
+    for (const counter of part) {
+      if (counter.high === 0) {
+        throw new Error(
+          `seq counter ${JSON.stringify([counter.appId, counter.scope, counter.id])} missing right after its upsert`,
+        );
+      }
     }
   }
-  return allocation;
+  return sorted;
 }
 
-/** How many seqs each counter needs, in the global lock order (sorted by key). */
-function countNeeds(uses: readonly CounterRef[]): CounterNeed[] {
-  const needs = new Map<string, CounterNeed>();
-  for (const use of uses) {
-    const key = counterKey(use);
-    const need = needs.get(key) ?? { appId: use.appId, scope: use.scope, id: use.id, count: 0 };
-    need.count++;
-    needs.set(key, need);
-  }
-  return [...needs.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, need]) => need);
-}
+const COUNTER_ROWS: Record<CounterTable, RowsStatement> = {
+  users: {
+    name: 'bump users',
+    table: 'users',
+    columns: ['app_id', 'user_id', 'nickname', 'avatar', 'extra', 'max_seq', 'created_at', 'updated_at'],
+    row: ['?', '?', "''", "''", "''", '?', '?', '?'],
+    suffix: {
+      mysql: 'on duplicate key update max_seq = max_seq + values(max_seq)',
+      sqlite: 'on conflict (app_id, user_id) do update set max_seq = max_seq + excluded.max_seq',
+    },
+  },
+  conversations: {
+    name: 'bump conversations',
+    table: 'conversations',
+    columns: ['app_id', 'conversation_type', 'conversation_id', 'max_seq', 'created_at'],
+    row: ['?', '?', '?', '?', '?'],
+    suffix: {
+      mysql: 'on duplicate key update max_seq = max_seq + values(max_seq)',
+      sqlite:
+        'on conflict (app_id, conversation_type, conversation_id) do update set max_seq = max_seq + excluded.max_seq',
+    },
+  },
+};
 
+/** Adds each counter's `count` to its row, creating missing rows: locks them until commit. */
 async function bumpCounters(
   trx: Transaction<Database>,
   ctx: RepositoryContext,
   table: CounterTable,
-  needs: readonly CounterNeed[],
+  sorted: readonly Counter[],
 ): Promise<void> {
   const now = ctx.now();
-  const add: UpsertSet = (inserted) => ({ max_seq: sql`${sql.ref('max_seq')} + ${inserted('max_seq')}` });
-  if (table === 'users') {
-    await ctx.dialect
-      .upsert(
-        trx.insertInto('users').values(
-          needs.map((need) => ({
-            app_id: need.appId,
-            user_id: need.id,
-            nickname: '',
-            avatar: '',
-            extra: '',
-            max_seq: need.count,
-            created_at: now,
-            updated_at: now,
-          })),
-        ),
-        ['app_id', 'user_id'],
-        add,
-      )
-      .execute();
-  } else {
-    await ctx.dialect
-      .upsert(
-        trx.insertInto('conversations').values(
-          needs.map((need) => ({
-            app_id: need.appId,
-            conversation_type: need.scope,
-            conversation_id: need.id,
-            max_seq: need.count,
-            created_at: now,
-          })),
-        ),
-        ['app_id', 'conversation_type', 'conversation_id'],
-        add,
-      )
-      .execute();
-  }
+  await insertInChunks(trx, ctx.dialect.kind, COUNTER_ROWS[table], sorted.length, (i, out) => {
+    const c = sorted[i]!;
+    if (table === 'users') out.push(c.appId, c.id, c.count, now, now);
+    else out.push(c.appId, c.scope, c.id, c.count, now);
+  });
 }
 
-async function readCounters(
+interface CounterRow {
+  app_id: string;
+  user_id?: string;
+  conversation_type?: string;
+  conversation_id?: string;
+  max_seq: number | string;
+}
+
+function readCounters(
   trx: Transaction<Database>,
   ctx: RepositoryContext,
   table: CounterTable,
-  needs: readonly CounterNeed[],
-): Promise<(CounterRef & { max: number })[]> {
-  if (table === 'users') {
-    const rows = await trx
-      .selectFrom('users')
-      .select(['app_id', 'user_id', 'max_seq'])
-      .where((eb) =>
-        keyIn(
-          eb,
-          ['app_id'],
-          'user_id',
-          needs.map((need) => [need.appId, need.id]),
-        ),
-      )
-      .$if(ctx.dialect.lockingReads, (qb) => qb.forUpdate())
-      .execute();
-    return rows.map((row) => ({ appId: row.app_id, scope: '', id: row.user_id, max: Number(row.max_seq) }));
-  }
-  const rows = await trx
-    .selectFrom('conversations')
-    .select(['app_id', 'conversation_type', 'conversation_id', 'max_seq'])
-    .where((eb) =>
-      keyIn(
-        eb,
-        ['app_id', 'conversation_type'],
-        'conversation_id',
-        needs.map((need) => [need.appId, need.scope, need.id]),
-      ),
-    )
-    .$if(ctx.dialect.lockingReads, (qb) => qb.forUpdate())
-    .execute();
-  return rows.map((row) => ({
-    appId: row.app_id,
-    scope: row.conversation_type,
-    id: row.conversation_id,
-    max: Number(row.max_seq),
-  }));
-}
-
-function counterKey(counter: CounterRef): string {
-  return JSON.stringify([counter.appId, counter.scope, counter.id]);
+  part: readonly Counter[],
+): Promise<CounterRow[]> {
+  const kind = ctx.dialect.kind;
+  const keys = new KeyGroups(table === 'users' ? 1 : 2);
+  if (table === 'users') for (const c of part) keys.add(c.id, c.appId);
+  else for (const c of part) keys.add(c.id, c.appId, c.scope);
+  const lock = ctx.dialect.lockingReads ? ' for update' : '';
+  const text = cachedSql(kind, `read ${table} ${keys.shape}`, () =>
+    table === 'users'
+      ? `select app_id, user_id, max_seq from users where ${keys.sql(['app_id'], 'user_id')}${lock}`
+      : `select app_id, conversation_type, conversation_id, max_seq from conversations where ${keys.sql(
+          ['app_id', 'conversation_type'],
+          'conversation_id',
+        )}${lock}`,
+  );
+  return runSql<CounterRow>(trx, text, keys.parametersInto([]));
 }
 
 /** A conversation's counter (its latest seq); 0 for a conversation without a message. */

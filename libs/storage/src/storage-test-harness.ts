@@ -19,7 +19,7 @@ export const MYSQL_SERVER_URI = process.env['SWITCHBOARD_TEST_MYSQL_URI'] ?? DEF
 
 /** A fresh empty database; `open` may be called several times (several "processes" on MySQL). */
 export interface TestDatabase {
-  open(options?: Pick<StorageOptions, 'now' | 'observe'>): Promise<Storage>;
+  open(options?: Pick<StorageOptions, 'now' | 'observe' | 'readBackMessageIds'>): Promise<Storage>;
   destroy(): Promise<void>;
 }
 

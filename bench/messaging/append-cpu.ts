@@ -1,0 +1,95 @@
+// Logic's persisted 1:1 send path alone, in this process: MessageStore → SendBatcher (group commit)
+// → storage.messages.append against a scratch MariaDB database (or SQLite with --sqlite), without
+// gRPC, gates or route (no pushes). Each round offers --batch sends at once, which the batcher writes
+// as one transaction of exactly that many messages, between random pairs of --users users. Prints
+// messages/s and this process's CPU per message (the MariaDB server's CPU is not in it); with
+// --cpu-prof DIR also a V8 CPU profile of the measured part (summarise with
+// `npx tsx bench/signin/profile-summary.ts DIR`). For before/after comparisons run back to back:
+//   npx tsx bench/messaging/append-cpu.ts [--messages 40000] [--batch 64] [--users 2000] [--sqlite]
+import { parseArgs } from 'node:util';
+import {
+  DEFAULT_MYSQL_SERVER_URI,
+  directAppendInput,
+  directSendResult,
+  type DirectSendInput,
+} from '@switchboard/storage';
+import { logicCounters } from '../../apps/logic/src/logic-metrics.js';
+import { MessageStore } from '../../apps/logic/src/message-store.js';
+import type { PushBatcher } from '../../apps/logic/src/push-batcher.js';
+import { SendBatcher } from '../../apps/logic/src/send-batcher.js';
+import { profileThisProcess } from '../shared/cpu-prof.js';
+import { openScratchStorage } from '../shared/scratch-storage.js';
+
+const { values: args } = parseArgs({
+  options: {
+    messages: { type: 'string', default: '40000' },
+    batch: { type: 'string', default: '64' },
+    users: { type: 'string', default: '2000' },
+    'warmup-messages': { type: 'string', default: '5000' },
+    sqlite: { type: 'boolean', default: false },
+    mysql: { type: 'string', default: DEFAULT_MYSQL_SERVER_URI },
+    'cpu-prof': { type: 'string', default: '' },
+  },
+});
+const N = Number(args.messages);
+const BATCH = Number(args.batch);
+const USERS = Number(args.users);
+const WARMUP = Number(args['warmup-messages']);
+const content = new Uint8Array(100).fill(120);
+
+const scratch = await openScratchStorage({
+  sqlite: args.sqlite,
+  mysqlServerUri: args.mysql,
+  prefix: 'sb_append_cpu',
+});
+const { storage } = scratch;
+try {
+  const batcher = new SendBatcher((batch) => storage.messages.append(batch), 1, BATCH);
+  // No route here: nothing is ever waiting to be pushed.
+  const pushes = { routeFailing: false, backlog: 0, oldestWaitMs: () => 0 } as unknown as PushBatcher;
+  const store = new MessageStore(batcher, pushes, { maxContentBytes: 65_536 }, logicCounters());
+  let sent = 0;
+  let duplicates = 0;
+  const sendOne = async (): Promise<void> => {
+    const from = Math.floor(Math.random() * USERS);
+    const to = (from + 1 + Math.floor(Math.random() * (USERS - 1))) % USERS;
+    const input: DirectSendInput = {
+      appId: 'bench',
+      senderUserId: `u${from}`,
+      senderDeviceId: 'd1',
+      recipientUserId: `u${to}`,
+      clientMsgId: `m${sent++}`,
+      contentType: 'text/plain',
+      content,
+      sentAt: Date.now(),
+    };
+    const result = directSendResult(input, await store.append(directAppendInput(input)));
+    if (result.duplicate) duplicates++;
+  };
+  const rounds = async (messages: number): Promise<void> => {
+    for (let done = 0; done < messages; done += BATCH) {
+      const round: Promise<void>[] = [];
+      for (let i = 0; i < BATCH; i++) round.push(sendOne());
+      await Promise.all(round);
+    }
+  };
+  // Warm-up: JIT, the users' counter rows, prepared statements.
+  await rounds(WARMUP);
+
+  const stopProfile = args['cpu-prof'] ? await profileThisProcess(args['cpu-prof'], 'append-cpu') : undefined;
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  await rounds(N);
+  const seconds = (performance.now() - t0) / 1000;
+  const cpu = process.cpuUsage(cpu0);
+  await stopProfile?.();
+  const measured = Math.ceil(N / BATCH) * BATCH;
+  console.log(
+    `[append-cpu] ${scratch.dialect}: ${measured} messages in batches of ${BATCH} ` +
+      `(${duplicates} duplicates): ${Math.round(measured / seconds)}/s, ` +
+      `${((cpu.user + cpu.system) / measured).toFixed(1)} µs CPU per message in this process`,
+  );
+  if (duplicates > 0) throw new Error('FAILED: a fresh send was answered as a duplicate');
+} finally {
+  await scratch.dispose();
+}
