@@ -5,6 +5,11 @@ import { DEMO_APP } from './suite.js';
 /** Where the CLI looks for the embedded database when nothing says otherwise. */
 const DEFAULT_SQLITE_FILE = resolve('data/switchboard.db');
 
+/** 127.0.0.0/8, ::1 and localhost: only this machine reaches a port bound there. */
+function isLoopback(hostname: string): boolean {
+  return hostname === 'localhost' || hostname === '[::1]' || /^127\./.test(hostname);
+}
+
 /** What a person needs to connect, printed once the suite is up. */
 export function banner(suite: Suite): string {
   return [
@@ -13,6 +18,12 @@ export function banner(suite: Suite): string {
     '',
     ...(suite.chatUrl
       ? [`  web chat   ${suite.chatUrl}   (open it in two windows, sign in as two users of "${DEMO_APP}")`]
+      : []),
+    ...(suite.chatUrl && !isLoopback(new URL(suite.chatUrl).hostname)
+      ? [
+          `  WARNING    the web chat's dev API gives a token for any "${DEMO_APP}" user to anyone who reaches ${new URL(suite.chatUrl).host};`,
+          '             turn it off with SWITCHBOARD_LOGIC__API__DEV_CHAT__ENABLED=false (docs/operations.md, "Web chat")',
+        ]
       : []),
     `  WebSocket  ${suite.wsUrl}   (subprotocols switchboard.v1, switchboard.v1.json)`,
     `  TCP        ${suite.tcpUrl}   (4-byte big-endian length + protobuf Packet)`,

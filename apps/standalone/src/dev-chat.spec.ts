@@ -44,6 +44,7 @@ describe('the web chat and its dev-only API (logic.api.devChat, on in the embedd
 
   it('is printed in the banner and serves the page under a CSP that allows only this origin and the gate', async () => {
     expect(banner(suite)).toContain(`web chat   ${suite.chatUrl}`);
+    expect(banner(suite)).not.toContain('WARNING');
     const page = await fetch(suite.chatUrl!);
     expect(page.status).toBe(200);
     expect(await page.text()).toContain('/chat/chat.js');
@@ -179,6 +180,27 @@ describe('with logic.api.devChat off (the default, and production)', () => {
       const res = await call(suite, method, path, body);
       expect(res.status, path).toBe(404);
       expect(res.json.code).toBe('ERROR_CODE_NOT_FOUND');
+    }
+  });
+});
+
+describe('the banner, when the business API listens beyond this machine', () => {
+  it('warns that the dev API gives tokens to anyone who reaches the port, and says how to turn it off', () => {
+    const exposed = {
+      chatUrl: 'http://0.0.0.0:7700/chat/',
+      wsUrl: 'ws://0.0.0.0:7200/ws',
+      tcpUrl: 'tcp://0.0.0.0:7100',
+      api: { http: 'http://0.0.0.0:7700/v1', grpc: '0.0.0.0:7800' },
+      health: { logic: 'http://127.0.0.1:7600' },
+      sqliteFile: '/tmp/sb/switchboard.db',
+    } as unknown as Suite;
+    const text = banner(exposed);
+    expect(text).toContain(
+      'WARNING    the web chat\'s dev API gives a token for any "demo" user to anyone who reaches 0.0.0.0:7700',
+    );
+    expect(text).toContain('SWITCHBOARD_LOGIC__API__DEV_CHAT__ENABLED=false');
+    for (const host of ['127.0.0.1', 'localhost', '[::1]']) {
+      expect(banner({ ...exposed, chatUrl: `http://${host}:7700/chat/` })).not.toContain('WARNING');
     }
   });
 });
