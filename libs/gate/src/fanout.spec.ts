@@ -11,7 +11,8 @@ import { describe, expect, it } from 'vitest';
 import type { Connection } from './connection.js';
 import { Fanout } from './fanout.js';
 import { FakeTransport, harness, packetBytes, settle, signInBytes, type Harness } from './test-fakes.js';
-import { WireFormat } from './transport.js';
+import { isJsonFormat, WireFormat } from './transport.js';
+import { wsFramePayload } from './ws-frame.js';
 
 async function signIn(
   h: Harness,
@@ -22,7 +23,7 @@ async function signIn(
   const transport = new FakeTransport(format);
   const conn = h.core.open(transport);
   const bytes = signInBytes(1, device, tags);
-  h.core.receive(conn, format === WireFormat.Json ? jsonOf(bytes) : bytes);
+  h.core.receive(conn, isJsonFormat(format) ? jsonOf(bytes) : bytes);
   await settle();
   h.scheduler.run();
   transport.writes.length = 0;
@@ -69,16 +70,26 @@ describe('fan-out', () => {
     const tcp = [await signIn(h, 'a'), await signIn(h, 'b'), await signIn(h, 'c')];
     const ws = [await signIn(h, 'd', [], WireFormat.Binary), await signIn(h, 'e', [], WireFormat.Binary)];
     const json = [await signIn(h, 'f', [], WireFormat.Json), await signIn(h, 'g', [], WireFormat.Json)];
-    expect(fanout.broadcast('app1', push('hello'))).toBe(7);
+    const wsFramed = [
+      await signIn(h, 'h', [], WireFormat.WsBinary),
+      await signIn(h, 'i', [], WireFormat.WsBinary),
+    ];
+    const wsText = [await signIn(h, 'j', [], WireFormat.WsText), await signIn(h, 'k', [], WireFormat.WsText)];
+    expect(fanout.broadcast('app1', push('hello'))).toBe(11);
     h.scheduler.run();
     const chunks = (group: typeof tcp) => group.map((c) => c.transport.writes[0]![0]);
     const [t0, ...tRest] = chunks(tcp);
     for (const c of tRest) expect(c).toBe(t0);
-    expect(chunks(ws)[1]).toBe(chunks(ws)[0]);
-    expect(chunks(json)[1]).toBe(chunks(json)[0]);
+    for (const group of [ws, json, wsFramed, wsText]) expect(chunks(group)[1]).toBe(chunks(group)[0]);
     expect(typeof chunks(json)[0]).toBe('string');
     expect((t0 as Buffer).readUInt32BE(0)).toBe((t0 as Buffer).length - 4);
-    for (const c of [...tcp, ...ws, ...json]) {
+    // The WebSocket frames carry the same payloads as the unframed formats.
+    expect(wsFramePayload(chunks(wsFramed)[0] as Buffer)).toEqual({ text: false, payload: chunks(ws)[0] });
+    expect(wsFramePayload(chunks(wsText)[0] as Buffer)).toEqual({
+      text: true,
+      payload: Buffer.from(chunks(json)[0] as string),
+    });
+    for (const c of [...tcp, ...ws, ...json, ...wsFramed, ...wsText]) {
       expect(c.transport.packets()).toMatchObject([{ type: PacketType.PACKET_TYPE_MESSAGE }]);
       expect(c.transport.packets()[0]!.data.toString()).toBe('hello');
     }

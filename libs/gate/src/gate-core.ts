@@ -21,7 +21,7 @@ import type { GateSettings } from './settings.js';
 import { signOut } from './sign-out.js';
 import { TagIndex } from './tag-index.js';
 import { TimerWheel } from './timer-wheel.js';
-import { WireFormat, type Transport } from './transport.js';
+import { isJsonFormat, type Transport } from './transport.js';
 
 export interface GateCoreOptions {
   gateId: string;
@@ -176,10 +176,9 @@ export class GateCore implements SessionHost {
       this.closeWith(conn, ErrorCode.ERROR_CODE_FLOOD, 'packet rate limit exceeded');
       return;
     }
-    const result =
-      conn.format === WireFormat.Json
-        ? packetFromJson(typeof data === 'string' ? data : data.toString('utf8'))
-        : decodePacket(typeof data === 'string' ? Buffer.from(data, 'utf8') : data);
+    const result = isJsonFormat(conn.format)
+      ? packetFromJson(typeof data === 'string' ? data : data.toString('utf8'))
+      : decodePacket(typeof data === 'string' ? Buffer.from(data, 'utf8') : data);
     this.counters.countIn(result.packet?.type ?? PACKET_TYPE_SLOTS - 1);
     if (result.ok) {
       dispatchPacket(this, conn, result.packet);
