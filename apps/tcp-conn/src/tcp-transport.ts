@@ -53,6 +53,7 @@ export class TcpTransport implements Transport, FrameReader {
     socket.setNoDelay(true);
     this.conn = this.core.open(this);
     socket.on('data', onData);
+    dropNoOpEndListener(socket);
     socket.on('end', onEnd);
     socket.on('close', onClose);
     socket.on('error', onError);
@@ -95,6 +96,17 @@ export class TcpTransport implements Transport, FrameReader {
     this.decoder?.close();
     this.socket.destroy();
   }
+}
+
+/**
+ * Node's own 'end' listener on every socket only acts when `allowHalfOpen` is off. The gateway runs
+ * with it on, so without that listener ours is the socket's only one: a function rather than an
+ * array of two (about 64 bytes per connection). Left alone when it is not the listener expected.
+ */
+function dropNoOpEndListener(socket: Socket): void {
+  if (!socket.allowHalfOpen || socket.listenerCount('end') !== 1) return;
+  const listener = socket.listeners('end')[0] as (...args: unknown[]) => void;
+  if (listener.name === 'onReadableStreamEnd') socket.removeListener('end', listener);
 }
 
 function transportOf(socket: Socket): TcpTransport {
