@@ -69,13 +69,14 @@ export class TcpTransport implements Transport, FrameReader {
     if (!this.closing) this.core.receive(this.conn!, frame);
   }
 
+  write(chunk: WireChunk): void {
+    const socket = this.socket;
+    if (!socket.destroyed && socket.writable) socket.write(chunk);
+  }
+
   writeMany(chunks: readonly WireChunk[]): void {
     const socket = this.socket;
     if (socket.destroyed || !socket.writable) return;
-    if (chunks.length === 1) {
-      socket.write(chunks[0]!);
-      return;
-    }
     socket.cork();
     for (const chunk of chunks) socket.write(chunk);
     socket.uncork();

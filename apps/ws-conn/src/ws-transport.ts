@@ -66,25 +66,35 @@ export class WsTransport implements Transport {
     return this.ws.bufferedAmount;
   }
 
-  writeMany(chunks: readonly WireChunk[]): void {
-    const ws = this.ws;
-    const socket = this.socket;
-    if (ws.readyState !== ws.OPEN || socket.destroyed) return;
+  write(chunk: WireChunk): void {
+    if (!this.writable()) return;
     // Whole frames go past ws's Sender, which without compression writes each frame at once too
     // (it queues only while compressing), so its control frames never interleave with these.
-    const format = this.conn!.format;
-    const framed = format === WireFormat.WsBinary || format === WireFormat.WsText;
-    if (chunks.length === 1) {
-      if (framed) socket.write(chunks[0]!);
-      else ws.send(chunks[0]!);
-      return;
-    }
+    if (this.framed()) this.socket.write(chunk);
+    else this.ws.send(chunk);
+  }
+
+  writeMany(chunks: readonly WireChunk[]): void {
+    if (!this.writable()) return;
+    const framed = this.framed();
+    const socket = this.socket;
     socket.cork();
     for (const chunk of chunks) {
       if (framed) socket.write(chunk);
-      else ws.send(chunk);
+      else this.ws.send(chunk);
     }
     socket.uncork();
+  }
+
+  private writable(): boolean {
+    const ws = this.ws;
+    return ws.readyState === ws.OPEN && !this.socket.destroyed;
+  }
+
+  /** Whether the core hands this connection whole frames (see {@link format}). */
+  private framed(): boolean {
+    const format = this.conn!.format;
+    return format === WireFormat.WsBinary || format === WireFormat.WsText;
   }
 
   close(code: ErrorCode, reason: string): void {

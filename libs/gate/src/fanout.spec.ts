@@ -27,6 +27,7 @@ async function signIn(
   await settle();
   h.scheduler.run();
   transport.writes.length = 0;
+  transport.writeCalls.length = 0;
   return { transport, conn };
 }
 
@@ -109,6 +110,26 @@ describe('fan-out', () => {
       Array.from({ length: 20 }, (_, i) => `m${i}`),
     );
     expect(h.core.counters.packetsOut).toBeGreaterThanOrEqual(20);
+  });
+
+  it('writes a lone packet with one write, and a batch plus a goodbye in order with one writeMany', async () => {
+    const h = harness();
+    const fanout = new Fanout(h.core);
+    const { transport, conn } = await signIn(h, 'a');
+    fanout.deliver('app1', h.core.bootId, [{ packet: push('alone'), targets: [to(conn)] }]);
+    h.scheduler.run();
+    expect(transport.writeCalls).toEqual(['write']);
+    fanout.deliver('app1', h.core.bootId, [{ packet: push('m1'), targets: [to(conn)] }]);
+    fanout.deliver('app1', h.core.bootId, [{ packet: push('m2'), targets: [to(conn)] }]);
+    h.core.closeWith(conn, ErrorCode.ERROR_CODE_SERVER_SHUTDOWN, 'bye');
+    expect(transport.writeCalls).toEqual(['write', 'writeMany']);
+    expect(transport.packets().map((p) => p.data.toString() || p.type)).toEqual([
+      'alone',
+      'm1',
+      'm2',
+      PacketType.PACKET_TYPE_DISCONNECT,
+    ]);
+    expect(h.core.counters.packetsOut).toBeGreaterThanOrEqual(4);
   });
 
   it('delivers only to targets whose epoch matches (0 = any) and counts the missing', async () => {

@@ -219,8 +219,7 @@ export class GateCore implements SessionHost {
     if (type !== undefined) packet.type = type;
     const chunk = encodeFor(conn.format, packet);
     this.counters.countOut(packet.type);
-    (conn.pending ??= []).push(chunk);
-    conn.pendingBytes += chunk.length;
+    this.outbound.append(conn, chunk);
     this.outbound.flush(conn);
     this.logClose(conn, code, message);
     this.release(conn, code);

@@ -24,8 +24,16 @@ export class FakeTransport implements Transport {
     readonly remoteAddress = '10.0.0.1:5555',
   ) {}
 
+  /** Which method made each entry of {@link writes}. */
+  readonly writeCalls: Array<'write' | 'writeMany'> = [];
+
+  write(chunk: WireChunk): void {
+    this.writes.push([chunk]);
+    this.writeCalls.push('write');
+  }
   writeMany(chunks: readonly WireChunk[]): void {
     this.writes.push([...chunks]);
+    this.writeCalls.push('writeMany');
   }
   close(code: ErrorCode, reason: string): void {
     this.closedWith ??= { code, reason };

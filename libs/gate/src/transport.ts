@@ -40,6 +40,12 @@ export interface Transport {
    */
   readonly bufferedAmount: number;
   /**
+   * Writes one chunk: what a flush does for a connection with one packet queued, the common case
+   * (a push to one device), without an array per connection. The chunk may be shared with other
+   * connections and must not be modified.
+   */
+  write(chunk: WireChunk): void;
+  /**
    * Writes every chunk in order with as few system calls as the transport allows (TCP: one writev;
    * WebSocket: one corked burst of messages). The chunks may be shared with other connections and
    * must not be modified.
