@@ -1,14 +1,12 @@
-import { credentials, Metadata } from '@grpc/grpc-js';
 import { WireFormat } from '@switchboard/gate';
 import { startFakeUpstreams, type FakeUpstreams } from '@switchboard/gate/testing';
 import { memoryDestination } from '@switchboard/log';
 import { PacketType } from '@switchboard/proto/client';
-import { GateServiceClient } from '@switchboard/proto/conn';
+import type { GateServiceClient } from '@switchboard/proto/conn';
 import { encodePacket } from '@switchboard/protocol';
-import { call, internalClientOptions } from '@switchboard/rpc';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { WsConn } from './server.js';
-import { Client, signInPacket, start } from './test-client.js';
+import { Client, deliver, gateClientOf, signInPacket, start } from './test-client.js';
 
 const push = (seq: number, size: number) =>
   Buffer.from(
@@ -33,11 +31,7 @@ describe('ws-conn batched writes over real WebSockets', () => {
     upstreams = await startFakeUpstreams();
     app = await start(upstreams, memoryDestination(), { sendQueueMaxBytes: 1024 * 1024 });
     url = `ws://127.0.0.1:${app.wsPort}/ws`;
-    gateClient = new GateServiceClient(
-      `127.0.0.1:${app.grpcPort}`,
-      credentials.createInsecure(),
-      internalClientOptions(upstreams.secret),
-    );
+    gateClient = gateClientOf(app, upstreams);
   });
 
   afterAll(async () => {
@@ -67,16 +61,10 @@ describe('ws-conn batched writes over real WebSockets', () => {
     // Body sizes on both sides of each frame-header size (7-bit, 16-bit and 64-bit lengths).
     const sizes = [0, 1, 100, 120, 125, 126, 127, 65_000, 65_535, 65_536, 70_000, 5, 3];
     const targets = [target('batch-bin'), target('batch-json')];
-    const res = await call(
+    const res = await deliver(
       gateClient,
-      gateClient.deliver,
-      {
-        appId: 'app1',
-        bootId: app.gate.core.bootId,
-        deliveries: sizes.map((size, seq) => ({ packet: push(seq, size), targets })),
-      },
-      new Metadata(),
-      5_000,
+      app,
+      sizes.map((size, seq) => ({ packet: push(seq, size), targets })),
     );
     expect(res).toEqual({ delivered: 2 * sizes.length, missing: 0 });
     for (const c of [binary, json]) {
@@ -99,13 +87,7 @@ describe('ws-conn batched writes over real WebSockets', () => {
     while (app.gate.core.counters.slowCloses === 0 && sent < 4_000) {
       // Batches of four 16 KiB pushes per call: each one flush per connection.
       const deliveries = [0, 1, 2, 3].map((i) => ({ packet: push((sent + i) % 256, 16 * 1024), targets }));
-      await call(
-        gateClient,
-        gateClient.deliver,
-        { appId: 'app1', bootId: app.gate.core.bootId, deliveries },
-        new Metadata(),
-        5_000,
-      );
+      await deliver(gateClient, app, deliveries);
       sent += deliveries.length;
     }
     expect(app.gate.core.counters.slowCloses).toBe(1);
@@ -126,11 +108,7 @@ describe('ws-conn with permessage-deflate', () => {
     const app = await start(upstreams, memoryDestination(), {
       ws: { port: 0, path: '/ws', maxPayload: 1024, allowedOrigins: [], perMessageDeflate: true },
     } as never);
-    const gateClient = new GateServiceClient(
-      `127.0.0.1:${app.grpcPort}`,
-      credentials.createInsecure(),
-      internalClientOptions(upstreams.secret),
-    );
+    const gateClient = gateClientOf(app, upstreams);
     try {
       const c = await Client.open(`ws://127.0.0.1:${app.wsPort}/ws`);
       expect(c.ws.extensions).toContain('permessage-deflate');
@@ -142,13 +120,7 @@ describe('ws-conn with permessage-deflate', () => {
         packet: push(seq, size),
         targets: [{ connId: conn.id, epoch: conn.epoch, userId: 'u1', deviceId: 'deflated' }],
       }));
-      await call(
-        gateClient,
-        gateClient.deliver,
-        { appId: 'app1', bootId: app.gate.core.bootId, deliveries },
-        new Metadata(),
-        5_000,
-      );
+      await deliver(gateClient, app, deliveries);
       await c.next(() => messages(c).length === 3);
       expect(messages(c).map((p) => [p.message, p.data.length])).toEqual([
         ['0', 10],

@@ -1,14 +1,14 @@
-import { credentials, Metadata } from '@grpc/grpc-js';
+import { Metadata } from '@grpc/grpc-js';
 import { startFakeUpstreams, type FakeUpstreams } from '@switchboard/gate/testing';
 import { memoryDestination, type MemoryDestination } from '@switchboard/log';
 import { ErrorCode, PacketType } from '@switchboard/proto/client';
-import { GateServiceClient } from '@switchboard/proto/conn';
+import type { GateServiceClient } from '@switchboard/proto/conn';
 import { encodePacket } from '@switchboard/protocol';
-import { call, internalClientOptions } from '@switchboard/rpc';
+import { call } from '@switchboard/rpc';
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { WsConn } from './server.js';
-import { Client, signInPacket, start } from './test-client.js';
+import { Client, gateClientOf, signInPacket, start } from './test-client.js';
 
 describe('ws-conn over real WebSockets', () => {
   let upstreams: FakeUpstreams;
@@ -22,11 +22,7 @@ describe('ws-conn over real WebSockets', () => {
     logs = memoryDestination();
     app = await start(upstreams, logs);
     url = `ws://127.0.0.1:${app.wsPort}/ws`;
-    gateClient = new GateServiceClient(
-      `127.0.0.1:${app.grpcPort}`,
-      credentials.createInsecure(),
-      internalClientOptions(upstreams.secret),
-    );
+    gateClient = gateClientOf(app, upstreams);
   });
 
   afterAll(async () => {

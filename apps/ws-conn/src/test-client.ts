@@ -1,11 +1,14 @@
 // A WebSocket client and a gateway started against fake upstreams, for the integration specs.
+import { credentials, Metadata } from '@grpc/grpc-js';
 import { loadConfig, type Config } from '@switchboard/config';
 import type { FakeUpstreams } from '@switchboard/gate/testing';
 import { createLogger, type MemoryDestination } from '@switchboard/log';
 import { type Packet, PacketType, SignInRequest } from '@switchboard/proto/client';
+import { GateServiceClient } from '@switchboard/proto/conn';
 import { decodePacket, encodePacket, packetFromJson, packetToJson } from '@switchboard/protocol';
+import { call, internalClientOptions } from '@switchboard/rpc';
 import WebSocket from 'ws';
-import { startWsConn } from './server.js';
+import { startWsConn, type WsConn } from './server.js';
 
 export const signInPacket = (device: string): Packet => ({
   type: PacketType.PACKET_TYPE_SIGN_IN,
@@ -96,4 +99,31 @@ export async function start(
     config,
     logger: createLogger({ level: 'info', service: 'ws-conn', destination: logs }),
   });
+}
+
+/** A GateService client of `app`, as route calls it. */
+export function gateClientOf(app: WsConn, upstreams: FakeUpstreams): GateServiceClient {
+  return new GateServiceClient(
+    `127.0.0.1:${app.grpcPort}`,
+    credentials.createInsecure(),
+    internalClientOptions(upstreams.secret),
+  );
+}
+
+/** One Deliver call with `deliveries` (packets and their targets) for app1 on `app`. */
+export function deliver(
+  client: GateServiceClient,
+  app: WsConn,
+  deliveries: Array<{
+    packet: Buffer;
+    targets: Array<{ connId: number; epoch: number; userId: string; deviceId: string }>;
+  }>,
+) {
+  return call(
+    client,
+    client.deliver,
+    { appId: 'app1', bootId: app.gate.core.bootId, deliveries },
+    new Metadata(),
+    5_000,
+  );
 }
