@@ -123,6 +123,13 @@ async function closeAll(loads: Load[], what: string): Promise<void> {
   if (early > 0) problems.push(`${what}: ${early} connections closed by the server`);
 }
 
+/** RSS, V8 heap used and V8 heap committed per connection (committed minus used: heap fragmentation). */
+function perConnectionLine(before: MemoryReading, idle: MemoryReading, connections: number): string {
+  const per = perConnection(before, idle, connections);
+  const committed = ((idle.committed ?? 0) - (before.committed ?? 0)) / connections;
+  return `${kib(per.rss)} KiB RSS, ${kib(per.heap)} KiB heap used, ${kib(committed)} KiB heap committed per connection`;
+}
+
 /** With --heap-snapshots, writes `probe`'s heap as DIR/<server>-<when>.heapsnapshot. */
 async function snapshot(probe: InspectorProbe, server: string, when: 'before' | 'idle'): Promise<void> {
   const dir = args['heap-snapshots'];
@@ -182,6 +189,7 @@ async function raw(loads: Load[], transport: 'ws' | 'tcp'): Promise<Held> {
     });
     await sleep(1000);
     const idle = await probe.read();
+    log(`${name}: ${perConnectionLine(before, idle, opened.done)}`);
     await snapshot(probe, name, 'idle');
     probe.close();
     await closeAll(loads, name);
@@ -275,7 +283,7 @@ async function switchboard(loads: Load[], label: string, env: Record<string, str
         before,
         idle,
       });
-      log(`${gate.name}: ${kib(perConnection(before, idle, opened.done).rss)} KiB RSS per connection`);
+      log(`${gate.name}: ${perConnectionLine(before, idle, opened.done)}`);
     }
     const idleRss = new Map(ours.map((p) => [p.name, readRss(p.pid)]));
     const churn = await onLoads(

@@ -26,6 +26,11 @@ export interface MemoryReading {
   rss: number;
   /** V8 heap used after a full GC, bytes. */
   heap: number;
+  /**
+   * V8 heap committed (pages held, used or not) after that GC, bytes: with `heap`, tells heap
+   * fragmentation from native memory in the RSS.
+   */
+  committed?: number;
 }
 
 /** A session on one process's inspector. */
@@ -75,7 +80,7 @@ export class InspectorProbe {
     await this.call('HeapProfiler.collectGarbage');
     await this.call('HeapProfiler.collectGarbage');
     const usage = await this.call('Runtime.getHeapUsage');
-    return { rss: readRss(this.pid), heap: Number(usage['usedSize']) };
+    return { rss: readRss(this.pid), heap: Number(usage['usedSize']), committed: Number(usage['totalSize']) };
   }
 
   /** Writes a heap snapshot (after the GCs V8 does for one) to `file`; see bench/idle/heap-diff.ts. */
