@@ -1,12 +1,10 @@
 import { WireFormat } from '@switchboard/gate';
-import { startFakeUpstreams, type FakeUpstreams } from '@switchboard/gate/testing';
-import { memoryDestination } from '@switchboard/log';
 import { PacketType } from '@switchboard/proto/client';
 import type { GateServiceClient } from '@switchboard/proto/conn';
 import { encodePacket } from '@switchboard/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { WsConn } from './server.js';
-import { Client, deliver, gateClientOf, signInPacket, start } from './test-client.js';
+import { Client, deliver, type GateFixture, signInPacket, startFixture } from './test-client.js';
 
 const push = (seq: number, size: number) =>
   Buffer.from(
@@ -22,23 +20,18 @@ const push = (seq: number, size: number) =>
 const messages = (c: Client) => c.packets.filter((p) => p.type === PacketType.PACKET_TYPE_MESSAGE);
 
 describe('ws-conn batched writes over real WebSockets', () => {
-  let upstreams: FakeUpstreams;
+  let fixture: GateFixture;
   let app: WsConn;
   let url: string;
   let gateClient: GateServiceClient;
 
+  // The default send bound (1 MiB) holds the largest batch below and cuts off the slow reader.
   beforeAll(async () => {
-    upstreams = await startFakeUpstreams();
-    app = await start(upstreams, memoryDestination(), { sendQueueMaxBytes: 1024 * 1024 });
-    url = `ws://127.0.0.1:${app.wsPort}/ws`;
-    gateClient = gateClientOf(app, upstreams);
+    fixture = await startFixture();
+    ({ app, url, gateClient } = fixture);
   });
 
-  afterAll(async () => {
-    gateClient.close();
-    await app.stop();
-    await upstreams.stop();
-  });
+  afterAll(() => fixture.stop());
 
   async function signedIn(device: string, protocols?: string[]): Promise<Client> {
     const c = await Client.open(url, protocols);
@@ -104,13 +97,12 @@ describe('ws-conn batched writes over real WebSockets', () => {
 
 describe('ws-conn with permessage-deflate', () => {
   it('leaves framing and compression to ws when the client negotiated it', async () => {
-    const upstreams = await startFakeUpstreams();
-    const app = await start(upstreams, memoryDestination(), {
+    const fixture = await startFixture({
       ws: { port: 0, path: '/ws', maxPayload: 1024, allowedOrigins: [], perMessageDeflate: true },
     } as never);
-    const gateClient = gateClientOf(app, upstreams);
+    const { app, gateClient } = fixture;
     try {
-      const c = await Client.open(`ws://127.0.0.1:${app.wsPort}/ws`);
+      const c = await Client.open(fixture.url);
       expect(c.ws.extensions).toContain('permessage-deflate');
       c.sendPacket(signInPacket('deflated'));
       await c.next((p) => p.type === PacketType.PACKET_TYPE_SIGN_IN);
@@ -130,9 +122,7 @@ describe('ws-conn with permessage-deflate', () => {
       c.ws.close();
       await c.closed();
     } finally {
-      gateClient.close();
-      await app.stop();
-      await upstreams.stop();
+      await fixture.stop();
     }
   });
 });

@@ -8,7 +8,7 @@ import { call } from '@switchboard/rpc';
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { WsConn } from './server.js';
-import { Client, gateClientOf, signInPacket, start } from './test-client.js';
+import { Client, type GateFixture, signInPacket, start, startFixture } from './test-client.js';
 
 describe('ws-conn over real WebSockets', () => {
   let upstreams: FakeUpstreams;
@@ -16,20 +16,14 @@ describe('ws-conn over real WebSockets', () => {
   let logs: MemoryDestination;
   let url: string;
   let gateClient: GateServiceClient;
+  let fixture: GateFixture;
 
   beforeAll(async () => {
-    upstreams = await startFakeUpstreams();
-    logs = memoryDestination();
-    app = await start(upstreams, logs);
-    url = `ws://127.0.0.1:${app.wsPort}/ws`;
-    gateClient = gateClientOf(app, upstreams);
+    fixture = await startFixture();
+    ({ upstreams, app, logs, url, gateClient } = fixture);
   });
 
-  afterAll(async () => {
-    gateClient.close();
-    await app.stop();
-    await upstreams.stop();
-  });
+  afterAll(() => fixture.stop());
 
   it.each([
     ['no subprotocol (binary default)', undefined, ''],

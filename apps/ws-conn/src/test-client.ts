@@ -1,8 +1,8 @@
 // A WebSocket client and a gateway started against fake upstreams, for the integration specs.
 import { credentials, Metadata } from '@grpc/grpc-js';
 import { loadConfig, type Config } from '@switchboard/config';
-import type { FakeUpstreams } from '@switchboard/gate/testing';
-import { createLogger, type MemoryDestination } from '@switchboard/log';
+import { startFakeUpstreams, type FakeUpstreams } from '@switchboard/gate/testing';
+import { createLogger, memoryDestination, type MemoryDestination } from '@switchboard/log';
 import { type Packet, PacketType, SignInRequest } from '@switchboard/proto/client';
 import { GateServiceClient } from '@switchboard/proto/conn';
 import { decodePacket, encodePacket, packetFromJson, packetToJson } from '@switchboard/protocol';
@@ -99,6 +99,36 @@ export async function start(
     config,
     logger: createLogger({ level: 'info', service: 'ws-conn', destination: logs }),
   });
+}
+
+/** A ws-conn on fake upstreams with a GateService client: what a spec starts in its beforeAll. */
+export interface GateFixture {
+  upstreams: FakeUpstreams;
+  app: WsConn;
+  logs: MemoryDestination;
+  /** The WebSocket URL of the gate. */
+  url: string;
+  gateClient: GateServiceClient;
+  stop(): Promise<void>;
+}
+
+export async function startFixture(gate: Partial<Config['gate']> = {}): Promise<GateFixture> {
+  const upstreams = await startFakeUpstreams();
+  const logs = memoryDestination();
+  const app = await start(upstreams, logs, gate);
+  const gateClient = gateClientOf(app, upstreams);
+  return {
+    upstreams,
+    app,
+    logs,
+    url: `ws://127.0.0.1:${app.wsPort}/ws`,
+    gateClient,
+    stop: async () => {
+      gateClient.close();
+      await app.stop();
+      await upstreams.stop();
+    },
+  };
 }
 
 /** A GateService client of `app`, as route calls it. */
