@@ -21,9 +21,9 @@ const MAX_REASON_BYTES = 123;
  * text, by subprotocol). Without compression the core hands over complete frames (built once per
  * packet for every connection, see WireFormat.WsBinary), written to the socket as they are; with
  * it, payloads that `ws` frames and compresses. A flush corks the underlying socket around its
- * writes so a batch of messages leaves in one writev. Listeners are shared module-level functions (no closures per
- * connection), and what can be derived (wire format, peer address) is derived when read rather
- * than kept per connection.
+ * writes so a batch of messages leaves in one writev. Listeners are shared module-level functions
+ * (no closures per connection), and what can be derived (wire format, peer address) is derived
+ * when read rather than kept per connection.
  */
 export class WsTransport implements Transport {
   conn: Connection | undefined;
