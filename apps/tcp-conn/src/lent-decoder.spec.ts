@@ -68,4 +68,23 @@ describe('LentDecoder', () => {
     frames.push(next, frame('next'));
     expect(next.frames).toEqual(['next']);
   });
+
+  it('keeps frames apart when one connection is read while another frame is being handled', () => {
+    const frames = new LentDecoder(1024);
+    const inner = new Reader();
+    const outer: FrameReader & { frames: string[] } = {
+      decoder: undefined,
+      frames: [],
+      onFrame(body) {
+        this.frames.push(body.toString('utf8'));
+        if (this.frames.length === 1) frames.push(inner, frame('inner'));
+      },
+    };
+    frames.push(outer, Buffer.concat([frame('o1'), frame('o2'), frame('o3').subarray(0, 3)]));
+    frames.push(outer, frame('o3').subarray(3));
+    expect(outer.frames).toEqual(['o1', 'o2', 'o3']);
+    expect(inner.frames).toEqual(['inner']);
+    expect(inner.decoder).toBeUndefined();
+    expect(outer.decoder).toBeUndefined();
+  });
 });

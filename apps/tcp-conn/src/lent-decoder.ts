@@ -16,7 +16,7 @@ export interface FrameReader {
  */
 export class LentDecoder implements FrameSink {
   private spare: FrameDecoder;
-  /** The connection whose chunk is being decoded (pushes never nest). */
+  /** The connection whose chunk is being decoded; undefined between chunks. */
   private reading: FrameReader | undefined = undefined;
 
   constructor(private readonly maxFrameBytes: number) {
@@ -25,6 +25,10 @@ export class LentDecoder implements FrameSink {
 
   /** Decodes one chunk of `reader`'s stream, delivering its frames to `reader.onFrame`. */
   push(reader: FrameReader, chunk: Buffer): ProtocolError | undefined {
+    const outer = this.reading;
+    // Socket reads do not nest, but should one connection's chunk arrive while another's frame
+    // is being handled, it must not share the spare in use: it gets a decoder of its own.
+    if (outer !== undefined && reader.decoder === undefined) reader.decoder = this.fresh();
     const own = reader.decoder;
     const decoder = own ?? this.spare;
     this.reading = reader;
@@ -34,7 +38,7 @@ export class LentDecoder implements FrameSink {
     try {
       error = decoder.push(chunk);
     } finally {
-      this.reading = undefined;
+      this.reading = outer;
     }
     const atBoundary = error === undefined && decoder.bufferedBytes === 0;
     if (own === undefined && !atBoundary) {
