@@ -93,6 +93,41 @@ describe('tcp-conn over real sockets', () => {
     await c.whenClosed();
   });
 
+  it('writes a batch of pushes in order, frames that span reads whole', async () => {
+    const c = await TestClient.open(app.tcpPort);
+    await c.signedIn('good', 'batch');
+    const conn = app.gate.core.registry.byDeviceOf('app1', 'u1', 'batch')!;
+    // Under the 64 KiB send bound set above, which a bigger batch would trip (as it should).
+    const sizes = [0, 1, 100, 20_000, 30_000, 5, 3];
+    const target = { connId: conn.id, epoch: conn.epoch, userId: 'u1', deviceId: 'batch' };
+    const deliveries = sizes.map((size, seq) => ({
+      packet: Buffer.from(
+        encodePacket({
+          type: PacketType.PACKET_TYPE_MESSAGE,
+          requestId: 0,
+          code: 0,
+          message: `${seq}`,
+          data: Buffer.alloc(size, seq),
+        }),
+      ),
+      targets: [target],
+    }));
+    const res = await call(
+      gateClient,
+      gateClient.deliver,
+      { appId: 'app1', bootId: app.gate.core.bootId, deliveries },
+      new Metadata(),
+      5_000,
+    );
+    expect(res).toEqual({ delivered: sizes.length, missing: 0 });
+    await c.ping(9);
+    const pushes = c.packets.filter((p) => p.type === PacketType.PACKET_TYPE_MESSAGE);
+    expect(pushes.map((p) => [p.message, p.data.length])).toEqual(sizes.map((size, seq) => [`${seq}`, size]));
+    expect(pushes.every((p, seq) => p.data.every((b) => b === seq))).toBe(true);
+    c.socket.end();
+    await c.whenClosed();
+  });
+
   it('refuses a bad token with DISCONNECT TOKEN_INVALID', async () => {
     const c = await TestClient.open(app.tcpPort);
     c.signIn('bad');
