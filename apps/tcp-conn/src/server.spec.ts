@@ -1,6 +1,6 @@
 import { credentials, Metadata } from '@grpc/grpc-js';
 import { loadConfig } from '@switchboard/config';
-import { startFakeUpstreams, type FakeUpstreams } from '@switchboard/gate/testing';
+import { messagePush, startFakeUpstreams, type FakeUpstreams } from '@switchboard/gate/testing';
 import { createLogger, memoryDestination, type MemoryDestination } from '@switchboard/log';
 import { ErrorCode, PacketType, SendRequest } from '@switchboard/proto/client';
 import { GateServiceClient } from '@switchboard/proto/conn';
@@ -100,18 +100,7 @@ describe('tcp-conn over real sockets', () => {
     // Under the 64 KiB send bound set above, which a bigger batch would trip (as it should).
     const sizes = [0, 1, 100, 20_000, 30_000, 5, 3];
     const target = { connId: conn.id, epoch: conn.epoch, userId: 'u1', deviceId: 'batch' };
-    const deliveries = sizes.map((size, seq) => ({
-      packet: Buffer.from(
-        encodePacket({
-          type: PacketType.PACKET_TYPE_MESSAGE,
-          requestId: 0,
-          code: 0,
-          message: `${seq}`,
-          data: Buffer.alloc(size, seq),
-        }),
-      ),
-      targets: [target],
-    }));
+    const deliveries = sizes.map((size, seq) => ({ packet: messagePush(seq, size), targets: [target] }));
     const res = await call(
       gateClient,
       gateClient.deliver,

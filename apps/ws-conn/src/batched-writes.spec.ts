@@ -1,21 +1,10 @@
 import { WireFormat } from '@switchboard/gate';
+import { messagePush } from '@switchboard/gate/testing';
 import { PacketType } from '@switchboard/proto/client';
 import type { GateServiceClient } from '@switchboard/proto/conn';
-import { encodePacket } from '@switchboard/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { WsConn } from './server.js';
 import { Client, deliver, type GateFixture, signInPacket, startFixture } from './test-client.js';
-
-const push = (seq: number, size: number) =>
-  Buffer.from(
-    encodePacket({
-      type: PacketType.PACKET_TYPE_MESSAGE,
-      requestId: 0,
-      code: 0,
-      message: `${seq}`,
-      data: Buffer.alloc(size, seq),
-    }),
-  );
 
 const messages = (c: Client) => c.packets.filter((p) => p.type === PacketType.PACKET_TYPE_MESSAGE);
 
@@ -57,7 +46,7 @@ describe('ws-conn batched writes over real WebSockets', () => {
     const res = await deliver(
       gateClient,
       app,
-      sizes.map((size, seq) => ({ packet: push(seq, size), targets })),
+      sizes.map((size, seq) => ({ packet: messagePush(seq, size), targets })),
     );
     expect(res).toEqual({ delivered: 2 * sizes.length, missing: 0 });
     for (const c of [binary, json]) {
@@ -79,7 +68,10 @@ describe('ws-conn batched writes over real WebSockets', () => {
     let sent = 0;
     while (app.gate.core.counters.slowCloses === 0 && sent < 4_000) {
       // Batches of four 16 KiB pushes per call: each one flush per connection.
-      const deliveries = [0, 1, 2, 3].map((i) => ({ packet: push((sent + i) % 256, 16 * 1024), targets }));
+      const deliveries = [0, 1, 2, 3].map((i) => ({
+        packet: messagePush((sent + i) % 256, 16 * 1024),
+        targets,
+      }));
       await deliver(gateClient, app, deliveries);
       sent += deliveries.length;
     }
@@ -109,7 +101,7 @@ describe('ws-conn with permessage-deflate', () => {
       const conn = app.gate.core.registry.byDeviceOf('app1', 'u1', 'deflated')!;
       expect(conn.format).toBe(WireFormat.Binary);
       const deliveries = [10, 70_000, 20].map((size, seq) => ({
-        packet: push(seq, size),
+        packet: messagePush(seq, size),
         targets: [{ connId: conn.id, epoch: conn.epoch, userId: 'u1', deviceId: 'deflated' }],
       }));
       await deliver(gateClient, app, deliveries);
