@@ -12,9 +12,13 @@
 //      npm run bench:idle -- --compare-env MALLOC_ARENA_MAX=2   (a second Switchboard run with it)
 // Flags: --connections 10000 (per gate) --loads 4 --inflight 200 --churn 30000 --churn-inflight 200
 //        --settle-ms 10000 --only raw|switchboard --env KEY=VALUE --embedded --no-pin
+//        --heap-snapshots DIR (each server's heap before and with the connections held, for
+//        `npx tsx bench/idle/heap-diff.ts DIR/<server>-before.heapsnapshot DIR/<server>-idle.heapsnapshot N`)
 //        --mysql mysql://root@127.0.0.1:3306 --redis-url redis://127.0.0.1:6379
 // Results go in docs/benchmarks.md, section "Idle memory".
+import { mkdirSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { DEFAULT_MYSQL_SERVER_URI } from '@switchboard/storage';
@@ -42,6 +46,7 @@ const { values: args } = parseArgs({
     env: { type: 'string', multiple: true },
     'compare-env': { type: 'string', multiple: true },
     'no-pin': { type: 'boolean', default: false },
+    'heap-snapshots': { type: 'string', default: '' },
     mysql: { type: 'string', default: DEFAULT_MYSQL_SERVER_URI },
     'redis-url': { type: 'string', default: 'redis://127.0.0.1:6379' },
   },
@@ -118,6 +123,23 @@ async function closeAll(loads: Load[], what: string): Promise<void> {
   if (early > 0) problems.push(`${what}: ${early} connections closed by the server`);
 }
 
+/** RSS, V8 heap used and V8 heap committed per connection (committed minus used: heap fragmentation). */
+function perConnectionLine(before: MemoryReading, idle: MemoryReading, connections: number): string {
+  const per = perConnection(before, idle, connections);
+  const committed = ((idle.committed ?? 0) - (before.committed ?? 0)) / connections;
+  return `${kib(per.rss)} KiB RSS, ${kib(per.heap)} KiB heap used, ${kib(committed)} KiB heap committed per connection`;
+}
+
+/** With --heap-snapshots, writes `probe`'s heap as DIR/<server>-<when>.heapsnapshot. */
+async function snapshot(probe: InspectorProbe, server: string, when: 'before' | 'idle'): Promise<void> {
+  const dir = args['heap-snapshots'];
+  if (!dir) return;
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, `${server.replace(/[^a-z0-9]+/gi, '-')}-${when}.heapsnapshot`);
+  await probe.snapshot(file);
+  log(`heap snapshot: ${file}`);
+}
+
 /** Opens the inspector of `pid` (run with --inspect-port=port) and a probe on it. */
 async function probeAt(pid: number, port: number): Promise<InspectorProbe> {
   process.kill(pid, 'SIGUSR1');
@@ -155,8 +177,9 @@ async function raw(loads: Load[], transport: 'ws' | 'tcp'): Promise<Held> {
     const r = await server.next('ready', 60_000);
     const probe = await probeAt(server.pid, port);
     const before = await probe.read();
-    const url = transport === 'ws' ? `ws://127.0.0.1:${r.wsPort}/` : `tcp://127.0.0.1:${r.tcpPort}`;
     const name = transport === 'ws' ? 'raw ws' : 'raw net';
+    await snapshot(probe, name, 'before');
+    const url = transport === 'ws' ? `ws://127.0.0.1:${r.wsPort}/` : `tcp://127.0.0.1:${r.tcpPort}`;
     const opened = await onLoads(loads, `${name}: connections`, N, Number(args.inflight), {
       kind: 'raw',
       url,
@@ -166,6 +189,8 @@ async function raw(loads: Load[], transport: 'ws' | 'tcp'): Promise<Held> {
     });
     await sleep(1000);
     const idle = await probe.read();
+    log(`${name}: ${perConnectionLine(before, idle, opened.done)}`);
+    await snapshot(probe, name, 'idle');
     probe.close();
     await closeAll(loads, name);
     return { server: name, transport, connections: opened.done, before, idle };
@@ -240,6 +265,7 @@ async function switchboard(loads: Load[], label: string, env: Record<string, str
     const held: Held[] = [];
     for (const gate of gates) {
       const before = await gate.probe.read();
+      await snapshot(gate.probe, `${label}-${gate.name}`, 'before');
       const opened = await onLoads(loads, `${label}, ${gate.name}: sign-ins`, N, Number(args.inflight), {
         kind: 'switchboard',
         url: gate.url,
@@ -249,6 +275,7 @@ async function switchboard(loads: Load[], label: string, env: Record<string, str
       });
       await sleep(1000);
       const idle = await gate.probe.read();
+      await snapshot(gate.probe, `${label}-${gate.name}`, 'idle');
       held.push({
         server: `${label}: ${gate.name}`,
         transport: gate.transport,
@@ -256,7 +283,7 @@ async function switchboard(loads: Load[], label: string, env: Record<string, str
         before,
         idle,
       });
-      log(`${gate.name}: ${kib(perConnection(before, idle, opened.done).rss)} KiB RSS per connection`);
+      log(`${gate.name}: ${perConnectionLine(before, idle, opened.done)}`);
     }
     const idleRss = new Map(ours.map((p) => [p.name, readRss(p.pid)]));
     const churn = await onLoads(

@@ -2,6 +2,7 @@
 // Protocol): works for processes this benchmark did not start with an IPC channel or --expose-gc,
 // such as the local cluster's services. The process must run with `--inspect-port=N` (0: any free
 // port); SIGUSR1 then opens the inspector, and Node prints where on stderr.
+import { createWriteStream } from 'node:fs';
 import WebSocket from 'ws';
 import { readRss } from '../fanout/proc-stats.js';
 
@@ -25,19 +26,32 @@ export interface MemoryReading {
   rss: number;
   /** V8 heap used after a full GC, bytes. */
   heap: number;
+  /**
+   * V8 heap committed (pages held, used or not) after that GC, bytes: with `heap`, tells heap
+   * fragmentation from native memory in the RSS.
+   */
+  committed?: number;
 }
 
 /** A session on one process's inspector. */
 export class InspectorProbe {
   private nextId = 1;
   private readonly waiting = new Map<number, (result: Record<string, unknown>) => void>();
+  /** Receives the chunks of the heap snapshot being taken, if any. */
+  private onChunk: ((chunk: string) => void) | undefined;
 
   private constructor(
     readonly pid: number,
     private readonly ws: WebSocket,
   ) {
     ws.on('message', (data: Buffer) => {
-      const m = JSON.parse(data.toString('utf8')) as { id?: number; result?: Record<string, unknown> };
+      const m = JSON.parse(data.toString('utf8')) as {
+        id?: number;
+        method?: string;
+        params?: { chunk?: string };
+        result?: Record<string, unknown>;
+      };
+      if (m.method === 'HeapProfiler.addHeapSnapshotChunk') this.onChunk?.(m.params?.chunk ?? '');
       if (m.id === undefined) return;
       this.waiting.get(m.id)?.(m.result ?? {});
       this.waiting.delete(m.id);
@@ -66,7 +80,21 @@ export class InspectorProbe {
     await this.call('HeapProfiler.collectGarbage');
     await this.call('HeapProfiler.collectGarbage');
     const usage = await this.call('Runtime.getHeapUsage');
-    return { rss: readRss(this.pid), heap: Number(usage['usedSize']) };
+    return { rss: readRss(this.pid), heap: Number(usage['usedSize']), committed: Number(usage['totalSize']) };
+  }
+
+  /** Writes a heap snapshot (after the GCs V8 does for one) to `file`; see bench/idle/heap-diff.ts. */
+  async snapshot(file: string): Promise<void> {
+    const out = createWriteStream(file);
+    this.onChunk = (chunk) => out.write(chunk);
+    try {
+      await this.call('HeapProfiler.takeHeapSnapshot');
+    } finally {
+      this.onChunk = undefined;
+      await new Promise<void>((resolve, reject) =>
+        out.end((err?: Error | null) => (err ? reject(err) : resolve())),
+      );
+    }
   }
 
   close(): void {

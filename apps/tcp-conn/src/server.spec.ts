@@ -1,6 +1,6 @@
 import { credentials, Metadata } from '@grpc/grpc-js';
 import { loadConfig } from '@switchboard/config';
-import { startFakeUpstreams, type FakeUpstreams } from '@switchboard/gate/testing';
+import { messagePush, startFakeUpstreams, type FakeUpstreams } from '@switchboard/gate/testing';
 import { createLogger, memoryDestination, type MemoryDestination } from '@switchboard/log';
 import { ErrorCode, PacketType, SendRequest } from '@switchboard/proto/client';
 import { GateServiceClient } from '@switchboard/proto/conn';
@@ -89,6 +89,30 @@ describe('tcp-conn over real sockets', () => {
     expect(upstreams.calls['send']).toContainEqual(
       expect.objectContaining({ session: expect.objectContaining({ gateId: app.gate.id, deviceId: 'a' }) }),
     );
+    c.socket.end();
+    await c.whenClosed();
+  });
+
+  it('writes a batch of pushes in order, frames that span reads whole', async () => {
+    const c = await TestClient.open(app.tcpPort);
+    await c.signedIn('good', 'batch');
+    const conn = app.gate.core.registry.byDeviceOf('app1', 'u1', 'batch')!;
+    // Under the 64 KiB send bound set above, which a bigger batch would trip (as it should).
+    const sizes = [0, 1, 100, 20_000, 30_000, 5, 3];
+    const target = { connId: conn.id, epoch: conn.epoch, userId: 'u1', deviceId: 'batch' };
+    const deliveries = sizes.map((size, seq) => ({ packet: messagePush(seq, size), targets: [target] }));
+    const res = await call(
+      gateClient,
+      gateClient.deliver,
+      { appId: 'app1', bootId: app.gate.core.bootId, deliveries },
+      new Metadata(),
+      5_000,
+    );
+    expect(res).toEqual({ delivered: sizes.length, missing: 0 });
+    await c.ping(9);
+    const pushes = c.packets.filter((p) => p.type === PacketType.PACKET_TYPE_MESSAGE);
+    expect(pushes.map((p) => [p.message, p.data.length])).toEqual(sizes.map((size, seq) => [`${seq}`, size]));
+    expect(pushes.every((p, seq) => p.data.every((b) => b === seq))).toBe(true);
     c.socket.end();
     await c.whenClosed();
   });

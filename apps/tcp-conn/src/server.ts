@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { createServer as createNetServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { createServer as createTlsServer } from 'node:tls';
 import { type Gate, launchGate, type LaunchGateOptions } from '@switchboard/gate';
+import { LentDecoder } from './lent-decoder.js';
 import { TcpTransport } from './tcp-transport.js';
 
 /** Config and logger, plus optional logic/route ports replacing the gRPC clients (tests, embedding). */
@@ -25,12 +26,13 @@ export async function startTcpConn(options: StartTcpConnOptions): Promise<TcpCon
   const launched = await launchGate({ ...options, logger });
   const { gate } = launched;
 
+  const frames = new LentDecoder(gc.maxFrameBytes);
   const onConnection = (socket: Socket) => {
     if (gate.core.isDraining) {
       socket.destroy();
       return;
     }
-    new TcpTransport(socket, gate.core, gc.maxFrameBytes).attach();
+    new TcpTransport(socket, gate.core, frames).attach();
   };
   const tls = gc.tcp.tls;
   const server: Server = tls.enabled
@@ -40,17 +42,21 @@ export async function startTcpConn(options: StartTcpConnOptions): Promise<TcpCon
       )
     : createNetServer({ allowHalfOpen: true, noDelay: true }, onConnection);
   server.on('error', (err) => logger.error({ err }, 'tcp listener error'));
-  // Raw sockets, including TLS handshakes that never completed (the gate never saw those), so
-  // that stopping cannot wait on a client that connected and went quiet.
+  // With TLS, the raw sockets, including handshakes that never completed (the gate never saw
+  // those), so that stopping cannot wait on a client that connected and went quiet. Without TLS
+  // every accepted socket is the gate's at once, and its drain closes (or destroys) them all: no
+  // set entry and second 'close' listener per connection.
   const sockets = new Set<Socket>();
   // One listener for every socket (it finds its socket as `this`), not a closure per connection.
   function forget(this: Socket): void {
     sockets.delete(this);
   }
-  server.on('connection', (socket: Socket) => {
-    sockets.add(socket);
-    socket.on('close', forget);
-  });
+  if (tls.enabled) {
+    server.on('connection', (socket: Socket) => {
+      sockets.add(socket);
+      socket.on('close', forget);
+    });
+  }
   const tcpPort = await listen(server, gc.host, gc.tcp.port);
 
   const healthPort = launched.healthPort;

@@ -1,5 +1,6 @@
 import type { Socket } from 'node:net';
-import { FrameDecoder, type FrameSink } from '@switchboard/protocol';
+import type { FrameDecoder } from '@switchboard/protocol';
+import type { FrameReader, LentDecoder } from './lent-decoder.js';
 import {
   type Connection,
   type GateCore,
@@ -15,25 +16,26 @@ type TaggedSocket = Socket & { [kTransport]?: TcpTransport };
 const CLOSE_GRACE_MS = 5_000;
 
 /**
- * A gate Transport over one TCP (or TLS) socket: LV frames in via the protocol FrameDecoder,
+ * A gate Transport over one TCP (or TLS) socket: LV frames in via the gateway's LentDecoder,
  * batches out via cork/uncork (one writev per flush). Socket events go to shared module-level
  * listeners that find the transport on the socket, so a connection costs no closures; the wire
- * format and the peer address are derived when read rather than kept per connection.
+ * format and the peer address are derived when read rather than kept per connection, and a
+ * connection at a frame boundary holds no decoder.
  */
-export class TcpTransport implements Transport, FrameSink {
-  readonly decoder: FrameDecoder;
+export class TcpTransport implements Transport, FrameReader {
+  /** Set only while a frame spans chunks or after decoding failed (see LentDecoder). */
+  decoder: FrameDecoder | undefined = undefined;
   conn: Connection | undefined;
-  private closing = false;
+  closing = false;
 
   constructor(
     readonly socket: Socket,
     readonly core: GateCore,
-    maxFrameBytes: number,
+    readonly frames: LentDecoder,
   ) {
     // Node keeps the peer address on the socket once read; read it while the socket is connected
     // so that a log line after the peer has gone still shows it.
     void socket.remoteAddress;
-    this.decoder = new FrameDecoder({ maxFrameBytes }, this);
   }
 
   get format(): WireFormat {
@@ -51,10 +53,10 @@ export class TcpTransport implements Transport, FrameSink {
     socket.setNoDelay(true);
     this.conn = this.core.open(this);
     socket.on('data', onData);
+    dropNoOpEndListener(socket);
     socket.on('end', onEnd);
     socket.on('close', onClose);
     socket.on('error', onError);
-    socket.on('timeout', onTimeout);
     return this.conn;
   }
 
@@ -63,18 +65,18 @@ export class TcpTransport implements Transport, FrameSink {
   }
 
   onFrame(frame: Buffer): void {
-    const conn = this.conn!;
-    this.core.receive(conn, frame);
-    if (conn.closed) this.decoder.close();
+    // Frames after the one that closed the connection (same chunk) are dropped.
+    if (!this.closing) this.core.receive(this.conn!, frame);
+  }
+
+  write(chunk: WireChunk): void {
+    const socket = this.socket;
+    if (!socket.destroyed && socket.writable) socket.write(chunk);
   }
 
   writeMany(chunks: readonly WireChunk[]): void {
     const socket = this.socket;
     if (socket.destroyed || !socket.writable) return;
-    if (chunks.length === 1) {
-      socket.write(chunks[0]!);
-      return;
-    }
     socket.cork();
     for (const chunk of chunks) socket.write(chunk);
     socket.uncork();
@@ -83,17 +85,29 @@ export class TcpTransport implements Transport, FrameSink {
   close(): void {
     if (this.closing) return;
     this.closing = true;
-    this.decoder.close();
+    this.decoder?.close();
     // A peer that never reads would keep the socket half-closed forever.
+    this.socket.on('timeout', onTimeout);
     this.socket.setTimeout(CLOSE_GRACE_MS);
     this.socket.end();
   }
 
   destroy(): void {
     this.closing = true;
-    this.decoder.close();
+    this.decoder?.close();
     this.socket.destroy();
   }
+}
+
+/**
+ * Node's own 'end' listener on every socket only acts when `allowHalfOpen` is off. The gateway runs
+ * with it on, so without that listener ours is the socket's only one: a function rather than an
+ * array of two (about 64 bytes per connection). Left alone when it is not the listener expected.
+ */
+function dropNoOpEndListener(socket: Socket): void {
+  if (!socket.allowHalfOpen || socket.listenerCount('end') !== 1) return;
+  const listener = socket.listeners('end')[0] as (...args: unknown[]) => void;
+  if (listener.name === 'onReadableStreamEnd') socket.removeListener('end', listener);
 }
 
 function transportOf(socket: Socket): TcpTransport {
@@ -102,7 +116,8 @@ function transportOf(socket: Socket): TcpTransport {
 
 function onData(this: Socket, chunk: Buffer): void {
   const t = transportOf(this);
-  const error = t.decoder.push(chunk);
+  if (t.closing) return;
+  const error = t.frames.push(t, chunk);
   if (error) t.core.protocolError(t.conn!, error.code, error.message);
 }
 
@@ -110,7 +125,7 @@ function onData(this: Socket, chunk: Buffer): void {
 // gets its DISCONNECT BAD_FRAME; a clean end is answered with our own end.
 function onEnd(this: Socket): void {
   const t = transportOf(this);
-  const error = t.decoder.end();
+  const error = t.closing ? undefined : t.frames.end(t);
   if (error) t.core.protocolError(t.conn!, error.code, error.message);
   else this.end();
 }

@@ -1,102 +1,14 @@
-import { credentials, Metadata } from '@grpc/grpc-js';
-import { loadConfig, type Config } from '@switchboard/config';
+import { Metadata } from '@grpc/grpc-js';
 import { startFakeUpstreams, type FakeUpstreams } from '@switchboard/gate/testing';
-import { createLogger, memoryDestination, type MemoryDestination } from '@switchboard/log';
-import { ErrorCode, type Packet, PacketType, SignInRequest } from '@switchboard/proto/client';
-import { GateServiceClient } from '@switchboard/proto/conn';
-import { decodePacket, encodePacket, packetFromJson, packetToJson } from '@switchboard/protocol';
-import { call, internalClientOptions } from '@switchboard/rpc';
+import { memoryDestination, type MemoryDestination } from '@switchboard/log';
+import { ErrorCode, PacketType } from '@switchboard/proto/client';
+import type { GateServiceClient } from '@switchboard/proto/conn';
+import { encodePacket } from '@switchboard/protocol';
+import { call } from '@switchboard/rpc';
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import WebSocket from 'ws';
-import { startWsConn, type WsConn } from './server.js';
-
-const signInPacket = (device: string): Packet => ({
-  type: PacketType.PACKET_TYPE_SIGN_IN,
-  requestId: 1,
-  code: 0,
-  message: '',
-  data: Buffer.from(
-    SignInRequest.encode({
-      appId: 'app1',
-      userId: 'u1',
-      deviceId: device,
-      token: 'good',
-      platform: 'web',
-      tags: [],
-    }).finish(),
-  ),
-});
-
-/** A WebSocket client collecting decoded packets and the close code. */
-class Client {
-  readonly packets: Packet[] = [];
-  closeCode: number | undefined;
-  private waiters: (() => void)[] = [];
-  constructor(readonly ws: WebSocket) {
-    ws.on('message', (data: Buffer, isBinary: boolean) => {
-      const r = isBinary ? decodePacket(data) : packetFromJson(data.toString(), 'to-client');
-      if (r.ok) this.packets.push(r.packet);
-      this.wake();
-    });
-    ws.on('close', (code) => {
-      this.closeCode = code;
-      this.wake();
-    });
-    ws.on('error', () => undefined);
-  }
-  static open(url: string, protocols?: string[], headers?: Record<string, string>): Promise<Client> {
-    const ws = new WebSocket(url, protocols, { headers });
-    return new Promise((resolve, reject) => {
-      ws.once('open', () => resolve(new Client(ws)));
-      ws.once('unexpected-response', (_req, res) => reject(new Error(`HTTP ${res.statusCode}`)));
-      ws.once('error', reject);
-    });
-  }
-  sendPacket(p: Packet): void {
-    if (this.ws.protocol === 'switchboard.v1.json') this.ws.send(packetToJson(p, 'to-server'));
-    else this.ws.send(encodePacket(p));
-  }
-  async next(pred: (p: Packet) => boolean): Promise<Packet> {
-    for (;;) {
-      const found = this.packets.find(pred);
-      if (found) return found;
-      if (this.closeCode !== undefined)
-        throw new Error(`closed (${this.closeCode}) before the expected packet`);
-      await new Promise<void>((r) => this.waiters.push(r));
-    }
-  }
-  async closed(): Promise<number> {
-    while (this.closeCode === undefined) await new Promise<void>((r) => this.waiters.push(r));
-    return this.closeCode;
-  }
-  private wake(): void {
-    const w = this.waiters;
-    this.waiters = [];
-    for (const f of w) f();
-  }
-}
-
-async function start(upstreams: FakeUpstreams, logs: MemoryDestination, gate: Partial<Config['gate']> = {}) {
-  const config = loadConfig({
-    env: {},
-    profile: 'default',
-    overrides: {
-      gate: {
-        grpcPort: 0,
-        health: { enabled: false, port: 0 },
-        ws: { port: 0, path: '/ws', maxPayload: 1024, allowedOrigins: [] },
-        ...gate,
-      },
-      gateClient: { logicAddress: upstreams.logicAddress, routeAddress: upstreams.routeAddress },
-      internal: { secret: upstreams.secret },
-    },
-  });
-  return startWsConn({
-    config,
-    logger: createLogger({ level: 'info', service: 'ws-conn', destination: logs }),
-  });
-}
+import type { WsConn } from './server.js';
+import { Client, type GateFixture, signInPacket, start, startFixture } from './test-client.js';
 
 describe('ws-conn over real WebSockets', () => {
   let upstreams: FakeUpstreams;
@@ -104,24 +16,14 @@ describe('ws-conn over real WebSockets', () => {
   let logs: MemoryDestination;
   let url: string;
   let gateClient: GateServiceClient;
+  let fixture: GateFixture;
 
   beforeAll(async () => {
-    upstreams = await startFakeUpstreams();
-    logs = memoryDestination();
-    app = await start(upstreams, logs);
-    url = `ws://127.0.0.1:${app.wsPort}/ws`;
-    gateClient = new GateServiceClient(
-      `127.0.0.1:${app.grpcPort}`,
-      credentials.createInsecure(),
-      internalClientOptions(upstreams.secret),
-    );
+    fixture = await startFixture();
+    ({ upstreams, app, logs, url, gateClient } = fixture);
   });
 
-  afterAll(async () => {
-    gateClient.close();
-    await app.stop();
-    await upstreams.stop();
-  });
+  afterAll(() => fixture.stop());
 
   it.each([
     ['no subprotocol (binary default)', undefined, ''],

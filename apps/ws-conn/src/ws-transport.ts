@@ -18,10 +18,12 @@ const MAX_REASON_BYTES = 123;
 
 /**
  * A gate Transport over one WebSocket: one message is one Packet (binary protobuf or proto3 JSON
- * text, by subprotocol). A flush corks the underlying socket around its sends so a batch of
- * messages leaves in one writev. Listeners are shared module-level functions (no closures per
- * connection), and what can be derived (wire format, peer address) is derived when read rather
- * than kept per connection.
+ * text, by subprotocol). Without compression the core hands over complete frames (built once per
+ * packet for every connection, see WireFormat.WsBinary), written to the socket as they are; with
+ * it, payloads that `ws` frames and compresses. A flush corks the underlying socket around its
+ * writes so a batch of messages leaves in one writev. Listeners are shared module-level functions
+ * (no closures per connection), and what can be derived (wire format, peer address) is derived
+ * when read rather than kept per connection.
  */
 export class WsTransport implements Transport {
   conn: Connection | undefined;
@@ -37,9 +39,14 @@ export class WsTransport implements Transport {
     void socket.remoteAddress;
   }
 
-  /** By subprotocol, chosen at the handshake; read once, when the core opens the connection. */
+  /**
+   * By subprotocol and by whether permessage-deflate was negotiated, both at the handshake; read
+   * once, when the core opens the connection.
+   */
   get format(): WireFormat {
-    return this.ws.protocol === WS_SUBPROTOCOL_JSON ? WireFormat.Json : WireFormat.Binary;
+    const json = this.ws.protocol === WS_SUBPROTOCOL_JSON;
+    if (this.ws.extensions !== '') return json ? WireFormat.Json : WireFormat.Binary;
+    return json ? WireFormat.WsText : WireFormat.WsBinary;
   }
 
   get remoteAddress(): string {
@@ -59,16 +66,35 @@ export class WsTransport implements Transport {
     return this.ws.bufferedAmount;
   }
 
+  write(chunk: WireChunk): void {
+    if (!this.writable()) return;
+    // Whole frames go past ws's Sender, which without compression writes each frame at once too
+    // (it queues only while compressing), so its control frames never interleave with these.
+    if (this.framed()) this.socket.write(chunk);
+    else this.ws.send(chunk);
+  }
+
   writeMany(chunks: readonly WireChunk[]): void {
-    const ws = this.ws;
-    if (ws.readyState !== ws.OPEN) return;
-    if (chunks.length === 1) {
-      ws.send(chunks[0]!);
-      return;
+    if (!this.writable()) return;
+    const framed = this.framed();
+    const socket = this.socket;
+    socket.cork();
+    for (const chunk of chunks) {
+      if (framed) socket.write(chunk);
+      else this.ws.send(chunk);
     }
-    this.socket.cork();
-    for (const chunk of chunks) ws.send(chunk);
-    this.socket.uncork();
+    socket.uncork();
+  }
+
+  private writable(): boolean {
+    const ws = this.ws;
+    return ws.readyState === ws.OPEN && !this.socket.destroyed;
+  }
+
+  /** Whether the core hands this connection whole frames (see {@link format}). */
+  private framed(): boolean {
+    const format = this.conn!.format;
+    return format === WireFormat.WsBinary || format === WireFormat.WsText;
   }
 
   close(code: ErrorCode, reason: string): void {

@@ -42,8 +42,11 @@ export class Connection implements WheelEntry, TokenBucketState {
   wheelSlot = -1;
   tokens = 0;
   tokensAt = 0;
-  /** Chunks waiting for the next flush; undefined when nothing is queued. */
-  pending: WireChunk[] | undefined = undefined;
+  /**
+   * What waits for the next flush: one chunk as is (the common case, no array), several in an
+   * array; undefined when nothing is queued. See OutboundQueue.
+   */
+  pending: WireChunk | WireChunk[] | undefined = undefined;
   pendingBytes = 0;
 
   constructor(

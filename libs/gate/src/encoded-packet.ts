@@ -1,6 +1,7 @@
 import { type Packet } from '@switchboard/proto/client';
 import { asBuffer, decodePacket, encodeFrame, encodePacket, packetToJson } from '@switchboard/protocol';
 import { WireFormat, type WireChunk } from './transport.js';
+import { wsFrame } from './ws-frame.js';
 
 /**
  * One outbound Packet, encoded at most once per wire format, lazily: a fan-out to 10,000
@@ -11,6 +12,8 @@ export class EncodedPacket {
   private bare: Buffer | undefined;
   private framed: Buffer | undefined;
   private json: string | undefined;
+  private wsBinary: Buffer | undefined;
+  private wsText: Buffer | undefined;
   private packet: Packet | undefined;
 
   /** The PacketType, read once (for per-type counters). */
@@ -48,13 +51,26 @@ export class EncodedPacket {
       case WireFormat.Binary:
         return this.bytes();
       case WireFormat.Json:
-        if (this.json === undefined) {
-          const packet = this.decoded();
-          if (!packet) return undefined;
-          this.json = packetToJson(packet);
+        return this.jsonText();
+      case WireFormat.WsBinary:
+        return (this.wsBinary ??= wsFrame(this.bytes()));
+      case WireFormat.WsText:
+        if (this.wsText === undefined) {
+          const json = this.jsonText();
+          if (json === undefined) return undefined;
+          this.wsText = wsFrame(json);
         }
-        return this.json;
+        return this.wsText;
     }
+  }
+
+  private jsonText(): string | undefined {
+    if (this.json === undefined) {
+      const packet = this.decoded();
+      if (!packet) return undefined;
+      this.json = packetToJson(packet);
+    }
+    return this.json;
   }
 
   private bytes(): Buffer {
@@ -72,7 +88,16 @@ export class EncodedPacket {
 
 /** Encodes one packet for one connection (responses), without the fan-out cache. */
 export function encodeFor(format: WireFormat, packet: Packet): WireChunk {
-  if (format === WireFormat.Json) return packetToJson(packet);
-  const bare = encodePacket(packet);
-  return format === WireFormat.Framed ? encodeFrame(bare) : asBuffer(bare);
+  switch (format) {
+    case WireFormat.Framed:
+      return encodeFrame(encodePacket(packet));
+    case WireFormat.Binary:
+      return asBuffer(encodePacket(packet));
+    case WireFormat.Json:
+      return packetToJson(packet);
+    case WireFormat.WsBinary:
+      return wsFrame(encodePacket(packet));
+    case WireFormat.WsText:
+      return wsFrame(packetToJson(packet));
+  }
 }

@@ -11,7 +11,8 @@ import { describe, expect, it } from 'vitest';
 import type { Connection } from './connection.js';
 import { Fanout } from './fanout.js';
 import { FakeTransport, harness, packetBytes, settle, signInBytes, type Harness } from './test-fakes.js';
-import { WireFormat } from './transport.js';
+import { isJsonFormat, WireFormat } from './transport.js';
+import { wsFramePayload } from './ws-frame.js';
 
 async function signIn(
   h: Harness,
@@ -22,10 +23,11 @@ async function signIn(
   const transport = new FakeTransport(format);
   const conn = h.core.open(transport);
   const bytes = signInBytes(1, device, tags);
-  h.core.receive(conn, format === WireFormat.Json ? jsonOf(bytes) : bytes);
+  h.core.receive(conn, isJsonFormat(format) ? jsonOf(bytes) : bytes);
   await settle();
   h.scheduler.run();
   transport.writes.length = 0;
+  transport.writeCalls.length = 0;
   return { transport, conn };
 }
 
@@ -69,16 +71,26 @@ describe('fan-out', () => {
     const tcp = [await signIn(h, 'a'), await signIn(h, 'b'), await signIn(h, 'c')];
     const ws = [await signIn(h, 'd', [], WireFormat.Binary), await signIn(h, 'e', [], WireFormat.Binary)];
     const json = [await signIn(h, 'f', [], WireFormat.Json), await signIn(h, 'g', [], WireFormat.Json)];
-    expect(fanout.broadcast('app1', push('hello'))).toBe(7);
+    const wsFramed = [
+      await signIn(h, 'h', [], WireFormat.WsBinary),
+      await signIn(h, 'i', [], WireFormat.WsBinary),
+    ];
+    const wsText = [await signIn(h, 'j', [], WireFormat.WsText), await signIn(h, 'k', [], WireFormat.WsText)];
+    expect(fanout.broadcast('app1', push('hello'))).toBe(11);
     h.scheduler.run();
     const chunks = (group: typeof tcp) => group.map((c) => c.transport.writes[0]![0]);
     const [t0, ...tRest] = chunks(tcp);
     for (const c of tRest) expect(c).toBe(t0);
-    expect(chunks(ws)[1]).toBe(chunks(ws)[0]);
-    expect(chunks(json)[1]).toBe(chunks(json)[0]);
+    for (const group of [ws, json, wsFramed, wsText]) expect(chunks(group)[1]).toBe(chunks(group)[0]);
     expect(typeof chunks(json)[0]).toBe('string');
     expect((t0 as Buffer).readUInt32BE(0)).toBe((t0 as Buffer).length - 4);
-    for (const c of [...tcp, ...ws, ...json]) {
+    // The WebSocket frames carry the same payloads as the unframed formats.
+    expect(wsFramePayload(chunks(wsFramed)[0] as Buffer)).toEqual({ text: false, payload: chunks(ws)[0] });
+    expect(wsFramePayload(chunks(wsText)[0] as Buffer)).toEqual({
+      text: true,
+      payload: Buffer.from(chunks(json)[0] as string),
+    });
+    for (const c of [...tcp, ...ws, ...json, ...wsFramed, ...wsText]) {
       expect(c.transport.packets()).toMatchObject([{ type: PacketType.PACKET_TYPE_MESSAGE }]);
       expect(c.transport.packets()[0]!.data.toString()).toBe('hello');
     }
@@ -98,6 +110,26 @@ describe('fan-out', () => {
       Array.from({ length: 20 }, (_, i) => `m${i}`),
     );
     expect(h.core.counters.packetsOut).toBeGreaterThanOrEqual(20);
+  });
+
+  it('writes a lone packet with one write, and a batch plus a goodbye in order with one writeMany', async () => {
+    const h = harness();
+    const fanout = new Fanout(h.core);
+    const { transport, conn } = await signIn(h, 'a');
+    fanout.deliver('app1', h.core.bootId, [{ packet: push('alone'), targets: [to(conn)] }]);
+    h.scheduler.run();
+    expect(transport.writeCalls).toEqual(['write']);
+    fanout.deliver('app1', h.core.bootId, [{ packet: push('m1'), targets: [to(conn)] }]);
+    fanout.deliver('app1', h.core.bootId, [{ packet: push('m2'), targets: [to(conn)] }]);
+    h.core.closeWith(conn, ErrorCode.ERROR_CODE_SERVER_SHUTDOWN, 'bye');
+    expect(transport.writeCalls).toEqual(['write', 'writeMany']);
+    expect(transport.packets().map((p) => p.data.toString() || p.type)).toEqual([
+      'alone',
+      'm1',
+      'm2',
+      PacketType.PACKET_TYPE_DISCONNECT,
+    ]);
+    expect(h.core.counters.packetsOut).toBeGreaterThanOrEqual(4);
   });
 
   it('delivers only to targets whose epoch matches (0 = any) and counts the missing', async () => {

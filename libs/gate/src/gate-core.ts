@@ -21,7 +21,7 @@ import type { GateSettings } from './settings.js';
 import { signOut } from './sign-out.js';
 import { TagIndex } from './tag-index.js';
 import { TimerWheel } from './timer-wheel.js';
-import { WireFormat, type Transport } from './transport.js';
+import { isJsonFormat, type Transport } from './transport.js';
 
 export interface GateCoreOptions {
   gateId: string;
@@ -176,10 +176,9 @@ export class GateCore implements SessionHost {
       this.closeWith(conn, ErrorCode.ERROR_CODE_FLOOD, 'packet rate limit exceeded');
       return;
     }
-    const result =
-      conn.format === WireFormat.Json
-        ? packetFromJson(typeof data === 'string' ? data : data.toString('utf8'))
-        : decodePacket(typeof data === 'string' ? Buffer.from(data, 'utf8') : data);
+    const result = isJsonFormat(conn.format)
+      ? packetFromJson(typeof data === 'string' ? data : data.toString('utf8'))
+      : decodePacket(typeof data === 'string' ? Buffer.from(data, 'utf8') : data);
     this.counters.countIn(result.packet?.type ?? PACKET_TYPE_SLOTS - 1);
     if (result.ok) {
       dispatchPacket(this, conn, result.packet);
@@ -220,8 +219,7 @@ export class GateCore implements SessionHost {
     if (type !== undefined) packet.type = type;
     const chunk = encodeFor(conn.format, packet);
     this.counters.countOut(packet.type);
-    (conn.pending ??= []).push(chunk);
-    conn.pendingBytes += chunk.length;
+    this.outbound.append(conn, chunk);
     this.outbound.flush(conn);
     this.logClose(conn, code, message);
     this.release(conn, code);

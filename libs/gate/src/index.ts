@@ -1,5 +1,6 @@
 // The transport-agnostic gateway core shared by tcp-conn and ws-conn.
-export { WireFormat, type Transport, type WireChunk } from './transport.js';
+export { isJsonFormat, WireFormat, type Transport, type WireChunk } from './transport.js';
+export { wsFrame, wsFramePayload } from './ws-frame.js';
 export { systemClock, type Clock } from './clock.js';
 export { Connection, ConnState } from './connection.js';
 export { GateCore, type GateCoreOptions } from './gate-core.js';

@@ -7,7 +7,8 @@ export type Scheduler = (run: () => void) => void;
 
 /**
  * The gate's outbound path. Chunks for a connection are queued on the connection and written in
- * ONE `writeMany` per connection per tick (the per-socket write call is the cost, not the bytes).
+ * ONE `write` / `writeMany` per connection per tick (the per-socket write call is the cost, not
+ * the bytes).
  *
  * Backpressure policy: a connection whose queued plus transport-buffered bytes would exceed
  * `maxBytes` is handed to `onOverflow` (the gate cuts it off as SLOW_CONSUMER) and the chunk is
@@ -34,29 +35,43 @@ export class OutboundQueue {
       return false;
     }
     if (conn.pending === undefined) {
-      conn.pending = [chunk];
       this.dirty.push(conn);
       if (!this.scheduled) {
         this.scheduled = true;
         this.schedule(this.flushAllBound);
       }
-    } else {
-      conn.pending.push(chunk);
     }
-    conn.pendingBytes += size;
+    this.append(conn, chunk);
     return true;
+  }
+
+  /**
+   * Adds `chunk` to what is queued for `conn` without the bound check or a scheduled flush: for the
+   * goodbye packet written by an immediate {@link flush} before a close.
+   */
+  append(conn: Connection, chunk: WireChunk): void {
+    const pending = conn.pending;
+    if (pending === undefined) conn.pending = chunk;
+    else if (Array.isArray(pending)) pending.push(chunk);
+    else conn.pending = [pending, chunk];
+    conn.pendingBytes += chunk.length;
   }
 
   /** Writes what is queued for one connection now (before a close). */
   flush(conn: Connection): void {
-    const chunks = conn.pending;
-    if (chunks === undefined) return;
+    const pending = conn.pending;
+    if (pending === undefined) return;
     const bytes = conn.pendingBytes;
     conn.pending = undefined;
     conn.pendingBytes = 0;
     if (conn.closed) return;
-    conn.transport.writeMany(chunks);
-    this.counters.packetsOut += chunks.length;
+    if (Array.isArray(pending)) {
+      conn.transport.writeMany(pending);
+      this.counters.packetsOut += pending.length;
+    } else {
+      conn.transport.write(pending);
+      this.counters.packetsOut++;
+    }
     this.counters.bytesOut += bytes;
   }
 

@@ -10,7 +10,8 @@ import type { Connection } from './connection.js';
 import { GateCore } from './gate-core.js';
 import type { GateRoutePort, LogicPort } from './ports.js';
 import type { GateSettings } from './settings.js';
-import { WireFormat, type Transport, type WireChunk } from './transport.js';
+import { isJsonFormat, WireFormat, type Transport, type WireChunk } from './transport.js';
+import { wsFramePayload } from './ws-frame.js';
 
 export class FakeTransport implements Transport {
   readonly writes: WireChunk[][] = [];
@@ -23,8 +24,16 @@ export class FakeTransport implements Transport {
     readonly remoteAddress = '10.0.0.1:5555',
   ) {}
 
+  /** Which method made each entry of {@link writes}. */
+  readonly writeCalls: Array<'write' | 'writeMany'> = [];
+
+  write(chunk: WireChunk): void {
+    this.writes.push([chunk]);
+    this.writeCalls.push('write');
+  }
   writeMany(chunks: readonly WireChunk[]): void {
     this.writes.push([...chunks]);
+    this.writeCalls.push('writeMany');
   }
   close(code: ErrorCode, reason: string): void {
     this.closedWith ??= { code, reason };
@@ -40,10 +49,11 @@ export class FakeTransport implements Transport {
 }
 
 export function decodeChunk(format: WireFormat, chunk: WireChunk): Packet {
-  const result =
-    format === WireFormat.Json
-      ? packetFromJson(chunk as string, 'to-client')
-      : decodePacket(format === WireFormat.Framed ? (chunk as Buffer).subarray(4) : (chunk as Buffer));
+  const framed = format === WireFormat.WsBinary || format === WireFormat.WsText;
+  const body = framed ? wsFramePayload(chunk as Buffer).payload : chunk;
+  const result = isJsonFormat(format)
+    ? packetFromJson(body.toString(), 'to-client')
+    : decodePacket(format === WireFormat.Framed ? (body as Buffer).subarray(4) : (body as Buffer));
   if (result.ok) return result.packet;
   // An echoed unknown type is still a well-formed Packet.
   if (result.packet) return result.packet;

@@ -6,11 +6,19 @@ import { type ErrorCode } from '@switchboard/proto/client';
  * - `Framed`: protobuf Packet behind a 4-byte big-endian length (TCP).
  * - `Binary`: bare protobuf Packet, one per message (WebSocket `switchboard.v1`).
  * - `Json`: proto3 JSON Packet as a text message (WebSocket `switchboard.v1.json`).
+ * - `WsBinary`, `WsText`: the same two, as complete WebSocket frames (header included), for a
+ *   WebSocket without compression: the transport writes them to its socket as they are, and a
+ *   fan-out frames a packet once for all its connections instead of once per connection.
  */
-export const WireFormat = { Framed: 0, Binary: 1, Json: 2 } as const;
+export const WireFormat = { Framed: 0, Binary: 1, Json: 2, WsBinary: 3, WsText: 4 } as const;
 export type WireFormat = (typeof WireFormat)[keyof typeof WireFormat];
 
-/** One encoded outbound unit: a Buffer for the binary formats, a string for JSON. */
+/** Whether packets in `format` are proto3 JSON (in both directions). */
+export function isJsonFormat(format: WireFormat): boolean {
+  return format === WireFormat.Json || format === WireFormat.WsText;
+}
+
+/** One encoded outbound unit: a Buffer, or a string for `Json`. */
 export type WireChunk = Buffer | string;
 
 /**
@@ -31,6 +39,12 @@ export interface Transport {
    * when enforcing the per-connection send bound.
    */
   readonly bufferedAmount: number;
+  /**
+   * Writes one chunk: what a flush does for a connection with one packet queued, the common case
+   * (a push to one device), without an array per connection. The chunk may be shared with other
+   * connections and must not be modified.
+   */
+  write(chunk: WireChunk): void;
   /**
    * Writes every chunk in order with as few system calls as the transport allows (TCP: one writev;
    * WebSocket: one corked burst of messages). The chunks may be shared with other connections and
