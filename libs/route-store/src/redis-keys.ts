@@ -23,6 +23,9 @@ import { RouteStoreError } from './route-store-error.js';
  */
 export class RouteKeys {
   readonly #prefix: string;
+  // Read on every delivery: built once.
+  readonly #gateLeases: string;
+  readonly #gateInfo: string;
 
   constructor(prefix: string) {
     if (prefix.length === 0 || /[{}]/.test(prefix)) {
@@ -32,6 +35,8 @@ export class RouteKeys {
       );
     }
     this.#prefix = prefix;
+    this.#gateLeases = `{${prefix}:gates}:lease`;
+    this.#gateInfo = `{${prefix}:gates}:info`;
   }
 
   /** Glob matching every key of this prefix (for SCAN in tests and operations). */
@@ -41,12 +46,12 @@ export class RouteKeys {
 
   /** zset gateId -> lease expiry (unix ms) of every registered gate; expiry scans use the score. */
   gateLeases(): string {
-    return `{${this.#prefix}:gates}:lease`;
+    return this.#gateLeases;
   }
 
   /** hash gateId -> "<incarnation>|<bootId>|<grpcAddress>" of every registered gate. */
   gateInfo(): string {
-    return `{${this.#prefix}:gates}:info`;
+    return this.#gateInfo;
   }
 
   /** string counter -> last incarnation number handed to a (re)registering gate. */
@@ -90,8 +95,12 @@ export class RouteKeys {
   }
 }
 
+/** Ids `encodeURIComponent` and the escapes below leave as they are: the usual ids skip both. */
+const PLAIN_ID = /^[A-Za-z0-9_.-]*$/;
+
 /** Encodes one id inside a key or set member: no braces, colons or glob characters survive. */
 export function enc(id: string): string {
+  if (PLAIN_ID.test(id)) return id;
   return encodeURIComponent(id).replace(
     /[*?[\]\\!'()~]/g,
     (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
