@@ -1,12 +1,16 @@
-// Route's CPU per delivered push, alone: a real route service over the Redis store (a key prefix of
-// its own) in a child process pinned to CPU 0, stub gates answering Deliver at once and the load
-// (standing for logic's push batcher) in this process on CPU 1. The load drives DeliverToUsers
+// Route's CPU per delivered push, alone: real route services over the Redis store (a key prefix of
+// the run's own) in child processes pinned to CPU 0, stub gates answering Deliver at once and the
+// load (standing for logic's push batcher) in this process on CPU 1. The load drives DeliverToUsers
 // batches shaped like persisted 1:1 traffic: each push names the sender (its sending device
-// excluded) and the recipient. Reports pushes/s, route CPU µs per push, Redis commands per push
-// (counted in the route process) and Deliver calls per batch.
-// Run: npx tsx bench/route/deliver-cpu.ts   (about 40 s; needs redis-server on 127.0.0.1:6379)
+// excluded) and the recipient. Two route processes share the store, one per way of looking the users
+// up (`--mode per-user`: one HGETALL per user, as on Redis Cluster and as before issue 9;
+// `--mode one-script`: one script per batch, single Redis), and rounds alternate between them so both
+// see the same box. Reports pushes/s, route CPU µs per push, Redis commands per push (counted in
+// the route process) and Deliver calls per batch, and the ratios.
+// Run: npx tsx bench/route/deliver-cpu.ts   (about 1 minute; needs redis-server on 127.0.0.1:6379)
 // Flags: --users 2000 --devices 1 --batch 32 --inflight 4 --round-ms 5000 --rounds 3 --bytes 120
-//        --cpu-prof DIR (writes the route process's V8 CPU profile there) --no-pin
+//        --mode both|per-user|one-script --cpu-prof DIR (V8 CPU profiles of the route processes)
+//        --redis URL --no-pin
 // Results go in docs/benchmarks.md, section "Route: CPU per delivered push".
 import { execFileSync, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -18,7 +22,7 @@ import { loadConfig } from '@switchboard/config';
 import { createLogger } from '@switchboard/log';
 import { GateServiceService, type DeliverRequest } from '@switchboard/proto/conn';
 import { RouteServiceClient } from '@switchboard/proto/route';
-import { RedisRouteStore } from '@switchboard/route-store';
+import { RedisRouteStore, type RedisRouteClient } from '@switchboard/route-store';
 import { call, internalClientOptions, startGrpcServer, unary } from '@switchboard/rpc';
 import { Redis } from 'ioredis';
 import { startRoute } from '@switchboard/route/server';
@@ -36,11 +40,22 @@ const { values: args } = parseArgs({
     bytes: { type: 'string', default: '120' },
     'cpu-prof': { type: 'string' },
     redis: { type: 'string', default: 'redis://127.0.0.1:6379' },
+    mode: { type: 'string', default: 'both' },
+    prefix: { type: 'string' },
     'no-pin': { type: 'boolean', default: false },
   },
 });
 
 const GATES = ['ws-1', 'tcp-1'];
+const SECRET = 'route-deliver-bench-secret-of-32-characters';
+
+/** How a route process reads the users of a delivery: one HGETALL each, or one script per batch. */
+type Mode = 'per-user' | 'one-script';
+const MODES: Mode[] = ['per-user', 'one-script'];
+const MODE_NAMES: Record<Mode, string> = {
+  'per-user': 'one HGETALL per user (before; Redis Cluster)',
+  'one-script': 'one script per batch (single Redis)',
+};
 
 /**
  * The route process: route over RedisRouteStore, counting the Redis commands it sends. Answers
@@ -48,7 +63,14 @@ const GATES = ['ws-1', 'tcp-1'];
  * --cpu-prof is written).
  */
 async function serve(): Promise<void> {
-  const config = loadConfig({ profile: 'embedded', overrides: { route: { grpcPort: 0 } } });
+  // One secret for every route process: the stub gates accept one.
+  const config = loadConfig({
+    profile: 'embedded',
+    overrides: {
+      route: { grpcPort: 0, health: { enabled: false, port: 0 } },
+      internal: { secret: SECRET },
+    },
+  });
   const redis = new Redis(args.redis!, { maxRetriesPerRequest: 2 });
   let commands = 0;
   const send = redis.sendCommand.bind(redis);
@@ -56,7 +78,10 @@ async function serve(): Promise<void> {
     commands++;
     return send(command, stream);
   }) as Redis['sendCommand'];
-  const store = new RedisRouteStore({ client: redis, prefix: `sbbench:route:${randomUUID()}` });
+  const store = new RedisRouteStore({
+    client: args.mode === 'per-user' ? withoutClusterFlag(redis) : redis,
+    prefix: args.prefix!,
+  });
   const route = await startRoute({
     config,
     logger: createLogger({ level: 'warn', service: 'route' }),
@@ -75,6 +100,29 @@ async function serve(): Promise<void> {
       })();
     }
   });
+}
+
+/**
+ * The client with only the methods the store uses and no `isCluster`: the store then reads each
+ * user with its own HGETALL, as it does on Redis Cluster and as every lookup did before issue 9.
+ */
+function withoutClusterFlag(redis: Redis): RedisRouteClient {
+  const methods = [
+    'evalsha',
+    'eval',
+    'hincrby',
+    'hget',
+    'hgetall',
+    'hset',
+    'sadd',
+    'srem',
+    'smembers',
+    'scard',
+    'del',
+  ] as const;
+  return Object.fromEntries(
+    methods.map((m) => [m, (redis[m] as (...a: unknown[]) => unknown).bind(redis)]),
+  ) as unknown as RedisRouteClient;
 }
 
 /** A gate that answers every Deliver at once and counts calls and targets. */
@@ -103,6 +151,7 @@ async function stubGate(secret: string) {
 }
 
 interface Round {
+  mode: Mode;
   pushes: number;
   batches: number;
   seconds: number;
@@ -112,9 +161,18 @@ interface Round {
   targets: number;
 }
 
-async function main(): Promise<void> {
-  const pin = !args['no-pin'] && cpus().length >= 2;
-  if (pin) execFileSync('taskset', ['-pc', '1', String(process.pid)], { stdio: 'ignore' });
+/** A route process of one lookup mode, and the line protocol to it. */
+interface RouteProcess {
+  mode: Mode;
+  pid: number;
+  port: number;
+  secret: string;
+  client: RouteServiceClient;
+  commandCount(): Promise<number>;
+  quit(): Promise<void>;
+}
+
+async function spawnRoute(mode: Mode, prefix: string, pin: boolean): Promise<RouteProcess> {
   const prof = args['cpu-prof'] ? ['--cpu-prof', '--cpu-prof-dir', args['cpu-prof']] : [];
   const child = spawn(
     pin ? 'taskset' : process.execPath,
@@ -127,33 +185,56 @@ async function main(): Promise<void> {
       '--serve',
       '--redis',
       args.redis!,
+      '--prefix',
+      prefix,
+      '--mode',
+      mode,
     ],
     { stdio: ['pipe', 'pipe', 'inherit'] },
   );
-  const lines = createInterface({ input: child.stdout! });
   const waiters: Array<(line: string) => void> = [];
-  lines.on('line', (line) => waiters.shift()?.(line));
+  createInterface({ input: child.stdout! }).on('line', (line) => waiters.shift()?.(line));
   const nextLine = () => new Promise<string>((resolve) => waiters.push(resolve));
   const hello = /^port (\d+) secret (.+)$/.exec(await nextLine());
   if (!hello) throw new Error('the route process did not start');
   const [, port, secret] = hello as unknown as [string, string, string];
-  const commandCount = async () => {
-    child.stdin!.write('stats\n');
-    return Number((await nextLine()).split(' ')[1]);
+  return {
+    mode,
+    pid: child.pid!,
+    port: Number(port),
+    secret,
+    client: new RouteServiceClient(
+      `127.0.0.1:${port}`,
+      credentials.createInsecure(),
+      internalClientOptions(secret),
+    ),
+    commandCount: async () => {
+      child.stdin!.write('stats\n');
+      return Number((await nextLine()).split(' ')[1]);
+    },
+    quit: async () => {
+      child.stdin!.write('quit\n');
+      await new Promise((resolve) => child.once('exit', resolve));
+    },
   };
+}
 
-  const client = new RouteServiceClient(
-    `127.0.0.1:${port}`,
-    credentials.createInsecure(),
-    internalClientOptions(secret),
-  );
-  const rpc = <Req, Res>(method: (...a: never[]) => unknown, req: Req) =>
-    call<Req, Res>(client, method as never, req, new Metadata(), 10_000);
+async function main(): Promise<void> {
+  const pin = !args['no-pin'] && cpus().length >= 2;
+  if (pin) execFileSync('taskset', ['-pc', '1', String(process.pid)], { stdio: 'ignore' });
+  const modes = args.mode === 'both' ? MODES : [args.mode as Mode];
+  const prefix = `sbbench:route:${randomUUID()}`;
+  const routes = await Promise.all(modes.map((mode) => spawnRoute(mode, prefix, pin)));
+  const first = routes[0]!;
+  const secret = first.secret;
+  const rpc = <Req, Res>(route: RouteProcess, method: (...a: never[]) => unknown, req: Req) =>
+    call<Req, Res>(route.client, method as never, req, new Metadata(), 10_000);
   const gates = await Promise.all(GATES.map(() => stubGate(secret)));
+  // Every route process shares the store, so leases and bindings made through one serve all.
   const renew = () =>
     Promise.all(
       GATES.map((gateId, i) =>
-        rpc(client.renewLease, {
+        rpc(first, first.client.renewLease, {
           gateId,
           bootId: `boot-${gateId}`,
           grpcAddress: gates[i]!.address,
@@ -174,7 +255,7 @@ async function main(): Promise<void> {
       for (let d = 0; d < devices; d++) {
         const gateId = GATES[(i + d) % GATES.length]!;
         binds.push(
-          rpc(client.bind, {
+          rpc(first, first.client.bind, {
             appId: 'bench',
             userId: `u${i}`,
             deviceId: `d${d}`,
@@ -206,10 +287,10 @@ async function main(): Promise<void> {
     }
     return { appId: 'bench', packets };
   };
-  const run = async (): Promise<Round> => {
+  const run = async (route: RouteProcess): Promise<Round> => {
     const end = performance.now() + Number(args['round-ms']);
-    const cpu0 = processCpuSeconds(child.pid!) ?? 0;
-    const commands0 = await commandCount();
+    const cpu0 = processCpuSeconds(route.pid) ?? 0;
+    const commands0 = await route.commandCount();
     const delivers0 = gates.reduce((n, g) => n + g.seen.calls, 0);
     const targets0 = gates.reduce((n, g) => n + g.seen.targets, 0);
     let batches = 0;
@@ -217,62 +298,94 @@ async function main(): Promise<void> {
     await Promise.all(
       Array.from({ length: Number(args.inflight) }, async () => {
         while (performance.now() < end) {
-          await rpc(client.deliverToUsers, batch());
+          await rpc(route, route.client.deliverToUsers, batch());
           batches++;
         }
       }),
     );
     const seconds = (performance.now() - t0) / 1000;
-    const routeCpu = (processCpuSeconds(child.pid!) ?? 0) - cpu0;
+    const routeCpu = (processCpuSeconds(route.pid) ?? 0) - cpu0;
     return {
+      mode: route.mode,
       pushes: batches * batchSize,
       batches,
       seconds,
       routeCpu,
-      commands: (await commandCount()) - commands0 - 1,
+      commands: (await route.commandCount()) - commands0,
       delivers: gates.reduce((n, g) => n + g.seen.calls, 0) - delivers0,
       targets: gates.reduce((n, g) => n + g.seen.targets, 0) - targets0,
     };
   };
-  const show = (r: Round) =>
-    `${(r.pushes / r.seconds).toFixed(0)} pushes/s, route ${((r.routeCpu / r.pushes) * 1e6).toFixed(1)} µs/push, ` +
-    `${(r.commands / r.pushes).toFixed(2)} Redis commands/push, ${(r.delivers / r.batches).toFixed(2)} Delivers/batch, ` +
-    `${(r.targets / r.pushes).toFixed(2)} targets/push`;
+  const perPush = (r: Round) => ({
+    rate: r.pushes / r.seconds,
+    cpu: (r.routeCpu / r.pushes) * 1e6,
+    commands: r.commands / r.pushes,
+    delivers: r.delivers / r.batches,
+    targets: r.targets / r.pushes,
+  });
+  const show = (r: Round) => {
+    const p = perPush(r);
+    return (
+      `${r.mode}: ${p.rate.toFixed(0)} pushes/s, route ${p.cpu.toFixed(1)} µs/push, ` +
+      `${p.commands.toFixed(2)} Redis commands/push, ${p.delivers.toFixed(2)} Delivers/batch, ` +
+      `${p.targets.toFixed(2)} targets/push`
+    );
+  };
 
   console.log(
-    `[route] batches of ${batchSize} pushes, ${args.inflight} in flight, ${args.rounds} rounds of ${args['round-ms']} ms; ` +
-      `${cpus().length} CPUs, load average ${loadavg()[0]!.toFixed(2)}${pin ? '' : ' (not pinned)'}`,
+    `[route] batches of ${batchSize} pushes, ${args.inflight} in flight, ${args.rounds} rounds of ${args['round-ms']} ms ` +
+      `per mode (${modes.join(', ')}); ${cpus().length} CPUs, load average ${loadavg()[0]!.toFixed(2)}` +
+      (pin ? '' : ' (not pinned)'),
   );
-  console.log(`[route] warm-up: ${show(await run())}`);
+  for (const route of routes) console.log(`[route] warm-up ${show(await run(route))}`);
   const rounds: Round[] = [];
   for (let i = 0; i < Number(args.rounds); i++) {
-    const r = await run();
-    rounds.push(r);
-    console.log(`[route] round ${i + 1}: ${show(r)}`);
+    for (const route of routes) {
+      const r = await run(route);
+      rounds.push(r);
+      console.log(`[route] round ${i + 1} ${show(r)}`);
+    }
   }
-  const sum = (f: (r: Round) => number) => rounds.reduce((n, r) => n + f(r), 0);
-  const total: Round = {
-    pushes: sum((r) => r.pushes),
-    batches: sum((r) => r.batches),
-    seconds: sum((r) => r.seconds),
-    routeCpu: sum((r) => r.routeCpu),
-    commands: sum((r) => r.commands),
-    delivers: sum((r) => r.delivers),
-    targets: sum((r) => r.targets),
-  };
   console.log(
-    `\n${new Date().toISOString().slice(0, 16)}Z, load average ${loadavg()[0]!.toFixed(2)} at the end`,
+    `\n${new Date().toISOString().slice(0, 16)}Z, load average ${loadavg()[0]!.toFixed(2)} at the end\n`,
   );
-  console.log(`[route] all rounds: ${show(total)}`);
-  if (total.targets !== total.pushes * 2 * devices - total.pushes) {
-    console.error(`[route] FAILED: expected ${2 * devices - 1} targets per push`);
-    process.exitCode = 1;
+  console.log('| route lookup | pushes/s | route CPU µs/push | Redis commands/push | Delivers/batch |');
+  console.log('| --- | ---: | ---: | ---: | ---: |');
+  const totals = new Map<Mode, ReturnType<typeof perPush>>();
+  for (const mode of modes) {
+    const rs = rounds.filter((r) => r.mode === mode);
+    const sum = (f: (r: Round) => number) => rs.reduce((n, r) => n + f(r), 0);
+    const total = perPush({
+      mode,
+      pushes: sum((r) => r.pushes),
+      batches: sum((r) => r.batches),
+      seconds: sum((r) => r.seconds),
+      routeCpu: sum((r) => r.routeCpu),
+      commands: sum((r) => r.commands),
+      delivers: sum((r) => r.delivers),
+      targets: sum((r) => r.targets),
+    });
+    totals.set(mode, total);
+    console.log(
+      `| ${MODE_NAMES[mode]} | ${total.rate.toFixed(0)} | ${total.cpu.toFixed(1)} | ${total.commands.toFixed(2)} | ${total.delivers.toFixed(2)} |`,
+    );
+    if (Math.abs(total.targets - (2 * devices - 1)) > 1e-9) {
+      console.error(`[route] FAILED (${mode}): expected ${2 * devices - 1} targets per push`);
+      process.exitCode = 1;
+    }
+  }
+  const before = totals.get('per-user');
+  const after = totals.get('one-script');
+  if (before && after) {
+    console.log(
+      `| ratio one script / per user | ${(after.rate / before.rate).toFixed(2)}× | ${(after.cpu / before.cpu).toFixed(2)}× | ${(after.commands / before.commands).toFixed(2)}× | |`,
+    );
   }
 
   clearInterval(renewing);
-  client.close();
-  child.stdin!.write('quit\n');
-  await new Promise((resolve) => child.once('exit', resolve));
+  for (const route of routes) route.client.close();
+  // One by one: the last to quit removes the shared keys.
+  for (const route of routes) await route.quit();
   await Promise.all(gates.map((g) => g.server.stop(100)));
 }
 
