@@ -9,11 +9,13 @@
 // the route process) and Deliver calls per batch, and the ratios.
 // Run: npx tsx bench/route/deliver-cpu.ts   (about 1 minute; needs redis-server on 127.0.0.1:6379)
 // Flags: --users 2000 --devices 1 --batch 32 --inflight 4 --round-ms 5000 --rounds 3 --bytes 120
-//        --mode both|per-user|one-script --cpu-prof DIR (V8 CPU profiles of the route processes)
+//        --mode both|per-user|one-script --cpu-prof DIR (V8 CPU profiles of the route processes over
+//        the measured rounds; summary: npx tsx bench/signin/profile-summary.ts DIR)
 //        --redis URL --no-pin
 // Results go in docs/benchmarks.md, section "Route: CPU per delivered push".
 import { execFileSync, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
@@ -173,7 +175,8 @@ interface RouteProcess {
 }
 
 async function spawnRoute(mode: Mode, prefix: string, pin: boolean): Promise<RouteProcess> {
-  const prof = args['cpu-prof'] ? ['--cpu-prof', '--cpu-prof-dir', args['cpu-prof']] : [];
+  const profDir = args['cpu-prof'];
+  const prof = profDir ? ['--import', new URL('../signin/cpu-profile.mjs', import.meta.url).pathname] : [];
   const child = spawn(
     pin ? 'taskset' : process.execPath,
     [
@@ -190,7 +193,10 @@ async function spawnRoute(mode: Mode, prefix: string, pin: boolean): Promise<Rou
       '--mode',
       mode,
     ],
-    { stdio: ['pipe', 'pipe', 'inherit'] },
+    {
+      stdio: ['pipe', 'pipe', 'inherit'],
+      env: profDir ? { ...process.env, SB_CPU_PROF_DIR: profDir } : process.env,
+    },
   );
   const waiters: Array<(line: string) => void> = [];
   createInterface({ input: child.stdout! }).on('line', (line) => waiters.shift()?.(line));
@@ -222,6 +228,7 @@ async function spawnRoute(mode: Mode, prefix: string, pin: boolean): Promise<Rou
 async function main(): Promise<void> {
   const pin = !args['no-pin'] && cpus().length >= 2;
   if (pin) execFileSync('taskset', ['-pc', '1', String(process.pid)], { stdio: 'ignore' });
+  if (args['cpu-prof']) mkdirSync(args['cpu-prof'], { recursive: true });
   const modes = args.mode === 'both' ? MODES : [args.mode as Mode];
   const prefix = `sbbench:route:${randomUUID()}`;
   const routes = await Promise.all(modes.map((mode) => spawnRoute(mode, prefix, pin)));
@@ -338,6 +345,11 @@ async function main(): Promise<void> {
       (pin ? '' : ' (not pinned)'),
   );
   for (const route of routes) console.log(`[route] warm-up ${show(await run(route))}`);
+  // The profiles (--cpu-prof) cover the measured rounds only, not start-up, binds or warm-up.
+  const toggleProfilers = () => {
+    if (args['cpu-prof']) for (const route of routes) process.kill(route.pid, 'SIGUSR2');
+  };
+  toggleProfilers();
   const rounds: Round[] = [];
   for (let i = 0; i < Number(args.rounds); i++) {
     for (const route of routes) {
@@ -346,6 +358,7 @@ async function main(): Promise<void> {
       console.log(`[route] round ${i + 1} ${show(r)}`);
     }
   }
+  toggleProfilers();
   console.log(
     `\n${new Date().toISOString().slice(0, 16)}Z, load average ${loadavg()[0]!.toFixed(2)} at the end\n`,
   );
