@@ -342,13 +342,11 @@ export class RedisRouteStore implements RouteStore {
     keys[0] = this.#keys.gateLeases();
     keys[1] = this.#keys.gateInfo();
     for (let i = 0; i < users.length; i++) keys[i + 2] = this.#keys.userBindings(appId, users[i] as string);
-    const [flatGates, ...hashes] = (await runScript(this.#redis, LIVE_GATES_AND_USERS, keys, [
-      this.#clock(),
-    ])) as [string[], ...string[][]];
-    const gates = liveGatesOf(flatGates);
+    const reply = (await runScript(this.#redis, LIVE_GATES_AND_USERS, keys, [this.#clock()])) as string[][];
+    const gates = liveGatesOf(reply[0] ?? []);
     for (let u = 0; u < users.length; u++) {
       const userId = users[u] as string;
-      const hash = hashes[u] ?? [];
+      const hash = reply[u + 1] ?? [];
       for (let i = 0; i + 1 < hash.length; i += 2) {
         const { binding, incarnation } = decodeBinding(
           appId,
