@@ -5,7 +5,9 @@ import { RouteStoreError } from './route-store-error.js';
  * URI-encoded so that `{`, `}` and `:` in an id can never move a key to another slot or alias another key.
  *
  * Slots: every key carries a `{hash tag}`, and the keys one Lua script touches share it, so the schema
- * works unchanged on Redis Cluster. There are four kinds of slot:
+ * works unchanged on Redis Cluster. (One exception, on a single Redis only: the delivery lookup reads
+ * the registry and many users' slots in one script; a Cluster store reads each user apart.) There
+ * are four kinds of slot:
  * - `{P:gates}`: the gate registry. One slot for all gates (tens to hundreds of entries).
  * - `{P:u:<app>:<user>}`: one user's bindings. **The source of truth**: bind/unbind are one Lua script
  *   here, so replacing a device's binding is atomic without any cross-slot transaction.
