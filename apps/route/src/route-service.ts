@@ -192,11 +192,13 @@ export class RouteService {
     const offline: string[] = [];
     for (const u of userIds) if (!byUser.has(u)) offline.push(u);
     const perGate = new Map<string, GateDeliveries>();
+    // This packet's Delivery per gate; one map for the whole request, emptied per packet.
+    const targetsByGate = new Map<string, Delivery>();
     for (const userPacket of packets) {
       const { exclude } = userPacket;
-      const targetsByGate = new Map<string, Delivery>();
+      targetsByGate.clear();
       for (const userId of userPacket.userIds) {
-        for (const b of byUser.get(userId) ?? []) {
+        for (const b of byUser.get(userId) ?? NO_BINDINGS) {
           if (exclude && exclude.userId === b.userId && exclude.deviceId === b.deviceId) continue;
           const gate = gateCall(perGate, appId, b);
           let delivery = targetsByGate.get(b.gateId);
@@ -560,6 +562,8 @@ function statsOf(
 ): DeliveryStats {
   return { delivered: result.delivered, failedGates: result.failed.length, unreachedUserIds, offlineUserIds };
 }
+
+const NO_BINDINGS: readonly Binding[] = [];
 
 function byUserOf(bindings: readonly Binding[]): Map<string, Binding[]> {
   const byUser = new Map<string, Binding[]>();

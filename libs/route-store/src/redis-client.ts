@@ -1,9 +1,11 @@
 /**
- * The subset of an ioredis client (`Redis` or `Cluster`) that `RedisRouteStore` uses. Every multi-key
- * command here is only ever given keys of one hash slot, so a Cluster client works as well as a
- * single-node one.
+ * The subset of an ioredis client (`Redis` or `Cluster`) that `RedisRouteStore` uses. On a Cluster
+ * every multi-key command is only ever given keys of one hash slot. `isCluster` (ioredis sets it on
+ * both) lets the store read many users' keys in one script on a single Redis; a client without it
+ * is treated as a Cluster.
  */
 export interface RedisRouteClient {
+  readonly isCluster?: boolean;
   evalsha(sha1: string, numkeys: number, ...keysAndArgs: (string | number)[]): Promise<unknown>;
   eval(script: string, numkeys: number, ...keysAndArgs: (string | number)[]): Promise<unknown>;
   hincrby(key: string, field: string, increment: number): Promise<number>;

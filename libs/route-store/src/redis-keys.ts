@@ -5,7 +5,9 @@ import { RouteStoreError } from './route-store-error.js';
  * URI-encoded so that `{`, `}` and `:` in an id can never move a key to another slot or alias another key.
  *
  * Slots: every key carries a `{hash tag}`, and the keys one Lua script touches share it, so the schema
- * works unchanged on Redis Cluster. There are four kinds of slot:
+ * works unchanged on Redis Cluster. (One exception, on a single Redis only: the delivery lookup reads
+ * the registry and many users' slots in one script; a Cluster store reads each user apart.) There
+ * are four kinds of slot:
  * - `{P:gates}`: the gate registry. One slot for all gates (tens to hundreds of entries).
  * - `{P:u:<app>:<user>}`: one user's bindings. **The source of truth**: bind/unbind are one Lua script
  *   here, so replacing a device's binding is atomic without any cross-slot transaction.
@@ -23,6 +25,9 @@ import { RouteStoreError } from './route-store-error.js';
  */
 export class RouteKeys {
   readonly #prefix: string;
+  // Read on every delivery: built once.
+  readonly #gateLeases: string;
+  readonly #gateInfo: string;
 
   constructor(prefix: string) {
     if (prefix.length === 0 || /[{}]/.test(prefix)) {
@@ -32,6 +37,8 @@ export class RouteKeys {
       );
     }
     this.#prefix = prefix;
+    this.#gateLeases = `{${prefix}:gates}:lease`;
+    this.#gateInfo = `{${prefix}:gates}:info`;
   }
 
   /** Glob matching every key of this prefix (for SCAN in tests and operations). */
@@ -41,12 +48,12 @@ export class RouteKeys {
 
   /** zset gateId -> lease expiry (unix ms) of every registered gate; expiry scans use the score. */
   gateLeases(): string {
-    return `{${this.#prefix}:gates}:lease`;
+    return this.#gateLeases;
   }
 
   /** hash gateId -> "<incarnation>|<bootId>|<grpcAddress>" of every registered gate. */
   gateInfo(): string {
-    return `{${this.#prefix}:gates}:info`;
+    return this.#gateInfo;
   }
 
   /** string counter -> last incarnation number handed to a (re)registering gate. */
@@ -90,8 +97,12 @@ export class RouteKeys {
   }
 }
 
+/** Ids `encodeURIComponent` and the escapes below leave as they are: the usual ids skip both. */
+const PLAIN_ID = /^[A-Za-z0-9_.-]*$/;
+
 /** Encodes one id inside a key or set member: no braces, colons or glob characters survive. */
 export function enc(id: string): string {
+  if (PLAIN_ID.test(id)) return id;
   return encodeURIComponent(id).replace(
     /[*?[\]\\!'()~]/g,
     (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,

@@ -151,6 +151,50 @@ describe('RedisRouteStore specifics', () => {
     expect(await store.onlineCount('app')).toBe(1);
   });
 
+  it('reads the users of a lookup in one command on a single Redis, one per user on a client that may be a Cluster', async () => {
+    /** `redis` counting the commands it is asked for, with `isCluster` replaced. */
+    const counting = (isCluster: boolean | undefined) => {
+      const counted = { commands: 0 };
+      const client = new Proxy(redis, {
+        get(target, prop) {
+          if (prop === 'isCluster') return isCluster;
+          const value: unknown = Reflect.get(target, prop, target);
+          if (typeof value !== 'function') return value;
+          return (...args: unknown[]) => {
+            counted.commands++;
+            return (value as (...a: unknown[]) => unknown).apply(target, args);
+          };
+        },
+      }) as RedisRouteClient;
+      return { counted, store: new RedisRouteStore({ client, prefix, clock }) };
+    };
+    await store.renewGate({ gateId: 'g1', bootId: 'b1', grpcAddress: 'a:1' }, 1_000);
+    const users = ['u1', 'u2', 'u3', 'u4'];
+    for (const userId of users) {
+      const connId = `c-${userId}`;
+      await store.bind({
+        appId: 'app',
+        userId,
+        deviceId: 'd',
+        gateId: 'g1',
+        gateBootId: 'b1',
+        connId,
+        platform: 'web',
+        boundAt: now,
+      });
+    }
+    await store.devicesOf('app', users); // loads the script, so no NOSCRIPT retry is counted below
+    const single = counting(false);
+    const unknown = counting(undefined);
+    const fromSingle = await single.store.devicesOf('app', users);
+    const fromUnknown = await unknown.store.devicesOf('app', users);
+    expect(single.counted.commands).toBe(1);
+    expect(unknown.counted.commands).toBe(users.length + 1);
+    const ids = (found: { userId: string }[]) => found.map((b) => b.userId).sort();
+    expect(ids(fromSingle)).toEqual(users);
+    expect(ids(fromUnknown)).toEqual(users);
+  });
+
   it('re-sends a script whose cached copy Redis lost (restart, SCRIPT FLUSH)', async () => {
     await redis.script('FLUSH');
     expect(await store.renewGate({ gateId: 'g1', bootId: 'b1', grpcAddress: 'a:1' }, 1_000)).toMatchObject({

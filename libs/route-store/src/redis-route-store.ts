@@ -21,6 +21,7 @@ import {
   LEAVE_ROOM,
   LIVE_GATE,
   LIVE_GATES,
+  LIVE_GATES_AND_USERS,
   RENEW_GATE,
   UNBIND,
 } from './redis-scripts.js';
@@ -36,6 +37,12 @@ import {
   type NewBinding,
   type RouteStore,
 } from './route-store.js';
+
+/**
+ * Most users one LIVE_GATES_AND_USERS script reads: a lookup of many more (a room join of a whole
+ * group) is split so that no single script holds Redis for long.
+ */
+const USERS_PER_LOOKUP = 256;
 
 /** Options of `RedisRouteStore`. */
 export interface RedisRouteStoreOptions {
@@ -198,8 +205,9 @@ export class RedisRouteStore implements RouteStore {
   }
 
   async devicesOf(appId: string, userIds: readonly string[]): Promise<Binding[]> {
-    const perUser = await this.#liveBindingsOf(appId, userIds);
-    return [...perUser.values()].flat();
+    const found: Binding[] = [];
+    await this.#eachLiveBinding(appId, userIds, (binding) => found.push(binding));
+    return found;
   }
 
   async renewGate(gate: GateInfo, ttlMs: number): Promise<GateRenewal> {
@@ -291,27 +299,64 @@ export class RedisRouteStore implements RouteStore {
   }
 
   async isOnline(appId: string, userIds: readonly string[]): Promise<Map<string, boolean>> {
-    const perUser = await this.#liveBindingsOf(appId, userIds);
-    return new Map(userIds.map((userId) => [userId, (perUser.get(userId)?.length ?? 0) > 0]));
+    const online = new Map(userIds.map((userId) => [userId, false]));
+    await this.#eachLiveBinding(appId, userIds, (binding) => online.set(binding.userId, true));
+    return online;
   }
 
-  /** Live bindings per user: one HGETALL per user (each its own slot), sent together with the gate read. */
-  async #liveBindingsOf(appId: string, userIds: readonly string[]): Promise<Map<string, Binding[]>> {
+  /**
+   * Hands every live binding of the users (each user read once) to `found`. On a single Redis that is
+   * one script per `USERS_PER_LOOKUP` users, reading the gates and the users' hashes together: the
+   * lookup of every delivery, so one command per batch instead of one per user. On Redis Cluster the
+   * users' keys are of many slots, so it is one HGETALL per user sent together with the gate read.
+   */
+  async #eachLiveBinding(
+    appId: string,
+    userIds: readonly string[],
+    found: (binding: Binding) => void,
+  ): Promise<void> {
     const users = [...new Set(userIds)];
+    if (this.#redis.isCluster === false) {
+      const lookups: Promise<void>[] = [];
+      for (let i = 0; i < users.length; i += USERS_PER_LOOKUP) {
+        lookups.push(this.#lookUp(appId, users.slice(i, i + USERS_PER_LOOKUP), found));
+      }
+      await Promise.all(lookups);
+      return;
+    }
     const [gates, ...hashes] = await Promise.all([
       this.#liveGates(this.#clock()),
       ...users.map((userId) => this.#redis.hgetall(this.#keys.userBindings(appId, userId))),
     ]);
-    const perUser = new Map<string, Binding[]>();
     users.forEach((userId, i) => {
-      const live: Binding[] = [];
       for (const [deviceId, stored] of Object.entries(hashes[i] ?? {})) {
         const { binding, incarnation } = decodeBinding(appId, userId, deviceId, stored);
-        if (gates.get(binding.gateId)?.incarnation === incarnation) live.push(binding);
+        if (gates.get(binding.gateId)?.incarnation === incarnation) found(binding);
       }
-      perUser.set(userId, live);
     });
-    return perUser;
+  }
+
+  /** One LIVE_GATES_AND_USERS round trip for some distinct users (single Redis only). */
+  async #lookUp(appId: string, users: readonly string[], found: (binding: Binding) => void): Promise<void> {
+    const keys = new Array<string>(users.length + 2);
+    keys[0] = this.#keys.gateLeases();
+    keys[1] = this.#keys.gateInfo();
+    for (let i = 0; i < users.length; i++) keys[i + 2] = this.#keys.userBindings(appId, users[i] as string);
+    const reply = (await runScript(this.#redis, LIVE_GATES_AND_USERS, keys, [this.#clock()])) as string[][];
+    const gates = liveGatesOf(reply[0] ?? []);
+    for (let u = 0; u < users.length; u++) {
+      const userId = users[u] as string;
+      const hash = reply[u + 1] ?? [];
+      for (let i = 0; i + 1 < hash.length; i += 2) {
+        const { binding, incarnation } = decodeBinding(
+          appId,
+          userId,
+          hash[i] as string,
+          hash[i + 1] as string,
+        );
+        if (gates.get(binding.gateId)?.incarnation === incarnation) found(binding);
+      }
+    }
   }
 
   async #liveGates(now: number): Promise<Map<string, LiveGate>> {
@@ -321,13 +366,7 @@ export class RedisRouteStore implements RouteStore {
       [this.#keys.gateLeases(), this.#keys.gateInfo()],
       [now],
     )) as string[];
-    const gates = new Map<string, LiveGate>();
-    for (let i = 0; i + 2 < flat.length; i += 3) {
-      const gateId = flat[i] as string;
-      const record = decodeGateInfo(flat[i + 2] as string);
-      gates.set(gateId, { ...record, leaseExpiresAt: Number(flat[i + 1]) });
-    }
-    return gates;
+    return liveGatesOf(flat);
   }
 
   async #liveGate(gateId: string, now: number): Promise<GateRecord | undefined> {
@@ -347,4 +386,14 @@ export class RedisRouteStore implements RouteStore {
       encodeRef(binding.userId, binding.deviceId, binding.epoch),
     );
   }
+}
+
+/** Parses LIVE_GATES's flat {gateId, leaseExpiresAt, info, ...}. */
+function liveGatesOf(flat: readonly string[]): Map<string, LiveGate> {
+  const gates = new Map<string, LiveGate>();
+  for (let i = 0; i + 2 < flat.length; i += 3) {
+    const record = decodeGateInfo(flat[i + 2] as string);
+    gates.set(flat[i] as string, { ...record, leaseExpiresAt: Number(flat[i + 1]) });
+  }
+  return gates;
 }

@@ -2,7 +2,8 @@ import { luaScript } from './redis-script-runner.js';
 
 // The Lua scripts of RedisRouteStore, one per constant. They live here as strings rather than .lua
 // files so that the esbuild app bundles carry them with no copy step. Each touches keys of ONE hash
-// slot only (see redis-keys.ts), which keeps every one of them valid on Redis Cluster.
+// slot only (see redis-keys.ts), which keeps every one of them valid on Redis Cluster, except
+// LIVE_GATES_AND_USERS, which a store runs on a single Redis only.
 //
 // Stored formats (see redis-binding-codec.ts): gate info "<incarnation>|<bootId>|<grpcAddress>"; dead gate
 // "<incarnation>:<gateId>"; binding JSON whose field `e` is the epoch.
@@ -78,22 +79,38 @@ return member
 `,
 );
 
+/** Lua collecting the live gates of KEYS[1] (gateLeases) and KEYS[2] (gateInfo) at ARGV[1] (now) into `gates`. */
+const COLLECT_LIVE_GATES = `
+local live = redis.call('ZRANGEBYSCORE', KEYS[1], '(' .. ARGV[1], '+inf', 'WITHSCORES')
+local gates = {}
+for i = 1, #live, 2 do
+  local info = redis.call('HGET', KEYS[2], live[i])
+  if info then
+    table.insert(gates, live[i])
+    table.insert(gates, live[i + 1])
+    table.insert(gates, info)
+  end
+end
+`;
+
 /**
  * Reads every live gate consistently (lease and info in one step). KEYS: gateLeases, gateInfo.
  * ARGV: now. Returns a flat list {gateId, leaseExpiresAt, info, ...}.
  */
-export const LIVE_GATES = luaScript(
-  'liveGates',
-  `
-local live = redis.call('ZRANGEBYSCORE', KEYS[1], '(' .. ARGV[1], '+inf', 'WITHSCORES')
-local out = {}
-for i = 1, #live, 2 do
-  local info = redis.call('HGET', KEYS[2], live[i])
-  if info then
-    table.insert(out, live[i])
-    table.insert(out, live[i + 1])
-    table.insert(out, info)
-  end
+export const LIVE_GATES = luaScript('liveGates', `${COLLECT_LIVE_GATES}return gates\n`);
+
+/**
+ * The live gates and the binding hashes of some users in one round trip: the lookup of every
+ * delivery. **Single Redis only**: the user keys are of many slots, which Redis Cluster rejects
+ * (CROSSSLOT); a Cluster store reads each user on its own. KEYS: gateLeases, gateInfo, then one
+ * userBindings key per user. ARGV: now. Returns {live gates as LIVE_GATES, then per user key its
+ * HGETALL as a flat {deviceId, binding, ...}}.
+ */
+export const LIVE_GATES_AND_USERS = luaScript(
+  'liveGatesAndUsers',
+  `${COLLECT_LIVE_GATES}local out = { gates }
+for k = 3, #KEYS do
+  out[k - 1] = redis.call('HGETALL', KEYS[k])
 end
 return out
 `,

@@ -208,6 +208,20 @@ export function routeStoreContract(name: string, factory: RouteStoreFactory): vo
         ]);
         expect(await store.devicesOf('app1', [])).toEqual([]);
       });
+
+      it('finds every live device of a lookup of many users, those of a lapsed gate left out', async () => {
+        await gate('g1');
+        await gate('short', 1_000);
+        const users = Array.from({ length: 600 }, (_, i) => `user${i}`);
+        await Promise.all(
+          users.map((userId, i) => bind({ userId, gateId: i % 3 === 0 ? 'short' : 'g1', connId: `c${i}` })),
+        );
+        now += 1_000;
+        const found = await store.devicesOf('app1', [...users, 'nobody']);
+        expect(found.map((b) => b.userId).sort()).toEqual(users.filter((_, i) => i % 3 !== 0).sort());
+        const online = await store.isOnline('app1', users);
+        expect(users.filter((u) => online.get(u))).toEqual(users.filter((_, i) => i % 3 !== 0));
+      });
     });
 
     describe('gate leases', () => {
