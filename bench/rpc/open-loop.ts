@@ -5,11 +5,14 @@ import type { LoadResult } from '../send/closed-loop.js';
 
 /**
  * Starts `sendOne` `rate` times a second for `ms` and resolves once every started request has
- * settled. Latency runs from each request's start to its answer.
+ * settled. Latency runs from each request's start to its answer. A request due while `maxInflight`
+ * are unanswered is not sent and counts as failed, so that a side that cannot keep up shows as
+ * failures instead of a backlog of calls timing out long after the round.
  */
 export function runOpenLoop(
   rate: number,
   ms: number,
+  maxInflight: number,
   sendOne: () => Promise<unknown>,
 ): Promise<Omit<LoadResult, 'concurrency'>> {
   const total = Math.round((rate * ms) / 1000);
@@ -33,6 +36,12 @@ export function runOpenLoop(
       });
     };
     const launch = () => {
+      if (started - settled > maxInflight) {
+        failed++;
+        firstError ??= new Error(`client behind: ${maxInflight} requests unanswered`);
+        done();
+        return;
+      }
       const t0 = performance.now();
       sendOne().then(
         () => {

@@ -3,14 +3,16 @@
 // same batches: GateService.Deliver requests of one MESSAGE push of a `--bytes` body each (route →
 // gate). A stub server in a child process pinned to CPU 0 answers at once; the client (this
 // process) is pinned to CPU 1. Both use the suite's gRPC setup: startGrpcServer (channel options,
-// internal-auth check) and balancedChannel (channel options, the `sb-internal-auth` interceptor).
+// internal-auth check) and balancedChannel (channel options, the `sb-internal-auth` interceptor;
+// `--channel direct`: GatePool's plain channel, route → gate, with the same options and interceptor).
 // Loads: open loop at each of `--rates` (one call or frame per batch of `--batch` messages, started
 // on a schedule whatever the answers) and a closed loop of `--concurrency` callers at the maximum.
 // Rounds alternate unary and stream, so both see the same box. Reports messages/s, p50/p99, CPU µs
 // per message on each side (process.cpuUsage in each process) and the ratios stream / unary.
 // Run: npx tsx bench/rpc/unary-vs-stream.ts   (about 2 minutes; no external services)
 // Flags: --rates 250,1000,4000 --concurrency 64 --batch 1 --bytes 100 --round-ms 5000 --rounds 2
-//        --no-closed --no-pin
+//        --max-inflight 1000 (open loop: a request due with that many unanswered is counted failed)
+//        --channel balanced|direct --no-closed --no-pin
 // Results go in docs/benchmarks.md, section "Issue 9, second session", "Unary calls against one stream".
 import { fork, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
@@ -24,7 +26,15 @@ import {
   type DeliverRequest,
   type DeliverResponse,
 } from '@switchboard/proto/conn';
-import { balancedChannel, call, startGrpcServer, unary } from '@switchboard/rpc';
+import {
+  balancedChannel,
+  call,
+  GRPC_CHANNEL_OPTIONS,
+  internalChannel,
+  internalClientOptions,
+  startGrpcServer,
+  unary,
+} from '@switchboard/rpc';
 import { encodeMessagePush } from '../../apps/logic/src/client-message.js';
 import { cpuMicros } from '../fanout/proc-stats.js';
 import { quantile, runClosedLoop, type LoadResult } from '../send/closed-loop.js';
@@ -39,6 +49,8 @@ const { values: args } = parseArgs({
     serve: { type: 'boolean', default: false },
     rates: { type: 'string', default: '250,1000,4000' },
     concurrency: { type: 'string', default: '64' },
+    'max-inflight': { type: 'string', default: '1000' },
+    channel: { type: 'string', default: 'balanced' },
     batch: { type: 'string', default: '1' },
     bytes: { type: 'string', default: '100' },
     'round-ms': { type: 'string', default: '5000' },
@@ -118,6 +130,18 @@ function deliverRequest(batch: number, bytes: number): DeliverRequest {
   };
 }
 
+/** The client channel as the services build it: logic's and the gates' (balanced) or route's GatePool (direct). */
+function channelTo(address: string): ReturnType<typeof balancedChannel> {
+  if (args.channel === 'balanced') return balancedChannel(address, { secret: SECRET });
+  if (args.channel !== 'direct') throw new Error('--channel is balanced or direct');
+  const plain = internalChannel(undefined);
+  return {
+    target: address,
+    credentials: plain.credentials,
+    options: { ...GRPC_CHANNEL_OPTIONS, ...plain.options, ...internalClientOptions(SECRET) },
+  };
+}
+
 async function main(): Promise<void> {
   const pin = canPin(args['no-pin']);
   const rates = args.rates.split(',').map(Number);
@@ -134,7 +158,7 @@ async function main(): Promise<void> {
   }
   const [ready] = (await once(child, 'message')) as [ServerMessage];
   if (!('port' in ready)) throw new Error('the server did not report its port');
-  const channel = balancedChannel(`127.0.0.1:${ready.port}`, { secret: SECRET });
+  const channel = channelTo(`127.0.0.1:${ready.port}`);
   const gate = new GateServiceClient(channel.target, channel.credentials, channel.options);
   const stream = new DeliverStreamClient(channel.target, channel.credentials, channel.options);
   const request = deliverRequest(batch, Number(args.bytes));
@@ -157,7 +181,7 @@ async function main(): Promise<void> {
             phases: { warmupMs: 0, measureMs: ms },
             sendOne: () => sendOne[mode](),
           })
-        : await runOpenLoop(load, ms, sendOne[mode]);
+        : await runOpenLoop(load, ms, Number(args['max-inflight']), sendOne[mode]);
     const clientCpu = cpuMicros() - client0;
     return { load, mode, result, serverCpu: (await serverCpu(child)) - server0, clientCpu };
   };
@@ -167,7 +191,7 @@ async function main(): Promise<void> {
   log(
     `${args.bytes}-byte messages, ${batch} per call/frame, open loop at ${rates.join(', ')} msgs/s` +
       `${args['no-closed'] ? '' : ` and a closed loop of ${concurrency}`}, ${args.rounds} rounds of ` +
-      `${roundMs} ms per mode and load; ${cpus().length} CPUs, load average ${loadavg()[0]!.toFixed(2)}` +
+      `${roundMs} ms per mode and load, ${args.channel} channel; ${cpus().length} CPUs, load average ${loadavg()[0]!.toFixed(2)}` +
       `${pin ? '' : ' (not pinned)'}`,
   );
   for (const mode of ['unary', 'stream'] as const) await run('closed', mode, 2_000); // warm-up: connection, JIT
