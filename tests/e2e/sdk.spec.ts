@@ -231,6 +231,32 @@ describe('@switchboard/client SDK against the embedded suite', () => {
     expect(refreshed).toHaveLength(2);
   });
 
+  it("keeps retrying while the token provider throws, and says why in the 'reconnecting' state", async () => {
+    const userId = user('lee');
+    let calls = 0;
+    const reasons: Array<[ClientState, string | undefined]> = [];
+    const sb = createClient({
+      url: suite.wsUrl,
+      deviceId: 'd1',
+      backoff: { baseMs: 20, maxMs: 200 },
+      token: async () => {
+        if (++calls <= 2) throw new Error('token backend down');
+        return token(userId);
+      },
+    });
+    clients.push(sb);
+    sb.on('state', (state, reason) => reasons.push([state, reason?.message]));
+    await sb.start();
+    expect(calls).toBe(3);
+    expect(reasons).toEqual([
+      ['connecting', undefined],
+      // A state is emitted when it changes: one 'reconnecting' for both failed attempts.
+      ['reconnecting', 'token backend down'],
+      ['syncing', undefined],
+      ['online', undefined],
+    ]);
+  });
+
   it('gives up on a close code whose action is give_up or reauthenticate with a fixed token', async () => {
     const bad = createClient({ url: suite.wsUrl, token: 'not-a-jwt', deviceId: 'd1' });
     clients.push(bad);

@@ -301,7 +301,10 @@ class Chat {
   private showState(state: ClientState, reason: CloseReason | undefined): void {
     const badge = $('state');
     badge.dataset['state'] = state;
-    badge.textContent = reason?.message ? `${STATE_TEXT[state]}: ${reason.message}` : STATE_TEXT[state];
+    // Why it is retrying goes in the tooltip; the badge says the reason only once it gave up.
+    badge.textContent =
+      state === 'closed' && reason?.message ? `${STATE_TEXT[state]}: ${reason.message}` : STATE_TEXT[state];
+    badge.title = reason?.message ?? '';
     if (state === 'online') {
       // Back from a reconnect: the sync brought the messages; the lists may have changed meanwhile.
       void this.refreshGroups();

@@ -243,8 +243,12 @@ export class Switchboard extends Emitter<SwitchboardEvents> {
 
   private async loop(): Promise<void> {
     let reauths = 0;
+    // Why the last attempt failed, for the next `reconnecting`: an app learns that its token
+    // provider throws, or that the server is unreachable, while the client keeps retrying.
+    let failure: CloseReason | undefined;
     for (let attempt = 0; this.currentState !== 'closed'; attempt++) {
-      this.setState(this.connects === 0 && attempt === 0 ? 'connecting' : 'reconnecting', undefined);
+      this.setState(this.connects === 0 && attempt === 0 ? 'connecting' : 'reconnecting', failure);
+      failure = undefined;
       let conn: Connection | undefined;
       let close: ConnectionClose | undefined;
       try {
@@ -286,12 +290,16 @@ export class Switchboard extends Emitter<SwitchboardEvents> {
           : undefined;
         if (close?.code === undefined && err instanceof SwitchboardError && !isRetryable(err.code))
           close = { code: err.code, message: err.message, kicked: false };
+        // Our own close after a failed step carries no code: the step's error says more.
+        if (close?.code === undefined)
+          failure = { code: err instanceof SwitchboardError ? err.code : undefined, message: errorText(err) };
       } finally {
         this.held = undefined;
         this.stopHeartbeats();
         this.conn = undefined;
         this.inbox?.setSource(undefined);
       }
+      if (close && !failure) failure = { code: close.code, message: close.message };
       if (this.isClosed()) break;
       if (close?.kicked) this.emit('kicked', { code: close.code, message: close.message });
       const action = close?.code === undefined ? 'reconnect' : closeActionFor(close.code);
@@ -483,4 +491,8 @@ export function newClientMsgId(): string {
 /** A {@link Switchboard} (in browsers `url` is a ws:// or wss:// URL, opened with the global WebSocket). */
 export function createClient(options: SwitchboardOptions): Switchboard {
   return new Switchboard(options);
+}
+
+function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
 }
