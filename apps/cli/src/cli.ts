@@ -18,7 +18,7 @@ import {
 import { CLUSTER_USAGE, runCluster, type ClusterFlags } from './cluster-command.js';
 import { parseDurationSeconds } from './duration.js';
 import type { CliIo } from './io.js';
-import { mintToken } from './mint-token.js';
+import { mintToken } from '@switchboard/protocol/token';
 import { didYouMean } from './suggest.js';
 import { UsageError } from './usage-error.js';
 

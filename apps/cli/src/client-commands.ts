@@ -6,7 +6,7 @@ import {
   type Switchboard,
   type Target,
 } from '@switchboard/client/node';
-import { mintToken } from './mint-token.js';
+import { mintToken } from '@switchboard/protocol/token';
 import { parseDurationSeconds } from './duration.js';
 import type { CliIo } from './io.js';
 import { UsageError } from './usage-error.js';

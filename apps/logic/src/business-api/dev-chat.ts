@@ -1,8 +1,8 @@
 import { isIP } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { SignJWT } from 'jose';
 import { ErrorCode, SwitchboardError } from '@switchboard/protocol';
+import { mintToken } from '@switchboard/protocol/token';
 import { requireId } from '../ids.js';
 import { invalid, requireCount, requireText } from '../business/business-errors.js';
 import type { Presence } from '../business/presence.js';
@@ -108,13 +108,13 @@ export function registerDevChat(app: FastifyInstance, options: DevChatOptions): 
     const url = gateFor(request)?.href;
     if (!url)
       throw new SwitchboardError(ErrorCode.ERROR_CODE_UNAVAILABLE, 'the WebSocket gate is not up yet');
-    const now = Math.floor(Date.now() / 1000);
-    const token = await new SignJWT({ app_id: options.appId, device_id: device })
-      .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
-      .setSubject(user)
-      .setIssuedAt(now)
-      .setExpirationTime(now + TOKEN_TTL_SECONDS)
-      .sign(new TextEncoder().encode(secret));
+    const token = await mintToken({
+      appId: options.appId,
+      userId: user,
+      deviceId: device,
+      ttlSeconds: TOKEN_TTL_SECONDS,
+      secret,
+    });
     remember(user);
     return json(reply, { token, url, appId: options.appId, user, device });
   });

@@ -1,7 +1,6 @@
 import { decodeJwt, decodeProtectedHeader, jwtVerify } from 'jose';
 import { describe, expect, it } from 'vitest';
-import { parseDurationSeconds } from './duration.js';
-import { mintToken } from './mint-token.js';
+import { mintToken } from './client-token.js';
 
 describe('mintToken', () => {
   it('signs HS256 with the claims logic verifies', async () => {
@@ -28,18 +27,4 @@ describe('mintToken', () => {
     expect(payload['device_id']).toBeUndefined();
     expect(payload.exp! - now).toBeGreaterThanOrEqual(59);
   });
-});
-
-describe('parseDurationSeconds', () => {
-  it.each([
-    ['90', 90],
-    ['90s', 90],
-    ['15m', 900],
-    ['1h', 3600],
-    ['7d', 604800],
-  ])('%s is %i seconds', (text, seconds) => expect(parseDurationSeconds(text)).toBe(seconds));
-
-  it.each(['', '1y', '-5m', '0s', 'h'])('rejects %j', (text) =>
-    expect(() => parseDurationSeconds(text)).toThrow(/invalid duration/),
-  );
 });
