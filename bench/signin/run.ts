@@ -230,7 +230,8 @@ async function switchboard(loads: Load[]): Promise<Phase> {
 
 /**
  * How many sign-ins each gate gathered into one SignInBatch call to logic (its
- * switchboard_gate_signin_batch_signins histogram), where the gate serves /metrics.
+ * switchboard_gate_signin_batch_signins histogram), and at logic how many binds went in one
+ * BindMany call to route and how many database statements it ran, where a process serves /metrics.
  */
 async function signInBatchSizes(processes: readonly ServingProcess[]): Promise<string[]> {
   const lines: string[] = [];
@@ -240,16 +241,37 @@ async function signInBatchSizes(processes: readonly ServingProcess[]): Promise<s
       (r) => r.text(),
       (err: unknown) => `${err instanceof Error ? err.message : String(err)}`,
     );
-    const value = (suffix: string) =>
-      Number(
-        new RegExp(`^switchboard_gate_signin_batch_signins_${suffix}\\{[^}]*\\} (\\S+)`, 'm').exec(text)?.[1],
-      );
-    const [signIns, calls] = [value('sum'), value('count')];
-    if (!text.startsWith('#')) lines.push(`${p.name}: no /metrics (${text.slice(0, 200)})`);
-    else if (calls > 0)
+    if (!text.startsWith('#')) {
+      lines.push(`${p.name}: no /metrics (${text.slice(0, 200)})`);
+      continue;
+    }
+    /** The sum of every series of `metric` (all label sets). */
+    const total = (metric: string) => {
+      let sum = 0;
+      for (const m of text.matchAll(new RegExp(`^${metric}(?:\\{[^}]*\\})? (\\S+)`, 'gm')))
+        sum += Number(m[1]);
+      return sum;
+    };
+    const per = (items: number, calls: number) => (items / calls).toFixed(1);
+    const [signIns, calls] = [
+      total('switchboard_gate_signin_batch_signins_sum'),
+      total('switchboard_gate_signin_batch_signins_count'),
+    ];
+    if (calls > 0)
       lines.push(
-        `${p.name}: ${int(signIns)} sign-ins in ${int(calls)} SignInBatch calls (${(signIns / calls).toFixed(1)} a call)`,
+        `${p.name}: ${int(signIns)} sign-ins in ${int(calls)} SignInBatch calls (${per(signIns, calls)} a call)`,
       );
+    const [binds, bindCalls] = [
+      total('switchboard_logic_bind_many_binds_sum'),
+      total('switchboard_logic_bind_many_binds_count'),
+    ];
+    if (bindCalls > 0) {
+      const statements = total('switchboard_db_seconds_count');
+      lines.push(
+        `${p.name}: ${int(binds)} binds in ${int(bindCalls)} BindMany calls (${per(binds, bindCalls)} a call); ` +
+          `${int(statements)} database statements (${per(statements, CONNECTIONS)} a sign-in, start-up included)`,
+      );
+    }
   }
   return lines;
 }

@@ -1,4 +1,4 @@
-import { Counters, type Registry } from '@switchboard/metrics';
+import { Counters, Histogram, type Registry } from '@switchboard/metrics';
 
 export type LogicCounter =
   | 'sign_ins'
@@ -77,4 +77,15 @@ export function logicCounters(registry?: Registry): Counters<LogicCounter> {
     {},
     registry,
   );
+}
+
+/** Binds per BindMany call to route (the binds of one tick's sign-ins), as an observer of each call. */
+export function bindManySizes(registry: Registry): (binds: number) => void {
+  const histogram = new Histogram({
+    name: 'switchboard_logic_bind_many_binds',
+    help: 'Binds per BindMany call to route (the binds of the sign-ins logic gathered in one tick).',
+    buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024],
+    registers: [registry],
+  });
+  return (binds) => histogram.observe(binds);
 }

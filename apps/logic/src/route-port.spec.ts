@@ -120,11 +120,14 @@ describe('GrpcLogicRoutePort over real gRPC', () => {
   let route: Awaited<ReturnType<typeof fakeRoute>>;
   let server: StartedServer;
   let port: GrpcLogicRoutePort;
+  const bindManySizes: number[] = [];
 
   beforeAll(async () => {
     route = await fakeRoute(secret);
     server = route.server;
-    port = new GrpcLogicRoutePort(`127.0.0.1:${server.port}`, { secret }, 3_000);
+    port = new GrpcLogicRoutePort(`127.0.0.1:${server.port}`, { secret }, 3_000, undefined, (binds) =>
+      bindManySizes.push(binds),
+    );
   });
   afterAll(async () => {
     port.close();
@@ -155,9 +158,11 @@ describe('GrpcLogicRoutePort over real gRPC', () => {
     expect(route.requests['bindMany']).toEqual([
       { binds: [bindInput('alice', 1), bindInput('refused', 2), bindInput('bob', 3)] },
     ]);
-    // A bind alone in its tick is a plain Bind.
+    // A bind alone in its tick goes the same way, as a BindMany of one.
     expect(await port.bind(bindInput('carol', 4))).toEqual({ epoch: 40 });
-    expect(route.requests['bind']).toEqual([bindInput('carol', 4)]);
+    expect(route.requests['bindMany']).toHaveLength(2);
+    expect(route.requests['bind']).toBeUndefined();
+    expect(bindManySizes).toEqual([3, 1]);
   });
 
   it('binds one by one against a route without BindMany (a rolling upgrade)', async () => {
@@ -172,12 +177,17 @@ describe('GrpcLogicRoutePort over real gRPC', () => {
       ],
       { secret },
     );
-    const toOld = new GrpcLogicRoutePort(`127.0.0.1:${old.port}`, { secret }, 3_000);
+    const tried: number[] = [];
+    const toOld = new GrpcLogicRoutePort(`127.0.0.1:${old.port}`, { secret }, 3_000, undefined, (binds) =>
+      tried.push(binds),
+    );
     try {
       for (let round = 0; round < 2; round++) {
         const epochs = await Promise.all([1, 2, 3].map((i) => toOld.bind(bindInput(`u${i}`, i))));
         expect(epochs).toEqual([{ epoch: 101 }, { epoch: 102 }, { epoch: 103 }]);
       }
+      // BindMany was tried once; until it is tried again (a minute on), binds go one by one.
+      expect(tried).toEqual([3]);
     } finally {
       toOld.close();
       await old.stop(100);

@@ -1,5 +1,5 @@
 import { Metadata, type CallOptions, type ClientUnaryCall, type ServiceError } from '@grpc/grpc-js';
-import { RouteServiceClient, type GateState } from '@switchboard/proto/route';
+import { RouteServiceClient, type BindRequest, type GateState } from '@switchboard/proto/route';
 import {
   balancedChannel,
   call,
@@ -9,8 +9,9 @@ import {
   RETRYABLE_ROUTE_METHODS,
   type InternalTls,
   type AddressList,
+  type TickGatherer,
 } from '@switchboard/rpc';
-import { GrpcBindBatcher } from './grpc-bind-batcher.js';
+import { bindGatherer, type Bound } from './route-binds.js';
 
 export type { GateState };
 
@@ -159,7 +160,7 @@ export interface LogicRoutePort {
 export class GrpcLogicRoutePort implements LogicRoutePort {
   private readonly client: RouteServiceClient;
   /** A tick's binds go to route as one BindMany call. */
-  private readonly binds: GrpcBindBatcher;
+  private readonly binds: TickGatherer<BindRequest, Bound>;
   /** The route instances, comma-separated (for logs and `/readyz`). */
   readonly address: string;
 
@@ -167,12 +168,14 @@ export class GrpcLogicRoutePort implements LogicRoutePort {
    * @param auth `internal.secret`, carried by every call, and mutual TLS (`internal.tls`) if on.
    * @param client A client made elsewhere instead, e.g. for a route served in this process
    *   (`InProcessChannel.client`, the embedded suite); `addresses` then only names it.
+   * @param onBindMany told the binds of each BindMany call (the binds-per-call histogram).
    */
   constructor(
     addresses: AddressList,
     auth: { secret: string; tls?: InternalTls | undefined },
     private readonly timeoutMs = 5_000,
     client?: RouteServiceClient,
+    onBindMany?: (binds: number) => void,
   ) {
     this.address = parseAddressList(addresses).join(',');
     // The channel retries only RETRYABLE_ROUTE_METHODS (GetPresence, GetCounts, KickDevice,
@@ -183,7 +186,7 @@ export class GrpcLogicRoutePort implements LogicRoutePort {
       const channel = balancedChannel(addresses, { ...auth, retryable: RETRYABLE_ROUTE_METHODS });
       this.client = new RouteServiceClient(channel.target, channel.credentials, channel.options);
     }
-    this.binds = new GrpcBindBatcher(this.client, timeoutMs);
+    this.binds = bindGatherer(this.client, timeoutMs, onBindMany);
   }
 
   reachable(): Promise<void> {
@@ -191,7 +194,7 @@ export class GrpcLogicRoutePort implements LogicRoutePort {
   }
 
   bind(input: Parameters<LogicRoutePort['bind']>[0]): Promise<{ epoch: number }> {
-    return this.binds.bind(input);
+    return this.binds.call(input);
   }
 
   async deliverToUsers(appId: string, packets: UserPacket[]): Promise<DeliveryStats> {

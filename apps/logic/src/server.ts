@@ -23,7 +23,7 @@ import {
 } from '@switchboard/rpc';
 import { openConfiguredStorage, type Storage } from '@switchboard/storage';
 import { logicHandlers } from './grpc-handlers.js';
-import { logicCounters } from './logic-metrics.js';
+import { bindManySizes, logicCounters } from './logic-metrics.js';
 import { ConversationList } from './conversation-list.js';
 import { GroupAdmin } from './groups/group-admin.js';
 import { GroupMessaging } from './groups/group-messaging.js';
@@ -128,6 +128,7 @@ export async function startLogic(options: StartLogicOptions): Promise<RunningLog
       { secret: config.internal.secret, tls },
       config.logic.routeTimeoutMs,
       inProcessRouteClient(config.logic.routeAddress, options.inProcess),
+      bindManySizes(registry),
     );
   const apps = cachedApps(storage);
   const tokens = new TokenVerifier(appCredentials(apps));
