@@ -39,16 +39,27 @@ interface BindingJson {
 
 /** Serializes a binding for the user hash; app, user and device are already in the key and field. */
 export function encodeBinding(binding: Binding, incarnation: number): string {
-  const json: BindingJson = {
+  const [head, tail] = encodeBindingAround(binding, incarnation);
+  return `${head}${binding.epoch}${tail}`;
+}
+
+/**
+ * A binding's JSON as {@link encodeBinding} writes it, cut around the epoch's digits: for a script
+ * that takes the epoch itself and stores `head .. epoch .. tail`.
+ */
+export function encodeBindingAround(
+  binding: Omit<Binding, 'epoch'>,
+  incarnation: number,
+): [head: string, tail: string] {
+  const head: Omit<BindingJson, 'e' | 'p' | 't'> = {
     g: binding.gateId,
     b: binding.gateBootId,
     i: incarnation,
     c: binding.connId,
-    e: binding.epoch,
-    p: binding.platform,
-    t: binding.boundAt,
   };
-  return JSON.stringify(json);
+  const tail: Pick<BindingJson, 'p' | 't'> = { p: binding.platform, t: binding.boundAt };
+  // {"g":…,"c":…} + "e":<epoch> + {"p":…,"t":…}, field order as BindingJson lists them.
+  return [`${JSON.stringify(head).slice(0, -1)},"e":`, `,${JSON.stringify(tail).slice(1)}`];
 }
 
 /** Parses a stored binding back, given the ids its key and field carry. */
@@ -77,7 +88,12 @@ export function decodeBinding(
 
 /** A member of a gate's binding index: enough to find the binding and check it is still the same one. */
 export function encodeRef(userId: string, deviceId: string, epoch: number): string {
-  return `${enc(userId)}:${enc(deviceId)}:${epoch}`;
+  return `${encodeRefHead(userId, deviceId)}${epoch}`;
+}
+
+/** {@link encodeRef} up to the epoch, for a script that appends the epoch it takes. */
+export function encodeRefHead(userId: string, deviceId: string): string {
+  return `${enc(userId)}:${enc(deviceId)}:`;
 }
 
 /** Parses an index member back; undefined for anything malformed (never written by this code). */

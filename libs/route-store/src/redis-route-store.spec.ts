@@ -116,12 +116,14 @@ describe('RedisRouteStore specifics', () => {
 
   it('lets a bind that got the higher epoch win over one that landed later, and tells the loser', async () => {
     // Hold the BIND script of the bind whose connection is "slow" until a later bind has finished.
+    // The slow one binds in Cluster-safe steps (epoch, index, store); the fast one in one script.
     let reached!: () => void;
     let release!: () => void;
     const atBind = new Promise<void>((resolve) => (reached = resolve));
     const held = new Promise<void>((resolve) => (release = resolve));
     const slowClient = new Proxy(redis, {
       get(target, prop) {
+        if (prop === 'isCluster') return undefined;
         if (prop === 'evalsha') {
           return async (sha1: string, numkeys: number, ...rest: (string | number)[]) => {
             if (sha1 === BIND.sha1 && String(rest[2]).includes('"c":"slow"')) {
@@ -151,23 +153,62 @@ describe('RedisRouteStore specifics', () => {
     expect(await store.onlineCount('app')).toBe(1);
   });
 
+  /** `redis` counting the commands it is asked for, with `isCluster` replaced. */
+  const counting = (isCluster: boolean | undefined) => {
+    const counted = { commands: 0 };
+    const client = new Proxy(redis, {
+      get(target, prop) {
+        if (prop === 'isCluster') return isCluster;
+        const value: unknown = Reflect.get(target, prop, target);
+        if (typeof value !== 'function') return value;
+        return (...args: unknown[]) => {
+          counted.commands++;
+          return (value as (...a: unknown[]) => unknown).apply(target, args);
+        };
+      },
+    }) as RedisRouteClient;
+    return { counted, store: new RedisRouteStore({ client, prefix, clock }) };
+  };
+
+  it('binds in one script on a single Redis, with one gate read for binds made together', async () => {
+    await store.renewGate({ gateId: 'g1', bootId: 'b1', grpcAddress: 'a:1' }, 1_000);
+    const bindOf = (userId: string, connId: string) => ({
+      appId: 'app',
+      userId,
+      deviceId: 'd',
+      gateId: 'g1',
+      gateBootId: 'b1',
+      connId,
+      platform: 'web',
+      boundAt: now,
+    });
+    // Loads the scripts, so no NOSCRIPT retry is counted below.
+    await store.bind(bindOf('warm', 'c0'));
+    const single = counting(false);
+    const first = await Promise.all(['u1', 'u2', 'u3'].map((u) => single.store.bind(bindOf(u, `c-${u}`))));
+    expect(single.counted.commands).toBe(3 + 1);
+    expect(first.map((r) => r.previous)).toEqual([undefined, undefined, undefined]);
+    // Binding a device again replaces its binding and drops the old one's index entry.
+    const again = await single.store.bind(bindOf('u1', 'c-u1-again'));
+    expect(again.epoch).toBeGreaterThan(first[0]!.epoch);
+    expect(again.previous).toMatchObject({ connId: 'c-u1', epoch: first[0]!.epoch });
+    expect(await store.device('app', 'u1', 'd')).toMatchObject({ connId: 'c-u1-again', epoch: again.epoch });
+    expect(await store.onlineCount('app')).toBe(4);
+    // The steps of a Cluster store are readable by the one-script store and the other way round.
+    const cluster = counting(undefined);
+    const stepwise = await cluster.store.bind(bindOf('u2', 'c-u2-steps'));
+    expect(stepwise.previous).toMatchObject({ connId: 'c-u2', epoch: first[1]!.epoch });
+    expect(await single.store.bind(bindOf('u2', 'c-u2-last'))).toMatchObject({
+      epoch: stepwise.epoch + 1,
+      previous: { connId: 'c-u2-steps', epoch: stepwise.epoch },
+    });
+    expect(await store.onlineCount('app')).toBe(4);
+    await expect(single.store.bind({ ...bindOf('u9', 'c9'), gateBootId: 'b2' })).rejects.toMatchObject({
+      code: 'GATE_NOT_LIVE',
+    });
+  });
+
   it('reads the users of a lookup in one command on a single Redis, one per user on a client that may be a Cluster', async () => {
-    /** `redis` counting the commands it is asked for, with `isCluster` replaced. */
-    const counting = (isCluster: boolean | undefined) => {
-      const counted = { commands: 0 };
-      const client = new Proxy(redis, {
-        get(target, prop) {
-          if (prop === 'isCluster') return isCluster;
-          const value: unknown = Reflect.get(target, prop, target);
-          if (typeof value !== 'function') return value;
-          return (...args: unknown[]) => {
-            counted.commands++;
-            return (value as (...a: unknown[]) => unknown).apply(target, args);
-          };
-        },
-      }) as RedisRouteClient;
-      return { counted, store: new RedisRouteStore({ client, prefix, clock }) };
-    };
     await store.renewGate({ gateId: 'g1', bootId: 'b1', grpcAddress: 'a:1' }, 1_000);
     const users = ['u1', 'u2', 'u3', 'u4'];
     for (const userId of users) {

@@ -3,7 +3,9 @@ import {
   decodeBinding,
   decodeGateInfo,
   encodeBinding,
+  encodeBindingAround,
   encodeRef,
+  encodeRefHead,
   encodeRoomRef,
   type GateRecord,
   type LiveGate,
@@ -15,6 +17,7 @@ import { runScript } from './redis-script-runner.js';
 import {
   BIND,
   BIND_IF_UNCHANGED,
+  BIND_INDEXED,
   CLAIM_EXPIRED_GATES,
   CLAIM_GATE,
   INDEX_BINDING,
@@ -69,6 +72,8 @@ export class RedisRouteStore implements RouteStore {
   readonly #keys: RouteKeys;
   readonly #clock: () => number;
   readonly #cleanup: RedisGateCleanup;
+  /** Live-gate reads under way, by gate id: binds arriving together (a BindMany) share one. */
+  readonly #gateReads = new Map<string, Promise<GateRecord | undefined>>();
 
   constructor(options: RedisRouteStoreOptions) {
     this.#redis = options.client;
@@ -84,6 +89,33 @@ export class RedisRouteStore implements RouteStore {
 
   async bind(offered: NewBinding): Promise<BindResult> {
     requireNewBinding(offered);
+    if (this.#redis.isCluster !== false) return this.#bindAcrossSlots(offered);
+    // A single Redis: one script takes the epoch, indexes and stores (a sign-in storm's route spent
+    // most of its CPU on the four round trips of the Cluster-safe steps below).
+    const { appId, userId, deviceId } = offered;
+    const gate = await this.#liveGateOf(offered);
+    const [stored, other, epoch] = (await runScript(
+      this.#redis,
+      BIND_INDEXED,
+      [
+        this.#keys.userEpochs(appId, userId),
+        this.#keys.userBindings(appId, userId),
+        this.#keys.gateApps(offered.gateId, gate.incarnation),
+        this.#keys.gateBindings(offered.gateId, gate.incarnation, appId),
+      ],
+      [deviceId, appId, encodeRefHead(userId, deviceId), ...encodeBindingAround(offered, gate.incarnation)],
+    )) as [0 | 1, string | null, number];
+    if (stored === 0) {
+      return { epoch, supersededBy: decodeBinding(appId, userId, deviceId, other ?? '').binding };
+    }
+    return this.#replaced({ ...offered, epoch }, other);
+  }
+
+  /**
+   * A bind in steps that each touch one slot (Redis Cluster): the epoch, then the gate index, then
+   * the binding (see {@link #index} for why in that order).
+   */
+  async #bindAcrossSlots(offered: NewBinding): Promise<BindResult> {
     const { appId, userId, deviceId } = offered;
     const [gate, epoch] = await Promise.all([
       this.#liveGateOf(offered),
@@ -143,7 +175,7 @@ export class RedisRouteStore implements RouteStore {
 
   /** The live registration a new binding names, or GATE_NOT_LIVE (no lease, or another boot id). */
   async #liveGateOf(offered: NewBinding): Promise<GateRecord> {
-    const gate = await this.#liveGate(offered.gateId, this.#clock());
+    const gate = await this.#sharedLiveGate(offered.gateId);
     if (gate === undefined || gate.bootId !== offered.gateBootId) {
       throw new RouteStoreError(
         'GATE_NOT_LIVE',
@@ -367,6 +399,22 @@ export class RedisRouteStore implements RouteStore {
       [now],
     )) as string[];
     return liveGatesOf(flat);
+  }
+
+  /**
+   * {@link #liveGate} now, joining a read of the same gate already under way: the binds of a
+   * BindMany (all one or two gates) cost one read per gate instead of one each. A bind that joins
+   * may see the registry as it was up to one round trip earlier: at worst a GATE_NOT_LIVE right
+   * after the gate re-registered, which the gate answers by renewing and signing in again.
+   */
+  #sharedLiveGate(gateId: string): Promise<GateRecord | undefined> {
+    const pending = this.#gateReads.get(gateId);
+    if (pending !== undefined) return pending;
+    const read = this.#liveGate(gateId, this.#clock());
+    this.#gateReads.set(gateId, read);
+    const done = () => this.#gateReads.delete(gateId);
+    read.then(done, done);
+    return read;
   }
 
   async #liveGate(gateId: string, now: number): Promise<GateRecord | undefined> {

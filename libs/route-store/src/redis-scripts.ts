@@ -3,7 +3,7 @@ import { luaScript } from './redis-script-runner.js';
 // The Lua scripts of RedisRouteStore, one per constant. They live here as strings rather than .lua
 // files so that the esbuild app bundles carry them with no copy step. Each touches keys of ONE hash
 // slot only (see redis-keys.ts), which keeps every one of them valid on Redis Cluster, except
-// LIVE_GATES_AND_USERS, which a store runs on a single Redis only.
+// LIVE_GATES_AND_USERS and BIND_INDEXED, which a store runs on a single Redis only.
 //
 // Stored formats (see redis-binding-codec.ts): gate info "<incarnation>|<bootId>|<grpcAddress>"; dead gate
 // "<incarnation>:<gateId>"; binding JSON whose field `e` is the epoch.
@@ -157,6 +157,32 @@ if current and tonumber(cjson.decode(current).e) > tonumber(ARGV[3]) then
 end
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
 return {1, current}
+`,
+);
+
+/**
+ * A whole bind in one step, **single Redis only** (the user's and the gate index's keys are of two
+ * slots, which Redis Cluster rejects): takes the device's next epoch, adds the binding's ref to its
+ * gate incarnation's index, then stores the binding unless the stored one has a higher epoch (a bind
+ * of an older route version, which takes its epoch and stores in separate steps), in which case the
+ * ref is taken out again. KEYS: userEpochs, userBindings, gateApps, gateBindings. ARGV: deviceId,
+ * appId, refHead, bindingHead, bindingTail (the ref and binding JSON are head .. epoch .. tail).
+ * Returns {1, replacedJson|nil, epoch} when stored, {0, currentJson, epoch} when superseded.
+ */
+export const BIND_INDEXED = luaScript(
+  'bindIndexed',
+  `
+local epoch = redis.call('HINCRBY', KEYS[1], ARGV[1], 1)
+local ref = ARGV[3] .. epoch
+redis.call('SADD', KEYS[3], ARGV[2])
+redis.call('SADD', KEYS[4], ref)
+local current = redis.call('HGET', KEYS[2], ARGV[1])
+if current and tonumber(cjson.decode(current).e) > epoch then
+  redis.call('SREM', KEYS[4], ref)
+  return {0, current, epoch}
+end
+redis.call('HSET', KEYS[2], ARGV[1], ARGV[4] .. epoch .. ARGV[5])
+return {1, current, epoch}
 `,
 );
 
