@@ -1,4 +1,4 @@
-import { CompiledQuery, type Transaction } from 'kysely';
+import { CompiledQuery, type Kysely, type Transaction } from 'kysely';
 import { ROWS_PER_STATEMENT } from './chunks.js';
 import type { Database } from './db-schema.js';
 import type { DialectKind } from './storage-dialect.js';
@@ -172,7 +172,7 @@ export interface RowsStatement {
  * row i's parameters (as many as the row's `?`) to `out`. Resolves with each statement's insert id.
  */
 export async function insertInChunks(
-  trx: Transaction<Database>,
+  trx: Kysely<Database>,
   kind: DialectKind,
   statement: RowsStatement,
   rows: number,

@@ -1,4 +1,8 @@
+import type { Selectable } from 'kysely';
+import { insertInChunks, type RowsStatement } from './append-sql.js';
 import { chunks } from './chunks.js';
+import type { DevicesTable } from './db-schema.js';
+import { rowsOfIds } from './id-list-sql.js';
 import type { RepositoryContext } from './repository-context.js';
 import { checkId, checkSeq, checkText } from './limits.js';
 import { parseTags, toDevice } from './row-mappers.js';
@@ -24,24 +28,10 @@ export class SqlDeviceRepository implements DeviceRepository {
     }
     if (inputs.length === 0) return [];
     const now = this.ctx.now();
-    for (const rows of chunks(inputs)) {
-      await this.ctx.dialect
-        .upsert(
-          this.ctx.db.insertInto('devices').values(
-            rows.map((input) => ({
-              app_id: input.appId,
-              user_id: input.userId,
-              device_id: input.deviceId,
-              platform: input.platform,
-              last_sign_in_at: now,
-              created_at: now,
-            })),
-          ),
-          ['app_id', 'user_id', 'device_id'],
-          (inserted) => ({ platform: inserted('platform'), last_sign_in_at: inserted('last_sign_in_at') }),
-        )
-        .execute();
-    }
+    await insertInChunks(this.ctx.db, this.ctx.dialect.kind, DEVICE_SIGN_IN, inputs.length, (i, out) => {
+      const input = inputs[i]!;
+      out.push(input.appId, input.userId, input.deviceId, input.platform, now, now);
+    });
     // Read back per app by user: the (app, user) prefix of the key, and a user's few other devices
     // read along cost less than a row-value IN the optimiser may not use an index for.
     const results = new Map<string, SignInResult>();
@@ -53,22 +43,17 @@ export class SqlDeviceRepository implements DeviceRepository {
     }
     for (const [appId, userIds] of usersByApp) {
       for (const ids of chunks([...userIds])) {
-        const rows = await this.ctx.db
-          .selectFrom('devices')
-          .leftJoin('users', (join) =>
-            join.onRef('users.app_id', '=', 'devices.app_id').onRef('users.user_id', '=', 'devices.user_id'),
-          )
-          .select([
-            'devices.user_id',
-            'devices.device_id',
-            'devices.acked_seq',
-            'users.max_seq',
-            'users.tags',
-            'users.tokens_valid_after',
-          ])
-          .where('devices.app_id', '=', appId)
-          .where('devices.user_id', 'in', ids)
-          .execute();
+        const rows = await rowsOfIds<SignInRow & { user_id: string; device_id: string }>(
+          this.ctx.db,
+          this.ctx.dialect.kind,
+          'device sign-in read-back',
+          (list) =>
+            'select devices.user_id, devices.device_id, devices.acked_seq, users.max_seq, users.tags, ' +
+            'users.tokens_valid_after from devices left join users on users.app_id = devices.app_id ' +
+            `and users.user_id = devices.user_id where devices.app_id = ? and devices.user_id in (${list})`,
+          appId,
+          ids,
+        );
         for (const row of rows)
           results.set(deviceKey(appId, row.user_id, row.device_id), toSignInResult(row));
       }
@@ -106,14 +91,15 @@ export class SqlDeviceRepository implements DeviceRepository {
   async listByUsers(appId: string, userIds: readonly string[]): Promise<Device[]> {
     const devices: Device[] = [];
     for (const ids of chunks([...new Set(userIds)].sort())) {
-      const rows = await this.ctx.db
-        .selectFrom('devices')
-        .selectAll()
-        .where('app_id', '=', appId)
-        .where('user_id', 'in', ids)
-        .orderBy('user_id')
-        .orderBy('device_id')
-        .execute();
+      const rows = await rowsOfIds<Selectable<DevicesTable>>(
+        this.ctx.db,
+        this.ctx.dialect.kind,
+        'devices of users',
+        (list) =>
+          `select * from devices where app_id = ? and user_id in (${list}) order by user_id, device_id`,
+        appId,
+        ids,
+      );
       for (const row of rows) devices.push(toDevice(row));
     }
     return devices;
@@ -148,6 +134,20 @@ export class SqlDeviceRepository implements DeviceRepository {
     return device.ackedSeq;
   }
 }
+
+/** A sign-in's device upsert: a known device gets its platform and sign-in time updated. */
+const DEVICE_SIGN_IN: RowsStatement = {
+  name: 'device sign-in',
+  table: 'devices',
+  columns: ['app_id', 'user_id', 'device_id', 'platform', 'last_sign_in_at', 'created_at'],
+  row: ['?', '?', '?', '?', '?', '?'],
+  suffix: {
+    mysql: 'on duplicate key update platform = values(platform), last_sign_in_at = values(last_sign_in_at)',
+    sqlite:
+      'on conflict (app_id, user_id, device_id) do update set platform = excluded.platform, ' +
+      'last_sign_in_at = excluded.last_sign_in_at',
+  },
+};
 
 /** A device's row with its user's (a left join: the user's columns are null without a users row). */
 interface SignInRow {

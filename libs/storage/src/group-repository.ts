@@ -1,6 +1,7 @@
 import type { Kysely, Selectable, Transaction } from 'kysely';
 import { chunks } from './chunks.js';
 import type { ConversationMembersTable, Database, GroupsTable } from './db-schema.js';
+import { rowsOfIds } from './id-list-sql.js';
 import { checkId, checkPageSize, checkText } from './limits.js';
 import { decodeIdCursor, encodeCursor } from './page-cursor.js';
 import type { RepositoryContext } from './repository-context.js';
@@ -216,20 +217,18 @@ export class SqlGroupRepository implements GroupRepository {
   async largeGroupIdsOfUsers(appId: string, userIds: readonly string[]): Promise<Map<string, string[]>> {
     const byUser = new Map<string, string[]>();
     for (const ids of chunks([...new Set(userIds)])) {
-      const rows = await this.ctx.db
-        .selectFrom('conversation_members as m')
-        .innerJoin('groups as g', (join) =>
-          join.onRef('g.app_id', '=', 'm.app_id').onRef('g.group_id', '=', 'm.conversation_id'),
-        )
-        .select(['m.user_id', 'g.group_id'])
-        .where('m.app_id', '=', appId)
-        .where('m.user_id', 'in', ids)
-        .where('m.conversation_type', '=', 'group')
-        .where('g.large', '=', 1)
-        .where('g.dissolved_at', 'is', null)
-        .orderBy('m.user_id')
-        .orderBy('g.group_id')
-        .execute();
+      const rows = await rowsOfIds<{ user_id: string; group_id: string }>(
+        this.ctx.db,
+        this.ctx.dialect.kind,
+        'large groups of users',
+        (list) =>
+          'select m.user_id, g.group_id from conversation_members as m inner join `groups` as g ' +
+          'on g.app_id = m.app_id and g.group_id = m.conversation_id ' +
+          `where m.app_id = ? and m.user_id in (${list}) and m.conversation_type = 'group' ` +
+          'and g.large = 1 and g.dissolved_at is null order by m.user_id, g.group_id',
+        appId,
+        ids,
+      );
       for (const row of rows) {
         const groups = byUser.get(row.user_id);
         if (groups) groups.push(row.group_id);

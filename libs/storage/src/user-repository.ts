@@ -1,6 +1,7 @@
-import { sql, type Expression, type Kysely } from 'kysely';
+import { sql, type Expression, type Kysely, type Selectable } from 'kysely';
 import { chunks } from './chunks.js';
-import type { Database } from './db-schema.js';
+import type { Database, UsersTable } from './db-schema.js';
+import { rowsOfIds } from './id-list-sql.js';
 import type { RepositoryContext } from './repository-context.js';
 import { checkId, checkSeq, checkText, tagsToJson } from './limits.js';
 import { toUser } from './row-mappers.js';
@@ -102,12 +103,14 @@ export class SqlUserRepository implements UserRepository {
   async getMany(appId: string, userIds: readonly string[]): Promise<User[]> {
     const users: User[] = [];
     for (const ids of chunks([...new Set(userIds)])) {
-      const rows = await this.ctx.db
-        .selectFrom('users')
-        .selectAll()
-        .where('app_id', '=', appId)
-        .where('user_id', 'in', ids)
-        .execute();
+      const rows = await rowsOfIds<Selectable<UsersTable>>(
+        this.ctx.db,
+        this.ctx.dialect.kind,
+        'users',
+        (list) => `select * from users where app_id = ? and user_id in (${list})`,
+        appId,
+        ids,
+      );
       for (const row of rows) users.push(toUser(row));
     }
     return users;
