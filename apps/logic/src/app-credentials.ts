@@ -30,16 +30,22 @@ export function cachedApps(storage: Storage, ttlMs = 2_000, now = Date.now): Cac
  * without grace may pass for up to the cache's ttl.
  */
 export function appCredentials(apps: CachedApps, now = Date.now): AppLookup {
+  // A cached app row is the same object for the cache's ttl, so its credentials are built once for
+  // it rather than on every sign-in, and again only once the previous secret's grace has ended.
+  const built = new WeakMap<App, { credentials: AppCredentials; until: number }>();
   return async (appId, fresh) => {
     const app = await apps(appId, fresh);
     if (!app) return undefined;
+    const t = now();
+    const hit = built.get(app);
+    if (hit !== undefined && t < hit.until) return hit.credentials;
+    const graceUntil = app.previousSecretValidUntil ?? 0;
+    const previous = app.previousTokenSecret && graceUntil > t ? app.previousTokenSecret : undefined;
     const credentials: AppCredentials = {
-      secrets:
-        app.previousTokenSecret && (app.previousSecretValidUntil ?? 0) > now()
-          ? [app.tokenSecret, app.previousTokenSecret]
-          : [app.tokenSecret],
+      secrets: previous ? [app.tokenSecret, previous] : [app.tokenSecret],
       allowClientTags: app.allowClientTags,
     };
+    built.set(app, { credentials, until: previous ? graceUntil : Infinity });
     return credentials;
   };
 }

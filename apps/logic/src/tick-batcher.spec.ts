@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { byApp, ItemFailure, TickBatcher } from './tick-batcher.js';
+import { byApp, TickBatcher } from './tick-batcher.js';
 
 describe('TickBatcher', () => {
   it('answers the calls of one tick with one batch call, each with its own result', async () => {
@@ -58,11 +58,6 @@ describe('TickBatcher', () => {
     });
     const all = await Promise.allSettled([plain.call(1), plain.call(2)]);
     expect(all.map((r) => r.status)).toEqual(['rejected', 'rejected']);
-    const itemized = new TickBatcher<number, number>(async (inputs) =>
-      inputs.map((n) => (n === 2 ? new ItemFailure(new Error('not two')) : n)),
-    );
-    const mixed = await Promise.allSettled([1, 2, 3].map((n) => itemized.call(n)));
-    expect(mixed.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
     // The batcher keeps working after a failure.
     const short = new TickBatcher<number, number>(async () => [1]);
     const answers = await Promise.allSettled([short.call(1), short.call(2)]);

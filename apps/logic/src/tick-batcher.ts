@@ -5,11 +5,6 @@ interface Waiting<In, Out> {
   reject(err: unknown): void;
 }
 
-/** A batch result that fails its one caller with `error` (see TickBatcher). */
-export class ItemFailure {
-  constructor(readonly error: unknown) {}
-}
-
 /** How a TickBatcher cuts and runs its batches. */
 export interface TickBatcherOptions<In, Out> {
   /** When `many` fails, each input of the batch is tried alone with this, so a bad input fails only itself. */
@@ -23,12 +18,16 @@ export interface TickBatcherOptions<In, Out> {
 /**
  * Turns many single calls into batch calls: the calls made until the event loop next checks
  * (`setImmediate`, so every request read from the sockets in this turn) go to `many` together, and
- * each caller gets the result at its own position (an ItemFailure there rejects that caller alone).
+ * each caller gets the result at its own position.
  * At most `concurrency` batches run at a time; calls arriving meanwhile form the next, so batches
  * grow with the load by themselves and an idle server adds no timer to a call.
  *
  * When `many` fails and `one` is given, each input of the batch is tried alone, so that one bad
  * input fails only its own caller; without `one` every caller of the batch gets the error.
+ *
+ * The same per-tick gathering as libs/rpc's TickGatherer, for storage rather than a peer: no
+ * deadlines to carry, no message size to stay under, no older server to fall back from, and a
+ * failed batch is retried item by item instead of answered per item by the peer.
  */
 export class TickBatcher<In, Out> {
   private queue: Waiting<In, Out>[] = [];
@@ -39,7 +38,7 @@ export class TickBatcher<In, Out> {
   private readonly concurrency: number;
 
   constructor(
-    private readonly many: (inputs: In[]) => Promise<Array<Out | ItemFailure>>,
+    private readonly many: (inputs: In[]) => Promise<Out[]>,
     options: TickBatcherOptions<In, Out> = {},
   ) {
     this.one = options.one;
@@ -70,7 +69,6 @@ export class TickBatcher<In, Out> {
             const r = results[i];
             if (i >= results.length)
               batch[i]!.reject(new Error('a batch call returned fewer results than inputs'));
-            else if (r instanceof ItemFailure) batch[i]!.reject(r.error);
             else batch[i]!.resolve(r!);
           }
         },

@@ -31,7 +31,7 @@ export type AppLookup = (appId: string, fresh?: boolean) => Promise<AppCredentia
 /** A compact JWS cut in its base64url parts, header and payload decoded; nothing in it trusted yet. */
 interface Jwt {
   /** Undefined when not a base64url JSON object, or when the token is not three parts. */
-  header: Record<string, unknown> | undefined;
+  header: Readonly<Record<string, unknown>> | undefined;
   payload: Record<string, unknown>;
   /** `header.payload` exactly as received: what the signature covers. */
   signingInput: string;
@@ -90,11 +90,26 @@ function decodeJwt(token: string): Jwt {
   const payload = decodePart(parts[1]);
   if (!payload) throw invalid('token has no app_id claim');
   return {
-    header: parts.length === 3 ? decodePart(parts[0]!) : undefined,
+    header: parts.length === 3 ? headerOf(parts[0]!) : undefined,
     payload,
     signingInput: `${parts[0]}.${parts[1]}`,
     signature: parts[2] ?? '',
   };
+}
+
+/** Headers seen, by their base64url text: an app's tokens share one, decoded once, not per sign-in. */
+const headers = new Map<string, Readonly<Record<string, unknown>> | undefined>();
+/** Distinct headers kept; past this many (only odd clients send varied headers) it starts over. */
+const MAX_HEADERS = 64;
+
+/** {@link decodePart} of a header, from {@link headers} when seen before; never to be changed. */
+function headerOf(part: string): Readonly<Record<string, unknown>> | undefined {
+  const seen = headers.get(part);
+  if (seen !== undefined || headers.has(part)) return seen;
+  const header = decodePart(part);
+  if (headers.size >= MAX_HEADERS) headers.clear();
+  headers.set(part, header && Object.freeze(header));
+  return header;
 }
 
 /** A base64url JSON object, or undefined for anything else. */
