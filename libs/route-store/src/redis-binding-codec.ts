@@ -51,15 +51,13 @@ export function encodeBindingAround(
   binding: Omit<Binding, 'epoch'>,
   incarnation: number,
 ): [head: string, tail: string] {
-  const head: Omit<BindingJson, 'e' | 'p' | 't'> = {
-    g: binding.gateId,
-    b: binding.gateBootId,
-    i: incarnation,
-    c: binding.connId,
-  };
-  const tail: Pick<BindingJson, 'p' | 't'> = { p: binding.platform, t: binding.boundAt };
-  // {"g":…,"c":…} + "e":<epoch> + {"p":…,"t":…}, field order as BindingJson lists them.
-  return [`${JSON.stringify(head).slice(0, -1)},"e":`, `,${JSON.stringify(tail).slice(1)}`];
+  // BindingJson's fields in its order, each string quoted by JSON.stringify: the text of
+  // JSON.stringify(json) without building the object (the hot path of every bind).
+  const s = JSON.stringify;
+  return [
+    `{"g":${s(binding.gateId)},"b":${s(binding.gateBootId)},"i":${s(incarnation)},"c":${s(binding.connId)},"e":`,
+    `,"p":${s(binding.platform)},"t":${s(binding.boundAt)}}`,
+  ];
 }
 
 /** Parses a stored binding back, given the ids its key and field carry. */
