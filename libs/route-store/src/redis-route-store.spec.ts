@@ -170,18 +170,20 @@ describe('RedisRouteStore specifics', () => {
     return { counted, store: new RedisRouteStore({ client, prefix, clock }) };
   };
 
+  /** A bind of user `userId`'s device `d` on gate g1 (boot b1). */
+  const bindOf = (userId: string, connId: string) => ({
+    appId: 'app',
+    userId,
+    deviceId: 'd',
+    gateId: 'g1',
+    gateBootId: 'b1',
+    connId,
+    platform: 'web',
+    boundAt: now,
+  });
+
   it('binds in one script on a single Redis, with one gate read for binds made together', async () => {
     await store.renewGate({ gateId: 'g1', bootId: 'b1', grpcAddress: 'a:1' }, 1_000);
-    const bindOf = (userId: string, connId: string) => ({
-      appId: 'app',
-      userId,
-      deviceId: 'd',
-      gateId: 'g1',
-      gateBootId: 'b1',
-      connId,
-      platform: 'web',
-      boundAt: now,
-    });
     // Loads the scripts, so no NOSCRIPT retry is counted below.
     await store.bind(bindOf('warm', 'c0'));
     const single = counting(false);
@@ -211,19 +213,7 @@ describe('RedisRouteStore specifics', () => {
   it('reads the users of a lookup in one command on a single Redis, one per user on a client that may be a Cluster', async () => {
     await store.renewGate({ gateId: 'g1', bootId: 'b1', grpcAddress: 'a:1' }, 1_000);
     const users = ['u1', 'u2', 'u3', 'u4'];
-    for (const userId of users) {
-      const connId = `c-${userId}`;
-      await store.bind({
-        appId: 'app',
-        userId,
-        deviceId: 'd',
-        gateId: 'g1',
-        gateBootId: 'b1',
-        connId,
-        platform: 'web',
-        boundAt: now,
-      });
-    }
+    for (const userId of users) await store.bind(bindOf(userId, `c-${userId}`));
     await store.devicesOf('app', users); // loads the script, so no NOSCRIPT retry is counted below
     const single = counting(false);
     const unknown = counting(undefined);
