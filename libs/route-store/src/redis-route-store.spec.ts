@@ -182,13 +182,13 @@ describe('RedisRouteStore specifics', () => {
     boundAt: now,
   });
 
-  it('binds in one script on a single Redis, with one gate read for binds made together', async () => {
+  it('binds in one script on a single Redis: one gate read and one script for binds made together', async () => {
     await store.renewGate({ gateId: 'g1', bootId: 'b1', grpcAddress: 'a:1' }, 1_000);
     // Loads the scripts, so no NOSCRIPT retry is counted below.
     await store.bind(bindOf('warm', 'c0'));
     const single = counting(false);
     const first = await Promise.all(['u1', 'u2', 'u3'].map((u) => single.store.bind(bindOf(u, `c-${u}`))));
-    expect(single.counted.commands).toBe(3 + 1);
+    expect(single.counted.commands).toBe(1 + 1);
     expect(first.map((r) => r.previous)).toEqual([undefined, undefined, undefined]);
     // Binding a device again replaces its binding and drops the old one's index entry.
     const again = await single.store.bind(bindOf('u1', 'c-u1-again'));
@@ -205,6 +205,14 @@ describe('RedisRouteStore specifics', () => {
       previous: { connId: 'c-u2-steps', epoch: stepwise.epoch },
     });
     expect(await store.onlineCount('app')).toBe(4);
+    // One device twice in one script: the second replaces the first, as if one after the other.
+    const [early, late] = await Promise.all([
+      single.store.bind(bindOf('u5', 'c-early')),
+      single.store.bind(bindOf('u5', 'c-late')),
+    ]);
+    expect(late).toMatchObject({ epoch: early!.epoch + 1, previous: { connId: 'c-early' } });
+    expect(await store.device('app', 'u5', 'd')).toMatchObject({ connId: 'c-late', epoch: late!.epoch });
+    expect(await store.onlineCount('app')).toBe(5);
     await expect(single.store.bind({ ...bindOf('u9', 'c9'), gateBootId: 'b2' })).rejects.toMatchObject({
       code: 'GATE_NOT_LIVE',
     });

@@ -10,6 +10,7 @@ import {
   type GateRecord,
   type LiveGate,
 } from './redis-binding-codec.js';
+import { RedisBindBatch } from './redis-bind-batch.js';
 import { type RedisRouteClient } from './redis-client.js';
 import { RedisGateCleanup } from './redis-gate-cleanup.js';
 import { RouteKeys } from './redis-keys.js';
@@ -17,7 +18,6 @@ import { runScript } from './redis-script-runner.js';
 import {
   BIND,
   BIND_IF_UNCHANGED,
-  BIND_INDEXED,
   CLAIM_EXPIRED_GATES,
   CLAIM_GATE,
   INDEX_BINDING,
@@ -74,12 +74,15 @@ export class RedisRouteStore implements RouteStore {
   readonly #cleanup: RedisGateCleanup;
   /** Live-gate reads under way, by gate id: binds arriving together (a BindMany) share one. */
   readonly #gateReads = new Map<string, Promise<GateRecord | undefined>>();
+  /** The one-script binds of a single Redis, a tick's in one command. */
+  readonly #binds: RedisBindBatch;
 
   constructor(options: RedisRouteStoreOptions) {
     this.#redis = options.client;
     this.#keys = new RouteKeys(options.prefix);
     this.#clock = options.clock ?? Date.now;
     this.#cleanup = new RedisGateCleanup(this.#redis, this.#keys, options.cleanupConcurrency ?? 256);
+    this.#binds = new RedisBindBatch(this.#redis);
   }
 
   /** The key schema this store writes, e.g. for `pattern()` when removing a test prefix. */
@@ -90,13 +93,12 @@ export class RedisRouteStore implements RouteStore {
   async bind(offered: NewBinding): Promise<BindResult> {
     requireNewBinding(offered);
     if (this.#redis.isCluster !== false) return this.#bindAcrossSlots(offered);
-    // A single Redis: one script takes the epoch, indexes and stores (a sign-in storm's route spent
-    // most of its CPU on the four round trips of the Cluster-safe steps below).
+    // A single Redis: one script takes the epoch, indexes and stores, for all the binds of a tick (a
+    // sign-in storm's route spent most of its CPU on the four round trips per bind of the
+    // Cluster-safe steps below).
     const { appId, userId, deviceId } = offered;
     const gate = await this.#liveGateOf(offered);
-    const [stored, other, epoch] = (await runScript(
-      this.#redis,
-      BIND_INDEXED,
+    const [stored, other, epoch] = await this.#binds.run(
       [
         this.#keys.userEpochs(appId, userId),
         this.#keys.userBindings(appId, userId),
@@ -104,7 +106,7 @@ export class RedisRouteStore implements RouteStore {
         this.#keys.gateBindings(offered.gateId, gate.incarnation, appId),
       ],
       [deviceId, appId, encodeRefHead(userId, deviceId), ...encodeBindingAround(offered, gate.incarnation)],
-    )) as [0 | 1, string | null, number];
+    );
     if (stored === 0) {
       return { epoch, supersededBy: decodeBinding(appId, userId, deviceId, other ?? '').binding };
     }

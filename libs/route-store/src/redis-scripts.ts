@@ -161,28 +161,35 @@ return {1, current}
 );
 
 /**
- * A whole bind in one step, **single Redis only** (the user's and the gate index's keys are of two
- * slots, which Redis Cluster rejects): takes the device's next epoch, adds the binding's ref to its
- * gate incarnation's index, then stores the binding unless the stored one has a higher epoch (a bind
- * of an older route version, which takes its epoch and stores in separate steps), in which case the
- * ref is taken out again. KEYS: userEpochs, userBindings, gateApps, gateBindings. ARGV: deviceId,
+ * Whole binds, each in one step, several per script: **single Redis only** (a user's and a gate
+ * index's keys are of two slots, which Redis Cluster rejects). For each bind in turn: takes the
+ * device's next epoch, adds the binding's ref to its gate incarnation's index, then stores the
+ * binding unless the stored one has a higher epoch (a bind of an older route version, which takes
+ * its epoch and stores in separate steps), in which case the ref is taken out again.
+ * KEYS, 4 per bind: userEpochs, userBindings, gateApps, gateBindings. ARGV, 5 per bind: deviceId,
  * appId, refHead, bindingHead, bindingTail (the ref and binding JSON are head .. epoch .. tail).
- * Returns {1, replacedJson|nil, epoch} when stored, {0, currentJson, epoch} when superseded.
+ * Returns per bind {1, replacedJson|nil, epoch} when stored, {0, currentJson, epoch} when superseded.
  */
 export const BIND_INDEXED = luaScript(
   'bindIndexed',
   `
-local epoch = redis.call('HINCRBY', KEYS[1], ARGV[1], 1)
-local ref = ARGV[3] .. epoch
-redis.call('SADD', KEYS[3], ARGV[2])
-redis.call('SADD', KEYS[4], ref)
-local current = redis.call('HGET', KEYS[2], ARGV[1])
-if current and tonumber(cjson.decode(current).e) > epoch then
-  redis.call('SREM', KEYS[4], ref)
-  return {0, current, epoch}
+local out = {}
+for i = 1, #KEYS / 4 do
+  local k, a = (i - 1) * 4, (i - 1) * 5
+  local epoch = redis.call('HINCRBY', KEYS[k + 1], ARGV[a + 1], 1)
+  local ref = ARGV[a + 3] .. epoch
+  redis.call('SADD', KEYS[k + 3], ARGV[a + 2])
+  redis.call('SADD', KEYS[k + 4], ref)
+  local current = redis.call('HGET', KEYS[k + 2], ARGV[a + 1])
+  if current and tonumber(cjson.decode(current).e) > epoch then
+    redis.call('SREM', KEYS[k + 4], ref)
+    out[i] = {0, current, epoch}
+  else
+    redis.call('HSET', KEYS[k + 2], ARGV[a + 1], ARGV[a + 4] .. epoch .. ARGV[a + 5])
+    out[i] = {1, current, epoch}
+  end
 end
-redis.call('HSET', KEYS[2], ARGV[1], ARGV[4] .. epoch .. ARGV[5])
-return {1, current, epoch}
+return out
 `,
 );
 
