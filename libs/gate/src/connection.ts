@@ -49,12 +49,21 @@ export class Connection implements WheelEntry, TokenBucketState {
   pending: WireChunk | WireChunk[] | undefined = undefined;
   pendingBytes = 0;
 
+  /** Where this connection's packets go: another object, or this one (see the constructor). */
+  readonly transport: Transport;
+
+  /**
+   * `id` and `now` come from the core (GateCore.open, or newConnectionId and connectionNow for
+   * {@link GateCore.openConnection}). A transport that extends Connection and implements Transport
+   * itself passes no `transport`: one object per connection instead of two.
+   */
   constructor(
     readonly id: number,
-    readonly transport: Transport,
+    transport: Transport | undefined,
     readonly format: WireFormat,
     now: number,
   ) {
+    this.transport = transport ?? (this as unknown as Transport);
     this.lastActivity = now;
   }
 

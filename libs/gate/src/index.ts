@@ -1,6 +1,7 @@
 // The transport-agnostic gateway core shared by tcp-conn and ws-conn.
 export { isJsonFormat, WireFormat, type Transport, type WireChunk } from './transport.js';
 export { wsFrame, wsFramePayload } from './ws-frame.js';
+export { peerAddress } from './peer-address.js';
 export { systemClock, type Clock } from './clock.js';
 export { Connection, ConnState } from './connection.js';
 export { GateCore, type GateCoreOptions } from './gate-core.js';
