@@ -32,7 +32,16 @@ export class TcpConnection extends Connection implements Transport, FrameReader 
     readonly socket: Socket,
     now: number,
   ) {
-    super(id, undefined, WireFormat.Framed, now);
+    super(id, now);
+  }
+
+  // Answered by the prototype: no fields for them on every connection.
+  get transport(): Transport {
+    return this;
+  }
+
+  get format(): WireFormat {
+    return WireFormat.Framed;
   }
 
   get remoteAddress(): string {

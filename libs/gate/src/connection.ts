@@ -20,7 +20,7 @@ export type ConnState = (typeof ConnState)[keyof typeof ConnState];
  * costs 8 bytes per connection; numbers are kept small integers where they can be (V8 stores those
  * inline, and any other number in a 16-byte box of its own).
  */
-export class Connection implements WheelEntry, TokenBucketState {
+export abstract class Connection implements WheelEntry, TokenBucketState {
   state: ConnState = ConnState.Open;
   appId = '';
   userId = '';
@@ -49,21 +49,16 @@ export class Connection implements WheelEntry, TokenBucketState {
   pending: WireChunk | WireChunk[] | undefined = undefined;
   pendingBytes = 0;
 
-  /** Where this connection's packets go: another object, or this one (see the constructor). */
-  readonly transport: Transport;
+  /** Where this connection's packets go: another object, or the connection itself. */
+  abstract readonly transport: Transport;
+  /** How its packets look on the wire, fixed for its lifetime. */
+  abstract readonly format: WireFormat;
 
-  /**
-   * `id` and `now` come from the core (GateCore.open, or newConnectionId and connectionNow for
-   * {@link GateCore.openConnection}). A transport that extends Connection and implements Transport
-   * itself passes no `transport`: one object per connection instead of two.
-   */
+  /** `id` and `now` come from the core (GateCore.newConnectionId and connectionNow). */
   constructor(
     readonly id: number,
-    transport: Transport | undefined,
-    readonly format: WireFormat,
     now: number,
   ) {
-    this.transport = transport ?? (this as unknown as Transport);
     this.lastActivity = now;
   }
 
@@ -73,6 +68,24 @@ export class Connection implements WheelEntry, TokenBucketState {
 
   get closed(): boolean {
     return this.state === ConnState.Closed;
+  }
+}
+
+/**
+ * A connection whose Transport is another object (ws-conn, tests). A transport can instead extend
+ * Connection and implement Transport itself (tcp-conn): one object per connection instead of two,
+ * and no field for what it can answer from its prototype.
+ */
+export class TransportConnection extends Connection {
+  readonly format: WireFormat;
+
+  constructor(
+    id: number,
+    readonly transport: Transport,
+    now: number,
+  ) {
+    super(id, now);
+    this.format = transport.format;
   }
 }
 

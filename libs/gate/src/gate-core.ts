@@ -7,7 +7,7 @@ import { fillBucket, takeToken } from '@switchboard/rpc';
 import { Admission } from './admission.js';
 import { systemClock, type Clock } from './clock.js';
 import { ConnectionLimits } from './connection-limits.js';
-import { Connection, ConnState } from './connection.js';
+import { type Connection, ConnState, TransportConnection } from './connection.js';
 import { dispatchPacket, refuseNonRequest } from './dispatch-packet.js';
 import { EncodedPacket, encodeFor } from './encoded-packet.js';
 import { GateCounters, PACKET_TYPE_SLOTS } from './metrics.js';
@@ -151,7 +151,7 @@ export class GateCore implements SessionHost {
    * connection limits refuse (see ConnectionLimits) is closed at once with TOO_MANY_CONNECTIONS.
    */
   open(transport: Transport): Connection {
-    return this.openConnection(new Connection(this.nextId++, transport, transport.format, this.connTime()));
+    return this.openConnection(new TransportConnection(this.nextId++, transport, this.connTime()));
   }
 
   /** The id of the next connection, for a transport that builds its own (see {@link openConnection}). */

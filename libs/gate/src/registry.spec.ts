@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Connection } from './connection.js';
+import { type Connection, TransportConnection } from './connection.js';
 import { Registry } from './registry.js';
 import { FakeTransport } from './test-fakes.js';
 
@@ -7,7 +7,7 @@ let nextId = 1;
 
 /** A connection as the core leaves it just before indexing a sign-in. */
 function signedIn(appId: string, userId: string, deviceId: string): Connection {
-  const conn = new Connection(nextId++, new FakeTransport(), 0, 0);
+  const conn = new TransportConnection(nextId++, new FakeTransport(), 0);
   conn.appId = appId;
   conn.userId = userId;
   conn.deviceId = deviceId;
