@@ -39,7 +39,8 @@ export abstract class Connection implements WheelEntry, TokenBucketState {
   /** Last time anything arrived from the client (ms on the core's connection clock, see GateCore). */
   lastActivity: number;
   wheelDue = 0;
-  wheelSlot = -1;
+  wheelNext: WheelEntry | undefined = undefined;
+  wheelPrev: WheelEntry | undefined = undefined;
   tokens = 0;
   tokensAt = 0;
   /**
