@@ -5,15 +5,17 @@ import { RouteStoreError } from './route-store-error.js';
  * URI-encoded so that `{`, `}` and `:` in an id can never move a key to another slot or alias another key.
  *
  * Slots: every key carries a `{hash tag}`, and the keys one Lua script touches share it, so the schema
- * works unchanged on Redis Cluster. (One exception, on a single Redis only: the delivery lookup reads
- * the registry and many users' slots in one script; a Cluster store reads each user apart.) There
+ * works unchanged on Redis Cluster. (Two exceptions, on a single Redis only: the delivery lookup reads
+ * the registry and many users' slots in one script, and a bind writes its user's slot and its gate's
+ * index in one script; a Cluster store reads each user apart and binds in one-slot steps.) There
  * are four kinds of slot:
  * - `{P:gates}`: the gate registry. One slot for all gates (tens to hundreds of entries).
  * - `{P:u:<app>:<user>}`: one user's bindings. **The source of truth**: bind/unbind are one Lua script
  *   here, so replacing a device's binding is atomic without any cross-slot transaction.
  * - `{P:g:<gate>}`: one gate's indexes of its bindings and rooms. **Cleanup indexes only**: they let
  *   expiry delete a dead gate's bindings and let `onlineCount` count without scanning users. They are
- *   updated in separate steps from the user slot, so they may briefly disagree with it.
+ *   updated in separate steps from the user slot (all of them on a Cluster; unbinds and replaced
+ *   bindings on a single Redis too), so they may briefly disagree with it.
  * - `{P:r:<app>:<room>}`: the gates holding subscribers of one room.
  *
  * Correctness never rests on those separate steps: each gate registration gets a fresh *incarnation*
