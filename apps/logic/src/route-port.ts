@@ -1,12 +1,14 @@
 import { Metadata, type CallOptions, type ClientUnaryCall, type ServiceError } from '@grpc/grpc-js';
-import { RouteServiceClient, type GateState } from '@switchboard/proto/route';
+import { RouteServiceClient, RouteServiceService, type GateState } from '@switchboard/proto/route';
 import {
   balancedChannel,
   call,
   channelReachable,
   INTERNAL_LIMITS,
+  internalClient,
   parseAddressList,
   RETRYABLE_ROUTE_METHODS,
+  type InternalStreamsConfig,
   type InternalTls,
   type AddressList,
 } from '@switchboard/rpc';
@@ -164,13 +166,14 @@ export class GrpcLogicRoutePort implements LogicRoutePort {
   readonly address: string;
 
   /**
-   * @param auth `internal.secret`, carried by every call, and mutual TLS (`internal.tls`) if on.
+   * @param auth `internal.secret`, carried by every call, mutual TLS (`internal.tls`) if on, and
+   *   `internal.streams` (calls as frames on long-lived streams) if on.
    * @param client A client made elsewhere instead, e.g. for a route served in this process
    *   (`InProcessChannel.client`, the embedded suite); `addresses` then only names it.
    */
   constructor(
     addresses: AddressList,
-    auth: { secret: string; tls?: InternalTls | undefined },
+    auth: { secret: string; tls?: InternalTls | undefined; streams?: InternalStreamsConfig | undefined },
     private readonly timeoutMs = 5_000,
     client?: RouteServiceClient,
   ) {
@@ -180,8 +183,21 @@ export class GrpcLogicRoutePort implements LogicRoutePort {
     if (client) {
       this.client = client;
     } else {
-      const channel = balancedChannel(addresses, { ...auth, retryable: RETRYABLE_ROUTE_METHODS });
-      this.client = new RouteServiceClient(channel.target, channel.credentials, channel.options);
+      const channel = balancedChannel(addresses, {
+        secret: auth.secret,
+        tls: auth.tls,
+        retryable: RETRYABLE_ROUTE_METHODS,
+      });
+      this.client = internalClient(
+        RouteServiceService,
+        new RouteServiceClient(channel.target, channel.credentials, channel.options),
+        {
+          streams: auth.streams,
+          backends: parseAddressList(addresses).length,
+          minStreams: 2,
+          retryable: RETRYABLE_ROUTE_METHODS,
+        },
+      );
     }
     this.binds = new GrpcBindBatcher(this.client, timeoutMs);
   }

@@ -8,12 +8,13 @@ import {
   type Registry,
   type UpstreamCheck,
 } from '@switchboard/metrics';
-import { LogicServiceClient, type LogicServiceServer } from '@switchboard/proto/logic';
-import { RouteServiceClient, type RouteServiceServer } from '@switchboard/proto/route';
+import { LogicServiceClient, LogicServiceService, type LogicServiceServer } from '@switchboard/proto/logic';
+import { RouteServiceClient, RouteServiceService, type RouteServiceServer } from '@switchboard/proto/route';
 import {
   balancedChannel,
   channelReachable,
   InProcessServices,
+  internalClient,
   parseAddressList,
   readInternalTls,
   RETRYABLE_LOGIC_METHODS,
@@ -80,7 +81,16 @@ export async function launchGate(options: LaunchGateOptions): Promise<LaunchedGa
       tls,
       retryable: RETRYABLE_LOGIC_METHODS,
     });
-    const client = new LogicServiceClient(channel.target, channel.credentials, channel.options);
+    const client = internalClient(
+      LogicServiceService,
+      new LogicServiceClient(channel.target, channel.credentials, channel.options),
+      {
+        streams: config.internal.streams,
+        backends: parseAddressList(config.gateClient.logicAddress).length,
+        minStreams: 2,
+        retryable: RETRYABLE_LOGIC_METHODS,
+      },
+    );
     clients.push(client);
     logic = grpcLogicPort(client, gc.upstreamTimeoutMs, {
       onSendBatch: (sends) => sendBatchSizes?.(sends),
@@ -124,7 +134,16 @@ export async function launchGate(options: LaunchGateOptions): Promise<LaunchedGa
       tls,
       retryable: RETRYABLE_ROUTE_METHODS,
     });
-    const client = new RouteServiceClient(channel.target, channel.credentials, channel.options);
+    const client = internalClient(
+      RouteServiceService,
+      new RouteServiceClient(channel.target, channel.credentials, channel.options),
+      {
+        streams: config.internal.streams,
+        backends: parseAddressList(config.gateClient.routeAddress).length,
+        minStreams: 2,
+        retryable: RETRYABLE_ROUTE_METHODS,
+      },
+    );
     clients.push(client);
     route = grpcGateRoutePort(client, gc.upstreamTimeoutMs);
   }
@@ -137,6 +156,7 @@ export async function launchGate(options: LaunchGateOptions): Promise<LaunchedGa
       advertiseAddress: gc.advertiseAddress,
       secret: config.internal.secret,
       tls,
+      streamMaxAgeMs: config.internal.streams.maxAgeSeconds * 1000,
     },
     logic,
     route,

@@ -67,6 +67,11 @@ export class ClientStream {
     this.call.on('end', this.onEnd);
   }
 
+  /** The instance it is on (`host:port`), once open. */
+  get peer(): string {
+    return this.call.getPeer();
+  }
+
   /** Whether new frames may go here. */
   get usable(): boolean {
     return !this.draining && !this.ended;

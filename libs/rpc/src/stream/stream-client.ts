@@ -45,6 +45,15 @@ export interface StreamedClientOptions {
    * Default 2.
    */
   streams?: number;
+  /**
+   * Entries of the channel's address list. While the open streams sit on fewer distinct instances
+   * than this (an instance was down when they opened), one of them is replaced every
+   * `rebalanceMs`, so an instance that comes back gets its share again within seconds rather than
+   * at the next drain. Default 1 (no rebalancing: a DNS name's instances are not counted).
+   */
+  backends?: number;
+  /** Default 1 s. */
+  rebalanceMs?: number;
   /** Requests encoded larger than this go as unary calls. Default 1 MiB. */
   maxFrameBytes?: number;
   /** How long calls go unary after a server turned the stream down as unknown. Default 60 s. */
@@ -100,7 +109,9 @@ interface StreamedMethod {
  *
  * A stream stays on the instance it was opened on until it ends: a server drains its streams at
  * `internal.streams.maxAgeSeconds` (and when it stops), which also spreads them again over
- * instances started since. Each frame carries its deadline; overdue calls fail DEADLINE_EXCEEDED
+ * instances started since; while the streams sit on fewer instances than the address list has
+ * entries (`backends`), the client replaces one a second so that an instance back from an outage
+ * gets traffic again soon. Each frame carries its deadline; overdue calls fail DEADLINE_EXCEEDED
  * from one sweep timer. A stream that ends unanswered sends its requests again on another stream
  * when they never left, or when their method is `retryable`. A server without the stream service
  * (an older version during a rolling upgrade) gets unary calls for `retryStreamsAfterMs`.
@@ -153,6 +164,10 @@ class StreamedChannel implements StreamOwner {
   private readonly maxFrameBytes: number;
   private readonly retryAfterMs: number;
   private readonly sweepMs: number;
+  /** Distinct instances the streams should be on. */
+  private readonly spread: number;
+  private readonly rebalanceMs: number;
+  private nextBalanceAt = 0;
   private lastId = 0;
   private next = 0;
   private unaryUntil = 0;
@@ -169,6 +184,8 @@ class StreamedChannel implements StreamOwner {
     this.maxFrameBytes = options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
     this.retryAfterMs = options.retryStreamsAfterMs ?? 60_000;
     this.sweepMs = options.sweepMs ?? 25;
+    this.spread = Math.min(this.target, options.backends ?? 1);
+    this.rebalanceMs = options.rebalanceMs ?? 1_000;
   }
 
   call(
@@ -212,9 +229,34 @@ class StreamedChannel implements StreamOwner {
 
   /** Hands a frame to the next usable stream, opening streams up to the target count. */
   private dispatch(frame: Frame): void {
+    if (this.spread > 1) {
+      const now = Date.now();
+      if (now >= this.nextBalanceAt) {
+        this.nextBalanceAt = now + this.rebalanceMs;
+        this.rebalance();
+      }
+    }
     while (this.streams.length < this.target) this.streams.push(new ClientStream(this.client, this));
     const stream = this.streams[this.next++ % this.streams.length]!;
     stream.send(frame);
+  }
+
+  /**
+   * Replaces one stream that shares its instance with another while the streams are on fewer
+   * instances than they should be: the new one goes to the next instance whose connection is up.
+   */
+  private rebalance(): void {
+    const peers = new Set<string>();
+    let duplicate: ClientStream | undefined;
+    for (const s of this.streams) {
+      if (!s.opened) return; // still opening: look again later
+      if (peers.has(s.peer)) duplicate ??= s;
+      else peers.add(s.peer);
+    }
+    if (duplicate && peers.size < this.spread) {
+      this.forget(duplicate);
+      duplicate.finish();
+    }
   }
 
   reply(stream: ClientStream, reply: ReplyFrame): void {
