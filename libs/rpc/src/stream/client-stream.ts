@@ -81,7 +81,8 @@ export class ClientStream {
     frame.stream = this;
     frame.written = false;
     this.pending++;
-    if (this.opened && !this.blocked) this.write(frame);
+    // Once the stream's status is in, nothing more goes out: the frame waits to be moved.
+    if (this.opened && !this.blocked && !this.status) this.write(frame);
     else this.queue.push(frame);
   }
 
