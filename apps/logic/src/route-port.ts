@@ -1,11 +1,10 @@
 import { Metadata, type CallOptions, type ClientUnaryCall, type ServiceError } from '@grpc/grpc-js';
 import { RouteServiceClient, RouteServiceService, type GateState } from '@switchboard/proto/route';
 import {
-  balancedChannel,
+  balancedClient,
   call,
   channelReachable,
   INTERNAL_LIMITS,
-  internalClient,
   parseAddressList,
   RETRYABLE_ROUTE_METHODS,
   type InternalStreamsConfig,
@@ -183,21 +182,10 @@ export class GrpcLogicRoutePort implements LogicRoutePort {
     if (client) {
       this.client = client;
     } else {
-      const channel = balancedChannel(addresses, {
-        secret: auth.secret,
-        tls: auth.tls,
+      this.client = balancedClient(RouteServiceClient, RouteServiceService, addresses, {
+        ...auth,
         retryable: RETRYABLE_ROUTE_METHODS,
       });
-      this.client = internalClient(
-        RouteServiceService,
-        new RouteServiceClient(channel.target, channel.credentials, channel.options),
-        {
-          streams: auth.streams,
-          backends: parseAddressList(addresses).length,
-          minStreams: 2,
-          retryable: RETRYABLE_ROUTE_METHODS,
-        },
-      );
     }
     this.binds = new GrpcBindBatcher(this.client, timeoutMs);
   }

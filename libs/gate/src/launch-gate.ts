@@ -11,10 +11,9 @@ import {
 import { LogicServiceClient, LogicServiceService, type LogicServiceServer } from '@switchboard/proto/logic';
 import { RouteServiceClient, RouteServiceService, type RouteServiceServer } from '@switchboard/proto/route';
 import {
-  balancedChannel,
+  balancedClient,
   channelReachable,
   InProcessServices,
-  internalClient,
   parseAddressList,
   readInternalTls,
   RETRYABLE_LOGIC_METHODS,
@@ -58,6 +57,7 @@ export async function launchGate(options: LaunchGateOptions): Promise<LaunchedGa
   const clients: Array<{ close(): void }> = [];
   const checks: UpstreamCheck[] = [];
   const tls = readInternalTls(config.internal.tls);
+  const upstream = { secret: config.internal.secret, tls, streams: config.internal.streams };
   const { inProcess } = options;
   // An in-process address is one string (`in-process:logic`), never a list.
   const local = (list: string | readonly string[]): string | undefined =>
@@ -76,21 +76,10 @@ export async function launchGate(options: LaunchGateOptions): Promise<LaunchedGa
     checks.push({ name: channel.address, check: async () => channel.served() });
   }
   if (!logic) {
-    const channel = balancedChannel(config.gateClient.logicAddress, {
-      secret: config.internal.secret,
-      tls,
+    const client = balancedClient(LogicServiceClient, LogicServiceService, config.gateClient.logicAddress, {
+      ...upstream,
       retryable: RETRYABLE_LOGIC_METHODS,
     });
-    const client = internalClient(
-      LogicServiceService,
-      new LogicServiceClient(channel.target, channel.credentials, channel.options),
-      {
-        streams: config.internal.streams,
-        backends: parseAddressList(config.gateClient.logicAddress).length,
-        minStreams: 2,
-        retryable: RETRYABLE_LOGIC_METHODS,
-      },
-    );
     clients.push(client);
     logic = grpcLogicPort(client, gc.upstreamTimeoutMs, {
       onSendBatch: (sends) => sendBatchSizes?.(sends),
@@ -129,21 +118,10 @@ export async function launchGate(options: LaunchGateOptions): Promise<LaunchedGa
     route = inProcessGateRoutePort(channel, gc.upstreamTimeoutMs);
   }
   if (!route) {
-    const channel = balancedChannel(config.gateClient.routeAddress, {
-      secret: config.internal.secret,
-      tls,
+    const client = balancedClient(RouteServiceClient, RouteServiceService, config.gateClient.routeAddress, {
+      ...upstream,
       retryable: RETRYABLE_ROUTE_METHODS,
     });
-    const client = internalClient(
-      RouteServiceService,
-      new RouteServiceClient(channel.target, channel.credentials, channel.options),
-      {
-        streams: config.internal.streams,
-        backends: parseAddressList(config.gateClient.routeAddress).length,
-        minStreams: 2,
-        retryable: RETRYABLE_ROUTE_METHODS,
-      },
-    );
     clients.push(client);
     route = grpcGateRoutePort(client, gc.upstreamTimeoutMs);
   }

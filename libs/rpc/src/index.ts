@@ -73,4 +73,4 @@ export {
 export { DEFAULT_STREAM_MAX_AGE_MS } from './stream/stream-server.js';
 export { registerStreamMetrics } from './stream/stream-metrics.js';
 export { streamStats, StreamStats } from './stream/stream-stats.js';
-export { internalClient, type InternalStreamsConfig } from './stream/internal-client.js';
+export { balancedClient, internalClient, type InternalStreamsConfig } from './stream/internal-client.js';

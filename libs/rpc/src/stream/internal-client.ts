@@ -1,4 +1,6 @@
-import type { Client } from '@grpc/grpc-js';
+import type { ChannelCredentials, Client, ClientOptions } from '@grpc/grpc-js';
+import { parseAddressList, type AddressList } from '../address-list.js';
+import { balancedChannel, type BalancedChannelOptions } from '../balanced-channel.js';
 import { streamedClient } from './stream-client.js';
 
 /** `internal.streams` of the configuration. */
@@ -34,5 +36,26 @@ export function internalClient<C extends Client>(
     streams: Math.max(options.backends * streams.perBackend, options.minStreams),
     backends: options.backends,
     ...(options.retryable ? { retryable: options.retryable } : {}),
+  });
+}
+
+/**
+ * A client of a service that may run as several instances (see balancedChannel), streamed when
+ * `internal.streams` says so (see {@link internalClient}; at least two streams):
+ * `balancedClient(LogicServiceClient, LogicServiceService, addresses, { secret, tls, retryable, streams })`.
+ */
+export function balancedClient<C extends Client>(
+  Ctor: new (target: string, credentials: ChannelCredentials, options: Partial<ClientOptions>) => C,
+  definition: Parameters<typeof streamedClient>[0],
+  addresses: AddressList,
+  options: BalancedChannelOptions & { streams?: InternalStreamsConfig | undefined },
+): C {
+  const { streams, ...channelOptions } = options;
+  const channel = balancedChannel(addresses, channelOptions);
+  return internalClient(definition, new Ctor(channel.target, channel.credentials, channel.options), {
+    streams,
+    backends: parseAddressList(addresses).length,
+    minStreams: 2,
+    retryable: options.retryable,
   });
 }

@@ -253,6 +253,38 @@ describe('internal streams', () => {
     expect(all.every((r) => 'ok' in r)).toBe(true);
   });
 
+  it('answers the calls in flight when the server stops, without waiting for its grace', async () => {
+    const b = behaviour();
+    const held = gate();
+    b.held.set(100, held.wait);
+    const s = await serve(b);
+    const { streamed } = clientsFor([s.port]);
+    const inFlight = kick(streamed, 100, 60_000);
+    await until(() => b.seen.kick === 1);
+    // The drain makes the client end its stream once answered, so the stop need not force it.
+    const stopped = s.stop(120_000);
+    held.open();
+    expect(await inFlight).toEqual({ kicked: true });
+    await stopped;
+  });
+
+  it('spreads its streams again over an instance that comes back', async () => {
+    const a = behaviour();
+    const b = behaviour();
+    const sa = await serve(a);
+    let sb = await serve(b);
+    const { streamed } = clientsFor([sa.port, sb.port], {}, { streams: 2, backends: 2 });
+    sb.server.forceShutdown();
+    for (let i = 0; i < 5; i++) await kick(streamed, 1);
+    const back = behaviour();
+    sb = await startGrpcServer('127.0.0.1', sb.port, [gateService(back)], { secret: SECRET });
+    servers.push(sb);
+    while (back.seen.kick === 0) {
+      await kick(streamed, 1);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  });
+
   it('answers every call when frames queue behind a full stream', async () => {
     const b = behaviour();
     b.statsBytes = 128 * 1024;
