@@ -221,6 +221,7 @@ class StreamedChannel implements StreamOwner {
     return CALL_STUB;
   }
 
+  /** Ends the streams once their calls are answered, and closes the channel (nothing is resent after). */
   close(): void {
     this.closed = true;
     for (const s of this.streams) s.finish();
@@ -302,7 +303,12 @@ class StreamedChannel implements StreamOwner {
         f.done = true;
         streamStats.unary.unimplemented++;
         f.method.unary(f.request, f.metadata, f.options, f.callback);
-      } else if ((!f.written || f.method.retryable) && f.attempts < MAX_ATTEMPTS && f.deadline > now) {
+      } else if (
+        !this.closed &&
+        (!f.written || f.method.retryable) &&
+        f.attempts < MAX_ATTEMPTS &&
+        f.deadline > now
+      ) {
         f.attempts++;
         streamStats.framesResent++;
         this.dispatch(f);
