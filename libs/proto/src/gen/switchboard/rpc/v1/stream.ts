@@ -18,7 +18,10 @@ import {
   type UntypedServiceImplementation,
 } from "@grpc/grpc-js";
 
-/** One unary call carried on the stream. */
+/**
+ * One unary call carried on the stream. It has no per-call metadata: no internal caller sends any
+ * besides the internal credential, which rides once on the stream's headers.
+ */
 export interface ExchangeRequest {
   /** Unique among the caller's unanswered requests; the reply carries it back. Never 0. */
   id: number;
