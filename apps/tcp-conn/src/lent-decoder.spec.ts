@@ -3,7 +3,11 @@ import { encodeFrame, type FrameDecoder } from '@switchboard/protocol';
 import { describe, expect, it } from 'vitest';
 import { LentDecoder, type FrameReader } from './lent-decoder.js';
 
-class Reader implements FrameReader {
+interface TestReader extends FrameReader {
+  onFrame(frame: Buffer): void;
+}
+
+class Reader implements TestReader {
   decoder: FrameDecoder | undefined = undefined;
   readonly frames: string[] = [];
   onFrame(frame: Buffer): void {
@@ -11,11 +15,14 @@ class Reader implements FrameReader {
   }
 }
 
+const lent = (maxFrameBytes: number) =>
+  new LentDecoder<TestReader>(maxFrameBytes, (reader, frame) => reader.onFrame(frame));
+
 const frame = (text: string) => Buffer.from(encodeFrame(Buffer.from(text, 'utf8')));
 
 describe('LentDecoder', () => {
   it('keeps the frames of interleaved connections apart when frames span chunks', () => {
-    const frames = new LentDecoder(1024);
+    const frames = lent(1024);
     const a = new Reader();
     const b = new Reader();
     const fa = Buffer.concat([frame('a1'), frame('a2-long')]);
@@ -34,7 +41,7 @@ describe('LentDecoder', () => {
   });
 
   it('reports a stream that ended inside a frame, and only for that connection', () => {
-    const frames = new LentDecoder(1024);
+    const frames = lent(1024);
     const cut = new Reader();
     const clean = new Reader();
     frames.push(cut, frame('whole').subarray(0, 6));
@@ -44,7 +51,7 @@ describe('LentDecoder', () => {
   });
 
   it('keeps a failure with its connection and lends a healthy decoder to the next', () => {
-    const frames = new LentDecoder(4);
+    const frames = lent(4);
     const bad = new Reader();
     const good = new Reader();
     expect(frames.push(bad, frame('too long'))?.code).toBe(ErrorCode.ERROR_CODE_FRAME_TOO_LARGE);
@@ -54,8 +61,8 @@ describe('LentDecoder', () => {
   });
 
   it('does not hand a half-read frame to the next connection when a sink throws', () => {
-    const frames = new LentDecoder(1024);
-    const throwing: FrameReader = {
+    const frames = lent(1024);
+    const throwing: TestReader = {
       decoder: undefined,
       onFrame: () => {
         throw new Error('sink failed');
@@ -70,9 +77,9 @@ describe('LentDecoder', () => {
   });
 
   it('keeps frames apart when one connection is read while another frame is being handled', () => {
-    const frames = new LentDecoder(1024);
+    const frames = lent(1024);
     const inner = new Reader();
-    const outer: FrameReader & { frames: string[] } = {
+    const outer: TestReader & { frames: string[] } = {
       decoder: undefined,
       frames: [],
       onFrame(body) {

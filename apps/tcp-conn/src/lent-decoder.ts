@@ -4,7 +4,6 @@ import { FrameDecoder, type FrameSink, type ProtocolError } from '@switchboard/p
 export interface FrameReader {
   /** The decoder this connection holds between chunks; undefined while it is at a frame boundary. */
   decoder: FrameDecoder | undefined;
-  onFrame(frame: Buffer): void;
 }
 
 /**
@@ -14,17 +13,24 @@ export interface FrameReader {
  * only while a frame spans chunks (or once decoding failed, which is final), and gives it up at the
  * next boundary. An idle connection thus costs no decoder object.
  */
-export class LentDecoder implements FrameSink {
+export class LentDecoder<R extends FrameReader> implements FrameSink {
   private spare: FrameDecoder;
   /** The connection whose chunk is being decoded; undefined between chunks. */
-  private reading: FrameReader | undefined = undefined;
+  private reading: R | undefined = undefined;
 
-  constructor(private readonly maxFrameBytes: number) {
+  /**
+   * `deliver` gets every frame with its connection: one function for the gateway, so that a
+   * connection needs no reference to where its frames go.
+   */
+  constructor(
+    private readonly maxFrameBytes: number,
+    private readonly deliver: (reader: R, frame: Buffer) => void,
+  ) {
     this.spare = this.fresh();
   }
 
-  /** Decodes one chunk of `reader`'s stream, delivering its frames to `reader.onFrame`. */
-  push(reader: FrameReader, chunk: Buffer): ProtocolError | undefined {
+  /** Decodes one chunk of `reader`'s stream, delivering its frames (see the constructor). */
+  push(reader: R, chunk: Buffer): ProtocolError | undefined {
     const outer = this.reading;
     // Socket reads do not nest, but should one connection's chunk arrive while another's frame
     // is being handled, it must not share the spare in use: it gets a decoder of its own.
@@ -51,12 +57,12 @@ export class LentDecoder implements FrameSink {
   }
 
   /** The stream of `reader` ended: an error when it ended inside a frame. */
-  end(reader: FrameReader): ProtocolError | undefined {
+  end(reader: R): ProtocolError | undefined {
     return reader.decoder?.end();
   }
 
   onFrame(frame: Buffer): void {
-    this.reading!.onFrame(frame);
+    this.deliver(this.reading!, frame);
   }
 
   private fresh(): FrameDecoder {

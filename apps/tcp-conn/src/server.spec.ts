@@ -55,7 +55,11 @@ describe('tcp-conn over real sockets', () => {
 
   const closeLogged = (code: ErrorCode) =>
     logs.lines.some(
-      (l) => l['msg'] === 'connection closed' && l['code'] === code && typeof l['remote'] === 'string',
+      (l) =>
+        l['msg'] === 'connection closed' &&
+        l['code'] === code &&
+        typeof l['remote'] === 'string' &&
+        l['remote'].endsWith(':0') === false,
     );
 
   async function expectClosedWith(client: TestClient, code: ErrorCode): Promise<void> {
@@ -77,6 +81,13 @@ describe('tcp-conn over real sockets', () => {
     const c = await TestClient.open(app.tcpPort);
     const signIn = await c.signedIn('good', 'a');
     expect(signIn.code).toBe(0);
+    // The peer address is asked of the socket when needed, not kept per connection.
+    expect(upstreams.calls['signIn']).toContainEqual(
+      expect.objectContaining({
+        request: expect.objectContaining({ deviceId: 'a' }),
+        remoteAddress: expect.stringMatching(`127.0.0.1:${c.socket.localPort}$`),
+      }),
+    );
     await c.ping(2);
     const data = SendRequest.encode({
       clientMsgId: 'm1',

@@ -2,8 +2,7 @@ import { readFileSync } from 'node:fs';
 import { createServer as createNetServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { createServer as createTlsServer } from 'node:tls';
 import { type Gate, launchGate, type LaunchGateOptions } from '@switchboard/gate';
-import { LentDecoder } from './lent-decoder.js';
-import { TcpTransport } from './tcp-transport.js';
+import { TcpAcceptor } from './tcp-connection.js';
 
 /** Config and logger, plus optional logic/route ports replacing the gRPC clients (tests, embedding). */
 export type StartTcpConnOptions = LaunchGateOptions;
@@ -26,13 +25,13 @@ export async function startTcpConn(options: StartTcpConnOptions): Promise<TcpCon
   const launched = await launchGate({ ...options, logger });
   const { gate } = launched;
 
-  const frames = new LentDecoder(gc.maxFrameBytes);
+  const acceptor = new TcpAcceptor(gate.core, gc.maxFrameBytes);
   const onConnection = (socket: Socket) => {
     if (gate.core.isDraining) {
       socket.destroy();
       return;
     }
-    new TcpTransport(socket, gate.core, frames).attach();
+    acceptor.accept(socket);
   };
   const tls = gc.tcp.tls;
   const server: Server = tls.enabled

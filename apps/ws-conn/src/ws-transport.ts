@@ -4,6 +4,7 @@ import { WS_SUBPROTOCOL_JSON, wsCloseCode } from '@switchboard/protocol';
 import {
   type Connection,
   type GateCore,
+  peerAddress,
   type Transport,
   type WireChunk,
   WireFormat,
@@ -33,11 +34,7 @@ export class WsTransport implements Transport {
     /** The upgraded TCP (or TLS) socket under `ws`, corked around batches. */
     readonly socket: Socket,
     readonly core: GateCore,
-  ) {
-    // Node keeps the peer address on the socket once read; read it while the socket is connected
-    // so that a log line after the peer has gone still shows it.
-    void socket.remoteAddress;
-  }
+  ) {}
 
   /**
    * By subprotocol and by whether permessage-deflate was negotiated, both at the handshake; read
@@ -50,7 +47,7 @@ export class WsTransport implements Transport {
   }
 
   get remoteAddress(): string {
-    return `${this.socket.remoteAddress ?? '?'}:${this.socket.remotePort ?? 0}`;
+    return peerAddress(this.socket);
   }
 
   attach(): Connection {

@@ -1,24 +1,22 @@
 import type { Connection } from './connection.js';
 
 /**
- * The signed-in connections of one app on a gate: all of them (for Broadcast), and the newest
- * connection of each device (a device that signs in again replaces its older connection here).
- *
- * Devices are found through their user id, a string every connection already holds, so the
- * lookup adds no key string per connection; a user with one device on this gate (the usual case)
- * costs one Map entry, and a list is made only for a user with several.
+ * The signed-in connections of one app on a gate, found through their user id (a string every
+ * connection already holds, so the index adds no key string per connection): a user with one
+ * connection on this gate (the usual case) costs one Map entry and nothing else, and a list is
+ * made only for a user with several. There is no second set of every connection: Broadcast walks
+ * the users.
  */
 export class AppConnections {
-  /** Every signed-in connection of the app (live view for fan-out; do not mutate). */
-  readonly all = new Set<Connection>();
-  /** User id → the newest connection of each of its devices: the connection, or a list of them. */
+  /** User id → its signed-in connections, oldest first: the connection, or a list of them. */
   private readonly byUser = new Map<string, Connection | Connection[]>();
+  private count = 0;
 
   /** `appId` is the one copy of the app id that every connection of the app shares. */
   constructor(readonly appId: string) {}
 
   get size(): number {
-    return this.all.size;
+    return this.count;
   }
 
   /** The newest connection of a device, if any. */
@@ -26,46 +24,50 @@ export class AppConnections {
     const entry = this.byUser.get(userId);
     if (entry === undefined) return undefined;
     if (!Array.isArray(entry)) return entry.deviceId === deviceId ? entry : undefined;
-    return entry.find((conn) => conn.deviceId === deviceId);
+    for (let i = entry.length - 1; i >= 0; i--) if (entry[i]!.deviceId === deviceId) return entry[i];
+    return undefined;
   }
 
   /**
-   * Adds a connection and makes it its device's newest; true when it was not in {@link all} yet.
-   * Its user and device fields must be set and must not change while it is here.
+   * Every connection, user by user. Safe to remove connections while walking (a fan-out cuts off a
+   * slow consumer as it goes): a user's list is copied before it is walked.
+   */
+  *connections(): IterableIterator<Connection> {
+    for (const entry of this.byUser.values()) {
+      if (Array.isArray(entry)) yield* [...entry];
+      else yield entry;
+    }
+  }
+
+  /**
+   * Adds a connection, the newest of its device from now on; true when it was not here yet. Its
+   * user and device fields must be set and must not change while it is here.
    */
   add(conn: Connection): boolean {
     const userId = conn.userId;
     const entry = this.byUser.get(userId);
-    if (entry === undefined || entry === conn) {
-      this.byUser.set(userId, conn);
-    } else if (!Array.isArray(entry)) {
-      this.byUser.set(userId, entry.deviceId === conn.deviceId ? conn : [entry, conn]);
-    } else {
-      const i = entry.findIndex((other) => other.deviceId === conn.deviceId);
-      if (i >= 0) entry[i] = conn;
-      else entry.push(conn);
-    }
-    if (this.all.has(conn)) return false;
-    this.all.add(conn);
+    if (entry === conn || (Array.isArray(entry) && entry.includes(conn))) return false;
+    if (entry === undefined) this.byUser.set(userId, conn);
+    else if (Array.isArray(entry)) entry.push(conn);
+    else this.byUser.set(userId, [entry, conn]);
+    this.count++;
     return true;
   }
 
-  /**
-   * Removes a connection; its device's entry goes only if it still is this connection (a newer
-   * one may have replaced it). True when it was in {@link all}.
-   */
+  /** Removes a connection; true when it was here. */
   remove(conn: Connection): boolean {
     const userId = conn.userId;
     const entry = this.byUser.get(userId);
     if (entry === conn) {
       this.byUser.delete(userId);
-    } else if (Array.isArray(entry)) {
-      const i = entry.indexOf(conn);
-      if (i >= 0) {
-        entry.splice(i, 1);
-        if (entry.length === 1) this.byUser.set(userId, entry[0]!);
-      }
+    } else {
+      const i = Array.isArray(entry) ? entry.indexOf(conn) : -1;
+      if (i < 0) return false;
+      const list = entry as Connection[];
+      list.splice(i, 1);
+      if (list.length === 1) this.byUser.set(userId, list[0]!);
     }
-    return this.all.delete(conn);
+    this.count--;
+    return true;
   }
 }

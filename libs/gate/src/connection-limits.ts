@@ -18,6 +18,11 @@ export class ConnectionLimits {
   private readonly maxRooms: number;
   /** IP address -> open connections from it; kept only when maxConnectionsPerIp is set. */
   private readonly perIp = new Map<string, number>();
+  /**
+   * The address each open connection was counted under, kept only when maxConnectionsPerIp is
+   * set: a transport need not know its peer's address once it has closed.
+   */
+  private readonly ipOf = new Map<Transport, string>();
   /** New connections per second and burst from one address; undefined when not limited. */
   private readonly connectRate: RateLimit | undefined;
   /** IP address -> its connect-rate bucket; forgotten once refilled. */
@@ -50,7 +55,11 @@ export class ConnectionLimits {
     // The address string is built only when a per-address limit is set (and then once).
     const ip = this.connectRate !== undefined || this.maxPerIp > 0 ? ipOf(transport) : '';
     const tooFast = this.connectRate !== undefined && !this.takeConnectToken(ip, now);
-    const fromIp = this.maxPerIp > 0 ? this.countIp(ip, 1) : 0;
+    let fromIp = 0;
+    if (this.maxPerIp > 0) {
+      this.ipOf.set(transport, ip);
+      fromIp = this.countIp(ip, 1);
+    }
     const reason = tooFast
       ? 'connecting too fast from this address; back off'
       : open >= this.maxConnections
@@ -64,7 +73,10 @@ export class ConnectionLimits {
 
   /** A connection admitted (or refused) by {@link admit} is gone. */
   release(transport: Transport): void {
-    if (this.maxPerIp > 0) this.countIp(ipOf(transport), -1);
+    const ip = this.ipOf.get(transport);
+    if (ip === undefined) return;
+    this.ipOf.delete(transport);
+    this.countIp(ip, -1);
   }
 
   /**

@@ -20,7 +20,7 @@ export type ConnState = (typeof ConnState)[keyof typeof ConnState];
  * costs 8 bytes per connection; numbers are kept small integers where they can be (V8 stores those
  * inline, and any other number in a 16-byte box of its own).
  */
-export class Connection implements WheelEntry, TokenBucketState {
+export abstract class Connection implements WheelEntry, TokenBucketState {
   state: ConnState = ConnState.Open;
   appId = '';
   userId = '';
@@ -39,7 +39,8 @@ export class Connection implements WheelEntry, TokenBucketState {
   /** Last time anything arrived from the client (ms on the core's connection clock, see GateCore). */
   lastActivity: number;
   wheelDue = 0;
-  wheelSlot = -1;
+  wheelNext: WheelEntry | undefined = undefined;
+  wheelPrev: WheelEntry | undefined = undefined;
   tokens = 0;
   tokensAt = 0;
   /**
@@ -49,10 +50,14 @@ export class Connection implements WheelEntry, TokenBucketState {
   pending: WireChunk | WireChunk[] | undefined = undefined;
   pendingBytes = 0;
 
+  /** Where this connection's packets go: another object, or the connection itself. */
+  abstract readonly transport: Transport;
+  /** How its packets look on the wire, fixed for its lifetime. */
+  abstract readonly format: WireFormat;
+
+  /** `id` and `now` come from the core (GateCore.newConnectionId and connectionNow). */
   constructor(
     readonly id: number,
-    readonly transport: Transport,
-    readonly format: WireFormat,
     now: number,
   ) {
     this.lastActivity = now;
@@ -64,6 +69,24 @@ export class Connection implements WheelEntry, TokenBucketState {
 
   get closed(): boolean {
     return this.state === ConnState.Closed;
+  }
+}
+
+/**
+ * A connection whose Transport is another object (ws-conn, tests). A transport can instead extend
+ * Connection and implement Transport itself (tcp-conn): one object per connection instead of two,
+ * and no field for what it can answer from its prototype.
+ */
+export class TransportConnection extends Connection {
+  readonly format: WireFormat;
+
+  constructor(
+    id: number,
+    readonly transport: Transport,
+    now: number,
+  ) {
+    super(id, now);
+    this.format = transport.format;
   }
 }
 

@@ -136,7 +136,7 @@ export class Fanout {
   ): { signedIn: number; roomSubscribers: number; tagConnections: number } {
     this.core.counters.countCalls++;
     return {
-      signedIn: this.core.registry.appConnections(appId)?.size ?? 0,
+      signedIn: this.core.registry.appSize(appId),
       roomSubscribers: roomId ? (this.core.rooms.subscribers(appId, roomId)?.size ?? 0) : 0,
       tagConnections: tag ? this.core.tags.count(appId, tag) : 0,
     };
@@ -180,8 +180,7 @@ export class Fanout {
 
   /** Queues a packet on every signed-in connection of an app. */
   broadcast(appId: string, packet: Uint8Array): number {
-    const conns = this.core.registry.appConnections(appId);
-    return conns ? this.sendAll(conns, EncodedPacket.fromBytes(packet)) : 0;
+    return this.sendAll(this.core.registry.appConnections(appId), EncodedPacket.fromBytes(packet));
   }
 
   /** Queues a packet on every connection of an app whose tags match `query`. */
@@ -226,9 +225,9 @@ export class Fanout {
     return conn;
   }
 
-  private sendAll(conns: ReadonlySet<Connection>, encoded: EncodedPacket): number {
+  private sendAll(conns: Iterable<Connection>, encoded: EncodedPacket): number {
     let delivered = 0;
-    // A cut-off slow consumer leaves the set during the walk; Set iteration tolerates deletes.
+    // A cut-off slow consumer leaves its index during the walk; both walks tolerate that.
     for (const conn of conns) if (this.send(conn, encoded)) delivered++;
     return delivered;
   }

@@ -7,7 +7,7 @@ import { fillBucket, takeToken } from '@switchboard/rpc';
 import { Admission } from './admission.js';
 import { systemClock, type Clock } from './clock.js';
 import { ConnectionLimits } from './connection-limits.js';
-import { Connection, ConnState } from './connection.js';
+import { type Connection, ConnState, TransportConnection } from './connection.js';
 import { dispatchPacket, refuseNonRequest } from './dispatch-packet.js';
 import { EncodedPacket, encodeFor } from './encoded-packet.js';
 import { GateCounters, PACKET_TYPE_SLOTS } from './metrics.js';
@@ -151,9 +151,26 @@ export class GateCore implements SessionHost {
    * connection limits refuse (see ConnectionLimits) is closed at once with TOO_MANY_CONNECTIONS.
    */
   open(transport: Transport): Connection {
-    const now = this.connTime();
-    const refused = this.limits.admit(transport, this.registry.size, now);
-    const conn = new Connection(this.nextId++, transport, transport.format, now);
+    return this.openConnection(new TransportConnection(this.nextId++, transport, this.connTime()));
+  }
+
+  /** The id of the next connection, for a transport that builds its own (see {@link openConnection}). */
+  newConnectionId(): number {
+    return this.nextId++;
+  }
+
+  /** Now on the connection clock: the `now` a connection is built with. */
+  connectionNow(): number {
+    return this.connTime();
+  }
+
+  /**
+   * {@link open} for a connection its transport built, a Connection subclass that is its own
+   * Transport, with an id from {@link newConnectionId} and the time from {@link connectionNow}.
+   */
+  openConnection<C extends Connection>(conn: C): C {
+    const now = conn.lastActivity;
+    const refused = this.limits.admit(conn.transport, this.registry.size, now);
     fillBucket(conn, this.settings.rateLimit, now);
     this.registry.add(conn);
     this.wheel.schedule(conn, now + this.settings.signInTimeoutMs);
@@ -199,7 +216,11 @@ export class GateCore implements SessionHost {
     if (!conn.closed) {
       this.outbound.discard(conn);
       this.release(conn, 0);
-      this.logger.debug({ conn: conn.id, remote: conn.transport.remoteAddress }, 'client closed');
+      // No peer address: the transport is closed and need not know it any more (see Transport).
+      this.logger.debug(
+        { conn: conn.id, app: conn.appId || undefined, user: conn.userId || undefined },
+        'client closed',
+      );
     }
     if (this.closing.delete(conn) && this.closing.size === 0) this.wakeClosingWaiters();
   }

@@ -1,8 +1,9 @@
 // The transport-agnostic gateway core shared by tcp-conn and ws-conn.
 export { isJsonFormat, WireFormat, type Transport, type WireChunk } from './transport.js';
 export { wsFrame, wsFramePayload } from './ws-frame.js';
+export { peerAddress } from './peer-address.js';
 export { systemClock, type Clock } from './clock.js';
-export { Connection, ConnState } from './connection.js';
+export { Connection, ConnState, TransportConnection } from './connection.js';
 export { GateCore, type GateCoreOptions } from './gate-core.js';
 export type { GateSettings } from './settings.js';
 export type { GateRoutePort, LogicPort } from './ports.js';

@@ -38,6 +38,18 @@ describe('connection limits', () => {
     expect(again.closedWith).toBeUndefined();
   });
 
+  it('counts a close back to its address when the closed transport no longer knows it', () => {
+    const h = harness({ maxConnectionsPerIp: 1 });
+    const first = new FakeTransport(WireFormat.Framed, '10.0.0.9:1');
+    const conn = h.core.open(first);
+    // Transports build the address on each read; a closed socket reads `?:0` (see Transport).
+    Object.assign(first, { remoteAddress: '?:0' });
+    h.core.transportClosed(conn);
+    const next = from('10.0.0.9', 2);
+    h.core.open(next);
+    expect(next.closedWith).toBeUndefined();
+  });
+
   it('answers LIMIT_EXCEEDED past gate.maxRoomsPerConnection; the connection stays open', async () => {
     const h = harness({ maxRoomsPerConnection: 2 });
     const t = new FakeTransport();

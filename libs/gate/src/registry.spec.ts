@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Connection } from './connection.js';
+import { type Connection, TransportConnection } from './connection.js';
 import { Registry } from './registry.js';
 import { FakeTransport } from './test-fakes.js';
 
@@ -7,7 +7,7 @@ let nextId = 1;
 
 /** A connection as the core leaves it just before indexing a sign-in. */
 function signedIn(appId: string, userId: string, deviceId: string): Connection {
-  const conn = new Connection(nextId++, new FakeTransport(), 0, 0);
+  const conn = new TransportConnection(nextId++, new FakeTransport(), 0);
   conn.appId = appId;
   conn.userId = userId;
   conn.deviceId = deviceId;
@@ -34,7 +34,8 @@ describe('Registry', () => {
     expect(r.byDeviceOf('app1', 'u1', 'watch')).toBeUndefined();
     expect(r.byDeviceOf('app2', 'u1', 'phone')).toBeUndefined();
     expect(r.signedInCount).toBe(4);
-    expect([...r.appConnections('app1')!]).toEqual([phone, laptop, tablet, other]);
+    expect([...r.appConnections('app1')]).toEqual([phone, laptop, tablet, other]);
+    expect(r.appSize('app1')).toBe(4);
   });
 
   it('keeps the newest connection of a device; removing the older one leaves the newer', () => {
@@ -69,9 +70,40 @@ describe('Registry', () => {
     expect(r.byDeviceOf('app1', 'u1', 'c')).toBe(c);
     r.remove(c);
     expect(r.byDeviceOf('app1', 'u1', 'c')).toBeUndefined();
-    expect(r.appConnections('app1')).toBeUndefined();
+    expect([...r.appConnections('app1')]).toEqual([]);
+    expect(r.appSize('app1')).toBe(0);
     expect(r.signedInCount).toBe(0);
     expect(r.size).toBe(0);
+  });
+
+  it('walks every connection of an app once while the walk removes them', () => {
+    const r = new Registry();
+    const conns = [
+      index(r, signedIn('app1', 'u1', 'a')),
+      index(r, signedIn('app1', 'u1', 'b')),
+      index(r, signedIn('app1', 'u1', 'c')),
+      index(r, signedIn('app1', 'u2', 'a')),
+      index(r, signedIn('app2', 'u1', 'a')),
+    ];
+    const seen: Connection[] = [];
+    for (const conn of r.appConnections('app1')) {
+      seen.push(conn);
+      r.remove(conn); // what a fan-out does to a slow consumer
+    }
+    expect(seen).toEqual(conns.slice(0, 4));
+    expect(r.appSize('app1')).toBe(0);
+    expect([...r.appConnections('app2')]).toEqual([conns[4]]);
+  });
+
+  it('keeps a second connection of the same device, newest first, until it leaves', () => {
+    const r = new Registry();
+    const older = index(r, signedIn('app1', 'u1', 'd1'));
+    const newer = index(r, signedIn('app1', 'u1', 'd1'));
+    expect(r.byDeviceOf('app1', 'u1', 'd1')).toBe(newer);
+    expect(r.appSize('app1')).toBe(2);
+    r.remove(newer);
+    expect(r.byDeviceOf('app1', 'u1', 'd1')).toBe(older);
+    expect(r.signedInCount).toBe(1);
   });
 
   it('counts a connection indexed twice once', () => {

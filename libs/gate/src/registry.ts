@@ -53,9 +53,14 @@ export class Registry {
     return this.apps.get(appId)?.device(userId, deviceId);
   }
 
-  /** Signed-in connections of an app (live view; do not mutate). */
-  appConnections(appId: string): ReadonlySet<Connection> | undefined {
-    return this.apps.get(appId)?.all;
+  /** Signed-in connections of an app (none when it has none here); see AppConnections.connections. */
+  appConnections(appId: string): Iterable<Connection> {
+    return this.apps.get(appId)?.connections() ?? [];
+  }
+
+  /** How many connections of an app are signed in here. */
+  appSize(appId: string): number {
+    return this.apps.get(appId)?.size ?? 0;
   }
 
   /** Every connection (for shutdown). */

@@ -1,7 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { TimerWheel, type WheelEntry } from './timer-wheel.js';
 
-const entry = (name: string): WheelEntry & { name: string } => ({ name, wheelDue: 0, wheelSlot: -1 });
+const entry = (name: string): WheelEntry & { name: string } => ({
+  name,
+  wheelDue: 0,
+  wheelNext: undefined,
+  wheelPrev: undefined,
+});
 
 describe('TimerWheel', () => {
   function wheel(slots = 8) {
@@ -28,7 +33,7 @@ describe('TimerWheel', () => {
     w.advance(1000);
     expect(due).toEqual(['a', 'b']);
     expect(w.size).toBe(0);
-    expect(a.wheelSlot).toBe(-1);
+    expect(a.wheelNext).toBeUndefined();
   });
 
   it('keeps entries of a later lap that share a bucket', () => {
@@ -59,6 +64,31 @@ describe('TimerWheel', () => {
     w.schedule(entry('late'), 100);
     w.advance(600);
     expect(due).toEqual(['late']);
+  });
+
+  it('does not fire an entry that an earlier onDue of the same bucket cancelled or moved', () => {
+    const fired: string[] = [];
+    const [a, b, c] = [entry('a'), entry('b'), entry('c')];
+    const w = new TimerWheel<WheelEntry & { name: string }>({
+      tickMs: 100,
+      slots: 8,
+      startAt: 0,
+      onDue: (e) => {
+        fired.push(e.name);
+        if (e === a) {
+          w.cancel(b);
+          w.schedule(c, 700);
+        }
+      },
+    });
+    for (const e of [a, b, c]) w.schedule(e, 200);
+    w.advance(200);
+    expect(fired).toEqual(['a']);
+    expect(w.size).toBe(1);
+    w.advance(700);
+    expect(fired).toEqual(['a', 'c']);
+    expect(w.size).toBe(0);
+    expect([a, b, c].map((e) => e.wheelNext)).toEqual([undefined, undefined, undefined]);
   });
 
   it('catches up after a long pause in one lap', () => {

@@ -29,9 +29,10 @@ export interface Transport {
   /** The wire format of this connection, fixed for its lifetime. */
   readonly format: WireFormat;
   /**
-   * Peer address for logs and sign-in (`ip:port`). Read only at sign-in and when a connection
-   * closes, so implementations may build it on each read instead of keeping a string per
-   * connection; it must stay readable after the peer has gone.
+   * Peer address for logs, sign-in and per-address limits (`ip:port`), read while the transport is
+   * open: at accept, at sign-in and when the server closes the connection. Implementations build it
+   * on each read rather than keep one per connection, so once the transport has closed it may read
+   * `?:0` (what needs it later keeps its own copy, see ConnectionLimits).
    */
   readonly remoteAddress: string;
   /**
