@@ -24,6 +24,7 @@ import { call } from '../call.js';
 import { internalClientOptions } from '../internal-auth.js';
 import { RpcError } from '../rpc-error.js';
 import { startGrpcServer, type StartedServer } from '../server.js';
+import { isMethodMissing } from '../tick-gatherer.js';
 import { unary } from '../unary.js';
 import { decodeReply, encodeRequest, type ReplyFrame } from './frame-codec.js';
 import { streamedClient, type StreamedClientOptions } from './stream-client.js';
@@ -153,6 +154,27 @@ describe('internal streams', () => {
     // The per-method latency metric counts frames as it counts calls (16), except those whose
     // handler threw (3), which it misses on a unary call as well.
     expect(observed.filter((m) => m === 'Kick')).toHaveLength(13);
+  });
+
+  it('answer a method the server lacks as the unary call does, so TickGatherer falls back', async () => {
+    const s = await startGrpcServer(
+      '127.0.0.1',
+      0,
+      [
+        {
+          definition: GateServiceService,
+          implementation: { kick: gateService(behaviour()).implementation.kick },
+        },
+      ],
+      { secret: SECRET },
+    );
+    servers.push(s);
+    const { unary: u, streamed } = clientsFor([s.port]);
+    const errors: unknown[] = [];
+    for (const client of [u, streamed]) await stats(client).catch((err: unknown) => errors.push(err));
+    expect(errors).toHaveLength(2);
+    expect(errors.map(isMethodMissing)).toEqual([true, true]);
+    expect(await outcome(stats(streamed))).toEqual(await outcome(stats(u)));
   });
 
   it('refuse a wrong internal secret on both paths with the same error', async () => {
