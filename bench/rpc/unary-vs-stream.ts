@@ -1,9 +1,10 @@
-// One unary call per batch (today's Deliver, DeliverToUsers, SendBatch) against one long-lived
-// bidirectional stream carrying request frames with ids (bench/rpc/stream-protocol.ts), for the
-// same batches: GateService.Deliver requests of one MESSAGE push of a `--bytes` body each (route →
+// One unary call per batch (Deliver, DeliverToUsers, SendBatch with `internal.streams.enabled:
+// false`) against the same calls carried as frames on the suite's internal streams (libs/rpc
+// streamedClient over the same client, as `internalClient` builds it: two streams over a balanced
+// channel, one over GatePool's direct one), for the same batches: GateService.Deliver requests of one MESSAGE push of a `--bytes` body each (route →
 // gate). A stub server in a child process pinned to CPU 0 answers at once; the client (this
 // process) is pinned to CPU 1. Both use the suite's gRPC setup: startGrpcServer (channel options,
-// internal-auth check) and balancedChannel (channel options, the `sb-internal-auth` interceptor;
+// internal-auth check, InternalStreamService) and balancedChannel (channel options, the `sb-internal-auth` interceptor;
 // `--channel direct`: GatePool's plain channel, route → gate, with the same options and interceptor).
 // Loads: open loop at each of `--rates` (one call or frame per batch of `--batch` messages, started
 // on a schedule whatever the answers) and a closed loop of `--concurrency` callers at the maximum.
@@ -31,6 +32,7 @@ import {
   call,
   GRPC_CHANNEL_OPTIONS,
   internalChannel,
+  internalClient,
   internalClientOptions,
   startGrpcServer,
   unary,
@@ -40,7 +42,6 @@ import { cpuMicros } from '../fanout/proc-stats.js';
 import { quantile, runClosedLoop, type LoadResult } from '../send/closed-loop.js';
 import { canPin, pinProcess } from '../shared/pin.js';
 import { runOpenLoop } from './open-loop.js';
-import { DeliverStreamClient, serveDeliverStream, StreamBenchService } from './stream-protocol.js';
 
 const SECRET = 'rpc-stream-bench-secret-of-32-characters';
 const TIMEOUT_MS = 5_000;
@@ -79,7 +80,6 @@ async function serve(): Promise<void> {
         definition: GateServiceService,
         implementation: { deliver: unary(async (r: DeliverRequest) => answer(r)) },
       },
-      { definition: StreamBenchService, implementation: { deliverStream: serveDeliverStream(answer) } },
     ],
     { secret: SECRET },
   );
@@ -160,14 +160,22 @@ async function main(): Promise<void> {
   if (!('port' in ready)) throw new Error('the server did not report its port');
   const channel = channelTo(`127.0.0.1:${ready.port}`);
   const gate = new GateServiceClient(channel.target, channel.credentials, channel.options);
-  const stream = new DeliverStreamClient(channel.target, channel.credentials, channel.options);
+  const stream = internalClient(
+    GateServiceService,
+    new GateServiceClient(channel.target, channel.credentials, channel.options),
+    {
+      streams: { enabled: true, perBackend: 1, maxAgeSeconds: 300 },
+      backends: 1,
+      minStreams: args.channel === 'balanced' ? 2 : 1,
+    },
+  );
   const request = deliverRequest(batch, Number(args.bytes));
   const check = (r: DeliverResponse) => {
     if (r.delivered !== batch) throw new Error(`delivered ${r.delivered} of ${batch}`);
   };
   const sendOne: Record<Mode, () => Promise<void>> = {
     unary: () => call(gate, gate.deliver, request, new Metadata(), TIMEOUT_MS).then(check),
-    stream: () => stream.deliver(request).then(check),
+    stream: () => call(stream, stream.deliver, request, new Metadata(), TIMEOUT_MS).then(check),
   };
   const log = (line: string) => console.log(`[rpc] ${line}`);
 
@@ -243,7 +251,7 @@ async function main(): Promise<void> {
     const s = row('stream');
     for (const [mode, x] of [
       ['one unary call per batch', u],
-      ['one stream, a frame per batch', s],
+      ['a frame per batch on internal streams', s],
     ] as const) {
       console.log(
         `| ${name} | ${mode} | ${x.rate.toFixed(0)} | ${x.p50.toFixed(2)} | ${x.p99.toFixed(2)} | ` +

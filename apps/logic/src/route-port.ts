@@ -1,12 +1,18 @@
 import { Metadata, type CallOptions, type ClientUnaryCall, type ServiceError } from '@grpc/grpc-js';
-import { RouteServiceClient, type BindRequest, type GateState } from '@switchboard/proto/route';
 import {
-  balancedChannel,
+  RouteServiceClient,
+  RouteServiceService,
+  type BindRequest,
+  type GateState,
+} from '@switchboard/proto/route';
+import {
+  balancedClient,
   call,
   channelReachable,
   INTERNAL_LIMITS,
   parseAddressList,
   RETRYABLE_ROUTE_METHODS,
+  type InternalStreamsConfig,
   type InternalTls,
   type AddressList,
   type TickGatherer,
@@ -165,14 +171,15 @@ export class GrpcLogicRoutePort implements LogicRoutePort {
   readonly address: string;
 
   /**
-   * @param auth `internal.secret`, carried by every call, and mutual TLS (`internal.tls`) if on.
+   * @param auth `internal.secret`, carried by every call, mutual TLS (`internal.tls`) if on, and
+   *   `internal.streams` (calls as frames on long-lived streams) if on.
    * @param client A client made elsewhere instead, e.g. for a route served in this process
    *   (`InProcessChannel.client`, the embedded suite); `addresses` then only names it.
    * @param onBindMany told the binds of each BindMany call (the binds-per-call histogram).
    */
   constructor(
     addresses: AddressList,
-    auth: { secret: string; tls?: InternalTls | undefined },
+    auth: { secret: string; tls?: InternalTls | undefined; streams?: InternalStreamsConfig | undefined },
     private readonly timeoutMs = 5_000,
     client?: RouteServiceClient,
     onBindMany?: (binds: number) => void,
@@ -183,8 +190,10 @@ export class GrpcLogicRoutePort implements LogicRoutePort {
     if (client) {
       this.client = client;
     } else {
-      const channel = balancedChannel(addresses, { ...auth, retryable: RETRYABLE_ROUTE_METHODS });
-      this.client = new RouteServiceClient(channel.target, channel.credentials, channel.options);
+      this.client = balancedClient(RouteServiceClient, RouteServiceService, addresses, {
+        ...auth,
+        retryable: RETRYABLE_ROUTE_METHODS,
+      });
     }
     this.binds = bindGatherer(this.client, timeoutMs, onBindMany);
   }

@@ -18,6 +18,7 @@ import {
   InProcessServices,
   readInternalTls,
   RETRYABLE_ROUTE_METHODS,
+  registerStreamMetrics,
   serveInternal,
   type AddressList,
 } from '@switchboard/rpc';
@@ -118,6 +119,7 @@ export async function startLogic(options: StartLogicOptions): Promise<RunningLog
   const { config } = options;
   const log = options.logger.child({ component: 'logic' });
   const registry = serviceRegistry();
+  registerStreamMetrics(registry);
   const tls = readInternalTls(config.internal.tls);
   const storage =
     options.storage ?? (await openConfiguredStorage(config, undefined, storeLatency(registry, 'db')));
@@ -125,7 +127,7 @@ export async function startLogic(options: StartLogicOptions): Promise<RunningLog
     options.route ??
     new GrpcLogicRoutePort(
       config.logic.routeAddress,
-      { secret: config.internal.secret, tls },
+      { secret: config.internal.secret, tls, streams: config.internal.streams },
       config.logic.routeTimeoutMs,
       inProcessRouteClient(config.logic.routeAddress, options.inProcess),
       bindManySizes(registry),
@@ -234,6 +236,7 @@ export async function startLogic(options: StartLogicOptions): Promise<RunningLog
       secret: config.internal.secret,
       tls,
       observe: grpcServerLatency(registry),
+      streamMaxAgeMs: config.internal.streams.maxAgeSeconds * 1000,
       inProcess: options.inProcess && { services: options.inProcess, name: 'logic' },
     },
   );

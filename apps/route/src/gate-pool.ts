@@ -3,8 +3,10 @@ import { GateServiceClient, GateServiceService, type GateServiceServer } from '@
 import {
   GRPC_CHANNEL_OPTIONS,
   InProcessServices,
+  internalClient,
   internalChannel,
   internalClientOptions,
+  type InternalStreamsConfig,
   type InternalTls,
 } from '@switchboard/rpc';
 import type { GateLease } from '@switchboard/route-store';
@@ -30,15 +32,17 @@ export class GatePool {
   private readonly inProcess: InProcessServices | undefined;
   private readonly credentials: ChannelCredentials;
   private readonly options: ReturnType<typeof internalClientOptions> & typeof GRPC_CHANNEL_OPTIONS;
+  private readonly streams: InternalStreamsConfig | undefined;
 
   /**
-   * @param auth `internal.secret`, carried by every call to a gate, and mutual TLS if on.
+   * @param auth `internal.secret`, carried by every call to a gate, mutual TLS if on, and
+   *   `internal.streams` (calls as frames on `perBackend` long-lived streams per gate) if on.
    * @param options.inProcess Where gates of this process serve GateService (the embedded suite): a
    *   lease with an `in-process:` address is called there, without gRPC.
    */
   constructor(
     private readonly directory: GateDirectory,
-    auth: { secret: string; tls?: InternalTls | undefined },
+    auth: { secret: string; tls?: InternalTls | undefined; streams?: InternalStreamsConfig | undefined },
     options: { refreshMs?: number; now?: () => number; inProcess?: InProcessServices | undefined } = {},
   ) {
     this.refreshMs = options.refreshMs ?? 1_000;
@@ -47,6 +51,7 @@ export class GatePool {
     const channel = internalChannel(auth.tls);
     this.credentials = channel.credentials;
     this.options = { ...GRPC_CHANNEL_OPTIONS, ...channel.options, ...internalClientOptions(auth.secret) };
+    this.streams = auth.streams;
   }
 
   /** The client of a live gate, or undefined when the gate is not live. */
@@ -88,7 +93,12 @@ export class GatePool {
     if (this.inProcess && InProcessServices.isAddress(address)) {
       return this.inProcess.channel<GateServiceServer>(address).client(GateServiceService);
     }
-    return new GateServiceClient(address, this.credentials, this.options);
+    // Deliver and the other pushes are not retried (a repeat reaches clients twice), as before.
+    return internalClient(
+      GateServiceService,
+      new GateServiceClient(address, this.credentials, this.options),
+      { streams: this.streams, backends: 1, minStreams: 1 },
+    );
   }
 
   private refresh(): Promise<void> {

@@ -10,7 +10,12 @@ import {
 } from '@switchboard/metrics';
 import { RouteServiceService } from '@switchboard/proto/route';
 import type { RouteStore } from '@switchboard/route-store';
-import { readInternalTls, serveInternal, type InProcessServices } from '@switchboard/rpc';
+import {
+  readInternalTls,
+  registerStreamMetrics,
+  serveInternal,
+  type InProcessServices,
+} from '@switchboard/rpc';
 import { GatePool } from './gate-pool.js';
 import { routeHandlers } from './grpc-handlers.js';
 import { LeaseExpiry } from './lease-expiry.js';
@@ -48,13 +53,14 @@ export async function startRoute(options: StartRouteOptions): Promise<RunningRou
   const { config } = options;
   const log = options.logger.child({ component: 'route' });
   const registry = serviceRegistry();
+  registerStreamMetrics(registry);
   const tls = readInternalTls(config.internal.tls);
   const owned = options.store
     ? { store: options.store, describe: 'injected store', ping: async () => {}, close: async () => {} }
     : createRouteStore(config, storeLatency(registry, 'redis'));
   const gates = new GatePool(
     owned.store,
-    { secret: config.internal.secret, tls },
+    { secret: config.internal.secret, tls, streams: config.internal.streams },
     { inProcess: options.inProcess },
   );
   const service = new RouteService(owned.store, gates, log, config.route.gateCallTimeoutMs);
@@ -66,6 +72,7 @@ export async function startRoute(options: StartRouteOptions): Promise<RunningRou
     secret: config.internal.secret,
     tls,
     observe: routeGrpcObserver(registry),
+    streamMaxAgeMs: config.internal.streams.maxAgeSeconds * 1000,
     inProcess: options.inProcess && { services: options.inProcess, name: 'route' },
   });
   const metrics = mergeRegistries([registry, service.counters.registry]);

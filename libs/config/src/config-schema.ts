@@ -277,6 +277,12 @@ const internal = section({
    */
   secret: text(),
   tls: internalTls,
+  /**
+   * Long-lived streams between the services: each service's unary calls to another travel as frames
+   * on a few bidirectional streams (perBackend per instance) instead of one HTTP/2 stream each.
+   * A server drains a stream after maxAgeSeconds, so a rotated secret is checked again.
+   */
+  streams: section({ enabled: bool(), perBackend: count(1, 16), maxAgeSeconds: count(1, 86_400) }),
 });
 
 /** The whole configuration as validated at start-up. */

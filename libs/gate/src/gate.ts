@@ -4,6 +4,7 @@ import { ErrorCode } from '@switchboard/proto/client';
 import { GateServiceService } from '@switchboard/proto/conn';
 import type { Logger } from '@switchboard/log';
 import {
+  registerStreamMetrics,
   serveInternal,
   type InProcessServices,
   type InternalServer,
@@ -41,6 +42,8 @@ export interface CreateGateOptions {
     advertiseAddress?: string;
     secret: string;
     tls?: InternalTls | undefined;
+    /** `internal.streams.maxAgeSeconds` in ms (default 5 min). */
+    streamMaxAgeMs?: number | undefined;
   };
   logic: LogicPort;
   route: GateRoutePort;
@@ -97,6 +100,7 @@ export function createGate(options: CreateGateOptions): Gate {
   const fanout = new Fanout(core);
   const metrics = serviceRegistry();
   registerGateMetrics(core, metrics);
+  registerStreamMetrics(metrics);
   options.registerMetrics?.(metrics, { gate: id });
   const tickMs = options.wheelTickMs ?? 1000;
   let server: InternalServer | undefined;
@@ -136,6 +140,7 @@ export function createGate(options: CreateGateOptions): Gate {
           secret: options.grpc.secret,
           tls: options.grpc.tls,
           observe: grpcServerLatency(metrics),
+          streamMaxAgeMs: options.grpc.streamMaxAgeMs,
           inProcess: options.inProcess && { services: options.inProcess, name: id },
         },
       );

@@ -8,10 +8,10 @@ import {
   type Registry,
   type UpstreamCheck,
 } from '@switchboard/metrics';
-import { LogicServiceClient, type LogicServiceServer } from '@switchboard/proto/logic';
-import { RouteServiceClient, type RouteServiceServer } from '@switchboard/proto/route';
+import { LogicServiceClient, LogicServiceService, type LogicServiceServer } from '@switchboard/proto/logic';
+import { RouteServiceClient, RouteServiceService, type RouteServiceServer } from '@switchboard/proto/route';
 import {
-  balancedChannel,
+  balancedClient,
   channelReachable,
   InProcessServices,
   parseAddressList,
@@ -57,6 +57,7 @@ export async function launchGate(options: LaunchGateOptions): Promise<LaunchedGa
   const clients: Array<{ close(): void }> = [];
   const checks: UpstreamCheck[] = [];
   const tls = readInternalTls(config.internal.tls);
+  const upstream = { secret: config.internal.secret, tls, streams: config.internal.streams };
   const { inProcess } = options;
   // An in-process address is one string (`in-process:logic`), never a list.
   const local = (list: string | readonly string[]): string | undefined =>
@@ -75,12 +76,10 @@ export async function launchGate(options: LaunchGateOptions): Promise<LaunchedGa
     checks.push({ name: channel.address, check: async () => channel.served() });
   }
   if (!logic) {
-    const channel = balancedChannel(config.gateClient.logicAddress, {
-      secret: config.internal.secret,
-      tls,
+    const client = balancedClient(LogicServiceClient, LogicServiceService, config.gateClient.logicAddress, {
+      ...upstream,
       retryable: RETRYABLE_LOGIC_METHODS,
     });
-    const client = new LogicServiceClient(channel.target, channel.credentials, channel.options);
     clients.push(client);
     logic = grpcLogicPort(client, gc.upstreamTimeoutMs, {
       onSendBatch: (sends) => sendBatchSizes?.(sends),
@@ -119,12 +118,10 @@ export async function launchGate(options: LaunchGateOptions): Promise<LaunchedGa
     route = inProcessGateRoutePort(channel, gc.upstreamTimeoutMs);
   }
   if (!route) {
-    const channel = balancedChannel(config.gateClient.routeAddress, {
-      secret: config.internal.secret,
-      tls,
+    const client = balancedClient(RouteServiceClient, RouteServiceService, config.gateClient.routeAddress, {
+      ...upstream,
       retryable: RETRYABLE_ROUTE_METHODS,
     });
-    const client = new RouteServiceClient(channel.target, channel.credentials, channel.options);
     clients.push(client);
     route = grpcGateRoutePort(client, gc.upstreamTimeoutMs);
   }
@@ -137,6 +134,7 @@ export async function launchGate(options: LaunchGateOptions): Promise<LaunchedGa
       advertiseAddress: gc.advertiseAddress,
       secret: config.internal.secret,
       tls,
+      streamMaxAgeMs: config.internal.streams.maxAgeSeconds * 1000,
     },
     logic,
     route,

@@ -5,4 +5,5 @@ export * as client from './client.js';
 export * as conn from './conn.js';
 export * as route from './route.js';
 export * as logic from './logic.js';
+export * as rpc from './rpc.js';
 export * as business from './business.js';

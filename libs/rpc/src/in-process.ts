@@ -1,6 +1,6 @@
 import {
-  Metadata,
   type CallOptions,
+  type Metadata,
   type ClientUnaryCall,
   type Deadline,
   type handleUnaryCall,
@@ -10,6 +10,7 @@ import {
 } from '@grpc/grpc-js';
 import { ErrorCode } from '@switchboard/proto/client';
 import { MAX_ATTEMPTS } from './balanced-channel.js';
+import { DetachedCall } from './detached-call.js';
 import { fromServiceError, RpcError, UNAVAILABLE_MESSAGE } from './rpc-error.js';
 import { observed, startGrpcServer, type GrpcServerOptions, type ServiceRegistration } from './server.js';
 
@@ -119,7 +120,7 @@ export class InProcessServices {
         reject(deadlineExceeded());
         return;
       }
-      const call = new InProcessCall(request, deadline, address);
+      const call = new DetachedCall(request, deadline, address);
       entry.inFlight++;
       let done = false;
       const finish = (): boolean => {
@@ -151,36 +152,6 @@ export class InProcessServices {
 function deadlineExceeded(): RpcError {
   // What `fromServiceError` makes of grpc-js's DEADLINE_EXCEEDED.
   return new RpcError(ErrorCode.ERROR_CODE_TIMEOUT, 'the request timed out');
-}
-
-/** The part of grpc-js's ServerUnaryCall the suite's handlers read. */
-class InProcessCall {
-  cancelled = false;
-  readonly metadata = new Metadata();
-
-  constructor(
-    readonly request: unknown,
-    private readonly deadline: number,
-    private readonly peer: string,
-  ) {}
-
-  getDeadline(): Deadline {
-    return this.deadline;
-  }
-
-  getPeer(): string {
-    return this.peer;
-  }
-
-  sendMetadata(): void {}
-
-  on(): this {
-    return this;
-  }
-
-  once(): this {
-    return this;
-  }
 }
 
 /**

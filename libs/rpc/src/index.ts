@@ -65,3 +65,12 @@ export {
   type BatchItemResult,
   type TickGathererOptions,
 } from './tick-gatherer.js';
+export {
+  streamedClient,
+  DEFAULT_MAX_FRAME_BYTES,
+  type StreamedClientOptions,
+} from './stream/stream-client.js';
+export { DEFAULT_STREAM_MAX_AGE_MS } from './stream/stream-server.js';
+export { registerStreamMetrics } from './stream/stream-metrics.js';
+export { streamStats, StreamStats } from './stream/stream-stats.js';
+export { balancedClient, internalClient, type InternalStreamsConfig } from './stream/internal-client.js';

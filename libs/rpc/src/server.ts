@@ -11,6 +11,8 @@ import {
 import { GRPC_CHANNEL_OPTIONS } from './channel-options.js';
 import { authenticated, InternalAuthVerifier } from './internal-auth.js';
 import { internalServerCredentials, type InternalTls } from './internal-tls.js';
+import { RawInternalStreamService } from './stream/raw-service.js';
+import { StreamServer } from './stream/stream-server.js';
 
 export interface ServiceRegistration {
   definition: ServiceDefinition;
@@ -34,8 +36,13 @@ export interface GrpcServerOptions {
   secret: string;
   /** Mutual TLS (`internal.tls`); plaintext when undefined. */
   tls?: InternalTls | undefined;
-  /** Called when a unary call is answered: method (`SignIn`), seconds taken, status code name (`OK`...). */
+  /**
+   * Called when a unary call is answered: method (`SignIn`), seconds taken, status code name
+   * (`OK`...). A call carried as a frame on an internal stream is observed the same way.
+   */
   observe?: (method: string, seconds: number, code: string) => void;
+  /** `internal.streams.maxAgeSeconds` in ms: a stream's age before the server drains it. */
+  streamMaxAgeMs?: number | undefined;
 }
 
 /** Times each unary handler of an implementation for `observe`; streaming handlers stay as they are. */
@@ -70,6 +77,10 @@ export function observed(
 /**
  * Starts a plaintext gRPC server for internal traffic on host:port (0 picks a free port). Every
  * handler of every service requires the internal credential (see {@link GrpcServerOptions.secret}).
+ *
+ * The server also serves InternalStreamService (stream/stream-server.ts): the same unary handlers,
+ * reached by frames on long-lived streams whose credential is checked once per stream. A stop
+ * drains those streams first, so their clients move on and a graceful stop does not wait for them.
  */
 export async function startGrpcServer(
   host: string,
@@ -79,6 +90,16 @@ export async function startGrpcServer(
 ): Promise<StartedServer> {
   const verifier = new InternalAuthVerifier(options.secret);
   const server = new Server({ ...GRPC_CHANNEL_OPTIONS, 'grpc.keepalive_time_ms': 30_000 });
+  const streams = new StreamServer(
+    services.map((s) =>
+      options.observe ? { definition: s.definition, implementation: observed(s, options.observe) } : s,
+    ),
+    { maxAgeMs: options.streamMaxAgeMs },
+  );
+  server.addService(
+    RawInternalStreamService,
+    authenticated(RawInternalStreamService, { exchange: streams.handle }, verifier),
+  );
   for (const s of services) {
     // Observed outside the check, so refused calls show up as UNAUTHENTICATED in the latency metric.
     const guarded = {
@@ -90,7 +111,14 @@ export async function startGrpcServer(
       options.observe ? observed(guarded, options.observe) : guarded.implementation,
     );
   }
-  return listen(server, host, port, internalServerCredentials(options.tls));
+  const started = await listen(server, host, port, internalServerCredentials(options.tls));
+  return {
+    ...started,
+    stop: (graceMs) => {
+      streams.drainAll();
+      return started.stop(graceMs);
+    },
+  };
 }
 
 /**

@@ -1,0 +1,356 @@
+import {
+  Metadata,
+  status,
+  type CallOptions,
+  type Client,
+  type ClientUnaryCall,
+  type Deadline,
+  type ServiceError,
+  type StatusObject,
+} from '@grpc/grpc-js';
+import { MAX_ATTEMPTS } from '../balanced-channel.js';
+import { CODE_METADATA_KEY } from '../rpc-error.js';
+import { ClientStream, type StreamFrame, type StreamOwner } from './client-stream.js';
+import { encodeRequest, type ReplyFrame } from './frame-codec.js';
+import { serviceError } from './service-error.js';
+import { streamStats, type FrameOutcome } from './stream-stats.js';
+
+/** The parts of a ts-proto method definition a streamed call uses. */
+interface MethodDefinition {
+  path: string;
+  requestStream: boolean;
+  responseStream: boolean;
+  requestSerialize(value: never): Buffer;
+  responseDeserialize(bytes: Buffer): unknown;
+}
+
+type Callback = (error: ServiceError | null, response?: unknown) => void;
+type UnaryMethod = (
+  request: unknown,
+  metadata: Metadata,
+  options: Partial<CallOptions>,
+  cb: Callback,
+) => unknown;
+
+export interface StreamedClientOptions {
+  /**
+   * Methods safe to send again (RETRYABLE_LOGIC_METHODS...): a request of theirs that was sent on a
+   * stream that then ended unanswered goes again on another, up to MAX_ATTEMPTS within its deadline.
+   * Others fail UNAVAILABLE, as a unary call to a server that died would.
+   */
+  retryable?: ReadonlyArray<{ readonly path: string }>;
+  /**
+   * Streams kept open; frames are spread round-robin over them. Over a round-robin channel each
+   * new stream lands on the next instance, so as many streams as instances spread the load.
+   * Default 2.
+   */
+  streams?: number;
+  /**
+   * Entries of the channel's address list. While the open streams sit on fewer distinct instances
+   * than this (an instance was down when they opened), one of them is replaced every
+   * `rebalanceMs`, so an instance that comes back gets its share again within seconds rather than
+   * at the next drain. Default 1 (no rebalancing: a DNS name's instances are not counted).
+   */
+  backends?: number;
+  /** Default 1 s. */
+  rebalanceMs?: number;
+  /** Requests encoded larger than this go as unary calls. Default 1 MiB. */
+  maxFrameBytes?: number;
+  /** How long calls go unary after a server turned the stream down as unknown. Default 60 s. */
+  retryStreamsAfterMs?: number;
+  /** How often overdue requests are failed. Default 25 ms. */
+  sweepMs?: number;
+}
+
+/**
+ * One HTTP/2 stream's worth of window: a larger request would hold up every frame behind it, so it
+ * goes as a call of its own.
+ */
+export const DEFAULT_MAX_FRAME_BYTES = 1024 * 1024;
+
+const CALL_STUB = { cancel: () => undefined } as unknown as ClientUnaryCall;
+
+/** One call carried on the streams. */
+class Frame implements StreamFrame {
+  stream: ClientStream | undefined = undefined;
+  written = false;
+  done = false;
+  attempts = 1;
+
+  constructor(
+    readonly id: number,
+    readonly method: StreamedMethod,
+    readonly bytes: Buffer,
+    /** Unix ms; Infinity when the call has none. */
+    readonly deadline: number,
+    readonly callback: Callback,
+    /** Kept for a unary fallback. */
+    readonly request: unknown,
+    readonly metadata: Metadata,
+    readonly options: Partial<CallOptions>,
+  ) {}
+}
+
+interface StreamedMethod {
+  path: Buffer;
+  retryable: boolean;
+  serialize(value: unknown): Buffer;
+  deserialize(bytes: Buffer): unknown;
+  unary: UnaryMethod;
+}
+
+/**
+ * A stand-in for a ts-proto grpc-js client (`new LogicServiceClient(...)`) that carries its unary
+ * calls as frames on a few long-lived InternalStreamService streams opened on that client's own
+ * channel, instead of one HTTP/2 stream, header block and credential check per call. Code written
+ * against the client (`call(client, client.sendBatch, ...)`, TickGatherer) works unchanged: each
+ * method answers its callback with the response, or the ServiceError the unary call would have
+ * given (same code, details and trailers, so `fromServiceError` makes the same RpcError).
+ *
+ * A stream stays on the instance it was opened on until it ends: a server drains its streams at
+ * `internal.streams.maxAgeSeconds` (and when it stops), which also spreads them again over
+ * instances started since; while the streams sit on fewer instances than the address list has
+ * entries (`backends`), the client replaces one a second so that an instance back from an outage
+ * gets traffic again soon. Each frame carries its deadline; overdue calls fail DEADLINE_EXCEEDED
+ * from one sweep timer. A stream that ends unanswered sends its requests again on another stream
+ * when they never left, or when their method is `retryable`. A server without the stream service
+ * (an older version during a rolling upgrade) gets unary calls for `retryStreamsAfterMs`.
+ * Per-call metadata is not carried (no internal caller sends any besides the credential, which
+ * rides on the stream). Memory: unanswered requests are bounded by the callers' own admission
+ * control, as they are for unary calls (which grpc-js would hold the same way).
+ */
+export function streamedClient<C extends Client>(
+  definition: Record<string, MethodDefinition>,
+  unary: C,
+  options: StreamedClientOptions = {},
+): C {
+  const channel = new StreamedChannel(unary, options);
+  const out: Record<string, unknown> = {
+    close: () => channel.close(),
+    getChannel: () => unary.getChannel(),
+    waitForReady: (deadline: Deadline, callback: (err?: Error) => void) =>
+      unary.waitForReady(deadline, callback),
+  };
+  const retryable = new Set((options.retryable ?? []).map((m) => m.path));
+  for (const [key, m] of Object.entries(definition)) {
+    if (m.requestStream || m.responseStream) continue;
+    const method: StreamedMethod = {
+      path: Buffer.from(m.path),
+      retryable: retryable.has(m.path),
+      serialize: m.requestSerialize as (value: unknown) => Buffer,
+      deserialize: m.responseDeserialize,
+      unary: (unary as unknown as Record<string, UnaryMethod>)[key]!.bind(unary),
+    };
+    out[key] = (
+      request: unknown,
+      a?: Metadata | Partial<CallOptions> | Callback,
+      b?: Partial<CallOptions> | Callback,
+      c?: Callback,
+    ): ClientUnaryCall => {
+      // ts-proto's overloads: (request, cb), (request, metadata, cb), (request, metadata, options, cb).
+      if (typeof a === 'function') return channel.call(method, request, undefined, {}, a);
+      if (typeof b === 'function') return channel.call(method, request, a as Metadata, {}, b);
+      return channel.call(method, request, a as Metadata, b ?? {}, c!);
+    };
+  }
+  return out as C;
+}
+
+/** The streams of one client and the calls in flight on them. */
+class StreamedChannel implements StreamOwner {
+  private readonly streams: ClientStream[] = [];
+  private readonly pending = new Map<number, Frame>();
+  private readonly target: number;
+  private readonly maxFrameBytes: number;
+  private readonly retryAfterMs: number;
+  private readonly sweepMs: number;
+  /** Distinct instances the streams should be on. */
+  private readonly spread: number;
+  private readonly rebalanceMs: number;
+  private nextBalanceAt = 0;
+  private lastId = 0;
+  private next = 0;
+  private unaryUntil = 0;
+  private closed = false;
+  private sweeper: NodeJS.Timeout | undefined;
+  /** No pending frame is due before this (Unix ms), so a sweep before it has nothing to do. */
+  private earliest = Infinity;
+
+  constructor(
+    private readonly client: Client,
+    options: StreamedClientOptions,
+  ) {
+    this.target = Math.max(1, options.streams ?? 2);
+    this.maxFrameBytes = options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
+    this.retryAfterMs = options.retryStreamsAfterMs ?? 60_000;
+    this.sweepMs = options.sweepMs ?? 25;
+    this.spread = Math.min(this.target, options.backends ?? 1);
+    this.rebalanceMs = options.rebalanceMs ?? 1_000;
+  }
+
+  call(
+    method: StreamedMethod,
+    request: unknown,
+    metadata: Metadata | undefined,
+    options: Partial<CallOptions>,
+    callback: Callback,
+  ): ClientUnaryCall {
+    const md = metadata ?? new Metadata();
+    if (this.closed || Date.now() < this.unaryUntil) {
+      if (!this.closed) streamStats.unary.unimplemented++;
+      return method.unary(request, md, options, callback) as ClientUnaryCall;
+    }
+    const payload = method.serialize(request);
+    if (payload.length > this.maxFrameBytes) {
+      streamStats.unary.large++;
+      return method.unary(request, md, options, callback) as ClientUnaryCall;
+    }
+    const d = options.deadline;
+    const deadline = d === undefined ? Infinity : d instanceof Date ? d.getTime() : d;
+    // Ids only need to be unique among this client's unanswered frames; 2^53 is never reached.
+    const id = ++this.lastId;
+    const bytes = encodeRequest(id, method.path, payload, Number.isFinite(deadline) ? deadline : 0);
+    const frame = new Frame(id, method, bytes, deadline, callback, request, md, options);
+    this.pending.set(id, frame);
+    if (deadline < this.earliest) this.earliest = deadline;
+    if (!this.sweeper) {
+      this.sweeper = setInterval(this.sweep, this.sweepMs);
+      this.sweeper.unref();
+    }
+    this.dispatch(frame);
+    return CALL_STUB;
+  }
+
+  /** Ends the streams once their calls are answered, and closes the channel (nothing is resent after). */
+  close(): void {
+    this.closed = true;
+    for (const s of this.streams) s.finish();
+    this.client.close();
+  }
+
+  /** Hands a frame to the next usable stream, opening streams up to the target count. */
+  private dispatch(frame: Frame): void {
+    if (this.spread > 1) {
+      const now = Date.now();
+      if (now >= this.nextBalanceAt) {
+        this.nextBalanceAt = now + this.rebalanceMs;
+        this.rebalance();
+      }
+    }
+    while (this.streams.length < this.target) this.streams.push(new ClientStream(this.client, this));
+    const stream = this.streams[this.next++ % this.streams.length]!;
+    stream.send(frame);
+  }
+
+  /**
+   * Replaces one stream that shares its instance with another while the streams are on fewer
+   * instances than they should be: the new one goes to the next instance whose connection is up.
+   */
+  private rebalance(): void {
+    const peers = new Set<string>();
+    let duplicate: ClientStream | undefined;
+    for (const s of this.streams) {
+      if (!s.opened) return; // still opening: look again later
+      if (peers.has(s.peer)) duplicate ??= s;
+      else peers.add(s.peer);
+    }
+    if (duplicate && peers.size < this.spread) {
+      this.forget(duplicate);
+      duplicate.finish();
+    }
+  }
+
+  reply(stream: ClientStream, reply: ReplyFrame): void {
+    const frame = this.pending.get(reply.id);
+    // An answer to a frame that timed out, or was moved to another stream.
+    if (!frame || frame.stream !== stream) return;
+    if (reply.status === 0) {
+      let response: unknown;
+      try {
+        response = frame.method.deserialize(reply.payload);
+      } catch {
+        this.settle(frame, 'failed', serviceError(status.INTERNAL, 'Failed to parse server response'));
+        return;
+      }
+      this.settle(frame, 'ok', null, response);
+    } else {
+      this.settle(frame, 'error', serviceError(reply.status, reply.details, reply.metadata));
+    }
+  }
+
+  drained(stream: ClientStream): void {
+    this.forget(stream);
+  }
+
+  ended(stream: ClientStream, end: StatusObject, opened: boolean): void {
+    this.forget(stream);
+    // Queued frames are pending too (handed to the stream, not yet written).
+    stream.takeQueue();
+    const frames: Frame[] = [];
+    for (const f of this.pending.values()) if (f.stream === stream) frames.push(f);
+    if (frames.length === 0) return;
+    // The server refused the stream with a code of its own (a wrong internal credential): every
+    // call on it is answered so, as each unary call would have been.
+    const refusal = end.code !== status.OK && end.metadata?.get(CODE_METADATA_KEY).length;
+    const missing = !opened && end.code === status.UNIMPLEMENTED && !refusal;
+    if (missing) this.unaryUntil = Date.now() + this.retryAfterMs;
+    const now = Date.now();
+    for (const f of frames) {
+      f.stream = undefined;
+      if (refusal) this.settle(f, 'error', serviceError(end.code, end.details, end.metadata));
+      else if (missing) {
+        this.pending.delete(f.id);
+        f.done = true;
+        streamStats.unary.unimplemented++;
+        f.method.unary(f.request, f.metadata, f.options, f.callback);
+      } else if (
+        !this.closed &&
+        (!f.written || f.method.retryable) &&
+        f.attempts < MAX_ATTEMPTS &&
+        f.deadline > now
+      ) {
+        f.attempts++;
+        streamStats.framesResent++;
+        this.dispatch(f);
+      } else {
+        this.settle(f, 'failed', serviceError(status.UNAVAILABLE, end.details || 'stream ended'));
+      }
+    }
+  }
+
+  /** Takes a stream out of the rotation: new frames go to a new one. */
+  private forget(stream: ClientStream): void {
+    const i = this.streams.indexOf(stream);
+    if (i >= 0) this.streams.splice(i, 1);
+  }
+
+  private settle(frame: Frame, outcome: FrameOutcome, err: ServiceError | null, response?: unknown): void {
+    this.pending.delete(frame.id);
+    frame.done = true;
+    const stream = frame.stream;
+    frame.stream = undefined;
+    stream?.release();
+    streamStats.answered[outcome]++;
+    if (err) frame.callback(err);
+    else frame.callback(null, response);
+  }
+
+  /** Fails the overdue calls, as grpc-js's deadline timer would have. */
+  private readonly sweep = (): void => {
+    if (this.pending.size === 0) {
+      clearInterval(this.sweeper);
+      this.sweeper = undefined;
+      this.earliest = Infinity;
+      return;
+    }
+    const now = Date.now();
+    if (now < this.earliest) return;
+    let earliest = Infinity;
+    for (const f of this.pending.values()) {
+      if (f.deadline <= now)
+        this.settle(f, 'deadline', serviceError(status.DEADLINE_EXCEEDED, 'Deadline exceeded'));
+      else if (f.deadline < earliest) earliest = f.deadline;
+    }
+    this.earliest = earliest;
+  };
+}
