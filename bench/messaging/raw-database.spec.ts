@@ -17,22 +17,6 @@ const workload = new Workload(3 * MEMBERS, 'spec');
 const groups = new GroupWorkload(2, MEMBERS, (i) => workload.userId(i), 'spec');
 const memberIds = [groups.memberIds(0), groups.memberIds(1)];
 
-async function withGroups(db: BenchDatabase): Promise<void> {
-  for (let g = 0; g < memberIds.length; g++) {
-    const [owner, ...others] = memberIds[g]!;
-    await db.storage.groups.create({
-      appId: BENCH_APP_ID,
-      groupId: groups.groupId(g),
-      name: groups.groupId(g),
-      ownerUserId: owner!,
-      extra: '',
-      memberUserIds: others,
-      large: false,
-      at: 1,
-    });
-  }
-}
-
 /** The rows a send leaves, without the ids and times that differ between two runs. */
 async function rows(db: BenchDatabase): Promise<Record<string, unknown[]>> {
   const conn = await createConnection(db.uri);
@@ -105,8 +89,8 @@ describe('raw references', () => {
     const sends = Array.from({ length: 14 }, (_, n) => groups.plan(n, memberIds));
     const raw = await openBenchDatabase(DEFAULT_MYSQL_SERVER_URI, 1, workload, live);
     const stored = await openBenchDatabase(DEFAULT_MYSQL_SERVER_URI, 1, workload, live);
-    await withGroups(raw);
-    await withGroups(stored);
+    await groups.create(raw.storage, 1);
+    await groups.create(stored.storage, 1);
     const conn = await createConnection(raw.uri);
     await writeGroupBatch(conn, sends.slice(0, 9), workload.content);
     await writeGroupBatch(conn, sends.slice(9), workload.content);

@@ -8,7 +8,7 @@
 // sender's read cursor moved on its existing member row. No ORM, no RPC, no pushes: what the
 // database itself sustains for the same rows, the bar of issue 9.
 import { createConnection, type Connection, type RowDataPacket } from 'mysql2/promise';
-import { directConversationId } from '@switchboard/storage';
+import { directConversationId, type Storage } from '@switchboard/storage';
 import { BENCH_APP_ID, type PlannedSend } from '../send/workload.js';
 
 export interface RawReferenceResult {
@@ -258,6 +258,28 @@ export class GroupWorkload {
   /** A group's members, sorted by user id (the order logic lists them in). */
   memberIds(g: number): string[] {
     return Array.from({ length: this.members }, (_, j) => this.userId(g * this.members + j)).sort();
+  }
+
+  /**
+   * Creates every group as the business API's `create_group` does (storage's `groups.create`: the
+   * group row and a member row each, the first member the owner) and resolves with their members.
+   */
+  async create(storage: Storage, at = Date.now()): Promise<string[][]> {
+    const memberIds = Array.from({ length: this.groups }, (_, g) => this.memberIds(g));
+    for (let g = 0; g < this.groups; g++) {
+      const [owner, ...others] = memberIds[g]!;
+      await storage.groups.create({
+        appId: BENCH_APP_ID,
+        groupId: this.groupId(g),
+        name: this.groupId(g),
+        ownerUserId: owner!,
+        extra: '',
+        memberUserIds: others,
+        large: false,
+        at,
+      });
+    }
+    return memberIds;
   }
 
   /** The n-th send; `clientMsgId` is unique per run. */

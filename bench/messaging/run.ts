@@ -41,7 +41,7 @@ import {
 } from '../groups/target.js';
 import type { LoadCommand, LoadOptions, LoadReport, PhaseResult, PushCheck } from '../overload/ipc.js';
 import { openBenchDatabase, type BenchDatabase } from '../send/bench-database.js';
-import { BENCH_APP_ID, Workload } from '../send/workload.js';
+import { Workload } from '../send/workload.js';
 import { profileChildProcesses, toggleCpuProfilers } from '../shared/cpu-prof.js';
 import { canPin, pinProcess } from '../shared/pin.js';
 import {
@@ -283,7 +283,7 @@ async function groupSteps(target: Target): Promise<Step<SmallPhaseResult>[]> {
   }
 }
 
-/** A fresh scratch database with the users, for one reference (`prepare` adds what else it needs). */
+/** Runs `run` on a fresh scratch database holding the users, dropped after (one per reference). */
 async function inScratchDatabase<T>(workload: Workload, run: (db: BenchDatabase) => Promise<T>): Promise<T> {
   const db = await openBenchDatabase(args.mysql, 1, workload, liveDatabases);
   try {
@@ -328,20 +328,7 @@ async function rawGroupReference(): Promise<RawReferenceResult> {
       `${RAW_BATCH}-message transactions ...`,
   );
   return inScratchDatabase(workload, async (db) => {
-    const memberIds = Array.from({ length: RAW_GROUPS }, (_, g) => groups.memberIds(g));
-    for (let g = 0; g < RAW_GROUPS; g++) {
-      const [owner, ...others] = memberIds[g]!;
-      await db.storage.groups.create({
-        appId: BENCH_APP_ID,
-        groupId: groups.groupId(g),
-        name: groups.groupId(g),
-        ownerUserId: owner!,
-        extra: '',
-        memberUserIds: others,
-        large: false,
-        at: Date.now(),
-      });
-    }
+    const memberIds = await groups.create(db.storage);
     return runRawReference(
       db.uri,
       RAW_MS,
