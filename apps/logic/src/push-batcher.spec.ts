@@ -130,6 +130,25 @@ describe('PushBatcher per-user order', () => {
     await Promise.all([fanOut, both]);
   });
 
+  it('gives each slot its own call once a call is large, so several are out at once under load', async () => {
+    const route = new HeldRoute();
+    const counters = logicCounters();
+    const pushes = new PushBatcher(route, new SyncNudger(route, counters), counters, silent, {
+      maxCallsInFlight: 4,
+      combineBelowPackets: 3,
+    });
+    const users = usersOnDistinctSlots(4, 4);
+    // Two packets per slot: a call takes a second slot's (2 < 3), then it is large (4 >= 3).
+    const done = pushes.push(
+      'a',
+      users.flatMap((u) => [packet(u), packet(u)]),
+    );
+    await tick();
+    expect(route.calls.map((c) => c.users.length)).toEqual([4, 4]);
+    for (const c of route.calls) c.release();
+    await done;
+  });
+
   it('keeps calls for users of different slots out at once when their slots free up apart', async () => {
     const route = new HeldRoute();
     const counters = logicCounters();

@@ -24,6 +24,12 @@ export interface PushBatcherOptions {
    * batch goes as several calls, one after another in its slot. Default GRPC_BATCH_TARGET_BYTES.
    */
   maxCallBytes?: number;
+  /**
+   * A call takes further free slots' pushes while it carries fewer packets than this: a small
+   * tick's pushes spread over every slot (a group message's, at a low rate) go as one call, while
+   * full slots keep a call each, several out at once. Default 64.
+   */
+  combineBelowPackets?: number;
   /** Milliseconds, for {@link PushBatcher.oldestWaitMs}; injectable for tests. Default performance.now. */
   now?: () => number;
   /** Told about stored messages whose recipient route found with no device online (the webhook). */
@@ -55,9 +61,8 @@ interface Slot {
 }
 
 /**
- * One DeliverToUsers call (or the few a large batch is cut into) and the slots it holds: what
- * every free slot had waiting for its app, so that a push to users of several slots (a group's
- * write fan-out) is one call rather than one per slot.
+ * One DeliverToUsers call (or the few a large batch is cut into) and the slots it holds: its own
+ * slot's pushes, and while it is small those of further free slots (see `combineBelowPackets`).
  */
 interface Call {
   slots: Slot[];
@@ -75,10 +80,10 @@ interface Call {
  * id), and a slot has one call out at a time, so a user's packets travel in one slot's calls, one
  * call after another, in the order they were pushed: concurrent calls never overtake each other
  * for the same user. A packet for users of several slots goes in each of those slots, to its own
- * users there. A call takes what every free slot has waiting for its app and holds those slots
- * until it is over, so a tick's pushes go in one call when no call is out (a group message's pushes
- * span every slot: one call, not one per slot), and slots freed at different times keep up to
- * `maxCallsInFlight` calls out at once.
+ * users there. A call holds its slots until it is over; one takes the pushes of several free
+ * slots while it is small (`combineBelowPackets`), so a group message's pushes, which span every
+ * slot, are one call rather than one per slot at a low rate, while under load each slot's batch
+ * is its own call and up to `maxCallsInFlight` are out at once.
  *
  * What is in flight is bounded: pushes made while their slot's call is out wait and go together in
  * its next call (so a slow route gets fewer, larger calls rather than a pile of them past their
@@ -105,6 +110,7 @@ export class PushBatcher {
   private readonly retryBaseMs: number;
   private readonly maxPendingPackets: number;
   private readonly maxCallBytes: number;
+  private readonly combineBelowPackets: number;
   private readonly failures: LogSummary;
   private readonly now: () => number;
   private readonly slots: Slot[];
@@ -124,6 +130,7 @@ export class PushBatcher {
     const slots = Math.max(1, options.maxCallsInFlight ?? 4);
     this.maxPendingPackets = options.maxPendingPackets ?? 100_000;
     this.maxCallBytes = options.maxCallBytes ?? GRPC_BATCH_TARGET_BYTES;
+    this.combineBelowPackets = options.combineBelowPackets ?? 64;
     this.now = options.now ?? (() => performance.now());
     this.offline = options.offline;
     this.failures = new LogSummary(log, 'pushes given up after retries; their receivers are told to sync');
@@ -226,8 +233,8 @@ export class PushBatcher {
   }
 
   /**
-   * Starts a call for each app with pushes waiting in free slots, carrying what every free slot has
-   * for that app; the rest waits for its slots' calls to end.
+   * Starts calls for the pushes waiting in free slots, app by app: a call takes free slots' pushes
+   * while it carries fewer than `combineBelowPackets`; the rest waits for its slots' calls to end.
    */
   private flush(): void {
     this.scheduled = false;
@@ -244,6 +251,10 @@ export class PushBatcher {
         }
         const entry = slot.pending.get(appId);
         if (!entry) continue;
+        if (call && packets.length >= this.combineBelowPackets) {
+          this.start(appId, call, packets);
+          call = undefined;
+        }
         slot.pending.delete(appId);
         if (!call) {
           call = { slots: [], waiters: entry.waiters, packets: 0, since: entry.since };
@@ -257,11 +268,15 @@ export class PushBatcher {
         slot.call = call;
       }
       if (!call || appId === undefined) return;
-      call.packets = packets.length;
-      this.pendingPackets -= packets.length;
-      this.inFlightPackets += packets.length;
-      this.deliver(appId, splitByBytes(packets, this.maxCallBytes), 0, call, 0);
+      this.start(appId, call, packets);
     }
+  }
+
+  private start(appId: string, call: Call, packets: UserPacket[]): void {
+    call.packets = packets.length;
+    this.pendingPackets -= packets.length;
+    this.inFlightPackets += packets.length;
+    this.deliver(appId, splitByBytes(packets, this.maxCallBytes), 0, call, 0);
   }
 
   /** Hands the notices of packets whose recipient has no device online to the offline sink. */
