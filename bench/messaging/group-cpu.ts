@@ -14,10 +14,9 @@ import { GroupMessaging } from '../../apps/logic/src/groups/group-messaging.js';
 import { logicCounters } from '../../apps/logic/src/logic-metrics.js';
 import { MessageStore } from '../../apps/logic/src/message-store.js';
 import { PushBatcher } from '../../apps/logic/src/push-batcher.js';
-import type { DeliveryStats, UserPacket } from '../../apps/logic/src/route-port.js';
 import { SendBatcher } from '../../apps/logic/src/send-batcher.js';
-import { StubLogicRoutePort } from '../../apps/logic/src/stub-route-port.js';
 import { SyncNudger } from '../../apps/logic/src/sync-nudger.js';
+import { CountingRoute } from '../send/counting-route.js';
 import { profileThisProcess } from '../shared/cpu-prof.js';
 import { openScratchStorage } from '../shared/scratch-storage.js';
 
@@ -36,17 +35,6 @@ const SENDS = Number(args.sends);
 const MEMBERS = Number(args.members);
 const CONCURRENCY = Number(args.concurrency);
 const content = new Uint8Array(100).fill(120);
-
-/** Every member online: DeliverToUsers reaches everyone; counts calls and packets. */
-class CountingRoute extends StubLogicRoutePort {
-  calls = 0;
-  packets = 0;
-  override async deliverToUsers(_appId: string, packets: UserPacket[]): Promise<DeliveryStats> {
-    this.calls++;
-    this.packets += packets.length;
-    return { delivered: packets.length, failedGates: 0, unreachedUserIds: [], offlineUserIds: [] };
-  }
-}
 
 const scratch = await openScratchStorage({
   sqlite: args.sqlite,
@@ -102,7 +90,7 @@ try {
   };
   await run(Number(args['warmup-sends']));
 
-  const calls0 = route.calls;
+  const calls0 = route.deliveries;
   const packets0 = route.packets;
   const sent0 = n;
   const stopProfile = args['cpu-prof'] ? await profileThisProcess(args['cpu-prof'], 'group-cpu') : undefined;
@@ -116,7 +104,7 @@ try {
   console.log(
     `[group-cpu] ${scratch.dialect}: ${sent} sends to a group of ${MEMBERS}, ${CONCURRENCY} at a time: ` +
       `${Math.round(sent / seconds)}/s, ${((cpu.user + cpu.system) / sent).toFixed(0)} µs CPU per send in this ` +
-      `process; route calls per send ${((route.calls - calls0) / sent).toFixed(2)}, packets per send ` +
+      `process; route calls per send ${((route.deliveries - calls0) / sent).toFixed(2)}, packets per send ` +
       `${((route.packets - packets0) / sent).toFixed(1)}`,
   );
   pushes.stop();
