@@ -6,17 +6,21 @@
 // The best clean rate is the highest offered rate whose sends were all acked with p99 < 100 ms and
 // all pushed to their receivers' connections. In the same run, the raw-database reference:
 // plain mysql2 writing the same rows in 256-message transactions on one connection
-// (raw-database.ts); the ratio of the two is the figure issue 9 sets at >= 0.5x.
+// (raw-database.ts), for 1:1 sends and for sends to groups of the same size (deliveries/s = msg/s x
+// (members - 1)); the ratios of the two are the figures issue 9 sets at >= 0.5x.
 // A lost or doubled message makes the run exit non-zero (pushes out of order are counted).
 // Run: npm run bench:messaging                (about 4 minutes; MariaDB and Redis on this machine)
 //      npm run bench:messaging -- --embedded
 // Flags: --users 2000 --signin-concurrency 20 --rates 250,500,1000,1500,2000,3000,4000 --step-ms 10000 --warmup-ms 5000
 //        --group-members 20 --group-rates 25,50,100,200 --group-step-ms 10000 --raw-ms 10000
 //        --raw-batch 256 --timeout-ms 6000 --settle-ms 5000 --p99-ms 100 --bytes 100
-//        --no-groups --no-raw --no-pin --mysql mysql://root@127.0.0.1:3306 --redis-url redis://127.0.0.1:6379
+//        --raw-groups 1 --no-groups --no-raw --no-raw-groups --no-pin --mysql mysql://root@127.0.0.1:3306
+//        --redis-url redis://127.0.0.1:6379
 //        --cpu-prof DIR [--cpu-prof-rate 1000]: a V8 CPU profile of every serving process over the 1:1
 //        step at that offered rate only, written to DIR/<service>-<pid>.cpuprofile
 //        (signin/cpu-profile.mjs); summarise with `npx tsx bench/signin/profile-summary.ts DIR`.
+//        --cpu-prof-group-rate 100: profile the group step at that offered rate; with --cpu-prof-rate 0
+//        alone (the files are named by pid, so a profiled 1:1 step's would be overwritten).
 // Results go in docs/benchmarks.md, section "Persisted messaging".
 import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -40,7 +44,13 @@ import { openBenchDatabase, type BenchDatabase } from '../send/bench-database.js
 import { Workload } from '../send/workload.js';
 import { profileChildProcesses, toggleCpuProfilers } from '../shared/cpu-prof.js';
 import { canPin, pinProcess } from '../shared/pin.js';
-import { runRawReference, type RawReferenceResult } from './raw-database.js';
+import {
+  GroupWorkload,
+  runRawReference,
+  writeDirectBatch,
+  writeGroupBatch,
+  type RawReferenceResult,
+} from './raw-database.js';
 import { bestClean, directFaults, groupFaults, saturated } from './steps.js';
 
 const { values: args } = parseArgs({
@@ -62,16 +72,21 @@ const { values: args } = parseArgs({
     bytes: { type: 'string', default: '100' },
     'no-groups': { type: 'boolean', default: false },
     'no-raw': { type: 'boolean', default: false },
+    'no-raw-groups': { type: 'boolean', default: false },
+    'raw-groups': { type: 'string', default: '1' },
     'no-pin': { type: 'boolean', default: false },
     mysql: { type: 'string', default: DEFAULT_MYSQL_SERVER_URI },
     'redis-url': { type: 'string', default: 'redis://127.0.0.1:6379' },
     'cpu-prof': { type: 'string', default: '' },
     'cpu-prof-rate': { type: 'string', default: '1000' },
+    'cpu-prof-group-rate': { type: 'string', default: '' },
   },
 });
 // Inherited by every process started from here on (the services, the embedded suite).
 if (args['cpu-prof']) profileChildProcesses(args['cpu-prof']);
 const PROFILED_RATE = args['cpu-prof'] ? Number(args['cpu-prof-rate']) : undefined;
+const PROFILED_GROUP_RATE =
+  args['cpu-prof'] && args['cpu-prof-group-rate'] ? Number(args['cpu-prof-group-rate']) : undefined;
 const USERS = Number(args.users);
 const RATES = args.rates.split(',').map(Number);
 const GROUP_RATES = args['group-rates'].split(',').map(Number);
@@ -82,6 +97,9 @@ const SETTLE_MS = Number(args['settle-ms']);
 const P99_MS = Number(args['p99-ms']);
 const MEMBERS = Number(args['group-members']);
 const PIN = canPin(args['no-pin']);
+const RAW_MS = Number(args['raw-ms']);
+const RAW_BATCH = Number(args['raw-batch']);
+const RAW_GROUPS = Number(args['raw-groups']);
 const GAP_MS = 2000;
 
 const here = (file: string) => fileURLToPath(new URL(file, import.meta.url));
@@ -232,6 +250,8 @@ async function groupSteps(target: Target): Promise<Step<SmallPhaseResult>[]> {
     const steps: Step<SmallPhaseResult>[] = [];
     for (const rate of GROUP_RATES) {
       log(`group of ${MEMBERS}: ${rate} sends/s offered for ${GROUP_STEP_MS / 1000} s ...`);
+      const profiled = rate === PROFILED_GROUP_RATE;
+      if (profiled) toggleProfilers(target);
       const step = await measured(target, async () => {
         load.send({
           t: 'phase',
@@ -245,6 +265,10 @@ async function groupSteps(target: Target): Promise<Step<SmallPhaseResult>[]> {
         });
         return (await load.next('phase', GROUP_STEP_MS + TIMEOUT_MS + 120_000)).result;
       });
+      if (profiled) {
+        toggleProfilers(target);
+        log(`  CPU profiles of this group step written to ${args['cpu-prof']}`);
+      }
       const r = step.result;
       log(
         `  ${r.acked}/${r.sent} acked, ${int(r.deliveriesPerSec)} deliveries/s, ack p99 ${ms(r.ackP99Ms)} ms, ` +
@@ -259,15 +283,65 @@ async function groupSteps(target: Target): Promise<Step<SmallPhaseResult>[]> {
   }
 }
 
-async function rawReference(): Promise<RawReferenceResult> {
-  const workload = new Workload(USERS, `raw${Date.now()}`);
-  log(`raw reference: ${USERS} users in a scratch database, ${args['raw-batch']}-message transactions ...`);
+/** Runs `run` on a fresh scratch database holding the users, dropped after (one per reference). */
+async function inScratchDatabase<T>(workload: Workload, run: (db: BenchDatabase) => Promise<T>): Promise<T> {
   const db = await openBenchDatabase(args.mysql, 1, workload, liveDatabases);
   try {
-    return await runRawReference(db.uri, workload, Number(args['raw-ms']), Number(args['raw-batch']), log);
+    return await run(db);
   } finally {
     await db.dispose();
   }
+}
+
+async function rawReference(): Promise<RawReferenceResult> {
+  const workload = new Workload(USERS, `raw${Date.now()}`);
+  log(
+    `raw reference: ${USERS} users in a scratch database, ${RAW_BATCH}-message transactions of 1:1 sends ...`,
+  );
+  return inScratchDatabase(workload, (db) =>
+    runRawReference(
+      db.uri,
+      RAW_MS,
+      RAW_BATCH,
+      (conn, first, count) =>
+        writeDirectBatch(
+          conn,
+          Array.from({ length: count }, (_, i) => workload.plan(first + i)),
+          workload.content,
+        ),
+      (line) => log(`raw reference: ${line}`),
+    ),
+  );
+}
+
+/**
+ * The group reference: `--raw-groups` groups of MEMBERS made as the business API makes them
+ * (storage's `groups.create`: the group row and one member row each, the first user the owner),
+ * then small-group sends written in RAW_BATCH-message transactions.
+ */
+async function rawGroupReference(): Promise<RawReferenceResult> {
+  const workload = new Workload(USERS, `rawg${Date.now()}`);
+  const groups = new GroupWorkload(RAW_GROUPS, MEMBERS, (i) => workload.userId(i), `rawg${Date.now()}`);
+  if (RAW_GROUPS * MEMBERS > USERS) throw new Error('--raw-groups x --group-members exceeds --users');
+  log(
+    `raw group reference: ${RAW_GROUPS} group(s) of ${MEMBERS} in a scratch database, ` +
+      `${RAW_BATCH}-message transactions ...`,
+  );
+  return inScratchDatabase(workload, async (db) => {
+    const memberIds = await groups.create(db.storage);
+    return runRawReference(
+      db.uri,
+      RAW_MS,
+      RAW_BATCH,
+      (conn, first, count) =>
+        writeGroupBatch(
+          conn,
+          Array.from({ length: count }, (_, i) => groups.plan(first + i, memberIds)),
+          workload.content,
+        ),
+      (line) => log(`raw group reference: ${line}`),
+    );
+  });
 }
 
 const cpuCell = (cores: Map<string, number>) =>
@@ -370,6 +444,12 @@ async function main(): Promise<number> {
   }
   const raw = args['no-raw'] ? undefined : await rawReference();
   if (raw) log(`raw reference: ${int(raw.perSecond)} msg/s`);
+  const rawGroup =
+    args['no-raw'] || args['no-raw-groups'] || groups.length === 0 ? undefined : await rawGroupReference();
+  // Deliveries as the group steps count them: every member but the sender.
+  const rawGroupDeliveries = rawGroup ? rawGroup.perSecond * (MEMBERS - 1) : 0;
+  if (rawGroup)
+    log(`raw group reference: ${int(rawGroup.perSecond)} msg/s, ${int(rawGroupDeliveries)} deliveries/s`);
 
   const cpu = cpus();
   const load1 = loadavg();
@@ -416,11 +496,16 @@ async function main(): Promise<number> {
               ? `${int(bestGroup.result.acked / (bestGroup.result.elapsedMs / 1000))} sends/s, ${int(bestGroup.result.deliveriesPerSec)} deliveries/s`
               : 'no clean step',
           ],
-          ...(raw && bestGroup
+          ...(rawGroup
             ? [
                 [
-                  'group deliveries/s / raw reference msg/s',
-                  ratio(bestGroup.result.deliveriesPerSec / raw.perSecond),
+                  `raw MariaDB group reference (${RAW_GROUPS} group(s) of ${MEMBERS}, ${RAW_BATCH}-message transactions)`,
+                  `${int(rawGroup.perSecond)} msg/s, ${int(rawGroupDeliveries)} deliveries/s (transaction p50 ` +
+                    `${ms(rawGroup.p50Ms)} / p99 ${ms(rawGroup.p99Ms)} ms, client ${rawGroup.clientCpu.toFixed(2)} cores)`,
+                ],
+                [
+                  'group deliveries/s: Switchboard / raw group reference (goal >= 0.5x)',
+                  ratio((bestGroup?.result.deliveriesPerSec ?? 0) / rawGroupDeliveries),
                 ],
               ]
             : []),

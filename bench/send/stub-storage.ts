@@ -73,6 +73,7 @@ export function stubStorage(): Storage {
       setLarge: fail,
       member: fail,
       memberIds: fail,
+      sendTarget: fail,
       listMembers: fail,
       list: fail,
       largeGroupIdsOf: fail,

@@ -5,6 +5,7 @@ import type { ConversationMessage } from '@switchboard/storage';
 import {
   encodeMessagePush,
   fromClientConversation,
+  MessagePushes,
   messagePush,
   toClientConversation,
   toClientMessage,
@@ -68,5 +69,17 @@ describe('client-message translation', () => {
       pushPacket(PacketType.PACKET_TYPE_MESSAGE, Message.encode(message).finish()),
     ).finish();
     expect(encodeMessagePush(message)).toEqual(Buffer.from(twice));
+  });
+
+  it('writes per-receiver pushes of one message as messagePush does, whatever the seq and ids', () => {
+    const seqs = [0, 1, 127, 128, 300, 16_384, 2 ** 31, 2 ** 40 + 3, Number.MAX_SAFE_INTEGER];
+    for (const messageId of [0, 1, 200, 2 ** 35]) {
+      const message = { ...stored, messageId, conversation: { type: 'group' as const, id: 'g1' } };
+      const pushes = new MessagePushes(message);
+      for (const seq of seqs) expect(pushes.withSeq(seq)).toEqual(messagePush(message, seq));
+    }
+    // A body past 127 bytes takes a two-byte length.
+    const long = { ...stored, content: new Uint8Array(300).fill(7) };
+    expect(new MessagePushes(long).withSeq(42)).toEqual(messagePush(long, 42));
   });
 });

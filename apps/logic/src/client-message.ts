@@ -74,6 +74,63 @@ export function encodeMessagePush(message: Message): Buffer {
 /** Packet.type (field 1, varint) and Packet.data (field 5, length-delimited), as keys on the wire. */
 const PACKET_TYPE_TAG = (1 << 3) | 0;
 const PACKET_DATA_TAG = (5 << 3) | 2;
+/** Message.seq (field 2, varint) as a key on the wire. */
+const MESSAGE_SEQ_TAG = (2 << 3) | 0;
+
+/** Bytes of `v` (a non-negative integer up to 2^53) as a protobuf varint. */
+function varintLength(v: number): number {
+  let n = 1;
+  while (v > 127) {
+    v = Math.floor(v / 128);
+    n++;
+  }
+  return n;
+}
+
+function writeVarint(out: Buffer, at: number, v: number): number {
+  while (v > 127) {
+    out[at++] = (v % 128) | 128;
+    v = Math.floor(v / 128);
+  }
+  out[at++] = v;
+  return at;
+}
+
+/**
+ * The MESSAGE pushes of one message to many receivers, each with its own inbox seq (a small group's
+ * write fan-out): the Message is encoded once, and each push is those bytes with the receiver's
+ * seq field spliced in where Message.encode writes it (after message_id, field 1), so each push is
+ * the bytes {@link messagePush} would give, for a copy per receiver instead of an encoding.
+ */
+export class MessagePushes {
+  /** The Message encoded with seq 0 (no seq field). */
+  private readonly body: Buffer;
+  /** Where the seq field goes in `body`: after the message_id field. */
+  private readonly seqAt: number;
+
+  constructor(m: ConversationMessage) {
+    this.body = asBuffer(Message.encode(toClientMessage(m, 0)).finish());
+    this.seqAt = m.messageId !== 0 ? 1 + varintLength(m.messageId) : 0;
+  }
+
+  /** The push carrying `seq` (0: none, as for a message in no inbox). */
+  withSeq(seq: number): Buffer {
+    const { body, seqAt } = this;
+    const data = body.length + (seq !== 0 ? 1 + varintLength(seq) : 0);
+    const out = Buffer.allocUnsafe(3 + varintLength(data) + data);
+    out[0] = PACKET_TYPE_TAG;
+    out[1] = PacketType.PACKET_TYPE_MESSAGE;
+    out[2] = PACKET_DATA_TAG;
+    let at = writeVarint(out, 3, data);
+    at += body.copy(out, at, 0, seqAt);
+    if (seq !== 0) {
+      out[at++] = MESSAGE_SEQ_TAG;
+      at = writeVarint(out, at, seq);
+    }
+    body.copy(out, at, seqAt);
+    return out;
+  }
+}
 
 /**
  * The MESSAGE push of a domain message with the receiving user's `seq` (0 for a live message that is

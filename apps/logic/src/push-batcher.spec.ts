@@ -111,18 +111,82 @@ describe('PushBatcher per-user order', () => {
     expect(route.received.get(v!)).toEqual(['v1', 'v2']);
   });
 
-  it('keeps calls for users of different slots out at once, and splits a packet among slots', async () => {
+  it("sends what every free slot has waiting in one call: a group's pushes are one call, not one per slot", async () => {
     const route = new HeldRoute();
     const counters = logicCounters();
     const pushes = new PushBatcher(route, new SyncNudger(route, counters), counters, silent, {
       maxCallsInFlight: 4,
     });
     const users = usersOnDistinctSlots(4, 4);
+    const fanOut = pushes.push(
+      'a',
+      users.map((u) => packet(u)),
+    );
     const both = pushes.push('a', [{ userIds: users, packet: Buffer.from('to all') }]);
     await tick();
-    expect(route.calls.map((c) => c.users).sort()).toEqual(users.map((u) => [u]).sort());
+    expect(route.calls).toHaveLength(1);
+    expect([...route.calls[0]!.users].sort()).toEqual([...users, ...users].sort());
+    route.calls[0]!.release();
+    await Promise.all([fanOut, both]);
+  });
+
+  it('gives each slot its own call once a call is large, so several are out at once under load', async () => {
+    const route = new HeldRoute();
+    const counters = logicCounters();
+    const pushes = new PushBatcher(route, new SyncNudger(route, counters), counters, silent, {
+      maxCallsInFlight: 4,
+      combineBelowPackets: 3,
+    });
+    const users = usersOnDistinctSlots(4, 4);
+    // Two packets per slot: a call takes a second slot's (2 < 3), then it is large (4 >= 3).
+    const done = pushes.push(
+      'a',
+      users.flatMap((u) => [packet(u), packet(u)]),
+    );
+    await tick();
+    expect(route.calls.map((c) => c.users.length)).toEqual([4, 4]);
     for (const c of route.calls) c.release();
-    await both;
+    await done;
+  });
+
+  it('keeps calls for users of different slots out at once when their slots free up apart', async () => {
+    const route = new HeldRoute();
+    const counters = logicCounters();
+    const pushes = new PushBatcher(route, new SyncNudger(route, counters), counters, silent, {
+      maxCallsInFlight: 4,
+    });
+    const [u, v, w] = usersOnDistinctSlots(3, 4);
+    const first = pushes.push('a', [packet(u!)]);
+    await tick();
+    // u's slot is held: v's and w's pushes go out at once, together, without waiting for it.
+    const second = pushes.push('a', [packet(v!), packet(w!), packet(u!)]);
+    await tick();
+    expect(route.calls.map((c) => [...c.users].sort())).toEqual([[u], [v, w].sort()]);
+    route.calls[1]!.release();
+    route.calls[0]!.release();
+    await first;
+    await tick();
+    expect(route.calls).toHaveLength(3);
+    expect(route.calls[2]!.users).toEqual([u]);
+    route.calls[2]!.release();
+    await second;
+  });
+
+  it('starts one call per app with pushes waiting', async () => {
+    const route = new HeldRoute();
+    const counters = logicCounters();
+    const pushes = new PushBatcher(route, new SyncNudger(route, counters), counters, silent, {
+      maxCallsInFlight: 4,
+    });
+    const [u, v] = usersOnDistinctSlots(2, 4);
+    const done = [pushes.push('a', [packet(u!)]), pushes.push('b', [packet(v!)])];
+    await tick();
+    expect(route.calls.map((c) => [c.appId, c.users]).sort()).toEqual([
+      ['a', [u]],
+      ['b', [v]],
+    ]);
+    for (const c of route.calls) c.release();
+    await Promise.all(done);
   });
 });
 

@@ -24,6 +24,12 @@ export interface PushBatcherOptions {
    * batch goes as several calls, one after another in its slot. Default GRPC_BATCH_TARGET_BYTES.
    */
   maxCallBytes?: number;
+  /**
+   * A call takes further free slots' pushes while it carries fewer packets than this: a small
+   * tick's pushes spread over every slot (a group message's, at a low rate) go as one call, while
+   * full slots keep a call each, several out at once. Default 64.
+   */
+  combineBelowPackets?: number;
   /** Milliseconds, for {@link PushBatcher.oldestWaitMs}; injectable for tests. Default performance.now. */
   now?: () => number;
   /** Told about stored messages whose recipient route found with no device online (the webhook). */
@@ -48,15 +54,21 @@ interface Pending {
   since: number;
 }
 
-/**
- * A call slot: the users whose hash falls on it, their pushes waiting per app, and the one call it
- * has out (whose pushes are released together when it is over).
- */
+/** A call slot: the users whose hash falls on it, their pushes waiting per app, and the call holding it. */
 interface Slot {
   pending: Map<string, Pending>;
-  busy: boolean;
+  call: Call | undefined;
+}
+
+/**
+ * One DeliverToUsers call (or the few a large batch is cut into) and the slots it holds: its own
+ * slot's pushes, and while it is small those of further free slots (see `combineBelowPackets`).
+ */
+interface Call {
+  slots: Slot[];
   waiters: Join[];
   packets: number;
+  /** When the oldest of its packets was queued. */
   since: number;
 }
 
@@ -68,7 +80,10 @@ interface Slot {
  * id), and a slot has one call out at a time, so a user's packets travel in one slot's calls, one
  * call after another, in the order they were pushed: concurrent calls never overtake each other
  * for the same user. A packet for users of several slots goes in each of those slots, to its own
- * users there. The slots keep the concurrency: up to `maxCallsInFlight` calls are out at once.
+ * users there. A call holds its slots until it is over; one takes the pushes of several free
+ * slots while it is small (`combineBelowPackets`), so a group message's pushes, which span every
+ * slot, are one call rather than one per slot at a low rate, while under load each slot's batch
+ * is its own call and up to `maxCallsInFlight` are out at once.
  *
  * What is in flight is bounded: pushes made while their slot's call is out wait and go together in
  * its next call (so a slow route gets fewer, larger calls rather than a pile of them past their
@@ -95,6 +110,7 @@ export class PushBatcher {
   private readonly retryBaseMs: number;
   private readonly maxPendingPackets: number;
   private readonly maxCallBytes: number;
+  private readonly combineBelowPackets: number;
   private readonly failures: LogSummary;
   private readonly now: () => number;
   private readonly slots: Slot[];
@@ -114,15 +130,13 @@ export class PushBatcher {
     const slots = Math.max(1, options.maxCallsInFlight ?? 4);
     this.maxPendingPackets = options.maxPendingPackets ?? 100_000;
     this.maxCallBytes = options.maxCallBytes ?? GRPC_BATCH_TARGET_BYTES;
+    this.combineBelowPackets = options.combineBelowPackets ?? 64;
     this.now = options.now ?? (() => performance.now());
     this.offline = options.offline;
     this.failures = new LogSummary(log, 'pushes given up after retries; their receivers are told to sync');
     this.slots = Array.from({ length: slots }, () => ({
       pending: new Map<string, Pending>(),
-      busy: false,
-      waiters: [],
-      packets: 0,
-      since: 0,
+      call: undefined,
     }));
     this.touched = new Array<boolean>(slots).fill(false);
   }
@@ -144,7 +158,7 @@ export class PushBatcher {
     let since = Infinity;
     for (const slot of this.slots) {
       for (const p of slot.pending.values()) since = Math.min(since, p.since);
-      if (slot.busy) since = Math.min(since, slot.since);
+      if (slot.call) since = Math.min(since, slot.call.since);
     }
     return since === Infinity ? 0 : this.now() - since;
   }
@@ -218,23 +232,51 @@ export class PushBatcher {
     setImmediate(() => this.flush());
   }
 
-  /** Starts a call in each free slot with pushes waiting (one app's); the rest waits its turn. */
+  /**
+   * Starts calls for the pushes waiting in free slots, app by app: a call takes free slots' pushes
+   * while it carries fewer than `combineBelowPackets`; the rest waits for its slots' calls to end.
+   */
   private flush(): void {
     this.scheduled = false;
-    for (const slot of this.slots) {
-      if (slot.busy) continue;
-      const next = slot.pending.entries().next();
-      if (next.done) continue;
-      const [appId, { packets, waiters, since }] = next.value;
-      slot.pending.delete(appId);
-      this.pendingPackets -= packets.length;
-      this.inFlightPackets += packets.length;
-      slot.busy = true;
-      slot.waiters = waiters;
-      slot.packets = packets.length;
-      slot.since = since;
-      this.deliver(appId, splitByBytes(packets, this.maxCallBytes), 0, slot, 0);
+    for (;;) {
+      let appId: string | undefined;
+      let call: Call | undefined;
+      let packets: UserPacket[] = [];
+      for (const slot of this.slots) {
+        if (slot.call) continue;
+        if (appId === undefined) {
+          const next = slot.pending.keys().next();
+          if (next.done) continue;
+          appId = next.value;
+        }
+        const entry = slot.pending.get(appId);
+        if (!entry) continue;
+        if (call && packets.length >= this.combineBelowPackets) {
+          this.start(appId, call, packets);
+          call = undefined;
+        }
+        slot.pending.delete(appId);
+        if (!call) {
+          call = { slots: [], waiters: entry.waiters, packets: 0, since: entry.since };
+          packets = entry.packets;
+        } else {
+          for (const join of entry.waiters) call.waiters.push(join);
+          for (const p of entry.packets) packets.push(p);
+          if (entry.since < call.since) call.since = entry.since;
+        }
+        call.slots.push(slot);
+        slot.call = call;
+      }
+      if (!call || appId === undefined) return;
+      this.start(appId, call, packets);
     }
+  }
+
+  private start(appId: string, call: Call, packets: UserPacket[]): void {
+    call.packets = packets.length;
+    this.pendingPackets -= packets.length;
+    this.inFlightPackets += packets.length;
+    this.deliver(appId, splitByBytes(packets, this.maxCallBytes), 0, call, 0);
   }
 
   /** Hands the notices of packets whose recipient has no device online to the offline sink. */
@@ -249,20 +291,24 @@ export class PushBatcher {
     }
   }
 
-  /** A call is over (delivered or given up): the slot goes to what waited meanwhile. */
-  private done(slot: Slot): void {
-    slot.busy = false;
-    this.inFlightPackets -= slot.packets;
-    for (const join of slot.waiters) if (--join.remaining === 0) join.resolve();
-    slot.waiters = [];
-    if (slot.pending.size > 0) this.schedule();
+  /** A call is over (delivered or given up): its slots go to what waited meanwhile. */
+  private done(call: Call): void {
+    this.inFlightPackets -= call.packets;
+    let waiting = false;
+    for (const slot of call.slots) {
+      slot.call = undefined;
+      if (slot.pending.size > 0) waiting = true;
+    }
+    for (const join of call.waiters) if (--join.remaining === 0) join.resolve();
+    if (waiting) this.schedule();
   }
-  /** Delivers part `i` of a slot's batch (retrying it), then the next part, then frees the slot. */
-  private deliver(appId: string, parts: UserPacket[][], i: number, slot: Slot, attempt: number): void {
+
+  /** Delivers part `i` of a call's batch (retrying it), then the next part, then frees its slots. */
+  private deliver(appId: string, parts: UserPacket[][], i: number, call: Call, attempt: number): void {
     const packets = parts[i] as UserPacket[];
     const next = () => {
-      if (i + 1 < parts.length) this.deliver(appId, parts, i + 1, slot, 0);
-      else this.done(slot);
+      if (i + 1 < parts.length) this.deliver(appId, parts, i + 1, call, 0);
+      else this.done(call);
     };
     this.route.deliverToUsers(appId, packets).then(
       (stats) => {
@@ -280,7 +326,7 @@ export class PushBatcher {
         if (attempt < this.retries && !this.stopped) {
           this.counters.add('push_retries');
           const delay = this.retryBaseMs * 4 ** attempt;
-          setTimeout(() => this.deliver(appId, parts, i, slot, attempt + 1), delay).unref();
+          setTimeout(() => this.deliver(appId, parts, i, call, attempt + 1), delay).unref();
           return;
         }
         this.counters.add('push_failures', packets.length);

@@ -1,4 +1,4 @@
-import type { Kysely, Selectable, Transaction } from 'kysely';
+import { CompiledQuery, type Kysely, type Selectable, type Transaction } from 'kysely';
 import { chunks } from './chunks.js';
 import type { ConversationMembersTable, Database, GroupsTable } from './db-schema.js';
 import { rowsOfIds } from './id-list-sql.js';
@@ -9,7 +9,15 @@ import { withTransactionRetry } from './retry.js';
 import { readConversationMaxSeq } from './seq-allocation.js';
 import type { GroupRepository } from './storage.js';
 import { StorageError } from './storage-error.js';
-import type { Group, GroupMember, GroupRole, MembershipChange, NewGroup, Page } from './types.js';
+import type {
+  Group,
+  GroupMember,
+  GroupRole,
+  GroupSendTarget,
+  MembershipChange,
+  NewGroup,
+  Page,
+} from './types.js';
 
 /** Longest group name, in characters (the column holds 128). */
 export const MAX_GROUP_NAME_LENGTH = 128;
@@ -164,6 +172,17 @@ export class SqlGroupRepository implements GroupRepository {
     return row && toGroupMember(row);
   }
 
+  async sendTarget(appId: string, groupId: string, userId: string): Promise<GroupSendTarget | undefined> {
+    const { rows } = await this.ctx.db.executeQuery<SendTargetRow>(
+      CompiledQuery.raw(SEND_TARGET_SQL, [userId, appId, groupId]),
+    );
+    const first = rows[0];
+    if (!first) return undefined;
+    const memberIds: string[] = [];
+    for (const row of rows) if (row.user_id !== null) memberIds.push(row.user_id);
+    return { large: Number(first.large) !== 0, dissolved: first.dissolved_at !== null, memberIds };
+  }
+
   async memberIds(appId: string, groupId: string): Promise<string[]> {
     const rows = await this.members(appId, groupId).orderBy('user_id').execute();
     return rows.map((row) => row.user_id);
@@ -306,6 +325,23 @@ export class SqlGroupRepository implements GroupRepository {
     if (!group) throw new StorageError('NOT_FOUND', `no group ${groupId}`);
     return group;
   }
+}
+
+/**
+ * The group and the member rows a send needs, in one statement on every send to a group (built
+ * once, not through kysely's builder): a small group's members, or a large group's sender when a
+ * member. Backticks: MySQL 8 reserves `groups`; SQLite takes them too.
+ */
+const SEND_TARGET_SQL =
+  'select g.large, g.dissolved_at, m.user_id from `groups` as g' +
+  " left join conversation_members as m on m.app_id = g.app_id and m.conversation_type = 'group'" +
+  ' and m.conversation_id = g.group_id and (g.large = 0 or m.user_id = ?)' +
+  ' where g.app_id = ? and g.group_id = ? order by m.user_id';
+
+interface SendTargetRow {
+  large: number | boolean;
+  dissolved_at: number | string | null;
+  user_id: string | null;
 }
 
 /** The member rows of one group, to select from. */

@@ -68,6 +68,32 @@ for (const dialect of DIALECTS) {
       expect(await storage.groups.get(input.appId, uniqueId('none'))).toBeUndefined();
     });
 
+    it('reads what a send needs in one call: members of a small group, the sender of a large one', async () => {
+      const small = newGroup();
+      await storage.groups.create(small);
+      expect(await storage.groups.sendTarget(small.appId, small.groupId, 'bob')).toEqual({
+        large: false,
+        dissolved: false,
+        memberIds: ['alice', 'bob', 'carol'],
+      });
+      expect(await storage.groups.sendTarget(small.appId, 'nope', 'bob')).toBeUndefined();
+      const large = newGroup({ large: true });
+      await storage.groups.create(large);
+      expect(await storage.groups.sendTarget(large.appId, large.groupId, 'carol')).toEqual({
+        large: true,
+        dissolved: false,
+        memberIds: ['carol'],
+      });
+      expect((await storage.groups.sendTarget(large.appId, large.groupId, 'zed'))!.memberIds).toEqual([]);
+      await storage.groups.removeMembers(small.appId, small.groupId, ['alice', 'bob', 'carol'], 2_000);
+      await storage.groups.dissolve(small.appId, small.groupId, 2_000);
+      expect(await storage.groups.sendTarget(small.appId, small.groupId, 'bob')).toEqual({
+        large: false,
+        dissolved: true,
+        memberIds: [],
+      });
+    });
+
     it('refuses bad ids and over-long fields', async () => {
       await expect(storage.groups.create(newGroup({ groupId: '' }))).rejects.toMatchObject({
         code: 'INVALID_ARGUMENT',

@@ -39,6 +39,7 @@ export type {
   NewGroup,
   GroupRole,
   GroupMember,
+  GroupSendTarget,
   Page,
   MembershipChange,
   ConversationSummary,

@@ -12,6 +12,7 @@ import type {
   ConversationSummary,
   Group,
   GroupMember,
+  GroupSendTarget,
   GroupReadResult,
   GroupRole,
   MembershipChange,
@@ -261,6 +262,12 @@ export interface GroupRepository {
   member(appId: string, groupId: string, userId: string): Promise<GroupMember | undefined>;
   /** Every member's user id, ordered by user id (for write fan-out and room changes). */
   memberIds(appId: string, groupId: string): Promise<string[]>;
+  /**
+   * What a send to the group needs, in one statement: whether it is large or dissolved, and its
+   * members ordered by user id (a small group's, all of them; a large group's, only `userId` when
+   * a member). Undefined when the group never existed.
+   */
+  sendTarget(appId: string, groupId: string, userId: string): Promise<GroupSendTarget | undefined>;
   /** Members ordered by user id, after the cursor ('' from the start); limit 1..1000. */
   listMembers(appId: string, groupId: string, cursor: string, limit: number): Promise<Page<GroupMember>>;
   /**

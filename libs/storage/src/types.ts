@@ -285,6 +285,14 @@ export interface Group {
   updatedAt: number;
 }
 
+/** What a send to a group needs to know of it (`GroupRepository.sendTarget`). */
+export interface GroupSendTarget {
+  large: boolean;
+  dissolved: boolean;
+  /** Ordered by user id: a small group's members; in a large group, the sender alone if a member. */
+  memberIds: string[];
+}
+
 export interface NewGroup {
   appId: string;
   groupId: string;

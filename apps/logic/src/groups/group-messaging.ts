@@ -3,7 +3,7 @@ import { LogSummary } from '@switchboard/log';
 import type { Counters } from '@switchboard/metrics';
 import { ErrorCode, SwitchboardError } from '@switchboard/protocol';
 import type { AppendInput, AppendResult, ConversationMessage, Group, Storage } from '@switchboard/storage';
-import { messagePush } from '../client-message.js';
+import { MessagePushes, messagePush } from '../client-message.js';
 import type { Caller, PageLimits } from '../message-service.js';
 import type { HistoryPage, SyncPage } from '../domain.js';
 import { requireId } from '../ids.js';
@@ -78,8 +78,14 @@ export class GroupMessaging {
     field = 'conversation.id',
   ): Promise<GroupSendResult> {
     requireId('group', m.groupId, field, ErrorCode.ERROR_CODE_INVALID_CONVERSATION);
-    const group = await this.liveGroup(appId, m.groupId);
-    return this.storeAndDeliver(appId, group, m, deadline, [], false);
+    // One statement for the group and its members: this runs for every send.
+    const target = await this.storage.groups.sendTarget(appId, m.groupId, m.senderUserId);
+    if (!target) throw groupNotFound(m.groupId);
+    if (target.dissolved) throw groupDissolved(m.groupId);
+    if (m.senderUserId !== '' && !target.memberIds.includes(m.senderUserId)) throw notMember(m.groupId);
+    // A large group's message goes in no inbox (read fan-out).
+    const inboxUserIds = target.large ? [] : target.memberIds;
+    return this.storeAndDeliver(appId, m.groupId, target.large, m, inboxUserIds, deadline, false);
   }
 
   /**
@@ -94,9 +100,15 @@ export class GroupMessaging {
     body: Record<string, unknown>,
     alsoTo: readonly string[] = [],
   ): Promise<void> {
+    const inboxUserIds = group.large
+      ? [...alsoTo]
+      : await this.storage.groups
+          .memberIds(appId, group.groupId)
+          .then((members) => (alsoTo.length === 0 ? members : [...new Set([...members, ...alsoTo])]));
     await this.storeAndDeliver(
       appId,
-      group,
+      group.groupId,
+      group.large,
       {
         senderUserId: '',
         senderDeviceId: '',
@@ -105,8 +117,8 @@ export class GroupMessaging {
         contentType: event,
         content: eventContent(body),
       },
+      inboxUserIds,
       Infinity,
-      alsoTo,
       true,
     );
   }
@@ -143,9 +155,7 @@ export class GroupMessaging {
   async liveGroup(appId: string, groupId: string): Promise<Group> {
     const group = await this.storage.groups.get(appId, groupId);
     if (!group) throw groupNotFound(groupId);
-    if (group.dissolvedAt !== null) {
-      throw new SwitchboardError(ErrorCode.ERROR_CODE_GROUP_DISSOLVED, `group "${groupId}" was dissolved`);
-    }
+    if (group.dissolvedAt !== null) throw groupDissolved(groupId);
     return group;
   }
 
@@ -161,32 +171,23 @@ export class GroupMessaging {
     return member;
   }
 
+  /** `inboxUserIds`: the members checked by the caller (none in a large group), and anyone told besides. */
   private async storeAndDeliver(
     appId: string,
-    group: Group,
+    groupId: string,
+    large: boolean,
     m: GroupMessage,
+    inboxUserIds: string[],
     deadline: number,
-    alsoTo: readonly string[],
-    fromServer = false,
+    fromServer: boolean,
   ): Promise<GroupSendResult> {
     const fromSystem = m.senderUserId === '';
-    let inboxUserIds: string[];
-    if (group.large) {
-      if (!fromSystem && !(await this.storage.groups.member(appId, group.groupId, m.senderUserId))) {
-        throw notMember(group.groupId);
-      }
-      inboxUserIds = [...alsoTo];
-    } else {
-      const members = await this.storage.groups.memberIds(appId, group.groupId);
-      if (!fromSystem && !members.includes(m.senderUserId)) throw notMember(group.groupId);
-      inboxUserIds = alsoTo.length === 0 ? members : [...new Set([...members, ...alsoTo])];
-    }
     const input: AppendInput = {
       appId,
-      conversation: { type: 'group', key: group.groupId },
+      conversation: { type: 'group', key: groupId },
       senderUserId: m.senderUserId,
       senderDeviceId: m.senderDeviceId,
-      targetId: group.groupId,
+      targetId: groupId,
       clientMsgId: m.clientMsgId,
       contentType: m.contentType,
       content: m.content,
@@ -195,9 +196,9 @@ export class GroupMessaging {
     };
     const result = await this.store.append(input, deadline, fromServer);
     if (!result.duplicate) {
-      this.counters.add(group.large ? 'group_sends_large' : 'group_sends_small');
-      this.traffic?.note(appId, 'group', group.groupId);
-      this.store.track(this.deliver(appId, group, input, result));
+      this.counters.add(large ? 'group_sends_large' : 'group_sends_small');
+      this.traffic?.note(appId, 'group', groupId);
+      this.store.track(this.deliver(appId, large, input, result));
     }
     const own = fromSystem ? -1 : inboxUserIds.indexOf(m.senderUserId);
     return {
@@ -209,10 +210,11 @@ export class GroupMessaging {
     };
   }
 
-  private async deliver(appId: string, group: Group, input: AppendInput, r: AppendResult): Promise<void> {
+  private async deliver(appId: string, large: boolean, input: AppendInput, r: AppendResult): Promise<void> {
+    const groupId = input.targetId;
     const message: ConversationMessage = {
       messageId: r.messageId,
-      conversation: { type: 'group', id: group.groupId },
+      conversation: { type: 'group', id: groupId },
       conversationSeq: r.conversationSeq,
       senderUserId: input.senderUserId,
       senderDeviceId: input.senderDeviceId,
@@ -225,34 +227,39 @@ export class GroupMessaging {
       input.senderDeviceId !== ''
         ? { userId: input.senderUserId, deviceId: input.senderDeviceId }
         : undefined;
-    const packets: UserPacket[] = [];
-    // Write fan-out: each member's push carries their own inbox seq, so each is its own packet.
-    input.inboxUserIds.forEach((userId, i) => {
-      const packet: UserPacket = { userIds: [userId], packet: messagePush(message, r.inboxSeqs[i] ?? 0) };
-      if (userId === input.senderUserId) {
-        if (exclude) packet.exclude = exclude;
-      } else {
-        packet.offline = {
-          messageId: r.messageId,
-          senderUserId: input.senderUserId,
-          recipientUserId: userId,
-          groupId: group.groupId,
-          contentType: input.contentType,
-          content: input.content,
-          sentAt: r.sentAt,
-        };
+    const users = input.inboxUserIds;
+    const packets = new Array<UserPacket>(users.length);
+    if (users.length > 0) {
+      // Write fan-out: each member's push carries their own inbox seq; the Message is encoded once.
+      const encoded = new MessagePushes(message);
+      for (let i = 0; i < users.length; i++) {
+        const userId = users[i]!;
+        const packet: UserPacket = { userIds: [userId], packet: encoded.withSeq(r.inboxSeqs[i] ?? 0) };
+        if (userId === input.senderUserId) {
+          if (exclude) packet.exclude = exclude;
+        } else {
+          packet.offline = {
+            messageId: r.messageId,
+            senderUserId: input.senderUserId,
+            recipientUserId: userId,
+            groupId,
+            contentType: input.contentType,
+            content: input.content,
+            sentAt: r.sentAt,
+          };
+        }
+        packets[i] = packet;
       }
-      packets.push(packet);
-    });
+    }
     const pushed = packets.length > 0 ? this.pushes.push(appId, packets) : Promise.resolve();
-    if (group.large) {
+    if (large) {
       // Read fan-out: one frame per gate holding the room; seq 0, as the message is in no inbox.
       try {
-        await this.roomPushes.push(appId, groupRoomId(group.groupId), messagePush(message, 0), exclude);
+        await this.roomPushes.push(appId, groupRoomId(groupId), messagePush(message, 0), exclude);
       } catch (err) {
         // The message is stored: members find it by SYNC_GROUP when the next one shows a gap.
         this.counters.add('group_room_push_failures');
-        this.roomPushFailures.add({ app: appId, group: group.groupId, err: String(err) });
+        this.roomPushFailures.add({ app: appId, group: groupId, err: String(err) });
       }
     }
     await pushed;
@@ -261,6 +268,10 @@ export class GroupMessaging {
 
 export function groupNotFound(groupId: string): SwitchboardError {
   return new SwitchboardError(ErrorCode.ERROR_CODE_GROUP_NOT_FOUND, `group "${groupId}" not found`);
+}
+
+function groupDissolved(groupId: string): SwitchboardError {
+  return new SwitchboardError(ErrorCode.ERROR_CODE_GROUP_DISSOLVED, `group "${groupId}" was dissolved`);
 }
 
 export function notMember(groupId: string): SwitchboardError {
