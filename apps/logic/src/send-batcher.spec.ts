@@ -45,6 +45,36 @@ describe('SendBatcher (group commit)', () => {
     expect(flushes).toEqual([4]);
   });
 
+  it('writes up to maxInFlight batches at once; sends arriving meanwhile wait for a free one', async () => {
+    const flushes: number[][] = [];
+    const releases: Array<() => void> = [];
+    const batcher = new SendBatcher<DirectSendInput, DirectSendResult>(
+      async (batch) => {
+        flushes.push(batch.map((i) => Number(i.clientMsgId.slice(1))));
+        await new Promise<void>((r) => releases.push(r));
+        return batch.map(result);
+      },
+      0,
+      2,
+      { maxQueued: 100, maxInFlight: 2 },
+    );
+    const first = [1, 2].map((i) => batcher.send(input(i)));
+    await new Promise((r) => setTimeout(r, 5));
+    const second = [3].map((i) => batcher.send(input(i)));
+    await new Promise((r) => setTimeout(r, 5));
+    // Two batches out; the third waits though it is due.
+    const third = [4, 5].map((i) => batcher.send(input(i)));
+    await new Promise((r) => setTimeout(r, 5));
+    expect(flushes).toEqual([[1, 2], [3]]);
+    releases[1]!();
+    expect((await Promise.all(second)).map((r) => r.messageId)).toEqual([3]);
+    await new Promise((r) => setTimeout(r, 5));
+    expect(flushes).toEqual([[1, 2], [3], [4, 5]]);
+    releases[0]!();
+    releases[2]!();
+    expect((await Promise.all([...first, ...third])).map((r) => r.messageId)).toEqual([1, 2, 4, 5]);
+  });
+
   it('caps a batch at maxSize and flushes what queued during a flush as the next batch', async () => {
     const flushes: number[] = [];
     let release!: () => void;

@@ -15,6 +15,12 @@ interface Pending<In, Out> {
 export interface SendBatcherLimits {
   /** Sends waiting for a batch; past it a send is refused at once with RATE_LIMITED. */
   maxQueued: number;
+  /**
+   * Transactions written at once (default 1). A second one overlaps the first's round trips to the
+   * database; where they share a counter row it waits for the first's commit (row locks), so seqs
+   * stay gapless and in order.
+   */
+  maxInFlight?: number;
   /** Milliseconds since the epoch; injectable for tests. */
   now?: () => number;
 }
@@ -22,9 +28,9 @@ export interface SendBatcherLimits {
 /**
  * Group commit: sends that arrive within `maxDelayMs` of the first one (or until
  * `maxSize` are waiting) go to storage as one transaction; each caller is answered
- * only after that transaction commits. One batch is in flight at a time, and sends
- * arriving meanwhile form the next batch, so under load batches grow by themselves
- * while an idle server adds at most `maxDelayMs` to a send.
+ * only after that transaction commits. Up to `maxInFlight` batches are written at a time
+ * (one by default), and sends arriving meanwhile form the next batch, so under load batches grow
+ * by themselves while an idle server adds at most `maxDelayMs` to a send.
  *
  * Past saturation it refuses rather than queues: more than `maxQueued` waiting sends are answered
  * RATE_LIMITED at once, and a send whose caller's deadline has passed by the time its batch forms is
@@ -34,7 +40,8 @@ export interface SendBatcherLimits {
 export class SendBatcher<In = AppendInput, Out = AppendResult> {
   private queue: Pending<In, Out>[] = [];
   private timer: NodeJS.Timeout | undefined;
-  private inFlight = false;
+  private inFlight = 0;
+  private readonly maxInFlight: number;
   private readonly maxQueued: number;
   private readonly now: () => number;
   /** Sends refused because the queue was full, and dropped because their caller had given up. */
@@ -48,6 +55,7 @@ export class SendBatcher<In = AppendInput, Out = AppendResult> {
     limits: SendBatcherLimits = { maxQueued: Number.MAX_SAFE_INTEGER },
   ) {
     this.maxQueued = limits.maxQueued;
+    this.maxInFlight = Math.max(1, limits.maxInFlight ?? 1);
     this.now = limits.now ?? Date.now;
   }
 
@@ -69,7 +77,7 @@ export class SendBatcher<In = AppendInput, Out = AppendResult> {
         return;
       }
       this.queue.push({ input, deadline, resolve, reject });
-      if (this.inFlight) return;
+      if (this.inFlight >= this.maxInFlight) return;
       if (this.queue.length >= this.maxSize) this.run();
       else this.timer ??= setTimeout(() => this.run(), this.maxDelayMs);
     });
@@ -80,12 +88,12 @@ export class SendBatcher<In = AppendInput, Out = AppendResult> {
       clearTimeout(this.timer);
       this.timer = undefined;
     }
-    if (this.inFlight) return;
+    if (this.inFlight >= this.maxInFlight) return;
     this.dropExpired();
     if (this.queue.length === 0) return;
     const batch = this.queue.length > this.maxSize ? this.queue.splice(0, this.maxSize) : this.queue;
     if (batch === this.queue) this.queue = [];
-    this.inFlight = true;
+    this.inFlight++;
     this.flush(batch.map((p) => p.input))
       .then(
         (results) => {
@@ -101,7 +109,7 @@ export class SendBatcher<In = AppendInput, Out = AppendResult> {
         },
       )
       .finally(() => {
-        this.inFlight = false;
+        this.inFlight--;
         // Whatever queued up while the transaction ran goes next, without waiting again.
         if (this.queue.length > 0) this.run();
       });
