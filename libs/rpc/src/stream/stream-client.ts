@@ -115,8 +115,8 @@ interface StreamedMethod {
  * from one sweep timer. A stream that ends unanswered sends its requests again on another stream
  * when they never left, or when their method is `retryable`. A server without the stream service
  * (an older version during a rolling upgrade) gets unary calls for `retryStreamsAfterMs`.
- * Per-call metadata is not carried (no internal caller sends any besides the credential, which
- * rides on the stream). Memory: unanswered requests are bounded by the callers' own admission
+ * Per-call metadata is not carried on frames (the credential rides on the stream): a call given
+ * any goes unary. Memory: unanswered requests are bounded by the callers' own admission
  * control, as they are for unary calls (which grpc-js would hold the same way).
  */
 export function streamedClient<C extends Client>(
@@ -198,6 +198,12 @@ class StreamedChannel implements StreamOwner {
     const md = metadata ?? new Metadata();
     if (this.closed || Date.now() < this.unaryUntil) {
       if (!this.closed) streamStats.unary.unimplemented++;
+      return method.unary(request, md, options, callback) as ClientUnaryCall;
+    }
+    // Frames carry no per-call metadata (the credential rides on the stream): a call that has some
+    // goes unary rather than reaching its handler without it.
+    if (metadata !== undefined && hasEntries(metadata)) {
+      streamStats.unary.metadata++;
       return method.unary(request, md, options, callback) as ClientUnaryCall;
     }
     const payload = method.serialize(request);
@@ -353,4 +359,10 @@ class StreamedChannel implements StreamOwner {
     }
     this.earliest = earliest;
   };
+}
+
+/** True when a call's metadata has any entry (the internal credential is added later, by the channel). */
+function hasEntries(metadata: Metadata): boolean {
+  for (const _ in metadata.getMap()) return true;
+  return false;
 }

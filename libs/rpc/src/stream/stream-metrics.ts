@@ -59,7 +59,7 @@ export function registerStreamMetrics(registry: Registry, stats: StreamStats = s
   );
   counter(
     'switchboard_rpc_stream_unary_fallbacks_total',
-    'Calls sent as unary calls by a streaming client: unimplemented (the server has no stream service), large (request over 1 MiB).',
+    'Calls sent as unary calls by a streaming client: unimplemented (the server has no stream service), large (request over 1 MiB), metadata (the call carries metadata, which frames do not).',
     ['reason'],
     () => Object.entries(stats.unary).map(([reason, n]) => [{ reason }, n]),
   );

@@ -2,7 +2,7 @@
 export type FrameOutcome = 'ok' | 'error' | 'deadline' | 'failed';
 
 /** Why a call went as a unary call although the client streams. */
-export type UnaryReason = 'unimplemented' | 'large';
+export type UnaryReason = 'unimplemented' | 'large' | 'metadata';
 
 /**
  * Counts of the internal streams of this process, read by the `switchboard_rpc_stream_*` metrics
@@ -22,7 +22,7 @@ export class StreamStats {
   /** Client: frames sent again after their stream ended without answering them. */
   framesResent = 0;
   /** Client: calls sent as unary calls, by reason. */
-  readonly unary: Record<UnaryReason, number> = { unimplemented: 0, large: 0 };
+  readonly unary: Record<UnaryReason, number> = { unimplemented: 0, large: 0, metadata: 0 };
   /** Server: request frames answered OK / with an error status (the handler's or the frame's own). */
   servedOk = 0;
   servedError = 0;

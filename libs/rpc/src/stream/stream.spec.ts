@@ -330,6 +330,20 @@ describe('internal streams', () => {
     expect(await kick(streamed, 1, 5_000, 'z'.repeat(1024 * 1024 + 1))).toEqual({ kicked: true });
     expect(streamStats.unary.large).toBe(before + 1);
   });
+
+  it('sends a call that carries metadata as a unary call, since frames carry none', async () => {
+    const s = await serve(behaviour());
+    const { streamed } = clientsFor([s.port]);
+    const before = streamStats.unary.metadata;
+    const md = new Metadata();
+    md.set('x-trace-id', 'abc');
+    const req = KickRequest.fromPartial({ connId: 1, reason: 'r' });
+    expect(await call(streamed, streamed.kick, req, md, 5_000)).toEqual({ kicked: true });
+    expect(streamStats.unary.metadata).toBe(before + 1);
+    // Without metadata the call rides on a stream.
+    expect(await kick(streamed, 1)).toEqual({ kicked: true });
+    expect(streamStats.unary.metadata).toBe(before + 1);
+  });
 });
 
 describe('the stream server, from a raw client', () => {
