@@ -10,6 +10,7 @@ import {
   type ConversationSummary,
 } from '@switchboard/proto/client';
 import { asBuffer, encodePacket, pushPacket } from '@switchboard/protocol';
+import { varintLength, writeVarint } from '@switchboard/protocol/varint';
 import type {
   ConversationMessage,
   ConversationRef,
@@ -76,25 +77,6 @@ const PACKET_TYPE_TAG = (1 << 3) | 0;
 const PACKET_DATA_TAG = (5 << 3) | 2;
 /** Message.seq (field 2, varint) as a key on the wire. */
 const MESSAGE_SEQ_TAG = (2 << 3) | 0;
-
-/** Bytes of `v` (a non-negative integer up to 2^53) as a protobuf varint. */
-function varintLength(v: number): number {
-  let n = 1;
-  while (v > 127) {
-    v = Math.floor(v / 128);
-    n++;
-  }
-  return n;
-}
-
-function writeVarint(out: Buffer, at: number, v: number): number {
-  while (v > 127) {
-    out[at++] = (v % 128) | 128;
-    v = Math.floor(v / 128);
-  }
-  out[at++] = v;
-  return at;
-}
 
 /**
  * The MESSAGE pushes of one message to many receivers, each with its own inbox seq (a small group's

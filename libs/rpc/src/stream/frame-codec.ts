@@ -4,6 +4,8 @@
 // bytes (ts-proto's code copies a bytes field on each side, twice on encode). The wire format is
 // the proto's; frame-codec.spec.ts checks it against the generated code.
 
+import { varintLength, writeVarint } from '@switchboard/protocol/varint';
+
 /** A request frame: one unary call. */
 export interface RequestFrame {
   id: number;
@@ -27,24 +29,6 @@ export interface ReplyFrame {
 const EMPTY = Buffer.alloc(0);
 const TWO_63 = 2 ** 63;
 
-function varintSize(v: number): number {
-  let n = 1;
-  while (v >= 128) {
-    v = Math.floor(v / 128);
-    n++;
-  }
-  return n;
-}
-
-function writeVarint(buf: Buffer, pos: number, v: number): number {
-  while (v >= 128) {
-    buf[pos++] = (v % 128) | 128;
-    v = Math.floor(v / 128);
-  }
-  buf[pos++] = v;
-  return pos;
-}
-
 /** A negative int64 as protobuf writes it: ten bytes of two's complement (exact only as a BigInt). */
 function writeNegative(buf: Buffer, pos: number, v: number): number {
   let bits = BigInt.asUintN(64, BigInt(Math.trunc(v)));
@@ -60,7 +44,7 @@ function writeNegative(buf: Buffer, pos: number, v: number): number {
 const key = (field: number, wire: number): number => (field << 3) | wire;
 
 /** The encoded size of a length-delimited field of `length` bytes. */
-const delimited = (length: number): number => 1 + varintSize(length) + length;
+const delimited = (length: number): number => 1 + varintLength(length) + length;
 
 /**
  * Encodes a request frame. `method` is the path, already encoded (each client encodes its paths
@@ -69,10 +53,10 @@ const delimited = (length: number): number => 1 + varintSize(length) + length;
 export function encodeRequest(id: number, method: Buffer, payload: Buffer, deadline: number): Buffer {
   const size =
     1 +
-    varintSize(id) +
+    varintLength(id) +
     delimited(method.length) +
     delimited(payload.length) +
-    (deadline === 0 ? 0 : 1 + (deadline < 0 ? 10 : varintSize(deadline)));
+    (deadline === 0 ? 0 : 1 + (deadline < 0 ? 10 : varintLength(deadline)));
   const buf = Buffer.allocUnsafe(size);
   let pos = 0;
   buf[pos++] = key(1, 0);
@@ -101,8 +85,8 @@ export function encodeReply(
   drain = false,
 ): Buffer {
   const detailsLength = details === '' ? 0 : Buffer.byteLength(details);
-  let size = (id === 0 ? 0 : 1 + varintSize(id)) + (payload.length === 0 ? 0 : delimited(payload.length));
-  if (status !== 0) size += 1 + varintSize(status);
+  let size = (id === 0 ? 0 : 1 + varintLength(id)) + (payload.length === 0 ? 0 : delimited(payload.length));
+  if (status !== 0) size += 1 + varintLength(status);
   if (detailsLength !== 0) size += delimited(detailsLength);
   const entries = metadata.map(([k, v]) => {
     const kl = Buffer.byteLength(k);
