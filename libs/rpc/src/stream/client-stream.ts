@@ -72,11 +72,6 @@ export class ClientStream {
     return this.call.getPeer();
   }
 
-  /** Whether new frames may go here. */
-  get usable(): boolean {
-    return !this.draining && !this.ended;
-  }
-
   send(frame: StreamFrame): void {
     frame.stream = this;
     frame.written = false;
@@ -102,16 +97,12 @@ export class ClientStream {
     }
   }
 
-  /** Ends it now, e.g. when the client closes. */
-  cancel(): void {
-    this.call.cancel();
-  }
-
-  /** The frames it was handed and has not settled: on its end, the owner moves or fails them. */
-  takeQueue(): StreamFrame[] {
-    const q = this.queue;
+  /**
+   * Forgets the frames waiting to be written, once the stream has ended: the owner still has them
+   * (they are pending with this stream) and moves or fails them.
+   */
+  dropQueue(): void {
     this.queue = [];
-    return q;
   }
 
   private write(frame: StreamFrame): void {

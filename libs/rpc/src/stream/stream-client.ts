@@ -291,7 +291,7 @@ class StreamedChannel implements StreamOwner {
   ended(stream: ClientStream, end: StatusObject, opened: boolean): void {
     this.forget(stream);
     // Queued frames are pending too (handed to the stream, not yet written).
-    stream.takeQueue();
+    stream.dropQueue();
     const frames: Frame[] = [];
     for (const f of this.pending.values()) if (f.stream === stream) frames.push(f);
     if (frames.length === 0) return;

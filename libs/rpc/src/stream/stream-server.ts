@@ -195,18 +195,7 @@ class ServedStream {
     this.pending--;
     if (!this.closed) {
       if (err) this.write(errorReply(call.id, err, trailer));
-      else {
-        let payload: Buffer;
-        try {
-          payload = call.method.serialize(value);
-        } catch {
-          payload = EMPTY;
-          this.write(errorReply(call.id, { code: status.INTERNAL, details: 'Failed to serialize response' }));
-          return this.maybeEnd();
-        }
-        streamStats.servedOk++;
-        this.write(encodeReply(call.id, payload));
-      }
+      else this.write(okReply(call, value));
     }
     this.maybeEnd();
   }
@@ -270,6 +259,18 @@ class ServedStream {
     streamStats.serverStreams--;
     this.server.forget(this);
   };
+}
+
+/** The reply frame of a handler's response, or INTERNAL as grpc-js answers one it cannot serialise. */
+function okReply(call: FrameCall, value: unknown): Buffer {
+  let payload: Buffer;
+  try {
+    payload = call.method.serialize(value);
+  } catch {
+    return errorReply(call.id, { code: status.INTERNAL, details: 'Failed to serialize response' });
+  }
+  streamStats.servedOk++;
+  return encodeReply(call.id, payload);
 }
 
 /** The reply frame carrying what grpc-js would have sent as the unary call's status and trailers. */
