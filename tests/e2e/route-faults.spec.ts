@@ -3,7 +3,14 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { createScratchMysqlDatabase, type ScratchMysqlDatabase } from '@switchboard/storage';
-import { deleteRedisKeys, freePort, ServiceProcess, testToken, waitFor } from '@switchboard/testing';
+import {
+  deleteRedisKeys,
+  freePort,
+  ServiceProcess,
+  testToken,
+  waitFor,
+  wipeRedisKeys,
+} from '@switchboard/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signedIn, text } from './clients.js';
 
@@ -148,7 +155,7 @@ describe('gates and route under faults (separate processes, MariaDB + Redis)', (
     await waitFor('dave to get the push', () => dave.client.pushes[0]);
 
     // What a Redis restart without persistence leaves: nothing of ours.
-    expect(await deleteRedisKeys('redis://127.0.0.1:6379', prefix)).toBeGreaterThan(0);
+    expect(await wipeRedisKeys('redis://127.0.0.1:6379', prefix)).toBeGreaterThan(0);
 
     // A sign-in right away succeeds: the gate renews its lease at once instead of failing it.
     const frank = await signedIn(gateA.url, await token('frank'), 'phone');

@@ -4,7 +4,7 @@ export { freePort } from './free-port.js';
 export { waitFor } from './wait-for.js';
 export { ServiceProcess, workspaceRoot, type ServiceProcessOptions } from './service-process.js';
 export { RedisCluster, type RedisClusterNode, type RedisClusterOptions } from './redis-cluster.js';
-export { deleteRedisKeys } from './scratch-redis-keys.js';
+export { deleteRedisKeys, wipeRedisKeys } from './scratch-redis-keys.js';
 export { ScratchRedis } from './scratch-redis.js';
 export {
   formatChaosReport,
