@@ -13,8 +13,13 @@ import type { EmbeddedReport } from './ipc.js';
 
 if (!process.send) throw new Error('started by bench/groups (needs an IPC channel)');
 const dataDir = mkdtempSync(join(tmpdir(), 'sb-groups-bench-'));
+// The test config ignores the environment; a benchmark's raised flood limit is passed on by hand.
+const packetsPerSecond = Number(process.env['SWITCHBOARD_GATE__RATE_LIMIT__PACKETS_PER_SECOND'] ?? 0);
 const config = embeddedTestConfig(dataDir, {
-  gate: { heartbeatTimeoutMs: Number(BENCH_ENV.SWITCHBOARD_GATE__HEARTBEAT_TIMEOUT_MS) },
+  gate: {
+    heartbeatTimeoutMs: Number(BENCH_ENV.SWITCHBOARD_GATE__HEARTBEAT_TIMEOUT_MS),
+    ...(packetsPerSecond > 0 ? { rateLimit: { packetsPerSecond, burst: 2 * packetsPerSecond } } : {}),
+  },
 });
 const suite = await startSuite(config, createLogger({ level: 'warn', service: 'bench-suite' }));
 const appId = 'bench';

@@ -12,7 +12,7 @@
 // Run: npm run bench:messaging                (about 4 minutes; MariaDB and Redis on this machine)
 //      npm run bench:messaging -- --embedded
 // Flags: --users 2000 --signin-concurrency 20 --rates 250,500,1000,1500,2000,3000,4000 --step-ms 10000 --warmup-ms 5000
-//        --group-members 20 --group-rates 25,50,100,200 --group-step-ms 10000 --raw-ms 10000
+//        --group-members 20 --group-rates 100,200,400,800,1200,1600 --group-step-ms 10000 --raw-ms 10000
 //        --raw-batch 256 --timeout-ms 6000 --settle-ms 5000 --p99-ms 100 --bytes 100
 //        --raw-groups 1 --no-groups --no-raw --no-raw-groups --no-pin --mysql mysql://root@127.0.0.1:3306
 //        --redis-url redis://127.0.0.1:6379
@@ -51,6 +51,7 @@ import {
   writeGroupBatch,
   type RawReferenceResult,
 } from './raw-database.js';
+import { describeServiceCounts, readServiceCounts } from './service-counters.js';
 import { bestClean, directFaults, groupFaults, saturated } from './steps.js';
 
 const { values: args } = parseArgs({
@@ -62,7 +63,7 @@ const { values: args } = parseArgs({
     'step-ms': { type: 'string', default: '10000' },
     'warmup-ms': { type: 'string', default: '5000' },
     'group-members': { type: 'string', default: '20' },
-    'group-rates': { type: 'string', default: '25,50,100,200' },
+    'group-rates': { type: 'string', default: '100,200,400,800,1200,1600' },
     'group-step-ms': { type: 'string', default: '10000' },
     'raw-ms': { type: 'string', default: '10000' },
     'raw-batch': { type: 'string', default: '256' },
@@ -101,6 +102,14 @@ const RAW_MS = Number(args['raw-ms']);
 const RAW_BATCH = Number(args['raw-batch']);
 const RAW_GROUPS = Number(args['raw-groups']);
 const GAP_MS = 2000;
+// Each member sends rate / MEMBERS packets a second at a group step: the gates' per-connection flood
+// limit (gate.rateLimit, 50/s by default) would close the members past 1,000 group sends/s, so it is
+// raised to twice the top step's need (with the acks and syncs a client also sends).
+const PACKET_LIMIT = Math.max(50, Math.ceil((2 * Math.max(...GROUP_RATES)) / MEMBERS));
+const GATE_ENV = {
+  SWITCHBOARD_GATE__RATE_LIMIT__PACKETS_PER_SECOND: String(PACKET_LIMIT),
+  SWITCHBOARD_GATE__RATE_LIMIT__BURST: String(2 * PACKET_LIMIT),
+};
 
 const here = (file: string) => fileURLToPath(new URL(file, import.meta.url));
 const sleep = (t: number) => new Promise((resolve) => setTimeout(resolve, t));
@@ -117,6 +126,8 @@ interface Step<R> {
 
 /** Runs `send`'s phase and reads the serving processes' CPU around it. */
 async function measured<R>(target: Target, run: () => Promise<R>): Promise<Step<R>> {
+  const metricsUrls = target.processes.map((p) => p.metricsUrl);
+  const counts0 = await readServiceCounts(metricsUrls);
   const before = servingCpuSeconds(target.processes).each;
   const t0 = performance.now();
   const result = await run();
@@ -124,6 +135,8 @@ async function measured<R>(target: Target, run: () => Promise<R>): Promise<Step<
   const after = servingCpuSeconds(target.processes).each;
   const cores = new Map([...after].map(([name, s]) => [name, (s - (before.get(name) ?? 0)) / seconds]));
   log(`  cores: ${describeCpu(before, after, seconds)}`);
+  const counts1 = counts0 && (await readServiceCounts(metricsUrls));
+  if (counts0 && counts1) log(`  ${describeServiceCounts(counts0, counts1)}`);
   return { result, cores };
 }
 
@@ -428,8 +441,14 @@ async function main(): Promise<number> {
   if (PIN) pinProcess(process.pid, '1');
   log(args.embedded ? 'starting the embedded suite ...' : 'starting the local cluster ...');
   const target = (liveTarget = args.embedded
-    ? await startEmbeddedTarget()
-    : await startClusterTarget({ ws: 1, tcp: 1, mysqlServer: args.mysql, redisUrl: args['redis-url'] }));
+    ? await startEmbeddedTarget({ env: GATE_ENV })
+    : await startClusterTarget({
+        ws: 1,
+        tcp: 1,
+        mysqlServer: args.mysql,
+        redisUrl: args['redis-url'],
+        env: GATE_ENV,
+      }));
   let direct: Awaited<ReturnType<typeof directSteps>>;
   let groups: Step<SmallPhaseResult>[] = [];
   try {

@@ -74,6 +74,7 @@ export function stubStorage(): Storage {
       member: fail,
       memberIds: fail,
       sendTarget: fail,
+      sendTargets: fail,
       listMembers: fail,
       list: fail,
       largeGroupIdsOf: fail,

@@ -1,4 +1,5 @@
 import { CompiledQuery, type Kysely, type Selectable, type Transaction } from 'kysely';
+import { cachedSql, placeholders } from './append-sql.js';
 import { chunks } from './chunks.js';
 import type { ConversationMembersTable, Database, GroupsTable } from './db-schema.js';
 import { rowsOfIds } from './id-list-sql.js';
@@ -183,6 +184,39 @@ export class SqlGroupRepository implements GroupRepository {
     return { large: Number(first.large) !== 0, dissolved: first.dissolved_at !== null, memberIds };
   }
 
+  async sendTargets(
+    appId: string,
+    sends: ReadonlyArray<{ groupId: string; userId: string }>,
+  ): Promise<Array<GroupSendTarget | undefined>> {
+    if (sends.length === 0) return [];
+    const groupIds = [...new Set(sends.map((s) => s.groupId))];
+    // A large group's rows are those of the senders alone; '' (the system) matches no member.
+    const userIds = [...new Set(sends.map((s) => s.userId))];
+    const text = cachedSql(
+      this.ctx.dialect.kind,
+      `group send targets ${groupIds.length} ${userIds.length}`,
+      () => sendTargetsSql(groupIds.length, userIds.length),
+    );
+    const { rows } = await this.ctx.db.executeQuery<SendTargetsRow>(
+      CompiledQuery.raw(text, [...userIds, appId, ...groupIds]),
+    );
+    const found = new Map<string, GroupSendTarget>();
+    for (const row of rows) {
+      let target = found.get(row.group_id);
+      if (!target) {
+        target = { large: Number(row.large) !== 0, dissolved: row.dissolved_at !== null, memberIds: [] };
+        found.set(row.group_id, target);
+      }
+      if (row.user_id !== null) target.memberIds.push(row.user_id);
+    }
+    return sends.map(({ groupId, userId }) => {
+      const target = found.get(groupId);
+      if (!target?.large) return target;
+      // Each send of a large group sees only its own sender among the members, as `sendTarget` does.
+      return { ...target, memberIds: target.memberIds.includes(userId) ? [userId] : [] };
+    });
+  }
+
   async memberIds(appId: string, groupId: string): Promise<string[]> {
     const rows = await this.members(appId, groupId).orderBy('user_id').execute();
     return rows.map((row) => row.user_id);
@@ -337,6 +371,20 @@ const SEND_TARGET_SQL =
   " left join conversation_members as m on m.app_id = g.app_id and m.conversation_type = 'group'" +
   ' and m.conversation_id = g.group_id and (g.large = 0 or m.user_id = ?)' +
   ' where g.app_id = ? and g.group_id = ? order by m.user_id';
+
+/** SEND_TARGET_SQL for `groups` groups and `users` senders at once, ordered by group then member. */
+function sendTargetsSql(groups: number, users: number): string {
+  return (
+    'select g.group_id, g.large, g.dissolved_at, m.user_id from `groups` as g' +
+    " left join conversation_members as m on m.app_id = g.app_id and m.conversation_type = 'group'" +
+    ` and m.conversation_id = g.group_id and (g.large = 0 or m.user_id in (${placeholders(users)}))` +
+    ` where g.app_id = ? and g.group_id in (${placeholders(groups)}) order by g.group_id, m.user_id`
+  );
+}
+
+interface SendTargetsRow extends SendTargetRow {
+  group_id: string;
+}
 
 interface SendTargetRow {
   large: number | boolean;

@@ -94,6 +94,39 @@ for (const dialect of DIALECTS) {
       });
     });
 
+    it('reads the targets of many sends in one call, each as sendTarget answers it', async () => {
+      const appId = uniqueId('app');
+      const small = newGroup({ appId });
+      const large = newGroup({ appId, large: true, memberUserIds: ['bob', 'dave'] });
+      const dissolved = newGroup({ appId });
+      for (const g of [small, large, dissolved]) await storage.groups.create(g);
+      await storage.groups.dissolve(appId, dissolved.groupId, 2_000);
+      const sends = [
+        { groupId: small.groupId, userId: 'bob' },
+        { groupId: large.groupId, userId: 'dave' },
+        { groupId: 'nope', userId: 'bob' },
+        { groupId: large.groupId, userId: 'carol' },
+        { groupId: small.groupId, userId: 'zed' },
+        { groupId: large.groupId, userId: '' },
+        { groupId: dissolved.groupId, userId: 'alice' },
+        { groupId: large.groupId, userId: 'bob' },
+      ];
+      const batch = await storage.groups.sendTargets(appId, sends);
+      const one = await Promise.all(sends.map((s) => storage.groups.sendTarget(appId, s.groupId, s.userId)));
+      expect(batch).toEqual(one);
+      expect(batch.map((t) => t?.memberIds)).toEqual([
+        ['alice', 'bob', 'carol'],
+        ['dave'],
+        undefined,
+        [],
+        ['alice', 'bob', 'carol'],
+        [],
+        ['alice', 'bob', 'carol'],
+        ['bob'],
+      ]);
+      expect(await storage.groups.sendTargets(appId, [])).toEqual([]);
+    });
+
     it('refuses bad ids and over-long fields', async () => {
       await expect(storage.groups.create(newGroup({ groupId: '' }))).rejects.toMatchObject({
         code: 'INVALID_ARGUMENT',

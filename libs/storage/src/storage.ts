@@ -268,6 +268,15 @@ export interface GroupRepository {
    * a member). Undefined when the group never existed.
    */
   sendTarget(appId: string, groupId: string, userId: string): Promise<GroupSendTarget | undefined>;
+  /**
+   * `sendTarget` for many sends of one app in one statement (logic's sends of one tick): each
+   * send's answer, in order; sends to the same group share its `memberIds` array (not to be changed).
+   * At most 500 sends (distinct groups and senders are what the statement lists).
+   */
+  sendTargets(
+    appId: string,
+    sends: ReadonlyArray<{ groupId: string; userId: string }>,
+  ): Promise<Array<GroupSendTarget | undefined>>;
   /** Members ordered by user id, after the cursor ('' from the start); limit 1..1000. */
   listMembers(appId: string, groupId: string, cursor: string, limit: number): Promise<Page<GroupMember>>;
   /**

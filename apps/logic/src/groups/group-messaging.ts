@@ -2,7 +2,14 @@ import type { Logger } from '@switchboard/log';
 import { LogSummary } from '@switchboard/log';
 import type { Counters } from '@switchboard/metrics';
 import { ErrorCode, SwitchboardError } from '@switchboard/protocol';
-import type { AppendInput, AppendResult, ConversationMessage, Group, Storage } from '@switchboard/storage';
+import type {
+  AppendInput,
+  AppendResult,
+  ConversationMessage,
+  Group,
+  GroupSendTarget,
+  Storage,
+} from '@switchboard/storage';
 import { MessagePushes, messagePush } from '../client-message.js';
 import type { Caller, PageLimits } from '../message-service.js';
 import type { HistoryPage, SyncPage } from '../domain.js';
@@ -13,8 +20,16 @@ import type { PushBatcher } from '../push-batcher.js';
 import type { LogicRoutePort, UserPacket } from '../route-port.js';
 import { groupRoomId } from './group-rooms.js';
 import type { ConversationTraffic } from '../conversation-traffic.js';
+import { byApp, TickBatcher } from '../tick-batcher.js';
 import { OrderedRoomPushes } from './ordered-room-pushes.js';
 import { eventContent, type GroupEvent } from './member-events.js';
+
+/** A send's group and sender, to look up before it is stored. */
+interface SendKey {
+  appId: string;
+  groupId: string;
+  userId: string;
+}
 
 /** A message to a group: from a member (with the device that sent it, if any) or from the system (empty sender). */
 export interface GroupMessage {
@@ -51,6 +66,13 @@ export class GroupMessaging {
   private readonly roomPushFailures: LogSummary;
   /** A large group's pushes leave in conversation-seq order (see OrderedRoomPushes). */
   private readonly roomPushes: OrderedRoomPushes;
+  /**
+   * The group and membership lookups of the sends made in one tick, as one statement per app
+   * (`groups.sendTargets`). Each lookup is made after its send arrived, as a lookup of its own
+   * would be, so a membership change answered before a send is seen by it: no cache to go stale
+   * when another logic instance changes the group.
+   */
+  private readonly targets: TickBatcher<SendKey, GroupSendTarget | undefined>;
 
   constructor(
     private readonly storage: Storage,
@@ -63,6 +85,11 @@ export class GroupMessaging {
     private readonly traffic?: ConversationTraffic,
   ) {
     this.roomPushes = new OrderedRoomPushes(route);
+    this.targets = new TickBatcher((keys) => lookUpTargets(storage, keys), {
+      one: (k) => storage.groups.sendTarget(k.appId, k.groupId, k.userId),
+      // Lookups of several ticks at once: a slow one does not hold up the next tick's sends.
+      concurrency: 4,
+    });
     this.roomPushFailures = new LogSummary(log, 'group room push failed; members repair by SYNC_GROUP');
   }
 
@@ -78,8 +105,8 @@ export class GroupMessaging {
     field = 'conversation.id',
   ): Promise<GroupSendResult> {
     requireId('group', m.groupId, field, ErrorCode.ERROR_CODE_INVALID_CONVERSATION);
-    // One statement for the group and its members: this runs for every send.
-    const target = await this.storage.groups.sendTarget(appId, m.groupId, m.senderUserId);
+    // One statement for the group and its members, shared by the tick's sends.
+    const target = await this.targets.call({ appId, groupId: m.groupId, userId: m.senderUserId });
     if (!target) throw groupNotFound(m.groupId);
     if (target.dissolved) throw groupDissolved(m.groupId);
     if (m.senderUserId !== '' && !target.memberIds.includes(m.senderUserId)) throw notMember(m.groupId);
@@ -264,6 +291,22 @@ export class GroupMessaging {
     }
     await pushed;
   }
+}
+
+/** The send targets of a tick's sends: one statement per app, answers in order. */
+async function lookUpTargets(
+  storage: Storage,
+  keys: readonly SendKey[],
+): Promise<Array<GroupSendTarget | undefined>> {
+  const out = new Array<GroupSendTarget | undefined>(keys.length);
+  for (const [appId, at] of byApp(keys)) {
+    const found = await storage.groups.sendTargets(
+      appId,
+      at.map((i) => ({ groupId: keys[i]!.groupId, userId: keys[i]!.userId })),
+    );
+    for (let j = 0; j < at.length; j++) out[at[j]!] = found[j];
+  }
+  return out;
 }
 
 export function groupNotFound(groupId: string): SwitchboardError {

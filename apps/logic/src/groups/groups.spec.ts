@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { createLogger } from '@switchboard/log';
 import { ErrorCode, Message, Packet, PacketType, ReadReceipt } from '@switchboard/proto/client';
 import { createStorage, type Storage } from '@switchboard/storage';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { logicCounters } from '../logic-metrics.js';
 import { MessageStore } from '../message-store.js';
 import { PushBatcher } from '../push-batcher.js';
@@ -171,6 +171,50 @@ describe('groups in logic (SQLite storage, recording route)', () => {
       'switchboard/group-created',
       'switchboard/group-dissolved',
     ]);
+  });
+
+  it('looks up the groups of one tick’s sends in one read, each send answered as alone', async () => {
+    await admin.create(APP, {
+      groupId: 'tick',
+      name: '',
+      ownerUserId: 'ann',
+      memberUserIds: ['bob'],
+      extra: '',
+    });
+    await admin.create(APP, { groupId: 'tock', name: '', ownerUserId: 'cy', memberUserIds: [], extra: '' });
+    await delivered();
+    const lookups = vi.spyOn(storage.groups, 'sendTargets');
+    const single = vi.spyOn(storage.groups, 'sendTarget');
+    try {
+      const results = await Promise.allSettled([
+        send('tick', 'ann', 't1'),
+        send('tock', 'cy', 't2'),
+        send('tick', 'cy', 't3'),
+        send('nope', 'ann', 't4'),
+        send('tick', 'bob', 't5'),
+      ]);
+      expect(lookups).toHaveBeenCalledTimes(1);
+      expect(single).not.toHaveBeenCalled();
+      expect(results.map((r) => r.status)).toEqual([
+        'fulfilled',
+        'fulfilled',
+        'rejected',
+        'rejected',
+        'fulfilled',
+      ]);
+      expect(results[2]).toMatchObject({ reason: { code: ErrorCode.ERROR_CODE_NOT_GROUP_MEMBER } });
+      expect(results[3]).toMatchObject({ reason: { code: ErrorCode.ERROR_CODE_GROUP_NOT_FOUND } });
+      // A member added before a send is in that send's fan-out.
+      await admin.addMembers(APP, 'tick', ['cy']);
+      await delivered();
+      route.reset();
+      await send('tick', 'cy', 't6');
+      await delivered();
+      expect(route.userPushes.map((p) => p.userIds[0]).sort()).toEqual(['ann', 'bob', 'cy']);
+    } finally {
+      lookups.mockRestore();
+      single.mockRestore();
+    }
   });
 
   it('names at most 100 users in a member-change message, and takes an extra as long as storage keeps', async () => {
