@@ -279,6 +279,7 @@ async function main(): Promise<void> {
   }
 
   const batchSize = Number(args.batch);
+  const NO_MESSAGE = Buffer.alloc(0);
   const packet = Buffer.alloc(Number(args.bytes), 120);
   /** A batch of 1:1 pushes between random pairs: the sender's other devices and the recipient. */
   const batch = () => {
@@ -291,6 +292,8 @@ async function main(): Promise<void> {
         packet,
         excludeUserId: `u${sender}`,
         excludeDeviceId: 'd0',
+        message: NO_MESSAGE,
+        seqs: [],
       });
     }
     return { appId: 'bench', packets };

@@ -125,7 +125,8 @@ function deliverRequest(batch: number, bytes: number): DeliverRequest {
         conversationSeq: 1_000 + i,
         clientMsgId: `m-${i}-0123456789`,
       }),
-      targets: [{ connId: 10_000 + i, epoch: 3, userId: `u${i + 1}`, deviceId: 'd-receiver' }],
+      targets: [{ connId: 10_000 + i, epoch: 3, userId: `u${i + 1}`, deviceId: 'd-receiver', seq: 0 }],
+      message: Buffer.alloc(0),
     })),
   };
 }

@@ -10,7 +10,6 @@ import {
   type ConversationSummary,
 } from '@switchboard/proto/client';
 import { asBuffer, encodePacket, pushPacket } from '@switchboard/protocol';
-import { varintLength, writeVarint } from '@switchboard/protocol/varint';
 import type {
   ConversationMessage,
   ConversationRef,
@@ -75,43 +74,15 @@ export function encodeMessagePush(message: Message): Buffer {
 /** Packet.type (field 1, varint) and Packet.data (field 5, length-delimited), as keys on the wire. */
 const PACKET_TYPE_TAG = (1 << 3) | 0;
 const PACKET_DATA_TAG = (5 << 3) | 2;
-/** Message.seq (field 2, varint) as a key on the wire. */
-const MESSAGE_SEQ_TAG = (2 << 3) | 0;
 
 /**
- * The MESSAGE pushes of one message to many receivers, each with its own inbox seq (a small group's
- * write fan-out): the Message is encoded once, and each push is those bytes with the receiver's
- * seq field spliced in where Message.encode writes it (after message_id, field 1), so each push is
- * the bytes {@link messagePush} would give, for a copy per receiver instead of an encoding.
+ * A message stored in several inboxes (a small group's write fan-out) as the Message encoded once
+ * without a seq: what route and the gates carry for its pushes (UserPacket.message), each member's
+ * push being these bytes with their inbox seq spliced in (`messagePushWithSeq`, the bytes
+ * {@link messagePush} gives with that seq).
  */
-export class MessagePushes {
-  /** The Message encoded with seq 0 (no seq field). */
-  private readonly body: Buffer;
-  /** Where the seq field goes in `body`: after the message_id field. */
-  private readonly seqAt: number;
-
-  constructor(m: ConversationMessage) {
-    this.body = asBuffer(Message.encode(toClientMessage(m, 0)).finish());
-    this.seqAt = m.messageId !== 0 ? 1 + varintLength(m.messageId) : 0;
-  }
-
-  /** The push carrying `seq` (0: none, as for a message in no inbox). */
-  withSeq(seq: number): Buffer {
-    const { body, seqAt } = this;
-    const data = body.length + (seq !== 0 ? 1 + varintLength(seq) : 0);
-    const out = Buffer.allocUnsafe(3 + varintLength(data) + data);
-    out[0] = PACKET_TYPE_TAG;
-    out[1] = PacketType.PACKET_TYPE_MESSAGE;
-    out[2] = PACKET_DATA_TAG;
-    let at = writeVarint(out, 3, data);
-    at += body.copy(out, at, 0, seqAt);
-    if (seq !== 0) {
-      out[at++] = MESSAGE_SEQ_TAG;
-      at = writeVarint(out, at, seq);
-    }
-    body.copy(out, at, seqAt);
-    return out;
-  }
+export function encodeMessageWithoutSeq(m: ConversationMessage): Buffer {
+  return asBuffer(Message.encode(toClientMessage(m, 0)).finish());
 }
 
 /**

@@ -311,3 +311,63 @@ describe('PushBatcher backlog', () => {
     expect(pushes.routeFailing).toBe(false);
   });
 });
+
+describe('PushBatcher message packets (one message, a seq per user)', () => {
+  /** A route that answers at once, naming `offline` users as having no device. */
+  class MessageRoute extends StubLogicRoutePort {
+    calls: UserPacket[][] = [];
+    offline: string[] = [];
+    override async deliverToUsers(_appId: string, packets: UserPacket[]): Promise<DeliveryStats> {
+      this.calls.push(packets);
+      const offlineUserIds = this.offline.filter((u) => packets.some((p) => p.userIds.includes(u)));
+      return { delivered: 0, failedGates: 0, unreachedUserIds: [], offlineUserIds };
+    }
+  }
+
+  it('splits one over the slots with each user keeping its seq, counts a push per user and tells offline users apart', async () => {
+    const route = new MessageRoute();
+    const counters = logicCounters();
+    const notices: Array<{ recipientUserId: string }> = [];
+    const pushes = new PushBatcher(route, new SyncNudger(route, counters), counters, silent, {
+      maxCallsInFlight: 4,
+      combineBelowPackets: 1,
+      offline: { notify: (_appId, notice) => notices.push(notice) },
+    });
+    const users = Array.from({ length: 12 }, (_, i) => `user-${i}`);
+    route.offline = ['user-3', 'user-0', 'user-7'];
+    const message = Buffer.from('m');
+    const done = pushes.push('a', [
+      {
+        userIds: users,
+        packet: Buffer.alloc(0),
+        message,
+        seqs: users.map((_, i) => 100 + i),
+        exclude: { userId: 'user-0', deviceId: 'd' },
+        offline: {
+          messageId: 1,
+          senderUserId: 'user-0',
+          recipientUserId: '',
+          groupId: 'g',
+          contentType: 'text',
+          content: message,
+          sentAt: 1,
+        },
+      },
+    ]);
+    expect(pushes.backlog).toBe(12);
+    await done;
+    expect(pushes.backlog).toBe(0);
+    const parts = route.calls.flat();
+    // One part per slot its users fall in, each user once, with its own seq and the message itself.
+    expect(parts.length).toBe(new Set(users.map((u) => slotOf(u, 4))).size);
+    const seqOf = new Map(parts.flatMap((p) => p.userIds.map((u, i) => [u, p.seqs![i]] as const)));
+    expect([...seqOf.keys()].sort()).toEqual([...users].sort());
+    for (const [u, seq] of seqOf) expect(seq).toBe(100 + users.indexOf(u));
+    for (const p of parts) {
+      expect(p.message).toBe(message);
+      expect(new Set(p.userIds.map((u) => slotOf(u, 4))).size).toBe(1);
+    }
+    // The offline members are told about, each by name; the sender never is.
+    expect(notices.map((n) => n.recipientUserId).sort()).toEqual(['user-3', 'user-7']);
+  });
+});

@@ -3,7 +3,7 @@ import { LogSummary } from '@switchboard/log';
 import type { Counters } from '@switchboard/metrics';
 import { GRPC_BATCH_TARGET_BYTES } from '@switchboard/rpc';
 import type { LogicCounter } from './logic-metrics.js';
-import type { LogicRoutePort, OfflineNotice, UserPacket } from './route-port.js';
+import { pushesIn, type LogicRoutePort, type OfflineNotice, type UserPacket } from './route-port.js';
 import type { SyncNudger } from './sync-nudger.js';
 
 /** Options of {@link PushBatcher}. */
@@ -142,8 +142,9 @@ export class PushBatcher {
   }
 
   /**
-   * Packets accepted and not yet delivered or given up: those waiting for a call slot plus those in
-   * calls that are out. When route (or the CPU it shares) falls behind, this grows; logic refuses
+   * Packets accepted and not yet delivered or given up (a `message` packet counting one per user,
+   * as the packets it stands for): those waiting for a call slot plus those in calls that are out.
+   * When route (or the CPU it shares) falls behind, this grows; logic refuses
    * new sends past a bound on it rather than storing messages it cannot push in time.
    */
   get backlog(): number {
@@ -165,8 +166,10 @@ export class PushBatcher {
 
   /** Queues packets; resolves once route took them or their receivers were handed to the nudger. */
   push(appId: string, packets: UserPacket[]): Promise<void> {
-    if (this.pendingPackets + packets.length > this.maxPendingPackets) {
-      this.counters.add('push_overflow', packets.length);
+    let count = 0;
+    for (const p of packets) count += pushesIn(p);
+    if (this.pendingPackets + count > this.maxPendingPackets) {
+      this.counters.add('push_overflow', count);
       this.nudger.add(appId, usersOf(packets));
       return Promise.resolve();
     }
@@ -191,7 +194,10 @@ export class PushBatcher {
     this.failures.flush();
   }
 
-  /** Puts a packet in the slot of its users, or a copy for each slot's users when they differ. */
+  /**
+   * Puts a packet in the slot of its users, or a copy for each slot's users when they differ (a
+   * `message` packet's copies each with their users' seqs).
+   */
   private queue(appId: string, p: UserPacket, now: number): void {
     const n = this.slots.length;
     const first = p.userIds.length > 0 ? slotOf(p.userIds[0]!, n) : 0;
@@ -201,19 +207,25 @@ export class PushBatcher {
       this.add(appId, first, p, now);
       return;
     }
-    const bySlot = new Map<number, string[]>();
-    for (const user of p.userIds) {
-      const i = slotOf(user, n);
-      const users = bySlot.get(i);
-      if (users) users.push(user);
-      else bySlot.set(i, [user]);
+    const bySlot = new Map<number, UserPacket>();
+    const { userIds, seqs } = p;
+    for (let u = 0; u < userIds.length; u++) {
+      const i = slotOf(userIds[u]!, n);
+      let part = bySlot.get(i);
+      if (!part) {
+        part = { ...p, userIds: [] };
+        if (seqs) part.seqs = [];
+        bySlot.set(i, part);
+      }
+      part.userIds.push(userIds[u]!);
+      if (seqs) part.seqs!.push(seqs[u]!);
     }
-    for (const [i, userIds] of bySlot) this.add(appId, i, { ...p, userIds }, now);
+    for (const [i, part] of bySlot) this.add(appId, i, part, now);
   }
 
   private add(appId: string, i: number, p: UserPacket, now: number): void {
     this.pendingOf(this.slots[i]!, appId, now).packets.push(p);
-    this.pendingPackets++;
+    this.pendingPackets += pushesIn(p);
     this.touched[i] = true;
   }
 
@@ -242,6 +254,7 @@ export class PushBatcher {
       let appId: string | undefined;
       let call: Call | undefined;
       let packets: UserPacket[] = [];
+      let pushes = 0;
       for (const slot of this.slots) {
         if (slot.call) continue;
         if (appId === undefined) {
@@ -251,31 +264,37 @@ export class PushBatcher {
         }
         const entry = slot.pending.get(appId);
         if (!entry) continue;
-        if (call && packets.length >= this.combineBelowPackets) {
-          this.start(appId, call, packets);
+        if (call && pushes >= this.combineBelowPackets) {
+          this.start(appId, call, packets, pushes);
           call = undefined;
         }
         slot.pending.delete(appId);
         if (!call) {
           call = { slots: [], waiters: entry.waiters, packets: 0, since: entry.since };
           packets = entry.packets;
+          pushes = 0;
+          for (const p of packets) pushes += pushesIn(p);
         } else {
           for (const join of entry.waiters) call.waiters.push(join);
-          for (const p of entry.packets) packets.push(p);
+          for (const p of entry.packets) {
+            packets.push(p);
+            pushes += pushesIn(p);
+          }
           if (entry.since < call.since) call.since = entry.since;
         }
         call.slots.push(slot);
         slot.call = call;
       }
       if (!call || appId === undefined) return;
-      this.start(appId, call, packets);
+      this.start(appId, call, packets, pushes);
     }
   }
 
-  private start(appId: string, call: Call, packets: UserPacket[]): void {
-    call.packets = packets.length;
-    this.pendingPackets -= packets.length;
-    this.inFlightPackets += packets.length;
+  /** Sends a call's packets, `pushes` in all (see `pushesIn`). */
+  private start(appId: string, call: Call, packets: UserPacket[], pushes: number): void {
+    call.packets = pushes;
+    this.pendingPackets -= pushes;
+    this.inFlightPackets += pushes;
     this.deliver(appId, splitByBytes(packets, this.maxCallBytes), 0, call, 0);
   }
 
@@ -287,7 +306,17 @@ export class PushBatcher {
   ): void {
     const offline = new Set(offlineUserIds);
     for (const p of packets) {
-      if (p.offline && offline.has(p.offline.recipientUserId)) this.offline!.notify(appId, p.offline);
+      const notice = p.offline;
+      if (!notice) continue;
+      if (!p.seqs) {
+        if (offline.has(notice.recipientUserId)) this.offline!.notify(appId, notice);
+        continue;
+      }
+      // A message packet's notice is a template: one per offline member, never to the sender.
+      for (const userId of p.userIds) {
+        if (userId !== notice.senderUserId && offline.has(userId))
+          this.offline!.notify(appId, { ...notice, recipientUserId: userId });
+      }
     }
   }
 
@@ -329,7 +358,9 @@ export class PushBatcher {
           setTimeout(() => this.deliver(appId, parts, i, call, attempt + 1), delay).unref();
           return;
         }
-        this.counters.add('push_failures', packets.length);
+        let pushes = 0;
+        for (const p of packets) pushes += pushesIn(p);
+        this.counters.add('push_failures', pushes);
         this.nudger.add(appId, usersOf(packets));
         this.failures.add({
           app: appId,
@@ -345,8 +376,9 @@ export class PushBatcher {
 
 /** About what a packet adds to a DeliverToUsers request. */
 function packetBytes(p: UserPacket): number {
-  let n = p.packet.length + 32;
+  let n = p.packet.length + (p.message?.length ?? 0) + 32;
   for (const id of p.userIds) n += id.length * 3 + 2;
+  if (p.seqs) n += p.seqs.length * 10;
   return n;
 }
 

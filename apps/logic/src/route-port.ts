@@ -24,14 +24,29 @@ export type { GateState };
 /** Packets for the online devices of some users. */
 export interface UserPacket {
   userIds: string[];
+  /** An encoded client Packet; empty when `seqs` is set. */
   packet: Buffer;
+  /**
+   * Set instead of `packet`: a Message stored in each of `userIds`' inboxes (a small group's),
+   * encoded without a seq; userIds[i] gets its MESSAGE push carrying seqs[i]. The message travels
+   * to route and on to each gate once, however many members get it.
+   */
+  message?: Buffer;
+  seqs?: number[];
   /** The sender's device, which already has the result as a response. */
   exclude?: { userId: string; deviceId: string };
   /**
    * A stored message's summary for the offline-push webhook, on the packet for its recipient (not
    * on the sender's copy): when route finds the recipient with no device online, logic emits it.
+   * On a `message` packet a template: each of its users but the sender found offline gets a copy
+   * naming them the recipient.
    */
   offline?: OfflineNotice;
+}
+
+/** Pushes a packet stands for: one per user of a `message` packet, else one. */
+export function pushesIn(p: UserPacket): number {
+  return p.seqs ? p.seqs.length : 1;
 }
 
 /** A device that does not get a push: the sender's, which has its response. */
@@ -94,6 +109,9 @@ export interface OnlineCounts {
   /** Gates that did not answer: when not 0 the two sums are low. */
   failedGates: number;
 }
+
+const EMPTY = Buffer.alloc(0);
+const NO_SEQS: number[] = [];
 
 const NO_STATS: DeliveryStats = { delivered: 0, failedGates: 0, unreachedUserIds: [], offlineUserIds: [] };
 
@@ -217,6 +235,8 @@ export class GrpcLogicRoutePort implements LogicRoutePort {
           packet: p.packet,
           excludeUserId: p.exclude?.userId ?? '',
           excludeDeviceId: p.exclude?.deviceId ?? '',
+          message: p.message ?? EMPTY,
+          seqs: p.seqs ?? NO_SEQS,
         })),
       },
       new Metadata(),

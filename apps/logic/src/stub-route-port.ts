@@ -1,3 +1,4 @@
+import { messagePushWithSeq } from '@switchboard/protocol';
 import type {
   DeliveryStats,
   GateState,
@@ -97,4 +98,28 @@ export class StubLogicRoutePort implements LogicRoutePort {
 
 function noStats(): DeliveryStats {
   return { delivered: 0, failedGates: 0, unreachedUserIds: [], offlineUserIds: [] };
+}
+
+/**
+ * Packets as the gates end up writing them, for fakes that look at each user's push: a `message`
+ * packet becomes one packet per user carrying that user's MESSAGE push (its offline template naming
+ * the user, except for the sender's); others are kept as they are.
+ */
+export function perUserPackets(packets: readonly UserPacket[]): UserPacket[] {
+  const out: UserPacket[] = [];
+  for (const p of packets) {
+    if (!p.message || !p.seqs) {
+      out.push(p);
+      continue;
+    }
+    for (let i = 0; i < p.userIds.length; i++) {
+      const userId = p.userIds[i]!;
+      const one: UserPacket = { userIds: [userId], packet: messagePushWithSeq(p.message, p.seqs[i]!) };
+      if (p.exclude && p.exclude.userId === userId) one.exclude = p.exclude;
+      if (p.offline && p.offline.senderUserId !== userId)
+        one.offline = { ...p.offline, recipientUserId: userId };
+      out.push(one);
+    }
+  }
+  return out;
 }

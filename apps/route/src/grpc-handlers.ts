@@ -35,6 +35,13 @@ function toMsg(b: Binding): BindingMsg {
   };
 }
 
+/** A message packet's seqs, one per user. */
+function seqsOf(userIds: readonly string[], seqs: number[]): number[] {
+  if (seqs.length !== userIds.length)
+    throw new RpcError(ErrorCode.ERROR_CODE_INVALID_ARGUMENT, 'a message packet needs one seq per user');
+  return seqs;
+}
+
 function required(value: string, name: string): string {
   if (!value) throw new RpcError(ErrorCode.ERROR_CODE_INVALID_ARGUMENT, `${name} is required`);
   return value;
@@ -143,6 +150,7 @@ export function routeHandlers(service: RouteService, log: Logger): RouteServiceS
             ...(p.excludeDeviceId
               ? { exclude: { userId: p.excludeUserId, deviceId: p.excludeDeviceId } }
               : {}),
+            ...(p.message.length > 0 ? { message: p.message, seqs: seqsOf(p.userIds, p.seqs) } : {}),
           })),
         ),
       }),

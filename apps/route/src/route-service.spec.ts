@@ -27,6 +27,9 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startRoute, type RunningRoute } from './server.js';
 
+/** A DeliverToUsers packet's fields for a plain packet (no message with per-user seqs). */
+const PLAIN = { message: Buffer.alloc(0), seqs: [] as number[] };
+
 /**
  * A gate that records what route asks of it, over real gRPC, requiring the internal `secret`. Count
  * answers `counted` for any app; SetTags and SetRoom update every target.
@@ -161,7 +164,7 @@ describe('route service over gRPC (memory store, fake gates)', () => {
       client.deliverToUsers,
       {
         appId: 'a',
-        packets: [{ userIds, packet: Buffer.from('x'), excludeUserId: '', excludeDeviceId: '' }],
+        packets: [{ userIds, packet: Buffer.from('x'), excludeUserId: '', excludeDeviceId: '', ...PLAIN }],
       },
     );
 
@@ -174,12 +177,19 @@ describe('route service over gRPC (memory store, fake gates)', () => {
       {
         appId: 'a',
         packets: [
-          { userIds: ['bob'], packet: Buffer.from('to-bob'), excludeUserId: '', excludeDeviceId: '' },
+          {
+            userIds: ['bob'],
+            packet: Buffer.from('to-bob'),
+            excludeUserId: '',
+            excludeDeviceId: '',
+            ...PLAIN,
+          },
           {
             userIds: ['alice'],
             packet: Buffer.from('to-alice'),
             excludeUserId: 'alice',
             excludeDeviceId: 'laptop',
+            ...PLAIN,
           },
         ],
       },
@@ -190,7 +200,7 @@ describe('route service over gRPC (memory store, fake gates)', () => {
     // Each call names the app and the gate process, each target the user and device it is for.
     expect(g1.delivers[0]).toMatchObject({ appId: 'a', bootId: 'boot-g1' });
     expect(g1.delivers[0]!.deliveries[0]!.targets).toEqual([
-      { connId: 3, epoch: expect.any(Number), userId: 'bob', deviceId: 'phone' },
+      { connId: 3, epoch: expect.any(Number), userId: 'bob', deviceId: 'phone', seq: 0 },
     ]);
     const packets = g1.delivers[0]!.deliveries.map((d) => [
       Buffer.from(d.packet).toString(),
@@ -200,6 +210,62 @@ describe('route service over gRPC (memory store, fake gates)', () => {
       ['to-bob', [3]],
       ['to-alice', [1]],
     ]);
+  });
+
+  it('passes a message for many users to each gate once, every target with its own seq', async () => {
+    await bind('m1', 'phone', 'g1', 31);
+    await bind('m2', 'phone', 'g2', 32);
+    await bind('m2', 'tablet', 'g1', 33);
+    await bind('m3', 'phone', 'g1', 34);
+    const res = await rpc<unknown, { stats: { delivered: number } }>(client.deliverToUsers, {
+      appId: 'a',
+      packets: [
+        {
+          userIds: ['m1', 'm2', 'm3'],
+          packet: Buffer.alloc(0),
+          message: Buffer.from('msg'),
+          seqs: [7, 8, 9],
+          excludeUserId: 'm3',
+          excludeDeviceId: 'phone',
+        },
+      ],
+    });
+    expect(res.stats.delivered).toBe(3);
+    const sent = (gate: typeof g1) =>
+      gate.delivers.flatMap((d) =>
+        d.deliveries.map((x) => [
+          Buffer.from(x.message).toString(),
+          x.packet.length,
+          x.targets.map((t) => [t.connId, t.seq]),
+        ]),
+      );
+    expect(sent(g1)).toEqual([
+      [
+        'msg',
+        0,
+        [
+          [31, 7],
+          [33, 8],
+        ],
+      ],
+    ]);
+    expect(sent(g2)).toEqual([['msg', 0, [[32, 8]]]]);
+    // Seqs that do not match the users are refused.
+    await expect(
+      rpc(client.deliverToUsers, {
+        appId: 'a',
+        packets: [
+          {
+            userIds: ['m1', 'm2'],
+            packet: Buffer.alloc(0),
+            message: Buffer.from('m'),
+            seqs: [1],
+            excludeUserId: '',
+            excludeDeviceId: '',
+          },
+        ],
+      }),
+    ).rejects.toMatchObject({ code: ErrorCode.ERROR_CODE_INVALID_ARGUMENT });
   });
 
   it('kicks the previous connection when a device signs in again', async () => {
@@ -474,7 +540,9 @@ describe('route service over gRPC (memory store, fake gates)', () => {
       client.deliverToUsers,
       {
         appId: 'a',
-        packets: [{ userIds: ['erin'], packet: Buffer.from('x'), excludeUserId: '', excludeDeviceId: '' }],
+        packets: [
+          { userIds: ['erin'], packet: Buffer.from('x'), excludeUserId: '', excludeDeviceId: '', ...PLAIN },
+        ],
       },
     );
     expect(res.stats).toEqual({ delivered: 1, failedGates: 0, unreachedUserIds: [], offlineUserIds: [] });
@@ -602,8 +670,15 @@ describe.each(STORES)('offline users, counts, tags (%s store)', (_kind, makeStor
           packet: Buffer.from('x'),
           excludeUserId: 'sender',
           excludeDeviceId: 'phone',
+          ...PLAIN,
         },
-        { userIds: ['also-nobody'], packet: Buffer.from('y'), excludeUserId: '', excludeDeviceId: '' },
+        {
+          userIds: ['also-nobody'],
+          packet: Buffer.from('y'),
+          excludeUserId: '',
+          excludeDeviceId: '',
+          ...PLAIN,
+        },
       ],
     });
     expect(res.stats).toEqual({
@@ -681,14 +756,14 @@ describe.each(STORES)('offline users, counts, tags (%s store)', (_kind, makeStor
     expect(g1.setTags[0]).toMatchObject({ appId: 'a', bootId: 'boot-g1', tags: ['vip', 'beta'] });
     const targets = [...g1.setTags[0]!.targets].sort((x, y) => x.connId - y.connId);
     expect(targets).toEqual([
-      { connId: 11, epoch: e1, userId: 'tagged', deviceId: 'phone' },
-      { connId: 12, epoch: e2, userId: 'tagged', deviceId: 'tablet' },
+      { connId: 11, epoch: e1, userId: 'tagged', deviceId: 'phone', seq: 0 },
+      { connId: 12, epoch: e2, userId: 'tagged', deviceId: 'tablet', seq: 0 },
     ]);
     expect(g2.setTags).toEqual([
       {
         appId: 'a',
         bootId: 'boot-g2',
-        targets: [{ connId: 13, epoch: e3, userId: 'tagged', deviceId: 'laptop' }],
+        targets: [{ connId: 13, epoch: e3, userId: 'tagged', deviceId: 'laptop', seq: 0 }],
         tags: ['vip', 'beta'],
       },
     ]);
@@ -720,14 +795,14 @@ describe.each(STORES)('offline users, counts, tags (%s store)', (_kind, makeStor
     expect(g1.setRooms).toHaveLength(1);
     expect(g1.setRooms[0]).toMatchObject({ appId: 'a', bootId: 'boot-g1', roomId: 'sb:group:7', join: true });
     expect([...g1.setRooms[0]!.targets].sort((x, y) => x.connId - y.connId)).toEqual([
-      { connId: 21, epoch: e1, userId: 'member1', deviceId: 'phone' },
-      { connId: 23, epoch: e3, userId: 'member2', deviceId: 'phone' },
+      { connId: 21, epoch: e1, userId: 'member1', deviceId: 'phone', seq: 0 },
+      { connId: 23, epoch: e3, userId: 'member2', deviceId: 'phone', seq: 0 },
     ]);
     expect(g2.setRooms).toEqual([
       {
         appId: 'a',
         bootId: 'boot-g2',
-        targets: [{ connId: 22, epoch: e2, userId: 'member1', deviceId: 'tablet' }],
+        targets: [{ connId: 22, epoch: e2, userId: 'member1', deviceId: 'tablet', seq: 0 }],
         roomId: 'sb:group:7',
         join: true,
       },

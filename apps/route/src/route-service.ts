@@ -20,7 +20,14 @@ import { routeCounters } from './route-metrics.js';
  */
 export interface UserPacket {
   userIds: readonly string[];
+  /** Empty when `message` is set. */
   packet: Buffer;
+  /**
+   * Instead of `packet`: a Message encoded without a seq, of which userIds[i] gets the MESSAGE push
+   * carrying seqs[i]; it goes to each gate once, with each target's seq (Delivery.message).
+   */
+  message?: Buffer;
+  seqs?: readonly number[];
   /** A device that must not get this packet (the sender's own, which has the response). */
   exclude?: { userId: string; deviceId: string };
 }
@@ -195,19 +202,22 @@ export class RouteService {
     // This packet's Delivery per gate; one map for the whole request, emptied per packet.
     const targetsByGate = new Map<string, Delivery>();
     for (const userPacket of packets) {
-      const { exclude } = userPacket;
+      const { exclude, seqs } = userPacket;
+      const message = userPacket.message ?? EMPTY;
       targetsByGate.clear();
-      for (const userId of userPacket.userIds) {
+      for (let u = 0; u < userPacket.userIds.length; u++) {
+        const userId = userPacket.userIds[u]!;
+        const seq = seqs ? (seqs[u] ?? 0) : 0;
         for (const b of byUser.get(userId) ?? NO_BINDINGS) {
           if (exclude && exclude.userId === b.userId && exclude.deviceId === b.deviceId) continue;
           const gate = gateCall(perGate, appId, b);
           let delivery = targetsByGate.get(b.gateId);
           if (delivery === undefined) {
-            delivery = { packet: userPacket.packet, targets: [] };
+            delivery = { packet: userPacket.packet, targets: [], message };
             targetsByGate.set(b.gateId, delivery);
             gate.deliveries.push(delivery);
           }
-          delivery.targets.push(targetOf(b));
+          delivery.targets.push(targetOf(b, seq));
           gate.userIds.add(b.userId);
         }
       }
@@ -231,7 +241,7 @@ export class RouteService {
       const call = gateCall(perGate, appId, b);
       const first = call.deliveries[0];
       if (first) first.targets.push(targetOf(b));
-      else call.deliveries.push({ packet, targets: [targetOf(b)] });
+      else call.deliveries.push({ packet, targets: [targetOf(b)], message: EMPTY });
     }
     return statsOf(await this.deliverPerGate(perGate));
   }
@@ -603,9 +613,12 @@ function targetsPerGate(bindings: readonly Binding[]): Map<string, GateTargets> 
   return perGate;
 }
 
-function targetOf(b: Binding): Target {
-  return { connId: Number(b.connId), epoch: b.epoch, userId: b.userId, deviceId: b.deviceId };
+/** `seq`: the user's inbox seq in a Delivery of a message (0 otherwise). */
+function targetOf(b: Binding, seq = 0): Target {
+  return { connId: Number(b.connId), epoch: b.epoch, userId: b.userId, deviceId: b.deviceId, seq };
 }
+
+const EMPTY = Buffer.alloc(0);
 
 /** Maps the store's "no live lease for this gate process" to GATE_RESET: the gate must renew first. */
 function gateNotLive(gateId: string): (err: unknown) => never {

@@ -110,8 +110,12 @@ describe('tcp-conn over real sockets', () => {
     const conn = app.gate.core.registry.byDeviceOf('app1', 'u1', 'batch')!;
     // Under the 64 KiB send bound set above, which a bigger batch would trip (as it should).
     const sizes = [0, 1, 100, 20_000, 30_000, 5, 3];
-    const target = { connId: conn.id, epoch: conn.epoch, userId: 'u1', deviceId: 'batch' };
-    const deliveries = sizes.map((size, seq) => ({ packet: messagePush(seq, size), targets: [target] }));
+    const target = { connId: conn.id, epoch: conn.epoch, userId: 'u1', deviceId: 'batch', seq: 0 };
+    const deliveries = sizes.map((size, seq) => ({
+      packet: messagePush(seq, size),
+      targets: [target],
+      message: Buffer.alloc(0),
+    }));
     const res = await call(
       gateClient,
       gateClient.deliver,
@@ -199,7 +203,8 @@ describe('tcp-conn over real sockets', () => {
               data: Buffer.from(data),
             }),
           ),
-          targets: [{ connId: conn.id, epoch: conn.epoch, userId: 'u1', deviceId: 'forgery-target' }],
+          targets: [{ connId: conn.id, epoch: conn.epoch, userId: 'u1', deviceId: 'forgery-target', seq: 0 }],
+          message: Buffer.alloc(0),
         },
       ],
     });
@@ -263,7 +268,7 @@ describe('tcp-conn over real sockets', () => {
     const c = await TestClient.open(app.tcpPort);
     await c.signedIn('good', 'tagged');
     const conn = app.gate.core.registry.byDeviceOf('app1', 'u1', 'tagged')!;
-    const target = { connId: conn.id, epoch: conn.epoch, userId: 'u1', deviceId: 'tagged' };
+    const target = { connId: conn.id, epoch: conn.epoch, userId: 'u1', deviceId: 'tagged', seq: 0 };
     const rpc = <Req, Res>(method: (...args: never[]) => unknown, req: Req) =>
       call<Req, Res>(gateClient, method as never, req, new Metadata(), 5_000);
     const set = await rpc(gateClient.setTags, {

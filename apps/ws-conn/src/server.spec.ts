@@ -63,7 +63,8 @@ describe('ws-conn over real WebSockets', () => {
         deliveries: [
           {
             packet: Buffer.from(push),
-            targets: [{ connId: conn.id, epoch: conn.epoch, userId: 'u1', deviceId: device }],
+            targets: [{ connId: conn.id, epoch: conn.epoch, userId: 'u1', deviceId: device, seq: 0 }],
+            message: Buffer.alloc(0),
           },
         ],
       },

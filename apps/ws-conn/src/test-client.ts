@@ -4,7 +4,7 @@ import { loadConfig, type Config } from '@switchboard/config';
 import { startFakeUpstreams, type FakeUpstreams } from '@switchboard/gate/testing';
 import { createLogger, memoryDestination, type MemoryDestination } from '@switchboard/log';
 import { type Packet, PacketType, SignInRequest } from '@switchboard/proto/client';
-import { GateServiceClient } from '@switchboard/proto/conn';
+import { Delivery, GateServiceClient } from '@switchboard/proto/conn';
 import { decodePacket, encodePacket, packetFromJson, packetToJson } from '@switchboard/protocol';
 import { call, internalClientOptions } from '@switchboard/rpc';
 import WebSocket from 'ws';
@@ -146,13 +146,18 @@ export function deliver(
   app: WsConn,
   deliveries: Array<{
     packet: Buffer;
-    targets: Array<{ connId: number; epoch: number; userId: string; deviceId: string }>;
+    targets: Array<{ connId: number; epoch: number; userId: string; deviceId: string; seq?: number }>;
+    message?: Buffer;
   }>,
 ) {
   return call(
     client,
     client.deliver,
-    { appId: 'app1', bootId: app.gate.core.bootId, deliveries },
+    {
+      appId: 'app1',
+      bootId: app.gate.core.bootId,
+      deliveries: deliveries.map((d) => Delivery.fromPartial(d)),
+    },
     new Metadata(),
     5_000,
   );

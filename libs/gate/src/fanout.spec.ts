@@ -1,5 +1,6 @@
 import {
   ErrorCode,
+  Message,
   Packet,
   PacketType,
   SubscribeRoomRequest,
@@ -145,6 +146,37 @@ describe('fan-out', () => {
     expect(result).toEqual({ delivered: 1, missing: 2 });
     h.scheduler.run();
     expect(transport.packets()).toHaveLength(1);
+  });
+
+  it('writes a Delivery of a message to each target with its own seq, as a MESSAGE push', async () => {
+    const h = harness();
+    const fanout = new Fanout(h.core);
+    const a = await signIn(h, 'a');
+    const b = await signIn(h, 'b', [], WireFormat.Json);
+    const message = {
+      ...Message.fromPartial({ messageId: 300, clientMsgId: 'c', content: Buffer.from('hi') }),
+    };
+    const result = fanout.deliver('app1', h.core.bootId, [
+      {
+        packet: Buffer.alloc(0),
+        message: Buffer.from(Message.encode(message).finish()),
+        targets: [
+          { ...to(a.conn), seq: 5 },
+          { ...to(b.conn), seq: 70_000 },
+          { ...to(a.conn), connId: 9999, seq: 6 },
+        ],
+      },
+    ]);
+    expect(result).toEqual({ delivered: 2, missing: 1 });
+    h.scheduler.run();
+    for (const [transport, seq] of [
+      [a.transport, 5],
+      [b.transport, 70_000],
+    ] as const) {
+      const [packet] = transport.packets();
+      expect(packet!.type).toBe(PacketType.PACKET_TYPE_MESSAGE);
+      expect(Message.decode(packet!.data)).toEqual({ ...message, seq });
+    }
   });
 
   it('never writes to a connection signed in as another app, user or device than the target names', async () => {

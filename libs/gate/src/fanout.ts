@@ -1,5 +1,6 @@
 import { ErrorCode, PacketType } from '@switchboard/proto/client';
 import type { RoomPacket } from '@switchboard/proto/conn';
+import { messagePushWithSeq, seqOffset } from '@switchboard/protocol';
 import type { Connection } from './connection.js';
 import { EncodedPacket } from './encoded-packet.js';
 import type { GateCore } from './gate-core.js';
@@ -12,6 +13,8 @@ export interface DeliveryTarget {
   epoch: number;
   userId: string;
   deviceId: string;
+  /** The user's inbox seq, in a Delivery of a `message`. */
+  seq?: number;
 }
 
 /** Who a kick is meant for: route's view of the connection, checked before anything is written. */
@@ -29,6 +32,11 @@ export interface KickTarget {
 export interface Delivery {
   packet: Uint8Array;
   targets: readonly DeliveryTarget[];
+  /**
+   * Set (not empty) instead of `packet`: a Message encoded without a seq, of which each target gets
+   * the MESSAGE push carrying its own `seq` (a small group's message, one delivery for its members).
+   */
+  message?: Uint8Array;
 }
 
 /**
@@ -60,6 +68,19 @@ export class Fanout {
       return { delivered, missing };
     }
     for (const delivery of deliveries) {
+      const { message } = delivery;
+      if (message !== undefined && message.length > 0) {
+        const seqAt = seqOffset(message);
+        for (const target of delivery.targets) {
+          const conn = this.targetConnection(appId, target);
+          if (!conn) missing++;
+          else if (
+            this.send(conn, EncodedPacket.fromBytes(messagePushWithSeq(message, target.seq ?? 0, seqAt)))
+          )
+            delivered++;
+        }
+        continue;
+      }
       const encoded = EncodedPacket.fromBytes(delivery.packet);
       for (const target of delivery.targets) {
         const conn = this.targetConnection(appId, target);

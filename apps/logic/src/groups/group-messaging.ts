@@ -10,7 +10,7 @@ import type {
   GroupSendTarget,
   Storage,
 } from '@switchboard/storage';
-import { MessagePushes, messagePush } from '../client-message.js';
+import { encodeMessageWithoutSeq, messagePush } from '../client-message.js';
 import type { Caller, PageLimits } from '../message-service.js';
 import type { HistoryPage, SyncPage } from '../domain.js';
 import { requireId } from '../ids.js';
@@ -23,6 +23,8 @@ import type { ConversationTraffic } from '../conversation-traffic.js';
 import { byApp, TickBatcher } from '../tick-batcher.js';
 import { OrderedRoomPushes } from './ordered-room-pushes.js';
 import { eventContent, type GroupEvent } from './member-events.js';
+
+const NO_PACKET = Buffer.alloc(0);
 
 /** A send's group and sender, to look up before it is stored. */
 interface SendKey {
@@ -255,30 +257,29 @@ export class GroupMessaging {
         ? { userId: input.senderUserId, deviceId: input.senderDeviceId }
         : undefined;
     const users = input.inboxUserIds;
-    const packets = new Array<UserPacket>(users.length);
+    let pushed = Promise.resolve();
     if (users.length > 0) {
-      // Write fan-out: each member's push carries their own inbox seq; the Message is encoded once.
-      const encoded = new MessagePushes(message);
-      for (let i = 0; i < users.length; i++) {
-        const userId = users[i]!;
-        const packet: UserPacket = { userIds: [userId], packet: encoded.withSeq(r.inboxSeqs[i] ?? 0) };
-        if (userId === input.senderUserId) {
-          if (exclude) packet.exclude = exclude;
-        } else {
-          packet.offline = {
-            messageId: r.messageId,
-            senderUserId: input.senderUserId,
-            recipientUserId: userId,
-            groupId,
-            contentType: input.contentType,
-            content: input.content,
-            sentAt: r.sentAt,
-          };
-        }
-        packets[i] = packet;
-      }
+      // Write fan-out: each member's push carries their own inbox seq. The Message is encoded once
+      // and travels once; the gates splice each member's seq in (UserPacket.message).
+      const packet: UserPacket = {
+        userIds: users as string[],
+        packet: NO_PACKET,
+        message: encodeMessageWithoutSeq(message),
+        seqs: r.inboxSeqs,
+        // A template: each member but the sender found offline gets a copy naming them.
+        offline: {
+          messageId: r.messageId,
+          senderUserId: input.senderUserId,
+          recipientUserId: '',
+          groupId,
+          contentType: input.contentType,
+          content: input.content,
+          sentAt: r.sentAt,
+        },
+      };
+      if (exclude) packet.exclude = exclude;
+      pushed = this.pushes.push(appId, [packet]);
     }
-    const pushed = packets.length > 0 ? this.pushes.push(appId, packets) : Promise.resolve();
     if (large) {
       // Read fan-out: one frame per gate holding the room; seq 0, as the message is in no inbox.
       try {

@@ -11,7 +11,7 @@ import { PushBatcher } from '../push-batcher.js';
 import { ReadReceipts } from '../read-receipts.js';
 import type { DeliveryStats, UserPacket } from '../route-port.js';
 import { SendBatcher } from '../send-batcher.js';
-import { StubLogicRoutePort } from '../stub-route-port.js';
+import { perUserPackets, StubLogicRoutePort } from '../stub-route-port.js';
 import { SyncNudger } from '../sync-nudger.js';
 import { GroupAdmin } from './group-admin.js';
 import { GroupMessaging } from './group-messaging.js';
@@ -26,7 +26,7 @@ class RecordingRoute extends StubLogicRoutePort {
   roomPushes: Array<{ roomId: string; message: Message }> = [];
   roomChanges: Array<{ roomId: string; userIds: string[]; join: boolean }> = [];
   override async deliverToUsers(appId: string, packets: UserPacket[]): Promise<DeliveryStats> {
-    this.userPushes.push(...packets);
+    this.userPushes.push(...perUserPackets(packets));
     return { delivered: packets.length, failedGates: 0, unreachedUserIds: [], offlineUserIds: [] };
   }
   override async deliverToRoom(appId: string, roomId: string, packet: Buffer): Promise<DeliveryStats> {

@@ -30,12 +30,22 @@ export interface Target {
   epoch: number;
   userId: string;
   deviceId: string;
+  /** The user's inbox seq in a Delivery of a `message` (see Delivery); 0 otherwise. */
+  seq: number;
 }
 
-/** Delivery is one encoded client Packet and the connections that get it. */
+/**
+ * Delivery is one encoded client Packet and the connections that get it. A message stored in the
+ * inboxes of several users (a small group's write fan-out) comes instead as `message`: a
+ * switchboard.client.v1.Message encoded with seq 0, of which each target gets the MESSAGE push
+ * carrying its own `seq` (the same bytes as encoding the Message with that seq), so that one
+ * message for twenty members travels once rather than as twenty packets.
+ */
 export interface Delivery {
   packet: Buffer;
   targets: Target[];
+  /** Set instead of `packet` (which is then empty). */
+  message: Buffer;
 }
 
 export interface DeliverRequest {
@@ -187,7 +197,7 @@ export interface SetRoomResponse {
 }
 
 function createBaseTarget(): Target {
-  return { connId: 0, epoch: 0, userId: "", deviceId: "" };
+  return { connId: 0, epoch: 0, userId: "", deviceId: "", seq: 0 };
 }
 
 export const Target: MessageFns<Target> = {
@@ -203,6 +213,9 @@ export const Target: MessageFns<Target> = {
     }
     if (message.deviceId !== "") {
       writer.uint32(34).string(message.deviceId);
+    }
+    if (message.seq !== 0) {
+      writer.uint32(40).uint64(message.seq);
     }
     return writer;
   },
@@ -252,6 +265,14 @@ export const Target: MessageFns<Target> = {
             message.deviceId = reader.string();
             continue;
           }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.seq = longToNumber(reader.uint64());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -282,6 +303,7 @@ export const Target: MessageFns<Target> = {
         : isSet(object.device_id)
         ? globalThis.String(object.device_id)
         : "",
+      seq: isSet(object.seq) ? globalThis.Number(object.seq) : 0,
     };
   },
 
@@ -299,6 +321,9 @@ export const Target: MessageFns<Target> = {
     if (message.deviceId !== "") {
       obj.deviceId = message.deviceId;
     }
+    if (message.seq !== 0) {
+      obj.seq = Math.round(message.seq);
+    }
     return obj;
   },
 
@@ -311,12 +336,13 @@ export const Target: MessageFns<Target> = {
     message.epoch = object.epoch ?? 0;
     message.userId = object.userId ?? "";
     message.deviceId = object.deviceId ?? "";
+    message.seq = object.seq ?? 0;
     return message;
   },
 };
 
 function createBaseDelivery(): Delivery {
-  return { packet: Buffer.alloc(0), targets: [] };
+  return { packet: Buffer.alloc(0), targets: [], message: Buffer.alloc(0) };
 }
 
 export const Delivery: MessageFns<Delivery> = {
@@ -326,6 +352,9 @@ export const Delivery: MessageFns<Delivery> = {
     }
     for (const v of message.targets) {
       Target.encode(v!, writer.uint32(18).fork()).join();
+    }
+    if (message.message.length !== 0) {
+      writer.uint32(26).bytes(message.message);
     }
     return writer;
   },
@@ -359,6 +388,14 @@ export const Delivery: MessageFns<Delivery> = {
             message.targets.push(Target.decode(reader, reader.uint32()));
             continue;
           }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.message = Buffer.from(reader.bytes());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -375,6 +412,7 @@ export const Delivery: MessageFns<Delivery> = {
     return {
       packet: isSet(object.packet) ? Buffer.from(bytesFromBase64(object.packet)) : Buffer.alloc(0),
       targets: globalThis.Array.isArray(object?.targets) ? object.targets.map((e: any) => Target.fromJSON(e)) : [],
+      message: isSet(object.message) ? Buffer.from(bytesFromBase64(object.message)) : Buffer.alloc(0),
     };
   },
 
@@ -386,6 +424,9 @@ export const Delivery: MessageFns<Delivery> = {
     if (message.targets?.length) {
       obj.targets = message.targets.map((e) => Target.toJSON(e));
     }
+    if (message.message.length !== 0) {
+      obj.message = base64FromBytes(message.message);
+    }
     return obj;
   },
 
@@ -396,6 +437,7 @@ export const Delivery: MessageFns<Delivery> = {
     const message = createBaseDelivery();
     message.packet = object.packet ?? Buffer.alloc(0);
     message.targets = object.targets?.map((e) => Target.fromPartial(e)) || [];
+    message.message = object.message ?? Buffer.alloc(0);
     return message;
   },
 };

@@ -181,6 +181,13 @@ export interface UserPacket {
   /** Skip this device of the sender (it already has the response). */
   excludeDeviceId: string;
   excludeUserId: string;
+  /**
+   * Set instead of `packet` (which is then empty): a switchboard.client.v1.Message encoded with
+   * seq 0, of which user_ids[i] gets the MESSAGE push carrying seq seqs[i] (a small group's
+   * message, one inbox seq per member; see switchboard.conn.v1.Delivery).
+   */
+  message: Buffer;
+  seqs: number[];
 }
 
 export interface DeliverToUsersRequest {
@@ -2536,7 +2543,14 @@ export const LeaveRoomResponse: MessageFns<LeaveRoomResponse> = {
 };
 
 function createBaseUserPacket(): UserPacket {
-  return { userIds: [], packet: Buffer.alloc(0), excludeDeviceId: "", excludeUserId: "" };
+  return {
+    userIds: [],
+    packet: Buffer.alloc(0),
+    excludeDeviceId: "",
+    excludeUserId: "",
+    message: Buffer.alloc(0),
+    seqs: [],
+  };
 }
 
 export const UserPacket: MessageFns<UserPacket> = {
@@ -2552,6 +2566,16 @@ export const UserPacket: MessageFns<UserPacket> = {
     }
     if (message.excludeUserId !== "") {
       writer.uint32(34).string(message.excludeUserId);
+    }
+    if (message.message.length !== 0) {
+      writer.uint32(42).bytes(message.message);
+    }
+    if (message.seqs.length !== 0) {
+      writer.uint32(50).fork();
+      for (const v of message.seqs) {
+        writer.uint64(v);
+      }
+      writer.join();
     }
     return writer;
   },
@@ -2601,6 +2625,32 @@ export const UserPacket: MessageFns<UserPacket> = {
             message.excludeUserId = reader.string();
             continue;
           }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.message = Buffer.from(reader.bytes());
+            continue;
+          }
+          case 6: {
+            if (tag === 48) {
+              message.seqs.push(longToNumber(reader.uint64()));
+
+              continue;
+            }
+
+            if (tag === 50) {
+              const end2 = reader.uint32() + reader.pos;
+              while (reader.pos < end2) {
+                message.seqs.push(longToNumber(reader.uint64()));
+              }
+
+              continue;
+            }
+
+            break;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2631,6 +2681,8 @@ export const UserPacket: MessageFns<UserPacket> = {
         : isSet(object.exclude_user_id)
         ? globalThis.String(object.exclude_user_id)
         : "",
+      message: isSet(object.message) ? Buffer.from(bytesFromBase64(object.message)) : Buffer.alloc(0),
+      seqs: globalThis.Array.isArray(object?.seqs) ? object.seqs.map((e: any) => globalThis.Number(e)) : [],
     };
   },
 
@@ -2648,6 +2700,12 @@ export const UserPacket: MessageFns<UserPacket> = {
     if (message.excludeUserId !== "") {
       obj.excludeUserId = message.excludeUserId;
     }
+    if (message.message.length !== 0) {
+      obj.message = base64FromBytes(message.message);
+    }
+    if (message.seqs?.length) {
+      obj.seqs = message.seqs.map((e) => Math.round(e));
+    }
     return obj;
   },
 
@@ -2660,6 +2718,8 @@ export const UserPacket: MessageFns<UserPacket> = {
     message.packet = object.packet ?? Buffer.alloc(0);
     message.excludeDeviceId = object.excludeDeviceId ?? "";
     message.excludeUserId = object.excludeUserId ?? "";
+    message.message = object.message ?? Buffer.alloc(0);
+    message.seqs = object.seqs?.map((e) => e) || [];
     return message;
   },
 };
