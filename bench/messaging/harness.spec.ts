@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { PhaseResult, PushCheck } from '../overload/ipc.js';
+import { parseServiceCounts, seriesTotal } from './service-counters.js';
 import { bestClean, directFaults, saturated } from './steps.js';
 
 const result = (over: Partial<PhaseResult> = {}): PhaseResult => ({
@@ -74,5 +75,23 @@ describe('saturated', () => {
   it('is below 90% acked', () => {
     expect(saturated(900, 1000)).toBe(false);
     expect(saturated(899, 1000)).toBe(true);
+  });
+});
+
+describe('service counters', () => {
+  it('sums a series over its label sets, narrowed by a label when asked, and no other series', () => {
+    const text = [
+      '# HELP x',
+      'switchboard_logic_sends_total 12',
+      'switchboard_logic_sends_total_other 99',
+      'switchboard_db_seconds_count{operation="a"} 3',
+      'switchboard_db_seconds_count{operation="b"} 4',
+      'switchboard_grpc_server_seconds_count{method="DeliverToUsers",code="OK"} 5',
+      'switchboard_grpc_server_seconds_count{method="Deliver",code="OK"} 7',
+    ].join('\n');
+    expect(seriesTotal(text, 'switchboard_logic_sends_total')).toBe(12);
+    expect(seriesTotal(text, 'switchboard_db_seconds_count')).toBe(7);
+    expect(seriesTotal(text, 'switchboard_grpc_server_seconds_count{method="Deliver"')).toBe(7);
+    expect(parseServiceCounts(text)).toMatchObject({ sends: 12, statements: 7, pushCalls: 5, gateCalls: 7 });
   });
 });

@@ -39,7 +39,8 @@ export function seriesTotal(text: string, metric: string): number {
 
 export function parseServiceCounts(text: string): ServiceCounts {
   const out = {} as ServiceCounts;
-  for (const [key, metric] of Object.entries(SERIES)) out[key as keyof ServiceCounts] = seriesTotal(text, metric);
+  for (const [key, metric] of Object.entries(SERIES))
+    out[key as keyof ServiceCounts] = seriesTotal(text, metric);
   return out;
 }
 
