@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { residentByMapping } from '../shared/inspector.js';
 import { sourceAddress } from './gate-clients.js';
 import { GOALS, meetsIdleGoal, perConnection, shares } from './memory.js';
 
@@ -36,5 +37,14 @@ describe('sourceAddress', () => {
     expect(seen.size).toBe(250);
     expect(seen.has('127.0.0.1')).toBe(false);
     expect(sourceAddress(0)).toBe('127.0.0.2');
+  });
+});
+
+describe('residentByMapping', () => {
+  it("splits a process's resident memory into brk, anonymous, file and other mappings", () => {
+    const kinds = residentByMapping(process.pid);
+    expect(Object.keys(kinds).sort()).toEqual(['anon', 'brk', 'file', 'other']);
+    expect(kinds['anon']).toBeGreaterThan(0);
+    expect(kinds['file']).toBeGreaterThan(0);
   });
 });

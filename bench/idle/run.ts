@@ -6,12 +6,18 @@
 // per connection, read after a full GC in the server process through its inspector (SIGUSR1 with
 // --inspect-port), and the ratios to the raw servers; then a churn of sign-ins (connect, sign in,
 // close) on the gates while the idle connections stay, and the gates' RSS once it settles against
-// the idle figure. Services and raw servers are pinned to CPU 0, load processes to CPU 1.
+// the idle figure. Services and raw servers are pinned to CPU 0, load processes to CPU 1. Each
+// server's line also splits its growth: external memory and ArrayBuffers after the GC, the
+// ArrayBuffers that were waiting for it (dead native memory the GC then frees into the
+// allocator's heap, where it stays resident), and resident memory by kind of mapping.
 // Run: npm run bench:idle                       (a few minutes; MariaDB and Redis on this machine)
 //      npm run bench:idle -- --connections 15000
 //      npm run bench:idle -- --compare-env MALLOC_ARENA_MAX=2   (a second Switchboard run with it)
 // Flags: --connections 10000 (per gate) --loads 4 --inflight 200 --churn 30000 --churn-inflight 200
 //        --settle-ms 10000 --only raw|switchboard --env KEY=VALUE --embedded --no-pin
+//        --hold-s S (keep each server S seconds before its connections, once they are signed in,
+//        and after the reading, its pid printed: to look at it from outside, e.g. glibc's
+//        malloc_info through gdb)
 //        --heap-snapshots DIR (each server's heap before and with the connections held, for
 //        `npx tsx bench/idle/heap-diff.ts DIR/<server>-before.heapsnapshot DIR/<server>-idle.heapsnapshot N`)
 //        --mysql mysql://root@127.0.0.1:3306 --redis-url redis://127.0.0.1:6379
@@ -47,6 +53,7 @@ const { values: args } = parseArgs({
     'compare-env': { type: 'string', multiple: true },
     'no-pin': { type: 'boolean', default: false },
     'heap-snapshots': { type: 'string', default: '' },
+    'hold-s': { type: 'string', default: '0' },
     mysql: { type: 'string', default: DEFAULT_MYSQL_SERVER_URI },
     'redis-url': { type: 'string', default: 'redis://127.0.0.1:6379' },
   },
@@ -127,7 +134,25 @@ async function closeAll(loads: Load[], what: string): Promise<void> {
 function perConnectionLine(before: MemoryReading, idle: MemoryReading, connections: number): string {
   const per = perConnection(before, idle, connections);
   const committed = ((idle.committed ?? 0) - (before.committed ?? 0)) / connections;
-  return `${kib(per.rss)} KiB RSS, ${kib(per.heap)} KiB heap used, ${kib(committed)} KiB heap committed per connection`;
+  const grew = (f: (m: MemoryReading) => number | undefined) =>
+    kib(((f(idle) ?? 0) - (f(before) ?? 0)) / connections);
+  const mapped = Object.keys(idle.mappings ?? {})
+    .map((k) => `${k} ${grew((m) => m.mappings?.[k])}`)
+    .join(', ');
+  return (
+    `${kib(per.rss)} KiB RSS, ${kib(per.heap)} KiB heap used, ${kib(committed)} KiB heap committed, ` +
+    `${grew((m) => m.external)} external (${grew((m) => m.arrayBuffers)} array buffers; ` +
+    `${kib((idle.uncollectedArrayBuffers ?? 0) / connections)} before the GC) per connection; ` +
+    `resident by mapping, KiB per connection: ${mapped}`
+  );
+}
+
+/** With --hold-s, keeps `server` holding its connections that long (to look at it from outside). */
+async function hold(server: string, pid: number, when = 'holds its connections'): Promise<void> {
+  const seconds = Number(args['hold-s']);
+  if (seconds <= 0) return;
+  log(`${server} (pid ${pid}) ${when} for ${seconds} s`);
+  await sleep(seconds * 1000);
 }
 
 /** With --heap-snapshots, writes `probe`'s heap as DIR/<server>-<when>.heapsnapshot. */
@@ -178,6 +203,7 @@ async function raw(loads: Load[], transport: 'ws' | 'tcp'): Promise<Held> {
     const probe = await probeAt(server.pid, port);
     const before = await probe.read();
     const name = transport === 'ws' ? 'raw ws' : 'raw net';
+    await hold(name, server.pid, 'waits, no connections yet,');
     await snapshot(probe, name, 'before');
     const url = transport === 'ws' ? `ws://127.0.0.1:${r.wsPort}/` : `tcp://127.0.0.1:${r.tcpPort}`;
     const opened = await onLoads(loads, `${name}: connections`, N, Number(args.inflight), {
@@ -190,6 +216,7 @@ async function raw(loads: Load[], transport: 'ws' | 'tcp'): Promise<Held> {
     await sleep(1000);
     const idle = await probe.read();
     log(`${name}: ${perConnectionLine(before, idle, opened.done)}`);
+    await hold(name, server.pid);
     await snapshot(probe, name, 'idle');
     probe.close();
     await closeAll(loads, name);
@@ -264,6 +291,7 @@ async function switchboard(loads: Load[], label: string, env: Record<string, str
     const start = new Map(ours.map((p) => [p.name, readRss(p.pid)]));
     const held: Held[] = [];
     for (const gate of gates) {
+      await hold(gate.name, gate.probe.pid, 'waits, no connections yet,');
       const before = await gate.probe.read();
       await snapshot(gate.probe, `${label}-${gate.name}`, 'before');
       const opened = await onLoads(loads, `${label}, ${gate.name}: sign-ins`, N, Number(args.inflight), {
@@ -274,6 +302,7 @@ async function switchboard(loads: Load[], label: string, env: Record<string, str
         secret: target.secret,
       });
       await sleep(1000);
+      await hold(gate.name, gate.probe.pid, 'settled, not yet collected,');
       const idle = await gate.probe.read();
       await snapshot(gate.probe, `${label}-${gate.name}`, 'idle');
       held.push({
@@ -284,6 +313,7 @@ async function switchboard(loads: Load[], label: string, env: Record<string, str
         idle,
       });
       log(`${gate.name}: ${perConnectionLine(before, idle, opened.done)}`);
+      await hold(gate.name, gate.probe.pid);
     }
     const idleRss = new Map(ours.map((p) => [p.name, readRss(p.pid)]));
     const churn = await onLoads(

@@ -2,9 +2,12 @@
 // Protocol): works for processes this benchmark did not start with an IPC channel or --expose-gc,
 // such as the local cluster's services. The process must run with `--inspect-port=N` (0: any free
 // port); SIGUSR1 then opens the inspector, and Node prints where on stderr.
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, readFileSync } from 'node:fs';
 import WebSocket from 'ws';
 import { readRss } from '../fanout/proc-stats.js';
+
+/** How long after a forced GC RSS is read (see InspectorProbe.read). */
+const RELEASE_WAIT_MS = 1_000;
 
 /** The inspector's address in the line Node prints when it opens: `Debugger listening on ws://...`. */
 export function inspectorUrlIn(line: string): string | undefined {
@@ -31,6 +34,38 @@ export interface MemoryReading {
    * fragmentation from native memory in the RSS.
    */
   committed?: number;
+  /** `process.memoryUsage()` of the process: external and arrayBuffers (native memory V8 knows of). */
+  external?: number;
+  arrayBuffers?: number;
+  /**
+   * ArrayBuffer memory before the GC the reading starts with: buffers dead but not yet collected
+   * (most of it), whose native memory the GC frees into the allocator's heap, where it stays
+   * resident until reused.
+   */
+  uncollectedArrayBuffers?: number;
+  /** Resident bytes by kind of mapping (/proc/<pid>/smaps): see {@link residentByMapping}. */
+  mappings?: Record<string, number>;
+}
+
+/**
+ * Resident bytes of `pid` by kind of mapping: `brk` (glibc's main arena, [heap]), `anon` (other
+ * anonymous mappings: V8's heap pages, glibc's other arenas and large allocations), `file` and
+ * `other` ([stack] and the like). Tells native allocator memory from the rest, roughly.
+ */
+export function residentByMapping(pid: number): Record<string, number> {
+  const out: Record<string, number> = { brk: 0, anon: 0, file: 0, other: 0 };
+  let kind = 'other';
+  for (const line of readFileSync(`/proc/${pid}/smaps`, 'utf8').split('\n')) {
+    const header = /^[0-9a-f]+-[0-9a-f]+ \S+ \S+ \S+ \S+\s*(.*)$/.exec(line);
+    if (header) {
+      const name = header[1]!;
+      kind = name === '[heap]' ? 'brk' : name === '' ? 'anon' : name.startsWith('/') ? 'file' : 'other';
+      continue;
+    }
+    const rss = /^Rss:\s+(\d+) kB/.exec(line);
+    if (rss) out[kind]! += Number(rss[1]) * 1024;
+  }
+  return out;
 }
 
 /** A session on one process's inspector. */
@@ -67,20 +102,44 @@ export class InspectorProbe {
     return new InspectorProbe(pid, ws);
   }
 
-  private call(method: string): Promise<Record<string, unknown>> {
+  private call(method: string, params?: Record<string, unknown>): Promise<Record<string, unknown>> {
     const id = this.nextId++;
     return new Promise((resolve) => {
       this.waiting.set(id, resolve);
-      this.ws.send(JSON.stringify({ id, method }));
+      this.ws.send(JSON.stringify({ id, method, params }));
     });
+  }
+
+  /** `process.memoryUsage()` in the process (its main context has `process`). */
+  private async nodeMemory(): Promise<{ external?: number; arrayBuffers?: number }> {
+    const answer = await this.call('Runtime.evaluate', {
+      expression: 'JSON.stringify(process.memoryUsage())',
+      returnByValue: true,
+    });
+    const value = (answer['result'] as { value?: unknown } | undefined)?.value;
+    if (typeof value !== 'string') return {};
+    const usage = JSON.parse(value) as { external: number; arrayBuffers: number };
+    return { external: usage.external, arrayBuffers: usage.arrayBuffers };
   }
 
   /** RSS and heap after a full GC (twice: the first can leave what only the second finds). */
   async read(): Promise<MemoryReading> {
+    const uncollected = (await this.nodeMemory()).arrayBuffers;
     await this.call('HeapProfiler.collectGarbage');
     await this.call('HeapProfiler.collectGarbage');
+    // The GC call returns before V8's background threads are done with it (sweeping, freeing
+    // pages and the native memory of dead ArrayBuffers): RSS is read a moment later, so that the
+    // reading does not depend on how far they got.
+    await new Promise((resolve) => setTimeout(resolve, RELEASE_WAIT_MS));
     const usage = await this.call('Runtime.getHeapUsage');
-    return { rss: readRss(this.pid), heap: Number(usage['usedSize']), committed: Number(usage['totalSize']) };
+    return {
+      rss: readRss(this.pid),
+      heap: Number(usage['usedSize']),
+      committed: Number(usage['totalSize']),
+      ...(await this.nodeMemory()),
+      uncollectedArrayBuffers: uncollected,
+      mappings: residentByMapping(this.pid),
+    };
   }
 
   /** Writes a heap snapshot (after the GCs V8 does for one) to `file`; see bench/idle/heap-diff.ts. */

@@ -4,6 +4,9 @@ import { ConnState, type Connection } from './connection.js';
 import { Access, PACKET_ROUTES, type PacketRoute } from './packet-routes.js';
 import type { SessionHost } from './session-host.js';
 
+/** What a dispatched packet's payload becomes once decoded (see dispatchPacket). */
+const NO_PAYLOAD = Buffer.alloc(0);
+
 /**
  * The session state machine, once for every transport: looks the packet's type up in the dispatch
  * table (packet-routes.ts), checks the connection's state allows it, decodes the payload and hands
@@ -24,6 +27,11 @@ export function dispatchPacket(host: SessionHost, conn: Connection, packet: Pack
       return;
     }
   }
+  // The payload is a view into the socket read it came in (native memory). Handlers keep the packet
+  // until logic answers, long enough for V8 to promote that read to old space, where its memory
+  // waits for the next full GC and then stays behind as a hole in the allocator's heap (issue 9:
+  // RSS per connection after a sign-in storm). Answers need only the type and the request id.
+  packet.data = NO_PAYLOAD;
   route.handle(host, conn, packet, request);
 }
 

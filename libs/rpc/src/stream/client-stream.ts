@@ -8,8 +8,12 @@ const { path: EXCHANGE_PATH, requestSerialize, responseDeserialize } = RawIntern
 /** One request sent (or to be sent) on a stream, as its owner tracks it. */
 export interface StreamFrame {
   readonly id: number;
-  /** The encoded request frame; the same bytes are sent again on a resend. */
-  readonly bytes: Buffer;
+  /**
+   * The encoded request frame, to be written now. The frame does not keep it once taken: a call
+   * waits for its answer far longer than a write takes, and bytes held that long are promoted to
+   * V8's old space and their native memory only freed at its next full GC. A resend encodes again.
+   */
+  takeBytes(): Buffer;
   /** The stream it was handed to; undefined once settled or while being moved. */
   stream: ClientStream | undefined;
   /** Whether it went out on that stream (queued ones did not). */
@@ -108,7 +112,7 @@ export class ClientStream {
   private write(frame: StreamFrame): void {
     frame.written = true;
     streamStats.framesSent++;
-    if (!this.call.write(frame.bytes)) this.blocked = true;
+    if (!this.call.write(frame.takeBytes())) this.blocked = true;
   }
 
   private flush(): void {

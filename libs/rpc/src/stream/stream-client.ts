@@ -10,8 +10,9 @@ import {
 } from '@grpc/grpc-js';
 import { MAX_ATTEMPTS } from '../balanced-channel.js';
 import { CODE_METADATA_KEY } from '../rpc-error.js';
-import { ClientStream, type StreamFrame, type StreamOwner } from './client-stream.js';
-import { encodeRequest, type ReplyFrame } from './frame-codec.js';
+import { ClientStream, type StreamOwner } from './client-stream.js';
+import type { ReplyFrame } from './frame-codec.js';
+import { type Callback, encodeFrame, Frame, type StreamedMethod, type UnaryMethod } from './request-frame.js';
 import { serviceError } from './service-error.js';
 import { streamStats, type FrameOutcome } from './stream-stats.js';
 
@@ -23,14 +24,6 @@ interface MethodDefinition {
   requestSerialize(value: never): Buffer;
   responseDeserialize(bytes: Buffer): unknown;
 }
-
-type Callback = (error: ServiceError | null, response?: unknown) => void;
-type UnaryMethod = (
-  request: unknown,
-  metadata: Metadata,
-  options: Partial<CallOptions>,
-  cb: Callback,
-) => unknown;
 
 export interface StreamedClientOptions {
   /**
@@ -69,35 +62,6 @@ export interface StreamedClientOptions {
 export const DEFAULT_MAX_FRAME_BYTES = 1024 * 1024;
 
 const CALL_STUB = { cancel: () => undefined } as unknown as ClientUnaryCall;
-
-/** One call carried on the streams. */
-class Frame implements StreamFrame {
-  stream: ClientStream | undefined = undefined;
-  written = false;
-  done = false;
-  attempts = 1;
-
-  constructor(
-    readonly id: number,
-    readonly method: StreamedMethod,
-    readonly bytes: Buffer,
-    /** Unix ms; Infinity when the call has none. */
-    readonly deadline: number,
-    readonly callback: Callback,
-    /** Kept for a unary fallback. */
-    readonly request: unknown,
-    readonly metadata: Metadata,
-    readonly options: Partial<CallOptions>,
-  ) {}
-}
-
-interface StreamedMethod {
-  path: Buffer;
-  retryable: boolean;
-  serialize(value: unknown): Buffer;
-  deserialize(bytes: Buffer): unknown;
-  unary: UnaryMethod;
-}
 
 /**
  * A stand-in for a ts-proto grpc-js client (`new LogicServiceClient(...)`) that carries its unary
@@ -215,7 +179,7 @@ class StreamedChannel implements StreamOwner {
     const deadline = d === undefined ? Infinity : d instanceof Date ? d.getTime() : d;
     // Ids only need to be unique among this client's unanswered frames; 2^53 is never reached.
     const id = ++this.lastId;
-    const bytes = encodeRequest(id, method.path, payload, Number.isFinite(deadline) ? deadline : 0);
+    const bytes = encodeFrame(id, method, payload, deadline);
     const frame = new Frame(id, method, bytes, deadline, callback, request, md, options);
     this.pending.set(id, frame);
     if (deadline < this.earliest) this.earliest = deadline;
