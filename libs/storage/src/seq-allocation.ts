@@ -1,5 +1,13 @@
-import type { Kysely, Transaction } from 'kysely';
-import { cachedSql, insertInChunks, KeyGroups, runSql, tupleKey, type RowsStatement } from './append-sql.js';
+import type { Kysely } from 'kysely';
+import {
+  cachedSql,
+  insertStatements,
+  KeyGroups,
+  runEach,
+  tupleKey,
+  type RowsStatement,
+  type Statement,
+} from './append-sql.js';
 import { ROWS_PER_STATEMENT } from './chunks.js';
 import type { Database } from './db-schema.js';
 import type { RepositoryContext } from './repository-context.js';
@@ -75,36 +83,57 @@ function compareCounters(a: Counter, b: Counter): number {
  * conversation's. Resolves with the counters in lock order.
  */
 export async function allocateSeqs(
-  trx: Transaction<Database>,
+  trx: Kysely<Database>,
   ctx: RepositoryContext,
   counters: CounterSet,
 ): Promise<Counter[]> {
+  const { sorted, bumps, reads } = counterStatements(ctx, counters);
+  await runEach(trx, bumps);
+  for (const rows of await runEach<CounterRow>(trx, reads)) applyCounterRows(counters, rows);
+  checkAllocated(sorted);
+  return sorted;
+}
+
+/** The statements of {@link allocateSeqs}: the upserts (`bumps`), then the locking reads back. */
+export function counterStatements(
+  ctx: RepositoryContext,
+  counters: CounterSet,
+): { sorted: Counter[]; bumps: Statement[]; reads: Statement[] } {
   const sorted = counters.sorted();
-  await bumpCounters(trx, ctx, counters.table, sorted);
+  const bumps = bumpStatements(ctx, counters.table, sorted);
+  const reads: Statement[] = [];
   for (let at = 0; at < sorted.length; at += ROWS_PER_STATEMENT) {
-    const part = sorted.slice(at, at + ROWS_PER_STATEMENT);
-    for (const row of await readCounters(trx, ctx, counters.table, part)) {
-      const counter = counters.get(
-        row.app_id,
-        row.conversation_type ?? '',
-        row.user_id ?? row.conversation_id!,
+    reads.push(readStatement(ctx, counters.table, sorted.slice(at, at + ROWS_PER_STATEMENT)));
+  }
+  return { sorted, bumps, reads };
+}
+
+/** Sets [low, high] and `next` of the counters that the rows read back after their upsert. */
+export function applyCounterRows(counters: CounterSet, rows: readonly CounterRow[]): void {
+  for (const row of rows) {
+    const counter = counters.get(
+      row.app_id,
+      row.conversation_type ?? '',
+      row.user_id ?? row.conversation_id!,
+    );
+    if (!counter) continue;
+    // The counter now stands at `max`; this transaction added `count`, so its seqs are the last
+    // `count` up to `max`.
+    counter.high = Number(row.max_seq);
+    counter.low = counter.high - counter.count + 1;
+    counter.next = counter.low;
+  }
+}
+
+/** Throws when a counter was not read back (its row vanished: never expected). */
+export function checkAllocated(sorted: readonly Counter[]): void {
+  for (const counter of sorted) {
+    if (counter.high === 0) {
+      throw new Error(
+        `seq counter ${JSON.stringify([counter.appId, counter.scope, counter.id])} missing right after its upsert`,
       );
-      if (!counter) continue;
-      // The counter now stands at `max`; this transaction added `count`, so its seqs are the last
-      // `count` up to `max`.
-      counter.high = Number(row.max_seq);
-      counter.low = counter.high - counter.count + 1;
-      counter.next = counter.low;
-    }
-    for (const counter of part) {
-      if (counter.high === 0) {
-        throw new Error(
-          `seq counter ${JSON.stringify([counter.appId, counter.scope, counter.id])} missing right after its upsert`,
-        );
-      }
     }
   }
-  return sorted;
 }
 
 const COUNTER_ROWS: Record<CounterTable, RowsStatement> = {
@@ -132,21 +161,21 @@ const COUNTER_ROWS: Record<CounterTable, RowsStatement> = {
 };
 
 /** Adds each counter's `count` to its row, creating missing rows: locks them until commit. */
-async function bumpCounters(
-  trx: Transaction<Database>,
+function bumpStatements(
   ctx: RepositoryContext,
   table: CounterTable,
   sorted: readonly Counter[],
-): Promise<void> {
+): Statement[] {
   const now = ctx.now();
-  await insertInChunks(trx, ctx.dialect.kind, COUNTER_ROWS[table], sorted.length, (i, out) => {
+  return insertStatements(ctx.dialect.kind, COUNTER_ROWS[table], sorted.length, (i, out) => {
     const c = sorted[i]!;
     if (table === 'users') out.push(c.appId, c.id, c.count, now, now);
     else out.push(c.appId, c.scope, c.id, c.count, now);
   });
 }
 
-interface CounterRow {
+/** A counter row as read back after its upsert. */
+export interface CounterRow {
   app_id: string;
   user_id?: string;
   conversation_type?: string;
@@ -154,12 +183,7 @@ interface CounterRow {
   max_seq: number | string;
 }
 
-function readCounters(
-  trx: Transaction<Database>,
-  ctx: RepositoryContext,
-  table: CounterTable,
-  part: readonly Counter[],
-): Promise<CounterRow[]> {
+function readStatement(ctx: RepositoryContext, table: CounterTable, part: readonly Counter[]): Statement {
   const kind = ctx.dialect.kind;
   const keys = new KeyGroups(table === 'users' ? 1 : 2);
   if (table === 'users') for (const c of part) keys.add(c.id, c.appId);
@@ -173,7 +197,7 @@ function readCounters(
           'conversation_id',
         )}${lock}`,
   );
-  return runSql<CounterRow>(trx, text, keys.parametersInto([]));
+  return { text, parameters: keys.parametersInto([]) };
 }
 
 /** A conversation's counter (its latest seq); 0 for a conversation without a message. */
