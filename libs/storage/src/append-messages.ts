@@ -1,5 +1,5 @@
 import { dedupeKey, findAppended, type Stored } from './append-dedupe.js';
-import { appendPipelined, pipelineStep } from './append-pipelined.js';
+import { appendPipelined, pipelineTraits } from './append-pipelined.js';
 import { writeAppends } from './append-writes.js';
 import { checkId, checkSeq, checkText, MAX_ID_LENGTH } from './limits.js';
 import type { RepositoryContext } from './repository-context.js';
@@ -63,10 +63,10 @@ export async function appendBatch(
     }
   }
 
-  const step = await pipelineStep(ctx, primaries);
+  const traits = await pipelineTraits(ctx, primaries);
   const stored = await withTransactionRetry(
     ctx.dialect,
-    async () => (step > 0 && (await appendPipelined(ctx, primaries, step))) || appendEach(ctx, primaries),
+    async () => (traits && (await appendPipelined(ctx, primaries, traits))) || appendEach(ctx, primaries),
   );
 
   const results = new Array<AppendResult>(batch.length);

@@ -1,8 +1,8 @@
 import { CompiledQuery, type Kysely } from 'kysely';
-import { appendedStatements, type AppendedRow, type Stored } from './append-dedupe.js';
+import type { Stored } from './append-dedupe.js';
 import { insertIdStep } from './append-message-ids.js';
 import { readStateStatements } from './append-read-state.js';
-import type { RowsStatement, Statement } from './append-sql.js';
+import { runSql, type RowsStatement, type Statement } from './append-sql.js';
 import { AppendPlan, DEDUPE_ROWS, INBOX_ROWS } from './append-writes.js';
 import { ROWS_PER_STATEMENT } from './chunks.js';
 import type { Database } from './db-schema.js';
@@ -14,11 +14,13 @@ import type { AppendInput } from './types.js';
  * The append transaction in two round trips, where the server takes several statements in one
  * request (MySQL/MariaDB with multipleStatements): the statement-per-round-trip path paid about
  * eleven (begin, dedupe lookup, two upserts and two reads of the counters, messages, inbox, dedupe,
- * read state, commit), and held the counter rows' locks through eight of them.
- *  1. `start transaction`, the dedupe lookup, the counters' upserts and locking reads;
+ * read state, commit), and held the counter rows' locks through eight of them. The dedupe lookup
+ * is left out (see {@link appendPipelined}); the other statements, their order (the lock order)
+ * and their texts are the other path's.
+ *  1. `start transaction`, the counters' upserts (answering the counters on MariaDB, else each
+ *     followed by a locking read);
  *  2. the messages, the inbox entries and dedupe records (their message ids computed by the server
  *     from the messages INSERT's first id), the read state, `commit`.
- * The statements, their order (the lock order) and their texts are the other path's.
  */
 
 const BEGIN: Statement = { text: 'start transaction', parameters: [] };
@@ -30,33 +32,65 @@ const KEEP_FIRST_MESSAGE_ID: Statement = {
   parameters: [],
 };
 
+/** What the pipelined path needs to know of the server, asked once per storage. */
+export interface PipelineTraits {
+  /** How far apart one INSERT's auto-increment ids are (`append-message-ids.ts`); 0: not consecutive. */
+  step: number;
+  /** Whether an upsert can answer its rows (`INSERT ... ON DUPLICATE KEY UPDATE ... RETURNING`). */
+  returning: boolean;
+}
+
+const traitsOf = new WeakMap<RepositoryContext, PipelineTraits>();
+
 /**
- * Whether {@link appendPipelined} can store `inputs`: a dialect that takes several statements per
- * request, one messages INSERT (a batch within one chunk), and a server that numbers that INSERT's
- * rows consecutively (the step between them, else 0).
+ * How {@link appendPipelined} can store `inputs`, or undefined where it cannot: a dialect that takes
+ * several statements per request, one messages INSERT (a batch within one chunk), and a server that
+ * numbers that INSERT's rows consecutively.
  */
-export async function pipelineStep(ctx: RepositoryContext, inputs: readonly AppendInput[]): Promise<number> {
-  if (!ctx.dialect.multiStatements || inputs.length > ROWS_PER_STATEMENT) return 0;
-  return insertIdStep(ctx.db, ctx);
+export async function pipelineTraits(
+  ctx: RepositoryContext,
+  inputs: readonly AppendInput[],
+): Promise<PipelineTraits | undefined> {
+  if (!ctx.dialect.multiStatements || inputs.length > ROWS_PER_STATEMENT) return undefined;
+  let traits = traitsOf.get(ctx);
+  if (!traits) {
+    const step = await insertIdStep(ctx.db, ctx);
+    const [row] = await runSql<{ version: string }>(ctx.db, 'select version() as version', []).catch(
+      () => [],
+    );
+    traits = { step, returning: row !== undefined && returnsFromUpserts(row.version) };
+    traitsOf.set(ctx, traits);
+  }
+  return traits.step > 0 ? traits : undefined;
+}
+
+/** MariaDB from 10.5 (`10.11.6-MariaDB-...`); MySQL has no RETURNING. */
+export function returnsFromUpserts(version: string): boolean {
+  const match = /^(\d+)\.(\d+)\..*mariadb/i.exec(version);
+  if (!match) return false;
+  const major = Number(match[1]);
+  return major > 10 || (major === 10 && Number(match[2]) >= 5);
 }
 
 /**
- * Stores `inputs` (unique dedupe keys, none known to be stored) in one transaction of two round
- * trips and returns them in input order; resolves undefined, having rolled back, when some were
- * stored before (the caller then takes the statement-per-round-trip path, which answers them as
- * duplicates). `step` is from {@link pipelineStep}. Errors roll back and are rethrown for the retry.
+ * Stores `inputs` (unique dedupe keys) in one transaction of two round trips and returns them in
+ * input order. There is no lookup of the dedupe keys first: a key stored before fails the dedupe
+ * INSERT as a duplicate, and then, the transaction rolled back whole (no seq taken), this resolves
+ * undefined and the caller takes the statement-per-round-trip path, which looks the keys up and
+ * answers those as duplicates. Other errors roll back and are rethrown for the retry.
  */
 export function appendPipelined(
   ctx: RepositoryContext,
   inputs: readonly AppendInput[],
-  step: number,
+  traits: PipelineTraits,
 ): Promise<Stored[] | undefined> {
   return ctx.db.connection().execute(async (db) => {
     try {
-      return await appendOn(db, ctx, inputs, step);
+      return await appendOn(db, ctx, inputs, traits);
     } catch (error) {
       // A deadlock has rolled back already; any other failure leaves the transaction open.
       await db.executeQuery(CompiledQuery.raw('rollback')).catch(() => undefined);
+      if (ctx.dialect.classifyError(error) === 'duplicate') return undefined;
       throw error;
     }
   });
@@ -66,37 +100,29 @@ async function appendOn(
   db: Kysely<Database>,
   ctx: RepositoryContext,
   inputs: readonly AppendInput[],
-  step: number,
-): Promise<Stored[] | undefined> {
+  { step, returning }: PipelineTraits,
+): Promise<Stored[]> {
   const kind = ctx.dialect.kind;
   const plan = new AppendPlan(inputs);
-  const lookups = appendedStatements(kind, inputs);
   // Users before conversations: the lock order of every transaction.
-  const users = counterStatements(ctx, plan.users);
-  const conversations = counterStatements(ctx, plan.conversations);
+  const users = counterStatements(ctx, plan.users, returning);
+  const conversations = counterStatements(ctx, plan.conversations, returning);
   const first = await runTogether(db, [
     BEGIN,
-    ...lookups,
     ...users.bumps,
     ...users.reads,
     ...conversations.bumps,
     ...conversations.reads,
   ]);
+  // The counters as updated: the upserts' own rows, or the reads after them.
   let at = 1;
-  for (let i = 0; i < lookups.length; i++) {
-    if ((first[at++] as AppendedRow[]).length > 0) {
-      await db.executeQuery(CompiledQuery.raw('rollback'));
-      return undefined;
-    }
+  for (const counters of [users, conversations]) {
+    const set = counters === users ? plan.users : plan.conversations;
+    if (!returning) at += counters.bumps.length;
+    const answering = returning ? counters.bumps.length : counters.reads.length;
+    for (let i = 0; i < answering; i++) applyCounterRows(set, first[at++] as CounterRow[]);
+    checkAllocated(counters.sorted);
   }
-  at += users.bumps.length;
-  for (let i = 0; i < users.reads.length; i++) applyCounterRows(plan.users, first[at++] as CounterRow[]);
-  at += conversations.bumps.length;
-  for (let i = 0; i < conversations.reads.length; i++) {
-    applyCounterRows(plan.conversations, first[at++] as CounterRow[]);
-  }
-  checkAllocated(users.sorted);
-  checkAllocated(conversations.sorted);
   plan.takeSeqs();
 
   const second = await runTogether(db, [

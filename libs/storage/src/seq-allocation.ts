@@ -94,14 +94,21 @@ export async function allocateSeqs(
   return sorted;
 }
 
-/** The statements of {@link allocateSeqs}: the upserts (`bumps`), then the locking reads back. */
+/**
+ * The statements of {@link allocateSeqs}: the upserts (`bumps`), then the locking reads back. With
+ * `returning` (MariaDB 10.5+, whose `INSERT ... ON DUPLICATE KEY UPDATE ... RETURNING` answers the
+ * rows as updated) the upserts answer the counters themselves and there are no reads.
+ */
 export function counterStatements(
   ctx: RepositoryContext,
   counters: CounterSet,
+  returning = false,
 ): { sorted: Counter[]; bumps: Statement[]; reads: Statement[] } {
   const sorted = counters.sorted();
-  const bumps = bumpStatements(ctx, counters.table, sorted);
+  const rows = (returning ? RETURNING_COUNTER_ROWS : COUNTER_ROWS)[counters.table];
+  const bumps = bumpStatements(ctx, rows, counters.table, sorted);
   const reads: Statement[] = [];
+  if (returning) return { sorted, bumps, reads };
   for (let at = 0; at < sorted.length; at += ROWS_PER_STATEMENT) {
     reads.push(readStatement(ctx, counters.table, sorted.slice(at, at + ROWS_PER_STATEMENT)));
   }
@@ -160,14 +167,33 @@ const COUNTER_ROWS: Record<CounterTable, RowsStatement> = {
   },
 };
 
+/** The upserts of {@link COUNTER_ROWS} answering the counters as updated (MariaDB 10.5+, SQLite). */
+const RETURNING_COUNTER_ROWS: Record<CounterTable, RowsStatement> = {
+  users: returningRows(COUNTER_ROWS.users, 'app_id, user_id, max_seq'),
+  conversations: returningRows(
+    COUNTER_ROWS.conversations,
+    'app_id, conversation_type, conversation_id, max_seq',
+  ),
+};
+
+function returningRows(rows: RowsStatement, columns: string): RowsStatement {
+  const { mysql, sqlite } = rows.suffix!;
+  return {
+    ...rows,
+    name: `${rows.name} returning`,
+    suffix: { mysql: `${mysql} returning ${columns}`, sqlite: `${sqlite} returning ${columns}` },
+  };
+}
+
 /** Adds each counter's `count` to its row, creating missing rows: locks them until commit. */
 function bumpStatements(
   ctx: RepositoryContext,
+  rows: RowsStatement,
   table: CounterTable,
   sorted: readonly Counter[],
 ): Statement[] {
   const now = ctx.now();
-  return insertStatements(ctx.dialect.kind, COUNTER_ROWS[table], sorted.length, (i, out) => {
+  return insertStatements(ctx.dialect.kind, rows, sorted.length, (i, out) => {
     const c = sorted[i]!;
     if (table === 'users') out.push(c.appId, c.id, c.count, now, now);
     else out.push(c.appId, c.scope, c.id, c.count, now);
