@@ -45,7 +45,7 @@ describe('SendBatcher (group commit)', () => {
     expect(flushes).toEqual([4]);
   });
 
-  it('writes up to maxInFlight batches at once; sends arriving meanwhile wait for a free one', async () => {
+  it('writes up to maxInFlight batches at once, answers them in the order they were formed; sends arriving meanwhile wait for a free one', async () => {
     const flushes: number[][] = [];
     const releases: Array<() => void> = [];
     const batcher = new SendBatcher<DirectSendInput, DirectSendResult>(
@@ -66,13 +66,19 @@ describe('SendBatcher (group commit)', () => {
     const third = [4, 5].map((i) => batcher.send(input(i)));
     await new Promise((r) => setTimeout(r, 5));
     expect(flushes).toEqual([[1, 2], [3]]);
+    // The second transaction ends first: its slot is free at once, its answers wait for the first's.
+    const answered: number[] = [];
+    for (const send of [...first, ...second, ...third]) void send.then((r) => answered.push(r.messageId));
     releases[1]!();
-    expect((await Promise.all(second)).map((r) => r.messageId)).toEqual([3]);
     await new Promise((r) => setTimeout(r, 5));
     expect(flushes).toEqual([[1, 2], [3], [4, 5]]);
+    expect(answered).toEqual([]);
     releases[0]!();
     releases[2]!();
-    expect((await Promise.all([...first, ...third])).map((r) => r.messageId)).toEqual([1, 2, 4, 5]);
+    expect((await Promise.all([...first, ...second, ...third])).map((r) => r.messageId)).toEqual([
+      1, 2, 3, 4, 5,
+    ]);
+    expect(answered).toEqual([1, 2, 3, 4, 5]);
   });
 
   it('caps a batch at maxSize and flushes what queued during a flush as the next batch', async () => {

@@ -41,6 +41,8 @@ export class SendBatcher<In = AppendInput, Out = AppendResult> {
   private queue: Pending<In, Out>[] = [];
   private timer: NodeJS.Timeout | undefined;
   private inFlight = 0;
+  /** Settles once every batch written so far has been answered. */
+  private answered: Promise<void> = Promise.resolve();
   private readonly maxInFlight: number;
   private readonly maxQueued: number;
   private readonly now: () => number;
@@ -94,7 +96,19 @@ export class SendBatcher<In = AppendInput, Out = AppendResult> {
     const batch = this.queue.length > this.maxSize ? this.queue.splice(0, this.maxSize) : this.queue;
     if (batch === this.queue) this.queue = [];
     this.inFlight++;
-    this.flush(batch.map((p) => p.input))
+    const written = this.flush(batch.map((p) => p.input));
+    // The slot frees when the transaction ends; its sends are answered only after every earlier
+    // batch's: a later transaction can finish first (row locks are released before the commit is
+    // flushed to disk, and its last round trip may then beat the earlier one's answer), and
+    // answering it first would push a user's seq n+1 before seq n.
+    const free = (): void => {
+      this.inFlight--;
+      // Whatever queued up while the transaction ran goes next, without waiting again.
+      if (this.queue.length > 0) this.run();
+    };
+    written.then(free, free);
+    this.answered = this.answered
+      .then(() => written)
       .then(
         (results) => {
           for (let i = 0; i < batch.length; i++) {
@@ -107,12 +121,7 @@ export class SendBatcher<In = AppendInput, Out = AppendResult> {
         (err: unknown) => {
           for (const p of batch) p.reject(err);
         },
-      )
-      .finally(() => {
-        this.inFlight--;
-        // Whatever queued up while the transaction ran goes next, without waiting again.
-        if (this.queue.length > 0) this.run();
-      });
+      );
   }
 
   /** Answers TIMEOUT to the queued sends whose caller has stopped waiting, and forgets them. */
