@@ -48,7 +48,7 @@ const scratch = await openScratchStorage({
 });
 const { storage } = scratch;
 try {
-  const batcher = new SendBatcher((batch) => storage.messages.append(batch), 1, BATCH, {
+  const batcher = new SendBatcher((batch, seqsTaken) => storage.messages.append(batch, seqsTaken), 1, BATCH, {
     maxQueued: Number.MAX_SAFE_INTEGER,
     maxInFlight: IN_FLIGHT,
   });

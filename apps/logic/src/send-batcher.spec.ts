@@ -45,7 +45,7 @@ describe('SendBatcher (group commit)', () => {
     expect(flushes).toEqual([4]);
   });
 
-  it('writes up to maxInFlight batches at once, answers them in the order they were formed; sends arriving meanwhile wait for a free one', async () => {
+  it('writes up to maxInFlight batches at once; sends arriving meanwhile wait for a free one', async () => {
     const flushes: number[][] = [];
     const releases: Array<() => void> = [];
     const batcher = new SendBatcher<DirectSendInput, DirectSendResult>(
@@ -66,19 +66,43 @@ describe('SendBatcher (group commit)', () => {
     const third = [4, 5].map((i) => batcher.send(input(i)));
     await new Promise((r) => setTimeout(r, 5));
     expect(flushes).toEqual([[1, 2], [3]]);
-    // The second transaction ends first: its slot is free at once, its answers wait for the first's.
-    const answered: number[] = [];
-    for (const send of [...first, ...second, ...third]) void send.then((r) => answered.push(r.messageId));
     releases[1]!();
+    expect((await Promise.all(second)).map((r) => r.messageId)).toEqual([3]);
     await new Promise((r) => setTimeout(r, 5));
     expect(flushes).toEqual([[1, 2], [3], [4, 5]]);
-    expect(answered).toEqual([]);
     releases[0]!();
     releases[2]!();
-    expect((await Promise.all([...first, ...second, ...third])).map((r) => r.messageId)).toEqual([
-      1, 2, 3, 4, 5,
-    ]);
-    expect(answered).toEqual([1, 2, 3, 4, 5]);
+    expect((await Promise.all([...first, ...third])).map((r) => r.messageId)).toEqual([1, 2, 4, 5]);
+  });
+
+  it('answers batches in the order they took their seqs, not the order their writes end', async () => {
+    const writes: Array<{ ids: number[]; seqsTaken: () => void; release: () => void }> = [];
+    const batcher = new SendBatcher<DirectSendInput, DirectSendResult>(
+      async (batch, seqsTaken) => {
+        let release!: () => void;
+        const done = new Promise<void>((r) => (release = r));
+        writes.push({ ids: batch.map((i) => Number(i.clientMsgId.slice(1))), seqsTaken, release });
+        await done;
+        return batch.map(result);
+      },
+      0,
+      2,
+      { maxQueued: 100, maxInFlight: 2 },
+    );
+    const answered: number[] = [];
+    const sends = [1, 2, 3].map((i) => batcher.send(input(i)).then((r) => void answered.push(r.messageId)));
+    await new Promise((r) => setTimeout(r, 5));
+    const [first, second] = writes;
+    expect([first!.ids, second!.ids]).toEqual([[1, 2], [3]]);
+    // The second batch got the counter rows first; the first one's write ends first.
+    second!.seqsTaken();
+    first!.seqsTaken();
+    first!.release();
+    await new Promise((r) => setTimeout(r, 5));
+    expect(answered).toEqual([]);
+    second!.release();
+    await Promise.all(sends);
+    expect(answered).toEqual([3, 1, 2]);
   });
 
   it('caps a batch at maxSize and flushes what queued during a flush as the next batch', async () => {

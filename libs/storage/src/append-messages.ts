@@ -41,6 +41,7 @@ const MAX_CONVERSATION_KEY_LENGTH = 160;
 export async function appendBatch(
   ctx: RepositoryContext,
   batch: readonly AppendInput[],
+  seqsTaken?: () => void,
 ): Promise<AppendResult[]> {
   if (batch.length === 0) return [];
   for (const input of batch) checkAppend(input);
@@ -66,7 +67,9 @@ export async function appendBatch(
   const traits = await pipelineTraits(ctx, primaries);
   const stored = await withTransactionRetry(
     ctx.dialect,
-    async () => (traits && (await appendPipelined(ctx, primaries, traits))) || appendEach(ctx, primaries),
+    async () =>
+      (traits && (await appendPipelined(ctx, primaries, traits, seqsTaken))) ||
+      appendEach(ctx, primaries, seqsTaken),
   );
 
   const results = new Array<AppendResult>(batch.length);
@@ -139,11 +142,15 @@ export function isFromSystem(input: { senderUserId: string }): boolean {
  * The append transaction one statement per round trip: looks the batch's dedupe keys up, then
  * stores the ones not found (`append-writes.ts`). Resolves in `primaries`' order.
  */
-function appendEach(ctx: RepositoryContext, primaries: readonly AppendInput[]): Promise<Stored[]> {
+function appendEach(
+  ctx: RepositoryContext,
+  primaries: readonly AppendInput[],
+  seqsTaken: (() => void) | undefined,
+): Promise<Stored[]> {
   return ctx.db.transaction().execute(async (trx) => {
     const known = await findAppended(trx, ctx.dialect.kind, primaries);
     const fresh = known.size === 0 ? primaries : primaries.filter((input) => !known.has(dedupeKey(input)));
-    const written = fresh.length > 0 ? await writeAppends(trx, ctx, fresh) : [];
+    const written = fresh.length > 0 ? await writeAppends(trx, ctx, fresh, seqsTaken) : [];
     if (known.size === 0) return written;
     // Back in primaries' order: the known ones where they are, the written ones in between.
     const all = new Array<Stored>(primaries.length);

@@ -83,10 +83,11 @@ export function appendPipelined(
   ctx: RepositoryContext,
   inputs: readonly AppendInput[],
   traits: PipelineTraits,
+  seqsTaken?: () => void,
 ): Promise<Stored[] | undefined> {
   return ctx.db.connection().execute(async (db) => {
     try {
-      return await appendOn(db, ctx, inputs, traits);
+      return await appendOn(db, ctx, inputs, traits, seqsTaken);
     } catch (error) {
       // A deadlock has rolled back already; any other failure leaves the transaction open.
       await db.executeQuery(CompiledQuery.raw('rollback')).catch(() => undefined);
@@ -101,6 +102,7 @@ async function appendOn(
   ctx: RepositoryContext,
   inputs: readonly AppendInput[],
   { step, returning }: PipelineTraits,
+  seqsTaken: (() => void) | undefined,
 ): Promise<Stored[]> {
   const kind = ctx.dialect.kind;
   const plan = new AppendPlan(inputs);
@@ -124,6 +126,7 @@ async function appendOn(
     checkAllocated(counters.sorted);
   }
   plan.takeSeqs();
+  seqsTaken?.();
 
   const second = await runTogether(db, [
     ...plan.messageStatements(kind),

@@ -174,6 +174,7 @@ export async function writeAppends(
   trx: Kysely<Database>,
   ctx: RepositoryContext,
   inputs: readonly AppendInput[],
+  seqsTaken: (() => void) | undefined,
 ): Promise<Stored[]> {
   const kind = ctx.dialect.kind;
   const plan = new AppendPlan(inputs);
@@ -181,6 +182,7 @@ export async function writeAppends(
   await allocateSeqs(trx, ctx, plan.users);
   const ranges = await allocateSeqs(trx, ctx, plan.conversations);
   plan.takeSeqs();
+  seqsTaken?.();
   const inserted: InsertedChunk[] = [];
   for (const statement of plan.messageStatements(kind)) inserted.push(await runInsert(trx, statement));
   const messageIds = await insertedMessageIds(

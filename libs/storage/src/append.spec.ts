@@ -96,6 +96,16 @@ for (const dialect of DIALECTS) {
       ]);
     });
 
+    it('tells the caller once, when the transaction holds its counters (seqsTaken)', async () => {
+      const appId = uniqueId('app');
+      let calls = 0;
+      const pending = storage.messages.append([groupAppend({ appId })], () => calls++);
+      expect(calls).toBe(0);
+      const [result] = await pending;
+      expect(calls).toBe(1);
+      expect(result).toMatchObject({ conversationSeq: 1, duplicate: false });
+    });
+
     it('answers a duplicate, within a batch and across batches, with the first seqs', async () => {
       const appId = uniqueId('app');
       const message = groupAppend({ appId, clientMsgId: 'same' });
