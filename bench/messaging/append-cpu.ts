@@ -5,7 +5,9 @@
 // messages/s and this process's CPU per message (the MariaDB server's CPU is not in it); with
 // --cpu-prof DIR also a V8 CPU profile of the measured part (summarise with
 // `npx tsx bench/signin/profile-summary.ts DIR`). For before/after comparisons run back to back:
-//   npx tsx bench/messaging/append-cpu.ts [--messages 40000] [--batch 64] [--users 2000] [--sqlite]
+// --in-flight N writes up to N transactions at once (logic.sendBatchesInFlight), each round then
+// offering N batches; sends the storage gave up on (CONFLICT after its retries) are counted.
+//   npx tsx bench/messaging/append-cpu.ts [--messages 40000] [--batch 64] [--users 2000] [--in-flight 1] [--sqlite]
 import { parseArgs } from 'node:util';
 import {
   DEFAULT_MYSQL_SERVER_URI,
@@ -24,6 +26,7 @@ const { values: args } = parseArgs({
   options: {
     messages: { type: 'string', default: '40000' },
     batch: { type: 'string', default: '64' },
+    'in-flight': { type: 'string', default: '1' },
     users: { type: 'string', default: '2000' },
     'warmup-messages': { type: 'string', default: '5000' },
     sqlite: { type: 'boolean', default: false },
@@ -33,6 +36,7 @@ const { values: args } = parseArgs({
 });
 const N = Number(args.messages);
 const BATCH = Number(args.batch);
+const IN_FLIGHT = Number(args['in-flight']);
 const USERS = Number(args.users);
 const WARMUP = Number(args['warmup-messages']);
 const content = new Uint8Array(100).fill(120);
@@ -44,12 +48,16 @@ const scratch = await openScratchStorage({
 });
 const { storage } = scratch;
 try {
-  const batcher = new SendBatcher((batch) => storage.messages.append(batch), 1, BATCH);
+  const batcher = new SendBatcher((batch, seqsTaken) => storage.messages.append(batch, seqsTaken), 1, BATCH, {
+    maxQueued: Number.MAX_SAFE_INTEGER,
+    maxInFlight: IN_FLIGHT,
+  });
   // No route here: nothing is ever waiting to be pushed.
   const pushes = { routeFailing: false, backlog: 0, oldestWaitMs: () => 0 } as unknown as PushBatcher;
   const store = new MessageStore(batcher, pushes, { maxContentBytes: 65_536 }, logicCounters());
   let sent = 0;
   let duplicates = 0;
+  let failed = 0;
   const sendOne = async (): Promise<void> => {
     const from = Math.floor(Math.random() * USERS);
     const to = (from + 1 + Math.floor(Math.random() * (USERS - 1))) % USERS;
@@ -63,13 +71,17 @@ try {
       content,
       sentAt: Date.now(),
     };
-    const result = directSendResult(input, await store.append(directAppendInput(input)));
-    if (result.duplicate) duplicates++;
+    try {
+      const result = directSendResult(input, await store.append(directAppendInput(input)));
+      if (result.duplicate) duplicates++;
+    } catch {
+      failed++;
+    }
   };
   const rounds = async (messages: number): Promise<void> => {
-    for (let done = 0; done < messages; done += BATCH) {
+    for (let done = 0; done < messages; done += BATCH * IN_FLIGHT) {
       const round: Promise<void>[] = [];
-      for (let i = 0; i < BATCH; i++) round.push(sendOne());
+      for (let i = 0; i < BATCH * IN_FLIGHT; i++) round.push(sendOne());
       await Promise.all(round);
     }
   };
@@ -83,10 +95,10 @@ try {
   const seconds = (performance.now() - t0) / 1000;
   const cpu = process.cpuUsage(cpu0);
   await stopProfile?.();
-  const measured = Math.ceil(N / BATCH) * BATCH;
+  const measured = Math.ceil(N / (BATCH * IN_FLIGHT)) * BATCH * IN_FLIGHT;
   console.log(
     `[append-cpu] ${scratch.dialect}: ${measured} messages in batches of ${BATCH} ` +
-      `(${duplicates} duplicates): ${Math.round(measured / seconds)}/s, ` +
+      `, ${IN_FLIGHT} in flight (${duplicates} duplicates, ${failed} failed): ${Math.round(measured / seconds)}/s, ` +
       `${((cpu.user + cpu.system) / measured).toFixed(1)} µs CPU per message in this process`,
   );
   if (duplicates > 0) throw new Error('FAILED: a fresh send was answered as a duplicate');

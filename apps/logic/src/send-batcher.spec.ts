@@ -75,6 +75,36 @@ describe('SendBatcher (group commit)', () => {
     expect((await Promise.all([...first, ...third])).map((r) => r.messageId)).toEqual([1, 2, 4, 5]);
   });
 
+  it('answers batches in the order they took their seqs, not the order their writes end', async () => {
+    const writes: Array<{ ids: number[]; seqsTaken: () => void; release: () => void }> = [];
+    const batcher = new SendBatcher<DirectSendInput, DirectSendResult>(
+      async (batch, seqsTaken) => {
+        let release!: () => void;
+        const done = new Promise<void>((r) => (release = r));
+        writes.push({ ids: batch.map((i) => Number(i.clientMsgId.slice(1))), seqsTaken, release });
+        await done;
+        return batch.map(result);
+      },
+      0,
+      2,
+      { maxQueued: 100, maxInFlight: 2 },
+    );
+    const answered: number[] = [];
+    const sends = [1, 2, 3].map((i) => batcher.send(input(i)).then((r) => void answered.push(r.messageId)));
+    await new Promise((r) => setTimeout(r, 5));
+    const [first, second] = writes;
+    expect([first!.ids, second!.ids]).toEqual([[1, 2], [3]]);
+    // The second batch got the counter rows first; the first one's write ends first.
+    second!.seqsTaken();
+    first!.seqsTaken();
+    first!.release();
+    await new Promise((r) => setTimeout(r, 5));
+    expect(answered).toEqual([]);
+    second!.release();
+    await Promise.all(sends);
+    expect(answered).toEqual([3, 1, 2]);
+  });
+
   it('caps a batch at maxSize and flushes what queued during a flush as the next batch', async () => {
     const flushes: number[] = [];
     let release!: () => void;

@@ -1,7 +1,19 @@
 import { ErrorCode, SwitchboardError } from '@switchboard/protocol';
 import type { AppendInput, AppendResult } from '@switchboard/storage';
 
-type Flush<In, Out> = (batch: readonly In[]) => Promise<Out[]>;
+/**
+ * Writes a batch; calls `seqsTaken` once its transaction holds the seq counters it takes from
+ * (again on a retry), as `MessageRepository.append` does.
+ */
+type Flush<In, Out> = (batch: readonly In[], seqsTaken: () => void) => Promise<Out[]>;
+
+/** A batch being written: answered once no batch that took its seqs earlier is still unanswered. */
+interface Writing {
+  /** Order in which batches took their seqs (0: not yet, or never: answered as soon as done). */
+  ticket: number;
+  /** Set when the write has ended: answers the batch's sends. */
+  answer: (() => void) | undefined;
+}
 
 interface Pending<In, Out> {
   input: In;
@@ -41,6 +53,9 @@ export class SendBatcher<In = AppendInput, Out = AppendResult> {
   private queue: Pending<In, Out>[] = [];
   private timer: NodeJS.Timeout | undefined;
   private inFlight = 0;
+  /** Batches being written or waiting for an earlier one's answer. */
+  private readonly writing = new Set<Writing>();
+  private tickets = 0;
   private readonly maxInFlight: number;
   private readonly maxQueued: number;
   private readonly now: () => number;
@@ -94,25 +109,56 @@ export class SendBatcher<In = AppendInput, Out = AppendResult> {
     const batch = this.queue.length > this.maxSize ? this.queue.splice(0, this.maxSize) : this.queue;
     if (batch === this.queue) this.queue = [];
     this.inFlight++;
-    this.flush(batch.map((p) => p.input))
+    const writing: Writing = { ticket: 0, answer: undefined };
+    this.writing.add(writing);
+    const written = this.flush(
+      batch.map((p) => p.input),
+      () => (writing.ticket = ++this.tickets),
+    );
+    written
       .then(
         (results) => {
-          for (let i = 0; i < batch.length; i++) {
-            const r = results[i];
-            const p = batch[i]!;
-            if (r) p.resolve(r);
-            else p.reject(new Error('storage returned fewer results than inputs'));
-          }
+          writing.answer = () => {
+            for (let i = 0; i < batch.length; i++) {
+              const r = results[i];
+              const p = batch[i]!;
+              if (r) p.resolve(r);
+              else p.reject(new Error('storage returned fewer results than inputs'));
+            }
+          };
         },
         (err: unknown) => {
-          for (const p of batch) p.reject(err);
+          writing.ticket = 0;
+          writing.answer = () => {
+            for (const p of batch) p.reject(err);
+          };
         },
       )
-      .finally(() => {
+      .then(() => {
+        this.answerInOrder();
         this.inFlight--;
         // Whatever queued up while the transaction ran goes next, without waiting again.
         if (this.queue.length > 0) this.run();
       });
+  }
+
+  /**
+   * Answers the written batches that no unanswered batch took seqs before. A transaction sharing a
+   * counter row with an earlier one took its seqs after that one committed, but can still finish
+   * first (InnoDB frees row locks before the commit's log flush, and the later one's last round trip
+   * may beat the earlier one's answer): answering it first would push a user's seq n+1 before n.
+   */
+  private answerInOrder(): void {
+    for (;;) {
+      // The written batch that took its seqs first (or took none: answered at once)...
+      let next: Writing | undefined;
+      for (const w of this.writing) if (w.answer && (!next || w.ticket < next.ticket)) next = w;
+      if (!next) return;
+      // ...waits while a batch still being written took its seqs before it.
+      for (const w of this.writing) if (!w.answer && w.ticket > 0 && w.ticket < next.ticket) return;
+      this.writing.delete(next);
+      next.answer!();
+    }
   }
 
   /** Answers TIMEOUT to the queued sends whose caller has stopped waiting, and forgets them. */

@@ -137,10 +137,10 @@ export async function startLogic(options: StartLogicOptions): Promise<RunningLog
   const counters = logicCounters(registry);
   const apiMetrics = businessApiMetrics(registry);
   const batcher = new SendBatcher(
-    (batch) => {
+    (batch, seqsTaken) => {
       counters.add('send_batches');
       counters.add('send_batch_messages', batch.length);
-      return storage.messages.append(batch);
+      return storage.messages.append(batch, seqsTaken);
     },
     config.logic.sendBatchMaxDelayMs,
     config.logic.sendBatchMaxSize,

@@ -1,4 +1,4 @@
-import type { Transaction } from 'kysely';
+import type { Kysely } from 'kysely';
 import { cachedSql, runSql, tupleKey, type InsertedChunk } from './append-sql.js';
 import { ROWS_PER_STATEMENT } from './chunks.js';
 import type { Database } from './db-schema.js';
@@ -12,7 +12,7 @@ import type { DialectKind } from './storage-dialect.js';
  * conversation seqs (`ranges`: each conversation counter's seqs; `counters`/`seqs`: each message's).
  */
 export async function insertedMessageIds(
-  trx: Transaction<Database>,
+  trx: Kysely<Database>,
   ctx: RepositoryContext,
   inserted: readonly InsertedChunk[],
   ranges: readonly Counter[],
@@ -34,7 +34,7 @@ export async function insertedMessageIds(
  */
 const insertIdSteps = new WeakMap<RepositoryContext, number>();
 
-async function insertIdStep(trx: Transaction<Database>, ctx: RepositoryContext): Promise<number> {
+export async function insertIdStep(trx: Kysely<Database>, ctx: RepositoryContext): Promise<number> {
   let step = insertIdSteps.get(ctx);
   if (step === undefined) {
     if (ctx.readBackMessageIds) {
@@ -75,7 +75,7 @@ function idsOfInserts(
 
 /** The ids of the messages just inserted, read back by their conversation seqs, in input order. */
 async function readMessageIds(
-  trx: Transaction<Database>,
+  trx: Kysely<Database>,
   ctx: RepositoryContext,
   ranges: readonly Counter[],
   conversationCounters: readonly Counter[],

@@ -1,16 +1,11 @@
-import type { Transaction } from 'kysely';
-import { recordReadState } from './append-read-state.js';
-import { insertedMessageIds } from './append-message-ids.js';
-import { cachedSql, insertInChunks, KeyGroups, runSql, tupleKey, type RowsStatement } from './append-sql.js';
-import { ROWS_PER_STATEMENT } from './chunks.js';
-import type { Database } from './db-schema.js';
+import { dedupeKey, findAppended, type Stored } from './append-dedupe.js';
+import { appendPipelined, pipelineTraits } from './append-pipelined.js';
+import { writeAppends } from './append-writes.js';
 import { checkId, checkSeq, checkText, MAX_ID_LENGTH } from './limits.js';
 import type { RepositoryContext } from './repository-context.js';
 import { withTransactionRetry } from './retry.js';
-import { allocateSeqs, CounterSet, type Counter } from './seq-allocation.js';
-import { asBuffer } from './row-mappers.js';
 import { StorageError } from './storage-error.js';
-import type { AppendInput, AppendResult, StoredConversation } from './types.js';
+import type { AppendInput, AppendResult } from './types.js';
 
 /** Largest message content: what MySQL's MEDIUMBLOB holds. */
 export const MAX_CONTENT_BYTES = 16 * 1024 * 1024 - 1;
@@ -30,7 +25,8 @@ const MAX_CONVERSATION_KEY_LENGTH = 160;
  *  10. upsert the 1:1/system conversation state of both parties, moving the senders' read cursors
  *      (only when the batch has 1:1 or system messages; `append-read-state.ts`);
  *  11. UPDATE the group senders' read cursors (only when it has group messages with a sender).
- * See `MessageRepository.append` for the contract.
+ * On MySQL they travel in two round trips instead of one each (`append-pipelined.ts`). See
+ * `MessageRepository.append` for the contract.
  *
  * Gapless seqs come from row locks: a counter row (`users.max_seq`, `conversations.max_seq`) is
  * bumped by an upsert, which locks it until commit, so a second writer of the same user waits and
@@ -45,6 +41,7 @@ const MAX_CONVERSATION_KEY_LENGTH = 160;
 export async function appendBatch(
   ctx: RepositoryContext,
   batch: readonly AppendInput[],
+  seqsTaken?: () => void,
 ): Promise<AppendResult[]> {
   if (batch.length === 0) return [];
   for (const input of batch) checkAppend(input);
@@ -67,20 +64,12 @@ export async function appendBatch(
     }
   }
 
-  const stored = await withTransactionRetry(ctx.dialect, () =>
-    ctx.db.transaction().execute(async (trx) => {
-      const known = await findAppended(trx, ctx, primaries);
-      const fresh = known.size === 0 ? primaries : primaries.filter((input) => !known.has(dedupeKey(input)));
-      const written = fresh.length > 0 ? await writeAppends(trx, ctx, fresh) : [];
-      if (known.size === 0) return written;
-      // Back in primaries' order: the known ones where they are, the written ones in between.
-      const all = new Array<Stored>(primaries.length);
-      let next = 0;
-      for (let p = 0; p < primaries.length; p++) {
-        all[p] = known.get(dedupeKey(primaries[p]!)) ?? written[next++]!;
-      }
-      return all;
-    }),
+  const traits = await pipelineTraits(ctx, primaries);
+  const stored = await withTransactionRetry(
+    ctx.dialect,
+    async () =>
+      (traits && (await appendPipelined(ctx, primaries, traits, seqsTaken))) ||
+      appendEach(ctx, primaries, seqsTaken),
   );
 
   const results = new Array<AppendResult>(batch.length);
@@ -98,19 +87,6 @@ export async function appendBatch(
     };
   }
   return results;
-}
-
-/** What a stored message answers, whichever inboxes a later duplicate names. */
-interface Stored {
-  messageId: number;
-  conversation: StoredConversation;
-  conversationSeq: number;
-  /** The users the message has an inbox entry for, and their seqs (aligned). */
-  inboxUserIds: readonly string[];
-  inboxSeqs: number[];
-  sentAt: number;
-  /** Stored by an earlier batch. */
-  duplicate: boolean;
 }
 
 /** The first send's inbox seqs for the users a repeat names: 0 for a user it gave no entry. */
@@ -162,199 +138,26 @@ export function isFromSystem(input: { senderUserId: string }): boolean {
   return input.senderUserId === '';
 }
 
-function dedupeKey(input: { appId: string; senderUserId: string; clientMsgId: string }): string {
-  return tupleKey(input.appId, input.senderUserId, input.clientMsgId);
-}
-
 /**
- * Messages stored before, keyed by `dedupeKey`, marked as duplicates: one statement per chunk,
- * joining each dedupe record to its message and to every inbox entry of it.
+ * The append transaction one statement per round trip: looks the batch's dedupe keys up, then
+ * stores the ones not found (`append-writes.ts`). Resolves in `primaries`' order.
  */
-async function findAppended(
-  trx: Transaction<Database>,
+function appendEach(
   ctx: RepositoryContext,
-  inputs: readonly AppendInput[],
-): Promise<Map<string, Stored>> {
-  const found = new Map<string, Stored>();
-  for (let at = 0; at < inputs.length; at += ROWS_PER_STATEMENT) {
-    const keys = new KeyGroups(2);
-    const end = Math.min(inputs.length, at + ROWS_PER_STATEMENT);
-    for (let i = at; i < end; i++) {
-      const input = inputs[i]!;
-      keys.add(input.clientMsgId, input.appId, input.senderUserId);
-    }
-    const text = cachedSql(
-      ctx.dialect.kind,
-      `find appended ${keys.shape}`,
-      () =>
-        'select d.app_id, d.sender_user_id, d.client_msg_id, d.message_id, d.conversation_seq, d.sent_at,' +
-        ' m.conversation_type, m.conversation_id, i.user_id, i.seq' +
-        ' from send_dedupe as d inner join messages as m on m.message_id = d.message_id' +
-        ' left join inbox as i on i.message_id = d.message_id and i.app_id = d.app_id' +
-        ` where ${keys.sql(['d.app_id', 'd.sender_user_id'], 'd.client_msg_id')}`,
-    );
-    const rows = await runSql<AppendedRow>(trx, text, keys.parametersInto([]));
-    for (const row of rows) {
-      const key = tupleKey(row.app_id, row.sender_user_id, row.client_msg_id);
-      let stored = found.get(key);
-      if (!stored) {
-        stored = {
-          messageId: Number(row.message_id),
-          conversation: {
-            type: row.conversation_type as StoredConversation['type'],
-            key: row.conversation_id,
-          },
-          conversationSeq: Number(row.conversation_seq),
-          inboxUserIds: [],
-          inboxSeqs: [],
-          sentAt: Number(row.sent_at),
-          duplicate: true,
-        };
-        found.set(key, stored);
-      }
-      if (row.user_id !== null && row.seq !== null) {
-        (stored.inboxUserIds as string[]).push(row.user_id);
-        stored.inboxSeqs.push(Number(row.seq));
-      }
-    }
-  }
-  return found;
-}
-
-interface AppendedRow {
-  app_id: string;
-  sender_user_id: string;
-  client_msg_id: string;
-  message_id: number | string;
-  conversation_seq: number | string;
-  sent_at: number | string;
-  conversation_type: string;
-  conversation_id: string;
-  user_id: string | null;
-  seq: number | string | null;
-}
-
-const MESSAGE_ROWS: RowsStatement = {
-  name: 'insert messages',
-  table: 'messages',
-  columns: [
-    'app_id',
-    'conversation_type',
-    'conversation_id',
-    'conversation_seq',
-    'sender_user_id',
-    'sender_device_id',
-    'target_id',
-    'client_msg_id',
-    'content_type',
-    'content',
-    'sent_at',
-  ],
-  row: ['?', '?', '?', '?', '?', '?', '?', '?', '?', '?', '?'],
-};
-
-const INBOX_ROWS: RowsStatement = {
-  name: 'insert inbox',
-  table: 'inbox',
-  columns: ['app_id', 'user_id', 'seq', 'message_id'],
-  row: ['?', '?', '?', '?'],
-};
-
-const DEDUPE_ROWS: RowsStatement = {
-  name: 'insert send_dedupe',
-  table: 'send_dedupe',
-  columns: ['app_id', 'sender_user_id', 'client_msg_id', 'message_id', 'conversation_seq', 'sent_at'],
-  row: ['?', '?', '?', '?', '?', '?'],
-};
-
-/** Stores messages not seen before (unique dedupe keys) and returns them in input order. */
-async function writeAppends(
-  trx: Transaction<Database>,
-  ctx: RepositoryContext,
-  inputs: readonly AppendInput[],
+  primaries: readonly AppendInput[],
+  seqsTaken: (() => void) | undefined,
 ): Promise<Stored[]> {
-  const kind = ctx.dialect.kind;
-  const n = inputs.length;
-  // Each message's conversation counter, and each of its inbox entries' user counter (flat, in
-  // input order then inboxUserIds order): the seqs are taken from them in that order.
-  const users = new CounterSet('users');
-  const conversations = new CounterSet('conversations');
-  const conversationCounters = new Array<Counter>(n);
-  const inboxCounters: Counter[] = [];
-  for (let i = 0; i < n; i++) {
-    const input = inputs[i]!;
-    for (const userId of input.inboxUserIds) inboxCounters.push(users.use(input.appId, '', userId));
-    conversationCounters[i] = conversations.use(input.appId, input.conversation.type, input.conversation.key);
-  }
-  // Users before conversations: the lock order of every transaction.
-  await allocateSeqs(trx, ctx, users);
-  const ranges = await allocateSeqs(trx, ctx, conversations);
-  const conversationSeqs = new Array<number>(n);
-  for (let i = 0; i < n; i++) conversationSeqs[i] = conversationCounters[i]!.next++;
-  const inboxSeqs = new Array<number>(inboxCounters.length);
-  for (let k = 0; k < inboxCounters.length; k++) inboxSeqs[k] = inboxCounters[k]!.next++;
-
-  const inserted = await insertInChunks(trx, kind, MESSAGE_ROWS, n, (i, out) => {
-    const input = inputs[i]!;
-    out.push(
-      input.appId,
-      input.conversation.type,
-      input.conversation.key,
-      conversationSeqs[i],
-      input.senderUserId,
-      input.senderDeviceId,
-      input.targetId,
-      input.clientMsgId,
-      input.contentType,
-      asBuffer(input.content),
-      input.sentAt,
-    );
+  return ctx.db.transaction().execute(async (trx) => {
+    const known = await findAppended(trx, ctx.dialect.kind, primaries);
+    const fresh = known.size === 0 ? primaries : primaries.filter((input) => !known.has(dedupeKey(input)));
+    const written = fresh.length > 0 ? await writeAppends(trx, ctx, fresh, seqsTaken) : [];
+    if (known.size === 0) return written;
+    // Back in primaries' order: the known ones where they are, the written ones in between.
+    const all = new Array<Stored>(primaries.length);
+    let next = 0;
+    for (let p = 0; p < primaries.length; p++) {
+      all[p] = known.get(dedupeKey(primaries[p]!)) ?? written[next++]!;
+    }
+    return all;
   });
-  const messageIds = await insertedMessageIds(
-    trx,
-    ctx,
-    inserted,
-    ranges,
-    conversationCounters,
-    conversationSeqs,
-  );
-
-  // Inbox rows in input order: message i's entries follow message i-1's.
-  const inboxMessage = new Array<number>(inboxCounters.length);
-  for (let i = 0, k = 0; i < n; i++) {
-    for (let j = 0; j < inputs[i]!.inboxUserIds.length; j++) inboxMessage[k++] = i;
-  }
-  await insertInChunks(trx, kind, INBOX_ROWS, inboxCounters.length, (k, out) => {
-    out.push(inboxCounters[k]!.appId, inboxCounters[k]!.id, inboxSeqs[k], messageIds[inboxMessage[k]!]);
-  });
-  // A concurrent batch holding the same dedupe key makes this insert wait, then fail as a
-  // duplicate once that batch commits: the retry then finds its row and answers a duplicate.
-  await insertInChunks(trx, kind, DEDUPE_ROWS, n, (i, out) => {
-    const input = inputs[i]!;
-    out.push(
-      input.appId,
-      input.senderUserId,
-      input.clientMsgId,
-      messageIds[i],
-      conversationSeqs[i],
-      input.sentAt,
-    );
-  });
-  await recordReadState(trx, ctx, inputs, conversationSeqs);
-
-  const stored = new Array<Stored>(n);
-  for (let i = 0, k = 0; i < n; i++) {
-    const input = inputs[i]!;
-    const seqs = inboxSeqs.slice(k, (k += input.inboxUserIds.length));
-    stored[i] = {
-      messageId: messageIds[i]!,
-      conversation: input.conversation,
-      conversationSeq: conversationSeqs[i]!,
-      inboxUserIds: input.inboxUserIds,
-      inboxSeqs: seqs,
-      sentAt: input.sentAt,
-      duplicate: false,
-    };
-  }
-  return stored;
 }

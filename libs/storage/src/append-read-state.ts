@@ -1,9 +1,17 @@
-import type { Transaction } from 'kysely';
-import { cachedSql, insertInChunks, KeyGroups, runSql, tupleKey, type RowsStatement } from './append-sql.js';
+import type { Kysely } from 'kysely';
+import {
+  cachedSql,
+  insertStatements,
+  KeyGroups,
+  runEach,
+  tupleKey,
+  type RowsStatement,
+  type Statement,
+} from './append-sql.js';
 import { ROWS_PER_STATEMENT } from './chunks.js';
 import { directConversationId } from './conversation-id.js';
 import type { Database } from './db-schema.js';
-import type { RepositoryContext } from './repository-context.js';
+import type { DialectKind } from './storage-dialect.js';
 import type { AppendInput } from './types.js';
 
 /*
@@ -17,13 +25,24 @@ import type { AppendInput } from './types.js';
  *   It only updates: a member removed meanwhile has no row and must not get one back.
  */
 export async function recordReadState(
-  trx: Transaction<Database>,
-  ctx: RepositoryContext,
+  trx: Kysely<Database>,
+  kind: DialectKind,
   inputs: readonly AppendInput[],
   conversationSeqs: readonly number[],
 ): Promise<void> {
-  await upsertDirectState(trx, ctx, inputs, conversationSeqs);
-  await advanceGroupSenders(trx, ctx, inputs, conversationSeqs);
+  await runEach(trx, readStateStatements(kind, inputs, conversationSeqs));
+}
+
+/** The statements of {@link recordReadState}, in the order they run. */
+export function readStateStatements(
+  kind: DialectKind,
+  inputs: readonly AppendInput[],
+  conversationSeqs: readonly number[],
+): Statement[] {
+  return [
+    ...directStateStatements(kind, inputs, conversationSeqs),
+    ...groupSenderStatements(kind, inputs, conversationSeqs),
+  ];
 }
 
 /** One `conversation_members` row of a 1:1 or system conversation. */
@@ -58,12 +77,11 @@ const DIRECT_STATE_ROWS: RowsStatement = {
   },
 };
 
-async function upsertDirectState(
-  trx: Transaction<Database>,
-  ctx: RepositoryContext,
+function directStateStatements(
+  kind: DialectKind,
   inputs: readonly AppendInput[],
   conversationSeqs: readonly number[],
-): Promise<void> {
+): Statement[] {
   // One row per (app, user, conversation): the highest cursor the batch gives it.
   const rows = new Map<string, DirectRow>();
   const record = (input: AppendInput, userId: string, key: string, readSeq: number): void => {
@@ -87,10 +105,10 @@ async function upsertDirectState(
       record(input, input.senderUserId, input.conversation.key, conversationSeqs[i]!);
     }
   }
-  if (rows.size === 0) return;
+  if (rows.size === 0) return [];
   // In key order: the lock order of every transaction.
   const sorted = [...rows.values()].sort(compareRows);
-  await insertInChunks(trx, ctx.dialect.kind, DIRECT_STATE_ROWS, sorted.length, (r, out) => {
+  return insertStatements(kind, DIRECT_STATE_ROWS, sorted.length, (r, out) => {
     const row = sorted[r]!;
     out.push(row.appId, row.userId, row.conversationId, row.joinedAt, row.readSeq);
   });
@@ -102,12 +120,11 @@ function compareRows(a: DirectRow, b: DirectRow): number {
   return a.conversationId < b.conversationId ? -1 : a.conversationId > b.conversationId ? 1 : 0;
 }
 
-async function advanceGroupSenders(
-  trx: Transaction<Database>,
-  ctx: RepositoryContext,
+function groupSenderStatements(
+  kind: DialectKind,
   inputs: readonly AppendInput[],
   conversationSeqs: readonly number[],
-): Promise<void> {
+): Statement[] {
   const highest = new Map<string, { appId: string; userId: string; groupId: string; seq: number }>();
   for (let i = 0; i < inputs.length; i++) {
     const input = inputs[i]!;
@@ -127,6 +144,7 @@ async function advanceGroupSenders(
     }
   }
   const senders = [...highest.values()];
+  const statements: Statement[] = [];
   for (let at = 0; at < senders.length; at += ROWS_PER_STATEMENT) {
     const part = senders.slice(at, at + ROWS_PER_STATEMENT);
     const keys = new KeyGroups(3);
@@ -135,13 +153,14 @@ async function advanceGroupSenders(
       parameters.push(c.appId, c.userId, c.groupId, c.seq, c.seq);
       keys.add(c.groupId, c.appId, c.userId, 'group');
     }
-    const text = cachedSql(ctx.dialect.kind, `advance group senders ${part.length} ${keys.shape}`, () => {
+    const text = cachedSql(kind, `advance group senders ${part.length} ${keys.shape}`, () => {
       const when = 'when app_id = ? and user_id = ? and conversation_id = ? and read_seq < ? then ?';
       return (
         `update conversation_members set read_seq = case ${Array(part.length).fill(when).join(' ')} ` +
         `else read_seq end where ${keys.sql(['app_id', 'user_id', 'conversation_type'], 'conversation_id')}`
       );
     });
-    await runSql(trx, text, keys.parametersInto(parameters));
+    statements.push({ text, parameters: keys.parametersInto(parameters) });
   }
+  return statements;
 }

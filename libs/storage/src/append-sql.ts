@@ -1,4 +1,4 @@
-import { CompiledQuery, type Kysely, type Transaction } from 'kysely';
+import { CompiledQuery, type Kysely } from 'kysely';
 import { ROWS_PER_STATEMENT } from './chunks.js';
 import type { Database } from './db-schema.js';
 import type { DialectKind } from './storage-dialect.js';
@@ -31,7 +31,7 @@ export function cachedSql(kind: DialectKind, shape: string, build: () => string)
 
 /** Runs one statement of the append path in the transaction and resolves with its rows. */
 export async function runSql<R>(
-  trx: Transaction<Database>,
+  trx: Kysely<Database>,
   text: string,
   parameters: readonly unknown[],
 ): Promise<R[]> {
@@ -167,18 +167,25 @@ export interface RowsStatement {
   readonly suffix?: Readonly<Record<DialectKind, string>>;
 }
 
+/** One statement of the append path: SQL text with `?` placeholders and its parameters. */
+export interface Statement {
+  readonly text: string;
+  readonly parameters: unknown[];
+  /** Rows it inserts (for an INSERT of {@link insertStatements}). */
+  readonly rows?: number;
+}
+
 /**
- * Inserts `rows` rows, at most `ROWS_PER_STATEMENT` per statement, in order; `fill(i, out)` appends
- * row i's parameters (as many as the row's `?`) to `out`. Resolves with each statement's insert id.
+ * The INSERTs (or upserts) of `rows` rows, at most `ROWS_PER_STATEMENT` per statement, in order;
+ * `fill(i, out)` appends row i's parameters (as many as the row's `?`) to `out`.
  */
-export async function insertInChunks(
-  trx: Kysely<Database>,
+export function insertStatements(
   kind: DialectKind,
   statement: RowsStatement,
   rows: number,
   fill: (row: number, out: unknown[]) => void,
-): Promise<InsertedChunk[]> {
-  const chunks: InsertedChunk[] = [];
+): Statement[] {
+  const statements: Statement[] = [];
   for (let at = 0; at < rows; at += ROWS_PER_STATEMENT) {
     const count = Math.min(ROWS_PER_STATEMENT, rows - at);
     const parameters: unknown[] = [];
@@ -188,16 +195,44 @@ export async function insertInChunks(
       const suffix = statement.suffix?.[kind];
       return suffix ? `${insert} ${suffix}` : insert;
     });
-    const result = await trx.executeQuery(CompiledQuery.raw(text, parameters));
-    chunks.push({
-      rows: count,
-      insertId: result.insertId === undefined ? undefined : Number(result.insertId),
-    });
+    statements.push({ text, parameters, rows: count });
   }
+  return statements;
+}
+
+/** Runs `statements` one after the other in the transaction; resolves with each one's rows. */
+export async function runEach<R>(trx: Kysely<Database>, statements: readonly Statement[]): Promise<R[][]> {
+  const results: R[][] = [];
+  for (const { text, parameters } of statements) results.push(await runSql<R>(trx, text, parameters));
+  return results;
+}
+
+/**
+ * Inserts `rows` rows with {@link insertStatements}, one statement after the other; resolves with
+ * each statement's insert id.
+ */
+export async function insertInChunks(
+  trx: Kysely<Database>,
+  kind: DialectKind,
+  statement: RowsStatement,
+  rows: number,
+  fill: (row: number, out: unknown[]) => void,
+): Promise<InsertedChunk[]> {
+  const chunks: InsertedChunk[] = [];
+  for (const chunk of insertStatements(kind, statement, rows, fill)) chunks.push(await runInsert(trx, chunk));
   return chunks;
 }
 
-/** What one INSERT of {@link insertInChunks} reports: its rows and the driver's insert id. */
+/** Runs one INSERT of {@link insertStatements}; resolves with its rows and insert id. */
+export async function runInsert(trx: Kysely<Database>, statement: Statement): Promise<InsertedChunk> {
+  const result = await trx.executeQuery(CompiledQuery.raw(statement.text, statement.parameters));
+  return {
+    rows: statement.rows ?? 0,
+    insertId: result.insertId === undefined ? undefined : Number(result.insertId),
+  };
+}
+
+/** What one INSERT of {@link runInsert} reports: its rows and the driver's insert id. */
 export interface InsertedChunk {
   rows: number;
   /** MySQL: the first auto-increment id the statement took; SQLite: the last rowid it inserted. */

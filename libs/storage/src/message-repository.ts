@@ -23,8 +23,8 @@ const CONVERSATION_TYPES = new Set(['user', 'group', 'room', 'system']);
 export class SqlMessageRepository implements MessageRepository {
   constructor(private readonly ctx: RepositoryContext) {}
 
-  append(batch: readonly AppendInput[]): Promise<AppendResult[]> {
-    return appendBatch(this.ctx, batch);
+  append(batch: readonly AppendInput[], seqsTaken?: () => void): Promise<AppendResult[]> {
+    return appendBatch(this.ctx, batch, seqsTaken);
   }
 
   sendDirect(batch: readonly DirectSendInput[]): Promise<DirectSendResult[]> {

@@ -21,6 +21,10 @@ export function createMysqlDialect(options: MysqlStorageOptions): StorageDialect
     charset: 'utf8mb4',
     // BIGINT values come back as numbers, or as strings past 2^53 rather than silently rounded.
     supportBigNumbers: true,
+    // The append path sends its transaction in two requests of several statements each
+    // (append-pipelined.ts). Values still travel as parameters, escaped by mysql2; no statement
+    // of the storage splices input into its text.
+    multipleStatements: true,
   });
   return {
     kind: 'mysql',
@@ -35,6 +39,7 @@ export function createMysqlDialect(options: MysqlStorageOptions): StorageDialect
       },
     }),
     lockingReads: true,
+    multiStatements: true,
     upsert(insert, _keys, set) {
       const update = set((column) => sql`values(${sql.ref(column)})`);
       return insert.onDuplicateKeyUpdate(update as Parameters<typeof insert.onDuplicateKeyUpdate>[0]);

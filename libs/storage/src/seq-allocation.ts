@@ -1,5 +1,13 @@
-import type { Kysely, Transaction } from 'kysely';
-import { cachedSql, insertInChunks, KeyGroups, runSql, tupleKey, type RowsStatement } from './append-sql.js';
+import type { Kysely } from 'kysely';
+import {
+  cachedSql,
+  insertStatements,
+  KeyGroups,
+  runEach,
+  tupleKey,
+  type RowsStatement,
+  type Statement,
+} from './append-sql.js';
 import { ROWS_PER_STATEMENT } from './chunks.js';
 import type { Database } from './db-schema.js';
 import type { RepositoryContext } from './repository-context.js';
@@ -75,36 +83,64 @@ function compareCounters(a: Counter, b: Counter): number {
  * conversation's. Resolves with the counters in lock order.
  */
 export async function allocateSeqs(
-  trx: Transaction<Database>,
+  trx: Kysely<Database>,
   ctx: RepositoryContext,
   counters: CounterSet,
 ): Promise<Counter[]> {
+  const { sorted, bumps, reads } = counterStatements(ctx, counters);
+  await runEach(trx, bumps);
+  for (const rows of await runEach<CounterRow>(trx, reads)) applyCounterRows(counters, rows);
+  checkAllocated(sorted);
+  return sorted;
+}
+
+/**
+ * The statements of {@link allocateSeqs}: the upserts (`bumps`), then the locking reads back. With
+ * `returning` (MariaDB 10.5+, whose `INSERT ... ON DUPLICATE KEY UPDATE ... RETURNING` answers the
+ * rows as updated) the upserts answer the counters themselves and there are no reads.
+ */
+export function counterStatements(
+  ctx: RepositoryContext,
+  counters: CounterSet,
+  returning = false,
+): { sorted: Counter[]; bumps: Statement[]; reads: Statement[] } {
   const sorted = counters.sorted();
-  await bumpCounters(trx, ctx, counters.table, sorted);
+  const rows = (returning ? RETURNING_COUNTER_ROWS : COUNTER_ROWS)[counters.table];
+  const bumps = bumpStatements(ctx, rows, counters.table, sorted);
+  const reads: Statement[] = [];
+  if (returning) return { sorted, bumps, reads };
   for (let at = 0; at < sorted.length; at += ROWS_PER_STATEMENT) {
-    const part = sorted.slice(at, at + ROWS_PER_STATEMENT);
-    for (const row of await readCounters(trx, ctx, counters.table, part)) {
-      const counter = counters.get(
-        row.app_id,
-        row.conversation_type ?? '',
-        row.user_id ?? row.conversation_id!,
+    reads.push(readStatement(ctx, counters.table, sorted.slice(at, at + ROWS_PER_STATEMENT)));
+  }
+  return { sorted, bumps, reads };
+}
+
+/** Sets [low, high] and `next` of the counters that the rows read back after their upsert. */
+export function applyCounterRows(counters: CounterSet, rows: readonly CounterRow[]): void {
+  for (const row of rows) {
+    const counter = counters.get(
+      row.app_id,
+      row.conversation_type ?? '',
+      row.user_id ?? row.conversation_id!,
+    );
+    if (!counter) continue;
+    // The counter now stands at `max`; this transaction added `count`, so its seqs are the last
+    // `count` up to `max`.
+    counter.high = Number(row.max_seq);
+    counter.low = counter.high - counter.count + 1;
+    counter.next = counter.low;
+  }
+}
+
+/** Throws when a counter was not read back (its row vanished: never expected). */
+export function checkAllocated(sorted: readonly Counter[]): void {
+  for (const counter of sorted) {
+    if (counter.high === 0) {
+      throw new Error(
+        `seq counter ${JSON.stringify([counter.appId, counter.scope, counter.id])} missing right after its upsert`,
       );
-      if (!counter) continue;
-      // The counter now stands at `max`; this transaction added `count`, so its seqs are the last
-      // `count` up to `max`.
-      counter.high = Number(row.max_seq);
-      counter.low = counter.high - counter.count + 1;
-      counter.next = counter.low;
-    }
-    for (const counter of part) {
-      if (counter.high === 0) {
-        throw new Error(
-          `seq counter ${JSON.stringify([counter.appId, counter.scope, counter.id])} missing right after its upsert`,
-        );
-      }
     }
   }
-  return sorted;
 }
 
 const COUNTER_ROWS: Record<CounterTable, RowsStatement> = {
@@ -131,22 +167,41 @@ const COUNTER_ROWS: Record<CounterTable, RowsStatement> = {
   },
 };
 
+/** The upserts of {@link COUNTER_ROWS} answering the counters as updated (MariaDB 10.5+, SQLite). */
+const RETURNING_COUNTER_ROWS: Record<CounterTable, RowsStatement> = {
+  users: returningRows(COUNTER_ROWS.users, 'app_id, user_id, max_seq'),
+  conversations: returningRows(
+    COUNTER_ROWS.conversations,
+    'app_id, conversation_type, conversation_id, max_seq',
+  ),
+};
+
+function returningRows(rows: RowsStatement, columns: string): RowsStatement {
+  const { mysql, sqlite } = rows.suffix!;
+  return {
+    ...rows,
+    name: `${rows.name} returning`,
+    suffix: { mysql: `${mysql} returning ${columns}`, sqlite: `${sqlite} returning ${columns}` },
+  };
+}
+
 /** Adds each counter's `count` to its row, creating missing rows: locks them until commit. */
-async function bumpCounters(
-  trx: Transaction<Database>,
+function bumpStatements(
   ctx: RepositoryContext,
+  rows: RowsStatement,
   table: CounterTable,
   sorted: readonly Counter[],
-): Promise<void> {
+): Statement[] {
   const now = ctx.now();
-  await insertInChunks(trx, ctx.dialect.kind, COUNTER_ROWS[table], sorted.length, (i, out) => {
+  return insertStatements(ctx.dialect.kind, rows, sorted.length, (i, out) => {
     const c = sorted[i]!;
     if (table === 'users') out.push(c.appId, c.id, c.count, now, now);
     else out.push(c.appId, c.scope, c.id, c.count, now);
   });
 }
 
-interface CounterRow {
+/** A counter row as read back after its upsert. */
+export interface CounterRow {
   app_id: string;
   user_id?: string;
   conversation_type?: string;
@@ -154,12 +209,7 @@ interface CounterRow {
   max_seq: number | string;
 }
 
-function readCounters(
-  trx: Transaction<Database>,
-  ctx: RepositoryContext,
-  table: CounterTable,
-  part: readonly Counter[],
-): Promise<CounterRow[]> {
+function readStatement(ctx: RepositoryContext, table: CounterTable, part: readonly Counter[]): Statement {
   const kind = ctx.dialect.kind;
   const keys = new KeyGroups(table === 'users' ? 1 : 2);
   if (table === 'users') for (const c of part) keys.add(c.id, c.appId);
@@ -173,7 +223,7 @@ function readCounters(
           'conversation_id',
         )}${lock}`,
   );
-  return runSql<CounterRow>(trx, text, keys.parametersInto([]));
+  return { text, parameters: keys.parametersInto([]) };
 }
 
 /** A conversation's counter (its latest seq); 0 for a conversation without a message. */

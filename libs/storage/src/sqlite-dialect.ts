@@ -31,6 +31,7 @@ export function createSqliteDialect(options: SqliteStorageOptions): StorageDiale
     kind: 'sqlite',
     kysely: new SqliteDialect({ database: statementCachingDatabase(database) }),
     lockingReads: false,
+    multiStatements: false,
     upsert(insert, keys, set) {
       const update = set((column) => sql.ref(`excluded.${column}`));
       return insert.onConflict((conflict) => conflict.columns(keys as never).doUpdateSet(update as never));

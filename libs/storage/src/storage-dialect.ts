@@ -26,6 +26,11 @@ export interface StorageDialect {
    */
   readonly lockingReads: boolean;
   /**
+   * Whether one request may carry several statements separated by `;` (MySQL's
+   * multipleStatements): the append path then sends its transaction in two round trips.
+   */
+  readonly multiStatements: boolean;
+  /**
    * Makes an INSERT an upsert: rows whose `keys` already exist get `set` applied instead.
    * Within `set`, an unqualified column reference means the existing row's value.
    */

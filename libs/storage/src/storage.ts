@@ -176,8 +176,12 @@ export interface MessageRepository {
    *   parties' lists (`targetId` is the recipient) and moves the sender's read cursor to its seq; a
    *   message from the system enters the recipient's system conversation; a `group` message moves
    *   its sender's member cursor, without ever creating a member.
+   * - `seqsTaken`, when given, is called once the transaction holds the seq counters it takes from
+   *   (again on each retry): a transaction sharing a counter with another calls it after that
+   *   one has committed, so callers answering batches in the order of these calls answer each
+   *   user's seqs in order (logic's group commit).
    */
-  append(batch: readonly AppendInput[]): Promise<AppendResult[]>;
+  append(batch: readonly AppendInput[], seqsTaken?: () => void): Promise<AppendResult[]>;
   /**
    * Stores a batch of 1:1 sends through `append` and resolves with one result per input, in input
    * order, with the guarantees of `append`: the conversation is `directConversationId` of the two
