@@ -3,7 +3,13 @@ import { LogSummary } from '@switchboard/log';
 import type { Counters } from '@switchboard/metrics';
 import { GRPC_BATCH_TARGET_BYTES } from '@switchboard/rpc';
 import type { LogicCounter } from './logic-metrics.js';
-import { pushesIn, type LogicRoutePort, type OfflineNotice, type UserPacket } from './route-port.js';
+import {
+  pushesIn,
+  pushesOf,
+  type LogicRoutePort,
+  type OfflineNotice,
+  type UserPacket,
+} from './route-port.js';
 import type { SyncNudger } from './sync-nudger.js';
 
 /** Options of {@link PushBatcher}. */
@@ -166,8 +172,7 @@ export class PushBatcher {
 
   /** Queues packets; resolves once route took them or their receivers were handed to the nudger. */
   push(appId: string, packets: UserPacket[]): Promise<void> {
-    let count = 0;
-    for (const p of packets) count += pushesIn(p);
+    const count = pushesOf(packets);
     if (this.pendingPackets + count > this.maxPendingPackets) {
       this.counters.add('push_overflow', count);
       this.nudger.add(appId, usersOf(packets));
@@ -272,8 +277,7 @@ export class PushBatcher {
         if (!call) {
           call = { slots: [], waiters: entry.waiters, packets: 0, since: entry.since };
           packets = entry.packets;
-          pushes = 0;
-          for (const p of packets) pushes += pushesIn(p);
+          pushes = pushesOf(packets);
         } else {
           for (const join of entry.waiters) call.waiters.push(join);
           for (const p of entry.packets) {
@@ -358,9 +362,7 @@ export class PushBatcher {
           setTimeout(() => this.deliver(appId, parts, i, call, attempt + 1), delay).unref();
           return;
         }
-        let pushes = 0;
-        for (const p of packets) pushes += pushesIn(p);
-        this.counters.add('push_failures', pushes);
+        this.counters.add('push_failures', pushesOf(packets));
         this.nudger.add(appId, usersOf(packets));
         this.failures.add({
           app: appId,

@@ -49,6 +49,13 @@ export function pushesIn(p: UserPacket): number {
   return p.seqs ? p.seqs.length : 1;
 }
 
+/** Pushes some packets stand for (see {@link pushesIn}). */
+export function pushesOf(packets: readonly UserPacket[]): number {
+  let n = 0;
+  for (const p of packets) n += pushesIn(p);
+  return n;
+}
+
 /** A device that does not get a push: the sender's, which has its response. */
 export interface DeviceExclusion {
   userId: string;
