@@ -9,7 +9,13 @@ import {
   type Conversation,
   type ConversationSummary,
 } from '@switchboard/proto/client';
-import { asBuffer, encodePacket, pushPacket } from '@switchboard/protocol';
+import {
+  asBuffer,
+  encodePacket,
+  encodeToBuffer,
+  type MessageEncoder,
+  pushPacket,
+} from '@switchboard/protocol';
 import type {
   ConversationMessage,
   ConversationRef,
@@ -63,13 +69,17 @@ export function toClientMessage(m: ConversationMessage, seq: number): Message {
  * push (two pushes per 1:1 send).
  */
 export function encodeMessagePush(message: Message): Buffer {
-  const writer = new BinaryWriter();
-  writer.uint32(PACKET_TYPE_TAG).int32(PacketType.PACKET_TYPE_MESSAGE);
-  writer.uint32(PACKET_DATA_TAG).fork();
-  Message.encode(message, writer);
-  writer.join();
-  return asBuffer(writer.finish());
+  return encodeToBuffer(MESSAGE_PUSH, message);
 }
+
+const MESSAGE_PUSH: MessageEncoder<Message> = {
+  encode(message: Message, writer = new BinaryWriter()): BinaryWriter {
+    writer.uint32(PACKET_TYPE_TAG).int32(PacketType.PACKET_TYPE_MESSAGE);
+    writer.uint32(PACKET_DATA_TAG).fork();
+    Message.encode(message, writer);
+    return writer.join();
+  },
+};
 
 /** Packet.type (field 1, varint) and Packet.data (field 5, length-delimited), as keys on the wire. */
 const PACKET_TYPE_TAG = (1 << 3) | 0;
@@ -82,7 +92,7 @@ const PACKET_DATA_TAG = (5 << 3) | 2;
  * {@link messagePush} gives with that seq).
  */
 export function encodeMessageWithoutSeq(m: ConversationMessage): Buffer {
-  return asBuffer(Message.encode(toClientMessage(m, 0)).finish());
+  return encodeToBuffer(Message, toClientMessage(m, 0));
 }
 
 /**
@@ -101,7 +111,7 @@ export function readReceiptPush(
   readSeq: number,
 ): Buffer {
   const receipt = { conversation: toClientConversation(conversation), userId, readSeq, deviceId };
-  return encodedPush(PacketType.PACKET_TYPE_READ_RECEIPT, ReadReceipt.encode(receipt).finish());
+  return encodedPush(PacketType.PACKET_TYPE_READ_RECEIPT, encodeToBuffer(ReadReceipt, receipt));
 }
 
 /** A push packet (request id 0) as the bytes route hands to gates. */

@@ -1,6 +1,6 @@
 import { ErrorCode, type Packet, type SignInRequest, SignInResponse } from '@switchboard/proto/client';
 import type { SignInResponse as LogicSignInResponse } from '@switchboard/proto/logic';
-import { responsePacket } from '@switchboard/protocol';
+import { encodeToBuffer, responsePacket } from '@switchboard/protocol';
 import { checkRoomId } from '@switchboard/rpc';
 import { ConnState, type Connection } from './connection.js';
 import { errorOf, logDetailOf } from './error-of.js';
@@ -112,7 +112,7 @@ function completeSignIn(
     heartbeatIntervalMs: response.heartbeatIntervalMs || host.settings.heartbeatIntervalMs,
     serverTime: response.serverTime || host.clock.now(),
   };
-  host.reply(conn, responsePacket(packet, SignInResponse.encode(body).finish()));
+  host.reply(conn, responsePacket(packet, encodeToBuffer(SignInResponse, body)));
 }
 
 /**

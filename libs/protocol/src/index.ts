@@ -24,5 +24,6 @@ export {
 } from './packet-builders.js';
 export { encodePush, encodePushFrame, type EncodedPush } from './push-encoding.js';
 export { messagePushWithSeq, seqOffset } from './message-push.js';
+export { encodeToBuffer, type MessageEncoder } from './pooled-encode.js';
 // The error catalog, its codes and WebSocket close codes (also alone, for browsers: ./catalog.js).
 export * from './catalog.js';
