@@ -1,4 +1,5 @@
 import { BinaryWriter } from '@bufbuild/protobuf/wire';
+import { NumberInt64Writer } from './number-int64.js';
 
 /** What ts-proto generates for a message type: `Packet`, `SendResponse`... */
 export interface MessageEncoder<T> {
@@ -17,7 +18,7 @@ interface WriterState {
 /** A writer whose buffer grew past this is dropped after use rather than kept for the next. */
 const KEEP_BYTES = 64 * 1024;
 
-let shared = new BinaryWriter();
+let shared: BinaryWriter = new NumberInt64Writer();
 let inUse = false;
 
 /**
@@ -26,7 +27,7 @@ let inUse = false;
  * as it goes, and `finish()` copies into yet another ArrayBuffer: two or three ArrayBuffers per
  * message, each costly to create and to collect. Here one writer is kept and reused, and the bytes
  * are copied once into a Buffer from Node's pool (`Buffer.allocUnsafe`, a slice of a shared slab
- * for small sizes). Encoding is synchronous, so one writer serves every call; a nested call (an
+ * for small sizes); 64-bit integers are written without BigInts ({@link NumberInt64Writer}). Encoding is synchronous, so one writer serves every call; a nested call (an
  * encoder that encodes another message by this function) gets a writer of its own.
  */
 export function encodeToBuffer<T>(codec: MessageEncoder<T>, message: T): Buffer {
@@ -39,11 +40,11 @@ export function encodeToBuffer<T>(codec: MessageEncoder<T>, message: T): Buffer 
     const out = Buffer.allocUnsafe(state.pos);
     out.set(state.buffer.subarray(0, state.pos));
     state.pos = 0;
-    if (state.buffer.length > KEEP_BYTES) shared = new BinaryWriter();
+    if (state.buffer.length > KEEP_BYTES) shared = new NumberInt64Writer();
     return out;
   } catch (err) {
     // Forks left open: start the next call from a clean writer.
-    shared = new BinaryWriter();
+    shared = new NumberInt64Writer();
     throw err;
   } finally {
     inUse = false;
