@@ -9,13 +9,8 @@ import {
   type Conversation,
   type ConversationSummary,
 } from '@switchboard/proto/client';
-import {
-  asBuffer,
-  encodePacket,
-  encodeToBuffer,
-  type MessageEncoder,
-  pushPacket,
-} from '@switchboard/protocol';
+import { encodeToBuffer, type MessageEncoder } from '@switchboard/proto/codec';
+import { asBuffer, encodePacket, pushPacket } from '@switchboard/protocol';
 import type {
   ConversationMessage,
   ConversationRef,

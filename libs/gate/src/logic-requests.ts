@@ -13,7 +13,8 @@ import {
   type SyncRequest,
   SyncResponse,
 } from '@switchboard/proto/client';
-import { encodeToBuffer, errorPacket } from '@switchboard/protocol';
+import { encodeToBuffer } from '@switchboard/proto/codec';
+import { errorPacket } from '@switchboard/protocol';
 import { Admit, forwardingTo } from './forward-to-logic.js';
 import type { RequestHandler } from './request-handler.js';
 

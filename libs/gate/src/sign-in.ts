@@ -1,6 +1,7 @@
 import { ErrorCode, type Packet, type SignInRequest, SignInResponse } from '@switchboard/proto/client';
 import type { SignInResponse as LogicSignInResponse } from '@switchboard/proto/logic';
-import { encodeToBuffer, responsePacket } from '@switchboard/protocol';
+import { encodeToBuffer } from '@switchboard/proto/codec';
+import { responsePacket } from '@switchboard/protocol';
 import { checkRoomId } from '@switchboard/rpc';
 import { ConnState, type Connection } from './connection.js';
 import { errorOf, logDetailOf } from './error-of.js';

@@ -24,7 +24,5 @@ export {
 } from './packet-builders.js';
 export { encodePush, encodePushFrame, type EncodedPush } from './push-encoding.js';
 export { messagePushWithSeq, seqOffset } from './message-push.js';
-export { encodeToBuffer, type MessageEncoder } from './pooled-encode.js';
-export { NumberInt64Reader, NumberInt64Writer } from './number-int64.js';
 // The error catalog, its codes and WebSocket close codes (also alone, for browsers: ./catalog.js).
 export * from './catalog.js';

@@ -1,6 +1,6 @@
 import { ErrorCode, Packet, PacketType } from '@switchboard/proto/client';
 import { encodeFrame } from './frame-encoder.js';
-import { encodeToBuffer } from './pooled-encode.js';
+import { encodeToBuffer } from '@switchboard/proto/codec';
 import { type ProtocolError } from './protocol-error.js';
 import { decodeStrictOrThrow } from './strict-decode.js';
 

@@ -1,5 +1,5 @@
-import { BinaryReader } from '@bufbuild/protobuf/wire';
-import { NumberInt64Reader } from './number-int64.js';
+import type { BinaryReader } from '@bufbuild/protobuf/wire';
+import { NumberInt64Reader } from '@switchboard/proto/codec';
 
 /** The decode half of a ts-proto message's functions. */
 export interface MessageDecoder<T> {

@@ -1,4 +1,4 @@
-import { BinaryWriter } from '@bufbuild/protobuf/wire';
+import type { BinaryWriter } from '@bufbuild/protobuf/wire';
 import { NumberInt64Writer } from './number-int64.js';
 
 /** What ts-proto generates for a message type: `Packet`, `SendResponse`... */
@@ -31,11 +31,28 @@ let inUse = false;
  * encoder that encodes another message by this function) gets a writer of its own.
  */
 export function encodeToBuffer<T>(codec: MessageEncoder<T>, message: T): Buffer {
-  if (inUse) return asOwnBuffer(codec.encode(message).finish());
+  return writeToBuffer(encodeWith, codec, message);
+}
+
+function encodeWith<T>(writer: BinaryWriter, codec: MessageEncoder<T>, message: T): void {
+  codec.encode(message, writer);
+}
+
+/**
+ * What `write(writer, a, b)` writes, as a Buffer, on the reused writer of {@link encodeToBuffer}:
+ * for bytes built from values that are not a generated message (`write` is a plain function, so
+ * that no closure is made per call).
+ */
+export function writeToBuffer<A, B>(write: (writer: BinaryWriter, a: A, b: B) => void, a: A, b: B): Buffer {
+  if (inUse) {
+    const own = new NumberInt64Writer();
+    write(own, a, b);
+    return asOwnBuffer(own.finish());
+  }
   inUse = true;
   const writer = shared;
   try {
-    codec.encode(message, writer);
+    write(writer, a, b);
     const state = writer as unknown as WriterState;
     const out = Buffer.allocUnsafe(state.pos);
     out.set(state.buffer.subarray(0, state.pos));

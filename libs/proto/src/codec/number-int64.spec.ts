@@ -1,5 +1,5 @@
 import { BinaryReader, BinaryWriter } from '@bufbuild/protobuf/wire';
-import { Message } from '@switchboard/proto/client';
+import { Message } from '../client.js';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { NumberInt64Reader, NumberInt64Writer } from './number-int64.js';
