@@ -123,6 +123,7 @@ describe('the MySQL append request as text', () => {
       'select ? -- ?',
       'select ? /* ? */',
       'select ? # ?',
+      'select 1 -?',
       "select 'it\\'s', ?",
     ]) {
       expect(() => piecesOf(text), text).toThrow();

@@ -18,7 +18,7 @@ export function piecesOf(text: string): readonly string[] {
   let split = pieces.get(text);
   if (split === undefined) {
     split = text.split('?');
-    for (const piece of split) checkPiece(piece, text);
+    for (let p = 0; p < split.length; p++) checkPiece(split[p]!, p < split.length - 1, text);
     if (pieces.size >= MAX_CACHED_TEXTS) pieces.clear();
     pieces.set(text, split);
   }
@@ -28,9 +28,10 @@ export function piecesOf(text: string): readonly string[] {
 /**
  * Refuses a text where a `?` could be inside a literal, an identifier or a comment: the texts are
  * constants of this library and hold only simple literals (`''`, `'user'`), but splitting one that
- * did would write a value into its literal.
+ * did would write a value into its literal. Nor may a value follow a `-` (`-?` with -1 would read
+ * `--1`, one step from a comment).
  */
-function checkPiece(piece: string, text: string): void {
+function checkPiece(piece: string, beforeValue: boolean, text: string): void {
   let quotes = 0;
   for (let i = 0; i < piece.length; i++) {
     const code = piece.charCodeAt(i);
@@ -39,7 +40,12 @@ function checkPiece(piece: string, text: string): void {
       throw new Error(`unexpected ${piece[i]} in an SQL text to fill in: ${text}`);
     }
   }
-  if (quotes % 2 !== 0 || piece.includes('--') || piece.includes('/*')) {
+  if (
+    quotes % 2 !== 0 ||
+    piece.includes('--') ||
+    piece.includes('/*') ||
+    (beforeValue && piece.endsWith('-'))
+  ) {
     throw new Error(`a placeholder may stand inside a literal or a comment of: ${text}`);
   }
 }
