@@ -31,7 +31,7 @@ let inUse = false;
  * encoder that encodes another message by this function) gets a writer of its own.
  */
 export function encodeToBuffer<T>(codec: MessageEncoder<T>, message: T): Buffer {
-  return writeToBuffer(encodeWith, codec, message);
+  return writeToBuffer(encodeWith, codec, message, undefined);
 }
 
 function encodeWith<T>(writer: BinaryWriter, codec: MessageEncoder<T>, message: T): void {
@@ -39,20 +39,25 @@ function encodeWith<T>(writer: BinaryWriter, codec: MessageEncoder<T>, message: 
 }
 
 /**
- * What `write(writer, a, b)` writes, as a Buffer, on the reused writer of {@link encodeToBuffer}:
+ * What `write(writer, a, b, c)` writes, as a Buffer, on the reused writer of {@link encodeToBuffer}:
  * for bytes built from values that are not a generated message (`write` is a plain function, so
  * that no closure is made per call).
  */
-export function writeToBuffer<A, B>(write: (writer: BinaryWriter, a: A, b: B) => void, a: A, b: B): Buffer {
+export function writeToBuffer<A, B, C>(
+  write: (writer: BinaryWriter, a: A, b: B, c: C) => void,
+  a: A,
+  b: B,
+  c: C,
+): Buffer {
   if (inUse) {
     const own = new NumberInt64Writer();
-    write(own, a, b);
+    write(own, a, b, c);
     return asOwnBuffer(own.finish());
   }
   inUse = true;
   const writer = shared;
   try {
-    write(writer, a, b);
+    write(writer, a, b, c);
     const state = writer as unknown as WriterState;
     const out = Buffer.allocUnsafe(state.pos);
     out.set(state.buffer.subarray(0, state.pos));
