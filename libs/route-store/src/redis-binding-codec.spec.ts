@@ -36,4 +36,26 @@ describe('binding codec', () => {
       ),
     );
   });
+
+  it('answers a text read again with a binding of its own, carrying the ids it is given', () => {
+    const text = encodeBinding(
+      {
+        appId: 'a',
+        userId: 'u',
+        deviceId: 'd',
+        gateId: 'g',
+        gateBootId: 'b',
+        connId: '7',
+        epoch: 3,
+        platform: 'web',
+        boundAt: 1,
+      },
+      2,
+    );
+    const first = decodeBinding('a', 'u', 'd', text);
+    const again = decodeBinding('a2', 'u2', 'd2', text);
+    expect(again).not.toBe(first);
+    expect(again.binding).toMatchObject({ appId: 'a2', userId: 'u2', deviceId: 'd2', epoch: 3, connId: '7' });
+    expect(() => decodeBinding('a', 'u', 'd', '{not json')).toThrow();
+  });
 });
