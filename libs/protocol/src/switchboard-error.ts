@@ -1,6 +1,9 @@
 import { ErrorCode } from '@switchboard/proto/client-errors';
 import { errorInfo } from './errors.js';
 
+/** V8's Error constructor (Node, Chromium); this library also runs in other browsers, which lack it. */
+const V8Error = Error as unknown as { stackTraceLimit?: number };
+
 /**
  * An error with a stable catalog code, for throwing inside a service and mapping to a Packet, a gRPC
  * status or an HTTP body at the boundary.
@@ -28,13 +31,14 @@ export class SwitchboardError extends Error {
     options?: { temporary?: boolean; cause?: unknown; field?: string | undefined },
   ) {
     const info = errorInfo(code);
-    const limit = Error.stackTraceLimit;
-    if (code !== ErrorCode.ERROR_CODE_INTERNAL) Error.stackTraceLimit = 0;
+    const limit = V8Error.stackTraceLimit;
+    const skipStack = code !== ErrorCode.ERROR_CODE_INTERNAL && typeof limit === 'number';
+    if (skipStack) V8Error.stackTraceLimit = 0;
     super(
       message ?? info?.meaning ?? `error code ${code}`,
       options?.cause === undefined ? undefined : { cause: options.cause },
     );
-    Error.stackTraceLimit = limit;
+    if (skipStack) V8Error.stackTraceLimit = limit;
     this.code = code;
     this.temporary = options?.temporary ?? info?.retryable ?? false;
     this.field = options?.field;
