@@ -167,6 +167,37 @@ describe('SendBatcher admission control', () => {
     expect((await Promise.all(queued)).map((r) => r.messageId)).toEqual([2, 3]);
   });
 
+  it('refuses sends with RATE_LIMITED while the oldest queued one has waited maxQueueWaitMs', async () => {
+    // The database falling behind: batches take longer, the queue ages; refusing bounds how long an
+    // accepted send waits, where maxQueued alone let thousands wait seconds each.
+    let now = 1_000;
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const batcher = new SendBatcher<DirectSendInput, DirectSendResult>(
+      async (batch) => {
+        await held;
+        return batch.map(result);
+      },
+      0,
+      10,
+      { maxQueued: 100, maxQueueWaitMs: 500, now: () => now },
+    );
+    const first = batcher.send(input(1)); // taken into the first batch at once
+    await new Promise((r) => setImmediate(r));
+    const queued = batcher.send(input(2));
+    now = 1_499;
+    const accepted = batcher.send(input(3));
+    now = 1_500;
+    const refused = await batcher.send(input(4)).catch((e: unknown) => e);
+    expect(refused).toMatchObject({ code: ErrorCode.ERROR_CODE_RATE_LIMITED });
+    expect(batcher.rejected).toBe(1);
+    release();
+    await first;
+    expect((await Promise.all([queued, accepted])).map((r) => r.messageId)).toEqual([2, 3]);
+    // The queue drained: sends are taken again.
+    expect((await batcher.send(input(5))).messageId).toBe(5);
+  });
+
   it('drops with TIMEOUT, unwritten, the sends whose caller gave up while they queued', async () => {
     let now = 1_000;
     let release!: () => void;
