@@ -20,7 +20,6 @@ import { once } from 'node:events';
 import { cpus, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { Metadata } from '@grpc/grpc-js';
-import { ConversationType } from '@switchboard/proto/client';
 import {
   GateServiceClient,
   GateServiceService,
@@ -37,7 +36,7 @@ import {
   startGrpcServer,
   unary,
 } from '@switchboard/rpc';
-import { encodeMessagePush } from '../../apps/logic/src/client-message.js';
+import { messagePush } from '../../apps/logic/src/client-message.js';
 import { cpuMicros } from '../fanout/proc-stats.js';
 import { quantile, runClosedLoop, type LoadResult } from '../send/closed-loop.js';
 import { canPin, pinProcess } from '../shared/pin.js';
@@ -114,17 +113,20 @@ function deliverRequest(batch: number, bytes: number): DeliverRequest {
     appId: 'bench',
     bootId: 'boot-0123456789abcdef',
     deliveries: Array.from({ length: batch }, (_, i) => ({
-      packet: encodeMessagePush({
-        messageId: 1_000_000 + i,
-        seq: 1_000 + i,
-        conversation: { type: ConversationType.CONVERSATION_TYPE_USER, id: `u${i}` },
-        sender: { userId: `u${i}`, deviceId: 'd-sender' },
-        contentType: 'text',
-        content,
-        sentAt: Date.now(),
-        conversationSeq: 1_000 + i,
-        clientMsgId: `m-${i}-0123456789`,
-      }),
+      packet: messagePush(
+        {
+          messageId: 1_000_000 + i,
+          conversation: { type: 'user', id: `u${i}` },
+          senderUserId: `u${i}`,
+          senderDeviceId: 'd-sender',
+          contentType: 'text',
+          content,
+          sentAt: Date.now(),
+          conversationSeq: 1_000 + i,
+          clientMsgId: `m-${i}-0123456789`,
+        },
+        1_000 + i,
+      ),
       targets: [{ connId: 10_000 + i, epoch: 3, userId: `u${i + 1}`, deviceId: 'd-receiver', seq: 0 }],
       message: Buffer.alloc(0),
     })),

@@ -1,9 +1,9 @@
 import { ConversationType, Message, Packet, PacketType } from '@switchboard/proto/client';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { messagePushWithSeq, pushPacket } from '@switchboard/protocol';
-import type { ConversationMessage } from '@switchboard/storage';
+import type { ConversationMessage, ConversationRef } from '@switchboard/storage';
 import {
-  encodeMessagePush,
   fromClientConversation,
   encodeMessageWithoutSeq,
   messagePush,
@@ -63,12 +63,36 @@ describe('client-message translation', () => {
     });
   });
 
-  it('writes the same bytes as a Packet carrying the encoded Message', () => {
-    const message = toClientMessage({ ...stored, conversation: { type: 'group', id: 'g1' } }, 5);
-    const twice = Packet.encode(
-      pushPacket(PacketType.PACKET_TYPE_MESSAGE, Message.encode(message).finish()),
-    ).finish();
-    expect(encodeMessagePush(message)).toEqual(Buffer.from(twice));
+  it('writes the bytes of a Packet carrying Message.encode of toClientMessage, for any message', () => {
+    // messagePush writes the Message's fields itself; this is the generated code's answer.
+    const reference = (m: ConversationMessage, seq: number, c: ConversationRef): Buffer =>
+      Buffer.from(
+        Packet.encode(
+          pushPacket(
+            PacketType.PACKET_TYPE_MESSAGE,
+            Message.encode(toClientMessage({ ...m, conversation: c }, seq)).finish(),
+          ),
+        ).finish(),
+      );
+    const text = fc.string({ unit: 'grapheme', maxLength: 12 });
+    const ref = fc.record({ type: fc.constantFrom('user', 'group', 'room', 'system' as const), id: text });
+    const message: fc.Arbitrary<ConversationMessage> = fc.record({
+      messageId: fc.maxSafeNat(),
+      conversation: ref,
+      conversationSeq: fc.maxSafeNat(),
+      senderUserId: text,
+      senderDeviceId: text,
+      clientMsgId: text,
+      contentType: text,
+      content: fc.uint8Array({ maxLength: 300 }),
+      sentAt: fc.maxSafeInteger(),
+    });
+    fc.assert(
+      fc.property(message, fc.oneof(fc.constant(0), fc.maxSafeNat()), ref, (m, seq, c) => {
+        expect(messagePush(m, seq, c)).toEqual(reference(m, seq, c));
+        expect(messagePush(m, seq)).toEqual(reference(m, seq, m.conversation));
+      }),
+    );
   });
 
   it('writes per-receiver pushes of one message as messagePush does, whatever the seq and ids', () => {

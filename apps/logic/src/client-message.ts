@@ -1,14 +1,15 @@
 // Translation between logic's domain types and the client protocol's generated ones, and the one
 // packet logic encodes itself: the MESSAGE push, which route hands to gates as bytes by design.
-import { BinaryWriter } from '@bufbuild/protobuf/wire';
+import type { BinaryWriter } from '@bufbuild/protobuf/wire';
 import {
   ConversationType,
-  Message,
+  type Message,
   PacketType,
   ReadReceipt,
   type Conversation,
   type ConversationSummary,
 } from '@switchboard/proto/client';
+import { encodeToBuffer, writeToBuffer } from '@switchboard/proto/codec';
 import { asBuffer, encodePacket, pushPacket } from '@switchboard/protocol';
 import type {
   ConversationMessage,
@@ -56,21 +57,6 @@ export function toClientMessage(m: ConversationMessage, seq: number): Message {
   };
 }
 
-/**
- * The MESSAGE push for one receiving user, encoded once for all of that user's devices. The Message
- * is written inside the Packet by the same writer (what ts-proto does for a nested message): the
- * same bytes as a Packet carrying the encoded Message, with one writer and no Packet object per
- * push (two pushes per 1:1 send).
- */
-export function encodeMessagePush(message: Message): Buffer {
-  const writer = new BinaryWriter();
-  writer.uint32(PACKET_TYPE_TAG).int32(PacketType.PACKET_TYPE_MESSAGE);
-  writer.uint32(PACKET_DATA_TAG).fork();
-  Message.encode(message, writer);
-  writer.join();
-  return asBuffer(writer.finish());
-}
-
 /** Packet.type (field 1, varint) and Packet.data (field 5, length-delimited), as keys on the wire. */
 const PACKET_TYPE_TAG = (1 << 3) | 0;
 const PACKET_DATA_TAG = (5 << 3) | 2;
@@ -82,15 +68,57 @@ const PACKET_DATA_TAG = (5 << 3) | 2;
  * {@link messagePush} gives with that seq).
  */
 export function encodeMessageWithoutSeq(m: ConversationMessage): Buffer {
-  return asBuffer(Message.encode(toClientMessage(m, 0)).finish());
+  return writeToBuffer(writeMessage, m, 0, m.conversation);
 }
 
 /**
  * The MESSAGE push of a domain message with the receiving user's `seq` (0 for a live message that is
- * not stored): what the services call, so that they never build a generated Message themselves.
+ * not stored), showing it in `conversation` (by default the message's own; a 1:1 message shows each
+ * party the other as the conversation): what the services call, so that they never build a
+ * generated Message themselves.
  */
-export function messagePush(m: ConversationMessage, seq: number): Buffer {
-  return encodeMessagePush(toClientMessage(m, seq));
+export function messagePush(
+  m: ConversationMessage,
+  seq: number,
+  conversation: ConversationRef = m.conversation,
+): Buffer {
+  return writeToBuffer(writeMessagePush, m, seq, conversation);
+}
+
+function writeMessagePush(
+  writer: BinaryWriter,
+  m: ConversationMessage,
+  seq: number,
+  conversation: ConversationRef,
+): void {
+  writer.uint32(PACKET_TYPE_TAG).int32(PacketType.PACKET_TYPE_MESSAGE);
+  writer.uint32(PACKET_DATA_TAG).fork();
+  writeMessage(writer, m, seq, conversation);
+  writer.join();
+}
+
+/**
+ * The Message of {@link toClientMessage} written straight from the domain message: Message.encode's
+ * fields in its order, defaults left out (the spec compares the bytes for any message), without a
+ * Message, Conversation and Sender object per push (two pushes per 1:1 send).
+ */
+function writeMessage(writer: BinaryWriter, m: ConversationMessage, seq: number, c: ConversationRef): void {
+  if (m.messageId !== 0) writer.uint32(8).uint64(m.messageId);
+  if (seq !== 0) writer.uint32(16).uint64(seq);
+  writer.uint32(26).fork();
+  const type = toProtoType[c.type] ?? ConversationType.CONVERSATION_TYPE_UNSPECIFIED;
+  if (type !== ConversationType.CONVERSATION_TYPE_UNSPECIFIED) writer.uint32(8).int32(type);
+  if (c.id !== '') writer.uint32(18).string(c.id);
+  writer.join();
+  writer.uint32(34).fork();
+  if (m.senderUserId !== '') writer.uint32(10).string(m.senderUserId);
+  if (m.senderDeviceId !== '') writer.uint32(18).string(m.senderDeviceId);
+  writer.join();
+  if (m.contentType !== '') writer.uint32(42).string(m.contentType);
+  if (m.content.length !== 0) writer.uint32(50).bytes(m.content);
+  if (m.sentAt !== 0) writer.uint32(56).int64(m.sentAt);
+  if (m.conversationSeq !== 0) writer.uint32(64).uint64(m.conversationSeq);
+  if (m.clientMsgId !== '') writer.uint32(74).string(m.clientMsgId);
 }
 
 /** The READ_RECEIPT push: the same bytes for every device that gets it. */
@@ -101,7 +129,7 @@ export function readReceiptPush(
   readSeq: number,
 ): Buffer {
   const receipt = { conversation: toClientConversation(conversation), userId, readSeq, deviceId };
-  return encodedPush(PacketType.PACKET_TYPE_READ_RECEIPT, ReadReceipt.encode(receipt).finish());
+  return encodedPush(PacketType.PACKET_TYPE_READ_RECEIPT, encodeToBuffer(ReadReceipt, receipt));
 }
 
 /** A push packet (request id 0) as the bytes route hands to gates. */

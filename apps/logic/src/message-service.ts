@@ -4,6 +4,7 @@ import {
   directAppendInput,
   directSendResult,
   type ConversationMessage,
+  type ConversationRef,
   type DirectSendInput,
   type DirectSendResult,
   type Storage,
@@ -193,8 +194,11 @@ export class MessageService {
   }
 
   private async deliver(appId: string, m: DirectMessage, r: DirectSendResult): Promise<void> {
-    const base: Omit<ConversationMessage, 'conversation'> = {
+    const peer = m.recipientUserId;
+    // Stored as the sender's conversation with the peer; each party's push shows the other.
+    const message: ConversationMessage = {
       messageId: r.messageId,
+      conversation: { type: 'user', id: peer },
       conversationSeq: r.conversationSeq,
       senderUserId: m.senderUserId,
       senderDeviceId: m.senderDeviceId,
@@ -203,11 +207,17 @@ export class MessageService {
       content: m.content,
       sentAt: r.sentAt,
     };
-    const peer = m.recipientUserId;
     // What the offline-push webhook says if the recipient has no device online.
-    const offline: OfflineNotice = { messageId: r.messageId, ...m, sentAt: r.sentAt };
+    const offline: OfflineNotice = {
+      messageId: r.messageId,
+      senderUserId: m.senderUserId,
+      recipientUserId: peer,
+      contentType: m.contentType,
+      content: m.content,
+      sentAt: r.sentAt,
+    };
     if (m.senderUserId === '') {
-      const push = messagePush({ ...base, conversation: { type: 'system', id: '' } }, r.recipientSeq);
+      const push = messagePush(message, r.recipientSeq, SYSTEM_CONVERSATION);
       await this.pushes.push(appId, [{ userIds: [peer], packet: push, offline }]);
       return;
     }
@@ -215,18 +225,15 @@ export class MessageService {
     // business API has no sending device, so every device of the sender gets the push.
     const exclude = m.senderDeviceId ? { userId: m.senderUserId, deviceId: m.senderDeviceId } : undefined;
     const excluding = exclude ? { exclude } : {};
-    // Each user gets the message with their own inbox seq; the sender's other devices see the peer as the conversation.
-    const toSender = messagePush({ ...base, conversation: { type: 'user', id: peer } }, r.senderSeq);
+    // Each user gets the message with their own inbox seq.
+    const toSender = messagePush(message, r.senderSeq);
     const packets: UserPacket[] =
       peer === m.senderUserId
         ? [{ userIds: [m.senderUserId], packet: toSender, ...excluding }]
         : [
             {
               userIds: [peer],
-              packet: messagePush(
-                { ...base, conversation: { type: 'user', id: m.senderUserId } },
-                r.recipientSeq,
-              ),
+              packet: messagePush(message, r.recipientSeq, { type: 'user', id: m.senderUserId }),
               offline,
             },
             { userIds: [m.senderUserId], packet: toSender, ...excluding },
@@ -235,3 +242,5 @@ export class MessageService {
     await this.pushes.push(appId, packets);
   }
 }
+
+const SYSTEM_CONVERSATION: ConversationRef = { type: 'system', id: '' };

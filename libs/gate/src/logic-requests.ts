@@ -13,6 +13,7 @@ import {
   type SyncRequest,
   SyncResponse,
 } from '@switchboard/proto/client';
+import { encodeToBuffer } from '@switchboard/proto/codec';
 import { errorPacket } from '@switchboard/protocol';
 import { Admit, forwardingTo } from './forward-to-logic.js';
 import type { RequestHandler } from './request-handler.js';
@@ -24,7 +25,7 @@ const EMPTY = new Uint8Array(0);
 
 const sendToLogic = forwardingTo<SendRequest>(async (logic, session, request) => {
   const res = await logic.send({ session, request });
-  return SendResponse.encode(res.response ?? SendResponse.create()).finish();
+  return encodeToBuffer(SendResponse, res.response ?? SendResponse.create());
 }, Admit.Send);
 
 /**
@@ -50,22 +51,22 @@ export const forwardSend: RequestHandler<SendRequest> = (host, conn, packet, req
 
 export const forwardSync = forwardingTo<SyncRequest>(async (logic, session, request) => {
   const res = await logic.sync({ session, request });
-  return SyncResponse.encode(res.response ?? SyncResponse.create()).finish();
+  return encodeToBuffer(SyncResponse, res.response ?? SyncResponse.create());
 });
 
 export const forwardSyncGroup = forwardingTo<SyncGroupRequest>(async (logic, session, request) => {
   const res = await logic.syncGroup({ session, request });
-  return SyncResponse.encode(res.response ?? SyncResponse.create()).finish();
+  return encodeToBuffer(SyncResponse, res.response ?? SyncResponse.create());
 });
 
 export const forwardHistory = forwardingTo<HistoryRequest>(async (logic, session, request) => {
   const res = await logic.history({ session, request });
-  return HistoryResponse.encode(res.response ?? HistoryResponse.create()).finish();
+  return encodeToBuffer(HistoryResponse, res.response ?? HistoryResponse.create());
 });
 
 export const forwardConversations = forwardingTo<ConversationsRequest>(async (logic, session, request) => {
   const res = await logic.conversations({ session, request });
-  return ConversationsResponse.encode(res.response ?? ConversationsResponse.create()).finish();
+  return encodeToBuffer(ConversationsResponse, res.response ?? ConversationsResponse.create());
 });
 
 /** ACK: answered with an empty payload once logic has recorded it. */

@@ -1,5 +1,6 @@
 import { ErrorCode, type Packet, type SignInRequest, SignInResponse } from '@switchboard/proto/client';
 import type { SignInResponse as LogicSignInResponse } from '@switchboard/proto/logic';
+import { encodeToBuffer } from '@switchboard/proto/codec';
 import { responsePacket } from '@switchboard/protocol';
 import { checkRoomId } from '@switchboard/rpc';
 import { ConnState, type Connection } from './connection.js';
@@ -112,7 +113,7 @@ function completeSignIn(
     heartbeatIntervalMs: response.heartbeatIntervalMs || host.settings.heartbeatIntervalMs,
     serverTime: response.serverTime || host.clock.now(),
   };
-  host.reply(conn, responsePacket(packet, SignInResponse.encode(body).finish()));
+  host.reply(conn, responsePacket(packet, encodeToBuffer(SignInResponse, body)));
 }
 
 /**

@@ -104,6 +104,15 @@ describe('SwitchboardError', () => {
     expect(error.field).toBe('user.user_id');
   });
 
+  it('records a stack only for INTERNAL: other codes are expected outcomes, made per refused call', () => {
+    const limit = Error.stackTraceLimit;
+    const refused = new SwitchboardError(ErrorCode.ERROR_CODE_RATE_LIMITED, 'busy');
+    expect(refused.stack).toBe('SwitchboardError: busy');
+    const fault = new SwitchboardError(ErrorCode.ERROR_CODE_INTERNAL, 'bug');
+    expect(fault.stack?.split('\n').length).toBeGreaterThan(1);
+    expect(Error.stackTraceLimit).toBe(limit);
+  });
+
   it('wraps foreign errors as INTERNAL and recognises its own', () => {
     const own = new SwitchboardError(ErrorCode.ERROR_CODE_FLOOD);
     expect(SwitchboardError.from(own)).toBe(own);

@@ -1,5 +1,6 @@
 import { ErrorCode, Packet, PacketType } from '@switchboard/proto/client';
 import { encodeFrame } from './frame-encoder.js';
+import { encodeToBuffer } from '@switchboard/proto/codec';
 import { type ProtocolError } from './protocol-error.js';
 import { decodeStrictOrThrow } from './strict-decode.js';
 
@@ -24,8 +25,8 @@ export type PacketDecodeResult =
     };
 
 /** Encodes a Packet to protobuf bytes (unframed: one WebSocket binary message). */
-export function encodePacket(packet: Packet): Uint8Array {
-  return Packet.encode(packet).finish();
+export function encodePacket(packet: Packet): Buffer {
+  return encodeToBuffer(Packet, packet);
 }
 
 /** Encodes a Packet and frames it for TCP in one call. */

@@ -1,4 +1,5 @@
-import { BinaryReader } from '@bufbuild/protobuf/wire';
+import type { BinaryReader } from '@bufbuild/protobuf/wire';
+import { NumberInt64Reader } from '@switchboard/proto/codec';
 
 /** The decode half of a ts-proto message's functions. */
 export interface MessageDecoder<T> {
@@ -22,7 +23,7 @@ function decodeUtf8Strict(bytes: Uint8Array): string {
  * overrun; the same reader is then rewound and handed to the generated decoder.
  */
 export function decodeStrictOrThrow<T>(type: MessageDecoder<T>, bytes: Uint8Array): T {
-  const reader = new BinaryReader(bytes, decodeUtf8Strict);
+  const reader = new NumberInt64Reader(bytes, decodeUtf8Strict);
   while (reader.pos < reader.len) {
     const [fieldNo, wireType] = reader.tag();
     reader.skip(wireType, fieldNo);

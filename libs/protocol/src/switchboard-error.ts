@@ -10,6 +10,10 @@ import { errorInfo } from './errors.js';
  * boundary carries it to the caller (`sb-field` trailer over gRPC, `field` in an HTTP error body).
  * The message is shown to the caller: what went wrong in the caller's terms, never addresses,
  * internal limits or stack traces (put those in `cause`, for logs).
+ *
+ * Only INTERNAL records a stack: every other code is an outcome the service expected (a refused
+ * send, a bad field), and capturing a stack costs microseconds, more with source maps on, paid per
+ * refusal exactly when a server sheds load.
  */
 export class SwitchboardError extends Error {
   override readonly name = 'SwitchboardError';
@@ -24,10 +28,13 @@ export class SwitchboardError extends Error {
     options?: { temporary?: boolean; cause?: unknown; field?: string | undefined },
   ) {
     const info = errorInfo(code);
+    const limit = Error.stackTraceLimit;
+    if (code !== ErrorCode.ERROR_CODE_INTERNAL) Error.stackTraceLimit = 0;
     super(
       message ?? info?.meaning ?? `error code ${code}`,
       options?.cause === undefined ? undefined : { cause: options.cause },
     );
+    Error.stackTraceLimit = limit;
     this.code = code;
     this.temporary = options?.temporary ?? info?.retryable ?? false;
     this.field = options?.field;

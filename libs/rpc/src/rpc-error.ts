@@ -35,7 +35,12 @@ export class RpcError extends Error {
     message: string,
     options?: { cause?: unknown; field?: string | undefined },
   ) {
+    // A stack only for INTERNAL, as SwitchboardError: the rest are expected outcomes (a refusal,
+    // an unavailable peer, whose cause keeps its own stack), created per call when load is shed.
+    const limit = Error.stackTraceLimit;
+    if (code !== ErrorCode.ERROR_CODE_INTERNAL) Error.stackTraceLimit = 0;
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    Error.stackTraceLimit = limit;
     this.name = 'RpcError';
     this.field = options?.field;
   }

@@ -76,4 +76,46 @@ describe('the MySQL append in two round trips', () => {
     const [next] = (await appendPipelined(ctx, [groupAppend({ appId })], server))!;
     expect(next).toMatchObject({ conversationSeq: 2, inboxSeqs: [2, 2, 2] });
   });
+
+  it('stores ids and content holding quotes, backslashes, NUL and \\x1a as given', async () => {
+    const appId = `${uniqueId('app')}'\\`;
+    const awkward = ["a'); drop table inbox; -- ", "b\\'", 'c\0\x1a"`?', 'd\uD800\u00e9\u{1F600}'];
+    const [sender, recipient, group, clientMsgId] = awkward as [string, string, string, string];
+    const content = Uint8Array.from([0, 39, 92, 26, 255, 34]);
+    const [stored] = (await appendPipelined(
+      ctx,
+      [
+        groupAppend({
+          appId,
+          senderUserId: sender,
+          conversation: { type: 'group', key: group },
+          clientMsgId,
+          content,
+          inboxUserIds: [sender, recipient],
+        }),
+      ],
+      server,
+    ))!;
+    const message = await ctx.db
+      .selectFrom('messages')
+      .select(['app_id', 'sender_user_id', 'conversation_id', 'client_msg_id', 'content'])
+      .where('message_id', '=', stored!.messageId)
+      .executeTakeFirstOrThrow();
+    expect({ ...message, content: Buffer.from(message.content) }).toEqual({
+      app_id: appId,
+      sender_user_id: sender,
+      conversation_id: group,
+      // A lone surrogate is stored as U+FFFD, as mysql2 sends it.
+      client_msg_id: clientMsgId.replace('\uD800', '\uFFFD'),
+      content: Buffer.from(content),
+    });
+    const inbox = await ctx.db
+      .selectFrom('inbox')
+      .select('user_id')
+      .where('app_id', '=', appId)
+      .where('message_id', '=', stored!.messageId)
+      .orderBy('user_id')
+      .execute();
+    expect(inbox.map((row) => row.user_id)).toEqual([sender, recipient].sort());
+  });
 });

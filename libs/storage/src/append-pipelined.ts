@@ -7,6 +7,7 @@ import { AppendPlan, DEDUPE_ROWS, INBOX_ROWS } from './append-writes.js';
 import { ROWS_PER_STATEMENT } from './chunks.js';
 import type { Database } from './db-schema.js';
 import type { RepositoryContext } from './repository-context.js';
+import { PRE_ESCAPED, writeStatements } from './sql-text.js';
 import { applyCounterRows, checkAllocated, counterStatements, type CounterRow } from './seq-allocation.js';
 import type { AppendInput } from './types.js';
 
@@ -144,17 +145,13 @@ async function appendOn(
 
 /**
  * Sends `statements` as one request and resolves with each one's result: its rows, or the
- * driver's OK packet for a statement without rows.
+ * driver's OK packet for a statement without rows. The values are written into the text here
+ * (`sql-text.ts`), not by mysql2.
  */
 async function runTogether(db: Kysely<Database>, statements: readonly Statement[]): Promise<unknown[]> {
-  let text = statements[0]!.text;
-  const parameters: unknown[] = [];
-  for (let s = 0; s < statements.length; s++) {
-    const statement = statements[s]!;
-    if (s > 0) text += `; ${statement.text}`;
-    for (const value of statement.parameters) parameters.push(value);
-  }
-  const result = await db.executeQuery(CompiledQuery.raw(text, parameters));
+  const result = await db.executeQuery(
+    CompiledQuery.raw(writeStatements(statements), PRE_ESCAPED as unknown[]),
+  );
   return result.rows as unknown[];
 }
 

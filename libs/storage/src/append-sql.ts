@@ -7,9 +7,10 @@ import type { DialectKind } from './storage-dialect.js';
  * The statements of the group-commit write path as SQL text with `?` placeholders, built once per
  * dialect and batch shape (rows per INSERT, keys per lookup) and then reused: building them through
  * kysely on every batch (operation trees, frozen nodes, compilation) took about a quarter of logic's
- * CPU at 1,000 persisted sends/s. Values always travel as parameters, never in the text. Column and
+ * CPU at 1,000 persisted sends/s. Values travel as parameters, never in these texts. Column and
  * table names below are constants of this file. MySQL runs them with `query` (mysql2 escapes the
- * values); SQLite finds them in its prepared-statement cache by text.
+ * values), or, in the two-request append, with the values written in by `sql-text.ts`; SQLite finds
+ * them in its prepared-statement cache by text.
  */
 
 /** Texts kept per dialect; past this many shapes the cache starts over (shapes are few in practice). */

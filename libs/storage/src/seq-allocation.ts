@@ -4,7 +4,6 @@ import {
   insertStatements,
   KeyGroups,
   runEach,
-  tupleKey,
   type RowsStatement,
   type Statement,
 } from './append-sql.js';
@@ -44,29 +43,41 @@ export class Counter {
 
 /** The counters of one table that a transaction uses, each listed once however often it is used. */
 export class CounterSet {
-  private readonly byKey = new Map<string, Counter>();
+  /** app → scope → id: lookups without building a key string per use (once per send and per row). */
+  private readonly byApp = new Map<string, Map<string, Map<string, Counter>>>();
+  private readonly all: Counter[] = [];
 
   constructor(readonly table: CounterTable) {}
 
   /** Notes one more seq wanted from the counter and returns it (to take the seq from once allocated). */
   use(appId: string, scope: string, id: string): Counter {
-    const key = tupleKey(appId, scope, id);
-    let counter = this.byKey.get(key);
-    if (!counter) {
+    let byScope = this.byApp.get(appId);
+    if (byScope === undefined) {
+      byScope = new Map();
+      this.byApp.set(appId, byScope);
+    }
+    let byId = byScope.get(scope);
+    if (byId === undefined) {
+      byId = new Map();
+      byScope.set(scope, byId);
+    }
+    let counter = byId.get(id);
+    if (counter === undefined) {
       counter = new Counter(appId, scope, id);
-      this.byKey.set(key, counter);
+      byId.set(id, counter);
+      this.all.push(counter);
     }
     counter.count++;
     return counter;
   }
 
   get(appId: string, scope: string, id: string): Counter | undefined {
-    return this.byKey.get(tupleKey(appId, scope, id));
+    return this.byApp.get(appId)?.get(scope)?.get(id);
   }
 
   /** Every counter, in the global lock order (app, scope, id). */
   sorted(): Counter[] {
-    return [...this.byKey.values()].sort(compareCounters);
+    return this.all.slice().sort(compareCounters);
   }
 }
 

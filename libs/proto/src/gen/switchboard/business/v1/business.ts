@@ -6002,6 +6002,203 @@ export const GetServerStatsResponse: MessageFns<GetServerStatsResponse> = {
  * with the app's API key ("authorization: Bearer <key>" metadata) and acts
  * inside that app only.
  */
+export type BusinessServiceDefinition = typeof BusinessServiceDefinition;
+export const BusinessServiceDefinition = {
+  name: "BusinessService",
+  fullName: "switchboard.business.v1.BusinessService",
+  methods: {
+    upsertUser: {
+      name: "UpsertUser",
+      requestType: UpsertUserRequest as typeof UpsertUserRequest,
+      requestStream: false,
+      responseType: UpsertUserResponse as typeof UpsertUserResponse,
+      responseStream: false,
+      options: {},
+    },
+    getUser: {
+      name: "GetUser",
+      requestType: GetUserRequest as typeof GetUserRequest,
+      requestStream: false,
+      responseType: GetUserResponse as typeof GetUserResponse,
+      responseStream: false,
+      options: {},
+    },
+    listDevices: {
+      name: "ListDevices",
+      requestType: ListDevicesRequest as typeof ListDevicesRequest,
+      requestStream: false,
+      responseType: ListDevicesResponse as typeof ListDevicesResponse,
+      responseStream: false,
+      options: {},
+    },
+    kickDevice: {
+      name: "KickDevice",
+      requestType: KickDeviceRequest as typeof KickDeviceRequest,
+      requestStream: false,
+      responseType: KickDeviceResponse as typeof KickDeviceResponse,
+      responseStream: false,
+      options: {},
+    },
+    createGroup: {
+      name: "CreateGroup",
+      requestType: CreateGroupRequest as typeof CreateGroupRequest,
+      requestStream: false,
+      responseType: CreateGroupResponse as typeof CreateGroupResponse,
+      responseStream: false,
+      options: {},
+    },
+    updateGroup: {
+      name: "UpdateGroup",
+      requestType: UpdateGroupRequest as typeof UpdateGroupRequest,
+      requestStream: false,
+      responseType: UpdateGroupResponse as typeof UpdateGroupResponse,
+      responseStream: false,
+      options: {},
+    },
+    dissolveGroup: {
+      name: "DissolveGroup",
+      requestType: DissolveGroupRequest as typeof DissolveGroupRequest,
+      requestStream: false,
+      responseType: DissolveGroupResponse as typeof DissolveGroupResponse,
+      responseStream: false,
+      options: {},
+    },
+    addGroupMembers: {
+      name: "AddGroupMembers",
+      requestType: AddGroupMembersRequest as typeof AddGroupMembersRequest,
+      requestStream: false,
+      responseType: AddGroupMembersResponse as typeof AddGroupMembersResponse,
+      responseStream: false,
+      options: {},
+    },
+    removeGroupMembers: {
+      name: "RemoveGroupMembers",
+      requestType: RemoveGroupMembersRequest as typeof RemoveGroupMembersRequest,
+      requestStream: false,
+      responseType: RemoveGroupMembersResponse as typeof RemoveGroupMembersResponse,
+      responseStream: false,
+      options: {},
+    },
+    listGroups: {
+      name: "ListGroups",
+      requestType: ListGroupsRequest as typeof ListGroupsRequest,
+      requestStream: false,
+      responseType: ListGroupsResponse as typeof ListGroupsResponse,
+      responseStream: false,
+      options: {},
+    },
+    listGroupMembers: {
+      name: "ListGroupMembers",
+      requestType: ListGroupMembersRequest as typeof ListGroupMembersRequest,
+      requestStream: false,
+      responseType: ListGroupMembersResponse as typeof ListGroupMembersResponse,
+      responseStream: false,
+      options: {},
+    },
+    /** Send a message as a user or as the system to a user, a group or a room. */
+    sendMessage: {
+      name: "SendMessage",
+      requestType: SendMessageRequest as typeof SendMessageRequest,
+      requestStream: false,
+      responseType: SendMessageResponse as typeof SendMessageResponse,
+      responseStream: false,
+      options: {},
+    },
+    /** Push a message to every online connection of the app (not stored). */
+    broadcast: {
+      name: "Broadcast",
+      requestType: BroadcastRequest as typeof BroadcastRequest,
+      requestStream: false,
+      responseType: BroadcastResponse as typeof BroadcastResponse,
+      responseStream: false,
+      options: {},
+    },
+    /** Push a message to the connections whose tags match an expression (not stored). */
+    pushToTags: {
+      name: "PushToTags",
+      requestType: PushToTagsRequest as typeof PushToTagsRequest,
+      requestStream: false,
+      responseType: PushToTagsResponse as typeof PushToTagsResponse,
+      responseStream: false,
+      options: {},
+    },
+    isOnline: {
+      name: "IsOnline",
+      requestType: IsOnlineRequest as typeof IsOnlineRequest,
+      requestStream: false,
+      responseType: IsOnlineResponse as typeof IsOnlineResponse,
+      responseStream: false,
+      options: {},
+    },
+    getOnlineCounts: {
+      name: "GetOnlineCounts",
+      requestType: GetOnlineCountsRequest as typeof GetOnlineCountsRequest,
+      requestStream: false,
+      responseType: GetOnlineCountsResponse as typeof GetOnlineCountsResponse,
+      responseStream: false,
+      options: {},
+    },
+    /** Replace the tags the business API grants a user; live connections are updated at once. */
+    setUserTags: {
+      name: "SetUserTags",
+      requestType: SetUserTagsRequest as typeof SetUserTagsRequest,
+      requestStream: false,
+      responseType: SetUserTagsResponse as typeof SetUserTagsResponse,
+      responseStream: false,
+      options: {},
+    },
+    /** Refuse every token of a user issued up to now and kick the user's connected devices. */
+    revokeUserTokens: {
+      name: "RevokeUserTokens",
+      requestType: RevokeUserTokensRequest as typeof RevokeUserTokensRequest,
+      requestStream: false,
+      responseType: RevokeUserTokensResponse as typeof RevokeUserTokensResponse,
+      responseStream: false,
+      options: {},
+    },
+    /** A page of a 1:1 conversation (or of a user's system conversation), newest first. */
+    getHistory: {
+      name: "GetHistory",
+      requestType: GetHistoryRequest as typeof GetHistoryRequest,
+      requestStream: false,
+      responseType: GetHistoryResponse as typeof GetHistoryResponse,
+      responseStream: false,
+      options: {},
+    },
+    /**
+     * The caller's app's groups and rooms with the most messages over the last minutes, as counted
+     * by the logic instance answering.
+     */
+    getTopConversations: {
+      name: "GetTopConversations",
+      requestType: GetTopConversationsRequest as typeof GetTopConversationsRequest,
+      requestStream: false,
+      responseType: GetTopConversationsResponse as typeof GetTopConversationsResponse,
+      responseStream: false,
+      options: {},
+    },
+    /**
+     * Server-wide numbers for an operator: every live gate with its lease and connections, and the
+     * counters of the logic instance answering. Only keys of the apps in logic.api.operatorApps may
+     * call it (PERMISSION_DENIED otherwise): the numbers cover every app on the server.
+     */
+    getServerStats: {
+      name: "GetServerStats",
+      requestType: GetServerStatsRequest as typeof GetServerStatsRequest,
+      requestStream: false,
+      responseType: GetServerStatsResponse as typeof GetServerStatsResponse,
+      responseStream: false,
+      options: {},
+    },
+  },
+} as const;
+
+/**
+ * BusinessService is how an app's own servers drive Switchboard. The same
+ * operations are served as HTTP JSON under /v1/. Every call is authenticated
+ * with the app's API key ("authorization: Bearer <key>" metadata) and acts
+ * inside that app only.
+ */
 export type BusinessServiceService = typeof BusinessServiceService;
 export const BusinessServiceService = {
   upsertUser: {

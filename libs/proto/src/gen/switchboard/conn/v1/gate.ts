@@ -2647,6 +2647,101 @@ export const SetRoomResponse: MessageFns<SetRoomResponse> = {
  * travel as encoded switchboard.client.v1.Packet bytes so that the gate frames
  * them once and writes the same bytes to every target connection.
  */
+export type GateServiceDefinition = typeof GateServiceDefinition;
+export const GateServiceDefinition = {
+  name: "GateService",
+  fullName: "switchboard.conn.v1.GateService",
+  methods: {
+    /** Deliver a batch of packets, each to a list of connections. */
+    deliver: {
+      name: "Deliver",
+      requestType: DeliverRequest as typeof DeliverRequest,
+      requestStream: false,
+      responseType: DeliverResponse as typeof DeliverResponse,
+      responseStream: false,
+      options: {},
+    },
+    /** Deliver one packet to every connection of an app subscribed to a room. */
+    pushRoom: {
+      name: "PushRoom",
+      requestType: PushRoomRequest as typeof PushRoomRequest,
+      requestStream: false,
+      responseType: PushRoomResponse as typeof PushRoomResponse,
+      responseStream: false,
+      options: {},
+    },
+    /** Deliver one packet to every connection of an app whose tags match an expression. */
+    pushTags: {
+      name: "PushTags",
+      requestType: PushTagsRequest as typeof PushTagsRequest,
+      requestStream: false,
+      responseType: PushTagsResponse as typeof PushTagsResponse,
+      responseStream: false,
+      options: {},
+    },
+    /** Deliver one packet to every signed-in connection of an app. */
+    broadcast: {
+      name: "Broadcast",
+      requestType: BroadcastRequest as typeof BroadcastRequest,
+      requestStream: false,
+      responseType: BroadcastResponse as typeof BroadcastResponse,
+      responseStream: false,
+      options: {},
+    },
+    /** Send KICKED with a reason to one connection, then close it. */
+    kick: {
+      name: "Kick",
+      requestType: KickRequest as typeof KickRequest,
+      requestStream: false,
+      responseType: KickResponse as typeof KickResponse,
+      responseStream: false,
+      options: {},
+    },
+    /** Counters of this gate. */
+    stats: {
+      name: "Stats",
+      requestType: StatsRequest as typeof StatsRequest,
+      requestStream: false,
+      responseType: StatsResponse as typeof StatsResponse,
+      responseStream: false,
+      options: {},
+    },
+    /** Count one app's connections, room subscribers and tagged connections on this gate. */
+    count: {
+      name: "Count",
+      requestType: CountRequest as typeof CountRequest,
+      requestStream: false,
+      responseType: CountResponse as typeof CountResponse,
+      responseStream: false,
+      options: {},
+    },
+    /** Replace the server-granted tags of some connections. */
+    setTags: {
+      name: "SetTags",
+      requestType: SetTagsRequest as typeof SetTagsRequest,
+      requestStream: false,
+      responseType: SetTagsResponse as typeof SetTagsResponse,
+      responseStream: false,
+      options: {},
+    },
+    /** Put connections into a room or take them out (logic's rooms for large groups). */
+    setRoom: {
+      name: "SetRoom",
+      requestType: SetRoomRequest as typeof SetRoomRequest,
+      requestStream: false,
+      responseType: SetRoomResponse as typeof SetRoomResponse,
+      responseStream: false,
+      options: {},
+    },
+  },
+} as const;
+
+/**
+ * GateService is served by every gateway (tcp-conn, ws-conn) on its internal
+ * gRPC port. Route calls it to reach the connections the gate holds. Packets
+ * travel as encoded switchboard.client.v1.Packet bytes so that the gate frames
+ * them once and writes the same bytes to every target connection.
+ */
 export type GateServiceService = typeof GateServiceService;
 export const GateServiceService = {
   /** Deliver a batch of packets, each to a list of connections. */

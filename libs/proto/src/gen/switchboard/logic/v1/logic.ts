@@ -2626,6 +2626,134 @@ export const DisconnectResponse: MessageFns<DisconnectResponse> = {
  * applies every business rule. Errors are returned as gRPC status with the
  * switchboard ErrorCode in the "sb-code" trailer, or in the reply's code field.
  */
+export type LogicServiceDefinition = typeof LogicServiceDefinition;
+export const LogicServiceDefinition = {
+  name: "LogicService",
+  fullName: "switchboard.logic.v1.LogicService",
+  methods: {
+    /** Verify a token, record the device and bind it at route. */
+    signIn: {
+      name: "SignIn",
+      requestType: SignInRequest as typeof SignInRequest,
+      requestStream: false,
+      responseType: SignInResponse as typeof SignInResponse,
+      responseStream: false,
+      options: {},
+    },
+    /**
+     * Several sign-ins in one call (a gate gathers those of one tick), answered per sign-in: each
+     * result is what SignIn would have answered that sign-in.
+     */
+    signInBatch: {
+      name: "SignInBatch",
+      requestType: SignInBatchRequest as typeof SignInBatchRequest,
+      requestStream: false,
+      responseType: SignInBatchResponse as typeof SignInBatchResponse,
+      responseStream: false,
+      options: {},
+    },
+    /** Persist a message and deliver it; idempotent on client_msg_id. */
+    send: {
+      name: "Send",
+      requestType: SendRequest as typeof SendRequest,
+      requestStream: false,
+      responseType: SendResponse as typeof SendResponse,
+      responseStream: false,
+      options: {},
+    },
+    /**
+     * Several sends in one call (a gate gathers those of one tick), answered per send: each result
+     * is what Send would have answered that send. The call's deadline applies to every send in it.
+     */
+    sendBatch: {
+      name: "SendBatch",
+      requestType: SendBatchRequest as typeof SendBatchRequest,
+      requestStream: false,
+      responseType: SendBatchResponse as typeof SendBatchResponse,
+      responseStream: false,
+      options: {},
+    },
+    /** Messages of the user's inbox after a seq. */
+    sync: {
+      name: "Sync",
+      requestType: SyncRequest as typeof SyncRequest,
+      requestStream: false,
+      responseType: SyncResponse as typeof SyncResponse,
+      responseStream: false,
+      options: {},
+    },
+    /** Messages of a read-fan-out group after a group seq. */
+    syncGroup: {
+      name: "SyncGroup",
+      requestType: SyncGroupRequest as typeof SyncGroupRequest,
+      requestStream: false,
+      responseType: SyncGroupResponse as typeof SyncGroupResponse,
+      responseStream: false,
+      options: {},
+    },
+    /** A page of one conversation's history, newest first. */
+    history: {
+      name: "History",
+      requestType: HistoryRequest as typeof HistoryRequest,
+      requestStream: false,
+      responseType: HistoryResponse as typeof HistoryResponse,
+      responseStream: false,
+      options: {},
+    },
+    /** Move the device's ack cursor forward. */
+    ack: {
+      name: "Ack",
+      requestType: AckRequest as typeof AckRequest,
+      requestStream: false,
+      responseType: AckResponse as typeof AckResponse,
+      responseStream: false,
+      options: {},
+    },
+    /** Mark a conversation read up to a conversation seq. */
+    read: {
+      name: "Read",
+      requestType: ReadRequest as typeof ReadRequest,
+      requestStream: false,
+      responseType: ReadResponse as typeof ReadResponse,
+      responseStream: false,
+      options: {},
+    },
+    /** The user's conversations, most recently active first. */
+    conversations: {
+      name: "Conversations",
+      requestType: ConversationsRequest as typeof ConversationsRequest,
+      requestStream: false,
+      responseType: ConversationsResponse as typeof ConversationsResponse,
+      responseStream: false,
+      options: {},
+    },
+    /** Check that a connection may subscribe to a room. */
+    subscribeRoom: {
+      name: "SubscribeRoom",
+      requestType: SubscribeRoomRequest as typeof SubscribeRoomRequest,
+      requestStream: false,
+      responseType: SubscribeRoomResponse as typeof SubscribeRoomResponse,
+      responseStream: false,
+      options: {},
+    },
+    /** A signed-in connection closed (bookkeeping: last seen, presence events). */
+    disconnect: {
+      name: "Disconnect",
+      requestType: DisconnectRequest as typeof DisconnectRequest,
+      requestStream: false,
+      responseType: DisconnectResponse as typeof DisconnectResponse,
+      responseStream: false,
+      options: {},
+    },
+  },
+} as const;
+
+/**
+ * LogicService is what gateways call on behalf of their signed-in connections.
+ * The gate has already decoded and size-checked the client's payload; logic
+ * applies every business rule. Errors are returned as gRPC status with the
+ * switchboard ErrorCode in the "sb-code" trailer, or in the reply's code field.
+ */
 export type LogicServiceService = typeof LogicServiceService;
 export const LogicServiceService = {
   /** Verify a token, record the device and bind it at route. */

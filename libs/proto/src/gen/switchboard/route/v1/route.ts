@@ -5442,6 +5442,204 @@ export const ListGatesResponse: MessageFns<ListGatesResponse> = {
  * deliver packets. Route groups targets by gate and calls each gate once per
  * batch.
  */
+export type RouteServiceDefinition = typeof RouteServiceDefinition;
+export const RouteServiceDefinition = {
+  name: "RouteService",
+  fullName: "switchboard.route.v1.RouteService",
+  methods: {
+    /**
+     * Bind a device to a connection, replacing (and kicking) any earlier binding of
+     * the same device.
+     */
+    bind: {
+      name: "Bind",
+      requestType: BindRequest as typeof BindRequest,
+      requestStream: false,
+      responseType: BindResponse as typeof BindResponse,
+      responseStream: false,
+      options: {},
+    },
+    /**
+     * Bind many devices in one call (logic gathers the sign-ins of a tick): each bind is made and
+     * answered on its own, exactly as Bind would make and answer it; one failing fails only itself.
+     * Never retried, like Bind.
+     */
+    bindMany: {
+      name: "BindMany",
+      requestType: BindManyRequest as typeof BindManyRequest,
+      requestStream: false,
+      responseType: BindManyResponse as typeof BindManyResponse,
+      responseStream: false,
+      options: {},
+    },
+    /** Remove a device's binding if it still carries the given epoch. */
+    unbind: {
+      name: "Unbind",
+      requestType: UnbindRequest as typeof UnbindRequest,
+      requestStream: false,
+      responseType: UnbindResponse as typeof UnbindResponse,
+      responseStream: false,
+      options: {},
+    },
+    /** Register or renew a gate's lease. A gate whose lease lapses loses its bindings. */
+    renewLease: {
+      name: "RenewLease",
+      requestType: RenewLeaseRequest as typeof RenewLeaseRequest,
+      requestStream: false,
+      responseType: RenewLeaseResponse as typeof RenewLeaseResponse,
+      responseStream: false,
+      options: {},
+    },
+    /**
+     * Re-bind sessions and re-join rooms a gate still holds after route lost its registration (a lapsed
+     * lease, a wiped route store). A device is only re-bound where it has no live binding elsewhere.
+     */
+    rebindGate: {
+      name: "RebindGate",
+      requestType: RebindGateRequest as typeof RebindGateRequest,
+      requestStream: false,
+      responseType: RebindGateResponse as typeof RebindGateResponse,
+      responseStream: false,
+      options: {},
+    },
+    /** Remove a gate and all its bindings (a draining gate calls this last). */
+    removeGate: {
+      name: "RemoveGate",
+      requestType: RemoveGateRequest as typeof RemoveGateRequest,
+      requestStream: false,
+      responseType: RemoveGateResponse as typeof RemoveGateResponse,
+      responseStream: false,
+      options: {},
+    },
+    /** A gate gained its first subscriber of a room. */
+    joinRoom: {
+      name: "JoinRoom",
+      requestType: JoinRoomRequest as typeof JoinRoomRequest,
+      requestStream: false,
+      responseType: JoinRoomResponse as typeof JoinRoomResponse,
+      responseStream: false,
+      options: {},
+    },
+    /** A gate lost its last subscriber of a room. */
+    leaveRoom: {
+      name: "LeaveRoom",
+      requestType: LeaveRoomRequest as typeof LeaveRoomRequest,
+      requestStream: false,
+      responseType: LeaveRoomResponse as typeof LeaveRoomResponse,
+      responseStream: false,
+      options: {},
+    },
+    /** Deliver packets to every online device of some users. */
+    deliverToUsers: {
+      name: "DeliverToUsers",
+      requestType: DeliverToUsersRequest as typeof DeliverToUsersRequest,
+      requestStream: false,
+      responseType: DeliverToUsersResponse as typeof DeliverToUsersResponse,
+      responseStream: false,
+      options: {},
+    },
+    /** Deliver a packet to specific devices. */
+    deliverToDevices: {
+      name: "DeliverToDevices",
+      requestType: DeliverToDevicesRequest as typeof DeliverToDevicesRequest,
+      requestStream: false,
+      responseType: DeliverToDevicesResponse as typeof DeliverToDevicesResponse,
+      responseStream: false,
+      options: {},
+    },
+    /** Deliver a packet to every subscriber of a room. */
+    deliverToRoom: {
+      name: "DeliverToRoom",
+      requestType: DeliverToRoomRequest as typeof DeliverToRoomRequest,
+      requestStream: false,
+      responseType: DeliverToRoomResponse as typeof DeliverToRoomResponse,
+      responseStream: false,
+      options: {},
+    },
+    /** Deliver a packet to every connection whose tags match an expression. */
+    deliverToTags: {
+      name: "DeliverToTags",
+      requestType: DeliverToTagsRequest as typeof DeliverToTagsRequest,
+      requestStream: false,
+      responseType: DeliverToTagsResponse as typeof DeliverToTagsResponse,
+      responseStream: false,
+      options: {},
+    },
+    /** Deliver a packet to every signed-in connection of an app. */
+    deliverToAll: {
+      name: "DeliverToAll",
+      requestType: DeliverToAllRequest as typeof DeliverToAllRequest,
+      requestStream: false,
+      responseType: DeliverToAllResponse as typeof DeliverToAllResponse,
+      responseStream: false,
+      options: {},
+    },
+    /** Which devices of some users are online. */
+    getPresence: {
+      name: "GetPresence",
+      requestType: GetPresenceRequest as typeof GetPresenceRequest,
+      requestStream: false,
+      responseType: GetPresenceResponse as typeof GetPresenceResponse,
+      responseStream: false,
+      options: {},
+    },
+    /** Online counts of an app. */
+    getCounts: {
+      name: "GetCounts",
+      requestType: GetCountsRequest as typeof GetCountsRequest,
+      requestStream: false,
+      responseType: GetCountsResponse as typeof GetCountsResponse,
+      responseStream: false,
+      options: {},
+    },
+    /** Kick one device wherever it is connected. */
+    kickDevice: {
+      name: "KickDevice",
+      requestType: KickDeviceRequest as typeof KickDeviceRequest,
+      requestStream: false,
+      responseType: KickDeviceResponse as typeof KickDeviceResponse,
+      responseStream: false,
+      options: {},
+    },
+    /** Replace the server-granted tags of every connection of a user. */
+    setUserTags: {
+      name: "SetUserTags",
+      requestType: SetUserTagsRequest as typeof SetUserTagsRequest,
+      requestStream: false,
+      responseType: SetUserTagsResponse as typeof SetUserTagsResponse,
+      responseStream: false,
+      options: {},
+    },
+    /**
+     * Put every online connection of some users into a room, or take them out of it (logic does
+     * this for the rooms of large groups).
+     */
+    setUsersRoom: {
+      name: "SetUsersRoom",
+      requestType: SetUsersRoomRequest as typeof SetUsersRoomRequest,
+      requestStream: false,
+      responseType: SetUsersRoomResponse as typeof SetUsersRoomResponse,
+      responseStream: false,
+      options: {},
+    },
+    /** Every live gate with its lease and its own counters (each gate is asked for its Stats). */
+    listGates: {
+      name: "ListGates",
+      requestType: ListGatesRequest as typeof ListGatesRequest,
+      requestStream: false,
+      responseType: ListGatesResponse as typeof ListGatesResponse,
+      responseStream: false,
+      options: {},
+    },
+  },
+} as const;
+
+/**
+ * RouteService knows where every signed-in device is. Gates keep their lease
+ * and room membership here; logic binds devices on sign-in and asks route to
+ * deliver packets. Route groups targets by gate and calls each gate once per
+ * batch.
+ */
 export type RouteServiceService = typeof RouteServiceService;
 export const RouteServiceService = {
   /**

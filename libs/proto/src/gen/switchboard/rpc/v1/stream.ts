@@ -455,6 +455,31 @@ export const ExchangeResponse_MetadataEntry: MessageFns<ExchangeResponse_Metadat
  * answered by the handler its unary call would have reached. Replies come in whatever order the
  * handlers finish, matched to requests by id.
  */
+export type InternalStreamServiceDefinition = typeof InternalStreamServiceDefinition;
+export const InternalStreamServiceDefinition = {
+  name: "InternalStreamService",
+  fullName: "switchboard.rpc.v1.InternalStreamService",
+  methods: {
+    /** Request frames in, reply frames out, until either side ends the stream. */
+    exchange: {
+      name: "Exchange",
+      requestType: ExchangeRequest as typeof ExchangeRequest,
+      requestStream: true,
+      responseType: ExchangeResponse as typeof ExchangeResponse,
+      responseStream: true,
+      options: {},
+    },
+  },
+} as const;
+
+/**
+ * InternalStreamService is served next to every internal gRPC service (LogicService,
+ * RouteService, GateService) by the same server. It carries the unary calls of those services
+ * as frames on one long-lived bidirectional stream per peer instead of one HTTP/2 stream per call:
+ * the internal credential is checked once, when the stream opens, and each request frame is
+ * answered by the handler its unary call would have reached. Replies come in whatever order the
+ * handlers finish, matched to requests by id.
+ */
 export type InternalStreamServiceService = typeof InternalStreamServiceService;
 export const InternalStreamServiceService = {
   /** Request frames in, reply frames out, until either side ends the stream. */

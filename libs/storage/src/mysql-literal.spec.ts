@@ -1,0 +1,137 @@
+import fc from 'fast-check';
+import { escape, format, type SqlValue } from 'mysql2';
+import { describe, expect, it } from 'vitest';
+import { readStateStatements } from './append-read-state.js';
+import { AppendPlan } from './append-writes.js';
+import { awkwardString } from './mysql-literal-arbitraries.js';
+import { bytesLiteral, sqlLiteral, stringLiteral } from './mysql-literal.js';
+import type { RepositoryContext } from './repository-context.js';
+import { counterStatements } from './seq-allocation.js';
+import { piecesOf, writeStatements } from './sql-text.js';
+import type { AppendInput } from './types.js';
+
+const bytes = fc.uint8Array({ maxLength: 64 });
+
+describe('SQL literals written without mysql2', () => {
+  it("writes a string as mysql2 escapes it (sql-escaper's escape, backslash escapes)", () => {
+    fc.assert(
+      fc.property(awkwardString, (value) => {
+        expect(stringLiteral(value)).toBe(escape(value));
+        expect(sqlLiteral(value)).toBe(format('?', [value]));
+      }),
+      { numRuns: 2000 },
+    );
+    expect(stringLiteral('it\'s a \\ \0 \x1a "test"\n')).toBe(`'it\\'s a \\\\ \\0 \\Z \\"test\\"\\n'`);
+    expect(stringLiteral('')).toBe("''");
+  });
+
+  it('writes bytes as a hexadecimal literal, as mysql2 does for a Buffer or a Uint8Array', () => {
+    fc.assert(
+      fc.property(bytes, fc.nat(8), (array, offset) => {
+        // A view into a larger buffer: only its own bytes are written.
+        const backing = new Uint8Array(array.length + offset + 3);
+        backing.set(array, offset);
+        const view = backing.subarray(offset, offset + array.length);
+        expect(bytesLiteral(view)).toBe(escape(Buffer.from(array)));
+        expect(sqlLiteral(view)).toBe(format('?', [view]));
+        expect(sqlLiteral(Buffer.from(array))).toBe(format('?', [Buffer.from(array)]));
+      }),
+    );
+    expect(sqlLiteral(new Uint8Array(0))).toBe("X''");
+  });
+
+  it('writes safe integers as mysql2 does and refuses every other value', () => {
+    fc.assert(
+      fc.property(fc.maxSafeInteger(), (value) => {
+        expect(sqlLiteral(value)).toBe(format('?', [value]));
+      }),
+    );
+    expect(sqlLiteral(-0)).toBe('0');
+    for (const value of [0.5, NaN, Infinity, -Infinity, 2 ** 53, -(2 ** 53), 1e21]) {
+      expect(() => sqlLiteral(value)).toThrow(TypeError);
+    }
+    for (const value of [null, undefined, true, 1n, {}, [], new Date(0), { toSqlString: () => '1' }]) {
+      expect(() => sqlLiteral(value)).toThrow(TypeError);
+    }
+  });
+});
+
+const ctx = {
+  dialect: { kind: 'mysql', lockingReads: true },
+  now: () => 1_700_000_000_000,
+} as unknown as RepositoryContext;
+
+const appendInput: fc.Arbitrary<AppendInput> = fc.record({
+  appId: awkwardString,
+  conversation: fc.record({ type: fc.constantFrom('user' as const, 'group' as const), key: awkwardString }),
+  senderUserId: awkwardString,
+  senderDeviceId: awkwardString,
+  targetId: awkwardString,
+  clientMsgId: awkwardString,
+  contentType: awkwardString,
+  content: bytes,
+  sentAt: fc.maxSafeNat(),
+  inboxUserIds: fc.uniqueArray(awkwardString, { maxLength: 3 }),
+});
+
+describe('the MySQL append request as text', () => {
+  it("equals mysql2's formatting of the same statements and parameters", () => {
+    fc.assert(
+      fc.property(
+        fc.array(appendInput, { minLength: 1, maxLength: 6 }),
+        fc.boolean(),
+        (inputs, returning) => {
+          const plan = new AppendPlan(inputs);
+          const users = counterStatements(ctx, plan.users, returning);
+          const conversations = counterStatements(ctx, plan.conversations, returning);
+          for (const counter of [...plan.users.sorted(), ...plan.conversations.sorted()]) {
+            counter.high = counter.count;
+            counter.low = counter.next = 1;
+          }
+          plan.takeSeqs();
+          const statements = [
+            { text: 'start transaction', parameters: [] },
+            ...users.bumps,
+            ...users.reads,
+            ...conversations.bumps,
+            ...conversations.reads,
+            ...plan.messageStatements('mysql'),
+            ...plan.entryStatements('mysql', (i) => i * 2),
+            ...readStateStatements('mysql', inputs, plan.conversationSeqs),
+            { text: 'commit', parameters: [] },
+          ];
+          const text = statements.map((s) => s.text).join('; ');
+          const parameters = statements.flatMap((s) => s.parameters) as SqlValue[];
+          expect(writeStatements(statements)).toBe(format(text, parameters));
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it('refuses parameters that do not match the placeholders', () => {
+    expect(() => writeStatements([{ text: 'select ?, ?', parameters: [1] }])).toThrow(/1 parameters for 2/);
+    expect(() => writeStatements([{ text: 'select ?', parameters: [1, 2] }])).toThrow(/2 parameters for 1/);
+  });
+
+  it('refuses a text where a placeholder could stand inside a literal, an identifier or a comment', () => {
+    for (const text of [
+      "select '?'",
+      "select 'a', ?, 'b?'",
+      'select "?"',
+      'select `?`',
+      'select ? -- ?',
+      'select ? /* ? */',
+      'select ? # ?',
+      'select 1 -?',
+      "select 'it\\'s', ?",
+    ]) {
+      expect(() => piecesOf(text), text).toThrow();
+    }
+    expect(piecesOf("insert into t (a, b) values (?, 'user', '', ?)")).toEqual([
+      'insert into t (a, b) values (',
+      ", 'user', '', ",
+      ')',
+    ]);
+  });
+});
