@@ -26,8 +26,14 @@ export interface SmallLoadOptions {
   kind: MemberKind;
   /** Gate URLs (members spread over them in turn), or the relay's `ws://` URL. */
   urls: string[];
+  /** Members per group. */
   members: number;
   groupId: string;
+  /**
+   * Disjoint groups of `members` each, sends taking them in turn (GroupLayout; ids `<groupId>-<g>`);
+   * default 1, the group being `groupId`. Switchboard only.
+   */
+  groups?: number;
   /** Switchboard only: the app and its token secret. */
   appId: string;
   secret: string;

@@ -1,6 +1,6 @@
-// Load generator of the small-group benchmark: opens the group's members (all online, spread over
-// the gates), then runs open-loop phases in which members take turns sending to the group at a
-// fixed offered rate, whatever the answers. Every push a member receives is recorded by the send it
+// Load generator of the small-group benchmark: opens the members of one group or several disjoint
+// ones (GroupLayout; all online, spread over the gates), then runs open-loop phases in which the
+// groups take turns, and each group's members, sending at a fixed offered rate, whatever the answers. Every push a member receives is recorded by the send it
 // belongs to (client_msg_id), with its conversation_seq, so that after each phase it can check that
 // every member other than the sender got every acknowledged message exactly once, with the
 // conversation_seq the sender was answered. Started by run.ts.
@@ -9,6 +9,7 @@ import { ConversationType, ErrorCode } from '@switchboard/proto/client';
 import { SwitchboardError } from '@switchboard/protocol';
 import { cpuMicros } from '../fanout/proc-stats.js';
 import { percentile } from '../overload/stats.js';
+import { GroupLayout } from './group-layout.js';
 import type {
   SmallLoadCommand,
   SmallLoadOptions,
@@ -24,6 +25,8 @@ const now = () => performance.now();
 const TICK_MS = 5;
 const GROUP = ConversationType.CONVERSATION_TYPE_GROUP;
 const body = Buffer.alloc(options.bodyBytes, 'x');
+const layout = new GroupLayout(options.groups ?? 1, options.members, options.groupId);
+if (options.kind !== 'switchboard' && layout.groups > 1) throw new Error('the relay has one group');
 
 /** One member as the phases use it, whichever server it talks to. */
 interface Member {
@@ -79,6 +82,7 @@ function deliver(member: number, n: number, conversationSeq: number, inboxSeq: n
 }
 
 async function openSwitchboard(i: number): Promise<Member> {
+  const groupId = layout.groupId(layout.groupOf(i));
   const client: SwitchboardClient = await signInMember(
     options.urls[i % options.urls.length]!,
     options.appId,
@@ -87,7 +91,7 @@ async function openSwitchboard(i: number): Promise<Member> {
   );
   client.onPush((m) => {
     client.pushes.length = 0;
-    if (m.conversation?.type !== GROUP || m.conversation.id !== options.groupId) return;
+    if (m.conversation?.type !== GROUP || m.conversation.id !== groupId) return;
     if (!m.clientMsgId.startsWith('b')) return;
     deliver(i, Number(m.clientMsgId.slice(1)), m.conversationSeq, m.seq);
   });
@@ -99,7 +103,7 @@ async function openSwitchboard(i: number): Promise<Member> {
       (
         await client.send({
           clientMsgId: `b${n}`,
-          conversation: { type: GROUP, id: options.groupId },
+          conversation: { type: GROUP, id: groupId },
           contentType: 'text',
           content: body,
         })
@@ -129,16 +133,17 @@ async function openRelay(i: number): Promise<Member> {
 async function connectAll(): Promise<void> {
   const t0 = now();
   let failed = 0;
-  for (let i = 0; i < options.members; i++) {
+  const connections = layout.connections;
+  for (let i = 0; i < connections; i++) {
     received.push(new Map());
     lastConversationSeq.push(0);
     lastInboxSeq.push(0);
   }
   const open = options.kind === 'switchboard' ? openSwitchboard : openRelay;
   // Twenty at a time: a hundred members sign in within seconds.
-  for (let i = 0; i < options.members; i += 20) {
+  for (let i = 0; i < connections; i += 20) {
     const batch = await Promise.allSettled(
-      Array.from({ length: Math.min(20, options.members - i) }, (_, k) => open(i + k)),
+      Array.from({ length: Math.min(20, connections - i) }, (_, k) => open(i + k)),
     );
     for (const [k, r] of batch.entries()) {
       if (r.status === 'fulfilled') members[i + k] = r.value;
@@ -169,7 +174,7 @@ async function runPhase(spec: SmallPhaseSpec): Promise<void> {
 
   const send = (t: number) => {
     const n = nextSend++;
-    const from = n % options.members;
+    const from = layout.senderOf(n);
     const member = members[from];
     senderOf[n] = from;
     startMs[n] = t;
@@ -241,7 +246,8 @@ async function runPhase(spec: SmallPhaseSpec): Promise<void> {
     }
     deliveries += arrivals[n]!;
     if (arrivals[n] === others) all.push(lastArrivalMs[n]! - startMs[n]!);
-    for (let m = 0; m < options.members; m++) {
+    const firstMember = layout.groupOf(senderOf[n]!) * options.members;
+    for (let m = firstMember; m < firstMember + options.members; m++) {
       if (m === senderOf[n]) continue;
       const got = received[m]!.get(n);
       if (got === undefined) lost++;

@@ -1,7 +1,9 @@
 // Persisted messaging (issue 9): open-loop 1:1 sends among N users signed in over a TCP and a WS
 // gate (random pairs), then small-group sends, at stepped offered rates, against the local cluster
 // (1 logic, 1 route, scratch MariaDB database and Redis prefix, removed at the end) or the embedded
-// suite (--embedded). Per step: acked/s, p50/p99 ack and push latency, errors by code, pushes
+// suite (--embedded). The group steps send to --groups disjoint groups in turn (50 by default: what
+// many small groups at the same total rate look like); --groups 1 is the hot-group case, every
+// send waiting on the transaction before it for the same counter rows. Per step: acked/s, p50/p99 ack and push latency, errors by code, pushes
 // missing, doubled and out of order, and CPU per process (services pinned to CPU 0, load to CPU 1).
 // The best clean rate is the highest offered rate whose sends were all acked with p99 < 100 ms and
 // all pushed to their receivers' connections. In the same run, the raw-database reference:
@@ -14,7 +16,7 @@
 // Flags: --users 2000 --signin-concurrency 20 --rates 250,500,1000,1500,2000,3000,4000 --step-ms 10000 --warmup-ms 5000
 //        --group-members 20 --group-rates 100,200,400,800,1200,1600 --group-step-ms 10000 --raw-ms 10000
 //        --raw-batch 256 --timeout-ms 6000 --settle-ms 5000 --p99-ms 100 --bytes 100
-//        --raw-groups 1 --no-groups --no-raw --no-raw-groups --no-pin --mysql mysql://root@127.0.0.1:3306
+//        --groups 50 --raw-groups (default: --groups) --no-groups --no-raw --no-raw-groups --no-pin --mysql mysql://root@127.0.0.1:3306
 //        --redis-url redis://127.0.0.1:6379
 //        --cpu-prof DIR [--cpu-prof-rate 1000]: a V8 CPU profile of every serving process over the 1:1
 //        step at that offered rate only, written to DIR/<service>-<pid>.cpuprofile
@@ -30,6 +32,7 @@ import { Child } from '../fanout/child.js';
 import { int, ms, ratio, table } from '../fanout/report.js';
 import { createGroup } from '../groups/business-api.js';
 import type { SmallLoadCommand, SmallLoadOptions, SmallLoadReport, SmallPhaseResult } from '../groups/ipc.js';
+import { GroupLayout } from '../groups/group-layout.js';
 import { checkCell } from '../groups/small-report.js';
 import {
   describeCpu,
@@ -63,6 +66,7 @@ const { values: args } = parseArgs({
     'step-ms': { type: 'string', default: '10000' },
     'warmup-ms': { type: 'string', default: '5000' },
     'group-members': { type: 'string', default: '20' },
+    groups: { type: 'string', default: '50' },
     'group-rates': { type: 'string', default: '100,200,400,800,1200,1600' },
     'group-step-ms': { type: 'string', default: '10000' },
     'raw-ms': { type: 'string', default: '10000' },
@@ -74,7 +78,7 @@ const { values: args } = parseArgs({
     'no-groups': { type: 'boolean', default: false },
     'no-raw': { type: 'boolean', default: false },
     'no-raw-groups': { type: 'boolean', default: false },
-    'raw-groups': { type: 'string', default: '1' },
+    'raw-groups': { type: 'string', default: '' },
     'no-pin': { type: 'boolean', default: false },
     mysql: { type: 'string', default: DEFAULT_MYSQL_SERVER_URI },
     'redis-url': { type: 'string', default: 'redis://127.0.0.1:6379' },
@@ -97,15 +101,16 @@ const TIMEOUT_MS = Number(args['timeout-ms']);
 const SETTLE_MS = Number(args['settle-ms']);
 const P99_MS = Number(args['p99-ms']);
 const MEMBERS = Number(args['group-members']);
+const GROUPS = Number(args.groups);
 const PIN = canPin(args['no-pin']);
 const RAW_MS = Number(args['raw-ms']);
 const RAW_BATCH = Number(args['raw-batch']);
-const RAW_GROUPS = Number(args['raw-groups']);
+const RAW_GROUPS = Number(args['raw-groups'] || args.groups);
 const GAP_MS = 2000;
-// Each member sends rate / MEMBERS packets a second at a group step: the gates' per-connection flood
+// Each member sends rate / (GROUPS x MEMBERS) packets a second at a group step: the gates' per-connection flood
 // limit (gate.rateLimit, 50/s by default) would close the members past 1,000 group sends/s, so it is
 // raised to twice the top step's need (with the acks and syncs a client also sends).
-const PACKET_LIMIT = Math.max(50, Math.ceil((2 * Math.max(...GROUP_RATES)) / MEMBERS));
+const PACKET_LIMIT = Math.max(50, Math.ceil((2 * Math.max(...GROUP_RATES)) / (GROUPS * MEMBERS)));
 const GATE_ENV = {
   SWITCHBOARD_GATE__RATE_LIMIT__PACKETS_PER_SECOND: String(PACKET_LIMIT),
   SWITCHBOARD_GATE__RATE_LIMIT__BURST: String(2 * PACKET_LIMIT),
@@ -237,11 +242,13 @@ async function groupSteps(target: Target): Promise<Step<SmallPhaseResult>[]> {
     kind: 'switchboard',
     urls: [...target.gateUrls],
     members: MEMBERS,
+    groups: GROUPS,
     groupId: 'bench-messaging',
     appId: target.appId,
     secret: target.secret,
     bodyBytes: Number(args.bytes),
   };
+  const layout = new GroupLayout(GROUPS, MEMBERS, options.groupId);
   const load = Child.start<SmallLoadCommand, SmallLoadReport>(
     'group load',
     here('../groups/small-load.ts'),
@@ -251,18 +258,15 @@ async function groupSteps(target: Target): Promise<Step<SmallPhaseResult>[]> {
   load.on('progress', (p) => log(p.line));
   try {
     const c = await load.next('connected', 120_000);
-    if (c.connected !== MEMBERS) throw new Error(`${c.failed} group members failed to sign in`);
-    const group = await createGroup(
-      target.api,
-      target.apiKey,
-      options.groupId,
-      Array.from({ length: MEMBERS }, (_, i) => `m${i}`),
-    );
-    if (group.large) throw new Error('the group is large (read fan-out): lower --group-members');
+    if (c.connected !== layout.connections) throw new Error(`${c.failed} group members failed to sign in`);
+    for (let g = 0; g < GROUPS; g++) {
+      const group = await createGroup(target.api, target.apiKey, layout.groupId(g), layout.userIds(g));
+      if (group.large) throw new Error('the group is large (read fan-out): lower --group-members');
+    }
     await sleep(1000);
     const steps: Step<SmallPhaseResult>[] = [];
     for (const rate of GROUP_RATES) {
-      log(`group of ${MEMBERS}: ${rate} sends/s offered for ${GROUP_STEP_MS / 1000} s ...`);
+      log(`${GROUPS} group(s) of ${MEMBERS}: ${rate} sends/s offered for ${GROUP_STEP_MS / 1000} s ...`);
       const profiled = rate === PROFILED_GROUP_RATE;
       if (profiled) toggleProfilers(target);
       const step = await measured(target, async () => {
@@ -434,7 +438,7 @@ async function main(): Promise<number> {
   const started = Date.now();
   const load0 = loadavg();
   log(
-    `${int(USERS)} users; 1:1 rates ${RATES.join(', ')}/s, groups of ${MEMBERS} at ${GROUP_RATES.join(', ')}/s; ` +
+    `${int(USERS)} users; 1:1 rates ${RATES.join(', ')}/s, ${GROUPS} group(s) of ${MEMBERS} at ${GROUP_RATES.join(', ')}/s; ` +
       (PIN ? 'services on CPU 0, load on CPU 1' : 'not pinned'),
   );
   // This process runs the raw reference's client: on the load core, as the load generators.
@@ -487,7 +491,8 @@ async function main(): Promise<number> {
   );
   const bestRate = best ? best.result.acked / (best.result.elapsedMs / 1000) : 0;
   if (best) console.log(`CPU per acked message at the best clean step: ${cpuPerMessage(best)}\n`);
-  if (groups.length) console.log(`Small group of ${MEMBERS} (write fan-out):\n\n${groupTable(groups)}\n`);
+  if (groups.length)
+    console.log(`Small groups: ${GROUPS} of ${MEMBERS} (write fan-out):\n\n${groupTable(groups)}\n`);
   const bestGroup = bestClean(
     groups,
     (s) => s.result.rate,
@@ -510,7 +515,7 @@ async function main(): Promise<number> {
     ...(groups.length
       ? [
           [
-            `group of ${MEMBERS}: best clean rate`,
+            `${GROUPS} group(s) of ${MEMBERS}: best clean rate`,
             bestGroup
               ? `${int(bestGroup.result.acked / (bestGroup.result.elapsedMs / 1000))} sends/s, ${int(bestGroup.result.deliveriesPerSec)} deliveries/s`
               : 'no clean step',

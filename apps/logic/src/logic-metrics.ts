@@ -42,7 +42,8 @@ export function logicCounters(registry?: Registry): Counters<LogicCounter> {
       sign_in_failures: 'Refused sign-ins (bad, expired or foreign tokens, unknown apps).',
       sends: 'Messages stored (first sends, not retries).',
       duplicate_sends: 'Retried sends answered with the first result (dedupe by client_msg_id).',
-      sends_refused_busy: 'Sends answered RATE_LIMITED because logic.maxQueuedSends were waiting.',
+      sends_refused_busy:
+        'Sends answered RATE_LIMITED because logic.maxQueuedSends were waiting, or the oldest for logic.maxSendQueueWaitMs.',
       sends_refused_push_backlog:
         'Sends answered RATE_LIMITED because logic.maxPushBacklog pushes were undelivered, or the oldest for logic.maxPushLagMs.',
       sends_expired: 'Sends dropped unwritten because their caller’s deadline passed while they queued.',

@@ -312,6 +312,26 @@ describe('PushBatcher backlog', () => {
   });
 });
 
+describe('PushBatcher backlog of message packets', () => {
+  it('stays under the default admission bound for a full batch of sends to groups of 20', () => {
+    // logic.sendBatchMaxSize (256) group sends committed at once must not by themselves refuse the
+    // next send (logic.maxPushBacklog 4,096): their 5,120 member pushes are 256 messages to route.
+    const route = new HeldRoute();
+    const counters = logicCounters();
+    const pushes = new PushBatcher(route, new SyncNudger(route, counters), counters, silent);
+    const members = Array.from({ length: 20 }, (_, i) => `member-${i}`);
+    const batch = Array.from({ length: 256 }, (_, n) => ({
+      userIds: members,
+      packet: Buffer.alloc(0),
+      message: Buffer.from(`m${n}`),
+      seqs: members.map(() => n + 1),
+    }));
+    void pushes.push('a', batch);
+    expect(pushes.backlog).toBe(256 * new Set(members.map((u) => slotOf(u, 4))).size);
+    expect(pushes.backlog).toBeLessThan(4096);
+  });
+});
+
 describe('PushBatcher message packets (one message, a seq per user)', () => {
   /** A route that answers at once, naming `offline` users as having no device. */
   class MessageRoute extends StubLogicRoutePort {
@@ -324,7 +344,7 @@ describe('PushBatcher message packets (one message, a seq per user)', () => {
     }
   }
 
-  it('splits one over the slots with each user keeping its seq, counts a push per user and tells offline users apart', async () => {
+  it('splits one over the slots with each user keeping its seq, counts a packet per part and tells offline users apart', async () => {
     const route = new MessageRoute();
     const counters = logicCounters();
     const notices: Array<{ recipientUserId: string }> = [];
@@ -354,7 +374,9 @@ describe('PushBatcher message packets (one message, a seq per user)', () => {
         },
       },
     ]);
-    expect(pushes.backlog).toBe(12);
+    const slots = new Set(users.map((u) => slotOf(u, 4))).size;
+    // The packets route gets (one per slot part), not the 12 pushes the gates make of them.
+    expect(pushes.backlog).toBe(slots);
     await done;
     expect(pushes.backlog).toBe(0);
     const parts = route.calls.flat();

@@ -1,7 +1,7 @@
 import type { DirectSendInput, DirectSendResult } from '@switchboard/storage';
 import { ErrorCode } from '@switchboard/proto/client';
 import { describe, expect, it } from 'vitest';
-import { SendBatcher } from './send-batcher.js';
+import { SendBatcher, type SendBatcherLimits } from './send-batcher.js';
 
 function input(i: number): DirectSendInput {
   return {
@@ -143,19 +143,25 @@ describe('SendBatcher (group commit)', () => {
   });
 });
 
+/** A batcher whose writes all wait until `release` is called. */
+function heldBatcher(maxSize: number, limits: SendBatcherLimits) {
+  let release!: () => void;
+  const held = new Promise<void>((resolve) => (release = resolve));
+  const batcher = new SendBatcher<DirectSendInput, DirectSendResult>(
+    async (batch) => {
+      await held;
+      return batch.map(result);
+    },
+    0,
+    maxSize,
+    limits,
+  );
+  return { batcher, release };
+}
+
 describe('SendBatcher admission control', () => {
   it('refuses sends past maxQueued with RATE_LIMITED at once', async () => {
-    let release!: () => void;
-    const held = new Promise<void>((resolve) => (release = resolve));
-    const batcher = new SendBatcher<DirectSendInput, DirectSendResult>(
-      async (batch) => {
-        await held;
-        return batch.map(result);
-      },
-      0,
-      1,
-      { maxQueued: 2 },
-    );
+    const { batcher, release } = heldBatcher(1, { maxQueued: 2 });
     const first = batcher.send(input(1)); // taken into the first batch at once
     await new Promise((r) => setImmediate(r));
     const queued = [batcher.send(input(2)), batcher.send(input(3))];
@@ -165,6 +171,27 @@ describe('SendBatcher admission control', () => {
     release();
     expect((await first).messageId).toBe(1);
     expect((await Promise.all(queued)).map((r) => r.messageId)).toEqual([2, 3]);
+  });
+
+  it('refuses sends with RATE_LIMITED while the oldest queued one has waited maxQueueWaitMs', async () => {
+    // The database falling behind: batches take longer, the queue ages; refusing bounds how long an
+    // accepted send waits, where maxQueued alone let thousands wait seconds each.
+    let now = 1_000;
+    const { batcher, release } = heldBatcher(10, { maxQueued: 100, maxQueueWaitMs: 500, now: () => now });
+    const first = batcher.send(input(1)); // taken into the first batch at once
+    await new Promise((r) => setImmediate(r));
+    const queued = batcher.send(input(2));
+    now = 1_499;
+    const accepted = batcher.send(input(3));
+    now = 1_500;
+    const refused = await batcher.send(input(4)).catch((e: unknown) => e);
+    expect(refused).toMatchObject({ code: ErrorCode.ERROR_CODE_RATE_LIMITED });
+    expect(batcher.rejected).toBe(1);
+    release();
+    await first;
+    expect((await Promise.all([queued, accepted])).map((r) => r.messageId)).toEqual([2, 3]);
+    // The queue drained: sends are taken again.
+    expect((await batcher.send(input(5))).messageId).toBe(5);
   });
 
   it('drops with TIMEOUT, unwritten, the sends whose caller gave up while they queued', async () => {

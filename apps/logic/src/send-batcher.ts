@@ -19,6 +19,8 @@ interface Pending<In, Out> {
   input: In;
   /** Unix ms after which the caller no longer waits (its RPC deadline); Infinity when none. */
   deadline: number;
+  /** Unix ms when it was queued. */
+  queuedAt: number;
   resolve(result: Out): void;
   reject(err: unknown): void;
 }
@@ -27,6 +29,12 @@ interface Pending<In, Out> {
 export interface SendBatcherLimits {
   /** Sends waiting for a batch; past it a send is refused at once with RATE_LIMITED. */
   maxQueued: number;
+  /**
+   * Milliseconds the oldest waiting send has waited past which a send is refused at once with
+   * RATE_LIMITED: the database falling behind ages the queue long before it holds `maxQueued`
+   * sends (10,000 at 1,000 sends/s is ten seconds each). Default: no bound.
+   */
+  maxQueueWaitMs?: number;
   /**
    * Transactions written at once (default 1). A second one overlaps the first's round trips to the
    * database; where they share a counter row it waits for the first's commit (row locks), so seqs
@@ -44,8 +52,8 @@ export interface SendBatcherLimits {
  * (one by default), and sends arriving meanwhile form the next batch, so under load batches grow
  * by themselves while an idle server adds at most `maxDelayMs` to a send.
  *
- * Past saturation it refuses rather than queues: more than `maxQueued` waiting sends are answered
- * RATE_LIMITED at once, and a send whose caller's deadline has passed by the time its batch forms is
+ * Past saturation it refuses rather than queues: while `maxQueued` sends wait, or the oldest has
+ * waited `maxQueueWaitMs`, new sends are answered RATE_LIMITED at once; and a send whose caller's deadline has passed by the time its batch forms is
  * dropped with TIMEOUT instead of written (the client retries it with the same client_msg_id, so
  * writing it for nobody would only cost the next caller time).
  */
@@ -58,6 +66,7 @@ export class SendBatcher<In = AppendInput, Out = AppendResult> {
   private tickets = 0;
   private readonly maxInFlight: number;
   private readonly maxQueued: number;
+  private readonly maxQueueWaitMs: number;
   private readonly now: () => number;
   /** Sends refused because the queue was full, and dropped because their caller had given up. */
   rejected = 0;
@@ -70,6 +79,7 @@ export class SendBatcher<In = AppendInput, Out = AppendResult> {
     limits: SendBatcherLimits = { maxQueued: Number.MAX_SAFE_INTEGER },
   ) {
     this.maxQueued = limits.maxQueued;
+    this.maxQueueWaitMs = limits.maxQueueWaitMs ?? Infinity;
     this.maxInFlight = Math.max(1, limits.maxInFlight ?? 1);
     this.now = limits.now ?? Date.now;
   }
@@ -81,7 +91,12 @@ export class SendBatcher<In = AppendInput, Out = AppendResult> {
 
   send(input: In, deadline = Infinity): Promise<Out> {
     return new Promise<Out>((resolve, reject) => {
-      if (this.queue.length >= this.maxQueued) {
+      const now = this.now();
+      const oldest = this.queue[0];
+      if (
+        this.queue.length >= this.maxQueued ||
+        (oldest !== undefined && now - oldest.queuedAt >= this.maxQueueWaitMs)
+      ) {
         this.rejected++;
         reject(
           new SwitchboardError(
@@ -91,7 +106,7 @@ export class SendBatcher<In = AppendInput, Out = AppendResult> {
         );
         return;
       }
-      this.queue.push({ input, deadline, resolve, reject });
+      this.queue.push({ input, deadline, queuedAt: now, resolve, reject });
       if (this.inFlight >= this.maxInFlight) return;
       if (this.queue.length >= this.maxSize) this.run();
       else this.timer ??= setTimeout(() => this.run(), this.maxDelayMs);

@@ -144,7 +144,11 @@ export async function startLogic(options: StartLogicOptions): Promise<RunningLog
     },
     config.logic.sendBatchMaxDelayMs,
     config.logic.sendBatchMaxSize,
-    { maxQueued: config.logic.maxQueuedSends, maxInFlight: config.logic.sendBatchesInFlight },
+    {
+      maxQueued: config.logic.maxQueuedSends,
+      maxQueueWaitMs: config.logic.maxSendQueueWaitMs,
+      maxInFlight: config.logic.sendBatchesInFlight,
+    },
   );
   const nudger = new SyncNudger(route, counters);
   const offlinePush = startOfflinePush(config, apps, registry, log);

@@ -145,6 +145,8 @@ const logic = section({
   maxContentBytes: bytes(1, 4 * 1024 * 1024),
   /** Sends waiting for group commit (admission control); past it: RATE_LIMITED. */
   maxQueuedSends: count(1),
+  /** Age of the oldest send waiting for group commit past which new sends are refused with RATE_LIMITED. */
+  maxSendQueueWaitMs: count(1),
   /**
    * Concurrent DeliverToUsers calls to route: users are spread over this many call slots of one call
    * each, which keeps each user's pushes in order; pushes made meanwhile wait and join one batch.

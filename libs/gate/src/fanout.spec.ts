@@ -179,6 +179,41 @@ describe('fan-out', () => {
     }
   });
 
+  it('builds a message push once for consecutive targets of one format and seq (a user’s devices)', async () => {
+    const h = harness();
+    const fanout = new Fanout(h.core);
+    const [a, b, c, d] = [
+      await signIn(h, 'a'),
+      await signIn(h, 'b'),
+      await signIn(h, 'c', [], WireFormat.WsBinary),
+      await signIn(h, 'd'),
+    ];
+    const message = Message.fromPartial({ messageId: 7, clientMsgId: 'c', content: Buffer.from('hi') });
+    fanout.deliver('app1', h.core.bootId, [
+      {
+        packet: Buffer.alloc(0),
+        message: Buffer.from(Message.encode(message).finish()),
+        targets: [
+          { ...to(a!.conn), seq: 9 },
+          { ...to(b!.conn), seq: 9 },
+          { ...to(c!.conn), seq: 9 },
+          { ...to(d!.conn), seq: 10 },
+        ],
+      },
+    ]);
+    h.scheduler.run();
+    const chunks = [a, b, c, d].map((x) => x!.transport.writes.flat()[0]);
+    expect(chunks[1]).toBe(chunks[0]);
+    expect(chunks[2]).not.toBe(chunks[0]);
+    for (const [x, seq] of [
+      [a, 9],
+      [b, 9],
+      [c, 9],
+      [d, 10],
+    ] as const)
+      expect(Message.decode(x!.transport.packets()[0]!.data)).toEqual({ ...message, seq });
+  });
+
   it('never writes to a connection signed in as another app, user or device than the target names', async () => {
     const h = harness();
     const fanout = new Fanout(h.core);

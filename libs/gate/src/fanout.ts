@@ -1,11 +1,13 @@
 import { ErrorCode, PacketType } from '@switchboard/proto/client';
 import type { RoomPacket } from '@switchboard/proto/conn';
-import { messagePushWithSeq, seqOffset } from '@switchboard/protocol';
+import { asBuffer, seqOffset } from '@switchboard/protocol';
 import type { Connection } from './connection.js';
 import { EncodedPacket } from './encoded-packet.js';
+import { messagePushChunk } from './message-push-chunk.js';
 import type { GateCore } from './gate-core.js';
 import { joinRoomAt, leaveRoom } from './room-subscriptions.js';
 import type { TagQuery } from './tag-index.js';
+import type { WireChunk } from './transport.js';
 
 /** One connection a delivery is addressed to, and whose route believes it is; epoch 0 means any epoch. */
 export interface DeliveryTarget {
@@ -68,16 +70,26 @@ export class Fanout {
       return { delivered, missing };
     }
     for (const delivery of deliveries) {
-      const { message } = delivery;
-      if (message !== undefined && message.length > 0) {
+      if (delivery.message !== undefined && delivery.message.length > 0) {
+        const message = asBuffer(delivery.message);
         const seqAt = seqOffset(message);
+        // A user's devices are consecutive targets with the same seq: one chunk for them all.
+        let chunk: WireChunk | undefined;
+        let chunkSeq = -1;
+        let chunkFormat = -1;
         for (const target of delivery.targets) {
           const conn = this.targetConnection(appId, target);
-          if (!conn) missing++;
-          else if (
-            this.send(conn, EncodedPacket.fromBytes(messagePushWithSeq(message, target.seq ?? 0, seqAt)))
-          )
-            delivered++;
+          if (!conn) {
+            missing++;
+            continue;
+          }
+          const seq = target.seq ?? 0;
+          if (seq !== chunkSeq || conn.format !== chunkFormat) {
+            chunk = messagePushChunk(conn.format, message, seq, seqAt);
+            chunkSeq = seq;
+            chunkFormat = conn.format;
+          }
+          if (this.sendChunk(conn, chunk, PacketType.PACKET_TYPE_MESSAGE)) delivered++;
         }
         continue;
       }
@@ -254,9 +266,12 @@ export class Fanout {
   }
 
   private send(conn: Connection, encoded: EncodedPacket): boolean {
-    const chunk = encoded.chunkFor(conn.format);
+    return this.sendChunk(conn, encoded.chunkFor(conn.format), encoded.type);
+  }
+
+  private sendChunk(conn: Connection, chunk: WireChunk | undefined, type: number): boolean {
     if (chunk === undefined || !this.core.outbound.enqueue(conn, chunk)) return false;
-    this.core.counters.countOut(encoded.type);
+    this.core.counters.countOut(type);
     return true;
   }
 }

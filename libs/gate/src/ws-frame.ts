@@ -12,12 +12,28 @@ const FIN = 0x80;
 export function wsFrame(payload: Uint8Array | string): Buffer {
   const text = typeof payload === 'string';
   const length = text ? Buffer.byteLength(payload) : payload.length;
-  const header = length < 126 ? 2 : length < 65_536 ? 4 : 10;
+  const header = wsHeaderBytes(length);
   const frame = Buffer.allocUnsafe(header + length);
+  writeWsHeader(frame, length, text);
+  if (text) frame.write(payload, header, 'utf8');
+  else frame.set(payload, header);
+  return frame;
+}
+
+/** Bytes of the header of a frame with `length` bytes of payload. */
+export function wsHeaderBytes(length: number): number {
+  return length < 126 ? 2 : length < 65_536 ? 4 : 10;
+}
+
+/**
+ * Writes the header of a frame of `length` bytes at the start of `frame` (room for
+ * {@link wsHeaderBytes}), for a caller that writes the payload behind it itself.
+ */
+export function writeWsHeader(frame: Buffer, length: number, text: boolean): void {
   frame[0] = FIN | (text ? OPCODE_TEXT : OPCODE_BINARY);
-  if (header === 2) {
+  if (length < 126) {
     frame[1] = length;
-  } else if (header === 4) {
+  } else if (length < 65_536) {
     frame[1] = 126;
     frame.writeUInt16BE(length, 2);
   } else {
@@ -25,9 +41,6 @@ export function wsFrame(payload: Uint8Array | string): Buffer {
     frame.writeUInt32BE(Math.floor(length / 2 ** 32), 2);
     frame.writeUInt32BE(length >>> 0, 6);
   }
-  if (text) frame.write(payload, header, 'utf8');
-  else frame.set(payload, header);
-  return frame;
 }
 
 /** The payload of a frame built by {@link wsFrame}, and whether it is text (tests and tools). */

@@ -31,17 +31,38 @@ export function seqOffset(message: Uint8Array): number {
  */
 export function messagePushWithSeq(message: Uint8Array, seq: number, seqAt = seqOffset(message)): Buffer {
   const body = asBuffer(message);
-  const data = body.length + (seq !== 0 ? 1 + varintLength(seq) : 0);
-  const out = Buffer.allocUnsafe(3 + varintLength(data) + data);
-  out[0] = PACKET_TYPE_TAG;
-  out[1] = PacketType.PACKET_TYPE_MESSAGE;
-  out[2] = PACKET_DATA_TAG;
-  let at = writeVarint(out, 3, data);
-  at += body.copy(out, at, 0, seqAt);
+  const out = Buffer.allocUnsafe(messagePushLength(body.length, seq));
+  writeMessagePush(out, 0, body, seq, seqAt);
+  return out;
+}
+
+/** The length of {@link messagePushWithSeq}'s Packet for a message of `messageLength` bytes. */
+export function messagePushLength(messageLength: number, seq: number): number {
+  const data = messageLength + (seq !== 0 ? 1 + varintLength(seq) : 0);
+  return 3 + varintLength(data) + data;
+}
+
+/**
+ * Writes {@link messagePushWithSeq}'s Packet into `out` at `at` (room for
+ * {@link messagePushLength} bytes), behind a header its caller wrote (a gate's frame header: one
+ * allocation and one copy of the message per receiver); returns where the Packet ends.
+ */
+export function writeMessagePush(
+  out: Buffer,
+  at: number,
+  message: Buffer,
+  seq: number,
+  seqAt: number,
+): number {
+  const data = message.length + (seq !== 0 ? 1 + varintLength(seq) : 0);
+  out[at++] = PACKET_TYPE_TAG;
+  out[at++] = PacketType.PACKET_TYPE_MESSAGE;
+  out[at++] = PACKET_DATA_TAG;
+  at = writeVarint(out, at, data);
+  at += message.copy(out, at, 0, seqAt);
   if (seq !== 0) {
     out[at++] = MESSAGE_SEQ_TAG;
     at = writeVarint(out, at, seq);
   }
-  body.copy(out, at, seqAt);
-  return out;
+  return at + message.copy(out, at, seqAt);
 }
