@@ -23,6 +23,7 @@
 //        --heap-snapshots DIR (each server's heap before and with the connections held, for
 //        `npx tsx bench/idle/heap-diff.ts DIR/<server>-before.heapsnapshot DIR/<server>-idle.heapsnapshot N`)
 //        --reads 3 (readings at each point, the one of least RSS kept)
+//        --read-after-ms 10000 (quiet time before those readings: see settledRead)
 //        --mysql mysql://root@127.0.0.1:3306 --redis-url redis://127.0.0.1:6379
 // Results go in docs/benchmarks.md, section "Idle memory".
 import { mkdirSync } from 'node:fs';
@@ -58,6 +59,7 @@ const { values: args } = parseArgs({
     'heap-snapshots': { type: 'string', default: '' },
     'hold-s': { type: 'string', default: '0' },
     reads: { type: 'string', default: '3' },
+    'read-after-ms': { type: 'string', default: '10000' },
     mysql: { type: 'string', default: DEFAULT_MYSQL_SERVER_URI },
     'redis-url': { type: 'string', default: 'redis://127.0.0.1:6379' },
   },
@@ -136,11 +138,14 @@ async function closeAll(loads: Load[], what: string): Promise<void> {
 }
 
 /**
- * The reading of least RSS out of --reads readings, each after its own full GCs. With the process
- * idle, RSS between them only falls, as V8's background threads give back pages the GCs freed (on
- * a loaded box they lag: a raw server's RSS fell by 5 MiB from its second reading to its third).
+ * The reading of least RSS out of --reads readings, each after its own full GCs, taken once the
+ * process has been quiet for --read-after-ms. A process that stops allocating gives pages back some
+ * seconds later (V8's memory reducer waits about 8 s), and on a loaded box its background threads
+ * lag: read sooner, a gate's RSS fell by 10 MiB from its second reading to its third, a raw server's
+ * by 5 MiB. Idle, RSS between readings only falls, hence the least.
  */
 async function settledRead(probe: InspectorProbe, what: string): Promise<MemoryReading> {
+  await sleep(Number(args['read-after-ms']));
   const readings: MemoryReading[] = [];
   for (let i = 0; i < Math.max(1, Number(args.reads)); i++) readings.push(await probe.read());
   const least = readings.reduce((a, b) => (b.rss < a.rss ? b : a));
