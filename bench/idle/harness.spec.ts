@@ -1,7 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { residentByMapping } from '../shared/inspector.js';
 import { sourceAddress } from './gate-clients.js';
-import { GOALS, meetsIdleGoal, perConnection, secondHalf, shares, steadyPerConnection } from './memory.js';
+import {
+  accountedPerConnection,
+  GOALS,
+  meetsIdleGoal,
+  perConnection,
+  secondHalf,
+  shares,
+  steadyPerConnection,
+} from './memory.js';
 
 describe('perConnection', () => {
   it('is the growth of RSS and heap over the connections taken', () => {
@@ -24,6 +32,14 @@ describe('steadyPerConnection', () => {
       rss: 50,
       heap: 5,
     });
+  });
+});
+
+describe('accountedPerConnection', () => {
+  it("is the growth of V8's committed heap and glibc's main arena, without the rest of RSS", () => {
+    const mid = { rss: 0, heap: 0, committed: 1000, mappings: { brk: 500, anon: 9000 } };
+    const idle = { rss: 0, heap: 0, committed: 3000, mappings: { brk: 1500, anon: 0 } };
+    expect(accountedPerConnection(mid, idle, 10)).toBe(300);
   });
 });
 

@@ -32,6 +32,16 @@ export function steadyPerConnection(
   return perConnection(withoutYoung(mid), withoutYoung(idle), connections);
 }
 
+/**
+ * Per connection from `mid` to `idle`: V8's committed heap plus glibc's main arena (brk), the two
+ * places a connection's memory lives, without what else is resident (pages V8 or the allocator
+ * keep free, which the second half of the connections can reuse). A cross-check on RSS.
+ */
+export function accountedPerConnection(mid: MemoryReading, idle: MemoryReading, connections: number): number {
+  const brk = (m: MemoryReading) => m.mappings?.['brk'] ?? 0;
+  return ((idle.committed ?? 0) - (mid.committed ?? 0) + brk(idle) - brk(mid)) / connections;
+}
+
 /** Connections opened before the middle reading, and after it. */
 export function secondHalf(total: number): { first: number; second: number } {
   const first = Math.floor(total / 2);

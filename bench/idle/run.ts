@@ -41,7 +41,15 @@ import type { BareReport } from '../signin/ipc.js';
 import { InspectorProbe, inspectorUrlAt, inspectorUrlIn, type MemoryReading } from '../shared/inspector.js';
 import { canPin, pinProcess } from '../shared/pin.js';
 import type { LoadCommand, LoadReport, OpenSpec } from './ipc.js';
-import { GOALS, meetsIdleGoal, perConnection, secondHalf, shares, steadyPerConnection } from './memory.js';
+import {
+  accountedPerConnection,
+  GOALS,
+  meetsIdleGoal,
+  perConnection,
+  secondHalf,
+  shares,
+  steadyPerConnection,
+} from './memory.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -446,6 +454,13 @@ function idleTable(rawHeld: readonly Held[], variants: readonly Variant[]): stri
       basePer ? ratio(per.rss / basePer.rss) : '',
       basePer ? `${per.heap - basePer.heap >= 0 ? '+' : ''}${kib(per.heap - basePer.heap)}` : '',
       basePer ? `${meetsIdleGoal(per, basePer, bound) ? 'met' : 'not met'} (<= ${bound}x, +0.5 KiB)` : '',
+      kib(accountedPerConnection(h.mid, h.idle, h.second)),
+      base && basePer
+        ? ratio(
+            accountedPerConnection(h.mid, h.idle, h.second) /
+              accountedPerConnection(base.mid, base.idle, base.second),
+          )
+        : '',
       `${kib(whole.rss)} / ${kib(whole.heap)}`,
       basePer && baseWhole ? ratio(whole.rss / baseWhole.rss) : '',
     ];
@@ -460,6 +475,8 @@ function idleTable(rawHeld: readonly Held[], variants: readonly Variant[]): stri
       'RSS vs raw',
       'heap - raw (KiB)',
       'goal',
+      'heap committed + brk per conn (KiB)',
+      'vs raw',
       'whole run: RSS / heap per conn (KiB)',
       'whole run: RSS vs raw',
     ],
@@ -535,7 +552,8 @@ async function main(): Promise<number> {
       `${loadavg()[0]!.toFixed(2)}; ${((Date.now() - started) / 1000).toFixed(0)} s. ${int(N)} connections per server ` +
       `from ${LOADS} load processes over 250 source addresses; memory read after a full GC (inspector). ` +
       `Per connection: the growth from half the connections held to all of them, RSS without V8's ` +
-      `young generation; "whole run": from none to all, RSS as read.\n`,
+      `young generation; "heap committed + brk": V8's committed heap and glibc's main arena over the ` +
+      `same half; "whole run": from none to all, RSS as read.\n`,
   );
   console.log(idleTable(rawHeld, variants));
   if (variants.length) {
