@@ -1,7 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { residentByMapping } from '../shared/inspector.js';
 import { sourceAddress } from './gate-clients.js';
-import { GOALS, meetsIdleGoal, perConnection, shares } from './memory.js';
+import {
+  accountedPerConnection,
+  GOALS,
+  meetsIdleGoal,
+  perConnection,
+  secondHalf,
+  shares,
+  steadyPerConnection,
+} from './memory.js';
 
 describe('perConnection', () => {
   it('is the growth of RSS and heap over the connections taken', () => {
@@ -10,6 +18,36 @@ describe('perConnection', () => {
       heap: 500,
     });
     expect(perConnection({ rss: 1, heap: 1 }, { rss: 2, heap: 2 }, 0).rss).toBeNaN();
+  });
+});
+
+describe('steadyPerConnection', () => {
+  it("leaves the young generation's size out of RSS: empty after a full GC, sized by V8's heuristics", () => {
+    const mid = { rss: 100_000, heap: 10_000, young: 16_000 };
+    const idle = { rss: 650_000, heap: 60_000, young: 66_000 };
+    expect(steadyPerConnection(mid, idle, 100)).toEqual({ rss: 5000, heap: 500 });
+  });
+  it('reads a reading without a young-generation figure as its RSS', () => {
+    expect(steadyPerConnection({ rss: 0, heap: 0 }, { rss: 500, heap: 50 }, 10)).toEqual({
+      rss: 50,
+      heap: 5,
+    });
+  });
+});
+
+describe('accountedPerConnection', () => {
+  it("is the growth of V8's committed heap and glibc's main arena, without the rest of RSS", () => {
+    const mid = { rss: 0, heap: 0, committed: 1000, mappings: { brk: 500, anon: 9000 } };
+    const idle = { rss: 0, heap: 0, committed: 3000, mappings: { brk: 1500, anon: 0 } };
+    expect(accountedPerConnection(mid, idle, 10)).toBe(300);
+  });
+});
+
+describe('secondHalf', () => {
+  it('splits the connections into a first half held before the middle reading and the rest', () => {
+    expect(secondHalf(15_000)).toEqual({ first: 7_500, second: 7_500 });
+    expect(secondHalf(5)).toEqual({ first: 2, second: 3 });
+    expect(secondHalf(1)).toEqual({ first: 0, second: 1 });
   });
 });
 

@@ -4,7 +4,9 @@
 // the same number, one round trip each. Connections come from several load processes (load.ts;
 // ~20,000 open files per process here) over many 127.0.0.x source addresses. Reports RSS and heap
 // per connection, read after a full GC in the server process through its inspector (SIGUSR1 with
-// --inspect-port), and the ratios to the raw servers; then a churn of sign-ins (connect, sign in,
+// --inspect-port), as the growth from half the connections held to all of them (one-off costs
+// left out; RSS the least of --reads readings, without V8's young generation), and the ratios to
+// the raw servers measured the same way; then a churn of sign-ins (connect, sign in,
 // close) on the gates while the idle connections stay, and the gates' RSS once it settles against
 // the idle figure. Services and raw servers are pinned to CPU 0, load processes to CPU 1. Each
 // server's line also splits its growth: external memory and ArrayBuffers after the GC, the
@@ -20,6 +22,8 @@
 //        malloc_info through gdb)
 //        --heap-snapshots DIR (each server's heap before and with the connections held, for
 //        `npx tsx bench/idle/heap-diff.ts DIR/<server>-before.heapsnapshot DIR/<server>-idle.heapsnapshot N`)
+//        --reads 3 (readings at each point, the one of least RSS kept)
+//        --read-after-ms 10000 (quiet time before those readings: see settledRead)
 //        --mysql mysql://root@127.0.0.1:3306 --redis-url redis://127.0.0.1:6379
 // Results go in docs/benchmarks.md, section "Idle memory".
 import { mkdirSync } from 'node:fs';
@@ -37,7 +41,15 @@ import type { BareReport } from '../signin/ipc.js';
 import { InspectorProbe, inspectorUrlAt, inspectorUrlIn, type MemoryReading } from '../shared/inspector.js';
 import { canPin, pinProcess } from '../shared/pin.js';
 import type { LoadCommand, LoadReport, OpenSpec } from './ipc.js';
-import { GOALS, meetsIdleGoal, perConnection, shares } from './memory.js';
+import {
+  accountedPerConnection,
+  GOALS,
+  meetsIdleGoal,
+  perConnection,
+  secondHalf,
+  shares,
+  steadyPerConnection,
+} from './memory.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -54,6 +66,8 @@ const { values: args } = parseArgs({
     'no-pin': { type: 'boolean', default: false },
     'heap-snapshots': { type: 'string', default: '' },
     'hold-s': { type: 'string', default: '0' },
+    reads: { type: 'string', default: '3' },
+    'read-after-ms': { type: 'string', default: '10000' },
     mysql: { type: 'string', default: DEFAULT_MYSQL_SERVER_URI },
     'redis-url': { type: 'string', default: 'redis://127.0.0.1:6379' },
   },
@@ -80,7 +94,7 @@ const here = (file: string) => fileURLToPath(new URL(file, import.meta.url));
 const sleep = (t: number) => new Promise((resolve) => setTimeout(resolve, t));
 const log = (line: string) => console.log(`[idle] ${line}`);
 const kib = (bytes: number) => (bytes / 1024).toFixed(2);
-const mib = (bytes: number) => (bytes / 1024 / 1024).toFixed(0);
+const mib = (bytes: number, digits = 0) => (bytes / 1024 / 1024).toFixed(digits);
 type Load = Child<LoadCommand, LoadReport>;
 let liveTarget: Target | undefined;
 const problems: string[] = [];
@@ -93,6 +107,7 @@ async function onLoads(
   inflight: number,
   base: Omit<OpenSpec, 'offset' | 'count' | 'inflight'>,
   t: 'open' | 'churn' = 'open',
+  first = 0,
 ): Promise<{ done: number; failed: number; seconds: number }> {
   const done = loads.map(() => 0);
   const failed = loads.map(() => 0);
@@ -105,7 +120,7 @@ async function onLoads(
   );
   const perLoad = Math.max(1, Math.round(inflight / loads.length));
   shares(total, loads.length).forEach((s, i) =>
-    loads[i]!.send({ t, spec: { ...base, ...s, inflight: perLoad } }),
+    loads[i]!.send({ t, spec: { ...base, offset: first + s.offset, count: s.count, inflight: perLoad } }),
   );
   const answers = await Promise.all(
     loads.map((l) => l.next(t === 'open' ? 'opened' : 'churned', 1_800_000)),
@@ -130,9 +145,51 @@ async function closeAll(loads: Load[], what: string): Promise<void> {
   if (early > 0) problems.push(`${what}: ${early} connections closed by the server`);
 }
 
+/**
+ * The reading of least RSS out of --reads readings, each after its own full GCs, taken once the
+ * process has been quiet for --read-after-ms. A process that stops allocating gives pages back some
+ * seconds later (V8's memory reducer waits about 8 s), and on a loaded box its background threads
+ * lag: read sooner, a gate's RSS fell by 10 MiB from its second reading to its third, a raw server's
+ * by 5 MiB. Idle, RSS between readings only falls, hence the least.
+ */
+async function settledRead(probe: InspectorProbe, what: string): Promise<MemoryReading> {
+  await sleep(Number(args['read-after-ms']));
+  const readings: MemoryReading[] = [];
+  for (let i = 0; i < Math.max(1, Number(args.reads)); i++) readings.push(await probe.read());
+  const least = readings.reduce((a, b) => (b.rss < a.rss ? b : a));
+  log(`${what}: RSS ${readings.map((r) => mib(r.rss, 1)).join(', ')} MiB in ${readings.length} readings`);
+  return least;
+}
+
+/**
+ * Opens `N` connections in two halves with a reading after each (what the goals are judged on is
+ * the second half: see steadyPerConnection), user and source address by index across both.
+ */
+async function openInHalves(
+  loads: Load[],
+  what: string,
+  base: Omit<OpenSpec, 'offset' | 'count' | 'inflight'>,
+  probe: InspectorProbe,
+): Promise<{ opened: number; mid: MemoryReading; second: number }> {
+  const half = secondHalf(N);
+  const inflight = Number(args.inflight);
+  const a = await onLoads(loads, `${what}, first half`, half.first, inflight, base);
+  await sleep(1000);
+  const mid = await settledRead(probe, `${what}, half held`);
+  const b = await onLoads(loads, `${what}, second half`, half.second, inflight, base, 'open', half.first);
+  return { opened: a.done + b.done, mid, second: b.done };
+}
+
 /** RSS, V8 heap used and V8 heap committed per connection (committed minus used: heap fragmentation). */
-function perConnectionLine(before: MemoryReading, idle: MemoryReading, connections: number): string {
+function perConnectionLine(
+  before: MemoryReading,
+  idle: MemoryReading,
+  connections: number,
+  mid: MemoryReading,
+  second: number,
+): string {
   const per = perConnection(before, idle, connections);
+  const steady = steadyPerConnection(mid, idle, second);
   const committed = ((idle.committed ?? 0) - (before.committed ?? 0)) / connections;
   const grew = (f: (m: MemoryReading) => number | undefined) =>
     kib(((f(idle) ?? 0) - (f(before) ?? 0)) / connections);
@@ -140,6 +197,12 @@ function perConnectionLine(before: MemoryReading, idle: MemoryReading, connectio
     .map((k) => `${k} ${grew((m) => m.mappings?.[k])}`)
     .join(', ');
   return (
+    `second half, young generation left out: ${kib(steady.rss)} KiB RSS, ${kib(steady.heap)} KiB heap, ` +
+    `${kib(((idle.committed ?? 0) - (mid.committed ?? 0)) / second)} KiB heap committed per connection ` +
+    `(young generation ${kib(mid.young ?? 0)} -> ${kib(idle.young ?? 0)} KiB; by mapping: ` +
+    `${Object.keys(idle.mappings ?? {})
+      .map((k) => `${k} ${kib(((idle.mappings?.[k] ?? 0) - (mid.mappings?.[k] ?? 0)) / second)}`)
+      .join(', ')}); whole: ` +
     `${kib(per.rss)} KiB RSS, ${kib(per.heap)} KiB heap used, ${kib(committed)} KiB heap committed, ` +
     `${grew((m) => m.external)} external (${grew((m) => m.arrayBuffers)} array buffers; ` +
     `${kib((idle.uncollectedArrayBuffers ?? 0) / connections)} before the GC) per connection; ` +
@@ -184,6 +247,10 @@ interface Held {
   transport: 'ws' | 'tcp';
   connections: number;
   before: MemoryReading;
+  /** With the first half of the connections held. */
+  mid: MemoryReading;
+  /** Connections opened after `mid`. */
+  second: number;
   idle: MemoryReading;
   /** After the churn settled (gates only). */
   churned?: MemoryReading;
@@ -206,21 +273,28 @@ async function raw(loads: Load[], transport: 'ws' | 'tcp'): Promise<Held> {
     await hold(name, server.pid, 'waits, no connections yet,');
     await snapshot(probe, name, 'before');
     const url = transport === 'ws' ? `ws://127.0.0.1:${r.wsPort}/` : `tcp://127.0.0.1:${r.tcpPort}`;
-    const opened = await onLoads(loads, `${name}: connections`, N, Number(args.inflight), {
-      kind: 'raw',
-      url,
-      prefix: '',
-      appId: '',
-      secret: '',
-    });
+    const opened = await openInHalves(
+      loads,
+      `${name}: connections`,
+      { kind: 'raw', url, prefix: '', appId: '', secret: '' },
+      probe,
+    );
     await sleep(1000);
-    const idle = await probe.read();
-    log(`${name}: ${perConnectionLine(before, idle, opened.done)}`);
+    const idle = await settledRead(probe, `${name}, all held`);
+    log(`${name}: ${perConnectionLine(before, idle, opened.opened, opened.mid, opened.second)}`);
     await hold(name, server.pid);
     await snapshot(probe, name, 'idle');
     probe.close();
     await closeAll(loads, name);
-    return { server: name, transport, connections: opened.done, before, idle };
+    return {
+      server: name,
+      transport,
+      connections: opened.opened,
+      before,
+      mid: opened.mid,
+      second: opened.second,
+      idle,
+    };
   } finally {
     server.proc.kill('SIGTERM');
     await server.exited;
@@ -294,25 +368,32 @@ async function switchboard(loads: Load[], label: string, env: Record<string, str
       await hold(gate.name, gate.probe.pid, 'waits, no connections yet,');
       const before = await gate.probe.read();
       await snapshot(gate.probe, `${label}-${gate.name}`, 'before');
-      const opened = await onLoads(loads, `${label}, ${gate.name}: sign-ins`, N, Number(args.inflight), {
-        kind: 'switchboard',
-        url: gate.url,
-        prefix: gate.transport === 'ws' ? 'w' : 't',
-        appId: target.appId,
-        secret: target.secret,
-      });
+      const opened = await openInHalves(
+        loads,
+        `${label}, ${gate.name}: sign-ins`,
+        {
+          kind: 'switchboard',
+          url: gate.url,
+          prefix: gate.transport === 'ws' ? 'w' : 't',
+          appId: target.appId,
+          secret: target.secret,
+        },
+        gate.probe,
+      );
       await sleep(1000);
       await hold(gate.name, gate.probe.pid, 'settled, not yet collected,');
-      const idle = await gate.probe.read();
+      const idle = await settledRead(gate.probe, `${gate.name}, all held`);
       await snapshot(gate.probe, `${label}-${gate.name}`, 'idle');
       held.push({
         server: `${label}: ${gate.name}`,
         transport: gate.transport,
-        connections: opened.done,
+        connections: opened.opened,
         before,
+        mid: opened.mid,
+        second: opened.second,
         idle,
       });
-      log(`${gate.name}: ${perConnectionLine(before, idle, opened.done)}`);
+      log(`${gate.name}: ${perConnectionLine(before, idle, opened.opened, opened.mid, opened.second)}`);
       await hold(gate.name, gate.probe.pid);
     }
     const idleRss = new Map(ours.map((p) => [p.name, readRss(p.pid)]));
@@ -356,23 +437,32 @@ async function switchboard(loads: Load[], label: string, env: Record<string, str
 
 function idleTable(rawHeld: readonly Held[], variants: readonly Variant[]): string {
   const rawOf = (t: 'ws' | 'tcp') => rawHeld.find((h) => h.transport === t);
+  const steady = (h: Held) => steadyPerConnection(h.mid, h.idle, h.second);
   const rows = [...rawHeld, ...variants.flatMap((v) => v.held)].map((h) => {
-    const per = perConnection(h.before, h.idle, h.connections);
+    const whole = perConnection(h.before, h.idle, h.connections);
+    const per = steady(h);
     const base = rawOf(h.transport);
-    const basePer = base ? perConnection(base.before, base.idle, base.connections) : undefined;
+    const basePer = base && !rawHeld.includes(h) ? steady(base) : undefined;
+    const baseWhole = base ? perConnection(base.before, base.idle, base.connections) : undefined;
     const bound = h.transport === 'ws' ? GOALS.wsRss : GOALS.tcpRss;
-    const isRaw = rawHeld.includes(h);
     return [
       h.server,
       int(h.connections),
       mib(h.idle.rss),
       kib(per.rss),
       kib(per.heap),
-      basePer && !isRaw ? ratio(per.rss / basePer.rss) : '',
-      basePer && !isRaw ? `${per.heap - basePer.heap >= 0 ? '+' : ''}${kib(per.heap - basePer.heap)}` : '',
-      basePer && !isRaw
-        ? `${meetsIdleGoal(per, basePer, bound) ? 'met' : 'not met'} (<= ${bound}x, +0.5 KiB)`
+      basePer ? ratio(per.rss / basePer.rss) : '',
+      basePer ? `${per.heap - basePer.heap >= 0 ? '+' : ''}${kib(per.heap - basePer.heap)}` : '',
+      basePer ? `${meetsIdleGoal(per, basePer, bound) ? 'met' : 'not met'} (<= ${bound}x, +0.5 KiB)` : '',
+      kib(accountedPerConnection(h.mid, h.idle, h.second)),
+      base && basePer
+        ? ratio(
+            accountedPerConnection(h.mid, h.idle, h.second) /
+              accountedPerConnection(base.mid, base.idle, base.second),
+          )
         : '',
+      `${kib(whole.rss)} / ${kib(whole.heap)}`,
+      basePer && baseWhole ? ratio(whole.rss / baseWhole.rss) : '',
     ];
   });
   return table(
@@ -385,6 +475,10 @@ function idleTable(rawHeld: readonly Held[], variants: readonly Variant[]): stri
       'RSS vs raw',
       'heap - raw (KiB)',
       'goal',
+      'heap committed + brk per conn (KiB)',
+      'vs raw',
+      'whole run: RSS / heap per conn (KiB)',
+      'whole run: RSS vs raw',
     ],
     rows,
   );
@@ -456,7 +550,10 @@ async function main(): Promise<number> {
       `${new Date().toISOString().slice(0, 16)}Z, Node ${process.version}, ${cpu.length} x ${cpu[0]?.model ?? '?'}, ` +
       `${PIN ? 'servers on CPU 0, load on CPU 1' : 'not pinned'}; load average ${load0[0]!.toFixed(2)} -> ` +
       `${loadavg()[0]!.toFixed(2)}; ${((Date.now() - started) / 1000).toFixed(0)} s. ${int(N)} connections per server ` +
-      `from ${LOADS} load processes over 250 source addresses; memory read after a full GC (inspector).\n`,
+      `from ${LOADS} load processes over 250 source addresses; memory read after a full GC (inspector). ` +
+      `Per connection: the growth from half the connections held to all of them, RSS without V8's ` +
+      `young generation; "heap committed + brk": V8's committed heap and glibc's main arena over the ` +
+      `same half; "whole run": from none to all, RSS as read.\n`,
   );
   console.log(idleTable(rawHeld, variants));
   if (variants.length) {

@@ -43,6 +43,11 @@ export interface MemoryReading {
    * resident until reused.
    */
   uncollectedArrayBuffers?: number;
+  /**
+   * Physical bytes of V8's young generation (new space and new large-object space): empty after a
+   * full GC, its committed size set by V8's heuristics (up to 3 x 16 MiB), not by what is live.
+   */
+  young?: number;
   /** Resident bytes by kind of mapping (/proc/<pid>/smaps): see {@link residentByMapping}. */
   mappings?: Record<string, number>;
 }
@@ -111,15 +116,18 @@ export class InspectorProbe {
   }
 
   /** `process.memoryUsage()` in the process (its main context has `process`). */
-  private async nodeMemory(): Promise<{ external?: number; arrayBuffers?: number }> {
+  private async nodeMemory(): Promise<{ external?: number; arrayBuffers?: number; young?: number }> {
+    // process.getBuiltinModule: the main context of an ES module has no `require`.
     const answer = await this.call('Runtime.evaluate', {
-      expression: 'JSON.stringify(process.memoryUsage())',
+      expression: `JSON.stringify({ ...process.memoryUsage(), young: process.getBuiltinModule?.('v8')
+        .getHeapSpaceStatistics().filter((s) => s.space_name.startsWith('new_'))
+        .reduce((n, s) => n + s.physical_space_size, 0) })`,
       returnByValue: true,
     });
     const value = (answer['result'] as { value?: unknown } | undefined)?.value;
     if (typeof value !== 'string') return {};
-    const usage = JSON.parse(value) as { external: number; arrayBuffers: number };
-    return { external: usage.external, arrayBuffers: usage.arrayBuffers };
+    const usage = JSON.parse(value) as { external: number; arrayBuffers: number; young?: number };
+    return { external: usage.external, arrayBuffers: usage.arrayBuffers, young: usage.young };
   }
 
   /** RSS and heap after a full GC (twice: the first can leave what only the second finds). */

@@ -6,7 +6,7 @@ import type { Duplex } from 'node:stream';
 import { type Gate, launchGate, type LaunchGateOptions, serveHealth } from '@switchboard/gate';
 import { WS_SUBPROTOCOL_JSON, WS_SUBPROTOCOL_PROTOBUF } from '@switchboard/protocol';
 import { WebSocketServer } from 'ws';
-import { WsTransport } from './ws-transport.js';
+import { GateWebSocket, WsAcceptor } from './ws-connection.js';
 
 /** Config and logger, plus optional logic/route ports replacing the gRPC clients (tests, embedding). */
 export type StartWsConnOptions = LaunchGateOptions;
@@ -55,11 +55,13 @@ export async function startWsConn(options: StartWsConnOptions): Promise<WsConn> 
 
   const wss = new WebSocketServer({
     noServer: true,
+    WebSocket: GateWebSocket,
     maxPayload: gc.ws.maxPayload,
     perMessageDeflate: gc.ws.perMessageDeflate,
     handleProtocols: chooseProtocol,
     clientTracking: false,
   });
+  const acceptor = new WsAcceptor(gate.core);
   const allowed = new Set(gc.ws.allowedOrigins);
   const tls = gc.ws.tls;
   // A socket that opens and says nothing must not be held longer than an unsigned-in connection
@@ -89,7 +91,7 @@ export async function startWsConn(options: StartWsConnOptions): Promise<WsConn> 
       // From here ws's own 'error' listener destroys the socket. Keeping ours as well would turn
       // the socket's 'error' listeners into an array: 64 bytes per open connection.
       socket.off('error', destroyOnError);
-      new WsTransport(ws, req.socket, gate.core).attach();
+      acceptor.accept(ws, req.socket);
     });
   });
   server.on('error', (err) => logger.error({ err }, 'ws listener error'));
