@@ -10,7 +10,7 @@ import {
   type ConversationSummary,
 } from '@switchboard/proto/client';
 import { encodeToBuffer, writeToBuffer } from '@switchboard/proto/codec';
-import { asBuffer, encodePacket, pushPacket } from '@switchboard/protocol';
+import { asBuffer, encodePacket, PACKET_DATA_TAG, PACKET_TYPE_TAG, pushPacket } from '@switchboard/protocol';
 import type {
   ConversationMessage,
   ConversationRef,
@@ -56,10 +56,6 @@ export function toClientMessage(m: ConversationMessage, seq: number): Message {
     clientMsgId: m.clientMsgId,
   };
 }
-
-/** Packet.type (field 1, varint) and Packet.data (field 5, length-delimited), as keys on the wire. */
-const PACKET_TYPE_TAG = (1 << 3) | 0;
-const PACKET_DATA_TAG = (5 << 3) | 2;
 
 /**
  * A message stored in several inboxes (a small group's write fan-out) as the Message encoded once

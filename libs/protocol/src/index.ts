@@ -23,6 +23,13 @@ export {
   type RequestRef,
 } from './packet-builders.js';
 export { encodePush, encodePushFrame, type EncodedPush } from './push-encoding.js';
-export { messagePushLength, messagePushWithSeq, seqOffset, writeMessagePush } from './message-push.js';
+export {
+  messagePushLength,
+  messagePushWithSeq,
+  PACKET_DATA_TAG,
+  PACKET_TYPE_TAG,
+  seqOffset,
+  writeMessagePush,
+} from './message-push.js';
 // The error catalog, its codes and WebSocket close codes (also alone, for browsers: ./catalog.js).
 export * from './catalog.js';

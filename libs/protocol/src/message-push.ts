@@ -7,8 +7,8 @@ import { asBuffer } from './packet-builders.js';
 import { varintLength, writeVarint } from './varint.js';
 
 /** Packet.type (field 1, varint) and Packet.data (field 5, length-delimited), as keys on the wire. */
-const PACKET_TYPE_TAG = (1 << 3) | 0;
-const PACKET_DATA_TAG = (5 << 3) | 2;
+export const PACKET_TYPE_TAG = (1 << 3) | 0;
+export const PACKET_DATA_TAG = (5 << 3) | 2;
 /** Message.message_id (field 1) and Message.seq (field 2), varints, as keys on the wire. */
 const MESSAGE_ID_TAG = (1 << 3) | 0;
 const MESSAGE_SEQ_TAG = (2 << 3) | 0;
