@@ -119,8 +119,10 @@ async function appendOn(
   ]);
   // The counters as updated: the upserts' own rows, or the reads after them.
   let at = 1;
-  for (const counters of [users, conversations]) {
-    const set = counters === users ? plan.users : plan.conversations;
+  for (const [counters, set] of [
+    [users, plan.users],
+    [conversations, plan.conversations],
+  ] as const) {
     if (!returning) at += counters.bumps.length;
     const answering = returning ? counters.bumps.length : counters.reads.length;
     for (let i = 0; i < answering; i++) applyCounterRows(set, first[at++] as CounterRow[]);
