@@ -2,7 +2,8 @@
 // → storage.messages.append against a scratch MariaDB database (or SQLite with --sqlite), without
 // gRPC, gates or route (no pushes). Each round offers --batch sends at once, which the batcher writes
 // as one transaction of exactly that many messages, between random pairs of --users users. Prints
-// messages/s and this process's CPU per message (the MariaDB server's CPU is not in it); with
+// messages/s, this process's CPU per message and, when its process is visible on this machine, the
+// MariaDB server's (all of its work: run it on an otherwise idle database server); with
 // --cpu-prof DIR also a V8 CPU profile of the measured part (summarise with
 // `npx tsx bench/signin/profile-summary.ts DIR`). For before/after comparisons run back to back:
 // --in-flight N writes up to N transactions at once (logic.sendBatchesInFlight), each round then
@@ -19,6 +20,7 @@ import { logicCounters } from '../../apps/logic/src/logic-metrics.js';
 import { MessageStore } from '../../apps/logic/src/message-store.js';
 import type { PushBatcher } from '../../apps/logic/src/push-batcher.js';
 import { SendBatcher } from '../../apps/logic/src/send-batcher.js';
+import { findPid, processCpuSeconds } from '../fanout/proc-stats.js';
 import { profileThisProcess } from '../shared/cpu-prof.js';
 import { openScratchStorage } from '../shared/scratch-storage.js';
 
@@ -89,6 +91,8 @@ try {
   await rounds(WARMUP);
 
   const stopProfile = args['cpu-prof'] ? await profileThisProcess(args['cpu-prof'], 'append-cpu') : undefined;
+  const serverPid = scratch.dialect === 'mariadb' ? (findPid('mariadbd') ?? findPid('mysqld')) : undefined;
+  const serverCpu0 = serverPid === undefined ? undefined : processCpuSeconds(serverPid);
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   await rounds(N);
@@ -96,10 +100,15 @@ try {
   const cpu = process.cpuUsage(cpu0);
   await stopProfile?.();
   const measured = Math.ceil(N / (BATCH * IN_FLIGHT)) * BATCH * IN_FLIGHT;
+  const serverCpu1 = serverPid === undefined ? undefined : processCpuSeconds(serverPid);
+  const server =
+    serverCpu0 === undefined || serverCpu1 === undefined
+      ? ''
+      : `, ${(((serverCpu1 - serverCpu0) * 1e6) / measured).toFixed(1)} µs in the database server`;
   console.log(
     `[append-cpu] ${scratch.dialect}: ${measured} messages in batches of ${BATCH} ` +
       `, ${IN_FLIGHT} in flight (${duplicates} duplicates, ${failed} failed): ${Math.round(measured / seconds)}/s, ` +
-      `${((cpu.user + cpu.system) / measured).toFixed(1)} µs CPU per message in this process`,
+      `${((cpu.user + cpu.system) / measured).toFixed(1)} µs CPU per message in this process${server}`,
   );
   if (duplicates > 0) throw new Error('FAILED: a fresh send was answered as a duplicate');
 } finally {

@@ -6,6 +6,7 @@ import {
   returnsFromUpserts,
   type PipelineTraits,
 } from './append-pipelined.js';
+import { directConversationId } from './conversation-id.js';
 import type { Database } from './db-schema.js';
 import { migrateToLatest } from './migrate.js';
 import { createMysqlDialect } from './mysql-dialect.js';
@@ -65,6 +66,101 @@ describe('the MySQL append in two round trips', () => {
       ]);
       // Ids one after the other, as the inbox and dedupe rows were given them.
       expect(first![1]!.messageId - first![0]!.messageId).toBe(server.step);
+    },
+  );
+
+  it.each([true, false])(
+    'writes in every row the seqs it answers, counters used more than once in the batch (returning: %s)',
+    async (returning) => {
+      if (returning && !server.returning) return;
+      const traits = { ...server, returning };
+      const appId = uniqueId('app');
+      await ctx.db
+        .insertInto('conversation_members')
+        .values({
+          app_id: appId,
+          user_id: 'alice',
+          conversation_type: 'group',
+          conversation_id: 'g1',
+          role: 'member',
+          joined_at: 0,
+          join_seq: 0,
+          read_seq: 0,
+        })
+        .execute();
+      const direct = (senderUserId: string, targetId: string) =>
+        groupAppend({
+          appId,
+          senderUserId,
+          targetId,
+          conversation: { type: 'user', key: directConversationId(senderUserId, targetId) },
+          inboxUserIds: [senderUserId, targetId],
+        });
+      // Counters that exist already, then a batch using several of them more than once.
+      await appendPipelined(ctx, [direct('alice', 'bob'), groupAppend({ appId })], traits);
+      const batch = [
+        direct('alice', 'bob'),
+        groupAppend({ appId }),
+        direct('bob', 'alice'),
+        direct('alice', 'bob'),
+        groupAppend({ appId, inboxUserIds: ['alice', 'bob'] }),
+        direct('carol', 'dave'),
+      ];
+      const stored = (await appendPipelined(ctx, batch, traits))!;
+      expect(stored.map((s) => [s.conversationSeq, s.inboxSeqs])).toEqual([
+        [2, [3, 3]],
+        [2, [4, 4, 2]],
+        [3, [5, 5]],
+        [4, [6, 6]],
+        [3, [7, 7]],
+        [1, [3, 1]],
+      ]);
+      const ids = stored.map((s) => s.messageId);
+      const messages = await ctx.db
+        .selectFrom('messages')
+        .select(['message_id', 'client_msg_id', 'conversation_seq'])
+        .where('message_id', 'in', ids)
+        .execute();
+      const dedupe = await ctx.db
+        .selectFrom('send_dedupe')
+        .select(['message_id', 'client_msg_id', 'conversation_seq'])
+        .where('app_id', '=', appId)
+        .where('message_id', 'in', ids)
+        .execute();
+      const inbox = await ctx.db
+        .selectFrom('inbox')
+        .select(['message_id', 'user_id', 'seq'])
+        .where('app_id', '=', appId)
+        .where('message_id', 'in', ids)
+        .execute();
+      stored.forEach((s, i) => {
+        const seq = Number(s.conversationSeq);
+        const pick = (rows: { message_id: unknown; conversation_seq: unknown }[]) =>
+          rows.filter((r) => Number(r.message_id) === s.messageId).map((r) => Number(r.conversation_seq));
+        expect(messages.find((m) => Number(m.message_id) === s.messageId)).toMatchObject({
+          client_msg_id: batch[i]!.clientMsgId,
+        });
+        expect(pick(messages)).toEqual([seq]);
+        expect(pick(dedupe)).toEqual([seq]);
+        const entries = inbox
+          .filter((r) => Number(r.message_id) === s.messageId)
+          .map((r) => [r.user_id, Number(r.seq)])
+          .sort();
+        expect(entries).toEqual(s.inboxUserIds.map((u, k) => [u, s.inboxSeqs[k]]).sort());
+      });
+      // Read cursors: each sender's at their last message in the batch, a recipient's left at 0.
+      const cursors = await ctx.db
+        .selectFrom('conversation_members')
+        .select(['user_id', 'conversation_id', 'read_seq'])
+        .where('app_id', '=', appId)
+        .execute();
+      const cursor = (userId: string, conversationId: string) =>
+        Number(cursors.find((c) => c.user_id === userId && c.conversation_id === conversationId)?.read_seq);
+      expect(cursor('alice', directConversationId('alice', 'bob'))).toBe(4);
+      expect(cursor('bob', directConversationId('alice', 'bob'))).toBe(3);
+      expect(cursor('carol', directConversationId('carol', 'dave'))).toBe(1);
+      expect(cursor('dave', directConversationId('carol', 'dave'))).toBe(0);
+      expect(cursor('alice', 'g1')).toBe(3);
     },
   );
 
