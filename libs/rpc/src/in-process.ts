@@ -132,7 +132,7 @@ export class InProcessServices {
         return true;
       };
       const timer = setTimeout(() => {
-        call.cancelled = true;
+        call.notifyCancelled();
         if (finish()) reject(deadlineExceeded());
       }, remaining);
       const callback: sendUnaryData<unknown> = (err, value) => {

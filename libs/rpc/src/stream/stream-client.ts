@@ -12,6 +12,7 @@ import { MAX_ATTEMPTS } from '../balanced-channel.js';
 import { retryBackoffMs } from '../retry-backoff.js';
 import { CODE_METADATA_KEY } from '../rpc-error.js';
 import { ClientStream, type StreamOwner } from './client-stream.js';
+import { DeadlineSweep } from './deadline-sweep.js';
 import type { ReplyFrame } from './frame-codec.js';
 import { ReopenBackoff, type ReopenBackoffOptions } from './reopen-backoff.js';
 import { type Callback, encodeFrame, Frame, type StreamedMethod, type UnaryMethod } from './request-frame.js';
@@ -136,7 +137,6 @@ class StreamedChannel implements StreamOwner {
   private readonly target: number;
   private readonly maxFrameBytes: number;
   private readonly retryAfterMs: number;
-  private readonly sweepMs: number;
   /** Distinct instances the streams should be on. */
   private readonly spread: number;
   private readonly rebalanceMs: number;
@@ -145,9 +145,7 @@ class StreamedChannel implements StreamOwner {
   private next = 0;
   private unaryUntil = 0;
   private closed = false;
-  private sweeper: NodeJS.Timeout | undefined;
-  /** No pending frame is due before this (Unix ms), so a sweep before it has nothing to do. */
-  private earliest = Infinity;
+  private readonly deadlines: DeadlineSweep;
   private readonly reopen: ReopenBackoff;
   private readonly waiting = new WaitingFrames((frame) => this.dispatch(frame));
 
@@ -158,7 +156,7 @@ class StreamedChannel implements StreamOwner {
     this.target = Math.max(1, options.streams ?? 2);
     this.maxFrameBytes = options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
     this.retryAfterMs = options.retryStreamsAfterMs ?? 60_000;
-    this.sweepMs = options.sweepMs ?? 25;
+    this.deadlines = new DeadlineSweep(options.sweepMs ?? 25, () => this.pending.size === 0, this.sweep);
     this.spread = Math.min(this.target, options.backends ?? 1);
     this.rebalanceMs = options.rebalanceMs ?? 1_000;
     this.reopen = new ReopenBackoff(options.backoff);
@@ -194,11 +192,7 @@ class StreamedChannel implements StreamOwner {
     const bytes = encodeFrame(id, method, payload, deadline);
     const frame = new Frame(id, method, bytes, deadline, callback, request, md, options);
     this.pending.set(id, frame);
-    if (deadline < this.earliest) this.earliest = deadline;
-    if (!this.sweeper) {
-      this.sweeper = setInterval(this.sweep, this.sweepMs);
-      this.sweeper.unref();
-    }
+    this.deadlines.add(deadline);
     this.dispatch(frame);
     return CALL_STUB;
   }
@@ -354,23 +348,15 @@ class StreamedChannel implements StreamOwner {
     else frame.callback(null, response);
   }
 
-  /** Fails the overdue calls, as grpc-js's deadline timer would have. */
-  private readonly sweep = (): void => {
-    if (this.pending.size === 0) {
-      clearInterval(this.sweeper);
-      this.sweeper = undefined;
-      this.earliest = Infinity;
-      return;
-    }
-    const now = Date.now();
-    if (now < this.earliest) return;
+  /** Fails the overdue calls, as grpc-js's deadline timer would have; returns the next deadline. */
+  private readonly sweep = (now: number): number => {
     let earliest = Infinity;
     for (const f of this.pending.values()) {
       if (f.deadline <= now)
         this.settle(f, 'deadline', serviceError(status.DEADLINE_EXCEEDED, 'Deadline exceeded'));
       else if (f.deadline < earliest) earliest = f.deadline;
     }
-    this.earliest = earliest;
+    return earliest;
   };
 }
 
