@@ -1,7 +1,6 @@
 import { Metadata, Server, ServerCredentials, type ServerDuplexStream } from '@grpc/grpc-js';
 import { ErrorCode } from '@switchboard/proto/client';
 import { GateServiceClient, GateServiceService } from '@switchboard/proto/conn';
-import { freePort } from '@switchboard/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { balancedChannel, MAX_ATTEMPTS } from '../balanced-channel.js';
 import { call } from '../call.js';
@@ -29,11 +28,7 @@ async function acceptAndEnd(): Promise<{ port: number; opened: () => number }> {
       stream.end();
     },
   });
-  const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (err, p) =>
-      err ? reject(err) : resolve(p),
-    ),
-  );
+  const port = await bind(server);
   closers.push(() => server.forceShutdown());
   return { port, opened: () => opened };
 }
@@ -98,7 +93,7 @@ describe('a streamed client against a failing backend', () => {
   });
 
   it('opens a bounded number of streams to a backend that is down', async () => {
-    const port = await freePort(); // nothing listens on it
+    const port = await closedPort();
     const client = streamed(port, { backoff: { initialMs: 20, maxMs: 200 } });
     const failedBefore = streamStats.clientStreamsFailed;
     const frames = 40;
@@ -107,3 +102,19 @@ describe('a streamed client against a failing backend', () => {
     expect(streamStats.clientStreamsFailed - failedBefore).toBeLessThanOrEqual(frames / 2);
   });
 });
+
+/** A port nothing listens on: a server bound it, then stopped (rpc's specs keep clear of libs/testing). */
+async function closedPort(): Promise<number> {
+  const server = new Server();
+  const port = await bind(server);
+  server.forceShutdown();
+  return port;
+}
+
+function bind(server: Server): Promise<number> {
+  return new Promise<number>((resolve, reject) =>
+    server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (err, p) =>
+      err ? reject(err) : resolve(p),
+    ),
+  );
+}
