@@ -24,10 +24,12 @@ const boundaries = {
     { sourceTag: 'scope:log', onlyDependOnLibsWithTags: [] },
     // The gate library speaks to route and logic only through gRPC clients; it never touches a store.
     { sourceTag: 'scope:gate', onlyDependOnLibsWithTags: [...base] },
-    { sourceTag: 'scope:route-store', onlyDependOnLibsWithTags: [...base] },
+    // Lua scripts run by SHA1 (EVALSHA, NOSCRIPT fallback), shared by the Redis-backed libraries.
+    { sourceTag: 'scope:redis-script', onlyDependOnLibsWithTags: [] },
+    { sourceTag: 'scope:route-store', onlyDependOnLibsWithTags: [...base, 'scope:redis-script'] },
     { sourceTag: 'scope:storage', onlyDependOnLibsWithTags: [...base] },
     // Offline push knows only its queue and the app's webhook; logic feeds it events.
-    { sourceTag: 'scope:offline-push', onlyDependOnLibsWithTags: [...base] },
+    { sourceTag: 'scope:offline-push', onlyDependOnLibsWithTags: [...base, 'scope:redis-script'] },
     { sourceTag: 'scope:client', onlyDependOnLibsWithTags: ['scope:proto', 'scope:protocol'] },
     { sourceTag: 'scope:testing', onlyDependOnLibsWithTags: ['type:lib'] },
     { sourceTag: 'scope:runtime', onlyDependOnLibsWithTags: ['scope:config', 'scope:log'] },

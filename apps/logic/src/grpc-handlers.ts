@@ -93,8 +93,11 @@ export function logicHandlers(
       response: { messageId: r.messageId, seq: r.seq, sentAt: r.sentAt, conversationSeq: r.conversationSeq },
     };
   };
-  /** One sign-in, as SignIn answers it (and counts it). */
-  const signInOne = async (req: SignInRequest): Promise<SignInResponse> => {
+  /** One sign-in, as SignIn answers it (and counts it); none is written once `call` is cancelled. */
+  const signInOne = async (
+    req: SignInRequest,
+    call: ServerUnaryCall<unknown, unknown>,
+  ): Promise<SignInResponse> => {
     try {
       const q = need(req.request, 'request');
       const r = await signIn.signIn(
@@ -107,6 +110,7 @@ export function logicHandlers(
           tags: q.tags,
         },
         { gateId: req.gateId, gateBootId: req.gateBootId, connId: req.connId },
+        call,
       );
       counters.add('sign_ins');
       return {
@@ -139,7 +143,7 @@ export function logicHandlers(
   };
   return {
     signIn: handle(signInOne),
-    signInBatch: unary(async (req) => {
+    signInBatch: unary(async (req, call) => {
       if (req.signIns.length > INTERNAL_LIMITS.signInsPerBatch) {
         throw new SwitchboardError(
           ErrorCode.ERROR_CODE_INVALID_ARGUMENT,
@@ -150,7 +154,7 @@ export function logicHandlers(
       counters.add('sign_in_rpc_batch_sign_ins', req.signIns.length);
       // Each sign-in goes its own way as SignIn's does, so the tick's device upserts and binds are
       // batched with other gates' sign-ins and fail one by one.
-      const results = await Promise.all(req.signIns.map((s) => signInOne(s).then(signedIn, failed)));
+      const results = await Promise.all(req.signIns.map((s) => signInOne(s, call).then(signedIn, failed)));
       return { results };
     }, onError),
     send: handle((req, call) => send(req, deadlineOf(call))),

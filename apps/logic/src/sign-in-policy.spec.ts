@@ -6,6 +6,7 @@ import { createStorage, type Storage } from '@switchboard/storage';
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { appCredentials, cachedApps } from './app-credentials.js';
+import type { DeviceCap } from './device-cap.js';
 import { groupRoomId } from './groups/group-rooms.js';
 import { SignInService } from './sign-in-service.js';
 import { StubLogicRoutePort } from './stub-route-port.js';
@@ -37,19 +38,23 @@ describe('sign-in with app and user settings (SQLite)', () => {
   const dir = mkdtempSync(join(tmpdir(), 'sb-signin-'));
   let storage: Storage;
   let signIn: SignInService;
+  const signInService = (
+    o: { route?: StubLogicRoutePort; deviceCap?: DeviceCap; apps?: ReturnType<typeof cachedApps> } = {},
+  ) =>
+    new SignInService(
+      storage,
+      new TokenVerifier(appCredentials(o.apps ?? cachedApps(storage))),
+      o.route ?? new StubLogicRoutePort(),
+      30_000,
+      TAGS,
+      o.deviceCap ?? { maxPerUser: 32, policy: 'drop_oldest' },
+    );
 
   beforeAll(async () => {
     storage = await createStorage({ dialect: 'sqlite', file: join(dir, 'db.sqlite') });
     await storage.migrate();
     await storage.apps.create({ appId: 'a', name: 'a', tokenSecret: 'old-secret-old-secret-old-secret' });
-    signIn = new SignInService(
-      storage,
-      new TokenVerifier(appCredentials(cachedApps(storage))),
-      new StubLogicRoutePort(),
-      30_000,
-      TAGS,
-      { maxPerUser: 32, policy: 'drop_oldest' },
-    );
+    signIn = signInService();
   });
   afterAll(async () => {
     await storage.close();
@@ -63,14 +68,7 @@ describe('sign-in with app and user settings (SQLite)', () => {
     });
     await storage.apps.updateSettings('a', { allowClientTags: true });
     // The verifier caches app settings briefly; a fresh verifier sees the change at once.
-    const fresh = new SignInService(
-      storage,
-      new TokenVerifier(appCredentials(cachedApps(storage, 0))),
-      new StubLogicRoutePort(),
-      30_000,
-      TAGS,
-      { maxPerUser: 32, policy: 'drop_oldest' },
-    );
+    const fresh = signInService({ apps: cachedApps(storage, 0) });
     expect((await fresh.signIn(request(token, { tags: ['beta'] }), ctx)).tags).toEqual(['beta']);
     await storage.apps.updateSettings('a', { allowClientTags: null });
   });
@@ -120,14 +118,7 @@ describe('sign-in with app and user settings (SQLite)', () => {
     await expect(signIn.signIn(request(fresh), ctx)).resolves.toMatchObject({ appId: 'a' });
     await expect(signIn.signIn(request(old), ctx)).resolves.toMatchObject({ appId: 'a' });
     await storage.apps.rotateTokenSecret('a', 'newer-secret-newer-secret-newer', 0);
-    const strict = new SignInService(
-      storage,
-      new TokenVerifier(appCredentials(cachedApps(storage, 0))),
-      new StubLogicRoutePort(),
-      30_000,
-      TAGS,
-      { maxPerUser: 32, policy: 'drop_oldest' },
-    );
+    const strict = signInService({ apps: cachedApps(storage, 0) });
     await expect(strict.signIn(request(fresh), ctx)).rejects.toMatchObject({
       code: ErrorCode.ERROR_CODE_TOKEN_INVALID,
     });
@@ -147,14 +138,7 @@ describe('sign-in with app and user settings (SQLite)', () => {
     });
     await storage.users.revokeTokens('a', 'b3', Date.now() + 60_000);
     const route = new StubLogicRoutePort();
-    const batched = new SignInService(
-      storage,
-      new TokenVerifier(appCredentials(cachedApps(storage))),
-      route,
-      30_000,
-      TAGS,
-      { maxPerUser: 1, policy: 'refuse' },
-    );
+    const batched = signInService({ route, deviceCap: { maxPerUser: 1, policy: 'refuse' } });
     const [b1, b2, b3] = await Promise.all(['b1', 'b2', 'b3'].map((u) => testToken('a', u, secret)));
     const attempts = [
       [b1, 'phone'],
@@ -192,5 +176,18 @@ describe('sign-in with app and user settings (SQLite)', () => {
     await expect(batched.signIn(request(b1!, { deviceId: 'laptop' }), ctx)).rejects.toMatchObject({
       code: ErrorCode.ERROR_CODE_LIMIT_EXCEEDED,
     });
+  });
+
+  it('records and binds nothing for a caller that stopped waiting (its call cancelled)', async () => {
+    const route = new StubLogicRoutePort();
+    const service = signInService({ route });
+    const token = await testToken('a', 'gone', 'newer-secret-newer-secret-newer');
+    const call = { cancelled: false };
+    const signingIn = service.signIn(request(token, { deviceId: 'd' }), ctx, call);
+    // Its deadline passes (or its gate goes away) while the sign-in waits for its tick's reads.
+    call.cancelled = true;
+    await expect(signingIn).rejects.toMatchObject({ code: ErrorCode.ERROR_CODE_TIMEOUT });
+    expect(route.stubCalls['bind']).toBeUndefined();
+    expect(await storage.devices.get('a', 'gone', 'd')).toBeUndefined();
   });
 });

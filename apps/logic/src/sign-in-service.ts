@@ -70,7 +70,16 @@ export class SignInService {
     this.batches = new SignInBatches(storage);
   }
 
-  async signIn(req: SignInInput, ctx: SignInContext): Promise<SignedIn> {
+  /**
+   * @param call The RPC it answers (grpc-js's, or a stream frame's): once it is `cancelled` (its
+   * deadline passed, its caller went away), nothing is written, since nobody would get the answer
+   * and the gate has given the connection up.
+   */
+  async signIn(
+    req: SignInInput,
+    ctx: SignInContext,
+    call?: { readonly cancelled: boolean },
+  ): Promise<SignedIn> {
     const claims = await this.tokens.verify(req.token);
     if (req.appId && req.appId !== claims.appId) {
       throw new SwitchboardError(ErrorCode.ERROR_CODE_TOKEN_INVALID, 'app_id does not match the token');
@@ -104,6 +113,9 @@ export class SignInService {
     const serverTags = (user?.tags ?? []).filter((t) => !tags.includes(t));
     for (const t of serverTags) tags.push(t);
     const platform = req.platform.slice(0, 32);
+    if (call?.cancelled) {
+      throw new SwitchboardError(ErrorCode.ERROR_CODE_TIMEOUT, 'the caller stopped waiting for the sign-in');
+    }
     await applyDeviceCap(this.storage, this.deviceCap, claims.appId, claims.userId, deviceId, devices);
     const cursor = await this.batches.record.call({
       appId: claims.appId,

@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
+import { runScript } from '@switchboard/redis-script';
 import { type OfflinePushEvent } from './offline-push-event.js';
 import { type DeadLetter, type OfflinePushQueue, type QueuedPush } from './offline-push-queue.js';
 import { type RedisOfflinePushClient } from './redis-client.js';
 import { OfflinePushKeys } from './redis-keys.js';
-import { ACK, DEAD_LETTER, ENQUEUE, PROMOTE, RETRY, runScript } from './redis-scripts.js';
+import { ACK, DEAD_LETTER, ENQUEUE, PROMOTE, RETRY } from './redis-scripts.js';
 
 /** Options of {@link RedisStreamOfflinePushQueue}. */
 export interface RedisStreamOfflinePushQueueOptions {

@@ -1,5 +1,5 @@
 import { type RedisRouteClient } from './redis-client.js';
-import { runScript } from './redis-script-runner.js';
+import { runScript } from '@switchboard/redis-script';
 import { BIND_INDEXED } from './redis-scripts.js';
 
 /** Binds in one BIND_INDEXED script at most: a few milliseconds of Redis's time. */

@@ -1,7 +1,7 @@
 import { decodeDeadGate, decodeRef, decodeRoomRef } from './redis-binding-codec.js';
 import { type RedisRouteClient } from './redis-client.js';
 import { type RouteKeys } from './redis-keys.js';
-import { runScript } from './redis-script-runner.js';
+import { runScript } from '@switchboard/redis-script';
 import { LEAVE_ROOM, UNBIND } from './redis-scripts.js';
 
 /**

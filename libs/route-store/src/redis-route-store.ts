@@ -14,7 +14,7 @@ import { RedisBindBatch } from './redis-bind-batch.js';
 import { type RedisRouteClient } from './redis-client.js';
 import { RedisGateCleanup } from './redis-gate-cleanup.js';
 import { RouteKeys } from './redis-keys.js';
-import { runScript } from './redis-script-runner.js';
+import { runScript } from '@switchboard/redis-script';
 import {
   BIND,
   BIND_IF_UNCHANGED,

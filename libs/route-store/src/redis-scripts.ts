@@ -1,4 +1,4 @@
-import { luaScript } from './redis-script-runner.js';
+import { luaScript } from '@switchboard/redis-script';
 
 // The Lua scripts of RedisRouteStore, one per constant. They live here as strings rather than .lua
 // files so that the esbuild app bundles carry them with no copy step. Each touches keys of ONE hash

@@ -4,6 +4,7 @@ import { parseAddressList, type AddressList } from './address-list.js';
 import { internalAuthInterceptor } from './internal-auth.js';
 import { internalChannel, type InternalTls } from './internal-tls.js';
 import { LIST_SCHEME, registerListResolver } from './list-resolver.js';
+import { RETRY_BACKOFF } from './retry-backoff.js';
 
 /** Retries of one call, the first attempt included (gRPC allows at most 5). */
 export const MAX_ATTEMPTS = 3;
@@ -60,9 +61,9 @@ export function balancedChannel(addresses: AddressList, options: BalancedChannel
               name: names,
               retryPolicy: {
                 maxAttempts: MAX_ATTEMPTS,
-                initialBackoff: '0.05s',
-                maxBackoff: '0.5s',
-                backoffMultiplier: 2,
+                initialBackoff: `${RETRY_BACKOFF.initialMs / 1000}s`,
+                maxBackoff: `${RETRY_BACKOFF.maxMs / 1000}s`,
+                backoffMultiplier: RETRY_BACKOFF.multiplier,
                 retryableStatusCodes: ['UNAVAILABLE'],
               },
             },

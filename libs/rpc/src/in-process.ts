@@ -11,6 +11,7 @@ import {
 import { ErrorCode } from '@switchboard/proto/client';
 import { MAX_ATTEMPTS } from './balanced-channel.js';
 import { DetachedCall } from './detached-call.js';
+import { retryBackoffMs } from './retry-backoff.js';
 import { fromServiceError, RpcError, UNAVAILABLE_MESSAGE } from './rpc-error.js';
 import { observed, startGrpcServer, type GrpcServerOptions, type ServiceRegistration } from './server.js';
 
@@ -131,7 +132,7 @@ export class InProcessServices {
         return true;
       };
       const timer = setTimeout(() => {
-        call.cancelled = true;
+        call.notifyCancelled();
         if (finish()) reject(deadlineExceeded());
       }, remaining);
       const callback: sendUnaryData<unknown> = (err, value) => {
@@ -255,8 +256,7 @@ export class InProcessChannel<Impl extends object> {
           throw err;
         this.throttle.failed();
         if (attempt >= MAX_ATTEMPTS || !this.throttle.allows) throw err;
-        // The channel's policy: initialBackoff 0.05 s, multiplier 2, maxBackoff 0.5 s, jittered.
-        const backoffMs = Math.random() * Math.min(50 * 2 ** (attempt - 1), 500);
+        const backoffMs = retryBackoffMs(attempt);
         if (Date.now() + backoffMs >= deadline) throw err;
         await new Promise((resolve) => setTimeout(resolve, backoffMs));
       }

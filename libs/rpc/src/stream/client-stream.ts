@@ -42,6 +42,8 @@ export class ClientStream {
   /** Frames handed to it and not settled: the stream is ended when it drains to 0. */
   pending = 0;
   opened = false;
+  /** It answered a frame (set by its owner): it did not fail, whatever ends it. */
+  replied = false;
   draining = false;
   private ended = false;
   private halfClosed = false;

@@ -17,6 +17,8 @@ export class Frame implements StreamFrame {
   written = false;
   done = false;
   attempts = 1;
+  /** While held by WaitingFrames: when it goes out (Unix ms). */
+  waitUntil = 0;
 
   constructor(
     readonly id: number,

@@ -9,12 +9,16 @@ import {
   type StatusObject,
 } from '@grpc/grpc-js';
 import { MAX_ATTEMPTS } from '../balanced-channel.js';
+import { retryBackoffMs } from '../retry-backoff.js';
 import { CODE_METADATA_KEY } from '../rpc-error.js';
 import { ClientStream, type StreamOwner } from './client-stream.js';
+import { DeadlineSweep } from './deadline-sweep.js';
 import type { ReplyFrame } from './frame-codec.js';
+import { ReopenBackoff, type ReopenBackoffOptions } from './reopen-backoff.js';
 import { type Callback, encodeFrame, Frame, type StreamedMethod, type UnaryMethod } from './request-frame.js';
 import { serviceError } from './service-error.js';
 import { streamStats, type FrameOutcome } from './stream-stats.js';
+import { WaitingFrames } from './waiting-frames.js';
 
 /** The parts of a ts-proto method definition a streamed call uses. */
 interface MethodDefinition {
@@ -28,8 +32,9 @@ interface MethodDefinition {
 export interface StreamedClientOptions {
   /**
    * Methods safe to send again (RETRYABLE_LOGIC_METHODS...): a request of theirs that was sent on a
-   * stream that then ended unanswered goes again on another, up to MAX_ATTEMPTS within its deadline.
-   * Others fail UNAVAILABLE, as a unary call to a server that died would.
+   * stream that then ended unanswered goes again on another, up to MAX_ATTEMPTS within its deadline
+   * and after the channel's retry back-off (retry-backoff.ts). Others fail UNAVAILABLE, as a unary
+   * call to a server that died would.
    */
   retryable?: ReadonlyArray<{ readonly path: string }>;
   /**
@@ -53,6 +58,8 @@ export interface StreamedClientOptions {
   retryStreamsAfterMs?: number;
   /** How often overdue requests are failed. Default 25 ms. */
   sweepMs?: number;
+  /** The wait before opening a stream after streams ended unanswered (see ReopenBackoff). */
+  backoff?: ReopenBackoffOptions;
 }
 
 /**
@@ -77,7 +84,10 @@ const CALL_STUB = { cancel: () => undefined } as unknown as ClientUnaryCall;
  * entries (`backends`), the client replaces one a second so that an instance back from an outage
  * gets traffic again soon. Each frame carries its deadline; overdue calls fail DEADLINE_EXCEEDED
  * from one sweep timer. A stream that ends unanswered sends its requests again on another stream
- * when they never left, or when their method is `retryable`. A server without the stream service
+ * when they never left, or when their method is `retryable`, after a back-off; streams that end
+ * without answering anything also hold back the next stream's opening (ReopenBackoff), so that a
+ * backend that is down or drops every stream costs a bounded number of streams, not one per
+ * attempt of every call. A server without the stream service
  * (an older version during a rolling upgrade) gets unary calls for `retryStreamsAfterMs`.
  * Per-call metadata is not carried on frames (the credential rides on the stream): a call given
  * any goes unary. Memory: unanswered requests are bounded by the callers' own admission
@@ -127,7 +137,6 @@ class StreamedChannel implements StreamOwner {
   private readonly target: number;
   private readonly maxFrameBytes: number;
   private readonly retryAfterMs: number;
-  private readonly sweepMs: number;
   /** Distinct instances the streams should be on. */
   private readonly spread: number;
   private readonly rebalanceMs: number;
@@ -136,9 +145,9 @@ class StreamedChannel implements StreamOwner {
   private next = 0;
   private unaryUntil = 0;
   private closed = false;
-  private sweeper: NodeJS.Timeout | undefined;
-  /** No pending frame is due before this (Unix ms), so a sweep before it has nothing to do. */
-  private earliest = Infinity;
+  private readonly deadlines: DeadlineSweep;
+  private readonly reopen: ReopenBackoff;
+  private readonly waiting = new WaitingFrames((frame) => this.dispatch(frame));
 
   constructor(
     private readonly client: Client,
@@ -147,9 +156,10 @@ class StreamedChannel implements StreamOwner {
     this.target = Math.max(1, options.streams ?? 2);
     this.maxFrameBytes = options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
     this.retryAfterMs = options.retryStreamsAfterMs ?? 60_000;
-    this.sweepMs = options.sweepMs ?? 25;
+    this.deadlines = new DeadlineSweep(options.sweepMs ?? 25, () => this.pending.size === 0, this.sweep);
     this.spread = Math.min(this.target, options.backends ?? 1);
     this.rebalanceMs = options.rebalanceMs ?? 1_000;
+    this.reopen = new ReopenBackoff(options.backoff);
   }
 
   call(
@@ -182,11 +192,7 @@ class StreamedChannel implements StreamOwner {
     const bytes = encodeFrame(id, method, payload, deadline);
     const frame = new Frame(id, method, bytes, deadline, callback, request, md, options);
     this.pending.set(id, frame);
-    if (deadline < this.earliest) this.earliest = deadline;
-    if (!this.sweeper) {
-      this.sweeper = setInterval(this.sweep, this.sweepMs);
-      this.sweeper.unref();
-    }
+    this.deadlines.add(deadline);
     this.dispatch(frame);
     return CALL_STUB;
   }
@@ -195,6 +201,9 @@ class StreamedChannel implements StreamOwner {
   close(): void {
     this.closed = true;
     for (const s of this.streams) s.finish();
+    for (const f of this.waiting.takeAll()) {
+      this.settle(f, 'failed', serviceError(status.UNAVAILABLE, 'the client was closed'));
+    }
     this.client.close();
   }
 
@@ -207,7 +216,15 @@ class StreamedChannel implements StreamOwner {
         this.rebalance();
       }
     }
-    while (this.streams.length < this.target) this.streams.push(new ClientStream(this.client, this));
+    if (this.streams.length < this.target) {
+      const now = Date.now();
+      if (now >= this.reopen.until) {
+        while (this.streams.length < this.target) this.streams.push(new ClientStream(this.client, this));
+      } else if (this.streams.length === 0) {
+        this.hold(frame, this.reopen.until, 'no internal stream: backing off after failed streams');
+        return;
+      }
+    }
     const stream = this.streams[this.next++ % this.streams.length]!;
     stream.send(frame);
   }
@@ -231,6 +248,10 @@ class StreamedChannel implements StreamOwner {
   }
 
   reply(stream: ClientStream, reply: ReplyFrame): void {
+    if (!stream.replied) {
+      stream.replied = true;
+      this.reopen.succeeded();
+    }
     const frame = this.pending.get(reply.id);
     // An answer to a frame that timed out, or was moved to another stream.
     if (!frame || frame.stream !== stream) return;
@@ -258,13 +279,16 @@ class StreamedChannel implements StreamOwner {
     stream.dropQueue();
     const frames: Frame[] = [];
     for (const f of this.pending.values()) if (f.stream === stream) frames.push(f);
-    if (frames.length === 0) return;
     // The server refused the stream with a code of its own (a wrong internal credential): every
     // call on it is answered so, as each unary call would have been.
     const refusal = end.code !== status.OK && end.metadata?.get(CODE_METADATA_KEY).length;
     const missing = !opened && end.code === status.UNIMPLEMENTED && !refusal;
-    if (missing) this.unaryUntil = Date.now() + this.retryAfterMs;
     const now = Date.now();
+    if (missing) this.unaryUntil = now + this.retryAfterMs;
+    else if (!refusal && !stream.replied && (frames.length > 0 || !opened)) {
+      streamStats.clientStreamsFailed++;
+      this.reopen.failed(now);
+    }
     for (const f of frames) {
       f.stream = undefined;
       if (refusal) this.settle(f, 'error', serviceError(end.code, end.details, end.metadata));
@@ -279,14 +303,33 @@ class StreamedChannel implements StreamOwner {
         f.attempts < MAX_ATTEMPTS &&
         f.deadline > now
       ) {
+        const at = now + retryBackoffMs(f.attempts);
         f.attempts++;
         streamStats.framesResent++;
-        this.dispatch(f);
+        this.hold(f, at, end.details || 'stream ended');
       } else {
         this.settle(f, 'failed', serviceError(status.UNAVAILABLE, end.details || 'stream ended'));
       }
     }
   }
+
+  /**
+   * Sends `frame` at `at` (Unix ms), or fails it UNAVAILABLE when that is not before its deadline:
+   * waiting would only turn the failure into a TIMEOUT later (the in-process channel does the same).
+   */
+  private hold(frame: Frame, at: number, details: string): void {
+    if (at < frame.deadline) {
+      streamStats.framesHeld++;
+      this.waiting.add(frame, at);
+    } else {
+      // Not from within call(): its callback is not expected before call() returns.
+      process.nextTick(this.fail, frame, details);
+    }
+  }
+
+  private readonly fail = (frame: Frame, details: string): void => {
+    if (!frame.done) this.settle(frame, 'failed', serviceError(status.UNAVAILABLE, details));
+  };
 
   /** Takes a stream out of the rotation: new frames go to a new one. */
   private forget(stream: ClientStream): void {
@@ -305,23 +348,15 @@ class StreamedChannel implements StreamOwner {
     else frame.callback(null, response);
   }
 
-  /** Fails the overdue calls, as grpc-js's deadline timer would have. */
-  private readonly sweep = (): void => {
-    if (this.pending.size === 0) {
-      clearInterval(this.sweeper);
-      this.sweeper = undefined;
-      this.earliest = Infinity;
-      return;
-    }
-    const now = Date.now();
-    if (now < this.earliest) return;
+  /** Fails the overdue calls, as grpc-js's deadline timer would have; returns the next deadline. */
+  private readonly sweep = (now: number): number => {
     let earliest = Infinity;
     for (const f of this.pending.values()) {
       if (f.deadline <= now)
         this.settle(f, 'deadline', serviceError(status.DEADLINE_EXCEEDED, 'Deadline exceeded'));
       else if (f.deadline < earliest) earliest = f.deadline;
     }
-    this.earliest = earliest;
+    return earliest;
   };
 }
 

@@ -12,11 +12,15 @@ describe('switchboard_rpc_stream_* metrics', () => {
     stats.framesSent = 7;
     stats.answered.deadline = 1;
     stats.unary.large = 3;
+    stats.clientStreamsFailed = 4;
+    stats.framesHeld = 5;
     const text = await registry.metrics();
     expect(text).toContain('switchboard_rpc_stream_open{side="client"} 2');
     expect(text).toContain('switchboard_rpc_stream_frames_sent_total 7');
     expect(text).toContain('switchboard_rpc_stream_frames_answered_total{outcome="deadline"} 1');
     expect(text).toContain('switchboard_rpc_stream_unary_fallbacks_total{reason="large"} 3');
+    expect(text).toContain('switchboard_rpc_stream_failed_total 4');
+    expect(text).toContain('switchboard_rpc_stream_frames_held_total 5');
     stats.framesSent = 9;
     expect(await registry.metrics()).toContain('switchboard_rpc_stream_frames_sent_total 9');
   });

@@ -33,29 +33,40 @@ export function registerStreamMetrics(registry: Registry, stats: StreamStats = s
         for (const [labels, value] of read()) this.inc(labels, value);
       },
     });
-  counter(
-    'switchboard_rpc_stream_frames_sent_total',
-    'Request frames written on internal streams (resends included).',
-    [],
-    () => [[{}, stats.framesSent]],
-  );
-  counter(
-    'switchboard_rpc_stream_opened_total',
-    'Internal streams opened as the client (a drain at max age or a server stopping opens new ones).',
-    [],
-    () => [[{}, stats.clientStreamsOpened]],
-  );
+  // Counters without labels: name, help, the count.
+  const totals: Array<[string, string, () => number]> = [
+    [
+      'switchboard_rpc_stream_frames_sent_total',
+      'Request frames written on internal streams (resends included).',
+      () => stats.framesSent,
+    ],
+    [
+      'switchboard_rpc_stream_opened_total',
+      'Internal streams opened as the client (a drain at max age or a server stopping opens new ones).',
+      () => stats.clientStreamsOpened,
+    ],
+    [
+      'switchboard_rpc_stream_frames_resent_total',
+      'Request frames sent again after their stream ended without answering them.',
+      () => stats.framesResent,
+    ],
+    [
+      'switchboard_rpc_stream_failed_total',
+      'Internal streams that ended without answering any frame (refused, reset or backend unreachable); each one doubles the wait before the next stream opens, up to 1 s.',
+      () => stats.clientStreamsFailed,
+    ],
+    [
+      'switchboard_rpc_stream_frames_held_total',
+      'Request frames held back before being sent: a resend waiting out its back-off, or a call made while no stream may be opened.',
+      () => stats.framesHeld,
+    ],
+  ];
+  for (const [name, help, read] of totals) counter(name, help, [], () => [[{}, read()]]);
   counter(
     'switchboard_rpc_stream_frames_answered_total',
     'Calls carried on internal streams, by outcome: ok, error (the server answered an error), deadline, failed (the stream ended).',
     ['outcome'],
     () => Object.entries(stats.answered).map(([outcome, n]) => [{ outcome }, n]),
-  );
-  counter(
-    'switchboard_rpc_stream_frames_resent_total',
-    'Request frames sent again after their stream ended without answering them.',
-    [],
-    () => [[{}, stats.framesResent]],
   );
   counter(
     'switchboard_rpc_stream_unary_fallbacks_total',

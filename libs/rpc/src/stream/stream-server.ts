@@ -11,6 +11,7 @@ import { ErrorCode } from '@switchboard/proto/client';
 import { DetachedCall } from '../detached-call.js';
 import { RpcError, toStatus } from '../rpc-error.js';
 import type { ServiceRegistration } from '../server.js';
+import { DeadlineSweep } from './deadline-sweep.js';
 import { decodeRequest, encodeReply, FrameError } from './frame-codec.js';
 import { streamStats } from './stream-stats.js';
 
@@ -19,6 +20,9 @@ export const DEFAULT_STREAM_MAX_AGE_MS = 5 * 60_000;
 
 /** How long after a drain the server waits for the client to end the stream before ending it. */
 const DRAIN_GRACE_MS = 30_000;
+
+/** How often handlers past their frame's deadline are cancelled (as often as clients fail them). */
+const SWEEP_MS = 25;
 
 type UnaryHandler = (call: ServerUnaryCall<unknown, unknown>, callback: sendUnaryData<unknown>) => void;
 
@@ -54,15 +58,23 @@ const MALFORMED = toStatus(
  * the handler its unary call would reach (the services given, with their latency observer), and
  * its answer goes back as a reply frame carrying what the unary call's status would have carried.
  * The internal credential is checked by the caller of {@link handle} once per stream.
+ *
+ * A handler's call is cancelled as grpc-js cancels a unary call's (`cancelled` set, 'cancelled'
+ * emitted, its answer dropped) when its frame's deadline passes, from one sweep timer for the
+ * whole server, and when its stream ends.
  */
 export class StreamServer {
   private readonly methods = new Map<string, Method>();
   private readonly streams = new Set<ServedStream>();
   readonly maxAgeMs: number;
+  /** Handlers running, on every stream. */
+  private running = 0;
+  private readonly deadlines: DeadlineSweep;
 
   /** @param services Implementations as the unary server runs them (observed, not authenticated). */
   constructor(services: readonly ServiceRegistration[], options: StreamServerOptions = {}) {
     this.maxAgeMs = options.maxAgeMs ?? DEFAULT_STREAM_MAX_AGE_MS;
+    this.deadlines = new DeadlineSweep(SWEEP_MS, () => this.running === 0, this.sweep);
     for (const { definition, implementation } of services) {
       for (const [name, handler] of Object.entries(implementation)) {
         const m = definition[name];
@@ -90,6 +102,24 @@ export class StreamServer {
   forget(stream: ServedStream): void {
     this.streams.delete(stream);
   }
+
+  /** @internal A handler started for a frame due at `deadline`. */
+  started(deadline: number): void {
+    this.running++;
+    this.deadlines.add(deadline);
+  }
+
+  /** @internal A handler answered, or was cancelled. */
+  stopped(): void {
+    this.running--;
+  }
+
+  /** Cancels the handlers whose frame's deadline has passed; returns the next deadline. */
+  private readonly sweep = (now: number): number => {
+    let earliest = Infinity;
+    for (const stream of this.streams) earliest = Math.min(earliest, stream.cancelOverdue(now));
+    return earliest;
+  };
 
   /**
    * Asks every client to move its new requests elsewhere (the server is stopping): each stream is
@@ -127,7 +157,8 @@ class FrameCall extends DetachedCall {
 
 /** One open Exchange stream. */
 class ServedStream {
-  private pending = 0;
+  /** Frames whose handler has not answered (nor been cancelled). */
+  private readonly running = new Set<FrameCall>();
   private draining = false;
   private clientEnded = false;
   private closed = false;
@@ -148,7 +179,7 @@ class ServedStream {
     call.on('data', this.onData);
     call.on('end', this.onEnd);
     call.on('drain', this.onDrain);
-    // A client that goes away cancels nothing already running; its replies are dropped.
+    // A client that goes away cancels the handlers still running (onGone).
     call.on('cancelled', this.onGone);
     call.on('error', this.onGone);
     call.on('close', this.onGone);
@@ -182,7 +213,8 @@ class ServedStream {
   };
 
   private run(call: FrameCall): void {
-    this.pending++;
+    this.running.add(call);
+    this.server.started(call.deadline);
     try {
       call.method.handler(call as unknown as ServerUnaryCall<unknown, unknown>, call.callback);
     } catch {
@@ -192,12 +224,34 @@ class ServedStream {
 
   /** @internal A handler answered `call`. */
   answer(call: FrameCall, err: unknown, value: unknown, trailer: Metadata | undefined): void {
-    this.pending--;
+    // Cancelled (past its deadline, or the stream ended): the answer is dropped, as grpc-js drops it.
+    if (!this.running.delete(call)) return;
+    this.server.stopped();
     if (!this.closed) {
       if (err) this.write(errorReply(call.id, err, trailer));
       else this.write(okReply(call, value));
     }
     this.maybeEnd();
+  }
+
+  /**
+   * @internal Cancels the handlers whose deadline is at or before `now`, answering their frames
+   * DEADLINE_EXCEEDED as grpc-js answers a unary call's; returns the earliest deadline left.
+   */
+  cancelOverdue(now: number): number {
+    let earliest = Infinity;
+    for (const call of this.running) {
+      if (call.deadline > now) {
+        if (call.deadline < earliest) earliest = call.deadline;
+        continue;
+      }
+      this.running.delete(call);
+      this.server.stopped();
+      this.reject(call.id, DEADLINE_EXCEEDED);
+      call.notifyCancelled();
+    }
+    this.maybeEnd();
+    return earliest;
   }
 
   private reject(id: number, answer: Partial<StatusObject>): void {
@@ -244,7 +298,7 @@ class ServedStream {
    * the drain itself: a frame the client wrote before it read the drain would be lost.
    */
   private maybeEnd(): void {
-    if (this.closed || this.pending !== 0 || this.queue.length !== 0) return;
+    if (this.closed || this.running.size !== 0 || this.queue.length !== 0) return;
     if (!this.clientEnded && !this.graceOver) return;
     this.call.end();
     this.onGone();
@@ -258,6 +312,14 @@ class ServedStream {
     clearTimeout(this.graceTimer);
     streamStats.serverStreams--;
     this.server.forget(this);
+    // Nobody is left to answer: the handlers still running are cancelled, as grpc-js cancels the
+    // calls of a client that went away.
+    const running = [...this.running];
+    this.running.clear();
+    for (const call of running) {
+      this.server.stopped();
+      call.notifyCancelled();
+    }
   };
 }
 

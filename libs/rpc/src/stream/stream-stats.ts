@@ -21,6 +21,10 @@ export class StreamStats {
   readonly answered: Record<FrameOutcome, number> = { ok: 0, error: 0, deadline: 0, failed: 0 };
   /** Client: frames sent again after their stream ended without answering them. */
   framesResent = 0;
+  /** Client: streams that ended without answering any frame (each one delays the next opening). */
+  clientStreamsFailed = 0;
+  /** Client: frames held back for a while (a resend's back-off, or no stream may be opened yet). */
+  framesHeld = 0;
   /** Client: calls sent as unary calls, by reason. */
   readonly unary: Record<UnaryReason, number> = { unimplemented: 0, large: 0, metadata: 0 };
   /** Server: request frames answered OK / with an error status (the handler's or the frame's own). */

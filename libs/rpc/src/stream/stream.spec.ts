@@ -1,5 +1,4 @@
 import {
-  Client,
   Metadata,
   Server,
   ServerCredentials,
@@ -16,19 +15,18 @@ import {
   StatsResponse,
   type StatsRequest,
 } from '@switchboard/proto/conn';
-import { InternalStreamServiceService } from '@switchboard/proto/rpc';
 import { SwitchboardError } from '@switchboard/protocol';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { balancedChannel, type BalancedChannelOptions } from '../balanced-channel.js';
 import { call } from '../call.js';
-import { internalClientOptions } from '../internal-auth.js';
 import { RpcError } from '../rpc-error.js';
 import { startGrpcServer, type StartedServer } from '../server.js';
 import { isMethodMissing } from '../tick-gatherer.js';
 import { unary } from '../unary.js';
-import { decodeReply, encodeRequest, type ReplyFrame } from './frame-codec.js';
+import { encodeRequest } from './frame-codec.js';
 import { streamedClient, type StreamedClientOptions } from './stream-client.js';
 import { streamStats } from './stream-stats.js';
+import { openRawExchange } from './stream-test-support.js';
 
 const SECRET = 'stream-spec-internal-secret-0123456789abcdef';
 
@@ -349,19 +347,15 @@ describe('internal streams', () => {
 describe('the stream server, from a raw client', () => {
   it('answers bad frames by id and stays up', async () => {
     const s = await serve(behaviour());
-    const raw = new Client(`127.0.0.1:${s.port}`, balancedChannel('x:1', { secret: SECRET }).credentials, {
-      ...internalClientOptions(SECRET),
-    });
-    clients.push(raw);
-    const path = InternalStreamServiceService.exchange.path;
-    const same = (b: Buffer) => b;
-    const stream = raw.makeBidiStreamRequest(path, same, same, new Metadata(), {});
-    const replies = new Map<number, ReplyFrame>();
-    stream.on('data', (b: Buffer) => {
-      const r = decodeReply(b);
-      replies.set(r.id, r);
-    });
-    stream.on('error', () => undefined);
+    const raw = openRawExchange(s.port, SECRET);
+    clients.push(raw.client);
+    const stream = raw.stream;
+    const replies = {
+      get: (id: number) => raw.replies.find((r) => r.id === id),
+      get size() {
+        return raw.replies.length;
+      },
+    };
     const kickPath = Buffer.from(GateServiceService.kick.path);
     const good = Buffer.from(
       KickRequest.encode(KickRequest.fromPartial({ connId: 1, reason: 'r' })).finish(),

@@ -1,0 +1,1 @@
+export { luaScript, runScript, type LuaScript, type ScriptClient } from './redis-script.js';
