@@ -7,7 +7,7 @@ import { awkwardString } from './mysql-literal-arbitraries.js';
 import { bytesLiteral, sqlLiteral, stringLiteral } from './mysql-literal.js';
 import type { RepositoryContext } from './repository-context.js';
 import { counterStatements } from './seq-allocation.js';
-import { piecesOf, writeStatements } from './sql-text.js';
+import { placeholderCount, writeStatements } from './sql-text.js';
 import type { AppendInput } from './types.js';
 
 const bytes = fc.uint8Array({ maxLength: 64 });
@@ -126,12 +126,8 @@ describe('the MySQL append request as text', () => {
       'select 1 -?',
       "select 'it\\'s', ?",
     ]) {
-      expect(() => piecesOf(text), text).toThrow();
+      expect(() => placeholderCount(text), text).toThrow();
     }
-    expect(piecesOf("insert into t (a, b) values (?, 'user', '', ?)")).toEqual([
-      'insert into t (a, b) values (',
-      ", 'user', '', ",
-      ')',
-    ]);
+    expect(placeholderCount("insert into t (a, b) values (?, 'user', '', ?)")).toBe(2);
   });
 });

@@ -4,25 +4,31 @@ import { sqlLiteral } from './mysql-literal.js';
 /*
  * A MySQL request of several statements as one SQL text with the values written in
  * (`mysql-literal.ts`), for `append-pipelined.ts`. The statement texts come from `append-sql.ts`
- * (built once per batch shape), so each is split at its `?` once and the pieces reused: per batch
- * only the values are written. mysql2 is then told not to format the text (`PRE_ESCAPED`).
+ * (built once per batch shape); each is checked once, and its values are written at its `?` as it
+ * is scanned. mysql2 is then told not to format the text (`PRE_ESCAPED`).
+ *
+ * Why not keep each text split at its `?`: a batch of n messages has a text of its own per n, and
+ * its pieces (`, ` between values) are thousands of tiny strings per text: keeping them grew logic's
+ * heap by tens of MiB as batch sizes varied under load, each new text's pieces surviving young
+ * collections to be copied and promoted (scavenges of 10-30 ms on the services' shared core).
  */
 
-/** Texts split per statement text; past this many the cache starts over (texts are few in practice). */
-const MAX_CACHED_TEXTS = 4096;
+/** Texts checked, with their placeholder counts; past this many the map starts over. */
+const MAX_CHECKED_TEXTS = 4096;
 
-const pieces = new Map<string, readonly string[]>();
+const placeholders = new Map<string, number>();
 
-/** `text` split at its placeholders: one more piece than it has `?`. */
-export function piecesOf(text: string): readonly string[] {
-  let split = pieces.get(text);
-  if (split === undefined) {
-    split = text.split('?');
+/** How many `?` `text` holds, once it is checked to hold none inside a literal or a comment. */
+export function placeholderCount(text: string): number {
+  let count = placeholders.get(text);
+  if (count === undefined) {
+    const split = text.split('?');
     for (let p = 0; p < split.length; p++) checkPiece(split[p]!, p < split.length - 1, text);
-    if (pieces.size >= MAX_CACHED_TEXTS) pieces.clear();
-    pieces.set(text, split);
+    count = split.length - 1;
+    if (placeholders.size >= MAX_CHECKED_TEXTS) placeholders.clear();
+    placeholders.set(text, count);
   }
-  return split;
+  return count;
 }
 
 /**
@@ -58,14 +64,18 @@ export function writeStatements(statements: readonly Statement[]): string {
   let sql = '';
   for (let s = 0; s < statements.length; s++) {
     const { text, parameters } = statements[s]!;
-    const split = piecesOf(text);
-    const count = split.length - 1;
+    const count = placeholderCount(text);
     if (parameters.length !== count) {
       throw new Error(`${parameters.length} parameters for ${count} placeholders in: ${text}`);
     }
     if (s > 0) sql += '; ';
-    for (let p = 0; p < count; p++) sql += split[p]! + sqlLiteral(parameters[p]);
-    sql += split[count]!;
+    let from = 0;
+    for (let p = 0; p < count; p++) {
+      const at = text.indexOf('?', from);
+      sql += text.slice(from, at) + sqlLiteral(parameters[p]);
+      from = at + 1;
+    }
+    sql += text.slice(from);
   }
   return sql;
 }
