@@ -10,6 +10,7 @@ import { deleteRedisKeys, startCluster } from '@switchboard/testing';
 import { Child, liveChildren, type ChildOptions } from '../fanout/child.js';
 import { findPid, processCpuSeconds } from '../fanout/proc-stats.js';
 import type { EmbeddedReport } from './ipc.js';
+import { GcPauses } from '../shared/gc-pauses.js';
 
 /** Environment every Switchboard process of a benchmark gets. */
 export const BENCH_ENV = {
@@ -53,6 +54,8 @@ export interface ClusterTargetOptions {
   env?: Record<string, string>;
   /** Every line a service prints, as well as the warnings the target collects. */
   onLine?: (service: string, line: string) => void;
+  /** Trace the services' garbage collections into this. */
+  gcPauses?: GcPauses;
 }
 
 const WARN_OR_WORSE = /"level":(?:"(?:warn|error|fatal)"|(?:4\d|5\d|60)\b)/;
@@ -85,7 +88,9 @@ export async function startClusterTarget(options: ClusterTargetOptions): Promise
       prefix,
       app: { id: appId, secret },
       env: { ...BENCH_ENV, ...options.env },
+      ...(options.gcPauses ? { nodeArgs: GcPauses.NODE_ARGS } : {}),
       onLine: (service, line) => {
+        if (options.gcPauses?.observe(service, line)) return;
         options.onLine?.(service, line);
         if (WARN_OR_WORSE.test(line) && warnings.length < 20)
           warnings.push(`${service}: ${line.slice(0, 400)}`);

@@ -18,6 +18,8 @@
 //        --raw-batch 256 --timeout-ms 6000 --settle-ms 5000 --p99-ms 100 --bytes 100
 //        --groups 50 --raw-groups (default: --groups) --no-groups --no-raw --no-raw-groups --no-pin --mysql mysql://root@127.0.0.1:3306
 //        --redis-url redis://127.0.0.1:6379
+//        --gc-pauses: the services run with --trace-gc, and each step prints their collections'
+//        pauses of 5 ms or more (count, total, longest; bench/shared/gc-pauses.ts)
 //        --cpu-prof DIR [--cpu-prof-rate 1000]: a V8 CPU profile of every serving process over the 1:1
 //        step at that offered rate only, written to DIR/<service>-<pid>.cpuprofile
 //        (signin/cpu-profile.mjs); summarise with `npx tsx bench/signin/profile-summary.ts DIR`.
@@ -46,6 +48,7 @@ import type { LoadCommand, LoadOptions, LoadReport, PhaseResult, PushCheck } fro
 import { openBenchDatabase, type BenchDatabase } from '../send/bench-database.js';
 import { Workload } from '../send/workload.js';
 import { profileChildProcesses, toggleCpuProfilers } from '../shared/cpu-prof.js';
+import { describeGcPauses, GcPauses } from '../shared/gc-pauses.js';
 import { canPin, pinProcess } from '../shared/pin.js';
 import {
   GroupWorkload,
@@ -80,6 +83,7 @@ const { values: args } = parseArgs({
     'no-raw-groups': { type: 'boolean', default: false },
     'raw-groups': { type: 'string', default: '' },
     'no-pin': { type: 'boolean', default: false },
+    'gc-pauses': { type: 'boolean', default: false },
     mysql: { type: 'string', default: DEFAULT_MYSQL_SERVER_URI },
     'redis-url': { type: 'string', default: 'redis://127.0.0.1:6379' },
     'cpu-prof': { type: 'string', default: '' },
@@ -103,6 +107,7 @@ const P99_MS = Number(args['p99-ms']);
 const MEMBERS = Number(args['group-members']);
 const GROUPS = Number(args.groups);
 const PIN = canPin(args['no-pin']);
+const GC = args['gc-pauses'] ? new GcPauses() : undefined;
 const RAW_MS = Number(args['raw-ms']);
 const RAW_BATCH = Number(args['raw-batch']);
 const RAW_GROUPS = Number(args['raw-groups'] || args.groups);
@@ -134,12 +139,14 @@ async function measured<R>(target: Target, run: () => Promise<R>): Promise<Step<
   const metricsUrls = target.processes.map((p) => p.metricsUrl);
   const counts0 = await readServiceCounts(metricsUrls);
   const before = servingCpuSeconds(target.processes).each;
+  GC?.take();
   const t0 = performance.now();
   const result = await run();
   const seconds = (performance.now() - t0) / 1000;
   const after = servingCpuSeconds(target.processes).each;
   const cores = new Map([...after].map(([name, s]) => [name, (s - (before.get(name) ?? 0)) / seconds]));
   log(`  cores: ${describeCpu(before, after, seconds)}`);
+  if (GC) log(`  GC pauses: ${describeGcPauses(GC.take())}`);
   const counts1 = counts0 && (await readServiceCounts(metricsUrls));
   if (counts0 && counts1) log(`  ${describeServiceCounts(counts0, counts1)}`);
   return { result, cores };
@@ -452,6 +459,7 @@ async function main(): Promise<number> {
         mysqlServer: args.mysql,
         redisUrl: args['redis-url'],
         env: GATE_ENV,
+        ...(GC ? { gcPauses: GC } : {}),
       }));
   let direct: Awaited<ReturnType<typeof directSteps>>;
   let groups: Step<SmallPhaseResult>[] = [];

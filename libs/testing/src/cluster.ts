@@ -34,6 +34,8 @@ export interface ClusterOptions {
    * the launcher, which stops them in order (gates first, so that they can deregister at route).
    */
   detached?: boolean;
+  /** Node options for every service process (see `ServiceProcessOptions.nodeArgs`). */
+  nodeArgs?: readonly string[];
   /** Called with every line a service prints. */
   onLine?: (service: string, line: string) => void;
   /**
@@ -200,6 +202,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
     const spawnIt = () => {
       const proc = ServiceProcess.start(app, { ...env, ...serviceEnv }, [], {
         detached: o.detached ?? false,
+        ...(o.nodeArgs ? { nodeArgs: o.nodeArgs } : {}),
       });
       if (o.onLine) proc.onLine = (line) => o.onLine!(name, line);
       return proc;

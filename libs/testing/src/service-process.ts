@@ -22,6 +22,8 @@ export interface ServiceProcessOptions {
    * parent, which then stops its children in order (the cluster launcher).
    */
   detached?: boolean;
+  /** Node options before the app (`--trace-gc`, V8 flags), which NODE_OPTIONS may not carry. */
+  nodeArgs?: readonly string[];
 }
 
 /** One Switchboard app running as its own Node process (through tsx, from source). */
@@ -64,7 +66,7 @@ export class ServiceProcess {
     // sent to it would leave the real service running.
     const child = spawn(
       process.execPath,
-      ['--import', 'tsx', join(root, `apps/${app}/src/main.ts`), ...args],
+      [...(options.nodeArgs ?? []), '--import', 'tsx', join(root, `apps/${app}/src/main.ts`), ...args],
       {
         cwd: root,
         env: { ...process.env, ...env },
