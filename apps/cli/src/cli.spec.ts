@@ -32,6 +32,20 @@ describe('switchboard CLI command line', () => {
     },
   );
 
+  it('takes an option value that starts with a dash, as a generated secret can', async () => {
+    // base64url secrets start with "-" one time in 64; `--secret -AbC...` must still mint a token.
+    const secret = '-AlHMDejdgv30yXgXNkYsBdg17_XK0TVopEs2FRf_JA';
+    const run = await cli('token', '--app', 'acme', '--user', '-alice', '--secret', secret);
+    expect(run).toMatchObject({ code: 0, err: '' });
+    const [, payload] = run.out.trim().split('.');
+    expect(JSON.parse(Buffer.from(payload!, 'base64url').toString())).toMatchObject({
+      sub: '-alice',
+      app_id: 'acme',
+    });
+    // A missing value is still an error, not the next option taken as the value.
+    expect(await cli('token', '--secret', '--app', 'acme', '--user', 'a')).toMatchObject({ code: 2 });
+  });
+
   it('answers a mistyped command or option with one line naming the closest valid spelling', async () => {
     expect(await cli('lisen', '--user', 'a')).toEqual({
       code: 2,

@@ -234,11 +234,49 @@ async function dispatch(argv: string[], io: CliIo): Promise<number> {
   const rest = argv.filter((a, i) => i !== argv.indexOf(name));
   let parsed: ReturnType<typeof parseArgs>;
   try {
-    parsed = parseArgs({ args: rest, allowPositionals: true, strict: true, options: command.options });
+    parsed = parseArgs({
+      args: withDashedValues(rest, command.options),
+      allowPositionals: true,
+      strict: true,
+      options: command.options,
+    });
   } catch (err) {
     throw new UsageError(parseError(err, name, command.options));
   }
   return command.run(parsed.values as Record<string, string | boolean | undefined>, parsed.positionals, io);
+}
+
+/**
+ * `--name value` as `--name=value` where `name` takes a string and the value starts with a dash
+ * but is not itself an option: node:util would refuse it as ambiguous, yet generated secrets (base64url)
+ * start with "-" one time in 64, and ids may too. A value that is an option stays an error.
+ */
+export function withDashedValues(args: readonly string[], options: Options): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    const next = args[i + 1];
+    const name = arg.startsWith('--') && !arg.includes('=') ? arg.slice(2) : undefined;
+    if (
+      name !== undefined &&
+      options[name]?.type === 'string' &&
+      next?.startsWith('-') &&
+      !isOption(next, options)
+    ) {
+      out.push(`${arg}=${next}`);
+      i++;
+    } else {
+      out.push(arg);
+    }
+  }
+  return out;
+}
+
+function isOption(arg: string, options: Options): boolean {
+  if (arg === '--' || arg === '-h' || arg === '--help') return true;
+  if (!arg.startsWith('--'))
+    return Object.values(options).some((o) => o.short !== undefined && arg === `-${o.short}`);
+  return Object.hasOwn(options, arg.slice(2).split('=')[0]!);
 }
 
 /** node:util's parse errors, as one line naming the closest valid option. */
