@@ -18,8 +18,9 @@
 //        --raw-batch 256 --timeout-ms 6000 --settle-ms 5000 --p99-ms 100 --bytes 100
 //        --groups 50 --raw-groups (default: --groups) --no-groups --no-raw --no-raw-groups --no-pin --mysql mysql://root@127.0.0.1:3306
 //        --redis-url redis://127.0.0.1:6379
-//        --gc-pauses: the services run with --trace-gc, and each step prints their collections'
-//        pauses of 5 ms or more (count, total, longest; bench/shared/gc-pauses.ts)
+//        --gc-pauses: the services run with --trace-gc-nvp, and each step prints their collections'
+//        pauses of 5 ms or more (count, total, longest) and the bytes each allocated per acked send
+//        (bench/shared/gc-pauses.ts)
 //        --cpu-prof DIR [--cpu-prof-rate 1000]: a V8 CPU profile of every serving process over the 1:1
 //        step at that offered rate only, written to DIR/<service>-<pid>.cpuprofile
 //        (signin/cpu-profile.mjs); summarise with `npx tsx bench/signin/profile-summary.ts DIR`.
@@ -146,7 +147,8 @@ async function measured<R>(target: Target, run: () => Promise<R>): Promise<Step<
   const after = servingCpuSeconds(target.processes).each;
   const cores = new Map([...after].map(([name, s]) => [name, (s - (before.get(name) ?? 0)) / seconds]));
   log(`  cores: ${describeCpu(before, after, seconds)}`);
-  if (GC) log(`  GC pauses: ${describeGcPauses(GC.take())}`);
+  // Per acked send (a group send's pushes included in its own).
+  if (GC) log(`  GC pauses: ${describeGcPauses(GC.take(), (result as { acked?: number }).acked)}`);
   const counts1 = counts0 && (await readServiceCounts(metricsUrls));
   if (counts0 && counts1) log(`  ${describeServiceCounts(counts0, counts1)}`);
   return { result, cores };
