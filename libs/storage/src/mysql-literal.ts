@@ -70,3 +70,111 @@ export function sqlLiteral(value: unknown): string {
   if (value instanceof Uint8Array) return bytesLiteral(value);
   throw new TypeError(`no SQL literal for a value of type ${value === null ? 'null' : typeof value}`);
 }
+
+const HEX = new Uint8Array(Buffer.from('0123456789abcdef', 'latin1'));
+
+/**
+ * SQL text written as UTF-8 bytes into one reused buffer, the values as {@link sqlLiteral} writes
+ * them, and read back as one string at the end: building the text by string concatenation made
+ * about eight times its size in short-lived strings (5 KiB per stored 1:1 message for 655 bytes
+ * of text), a large share of logic's young-generation collections.
+ */
+export class SqlTextWriter {
+  private buffer = Buffer.allocUnsafe(64 * 1024);
+  private at = 0;
+
+  /** Starts a new text. */
+  reset(): void {
+    this.at = 0;
+  }
+
+  /**
+   * Bytes `from` to `to` of an SQL template (`sql-text.ts`). A loop: `Buffer#copy` of part of a
+   * buffer makes a typed-array view per call, here one per value written.
+   */
+  template(bytes: Uint8Array, from: number, to: number): void {
+    this.reserve(to - from);
+    const buffer = this.buffer;
+    let at = this.at;
+    for (let i = from; i < to; i++) buffer[at++] = bytes[i]!;
+    this.at = at;
+  }
+
+  /** `value` as {@link sqlLiteral} writes it. */
+  value(value: unknown): void {
+    if (typeof value === 'string') this.string(value);
+    else if (typeof value === 'number' && Number.isSafeInteger(value)) this.integer(value);
+    else if (value instanceof Uint8Array) this.bytes(value);
+    else sqlLiteral(value); // throws, naming the type
+  }
+
+  /** The text written since {@link reset}. */
+  text(): string {
+    return this.buffer.toString('utf8', 0, this.at);
+  }
+
+  private string(value: string): void {
+    const length = value.length;
+    let ascii = true;
+    for (let i = 0; i < length; i++) {
+      const code = value.charCodeAt(i);
+      if (code >= 128) ascii = false;
+      // Node's UTF-8 encoder writes a lone surrogate as U+FFFD, as mysql2 sends it.
+      else if (ESCAPED[code] !== 0) return this.ascii(stringLiteral(value), 'utf8');
+    }
+    this.reserve(length * 3 + 2);
+    const buffer = this.buffer;
+    let at = this.at;
+    buffer[at++] = 0x27;
+    // Ids are mostly ASCII: a loop rather than a native call per value.
+    if (ascii) for (let i = 0; i < length; i++) buffer[at++] = value.charCodeAt(i);
+    else at += buffer.write(value, at, 'utf8');
+    buffer[at++] = 0x27;
+    this.at = at;
+  }
+
+  /** A safe integer in decimal, as `String(value)`. */
+  private integer(value: number): void {
+    this.reserve(17);
+    const buffer = this.buffer;
+    if (value < 0) {
+      buffer[this.at++] = 0x2d;
+      value = -value;
+    }
+    let digits = 1;
+    for (let rest = value; rest >= 10; rest = Math.floor(rest / 10)) digits++;
+    let at = this.at + digits;
+    this.at = at;
+    do {
+      buffer[--at] = 0x30 + (value % 10);
+      value = Math.floor(value / 10);
+    } while (value > 0);
+  }
+
+  private bytes(bytes: Uint8Array): void {
+    this.reserve(bytes.length * 2 + 3);
+    const buffer = this.buffer;
+    let at = this.at;
+    buffer[at++] = 0x58; // X
+    buffer[at++] = 0x27;
+    for (let i = 0; i < bytes.length; i++) {
+      const byte = bytes[i]!;
+      buffer[at++] = HEX[byte >> 4]!;
+      buffer[at++] = HEX[byte & 15]!;
+    }
+    buffer[at++] = 0x27;
+    this.at = at;
+  }
+
+  private ascii(text: string, encoding: 'latin1' | 'utf8' = 'latin1'): void {
+    this.reserve(text.length * 3);
+    this.at += this.buffer.write(text, this.at, encoding);
+  }
+
+  private reserve(bytes: number): void {
+    if (this.at + bytes <= this.buffer.length) return;
+    const grown = Buffer.allocUnsafe(Math.max(this.buffer.length * 2, this.at + bytes));
+    this.buffer.copy(grown, 0, 0, this.at);
+    this.buffer = grown;
+  }
+}
