@@ -117,7 +117,8 @@ describe('the MySQL append request as text', () => {
   });
 
   it('writes texts past its buffer, one after the other, each as mysql2 formats it', () => {
-    const big = new Uint8Array(100_000).map((_, i) => i % 256);
+    // Past the 64 KiB it starts with, and past the 1 MiB it keeps.
+    const big = new Uint8Array(600_000).map((_, i) => i % 256);
     const long = "é'".repeat(30_000);
     for (const parameters of [
       [big, long, 1],

@@ -72,6 +72,8 @@ export function sqlLiteral(value: unknown): string {
 }
 
 const HEX = new Uint8Array(Buffer.from('0123456789abcdef', 'latin1'));
+const INITIAL_BYTES = 64 * 1024;
+const MAX_KEPT_BYTES = 1024 * 1024;
 
 /**
  * SQL text written as UTF-8 bytes into one reused buffer, the values as {@link sqlLiteral} writes
@@ -80,7 +82,7 @@ const HEX = new Uint8Array(Buffer.from('0123456789abcdef', 'latin1'));
  * of text), a large share of logic's young-generation collections.
  */
 export class SqlTextWriter {
-  private buffer = Buffer.allocUnsafe(64 * 1024);
+  private buffer = Buffer.allocUnsafe(INITIAL_BYTES);
   private at = 0;
 
   /** Starts a new text. */
@@ -108,9 +110,14 @@ export class SqlTextWriter {
     else sqlLiteral(value); // throws, naming the type
   }
 
-  /** The text written since {@link reset}. */
+  /**
+   * The text written since {@link reset}. A buffer grown past 1 MiB for a large request (bodies of
+   * up to 64 KiB in a batch of 256) is let go once read, not kept for the life of the process.
+   */
   text(): string {
-    return this.buffer.toString('utf8', 0, this.at);
+    const text = this.buffer.toString('utf8', 0, this.at);
+    if (this.buffer.length > MAX_KEPT_BYTES) this.buffer = Buffer.allocUnsafe(INITIAL_BYTES);
+    return text;
   }
 
   private string(value: string): void {
