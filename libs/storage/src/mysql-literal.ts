@@ -63,11 +63,14 @@ export function bytesLiteral(bytes: Uint8Array): string {
  */
 export function sqlLiteral(value: unknown): string {
   if (typeof value === 'string') return stringLiteral(value);
-  if (typeof value === 'number') {
-    if (Number.isSafeInteger(value)) return String(value);
-    throw new TypeError(`not a safe integer for an SQL literal: ${value}`);
-  }
+  if (typeof value === 'number' && Number.isSafeInteger(value)) return String(value);
   if (value instanceof Uint8Array) return bytesLiteral(value);
+  return notALiteral(value);
+}
+
+/** Refuses a value neither {@link sqlLiteral} nor {@link SqlTextWriter} writes. */
+function notALiteral(value: unknown): never {
+  if (typeof value === 'number') throw new TypeError(`not a safe integer for an SQL literal: ${value}`);
   throw new TypeError(`no SQL literal for a value of type ${value === null ? 'null' : typeof value}`);
 }
 
@@ -107,7 +110,7 @@ export class SqlTextWriter {
     if (typeof value === 'string') this.string(value);
     else if (typeof value === 'number' && Number.isSafeInteger(value)) this.integer(value);
     else if (value instanceof Uint8Array) this.bytes(value);
-    else sqlLiteral(value); // throws, naming the type
+    else notALiteral(value);
   }
 
   /**
