@@ -26,6 +26,10 @@
 //        (signin/cpu-profile.mjs); summarise with `npx tsx bench/signin/profile-summary.ts DIR`.
 //        --cpu-prof-group-rate 100: profile the group step at that offered rate; with --cpu-prof-rate 0
 //        alone (the files are named by pid, so a profiled 1:1 step's would be overwritten).
+//        --alloc-prof DIR [--alloc-prof-rate 2000]: instead of CPU, an allocation profile of every
+//        serving process over the 1:1 step at that rate (V8's sampling heap profiler, objects already
+//        collected included), DIR/<service>-<pid>.heapprofile and the step's acked count in
+//        DIR/messages.json; summarise per message with `npx tsx bench/shared/alloc-summary.ts DIR`.
 // Results go in docs/benchmarks.md, section "Persisted messaging".
 import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -48,6 +52,7 @@ import {
 import type { LoadCommand, LoadOptions, LoadReport, PhaseResult, PushCheck } from '../overload/ipc.js';
 import { openBenchDatabase, type BenchDatabase } from '../send/bench-database.js';
 import { Workload } from '../send/workload.js';
+import { profileChildAllocations, writeProfiledMessages } from '../shared/alloc-prof.js';
 import { profileChildProcesses, toggleCpuProfilers } from '../shared/cpu-prof.js';
 import { describeGcPauses, GcPauses } from '../shared/gc-pauses.js';
 import { canPin, pinProcess } from '../shared/pin.js';
@@ -90,11 +95,20 @@ const { values: args } = parseArgs({
     'cpu-prof': { type: 'string', default: '' },
     'cpu-prof-rate': { type: 'string', default: '1000' },
     'cpu-prof-group-rate': { type: 'string', default: '' },
+    'alloc-prof': { type: 'string', default: '' },
+    'alloc-prof-rate': { type: 'string', default: '2000' },
   },
 });
+if (args['cpu-prof'] && args['alloc-prof']) throw new Error('--cpu-prof and --alloc-prof: one at a time');
 // Inherited by every process started from here on (the services, the embedded suite).
 if (args['cpu-prof']) profileChildProcesses(args['cpu-prof']);
-const PROFILED_RATE = args['cpu-prof'] ? Number(args['cpu-prof-rate']) : undefined;
+if (args['alloc-prof']) profileChildAllocations(args['alloc-prof']);
+const PROFILE_DIR = args['cpu-prof'] || args['alloc-prof'];
+const PROFILED_RATE = args['cpu-prof']
+  ? Number(args['cpu-prof-rate'])
+  : args['alloc-prof']
+    ? Number(args['alloc-prof-rate'])
+    : undefined;
 const PROFILED_GROUP_RATE =
   args['cpu-prof'] && args['cpu-prof-group-rate'] ? Number(args['cpu-prof-group-rate']) : undefined;
 const USERS = Number(args.users);
@@ -199,11 +213,12 @@ async function directSteps(target: Target): Promise<{ steps: Step<PhaseResult>[]
       const profiled = rate === PROFILED_RATE;
       if (profiled) toggleProfilers(target);
       const step = await measured(target, () => phase(`${rate}/s`, rate, STEP_MS));
+      const r = step.result;
       if (profiled) {
         toggleProfilers(target);
-        log(`  CPU profiles of this step written to ${args['cpu-prof']}`);
+        if (args['alloc-prof']) writeProfiledMessages(args['alloc-prof'], r.acked, `1:1 at ${rate}/s`);
+        log(`  profiles of this step written to ${PROFILE_DIR}`);
       }
-      const r = step.result;
       log(
         `  ${int(r.acked / (r.elapsedMs / 1000))} acked/s, ${r.acked}/${r.sent} acked, p50 ${ms(r.p50Ms)} / ` +
           `p99 ${ms(r.p99Ms)} ms; errors ${errorsCell(r.rejected, r.timedOut, r.closed)}`,
@@ -241,7 +256,10 @@ async function directSteps(target: Target): Promise<{ steps: Step<PhaseResult>[]
   }
 }
 
-/** With --cpu-prof: starts, or stops and writes, the serving processes' profiles (signin/cpu-profile.mjs). */
+/**
+ * With --cpu-prof or --alloc-prof: starts, or stops and writes, the serving processes' profiles
+ * (signin/cpu-profile.mjs, shared/alloc-profile.mjs: both on SIGUSR2).
+ */
 function toggleProfilers(target: Target): void {
   toggleCpuProfilers(target.processes.filter((p) => !p.store).map((p) => p.pid));
 }

@@ -3,28 +3,23 @@
 // first SIGUSR2 starts the V8 CPU profiler, the second writes DIR/<app>-<pid>.cpuprofile, so a
 // profile covers the storm only, not start-up or shutdown.
 import { writeFileSync } from 'node:fs';
-import { Session } from 'node:inspector';
-import { basename, dirname, join } from 'node:path';
+import { join } from 'node:path';
+import { profiledName, toggleOnSignal } from '../shared/profiled-process.mjs';
 
 const dir = process.env.SB_CPU_PROF_DIR;
 if (dir) {
-  const main = process.argv[1] ?? 'node';
-  const name = basename(main) === 'main.ts' ? basename(dirname(dirname(main))) : basename(main, '.ts');
-  const session = new Session();
-  let running = false;
-  process.on('SIGUSR2', () => {
-    if (!running) {
-      session.connect();
+  const name = profiledName();
+  toggleOnSignal(
+    (session) => {
       session.post('Profiler.enable');
       session.post('Profiler.setSamplingInterval', { interval: 500 });
       session.post('Profiler.start');
-      running = true;
-      return;
-    }
-    running = false;
-    session.post('Profiler.stop', (err, result) => {
-      if (!err) writeFileSync(join(dir, `${name}-${process.pid}.cpuprofile`), JSON.stringify(result.profile));
-      session.disconnect();
-    });
-  });
+    },
+    (session, done) =>
+      session.post('Profiler.stop', (err, result) => {
+        if (!err)
+          writeFileSync(join(dir, `${name}-${process.pid}.cpuprofile`), JSON.stringify(result.profile));
+        done();
+      }),
+  );
 }

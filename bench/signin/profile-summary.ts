@@ -4,6 +4,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { areaOf, frameKey } from '../shared/profile-areas.js';
 
 interface ProfileNode {
   id: number;
@@ -23,21 +24,6 @@ const { values, positionals } = parseArgs({
 });
 const dir = positionals[0];
 if (!dir) throw new Error('usage: profile-summary.ts DIR [--top N]');
-
-/** The area a frame's time is counted under. */
-function areaOf(url: string, fn: string): string {
-  if (fn === '(garbage collector)') return 'GC';
-  if (fn === '(idle)' || fn === '(program)') return fn;
-  if (!url) return '(native/V8)';
-  const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url);
-  if (pkg) return pkg[1]!;
-  if (url.startsWith('node:internal/http2') || url.includes('internal/http2')) return 'node http2';
-  if (url.startsWith('node:'))
-    return `node ${url.slice(5).split('/')[url.startsWith('node:internal') ? 1 : 0]}`;
-  const own = /\/(apps|libs)\/([^/]+)\//.exec(url);
-  if (own) return `switchboard ${own[1]}/${own[2]}`;
-  return url;
-}
 
 for (const file of readdirSync(dir)
   .filter((f) => f.endsWith('.cpuprofile'))
@@ -67,10 +53,7 @@ for (const file of readdirSync(dir)
     if (area === '(idle)') continue;
     busy += us;
     areas.set(area, (areas.get(area) ?? 0) + us);
-    const where = f.url
-      ? `${f.url.replace(/^.*\/(node_modules|apps|libs)\//, '$1/')}:${f.lineNumber + 1}`
-      : '';
-    const key = `${f.functionName || '(anonymous)'} ${where}`.trim();
+    const key = frameKey(f);
     fns.set(key, (fns.get(key) ?? 0) + us);
   }
   const pct = (us: number) => `${((100 * us) / busy).toFixed(1)}%`;
