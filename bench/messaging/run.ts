@@ -30,6 +30,7 @@
 //        serving process over the 1:1 step at that rate (V8's sampling heap profiler, objects already
 //        collected included), DIR/<service>-<pid>.heapprofile and the step's acked count in
 //        DIR/messages.json; summarise per message with `npx tsx bench/shared/alloc-summary.ts DIR`.
+//        --alloc-prof-promoted: only what survived young collections (what makes full collections).
 // Results go in docs/benchmarks.md, section "Persisted messaging".
 import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -97,12 +98,13 @@ const { values: args } = parseArgs({
     'cpu-prof-group-rate': { type: 'string', default: '' },
     'alloc-prof': { type: 'string', default: '' },
     'alloc-prof-rate': { type: 'string', default: '2000' },
+    'alloc-prof-promoted': { type: 'boolean', default: false },
   },
 });
 if (args['cpu-prof'] && args['alloc-prof']) throw new Error('--cpu-prof and --alloc-prof: one at a time');
 // Inherited by every process started from here on (the services, the embedded suite).
 if (args['cpu-prof']) profileChildProcesses(args['cpu-prof']);
-if (args['alloc-prof']) profileChildAllocations(args['alloc-prof']);
+if (args['alloc-prof']) profileChildAllocations(args['alloc-prof'], args['alloc-prof-promoted']);
 const PROFILE_DIR = args['cpu-prof'] || args['alloc-prof'];
 const PROFILED_RATE = args['cpu-prof']
   ? Number(args['cpu-prof-rate'])

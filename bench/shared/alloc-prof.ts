@@ -7,11 +7,13 @@ import { areaOf, frameKey, isOwnFrame } from './profile-areas.js';
 /**
  * Makes every process started from here on load alloc-profile.mjs (through NODE_OPTIONS): its
  * first SIGUSR2 starts V8's sampling heap profiler (one sample per `intervalBytes` allocated, on
- * average), the second writes DIR/<app>-<pid>.heapprofile. Signal the processes around the part
+ * average), the second writes DIR/<app>-<pid>.heapprofile; with `promotedOnly`, of the objects a young
+ * collection freed none are counted: what is left was promoted to the old generation (or is live). Signal the processes around the part
  * to profile (the same signal as the CPU profiler's: use one or the other).
  */
-export function profileChildAllocations(dir: string, intervalBytes = 8192): void {
+export function profileChildAllocations(dir: string, promotedOnly = false, intervalBytes = 8192): void {
   mkdirSync(dir, { recursive: true });
+  if (promotedOnly) process.env['SB_ALLOC_PROF_PROMOTED'] = '1';
   process.env['SB_ALLOC_PROF_DIR'] = resolve(dir);
   process.env['SB_ALLOC_PROF_INTERVAL'] = String(intervalBytes);
   const preload = new URL('./alloc-profile.mjs', import.meta.url).href;

@@ -2,7 +2,8 @@
 // with `--alloc-prof DIR` (see alloc-prof.ts): the first SIGUSR2 starts V8's sampling heap profiler,
 // the second writes DIR/<app>-<pid>.heapprofile. Objects a young or full collection has already
 // freed are kept in the profile: the point is what a request allocates (what makes the collections
-// that pause every service), not what stays live.
+// that pause every service), not what stays live; with SB_ALLOC_PROF_PROMOTED set, only what
+// survived young collections.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { profiledName, toggleOnSignal } from './profiled-process.mjs';
@@ -17,7 +18,9 @@ if (dir) {
       session.post('HeapProfiler.startSampling', {
         samplingInterval: interval,
         includeObjectsCollectedByMajorGC: true,
-        includeObjectsCollectedByMinorGC: true,
+        // Without those a young collection frees: what gets promoted to the old generation (and
+        // so makes the full collections), by the code that allocated it.
+        includeObjectsCollectedByMinorGC: !process.env.SB_ALLOC_PROF_PROMOTED,
       });
     },
     (session, done) =>
