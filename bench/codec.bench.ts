@@ -2,14 +2,17 @@
 // grpc-js call it (a fresh BinaryWriter per message, finish(), Buffer.from, BigInts for 64-bit
 // fields) against what the services use (@switchboard/proto/codec: one reused writer, output in
 // Node's buffer pool, 64-bit integers written from numbers; logic's MESSAGE push written from the
-// domain message). Same bytes on both sides, checked before timing. Timings move with the machine's
+// domain message); and the strict check of a client's packet before decoding it (@bufbuild/protobuf's
+// reader against protocol's wire-walk.ts). Same bytes on both sides, checked before timing. Timings move with the machine's
 // load: compare the two columns of one run.
 // Run: npx tsx bench/codec.bench.ts   (about 15 s; results in docs/benchmarks.md)
 import { cpus } from 'node:os';
 import * as generatedConn from '../libs/proto/src/gen/switchboard/conn/v1/gate.js';
-import { Message, Packet, PacketType } from '@switchboard/proto/client';
+import { ConversationType, Message, Packet, PacketType, SendRequest } from '@switchboard/proto/client';
 import { GateServiceService, type DeliverRequest } from '@switchboard/proto/conn';
+import { BinaryReader } from '@bufbuild/protobuf/wire';
 import { encodePacket } from '@switchboard/protocol';
+import { walkFields } from '../libs/protocol/src/wire-walk.js';
 import type { ConversationMessage } from '@switchboard/storage';
 import { messagePush, toClientMessage } from '../apps/logic/src/client-message.js';
 
@@ -78,6 +81,26 @@ const generated = generatedConn.GateServiceService.deliver;
 const fast = GateServiceService.deliver;
 const deliverBytes = generated.requestSerialize(deliver);
 
+/** A client's SEND as a gate reads it: the packet, then its request, each checked strictly. */
+const sendRequest = SendRequest.encode({
+  clientMsgId: 'c-0f3a9b2e-77',
+  conversation: { type: ConversationType.CONVERSATION_TYPE_USER, id: 'u1234' },
+  contentType: 'text/plain',
+  content: Buffer.alloc(100, 0x61),
+}).finish();
+const sendPacket = encodePacket(
+  Packet.create({ type: PacketType.PACKET_TYPE_SEND, requestId: 12_345, data: Buffer.from(sendRequest) }),
+);
+/** The strict check before wire-walk.ts: @bufbuild/protobuf's reader, a tag array and a view per field. */
+function readerWalk(bytes: Uint8Array): number {
+  const reader = new BinaryReader(bytes);
+  while (reader.pos < reader.len) {
+    const [fieldNo, wireType] = reader.tag();
+    reader.skip(wireType, fieldNo);
+  }
+  return reader.pos;
+}
+
 const cases: Array<{
   name: string;
   before: () => Buffer | unknown;
@@ -101,6 +124,15 @@ const cases: Array<{
     before: () => generated.requestSerialize(deliver),
     after: () => fast.requestSerialize(deliver),
     same: fast.requestSerialize(deliver).equals(deliverBytes),
+  },
+  {
+    name: 'strict check of a SEND packet and its request (gate, per packet)',
+    before: () => readerWalk(sendPacket) + readerWalk(sendRequest),
+    after: () => {
+      walkFields(sendPacket);
+      walkFields(sendRequest);
+    },
+    same: true,
   },
 ];
 

@@ -1,4 +1,5 @@
 import { BinaryReader } from '@bufbuild/protobuf/wire';
+import { walkFields } from './wire-walk.js';
 
 /** The decode half of a ts-proto message's functions. */
 export interface MessageDecoder<T> {
@@ -17,17 +18,13 @@ function decodeUtf8Strict(bytes: Uint8Array): string {
  *
  * The generated ts-proto decoder is lenient with garbage: a zero tag or stray end-group tag silently
  * ends decoding, a truncated varint reads past the end without complaint, and bad UTF-8 becomes U+FFFD.
- * Other garbage makes it throw. So the bytes are first walked with the strict tag reader of
- * `@bufbuild/protobuf`, which rejects field number 0, wire types 4, 6 and 7 outside a group, and every
- * overrun; the same reader is then rewound and handed to the generated decoder.
+ * Other garbage makes it throw. So the bytes are first walked as the strict tag reader of
+ * `@bufbuild/protobuf` would (wire-walk.ts), which rejects field number 0, wire types 4, 6 and 7
+ * outside a group, and every overrun; then handed to the generated decoder.
  */
 export function decodeStrictOrThrow<T>(type: MessageDecoder<T>, bytes: Uint8Array): T {
+  walkFields(bytes);
   const reader = new BinaryReader(bytes, decodeUtf8Strict);
-  while (reader.pos < reader.len) {
-    const [fieldNo, wireType] = reader.tag();
-    reader.skip(wireType, fieldNo);
-  }
-  reader.pos = 0;
   const message = type.decode(reader);
   if (reader.pos !== reader.len) throw new Error('trailing bytes after the last field');
   return message;
