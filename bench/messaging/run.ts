@@ -31,6 +31,11 @@
 //        collected included), DIR/<service>-<pid>.heapprofile and the step's acked count in
 //        DIR/messages.json; summarise per message with `npx tsx bench/shared/alloc-summary.ts DIR`.
 //        --alloc-prof-promoted: only what survived young collections (what makes full collections).
+//        --stalls DIR: every process notes its garbage collections of 4 ms or more and its event loop
+//        held up 10 ms or more (shared/stall-probe.mjs, DIR/<process>-<pid>.jsonl), and each 1:1 step
+//        prints its 100 ms windows with a send acked past --p99-ms, each with the stalls of 10 ms or
+//        more while those sends were in flight, and a tally by process (shared/stalls.ts);
+//        --slow-ms N: count acks past N ms as slow instead.
 // Results go in docs/benchmarks.md, section "Persisted messaging".
 import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -57,6 +62,7 @@ import { profileChildAllocations, writeProfiledMessages } from '../shared/alloc-
 import { profileChildProcesses, toggleCpuProfilers } from '../shared/cpu-prof.js';
 import { describeGcPauses, GcPauses } from '../shared/gc-pauses.js';
 import { canPin, pinProcess } from '../shared/pin.js';
+import { attributeSlowWindows, probeChildStalls, readStalls, type SlowWindow } from '../shared/stalls.js';
 import {
   GroupWorkload,
   runRawReference,
@@ -99,12 +105,15 @@ const { values: args } = parseArgs({
     'alloc-prof': { type: 'string', default: '' },
     'alloc-prof-rate': { type: 'string', default: '2000' },
     'alloc-prof-promoted': { type: 'boolean', default: false },
+    stalls: { type: 'string', default: '' },
+    'slow-ms': { type: 'string', default: '' },
   },
 });
 if (args['cpu-prof'] && args['alloc-prof']) throw new Error('--cpu-prof and --alloc-prof: one at a time');
 // Inherited by every process started from here on (the services, the embedded suite).
 if (args['cpu-prof']) profileChildProcesses(args['cpu-prof']);
 if (args['alloc-prof']) profileChildAllocations(args['alloc-prof'], args['alloc-prof-promoted']);
+if (args.stalls) probeChildStalls(args.stalls);
 const PROFILE_DIR = args['cpu-prof'] || args['alloc-prof'];
 const PROFILED_RATE = args['cpu-prof']
   ? Number(args['cpu-prof-rate'])
@@ -129,6 +138,8 @@ const RAW_MS = Number(args['raw-ms']);
 const RAW_BATCH = Number(args['raw-batch']);
 const RAW_GROUPS = Number(args['raw-groups'] || args.groups);
 const GAP_MS = 2000;
+/** With --stalls: an ack slower than this makes its window slow (default: the p99 bound). */
+const SLOW_MS = Number(args['slow-ms'] || args['p99-ms']);
 // Each member sends rate / (GROUPS x MEMBERS) packets a second at a group step: the gates' per-connection flood
 // limit (gate.rateLimit, 50/s by default) would close the members past 1,000 group sends/s, so it is
 // raised to twice the top step's need (with the acks and syncs a client also sends).
@@ -203,7 +214,10 @@ async function directSteps(target: Target): Promise<{ steps: Step<PhaseResult>[]
     if (c.failed > 0) log(`WARNING: ${c.failed} users failed to sign in (three tries each)`);
     if (c.connected < 2) throw new Error('fewer than two users signed in');
     const phase = async (label: string, rate: number, durationMs: number) => {
-      load.send({ t: 'phase', spec: { label, rate, durationMs, timeoutMs: TIMEOUT_MS } });
+      load.send({
+        t: 'phase',
+        spec: { label, rate, durationMs, timeoutMs: TIMEOUT_MS, ...(args.stalls ? { slowMs: SLOW_MS } : {}) },
+      });
       return (await load.next('phase', durationMs + TIMEOUT_MS + 120_000)).result;
     };
     log(`warm-up: ${RATES[0]}/s for ${Number(args['warmup-ms']) / 1000} s`);
@@ -225,6 +239,7 @@ async function directSteps(target: Target): Promise<{ steps: Step<PhaseResult>[]
         `  ${int(r.acked / (r.elapsedMs / 1000))} acked/s, ${r.acked}/${r.sent} acked, p50 ${ms(r.p50Ms)} / ` +
           `p99 ${ms(r.p99Ms)} ms; errors ${errorsCell(r.rejected, r.timedOut, r.closed)}`,
       );
+      if (args.stalls) describeStalls(args.stalls, r.slowWindows ?? []);
       steps.push(step);
       await sleep(GAP_MS);
       if (saturated(r.acked, r.sent)) {
@@ -256,6 +271,23 @@ async function directSteps(target: Target): Promise<{ steps: Step<PhaseResult>[]
   } finally {
     await load.stop({ t: 'stop' }, 5000);
   }
+}
+
+/** With --stalls: the step's slow windows and the stalls that overlap them (shared/stalls.ts). */
+function describeStalls(dir: string, windows: readonly SlowWindow[]): void {
+  if (windows.length === 0) {
+    log(`  stalls: no send acked past ${SLOW_MS} ms`);
+    return;
+  }
+  const stalls = readStalls(dir, windows[0]!.at - 1000, windows.at(-1)!.at + 100 + TIMEOUT_MS);
+  const { lines, tally, unexplained } = attributeSlowWindows(windows, stalls);
+  const byCount = [...tally].sort((a, b) => b[1] - a[1]).map(([k, n]) => `${k} ${n}`);
+  log(
+    `  stalls: ${windows.length} windows of 100 ms with a send past ${SLOW_MS} ms; stalled meanwhile: ` +
+      `${byCount.join(', ') || 'none'}; no stall noted in ${unexplained}`,
+  );
+  for (const line of lines.slice(0, 12)) log(`    ${line}`);
+  if (lines.length > 12) log(`    ... ${lines.length - 12} more`);
 }
 
 /**

@@ -22,7 +22,11 @@ export interface PhaseSpec {
   rate: number;
   durationMs: number;
   timeoutMs: number;
+  /** When set, the result lists the 100 ms windows with a send acked later than this (ms). */
+  slowMs?: number;
 }
+
+import type { SlowWindow } from '../shared/stalls.js';
 
 /** run.ts -> load process. */
 export type LoadCommand =
@@ -63,6 +67,8 @@ export interface PhaseResult {
   maxLagMs: number;
   /** Load process CPU over the phase, in cores. */
   loadCpu: number;
+  /** With PhaseSpec.slowMs: the windows (by when sends were written) with a send acked past it. */
+  slowWindows?: SlowWindow[];
 }
 
 /** The push check of one phase, made once after the last phase has settled. */

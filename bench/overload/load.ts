@@ -7,6 +7,7 @@ import { ConversationType, ErrorCode, type Message } from '@switchboard/proto/cl
 import { SwitchboardError } from '@switchboard/protocol';
 import { SignJWT } from 'jose';
 import { openGateClient } from '../groups/members.js';
+import type { SlowWindow } from '../shared/stalls.js';
 import type { LoadCommand, LoadOptions, LoadReport, PhaseResult, PhaseSpec, PushCheck } from './ipc.js';
 import { percentile } from './stats.js';
 
@@ -241,11 +242,31 @@ async function runPhase(spec: PhaseSpec): Promise<void> {
   result.elapsedMs = Math.max(spec.durationMs, lastAnswer - t0);
   const cpu = process.cpuUsage(cpu0);
   result.loadCpu = (cpu.user + cpu.system) / 1000 / (now() - t0);
+  if (spec.slowMs !== undefined) result.slowWindows = slowWindows(index, t0, spec.slowMs);
   latencies.sort((a, b) => a - b);
   result.p50Ms = percentile(latencies, 0.5);
   result.p99Ms = percentile(latencies, 0.99);
   result.maxMs = latencies.at(-1) ?? 0;
   report({ t: 'phase', result });
+}
+
+/** The 100 ms windows of phase `index` (by when its sends were written) with one acked past `slowMs`. */
+function slowWindows(index: number, t0: number, slowMs: number): SlowWindow[] {
+  const windows = new Map<number, SlowWindow>();
+  for (const r of records) {
+    if (r.phase !== index || r.ackMs === 0) continue;
+    const k = Math.floor((r.startMs - t0) / 100);
+    let w = windows.get(k);
+    if (!w) {
+      w = { at: Math.round(performance.timeOrigin + t0) + k * 100, sends: 0, slow: 0, maxMs: 0 };
+      windows.set(k, w);
+    }
+    const ms = r.ackMs - r.startMs;
+    w.sends++;
+    if (ms > slowMs) w.slow++;
+    if (ms > w.maxMs) w.maxMs = ms;
+  }
+  return [...windows.values()].filter((w) => w.slow > 0).sort((a, b) => a.at - b.at);
 }
 
 /** Matches every acknowledged message against what its recipient received. */
