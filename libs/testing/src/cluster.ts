@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { connect } from 'node:net';
 import { createStorage, ensureMysqlDatabase } from '@switchboard/storage';
 import { freePort } from './free-port.js';
-import { ServiceProcess } from './service-process.js';
+import { compiledEntry, ServiceProcess } from './service-process.js';
 
 /** The four apps of a distributed deployment. */
 export type ClusterApp = 'route' | 'logic' | 'tcp-conn' | 'ws-conn';
@@ -36,6 +36,11 @@ export interface ClusterOptions {
   detached?: boolean;
   /** Node options for every service process (see `ServiceProcessOptions.nodeArgs`). */
   nodeArgs?: readonly string[];
+  /**
+   * Run every service from its bundle in dist/apps (see `ServiceProcessOptions.compiled`; build
+   * them first with `buildApps`), not from source.
+   */
+  compiled?: boolean;
   /** Called with every line a service prints. */
   onLine?: (service: string, line: string) => void;
   /**
@@ -116,7 +121,7 @@ export const CLUSTER_DEFAULTS = {
 
 /**
  * Starts a distributed deployment as separate processes on this machine: each app from its
- * main.ts with the production profile, against MySQL/MariaDB and Redis, on free ports.
+ * main.ts (or its bundle, `compiled`) with the production profile, against MySQL/MariaDB and Redis, on free ports.
  *
  * Creates the database when missing and migrates it once, then starts route, logic and the gates
  * tier by tier, each tier only once the previous one answers `/readyz`, wired as `wiring` says.
@@ -134,6 +139,16 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
     if (!Number.isInteger(o[key]) || o[key] < min) throw new Error(`--${key}: expected an integer >= ${min}`);
   }
   if (o.ws + o.tcp < 1) throw new Error('a cluster needs at least one gate (--ws or --tcp)');
+  // A missing bundle is said before anything is created or started.
+  if (o.compiled) {
+    const apps: ClusterApp[] = [
+      'route',
+      'logic',
+      ...(o.ws ? ['ws-conn' as const] : []),
+      ...(o.tcp ? ['tcp-conn' as const] : []),
+    ];
+    apps.forEach(compiledEntry);
+  }
 
   // Fail fast and say which store is missing, rather than waiting for route or logic to give up.
   const mysql = new URL(o.mysqlUri);
@@ -203,6 +218,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
       const proc = ServiceProcess.start(app, { ...env, ...serviceEnv }, [], {
         detached: o.detached ?? false,
         ...(o.nodeArgs ? { nodeArgs: o.nodeArgs } : {}),
+        compiled: o.compiled ?? false,
       });
       if (o.onLine) proc.onLine = (line) => o.onLine!(name, line);
       return proc;

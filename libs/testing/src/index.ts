@@ -2,7 +2,13 @@
 // launcher behind `npm run cluster`, which the distributed end-to-end tests use too.
 export { freePort } from './free-port.js';
 export { waitFor } from './wait-for.js';
-export { ServiceProcess, workspaceRoot, type ServiceProcessOptions } from './service-process.js';
+export {
+  compiledEntry,
+  ServiceProcess,
+  workspaceRoot,
+  type ServiceProcessOptions,
+} from './service-process.js';
+export { buildApps } from './build-apps.js';
 export { RedisCluster, type RedisClusterNode, type RedisClusterOptions } from './redis-cluster.js';
 export { deleteRedisKeys, wipeRedisKeys } from './scratch-redis-keys.js';
 export { ScratchRedis } from './scratch-redis.js';

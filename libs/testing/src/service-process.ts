@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { waitFor } from './wait-for.js';
 
 /**
@@ -24,9 +24,30 @@ export interface ServiceProcessOptions {
   detached?: boolean;
   /** Node options before the app (`--trace-gc`, V8 flags), which NODE_OPTIONS may not carry. */
   nodeArgs?: readonly string[];
+  /**
+   * Run the app's bundle, `dist/apps/<app>/main.js` (what the Docker image runs), with plain node
+   * instead of its source through tsx, whose loader thread and transformed sources would be part of
+   * every measure of the process. The bundle must have been built (`buildApps`).
+   */
+  compiled?: boolean;
 }
 
-/** One Switchboard app running as its own Node process (through tsx, from source). */
+/**
+ * The app's bundle, where `node scripts/build-app.mjs <app>` writes it; throws, saying how to build
+ * it, when it is not there.
+ */
+export function compiledEntry(app: string): string {
+  const entry = join(root, `dist/apps/${app}/main.js`);
+  if (!existsSync(entry)) {
+    throw new Error(
+      `${relative(root, entry)} is missing: build it with \`node scripts/build-app.mjs ${app}\` ` +
+        `(or \`npm run build\` for every app)`,
+    );
+  }
+  return entry;
+}
+
+/** One Switchboard app running as its own Node process (from source through tsx, or its bundle). */
 export class ServiceProcess {
   readonly output: string[] = [];
   /** Called with every line the process prints (stdout and stderr). */
@@ -55,7 +76,11 @@ export class ServiceProcess {
     }
   }
 
-  /** Starts `apps/<app>/src/main.ts` with the given environment (added to this process's) and arguments. */
+  /**
+   * Starts `apps/<app>/src/main.ts` (or with `compiled`, `dist/apps/<app>/main.js`) with the given
+   * environment (added to this process's) and arguments. Throws when `compiled` and the bundle is
+   * missing.
+   */
   static start(
     app: string,
     env: Record<string, string>,
@@ -64,16 +89,15 @@ export class ServiceProcess {
   ): ServiceProcess {
     // `node --import tsx` rather than the tsx CLI: the CLI forks a second process, so a SIGKILL
     // sent to it would leave the real service running.
-    const child = spawn(
-      process.execPath,
-      [...(options.nodeArgs ?? []), '--import', 'tsx', join(root, `apps/${app}/src/main.ts`), ...args],
-      {
-        cwd: root,
-        env: { ...process.env, ...env },
-        stdio: ['ignore', 'pipe', 'pipe'],
-        detached: options.detached ?? false,
-      },
-    );
+    const main = options.compiled
+      ? [compiledEntry(app)]
+      : ['--import', 'tsx', join(root, `apps/${app}/src/main.ts`)];
+    const child = spawn(process.execPath, [...(options.nodeArgs ?? []), ...main, ...args], {
+      cwd: root,
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: options.detached ?? false,
+    });
     return new ServiceProcess(app, child);
   }
 
