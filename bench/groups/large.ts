@@ -11,6 +11,8 @@
 // Run: npm run bench:groups-large          (1.5 to 3 minutes; MariaDB and Redis on this machine)
 // Flags: --connections 10000 --messages 20 --bytes 1024 --rounds 3 --warmup 1 --load-procs 3
 //        --ws 2 --tcp 0 (gates of the cluster) --embedded --kinds room,group --only switchboard|baseline
+//        --compiled: the cluster's services built first (scripts/build-app.mjs) and run from
+//        dist/apps with plain node, as deployed, instead of from source through tsx
 // Results go in docs/benchmarks.md, section "Large-group and room fan-out".
 import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -39,6 +41,7 @@ import {
   type MemberLoadReport,
 } from './ipc.js';
 import {
+  compiledFlag,
   runBenchmark,
   servingCpuSeconds,
   startClusterTarget,
@@ -58,6 +61,7 @@ const { values: args } = parseArgs({
     ws: { type: 'string', default: '2' },
     tcp: { type: 'string', default: '0' },
     embedded: { type: 'boolean', default: false },
+    compiled: { type: 'boolean', default: false },
     kinds: { type: 'string', default: 'room,group' },
     only: { type: 'string', default: '' },
     'round-timeout-s': { type: 'string', default: '60' },
@@ -70,6 +74,7 @@ const CONNECTIONS = Number(args.connections);
 // from being one core's worth of decoding in one process.
 const LOAD_PROCS = Number(args['load-procs'] ?? Math.max(2, Math.ceil(CONNECTIONS / 4000)));
 const ROUNDS = Number(args.rounds);
+const COMPILED = compiledFlag(args);
 const WARMUP = Number(args.warmup);
 const KINDS = args.kinds.split(',');
 if (KINDS.some((k) => k !== 'room' && k !== 'group')) throw new Error('--kinds: room, group');
@@ -216,6 +221,7 @@ async function switchboard(loads: MemberLoad[]): Promise<Row[]> {
         tcp: Number(args.tcp),
         mysqlServer: args.mysql,
         redisUrl: args['redis-url'],
+        compiled: COMPILED,
       });
   liveTarget = target;
   log(target.description);
@@ -301,7 +307,7 @@ async function main(): Promise<number> {
   const load0 = loadavg()[0]!;
   log(
     `${CONNECTIONS} connections in ${LOAD_PROCS} load processes; bursts of ${SPEC.messages} x ${SPEC.bytes} B ` +
-      `(${WARMUP} warm-up + ${ROUNDS} rounds); ${args.embedded ? 'embedded suite' : `cluster with ${args.ws} WS + ${args.tcp} TCP gates`}; ` +
+      `(${WARMUP} warm-up + ${ROUNDS} rounds); ${args.embedded ? 'embedded suite' : `cluster with ${args.ws} WS + ${args.tcp} TCP gates${COMPILED ? ', compiled' : ''}`}; ` +
       `${cpus().length} CPUs, load average ${load0.toFixed(2)}`,
   );
   const loads: MemberLoad[] = Array.from({ length: LOAD_PROCS }, (_, i) =>

@@ -9,6 +9,8 @@
 //      npm run bench:groups -- --embedded  (the embedded suite: SQLite, memory route store)
 // Flags: --members 100 --rates 20,50,100 --duration-ms 20000 --timeout-ms 10000 --settle-ms 3000
 //        --bytes 100 --only switchboard|baseline --mysql mysql://root@127.0.0.1:3306 --redis-url redis://127.0.0.1:6379
+//        --compiled: the cluster's services built first (scripts/build-app.mjs) and run from
+//        dist/apps with plain node, as deployed, instead of from source through tsx
 // Results go in docs/benchmarks.md, section "Groups: small-group write fan-out".
 import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -27,6 +29,7 @@ import type {
 } from './ipc.js';
 import { checkCell, smallRatioTable, smallTable, type SmallRow } from './small-report.js';
 import {
+  compiledFlag,
   describeCpu,
   runBenchmark,
   servingCpuSeconds,
@@ -38,6 +41,7 @@ import {
 const { values: args } = parseArgs({
   options: {
     embedded: { type: 'boolean', default: false },
+    compiled: { type: 'boolean', default: false },
     members: { type: 'string', default: '100' },
     rates: { type: 'string', default: '20,50,100' },
     'duration-ms': { type: 'string', default: '20000' },
@@ -52,6 +56,7 @@ const { values: args } = parseArgs({
 const MEMBERS = Number(args.members);
 const RATES = args.rates.split(',').map(Number);
 const DURATION_MS = Number(args['duration-ms']);
+const COMPILED = compiledFlag(args);
 const BASELINE = 'raw ws relay (baseline)';
 const IDLE_MS = 5000;
 if (!['', 'switchboard', 'baseline'].includes(args.only))
@@ -137,10 +142,18 @@ async function switchboardRows(): Promise<SmallRow[]> {
   log(args.embedded ? 'starting the embedded suite ...' : 'starting the local cluster (MariaDB, Redis) ...');
   const target = args.embedded
     ? await startEmbeddedTarget()
-    : await startClusterTarget({ ws: 1, tcp: 1, mysqlServer: args.mysql, redisUrl: args['redis-url'] });
+    : await startClusterTarget({
+        ws: 1,
+        tcp: 1,
+        mysqlServer: args.mysql,
+        redisUrl: args['redis-url'],
+        compiled: COMPILED,
+      });
   liveTarget = target;
   log(target.description);
-  const label = args.embedded ? 'Switchboard embedded' : 'Switchboard cluster';
+  const label = args.embedded
+    ? 'Switchboard embedded'
+    : `Switchboard cluster${COMPILED ? ' (compiled)' : ''}`;
   let load: Load | undefined;
   try {
     load = await openMembers('switchboard', [...target.gateUrls], target);

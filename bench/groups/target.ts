@@ -1,12 +1,12 @@
 // The Switchboard deployment a group benchmark runs against: the local cluster (startCluster:
 // gates, logic and route as processes, on a scratch MariaDB database and a Redis key prefix of its
-// own) or, with --embedded, the embedded suite (apps/standalone: SQLite, memory route store) in a
+// own; from source through tsx, or with `compiled` from the bundles the Docker image runs) or, with --embedded, the embedded suite (apps/standalone: SQLite, memory route store) in a
 // child process. Either way an app and an API key are made for the run, and the processes that
 // serve are named, so that their CPU can be read from /proc.
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { createScratchMysqlDatabase, createStorage } from '@switchboard/storage';
-import { deleteRedisKeys, startCluster } from '@switchboard/testing';
+import { buildApps, deleteRedisKeys, startCluster } from '@switchboard/testing';
 import { Child, liveChildren, type ChildOptions } from '../fanout/child.js';
 import { findPid, processCpuSeconds } from '../fanout/proc-stats.js';
 import type { EmbeddedReport } from './ipc.js';
@@ -56,6 +56,12 @@ export interface ClusterTargetOptions {
   onLine?: (service: string, line: string) => void;
   /** Trace the services' garbage collections into this. */
   gcPauses?: GcPauses;
+  /**
+   * Build the apps (`scripts/build-app.mjs`, as the Docker image is built) and run the services
+   * from dist/apps with plain node, not from source through tsx, whose loader thread and
+   * transformed sources would count in every service's CPU and heap.
+   */
+  compiled?: boolean;
 }
 
 const WARN_OR_WORSE = /"level":(?:"(?:warn|error|fatal)"|(?:4\d|5\d|60)\b)/;
@@ -70,12 +76,27 @@ function stores(): ServingProcess[] {
   );
 }
 
+/**
+ * A benchmark's `--compiled`, checked against `--embedded`: the embedded target runs the suite from
+ * source in a benchmark child (embedded-suite.ts makes its app and API key in process), so only the
+ * cluster has bundles to run.
+ */
+export function compiledFlag(args: { compiled?: boolean; embedded?: boolean }): boolean {
+  if (args.compiled && args.embedded)
+    throw new Error('--compiled runs the cluster from dist/apps; the --embedded suite runs from source only');
+  return args.compiled ?? false;
+}
+
 export async function startClusterTarget(options: ClusterTargetOptions): Promise<Target> {
   const db = await createScratchMysqlDatabase(options.mysqlServer, 'sb_groups_bench');
   const prefix = `sbgb-${randomBytes(4).toString('hex')}`;
   const appId = 'bench';
   const secret = randomBytes(32).toString('base64url');
   const warnings: string[] = [];
+  if (options.compiled) {
+    const gates = [...(options.ws ? ['ws-conn'] : []), ...(options.tcp ? ['tcp-conn'] : [])];
+    await buildApps(['route', 'logic', ...gates], (line) => console.log(`[build] ${line}`));
+  }
   let cluster;
   try {
     cluster = await startCluster({
@@ -89,6 +110,7 @@ export async function startClusterTarget(options: ClusterTargetOptions): Promise
       app: { id: appId, secret },
       env: { ...BENCH_ENV, ...options.env },
       ...(options.gcPauses ? { nodeArgs: GcPauses.NODE_ARGS } : {}),
+      compiled: options.compiled ?? false,
       onLine: (service, line) => {
         if (options.gcPauses?.observe(service, line)) return;
         options.onLine?.(service, line);
@@ -106,7 +128,8 @@ export async function startClusterTarget(options: ClusterTargetOptions): Promise
   const c = cluster;
   return {
     description:
-      `local cluster: ${options.ws} WS + ${options.tcp} TCP gates, 1 logic, 1 route; ` +
+      `local cluster: ${options.ws} WS + ${options.tcp} TCP gates, 1 logic, 1 route, ` +
+      `${options.compiled ? 'compiled (dist/apps)' : 'from source (tsx)'}; ` +
       `MariaDB database ${db.name}, Redis prefix ${prefix}`,
     gateUrls: [...c.wsUrls, ...c.tcpUrls],
     api: c.apis[0]!.http,

@@ -25,6 +25,9 @@
 //        --reads 3 (readings at each point, the one of least RSS kept)
 //        --read-after-ms 10000 (quiet time before those readings: see settledRead)
 //        --mysql mysql://root@127.0.0.1:3306 --redis-url redis://127.0.0.1:6379
+//        --compiled: the cluster's services built first (scripts/build-app.mjs) and run from
+//        dist/apps with plain node, as deployed, instead of from source through tsx (whose
+//        transformed sources and source maps sit in every heap)
 // Results go in docs/benchmarks.md, section "Idle memory".
 import { mkdirSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
@@ -36,7 +39,13 @@ import { freePort } from '@switchboard/testing';
 import { Child } from '../fanout/child.js';
 import { readRss } from '../fanout/proc-stats.js';
 import { int, ratio, table } from '../fanout/report.js';
-import { runBenchmark, startClusterTarget, startEmbeddedTarget, type Target } from '../groups/target.js';
+import {
+  compiledFlag,
+  runBenchmark,
+  startClusterTarget,
+  startEmbeddedTarget,
+  type Target,
+} from '../groups/target.js';
 import type { BareReport } from '../signin/ipc.js';
 import { InspectorProbe, inspectorUrlAt, inspectorUrlIn, type MemoryReading } from '../shared/inspector.js';
 import { canPin, pinProcess } from '../shared/pin.js';
@@ -54,6 +63,7 @@ import {
 const { values: args } = parseArgs({
   options: {
     embedded: { type: 'boolean', default: false },
+    compiled: { type: 'boolean', default: false },
     connections: { type: 'string', default: '10000' },
     loads: { type: 'string', default: '4' },
     inflight: { type: 'string', default: '200' },
@@ -77,6 +87,7 @@ const LOADS = Number(args.loads);
 const CHURN = Number(args.churn);
 const SETTLE_MS = Number(args['settle-ms']);
 const PIN = canPin(args['no-pin']);
+const COMPILED = compiledFlag(args);
 if (!['', 'raw', 'switchboard'].includes(args.only)) throw new Error('--only is raw or switchboard');
 
 const keyValues = (list: readonly string[] = []) =>
@@ -328,6 +339,7 @@ async function startGates(env: Record<string, string>): Promise<{
     mysqlServer: args.mysql,
     redisUrl: args['redis-url'],
     env: { NODE_OPTIONS: '--inspect-port=0', ...env },
+    compiled: COMPILED,
     onLine: (service, line) => {
       const url = inspectorUrlIn(line);
       if (url) opened.get(service)?.(url);
@@ -546,7 +558,7 @@ async function main(): Promise<number> {
   }
   const cpu = cpus();
   console.log(
-    `\n## Idle memory: ${args.embedded ? 'embedded suite' : 'local cluster gates'}\n\n` +
+    `\n## Idle memory: ${args.embedded ? 'embedded suite' : `local cluster gates${COMPILED ? ', compiled' : ''}`}\n\n` +
       `${new Date().toISOString().slice(0, 16)}Z, Node ${process.version}, ${cpu.length} x ${cpu[0]?.model ?? '?'}, ` +
       `${PIN ? 'servers on CPU 0, load on CPU 1' : 'not pinned'}; load average ${load0[0]!.toFixed(2)} -> ` +
       `${loadavg()[0]!.toFixed(2)}; ${((Date.now() - started) / 1000).toFixed(0)} s. ${int(N)} connections per server ` +

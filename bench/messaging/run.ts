@@ -13,6 +13,10 @@
 // A lost or doubled message makes the run exit non-zero (pushes out of order are counted).
 // Run: npm run bench:messaging                (about 4 minutes; MariaDB and Redis on this machine)
 //      npm run bench:messaging -- --embedded
+//      npm run bench:messaging -- --compiled   (the services as deployed: built first with
+//                                                 scripts/build-app.mjs, then run from dist/apps with
+//                                                 plain node, not through tsx, whose loader thread
+//                                                 and transformed sources count in their CPU and heap)
 // Flags: --users 2000 --signin-concurrency 20 --rates 250,500,1000,1500,2000,3000,4000 --step-ms 10000 --warmup-ms 5000
 //        --group-members 20 --group-rates 100,200,400,800,1200,1600 --group-step-ms 10000 --raw-ms 10000
 //        --raw-batch 256 --timeout-ms 6000 --settle-ms 5000 --p99-ms 100 --bytes 100
@@ -48,6 +52,7 @@ import type { SmallLoadCommand, SmallLoadOptions, SmallLoadReport, SmallPhaseRes
 import { GroupLayout } from '../groups/group-layout.js';
 import { checkCell } from '../groups/small-report.js';
 import {
+  compiledFlag,
   describeCpu,
   runBenchmark,
   servingCpuSeconds,
@@ -76,6 +81,7 @@ import { bestClean, directFaults, groupFaults, saturated } from './steps.js';
 const { values: args } = parseArgs({
   options: {
     embedded: { type: 'boolean', default: false },
+    compiled: { type: 'boolean', default: false },
     users: { type: 'string', default: '2000' },
     'signin-concurrency': { type: 'string', default: '20' },
     rates: { type: 'string', default: '250,500,1000,1500,2000,3000,4000' },
@@ -133,6 +139,7 @@ const P99_MS = Number(args['p99-ms']);
 const MEMBERS = Number(args['group-members']);
 const GROUPS = Number(args.groups);
 const PIN = canPin(args['no-pin']);
+const COMPILED = compiledFlag(args);
 const GC = args['gc-pauses'] ? new GcPauses() : undefined;
 const RAW_MS = Number(args['raw-ms']);
 const RAW_BATCH = Number(args['raw-batch']);
@@ -513,6 +520,7 @@ async function main(): Promise<number> {
         mysqlServer: args.mysql,
         redisUrl: args['redis-url'],
         env: GATE_ENV,
+        compiled: COMPILED,
         ...(GC ? { gcPauses: GC } : {}),
       }));
   let direct: Awaited<ReturnType<typeof directSteps>>;
@@ -539,7 +547,7 @@ async function main(): Promise<number> {
   const cpu = cpus();
   const load1 = loadavg();
   console.log(
-    `\n## Persisted messaging: ${args.embedded ? 'embedded suite' : 'local cluster (1 logic, 1 route, 1 TCP + 1 WS gate)'}\n\n` +
+    `\n## Persisted messaging: ${args.embedded ? 'embedded suite' : `local cluster (1 logic, 1 route, 1 TCP + 1 WS gate${COMPILED ? ', compiled' : ''})`}\n\n` +
       `${new Date().toISOString().slice(0, 16)}Z, Node ${process.version}, ${cpu.length} x ${cpu[0]?.model ?? '?'}, ` +
       `${PIN ? 'services on CPU 0, load on CPU 1' : 'not pinned'}; load average ${load0[0]!.toFixed(2)} -> ` +
       `${load1[0]!.toFixed(2)}; ${((Date.now() - started) / 1000).toFixed(0)} s. ${int(USERS)} users, half over TCP ` +

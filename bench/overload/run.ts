@@ -8,10 +8,14 @@
 // pushes missing (neither the MESSAGE push nor a SYNC_HINT after the ack) must be 0. Then, for
 // comparison, a fresh suite with admission control turned off takes the same 2x load.
 // Run: npm run bench:overload            (about 4 minutes; --quick for a 1-minute smoke run)
+//      npm run bench:overload -- --compiled   (the suite built first with scripts/build-app.mjs and
+//                                              run from dist/apps/standalone with plain node, as
+//                                              deployed, instead of from source through tsx)
 // Results go in docs/benchmarks.md, section "Overload (admission control)".
 import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { buildApps } from '@switchboard/testing';
 import { Child, liveChildren } from '../fanout/child.js';
 import { machineBusySeconds } from '../fanout/proc-stats.js';
 import type { LoadCommand, LoadOptions, LoadReport, PhaseSpec } from './ipc.js';
@@ -38,6 +42,7 @@ const { values: args } = parseArgs({
     'p99-ms': { type: 'string', default: '100' },
     'no-pin': { type: 'boolean', default: false },
     quick: { type: 'boolean', default: false },
+    compiled: { type: 'boolean', default: false },
     env: { type: 'string', multiple: true },
   },
 });
@@ -94,8 +99,12 @@ interface Session {
 }
 
 async function openSession(name: string, env: Record<string, string>): Promise<Session> {
-  log(`${name}: starting the embedded suite${PIN ? ' on CPU 0' : ''}`);
-  const suite = SuiteProcess.start({ cpu: PIN ? '0' : undefined, env: { ...EXTRA_ENV, ...env } });
+  log(`${name}: starting the embedded suite${args.compiled ? ' (compiled)' : ''}${PIN ? ' on CPU 0' : ''}`);
+  const suite = SuiteProcess.start({
+    cpu: PIN ? '0' : undefined,
+    env: { ...EXTRA_ENV, ...env },
+    compiled: args.compiled,
+  });
   liveSuites.add(suite);
   await suite.ready();
   const url = args.transport === 'tcp' ? suite.tcpUrl : suite.wsUrl;
@@ -202,6 +211,7 @@ async function main(): Promise<void> {
       `overload ${FACTOR}x peak for ${OVERLOAD_MS} ms, client timeout ${TIMEOUT_MS} ms; ` +
       `${cpus().length} CPUs, load average ${loadavg()[0]!.toFixed(2)}`,
   );
+  if (args.compiled) await buildApps(['standalone'], (line) => log(`build: ${line}`));
   const t0 = performance.now();
   const on = await openSession('admission on', {});
   let peak: PhaseRow;

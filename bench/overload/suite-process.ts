@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import { compiledEntry } from '@switchboard/testing';
 import { processCpuSeconds } from '../fanout/proc-stats.js';
 
 const root = join(import.meta.dirname, '../..');
@@ -24,6 +25,8 @@ export interface SuiteOptions {
   cpu?: string;
   /** Extra environment, e.g. SWITCHBOARD_LOGIC__MAX_QUEUED_SENDS. */
   env?: Record<string, string>;
+  /** Run dist/apps/standalone/main.js (built beforehand: `buildApps`) with plain node, not the source through tsx. */
+  compiled?: boolean;
 }
 
 export class SuiteProcess {
@@ -56,9 +59,9 @@ export class SuiteProcess {
   static start(options: SuiteOptions): SuiteProcess {
     const dataDir = mkdtempSync(join(tmpdir(), 'sb-overload-'));
     const nodeArgs = [
-      '--import',
-      'tsx',
-      join(root, 'apps/standalone/src/main.ts'),
+      ...(options.compiled
+        ? [compiledEntry('standalone')]
+        : ['--import', 'tsx', join(root, 'apps/standalone/src/main.ts')]),
       '--tcp-port',
       '0',
       '--ws-port',

@@ -14,6 +14,8 @@
 //      npm run bench:signin -- --embedded
 // Flags: --connections 10000 --inflight 500 --loads 4 --only switchboard|baseline --no-pin
 //        --mysql mysql://root@127.0.0.1:3306 --redis-url redis://127.0.0.1:6379
+//        --compiled: the cluster's services built first (scripts/build-app.mjs) and run from
+//        dist/apps with plain node, as deployed, instead of from source through tsx
 //        --cpu-prof DIR: a V8 CPU profile of every serving process over the storm only, written to
 //        DIR/<service>-<pid>.cpuprofile (cpu-profile.mjs); summarise with profile-summary.ts.
 // Results go in docs/benchmarks.md, section "Sign-in storm".
@@ -28,6 +30,7 @@ import { quantile } from '../fanout/stats.js';
 import { profileChildProcesses, toggleCpuProfilers } from '../shared/cpu-prof.js';
 import { canPin, pinProcess } from '../shared/pin.js';
 import {
+  compiledFlag,
   runBenchmark,
   servingCpuSeconds,
   startClusterTarget,
@@ -40,6 +43,7 @@ import type { BareReport, LoadCommand, LoadReport, StormKind, StormResult } from
 const { values: args } = parseArgs({
   options: {
     embedded: { type: 'boolean', default: false },
+    compiled: { type: 'boolean', default: false },
     connections: { type: 'string', default: '10000' },
     inflight: { type: 'string', default: '500' },
     loads: { type: 'string', default: '4' },
@@ -55,6 +59,7 @@ if (args['cpu-prof']) profileChildProcesses(args['cpu-prof']);
 const CONNECTIONS = Number(args.connections);
 const INFLIGHT = Number(args.inflight);
 const LOADS = Number(args.loads);
+const COMPILED = compiledFlag(args);
 if (!['', 'switchboard', 'baseline'].includes(args.only))
   throw new Error('--only is switchboard or baseline');
 if (!(CONNECTIONS > 0 && INFLIGHT > 0 && LOADS > 0))
@@ -206,7 +211,13 @@ async function switchboard(loads: Load[]): Promise<Phase> {
   log(args.embedded ? 'starting the embedded suite ...' : 'starting the local cluster ...');
   const target = (liveTarget = args.embedded
     ? await startEmbeddedTarget()
-    : await startClusterTarget({ ws: 1, tcp: 1, mysqlServer: args.mysql, redisUrl: args['redis-url'] }));
+    : await startClusterTarget({
+        ws: 1,
+        tcp: 1,
+        mysqlServer: args.mysql,
+        redisUrl: args['redis-url'],
+        compiled: COMPILED,
+      }));
   try {
     log(target.description);
     for (const p of target.processes) if (!p.store) pinToServiceCpu(p.pid);
@@ -400,7 +411,7 @@ async function main(): Promise<number> {
   const load1 = loadavg();
   const cpu = cpus();
   console.log(
-    `\n## Sign-in storm: ${args.embedded ? 'embedded suite' : 'local cluster'}\n\n` +
+    `\n## Sign-in storm: ${args.embedded ? 'embedded suite' : `local cluster${COMPILED ? ', compiled' : ''}`}\n\n` +
       `${new Date().toISOString()}, Node ${process.version}, ${cpu.length} x ${cpu[0]?.model ?? '?'}, ` +
       `${PIN ? 'services on CPU 0, load on CPU 1' : 'not pinned'}; load average ` +
       `${load0.map((l) => l.toFixed(2)).join(' ')} at the start, ${load1.map((l) => l.toFixed(2)).join(' ')} at the end.\n` +
