@@ -2,7 +2,7 @@
 // bytes that make the services collect garbage, per message.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { areaOf, frameKey, isOwnFrame } from './profile-areas.js';
+import { areaOf, frameKey, isOwnFrame, sourceFrame } from './profile-areas.js';
 
 /**
  * Makes every process started from here on load alloc-profile.mjs (through NODE_OPTIONS): its
@@ -28,7 +28,7 @@ export function writeProfiledMessages(dir: string, messages: number, label: stri
 // A node of V8's sampling heap profile (HeapProfiler.stopSampling): selfSize is its estimate of the
 // bytes allocated in that frame, scaled up from the samples.
 export interface HeapProfileNode {
-  callFrame: { functionName: string; url: string; lineNumber: number };
+  callFrame: { functionName: string; url: string; lineNumber: number; columnNumber?: number };
   selfSize: number;
   children: HeapProfileNode[];
 }
@@ -50,7 +50,7 @@ export function summariseAllocations(head: HeapProfileNode): AllocationSummary {
   const stack: Array<{ node: HeapProfileNode; own: string }> = [{ node: head, own: '(no own frame)' }];
   for (let item = stack.pop(); item; item = stack.pop()) {
     const { node } = item;
-    const f = node.callFrame;
+    const f = sourceFrame(node.callFrame);
     const own = isOwnFrame(f.url) ? frameKey(f) : item.own;
     if (node.selfSize > 0) {
       out.total += node.selfSize;

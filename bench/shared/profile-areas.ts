@@ -1,5 +1,16 @@
 // Where a profiled frame belongs, for the CPU and allocation profile summaries: an npm package, a
 // Node internal area, one of Switchboard's apps or libs, or V8's own pseudo-frames.
+import { BundleSources, type ProfileFrame } from './bundle-sources.js';
+
+const bundles = new BundleSources();
+
+/**
+ * A frame as the summaries count it: a compiled service's (dist/apps/<app>/main.js) mapped back to
+ * the TypeScript it came from through the bundle's source map, so that it falls in its app or lib.
+ */
+export function sourceFrame<F extends ProfileFrame>(f: F): F {
+  return bundles.frame(f);
+}
 
 /** The area a frame's time or bytes are counted under. */
 export function areaOf(url: string, fn: string): string {

@@ -1,14 +1,15 @@
 // Summarises V8 CPU profiles (run.ts --cpu-prof DIR) as shares of each process's sampled time: by
 // package or area (self time of the frames whose script is in it), then the hottest functions.
+// A compiled service's frames are read through its bundle's source map: summarise before building again.
 // Run: npx tsx bench/signin/profile-summary.ts DIR [--top 15]
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { areaOf, frameKey } from '../shared/profile-areas.js';
+import { areaOf, frameKey, sourceFrame } from '../shared/profile-areas.js';
 
 interface ProfileNode {
   id: number;
-  callFrame: { functionName: string; url: string; lineNumber: number };
+  callFrame: { functionName: string; url: string; lineNumber: number; columnNumber: number };
   hitCount?: number;
   children?: number[];
 }
@@ -48,7 +49,7 @@ for (const file of readdirSync(dir)
   const fns = new Map<string, number>();
   let busy = 0;
   for (const [id, us] of selfUs) {
-    const { callFrame: f } = byId.get(id)!;
+    const f = sourceFrame(byId.get(id)!.callFrame);
     const area = areaOf(f.url, f.functionName);
     if (area === '(idle)') continue;
     busy += us;
