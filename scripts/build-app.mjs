@@ -2,7 +2,8 @@
 // are bundled in (they are TypeScript source); npm packages stay external and are
 // loaded from node_modules at run time.
 import { build } from 'esbuild';
-import { copyFileSync, readFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 
 const name = process.argv[2];
 if (!name) {
@@ -13,7 +14,22 @@ const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url),
 // esbuild too: logic imports it only to bundle the admin console when running from source.
 const external = [...Object.keys(pkg.dependencies ?? {}), 'esbuild'];
 
-await build({
+/**
+ * Builds like esbuild's `build`, but writes each output file under a temporary name and renames it
+ * into place: a process starting from dist (a benchmark, a test) while another build runs reads
+ * the old file or the new one, never half of one.
+ */
+async function buildAtomically(options) {
+  const { outputFiles } = await build({ ...options, write: false });
+  for (const file of outputFiles) {
+    mkdirSync(dirname(file.path), { recursive: true });
+    const temporary = `${file.path}.${process.pid}.tmp`;
+    writeFileSync(temporary, file.contents);
+    renameSync(temporary, file.path);
+  }
+}
+
+await buildAtomically({
   entryPoints: [`apps/${name}/src/main.ts`],
   outfile: `dist/apps/${name}/main.js`,
   bundle: true,
@@ -44,7 +60,7 @@ if (name === 'logic' || name === 'standalone') {
       ['main.ts', script],
       [stylesheet, stylesheet],
     ]) {
-      await build({
+      await buildAtomically({
         entryPoints: [`web/${dir}/src/${entry}`],
         outfile: `${out}/${file}`,
         bundle: true,
