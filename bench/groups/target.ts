@@ -59,7 +59,8 @@ export interface ClusterTargetOptions {
   /**
    * Build the apps (`scripts/build-app.mjs`, as the Docker image is built) and run the services
    * from dist/apps with plain node, not from source through tsx, whose loader thread and
-   * transformed sources would count in every service's CPU and heap.
+   * transformed sources add to every service's memory (docs/benchmarks.md, "From source or
+   * compiled").
    */
   compiled?: boolean;
 }

@@ -26,8 +26,8 @@ export interface ServiceProcessOptions {
   nodeArgs?: readonly string[];
   /**
    * Run the app's bundle, `dist/apps/<app>/main.js` (what the Docker image runs), with plain node
-   * instead of its source through tsx, whose loader thread and transformed sources would be part of
-   * every measure of the process. The bundle must have been built (`buildApps`).
+   * instead of its source through tsx, whose loader thread and transformed sources (several MiB of
+   * heap) would count in the process's memory. The bundle must have been built (`buildApps`).
    */
   compiled?: boolean;
 }
