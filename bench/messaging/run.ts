@@ -11,14 +11,14 @@
 // (raw-database.ts), for 1:1 sends and for sends to groups of the same size (deliveries/s = msg/s x
 // (members - 1)); the ratios of the two are the figures issue 9 sets at >= 0.5x.
 // A lost or doubled message makes the run exit non-zero (pushes out of order are counted).
-// Run: npm run bench:messaging                (about 4 minutes; MariaDB and Redis on this machine)
+// Run: npm run bench:messaging                (about 5 minutes; MariaDB and Redis on this machine)
 //      npm run bench:messaging -- --embedded
 //      npm run bench:messaging -- --compiled   (the services as deployed: built first with
 //                                                 scripts/build-app.mjs, then run from dist/apps with
 //                                                 plain node, not through tsx: the same per message,
 //                                                 4-5 MiB less heap and 30-40 MiB less RSS each)
-// Flags: --users 2000 --signin-concurrency 20 --rates 250,500,1000,1500,2000,3000,4000 --step-ms 10000 --warmup-ms 5000
-//        --group-members 20 --group-rates 100,200,400,800,1200,1600 --group-step-ms 10000 --raw-ms 10000
+// Flags: --users 2000 --signin-concurrency 20 --rates 250,500,1000,1500,2000,3000,4000,5000 --step-ms 10000 --warmup-ms 5000
+//        --group-members 20 --group-rates 100,200,400,800,1600,2400,3200,4000 --group-step-ms 10000 --raw-ms 10000
 //        --raw-batch 256 --timeout-ms 6000 --settle-ms 5000 --p99-ms 100 --bytes 100
 //        --groups 50 --raw-groups (default: --groups) --no-groups --no-raw --no-raw-groups --no-pin --mysql mysql://root@127.0.0.1:3306
 //        --redis-url redis://127.0.0.1:6379
@@ -84,12 +84,12 @@ const { values: args } = parseArgs({
     compiled: { type: 'boolean', default: false },
     users: { type: 'string', default: '2000' },
     'signin-concurrency': { type: 'string', default: '20' },
-    rates: { type: 'string', default: '250,500,1000,1500,2000,3000,4000' },
+    rates: { type: 'string', default: '250,500,1000,1500,2000,3000,4000,5000' },
     'step-ms': { type: 'string', default: '10000' },
     'warmup-ms': { type: 'string', default: '5000' },
     'group-members': { type: 'string', default: '20' },
     groups: { type: 'string', default: '50' },
-    'group-rates': { type: 'string', default: '100,200,400,800,1200,1600' },
+    'group-rates': { type: 'string', default: '100,200,400,800,1600,2400,3200,4000' },
     'group-step-ms': { type: 'string', default: '10000' },
     'raw-ms': { type: 'string', default: '10000' },
     'raw-batch': { type: 'string', default: '256' },
