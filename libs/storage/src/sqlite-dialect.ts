@@ -2,6 +2,7 @@ import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { SqliteDialect, sql } from 'kysely';
+import { startCheckpointer } from './sqlite-checkpointer.js';
 import { statementCachingDatabase } from './sqlite-statement-cache.js';
 import type { ErrorClass, StorageDialect } from './storage-dialect.js';
 
@@ -27,9 +28,13 @@ export function createSqliteDialect(options: SqliteStorageOptions): StorageDiale
   // timeout makes a second process wait for the write lock instead of failing at once.
   database.pragma('journal_mode = WAL');
   database.pragma('busy_timeout = 5000');
+  // Checkpoints in a worker thread, not inside a commit on the event loop (sqlite-checkpointer.ts).
+  const stopCheckpointer = inMemory ? undefined : startCheckpointer(database, options.file);
   return {
     kind: 'sqlite',
-    kysely: new SqliteDialect({ database: statementCachingDatabase(database) }),
+    kysely: new SqliteDialect({
+      database: statementCachingDatabase(database, undefined, stopCheckpointer),
+    }),
     lockingReads: false,
     multiStatements: false,
     upsert(insert, keys, set) {

@@ -1,0 +1,63 @@
+import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createStorage } from './create-storage.js';
+import { FALLBACK_AUTOCHECKPOINT_PAGES, startCheckpointer } from './sqlite-checkpointer.js';
+
+describe('SQLite checkpoints off the event loop', () => {
+  let dir: string | undefined;
+  afterEach(async () => {
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('a worker copies the log into the database file while the writer never checkpoints itself', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'sb-checkpoint-'));
+    const file = join(dir, 'db.sqlite');
+    const db = new BetterSqlite3(file);
+    db.pragma('journal_mode = WAL');
+    const stop = startCheckpointer(db, file);
+    try {
+      expect(db.pragma('wal_autocheckpoint', { simple: true })).toBe(FALLBACK_AUTOCHECKPOINT_PAGES);
+      db.exec('create table t (id integer primary key, body blob)');
+      const insert = db.prepare('insert into t (body) values (?)');
+      // About 2,000 pages of 4 KiB: past SQLite's own threshold (1,000), short of the fallback.
+      const write = db.transaction(() => {
+        for (let i = 0; i < 100; i++) insert.run(Buffer.alloc(3000, i));
+      });
+      for (let round = 0; round < 25; round++) write();
+      // The writer has not copied anything into the file; the worker does within its ticks.
+      const deadline = Date.now() + 15_000;
+      while ((await stat(file)).size < 6 * 1024 * 1024) {
+        if (Date.now() > deadline) throw new Error('the checkpointer did not fill the database file');
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      const reader = new BetterSqlite3(file, { readonly: true });
+      try {
+        expect(reader.prepare('select count(*) as n from t').get()).toEqual({ n: 2500 });
+      } finally {
+        reader.close();
+      }
+    } finally {
+      stop();
+      db.close();
+    }
+  });
+
+  it("a file database's storage runs it, an in-memory one does not need it", async () => {
+    dir = await mkdtemp(join(tmpdir(), 'sb-checkpoint-'));
+    const file = join(dir, 'switchboard.db');
+    const storage = await createStorage({ dialect: 'sqlite', file });
+    await storage.migrate();
+    await storage.apps.create({ appId: 'a', name: 'A', tokenSecret: 'secret' });
+    await storage.close();
+    // Closed cleanly, worker included: the data is there for the next process.
+    const again = await createStorage({ dialect: 'sqlite', file });
+    expect((await again.apps.get('a'))?.name).toBe('A');
+    await again.close();
+    const memory = await createStorage({ dialect: 'sqlite', file: ':memory:' });
+    await memory.migrate();
+    await memory.close();
+  });
+});
