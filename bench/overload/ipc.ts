@@ -1,4 +1,5 @@
 // Messages between run.ts and its load-generator process (IPC, `serialization: 'advanced'`).
+import type { SlowWindow } from '../shared/stalls.js';
 
 /** Load-generator options, passed as one JSON argument. */
 export interface LoadOptions {
@@ -25,8 +26,6 @@ export interface PhaseSpec {
   /** When set, the result lists the 100 ms windows with a send acked later than this (ms). */
   slowMs?: number;
 }
-
-import type { SlowWindow } from '../shared/stalls.js';
 
 /** run.ts -> load process. */
 export type LoadCommand =
