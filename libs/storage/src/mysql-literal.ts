@@ -130,7 +130,7 @@ export class SqlTextWriter {
       const code = value.charCodeAt(i);
       if (code >= 128) ascii = false;
       // Node's UTF-8 encoder writes a lone surrogate as U+FFFD, as mysql2 sends it.
-      else if (ESCAPED[code] !== 0) return this.ascii(stringLiteral(value), 'utf8');
+      else if (ESCAPED[code] !== 0) return this.utf8(stringLiteral(value));
     }
     this.reserve(length * 3 + 2);
     const buffer = this.buffer;
@@ -176,9 +176,10 @@ export class SqlTextWriter {
     this.at = at;
   }
 
-  private ascii(text: string, encoding: 'latin1' | 'utf8' = 'latin1'): void {
+  /** `text` as UTF-8 (a string literal with escapes, written by {@link stringLiteral}). */
+  private utf8(text: string): void {
     this.reserve(text.length * 3);
-    this.at += this.buffer.write(text, this.at, encoding);
+    this.at += this.buffer.write(text, this.at, 'utf8');
   }
 
   private reserve(bytes: number): void {
