@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { createScratchMysqlDatabase, createStorage } from '@switchboard/storage';
-import { buildApps, deleteRedisKeys, startCluster } from '@switchboard/testing';
+import { buildApps, clusterApps, deleteRedisKeys, startCluster } from '@switchboard/testing';
 import { Child, liveChildren, type ChildOptions } from '../fanout/child.js';
 import { findPid, processCpuSeconds } from '../fanout/proc-stats.js';
 import type { EmbeddedReport } from './ipc.js';
@@ -94,10 +94,7 @@ export async function startClusterTarget(options: ClusterTargetOptions): Promise
   const appId = 'bench';
   const secret = randomBytes(32).toString('base64url');
   const warnings: string[] = [];
-  if (options.compiled) {
-    const gates = [...(options.ws ? ['ws-conn'] : []), ...(options.tcp ? ['tcp-conn'] : [])];
-    await buildApps(['route', 'logic', ...gates], (line) => console.log(`[build] ${line}`));
-  }
+  if (options.compiled) await buildApps(clusterApps(options), (line) => console.log(`[build] ${line}`));
   let cluster;
   try {
     cluster = await startCluster({

@@ -7,6 +7,16 @@ import { compiledEntry, ServiceProcess } from './service-process.js';
 /** The four apps of a distributed deployment. */
 export type ClusterApp = 'route' | 'logic' | 'tcp-conn' | 'ws-conn';
 
+/** The apps a cluster of `ws` WebSocket and `tcp` TCP gates runs (the bundles it needs compiled). */
+export function clusterApps(gates: { ws: number; tcp: number }): ClusterApp[] {
+  return [
+    'route',
+    'logic',
+    ...(gates.ws ? ['ws-conn' as const] : []),
+    ...(gates.tcp ? ['tcp-conn' as const] : []),
+  ];
+}
+
 /** Options of {@link startCluster}; every one has a default that works on a plain development host. */
 export interface ClusterOptions {
   /** Instances of each app (defaults: 2 ws-conn, 1 tcp-conn, 2 logic, 2 route). */
@@ -140,15 +150,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
   }
   if (o.ws + o.tcp < 1) throw new Error('a cluster needs at least one gate (--ws or --tcp)');
   // A missing bundle is said before anything is created or started.
-  if (o.compiled) {
-    const apps: ClusterApp[] = [
-      'route',
-      'logic',
-      ...(o.ws ? ['ws-conn' as const] : []),
-      ...(o.tcp ? ['tcp-conn' as const] : []),
-    ];
-    apps.forEach(compiledEntry);
-  }
+  if (o.compiled) clusterApps(o).forEach(compiledEntry);
 
   // Fail fast and say which store is missing, rather than waiting for route or logic to give up.
   const mysql = new URL(o.mysqlUri);

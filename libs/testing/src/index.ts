@@ -22,6 +22,7 @@ export {
 } from './chaos-run.js';
 export {
   startCluster,
+  clusterApps,
   CLUSTER_DEFAULTS,
   type Cluster,
   type ClusterApp,
