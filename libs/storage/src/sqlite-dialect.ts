@@ -28,12 +28,20 @@ export function createSqliteDialect(options: SqliteStorageOptions): StorageDiale
   // timeout makes a second process wait for the write lock instead of failing at once.
   database.pragma('journal_mode = WAL');
   database.pragma('busy_timeout = 5000');
-  // Checkpoints in a worker thread, not inside a commit on the event loop (sqlite-checkpointer.ts).
+  const cached = statementCachingDatabase(database);
+  // Checkpoints in a worker thread, not inside a commit on the event loop (sqlite-checkpointer.ts),
+  // stopped before the database closes.
   const stopCheckpointer = inMemory ? undefined : startCheckpointer(database, options.file);
   return {
     kind: 'sqlite',
     kysely: new SqliteDialect({
-      database: statementCachingDatabase(database, undefined, stopCheckpointer),
+      database: {
+        prepare: (sql) => cached.prepare(sql),
+        close() {
+          stopCheckpointer?.();
+          cached.close();
+        },
+      },
     }),
     lockingReads: false,
     multiStatements: false,

@@ -15,8 +15,6 @@ export const STATEMENT_CACHE_SIZE = 256;
 export function statementCachingDatabase(
   database: BetterSqlite3.Database,
   capacity = STATEMENT_CACHE_SIZE,
-  /** Called before the database closes (the dialect's checkpointer). */
-  beforeClose?: () => void,
 ): SqliteDatabase {
   const statements = new Map<string, BetterSqlite3.Statement>();
   return {
@@ -36,7 +34,6 @@ export function statementCachingDatabase(
     },
     close(): void {
       statements.clear();
-      beforeClose?.();
       database.close();
     },
   };
