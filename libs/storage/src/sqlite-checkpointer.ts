@@ -12,7 +12,8 @@ export const CHECKPOINT_EVERY_MS = 250;
 export const FALLBACK_AUTOCHECKPOINT_PAGES = 16_384;
 
 // A second connection in a worker thread: `wal_checkpoint(PASSIVE)` copies what it can without
-// waiting for (or blocking) the writer or readers. CommonJS source, evaluated (`eval: true`), so
+// waiting for (or blocking) the writer or readers; one that fails is tried again at the next tick,
+// and the writer's fallback threshold bounds the log meanwhile. CommonJS source, evaluated (`eval: true`), so
 // that it runs the same from source, from the bundle and in the Docker image: the driver is
 // resolved by the main thread and handed over as a path.
 const WORKER_SOURCE = `
@@ -22,8 +23,8 @@ const db = new Database(workerData.file);
 const timer = setInterval(() => {
   try {
     db.pragma('wal_checkpoint(PASSIVE)');
-  } catch (err) {
-    parentPort.postMessage(String((err && err.message) || err));
+  } catch {
+    // A reader holding the log, a full disk: tried again at the next tick.
   }
 }, workerData.everyMs);
 parentPort.on('message', () => {
@@ -62,9 +63,6 @@ export function startCheckpointer(database: BetterSqlite3.Database, file: string
   };
   worker.on('error', fallBack);
   worker.once('exit', fallBack);
-  // A failed checkpoint (a reader holding the log, a full disk) is retried at the next tick; the
-  // writer's fallback threshold bounds the log meanwhile.
-  worker.on('message', () => undefined);
   return () => {
     stopped = true;
     worker.postMessage('stop');
