@@ -2,9 +2,9 @@
 // grpc-js call it (a fresh BinaryWriter per message, finish(), Buffer.from, BigInts for 64-bit
 // fields) against what the services use (@switchboard/proto/codec: one reused writer, output in
 // Node's buffer pool, 64-bit integers written from numbers; logic's MESSAGE push written from the
-// domain message); and the strict check of a client's packet before decoding it (@bufbuild/protobuf's
-// reader against protocol's wire-walk.ts). Same bytes on both sides, checked before timing. Timings move with the machine's
-// load: compare the two columns of one run.
+// domain message); and the strict check of a client's packet before decoding it
+// (@bufbuild/protobuf's reader against protocol's wire-walk.ts). Same bytes on both sides, checked
+// before timing. Timings move with the machine's load: compare the two columns of one run.
 // Run: npx tsx bench/codec.bench.ts   (about 15 s; results in docs/benchmarks.md)
 import { cpus } from 'node:os';
 import * as generatedConn from '../libs/proto/src/gen/switchboard/conn/v1/gate.js';

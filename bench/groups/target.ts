@@ -1,8 +1,9 @@
 // The Switchboard deployment a group benchmark runs against: the local cluster (startCluster:
 // gates, logic and route as processes, on a scratch MariaDB database and a Redis key prefix of its
-// own; from source through tsx, or with `compiled` from the bundles the Docker image runs) or, with --embedded, the embedded suite (apps/standalone: SQLite, memory route store) in a
-// child process. Either way an app and an API key are made for the run, and the processes that
-// serve are named, so that their CPU can be read from /proc.
+// own; from source through tsx, or with `compiled` from the bundles the Docker image runs) or, with
+// --embedded, the embedded suite (apps/standalone: SQLite, memory route store) in a child process.
+// Either way an app and an API key are made for the run, and the processes that serve are named, so
+// that their CPU can be read from /proc.
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { createScratchMysqlDatabase, createStorage } from '@switchboard/storage';

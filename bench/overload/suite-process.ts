@@ -25,7 +25,10 @@ export interface SuiteOptions {
   cpu?: string;
   /** Extra environment, e.g. SWITCHBOARD_LOGIC__MAX_QUEUED_SENDS. */
   env?: Record<string, string>;
-  /** Run dist/apps/standalone/main.js (built beforehand: `buildApps`) with plain node, not the source through tsx. */
+  /**
+   * Run dist/apps/standalone/main.js (built beforehand: `buildApps`) with plain node, not the source
+   * through tsx.
+   */
   compiled?: boolean;
 }
 

@@ -5,11 +5,12 @@ import { join, resolve } from 'node:path';
 import { areaOf, frameKey, isOwnFrame, sourceFrame } from './profile-areas.js';
 
 /**
- * Makes every process started from here on load alloc-profile.mjs (through NODE_OPTIONS): its
- * first SIGUSR2 starts V8's sampling heap profiler (one sample per `intervalBytes` allocated, on
- * average), the second writes DIR/<app>-<pid>.heapprofile; with `promotedOnly`, of the objects a young
- * collection freed none are counted: what is left was promoted to the old generation (or is live). Signal the processes around the part
- * to profile (the same signal as the CPU profiler's: use one or the other).
+ * Makes every process started from here on load alloc-profile.mjs (through NODE_OPTIONS): its first
+ * SIGUSR2 starts V8's sampling heap profiler (one sample per `intervalBytes` allocated, on
+ * average), the second writes DIR/<app>-<pid>.heapprofile; with `promotedOnly`, of the objects a
+ * young collection freed none are counted: what is left was promoted to the old generation (or is
+ * live). Signal the processes around the part to profile (the same signal as the CPU profiler's:
+ * use one or the other).
  */
 export function profileChildAllocations(dir: string, promotedOnly = false, intervalBytes = 8192): void {
   mkdirSync(dir, { recursive: true });

@@ -13,9 +13,9 @@ export const FALLBACK_AUTOCHECKPOINT_PAGES = 16_384;
 
 // A second connection in a worker thread: `wal_checkpoint(PASSIVE)` copies what it can without
 // waiting for (or blocking) the writer or readers; one that fails is tried again at the next tick,
-// and the writer's fallback threshold bounds the log meanwhile. CommonJS source, evaluated (`eval: true`), so
-// that it runs the same from source, from the bundle and in the Docker image: the driver is
-// resolved by the main thread and handed over as a path.
+// and the writer's fallback threshold bounds the log meanwhile. CommonJS source, evaluated
+// (`eval: true`), so that it runs the same from source, from the bundle and in the Docker image:
+// the driver is resolved by the main thread and handed over as a path.
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const Database = require(workerData.driver);

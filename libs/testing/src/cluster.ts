@@ -130,8 +130,9 @@ export const CLUSTER_DEFAULTS = {
 } as const;
 
 /**
- * Starts a distributed deployment as separate processes on this machine: each app from its
- * main.ts (or its bundle, `compiled`) with the production profile, against MySQL/MariaDB and Redis, on free ports.
+ * Starts a distributed deployment as separate processes on this machine: each app from its main.ts
+ * (or its bundle, `compiled`) with the production profile, against MySQL/MariaDB and Redis, on free
+ * ports.
  *
  * Creates the database when missing and migrates it once, then starts route, logic and the gates
  * tier by tier, each tier only once the previous one answers `/readyz`, wired as `wiring` says.
