@@ -2,8 +2,10 @@ import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
+import { Kysely, sql } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createStorage } from './create-storage.js';
+import { createSqliteDialect } from './sqlite-dialect.js';
 
 describe('sqlite storage file', () => {
   let dir: string | undefined;
@@ -45,5 +47,17 @@ describe('sqlite storage file', () => {
     await storage.apps.create({ appId: 'a', name: 'A', tokenSecret: 's' });
     expect((await storage.apps.list()).map((app) => app.appId)).toEqual(['a']);
     await storage.close();
+  });
+
+  it('keeps statement journals and temporary tables in memory, not in files', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'sb-sqlite-'));
+    const db = new Kysely<unknown>({ dialect: createSqliteDialect({ file: join(dir, 'db.sqlite') }).kysely });
+    try {
+      // 2 = MEMORY (0, SQLite's default, leaves it to a compile-time choice: files here).
+      const { rows } = await sql<{ temp_store: number }>`pragma temp_store`.execute(db);
+      expect(rows).toEqual([{ temp_store: 2 }]);
+    } finally {
+      await db.destroy();
+    }
   });
 });
