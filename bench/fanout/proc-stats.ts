@@ -33,6 +33,19 @@ export function processCpuSeconds(pid: number): number | undefined {
 }
 
 /**
+ * Bytes process `pid` (or this one) has handed to write system calls (`wchar` in /proc/<pid>/io:
+ * files, sockets and pipes, every thread); undefined when not readable (another user's process).
+ */
+export function processWrittenBytes(pid: number | 'self' = 'self'): number | undefined {
+  try {
+    const match = /^wchar: (\d+)$/m.exec(readFileSync(`/proc/${pid}/io`, 'utf8'));
+    return match ? Number(match[1]) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
  * CPU time all cores spent on anything but idle and I/O wait since boot, in seconds; undefined
  * without /proc/stat.
  */

@@ -8,6 +8,8 @@
 // `npx tsx bench/signin/profile-summary.ts DIR`). For before/after comparisons run back to back:
 // --in-flight N writes up to N transactions at once (logic.sendBatchesInFlight), each round then
 // offering N batches; sends the storage gave up on (CONFLICT after its retries) are counted.
+// Also the bytes written per message (SQLite: this process, log and checkpoints; MariaDB: the
+// server, when its /proc entry is readable).
 //   npx tsx bench/messaging/append-cpu.ts [--messages 40000] [--batch 64] [--users 2000] [--in-flight 1] [--sqlite]
 import { parseArgs } from 'node:util';
 import {
@@ -20,7 +22,7 @@ import { logicCounters } from '../../apps/logic/src/logic-metrics.js';
 import { MessageStore } from '../../apps/logic/src/message-store.js';
 import type { PushBatcher } from '../../apps/logic/src/push-batcher.js';
 import { SendBatcher } from '../../apps/logic/src/send-batcher.js';
-import { findPid, processCpuSeconds } from '../fanout/proc-stats.js';
+import { findPid, processCpuSeconds, processWrittenBytes } from '../fanout/proc-stats.js';
 import { profileThisProcess } from '../shared/cpu-prof.js';
 import { openScratchStorage } from '../shared/scratch-storage.js';
 
@@ -93,11 +95,15 @@ try {
   const stopProfile = args['cpu-prof'] ? await profileThisProcess(args['cpu-prof'], 'append-cpu') : undefined;
   const serverPid = scratch.dialect === 'mariadb' ? (findPid('mariadbd') ?? findPid('mysqld')) : undefined;
   const serverCpu0 = serverPid === undefined ? undefined : processCpuSeconds(serverPid);
+  const serverWritten0 = serverPid === undefined ? undefined : processWrittenBytes(serverPid);
+  const written0 = processWrittenBytes();
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   await rounds(N);
   const seconds = (performance.now() - t0) / 1000;
   const cpu = process.cpuUsage(cpu0);
+  const written1 = processWrittenBytes();
+  const serverWritten1 = serverPid === undefined ? undefined : processWrittenBytes(serverPid);
   await stopProfile?.();
   const measured = Math.ceil(N / (BATCH * IN_FLIGHT)) * BATCH * IN_FLIGHT;
   const serverCpu1 = serverPid === undefined ? undefined : processCpuSeconds(serverPid);
@@ -105,10 +111,20 @@ try {
     serverCpu0 === undefined || serverCpu1 === undefined
       ? ''
       : `, ${(((serverCpu1 - serverCpu0) * 1e6) / measured).toFixed(1)} µs in the database server`;
+  // What the disk is asked to take per message: SQLite's log frames and checkpoints (this process),
+  // or the database server's log and pages (when its /proc entry is readable).
+  const writtenBy = (before: number | undefined, after: number | undefined, who: string) =>
+    before === undefined || after === undefined
+      ? ''
+      : `; ${((after - before) / measured / 1024).toFixed(1)} KiB written per message by ${who}`;
+  const written =
+    scratch.dialect === 'sqlite'
+      ? writtenBy(written0, written1, 'this process')
+      : writtenBy(serverWritten0, serverWritten1, 'the database server');
   console.log(
     `[append-cpu] ${scratch.dialect}: ${measured} messages in batches of ${BATCH} ` +
       `, ${IN_FLIGHT} in flight (${duplicates} duplicates, ${failed} failed): ${Math.round(measured / seconds)}/s, ` +
-      `${((cpu.user + cpu.system) / measured).toFixed(1)} µs CPU per message in this process${server}`,
+      `${((cpu.user + cpu.system) / measured).toFixed(1)} µs CPU per message in this process${server}${written}`,
   );
   if (duplicates > 0) throw new Error('FAILED: a fresh send was answered as a duplicate');
 } finally {
