@@ -32,14 +32,21 @@ export function processCpuSeconds(pid: number): number | undefined {
   }
 }
 
-/**
- * Bytes process `pid` (or this one) has handed to write system calls (`wchar` in /proc/<pid>/io:
- * files, sockets and pipes, every thread); undefined when not readable (another user's process).
- */
-export function processWrittenBytes(pid: number | 'self' = 'self'): number | undefined {
+/** What a process has written, from /proc/<pid>/io (every thread). */
+export interface WrittenBytes {
+  /** Handed to write system calls (`wchar`): files, sockets and pipes. */
+  calls: number;
+  /** Sent towards the disk (`write_bytes`): page-cache writeback of what the process dirtied. */
+  disk: number;
+}
+
+/** What process `pid` (or this one) has written; undefined when not readable. */
+export function processWrittenBytes(pid: number | 'self' = 'self'): WrittenBytes | undefined {
   try {
-    const match = /^wchar: (\d+)$/m.exec(readFileSync(`/proc/${pid}/io`, 'utf8'));
-    return match ? Number(match[1]) : undefined;
+    const io = readFileSync(`/proc/${pid}/io`, 'utf8');
+    const calls = /^wchar: (\d+)$/m.exec(io);
+    const disk = /^write_bytes: (\d+)$/m.exec(io);
+    return calls && disk ? { calls: Number(calls[1]), disk: Number(disk[1]) } : undefined;
   } catch {
     return undefined;
   }

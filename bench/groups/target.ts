@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { createScratchMysqlDatabase, createStorage } from '@switchboard/storage';
 import { buildApps, clusterApps, deleteRedisKeys, startCluster } from '@switchboard/testing';
 import { Child, liveChildren, type ChildOptions } from '../fanout/child.js';
-import { findPid, processCpuSeconds } from '../fanout/proc-stats.js';
+import { findPid, processCpuSeconds, processWrittenBytes, type WrittenBytes } from '../fanout/proc-stats.js';
 import type { EmbeddedReport } from './ipc.js';
 import { GcPauses } from '../shared/gc-pauses.js';
 
@@ -195,6 +195,35 @@ export function servingCpuSeconds(processes: readonly ServingProcess[]): {
     else ours += s;
   }
   return { ours, stores, each };
+}
+
+/** What each serving process has written so far (processes whose /proc entry is unreadable left out). */
+export function servingWrittenBytes(processes: readonly ServingProcess[]): Map<string, WrittenBytes> {
+  const each = new Map<string, WrittenBytes>();
+  for (const p of processes) {
+    const written = processWrittenBytes(p.pid);
+    if (written) each.set(p.name, written);
+  }
+  return each;
+}
+
+/**
+ * KiB each process wrote per acked send between two readings, and how much of it reached the disk:
+ * `suite 48.1 (disk 40.2), ws-1 0.3 (disk 0.0)`. Sockets count in the first figure only; SQLite's
+ * log and checkpoints and MariaDB's redo log and pages in both.
+ */
+export function describeWritten(
+  before: Map<string, WrittenBytes>,
+  after: Map<string, WrittenBytes>,
+  acked: number,
+): string {
+  const kib = (bytes: number) => (bytes / Math.max(1, acked) / 1024).toFixed(1);
+  return [...after]
+    .map(([name, w]) => {
+      const b = before.get(name) ?? { calls: 0, disk: 0 };
+      return `${name} ${kib(w.calls - b.calls)} (disk ${kib(w.disk - b.disk)})`;
+    })
+    .join(', ');
 }
 
 /** Cores each process used between two readings `seconds` apart: `logic-1 0.62, ws-1 0.20, ...`. */

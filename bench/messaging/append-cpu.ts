@@ -22,7 +22,7 @@ import { logicCounters } from '../../apps/logic/src/logic-metrics.js';
 import { MessageStore } from '../../apps/logic/src/message-store.js';
 import type { PushBatcher } from '../../apps/logic/src/push-batcher.js';
 import { SendBatcher } from '../../apps/logic/src/send-batcher.js';
-import { findPid, processCpuSeconds, processWrittenBytes } from '../fanout/proc-stats.js';
+import { findPid, processCpuSeconds, processWrittenBytes, type WrittenBytes } from '../fanout/proc-stats.js';
 import { profileThisProcess } from '../shared/cpu-prof.js';
 import { openScratchStorage } from '../shared/scratch-storage.js';
 
@@ -113,10 +113,11 @@ try {
       : `, ${(((serverCpu1 - serverCpu0) * 1e6) / measured).toFixed(1)} µs in the database server`;
   // What the disk is asked to take per message: SQLite's log frames and checkpoints (this process),
   // or the database server's log and pages (when its /proc entry is readable).
-  const writtenBy = (before: number | undefined, after: number | undefined, who: string) =>
+  const writtenBy = (before: WrittenBytes | undefined, after: WrittenBytes | undefined, who: string) =>
     before === undefined || after === undefined
       ? ''
-      : `; ${((after - before) / measured / 1024).toFixed(1)} KiB written per message by ${who}`;
+      : `; per message ${who} wrote ${((after.calls - before.calls) / measured / 1024).toFixed(1)} KiB ` +
+        `(${((after.disk - before.disk) / measured / 1024).toFixed(1)} KiB reached the disk)`;
   const written =
     scratch.dialect === 'sqlite'
       ? writtenBy(written0, written1, 'this process')

@@ -4,7 +4,9 @@
 // suite (--embedded). The group steps send to --groups disjoint groups in turn (50 by default: what
 // many small groups at the same total rate look like); --groups 1 is the hot-group case, every
 // send waiting on the transaction before it for the same counter rows. Per step: acked/s, p50/p99 ack and push latency, errors by code, pushes
-// missing, doubled and out of order, and CPU per process (services pinned to CPU 0, load to CPU 1).
+// missing, doubled and out of order, CPU per process (services pinned to CPU 0, load to CPU 1), and
+// the KiB each process wrote per acked send (to files and sockets, and how much reached the disk:
+// SQLite's page-sized log frames against MariaDB's redo log).
 // The best clean rate is the highest offered rate whose sends were all acked with p99 < 100 ms and
 // all pushed to their receivers' connections. In the same run, the raw-database reference:
 // plain mysql2 writing the same rows in 256-message transactions on one connection
@@ -54,8 +56,10 @@ import { checkCell } from '../groups/small-report.js';
 import {
   compiledFlag,
   describeCpu,
+  describeWritten,
   runBenchmark,
   servingCpuSeconds,
+  servingWrittenBytes,
   startClusterTarget,
   startEmbeddedTarget,
   type Target,
@@ -174,13 +178,17 @@ async function measured<R>(target: Target, run: () => Promise<R>): Promise<Step<
   const metricsUrls = target.processes.map((p) => p.metricsUrl);
   const counts0 = await readServiceCounts(metricsUrls);
   const before = servingCpuSeconds(target.processes).each;
+  const written0 = servingWrittenBytes(target.processes);
   GC?.take();
   const t0 = performance.now();
   const result = await run();
   const seconds = (performance.now() - t0) / 1000;
   const after = servingCpuSeconds(target.processes).each;
+  const written1 = servingWrittenBytes(target.processes);
   const cores = new Map([...after].map(([name, s]) => [name, (s - (before.get(name) ?? 0)) / seconds]));
   log(`  cores: ${describeCpu(before, after, seconds)}`);
+  const acked = (result as { acked?: number }).acked;
+  if (acked) log(`  KiB written per acked send: ${describeWritten(written0, written1, acked)}`);
   // Per acked send (a group send's pushes included in its own).
   if (GC) log(`  GC pauses: ${describeGcPauses(GC.take(), (result as { acked?: number }).acked)}`);
   const counts1 = counts0 && (await readServiceCounts(metricsUrls));
