@@ -10,7 +10,7 @@
 // offering N batches; sends the storage gave up on (CONFLICT after its retries) are counted.
 // Also the bytes written per message (SQLite: this process, log and checkpoints; MariaDB: the
 // server, when its /proc entry is readable).
-//   npx tsx bench/messaging/append-cpu.ts [--messages 40000] [--batch 64] [--users 2000] [--in-flight 1] [--sqlite]
+//   npx tsx bench/messaging/append-cpu.ts [--messages 40000] [--batch 64] [--users 2000] [--in-flight 1] [--contacts 0] [--sqlite]
 import { parseArgs } from 'node:util';
 import {
   DEFAULT_MYSQL_SERVER_URI,
@@ -24,6 +24,7 @@ import type { PushBatcher } from '../../apps/logic/src/push-batcher.js';
 import { SendBatcher } from '../../apps/logic/src/send-batcher.js';
 import { findPid, processCpuSeconds, processWrittenBytes, type WrittenBytes } from '../fanout/proc-stats.js';
 import { profileThisProcess } from '../shared/cpu-prof.js';
+import { recipientOf } from '../send/workload.js';
 import { openScratchStorage } from '../shared/scratch-storage.js';
 
 const { values: args } = parseArgs({
@@ -34,6 +35,7 @@ const { values: args } = parseArgs({
     users: { type: 'string', default: '2000' },
     'warmup-messages': { type: 'string', default: '5000' },
     sqlite: { type: 'boolean', default: false },
+    contacts: { type: 'string', default: '0' },
     mysql: { type: 'string', default: DEFAULT_MYSQL_SERVER_URI },
     'cpu-prof': { type: 'string', default: '' },
   },
@@ -42,6 +44,7 @@ const N = Number(args.messages);
 const BATCH = Number(args.batch);
 const IN_FLIGHT = Number(args['in-flight']);
 const USERS = Number(args.users);
+const CONTACTS = Number(args.contacts);
 const WARMUP = Number(args['warmup-messages']);
 const content = new Uint8Array(100).fill(120);
 
@@ -64,7 +67,7 @@ try {
   let failed = 0;
   const sendOne = async (): Promise<void> => {
     const from = Math.floor(Math.random() * USERS);
-    const to = (from + 1 + Math.floor(Math.random() * (USERS - 1))) % USERS;
+    const to = recipientOf(from, USERS, CONTACTS, Math.random());
     const input: DirectSendInput = {
       appId: 'bench',
       senderUserId: `u${from}`,

@@ -24,6 +24,9 @@
 //        --raw-batch 256 --timeout-ms 6000 --settle-ms 5000 --p99-ms 100 --bytes 100
 //        --groups 50 --raw-groups (default: --groups) --no-groups --no-raw --no-raw-groups --no-pin --mysql mysql://root@127.0.0.1:3306
 //        --redis-url redis://127.0.0.1:6379
+//        --contacts N: each user sends 1:1 only to N fixed contacts (users x N conversations, which
+//        repeat as in a chat app; the raw reference the same), instead of to anyone (2,000 users:
+//        nearly every send starts a new conversation, the costliest case for SQLite's page log)
 //        --gc-pauses: the services run with --trace-gc-nvp, and each step prints their collections'
 //        pauses of 5 ms or more (count, total, longest) and the bytes each allocated per acked send
 //        (bench/shared/gc-pauses.ts)
@@ -100,6 +103,7 @@ const { values: args } = parseArgs({
     'timeout-ms': { type: 'string', default: '6000' },
     'settle-ms': { type: 'string', default: '5000' },
     'p99-ms': { type: 'string', default: '100' },
+    contacts: { type: 'string', default: '0' },
     bytes: { type: 'string', default: '100' },
     'no-groups': { type: 'boolean', default: false },
     'no-raw': { type: 'boolean', default: false },
@@ -140,6 +144,7 @@ const GROUP_STEP_MS = Number(args['group-step-ms']);
 const TIMEOUT_MS = Number(args['timeout-ms']);
 const SETTLE_MS = Number(args['settle-ms']);
 const P99_MS = Number(args['p99-ms']);
+const CONTACTS = Number(args.contacts);
 const MEMBERS = Number(args['group-members']);
 const GROUPS = Number(args.groups);
 const PIN = canPin(args['no-pin']);
@@ -212,6 +217,7 @@ async function directSteps(target: Target): Promise<{ steps: Step<PhaseResult>[]
     concurrency: Number(args['signin-concurrency']),
     bodyBytes: Number(args.bytes),
     seed: 7,
+    contacts: CONTACTS,
   };
   const load = Child.start<LoadCommand, LoadReport>(
     'load',
@@ -387,7 +393,7 @@ async function inScratchDatabase<T>(workload: Workload, run: (db: BenchDatabase)
 }
 
 async function rawReference(): Promise<RawReferenceResult> {
-  const workload = new Workload(USERS, `raw${Date.now()}`);
+  const workload = new Workload(USERS, `raw${Date.now()}`, 1, CONTACTS);
   log(
     `raw reference: ${USERS} users in a scratch database, ${RAW_BATCH}-message transactions of 1:1 sends ...`,
   );
@@ -561,7 +567,8 @@ async function main(): Promise<number> {
       `${load1[0]!.toFixed(2)}; ${((Date.now() - started) / 1000).toFixed(0)} s. ${int(USERS)} users, half over TCP ` +
       `and half over WS, ${args.bytes}-byte bodies, ${STEP_MS / 1000} s per step, open loop.\n`,
   );
-  console.log(`1:1 sends (random pairs):\n\n${directTable(direct.steps)}\n`);
+  const pairs = CONTACTS > 0 ? `each user to ${CONTACTS} fixed contacts` : 'random pairs';
+  console.log(`1:1 sends (${pairs}):\n\n${directTable(direct.steps)}\n`);
   const best = bestClean(
     direct.steps,
     (s) => s.result.rate,

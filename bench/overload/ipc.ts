@@ -15,6 +15,8 @@ export interface LoadOptions {
   bodyBytes: number;
   /** Seed of the sender/recipient choice, so runs send between the same pairs. */
   seed: number;
+  /** Each sender's fixed contacts (bench/send/workload.ts recipientOf); 0 or absent: anyone. */
+  contacts?: number;
 }
 
 /** One open-loop phase: `rate` sends per second for `durationMs`, each given up after `timeoutMs`. */

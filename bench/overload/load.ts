@@ -7,6 +7,7 @@ import { ConversationType, ErrorCode, type Message } from '@switchboard/proto/cl
 import { SwitchboardError } from '@switchboard/protocol';
 import { SignJWT } from 'jose';
 import { openGateClient } from '../groups/members.js';
+import { recipientOf } from '../send/workload.js';
 import type { SlowWindow } from '../shared/stalls.js';
 import type { LoadCommand, LoadOptions, LoadReport, PhaseResult, PhaseSpec, PushCheck } from './ipc.js';
 import { percentile } from './stats.js';
@@ -166,10 +167,9 @@ async function runPhase(spec: PhaseSpec): Promise<void> {
 
   const send = (tNow: number) => {
     let from = Math.floor(random() * users);
-    let to = Math.floor(random() * (users - 1));
-    if (to >= from) to++;
     // Skip users that are gone; the next tick sends again.
     if (offline.has(from)) from = (from + 1) % users;
+    const to = recipientOf(from, users, options.contacts ?? 0, random());
     const client = clients[from];
     if (!client || offline.has(from)) return;
     const rec: SendRecord = { phase: index, to, startMs: tNow, state: 0, messageId: 0, ackMs: 0 };

@@ -14,8 +14,20 @@ export interface PlannedSend {
 }
 
 /**
- * Random 1:1 traffic among a fixed population: sender and recipient are drawn uniformly and are
- * never the same user. The generator is seeded, so two runs send between the same pairs.
+ * The recipient of a 1:1 send from user `from` of `users`, given a uniform draw in [0, 1): any other
+ * user, or with `contacts` > 0 one of the sender's `contacts` fixed contacts (the users after it,
+ * wrapping), so that conversations repeat as in a chat app: users x contacts conversations in all.
+ */
+export function recipientOf(from: number, users: number, contacts: number, draw: number): number {
+  if (contacts > 0 && contacts < users - 1) return (from + 1 + Math.floor(draw * contacts)) % users;
+  const other = Math.floor(draw * (users - 1));
+  return other >= from ? other + 1 : other;
+}
+
+/**
+ * Random 1:1 traffic among a fixed population: the sender is drawn uniformly, the recipient by
+ * {@link recipientOf} (never the sender). The generator is seeded, so two runs send between the
+ * same pairs.
  */
 export class Workload {
   /** A Buffer, because the generated gRPC types want one; storage takes any Uint8Array. */
@@ -26,6 +38,8 @@ export class Workload {
     readonly users: number,
     private readonly runId: string,
     seed = 1,
+    /** Each sender's fixed contacts ({@link recipientOf}); 0: anyone. */
+    private readonly contacts = 0,
   ) {
     this.content = Buffer.alloc(CONTENT_BYTES, 'x');
     this.state = seed >>> 0 || 1;
@@ -38,9 +52,7 @@ export class Workload {
   /** The n-th send of this run; `clientMsgId` is unique per run, so no send is a retry. */
   plan(n: number): PlannedSend {
     const sender = this.nextInt(this.users);
-    // Draw among the other users only, so every message has two distinct parties.
-    const other = this.nextInt(this.users - 1);
-    const recipient = other >= sender ? other + 1 : other;
+    const recipient = recipientOf(sender, this.users, this.contacts, this.nextFraction());
     return {
       senderUserId: this.userId(sender),
       recipientUserId: this.userId(recipient),
@@ -64,11 +76,20 @@ export class Workload {
 
   // xorshift32: cheap and reproducible; statistical quality is irrelevant here.
   private nextInt(bound: number): number {
+    return this.next() % bound;
+  }
+
+  /** In [0, 1). */
+  private nextFraction(): number {
+    return this.next() / 2 ** 32;
+  }
+
+  private next(): number {
     let x = this.state;
     x ^= x << 13;
     x ^= x >>> 17;
     x ^= x << 5;
     this.state = x >>> 0;
-    return this.state % bound;
+    return this.state;
   }
 }
