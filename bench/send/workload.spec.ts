@@ -12,10 +12,14 @@ describe('recipientOf', () => {
     expect([...seen].sort((a, b) => a - b)).toEqual([0, 1, 2, 4, 5, 6, 7, 8, 9]);
   });
 
-  it('draws one of the sender’s fixed contacts, wrapping past the last user', () => {
+  it('draws one of the sender’s fixed contacts, spread over the population, wrapping past the last user', () => {
     const seen = new Set<number>();
     for (let i = 0; i < 1000; i += 1) seen.add(recipientOf(8, 10, 3, i / 1000));
-    expect([...seen].sort((a, b) => a - b)).toEqual([0, 1, 9]);
+    // Every third user from the sender on: 11 → 1, 14 → 4, 17 → 7.
+    expect([...seen].sort((a, b) => a - b)).toEqual([1, 4, 7]);
+    for (let from = 0; from < 10; from += 1) {
+      for (let i = 0; i < 100; i += 1) expect(recipientOf(from, 10, 4, i / 100)).not.toBe(from);
+    }
   });
 
   it('falls back to anyone when the contacts would cover everybody', () => {

@@ -15,11 +15,16 @@ export interface PlannedSend {
 
 /**
  * The recipient of a 1:1 send from user `from` of `users`, given a uniform draw in [0, 1): any other
- * user, or with `contacts` > 0 one of the sender's `contacts` fixed contacts (the users after it,
- * wrapping), so that conversations repeat as in a chat app: users x contacts conversations in all.
+ * user, or with `contacts` > 0 one of the sender's `contacts` fixed contacts, so that conversations
+ * repeat as in a chat app (users x contacts conversations in all). The contacts are spread over the
+ * population, not the users next to the sender: neighbours' rows share database pages (keys start
+ * with the user id), which would make a send look cheaper than it is.
  */
 export function recipientOf(from: number, users: number, contacts: number, draw: number): number {
-  if (contacts > 0 && contacts < users - 1) return (from + 1 + Math.floor(draw * contacts)) % users;
+  if (contacts > 0 && contacts < users - 1) {
+    const spacing = Math.floor((users - 1) / contacts);
+    return (from + (1 + Math.floor(draw * contacts)) * spacing) % users;
+  }
   const other = Math.floor(draw * (users - 1));
   return other >= from ? other + 1 : other;
 }
