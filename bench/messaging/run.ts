@@ -192,10 +192,10 @@ async function measured<R>(target: Target, run: () => Promise<R>): Promise<Step<
   const written1 = servingWrittenBytes(target.processes);
   const cores = new Map([...after].map(([name, s]) => [name, (s - (before.get(name) ?? 0)) / seconds]));
   log(`  cores: ${describeCpu(before, after, seconds)}`);
+  // Per acked send (a group send's pushes included in its own).
   const acked = (result as { acked?: number }).acked;
   if (acked) log(`  KiB written per acked send: ${describeWritten(written0, written1, acked)}`);
-  // Per acked send (a group send's pushes included in its own).
-  if (GC) log(`  GC pauses: ${describeGcPauses(GC.take(), (result as { acked?: number }).acked)}`);
+  if (GC) log(`  GC pauses: ${describeGcPauses(GC.take(), acked)}`);
   const counts1 = counts0 && (await readServiceCounts(metricsUrls));
   if (counts0 && counts1) log(`  ${describeServiceCounts(counts0, counts1)}`);
   return { result, cores };
