@@ -22,7 +22,8 @@ import { logicCounters } from '../../apps/logic/src/logic-metrics.js';
 import { MessageStore } from '../../apps/logic/src/message-store.js';
 import type { PushBatcher } from '../../apps/logic/src/push-batcher.js';
 import { SendBatcher } from '../../apps/logic/src/send-batcher.js';
-import { findPid, processCpuSeconds, processWrittenBytes, type WrittenBytes } from '../fanout/proc-stats.js';
+import { findPid, processCpuSeconds, processWrittenBytes } from '../fanout/proc-stats.js';
+import { describeWritten } from '../groups/target.js';
 import { profileThisProcess } from '../shared/cpu-prof.js';
 import { recipientOf } from '../send/workload.js';
 import { openScratchStorage } from '../shared/scratch-storage.js';
@@ -99,13 +100,13 @@ try {
   const serverPid = scratch.dialect === 'mariadb' ? (findPid('mariadbd') ?? findPid('mysqld')) : undefined;
   const serverCpu0 = serverPid === undefined ? undefined : processCpuSeconds(serverPid);
   const serverWritten0 = serverPid === undefined ? undefined : processWrittenBytes(serverPid);
-  const written0 = processWrittenBytes();
+  const ownWritten0 = processWrittenBytes();
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   await rounds(N);
   const seconds = (performance.now() - t0) / 1000;
   const cpu = process.cpuUsage(cpu0);
-  const written1 = processWrittenBytes();
+  const ownWritten1 = processWrittenBytes();
   const serverWritten1 = serverPid === undefined ? undefined : processWrittenBytes(serverPid);
   await stopProfile?.();
   const measured = Math.ceil(N / (BATCH * IN_FLIGHT)) * BATCH * IN_FLIGHT;
@@ -116,15 +117,14 @@ try {
       : `, ${(((serverCpu1 - serverCpu0) * 1e6) / measured).toFixed(1)} µs in the database server`;
   // What the disk is asked to take per message: SQLite's log frames and checkpoints (this process),
   // or the database server's log and pages (when its /proc entry is readable).
-  const writtenBy = (before: WrittenBytes | undefined, after: WrittenBytes | undefined, who: string) =>
-    before === undefined || after === undefined
-      ? ''
-      : `; per message ${who} wrote ${((after.calls - before.calls) / measured / 1024).toFixed(1)} KiB ` +
-        `(${((after.disk - before.disk) / measured / 1024).toFixed(1)} KiB reached the disk)`;
-  const written =
+  const [who, written0, written1] =
     scratch.dialect === 'sqlite'
-      ? writtenBy(written0, written1, 'this process')
-      : writtenBy(serverWritten0, serverWritten1, 'the database server');
+      ? ['this process', ownWritten0, ownWritten1]
+      : ['database server', serverWritten0, serverWritten1];
+  const written =
+    written0 && written1
+      ? `; KiB written per message: ${describeWritten(new Map([[who, written0]]), new Map([[who, written1]]), measured)}`
+      : '';
   console.log(
     `[append-cpu] ${scratch.dialect}: ${measured} messages in batches of ${BATCH} ` +
       `, ${IN_FLIGHT} in flight (${duplicates} duplicates, ${failed} failed): ${Math.round(measured / seconds)}/s, ` +
