@@ -48,6 +48,7 @@ class SqlStorage implements Storage {
   readonly groups: SqlGroupRepository;
   readonly conversations: SqlConversationRepository;
   private readonly db: Kysely<Database>;
+  private readonly storageDialect: StorageDialect;
 
   constructor(
     storageDialect: StorageDialect,
@@ -56,6 +57,7 @@ class SqlStorage implements Storage {
     readBackMessageIds = false,
   ) {
     this.dialect = storageDialect.kind;
+    this.storageDialect = storageDialect;
     this.db = new Kysely<Database>({
       dialect: storageDialect.kysely,
       ...(observe
@@ -81,7 +83,8 @@ class SqlStorage implements Storage {
     return migrateToLatest(this.db as Kysely<unknown>, this.dialect);
   }
 
-  close(): Promise<void> {
-    return this.db.destroy();
+  async close(): Promise<void> {
+    await this.db.destroy();
+    await this.storageDialect.close?.();
   }
 }

@@ -34,10 +34,9 @@ for (const dialect of DIALECTS) {
 
     it('answers a retry of a send stored before it with the stored seqs', async () => {
       const options = await scratchOptions();
-      const db = new Kysely<Record<string, Record<string, unknown>>>({
-        dialect: (options.dialect === 'mysql' ? createMysqlDialect(options) : createSqliteDialect(options))
-          .kysely,
-      });
+      const previous =
+        options.dialect === 'mysql' ? createMysqlDialect(options) : createSqliteDialect(options);
+      const db = new Kysely<Record<string, Record<string, unknown>>>({ dialect: previous.kysely });
       const migrator = new Migrator({
         db,
         provider: { getMigrations: () => Promise.resolve(storageMigrations(dialect)) },
@@ -89,6 +88,7 @@ for (const dialect of DIALECTS) {
         })
         .execute();
       await db.destroy();
+      await previous.close?.();
 
       const storage = await createStorage(options);
       cleanups.push(() => storage.close());

@@ -1,4 +1,5 @@
-import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { watch } from 'node:fs';
+import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
@@ -40,7 +41,7 @@ describe('SQLite checkpoints off the event loop', () => {
         reader.close();
       }
     } finally {
-      stop();
+      await stop();
       db.close();
     }
   });
@@ -59,5 +60,27 @@ describe('SQLite checkpoints off the event loop', () => {
     const memory = await createStorage({ dialect: 'sqlite', file: ':memory:' });
     await memory.migrate();
     await memory.close();
+  });
+
+  it('close() returns only once the worker has closed its connection: nothing touches the folder after', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'sb-checkpoint-'));
+    const folder = dir;
+    // Closed at once, before the worker has started: its late open created the -wal and -shm files
+    // after close() had returned (a test's cleanup then failed on a folder that refilled, ENOTEMPTY);
+    // and a storage never used was not closed at all (kysely closes only a database it has opened).
+    for (let round = 0; round < 5; round++) {
+      const storage = await createStorage({ dialect: 'sqlite', file: join(folder, `db${round}.sqlite`) });
+      if (round % 2 === 1) await storage.migrate();
+      await storage.close();
+    }
+    const changes: string[] = [];
+    const watcher = watch(folder, (event, name) => changes.push(`${event} ${name}`));
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    } finally {
+      watcher.close();
+    }
+    expect(changes).toEqual([]);
+    expect((await readdir(folder)).sort()).toEqual([0, 1, 2, 3, 4].map((round) => `db${round}.sqlite`));
   });
 });

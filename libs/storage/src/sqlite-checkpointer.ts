@@ -42,9 +42,11 @@ parentPort.on('message', () => {
  * 3,000 sends/s benchmark, docs/benchmarks.md). Here a worker thread checkpoints every
  * {@link CHECKPOINT_EVERY_MS} on a connection of its own, and the writing connection's own
  * threshold is raised to {@link FALLBACK_AUTOCHECKPOINT_PAGES}, where it takes over if the worker
- * falls behind or is gone. Returns the function that stops the worker (before the database closes).
+ * falls behind or is gone. Returns the function that stops the worker (before the database closes);
+ * its promise resolves once the worker has exited, its connection closed: a worker stopped before it
+ * had started would otherwise open the file (creating -wal and -shm) after the storage was closed.
  */
-export function startCheckpointer(database: BetterSqlite3.Database, file: string): () => void {
+export function startCheckpointer(database: BetterSqlite3.Database, file: string): () => Promise<void> {
   database.pragma(`wal_autocheckpoint = ${FALLBACK_AUTOCHECKPOINT_PAGES}`);
   const worker = new Worker(WORKER_SOURCE, {
     eval: true,
@@ -62,9 +64,15 @@ export function startCheckpointer(database: BetterSqlite3.Database, file: string
     if (!stopped && database.open) database.pragma('wal_autocheckpoint = 1000');
   };
   worker.on('error', fallBack);
-  worker.once('exit', fallBack);
+  const exited = new Promise<void>((resolve) => {
+    worker.once('exit', () => {
+      fallBack();
+      resolve();
+    });
+  });
   return () => {
     stopped = true;
     worker.postMessage('stop');
+    return exited;
   };
 }

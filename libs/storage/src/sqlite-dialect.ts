@@ -37,17 +37,27 @@ export function createSqliteDialect(options: SqliteStorageOptions): StorageDiale
   // Checkpoints in a worker thread, not inside a commit on the event loop (sqlite-checkpointer.ts),
   // stopped before the database closes.
   const stopCheckpointer = inMemory ? undefined : startCheckpointer(database, options.file);
+  let closing: Promise<void> | undefined;
+  // Once, from kysely's destroy or from the storage's close after it: kysely closes only a database
+  // it has used, and does not wait for the checkpointer's thread.
+  const close = () => {
+    if (!closing) {
+      closing = stopCheckpointer?.() ?? Promise.resolve();
+      cached.close();
+    }
+    return closing;
+  };
   return {
     kind: 'sqlite',
     kysely: new SqliteDialect({
       database: {
         prepare: (sql) => cached.prepare(sql),
         close() {
-          stopCheckpointer?.();
-          cached.close();
+          void close();
         },
       },
     }),
+    close,
     lockingReads: false,
     multiStatements: false,
     upsert(insert, keys, set) {

@@ -39,6 +39,11 @@ export interface StorageDialect {
     keys: readonly string[],
     set: UpsertSet,
   ): InsertQueryBuilder<Database, TB, O>;
+  /**
+   * Called after kysely's destroy: closes what that left open (a SQLite file kysely never used) and
+   * resolves once what the dialect started beside the driver (SQLite's checkpointer thread) is gone.
+   */
+  close?(): Promise<void>;
   /** Sorts a driver error: `retry` for deadlocks, lock waits and busy files, `duplicate` for key violations. */
   classifyError(error: unknown): ErrorClass;
 }
