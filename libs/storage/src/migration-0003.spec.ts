@@ -92,7 +92,11 @@ for (const dialect of DIALECTS) {
 
       const storage = await createStorage(options);
       cleanups.push(() => storage.close());
-      expect(await storage.migrate()).toEqual(['0003_inbox_by_message', '0004_groups_and_read_state']);
+      expect(await storage.migrate()).toEqual([
+        '0003_inbox_by_message',
+        '0004_groups_and_read_state',
+        '0005_group_member_index',
+      ]);
       const [retried] = await storage.messages.sendDirect([send]);
       expect(retried).toEqual({
         messageId: 42,

@@ -21,13 +21,14 @@ for (const dialect of DIALECTS) {
         '0002_api_keys_and_tenant_settings',
         '0003_inbox_by_message',
         '0004_groups_and_read_state',
+        '0005_group_member_index',
       ]);
       expect(await storage.migrate()).toEqual([]);
       expect(await storage.apps.list()).toEqual([]);
       expect(await storage.users.maxSeq('app', 'nobody')).toBe(0);
     });
 
-    it('takes 0004 down and up again', async () => {
+    it('takes 0005 and 0004 down and up again', async () => {
       database = await createTestDatabase(dialect);
       const storage = await database.open();
       await storage.migrate();
@@ -39,9 +40,10 @@ for (const dialect of DIALECTS) {
       const down = await migrator.migrateTo('0003_inbox_by_message');
       expect(down.error).toBeUndefined();
       expect(down.results?.map((r) => [r.migrationName, r.direction, r.status])).toEqual([
+        ['0005_group_member_index', 'Down', 'Success'],
         ['0004_groups_and_read_state', 'Down', 'Success'],
       ]);
-      expect(await storage.migrate()).toEqual(['0004_groups_and_read_state']);
+      expect(await storage.migrate()).toEqual(['0004_groups_and_read_state', '0005_group_member_index']);
     });
 
     it('lets several instances migrate the same database at once', async () => {
@@ -55,6 +57,7 @@ for (const dialect of DIALECTS) {
         '0002_api_keys_and_tenant_settings',
         '0003_inbox_by_message',
         '0004_groups_and_read_state',
+        '0005_group_member_index',
       ]);
     });
   });

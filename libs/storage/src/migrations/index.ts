@@ -4,6 +4,7 @@ import { initialMigration } from './0001-initial.js';
 import { apiKeysAndTenantSettingsMigration } from './0002-api-keys-and-tenant-settings.js';
 import { inboxByMessageMigration } from './0003-inbox-by-message.js';
 import { groupsAndReadStateMigration } from './0004-groups-and-read-state.js';
+import { groupMemberIndexMigration } from './0005-group-member-index.js';
 
 /**
  * Every schema migration, by name, in code rather than files so that esbuild bundles them with
@@ -17,5 +18,6 @@ export function storageMigrations(kind: DialectKind): Record<string, Migration> 
     '0002_api_keys_and_tenant_settings': apiKeysAndTenantSettingsMigration(kind),
     '0003_inbox_by_message': inboxByMessageMigration(kind),
     '0004_groups_and_read_state': groupsAndReadStateMigration(kind),
+    '0005_group_member_index': groupMemberIndexMigration(kind),
   };
 }
