@@ -1,7 +1,10 @@
+import { execFile } from 'node:child_process';
 import { watch } from 'node:fs';
-import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import BetterSqlite3 from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createStorage } from './create-storage.js';
@@ -82,5 +85,24 @@ describe('SQLite checkpoints off the event loop', () => {
     }
     expect(changes).toEqual([]);
     expect((await readdir(folder)).sort()).toEqual([0, 1, 2, 3, 4].map((round) => `db${round}.sqlite`));
+  });
+
+  it('lets a process whose last step is closing the storage end normally', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'sb-checkpoint-'));
+    // What a CLI command does: open, use, close, and nothing after. Awaiting the worker's exit
+    // with the worker unreferenced ended such a process with an unsettled top-level await (13).
+    const script = join(dir, 'close-last.mts');
+    const storageModule = fileURLToPath(new URL('./create-storage.ts', import.meta.url));
+    await writeFile(
+      script,
+      `import { createStorage } from ${JSON.stringify(storageModule)};\n` +
+        `const storage = await createStorage({ dialect: 'sqlite', file: ${JSON.stringify(join(dir, 'db.sqlite'))} });\n` +
+        'await storage.migrate();\n' +
+        'await storage.close();\n' +
+        "console.log('closed');\n",
+    );
+    const tsx = fileURLToPath(new URL('../../../node_modules/.bin/tsx', import.meta.url));
+    const { stdout } = await promisify(execFile)(tsx, [script]);
+    expect(stdout).toBe('closed\n');
   });
 });

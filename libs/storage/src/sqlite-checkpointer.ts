@@ -72,6 +72,9 @@ export function startCheckpointer(database: BetterSqlite3.Database, file: string
   });
   return () => {
     stopped = true;
+    // Held from here until it exits: a process whose last task is awaiting this close (a CLI
+    // command) would otherwise end with its top-level await unsettled.
+    worker.ref();
     worker.postMessage('stop');
     return exited;
   };
