@@ -124,6 +124,22 @@ describe('the group member index on SQLite', () => {
     );
     // Through the group index, or through the primary key by user (a user's own row), never a scan
     // of the app's rows.
+    // A user's groups start from the user's own rows, not from every group of the app.
+    const groupsOfUser = [...statements].filter((text) =>
+      /from "conversation_members" as "m" inner join "groups"/.test(text),
+    );
+    expect(groupsOfUser).toHaveLength(1);
+    const firstStep = raw(
+      (db) =>
+        (
+          db
+            .prepare(`explain query plan ${groupsOfUser[0]}`)
+            .all(...(groupsOfUser[0]!.match(/\?/g) ?? []).map(() => null)) as {
+            detail: string;
+          }[]
+        )[0]!.detail,
+    );
+    expect(firstStep).toMatch(/^SEARCH m USING PRIMARY KEY \(app_id=\? AND user_id=\?/);
     for (const { text, plan } of plans) {
       expect({ text, plan }).toEqual({
         text,

@@ -258,24 +258,32 @@ export class SqlGroupRepository implements GroupRepository {
     checkPageSize(limit);
     if (userId !== undefined) checkId('userId', userId);
     const after = decodeIdCursor(cursor);
-    const rows = await this.ctx.db
-      .selectFrom('groups as g')
-      .selectAll('g')
-      .$if(userId !== undefined, (qb) =>
-        qb
-          .innerJoin('conversation_members as m', (join) =>
-            join
-              .onRef('m.app_id', '=', 'g.app_id')
-              .on('m.conversation_type', '=', 'group')
-              .onRef('m.conversation_id', '=', 'g.group_id'),
-          )
-          .where('m.user_id', '=', userId!),
-      )
-      .where('g.app_id', '=', appId)
-      .$if(after !== '', (qb) => qb.where('g.group_id', '>', after))
-      .orderBy('g.group_id')
-      .limit(limit + 1)
-      .execute();
+    const rows =
+      userId === undefined
+        ? await this.ctx.db
+            .selectFrom('groups as g')
+            .selectAll('g')
+            .where('g.app_id', '=', appId)
+            .$if(after !== '', (qb) => qb.where('g.group_id', '>', after))
+            .orderBy('g.group_id')
+            .limit(limit + 1)
+            .execute()
+        : // A user's groups from their own member rows (the primary key, already in group order),
+          // each joined to its group; ordered by the group table instead, SQLite walked every group
+          // of the app and looked the user up in each.
+          await this.ctx.db
+            .selectFrom('conversation_members as m')
+            .innerJoin('groups as g', (join) =>
+              join.onRef('g.app_id', '=', 'm.app_id').onRef('g.group_id', '=', 'm.conversation_id'),
+            )
+            .selectAll('g')
+            .where('m.app_id', '=', appId)
+            .where('m.user_id', '=', userId)
+            .where('m.conversation_type', '=', sql.lit('group'))
+            .$if(after !== '', (qb) => qb.where('m.conversation_id', '>', after))
+            .orderBy('m.conversation_id')
+            .limit(limit + 1)
+            .execute();
     return toPage(rows.map(toGroup), limit, (group) => group.groupId);
   }
 
