@@ -12,9 +12,10 @@ export interface DeviceCap {
 /**
  * Applies the cap before a device signs in. A device the user already has always signs in. A new
  * one past the cap is refused with LIMIT_EXCEEDED, or makes room by forgetting the devices that
- * signed in longest ago (their ack cursors go; such a device signing in again counts as new). Two
- * new devices signing in at the same instant may both pass: the cap is kept within one.
- * `devices`: the user's devices when the caller has read them already (a sign-in batch).
+ * signed in longest ago (their ack cursors go; such a device signing in again counts as new). New
+ * devices signing in at the same time all pass this check (they read the same list, in one sign-in
+ * batch or in overlapping ones): {@link settleDeviceCap}, once the new device is written, keeps the
+ * cap against them. `devices`: the user's devices when the caller has read them already (a batch).
  */
 export async function applyDeviceCap(
   storage: Storage,
@@ -38,4 +39,42 @@ export async function applyDeviceCap(
     .map((d) => d.deviceId);
   for (const id of oldest) await storage.devices.remove(appId, userId, id);
   return oldest;
+}
+
+/**
+ * Keeps the cap once a new device's sign-in is written: `devices` is the user's list read after
+ * that write, so it holds every device written before, the racing new ones included. The user may
+ * end with fewer devices than the cap, never more: of two new devices that both stay, the one read
+ * later saw the other.
+ * - `refuse`: past the cap the new device is taken back and refused (LIMIT_EXCEEDED). New devices
+ *   that race at the cap's edge may all be refused; each may try again.
+ * - `drop_oldest`: the devices signed in longest ago (ties by id, so racers reading the same list
+ *   pick the same ones) are forgotten down to the cap; a new device that is itself among them, in a
+ *   race of more new devices than the cap holds, is taken back and refused.
+ */
+export async function settleDeviceCap(
+  storage: Storage,
+  cap: DeviceCap,
+  appId: string,
+  userId: string,
+  deviceId: string,
+  devices: readonly Device[],
+): Promise<void> {
+  if (devices.length <= cap.maxPerUser) return;
+  let refused = cap.policy === 'refuse';
+  if (!refused) {
+    const oldest = [...devices]
+      .sort((a, b) => a.lastSignInAt - b.lastSignInAt || (a.deviceId < b.deviceId ? -1 : 1))
+      .slice(0, devices.length - cap.maxPerUser);
+    for (const d of oldest) {
+      if (d.deviceId === deviceId) refused = true;
+      else await storage.devices.remove(appId, userId, d.deviceId);
+    }
+  }
+  if (!refused) return;
+  await storage.devices.remove(appId, userId, deviceId);
+  throw new SwitchboardError(
+    ErrorCode.ERROR_CODE_LIMIT_EXCEEDED,
+    `more new devices of this user signed in at once than the ${cap.maxPerUser} allowed; try again`,
+  );
 }

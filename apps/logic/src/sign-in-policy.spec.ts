@@ -160,18 +160,18 @@ describe('sign-in with app and user settings (SQLite)', () => {
     );
     expect(outcome).toEqual([
       `b1/phone rooms=${groupRoomId('town')}`,
-      'b2/phone rooms=',
+      // b2 had no device when the batch read them: both of its new devices were written, then each
+      // found the other past the cap of 1 and was taken back (refused at the cap's edge, they may
+      // try again).
+      ErrorCode.ERROR_CODE_LIMIT_EXCEEDED,
       ErrorCode.ERROR_CODE_TOKEN_REVOKED,
-      // b2 had no device when the batch read them: both of its new devices pass (the cap is kept
-      // within one, as for two sign-ins at the same instant); the cap applies from then on.
-      'b2/tablet rooms=',
+      ErrorCode.ERROR_CODE_LIMIT_EXCEEDED,
       `b1/phone rooms=${groupRoomId('town')}`,
     ]);
     expect(signInMany.mock.calls.map(([inputs]) => inputs.length)).toEqual([4]);
     signInMany.mockRestore();
-    expect((route.stubCalls['bind'] ?? []).map(([b]) => (b as { connId: number }).connId)).toEqual([
-      0, 1, 3, 4,
-    ]);
+    expect((route.stubCalls['bind'] ?? []).map(([b]) => (b as { connId: number }).connId)).toEqual([0, 4]);
+    expect(await storage.devices.listByUser('a', 'b2')).toEqual([]);
     expect(await storage.devices.get('a', 'b3', 'phone')).toBeUndefined();
     await expect(batched.signIn(request(b1!, { deviceId: 'laptop' }), ctx)).rejects.toMatchObject({
       code: ErrorCode.ERROR_CODE_LIMIT_EXCEEDED,
@@ -190,4 +190,50 @@ describe('sign-in with app and user settings (SQLite)', () => {
     expect(route.stubCalls['bind']).toBeUndefined();
     expect(await storage.devices.get('a', 'gone', 'd')).toBeUndefined();
   });
+
+  it.each(['refuse', 'drop_oldest'] as const)(
+    'keeps the device cap under %s when many new devices of one user sign in at once',
+    async (policy) => {
+      const secret = 'cap-secret-cap-secret-cap-secret';
+      await storage.apps.create({ appId: `cap-${policy}`, name: 'cap', tokenSecret: secret });
+      const service = signInService({ deviceCap: { maxPerUser: 3, policy } });
+      const token = await testToken(`cap-${policy}`, 'u', secret);
+      await service.signIn(request(token, { deviceId: 'first' }), ctx);
+      // What a client (or an attacker with one valid token) can do: 40 connections, 40 device ids,
+      // in one tick and over the next ones.
+      const results = await Promise.allSettled(
+        Array.from({ length: 40 }, (_, i) =>
+          (i % 2 === 0 ? Promise.resolve() : new Promise((resolve) => setImmediate(resolve))).then(() =>
+            service.signIn(request(token, { deviceId: `d${String(i).padStart(2, '0')}` }), {
+              ...ctx,
+              connId: i,
+            }),
+          ),
+        ),
+      );
+      const devices = await storage.devices.listByUser(`cap-${policy}`, 'u');
+      expect(devices.length).toBeLessThanOrEqual(3);
+      const refused = results.filter((r) => r.status === 'rejected');
+      for (const r of refused) {
+        expect((r as PromiseRejectedResult).reason).toMatchObject({
+          code: ErrorCode.ERROR_CODE_LIMIT_EXCEEDED,
+        });
+      }
+      if (policy === 'refuse') {
+        // The device the user had is never taken for a newcomer.
+        expect(devices.map((d) => d.deviceId)).toContain('first');
+      } else {
+        expect(refused.length).toBeLessThan(40);
+      }
+      // And the user can still sign in a new device once the race is over, within the cap.
+      const later = await service.signIn(request(token, { deviceId: 'later' }), ctx).then(
+        () => 'in',
+        (err: { code: ErrorCode }) => err.code,
+      );
+      expect(later).toBe(
+        policy === 'drop_oldest' || devices.length < 3 ? 'in' : ErrorCode.ERROR_CODE_LIMIT_EXCEEDED,
+      );
+      expect((await storage.devices.listByUser(`cap-${policy}`, 'u')).length).toBeLessThanOrEqual(3);
+    },
+  );
 });

@@ -1,7 +1,7 @@
 import { ErrorCode, SwitchboardError } from '@switchboard/protocol';
 import type { Storage } from '@switchboard/storage';
 import type { LogicRoutePort } from './route-port.js';
-import { applyDeviceCap, type DeviceCap } from './device-cap.js';
+import { applyDeviceCap, settleDeviceCap, type DeviceCap } from './device-cap.js';
 import { groupRoomId } from './groups/group-rooms.js';
 import { requireId } from './ids.js';
 import { SignInBatches } from './sign-in-batches.js';
@@ -123,6 +123,12 @@ export class SignInService {
       deviceId,
       platform,
     });
+    if (!devices.some((d) => d.deviceId === deviceId)) {
+      // A new device: others may have signed in beside it past the check above (a read made now
+      // joins the next batch, which starts after this write).
+      const now = await this.batches.devices.call(key);
+      await settleDeviceCap(this.storage, this.deviceCap, claims.appId, claims.userId, deviceId, now);
+    }
     const { epoch } = await this.route.bind({
       appId: claims.appId,
       userId: claims.userId,
