@@ -51,6 +51,8 @@ export async function applyDeviceCap(
  * - `drop_oldest`: the devices signed in longest ago (ties by id, so racers reading the same list
  *   pick the same ones) are forgotten down to the cap; a new device that is itself among them, in a
  *   race of more new devices than the cap holds, is taken back and refused.
+ * Resolves with the devices it forgot (gone already when another racer removed them: not listed);
+ * when it refuses, it hands them to `forgotten` first.
  */
 export async function settleDeviceCap(
   storage: Storage,
@@ -59,19 +61,23 @@ export async function settleDeviceCap(
   userId: string,
   deviceId: string,
   devices: readonly Device[],
-): Promise<void> {
-  if (devices.length <= cap.maxPerUser) return;
+  forgotten?: (deviceIds: string[]) => void,
+): Promise<string[]> {
+  if (devices.length <= cap.maxPerUser) return [];
   let refused = cap.policy === 'refuse';
+  const removed: string[] = [];
   if (!refused) {
     const oldest = [...devices]
       .sort((a, b) => a.lastSignInAt - b.lastSignInAt || (a.deviceId < b.deviceId ? -1 : 1))
       .slice(0, devices.length - cap.maxPerUser);
     for (const d of oldest) {
       if (d.deviceId === deviceId) refused = true;
-      else await storage.devices.remove(appId, userId, d.deviceId);
+      else if (await storage.devices.remove(appId, userId, d.deviceId)) removed.push(d.deviceId);
     }
   }
-  if (!refused) return;
+  if (!refused) return removed;
+  // Counted before the throw: what was forgotten stays forgotten.
+  forgotten?.(removed);
   await storage.devices.remove(appId, userId, deviceId);
   throw new SwitchboardError(
     ErrorCode.ERROR_CODE_LIMIT_EXCEEDED,

@@ -30,6 +30,8 @@ export type LogicCounter =
   | 'group_room_push_failures'
   | 'group_room_change_failures'
   | 'group_limit_refusals'
+  | 'device_cap_refusals'
+  | 'device_cap_evictions'
   | 'room_sends'
   | 'read_receipts';
 
@@ -72,6 +74,9 @@ export function logicCounters(registry?: Registry): Counters<LogicCounter> {
         'Large-group messages route could not push to the group room (members repair by SYNC_GROUP).',
       group_room_change_failures: 'Calls that put members into (or out of) a group room and failed at route.',
       group_limit_refusals: 'Group changes refused with LIMIT_EXCEEDED (logic.maxGroupMembers).',
+      device_cap_refusals: 'New devices refused with LIMIT_EXCEEDED at sign-in (logic.devices.maxPerUser).',
+      device_cap_evictions:
+        'Devices forgotten at sign-in to make room for a new one (logic.devices.policy drop_oldest).',
       room_sends: 'Client SENDs to rooms pushed (live, not stored).',
       read_receipts: 'READs that moved a read cursor (and pushed a READ_RECEIPT).',
     },

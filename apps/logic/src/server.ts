@@ -181,6 +181,7 @@ export async function startLogic(options: StartLogicOptions): Promise<RunningLog
     config.gate.heartbeatIntervalMs,
     config.logic.tags,
     config.logic.devices,
+    counters,
   );
   const presence = new Presence(route);
   const groupAdmin = new GroupAdmin(

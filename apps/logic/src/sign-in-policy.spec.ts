@@ -5,9 +5,11 @@ import { ErrorCode, type SignInRequest } from '@switchboard/proto/client';
 import { createStorage, type Storage } from '@switchboard/storage';
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import type { Counters } from '@switchboard/metrics';
 import { appCredentials, cachedApps } from './app-credentials.js';
 import type { DeviceCap } from './device-cap.js';
 import { groupRoomId } from './groups/group-rooms.js';
+import { logicCounters, type LogicCounter } from './logic-metrics.js';
 import { SignInService } from './sign-in-service.js';
 import { StubLogicRoutePort } from './stub-route-port.js';
 import { TokenVerifier } from './token-verifier.js';
@@ -39,7 +41,12 @@ describe('sign-in with app and user settings (SQLite)', () => {
   let storage: Storage;
   let signIn: SignInService;
   const signInService = (
-    o: { route?: StubLogicRoutePort; deviceCap?: DeviceCap; apps?: ReturnType<typeof cachedApps> } = {},
+    o: {
+      route?: StubLogicRoutePort;
+      deviceCap?: DeviceCap;
+      apps?: ReturnType<typeof cachedApps>;
+      counters?: Counters<LogicCounter>;
+    } = {},
   ) =>
     new SignInService(
       storage,
@@ -48,6 +55,7 @@ describe('sign-in with app and user settings (SQLite)', () => {
       30_000,
       TAGS,
       o.deviceCap ?? { maxPerUser: 32, policy: 'drop_oldest' },
+      o.counters,
     );
 
   beforeAll(async () => {
@@ -196,7 +204,8 @@ describe('sign-in with app and user settings (SQLite)', () => {
     async (policy) => {
       const secret = 'cap-secret-cap-secret-cap-secret';
       await storage.apps.create({ appId: `cap-${policy}`, name: 'cap', tokenSecret: secret });
-      const service = signInService({ deviceCap: { maxPerUser: 3, policy } });
+      const counters = logicCounters();
+      const service = signInService({ deviceCap: { maxPerUser: 3, policy }, counters });
       const token = await testToken(`cap-${policy}`, 'u', secret);
       await service.signIn(request(token, { deviceId: 'first' }), ctx);
       // What a client (or an attacker with one valid token) can do: 40 connections, 40 device ids,
@@ -233,7 +242,19 @@ describe('sign-in with app and user settings (SQLite)', () => {
       expect(later).toBe(
         policy === 'drop_oldest' || devices.length < 3 ? 'in' : ErrorCode.ERROR_CODE_LIMIT_EXCEEDED,
       );
-      expect((await storage.devices.listByUser(`cap-${policy}`, 'u')).length).toBeLessThanOrEqual(3);
+      const final = await storage.devices.listByUser(`cap-${policy}`, 'u');
+      expect(final.length).toBeLessThanOrEqual(3);
+      // Every refusal counted, and every device written that is gone was refused or forgotten (or
+      // both: a racer's device forgotten by another before it found itself past the cap).
+      const refusals = refused.length + (later === 'in' ? 0 : 1);
+      expect(counters.get('device_cap_refusals')).toBe(refusals);
+      if (policy === 'drop_oldest') {
+        expect(counters.get('device_cap_evictions') + refusals).toBeGreaterThanOrEqual(
+          1 + 40 + 1 - final.length,
+        );
+      } else {
+        expect(counters.get('device_cap_evictions')).toBe(0);
+      }
     },
   );
 });

@@ -1,9 +1,11 @@
+import type { Counters } from '@switchboard/metrics';
 import { ErrorCode, SwitchboardError } from '@switchboard/protocol';
 import type { Storage } from '@switchboard/storage';
 import type { LogicRoutePort } from './route-port.js';
 import { applyDeviceCap, settleDeviceCap, type DeviceCap } from './device-cap.js';
 import { groupRoomId } from './groups/group-rooms.js';
 import { requireId } from './ids.js';
+import type { LogicCounter } from './logic-metrics.js';
 import { SignInBatches } from './sign-in-batches.js';
 import { connectionTags, type TagLimits } from './tag-policy.js';
 import type { TokenVerifier } from './token-verifier.js';
@@ -66,6 +68,7 @@ export class SignInService {
     private readonly heartbeatIntervalMs: number,
     private readonly tagLimits: TagLimits,
     private readonly deviceCap: DeviceCap,
+    private readonly counters?: Counters<LogicCounter>,
   ) {
     this.batches = new SignInBatches(storage);
   }
@@ -116,18 +119,24 @@ export class SignInService {
     if (call?.cancelled) {
       throw new SwitchboardError(ErrorCode.ERROR_CODE_TIMEOUT, 'the caller stopped waiting for the sign-in');
     }
-    await applyDeviceCap(this.storage, this.deviceCap, claims.appId, claims.userId, deviceId, devices);
+    const isNew = !devices.some((d) => d.deviceId === deviceId);
+    if (isNew)
+      await this.capDevices(() =>
+        applyDeviceCap(this.storage, this.deviceCap, claims.appId, claims.userId, deviceId, devices),
+      );
     const cursor = await this.batches.record.call({
       appId: claims.appId,
       userId: claims.userId,
       deviceId,
       platform,
     });
-    if (!devices.some((d) => d.deviceId === deviceId)) {
-      // A new device: others may have signed in beside it past the check above (a read made now
-      // joins the next batch, which starts after this write).
+    if (isNew) {
+      // Others may have signed in beside it past the check above (a read made now joins the next
+      // batch, which starts after this write).
       const now = await this.batches.devices.call(key);
-      await settleDeviceCap(this.storage, this.deviceCap, claims.appId, claims.userId, deviceId, now);
+      await this.capDevices((forgotten) =>
+        settleDeviceCap(this.storage, this.deviceCap, claims.appId, claims.userId, deviceId, now, forgotten),
+      );
     }
     const { epoch } = await this.route.bind({
       appId: claims.appId,
@@ -154,5 +163,20 @@ export class SignInService {
       serverTags,
       rooms,
     };
+  }
+
+  /** Runs a device-cap step and counts what it forgot and whether it refused. */
+  private async capDevices(step: (forgotten: (ids: string[]) => void) => Promise<string[]>): Promise<void> {
+    const count = (ids: string[]) => {
+      if (ids.length > 0) this.counters?.add('device_cap_evictions', ids.length);
+    };
+    try {
+      count(await step(count));
+    } catch (err) {
+      if (err instanceof SwitchboardError && err.code === ErrorCode.ERROR_CODE_LIMIT_EXCEEDED) {
+        this.counters?.add('device_cap_refusals');
+      }
+      throw err;
+    }
   }
 }
