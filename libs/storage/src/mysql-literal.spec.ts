@@ -111,6 +111,39 @@ describe('the MySQL append request as text', () => {
     );
   });
 
+  it('writes every safe integer into a text as mysql2 does, about the 32-bit and 10^8 edges too', () => {
+    const text = 'select ?';
+    const edges = [
+      0,
+      9,
+      10,
+      2 ** 31 - 1,
+      2 ** 31,
+      1e8,
+      1e8 - 1,
+      1e8 + 1,
+      1e15 + 7,
+      1_764_720_000_000,
+      4_000_000_000_000_001,
+    ];
+    for (const value of [
+      ...edges,
+      ...edges.map((v) => -v),
+      Number.MAX_SAFE_INTEGER,
+      Number.MIN_SAFE_INTEGER,
+    ]) {
+      expect(writeStatements([{ text, parameters: [value] }])).toBe(format(text, [value]));
+    }
+    fc.assert(
+      fc.property(fc.maxSafeInteger(), fc.integer(), (big, small) => {
+        const parameters = [big, small];
+        expect(writeStatements([{ text: 'select ?, ?', parameters }])).toBe(
+          format('select ?, ?', parameters),
+        );
+      }),
+    );
+  });
+
   it('refuses parameters that do not match the placeholders', () => {
     expect(() => writeStatements([{ text: 'select ?, ?', parameters: [1] }])).toThrow(/1 parameters for 2/);
     expect(() => writeStatements([{ text: 'select ?', parameters: [1, 2] }])).toThrow(/2 parameters for 1/);
