@@ -4,73 +4,45 @@
 // SQL text, as append-pipelined.ts sends it. Reports requests/s and µs per send; for a before/after
 // comparison run it on both trees, alternating (the machine is noisy).
 // Run: npx tsx bench/messaging/sql-text.bench.ts   (about 10 s)
-import { insertRows } from '../../libs/storage/src/append-sql.js';
+import { insertRows, type RowsStatement } from '../../libs/storage/src/append-sql.js';
+import { DEDUPE_ROWS, INBOX_ROWS, MESSAGE_ROWS } from '../../libs/storage/src/append-writes.js';
 import { writeStatements } from '../../libs/storage/src/sql-text.js';
 
 const SENDS = 20;
 const ROUNDS = 5;
 const MEASURE_MS = 1500;
 
-const messages = insertRows(
-  'messages',
-  [
-    'app_id',
-    'conversation_type',
-    'conversation_id',
-    'conversation_seq',
-    'sender_user_id',
-    'sender_device_id',
-  ],
-  ['?', "'user'", '?', '?', '?', '?'],
-  SENDS,
-);
-const inbox = insertRows(
-  'inbox',
-  ['app_id', 'user_id', 'seq', 'message_id'],
-  ['?', '?', '?', '?'],
-  SENDS * 2,
-);
-const dedupe = insertRows(
-  'send_dedupe',
-  ['app_id', 'sender_user_id', 'client_msg_id', 'message_id', 'conversation_seq', 'sent_at', 'content'],
-  ['?', '?', '?', '?', '?', '?', '?'],
-  SENDS,
-);
+/** The append's own statement over `rows` rows, each row's values from `row(i)`. */
+const statement = (rows: RowsStatement, count: number, row: (i: number) => unknown[]) => ({
+  text: insertRows(rows.table, rows.columns, rows.row, count),
+  parameters: Array.from({ length: count }, (_, i) => row(i)).flat(),
+});
 
 const content = new Uint8Array(100).fill(120);
 const now = 1_764_720_000_000;
 const statements = [
-  {
-    text: messages,
-    parameters: Array.from({ length: SENDS }, (_, i) => [
-      'bench',
-      `5:u${i}:u${i + 1000}`,
-      1000 + i,
-      `u${i}`,
-      'd1',
-    ]).flat(),
-  },
-  {
-    text: inbox,
-    parameters: Array.from({ length: SENDS * 2 }, (_, i) => [
-      'bench',
-      `u${i}`,
-      50_000 + i,
-      7_000_000 + i,
-    ]).flat(),
-  },
-  {
-    text: dedupe,
-    parameters: Array.from({ length: SENDS }, (_, i) => [
-      'bench',
-      `u${i}`,
-      `m-${i}-0123456789`,
-      7_000_000 + i,
-      1000 + i,
-      now + i,
-      content,
-    ]).flat(),
-  },
+  statement(MESSAGE_ROWS, SENDS, (i) => [
+    'bench',
+    'user',
+    `5:u${i}:u${i + 1000}`,
+    1000 + i,
+    `u${i}`,
+    'd1',
+    `u${i + 1000}`,
+    `m-${i}-0123456789`,
+    'text/plain',
+    content,
+    now + i,
+  ]),
+  statement(INBOX_ROWS, SENDS * 2, (i) => ['bench', `u${i}`, 50_000 + i, 7_000_000 + i]),
+  statement(DEDUPE_ROWS, SENDS, (i) => [
+    'bench',
+    `u${i}`,
+    `m-${i}-0123456789`,
+    7_000_000 + i,
+    1000 + i,
+    now + i,
+  ]),
 ];
 
 // The texts' total length, printed, so that no round's work can be optimised away.

@@ -132,7 +132,7 @@ export class AppendPlan {
   }
 }
 
-const MESSAGE_ROWS: RowsStatement = {
+export const MESSAGE_ROWS: RowsStatement = {
   name: 'insert messages',
   table: 'messages',
   columns: [
