@@ -233,25 +233,28 @@ export class SqlGroupRepository implements GroupRepository {
   ): Promise<Page<GroupMember>> {
     checkPageSize(limit);
     const after = decodeIdCursor(cursor);
-    // The page's ids through the group index, then their rows by primary key (see memberIds).
+    // The page's ids through the group index, then their rows by primary key (see memberIds). The
+    // page and its cursor come from the ids: a member removed between the two reads leaves the page
+    // one short, not the listing cut off.
     const ids = await membersOf(this.ctx.db, appId, groupId)
       .select('user_id')
       .$if(after !== '', (qb) => qb.where('user_id', '>', after))
       .orderBy('user_id')
       .limit(limit + 1)
       .execute();
+    const page = toPage(ids, limit, (row) => row.user_id);
     const rows =
-      ids.length === 0
+      page.items.length === 0
         ? []
         : await this.members(appId, groupId)
             .where(
               'user_id',
               'in',
-              ids.map((row) => row.user_id),
+              page.items.map((row) => row.user_id),
             )
             .orderBy('user_id')
             .execute();
-    return toPage(rows.map(toGroupMember), limit, (member) => member.userId);
+    return { items: rows.map(toGroupMember), nextCursor: page.nextCursor };
   }
 
   async list(appId: string, userId: string | undefined, cursor: string, limit: number): Promise<Page<Group>> {

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Storage } from './storage.js';
 import {
   createTestDatabase,
@@ -261,6 +261,49 @@ for (const dialect of DIALECTS) {
         () => storage.groups.list(appId, undefined, '', 1001),
       ]) {
         await expect(call()).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+      }
+    });
+
+    it('pages members on when one of the page is removed while the page is read', async () => {
+      const appId = uniqueId('app');
+      const group = newGroup({ appId, ownerUserId: 'a', memberUserIds: ['b', 'c', 'd'] });
+      await storage.groups.create(group);
+      // The page's ids are read first and its rows after: 'b' leaves in between.
+      const repository = storage.groups as unknown as { members: (...args: unknown[]) => unknown };
+      const members = repository.members.bind(repository);
+      let removed = false;
+      vi.spyOn(repository, 'members').mockImplementation((...args: unknown[]) => {
+        if (!removed) {
+          removed = true;
+          return {
+            where: (...where: unknown[]) => ({
+              orderBy: (...order: unknown[]) => ({
+                execute: async () => {
+                  await storage.groups.removeMembers(appId, group.groupId, ['b'], 2_000);
+                  const query = members(...args) as {
+                    where: (...a: unknown[]) => {
+                      orderBy: (...a: unknown[]) => { execute: () => Promise<unknown> };
+                    };
+                  };
+                  return query
+                    .where(...where)
+                    .orderBy(...order)
+                    .execute();
+                },
+              }),
+            }),
+          };
+        }
+        return members(...args);
+      });
+      try {
+        const first = await storage.groups.listMembers(appId, group.groupId, '', 2);
+        expect(first.items.map((member) => member.userId)).toEqual(['a']);
+        const rest = await storage.groups.listMembers(appId, group.groupId, first.nextCursor, 2);
+        expect(rest.items.map((member) => member.userId)).toEqual(['c', 'd']);
+        expect(rest.nextCursor).toBe('');
+      } finally {
+        vi.restoreAllMocks();
       }
     });
 
