@@ -6,10 +6,14 @@
 // Run: npx tsx bench/chaos/run.ts   (about 4 minutes; needs MariaDB at --mysql, root, no password)
 // Flags: --users 40 --duration-ms 180000 --send-every-ms 200 --fault-every-ms 8000
 //        --ws 2 --tcp 2 --logic 2 --route 2. Exits non-zero when anything was lost or doubled.
+//        --compiled: the services built first (scripts/build-app.mjs) and run from dist/apps with
+//        plain node, as deployed (restarts too), instead of from source through tsx.
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { createScratchMysqlDatabase, DEFAULT_MYSQL_SERVER_URI } from '@switchboard/storage';
 import {
+  buildApps,
+  clusterApps,
   formatChaosReport,
   runChaos,
   ScratchRedis,
@@ -30,6 +34,7 @@ const { values: args } = parseArgs({
     tcp: { type: 'string', default: '2' },
     logic: { type: 'string', default: '2' },
     route: { type: 'string', default: '2' },
+    compiled: { type: 'boolean', default: false },
   },
 });
 const num = (name: keyof typeof args): number => {
@@ -53,8 +58,14 @@ process.once('SIGINT', () => {
 });
 
 try {
-  console.log('starting the cluster ...');
+  if (args.compiled) {
+    await buildApps(clusterApps({ ws: num('ws'), tcp: num('tcp') }), (line) =>
+      console.log(`[build] ${line}`),
+    );
+  }
+  console.log(`starting the cluster${args.compiled ? ' (compiled)' : ''} ...`);
   cluster = await startCluster({
+    compiled: args.compiled,
     ws: num('ws'),
     tcp: num('tcp'),
     logic: num('logic'),
