@@ -33,12 +33,17 @@ export async function applyDeviceCap(
       `this user has ${devices.length} devices, the most allowed; remove one first`,
     );
   }
-  const oldest = [...devices]
-    .sort((a, b) => a.lastSignInAt - b.lastSignInAt)
-    .slice(0, devices.length - cap.maxPerUser + 1)
-    .map((d) => d.deviceId);
+  const oldest = oldestDevices(devices, devices.length - cap.maxPerUser + 1);
   for (const id of oldest) await storage.devices.remove(appId, userId, id);
   return oldest;
+}
+
+/** The ids of the `count` devices signed in longest ago; ties by id, so that every caller picks alike. */
+function oldestDevices(devices: readonly Device[], count: number): string[] {
+  return [...devices]
+    .sort((a, b) => a.lastSignInAt - b.lastSignInAt || (a.deviceId < b.deviceId ? -1 : 1))
+    .slice(0, count)
+    .map((d) => d.deviceId);
 }
 
 /**
@@ -67,12 +72,9 @@ export async function settleDeviceCap(
   let refused = cap.policy === 'refuse';
   const removed: string[] = [];
   if (!refused) {
-    const oldest = [...devices]
-      .sort((a, b) => a.lastSignInAt - b.lastSignInAt || (a.deviceId < b.deviceId ? -1 : 1))
-      .slice(0, devices.length - cap.maxPerUser);
-    for (const d of oldest) {
-      if (d.deviceId === deviceId) refused = true;
-      else if (await storage.devices.remove(appId, userId, d.deviceId)) removed.push(d.deviceId);
+    for (const id of oldestDevices(devices, devices.length - cap.maxPerUser)) {
+      if (id === deviceId) refused = true;
+      else if (await storage.devices.remove(appId, userId, id)) removed.push(id);
     }
   }
   if (!refused) return removed;
