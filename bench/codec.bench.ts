@@ -15,24 +15,11 @@ import { encodePacket } from '@switchboard/protocol';
 import { walkFields } from '../libs/protocol/src/wire-walk.js';
 import type { ConversationMessage } from '@switchboard/storage';
 import { messagePush, toClientMessage } from '../apps/logic/src/client-message.js';
+import { nsPerOp } from './shared/ns-per-op.js';
 
 const WARMUP_MS = 300;
 const MEASURE_MS = 1500;
-
-/** Nanoseconds per call of `op`, timed over a fixed interval after a warm-up. */
-function nsPerOp(op: () => unknown): number {
-  const warm = performance.now() + WARMUP_MS;
-  while (performance.now() < warm) op();
-  let calls = 0;
-  const start = performance.now();
-  let elapsed = 0;
-  do {
-    for (let i = 0; i < 1000; i++) op();
-    calls += 1000;
-    elapsed = performance.now() - start;
-  } while (elapsed < MEASURE_MS);
-  return (elapsed * 1e6) / calls;
-}
+const TIMING = { warmupMs: WARMUP_MS, measureMs: MEASURE_MS, callsPerCheck: 1000 };
 
 const stored: ConversationMessage = {
   messageId: 48_213_337,
@@ -141,8 +128,8 @@ console.log('| case | generated (ns/op) | hot path (ns/op) | hot path / generate
 console.log('| --- | ---: | ---: | ---: | --- |');
 for (const c of cases) {
   if (!c.same) throw new Error(`${c.name}: the two sides differ`);
-  const before = nsPerOp(c.before);
-  const after = nsPerOp(c.after);
+  const before = nsPerOp(c.before, TIMING);
+  const after = nsPerOp(c.after, TIMING);
   console.log(
     `| ${c.name} | ${before.toFixed(0)} | ${after.toFixed(0)} | ${(after / before).toFixed(2)}x | yes |`,
   );

@@ -2,6 +2,7 @@
 // Run: npx tsx bench/framing.bench.ts   (about 25 s; results go in docs/benchmarks.md, "Framing codec")
 import { cpus } from 'node:os';
 import { encodeFrame, FrameDecoder } from '@switchboard/protocol';
+import { nsPerOp } from './shared/ns-per-op.js';
 
 const SOCKET_READ_BYTES = 16 * 1024;
 const STREAM_BYTES = 8 * 1024 * 1024;
@@ -17,18 +18,8 @@ interface Measurement {
 
 /** Runs `round` (which handles `opsPerRound` frames of `bytesPerRound` bytes) for a fixed time. */
 function measure(round: () => void, opsPerRound: number, bytesPerRound: number): Measurement {
-  const warmupEnd = performance.now() + WARMUP_MS;
-  while (performance.now() < warmupEnd) round();
-  let rounds = 0;
-  const start = performance.now();
-  let elapsed = 0;
-  do {
-    round();
-    rounds++;
-    elapsed = performance.now() - start;
-  } while (elapsed < MEASURE_MS);
-  const seconds = elapsed / 1000;
-  return { opsPerSec: (rounds * opsPerRound) / seconds, bytesPerSec: (rounds * bytesPerRound) / seconds };
+  const roundsPerSec = 1e9 / nsPerOp(round, { warmupMs: WARMUP_MS, measureMs: MEASURE_MS });
+  return { opsPerSec: roundsPerSec * opsPerRound, bytesPerSec: roundsPerSec * bytesPerRound };
 }
 
 /** The naive decoder: append every chunk to one buffer with Buffer.concat, then slice frames off. */

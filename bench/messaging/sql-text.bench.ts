@@ -7,6 +7,7 @@
 import { insertRows, type RowsStatement } from '../../libs/storage/src/append-sql.js';
 import { DEDUPE_ROWS, INBOX_ROWS, MESSAGE_ROWS } from '../../libs/storage/src/append-writes.js';
 import { writeStatements } from '../../libs/storage/src/sql-text.js';
+import { nsPerOp } from '../shared/ns-per-op.js';
 
 const SENDS = 20;
 const ROUNDS = 5;
@@ -47,20 +48,17 @@ const statements = [
 
 // The texts' total length, printed, so that no round's work can be optimised away.
 let written = 0;
-const rates: number[] = [];
 let requestsMade = 0;
-for (let round = 0; round <= ROUNDS; round++) {
-  let requests = 0;
-  const start = performance.now();
-  let elapsed = 0;
-  do {
-    for (let i = 0; i < 100; i++) written += writeStatements(statements).length;
-    requests += 100;
-    requestsMade += 100;
-    elapsed = performance.now() - start;
-  } while (elapsed < MEASURE_MS);
-  // Round 0 warms up the JIT.
-  if (round > 0) rates.push(requests / (elapsed / 1000));
+const request = () => {
+  written += writeStatements(statements).length;
+  requestsMade++;
+};
+const rates: number[] = [];
+for (let round = 1; round <= ROUNDS; round++) {
+  rates.push(
+    1e9 /
+      nsPerOp(request, { warmupMs: round === 1 ? MEASURE_MS : 0, measureMs: MEASURE_MS, callsPerCheck: 100 }),
+  );
   process.stderr.write(`[sql-text] round ${round}/${ROUNDS}\n`);
 }
 rates.sort((a, b) => a - b);
