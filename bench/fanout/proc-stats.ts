@@ -58,13 +58,34 @@ export function processWrittenBytes(pid: number | 'self' = 'self'): WrittenBytes
  */
 export function machineBusySeconds(): number | undefined {
   try {
-    const line = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0]!;
-    // cpu  user nice system idle iowait irq softirq steal ...
-    const [user, nice, system, , , irq, softirq, steal] = line.trim().split(/\s+/).slice(1).map(Number);
-    return (user! + nice! + system! + irq! + softirq! + steal!) / TICKS_PER_SECOND;
+    // The first line sums every CPU: `cpu  user nice system idle iowait irq softirq steal ...`.
+    return busyOf(readFileSync('/proc/stat', 'utf8').split('\n', 1)[0]!.slice(3));
   } catch {
     return undefined;
   }
+}
+
+/**
+ * Busy time of each CPU since boot (anything but idle and I/O wait), in seconds, by CPU number;
+ * undefined without /proc/stat.
+ */
+export function cpuBusySeconds(): number[] | undefined {
+  try {
+    const busy: number[] = [];
+    for (const line of readFileSync('/proc/stat', 'utf8').split('\n')) {
+      const match = /^cpu(\d+) (.*)$/.exec(line);
+      if (match) busy[Number(match[1])] = busyOf(match[2]!);
+    }
+    return busy;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Seconds of a /proc/stat CPU line's times (after its name) not spent idle or waiting for I/O. */
+function busyOf(times: string): number {
+  const [user, nice, system, , , irq, softirq, steal] = times.trim().split(/\s+/).map(Number);
+  return (user! + nice! + system! + irq! + softirq! + steal!) / TICKS_PER_SECOND;
 }
 
 /** The pid of a process whose command name is `command` (e.g. `mariadbd`), if one is visible. */

@@ -4,7 +4,8 @@
 // suite (--embedded). The group steps send to --groups disjoint groups in turn (50 by default: what
 // many small groups at the same total rate look like); --groups 1 is the hot-group case, every
 // send waiting on the transaction before it for the same counter rows. Per step: acked/s, p50/p99 ack and push latency, errors by code, pushes
-// missing, doubled and out of order, CPU per process (services pinned to CPU 0, load to CPU 1), and
+// missing, doubled and out of order, CPU per process (services pinned to CPU 0, load to CPU 1; the
+// load process's too) and how busy each CPU was (both near 100%: the machine sets the pace), and
 // the KiB each process wrote per acked send (to files and sockets, and how much reached the disk:
 // SQLite's page-sized log frames against MariaDB's redo log).
 // The best clean rate is the highest offered rate whose sends were all acked with p99 < 100 ms and
@@ -52,6 +53,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { DEFAULT_MYSQL_SERVER_URI } from '@switchboard/storage';
 import { Child } from '../fanout/child.js';
+import { cpuBusySeconds } from '../fanout/proc-stats.js';
 import { int, ms, ratio, table } from '../fanout/report.js';
 import { createGroup } from '../groups/business-api.js';
 import type { SmallLoadCommand, SmallLoadOptions, SmallLoadReport, SmallPhaseResult } from '../groups/ipc.js';
@@ -172,35 +174,48 @@ const log = (line: string) => console.log(`[messaging] ${line}`);
 let liveTarget: Target | undefined;
 const liveDatabases = new Set<BenchDatabase>();
 
-/** One step against Switchboard: what the load saw, and the cores each serving process used. */
+/**
+ * One step against Switchboard: what the load saw, the cores each serving process and the load
+ * process used, and how busy each CPU was (near 100% on both, the machine, not the services, sets
+ * the pace: the group steps' receivers cost the load core a lot).
+ */
 interface Step<R> {
   result: R;
   cores: Map<string, number>;
+  /** Busy share of each CPU over the step (0–1), by CPU number; empty without /proc/stat. */
+  cpuBusy: number[];
   check?: PushCheck;
 }
 
-/** Runs `send`'s phase and reads the serving processes' CPU around it. */
-async function measured<R>(target: Target, run: () => Promise<R>): Promise<Step<R>> {
+/** Runs `send`'s phase and reads the serving processes', the load process's and the CPUs' time around it. */
+async function measured<R>(target: Target, loadPid: number, run: () => Promise<R>): Promise<Step<R>> {
   const metricsUrls = target.processes.map((p) => p.metricsUrl);
   const counts0 = await readServiceCounts(metricsUrls);
-  const before = servingCpuSeconds(target.processes).each;
+  const measuredProcesses = [...target.processes, { name: 'load', pid: loadPid, store: false }];
+  const before = servingCpuSeconds(measuredProcesses).each;
+  const busy0 = cpuBusySeconds() ?? [];
   const written0 = servingWrittenBytes(target.processes);
   GC?.take();
   const t0 = performance.now();
   const result = await run();
   const seconds = (performance.now() - t0) / 1000;
-  const after = servingCpuSeconds(target.processes).each;
+  const after = servingCpuSeconds(measuredProcesses).each;
+  const busy1 = cpuBusySeconds() ?? [];
   const written1 = servingWrittenBytes(target.processes);
   const cores = new Map([...after].map(([name, s]) => [name, (s - (before.get(name) ?? 0)) / seconds]));
-  log(`  cores: ${describeCpu(before, after, seconds)}`);
+  const cpuBusy = busy1.map((b, i) => Math.min(1, (b - (busy0[i] ?? b)) / seconds));
+  log(`  cores: ${describeCpu(before, after, seconds)}; CPUs busy: ${busyCell(cpuBusy)}`);
   // Per acked send (a group send's pushes included in its own).
   const acked = (result as { acked?: number }).acked;
   if (acked) log(`  KiB written per acked send: ${describeWritten(written0, written1, acked)}`);
   if (GC) log(`  GC pauses: ${describeGcPauses(GC.take(), acked)}`);
   const counts1 = counts0 && (await readServiceCounts(metricsUrls));
   if (counts0 && counts1) log(`  ${describeServiceCounts(counts0, counts1)}`);
-  return { result, cores };
+  return { result, cores, cpuBusy };
 }
+
+const busyCell = (busy: readonly number[]) =>
+  busy.map((b, i) => `CPU ${i} ${Math.round(b * 100)}%`).join(', ') || '?';
 
 const errorsCell = (errors: Record<string, number>, timedOut: number, closed = 0) =>
   [
@@ -250,7 +265,7 @@ async function directSteps(target: Target): Promise<{ steps: Step<PhaseResult>[]
       log(`1:1 at ${int(rate)}/s offered for ${STEP_MS / 1000} s ...`);
       const profiled = rate === PROFILED_RATE;
       if (profiled) toggleProfilers(target);
-      const step = await measured(target, () => phase(`${rate}/s`, rate, STEP_MS));
+      const step = await measured(target, load.pid, () => phase(`${rate}/s`, rate, STEP_MS));
       const r = step.result;
       if (profiled) {
         toggleProfilers(target);
@@ -368,7 +383,7 @@ async function groupSteps(
       log(`${GROUPS} group(s) of ${MEMBERS}: ${rate} sends/s offered for ${GROUP_STEP_MS / 1000} s ...`);
       const profiled = rate === PROFILED_GROUP_RATE;
       if (profiled) toggleProfilers(target);
-      const step = await measured(target, () => groupPhase(`${rate}/s`, rate, GROUP_STEP_MS));
+      const step = await measured(target, load.pid, () => groupPhase(`${rate}/s`, rate, GROUP_STEP_MS));
       if (profiled) {
         toggleProfilers(target);
         log(`  CPU profiles of this group step written to ${args['cpu-prof']}`);
@@ -464,8 +479,9 @@ function directTable(steps: readonly Step<PhaseResult>[]): string {
       'missing',
       'clean',
       'cores per process',
+      'CPUs busy',
     ],
-    steps.map(({ result: r, check, cores }) => {
+    steps.map(({ result: r, check, cores, cpuBusy }) => {
       const faults = directFaults(r, check, P99_MS);
       return [
         int(r.rate),
@@ -478,6 +494,7 @@ function directTable(steps: readonly Step<PhaseResult>[]): string {
         check ? int(check.missing) : 'n/a',
         faults.length ? `no: ${faults.join('; ')}` : 'yes',
         cpuCell(cores),
+        busyCell(cpuBusy),
       ];
     }),
   );
@@ -496,8 +513,9 @@ function groupTable(steps: readonly Step<SmallPhaseResult>[]): string {
       'check',
       'clean',
       'cores per process',
+      'CPUs busy',
     ],
-    steps.map(({ result: r, cores }) => {
+    steps.map(({ result: r, cores, cpuBusy }) => {
       const faults = groupFaults(r, P99_MS);
       return [
         int(r.rate),
@@ -510,12 +528,13 @@ function groupTable(steps: readonly Step<SmallPhaseResult>[]): string {
         checkCell(r),
         faults.length ? `no: ${faults.join('; ')}` : 'yes',
         cpuCell(cores),
+        busyCell(cpuBusy),
       ];
     }),
   );
 }
 
-/** CPU per acked message of each serving process at a step: cores / acked per second. */
+/** CPU per acked message of each serving process (and the load's) at a step: cores / acked per second. */
 function cpuPerMessage(step: Step<PhaseResult>): string {
   const perSecond = step.result.acked / (step.result.elapsedMs / 1000);
   return [...step.cores].map(([name, c]) => `${name} ${((c / perSecond) * 1000).toFixed(2)} ms`).join(', ');
