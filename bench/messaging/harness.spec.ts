@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { PhaseResult, PushCheck } from '../overload/ipc.js';
-import { parseServiceCounts, seriesTotal } from './service-counters.js';
+import { describeServiceCounts, parseServiceCounts, seriesTotal } from './service-counters.js';
 import { bestClean, directFaults, saturated } from './steps.js';
 
 const result = (over: Partial<PhaseResult> = {}): PhaseResult => ({
@@ -93,5 +93,25 @@ describe('service counters', () => {
     expect(seriesTotal(text, 'switchboard_db_seconds_count')).toBe(7);
     expect(seriesTotal(text, 'switchboard_grpc_server_seconds_count{method="Deliver"')).toBe(7);
     expect(parseServiceCounts(text)).toMatchObject({ sends: 12, statements: 7, pushCalls: 5, gateCalls: 7 });
+  });
+
+  it("gives the mean time of the append's two MySQL requests over a step, from the db histogram", () => {
+    const metrics = (starts: number, startSeconds: number, inserts: number, insertSeconds: number) =>
+      parseServiceCounts(
+        [
+          '# HELP switchboard_db_seconds x',
+          `switchboard_db_seconds_bucket{le="0.005",operation="start"} ${starts}`,
+          `switchboard_db_seconds_sum{operation="start"} ${startSeconds}`,
+          `switchboard_db_seconds_count{operation="start"} ${starts}`,
+          `switchboard_db_seconds_sum{operation="insert"} ${insertSeconds}`,
+          `switchboard_db_seconds_count{operation="insert"} ${inserts}`,
+          `switchboard_db_seconds_sum{operation="select"} 50`,
+          `switchboard_db_seconds_count{operation="select"} 9`,
+        ].join('\n'),
+      );
+    const line = describeServiceCounts(metrics(10, 1, 10, 2), metrics(30, 1.25, 40, 2.45));
+    expect(line).toContain("the append's requests took 12.5 ms (counters) and 15.0 ms (rows, commit)");
+    // The embedded suite's SQLite, or a step without sends: no such requests, nothing said.
+    expect(describeServiceCounts(metrics(10, 1, 10, 2), metrics(10, 1, 10, 2))).not.toContain('requests');
   });
 });

@@ -1,5 +1,6 @@
 // What the services did during a benchmark step, from their /metrics before and after: logic's
-// group-commit transactions and their size, SendBatch calls from the gates, database statements,
+// group-commit transactions and their size, SendBatch calls from the gates, database statements and
+// how long the append's two requests took on MySQL,
 // route's DeliverToUsers calls and the gates' Deliver calls, and sends refused and why. It says which bound a step hit (the database, the pushes, the
 // queue) where the step's own figures only show that it did.
 
@@ -11,6 +12,13 @@ const SERIES = {
   rpcBatches: 'switchboard_logic_send_rpc_batches_total',
   rpcSends: 'switchboard_logic_send_rpc_batch_sends_total',
   statements: 'switchboard_db_seconds_count',
+  // On MySQL a batch's transaction is two requests (append-pipelined.ts), counted by their first
+  // statement: `start` (the counter upserts, with any wait for another transaction's row locks)
+  // and `insert` (the rows and the commit; during a step nearly every insert is one of these).
+  firstRequests: 'switchboard_db_seconds_count{operation="start"',
+  firstRequestSeconds: 'switchboard_db_seconds_sum{operation="start"',
+  inserts: 'switchboard_db_seconds_count{operation="insert"',
+  insertSeconds: 'switchboard_db_seconds_sum{operation="insert"',
   refusedBusy: 'switchboard_logic_sends_refused_busy_total',
   refusedPushes: 'switchboard_logic_sends_refused_push_backlog_total',
   expired: 'switchboard_logic_sends_expired_total',
@@ -66,11 +74,19 @@ export function describeServiceCounts(before: ServiceCounts, after: ServiceCount
   const d = (k: keyof ServiceCounts) => after[k] - before[k];
   const per = (a: number, b: number) => (b > 0 ? (a / b).toFixed(1) : 'n/a');
   const sends = d('sends');
+  const meanMs = (seconds: number, count: number) =>
+    count > 0 ? ((seconds / count) * 1000).toFixed(1) : 'n/a';
+  const requests =
+    d('firstRequests') > 0
+      ? `; the append's requests took ${meanMs(d('firstRequestSeconds'), d('firstRequests'))} ms (counters) ` +
+        `and ${meanMs(d('insertSeconds'), d('inserts'))} ms (rows, commit) on average`
+      : '';
   return (
     `logic: ${d('batches')} transactions (${per(d('batchSends'), d('batches'))} sends each), ` +
     `${d('rpcBatches')} SendBatch calls (${per(d('rpcSends'), d('rpcBatches'))} each), ` +
     `per stored send ${per(d('statements'), sends)} statements, ${per(d('pushCalls'), sends)} DeliverToUsers ` +
     `and ${per(d('gateCalls'), sends)} Deliver calls; ` +
-    `refused ${d('refusedBusy')} queue full, ${d('refusedPushes')} push backlog, ${d('expired')} expired`
+    `refused ${d('refusedBusy')} queue full, ${d('refusedPushes')} push backlog, ${d('expired')} expired` +
+    requests
   );
 }
