@@ -74,12 +74,10 @@ export function describeServiceCounts(before: ServiceCounts, after: ServiceCount
   const d = (k: keyof ServiceCounts) => after[k] - before[k];
   const per = (a: number, b: number) => (b > 0 ? (a / b).toFixed(1) : 'n/a');
   const sends = d('sends');
-  const meanMs = (seconds: number, count: number) =>
-    count > 0 ? ((seconds / count) * 1000).toFixed(1) : 'n/a';
   const requests =
     d('firstRequests') > 0
-      ? `; the append's requests took ${meanMs(d('firstRequestSeconds'), d('firstRequests'))} ms (counters) ` +
-        `and ${meanMs(d('insertSeconds'), d('inserts'))} ms (rows, commit) on average`
+      ? `; the append's requests took ${per(d('firstRequestSeconds') * 1000, d('firstRequests'))} ms (counters) ` +
+        `and ${per(d('insertSeconds') * 1000, d('inserts'))} ms (rows, commit) on average`
       : '';
   return (
     `logic: ${d('batches')} transactions (${per(d('batchSends'), d('batches'))} sends each), ` +
