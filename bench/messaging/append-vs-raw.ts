@@ -15,7 +15,13 @@ import { createConnection, type Connection } from 'mysql2/promise';
 import { int, ms, table } from '../fanout/report.js';
 import { openBenchDatabase, type BenchDatabase } from '../send/bench-database.js';
 import { BENCH_APP_ID, Workload } from '../send/workload.js';
-import { GroupWorkload, writeDirectBatch, writeGroupBatch } from './raw-database.js';
+import {
+  GroupWorkload,
+  runRawReference,
+  writeDirectBatch,
+  writeGroupBatch,
+  type RawReferenceResult,
+} from './raw-database.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -37,45 +43,22 @@ if (GROUPS * MEMBERS > USERS) throw new Error('--groups x --members exceeds --us
 const log = (line: string) => console.log(`[append-vs-raw] ${line}`);
 const live = new Set<BenchDatabase>();
 
-interface Run {
-  perSecond: number;
-  p50Ms: number;
-  p99Ms: number;
-}
-
-/** One side at one size: `write(first, count)` writes sends first..first+count-1 in one transaction. */
-async function timed(write: (first: number, count: number) => Promise<void>, size: number): Promise<Run> {
-  const took: number[] = [];
-  let n = 0;
-  const t0 = performance.now();
-  while (performance.now() - t0 < MS) {
-    const started = performance.now();
-    await write(n, size);
-    took.push(performance.now() - started);
-    n += size;
-  }
-  const seconds = (performance.now() - t0) / 1000;
-  took.sort((a, b) => a - b);
-  const q = (p: number) => took[Math.min(took.length - 1, Math.ceil(p * took.length) - 1)]!;
-  return { perSecond: n / seconds, p50Ms: q(0.5), p99Ms: q(0.99) };
-}
-
-/** Raw and ours at one batch size, each on a database of its own holding the same users and groups. */
-async function side(kind: 'raw' | 'ours', size: number): Promise<Run> {
+/**
+ * Raw and ours at one batch size, each on a database of its own holding the same users and groups,
+ * timed by the raw reference's own loop (`runRawReference`: back-to-back transactions, p50/p99).
+ */
+async function side(kind: 'raw' | 'ours', size: number): Promise<RawReferenceResult> {
   const runId = `${kind}${size}-${Date.now()}`;
   const workload = new Workload(USERS, runId);
   const db = await openBenchDatabase(args.mysql, 1, workload, live);
-  let conn: Connection | undefined;
   try {
     const groups =
       GROUPS > 0 ? new GroupWorkload(GROUPS, MEMBERS, (i) => workload.userId(i), runId) : undefined;
     const memberIds = groups ? await groups.create(db.storage) : [];
-    conn = await createConnection(db.uri);
-    const raw = conn;
-    const write = async (first: number, count: number): Promise<void> => {
+    const write = async (conn: Connection, first: number, count: number): Promise<void> => {
       if (groups) {
         const sends = Array.from({ length: count }, (_, i) => groups.plan(first + i, memberIds));
-        if (kind === 'raw') return writeGroupBatch(raw, sends, workload.content);
+        if (kind === 'raw') return writeGroupBatch(conn, sends, workload.content);
         await db.storage.messages.append(
           sends.map<AppendInput>((s) => ({
             appId: BENCH_APP_ID,
@@ -93,14 +76,18 @@ async function side(kind: 'raw' | 'ours', size: number): Promise<Run> {
         return;
       }
       const sends = Array.from({ length: count }, (_, i) => workload.plan(first + i));
-      if (kind === 'raw') return writeDirectBatch(raw, sends, workload.content);
+      if (kind === 'raw') return writeDirectBatch(conn, sends, workload.content);
       await db.storage.messages.append(sends.map((s) => directAppendInput(workload.toInput(s))));
     };
     // Warm-up: the connection, prepared texts and the first pages of every table.
-    await write(1_000_000_000, size);
-    return await timed(write, size);
+    const conn = await createConnection(db.uri);
+    try {
+      await write(conn, 1_000_000_000, size);
+    } finally {
+      await conn.end();
+    }
+    return await runRawReference(db.uri, MS, size, write, (line) => log(`${size} ${kind}: ${line}`));
   } finally {
-    await conn?.end();
     await db.dispose();
   }
 }
