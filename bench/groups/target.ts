@@ -57,6 +57,8 @@ export interface ClusterTargetOptions {
   onLine?: (service: string, line: string) => void;
   /** Trace the services' garbage collections into this. */
   gcPauses?: GcPauses;
+  /** Node and V8 options of every service process (`--single-threaded-gc`). */
+  nodeArgs?: readonly string[];
   /**
    * Build the apps (`scripts/build-app.mjs`, as the Docker image is built) and run the services
    * from dist/apps with plain node, not from source through tsx, whose loader thread and
@@ -108,7 +110,7 @@ export async function startClusterTarget(options: ClusterTargetOptions): Promise
       prefix,
       app: { id: appId, secret },
       env: { ...BENCH_ENV, ...options.env },
-      ...(options.gcPauses ? { nodeArgs: GcPauses.NODE_ARGS } : {}),
+      nodeArgs: [...(options.gcPauses ? GcPauses.NODE_ARGS : []), ...(options.nodeArgs ?? [])],
       compiled: options.compiled ?? false,
       onLine: (service, line) => {
         if (options.gcPauses?.observe(service, line)) return;

@@ -29,6 +29,13 @@
 //        --contacts N: each user sends 1:1 only to N fixed contacts (users x N conversations, which
 //        repeat as in a chat app; the raw reference the same), instead of to anyone (2,000 users:
 //        nearly every send starts a new conversation, the costliest case for SQLite's page log)
+//        --service-node-args='--single-threaded-gc --max-semi-space-size=32': Node and V8 options of
+//        the services alone (the load processes keep theirs); local cluster only
+//        --innodb-set innodb_buffer_pool_size=2G,innodb_log_file_size=2G,innodb_io_capacity=2000: SET
+//        GLOBAL on the MySQL server for the run (the raw references' too), the previous values set
+//        back at the end (printed at the start, to set by hand after a Ctrl-C); innodb_* only. Every
+//        step prints how full InnoDB's redo log got and the pages it flushed per acked send
+//        (innodb.ts): a stock MariaDB must flush after about half a minute of thousands of sends a second
 //        --gc-pauses: the services run with --trace-gc-nvp, and each step prints their collections'
 //        pauses of 5 ms or more (count, total, longest) and the bytes each allocated per acked send
 //        (bench/shared/gc-pauses.ts)
@@ -86,6 +93,13 @@ import {
   type RawReferenceResult,
 } from './raw-database.js';
 import { describeServiceCounts, readServiceCounts } from './service-counters.js';
+import {
+  describeInnodbStep,
+  describeSizing,
+  InnodbWatch,
+  parseInnodbSettings,
+  type InnodbStep,
+} from './innodb.js';
 import { bestClean, directFaults, groupFaults, saturated } from './steps.js';
 
 const { values: args } = parseArgs({
@@ -114,6 +128,8 @@ const { values: args } = parseArgs({
     'raw-groups': { type: 'string', default: '' },
     'no-pin': { type: 'boolean', default: false },
     'gc-pauses': { type: 'boolean', default: false },
+    'service-node-args': { type: 'string', default: '' },
+    'innodb-set': { type: 'string', default: '' },
     mysql: { type: 'string', default: DEFAULT_MYSQL_SERVER_URI },
     'redis-url': { type: 'string', default: 'redis://127.0.0.1:6379' },
     'cpu-prof': { type: 'string', default: '' },
@@ -153,6 +169,12 @@ const GROUPS = Number(args.groups);
 const PIN = canPin(args['no-pin']);
 const COMPILED = compiledFlag(args);
 const GC = args['gc-pauses'] ? new GcPauses() : undefined;
+const SERVICE_NODE_ARGS = args['service-node-args'].split(/\s+/).filter((a) => a !== '');
+if (SERVICE_NODE_ARGS.length > 0 && args.embedded)
+  throw new Error('--service-node-args is for the local cluster');
+const INNODB_SETTINGS = parseInnodbSettings(args['innodb-set']);
+if (INNODB_SETTINGS.size > 0 && args.embedded)
+  throw new Error('--innodb-set is for the local cluster (MySQL)');
 const RAW_MS = Number(args['raw-ms']);
 const RAW_BATCH = Number(args['raw-batch']);
 const RAW_GROUPS = Number(args['raw-groups'] || args.groups);
@@ -172,6 +194,8 @@ const here = (file: string) => fileURLToPath(new URL(file, import.meta.url));
 const sleep = (t: number) => new Promise((resolve) => setTimeout(resolve, t));
 const log = (line: string) => console.log(`[messaging] ${line}`);
 let liveTarget: Target | undefined;
+/** InnoDB's state around each step (the local cluster and the raw references: MySQL only). */
+let innodb: InnodbWatch | undefined;
 const liveDatabases = new Set<BenchDatabase>();
 
 /**
@@ -184,6 +208,8 @@ interface Step<R> {
   cores: Map<string, number>;
   /** Busy share of each CPU over the step (0–1), by CPU number; empty without /proc/stat. */
   cpuBusy: number[];
+  /** What the MySQL server's InnoDB did over the step (the embedded suite: undefined). */
+  innodb?: InnodbStep;
   check?: PushCheck;
 }
 
@@ -196,9 +222,11 @@ async function measured<R>(target: Target, loadPid: number, run: () => Promise<R
   const busy0 = cpuBusySeconds() ?? [];
   const written0 = servingWrittenBytes(target.processes);
   GC?.take();
+  await innodb?.start();
   const t0 = performance.now();
   const result = await run();
   const seconds = (performance.now() - t0) / 1000;
+  const innodbStep = await innodb?.stop();
   const after = servingCpuSeconds(measuredProcesses).each;
   const busy1 = cpuBusySeconds() ?? [];
   const written1 = servingWrittenBytes(target.processes);
@@ -209,10 +237,18 @@ async function measured<R>(target: Target, loadPid: number, run: () => Promise<R
   const acked = (result as { acked?: number }).acked;
   if (acked) log(`  KiB written per acked send: ${describeWritten(written0, written1, acked)}`);
   if (GC) log(`  GC pauses: ${describeGcPauses(GC.take(), acked)}`);
+  if (innodbStep) log(`  ${describeInnodbStep(innodbStep, acked ?? 0)}`);
   const counts1 = counts0 && (await readServiceCounts(metricsUrls));
   if (counts0 && counts1) log(`  ${describeServiceCounts(counts0, counts1)}`);
-  return { result, cores, cpuBusy };
+  return { result, cores, cpuBusy, ...(innodbStep ? { innodb: innodbStep } : {}) };
 }
+
+/** A step's InnoDB figures for the tables: the redo log's fullest share, pages flushed per acked send. */
+const innodbCell = (step: InnodbStep | undefined, acked: number) =>
+  step
+    ? `${step.peakCheckpointShare === undefined ? '?' : `${Math.round(step.peakCheckpointShare * 100)}%`}, ` +
+      (acked > 0 ? (step.pagesFlushed / acked).toFixed(2) : 'n/a')
+    : 'n/a';
 
 const busyCell = (busy: readonly number[]) =>
   busy.map((b, i) => `CPU ${i} ${Math.round(b * 100)}%`).join(', ') || '?';
@@ -412,6 +448,18 @@ async function inScratchDatabase<T>(workload: Workload, run: (db: BenchDatabase)
   }
 }
 
+/** A raw reference with InnoDB watched, as the steps are. */
+async function watchedReference(
+  label: string,
+  run: () => Promise<RawReferenceResult>,
+): Promise<RawReferenceResult> {
+  await innodb?.start();
+  const result = await run();
+  const step = await innodb?.stop();
+  if (step) log(`${label}: ${describeInnodbStep(step, result.messages)}`);
+  return result;
+}
+
 async function rawReference(): Promise<RawReferenceResult> {
   const workload = new Workload(USERS, `raw${Date.now()}`, 1, CONTACTS);
   log(
@@ -480,8 +528,9 @@ function directTable(steps: readonly Step<PhaseResult>[]): string {
       'clean',
       'cores per process',
       'CPUs busy',
+      'InnoDB redo log peak, pages flushed per send',
     ],
-    steps.map(({ result: r, check, cores, cpuBusy }) => {
+    steps.map(({ result: r, check, cores, cpuBusy, innodb: db }) => {
       const faults = directFaults(r, check, P99_MS);
       return [
         int(r.rate),
@@ -495,6 +544,7 @@ function directTable(steps: readonly Step<PhaseResult>[]): string {
         faults.length ? `no: ${faults.join('; ')}` : 'yes',
         cpuCell(cores),
         busyCell(cpuBusy),
+        innodbCell(db, r.acked),
       ];
     }),
   );
@@ -514,8 +564,9 @@ function groupTable(steps: readonly Step<SmallPhaseResult>[]): string {
       'clean',
       'cores per process',
       'CPUs busy',
+      'InnoDB redo log peak, pages flushed per send',
     ],
-    steps.map(({ result: r, cores, cpuBusy }) => {
+    steps.map(({ result: r, cores, cpuBusy, innodb: db }) => {
       const faults = groupFaults(r, P99_MS);
       return [
         int(r.rate),
@@ -529,6 +580,7 @@ function groupTable(steps: readonly Step<SmallPhaseResult>[]): string {
         faults.length ? `no: ${faults.join('; ')}` : 'yes',
         cpuCell(cores),
         busyCell(cpuBusy),
+        innodbCell(db, r.acked),
       ];
     }),
   );
@@ -549,6 +601,28 @@ async function main(): Promise<number> {
   );
   // This process runs the raw reference's client: on the load core, as the load generators.
   if (PIN) pinProcess(process.pid, '1');
+  let sizing = '';
+  let restoreInnodb: (() => Promise<void>) | undefined;
+  if (!args.embedded) {
+    innodb = await InnodbWatch.open(args.mysql);
+    if (INNODB_SETTINGS.size > 0) {
+      const { undo, restore } = await innodb.apply(INNODB_SETTINGS);
+      restoreInnodb = restore;
+      log(`--innodb-set applied; put back at the end, or by hand after a Ctrl-C: ${undo.join('; ')}`);
+    }
+    sizing = describeSizing(await innodb.sizing());
+    log(sizing);
+  }
+  try {
+    return await runSteps(started, load0, sizing);
+  } finally {
+    await restoreInnodb?.();
+    await innodb?.close();
+    innodb = undefined;
+  }
+}
+
+async function runSteps(started: number, load0: number[], sizing: string): Promise<number> {
   log(args.embedded ? 'starting the embedded suite ...' : 'starting the local cluster ...');
   const target = (liveTarget = args.embedded
     ? await startEmbeddedTarget({ env: GATE_ENV })
@@ -560,6 +634,7 @@ async function main(): Promise<number> {
         env: GATE_ENV,
         compiled: COMPILED,
         ...(GC ? { gcPauses: GC } : {}),
+        nodeArgs: SERVICE_NODE_ARGS,
       }));
   let direct: Awaited<ReturnType<typeof directSteps>>;
   let groups: Step<SmallPhaseResult>[] = [];
@@ -574,10 +649,12 @@ async function main(): Promise<number> {
     liveTarget = undefined;
     await target.stop();
   }
-  const raw = args['no-raw'] ? undefined : await rawReference();
+  const raw = args['no-raw'] ? undefined : await watchedReference('raw reference', rawReference);
   if (raw) log(`raw reference: ${int(raw.perSecond)} msg/s`);
   const rawGroup =
-    args['no-raw'] || args['no-raw-groups'] || groups.length === 0 ? undefined : await rawGroupReference();
+    args['no-raw'] || args['no-raw-groups'] || groups.length === 0
+      ? undefined
+      : await watchedReference('raw group reference', rawGroupReference);
   // Deliveries as the group steps count them: every member but the sender.
   const rawGroupDeliveries = rawGroup ? rawGroup.perSecond * (MEMBERS - 1) : 0;
   if (rawGroup)
@@ -590,7 +667,8 @@ async function main(): Promise<number> {
       `${new Date().toISOString().slice(0, 16)}Z, Node ${process.version}, ${cpu.length} x ${cpu[0]?.model ?? '?'}, ` +
       `${PIN ? 'services on CPU 0, load on CPU 1' : 'not pinned'}; load average ${load0[0]!.toFixed(2)} -> ` +
       `${load1[0]!.toFixed(2)}; ${((Date.now() - started) / 1000).toFixed(0)} s. ${int(USERS)} users, half over TCP ` +
-      `and half over WS, ${args.bytes}-byte bodies, ${STEP_MS / 1000} s per step, open loop.\n`,
+      `and half over WS, ${args.bytes}-byte bodies, ${STEP_MS / 1000} s per step, open loop.` +
+      `${sizing ? ` ${sizing}.` : ''}\n`,
   );
   const pairs = CONTACTS > 0 ? `each user to ${CONTACTS} fixed contacts` : 'random pairs';
   console.log(`1:1 sends (${pairs}):\n\n${directTable(direct.steps)}\n`);
