@@ -57,6 +57,25 @@ describe('docker-compose.yml', () => {
     }
   });
 
+  it('starts MariaDB sized for sustained sends, the sizes the operations guide names', () => {
+    // A stock MariaDB (128 MiB buffer pool, 96 MiB redo log, io_capacity 200) makes every write wait
+    // for page flushing after half a minute of a few thousand sends a second (docs/benchmarks.md).
+    const flags = compose.services['mysql']?.command ?? [];
+    const operations = readFileSync(join(root, 'docs/operations.md'), 'utf8');
+    for (const name of [
+      'innodb-buffer-pool-size',
+      'innodb-log-file-size',
+      'innodb-io-capacity',
+      'innodb-io-capacity-max',
+    ]) {
+      const flag = flags.find((f) => f.startsWith(`--${name}=`));
+      expect(flag, name).toBeDefined();
+      // Overridable from the environment, with a default larger than the stock one.
+      expect(flag, name).toMatch(/^--[a-z-]+=\$\{MARIADB_[A-Z_]+:-\d+[KMG]?\}$/);
+      expect(operations, name).toContain(name.replaceAll('-', '_'));
+    }
+  });
+
   it('publishes client ports and the business API only, never an internal gRPC or health port', () => {
     const published = Object.values(compose.services).flatMap((s) => (s as { ports?: string[] }).ports ?? []);
     expect(published.sort()).toEqual(['7100:7100', '7200:7200', '7700:7700', '7800:7800']);
