@@ -29,6 +29,26 @@ function result(i: DirectSendInput): DirectSendResult {
   };
 }
 
+/**
+ * A batcher (no delay, batches of `maxSize`) whose writes each wait for their release; `flushes`
+ * lists each batch's send numbers in the order the writes began.
+ */
+function heldWriter(maxSize: number, limits: SendBatcherLimits<DirectSendInput>) {
+  const flushes: number[][] = [];
+  const releases: Array<() => void> = [];
+  const batcher = new SendBatcher<DirectSendInput, DirectSendResult>(
+    async (batch) => {
+      flushes.push(batch.map((i) => Number(i.clientMsgId.slice(1))));
+      await new Promise<void>((r) => releases.push(r));
+      return batch.map(result);
+    },
+    0,
+    maxSize,
+    limits,
+  );
+  return { batcher, flushes, releases };
+}
+
 describe('SendBatcher (group commit)', () => {
   it('gathers concurrent sends into one flush and answers each with its own result', async () => {
     const flushes: number[] = [];
@@ -46,18 +66,7 @@ describe('SendBatcher (group commit)', () => {
   });
 
   it('writes up to maxInFlight batches at once; sends arriving meanwhile wait for a free one', async () => {
-    const flushes: number[][] = [];
-    const releases: Array<() => void> = [];
-    const batcher = new SendBatcher<DirectSendInput, DirectSendResult>(
-      async (batch) => {
-        flushes.push(batch.map((i) => Number(i.clientMsgId.slice(1))));
-        await new Promise<void>((r) => releases.push(r));
-        return batch.map(result);
-      },
-      0,
-      2,
-      { maxQueued: 100, maxInFlight: 2 },
-    );
+    const { batcher, flushes, releases } = heldWriter(2, { maxQueued: 100, maxInFlight: 2 });
     const first = [1, 2].map((i) => batcher.send(input(i)));
     await new Promise((r) => setTimeout(r, 5));
     const second = [3].map((i) => batcher.send(input(i)));
@@ -220,5 +229,52 @@ describe('SendBatcher admission control', () => {
     expect((await patient).messageId).toBe(3);
     expect(written).toEqual(['m1', 'm3']);
     expect(batcher.expired).toBe(1);
+  });
+});
+
+describe('SendBatcher with lockKeys (batches that do not wait for each other)', () => {
+  /** Sends named by id, each locking the rows listed. */
+  const rows: Record<number, string[]> = {};
+  const send = (i: number, keys: string[]) => {
+    rows[i] = keys;
+    return input(i);
+  };
+  const lockKeys = (i: DirectSendInput) => rows[Number(i.clientMsgId.slice(1))]!;
+
+  const writer = () => heldWriter(100, { maxQueued: 100, maxInFlight: 2, lockKeys });
+  const tick = () => new Promise((r) => setTimeout(r, 5));
+
+  it('leaves out of the second batch the sends that would wait for the first, and every later send sharing a row with them', async () => {
+    const { batcher, flushes, releases } = writer();
+    const first = [batcher.send(send(1, ['A', 'B']))];
+    await tick();
+    // 2 waits for A; 3 shares nothing with the batch in flight but X with 2, so it must not overtake
+    // 2; 4 and 5 are free.
+    const rest = [
+      batcher.send(send(2, ['A', 'X'])),
+      batcher.send(send(3, ['X'])),
+      batcher.send(send(4, ['C'])),
+      batcher.send(send(5, ['D', 'E'])),
+    ];
+    await tick();
+    expect(flushes).toEqual([[1], [4, 5]]);
+    releases[0]!();
+    await tick();
+    expect(flushes).toEqual([[1], [4, 5], [2, 3]]);
+    releases[1]!();
+    releases[2]!();
+    expect((await Promise.all([...first, ...rest])).map((r) => r.messageId)).toEqual([1, 2, 3, 4, 5]);
+  });
+
+  it('writes the next batch all the same when every waiting send would wait (the hot conversation)', async () => {
+    const { batcher, flushes, releases } = writer();
+    const all = [batcher.send(send(11, ['G']))];
+    await tick();
+    all.push(batcher.send(send(12, ['G'])), batcher.send(send(13, ['G', 'H'])));
+    await tick();
+    expect(flushes).toEqual([[11], [12, 13]]);
+    releases[0]!();
+    releases[1]!();
+    expect((await Promise.all(all)).map((r) => r.messageId)).toEqual([11, 12, 13]);
   });
 });

@@ -13,6 +13,8 @@ interface Writing {
   ticket: number;
   /** Set when the write has ended: answers the batch's sends. */
   answer: (() => void) | undefined;
+  /** The rows its transaction locks (see SendBatcherLimits.lockKeys); empty without. */
+  keys: readonly string[];
 }
 
 interface Pending<In, Out> {
@@ -21,12 +23,14 @@ interface Pending<In, Out> {
   deadline: number;
   /** Unix ms when it was queued. */
   queuedAt: number;
+  /** The rows it locks, once asked (lockKeys only). */
+  keys: readonly string[] | undefined;
   resolve(result: Out): void;
   reject(err: unknown): void;
 }
 
 /** Admission control of the batcher. */
-export interface SendBatcherLimits {
+export interface SendBatcherLimits<In = unknown> {
   /** Sends waiting for a batch; past it a send is refused at once with RATE_LIMITED. */
   maxQueued: number;
   /**
@@ -41,6 +45,14 @@ export interface SendBatcherLimits {
    * stay gapless and in order.
    */
   maxInFlight?: number;
+  /**
+   * The rows a send's transaction locks until commit (its seq counters), as strings. With it, a
+   * batch formed while another is being written leaves out the sends that would wait for that one's
+   * locks (and every later send sharing a row with one left out, so that no send overtakes an earlier
+   * one it shares a row with); they go in the next batch. When every waiting send would wait, the
+   * batch is formed anyway, as without it: waiting at the database beats waiting here.
+   */
+  lockKeys?: (input: In) => readonly string[];
   /** Milliseconds since the epoch; injectable for tests. */
   now?: () => number;
 }
@@ -68,6 +80,9 @@ export class SendBatcher<In = AppendInput, Out = AppendResult> {
   private readonly maxQueued: number;
   private readonly maxQueueWaitMs: number;
   private readonly now: () => number;
+  private readonly lockKeys: ((input: In) => readonly string[]) | undefined;
+  /** How many batches being written lock each row (lockKeys only). */
+  private readonly locked = new Map<string, number>();
   /** Sends refused because the queue was full, and dropped because their caller had given up. */
   rejected = 0;
   expired = 0;
@@ -76,12 +91,13 @@ export class SendBatcher<In = AppendInput, Out = AppendResult> {
     private readonly flush: Flush<In, Out>,
     private readonly maxDelayMs: number,
     private readonly maxSize: number,
-    limits: SendBatcherLimits = { maxQueued: Number.MAX_SAFE_INTEGER },
+    limits: SendBatcherLimits<In> = { maxQueued: Number.MAX_SAFE_INTEGER },
   ) {
     this.maxQueued = limits.maxQueued;
     this.maxQueueWaitMs = limits.maxQueueWaitMs ?? Infinity;
     this.maxInFlight = Math.max(1, limits.maxInFlight ?? 1);
     this.now = limits.now ?? Date.now;
+    this.lockKeys = limits.lockKeys;
   }
 
   /** Sends waiting for a batch (not counting the one being written). */
@@ -106,7 +122,7 @@ export class SendBatcher<In = AppendInput, Out = AppendResult> {
         );
         return;
       }
-      this.queue.push({ input, deadline, queuedAt: now, resolve, reject });
+      this.queue.push({ input, deadline, queuedAt: now, keys: undefined, resolve, reject });
       if (this.inFlight >= this.maxInFlight) return;
       if (this.queue.length >= this.maxSize) this.run();
       else this.timer ??= setTimeout(() => this.run(), this.maxDelayMs);
@@ -121,10 +137,10 @@ export class SendBatcher<In = AppendInput, Out = AppendResult> {
     if (this.inFlight >= this.maxInFlight) return;
     this.dropExpired();
     if (this.queue.length === 0) return;
-    const batch = this.queue.length > this.maxSize ? this.queue.splice(0, this.maxSize) : this.queue;
-    if (batch === this.queue) this.queue = [];
+    const { batch, keys } = this.take();
     this.inFlight++;
-    const writing: Writing = { ticket: 0, answer: undefined };
+    const writing: Writing = { ticket: 0, answer: undefined, keys };
+    for (const key of keys) this.locked.set(key, (this.locked.get(key) ?? 0) + 1);
     this.writing.add(writing);
     const written = this.flush(
       batch.map((p) => p.input),
@@ -150,11 +166,59 @@ export class SendBatcher<In = AppendInput, Out = AppendResult> {
         },
       )
       .then(() => {
+        this.unlock(writing.keys);
         this.answerInOrder();
         this.inFlight--;
         // Whatever queued up while the transaction ran goes next, without waiting again.
         if (this.queue.length > 0) this.run();
       });
+  }
+
+  /** The next batch, and the rows it locks (lockKeys only). */
+  private take(): { batch: Pending<In, Out>[]; keys: readonly string[] } {
+    const lockKeys = this.lockKeys;
+    if (lockKeys === undefined || this.locked.size === 0) {
+      const batch = this.queue.length > this.maxSize ? this.queue.splice(0, this.maxSize) : this.queue;
+      if (batch === this.queue) this.queue = [];
+      return { batch, keys: lockKeys ? keysOf(batch, lockKeys) : NO_KEYS };
+    }
+    const held = new Set<string>();
+    const batch: Pending<In, Out>[] = [];
+    const keys: string[] = [];
+    let kept = 0;
+    for (const p of this.queue) {
+      const own = (p.keys ??= lockKeys(p.input));
+      let waits = false;
+      for (const key of own) {
+        if (this.locked.has(key) || held.has(key)) {
+          waits = true;
+          break;
+        }
+      }
+      if (waits || batch.length >= this.maxSize) {
+        for (const key of own) held.add(key);
+        this.queue[kept++] = p;
+      } else {
+        batch.push(p);
+        for (const key of own) keys.push(key);
+      }
+    }
+    if (batch.length === 0) {
+      // Every send waits for a batch being written: write them now all the same.
+      const all = this.queue.length > this.maxSize ? this.queue.splice(0, this.maxSize) : this.queue;
+      if (all === this.queue) this.queue = [];
+      return { batch: all, keys: keysOf(all, lockKeys) };
+    }
+    this.queue.length = kept;
+    return { batch, keys };
+  }
+
+  private unlock(keys: readonly string[]): void {
+    for (const key of keys) {
+      const n = this.locked.get(key)!;
+      if (n <= 1) this.locked.delete(key);
+      else this.locked.set(key, n - 1);
+    }
   }
 
   /**
@@ -192,4 +256,15 @@ export class SendBatcher<In = AppendInput, Out = AppendResult> {
     }
     this.queue.length = kept;
   }
+}
+
+const NO_KEYS: readonly string[] = [];
+
+function keysOf<In, Out>(
+  batch: readonly Pending<In, Out>[],
+  lockKeys: (input: In) => readonly string[],
+): string[] {
+  const keys: string[] = [];
+  for (const p of batch) for (const key of (p.keys ??= lockKeys(p.input))) keys.push(key);
+  return keys;
 }

@@ -22,7 +22,7 @@ import {
   serveInternal,
   type AddressList,
 } from '@switchboard/rpc';
-import { openConfiguredStorage, type Storage } from '@switchboard/storage';
+import { appendLockKeys, openConfiguredStorage, type Storage } from '@switchboard/storage';
 import { logicHandlers } from './grpc-handlers.js';
 import { bindManySizes, logicCounters } from './logic-metrics.js';
 import { ConversationList } from './conversation-list.js';
@@ -148,6 +148,7 @@ export async function startLogic(options: StartLogicOptions): Promise<RunningLog
       maxQueued: config.logic.maxQueuedSends,
       maxQueueWaitMs: config.logic.maxSendQueueWaitMs,
       maxInFlight: config.logic.sendBatchesInFlight,
+      ...(config.logic.sendBatchLockAware ? { lockKeys: appendLockKeys } : {}),
     },
   );
   const nudger = new SyncNudger(route, counters);

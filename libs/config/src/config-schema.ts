@@ -138,6 +138,8 @@ const logic = section({
   sendBatchMaxSize: count(1, 10_000),
   /** Group commit: transactions written at once (SQLite, with one writer, runs them one by one). */
   sendBatchesInFlight: count(1, 16),
+  /** Group commit: a batch leaves out the sends that would wait for a batch in flight's row locks. */
+  sendBatchLockAware: bool(),
   /**
    * Largest message content accepted, in bytes. Capped at 4 MiB so that one message, which a page
    * always carries whatever its size, stays well inside the 16 MiB gRPC message limit.

@@ -132,6 +132,17 @@ export class AppendPlan {
   }
 }
 
+/**
+ * The seq counter rows appending `input` takes seqs from, and so locks until its transaction commits
+ * (its conversation's and each inbox user's, as {@link AppendPlan} lists them), one string each: two
+ * appends whose keys share one wait for each other at the database.
+ */
+export function appendLockKeys(input: AppendInput): string[] {
+  const keys = [`${input.appId}\u0000${input.conversation.type}\u0000${input.conversation.key}`];
+  for (const userId of input.inboxUserIds) keys.push(`${input.appId}\u0000\u0000${userId}`);
+  return keys;
+}
+
 export const MESSAGE_ROWS: RowsStatement = {
   name: 'insert messages',
   table: 'messages',

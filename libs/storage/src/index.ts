@@ -47,6 +47,7 @@ export type {
   ReadMark,
 } from './types.js';
 export { directAppendInput, directSendResult } from './direct-send.js';
+export { appendLockKeys } from './append-writes.js';
 export { StorageError, type StorageErrorCode } from './storage-error.js';
 export { directConversationId } from './conversation-id.js';
 export { MAX_ID_LENGTH, MAX_PAGE_SIZE, MIN_PAGE_BYTES, MAX_USER_TAGS, MAX_TAG_LENGTH } from './limits.js';
