@@ -125,11 +125,11 @@ export function parseInnodbSettings(text: string): Map<string, number> {
 
 async function readVariables(conn: Connection, names: readonly string[]): Promise<Map<string, string>> {
   const [rows] = await conn.query<RowDataPacket[]>(
-    'select variable_name as name, variable_value as value from information_schema.global_variables ' +
-      'where lower(variable_name) in (?)',
+    // SHOW rather than information_schema, whose status tables MySQL 8 no longer has.
+    'show global variables where variable_name in (?)',
     [names],
   );
-  return new Map(rows.map((r) => [String(r['name']).toLowerCase(), String(r['value'])]));
+  return new Map(rows.map((r) => [String(r['Variable_name']).toLowerCase(), String(r['Value'])]));
 }
 
 /** A connection of the benchmark's own that reads InnoDB's state while steps run. */
@@ -176,12 +176,12 @@ export class InnodbWatch {
   }
 
   async sample(): Promise<InnodbSample> {
-    const [rows] = await this.conn.query<RowDataPacket[]>(
-      'select variable_name as name, variable_value as value from information_schema.global_status ' +
-        'where upper(variable_name) in (?)',
-      [Object.keys(STATUS)],
+    const [rows] = await this.conn.query<RowDataPacket[]>('show global status where variable_name in (?)', [
+      Object.keys(STATUS),
+    ]);
+    return parseInnodbStatus(
+      rows.map((r) => ({ name: String(r['Variable_name']), value: String(r['Value']) })),
     );
-    return parseInnodbStatus(rows as Array<{ name: string; value: string }>);
   }
 
   /** Starts a step: reads now, then every second, keeping the fullest redo log seen. */
