@@ -5,6 +5,7 @@ import {
   checkpointShare,
   describeInnodbStep,
   describeSizing,
+  innodbCell,
   innodbStep,
   InnodbWatch,
   parseInnodbSettings,
@@ -66,6 +67,9 @@ describe('InnoDB figures of a benchmark step', () => {
     expect(describeInnodbStep(innodbStep(sample(), sample(), undefined), 0)).toBe(
       'InnoDB: n/a pages flushed per send, dirty pages 1% of the buffer pool at the end',
     );
+    expect(innodbCell(step, 100_000)).toBe('81%, 1.70');
+    expect(innodbCell(innodbStep(sample(), sample(), undefined), 0)).toBe('?, n/a');
+    expect(innodbCell(undefined, 10)).toBe('n/a');
   });
 
   it('states the sizing as the server reports it', () => {

@@ -75,6 +75,15 @@ export function checkpointShare(sample: InnodbSample): number | undefined {
 }
 
 const pct = (share: number) => `${Math.round(share * 100)}%`;
+const perSend = (step: InnodbStep, sends: number) =>
+  sends > 0 ? (step.pagesFlushed / sends).toFixed(2) : 'n/a';
+
+/** A step's two figures for a table cell: the redo log's fullest share, pages flushed per send. */
+export function innodbCell(step: InnodbStep | undefined, sends: number): string {
+  if (!step) return 'n/a';
+  const peak = step.peakCheckpointShare === undefined ? '?' : pct(step.peakCheckpointShare);
+  return `${peak}, ${perSend(step, sends)}`;
+}
 
 /** One line for a step of `sends` acked sends or written messages (a group send counts once). */
 export function describeInnodbStep(step: InnodbStep, sends: number): string {
@@ -82,7 +91,7 @@ export function describeInnodbStep(step: InnodbStep, sends: number): string {
     ...(step.peakCheckpointShare === undefined
       ? []
       : [`redo log up to ${pct(step.peakCheckpointShare)} of its checkpoint age limit`]),
-    `${sends > 0 ? (step.pagesFlushed / sends).toFixed(2) : 'n/a'} pages flushed per send`,
+    `${perSend(step, sends)} pages flushed per send`,
     `dirty pages ${pct(step.dirtyShare)} of the buffer pool at the end`,
     ...(step.waitFree > 0 ? [`${step.waitFree} waits for a free page`] : []),
   ];

@@ -96,6 +96,7 @@ import { describeServiceCounts, readServiceCounts } from './service-counters.js'
 import {
   describeInnodbStep,
   describeSizing,
+  innodbCell,
   InnodbWatch,
   parseInnodbSettings,
   type InnodbStep,
@@ -242,13 +243,6 @@ async function measured<R>(target: Target, loadPid: number, run: () => Promise<R
   if (counts0 && counts1) log(`  ${describeServiceCounts(counts0, counts1)}`);
   return { result, cores, cpuBusy, ...(innodbStep ? { innodb: innodbStep } : {}) };
 }
-
-/** A step's InnoDB figures for the tables: the redo log's fullest share, pages flushed per acked send. */
-const innodbCell = (step: InnodbStep | undefined, acked: number) =>
-  step
-    ? `${step.peakCheckpointShare === undefined ? '?' : `${Math.round(step.peakCheckpointShare * 100)}%`}, ` +
-      (acked > 0 ? (step.pagesFlushed / acked).toFixed(2) : 'n/a')
-    : 'n/a';
 
 const busyCell = (busy: readonly number[]) =>
   busy.map((b, i) => `CPU ${i} ${Math.round(b * 100)}%`).join(', ') || '?';
