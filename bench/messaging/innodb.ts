@@ -132,13 +132,22 @@ export function parseInnodbSettings(text: string): Map<string, number> {
   return settings;
 }
 
+/**
+ * The server's global `status` counters or `variables` of those names, as it spells them. SHOW rather
+ * than information_schema, whose status tables MySQL 8 no longer has.
+ */
+async function showGlobal(
+  conn: Connection,
+  what: 'status' | 'variables',
+  names: readonly string[],
+): Promise<Array<{ name: string; value: string }>> {
+  const [rows] = await conn.query<RowDataPacket[]>(`show global ${what} where variable_name in (?)`, [names]);
+  return rows.map((r) => ({ name: String(r['Variable_name']), value: String(r['Value']) }));
+}
+
 async function readVariables(conn: Connection, names: readonly string[]): Promise<Map<string, string>> {
-  const [rows] = await conn.query<RowDataPacket[]>(
-    // SHOW rather than information_schema, whose status tables MySQL 8 no longer has.
-    'show global variables where variable_name in (?)',
-    [names],
-  );
-  return new Map(rows.map((r) => [String(r['Variable_name']).toLowerCase(), String(r['Value'])]));
+  const rows = await showGlobal(conn, 'variables', names);
+  return new Map(rows.map((r) => [r.name.toLowerCase(), r.value]));
 }
 
 /** A connection of the benchmark's own that reads InnoDB's state while steps run. */
@@ -185,12 +194,7 @@ export class InnodbWatch {
   }
 
   async sample(): Promise<InnodbSample> {
-    const [rows] = await this.conn.query<RowDataPacket[]>('show global status where variable_name in (?)', [
-      Object.keys(STATUS),
-    ]);
-    return parseInnodbStatus(
-      rows.map((r) => ({ name: String(r['Variable_name']), value: String(r['Value']) })),
-    );
+    return parseInnodbStatus(await showGlobal(this.conn, 'status', Object.keys(STATUS)));
   }
 
   /** Starts a step: reads now, then every second, keeping the fullest redo log seen. */
