@@ -178,8 +178,7 @@ export class SendBatcher<In = AppendInput, Out = AppendResult> {
   private take(): { batch: Pending<In, Out>[]; keys: readonly string[] } {
     const lockKeys = this.lockKeys;
     if (lockKeys === undefined || this.locked.size === 0) {
-      const batch = this.queue.length > this.maxSize ? this.queue.splice(0, this.maxSize) : this.queue;
-      if (batch === this.queue) this.queue = [];
+      const batch = this.front();
       return { batch, keys: lockKeys ? keysOf(batch, lockKeys) : NO_KEYS };
     }
     const held = new Set<string>();
@@ -187,6 +186,10 @@ export class SendBatcher<In = AppendInput, Out = AppendResult> {
     const keys: string[] = [];
     let kept = 0;
     for (const p of this.queue) {
+      if (batch.length >= this.maxSize) {
+        this.queue[kept++] = p;
+        continue;
+      }
       const own = (p.keys ??= lockKeys(p.input));
       let waits = false;
       for (const key of own) {
@@ -195,7 +198,7 @@ export class SendBatcher<In = AppendInput, Out = AppendResult> {
           break;
         }
       }
-      if (waits || batch.length >= this.maxSize) {
+      if (waits) {
         for (const key of own) held.add(key);
         this.queue[kept++] = p;
       } else {
@@ -205,12 +208,18 @@ export class SendBatcher<In = AppendInput, Out = AppendResult> {
     }
     if (batch.length === 0) {
       // Every send waits for a batch being written: write them now all the same.
-      const all = this.queue.length > this.maxSize ? this.queue.splice(0, this.maxSize) : this.queue;
-      if (all === this.queue) this.queue = [];
+      const all = this.front();
       return { batch: all, keys: keysOf(all, lockKeys) };
     }
     this.queue.length = kept;
     return { batch, keys };
+  }
+
+  /** Takes the first `maxSize` waiting sends off the queue. */
+  private front(): Pending<In, Out>[] {
+    const batch = this.queue.length > this.maxSize ? this.queue.splice(0, this.maxSize) : this.queue;
+    if (batch === this.queue) this.queue = [];
+    return batch;
   }
 
   private unlock(keys: readonly string[]): void {
