@@ -88,6 +88,11 @@ function busyOf(times: string): number {
   return (user! + nice! + system! + irq! + softirq! + steal!) / TICKS_PER_SECOND;
 }
 
+/** The local MySQL server's pid (MariaDB's `mariadbd`, else `mysqld`), if one is visible. */
+export function mysqlServerPid(): number | undefined {
+  return findPid('mariadbd') ?? findPid('mysqld');
+}
+
 /** The pid of a process whose command name is `command` (e.g. `mariadbd`), if one is visible. */
 export function findPid(command: string): number | undefined {
   try {

@@ -101,6 +101,11 @@ export interface SmallPhaseResult {
 export type SmallLoadReport =
   | { t: 'progress'; line: string }
   | { t: 'connected'; connected: number; failed: number; ms: number }
+  /**
+   * The phase's sends are all answered (or given up on): the settle and the check that follow are
+   * not the phase's work, so a runner reads the processes' CPU here, before its 'phase' report.
+   */
+  | { t: 'sent' }
   | { t: 'phase'; result: SmallPhaseResult };
 
 // ---- Room and large-group fan-out (large.ts, member-load.ts) ----

@@ -113,12 +113,13 @@ async function phases(
       10_000,
     );
     load.send({ t: 'phase', spec });
-    const { result } = await load
-      .next('phase', DURATION_MS + spec.timeoutMs + spec.settleMs + 60_000)
-      .finally(() => clearInterval(progress));
+    const limitMs = DURATION_MS + spec.timeoutMs + spec.settleMs + 60_000;
+    // The CPU of the sends, read before the load's settle and check (idle seconds for the servers).
+    await load.next('sent', limitMs).finally(() => clearInterval(progress));
     const after = cpu();
     const seconds = (performance.now() - t0) / 1000;
     const machine = ((machineBusySeconds() ?? 0) - machine0) / seconds;
+    const { result } = await load.next('phase', limitMs);
     const row: SmallRow = {
       server,
       result,

@@ -231,6 +231,7 @@ async function runPhase(spec: SmallPhaseSpec): Promise<void> {
   });
   const elapsedMs = Math.max(spec.durationMs, lastAnswer - t0);
   const cpu = (cpuMicros() - cpu0) / 1000 / (now() - t0);
+  report({ t: 'sent' });
   await new Promise((r) => setTimeout(r, spec.settleMs));
 
   // The check: every acknowledged message at every member but its sender, once, with its seq.

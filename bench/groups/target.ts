@@ -9,7 +9,13 @@ import { fileURLToPath } from 'node:url';
 import { createScratchMysqlDatabase, createStorage } from '@switchboard/storage';
 import { buildApps, clusterApps, deleteRedisKeys, startCluster } from '@switchboard/testing';
 import { Child, liveChildren, type ChildOptions } from '../fanout/child.js';
-import { findPid, processCpuSeconds, processWrittenBytes, type WrittenBytes } from '../fanout/proc-stats.js';
+import {
+  findPid,
+  mysqlServerPid,
+  processCpuSeconds,
+  processWrittenBytes,
+  type WrittenBytes,
+} from '../fanout/proc-stats.js';
 import type { EmbeddedReport } from './ipc.js';
 import { GcPauses } from '../shared/gc-pauses.js';
 
@@ -73,7 +79,7 @@ const WARN_OR_WORSE = /"level":(?:"(?:warn|error|fatal)"|(?:4\d|5\d|60)\b)/;
 /** The shared stores, when their processes are visible on this machine. */
 function stores(): ServingProcess[] {
   return [
-    ['mariadb', findPid('mariadbd') ?? findPid('mysqld')],
+    ['mariadb', mysqlServerPid()],
     ['redis', findPid('redis-server')],
   ].flatMap(([name, pid]) =>
     pid === undefined ? [] : [{ name: name as string, pid: pid as number, store: true }],

@@ -22,7 +22,7 @@ import { logicCounters } from '../../apps/logic/src/logic-metrics.js';
 import { MessageStore } from '../../apps/logic/src/message-store.js';
 import type { PushBatcher } from '../../apps/logic/src/push-batcher.js';
 import { SendBatcher } from '../../apps/logic/src/send-batcher.js';
-import { findPid, processCpuSeconds, processWrittenBytes } from '../fanout/proc-stats.js';
+import { mysqlServerPid, processCpuSeconds, processWrittenBytes } from '../fanout/proc-stats.js';
 import { describeWritten } from '../groups/target.js';
 import { profileThisProcess } from '../shared/cpu-prof.js';
 import { recipientOf } from '../send/workload.js';
@@ -97,7 +97,7 @@ try {
   await rounds(WARMUP);
 
   const stopProfile = args['cpu-prof'] ? await profileThisProcess(args['cpu-prof'], 'append-cpu') : undefined;
-  const serverPid = scratch.dialect === 'mariadb' ? (findPid('mariadbd') ?? findPid('mysqld')) : undefined;
+  const serverPid = scratch.dialect === 'mariadb' ? mysqlServerPid() : undefined;
   const serverCpu0 = serverPid === undefined ? undefined : processCpuSeconds(serverPid);
   const serverWritten0 = serverPid === undefined ? undefined : processWrittenBytes(serverPid);
   const ownWritten0 = processWrittenBytes();

@@ -12,6 +12,7 @@
 import { parseArgs } from 'node:util';
 import { type AppendInput, DEFAULT_MYSQL_SERVER_URI, directAppendInput } from '@switchboard/storage';
 import { createConnection, type Connection } from 'mysql2/promise';
+import { mysqlServerPid, processCpuSeconds } from '../fanout/proc-stats.js';
 import { int, ms, table } from '../fanout/report.js';
 import { openBenchDatabase, type BenchDatabase } from '../send/bench-database.js';
 import { BENCH_APP_ID, Workload } from '../send/workload.js';
@@ -47,7 +48,10 @@ const live = new Set<BenchDatabase>();
  * Raw and ours at one batch size, each on a database of its own holding the same users and groups,
  * timed by the raw reference's own loop (`runRawReference`: back-to-back transactions, p50/p99).
  */
-async function side(kind: 'raw' | 'ours', size: number): Promise<RawReferenceResult> {
+async function side(
+  kind: 'raw' | 'ours',
+  size: number,
+): Promise<RawReferenceResult & { serverUsPerMessage: number | undefined }> {
   const runId = `${kind}${size}-${Date.now()}`;
   const workload = new Workload(USERS, runId);
   const db = await openBenchDatabase(args.mysql, 1, workload, live);
@@ -86,7 +90,13 @@ async function side(kind: 'raw' | 'ours', size: number): Promise<RawReferenceRes
     } finally {
       await conn.end();
     }
-    return await runRawReference(db.uri, MS, size, write, (line) => log(`${size} ${kind}: ${line}`));
+    const serverPid = mysqlServerPid();
+    const cpu0 = serverPid === undefined ? undefined : processCpuSeconds(serverPid);
+    const result = await runRawReference(db.uri, MS, size, write, (line) => log(`${size} ${kind}: ${line}`));
+    const cpu1 = serverPid === undefined ? undefined : processCpuSeconds(serverPid);
+    const serverUsPerMessage =
+      cpu0 === undefined || cpu1 === undefined ? undefined : ((cpu1 - cpu0) * 1e6) / result.messages;
+    return { ...result, serverUsPerMessage };
   } finally {
     await db.dispose();
   }
@@ -109,6 +119,7 @@ async function main(): Promise<void> {
       `${ms(raw.p50Ms)} / ${ms(raw.p99Ms)}`,
       `${ms(ours.p50Ms)} / ${ms(ours.p99Ms)}`,
       `${((1000 / raw.perSecond) * 1000).toFixed(0)} / ${((1000 / ours.perSecond) * 1000).toFixed(0)}`,
+      `${raw.serverUsPerMessage?.toFixed(0) ?? '?'} / ${ours.serverUsPerMessage?.toFixed(0) ?? '?'}`,
     ]);
   }
   console.log(
@@ -121,6 +132,7 @@ async function main(): Promise<void> {
           'raw transaction p50 / p99 (ms)',
           'ours p50 / p99 (ms)',
           'µs per message raw / ours',
+          'MySQL server CPU µs per message raw / ours',
         ],
         rows,
       ),

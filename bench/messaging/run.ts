@@ -60,7 +60,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { DEFAULT_MYSQL_SERVER_URI } from '@switchboard/storage';
 import { Child } from '../fanout/child.js';
-import { cpuBusySeconds } from '../fanout/proc-stats.js';
+import { cpuBusySeconds, mysqlServerPid, processCpuSeconds } from '../fanout/proc-stats.js';
 import { int, ms, ratio, table } from '../fanout/report.js';
 import { createGroup } from '../groups/business-api.js';
 import type { SmallLoadCommand, SmallLoadOptions, SmallLoadReport, SmallPhaseResult } from '../groups/ipc.js';
@@ -214,8 +214,17 @@ interface Step<R> {
   check?: PushCheck;
 }
 
-/** Runs `send`'s phase and reads the serving processes', the load process's and the CPUs' time around it. */
-async function measured<R>(target: Target, loadPid: number, run: () => Promise<R>): Promise<Step<R>> {
+/**
+ * Runs a phase and reads the serving processes', the load process's and the CPUs' time around it:
+ * until the phase calls `sent`, or else until it resolves. (The group load settles and checks before
+ * answering its phase; counted in, those idle seconds made every process's cores and the CPUs' busy
+ * share look a quarter lower.)
+ */
+async function measured<R>(
+  target: Target,
+  loadPid: number,
+  run: (sent: () => void) => Promise<R>,
+): Promise<Step<R>> {
   const metricsUrls = target.processes.map((p) => p.metricsUrl);
   const counts0 = await readServiceCounts(metricsUrls);
   const measuredProcesses = [...target.processes, { name: 'load', pid: loadPid, store: false }];
@@ -225,12 +234,16 @@ async function measured<R>(target: Target, loadPid: number, run: () => Promise<R
   GC?.take();
   await innodb?.start();
   const t0 = performance.now();
-  const result = await run();
+  let sent!: () => void;
+  const sending = new Promise<void>((resolve) => (sent = resolve));
+  const running = run(sent);
+  await Promise.race([sending, running]);
   const seconds = (performance.now() - t0) / 1000;
   const innodbStep = await innodb?.stop();
   const after = servingCpuSeconds(measuredProcesses).each;
   const busy1 = cpuBusySeconds() ?? [];
   const written1 = servingWrittenBytes(target.processes);
+  const result = await running;
   const cores = new Map([...after].map(([name, s]) => [name, (s - (before.get(name) ?? 0)) / seconds]));
   const cpuBusy = busy1.map((b, i) => Math.min(1, (b - (busy0[i] ?? b)) / seconds));
   log(`  cores: ${describeCpu(before, after, seconds)}; CPUs busy: ${busyCell(cpuBusy)}`);
@@ -394,12 +407,17 @@ async function groupSteps(
       if (group.large) throw new Error('the group is large (read fan-out): lower --group-members');
     }
     await sleep(1000);
-    const groupPhase = async (label: string, rate: number, durationMs: number) => {
+    const groupPhase = async (label: string, rate: number, durationMs: number, sent?: () => void) => {
       load.send({
         t: 'phase',
         spec: { label, rate, durationMs, timeoutMs: TIMEOUT_MS, settleMs: 3000 },
       });
-      return (await load.next('phase', durationMs + TIMEOUT_MS + 120_000)).result;
+      const limitMs = durationMs + TIMEOUT_MS + 120_000;
+      const [, phase] = await Promise.all([
+        load.next('sent', limitMs).then(sent),
+        load.next('phase', limitMs),
+      ]);
+      return phase.result;
     };
     // As for 1:1: the group path's code is compiled during its first seconds, which made the first
     // measured group step the worst of a run (its p99 above the next, higher rate's). Not reported
@@ -413,7 +431,9 @@ async function groupSteps(
       log(`${GROUPS} group(s) of ${MEMBERS}: ${rate} sends/s offered for ${GROUP_STEP_MS / 1000} s ...`);
       const profiled = rate === PROFILED_GROUP_RATE;
       if (profiled) toggleProfilers(target);
-      const step = await measured(target, load.pid, () => groupPhase(`${rate}/s`, rate, GROUP_STEP_MS));
+      const step = await measured(target, load.pid, (sent) =>
+        groupPhase(`${rate}/s`, rate, GROUP_STEP_MS, sent),
+      );
       if (profiled) {
         toggleProfilers(target);
         log(`  CPU profiles of this group step written to ${args['cpu-prof']}`);
@@ -442,16 +462,55 @@ async function inScratchDatabase<T>(workload: Workload, run: (db: BenchDatabase)
   }
 }
 
-/** A raw reference with InnoDB watched, as the steps are. */
+/** A raw reference with what the database server did: InnoDB and its CPU, as for the steps. */
+interface WatchedReference extends RawReferenceResult {
+  /** The local MySQL server's CPU over the run, in cores (undefined: no server process visible). */
+  serverCpu: number | undefined;
+}
+
+/** A raw reference with InnoDB and the database server's CPU watched, as the steps are. */
 async function watchedReference(
   label: string,
   run: () => Promise<RawReferenceResult>,
-): Promise<RawReferenceResult> {
+): Promise<WatchedReference> {
+  const serverPid = mysqlServerPid();
+  const cpu0 = serverPid === undefined ? undefined : processCpuSeconds(serverPid);
   await innodb?.start();
   const result = await run();
   const step = await innodb?.stop();
+  const cpu1 = serverPid === undefined ? undefined : processCpuSeconds(serverPid);
   if (step) log(`${label}: ${describeInnodbStep(step, result.messages)}`);
-  return result;
+  const serverCpu = cpu0 === undefined || cpu1 === undefined ? undefined : (cpu1 - cpu0) / result.seconds;
+  return { ...result, serverCpu };
+}
+
+/**
+ * The MySQL server's CPU per message at the best clean step against the reference's: how much more
+ * work the service's transactions (smaller, two in flight) give the database for the same rows.
+ */
+function serverCpuRow(
+  kind: string,
+  best: Step<{ acked: number; elapsedMs: number }> | undefined,
+  raw: WatchedReference,
+): string[][] {
+  const cores = best?.cores.get('mariadb');
+  if (!best || cores === undefined || raw.serverCpu === undefined || best.result.acked === 0) return [];
+  const ours = (cores * 1000) / (best.result.acked / (best.result.elapsedMs / 1000));
+  const theirs = (raw.serverCpu * 1000) / raw.perSecond;
+  return [
+    [
+      `MySQL server CPU per ${kind} message: best clean step / raw reference`,
+      `${ours.toFixed(3)} / ${theirs.toFixed(3)} ms (${ratio(ours / theirs)})`,
+    ],
+  ];
+}
+
+/** The reference's processes' cores and the database server's CPU per message, for the summary. */
+function referenceCpu(raw: WatchedReference): string {
+  const client = `client ${raw.clientCpu.toFixed(2)} cores`;
+  if (raw.serverCpu === undefined) return client;
+  const perMessage = (raw.serverCpu * 1000) / raw.perSecond;
+  return `${client}, MySQL server ${raw.serverCpu.toFixed(2)} cores = ${perMessage.toFixed(2)} ms per message`;
 }
 
 async function rawReference(): Promise<RawReferenceResult> {
@@ -689,9 +748,10 @@ async function runSteps(started: number, load0: number[], sizing: string): Promi
       ? [
           [
             `raw MariaDB reference (${args['raw-batch']}-message transactions, one connection)`,
-            `${int(raw.perSecond)} msg/s (transaction p50 ${ms(raw.p50Ms)} / p99 ${ms(raw.p99Ms)} ms, client ${raw.clientCpu.toFixed(2)} cores)`,
+            `${int(raw.perSecond)} msg/s (transaction p50 ${ms(raw.p50Ms)} / p99 ${ms(raw.p99Ms)} ms, ${referenceCpu(raw)})`,
           ],
           ['Switchboard / raw reference (goal >= 0.5x)', ratio(bestRate / raw.perSecond)],
+          ...serverCpuRow('1:1', best, raw),
         ]
       : []),
     ...(groups.length
@@ -707,8 +767,9 @@ async function runSteps(started: number, load0: number[], sizing: string): Promi
                 [
                   `raw MariaDB group reference (${RAW_GROUPS} group(s) of ${MEMBERS}, ${RAW_BATCH}-message transactions)`,
                   `${int(rawGroup.perSecond)} msg/s, ${int(rawGroupDeliveries)} deliveries/s (transaction p50 ` +
-                    `${ms(rawGroup.p50Ms)} / p99 ${ms(rawGroup.p99Ms)} ms, client ${rawGroup.clientCpu.toFixed(2)} cores)`,
+                    `${ms(rawGroup.p50Ms)} / p99 ${ms(rawGroup.p99Ms)} ms, ${referenceCpu(rawGroup)})`,
                 ],
+                ...serverCpuRow('group', bestGroup, rawGroup),
                 [
                   'group deliveries/s: Switchboard / raw group reference (goal >= 0.5x)',
                   ratio((bestGroup?.result.deliveriesPerSec ?? 0) / rawGroupDeliveries),

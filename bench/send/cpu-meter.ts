@@ -1,4 +1,4 @@
-import { findPid, machineBusySeconds, processCpuSeconds } from '../fanout/proc-stats.js';
+import { mysqlServerPid, machineBusySeconds, processCpuSeconds } from '../fanout/proc-stats.js';
 
 /** CPU used over an interval, in cores (1.0 = one core busy the whole time). */
 export interface CpuUse {
@@ -14,7 +14,7 @@ export interface CpuUse {
  * stop function, to tell which side of the connection a run was bound by.
  */
 export class CpuMeter {
-  private readonly mariadbPid = findPid('mariadbd') ?? findPid('mysqld');
+  private readonly mariadbPid = mysqlServerPid();
 
   start(): () => CpuUse {
     const t0 = performance.now();
