@@ -12,7 +12,6 @@
 import { parseArgs } from 'node:util';
 import { type AppendInput, DEFAULT_MYSQL_SERVER_URI, directAppendInput } from '@switchboard/storage';
 import { createConnection, type Connection } from 'mysql2/promise';
-import { mysqlServerPid, processCpuSeconds } from '../fanout/proc-stats.js';
 import { int, ms, table } from '../fanout/report.js';
 import { openBenchDatabase, type BenchDatabase } from '../send/bench-database.js';
 import { BENCH_APP_ID, Workload } from '../send/workload.js';
@@ -48,10 +47,7 @@ const live = new Set<BenchDatabase>();
  * Raw and ours at one batch size, each on a database of its own holding the same users and groups,
  * timed by the raw reference's own loop (`runRawReference`: back-to-back transactions, p50/p99).
  */
-async function side(
-  kind: 'raw' | 'ours',
-  size: number,
-): Promise<RawReferenceResult & { serverUsPerMessage: number | undefined }> {
+async function side(kind: 'raw' | 'ours', size: number): Promise<RawReferenceResult> {
   const runId = `${kind}${size}-${Date.now()}`;
   const workload = new Workload(USERS, runId);
   const db = await openBenchDatabase(args.mysql, 1, workload, live);
@@ -90,16 +86,15 @@ async function side(
     } finally {
       await conn.end();
     }
-    const serverPid = mysqlServerPid();
-    const cpu0 = serverPid === undefined ? undefined : processCpuSeconds(serverPid);
-    const result = await runRawReference(db.uri, MS, size, write, (line) => log(`${size} ${kind}: ${line}`));
-    const cpu1 = serverPid === undefined ? undefined : processCpuSeconds(serverPid);
-    const serverUsPerMessage =
-      cpu0 === undefined || cpu1 === undefined ? undefined : ((cpu1 - cpu0) * 1e6) / result.messages;
-    return { ...result, serverUsPerMessage };
+    return await runRawReference(db.uri, MS, size, write, (line) => log(`${size} ${kind}: ${line}`));
   } finally {
     await db.dispose();
   }
+}
+
+/** The MySQL server's CPU per message written, in µs ('?' where its process was not visible). */
+function serverUsPerMessage(r: RawReferenceResult): string {
+  return r.serverCpu === undefined ? '?' : ((r.serverCpu * 1e6) / r.perSecond).toFixed(0);
 }
 
 async function main(): Promise<void> {
@@ -119,7 +114,7 @@ async function main(): Promise<void> {
       `${ms(raw.p50Ms)} / ${ms(raw.p99Ms)}`,
       `${ms(ours.p50Ms)} / ${ms(ours.p99Ms)}`,
       `${((1000 / raw.perSecond) * 1000).toFixed(0)} / ${((1000 / ours.perSecond) * 1000).toFixed(0)}`,
-      `${raw.serverUsPerMessage?.toFixed(0) ?? '?'} / ${ours.serverUsPerMessage?.toFixed(0) ?? '?'}`,
+      `${serverUsPerMessage(raw)} / ${serverUsPerMessage(ours)}`,
     ]);
   }
   console.log(

@@ -9,6 +9,7 @@
 // database itself sustains for the same rows, the bar of issue 9.
 import { createConnection, type Connection, type RowDataPacket } from 'mysql2/promise';
 import { directConversationId, type Storage } from '@switchboard/storage';
+import { mysqlServerPid, processCpuSeconds } from '../fanout/proc-stats.js';
 import { BENCH_APP_ID, type PlannedSend } from '../send/workload.js';
 
 export interface RawReferenceResult {
@@ -21,6 +22,11 @@ export interface RawReferenceResult {
   p99Ms: number;
   /** CPU of this (client) process over the run, in cores. */
   clientCpu: number;
+  /**
+   * CPU of the MySQL server's process over the same writes, in cores, where it runs on this machine
+   * (undefined: no `mariadbd`/`mysqld` visible). All of its work: run against an otherwise idle server.
+   */
+  serverCpu: number | undefined;
 }
 
 /** One message as the references store it: its conversation and the users given an inbox entry. */
@@ -313,6 +319,8 @@ export async function runRawReference(
       throw new Error('innodb_autoinc_lock_mode=2: the reference assumes consecutive ids per INSERT');
     const took: number[] = [];
     let n = 0;
+    const serverPid = mysqlServerPid();
+    const serverCpu0 = serverPid === undefined ? undefined : processCpuSeconds(serverPid);
     const cpu0 = process.cpuUsage();
     const t0 = performance.now();
     let lastLog = t0;
@@ -329,6 +337,7 @@ export async function runRawReference(
     }
     const seconds = (performance.now() - t0) / 1000;
     const cpu = process.cpuUsage(cpu0);
+    const serverCpu1 = serverPid === undefined ? undefined : processCpuSeconds(serverPid);
     took.sort((a, b) => a - b);
     const q = (p: number) => took[Math.min(took.length - 1, Math.ceil(p * took.length) - 1)] ?? 0;
     return {
@@ -339,6 +348,10 @@ export async function runRawReference(
       p50Ms: q(0.5),
       p99Ms: q(0.99),
       clientCpu: (cpu.user + cpu.system) / 1e6 / seconds,
+      serverCpu:
+        serverCpu0 === undefined || serverCpu1 === undefined
+          ? undefined
+          : (serverCpu1 - serverCpu0) / seconds,
     };
   } finally {
     await conn.end();

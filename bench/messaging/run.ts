@@ -60,7 +60,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { DEFAULT_MYSQL_SERVER_URI } from '@switchboard/storage';
 import { Child } from '../fanout/child.js';
-import { cpuBusySeconds, mysqlServerPid, processCpuSeconds } from '../fanout/proc-stats.js';
+import { cpuBusySeconds } from '../fanout/proc-stats.js';
 import { int, ms, ratio, table } from '../fanout/report.js';
 import { createGroup } from '../groups/business-api.js';
 import type { SmallLoadCommand, SmallLoadOptions, SmallLoadReport, SmallPhaseResult } from '../groups/ipc.js';
@@ -462,26 +462,16 @@ async function inScratchDatabase<T>(workload: Workload, run: (db: BenchDatabase)
   }
 }
 
-/** A raw reference with what the database server did: InnoDB and its CPU, as for the steps. */
-interface WatchedReference extends RawReferenceResult {
-  /** The local MySQL server's CPU over the run, in cores (undefined: no server process visible). */
-  serverCpu: number | undefined;
-}
-
-/** A raw reference with InnoDB and the database server's CPU watched, as the steps are. */
+/** A raw reference with InnoDB watched, as the steps are. */
 async function watchedReference(
   label: string,
   run: () => Promise<RawReferenceResult>,
-): Promise<WatchedReference> {
-  const serverPid = mysqlServerPid();
-  const cpu0 = serverPid === undefined ? undefined : processCpuSeconds(serverPid);
+): Promise<RawReferenceResult> {
   await innodb?.start();
   const result = await run();
   const step = await innodb?.stop();
-  const cpu1 = serverPid === undefined ? undefined : processCpuSeconds(serverPid);
   if (step) log(`${label}: ${describeInnodbStep(step, result.messages)}`);
-  const serverCpu = cpu0 === undefined || cpu1 === undefined ? undefined : (cpu1 - cpu0) / result.seconds;
-  return { ...result, serverCpu };
+  return result;
 }
 
 /**
@@ -491,7 +481,7 @@ async function watchedReference(
 function serverCpuRow(
   kind: string,
   best: Step<{ acked: number; elapsedMs: number }> | undefined,
-  raw: WatchedReference,
+  raw: RawReferenceResult,
 ): string[][] {
   const cores = best?.cores.get('mariadb');
   if (!best || cores === undefined || raw.serverCpu === undefined || best.result.acked === 0) return [];
@@ -506,7 +496,7 @@ function serverCpuRow(
 }
 
 /** The reference's processes' cores and the database server's CPU per message, for the summary. */
-function referenceCpu(raw: WatchedReference): string {
+function referenceCpu(raw: RawReferenceResult): string {
   const client = `client ${raw.clientCpu.toFixed(2)} cores`;
   if (raw.serverCpu === undefined) return client;
   const perMessage = (raw.serverCpu * 1000) / raw.perSecond;
