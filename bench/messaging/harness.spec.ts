@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { PhaseResult, PushCheck } from '../overload/ipc.js';
 import { describeServiceCounts, parseServiceCounts, seriesTotal } from './service-counters.js';
-import { bestClean, directFaults, saturated } from './steps.js';
+import { bestClean, directFaults, saturated, untilSent } from './steps.js';
 
 const result = (over: Partial<PhaseResult> = {}): PhaseResult => ({
   label: '',
@@ -113,5 +113,41 @@ describe('service counters', () => {
     expect(line).toContain("the append's requests took 12.5 ms (counters) and 15.0 ms (rows, commit)");
     // The embedded suite's SQLite, or a step without sends: no such requests, nothing said.
     expect(describeServiceCounts(metrics(10, 1, 10, 2), metrics(10, 1, 10, 2))).not.toContain('requests');
+  });
+});
+
+describe('untilSent', () => {
+  const later = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+  it('ends the measured part when the phase says its sends are answered, before its settle and check', async () => {
+    const order: string[] = [];
+    const phase = untilSent(async (sent) => {
+      await later(5);
+      sent();
+      await later(40); // the group load's settle and check: idle seconds for the servers
+      return 'result';
+    });
+    void phase.ended.then(() => order.push('ended'));
+    void phase.result.then(() => order.push('result'));
+    expect(await phase.result).toBe('result');
+    expect(order).toEqual(['ended', 'result']);
+  });
+
+  it('ends with the phase when the phase never says (a 1:1 phase answers once its sends are)', async () => {
+    const phase = untilSent(async () => {
+      await later(5);
+      return 7;
+    });
+    await phase.ended;
+    expect(await phase.result).toBe(7);
+  });
+
+  it("passes a phase's failure on", async () => {
+    const phase = untilSent(async () => {
+      await later(1);
+      throw new Error('load exited');
+    });
+    await expect(phase.ended).rejects.toThrow('load exited');
+    await expect(phase.result).rejects.toThrow('load exited');
   });
 });

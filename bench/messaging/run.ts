@@ -101,7 +101,7 @@ import {
   parseInnodbSettings,
   type InnodbStep,
 } from './innodb.js';
-import { bestClean, directFaults, groupFaults, saturated } from './steps.js';
+import { bestClean, directFaults, groupFaults, saturated, untilSent } from './steps.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -234,16 +234,14 @@ async function measured<R>(
   GC?.take();
   await innodb?.start();
   const t0 = performance.now();
-  let sent!: () => void;
-  const sending = new Promise<void>((resolve) => (sent = resolve));
-  const running = run(sent);
-  await Promise.race([sending, running]);
+  const phase = untilSent(run);
+  await phase.ended;
   const seconds = (performance.now() - t0) / 1000;
   const innodbStep = await innodb?.stop();
   const after = servingCpuSeconds(measuredProcesses).each;
   const busy1 = cpuBusySeconds() ?? [];
   const written1 = servingWrittenBytes(target.processes);
-  const result = await running;
+  const result = await phase.result;
   const cores = new Map([...after].map(([name, s]) => [name, (s - (before.get(name) ?? 0)) / seconds]));
   const cpuBusy = busy1.map((b, i) => Math.min(1, (b - (busy0[i] ?? b)) / seconds));
   log(`  cores: ${describeCpu(before, after, seconds)}; CPUs busy: ${busyCell(cpuBusy)}`);

@@ -41,3 +41,18 @@ export function bestClean<T>(
   for (const step of steps) if (clean(step) && (!best || offered(step) > offered(best))) best = step;
   return best;
 }
+
+/**
+ * Starts a phase and tells when its measured part ends: `ended` resolves when the phase calls
+ * `sent` (the group load's sends are answered; its settle and check follow and are not the step's
+ * work) or else when the phase itself settles; `result` is the phase's own promise.
+ */
+export function untilSent<R>(run: (sent: () => void) => Promise<R>): {
+  ended: Promise<unknown>;
+  result: Promise<R>;
+} {
+  let sent!: () => void;
+  const sending = new Promise<void>((resolve) => (sent = resolve));
+  const result = run(sent);
+  return { ended: Promise.race([sending, result]), result };
+}
