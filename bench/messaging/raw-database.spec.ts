@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { DEFAULT_MYSQL_SERVER_URI, directConversationId, type AppendInput } from '@switchboard/storage';
 import { openBenchDatabase, type BenchDatabase } from '../send/bench-database.js';
 import { BENCH_APP_ID, Workload } from '../send/workload.js';
-import { GroupWorkload, writeDirectBatch, writeGroupBatch } from './raw-database.js';
+import { GroupWorkload, runRawReference, writeDirectBatch, writeGroupBatch } from './raw-database.js';
 
 const live = new Set<BenchDatabase>();
 afterAll(async () => {
@@ -115,5 +115,31 @@ describe('raw references', () => {
     expect(got['members']!.filter((m) => Number((m as { read_seq: number }).read_seq) > 0)).not.toHaveLength(
       0,
     );
+  });
+});
+
+describe('runRawReference', () => {
+  it('watches its writes alone: started after the set-up, stopped after the last transaction', async () => {
+    const db = await openBenchDatabase(DEFAULT_MYSQL_SERVER_URI, 1, workload, live);
+    const events: string[] = [];
+    const result = await runRawReference(
+      db.uri,
+      50,
+      4,
+      async (conn, first, count) => {
+        events.push('write');
+        await writeDirectBatch(
+          conn,
+          Array.from({ length: count }, (_, i) => workload.plan(first + i)),
+          workload.content,
+        );
+      },
+      () => undefined,
+      { start: async () => void events.push('start'), stop: async () => void events.push('stop') },
+    );
+    expect(events[0]).toBe('start');
+    expect(events.at(-1)).toBe('stop');
+    expect(events.filter((e) => e === 'write')).toHaveLength(result.transactions);
+    expect(result.messages).toBe(4 * result.transactions);
   });
 });

@@ -29,6 +29,12 @@ export interface RawReferenceResult {
   serverCpu: number | undefined;
 }
 
+/** Something read around a reference's writes alone (not its database's set-up): InnoDB's activity. */
+export interface ReferenceWatch {
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
 /** One message as the references store it: its conversation and the users given an inbox entry. */
 interface RawMessage {
   conversationId: string;
@@ -311,6 +317,7 @@ export async function runRawReference(
   batch: number,
   write: (conn: Connection, first: number, count: number) => Promise<void>,
   onProgress: (line: string) => void,
+  watch?: ReferenceWatch,
 ): Promise<RawReferenceResult> {
   const conn = await createConnection(uri);
   try {
@@ -321,6 +328,7 @@ export async function runRawReference(
     let n = 0;
     const serverPid = mysqlServerPid();
     const serverCpu0 = serverPid === undefined ? undefined : processCpuSeconds(serverPid);
+    await watch?.start();
     const cpu0 = process.cpuUsage();
     const t0 = performance.now();
     let lastLog = t0;
@@ -338,6 +346,7 @@ export async function runRawReference(
     const seconds = (performance.now() - t0) / 1000;
     const cpu = process.cpuUsage(cpu0);
     const serverCpu1 = serverPid === undefined ? undefined : processCpuSeconds(serverPid);
+    await watch?.stop();
     took.sort((a, b) => a - b);
     const q = (p: number) => took[Math.min(took.length - 1, Math.ceil(p * took.length) - 1)] ?? 0;
     return {

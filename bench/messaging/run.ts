@@ -91,6 +91,7 @@ import {
   writeDirectBatch,
   writeGroupBatch,
   type RawReferenceResult,
+  type ReferenceWatch,
 } from './raw-database.js';
 import { describeServiceCounts, readServiceCounts } from './service-counters.js';
 import {
@@ -460,14 +461,16 @@ async function inScratchDatabase<T>(workload: Workload, run: (db: BenchDatabase)
   }
 }
 
-/** A raw reference with InnoDB watched, as the steps are. */
+/** A raw reference with InnoDB watched over its writes, as the steps are. */
 async function watchedReference(
   label: string,
-  run: () => Promise<RawReferenceResult>,
+  run: (watch: ReferenceWatch) => Promise<RawReferenceResult>,
 ): Promise<RawReferenceResult> {
-  await innodb?.start();
-  const result = await run();
-  const step = await innodb?.stop();
+  let step: InnodbStep | undefined;
+  const result = await run({
+    start: async () => void (await innodb?.start()),
+    stop: async () => void (step = await innodb?.stop()),
+  });
   if (step) log(`${label}: ${describeInnodbStep(step, result.messages)}`);
   return result;
 }
@@ -501,7 +504,7 @@ function referenceCpu(raw: RawReferenceResult): string {
   return `${client}, MySQL server ${raw.serverCpu.toFixed(2)} cores = ${perMessage.toFixed(2)} ms per message`;
 }
 
-async function rawReference(): Promise<RawReferenceResult> {
+async function rawReference(watch: ReferenceWatch): Promise<RawReferenceResult> {
   const workload = new Workload(USERS, `raw${Date.now()}`, 1, CONTACTS);
   log(
     `raw reference: ${USERS} users in a scratch database, ${RAW_BATCH}-message transactions of 1:1 sends ...`,
@@ -518,6 +521,7 @@ async function rawReference(): Promise<RawReferenceResult> {
           workload.content,
         ),
       (line) => log(`raw reference: ${line}`),
+      watch,
     ),
   );
 }
@@ -527,7 +531,7 @@ async function rawReference(): Promise<RawReferenceResult> {
  * (storage's `groups.create`: the group row and one member row each, the first user the owner),
  * then small-group sends written in RAW_BATCH-message transactions.
  */
-async function rawGroupReference(): Promise<RawReferenceResult> {
+async function rawGroupReference(watch: ReferenceWatch): Promise<RawReferenceResult> {
   const workload = new Workload(USERS, `rawg${Date.now()}`);
   const groups = new GroupWorkload(RAW_GROUPS, MEMBERS, (i) => workload.userId(i), `rawg${Date.now()}`);
   if (RAW_GROUPS * MEMBERS > USERS) throw new Error('--raw-groups x --group-members exceeds --users');
@@ -548,6 +552,7 @@ async function rawGroupReference(): Promise<RawReferenceResult> {
           workload.content,
         ),
       (line) => log(`raw group reference: ${line}`),
+      watch,
     );
   });
 }
