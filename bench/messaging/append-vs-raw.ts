@@ -18,6 +18,7 @@ import { BENCH_APP_ID, Workload } from '../send/workload.js';
 import {
   GroupWorkload,
   runRawReference,
+  serverMsPerMessage,
   writeDirectBatch,
   writeGroupBatch,
   type RawReferenceResult,
@@ -94,7 +95,8 @@ async function side(kind: 'raw' | 'ours', size: number): Promise<RawReferenceRes
 
 /** The MySQL server's CPU per message written, in µs ('?' where its process was not visible). */
 function serverUsPerMessage(r: RawReferenceResult): string {
-  return r.serverCpu === undefined ? '?' : ((r.serverCpu * 1e6) / r.perSecond).toFixed(0);
+  const ms = serverMsPerMessage(r);
+  return ms === undefined ? '?' : (ms * 1000).toFixed(0);
 }
 
 async function main(): Promise<void> {

@@ -29,6 +29,11 @@ export interface RawReferenceResult {
   serverCpu: number | undefined;
 }
 
+/** The MySQL server's CPU per message written, in ms (undefined where its process was not visible). */
+export function serverMsPerMessage(r: RawReferenceResult): number | undefined {
+  return r.serverCpu === undefined ? undefined : (r.serverCpu * 1000) / r.perSecond;
+}
+
 /** Something read around a reference's writes alone (not its database's set-up): InnoDB's activity. */
 export interface ReferenceWatch {
   start(): Promise<void>;

@@ -88,6 +88,7 @@ import { attributeSlowWindows, probeChildStalls, readStalls, type SlowWindow } f
 import {
   GroupWorkload,
   runRawReference,
+  serverMsPerMessage,
   writeDirectBatch,
   writeGroupBatch,
   type RawReferenceResult,
@@ -485,9 +486,9 @@ function serverCpuRow(
   raw: RawReferenceResult,
 ): string[][] {
   const cores = best?.cores.get('mariadb');
-  if (!best || cores === undefined || raw.serverCpu === undefined || best.result.acked === 0) return [];
+  const theirs = serverMsPerMessage(raw);
+  if (!best || cores === undefined || theirs === undefined || best.result.acked === 0) return [];
   const ours = (cores * 1000) / (best.result.acked / (best.result.elapsedMs / 1000));
-  const theirs = (raw.serverCpu * 1000) / raw.perSecond;
   return [
     [
       `MySQL server CPU per ${kind} message: best clean step / raw reference`,
@@ -499,8 +500,8 @@ function serverCpuRow(
 /** The reference's processes' cores and the database server's CPU per message, for the summary. */
 function referenceCpu(raw: RawReferenceResult): string {
   const client = `client ${raw.clientCpu.toFixed(2)} cores`;
-  if (raw.serverCpu === undefined) return client;
-  const perMessage = (raw.serverCpu * 1000) / raw.perSecond;
+  const perMessage = serverMsPerMessage(raw);
+  if (raw.serverCpu === undefined || perMessage === undefined) return client;
   return `${client}, MySQL server ${raw.serverCpu.toFixed(2)} cores = ${perMessage.toFixed(2)} ms per message`;
 }
 
