@@ -121,10 +121,17 @@ CREATE TABLE `users` (
   `nickname` varchar(128) NOT NULL,
   `avatar` varchar(1024) NOT NULL,
   `extra` text NOT NULL,
-  `max_seq` bigint(20) unsigned NOT NULL DEFAULT 0,
   `created_at` bigint(20) NOT NULL,
   `updated_at` bigint(20) NOT NULL,
   `tags` varchar(8192) NOT NULL DEFAULT '[]',
   `tokens_valid_after` bigint(20) NOT NULL DEFAULT 0,
+  PRIMARY KEY (`app_id`,`user_id`)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
+
+CREATE TABLE `user_seqs` (
+  `app_id` varchar(64) NOT NULL,
+  `user_id` varchar(64) NOT NULL,
+  `max_seq` bigint(20) unsigned NOT NULL DEFAULT 0,
+  `created_at` bigint(20) NOT NULL,
   PRIMARY KEY (`app_id`,`user_id`)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;

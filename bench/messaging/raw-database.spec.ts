@@ -23,7 +23,7 @@ async function rows(db: BenchDatabase): Promise<Record<string, unknown[]>> {
   try {
     const q = async (sql: string) => (await conn.query<RowDataPacket[]>(sql))[0].map((r) => ({ ...r }));
     return {
-      users: await q('SELECT user_id, max_seq FROM users ORDER BY user_id'),
+      users: await q('SELECT user_id, max_seq FROM user_seqs ORDER BY user_id'),
       conversations: await q(
         'SELECT conversation_type, conversation_id, max_seq FROM conversations ORDER BY conversation_type, conversation_id',
       ),

@@ -97,12 +97,12 @@ async function writeMessages(
   const userIds = sortedKeys(users);
   const conversationIds = sortedKeys(conversations);
   await conn.query(
-    'INSERT INTO users (app_id, user_id, nickname, avatar, extra, max_seq, created_at, updated_at) VALUES ? ' +
+    'INSERT INTO user_seqs (app_id, user_id, max_seq, created_at) VALUES ? ' +
       'ON DUPLICATE KEY UPDATE max_seq = max_seq + VALUES(max_seq)',
-    [userIds.map((id) => [BENCH_APP_ID, id, '', '', '', users.get(id), now, now])],
+    [userIds.map((id) => [BENCH_APP_ID, id, users.get(id), now])],
   );
   const [userRows] = await conn.query<RowDataPacket[]>(
-    'SELECT user_id, max_seq FROM users WHERE app_id = ? AND user_id IN (?) FOR UPDATE',
+    'SELECT user_id, max_seq FROM user_seqs WHERE app_id = ? AND user_id IN (?) FOR UPDATE',
     [BENCH_APP_ID, userIds],
   );
   await conn.query(

@@ -69,7 +69,7 @@ try {
       'or of (app_id = ? and user_id = ?)  [before]',
       (trx) =>
         trx
-          .selectFrom('users')
+          .selectFrom('user_seqs')
           .select(['app_id', 'user_id', 'max_seq'])
           .where((eb) =>
             eb.or(userIds.map((id) => eb.and([eb('app_id', '=', BENCH_APP_ID), eb('user_id', '=', id)]))),
@@ -81,7 +81,7 @@ try {
       'app_id = ? and user_id in (...)  [now]',
       (trx) =>
         trx
-          .selectFrom('users')
+          .selectFrom('user_seqs')
           .select(['app_id', 'user_id', 'max_seq'])
           .where('app_id', '=', BENCH_APP_ID)
           .where('user_id', 'in', userIds)
@@ -92,7 +92,7 @@ try {
       '(app_id, user_id) in ((?, ?), ...)',
       (trx) =>
         trx
-          .selectFrom('users')
+          .selectFrom('user_seqs')
           .select(['app_id', 'user_id', 'max_seq'])
           .where(
             sql`(app_id, user_id)`,

@@ -28,7 +28,7 @@ const MAX_CONVERSATION_KEY_LENGTH = 160;
  * On MySQL they travel in two round trips instead of one each (`append-pipelined.ts`). See
  * `MessageRepository.append` for the contract.
  *
- * Gapless seqs come from row locks: a counter row (`users.max_seq`, `conversations.max_seq`) is
+ * Gapless seqs come from row locks: a counter row (`user_seqs.max_seq`, `conversations.max_seq`) is
  * bumped by an upsert, which locks it until commit, so a second writer of the same user waits and
  * then allocates after the first one's seqs. Every transaction locks users before conversations,
  * each in sorted key order, so two batches never wait on each other in a cycle; the deadlocks the

@@ -22,7 +22,7 @@ import type { AppendInput } from './types.js';
  * and each of its inbox entries' user counter (flat, in input order then inboxUserIds order).
  */
 export class AppendPlan {
-  readonly users = new CounterSet('users');
+  readonly users = new CounterSet('user_seqs');
   readonly conversations = new CounterSet('conversations');
   readonly conversationCounters: Counter[];
   readonly inboxCounters: Counter[] = [];

@@ -9,6 +9,7 @@ export interface Database {
   apps: AppsTable;
   api_keys: ApiKeysTable;
   users: UsersTable;
+  user_seqs: UserSeqsTable;
   devices: DevicesTable;
   conversations: ConversationsTable;
   messages: MessagesTable;
@@ -51,14 +52,21 @@ export interface UsersTable {
   nickname: string;
   avatar: string;
   extra: string;
-  /** The per-user inbox seq counter. */
-  max_seq: Generated<number>;
   created_at: number;
   updated_at: number;
   /** JSON array of strings: tags the server gives every connection of the user. */
   tags: Generated<string>;
   /** Tokens issued before this time (Unix ms) are refused; 0 when none were revoked. */
   tokens_valid_after: Generated<number>;
+}
+
+/** A user's inbox seq counter (since 0006; in `users` before): created by the first message. */
+export interface UserSeqsTable {
+  app_id: string;
+  user_id: string;
+  max_seq: Generated<number>;
+  /** When the user's first message arrived. */
+  created_at: number;
 }
 
 export interface DevicesTable {

@@ -48,9 +48,10 @@ export class SqlDeviceRepository implements DeviceRepository {
           this.ctx.dialect.kind,
           'device sign-in read-back',
           (list) =>
-            'select devices.user_id, devices.device_id, devices.acked_seq, users.max_seq, users.tags, ' +
+            'select devices.user_id, devices.device_id, devices.acked_seq, user_seqs.max_seq, users.tags, ' +
             'users.tokens_valid_after from devices left join users on users.app_id = devices.app_id ' +
-            `and users.user_id = devices.user_id where devices.app_id = ? and devices.user_id in (${list})`,
+            'and users.user_id = devices.user_id left join user_seqs on user_seqs.app_id = devices.app_id ' +
+            `and user_seqs.user_id = devices.user_id where devices.app_id = ? and devices.user_id in (${list})`,
           appId,
           ids,
         );
@@ -149,7 +150,10 @@ const DEVICE_SIGN_IN: RowsStatement = {
   },
 };
 
-/** A device's row with its user's (a left join: the user's columns are null without a users row). */
+/**
+ * A device's row with its user's and its user's counter (left joins: the user's columns are null
+ * without a users row, `max_seq` without a user_seqs row).
+ */
 interface SignInRow {
   acked_seq: number | bigint | string;
   max_seq: number | bigint | string | null;
@@ -157,7 +161,7 @@ interface SignInRow {
   tokens_valid_after: number | bigint | string | null;
 }
 
-// A user who has never been written to has no users row yet: max seq 0, no tags, no revocation.
+// A user never written to has neither row yet: max seq 0, no tags, no revocation.
 function toSignInResult(row: SignInRow): SignInResult {
   return {
     ackedSeq: Number(row.acked_seq),

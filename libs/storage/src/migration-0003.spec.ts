@@ -1,14 +1,7 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Kysely, Migrator } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createStorage, type StorageOptions } from './create-storage.js';
-import { storageMigrations } from './migrations/index.js';
-import { createMysqlDialect } from './mysql-dialect.js';
-import { createScratchMysqlDatabase } from './mysql-scratch-database.js';
-import { createSqliteDialect } from './sqlite-dialect.js';
-import { DIALECTS, directSend, MYSQL_SERVER_URI } from './storage-test-harness.js';
+import { createStorage } from './create-storage.js';
+import { openMigrator, scratchStorageOptions } from './migration-test-harness.js';
+import { DIALECTS, directSend } from './storage-test-harness.js';
 
 /*
  * Rows the 1:1 write path stored before 0003 (seqs kept in send_dedupe) still answer a retried
@@ -21,26 +14,9 @@ for (const dialect of DIALECTS) {
       for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
     });
 
-    async function scratchOptions(): Promise<StorageOptions> {
-      if (dialect === 'mysql') {
-        const scratch = await createScratchMysqlDatabase(MYSQL_SERVER_URI);
-        cleanups.push(() => scratch.drop());
-        return { dialect, uri: scratch.uri, poolSize: 2 };
-      }
-      const dir = await mkdtemp(join(tmpdir(), 'sb-migration-'));
-      cleanups.push(() => rm(dir, { recursive: true, force: true }));
-      return { dialect, file: join(dir, 'switchboard.db') };
-    }
-
     it('answers a retry of a send stored before it with the stored seqs', async () => {
-      const options = await scratchOptions();
-      const previous =
-        options.dialect === 'mysql' ? createMysqlDialect(options) : createSqliteDialect(options);
-      const db = new Kysely<Record<string, Record<string, unknown>>>({ dialect: previous.kysely });
-      const migrator = new Migrator({
-        db,
-        provider: { getMigrations: () => Promise.resolve(storageMigrations(dialect)) },
-      });
+      const options = await scratchStorageOptions(dialect, cleanups);
+      const { db, migrator, close } = openMigrator(options);
       expect((await migrator.migrateTo('0002_api_keys_and_tenant_settings')).error).toBeUndefined();
       // What the previous release wrote for alice's third message to bob (alice at seq 3, bob at 5).
       const send = directSend({
@@ -87,8 +63,7 @@ for (const dialect of DIALECTS) {
           sent_at: send.sentAt,
         })
         .execute();
-      await db.destroy();
-      await previous.close?.();
+      await close();
 
       const storage = await createStorage(options);
       cleanups.push(() => storage.close());
@@ -96,6 +71,7 @@ for (const dialect of DIALECTS) {
         '0003_inbox_by_message',
         '0004_groups_and_read_state',
         '0005_group_member_index',
+        '0006_user_seqs',
       ]);
       const [retried] = await storage.messages.sendDirect([send]);
       expect(retried).toEqual({

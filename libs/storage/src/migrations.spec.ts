@@ -22,13 +22,14 @@ for (const dialect of DIALECTS) {
         '0003_inbox_by_message',
         '0004_groups_and_read_state',
         '0005_group_member_index',
+        '0006_user_seqs',
       ]);
       expect(await storage.migrate()).toEqual([]);
       expect(await storage.apps.list()).toEqual([]);
       expect(await storage.users.maxSeq('app', 'nobody')).toBe(0);
     });
 
-    it('takes 0005 and 0004 down and up again', async () => {
+    it('takes 0006, 0005 and 0004 down and up again', async () => {
       database = await createTestDatabase(dialect);
       const storage = await database.open();
       await storage.migrate();
@@ -40,10 +41,15 @@ for (const dialect of DIALECTS) {
       const down = await migrator.migrateTo('0003_inbox_by_message');
       expect(down.error).toBeUndefined();
       expect(down.results?.map((r) => [r.migrationName, r.direction, r.status])).toEqual([
+        ['0006_user_seqs', 'Down', 'Success'],
         ['0005_group_member_index', 'Down', 'Success'],
         ['0004_groups_and_read_state', 'Down', 'Success'],
       ]);
-      expect(await storage.migrate()).toEqual(['0004_groups_and_read_state', '0005_group_member_index']);
+      expect(await storage.migrate()).toEqual([
+        '0004_groups_and_read_state',
+        '0005_group_member_index',
+        '0006_user_seqs',
+      ]);
     });
 
     it('lets several instances migrate the same database at once', async () => {
@@ -58,6 +64,7 @@ for (const dialect of DIALECTS) {
         '0003_inbox_by_message',
         '0004_groups_and_read_state',
         '0005_group_member_index',
+        '0006_user_seqs',
       ]);
     });
   });

@@ -93,6 +93,40 @@ for (const dialect of DIALECTS) {
       expect(await storage.users.maxSeq(appId, 'u2')).toBe(1);
     });
 
+    it('finds a user known only from messages received, with or without a profile', async () => {
+      const appId = uniqueId('app');
+      clock = 4_000;
+      await storage.users.upsert({ appId, userId: 'u3', nickname: 'Cy' });
+      clock = 4_500;
+      await storage.messages.sendDirect([directSend({ appId, senderUserId: 'u1', recipientUserId: 'u2' })]);
+      expect(await storage.users.get(appId, 'u2')).toEqual({
+        appId,
+        userId: 'u2',
+        nickname: '',
+        avatar: '',
+        extra: '',
+        maxSeq: 1,
+        tags: [],
+        tokensValidAfter: 0,
+        createdAt: 4_500,
+        updatedAt: 4_500,
+      });
+      const many = await storage.users.getMany(appId, ['u1', 'u2', 'u3', 'u4', 'u2']);
+      expect(many.map((u) => [u.userId, u.nickname, u.maxSeq, u.createdAt]).sort()).toEqual([
+        ['u1', '', 1, 4_500],
+        ['u2', '', 1, 4_500],
+        ['u3', 'Cy', 0, 4_000],
+      ]);
+      // A profile written after the first message keeps the user's creation at that message.
+      clock = 5_000;
+      expect(await storage.users.upsert({ appId, userId: 'u2', nickname: 'Di' })).toMatchObject({
+        nickname: 'Di',
+        maxSeq: 1,
+        createdAt: 4_500,
+        updatedAt: 5_000,
+      });
+    });
+
     it('signs devices in, keeping their ack cursor and reporting the max seq', async () => {
       const appId = uniqueId('app');
       clock = 5_000;

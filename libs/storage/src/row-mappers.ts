@@ -56,17 +56,25 @@ function nullableNumber(value: number | string | null): number | null {
   return value == null ? null : Number(value);
 }
 
-export function toUser(row: Selectable<UsersTable>): User {
+/** A users row with its user's seq counter (null columns without one). */
+export type UserRow = Selectable<UsersTable> & {
+  max_seq: number | string | null;
+  seq_created_at: number | string | null;
+};
+
+export function toUser(row: UserRow): User {
+  const createdAt = Number(row.created_at);
   return {
     appId: row.app_id,
     userId: row.user_id,
     nickname: row.nickname,
     avatar: row.avatar,
     extra: row.extra,
-    maxSeq: Number(row.max_seq),
+    maxSeq: Number(row.max_seq ?? 0),
     tags: parseTags(row.tags),
     tokensValidAfter: Number(row.tokens_valid_after),
-    createdAt: Number(row.created_at),
+    // The user appeared with whichever came first: a profile or tag write, or a first message.
+    createdAt: row.seq_created_at == null ? createdAt : Math.min(createdAt, Number(row.seq_created_at)),
     updatedAt: Number(row.updated_at),
   };
 }

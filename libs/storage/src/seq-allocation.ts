@@ -12,7 +12,7 @@ import type { Database } from './db-schema.js';
 import type { RepositoryContext } from './repository-context.js';
 
 /*
- * Seq counters live in rows (users.max_seq, conversations.max_seq). One upsert per table adds
+ * Seq counters live in rows (user_seqs.max_seq, conversations.max_seq). One upsert per table adds
  * what the batch needs to every counter it touches, creating missing rows, and so locks them
  * until commit; reading the counters back tells which seqs are this transaction's. Rows are
  * written in sorted key order, and callers allocate users before conversations, the same order
@@ -20,11 +20,11 @@ import type { RepositoryContext } from './repository-context.js';
  */
 
 /** The tables that hold seq counters: a user's inbox seq, a conversation's seq. */
-export type CounterTable = 'users' | 'conversations';
+export type CounterTable = 'user_seqs' | 'conversations';
 
 /**
  * One counter row and the seqs a transaction takes from it. `scope` is the conversation type for
- * `conversations` and empty for `users` (a user's counter is keyed by app and user id alone).
+ * `conversations` and empty for `user_seqs` (a user's counter is keyed by app and user id alone).
  * After {@link allocateSeqs} the transaction owns [low, high]; callers take them in the order they
  * listed their uses with `next++`.
  */
@@ -90,8 +90,8 @@ function compareCounters(a: Counter, b: Counter): number {
 /**
  * Takes `count` seqs from every counter of `counters` (a counter used n times gets n consecutive
  * seqs), locking their rows until commit, and sets each counter's [low, high] and `next`. A user
- * who never signed in has no row yet: it is created here with its first seqs, as is a
- * conversation's. Resolves with the counters in lock order.
+ * who never received a message has no counter row yet: it is created here with its first seqs, as
+ * is a conversation's. Resolves with the counters in lock order.
  */
 export async function allocateSeqs(
   trx: Kysely<Database>,
@@ -155,11 +155,11 @@ export function checkAllocated(sorted: readonly Counter[]): void {
 }
 
 const COUNTER_ROWS: Record<CounterTable, RowsStatement> = {
-  users: {
-    name: 'bump users',
-    table: 'users',
-    columns: ['app_id', 'user_id', 'nickname', 'avatar', 'extra', 'max_seq', 'created_at', 'updated_at'],
-    row: ['?', '?', "''", "''", "''", '?', '?', '?'],
+  user_seqs: {
+    name: 'bump user_seqs',
+    table: 'user_seqs',
+    columns: ['app_id', 'user_id', 'max_seq', 'created_at'],
+    row: ['?', '?', '?', '?'],
     suffix: {
       mysql: 'on duplicate key update max_seq = max_seq + values(max_seq)',
       sqlite: 'on conflict (app_id, user_id) do update set max_seq = max_seq + excluded.max_seq',
@@ -180,7 +180,7 @@ const COUNTER_ROWS: Record<CounterTable, RowsStatement> = {
 
 /** The upserts of {@link COUNTER_ROWS} answering the counters as updated (MariaDB 10.5+, SQLite). */
 const RETURNING_COUNTER_ROWS: Record<CounterTable, RowsStatement> = {
-  users: returningRows(COUNTER_ROWS.users, 'app_id, user_id, max_seq'),
+  user_seqs: returningRows(COUNTER_ROWS.user_seqs, 'app_id, user_id, max_seq'),
   conversations: returningRows(
     COUNTER_ROWS.conversations,
     'app_id, conversation_type, conversation_id, max_seq',
@@ -206,7 +206,7 @@ function bumpStatements(
   const now = ctx.now();
   return insertStatements(ctx.dialect.kind, rows, sorted.length, (i, out) => {
     const c = sorted[i]!;
-    if (table === 'users') out.push(c.appId, c.id, c.count, now, now);
+    if (table === 'user_seqs') out.push(c.appId, c.id, c.count, now);
     else out.push(c.appId, c.scope, c.id, c.count, now);
   });
 }
@@ -222,13 +222,13 @@ export interface CounterRow {
 
 function readStatement(ctx: RepositoryContext, table: CounterTable, part: readonly Counter[]): Statement {
   const kind = ctx.dialect.kind;
-  const keys = new KeyGroups(table === 'users' ? 1 : 2);
-  if (table === 'users') for (const c of part) keys.add(c.id, c.appId);
+  const keys = new KeyGroups(table === 'user_seqs' ? 1 : 2);
+  if (table === 'user_seqs') for (const c of part) keys.add(c.id, c.appId);
   else for (const c of part) keys.add(c.id, c.appId, c.scope);
   const lock = ctx.dialect.lockingReads ? ' for update' : '';
   const text = cachedSql(kind, `read ${table} ${keys.shape}`, () =>
-    table === 'users'
-      ? `select app_id, user_id, max_seq from users where ${keys.sql(['app_id'], 'user_id')}${lock}`
+    table === 'user_seqs'
+      ? `select app_id, user_id, max_seq from user_seqs where ${keys.sql(['app_id'], 'user_id')}${lock}`
       : `select app_id, conversation_type, conversation_id, max_seq from conversations where ${keys.sql(
           ['app_id', 'conversation_type'],
           'conversation_id',

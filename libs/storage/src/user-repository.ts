@@ -1,10 +1,10 @@
-import { sql, type Expression, type Kysely, type Selectable } from 'kysely';
+import { sql, type Expression, type Kysely } from 'kysely';
 import { chunks } from './chunks.js';
-import type { Database, UsersTable } from './db-schema.js';
+import type { Database } from './db-schema.js';
 import { rowsOfIds } from './id-list-sql.js';
 import type { RepositoryContext } from './repository-context.js';
 import { checkId, checkSeq, checkText, tagsToJson } from './limits.js';
-import { toUser } from './row-mappers.js';
+import { toUser, type UserRow } from './row-mappers.js';
 import type { UserRepository } from './storage.js';
 import type { User, UserProfileInput } from './types.js';
 
@@ -91,29 +91,40 @@ export class SqlUserRepository implements UserRepository {
   }
 
   async get(appId: string, userId: string): Promise<User | undefined> {
-    const row = await this.ctx.db
-      .selectFrom('users')
-      .selectAll()
-      .where('app_id', '=', appId)
-      .where('user_id', '=', userId)
-      .executeTakeFirst();
+    const [row] = await this.read(appId, [userId]);
     return row && toUser(row);
   }
 
   async getMany(appId: string, userIds: readonly string[]): Promise<User[]> {
     const users: User[] = [];
     for (const ids of chunks([...new Set(userIds)])) {
-      const rows = await rowsOfIds<Selectable<UsersTable>>(
-        this.ctx.db,
-        this.ctx.dialect.kind,
-        'users',
-        (list) => `select * from users where app_id = ? and user_id in (${list})`,
-        appId,
-        ids,
-      );
-      for (const row of rows) users.push(toUser(row));
+      for (const row of await this.read(appId, ids)) users.push(toUser(row));
     }
     return users;
+  }
+
+  /**
+   * The users of `ids` that have a users row or a seq counter, with the counter: a user who only
+   * ever received messages has the counter alone (since 0006) and reads as an empty profile.
+   */
+  private read(appId: string, ids: readonly string[]): Promise<UserRow[]> {
+    return rowsOfIds<UserRow>(
+      this.ctx.db,
+      this.ctx.dialect.kind,
+      'users',
+      (list) =>
+        'select u.app_id, u.user_id, u.nickname, u.avatar, u.extra, u.tags, u.tokens_valid_after, ' +
+        'u.created_at, u.updated_at, s.max_seq, s.created_at as seq_created_at from users u ' +
+        'left join user_seqs s on s.app_id = u.app_id and s.user_id = u.user_id ' +
+        `where u.app_id = ? and u.user_id in (${list}) ` +
+        "union all select s.app_id, s.user_id, '', '', '', '[]', 0, s.created_at, s.created_at, " +
+        's.max_seq, s.created_at from user_seqs s ' +
+        `where s.app_id = ? and s.user_id in (${list}) and not exists ` +
+        '(select 1 from users u where u.app_id = s.app_id and u.user_id = s.user_id)',
+      appId,
+      ids,
+      2,
+    );
   }
 
   maxSeq(appId: string, userId: string): Promise<number> {
@@ -139,10 +150,10 @@ export class SqlUserRepository implements UserRepository {
   }
 }
 
-/** The user's seq counter; 0 for a user without a row. */
+/** The user's seq counter; 0 for a user without one (never sent a message). */
 export async function readUserMaxSeq(db: Kysely<Database>, appId: string, userId: string): Promise<number> {
   const row = await db
-    .selectFrom('users')
+    .selectFrom('user_seqs')
     .select('max_seq')
     .where('app_id', '=', appId)
     .where('user_id', '=', userId)

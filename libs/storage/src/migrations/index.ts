@@ -5,6 +5,7 @@ import { apiKeysAndTenantSettingsMigration } from './0002-api-keys-and-tenant-se
 import { inboxByMessageMigration } from './0003-inbox-by-message.js';
 import { groupsAndReadStateMigration } from './0004-groups-and-read-state.js';
 import { groupMemberIndexMigration } from './0005-group-member-index.js';
+import { userSeqsMigration } from './0006-user-seqs.js';
 
 /**
  * Every schema migration, by name, in code rather than files so that esbuild bundles them with
@@ -19,5 +20,6 @@ export function storageMigrations(kind: DialectKind): Record<string, Migration> 
     '0003_inbox_by_message': inboxByMessageMigration(kind),
     '0004_groups_and_read_state': groupsAndReadStateMigration(kind),
     '0005_group_member_index': groupMemberIndexMigration(kind),
+    '0006_user_seqs': userSeqsMigration(kind),
   };
 }
