@@ -49,6 +49,22 @@ describe('sqlite storage file', () => {
     await storage.close();
   });
 
+  it('syncs every commit (synchronous = FULL), also once the log is in use', async () => {
+    // better-sqlite3 is built with SQLITE_DEFAULT_WAL_SYNCHRONOUS=1: a connection in WAL mode falls
+    // back to NORMAL at its first write, which syncs only at checkpoints, so an acknowledged send
+    // could be lost with the machine (not with the process).
+    dir = await mkdtemp(join(tmpdir(), 'sb-sqlite-'));
+    const db = new Kysely<unknown>({ dialect: createSqliteDialect({ file: join(dir, 'db.sqlite') }).kysely });
+    try {
+      await sql`create table t (a integer primary key)`.execute(db);
+      await sql`insert into t (a) values (1)`.execute(db);
+      const { rows } = await sql<{ synchronous: number }>`pragma synchronous`.execute(db);
+      expect(rows).toEqual([{ synchronous: 2 }]);
+    } finally {
+      await db.destroy();
+    }
+  });
+
   it('keeps statement journals and temporary tables in memory, not in files', async () => {
     dir = await mkdtemp(join(tmpdir(), 'sb-sqlite-'));
     const db = new Kysely<unknown>({ dialect: createSqliteDialect({ file: join(dir, 'db.sqlite') }).kysely });

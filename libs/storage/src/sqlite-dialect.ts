@@ -27,6 +27,11 @@ export function createSqliteDialect(options: SqliteStorageOptions): StorageDiale
   // WAL lets readers (an operator's sqlite3 shell, a backup) run beside the writer; the busy
   // timeout makes a second process wait for the write lock instead of failing at once.
   database.pragma('journal_mode = WAL');
+  // A send is answered once its commit is on disk (docs/protocol.md). Said explicitly: better-sqlite3
+  // is built with SQLITE_DEFAULT_WAL_SYNCHRONOUS=1, which turns a WAL connection that did not set it
+  // to NORMAL at its first write (synced only at checkpoints: a crash of the machine, not of the
+  // process, could lose acknowledged sends).
+  database.pragma('synchronous = FULL');
   database.pragma('busy_timeout = 5000');
   // A statement that may fail halfway inside a transaction (a multi-row INSERT ... ON CONFLICT of
   // the append) keeps a journal to undo just itself; past 64 KiB SQLite spilled it to a temporary
