@@ -135,7 +135,9 @@ export class AppendPlan {
 /**
  * The seq counter rows appending `input` takes seqs from, and so locks until its transaction commits
  * (its conversation's and each inbox user's, as {@link AppendPlan} lists them), one string each: two
- * appends whose keys share one wait for each other at the database.
+ * appends whose keys share one wait for each other at the database. NUL separates the parts: logic
+ * refuses every id with a control character (`requireId`), so no two rows share a key (a user's key
+ * has an empty type, and conversation types are never empty); were they to, a send would only wait.
  */
 export function appendLockKeys(input: AppendInput): string[] {
   const keys = [`${input.appId}\u0000${input.conversation.type}\u0000${input.conversation.key}`];
