@@ -34,7 +34,13 @@ const PLAIN = { message: Buffer.alloc(0), seqs: [] as number[] };
  * A gate that records what route asks of it, over real gRPC, requiring the internal `secret`. Count
  * answers `counted` for any app; SetTags and SetRoom update every target.
  */
-async function fakeGate(secret: string, counted = { signedIn: 0, roomSubscribers: 0, tagConnections: 0 }) {
+/** `silent`: a gate that accepts Count and Stats calls and never answers them. */
+async function fakeGate(
+  secret: string,
+  counted = { signedIn: 0, roomSubscribers: 0, tagConnections: 0 },
+  silent = false,
+) {
+  const never = () => new Promise<never>(() => {});
   const delivers: DeliverRequest[] = [];
   const kicks: KickRequest[] = [];
   const roomPushes: PushRoomRequest[] = [];
@@ -67,19 +73,23 @@ async function fakeGate(secret: string, counted = { signedIn: 0, roomSubscribers
           }),
           count: unary(async (req: CountRequest) => {
             countCalls.push(req);
-            return counted;
+            return silent ? never() : counted;
           }),
-          stats: unary(async () => ({
-            gateId: 'ignored',
-            connections: counted.signedIn + 1,
-            signedIn: counted.signedIn,
-            rooms: 2,
-            packetsIn: 5,
-            packetsOut: 6,
-            bytesOut: 7,
-            slowCloses: 1,
-            startedAt: 1_700_000_000_000,
-          })),
+          stats: unary(async () =>
+            silent
+              ? never()
+              : {
+                  gateId: 'ignored',
+                  connections: counted.signedIn + 1,
+                  signedIn: counted.signedIn,
+                  rooms: 2,
+                  packetsIn: 5,
+                  packetsOut: 6,
+                  bytesOut: 7,
+                  slowCloses: 1,
+                  startedAt: 1_700_000_000_000,
+                },
+          ),
           setTags: unary(async (req: SetTagsRequest) => {
             setTags.push(req);
             return { updated: req.targets.length, missing: 0 };
@@ -106,6 +116,30 @@ async function fakeGate(secret: string, counted = { signedIn: 0, roomSubscribers
   };
 }
 
+/** A route on the embedded profile with its health port open, over `store`, and a client of it. */
+async function startTestRoute(store: RouteStore): Promise<{
+  route: RunningRoute;
+  client: RouteServiceClient;
+  secret: string;
+}> {
+  const config = loadConfig({
+    profile: 'embedded',
+    overrides: { route: { grpcPort: 0, health: { enabled: true, port: 0 } } },
+  });
+  const route = await startRoute({
+    config,
+    logger: createLogger({ level: 'silent', service: 'test' }),
+    store,
+  });
+  const secret = config.internal.secret;
+  const client = new RouteServiceClient(
+    `127.0.0.1:${route.grpcPort}`,
+    credentials.createInsecure(),
+    internalClientOptions(secret),
+  );
+  return { route, client, secret };
+}
+
 describe('route service over gRPC (memory store, fake gates)', () => {
   let now = 1_000_000;
   const store = new MemoryRouteStore({ clock: () => now });
@@ -118,17 +152,7 @@ describe('route service over gRPC (memory store, fake gates)', () => {
     call<Req, Res>(client, method as never, req, new Metadata(), 3_000);
 
   beforeAll(async () => {
-    const config = loadConfig({
-      profile: 'embedded',
-      overrides: { route: { grpcPort: 0, health: { enabled: true, port: 0 } } },
-    });
-    route = await startRoute({ config, logger: createLogger({ level: 'silent', service: 'test' }), store });
-    secret = config.internal.secret;
-    client = new RouteServiceClient(
-      `127.0.0.1:${route.grpcPort}`,
-      credentials.createInsecure(),
-      internalClientOptions(secret),
-    );
+    ({ route, client, secret } = await startTestRoute(store));
     g1 = await fakeGate(secret);
     g2 = await fakeGate(secret);
   });
@@ -610,23 +634,10 @@ describe.each(STORES)('offline users, counts, tags (%s store)', (_kind, makeStor
     );
 
   beforeAll(async () => {
-    const config = loadConfig({
-      profile: 'embedded',
-      overrides: { route: { grpcPort: 0, health: { enabled: true, port: 0 } } },
-    });
     const made = makeStore();
     closeStore = made.close;
-    route = await startRoute({
-      config,
-      logger: createLogger({ level: 'silent', service: 'test' }),
-      store: made.store,
-    });
-    const secret = config.internal.secret;
-    client = new RouteServiceClient(
-      `127.0.0.1:${route.grpcPort}`,
-      credentials.createInsecure(),
-      internalClientOptions(secret),
-    );
+    let secret: string;
+    ({ route, client, secret } = await startTestRoute(made.store));
     g1 = await fakeGate(secret, { signedIn: 9, roomSubscribers: 2, tagConnections: 5 });
     g2 = await fakeGate(secret, { signedIn: 9, roomSubscribers: 1, tagConnections: 1 });
     await rpc(client.renewLease, { gateId: 'g1', bootId: 'boot-g1', grpcAddress: g1.address, ttlMs: 60_000 });
@@ -875,5 +886,52 @@ describe.each(STORES)('offline users, counts, tags (%s store)', (_kind, makeStor
     expect(await setTags(['t'.repeat(65)])).toBe(bad);
     expect(await setTags(['ok'], '')).toBe(bad);
     expect(await setTags(Array.from({ length: 32 }, (_, i) => `t${i}`))).toBe('accepted');
+  });
+});
+
+describe('a gate that accepts calls and never answers them', () => {
+  let route: RunningRoute;
+  let client: RouteServiceClient;
+  let g1: Awaited<ReturnType<typeof fakeGate>>;
+  let mute: Awaited<ReturnType<typeof fakeGate>>;
+  // Under the gate-call timeout (5 s by default): the caller must not wait for that gate's timeout.
+  const rpc = <Req, Res>(method: (...args: never[]) => unknown, req: Req) =>
+    call<Req, Res>(client, method as never, req, new Metadata(), 3_000);
+
+  beforeAll(async () => {
+    let secret: string;
+    ({ route, client, secret } = await startTestRoute(new MemoryRouteStore()));
+    g1 = await fakeGate(secret, { signedIn: 4, roomSubscribers: 2, tagConnections: 3 });
+    mute = await fakeGate(secret, undefined, true);
+    await rpc(client.renewLease, { gateId: 'g1', bootId: 'boot-g1', grpcAddress: g1.address, ttlMs: 60_000 });
+    await rpc(client.renewLease, {
+      gateId: 'mute',
+      bootId: 'boot-mute',
+      grpcAddress: mute.address,
+      ttlMs: 60_000,
+    });
+  });
+  afterAll(async () => {
+    client.close();
+    await route.stop();
+    await g1.server.stop(100);
+    await mute.server.stop(0);
+  });
+
+  it('lists it as unreachable instead of failing the whole GetServerStats', async () => {
+    const res = await rpc<unknown, { gates: Array<Record<string, unknown>> }>(client.listGates, {});
+    expect(res.gates.map((g) => [g['gateId'], g['reachable'], g['signedIn']])).toEqual([
+      ['g1', true, 4],
+      ['mute', false, 0],
+    ]);
+  });
+
+  it('counts without it, naming it failed', async () => {
+    const res = await rpc<unknown, Record<string, number>>(client.getCounts, {
+      appId: 'a',
+      roomId: 'lobby',
+      tag: 'vip',
+    });
+    expect(res).toMatchObject({ roomSubscribers: 2, tagConnections: 3, failedGates: 1 });
   });
 });

@@ -80,6 +80,15 @@ interface GateDeliveries {
 const REBIND_CONCURRENCY = 64;
 
 /**
+ * The longest a Count or Stats call to one gate may take, below the gate-call timeout: these only
+ * read counters, and their callers (logic's GetServerStats and room/tag counts, themselves bound by
+ * logic's route timeout, the same 5 s by default) answer with the gates that did answer, naming
+ * the others failed or unreachable. A gate that accepts calls but cannot answer a counter read in
+ * this long would otherwise make the whole answer time out.
+ */
+export const GATE_READ_TIMEOUT_MS = 1_000;
+
+/**
  * Route's decisions: bind devices (kicking the one replaced), and deliver
  * packets by grouping targets per gate and calling each gate once per request,
  * all gates in parallel. A gate that cannot be reached is counted, not retried:
@@ -93,6 +102,7 @@ export class RouteService {
   private readonly kickFailures: LogSummary;
   private readonly countFailures: LogSummary;
   private readonly tagFailures: LogSummary;
+  private readonly gateReadTimeoutMs: number;
   private readonly roomFailures: LogSummary;
 
   constructor(
@@ -101,6 +111,7 @@ export class RouteService {
     private readonly log: Logger,
     private readonly gateCallTimeoutMs: number,
   ) {
+    this.gateReadTimeoutMs = Math.min(gateCallTimeoutMs, GATE_READ_TIMEOUT_MS);
     this.deliveryFailures = new LogSummary(log, 'deliveries to a gate failed; its devices catch up by sync');
     this.kickFailures = new LogSummary(log, 'kicks failed');
     this.countFailures = new LogSummary(log, 'Count or Stats calls to a gate failed; counts are low');
@@ -319,7 +330,8 @@ export class RouteService {
 
   /**
    * Every live gate with its lease, and its own counters from a Stats call (all gates in parallel,
-   * each within the gate-call timeout; one that does not answer is listed unreachable with zeros).
+   * each within {@link GATE_READ_TIMEOUT_MS}; one that does not answer is listed unreachable with
+   * zeros).
    */
   async listGates(): Promise<{ gates: GateState[]; now: number }> {
     const leases = await this.store.liveGates();
@@ -344,7 +356,7 @@ export class RouteService {
         const client = await this.gates.get(lease.gateId);
         if (!client) return state;
         try {
-          const s = await call(client, client.stats, {}, new Metadata(), this.gateCallTimeoutMs);
+          const s = await call(client, client.stats, {}, new Metadata(), this.gateReadTimeoutMs);
           const { gateId: _, ...numbers } = s;
           return { ...state, ...numbers, reachable: true };
         } catch (err) {
@@ -503,7 +515,7 @@ export class RouteService {
     this.counters.add('gate_count_calls', gates.length);
     const { answers, failed } = await this.askGates(
       gates.map((g) => g.gateId),
-      (client) => call(client, client.count, { appId, roomId, tag }, new Metadata(), this.gateCallTimeoutMs),
+      (client) => call(client, client.count, { appId, roomId, tag }, new Metadata(), this.gateReadTimeoutMs),
       this.countFailures,
     );
     let roomSubscribers = 0;
