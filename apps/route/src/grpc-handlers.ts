@@ -141,7 +141,7 @@ export function routeHandlers(service: RouteService, log: Logger): RouteServiceS
       return {};
     }, onError),
     deliverToUsers: unary(
-      async (req) => ({
+      async (req, call) => ({
         stats: await service.deliverToUsers(
           req.appId,
           req.packets.map((p) => ({
@@ -152,18 +152,19 @@ export function routeHandlers(service: RouteService, log: Logger): RouteServiceS
               : {}),
             ...(p.message.length > 0 ? { message: p.message, seqs: seqsOf(p.userIds, p.seqs) } : {}),
           })),
+          call,
         ),
       }),
       onError,
     ),
     deliverToDevices: unary(
-      async (req) => ({
-        stats: await service.deliverToDevices(req.appId, req.devices, req.packet),
+      async (req, call) => ({
+        stats: await service.deliverToDevices(req.appId, req.devices, req.packet, call),
       }),
       onError,
     ),
     deliverToRoom: unary(
-      async (req) => ({
+      async (req, call) => ({
         stats: await service.deliverToRoom(
           req.appId,
           required(req.roomId, 'room_id'),
@@ -173,6 +174,7 @@ export function routeHandlers(service: RouteService, log: Logger): RouteServiceS
             deviceId: checkLength(req.excludeDeviceId, INTERNAL_LIMITS.idLength, 'exclude_device_id'),
           },
           checkRoomBurst(req.more),
+          call,
         ),
       }),
       onError,

@@ -5,6 +5,7 @@ export type RouteCounter =
   | 'rebinds'
   | 'kicks'
   | 'deliveries'
+  | 'deliveries_abandoned'
   | 'delivered'
   | 'failed_gate_calls'
   | 'expired_gates'
@@ -22,6 +23,8 @@ export function routeCounters(): Counters<RouteCounter> {
     rebinds: 'Sessions a gate asked to bind again after route lost its registration.',
     kicks: 'Connections kicked because their device signed in again or was kicked.',
     deliveries: 'Delivery requests handled (to users, devices, rooms, tags or all).',
+    deliveries_abandoned:
+      'Delivery requests dropped before any gate call because their caller had gone (deadline passed or cancelled during the lookup).',
     delivered: '(packet, connection) pairs handed to gates.',
     failed_gate_calls:
       'Calls to gates that failed (Deliver*, Count, SetTags, SetRoom); after a failed delivery the devices catch up by sync.',

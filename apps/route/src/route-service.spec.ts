@@ -24,7 +24,7 @@ import {
 } from '@switchboard/rpc';
 import { loadConfig } from '@switchboard/config';
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { startRoute, type RunningRoute } from './server.js';
 
 /** A DeliverToUsers packet's fields for a plain packet (no message with per-user seqs). */
@@ -933,5 +933,70 @@ describe('a gate that accepts calls and never answers them', () => {
       tag: 'vip',
     });
     expect(res).toMatchObject({ roomSubscribers: 2, tagConnections: 3, failedGates: 1 });
+  });
+});
+
+describe('a delivery whose caller has gone before its lookup ends', () => {
+  /** A memory store whose device lookups wait until released. */
+  class HeldStore extends MemoryRouteStore {
+    held: Array<() => void> = [];
+    hold = false;
+    override async devicesOf(appId: string, userIds: readonly string[]) {
+      if (this.hold) await new Promise<void>((resolve) => this.held.push(resolve));
+      return super.devicesOf(appId, userIds);
+    }
+  }
+  const store = new HeldStore();
+  let route: RunningRoute;
+  let client: RouteServiceClient;
+  let g1: Awaited<ReturnType<typeof fakeGate>>;
+
+  beforeAll(async () => {
+    let secret: string;
+    ({ route, client, secret } = await startTestRoute(store));
+    g1 = await fakeGate(secret);
+    const rpc = (method: (...args: never[]) => unknown, req: unknown) =>
+      call(client, method as never, req, new Metadata(), 3_000);
+    await rpc(client.renewLease, { gateId: 'g1', bootId: 'boot-g1', grpcAddress: g1.address, ttlMs: 60_000 });
+    await rpc(client.bind, {
+      appId: 'a',
+      userId: 'u1',
+      deviceId: 'phone',
+      gateId: 'g1',
+      gateBootId: 'boot-g1',
+      connId: 1,
+      platform: 'test',
+    });
+  });
+  afterAll(async () => {
+    client.close();
+    await route.stop();
+    await g1.server.stop(100);
+  });
+
+  it('calls no gate: the caller retries or the device syncs', async () => {
+    store.hold = true;
+    const sent = call(
+      client,
+      client.deliverToUsers as never,
+      {
+        appId: 'a',
+        packets: [{ userIds: ['u1'], packet: Buffer.from('late'), message: Buffer.alloc(0), seqs: [] }],
+      },
+      new Metadata(),
+      200,
+    ).then(
+      () => 'answered',
+      (e: RpcError) => e.code,
+    );
+    await vi.waitFor(() => expect(store.held).toHaveLength(1));
+    expect(await sent).toBe(ErrorCode.ERROR_CODE_TIMEOUT);
+    store.hold = false;
+    store.held.shift()!();
+    const metrics = async () => (await fetch(`http://127.0.0.1:${route.healthPort}/metrics`)).text();
+    await vi.waitFor(async () =>
+      expect(await metrics()).toMatch(/switchboard_route_deliveries_abandoned_total 1/),
+    );
+    expect(g1.delivers).toEqual([]);
   });
 });

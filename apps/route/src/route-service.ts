@@ -1,4 +1,4 @@
-import { Metadata } from '@grpc/grpc-js';
+import { Metadata, type Deadline } from '@grpc/grpc-js';
 import { ErrorCode } from '@switchboard/proto/client';
 import type { Delivery, GateServiceClient, RoomPacket, TagExpression, Target } from '@switchboard/proto/conn';
 import { LogSummary, type Logger } from '@switchboard/log';
@@ -87,6 +87,25 @@ const REBIND_CONCURRENCY = 64;
  * this long would otherwise make the whole answer time out.
  */
 export const GATE_READ_TIMEOUT_MS = 1_000;
+
+/**
+ * The caller of a delivery as far as the service needs it: a grpc-js server call or the stream
+ * transport's stand-in (`DetachedCall`). grpc-js marks a unary call `cancelled` when its client
+ * resets the stream, not when the server's own deadline timer answers it: the deadline is read too.
+ */
+export interface DeliveryCaller {
+  readonly cancelled: boolean;
+  getDeadline(): Deadline;
+}
+
+const NOT_CANCELLABLE: DeliveryCaller = { cancelled: false, getDeadline: () => Infinity };
+
+/** Whether nobody waits for the answer any more: the call was cancelled or its deadline passed. */
+function callerGone(caller: DeliveryCaller): boolean {
+  if (caller.cancelled) return true;
+  const deadline = caller.getDeadline();
+  return Date.now() >= (typeof deadline === 'number' ? deadline : deadline.getTime());
+}
 
 /**
  * Route's decisions: bind devices (kicking the one replaced), and deliver
@@ -200,11 +219,16 @@ export class RouteService {
    * the user and device route believes hold the connection, so a gate never writes one user's packet
    * to another's connection even if this view is stale.
    */
-  async deliverToUsers(appId: string, packets: readonly UserPacket[]): Promise<DeliveryStats> {
+  async deliverToUsers(
+    appId: string,
+    packets: readonly UserPacket[],
+    caller: DeliveryCaller = NOT_CANCELLABLE,
+  ): Promise<DeliveryStats> {
     const userIds = new Set<string>();
     for (const p of packets) for (const u of p.userIds) userIds.add(u);
     if (userIds.size === 0) return statsOf({ delivered: 0, failed: [] });
     const byUser = byUserOf(await this.store.devicesOf(appId, [...userIds]));
+    if (callerGone(caller)) return this.abandoned();
     // Offline comes from the same lookup: a user with no binding at all (an excluded sender's own
     // device still counts as a binding, so the sender is never offline).
     const offline: string[] = [];
@@ -243,9 +267,11 @@ export class RouteService {
     appId: string,
     devices: ReadonlyArray<{ userId: string; deviceId: string }>,
     packet: Buffer,
+    caller: DeliveryCaller = NOT_CANCELLABLE,
   ): Promise<DeliveryStats> {
     const wanted = new Set(devices.map((d) => `${d.userId}\u0000${d.deviceId}`));
     const bindings = await this.store.devicesOf(appId, [...new Set(devices.map((d) => d.userId))]);
+    if (callerGone(caller)) return this.abandoned();
     const perGate = new Map<string, GateDeliveries>();
     for (const b of bindings) {
       if (!wanted.has(`${b.userId}\u0000${b.deviceId}`)) continue;
@@ -267,8 +293,10 @@ export class RouteService {
     packet: Buffer,
     exclude: { userId: string; deviceId: string } = { userId: '', deviceId: '' },
     more: readonly RoomPacket[] = [],
+    caller: DeliveryCaller = NOT_CANCELLABLE,
   ): Promise<DeliveryStats> {
     const gateIds = await this.store.gatesOfRoom(appId, roomId);
+    if (callerGone(caller)) return this.abandoned();
     const request = {
       appId,
       roomId,
@@ -300,6 +328,16 @@ export class RouteService {
       (client) => call(client, client.broadcast, { appId, packet }, new Metadata(), this.gateCallTimeoutMs),
     );
     return statsOf(result);
+  }
+
+  /**
+   * A delivery whose caller went away while its targets were looked up: nobody waits for its
+   * answer, and the caller's retry (logic tries a failed push again) or the devices' sync brings
+   * the packet; calling the gates now would only add late, doubled pushes to an overloaded system.
+   */
+  private abandoned(): DeliveryStats {
+    this.counters.add('deliveries_abandoned');
+    return statsOf({ delivered: 0, failed: [] });
   }
 
   presence(appId: string, userIds: readonly string[]): Promise<Binding[]> {
