@@ -150,7 +150,7 @@ export class SqlUserRepository implements UserRepository {
   }
 }
 
-/** The user's seq counter; 0 for a user without one (never sent a message). */
+/** The user's seq counter; 0 for a user without one (no message in its inbox yet, sent or received). */
 export async function readUserMaxSeq(db: Kysely<Database>, appId: string, userId: string): Promise<number> {
   const row = await db
     .selectFrom('user_seqs')
