@@ -230,6 +230,26 @@ export function businessApiScenarios(target: () => BusinessTarget): void {
     expect(systemHistory.body['messages']).toMatchObject([
       { senderUserId: '', content: b64('your order shipped') },
     ]);
+
+    // A user never upserted and never signed in is known once a message is in its inbox
+    // (docs/business-api.md, get_user): an empty profile, created when that message arrived.
+    expect((await a('get_user', { userId: 'dora' })).status).toBe(404);
+    const before = Date.now();
+    expect(
+      (
+        await a('send_message', {
+          targetType: 'TARGET_TYPE_USER',
+          targetId: 'dora',
+          contentType: 'text/plain',
+          content: b64('welcome'),
+          clientMsgId: 'welcome-dora',
+        })
+      ).status,
+    ).toBe(200);
+    const dora = await a('get_user', { userId: 'dora' });
+    expect(dora).toMatchObject({ status: 200, body: { user: { userId: 'dora', nickname: '', tags: [] } } });
+    const createdAt = Number((dora.body['user'] as Record<string, unknown>)['createdAt']);
+    expect(createdAt).toBeGreaterThanOrEqual(before - 1_000);
   });
 
   it('pushes live to a room, to tags (also tags set after sign-in) and to the whole app', async () => {
