@@ -60,12 +60,12 @@ export interface UsersTable {
   tokens_valid_after: Generated<number>;
 }
 
-/** A user's inbox seq counter (since 0006; in `users` before): created by the first message. */
+/** A user's inbox seq counter (since 0006; in `users` before): created with its first inbox entry. */
 export interface UserSeqsTable {
   app_id: string;
   user_id: string;
   max_seq: Generated<number>;
-  /** When the user's first message arrived. */
+  /** When the user's first inbox entry was written (a message sent or received). */
   created_at: number;
 }
 

@@ -90,7 +90,7 @@ function compareCounters(a: Counter, b: Counter): number {
 /**
  * Takes `count` seqs from every counter of `counters` (a counter used n times gets n consecutive
  * seqs), locking their rows until commit, and sets each counter's [low, high] and `next`. A user
- * who never received a message has no counter row yet: it is created here with its first seqs, as
+ * with no message in its inbox yet has no counter row: it is created here with its first seqs, as
  * is a conversation's. Resolves with the counters in lock order.
  */
 export async function allocateSeqs(
