@@ -104,8 +104,8 @@ export class SqlUserRepository implements UserRepository {
   }
 
   /**
-   * The users of `ids` that have a users row or a seq counter, with the counter: a user who only
-   * ever received messages has the counter alone (since 0006) and reads as an empty profile.
+   * The users of `ids` that have a users row or a seq counter, with the counter: a user known only
+   * from messages in its inbox has the counter alone (since 0006) and reads as an empty profile.
    */
   private read(appId: string, ids: readonly string[]): Promise<UserRow[]> {
     return rowsOfIds<UserRow>(

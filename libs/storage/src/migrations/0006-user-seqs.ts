@@ -7,8 +7,9 @@ import type { DialectKind } from '../storage-dialect.js';
  * a 1:1 message, one per member for a small group) with an upsert that rewrites the counter's row;
  * in `users` that row carries the profile, tags and the rest, and InnoDB spent about twice the CPU
  * per bumped row as on a narrow row (docs/benchmarks.md, issue 9's thirteenth session). The row's
- * `created_at` is when the user's first message arrived: a user who only ever received messages
- * has no `users` row and is still found by the storage's user reads.
+ * `created_at` is when the user's first inbox entry was written: a user known only from messages
+ * (sent or received, never upserted) has no `users` row and is still found by the storage's user
+ * reads.
  *
  * The counters are copied and `users.max_seq` is dropped on both dialects. A logic process of the
  * previous release still bumps `users.max_seq`, so this cannot run under a rolling upgrade: stop
