@@ -889,55 +889,8 @@ describe.each(STORES)('offline users, counts, tags (%s store)', (_kind, makeStor
   });
 });
 
-describe('a gate that accepts calls and never answers them', () => {
-  let route: RunningRoute;
-  let client: RouteServiceClient;
-  let g1: Awaited<ReturnType<typeof fakeGate>>;
-  let mute: Awaited<ReturnType<typeof fakeGate>>;
-  // Under the gate-call timeout (5 s by default): the caller must not wait for that gate's timeout.
-  const rpc = <Req, Res>(method: (...args: never[]) => unknown, req: Req) =>
-    call<Req, Res>(client, method as never, req, new Metadata(), 3_000);
-
-  beforeAll(async () => {
-    let secret: string;
-    ({ route, client, secret } = await startTestRoute(new MemoryRouteStore()));
-    g1 = await fakeGate(secret, { signedIn: 4, roomSubscribers: 2, tagConnections: 3 });
-    mute = await fakeGate(secret, undefined, true);
-    await rpc(client.renewLease, { gateId: 'g1', bootId: 'boot-g1', grpcAddress: g1.address, ttlMs: 60_000 });
-    await rpc(client.renewLease, {
-      gateId: 'mute',
-      bootId: 'boot-mute',
-      grpcAddress: mute.address,
-      ttlMs: 60_000,
-    });
-  });
-  afterAll(async () => {
-    client.close();
-    await route.stop();
-    await g1.server.stop(100);
-    await mute.server.stop(0);
-  });
-
-  it('lists it as unreachable instead of failing the whole GetServerStats', async () => {
-    const res = await rpc<unknown, { gates: Array<Record<string, unknown>> }>(client.listGates, {});
-    expect(res.gates.map((g) => [g['gateId'], g['reachable'], g['signedIn']])).toEqual([
-      ['g1', true, 4],
-      ['mute', false, 0],
-    ]);
-  });
-
-  it('counts without it, naming it failed', async () => {
-    const res = await rpc<unknown, Record<string, number>>(client.getCounts, {
-      appId: 'a',
-      roomId: 'lobby',
-      tag: 'vip',
-    });
-    expect(res).toMatchObject({ roomSubscribers: 2, tagConnections: 3, failedGates: 1 });
-  });
-});
-
-describe('a delivery whose caller has gone before its lookup ends', () => {
-  /** A memory store whose device lookups wait until released. */
+describe('faults between route and its gates: a gate that never answers, a caller that has gone', () => {
+  /** A memory store whose device lookups wait until released while `hold` is set. */
   class HeldStore extends MemoryRouteStore {
     held: Array<() => void> = [];
     hold = false;
@@ -950,14 +903,27 @@ describe('a delivery whose caller has gone before its lookup ends', () => {
   let route: RunningRoute;
   let client: RouteServiceClient;
   let g1: Awaited<ReturnType<typeof fakeGate>>;
+  let mute: Awaited<ReturnType<typeof fakeGate>>;
+  // Under the gate-call timeout (5 s by default): the caller must not wait for a gate's timeout.
+  const rpc = <Req, Res>(method: (...args: never[]) => unknown, req: Req, deadlineMs = 3_000) =>
+    call<Req, Res>(client, method as never, req, new Metadata(), deadlineMs);
 
   beforeAll(async () => {
     let secret: string;
     ({ route, client, secret } = await startTestRoute(store));
-    g1 = await fakeGate(secret);
-    const rpc = (method: (...args: never[]) => unknown, req: unknown) =>
-      call(client, method as never, req, new Metadata(), 3_000);
-    await rpc(client.renewLease, { gateId: 'g1', bootId: 'boot-g1', grpcAddress: g1.address, ttlMs: 60_000 });
+    g1 = await fakeGate(secret, { signedIn: 4, roomSubscribers: 2, tagConnections: 3 });
+    mute = await fakeGate(secret, undefined, true);
+    for (const [gateId, gate] of [
+      ['g1', g1],
+      ['mute', mute],
+    ] as const) {
+      await rpc(client.renewLease, {
+        gateId,
+        bootId: `boot-${gateId}`,
+        grpcAddress: gate.address,
+        ttlMs: 60_000,
+      });
+    }
     await rpc(client.bind, {
       appId: 'a',
       userId: 'u1',
@@ -972,18 +938,34 @@ describe('a delivery whose caller has gone before its lookup ends', () => {
     client.close();
     await route.stop();
     await g1.server.stop(100);
+    await mute.server.stop(0);
   });
 
-  it('calls no gate: the caller retries or the device syncs', async () => {
+  it('lists a gate that never answers Stats as unreachable instead of failing the whole GetServerStats', async () => {
+    const res = await rpc<unknown, { gates: Array<Record<string, unknown>> }>(client.listGates, {});
+    expect(res.gates.map((g) => [g['gateId'], g['reachable'], g['signedIn']])).toEqual([
+      ['g1', true, 4],
+      ['mute', false, 0],
+    ]);
+  });
+
+  it('counts without a gate that never answers Count, naming it failed', async () => {
+    const res = await rpc<unknown, Record<string, number>>(client.getCounts, {
+      appId: 'a',
+      roomId: 'lobby',
+      tag: 'vip',
+    });
+    expect(res).toMatchObject({ roomSubscribers: 2, tagConnections: 3, failedGates: 1 });
+  });
+
+  it('calls no gate for a delivery whose caller has gone before its lookup ends', async () => {
     store.hold = true;
-    const sent = call(
-      client,
-      client.deliverToUsers as never,
+    const sent = rpc(
+      client.deliverToUsers,
       {
         appId: 'a',
         packets: [{ userIds: ['u1'], packet: Buffer.from('late'), message: Buffer.alloc(0), seqs: [] }],
       },
-      new Metadata(),
       200,
     ).then(
       () => 'answered',
@@ -991,12 +973,15 @@ describe('a delivery whose caller has gone before its lookup ends', () => {
     );
     await vi.waitFor(() => expect(store.held).toHaveLength(1));
     expect(await sent).toBe(ErrorCode.ERROR_CODE_TIMEOUT);
+    // The server's deadline is the client's plus the request's transit: let it pass too.
+    await new Promise((resolve) => setTimeout(resolve, 100));
     store.hold = false;
     store.held.shift()!();
     const metrics = async () => (await fetch(`http://127.0.0.1:${route.healthPort}/metrics`)).text();
     await vi.waitFor(async () =>
       expect(await metrics()).toMatch(/switchboard_route_deliveries_abandoned_total 1/),
     );
+    // The caller retries, or the device syncs.
     expect(g1.delivers).toEqual([]);
   });
 });
