@@ -13,7 +13,14 @@ import type {
   SignInResult,
 } from '@switchboard/proto/logic';
 import { SwitchboardError } from '@switchboard/protocol';
-import { INTERNAL_LIMITS, isCodedError, toErrorOutcome, unary, type ErrorOutcome } from '@switchboard/rpc';
+import {
+  deadlineOf,
+  INTERNAL_LIMITS,
+  isCodedError,
+  toErrorOutcome,
+  unary,
+  type ErrorOutcome,
+} from '@switchboard/rpc';
 import { fromClientConversation, toClientMessage, toClientSummary } from './client-message.js';
 import type { ConversationList } from './conversation-list.js';
 import type { GroupMessaging } from './groups/group-messaging.js';
@@ -38,12 +45,6 @@ function need<T>(value: T | undefined, name: string): T {
   if (value === undefined)
     throw new SwitchboardError(ErrorCode.ERROR_CODE_INVALID_ARGUMENT, `${name} is required`);
   return value;
-}
-
-/** The caller's deadline in Unix ms (Infinity when it set none). */
-function deadlineOf(call: ServerUnaryCall<unknown, unknown>): number {
-  const d = call.getDeadline();
-  return d instanceof Date ? d.getTime() : d;
 }
 
 export interface LogicServices {

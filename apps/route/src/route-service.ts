@@ -2,7 +2,7 @@ import { Metadata, type Deadline } from '@grpc/grpc-js';
 import { ErrorCode } from '@switchboard/proto/client';
 import type { Delivery, GateServiceClient, RoomPacket, TagExpression, Target } from '@switchboard/proto/conn';
 import { LogSummary, type Logger } from '@switchboard/log';
-import { call, RpcError } from '@switchboard/rpc';
+import { call, deadlineOf, RpcError } from '@switchboard/rpc';
 import {
   RouteStoreError,
   type Binding,
@@ -102,9 +102,7 @@ const NOT_CANCELLABLE: DeliveryCaller = { cancelled: false, getDeadline: () => I
 
 /** Whether nobody waits for the answer any more: the call was cancelled or its deadline passed. */
 function callerGone(caller: DeliveryCaller): boolean {
-  if (caller.cancelled) return true;
-  const deadline = caller.getDeadline();
-  return Date.now() >= (typeof deadline === 'number' ? deadline : deadline.getTime());
+  return caller.cancelled || Date.now() >= deadlineOf(caller);
 }
 
 /**

@@ -15,6 +15,7 @@ export {
   type ErrorOutcome,
 } from './rpc-error.js';
 export { unary } from './unary.js';
+export { deadlineOf } from './call-deadline.js';
 export {
   InProcessChannel,
   InProcessServices,
