@@ -332,8 +332,9 @@ export async function runRawReference(
     const took: number[] = [];
     let n = 0;
     const serverPid = mysqlServerPid();
-    const serverCpu0 = serverPid === undefined ? undefined : processCpuSeconds(serverPid);
     await watch?.start();
+    // Read with the clock, after the watch's own queries: the server's CPU over the writes alone.
+    const serverCpu0 = serverPid === undefined ? undefined : processCpuSeconds(serverPid);
     const cpu0 = process.cpuUsage();
     const t0 = performance.now();
     let lastLog = t0;

@@ -230,19 +230,20 @@ async function measured<R>(
   const metricsUrls = target.processes.map((p) => p.metricsUrl);
   const counts0 = await readServiceCounts(metricsUrls);
   const measuredProcesses = [...target.processes, { name: 'load', pid: loadPid, store: false }];
+  GC?.take();
+  await innodb?.start();
   const before = servingCpuSeconds(measuredProcesses).each;
   const busy0 = cpuBusySeconds() ?? [];
   const written0 = servingWrittenBytes(target.processes);
-  GC?.take();
-  await innodb?.start();
   const t0 = performance.now();
   const phase = untilSent(run);
   await phase.ended;
   const seconds = (performance.now() - t0) / 1000;
-  const innodbStep = await innodb?.stop();
+  // Read with the clock, before InnoDB's queries: the processes' CPU over the phase alone.
   const after = servingCpuSeconds(measuredProcesses).each;
   const busy1 = cpuBusySeconds() ?? [];
   const written1 = servingWrittenBytes(target.processes);
+  const innodbStep = await innodb?.stop();
   const result = await phase.result;
   const cores = new Map([...after].map(([name, s]) => [name, (s - (before.get(name) ?? 0)) / seconds]));
   const cpuBusy = busy1.map((b, i) => Math.min(1, (b - (busy0[i] ?? b)) / seconds));
