@@ -108,6 +108,7 @@ const COMMANDS: Record<string, Command> = {
       host: str,
       app: str,
       'log-level': str,
+      compiled: bool,
       wiring: str,
     },
     run: (v) => runCluster(v as ClusterFlags),

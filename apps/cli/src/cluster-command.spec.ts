@@ -40,6 +40,11 @@ describe('switchboard cluster flags', () => {
     );
   });
 
+  it('runs the services from their bundles with --compiled, from source without', () => {
+    expect(clusterOptions({ compiled: true }).compiled).toBe(true);
+    expect(clusterOptions({}).compiled).toBeUndefined();
+  });
+
   it('refuses a count that is not a small number, and an unknown wiring', () => {
     expect(() => clusterOptions({ ws: 'two' })).toThrow('--ws: expected a number from 0 to 32, got "two"');
     expect(clusterOptions({ wiring: 'crosswise' }).wiring).toBe('crosswise');

@@ -1,14 +1,23 @@
-import { CLUSTER_DEFAULTS, startCluster, type Cluster, type ClusterOptions } from '@switchboard/testing';
+import {
+  buildApps,
+  CLUSTER_DEFAULTS,
+  clusterApps,
+  startCluster,
+  type Cluster,
+  type ClusterOptions,
+} from '@switchboard/testing';
 
 export const CLUSTER_USAGE = `  switchboard cluster [--ws 2] [--tcp 1] [--logic 2] [--route 2]
       [--mysql-uri mysql://root@127.0.0.1:3306] [--database ${new URL(CLUSTER_DEFAULTS.mysqlUri).pathname.slice(1)}]
       [--redis-url ${CLUSTER_DEFAULTS.redisUrl}] [--prefix ${CLUSTER_DEFAULTS.prefix}] [--host ${CLUSTER_DEFAULTS.host}]
-      [--app demo] [--log-level ${CLUSTER_DEFAULTS.logLevel}] [--wiring all|crosswise]
+      [--app demo] [--log-level ${CLUSTER_DEFAULTS.logLevel}] [--wiring all|crosswise] [--compiled]
       Runs a distributed deployment as separate processes on this machine (also: npm run cluster):
       every app with the production profile, against MySQL/MariaDB and Redis, on free ports.
       Creates and migrates the database when missing, creates the app, waits until every
       service answers /readyz, prints where to connect, and stops everything on Ctrl-C.
-      --wiring all (default): every gate and logic gets every upstream instance; crosswise: one each.`;
+      --wiring all (default): every gate and logic gets every upstream instance; crosswise: one each.
+      --compiled: builds each app's bundle first (dist/apps/<app>/main.js, what the Docker image
+      runs) and runs it with plain node instead of from source through tsx.`;
 
 export interface ClusterFlags {
   ws?: string | undefined;
@@ -23,6 +32,7 @@ export interface ClusterFlags {
   app?: string | undefined;
   'log-level'?: string | undefined;
   wiring?: string | undefined;
+  compiled?: boolean | undefined;
 }
 
 function count(name: string, value: string | undefined): number | undefined {
@@ -59,6 +69,7 @@ export function clusterOptions(flags: ClusterFlags): ClusterOptions {
     }
     options.wiring = flags.wiring;
   }
+  if (flags.compiled) options.compiled = true;
   return options;
 }
 
@@ -101,6 +112,13 @@ export async function runCluster(flags: ClusterFlags): Promise<number> {
       `${options.logic ?? CLUSTER_DEFAULTS.logic} logic and ${options.route ?? CLUSTER_DEFAULTS.route} route ` +
       `(MySQL ${options.mysqlUri}, Redis ${options.redisUrl ?? CLUSTER_DEFAULTS.redisUrl})...`,
   );
+  if (options.compiled) {
+    // Built every time: a bundle left from an earlier checkout would run code other than this one.
+    const gates = { ws: options.ws ?? CLUSTER_DEFAULTS.ws, tcp: options.tcp ?? CLUSTER_DEFAULTS.tcp };
+    await buildApps(clusterApps(gates), (line) => console.log(`[build] ${line}`));
+    // A Ctrl-C during the build: nothing was started yet.
+    if (interrupted.signal.aborted) throw new Error('start-up interrupted');
+  }
   cluster = await startCluster(options);
   console.log(cluster.describe());
   // A service that dies on its own is reported; the rest keep running.
