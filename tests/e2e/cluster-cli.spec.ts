@@ -1,3 +1,4 @@
+import { compiledEntry } from '@switchboard/testing';
 import { describe, expect, it } from 'vitest';
 import { commandLineOf, runClusterCommand } from './cluster-command-run.js';
 
@@ -7,6 +8,14 @@ describe('switchboard cluster (the command)', () => {
     await runClusterCommand([], (services) => {
       // From source, through tsx.
       for (const s of services) expect(commandLineOf(s.pid), s.name).toContain(`apps/${s.app}/src/main.ts`);
+    });
+  }, 120_000);
+
+  it('with --compiled builds the bundles and runs every service from dist/apps with plain node', async () => {
+    await runClusterCommand(['--compiled'], (services, output) => {
+      expect(output).toMatch(/\[build\] built route in/);
+      for (const s of services)
+        expect(commandLineOf(s.pid), s.name).toBe(`${process.execPath} ${compiledEntry(s.app)}`);
     });
   }, 120_000);
 });

@@ -1,7 +1,6 @@
 import { buildApps, compiledEntry, freePort, ServiceProcess, testToken, waitFor } from '@switchboard/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chatScenarios } from './chat-scenarios.js';
-import { commandLineOf, runClusterCommand } from './cluster-command-run.js';
 import { startScratchCluster, type ScratchCluster } from './scratch-cluster.js';
 
 // The bundles in dist/apps are the deployment artifact (the Docker image runs them) and what the
@@ -62,16 +61,4 @@ describe('the local cluster run from the bundles', () => {
     const [tcpUrl, wsUrl] = [cluster.tcpUrls[0]!, cluster.wsUrls[0]!];
     await chatScenarios({ tcpUrl, wsUrl, otherUrl: wsUrl, token }, 'c1');
   }, 60_000);
-});
-
-// Here rather than in cluster-cli.spec.ts: the command builds the bundles again, which must not
-// happen while another file's services start from them (this file's tests run one after another).
-describe('switchboard cluster --compiled (the command)', () => {
-  it('builds the bundles, runs every service from dist/apps with plain node, and stops them on SIGINT', async () => {
-    await runClusterCommand(['--compiled'], (services, output) => {
-      expect(output).toMatch(/\[build\] built route in/);
-      for (const s of services)
-        expect(commandLineOf(s.pid), s.name).toBe(`${process.execPath} ${compiledEntry(s.app)}`);
-    });
-  }, 120_000);
 });
