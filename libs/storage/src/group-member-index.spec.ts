@@ -2,8 +2,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createStorage } from './create-storage.js';
+import { queryPlan, statementsPreparedDuring } from './sqlite-plan-harness.js';
 import type { Storage } from './storage.js';
 import { directSend, groupAppend } from './storage-test-harness.js';
 
@@ -16,7 +17,6 @@ describe('the group member index on SQLite', () => {
   let dir: string;
   let file: string;
   let storage: Storage;
-  const statements = new Set<string>();
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'sb-member-index-'));
@@ -65,8 +65,7 @@ describe('the group member index on SQLite', () => {
   });
 
   it("finds a group's members through it in every query of the group repository", async () => {
-    const prepare = vi.spyOn(BetterSqlite3.prototype, 'prepare');
-    try {
+    const prepared = await statementsPreparedDuring(async () => {
       const appId = 'a';
       const group = (groupId: string, large: boolean) => ({
         appId,
@@ -103,42 +102,26 @@ describe('the group member index on SQLite', () => {
         }),
       ]);
       await storage.groups.dissolve(appId, 'small', 4_000);
-      for (const call of prepare.mock.calls) statements.add(String(call[0]));
-    } finally {
-      prepare.mockRestore();
-    }
+    });
     // Every statement that reads or changes existing member rows.
-    const reads = [...statements].filter(
+    const reads = [...prepared].filter(
       (text) => /conversation_members/i.test(text) && !/^\s*insert/i.test(text),
     );
     expect(reads.length).toBeGreaterThanOrEqual(6);
     const plans = raw((db) =>
-      reads.map((text) => {
-        const parameters = (text.match(/\?/g) ?? []).map(() => null);
-        const plan = db.prepare(`explain query plan ${text}`).all(...parameters) as { detail: string }[];
-        return {
-          text,
-          plan: plan.map((step) => step.detail).filter((detail) => /conversation_members|\bm\b/.test(detail)),
-        };
-      }),
+      reads.map((text) => ({
+        text,
+        plan: queryPlan(db, text).filter((detail) => /conversation_members|\bm\b/.test(detail)),
+      })),
     );
     // Through the group index, or through the primary key by user (a user's own row), never a scan
     // of the app's rows.
     // A user's groups start from the user's own rows, not from every group of the app.
-    const groupsOfUser = [...statements].filter((text) =>
+    const groupsOfUser = [...prepared].filter((text) =>
       /from "conversation_members" as "m" inner join "groups"/.test(text),
     );
     expect(groupsOfUser).toHaveLength(1);
-    const firstStep = raw(
-      (db) =>
-        (
-          db
-            .prepare(`explain query plan ${groupsOfUser[0]}`)
-            .all(...(groupsOfUser[0]!.match(/\?/g) ?? []).map(() => null)) as {
-            detail: string;
-          }[]
-        )[0]!.detail,
-    );
+    const firstStep = raw((db) => queryPlan(db, groupsOfUser[0]!)[0]);
     expect(firstStep).toMatch(/^SEARCH m USING PRIMARY KEY \(app_id=\? AND user_id=\?/);
     for (const { text, plan } of plans) {
       expect({ text, plan }).toEqual({

@@ -2,8 +2,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createStorage } from './create-storage.js';
+import { queryPlan, statementsPreparedDuring } from './sqlite-plan-harness.js';
 import type { Storage } from './storage.js';
 import type { ConversationRef } from './types.js';
 import { directSend, groupAppend } from './storage-test-harness.js';
@@ -34,7 +35,7 @@ interface Planned {
 describe('SQLite query plans', () => {
   let dir: string;
   let file: string;
-  const statements = new Set<string>();
+  let statements = new Set<string>();
   const called = new Set<string>();
   let methods: string[] = [];
 
@@ -43,19 +44,15 @@ describe('SQLite query plans', () => {
     file = join(dir, 'switchboard.db');
     const storage = await createStorage({ dialect: 'sqlite', file });
     await storage.migrate();
-    // From here on: the migrations' own statements are not the storage's queries. The storage
-    // prepares each text once per connection, and none of these ran before.
-    const prepare = vi.spyOn(BetterSqlite3.prototype, 'prepare');
     methods = REPOSITORIES.flatMap((repo) =>
       Object.getOwnPropertyNames(Object.getPrototypeOf(storage[repo]))
         .filter((name) => name !== 'constructor')
         .map((name) => `${repo}.${name}`),
     );
     try {
-      await exercise(tracked(storage, called));
-      for (const call of prepare.mock.calls) statements.add(String(call[0]));
+      // After the migrations: their own statements are not the storage's queries.
+      statements = await statementsPreparedDuring(() => exercise(tracked(storage, called)));
     } finally {
-      prepare.mockRestore();
       await storage.close();
     }
   });
@@ -75,11 +72,9 @@ describe('SQLite query plans', () => {
           (text) => !/^\s*(pragma|begin|commit|rollback|create|alter|drop|savepoint|release)\b/i.test(text),
         )
         .map((text) => {
-          const parameters = (text.match(/\?/g) ?? []).map(() => null);
-          const plan = db.prepare(`explain query plan ${text}`).all(...parameters) as { detail: string }[];
-          const scans = plan
+          const scans = queryPlan(db, text)
             // A multi-row INSERT's own VALUES list reads as `SCAN 2-ROW VALUES CLAUSE`.
-            .map((step) => /^SCAN (?!\d+-ROW VALUES CLAUSE)(\S+)/.exec(step.detail)?.[1])
+            .map((detail) => /^SCAN (?!\d+-ROW VALUES CLAUSE)(\S+)/.exec(detail)?.[1])
             .filter((table): table is string => table !== undefined && !SCANNABLE.has(table));
           return { text, scans };
         });
