@@ -1,3 +1,4 @@
+import { clusterApps } from '@switchboard/testing';
 import { describe, expect, it } from 'vitest';
 import { clusterOptions } from './cluster-command.js';
 
@@ -43,6 +44,9 @@ describe('switchboard cluster flags', () => {
   it('runs the services from their bundles with --compiled, from source without', () => {
     expect(clusterOptions({ compiled: true }).compiled).toBe(true);
     expect(clusterOptions({}).compiled).toBeUndefined();
+    // What --compiled builds: the launcher's default counts where no flag gave one.
+    expect(clusterApps(clusterOptions({}))).toEqual(['route', 'logic', 'ws-conn', 'tcp-conn']);
+    expect(clusterApps(clusterOptions({ tcp: '0' }))).toEqual(['route', 'logic', 'ws-conn']);
   });
 
   it('refuses a count that is not a small number, and an unknown wiring', () => {

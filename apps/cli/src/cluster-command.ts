@@ -114,8 +114,7 @@ export async function runCluster(flags: ClusterFlags): Promise<number> {
   );
   if (options.compiled) {
     // Built every time: a bundle left from an earlier checkout would run code other than this one.
-    const gates = { ws: options.ws ?? CLUSTER_DEFAULTS.ws, tcp: options.tcp ?? CLUSTER_DEFAULTS.tcp };
-    await buildApps(clusterApps(gates), (line) => console.log(`[build] ${line}`));
+    await buildApps(clusterApps(options), (line) => console.log(`[build] ${line}`));
     // A Ctrl-C during the build: nothing was started yet.
     if (interrupted.signal.aborted) throw new Error('start-up interrupted');
   }

@@ -7,13 +7,16 @@ import { compiledEntry, ServiceProcess } from './service-process.js';
 /** The four apps of a distributed deployment. */
 export type ClusterApp = 'route' | 'logic' | 'tcp-conn' | 'ws-conn';
 
-/** The apps a cluster of `ws` WebSocket and `tcp` TCP gates runs (the bundles it needs compiled). */
-export function clusterApps(gates: { ws: number; tcp: number }): ClusterApp[] {
+/**
+ * The apps a cluster of `ws` WebSocket and `tcp` TCP gates runs (the bundles it needs compiled); a
+ * count left out is the launcher's default, as in {@link startCluster}.
+ */
+export function clusterApps(gates: { ws?: number | undefined; tcp?: number | undefined }): ClusterApp[] {
   return [
     'route',
     'logic',
-    ...(gates.ws ? ['ws-conn' as const] : []),
-    ...(gates.tcp ? ['tcp-conn' as const] : []),
+    ...((gates.ws ?? CLUSTER_DEFAULTS.ws) ? ['ws-conn' as const] : []),
+    ...((gates.tcp ?? CLUSTER_DEFAULTS.tcp) ? ['tcp-conn' as const] : []),
   ];
 }
 
