@@ -103,14 +103,16 @@ function tracked(storage: Storage, called: Set<string>): Storage {
   return wrapped as unknown as Storage;
 }
 
+/** The app every call of {@link exercise} uses. */
+const appId = 'a';
+
 /** The latest page of a conversation's history as `userId` sees it. */
 function historyOf(storage: Storage, userId: string, conversation: ConversationRef) {
-  return storage.messages.history({ appId: 'a', userId, conversation, beforeSeq: 0, limit: 10 });
+  return storage.messages.history({ appId, userId, conversation, beforeSeq: 0, limit: 10 });
 }
 
 /** Every repository method, with data enough for each to reach its statements. */
 async function exercise(storage: Storage): Promise<void> {
-  const appId = 'a';
   await storage.apps.create({ appId, name: 'A', tokenSecret: 'secret' });
   await storage.apps.get(appId);
   await storage.apps.list();
