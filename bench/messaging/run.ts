@@ -36,6 +36,9 @@
 //        back at the end (printed at the start, to set by hand after a Ctrl-C); innodb_* only. Every
 //        step prints how full InnoDB's redo log got and the pages it flushed per acked send
 //        (innodb.ts): a stock MariaDB must flush after about half a minute of thousands of sends a second
+//        --stores-on-service-core: MariaDB and Redis on CPU 0 with the services for the suite's steps
+//        (their affinity put back after, before the raw references; printed, to do by hand after a
+//        Ctrl-C): the whole cluster on one core, as the embedded suite runs on one
 //        --gc-pauses: the services run with --trace-gc-nvp, and each step prints their collections'
 //        pauses of 5 ms or more (count, total, longest) and the bytes each allocated per acked send
 //        (bench/shared/gc-pauses.ts)
@@ -83,7 +86,7 @@ import { Workload } from '../send/workload.js';
 import { profileChildAllocations, writeProfiledMessages } from '../shared/alloc-prof.js';
 import { profileChildProcesses, toggleCpuProfilers } from '../shared/cpu-prof.js';
 import { describeGcPauses, GcPauses } from '../shared/gc-pauses.js';
-import { canPin, pinProcess } from '../shared/pin.js';
+import { canPin, pinForAWhile, pinProcess } from '../shared/pin.js';
 import { attributeSlowWindows, probeChildStalls, readStalls, type SlowWindow } from '../shared/stalls.js';
 import {
   GroupWorkload,
@@ -130,6 +133,7 @@ const { values: args } = parseArgs({
     'no-raw-groups': { type: 'boolean', default: false },
     'raw-groups': { type: 'string', default: '' },
     'no-pin': { type: 'boolean', default: false },
+    'stores-on-service-core': { type: 'boolean', default: false },
     'gc-pauses': { type: 'boolean', default: false },
     'service-node-args': { type: 'string', default: '' },
     'innodb-set': { type: 'string', default: '' },
@@ -170,6 +174,11 @@ const CONTACTS = Number(args.contacts);
 const MEMBERS = Number(args['group-members']);
 const GROUPS = Number(args.groups);
 const PIN = canPin(args['no-pin']);
+// MariaDB and Redis on the services' core too, for the whole cluster on one core against the
+// embedded suite, which does its store's work on its own core.
+const STORES_ON_SERVICE_CORE = args['stores-on-service-core'];
+if (STORES_ON_SERVICE_CORE && (args.embedded || !PIN))
+  throw new Error('--stores-on-service-core is for the local cluster, pinned');
 const COMPILED = compiledFlag(args);
 const GC = args['gc-pauses'] ? new GcPauses() : undefined;
 const SERVICE_NODE_ARGS = args['service-node-args'].split(/\s+/).filter((a) => a !== '');
@@ -687,14 +696,22 @@ async function runSteps(started: number, load0: number[], sizing: string): Promi
   let direct: Awaited<ReturnType<typeof directSteps>>;
   let groups: Step<SmallPhaseResult>[] = [];
   let groupWarmUp: SmallPhaseResult | undefined;
+  const restoreStores: (() => void)[] = [];
   try {
     log(target.description);
     if (PIN) for (const p of target.processes) if (!p.store) pinProcess(p.pid, '0');
+    if (STORES_ON_SERVICE_CORE)
+      for (const p of target.processes.filter((p) => p.store)) {
+        const { undo, restore } = pinForAWhile(p.pid, '0');
+        restoreStores.push(restore);
+        log(`${p.name} moved to CPU 0 for the suite's steps; put back at their end, or by hand: ${undo}`);
+      }
     direct = await directSteps(target);
     if (!args['no-groups']) ({ steps: groups, warmUp: groupWarmUp } = await groupSteps(target));
     for (const w of target.warnings) log(`service warning: ${w}`);
   } finally {
     liveTarget = undefined;
+    for (const restore of restoreStores) restore();
     await target.stop();
   }
   const raw = args['no-raw'] ? undefined : await watchedReference('raw reference', rawReference);
@@ -713,7 +730,7 @@ async function runSteps(started: number, load0: number[], sizing: string): Promi
   console.log(
     `\n## Persisted messaging: ${args.embedded ? 'embedded suite' : `local cluster (1 logic, 1 route, 1 TCP + 1 WS gate${COMPILED ? ', compiled' : ''})`}\n\n` +
       `${new Date().toISOString().slice(0, 16)}Z, Node ${process.version}, ${cpu.length} x ${cpu[0]?.model ?? '?'}, ` +
-      `${PIN ? 'services on CPU 0, load on CPU 1' : 'not pinned'}; load average ${load0[0]!.toFixed(2)} -> ` +
+      `${PIN ? `services${STORES_ON_SERVICE_CORE ? ', MariaDB and Redis' : ''} on CPU 0, load on CPU 1` : 'not pinned'}; load average ${load0[0]!.toFixed(2)} -> ` +
       `${load1[0]!.toFixed(2)}; ${((Date.now() - started) / 1000).toFixed(0)} s. ${int(USERS)} users, half over TCP ` +
       `and half over WS, ${args.bytes}-byte bodies, ${STEP_MS / 1000} s per step, open loop.` +
       `${sizing ? ` ${sizing}.` : ''}\n`,

@@ -21,3 +21,25 @@ export function canPin(noPin: boolean): boolean {
 export function pinProcess(pid: number, cpu: string): void {
   execFileSync('taskset', ['-a', '-p', '-c', cpu, String(pid)], { stdio: 'ignore' });
 }
+
+/** A process's CPU affinity as taskset prints it: a hex mask such as `3`. */
+export function affinityOf(pid: number): string {
+  const out = execFileSync('taskset', ['-p', String(pid)], { encoding: 'utf8' });
+  const mask = /:\s*([0-9a-f]+)\s*$/i.exec(out)?.[1];
+  if (mask === undefined) throw new Error(`taskset -p ${pid}: unexpected output ${JSON.stringify(out)}`);
+  return mask;
+}
+
+/**
+ * Moves a process someone else started (MariaDB, Redis) to `cpu` for a while: the returned
+ * function puts every thread of it back on the mask it had, and `undo` is the command that does
+ * the same by hand after a Ctrl-C.
+ */
+export function pinForAWhile(pid: number, cpu: string): { undo: string; restore: () => void } {
+  const mask = affinityOf(pid);
+  pinProcess(pid, cpu);
+  return {
+    undo: `taskset -a -p ${mask} ${pid}`,
+    restore: () => execFileSync('taskset', ['-a', '-p', mask, String(pid)], { stdio: 'ignore' }),
+  };
+}
