@@ -700,12 +700,19 @@ async function runSteps(started: number, load0: number[], sizing: string): Promi
   try {
     log(target.description);
     if (PIN) for (const p of target.processes) if (!p.store) pinProcess(p.pid, '0');
-    if (STORES_ON_SERVICE_CORE)
-      for (const p of target.processes.filter((p) => p.store)) {
+    if (STORES_ON_SERVICE_CORE) {
+      const stores = target.processes.filter((p) => p.store);
+      // A store on another machine (or not found) would leave the comparison half made.
+      if (stores.length < 2)
+        throw new Error(
+          `--stores-on-service-core: MariaDB and Redis must run on this machine (found: ${stores.map((p) => p.name).join(', ') || 'neither'})`,
+        );
+      for (const p of stores) {
         const { undo, restore } = pinForAWhile(p.pid, '0');
         restoreStores.push(restore);
         log(`${p.name} moved to CPU 0 for the suite's steps; put back at their end, or by hand: ${undo}`);
       }
+    }
     direct = await directSteps(target);
     if (!args['no-groups']) ({ steps: groups, warmUp: groupWarmUp } = await groupSteps(target));
     for (const w of target.warnings) log(`service warning: ${w}`);
