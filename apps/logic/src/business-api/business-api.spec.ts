@@ -309,11 +309,20 @@ describe('business API over HTTP and gRPC', () => {
   });
 
   it('answers unknown paths 404 and wrong methods 405, as JSON errors', async () => {
+    // The message says what the API's paths are, whatever was asked: it never echoes the path.
+    const notFound = {
+      code: 'ERROR_CODE_NOT_FOUND',
+      message: 'no such endpoint: the business API is POST /v1/<rpc_name> (GET /v1/ lists them)',
+    };
     for (const path of ['/v1/nope', '/v2/send_message', '/', '/v1/send_message/x']) {
       const res = await rawRequest(s.url, 'POST', path, { 'content-type': 'application/json' }, '{}');
       expect(res.status, path).toBe(404);
-      expect(res.json).toMatchObject({ code: 'ERROR_CODE_NOT_FOUND' });
+      expect(res.json).toEqual(notFound);
     }
+    // Health and metrics are served on the service's own port, not the API's.
+    const health = await rawRequest(s.url, 'GET', '/healthz', {});
+    expect(health.status).toBe(404);
+    expect(health.json).toEqual(notFound);
     const get = await rawRequest(s.url, 'GET', '/v1/send_message', {});
     expect(get.status).toBe(405);
     expect(get.headers.allow).toBe('POST');

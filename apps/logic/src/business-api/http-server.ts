@@ -155,12 +155,17 @@ export function businessHttpServer(options: BusinessHttpOptions): FastifyInstanc
   const ajv = businessAjv();
   app.setValidatorCompiler(({ schema }) => ajv.compile(schema));
   app.setErrorHandler((err, request, reply) => fail(request, reply, err));
+  // Says where the endpoints are rather than echoing the path asked for (a caller's text in our
+  // answer and logs); it read "no such endpoint: GET /v1/<rpc_name>" for any path.
   app.setNotFoundHandler((request, reply) =>
     send(
       request,
       reply,
       404,
-      new RpcError(ErrorCode.ERROR_CODE_NOT_FOUND, `no such endpoint: ${request.method} /v1/<rpc_name>`),
+      new RpcError(
+        ErrorCode.ERROR_CODE_NOT_FOUND,
+        'no such endpoint: the business API is POST /v1/<rpc_name> (GET /v1/ lists them)',
+      ),
     ),
   );
   app.addHook('onResponse', async (request, reply) => {
