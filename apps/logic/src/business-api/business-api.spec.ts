@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto';
+import { gzipSync } from 'node:zlib';
 import { Metadata, status } from '@grpc/grpc-js';
 import { ErrorCode } from '@switchboard/proto/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { COMPRESSED_BODY } from './http-server.js';
 import { businessRpcs } from './rpc-table.js';
 import {
   BIG_ID,
@@ -191,6 +193,40 @@ describe('business API over HTTP and gRPC', () => {
     expect(text.json).toMatchObject({ code: 'ERROR_CODE_INVALID_ARGUMENT' });
     const proto = await rawRequest(s.url, 'POST', '/v1/get_user', headers, '{"__proto__": {"x": 1}}');
     expect(proto.status).toBe(400);
+  });
+
+  it('refuses a compressed body with 415 saying so, not as JSON it could not read', async () => {
+    const headers = { 'content-type': 'application/json', authorization: `Bearer ${KEYS.a}` };
+    const body = gzipSync('{"userId": "u1"}');
+    const compressed = { code: 'ERROR_CODE_INVALID_ARGUMENT', message: COMPRESSED_BODY };
+    for (const encoding of ['gzip', 'br', 'deflate, gzip']) {
+      const res = await rawRequest(
+        s.url,
+        'POST',
+        '/v1/get_user',
+        { ...headers, 'content-encoding': encoding },
+        body,
+      );
+      expect(res.status, encoding).toBe(415);
+      expect(res.json).toEqual(compressed);
+    }
+    // The key is still checked first: a caller without one learns nothing about the body.
+    const keyless = await rawRequest(
+      s.url,
+      'POST',
+      '/v1/get_user',
+      { 'content-type': 'application/json', 'content-encoding': 'gzip' },
+      body,
+    );
+    expect(keyless.status).toBe(401);
+    const identity = await rawRequest(
+      s.url,
+      'POST',
+      '/v1/get_user',
+      { ...headers, 'content-encoding': 'identity' },
+      '{"userId": "u1"}',
+    );
+    expect(identity.json?.code).not.toBe('ERROR_CODE_INVALID_ARGUMENT');
   });
 
   it('serves the admin console as static files with a strict CSP, and no data without a key', async () => {

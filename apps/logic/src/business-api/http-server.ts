@@ -50,6 +50,14 @@ type UntypedCall = (caller: BusinessCaller, request: unknown) => Promise<unknown
 
 const OTHER_METHODS = ['GET', 'HEAD', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'] as const;
 
+/**
+ * The answer to a body with a Content-Encoding: fastify does not inflate bodies, and a compressed
+ * one read as JSON was refused as "not valid JSON". Not inflating is deliberate: the body limit
+ * holds for the bytes received, with no ratio of a compressed body to bound.
+ */
+export const COMPRESSED_BODY =
+  'the request body must not be compressed: send it as plain JSON, without Content-Encoding';
+
 /** A fault of the request itself that fastify found (framework errors all carry an `FST_` code). */
 function clientFault(err: FastifyError, limit: number): { status: number; error: RpcError } | undefined {
   const invalid = (status: number, message: string) => ({
@@ -192,10 +200,18 @@ export function businessHttpServer(options: BusinessHttpOptions): FastifyInstanc
       url,
       schema: { body: { $ref: schemaRef(rpc.request) } },
       // Before the body is read: a caller without a valid key or over its rate gets nothing parsed.
-      onRequest: async (request) => {
+      onRequest: async (request, reply) => {
         const state = stateOf(request);
         state.rpc = rpc;
         state.caller = await guard.admit(request.headers.authorization, 'http');
+        const encoding = request.headers['content-encoding'];
+        if (encoding !== undefined && encoding.trim().toLowerCase() !== 'identity')
+          return send(
+            request,
+            reply,
+            415,
+            new RpcError(ErrorCode.ERROR_CODE_INVALID_ARGUMENT, COMPRESSED_BODY),
+          );
       },
       handler: async (request, reply) => {
         const state = stateOf(request);
