@@ -83,17 +83,24 @@ export async function runAppCommand(
     case 'set':
       return setOptions(flags, ctx);
     default:
-      throw new UsageError(
-        `unknown command "app${command ? ` ${command}` : ''}"${
-          command
-            ? didYouMean(
-                command,
-                APP_COMMANDS.map((c) => c),
-              )
-            : ''
-        }`,
-      );
+      throw new UsageError(incompleteCommand(command) ?? unknownCommand(command));
   }
+}
+
+/**
+ * `app` or `app key` alone: what may follow it. A group is a prefix of whole words, so `app ke`
+ * is not one (it is a mistyped command, for didYouMean).
+ */
+function incompleteCommand(command: string): string | undefined {
+  const prefix = command === '' ? '' : `${command} `;
+  const rest = APP_COMMANDS.filter((c) => c.startsWith(prefix)).map((c) => c.slice(prefix.length));
+  return rest.length === 0
+    ? undefined
+    : `"app${command ? ` ${command}` : ''}" needs one of: ${rest.join(', ')}`;
+}
+
+function unknownCommand(command: string): string {
+  return `unknown command "app ${command}"${didYouMean(command, [...APP_COMMANDS])}`;
 }
 
 const randomSecret = () => randomBytes(32).toString('base64url');

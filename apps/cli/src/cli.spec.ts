@@ -61,6 +61,16 @@ describe('switchboard CLI command line', () => {
       'switchboard: unknown command "app kye list" (did you mean key list?)',
     );
     expect((await cli('frobnicate')).err).toBe('switchboard: unknown command "frobnicate"');
+    // A command group alone is not a mistake to guess at: it names what may follow.
+    expect(await cli('app')).toEqual({
+      code: 2,
+      out: '',
+      err:
+        'switchboard: "app" needs one of: create, list, show, key create, key list, key revoke, ' +
+        'secret rotate, webhook set, webhook clear, set',
+    });
+    expect((await cli('app', 'key')).err).toBe('switchboard: "app key" needs one of: create, list, revoke');
+    expect((await cli('app', 'webhook')).err).toBe('switchboard: "app webhook" needs one of: set, clear');
     expect((await cli('send', '--user', 'a', '--to', 'b')).err).toBe(
       'switchboard: send needs the text: --text <text> or as the last argument',
     );
