@@ -226,7 +226,9 @@ describe('business API over HTTP and gRPC', () => {
       { ...headers, 'content-encoding': 'identity' },
       '{"userId": "u1"}',
     );
-    expect(identity.json?.code).not.toBe('ERROR_CODE_INVALID_ARGUMENT');
+    // Read and answered: no such user in the fake store.
+    expect(identity.status).toBe(404);
+    expect(identity.json).toMatchObject({ code: 'ERROR_CODE_USER_NOT_FOUND' });
   });
 
   it('serves the admin console as static files with a strict CSP, and no data without a key', async () => {
