@@ -110,6 +110,31 @@ describe('ws-conn over real WebSockets', () => {
     expect(await c.closed()).toBe(4000 + ErrorCode.ERROR_CODE_INVALID_PACKET);
   });
 
+  it('closes a message of the other kind with INVALID_PACKET saying what the connection takes', async () => {
+    // JSON text on the default (protobuf) subprotocol: the easiest mistake from a browser console.
+    const text = await Client.open(url);
+    text.ws.send('{"type":"PACKET_TYPE_HEARTBEAT","requestId":1}');
+    expect(await text.closed()).toBe(4000 + ErrorCode.ERROR_CODE_INVALID_PACKET);
+    expect(text.packets).toHaveLength(1);
+    expect(text.packets[0]!.message).toMatch(
+      /^a text message, where this connection takes binary protobuf Packets \(JSON text needs the switchboard\.v1\.json subprotocol\): invalid Packet protobuf/,
+    );
+    // A binary message on the JSON subprotocol is read as JSON all the same; bytes that are not
+    // JSON say that the connection takes text.
+    const binary = await Client.open(url, ['switchboard.v1.json']);
+    binary.ws.send(Buffer.from([1, 2, 3]));
+    expect(await binary.closed()).toBe(4000 + ErrorCode.ERROR_CODE_INVALID_PACKET);
+    expect(binary.packets[0]!.message).toMatch(
+      /^a binary message, where this connection takes Packet JSON as text messages: invalid Packet JSON/,
+    );
+    const json = await Client.open(url, ['switchboard.v1.json']);
+    json.ws.send(Buffer.from('{"type":"PACKET_TYPE_HEARTBEAT","requestId":4}'));
+    expect(await json.next((p) => p.requestId === 4)).toMatchObject({
+      type: PacketType.PACKET_TYPE_HEARTBEAT,
+    });
+    json.ws.close();
+  });
+
   it('closes a message above maxPayload (1009) and logs FRAME_TOO_LARGE; others carry on', async () => {
     const ok = await Client.open(url);
     const big = await Client.open(url);

@@ -21,7 +21,7 @@ import type { GateSettings } from './settings.js';
 import { signOut } from './sign-out.js';
 import { TagIndex } from './tag-index.js';
 import { TimerWheel } from './timer-wheel.js';
-import { isJsonFormat, type Transport } from './transport.js';
+import { isJsonFormat, WireFormat, type Transport } from './transport.js';
 
 export interface GateCoreOptions {
   gateId: string;
@@ -202,7 +202,7 @@ export class GateCore implements SessionHost {
     } else if (result.packet && result.error.code === ErrorCode.ERROR_CODE_UNKNOWN_PACKET_TYPE) {
       refuseNonRequest(this, conn, result.packet, result.error.message);
     } else {
-      this.closeWith(conn, result.error.code, result.error.message);
+      this.closeWith(conn, result.error.code, undecodable(conn.format, data, result.error.message));
     }
   }
 
@@ -394,4 +394,17 @@ export class GateCore implements SessionHost {
     }
     signOut(this, conn, code, !this.draining);
   }
+}
+
+/**
+ * Why an inbound packet did not decode, led by the message's kind when it was not the one the
+ * connection takes (a WebSocket text message on the protobuf subprotocol, a binary one on the JSON
+ * subprotocol): the decoder's own words ("cant skip wire type 4") do not say that.
+ */
+function undecodable(format: WireFormat, data: Buffer | string, reason: string): string {
+  if (typeof data === 'string' && !isJsonFormat(format))
+    return `a text message, where this connection takes binary protobuf Packets (JSON text needs the switchboard.v1.json subprotocol): ${reason}`;
+  if (typeof data !== 'string' && format === WireFormat.WsText)
+    return `a binary message, where this connection takes Packet JSON as text messages: ${reason}`;
+  return reason;
 }
