@@ -2,11 +2,14 @@ import { credentials, Metadata } from '@grpc/grpc-js';
 import { loadConfig } from '@switchboard/config';
 import { messagePush, startFakeUpstreams, type FakeUpstreams } from '@switchboard/gate/testing';
 import { createLogger, memoryDestination, type MemoryDestination } from '@switchboard/log';
-import { ErrorCode, PacketType, SendRequest } from '@switchboard/proto/client';
+import { ErrorCode, PacketType, SendRequest, type Packet } from '@switchboard/proto/client';
 import { GateServiceClient } from '@switchboard/proto/conn';
 import { encodePacket } from '@switchboard/protocol';
 import { call, internalClientOptions, type RpcError } from '@switchboard/rpc';
+import { once } from 'node:events';
+import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TCP_GATE_ANSWER } from './foreign-protocol.js';
 import { startTcpConn, type TcpConn } from './server.js';
 import { TestClient } from './test-client.js';
 
@@ -62,8 +65,8 @@ describe('tcp-conn over real sockets', () => {
         l['remote'].endsWith(':0') === false,
     );
 
-  async function expectClosedWith(client: TestClient, code: ErrorCode): Promise<void> {
-    const p = await client.next((x) => x.type === PacketType.PACKET_TYPE_DISCONNECT);
+  async function expectClosedWith(client: TestClient, code: ErrorCode, seen?: Packet): Promise<void> {
+    const p = seen ?? (await client.next((x) => x.type === PacketType.PACKET_TYPE_DISCONNECT));
     expect(p.code).toBe(code);
     await client.whenClosed();
     expect(closeLogged(code)).toBe(true);
@@ -138,9 +141,37 @@ describe('tcp-conn over real sockets', () => {
     await expectClosedWith(c, ErrorCode.ERROR_CODE_TOKEN_INVALID);
   });
 
-  it('closes on garbage bytes (an HTTP request is a huge frame length)', async () => {
+  it('answers an HTTP request (a browser, curl) with a plain HTTP 400 saying what this port takes', async () => {
+    const socket = connect(app.tcpPort, '127.0.0.1');
+    const chunks: Buffer[] = [];
+    socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+    socket.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n');
+    await once(socket, 'close');
+    const answer = Buffer.concat(chunks).toString('latin1');
+    const [head, rest] = answer.split('\r\n\r\n', 2) as [string, string];
+    expect(head.split('\r\n')).toEqual([
+      'HTTP/1.1 400 Bad Request',
+      'Content-Type: text/plain; charset=utf-8',
+      `Content-Length: ${Buffer.byteLength(TCP_GATE_ANSWER)}`,
+      'Connection: close',
+    ]);
+    expect(rest.startsWith(TCP_GATE_ANSWER)).toBe(true);
+    expect(closeLogged(ErrorCode.ERROR_CODE_BAD_FRAME)).toBe(true);
+    await healthy.ping(Math.floor(Math.random() * 1e9) + 10);
+  });
+
+  it('closes a TLS handshake on a port without TLS with BAD_FRAME saying so', async () => {
     const c = await TestClient.open(app.tcpPort);
-    c.socket.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n');
+    // The first bytes of a ClientHello: a handshake record, TLS 1.0 record version.
+    c.socket.write(Buffer.from([0x16, 0x03, 0x01, 0x00, 0xa5, 0x01, 0x00, 0x00, 0xa1, 0x03, 0x03]));
+    const p = await c.next((x) => x.type === PacketType.PACKET_TYPE_DISCONNECT);
+    expect(p.message).toMatch(/^a TLS handshake on a TCP gate without TLS/);
+    await expectClosedWith(c, ErrorCode.ERROR_CODE_BAD_FRAME, p);
+  });
+
+  it('closes on other garbage whose first bytes read as a huge length with FRAME_TOO_LARGE', async () => {
+    const c = await TestClient.open(app.tcpPort);
+    c.socket.write('hello, is anyone there?');
     await expectClosedWith(c, ErrorCode.ERROR_CODE_FRAME_TOO_LARGE);
   });
 

@@ -1,4 +1,5 @@
 import type { Socket } from 'node:net';
+import { ErrorCode } from '@switchboard/proto/client';
 import type { FrameDecoder } from '@switchboard/protocol';
 import {
   Connection,
@@ -8,6 +9,7 @@ import {
   type WireChunk,
   WireFormat,
 } from '@switchboard/gate';
+import { foreignProtocolOf } from './foreign-protocol.js';
 import { type FrameReader, LentDecoder } from './lent-decoder.js';
 
 const kConnection = Symbol('switchboard.tcpConnection');
@@ -102,7 +104,12 @@ export class TcpAcceptor {
       const conn = connectionOf(this);
       if (conn.closed) return;
       const error = frames.push(conn, chunk);
-      if (error) core.protocolError(conn, error.code, error.message);
+      if (error === undefined) return;
+      // Before sign-in, bytes that are not framing may be another protocol: say which.
+      const foreign = conn.signedIn ? undefined : foreignProtocolOf(chunk);
+      if (foreign === undefined) return core.protocolError(conn, error.code, error.message);
+      if (foreign.reply) conn.write(foreign.reply);
+      core.protocolError(conn, ErrorCode.ERROR_CODE_BAD_FRAME, foreign.message);
     };
     // The server runs with allowHalfOpen, so a client that half-closes after a truncated frame
     // still gets its DISCONNECT BAD_FRAME; a clean end is answered with our own end.
