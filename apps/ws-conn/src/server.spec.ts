@@ -174,6 +174,20 @@ describe('ws-conn over real WebSockets', () => {
     await expect(Client.open(`ws://127.0.0.1:${app.wsPort}/other`)).rejects.toThrow('HTTP 404');
   });
 
+  it('answers plain HTTP (a browser, curl) with text saying where and how to connect', async () => {
+    // The WebSocket path without an upgrade: 426, as RFC 9110 has it, naming the subprotocols.
+    const plain = await fetch(`http://127.0.0.1:${app.wsPort}/ws`);
+    expect(plain.status).toBe(426);
+    expect(plain.headers.get('upgrade')).toBe('websocket');
+    expect(plain.headers.get('content-type')).toBe('text/plain; charset=utf-8');
+    expect(await plain.text()).toMatch(
+      /^This is a Switchboard WebSocket gate: connect to \/ws with a WebSocket client, subprotocol switchboard\.v1 \(protobuf\) or switchboard\.v1\.json/,
+    );
+    const other = await fetch(`http://127.0.0.1:${app.wsPort}/`);
+    expect(other.status).toBe(404);
+    expect(await other.text()).toMatch(/^Not found\. This is a Switchboard WebSocket gate: connect to \/ws/);
+  });
+
   it('serves /healthz and /readyz on the same port, but not /metrics (that is on the health port)', async () => {
     const health = await fetch(`http://127.0.0.1:${app.wsPort}/healthz`);
     expect(health.status).toBe(200);

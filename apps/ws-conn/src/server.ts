@@ -74,8 +74,20 @@ export async function startWsConn(options: StartWsConnOptions): Promise<WsConn> 
   const server: Server = tls.enabled
     ? createHttpsServer({ cert: readFileSync(tls.certFile), key: readFileSync(tls.keyFile), ...handshake })
     : createHttpServer(handshake);
+  // Plain HTTP on this port is a person with a browser or curl: say where and how to connect.
+  const about =
+    `This is a Switchboard WebSocket gate: connect to ${gc.ws.path} with a WebSocket client, ` +
+    'subprotocol switchboard.v1 (protobuf) or switchboard.v1.json (Packet JSON); docs/protocol.md, section 1.\n';
   server.on('request', (req, res) => {
-    if (!serveHealth(gate, launched.readiness, req, res)) res.writeHead(404).end();
+    if (serveHealth(gate, launched.readiness, req, res)) return;
+    const path = (req.url ?? '/').split('?', 1)[0];
+    const upgrade = path === gc.ws.path;
+    res
+      .writeHead(upgrade ? 426 : 404, {
+        'content-type': 'text/plain; charset=utf-8',
+        ...(upgrade ? { upgrade: 'websocket', connection: 'Upgrade' } : {}),
+      })
+      .end(upgrade ? about : `Not found. ${about}`);
   });
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', destroyOnError);
