@@ -219,12 +219,14 @@ describe('business API over HTTP and gRPC', () => {
       body,
     );
     expect(keyless.status).toBe(401);
+    // A user no other test makes: the answer does not depend on which tests ran before.
+    const nobody = `nobody-${randomBytes(4).toString('hex')}`;
     const identity = await rawRequest(
       s.url,
       'POST',
       '/v1/get_user',
       { ...headers, 'content-encoding': 'identity' },
-      '{"userId": "u1"}',
+      JSON.stringify({ userId: nobody }),
     );
     // Read and answered: no such user in the fake store.
     expect(identity.status).toBe(404);
