@@ -116,10 +116,36 @@ describe('proto3 JSON Packets (subprotocol switchboard.v1.json)', () => {
       '{"type":"PACKET_TYPE_SEND","requestId":1,"data":{"content":"hi bob!"}}',
     ],
     ['send content that is not a string', '{"type":"PACKET_TYPE_SEND","requestId":1,"data":{"content":5}}'],
+    // Not read as no conversation at all ("conversation is required" from the server).
+    [
+      'a send conversation that is a string',
+      '{"type":"PACKET_TYPE_SEND","requestId":1,"data":{"conversation":"bob"}}',
+    ],
+    [
+      'a read conversation that is an array',
+      '{"type":"PACKET_TYPE_READ","requestId":1,"data":{"conversation":[]}}',
+    ],
+    [
+      'a history conversation that is a number',
+      '{"type":"PACKET_TYPE_HISTORY","requestId":1,"data":{"conversation":7}}',
+    ],
   ])('rejects %s as ERROR_CODE_INVALID_PACKET', (_name, text) => {
     const result = packetFromJson(text);
     expect(result.ok).toBe(false);
     expect(result.ok ? undefined : result.error.code).toBe(ErrorCode.ERROR_CODE_INVALID_PACKET);
+  });
+
+  it('names the field whose object was given as something else', () => {
+    expect(packetFromJson('{"type":"PACKET_TYPE_SEND","requestId":1,"data":{"conversation":"bob"}}')).toEqual(
+      {
+        ok: false,
+        error: {
+          code: ErrorCode.ERROR_CODE_INVALID_PACKET,
+          message:
+            'invalid Packet JSON: data.conversation must be an object such as {"type": "CONVERSATION_TYPE_USER", "id": "bob"}',
+        },
+      },
+    );
   });
 
   it('reports a well-formed Packet of unknown type as ERROR_CODE_UNKNOWN_PACKET_TYPE with the packet', () => {

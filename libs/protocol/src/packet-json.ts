@@ -118,6 +118,21 @@ const CLIENT_BYTES_FIELDS: Partial<Record<PacketType, readonly string[]>> = {
   [PacketType.PACKET_TYPE_SEND]: ['content'],
 };
 
+/**
+ * The message-typed fields of the payloads a client sends, by packet type. The generated fromJSON
+ * reads anything but an object there as an empty message: `"conversation": "bob"` became no
+ * conversation, which the server then refused as "conversation is required".
+ */
+const CLIENT_OBJECT_FIELDS: Partial<Record<PacketType, readonly string[]>> = {
+  [PacketType.PACKET_TYPE_SEND]: ['conversation'],
+  [PacketType.PACKET_TYPE_READ]: ['conversation'],
+  [PacketType.PACKET_TYPE_HISTORY]: ['conversation'],
+};
+
+const OBJECT_EXAMPLES: Record<string, string> = {
+  conversation: '{"type": "CONVERSATION_TYPE_USER", "id": "bob"}',
+};
+
 // The generated fromJSON is lenient otherwise too (it ignores unknown fields and coerces types);
 // enough for a console, where a typo shows up as a missing value the server then rejects.
 function encodePayloadObject(type: PacketType, direction: PacketDirection, object: object): Buffer {
@@ -129,6 +144,14 @@ function encodePayloadObject(type: PacketType, direction: PacketDirection, objec
       const raw: unknown = (object as Record<string, unknown>)[field];
       if (raw !== undefined && raw !== null && !isBase64(raw)) {
         throw new JsonPacketError(`data.${field} must be base64 (bytes in proto3 JSON)`);
+      }
+    }
+    for (const field of CLIENT_OBJECT_FIELDS[type] ?? []) {
+      const raw: unknown = (object as Record<string, unknown>)[field];
+      if (raw !== undefined && raw !== null && (typeof raw !== 'object' || Array.isArray(raw))) {
+        throw new JsonPacketError(
+          `data.${field} must be an object such as ${OBJECT_EXAMPLES[field] ?? '{...}'}`,
+        );
       }
     }
   }
