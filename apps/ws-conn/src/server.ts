@@ -4,6 +4,7 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { type Gate, launchGate, type LaunchGateOptions, serveHealth } from '@switchboard/gate';
+import { requestPath } from '@switchboard/metrics';
 import { WS_SUBPROTOCOL_JSON, WS_SUBPROTOCOL_PROTOBUF } from '@switchboard/protocol';
 import { WebSocketServer } from 'ws';
 import { GateWebSocket, WsAcceptor } from './ws-connection.js';
@@ -77,11 +78,10 @@ export async function startWsConn(options: StartWsConnOptions): Promise<WsConn> 
   // Plain HTTP on this port is a person with a browser or curl: say where and how to connect.
   const about =
     `This is a Switchboard WebSocket gate: connect to ${gc.ws.path} with a WebSocket client, ` +
-    'subprotocol switchboard.v1 (protobuf) or switchboard.v1.json (Packet JSON); docs/protocol.md, section 1.\n';
+    `subprotocol ${WS_SUBPROTOCOL_PROTOBUF} (protobuf) or ${WS_SUBPROTOCOL_JSON} (Packet JSON); docs/protocol.md, section 1.\n`;
   server.on('request', (req, res) => {
     if (serveHealth(gate, launched.readiness, req, res)) return;
-    const path = (req.url ?? '/').split('?', 1)[0];
-    const upgrade = path === gc.ws.path;
+    const upgrade = requestPath(req) === gc.ws.path;
     res
       .writeHead(upgrade ? 426 : 404, {
         'content-type': 'text/plain; charset=utf-8',
@@ -92,8 +92,7 @@ export async function startWsConn(options: StartWsConnOptions): Promise<WsConn> 
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', destroyOnError);
     if (gate.core.isDraining) return reject(socket, 503, 'Service Unavailable');
-    const path = (req.url ?? '/').split('?', 1)[0];
-    if (path !== gc.ws.path) return reject(socket, 404, 'Not Found');
+    if (requestPath(req) !== gc.ws.path) return reject(socket, 404, 'Not Found');
     const origin = req.headers.origin;
     if (allowed.size > 0 && (origin === undefined || !allowed.has(origin))) {
       logger.warn({ origin, remote: req.socket.remoteAddress }, 'websocket origin not allowed');

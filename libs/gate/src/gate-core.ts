@@ -1,7 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { ErrorCode, PacketType, type Packet } from '@switchboard/proto/client';
 import type { Session } from '@switchboard/proto/logic';
-import { closePacket, decodePacket, packetFromJson, pushPacket } from '@switchboard/protocol';
+import {
+  closePacket,
+  decodePacket,
+  packetFromJson,
+  pushPacket,
+  WS_SUBPROTOCOL_JSON,
+} from '@switchboard/protocol';
 import { LogSummary, type Logger } from '@switchboard/log';
 import { fillBucket, takeToken } from '@switchboard/rpc';
 import { Admission } from './admission.js';
@@ -403,7 +409,7 @@ export class GateCore implements SessionHost {
  */
 function undecodable(format: WireFormat, data: Buffer | string, reason: string): string {
   if (typeof data === 'string' && !isJsonFormat(format))
-    return `a text message, where this connection takes binary protobuf Packets (JSON text needs the switchboard.v1.json subprotocol): ${reason}`;
+    return `a text message, where this connection takes binary protobuf Packets (JSON text needs the ${WS_SUBPROTOCOL_JSON} subprotocol): ${reason}`;
   if (typeof data !== 'string' && format === WireFormat.WsText)
     return `a binary message, where this connection takes Packet JSON as text messages: ${reason}`;
   return reason;

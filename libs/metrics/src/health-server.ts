@@ -14,6 +14,11 @@ export interface HealthSource {
   metrics(): string | Promise<string>;
 }
 
+/** The path of a request, without its query string. */
+export function requestPath(req: IncomingMessage): string {
+  return (req.url ?? '/').split('?', 1)[0]!;
+}
+
 /**
  * Answers `/healthz` (200 "ok", or 503 "unavailable": the process is stopping), `/readyz` (200
  * "ready", or 503 with the unreachable upstreams, one a line) and `/metrics` (Prometheus text;
@@ -26,7 +31,7 @@ export function serveHealth(
   res: ServerResponse,
   withMetrics = true,
 ): boolean {
-  const path = (req.url ?? '/').split('?', 1)[0];
+  const path = requestPath(req);
   if (path === '/readyz') {
     const problems = !source.healthy()
       ? ['stopping']

@@ -10,5 +10,11 @@ export {
   type LatencyObserver,
 } from './service-metrics.js';
 export { Counter, Gauge, Histogram, Registry } from 'prom-client';
-export { serveHealth, startHealthServer, type HealthServer, type HealthSource } from './health-server.js';
+export {
+  requestPath,
+  serveHealth,
+  startHealthServer,
+  type HealthServer,
+  type HealthSource,
+} from './health-server.js';
 export { Readiness, type ReadinessLogger, type ReadinessOptions, type UpstreamCheck } from './readiness.js';
