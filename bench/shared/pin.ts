@@ -36,10 +36,11 @@ export function affinityOf(pid: number): string {
  * the same by hand after a Ctrl-C.
  */
 export function pinForAWhile(pid: number, cpu: string): { undo: string; restore: () => void } {
-  const mask = affinityOf(pid);
+  // One argument list for the command printed and the one run, so that they cannot differ.
+  const back = ['-a', '-p', affinityOf(pid), String(pid)];
   pinProcess(pid, cpu);
   return {
-    undo: `taskset -a -p ${mask} ${pid}`,
-    restore: () => execFileSync('taskset', ['-a', '-p', mask, String(pid)], { stdio: 'ignore' }),
+    undo: `taskset ${back.join(' ')}`,
+    restore: () => execFileSync('taskset', back, { stdio: 'ignore' }),
   };
 }
