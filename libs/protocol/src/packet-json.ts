@@ -109,28 +109,39 @@ function parsePacketObject(value: unknown, direction: PacketDirection): Packet {
   return packet;
 }
 
+/** A field of a client payload checked before the generated fromJSON reads it. */
+interface FieldRule {
+  readonly field: string;
+  readonly ok: (raw: unknown) => boolean;
+  /** What the field must be, after "data.<field> must ". */
+  readonly must: string;
+}
+
 /**
- * The `bytes` fields of the payloads a client sends, by packet type (both JSON spellings). The
- * generated fromJSON decodes base64 leniently, dropping characters it does not know: content sent as
- * "hello" (not base64) would be stored as three mangled bytes. These are checked strictly first.
+ * The generated fromJSON decodes base64 leniently, dropping characters it does not know: content
+ * sent as "hello" (not base64) would be stored as three mangled bytes.
  */
-const CLIENT_BYTES_FIELDS: Partial<Record<PacketType, readonly string[]>> = {
-  [PacketType.PACKET_TYPE_SEND]: ['content'],
+const BASE64_CONTENT: FieldRule = {
+  field: 'content',
+  ok: isBase64,
+  must: 'be base64 (bytes in proto3 JSON)',
 };
 
 /**
- * The message-typed fields of the payloads a client sends, by packet type. The generated fromJSON
- * reads anything but an object there as an empty message: `"conversation": "bob"` became no
- * conversation, which the server then refused as "conversation is required".
+ * It reads anything but an object in a message-typed field as an empty message: `"conversation":
+ * "bob"` became no conversation, which the server then refused as "conversation is required".
  */
-const CLIENT_OBJECT_FIELDS: Partial<Record<PacketType, readonly string[]>> = {
-  [PacketType.PACKET_TYPE_SEND]: ['conversation'],
-  [PacketType.PACKET_TYPE_READ]: ['conversation'],
-  [PacketType.PACKET_TYPE_HISTORY]: ['conversation'],
+const CONVERSATION_OBJECT: FieldRule = {
+  field: 'conversation',
+  ok: (raw) => typeof raw === 'object' && !Array.isArray(raw),
+  must: 'be an object such as {"type": "CONVERSATION_TYPE_USER", "id": "bob"}',
 };
 
-const OBJECT_EXAMPLES: Record<string, string> = {
-  conversation: '{"type": "CONVERSATION_TYPE_USER", "id": "bob"}',
+/** The fields of the payloads a client sends that are checked strictly first, by packet type. */
+const CLIENT_FIELD_RULES: Partial<Record<PacketType, readonly FieldRule[]>> = {
+  [PacketType.PACKET_TYPE_SEND]: [BASE64_CONTENT, CONVERSATION_OBJECT],
+  [PacketType.PACKET_TYPE_READ]: [CONVERSATION_OBJECT],
+  [PacketType.PACKET_TYPE_HISTORY]: [CONVERSATION_OBJECT],
 };
 
 // The generated fromJSON is lenient otherwise too (it ignores unknown fields and coerces types);
@@ -140,18 +151,10 @@ function encodePayloadObject(type: PacketType, direction: PacketDirection, objec
   if (!codec)
     throw new JsonPacketError('this packet type carries no payload object; give data as base64 or omit it');
   if (direction === 'to-server') {
-    for (const field of CLIENT_BYTES_FIELDS[type] ?? []) {
-      const raw: unknown = (object as Record<string, unknown>)[field];
-      if (raw !== undefined && raw !== null && !isBase64(raw)) {
-        throw new JsonPacketError(`data.${field} must be base64 (bytes in proto3 JSON)`);
-      }
-    }
-    for (const field of CLIENT_OBJECT_FIELDS[type] ?? []) {
-      const raw: unknown = (object as Record<string, unknown>)[field];
-      if (raw !== undefined && raw !== null && (typeof raw !== 'object' || Array.isArray(raw))) {
-        throw new JsonPacketError(
-          `data.${field} must be an object such as ${OBJECT_EXAMPLES[field] ?? '{...}'}`,
-        );
+    for (const rule of CLIENT_FIELD_RULES[type] ?? []) {
+      const raw: unknown = (object as Record<string, unknown>)[rule.field];
+      if (raw !== undefined && raw !== null && !rule.ok(raw)) {
+        throw new JsonPacketError(`data.${rule.field} must ${rule.must}`);
       }
     }
   }
